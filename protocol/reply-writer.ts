@@ -1,0 +1,221 @@
+/**
+ * RESP reply encoder that appends every reply of one event-loop turn into one output buffer.
+ *
+ * A connection executes all complete requests of a read chunk, then writes everything it has to
+ * say with a single socket write (DESIGN.md decision 7). ReplyWriter is that accumulator: typed
+ * append methods for each RESP2/RESP3 reply type, writing straight into a growing scratch buffer
+ * without building intermediate strings or arrays. `take()` hands the bytes out and resets.
+ *
+ * Strings are byte strings (one char per byte, latin1), the representation storage uses, so a
+ * stored value is copied into the output with one latin1 write. Buffers are copied as they are.
+ *
+ * The protocol version (2 or 3) is a property of the writer because a few reply types exist only
+ * in RESP3 (null, map, set, double, boolean, verbatim, push); their RESP2 fallbacks are the ones
+ * Redis uses: `$-1`/`*-1` for null, flat arrays for maps and sets, bulk strings for doubles,
+ * integers for booleans.
+ */
+import './buffer-latin1';
+
+const INITIAL_BYTES = 16 * 1024;
+/** Replies above this are handed to the socket as their own chunk instead of being copied in. */
+const LARGE_BULK_BYTES = 64 * 1024;
+const CRLF = '\r\n';
+
+export type Bytes = string | Buffer;
+
+export class ReplyWriter {
+  /** RESP protocol version spoken on this connection. */
+  resp: 2 | 3 = 2;
+  private buf = Buffer.allocUnsafe(INITIAL_BYTES);
+  private len = 0;
+  /** Completed chunks, in order, that precede `buf[0, len)`. */
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+
+  /** Bytes appended since the last take(). */
+  get pendingBytes(): number {
+    return this.chunkBytes + this.len;
+  }
+
+  /** A position to rewind to (used by CLIENT REPLY OFF|SKIP to drop a reply). */
+  mark(): number {
+    return this.pendingBytes;
+  }
+
+  /** Drops everything appended after `mark`. */
+  rewind(mark: number): void {
+    if (mark >= this.chunkBytes) {
+      this.len = mark - this.chunkBytes;
+      return;
+    }
+    // Rare: the reply spilled into separate chunks. Flatten and cut.
+    const all = this.take();
+    this.appendBuffer(all.subarray(0, mark));
+  }
+
+  /** Removes and returns everything appended so far. */
+  take(): Buffer {
+    const tail = Buffer.allocUnsafe(this.len);
+    this.buf.copy(tail, 0, 0, this.len);
+    this.len = 0;
+    // A burst of large replies should not pin a large scratch buffer to an idle connection.
+    if (this.buf.length > 4 * INITIAL_BYTES) this.buf = Buffer.allocUnsafe(INITIAL_BYTES);
+    if (this.chunks.length === 0) return tail;
+    const all = Buffer.concat([...this.chunks, tail]);
+    this.chunks = [];
+    this.chunkBytes = 0;
+    return all;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // RESP2 types
+
+  simple(text: string): void {
+    this.ascii('+');
+    this.latin1(text);
+    this.ascii(CRLF);
+  }
+
+  /** An error reply; `text` is the whole message after the '-', e.g. "ERR syntax error". */
+  error(text: string): void {
+    this.ascii('-');
+    // A newline inside an error would break the protocol; Redis turns them into spaces.
+    this.latin1(/[\r\n]/.test(text) ? text.replace(/[\r\n]/g, ' ') : text);
+    this.ascii(CRLF);
+  }
+
+  integer(n: number | bigint): void {
+    this.ascii(':' + String(n) + CRLF);
+  }
+
+  bulk(value: Bytes): void {
+    const n = value.length;
+    this.ascii('$' + n + CRLF);
+    if (n >= LARGE_BULK_BYTES) {
+      this.spill(typeof value === 'string' ? Buffer.from(value, 'latin1') : value);
+    } else if (typeof value === 'string') {
+      this.latin1(value);
+    } else {
+      this.appendBuffer(value);
+    }
+    this.ascii(CRLF);
+  }
+
+  /** A bulk string holding the decimal form of a number (e.g. INCRBYFLOAT in RESP2). */
+  bulkNumber(n: number | bigint): void {
+    this.bulk(String(n));
+  }
+
+  /** The null bulk string ($-1 in RESP2, _ in RESP3). */
+  nullBulk(): void {
+    this.ascii(this.resp === 3 ? '_\r\n' : '$-1\r\n');
+  }
+
+  /** The null array (*-1 in RESP2, _ in RESP3). */
+  nullArray(): void {
+    this.ascii(this.resp === 3 ? '_\r\n' : '*-1\r\n');
+  }
+
+  array(count: number): void {
+    this.ascii('*' + count + CRLF);
+  }
+
+  /** An array of bulk strings. */
+  bulkArray(values: readonly Bytes[]): void {
+    this.array(values.length);
+    for (const v of values) this.bulk(v);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // RESP3 types, with Redis's RESP2 fallbacks
+
+  /** A map of `count` key/value pairs (RESP2: a flat array of 2*count). */
+  map(count: number): void {
+    this.ascii(this.resp === 3 ? '%' + count + CRLF : '*' + count * 2 + CRLF);
+  }
+
+  /** A set of `count` members (RESP2: an array). */
+  set(count: number): void {
+    this.ascii(this.resp === 3 ? '~' + count + CRLF : '*' + count + CRLF);
+  }
+
+  /** A push message of `count` items (RESP2: an array). */
+  push(count: number): void {
+    this.ascii(this.resp === 3 ? '>' + count + CRLF : '*' + count + CRLF);
+  }
+
+  /** A double, already formatted the way Redis prints it (RESP2: a bulk string). */
+  double(formatted: string): void {
+    if (this.resp === 3) this.ascii(',' + formatted + CRLF);
+    else this.bulk(formatted);
+  }
+
+  boolean(value: boolean): void {
+    if (this.resp === 3) this.ascii(value ? '#t\r\n' : '#f\r\n');
+    else this.ascii(value ? ':1\r\n' : ':0\r\n');
+  }
+
+  /** The RESP3 null, which RESP2 writes as a null bulk string. */
+  null(): void {
+    this.nullBulk();
+  }
+
+  /** A verbatim string with a 3-letter format such as "txt" (RESP2: a bulk string). */
+  verbatim(text: Bytes, format = 'txt'): void {
+    if (this.resp !== 3) {
+      this.bulk(text);
+      return;
+    }
+    this.ascii('=' + (text.length + 4) + CRLF + format + ':');
+    if (typeof text === 'string') this.latin1(text);
+    else this.appendBuffer(text);
+    this.ascii(CRLF);
+  }
+
+  /** Bytes already encoded as RESP, appended as they are. */
+  raw(encoded: Bytes): void {
+    if (typeof encoded === 'string') this.latin1(encoded);
+    else this.appendBuffer(encoded);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Buffer management
+
+  private ascii(text: string): void {
+    this.latin1(text);
+  }
+
+  private latin1(text: string): void {
+    const n = text.length;
+    if (this.len + n > this.buf.length) this.grow(n);
+    this.len += this.buf.latin1Write(text, this.len);
+  }
+
+  private appendBuffer(bytes: Buffer): void {
+    const n = bytes.length;
+    if (this.len + n > this.buf.length) this.grow(n);
+    bytes.copy(this.buf, this.len);
+    this.len += n;
+  }
+
+  /** Hands a large value to the chunk list so it is not copied into the scratch buffer. */
+  private spill(bytes: Buffer): void {
+    if (this.len > 0) {
+      const head = Buffer.allocUnsafe(this.len);
+      this.buf.copy(head, 0, 0, this.len);
+      this.chunks.push(head);
+      this.chunkBytes += this.len;
+      this.len = 0;
+    }
+    this.chunks.push(bytes);
+    this.chunkBytes += bytes.length;
+  }
+
+  private grow(extra: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.len + extra) size *= 2;
+    const bigger = Buffer.allocUnsafe(size);
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * One client connection: its parser, its reply buffer and its session state (selected db,
+ * protocol version, authentication, name, reply mode).
+ *
+ * Reading follows DESIGN.md decision 7: every complete request in a received chunk is executed
+ * in order, synchronously, and all their replies leave in one socket write. A protocol error is
+ * answered with Redis's text and the connection is closed after that reply, as Redis does; the
+ * requests before it in the same chunk still run.
+ */
+import type * as net from 'node:net';
+import { GenericRequestParser, latin1Arg, ProtocolError } from '../protocol/request-parser';
+import { ReplyWriter } from '../protocol/reply-writer';
+import type { ByteString } from '../storage/bytes';
+import type { Database } from '../storage/database';
+import type { RedisNode } from './node';
+
+export type ReplyMode = 'on' | 'off' | 'skip';
+
+/** Output waiting in the socket beyond this pauses reading until it drains (backpressure). */
+const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
+
+export class Client {
+  readonly parser: GenericRequestParser<ByteString>;
+  readonly reply = new ReplyWriter();
+  db: Database;
+  name: ByteString = '';
+  authenticated: boolean;
+  replyMode: ReplyMode = 'on';
+  /** CLIENT REPLY SKIP applies to the command after the one that set it. */
+  skipNextReply = false;
+  noEvict = false;
+  /** Set by QUIT, protocol errors and CLIENT KILL: close once pending replies are written. */
+  closeAfterReply = false;
+  closed = false;
+  lastCommand = 'NULL';
+  lastInteractionMs: number;
+  readonly createdAtMs: number;
+  readonly addr: string;
+  readonly laddr: string;
+  private readingPaused = false;
+
+  constructor(
+    readonly id: number,
+    readonly node: RedisNode,
+    private readonly socket: net.Socket,
+  ) {
+    this.parser = new GenericRequestParser(latin1Arg, {
+      maxBulkLen: node.config.number('proto-max-bulk-len'),
+    });
+    this.db = node.keyspace.db(0);
+    this.authenticated = node.config.string('requirepass') === '';
+    this.createdAtMs = this.lastInteractionMs = node.clock();
+    this.addr = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.laddr = formatAddress(socket.localAddress, socket.localPort);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  get dbIndex(): number {
+    return this.db.id;
+  }
+
+  get resp(): 2 | 3 {
+    return this.reply.resp;
+  }
+
+  /** Bytes received but not yet executed (qbuf in CLIENT LIST). */
+  get queryBufferBytes(): number {
+    return this.parser.bufferedBytes;
+  }
+
+  get outputBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed || this.closeAfterReply) return;
+    this.node.stats.netInputBytes += chunk.length;
+    this.parser.feed(chunk);
+    if (this.parser.bufferedBytes > this.node.config.number('client-query-buffer-limit')) {
+      this.node.log.warning(`Closing client that reached max query buffer length: ${this.describe()}`);
+      this.close();
+      return;
+    }
+    this.lastInteractionMs = this.node.clock();
+    try {
+      let argv: ByteString[] | null;
+      while (!this.closeAfterReply && (argv = this.parser.next()) !== null) {
+        if (argv.length > 0) this.node.execute(this, argv);
+      }
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.node.log.verbose(`Protocol error (${err.message}) from client: ${this.describe()}`);
+      this.reply.error('ERR ' + err.message);
+      this.closeAfterReply = true;
+    }
+    this.flush();
+  }
+
+  /** Writes everything replied so far in one socket write. */
+  flush(): void {
+    if (this.closed) return;
+    if (this.reply.pendingBytes > 0) {
+      const out = this.reply.take();
+      this.node.stats.netOutputBytes += out.length;
+      this.socket.write(out);
+    }
+    if (this.closeAfterReply) {
+      this.socket.end();
+      this.markClosed();
+      return;
+    }
+    if (!this.readingPaused && this.socket.writableLength > OUTPUT_HIGH_WATER) {
+      this.readingPaused = true;
+      this.socket.pause();
+      this.socket.once('drain', () => {
+        this.readingPaused = false;
+        this.socket.resume();
+      });
+    }
+  }
+
+  /** Closes the connection now, dropping unsent replies. */
+  close(): void {
+    if (this.closed) return;
+    this.socket.destroy();
+    this.markClosed();
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.node.clientClosed(this);
+  }
+
+  /** The CLIENT LIST / CLIENT INFO line, in Redis 7.0's field order. */
+  describe(): string {
+    const now = this.node.clock();
+    const qbuf = this.parser.bufferedBytes;
+    const flags = this.replyMode === 'off' ? 'N' : 'N';
+    return (
+      `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.id + 7} name=${this.name} ` +
+      `age=${Math.floor((now - this.createdAtMs) / 1000)} idle=${Math.floor((now - this.lastInteractionMs) / 1000)} ` +
+      `flags=${flags} db=${this.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=${qbuf === 0 ? 0 : 16384} ` +
+      `argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=${this.outputBytes} tot-mem=${16384 + qbuf} ` +
+      `events=r cmd=${this.lastCommand} user=default redir=-1 resp=${this.resp}`
+    );
+  }
+}
+
+function formatAddress(host: string | undefined, port: number | undefined): string {
+  if (host === undefined) return '?:0';
+  const h = host.startsWith('::ffff:') ? host.slice(7) : host;
+  return h.includes(':') ? `[${h}]:${port ?? 0}` : `${h}:${port ?? 0}`;
+}

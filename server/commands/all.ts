@@ -1,0 +1,23 @@
+/** Every command implementation, joined with the captured metadata by CommandTable. */
+import { clientCommands } from './client-commands';
+import type { CommandImpl } from './command';
+import { commandCommands } from './command-commands';
+import { configCommands } from './config-commands';
+import { connectionCommands } from './connection';
+import { expireCommands } from './expire';
+import { infoCommands } from './info';
+import { keyCommands } from './keys';
+import { serverCommands } from './server-commands';
+import { stringCommands } from './strings';
+
+export const ALL_COMMANDS: readonly CommandImpl[] = [
+  ...connectionCommands,
+  ...clientCommands,
+  ...serverCommands,
+  ...infoCommands,
+  ...configCommands,
+  ...commandCommands,
+  ...keyCommands,
+  ...expireCommands,
+  ...stringCommands,
+];

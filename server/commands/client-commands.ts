@@ -1,0 +1,143 @@
+/**
+ * CLIENT subcommands: identity (ID, SETNAME, GETNAME), introspection (LIST, INFO), KILL, and the
+ * per-connection switches NO-EVICT and REPLY.
+ */
+import type { ByteString } from '../../storage/bytes';
+import type { Client } from '../client';
+import { ERR, ReplyError } from '../errors';
+import { at, intArg, isWord, syntaxError } from './args';
+import { cmd, type CommandImpl } from './command';
+import { validateClientName } from './connection';
+import { HELP_REPLIES } from './meta/command-meta.generated';
+import { writeRespValue } from '../../protocol/resp-value';
+
+function listCommand(client: Client, argv: ByteString[]): void {
+  let ids: Set<number> | null = null;
+  for (let j = 2; j < argv.length; j++) {
+    const opt = at(argv, j);
+    if (isWord(opt, 'type') && j + 1 < argv.length) {
+      const type = at(argv, ++j).toLowerCase();
+      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) {
+        throw new ReplyError(`ERR Unknown client type '${at(argv, j)}'`);
+      }
+      // Every client is a normal client until replication and pub/sub exist.
+      if (type !== 'normal') ids = new Set();
+    } else if (isWord(opt, 'id') && j + 1 < argv.length) {
+      ids ??= new Set();
+      for (j++; j < argv.length; j++) {
+        const id = intArg(at(argv, j), 'ERR Invalid client ID');
+        if (id <= 0) throw new ReplyError('ERR Invalid client ID');
+        ids.add(id);
+      }
+    } else {
+      syntaxError();
+    }
+  }
+  let text = '';
+  for (const c of client.node.clients.values()) {
+    if (ids !== null && !ids.has(c.id)) continue;
+    text += c.describe() + '\n';
+  }
+  client.reply.verbatim(text);
+}
+
+function killCommand(client: Client, argv: ByteString[]): void {
+  const node = client.node;
+  if (argv.length === 3) {
+    // Old form: CLIENT KILL addr:port
+    const target = [...node.clients.values()].find((c) => c.addr === at(argv, 2));
+    if (target === undefined) throw new ReplyError(ERR.noSuchClient);
+    killClient(client, target);
+    client.reply.simple('OK');
+    return;
+  }
+  let id: number | null = null;
+  let addr: string | null = null;
+  let laddr: string | null = null;
+  let type: string | null = null;
+  let user: string | null = null;
+  let skipMe = true;
+  if (argv.length % 2 !== 0) syntaxError();
+  for (let j = 2; j < argv.length; j += 2) {
+    const opt = at(argv, j).toLowerCase();
+    const value = at(argv, j + 1);
+    if (opt === 'id') {
+      id = intArg(value, 'ERR client-id should be greater than 0');
+      if (id <= 0) throw new ReplyError('ERR client-id should be greater than 0');
+    } else if (opt === 'addr') addr = value;
+    else if (opt === 'laddr') laddr = value;
+    else if (opt === 'type') {
+      type = value.toLowerCase();
+      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) {
+        throw new ReplyError(`ERR Unknown client type '${value}'`);
+      }
+    } else if (opt === 'user') user = value;
+    else if (opt === 'skipme') {
+      if (isWord(value, 'yes')) skipMe = true;
+      else if (isWord(value, 'no')) skipMe = false;
+      else syntaxError();
+    } else syntaxError();
+  }
+  let killed = 0;
+  for (const c of [...node.clients.values()]) {
+    if (id !== null && c.id !== id) continue;
+    if (addr !== null && c.addr !== addr) continue;
+    if (laddr !== null && c.laddr !== laddr) continue;
+    if (type !== null && type !== 'normal') continue;
+    if (user !== null && user !== 'default') continue;
+    if (c === client && skipMe) continue;
+    killClient(client, c);
+    killed++;
+  }
+  client.reply.integer(killed);
+}
+
+/** Closes a client; the caller itself is closed only after this reply is written. */
+function killClient(caller: Client, target: Client): void {
+  if (target === caller) caller.closeAfterReply = true;
+  else target.close();
+}
+
+function replyCommand(client: Client, argv: ByteString[]): void {
+  const mode = at(argv, 2);
+  if (isWord(mode, 'on')) {
+    client.replyMode = 'on';
+    client.skipNextReply = false;
+    client.reply.simple('OK');
+  } else if (isWord(mode, 'off')) {
+    client.replyMode = 'off';
+  } else if (isWord(mode, 'skip')) {
+    if (client.replyMode !== 'off') {
+      client.replyMode = 'skip';
+      client.skipNextReply = false;
+    }
+  } else {
+    syntaxError();
+  }
+}
+
+export const clientCommands: CommandImpl[] = [
+  cmd('client|id', (client) => client.reply.integer(client.id)),
+  cmd('client|setname', (client, argv) => {
+    const name = at(argv, 2);
+    validateClientName(name);
+    client.name = name;
+    client.reply.simple('OK');
+  }),
+  cmd('client|getname', (client) => {
+    if (client.name === '') client.reply.nullBulk();
+    else client.reply.bulk(client.name);
+  }),
+  cmd('client|list', listCommand),
+  cmd('client|info', (client) => client.reply.verbatim(client.describe() + '\n')),
+  cmd('client|kill', killCommand),
+  cmd('client|no-evict', (client, argv) => {
+    const mode = at(argv, 2);
+    if (isWord(mode, 'on')) client.noEvict = true;
+    else if (isWord(mode, 'off')) client.noEvict = false;
+    else syntaxError();
+    client.reply.simple('OK');
+  }),
+  cmd('client|reply', replyCommand),
+  cmd('client|help', (client) => writeRespValue(client.reply, HELP_REPLIES.client ?? [])),
+];

@@ -1,0 +1,116 @@
+/**
+ * COMMAND and its subcommands: the server describing its own command table. Every answer is
+ * built from the captured Redis metadata (meta/command-meta.generated.ts), so clients that
+ * generate their command lists from COMMAND see exactly what Redis 7.0 would tell them, minus
+ * the commands hashslot does not implement.
+ */
+import type { ByteString } from '../../storage/bytes';
+import { globMatch } from '../../storage/glob';
+import { writeRespValue, type RespValue } from '../../protocol/resp-value';
+import type { Client } from '../client';
+import { ERR, ReplyError } from '../errors';
+import { at, isWord, syntaxError } from './args';
+import { cmd, type CommandImpl, type CommandSpec } from './command';
+import { keysWithFlags } from './key-specs';
+import { lookupCommand } from '../dispatch';
+import { HELP_REPLIES } from './meta/command-meta.generated';
+
+function writeInfo(client: Client, names: Iterable<string>): void {
+  const list = [...names];
+  client.reply.array(list.length);
+  for (const name of list) {
+    const info = client.node.commands.info(name.toLowerCase());
+    if (info === undefined) client.reply.nullArray();
+    else writeRespValue(client.reply, info);
+  }
+}
+
+function allNames(client: Client): string[] {
+  return [...client.node.commands.all()].map((spec) => spec.fullName);
+}
+
+function docsCommand(client: Client, argv: ByteString[]): void {
+  const table = client.node.commands;
+  const names = argv.length > 2 ? argv.slice(2).map((n) => n.toLowerCase()) : allNames(client);
+  const found: Array<[string, RespValue]> = [];
+  for (const name of names) {
+    const docs = table.docs(name);
+    if (docs !== undefined) found.push([name, docs]);
+  }
+  client.reply.map(found.length);
+  for (const [name, docs] of found) {
+    client.reply.bulk(name);
+    writeRespValue(client.reply, docs);
+  }
+}
+
+function categoriesOf(info: RespValue | undefined): string[] {
+  if (!Array.isArray(info)) return [];
+  const cats = info[6];
+  if (cats === null || cats === undefined || typeof cats !== 'object' || Array.isArray(cats) || !('~' in cats)) return [];
+  return cats['~'].map((c) => (typeof c === 'object' && c !== null && '+' in c ? c['+'] : String(c)));
+}
+
+function listCommand(client: Client, argv: ByteString[]): void {
+  let accept: (spec: CommandSpec) => boolean = () => true;
+  if (argv.length === 5 && isWord(argv[2], 'filterby')) {
+    const kind = at(argv, 3).toLowerCase();
+    const arg = at(argv, 4);
+    if (kind === 'module') accept = () => false;
+    else if (kind === 'aclcat') {
+      const wanted = '@' + arg.toLowerCase();
+      accept = (spec) => categoriesOf(client.node.commands.info(spec.fullName)).includes(wanted);
+    } else if (kind === 'pattern') accept = (spec) => globMatch(arg, spec.fullName, true);
+    else syntaxError();
+  } else if (argv.length !== 2) {
+    syntaxError();
+  }
+  const names: string[] = [];
+  for (const spec of client.node.commands.all()) {
+    if (accept(spec)) names.push(spec.fullName);
+    if (spec.subcommands !== null) for (const sub of spec.subcommands.values()) if (accept(sub)) names.push(sub.fullName);
+  }
+  client.reply.bulkArray(names);
+}
+
+/** The command an argv names for GETKEYS, with GETKEYS's own error texts. */
+function targetOf(client: Client, argv: ByteString[]): { spec: CommandSpec; args: ByteString[] } {
+  const args = argv.slice(2);
+  try {
+    return { spec: lookupCommand(client.node.commands, args), args };
+  } catch (err) {
+    if (!(err instanceof ReplyError)) throw err;
+    if (err.text.startsWith('ERR wrong number')) throw new ReplyError(ERR.invalidArgsForCommand);
+    throw new ReplyError(ERR.invalidCommandName);
+  }
+}
+
+function getkeysCommand(withFlags: boolean) {
+  return (client: Client, argv: ByteString[]): void => {
+    const { spec, args } = targetOf(client, argv);
+    const keys = keysWithFlags(client.node.commands.info(spec.fullName), args);
+    if (keys.length === 0) throw new ReplyError(ERR.noKeysInCommand);
+    client.reply.array(keys.length);
+    for (const [index, flags] of keys) {
+      if (!withFlags) {
+        client.reply.bulk(args[index] as ByteString);
+        continue;
+      }
+      client.reply.array(2);
+      client.reply.bulk(args[index] as ByteString);
+      client.reply.set(flags.length);
+      for (const f of flags) client.reply.simple(f);
+    }
+  };
+}
+
+export const commandCommands: CommandImpl[] = [
+  cmd('command', (client) => writeInfo(client, allNames(client))),
+  cmd('command|count', (client) => client.reply.integer(client.node.commands.size)),
+  cmd('command|info', (client, argv) => writeInfo(client, argv.length > 2 ? argv.slice(2) : allNames(client))),
+  cmd('command|docs', docsCommand),
+  cmd('command|list', listCommand),
+  cmd('command|getkeys', getkeysCommand(false)),
+  cmd('command|getkeysandflags', getkeysCommand(true)),
+  cmd('command|help', (client) => writeRespValue(client.reply, HELP_REPLIES.command ?? [])),
+];

@@ -1,0 +1,117 @@
+/**
+ * The command table: built once per node by joining the captured Redis metadata with the
+ * handlers, and read by dispatch (lookup, arity, flags), COMMAND (INFO, DOCS, COUNT, LIST,
+ * GETKEYS), INFO commandstats, and later cluster routing and replication.
+ *
+ * A command with metadata but no handler, or a handler with no metadata, is a programming error
+ * and fails the build of the table at start-up, so the table can never advertise a command the
+ * server does not run.
+ */
+import type { RespValue } from '../../protocol/resp-value';
+import type { CommandImpl, CommandSpec, Handler } from './command';
+import { COMMAND_DOCS, COMMAND_INFO } from './meta/command-meta.generated';
+
+export class CommandTable {
+  private readonly byName = new Map<string, CommandSpec>();
+
+  constructor(impls: readonly CommandImpl[]) {
+    const handlers = new Map<string, Handler>();
+    for (const impl of impls) {
+      if (handlers.has(impl.name)) throw new Error(`command ${impl.name} implemented twice`);
+      handlers.set(impl.name, impl.handler);
+    }
+    for (const [name, info] of Object.entries(COMMAND_INFO)) {
+      this.byName.set(name, buildSpec(info, handlers, null));
+    }
+    if (handlers.size > 0) {
+      throw new Error(`handlers without metadata: ${[...handlers.keys()].join(', ')}`);
+    }
+  }
+
+  /** Looks up a top-level command by its lowercase name. */
+  get(name: string): CommandSpec | undefined {
+    return this.byName.get(name);
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  all(): IterableIterator<CommandSpec> {
+    return this.byName.values();
+  }
+
+  /** Every command and subcommand, for INFO commandstats. */
+  *allWithSubcommands(): Generator<CommandSpec> {
+    for (const spec of this.byName.values()) {
+      yield spec;
+      if (spec.subcommands !== null) yield* spec.subcommands.values();
+    }
+  }
+
+  /** The captured COMMAND INFO entry of a top-level command or "container|sub". */
+  info(fullName: string): RespValue | undefined {
+    const [top = '', sub] = fullName.split('|');
+    const entry = COMMAND_INFO[top];
+    if (sub === undefined || entry === undefined) return entry;
+    const subs = Array.isArray(entry) ? entry[9] : undefined;
+    return Array.isArray(subs) ? subs.find((s) => Array.isArray(s) && s[0] === fullName) : undefined;
+  }
+
+  /** The captured COMMAND DOCS entry of a top-level command. */
+  docs(name: string): RespValue | undefined {
+    return COMMAND_DOCS[name];
+  }
+}
+
+function buildSpec(info: RespValue, handlers: Map<string, Handler>, parent: string | null): CommandSpec {
+  if (!Array.isArray(info)) throw new Error('malformed COMMAND INFO entry');
+  const [name, arity, flags, first, last, step, , , , subs] = info;
+  if (typeof name !== 'string' || typeof arity !== 'number') throw new Error('malformed COMMAND INFO entry');
+  const flagSet = new Set(setMembers(flags));
+  const shortName = parent === null ? name : name.slice(parent.length + 1);
+  let subcommands: Map<string, CommandSpec> | null = null;
+  if (Array.isArray(subs) && subs.length > 0) {
+    subcommands = new Map();
+    for (const sub of subs) {
+      const spec = buildSpec(sub, handlers, name);
+      subcommands.set(spec.name, spec);
+    }
+  }
+  const handler = handlers.get(name) ?? null;
+  handlers.delete(name);
+  if (handler === null && subcommands === null) throw new Error(`no handler for command ${name}`);
+  return {
+    name: shortName,
+    fullName: name,
+    arity,
+    flags: flagSet,
+    firstKey: typeof first === 'number' ? first : 0,
+    lastKey: typeof last === 'number' ? last : 0,
+    keyStep: typeof step === 'number' ? step : 0,
+    isWrite: flagSet.has('write'),
+    noAuth: flagSet.has('no_auth'),
+    handler,
+    subcommands,
+    stats: { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 },
+  };
+}
+
+/** Names in a captured RESP3 set of simple strings. */
+function setMembers(value: RespValue | undefined): string[] {
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) return [];
+  if (!('~' in value)) return [];
+  return value['~'].map((m) => (typeof m === 'object' && m !== null && '+' in m ? m['+'] : String(m)));
+}
+
+/**
+ * The key positions of a call, from the legacy (first, last, step) triple: the indexes in argv
+ * of every key. Used by COMMAND GETKEYS and, later, cluster routing.
+ */
+export function keyIndexes(spec: CommandSpec, argc: number): number[] {
+  if (spec.firstKey <= 0) return [];
+  const last = spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey;
+  const out: number[] = [];
+  for (let i = spec.firstKey; i <= last && i < argc; i += spec.keyStep) out.push(i);
+  return out;
+}

@@ -1,0 +1,49 @@
+/**
+ * The shape of a command: metadata (arity, flags, key positions, docs) captured from Redis 7.0
+ * in meta/command-meta.generated.ts, joined with the handler that implements it.
+ *
+ * Arity follows Redis: positive means exactly that many arguments including the command name,
+ * negative means at least that many. Key positions are the legacy (first, last, step) triple:
+ * last -1 means "up to the last argument", -2 "all but the last one".
+ */
+import type { ByteString } from '../../storage/bytes';
+import type { Client } from '../client';
+
+/** Runs one command. Client errors are thrown as ReplyError; the dispatcher answers them. */
+export type Handler = (client: Client, argv: ByteString[]) => void;
+
+/** A handler bound to a command name; subcommands are named "container|sub" as in Redis. */
+export interface CommandImpl {
+  readonly name: string;
+  readonly handler: Handler;
+}
+
+export interface CommandStats {
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+export interface CommandSpec {
+  /** Lowercase name, e.g. "get" or "get" within container "config"; */
+  readonly name: string;
+  /** "config|get" for subcommands, the name otherwise: what errors and COMMAND print. */
+  readonly fullName: string;
+  readonly arity: number;
+  readonly flags: ReadonlySet<string>;
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly keyStep: number;
+  /** Flags read on every call, resolved once. */
+  readonly isWrite: boolean;
+  readonly noAuth: boolean;
+  readonly handler: Handler | null;
+  readonly subcommands: ReadonlyMap<string, CommandSpec> | null;
+  readonly stats: CommandStats;
+}
+
+/** Helper for command modules: `cmd('get', (client, argv) => ...)`. */
+export function cmd(name: string, handler: Handler): CommandImpl {
+  return { name, handler };
+}

@@ -1,0 +1,107 @@
+/**
+ * Key expiry commands. Deadlines are absolute milliseconds; the relative forms (EXPIRE,
+ * PEXPIRE) are converted with the command's frozen `nowMs`, and a deadline that is already in
+ * the past deletes the key at once instead of leaving a dead key behind.
+ */
+import type { ByteString } from '../../storage/bytes';
+import type { Client } from '../client';
+import { ERR, ReplyError, unsupportedOption } from '../errors';
+import { at } from './args';
+import { cmd, type CommandImpl } from './command';
+import { deadlineFromExpireArg } from './expiry-args';
+
+interface ExpireFlags {
+  nx: boolean;
+  xx: boolean;
+  gt: boolean;
+  lt: boolean;
+}
+
+function parseExpireFlags(argv: readonly ByteString[]): ExpireFlags {
+  const f: ExpireFlags = { nx: false, xx: false, gt: false, lt: false };
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j] as ByteString;
+    const lower = opt.toLowerCase();
+    if (lower === 'nx') f.nx = true;
+    else if (lower === 'xx') f.xx = true;
+    else if (lower === 'gt') f.gt = true;
+    else if (lower === 'lt') f.lt = true;
+    else throw new ReplyError(unsupportedOption(opt));
+  }
+  if (f.nx && (f.xx || f.gt || f.lt)) throw new ReplyError(ERR.nxXxGtLt);
+  if (f.gt && f.lt) throw new ReplyError(ERR.gtAndLt);
+  return f;
+}
+
+function expireGeneric(name: string, seconds: boolean, absolute: boolean) {
+  return (client: Client, argv: ByteString[]): void => {
+    const key = at(argv, 1);
+    const now = client.node.nowMs;
+    const when = deadlineFromExpireArg(at(argv, 2), seconds, absolute ? 0 : now, name);
+    const flags = parseExpireFlags(argv);
+    const db = client.db;
+    if (db.get(key, now) === undefined) {
+      client.reply.integer(0);
+      return;
+    }
+    const current = db.expireAt(key);
+    if (
+      (flags.nx && current !== undefined) ||
+      (flags.xx && current === undefined) ||
+      (flags.gt && (current === undefined || when <= current)) ||
+      (flags.lt && current !== undefined && when >= current)
+    ) {
+      client.reply.integer(0);
+      return;
+    }
+    if (when <= now) db.delete(key);
+    else db.setExpireAt(key, when);
+    client.reply.integer(1);
+  };
+}
+
+/** TTL / PTTL / EXPIRETIME / PEXPIRETIME: -2 for a missing key, -1 without a deadline. */
+function ttlGeneric(inMs: boolean, absolute: boolean) {
+  return (client: Client, argv: ByteString[]): void => {
+    const key = at(argv, 1);
+    const now = client.node.nowMs;
+    const db = client.db;
+    if (db.get(key, now) === undefined) {
+      client.reply.integer(-2);
+      return;
+    }
+    const at_ = db.expireAt(key);
+    if (at_ === undefined) {
+      client.reply.integer(-1);
+      return;
+    }
+    if (absolute) {
+      client.reply.integer(inMs ? at_ : Math.trunc(at_ / 1000));
+      return;
+    }
+    const ttl = Math.max(0, at_ - now);
+    client.reply.integer(inMs ? ttl : Math.floor((ttl + 500) / 1000));
+  };
+}
+
+function persistCommand(client: Client, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  const db = client.db;
+  if (db.get(key, client.node.nowMs) === undefined) {
+    client.reply.integer(0);
+    return;
+  }
+  client.reply.integer(db.persist(key) ? 1 : 0);
+}
+
+export const expireCommands: CommandImpl[] = [
+  cmd('expire', expireGeneric('expire', true, false)),
+  cmd('pexpire', expireGeneric('pexpire', false, false)),
+  cmd('expireat', expireGeneric('expireat', true, true)),
+  cmd('pexpireat', expireGeneric('pexpireat', false, true)),
+  cmd('ttl', ttlGeneric(false, false)),
+  cmd('pttl', ttlGeneric(true, false)),
+  cmd('expiretime', ttlGeneric(false, true)),
+  cmd('pexpiretime', ttlGeneric(true, true)),
+  cmd('persist', persistCommand),
+];

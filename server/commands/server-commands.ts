@@ -1,0 +1,149 @@
+/**
+ * Server-wide commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, SHUTDOWN, DEBUG,
+ * OBJECT, FUNCTION FLUSH.
+ */
+import type { ByteString } from '../../storage/bytes';
+import { isInt64String } from '../../storage/numbers';
+import type { Client } from '../client';
+import { ERR, ReplyError } from '../errors';
+import { at, int32Arg, isWord, syntaxError } from './args';
+import { cmd, type CommandImpl } from './command';
+import { HELP_REPLIES } from './meta/command-meta.generated';
+import { writeRespValue } from '../../protocol/resp-value';
+
+/** FLUSHDB / FLUSHALL / FUNCTION FLUSH take an optional ASYNC or SYNC. */
+function parseFlushMode(argv: readonly ByteString[], index: number): void {
+  if (argv.length > index + 1) syntaxError();
+  const mode = argv[index];
+  if (mode !== undefined && !isWord(mode, 'async') && !isWord(mode, 'sync')) syntaxError();
+}
+
+function swapdbCommand(client: Client, argv: ByteString[]): void {
+  const node = client.node;
+  if (node.config.bool('cluster-enabled')) throw new ReplyError('ERR SWAPDB is not allowed in cluster mode');
+  const a = int32Arg(at(argv, 1), 'ERR invalid first DB index');
+  const b = int32Arg(at(argv, 2), 'ERR invalid second DB index');
+  const count = node.keyspace.dbs.length;
+  if (a < 0 || a >= count || b < 0 || b >= count) throw new ReplyError(ERR.dbIndexOutOfRange);
+  node.keyspace.swap(a, b);
+  client.reply.simple('OK');
+}
+
+function shutdownCommand(client: Client, argv: ByteString[]): void {
+  let abort = false;
+  for (let j = 1; j < argv.length; j++) {
+    const opt = at(argv, j);
+    if (isWord(opt, 'abort')) abort = true;
+    else if (!['nosave', 'save', 'now', 'force'].includes(opt.toLowerCase())) syntaxError();
+  }
+  if (abort) {
+    if (argv.length > 2) syntaxError();
+    throw new ReplyError('ERR No shutdown in progress.');
+  }
+  // Nothing is persisted yet, so SAVE and NOSAVE end the same way. The connection closes
+  // without a reply, which is how clients see a successful SHUTDOWN.
+  client.node.shutdown();
+}
+
+/** Blocks the event loop like Redis's DEBUG SLEEP: the whole server stops for that long. */
+function sleepSync(ms: number): void {
+  if (ms <= 0) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function debugCommand(client: Client, argv: ByteString[]): void {
+  const node = client.node;
+  const setting = node.config.string('enable-debug-command');
+  const local = client.addr.startsWith('127.') || client.addr.startsWith('[::1]');
+  if (setting !== 'yes' && !(setting === 'local' && local)) throw new ReplyError(ERR.debugDisabled);
+  const sub = at(argv, 1).toLowerCase();
+  if (sub === 'sleep' && argv.length === 3) {
+    const seconds = Number(at(argv, 2));
+    sleepSync(Number.isFinite(seconds) ? seconds * 1000 : 0);
+    client.reply.simple('OK');
+  } else if (sub === 'set-active-expire' && argv.length === 3) {
+    node.activeExpireEnabled = at(argv, 2) !== '0';
+    client.reply.simple('OK');
+  } else if (sub === 'object' && argv.length === 3) {
+    const value = client.db.get(at(argv, 2), node.nowMs);
+    if (value === undefined) throw new ReplyError(ERR.noSuchKey);
+    client.reply.simple(
+      `Value at:0x0 refcount:${refcount(value)} encoding:${stringEncoding(value)} serializedlength:${value.length} lru:0 lru_seconds_idle:0`,
+    );
+  } else {
+    throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try DEBUG HELP.`);
+  }
+}
+
+/** Redis's encoding for a string value: int, embstr (up to 44 bytes) or raw. */
+function stringEncoding(value: ByteString): string {
+  if (value.length <= 20 && isInt64String(value)) return 'int';
+  return value.length <= 44 ? 'embstr' : 'raw';
+}
+
+/** Small non-negative integers are shared objects in Redis, reported with refcount INT_MAX. */
+function refcount(value: ByteString): number {
+  if (value.length <= 4 && isInt64String(value)) {
+    const n = Number(value);
+    if (n >= 0 && n < 10000) return 2147483647;
+  }
+  return 1;
+}
+
+function objectSubcommand(client: Client, argv: ByteString[], answer: (value: ByteString) => void): void {
+  const value = client.db.get(at(argv, 2), client.node.nowMs);
+  if (value === undefined) client.reply.null();
+  else answer(value);
+}
+
+function usesLfu(client: Client): boolean {
+  return client.node.config.string('maxmemory-policy').includes('lfu');
+}
+
+export const serverCommands: CommandImpl[] = [
+  cmd('dbsize', (client) => client.reply.integer(client.db.size)),
+  cmd('flushdb', (client, argv) => {
+    parseFlushMode(argv, 1);
+    client.db.flush();
+    client.reply.simple('OK');
+  }),
+  cmd('flushall', (client, argv) => {
+    parseFlushMode(argv, 1);
+    client.node.keyspace.flushAll();
+    client.reply.simple('OK');
+  }),
+  cmd('swapdb', swapdbCommand),
+  cmd('time', (client) => {
+    const micros = client.node.timeMicros();
+    client.reply.array(2);
+    client.reply.bulk(String(Math.floor(micros / 1e6)));
+    client.reply.bulk(String(micros % 1e6));
+  }),
+  cmd('lastsave', (client) => client.reply.integer(client.node.lastSaveSec)),
+  cmd('shutdown', shutdownCommand),
+  cmd('debug', debugCommand),
+  cmd('object|encoding', (client, argv) =>
+    objectSubcommand(client, argv, (value) => client.reply.bulk(stringEncoding(value))),
+  ),
+  cmd('object|refcount', (client, argv) =>
+    objectSubcommand(client, argv, (value) => client.reply.integer(refcount(value))),
+  ),
+  cmd('object|idletime', (client, argv) =>
+    objectSubcommand(client, argv, () => {
+      if (usesLfu(client)) throw new ReplyError(ERR.lfuSelected);
+      // Access times are not tracked yet: every key reads as just used.
+      client.reply.integer(0);
+    }),
+  ),
+  cmd('object|freq', (client, argv) =>
+    objectSubcommand(client, argv, () => {
+      if (!usesLfu(client)) throw new ReplyError(ERR.lfuNotSelected);
+      client.reply.integer(0);
+    }),
+  ),
+  cmd('object|help', (client) => writeRespValue(client.reply, HELP_REPLIES.object ?? [])),
+  cmd('function|flush', (client, argv) => {
+    parseFlushMode(argv, 2);
+    client.reply.simple('OK');
+  }),
+];

@@ -1,0 +1,447 @@
+/**
+ * The string family: GET, SET and its options, counters, ranges, LCS. Values are byte strings
+ * (storage/bytes.ts); integers are kept as their canonical decimal text, exactly as a client
+ * sees them, and parsed on INCR.
+ */
+import type { ByteString } from '../../storage/bytes';
+import type { Database } from '../../storage/database';
+import {
+  addDecimals,
+  decimalOverflows,
+  formatDecimal,
+  INT64_MAX,
+  INT64_MIN,
+  parseDecimal,
+  parseInt64,
+  parseSafeInt,
+} from '../../storage/numbers';
+import type { StoredValue } from '../../storage/values';
+import type { Client } from '../client';
+import { ERR, ReplyError, wrongArity } from '../errors';
+import { at, int64Arg, intArg, isWord, syntaxError } from './args';
+import { cmd, type CommandImpl } from './command';
+import { deadlineFromOption, type ExpireUnit } from './expiry-args';
+
+/** The value as a string, or WRONGTYPE. */
+export function asString(value: StoredValue): ByteString {
+  if (typeof value !== 'string') throw new ReplyError(ERR.wrongType);
+  return value;
+}
+
+function readString(client: Client, key: ByteString): ByteString | undefined {
+  const value = client.node.lookupRead(client.db, key);
+  return value === undefined ? undefined : asString(value);
+}
+
+function checkLength(client: Client, length: number): void {
+  if (length > client.node.config.number('proto-max-bulk-len')) throw new ReplyError(ERR.stringTooLong);
+}
+
+// -------------------------------------------------------------------------------------------------
+// SET and friends
+
+interface SetOptions {
+  nx: boolean;
+  xx: boolean;
+  get: boolean;
+  keepTtl: boolean;
+  persist: boolean;
+  unit: ExpireUnit | null;
+  expireArg: ByteString | null;
+}
+
+/**
+ * Parses SET / GETEX options with Redis's mutual-exclusion rules: an option that conflicts with
+ * one already seen is a syntax error, as is an option the command does not take.
+ */
+function parseSetOptions(argv: readonly ByteString[], from: number, forGetex: boolean): SetOptions {
+  const o: SetOptions = { nx: false, xx: false, get: false, keepTtl: false, persist: false, unit: null, expireArg: null };
+  for (let j = from; j < argv.length; j++) {
+    const opt = (argv[j] as ByteString).toLowerCase();
+    const hasNext = j + 1 < argv.length;
+    if (opt === 'nx' && !o.xx && !forGetex) o.nx = true;
+    else if (opt === 'xx' && !o.nx && !forGetex) o.xx = true;
+    else if (opt === 'get' && !forGetex) o.get = true;
+    else if (opt === 'keepttl' && !o.persist && o.unit === null && !forGetex) o.keepTtl = true;
+    else if (opt === 'persist' && forGetex && o.unit === null && !o.keepTtl) o.persist = true;
+    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && !o.keepTtl && !o.persist && o.unit === null && hasNext) {
+      o.unit = opt;
+      o.expireArg = argv[++j] as ByteString;
+    } else {
+      syntaxError();
+    }
+  }
+  return o;
+}
+
+function setCommand(client: Client, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  const value = at(argv, 2);
+  const o = parseSetOptions(argv, 3, false);
+  const db = client.db;
+  const now = client.node.nowMs;
+  const deadline = o.unit === null ? null : deadlineFromOption(o.expireArg as ByteString, o.unit, now, 'set');
+  let old: StoredValue | undefined;
+  if (o.get) {
+    old = client.node.lookupRead(db, key);
+    if (old !== undefined) asString(old);
+  } else {
+    old = db.get(key, now);
+  }
+  const exists = old !== undefined;
+  if ((o.nx && exists) || (o.xx && !exists)) {
+    if (o.get) replyOptionalBulk(client, old);
+    else client.reply.nullBulk();
+    return;
+  }
+  if (o.keepTtl) db.overwrite(key, value);
+  else db.set(key, value);
+  if (deadline !== null) db.setExpireAt(key, deadline);
+  if (o.get) replyOptionalBulk(client, old);
+  else client.reply.simple('OK');
+}
+
+function replyOptionalBulk(client: Client, value: StoredValue | undefined): void {
+  if (value === undefined) client.reply.nullBulk();
+  else client.reply.bulk(value);
+}
+
+function setnxCommand(client: Client, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  if (client.db.get(key, client.node.nowMs) !== undefined) {
+    client.reply.integer(0);
+    return;
+  }
+  client.db.set(key, at(argv, 2));
+  client.reply.integer(1);
+}
+
+function setexFamily(unit: 'ex' | 'px', name: string) {
+  return (client: Client, argv: ByteString[]): void => {
+    const key = at(argv, 1);
+    const deadline = deadlineFromOption(at(argv, 2), unit, client.node.nowMs, name);
+    client.db.set(key, at(argv, 3));
+    client.db.setExpireAt(key, deadline);
+    client.reply.simple('OK');
+  };
+}
+
+function getCommand(client: Client, argv: ByteString[]): void {
+  replyOptionalBulk(client, readString(client, at(argv, 1)));
+}
+
+function getsetCommand(client: Client, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  const old = readString(client, key);
+  client.db.set(key, at(argv, 2));
+  replyOptionalBulk(client, old);
+}
+
+function getdelCommand(client: Client, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  const old = readString(client, key);
+  if (old !== undefined) client.db.delete(key);
+  replyOptionalBulk(client, old);
+}
+
+function getexCommand(client: Client, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  const o = parseSetOptions(argv, 2, true);
+  const now = client.node.nowMs;
+  const deadline = o.unit === null ? null : deadlineFromOption(o.expireArg as ByteString, o.unit, now, 'getex');
+  const value = readString(client, key);
+  if (value === undefined) {
+    client.reply.nullBulk();
+    return;
+  }
+  const db = client.db;
+  if (deadline !== null && deadline <= now) {
+    // A deadline already in the past deletes the key, as Redis does.
+    db.delete(key);
+  } else if (deadline !== null) {
+    db.setExpireAt(key, deadline);
+  } else if (o.persist) {
+    db.persist(key);
+  }
+  client.reply.bulk(value);
+}
+
+function mgetCommand(client: Client, argv: ByteString[]): void {
+  client.reply.array(argv.length - 1);
+  for (let i = 1; i < argv.length; i++) {
+    const value = client.node.lookupRead(client.db, argv[i] as ByteString);
+    if (value === undefined || typeof value !== 'string') client.reply.nullBulk();
+    else client.reply.bulk(value);
+  }
+}
+
+function msetGeneric(client: Client, argv: ByteString[], onlyIfNoneExist: boolean): boolean {
+  if (argv.length % 2 === 0) throw new ReplyError(wrongArity(onlyIfNoneExist ? 'msetnx' : 'mset'));
+  const db = client.db;
+  if (onlyIfNoneExist) {
+    for (let i = 1; i < argv.length; i += 2) {
+      if (db.get(argv[i] as ByteString, client.node.nowMs) !== undefined) return false;
+    }
+  }
+  for (let i = 1; i < argv.length; i += 2) db.set(argv[i] as ByteString, argv[i + 1] as ByteString);
+  return true;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Appending and ranges
+
+function appendCommand(client: Client, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  const db = client.db;
+  const old = db.get(key, client.node.nowMs);
+  const suffix = at(argv, 2);
+  if (old === undefined) {
+    db.set(key, suffix);
+    client.reply.integer(suffix.length);
+    return;
+  }
+  const current = asString(old);
+  checkLength(client, current.length + suffix.length);
+  const next = current + suffix;
+  db.overwrite(key, next);
+  client.reply.integer(next.length);
+}
+
+function strlenCommand(client: Client, argv: ByteString[]): void {
+  const value = readString(client, at(argv, 1));
+  client.reply.integer(value === undefined ? 0 : value.length);
+}
+
+function getrangeCommand(client: Client, argv: ByteString[]): void {
+  let start = intArg(at(argv, 2));
+  let end = intArg(at(argv, 3));
+  const value = readString(client, at(argv, 1)) ?? '';
+  const len = value.length;
+  if (start < 0 && end < 0 && start > end) {
+    client.reply.bulk('');
+    return;
+  }
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (start > end || len === 0) client.reply.bulk('');
+  else client.reply.bulk(value.slice(start, end + 1));
+}
+
+function setrangeCommand(client: Client, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  const offset = intArg(at(argv, 2));
+  const patch = at(argv, 3);
+  if (offset < 0) throw new ReplyError(ERR.offsetOutOfRange);
+  const db = client.db;
+  const old = db.get(key, client.node.nowMs);
+  if (old === undefined) {
+    if (patch.length === 0) {
+      client.reply.integer(0);
+      return;
+    }
+    checkLength(client, offset + patch.length);
+    db.set(key, '\0'.repeat(offset) + patch);
+    client.reply.integer(offset + patch.length);
+    return;
+  }
+  const current = asString(old);
+  if (patch.length === 0) {
+    client.reply.integer(current.length);
+    return;
+  }
+  checkLength(client, offset + patch.length);
+  const padded = current.length < offset ? current + '\0'.repeat(offset - current.length) : current;
+  const next = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
+  db.overwrite(key, next);
+  client.reply.integer(next.length);
+}
+
+// -------------------------------------------------------------------------------------------------
+// Counters
+
+/** Adds `delta` to the integer stored at key (0 when missing), keeping its TTL. */
+function incrBy(client: Client, key: ByteString, delta: bigint | number): void {
+  const db: Database = client.db;
+  const old = db.get(key, client.node.nowMs);
+  const text = old === undefined ? '0' : asString(old);
+  const fast = parseSafeInt(text);
+  let next: string;
+  if (fast !== null && typeof delta === 'number' && Number.isSafeInteger(fast + delta)) {
+    next = String(fast + delta);
+  } else {
+    const current = fast !== null ? BigInt(fast) : parseInt64(text);
+    if (current === null) throw new ReplyError(ERR.notInteger);
+    const sum = current + BigInt(delta);
+    if (sum > INT64_MAX || sum < INT64_MIN) throw new ReplyError(ERR.overflow);
+    next = sum.toString();
+  }
+  if (old === undefined) db.set(key, next);
+  else db.overwrite(key, next);
+  client.reply.raw(':' + next + '\r\n');
+}
+
+/** A delta argument: a double-safe number when possible, else an exact bigint. */
+function deltaArg(arg: ByteString): bigint | number {
+  const fast = parseSafeInt(arg);
+  return fast !== null ? fast : int64Arg(arg);
+}
+
+function incrbyfloatCommand(client: Client, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  const db = client.db;
+  const old = db.get(key, client.node.nowMs);
+  const current = parseDecimal(old === undefined ? '0' : asString(old));
+  if (current === null) throw new ReplyError(ERR.notFloat);
+  const increment = parseDecimal(at(argv, 2));
+  if (increment === null) throw new ReplyError(ERR.notFloat);
+  if (current === 'inf' || increment === 'inf') throw new ReplyError(ERR.floatNanOrInf);
+  const sum = addDecimals(current, increment);
+  if (decimalOverflows(sum)) throw new ReplyError(ERR.floatNanOrInf);
+  const next = formatDecimal(sum);
+  if (old === undefined) db.set(key, next);
+  else db.overwrite(key, next);
+  client.reply.bulk(next);
+}
+
+// -------------------------------------------------------------------------------------------------
+// LCS
+
+function lcsCommand(client: Client, argv: ByteString[]): void {
+  const node = client.node;
+  const objA = node.lookupRead(client.db, at(argv, 1));
+  const objB = node.lookupRead(client.db, at(argv, 2));
+  if ((objA !== undefined && typeof objA !== 'string') || (objB !== undefined && typeof objB !== 'string')) {
+    throw new ReplyError(ERR.lcsNotStrings);
+  }
+  const a = objA ?? '';
+  const b = objB ?? '';
+  let getLen = false;
+  let getIdx = false;
+  let withMatchLen = false;
+  let minMatchLen = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j] as ByteString;
+    const moreArgs = argv.length - 1 - j;
+    if (isWord(opt, 'idx')) getIdx = true;
+    else if (isWord(opt, 'len')) getLen = true;
+    else if (isWord(opt, 'withmatchlen')) withMatchLen = true;
+    else if (isWord(opt, 'minmatchlen') && moreArgs > 0) {
+      minMatchLen = Math.max(0, intArg(argv[++j] as ByteString));
+    } else syntaxError();
+  }
+  if (getIdx && getLen) throw new ReplyError(ERR.lcsLenAndIdx);
+  const alen = a.length;
+  const blen = b.length;
+  if ((alen + 1) * (blen + 1) * 4 > node.config.number('proto-max-bulk-len')) throw new ReplyError(ERR.lcsTooBig);
+
+  // dp[i][j] = LCS length of a[0,i) and b[0,j)
+  const width = blen + 1;
+  const dp = new Uint32Array((alen + 1) * width);
+  for (let i = 1; i <= alen; i++) {
+    const ai = a.charCodeAt(i - 1);
+    for (let j = 1; j <= blen; j++) {
+      dp[i * width + j] =
+        ai === b.charCodeAt(j - 1)
+          ? (dp[(i - 1) * width + j - 1] as number) + 1
+          : Math.max(dp[(i - 1) * width + j] as number, dp[i * width + j - 1] as number);
+    }
+  }
+  const total = dp[alen * width + blen] as number;
+  const out = client.reply;
+  if (getLen) {
+    out.integer(total);
+    return;
+  }
+  // Walk back from the end, collecting the LCS and the matching ranges (latest first).
+  const lcs: string[] = new Array<string>(total);
+  let idx = total;
+  const ranges: number[][] = [];
+  let aStart = alen;
+  let aEnd = 0;
+  let bStart = 0;
+  let bEnd = 0;
+  let i = alen;
+  let j = blen;
+  while (i > 0 && j > 0) {
+    let emit = false;
+    if (a.charCodeAt(i - 1) === b.charCodeAt(j - 1)) {
+      lcs[idx - 1] = a[i - 1] as string;
+      if (aStart === alen) {
+        aStart = aEnd = i - 1;
+        bStart = bEnd = j - 1;
+      } else if (aStart === i && bStart === j) {
+        aStart--;
+        bStart--;
+      } else {
+        emit = true;
+      }
+      if (aStart === 0 || bStart === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      if ((dp[(i - 1) * width + j] as number) > (dp[i * width + j - 1] as number)) i--;
+      else j--;
+      if (aStart !== alen) emit = true;
+    }
+    if (emit) {
+      const matchLen = aEnd - aStart + 1;
+      if (minMatchLen === 0 || matchLen >= minMatchLen) ranges.push([aStart, aEnd, bStart, bEnd, matchLen]);
+      aStart = alen;
+    }
+  }
+  if (!getIdx) {
+    out.bulk(lcs.join(''));
+    return;
+  }
+  out.map(2);
+  out.bulk('matches');
+  out.array(ranges.length);
+  for (const [as, ae, bs, be, len] of ranges as [number, number, number, number, number][]) {
+    out.array(withMatchLen ? 3 : 2);
+    out.array(2);
+    out.integer(as);
+    out.integer(ae);
+    out.array(2);
+    out.integer(bs);
+    out.integer(be);
+    if (withMatchLen) out.integer(len);
+  }
+  out.bulk('len');
+  out.integer(total);
+}
+
+export const stringCommands: CommandImpl[] = [
+  cmd('get', getCommand),
+  cmd('set', setCommand),
+  cmd('setnx', setnxCommand),
+  cmd('setex', setexFamily('ex', 'setex')),
+  cmd('psetex', setexFamily('px', 'psetex')),
+  cmd('getset', getsetCommand),
+  cmd('getdel', getdelCommand),
+  cmd('getex', getexCommand),
+  cmd('mget', mgetCommand),
+  cmd('mset', (client, argv) => {
+    msetGeneric(client, argv, false);
+    client.reply.simple('OK');
+  }),
+  cmd('msetnx', (client, argv) => client.reply.integer(msetGeneric(client, argv, true) ? 1 : 0)),
+  cmd('append', appendCommand),
+  cmd('strlen', strlenCommand),
+  cmd('incr', (client, argv) => incrBy(client, at(argv, 1), 1)),
+  cmd('decr', (client, argv) => incrBy(client, at(argv, 1), -1)),
+  cmd('incrby', (client, argv) => incrBy(client, at(argv, 1), deltaArg(at(argv, 2)))),
+  cmd('decrby', (client, argv) => {
+    const delta = deltaArg(at(argv, 2));
+    if (delta === INT64_MIN) throw new ReplyError(ERR.decrementOverflow);
+    incrBy(client, at(argv, 1), -delta);
+  }),
+  cmd('incrbyfloat', incrbyfloatCommand),
+  cmd('getrange', getrangeCommand),
+  cmd('substr', getrangeCommand),
+  cmd('setrange', setrangeCommand),
+  cmd('lcs', lcsCommand),
+];

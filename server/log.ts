@@ -1,0 +1,79 @@
+/**
+ * Log lines in redis-server's format, because people and tools grep for them:
+ *
+ *   12345:M 22 Nov 2026 10:00:00.123 * Ready to accept connections
+ *   └pid┘ │ └──── local time, ms ───┘ │
+ *       role (M master, S replica)    level mark: . debug, - verbose, * notice, # warning
+ *
+ * One Logger per node: several nodes in one process each log with their own role and sink.
+ */
+import * as fs from 'node:fs';
+
+export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
+const LEVEL_MARK = ['.', '-', '*', '#'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export interface LogSink {
+  write(line: string): void;
+}
+
+export const stdoutSink: LogSink = { write: (line) => process.stdout.write(line) };
+
+/** Appends to a file, opened once; lines are written synchronously so a crash loses none. */
+export function fileSink(path: string): LogSink {
+  const fd = fs.openSync(path, 'a');
+  return { write: (line) => fs.writeSync(fd, line) };
+}
+
+export class Logger {
+  role: 'M' | 'S' | 'C' = 'M';
+
+  constructor(
+    public level: LogLevel,
+    private sink: LogSink,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  setSink(sink: LogSink): void {
+    this.sink = sink;
+  }
+
+  debug(message: string): void {
+    this.log('debug', message);
+  }
+
+  verbose(message: string): void {
+    this.log('verbose', message);
+  }
+
+  notice(message: string): void {
+    this.log('notice', message);
+  }
+
+  warning(message: string): void {
+    this.log('warning', message);
+  }
+
+  log(level: LogLevel, message: string): void {
+    const rank = LEVEL_RANK[level];
+    if (rank < LEVEL_RANK[this.level] || level === 'nothing') return;
+    this.sink.write(`${process.pid}:${this.role} ${formatTimestamp(this.clock())} ${LEVEL_MARK[rank]} ${message}\n`);
+  }
+
+  /** A line without the prefix (the start-up banner). */
+  raw(text: string): void {
+    if (LEVEL_RANK[this.level] <= LEVEL_RANK.notice) this.sink.write(text.endsWith('\n') ? text : text + '\n');
+  }
+}
+
+/** "22 Nov 2026 10:00:00.123" in local time. */
+export function formatTimestamp(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return (
+    `${two(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
+    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`
+  );
+}

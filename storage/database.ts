@@ -1,0 +1,302 @@
+/**
+ * One numbered database (SELECT n): the key → value dictionary and the key → expiry dictionary.
+ *
+ * Expiry works as in Redis, in two ways that together bound memory held by dead keys:
+ *  - lazily: every lookup first checks the key's deadline and deletes it when it has passed
+ *    (a key is expired once now > deadline, so PTTL can report 0 for one millisecond);
+ *  - actively: `activeExpireCycle` is called on the server's cron tick and samples keys that
+ *    have a deadline, deleting the expired ones, and keeps going while a sample shows more than
+ *    a quarter of them expired. Instead of Redis's random buckets it walks the expiry map with a
+ *    persistent iterator, which visits every key with a TTL in turn and costs O(1) per key.
+ *
+ * Time is always an argument (`nowMs`), frozen once per command by the caller, so a command
+ * sees one consistent instant and tests can drive time by hand.
+ *
+ * SCAN over a JavaScript Map: a Map cannot seek to a position, so a cursor names a live
+ * iterator kept in a small cache together with how many entries it has passed. A cursor that
+ * is still cached continues exactly (every key present for the whole scan is returned once,
+ * keys added or deleted meanwhile may or may not be); an evicted one falls back to skipping
+ * that many entries from the start, which keeps the guarantee as long as no key before the
+ * position was deleted.
+ */
+import type { ByteString } from './bytes';
+import { globMatch } from './glob';
+import type { RandomSource } from './random';
+import { typeName, type StoredValue } from './values';
+
+/** Told about keys that expired, so the server can propagate a DEL and notify. */
+export interface ExpiryObserver {
+  keyExpired(db: Database, key: ByteString): void;
+}
+
+export interface ScanFilter {
+  pattern?: ByteString;
+  type?: string;
+}
+
+const SCAN_CACHE_SIZE = 64;
+/** Keys sampled per round of the active expire cycle, as in Redis. */
+const EXPIRE_SAMPLE = 20;
+/** Upper bound of keys examined per database per tick, so one tick stays short. */
+const EXPIRE_MAX_PER_TICK = 2000;
+
+interface ScanPosition {
+  iterator: Iterator<ByteString>;
+  passed: number;
+}
+
+export class Database {
+  private dict = new Map<ByteString, StoredValue>();
+  private expires = new Map<ByteString, number>();
+  private expireWalk: Iterator<[ByteString, number]> | null = null;
+  private scanCache = new Map<number, ScanPosition>();
+  private nextScanTag = 1;
+  private randomWalk: Iterator<ByteString> | null = null;
+  /** Keys deleted by lazy and active expiry since the last stats reset. */
+  expiredKeys = 0;
+
+  constructor(
+    public id: number,
+    private readonly random: RandomSource,
+    private readonly observer: ExpiryObserver | null = null,
+  ) {}
+
+  /** Number of keys, including expired keys not yet deleted (as Redis's DBSIZE). */
+  get size(): number {
+    return this.dict.size;
+  }
+
+  get expiresCount(): number {
+    return this.expires.size;
+  }
+
+  /** Sum of remaining TTLs / count, as INFO's avg_ttl roughly reports. */
+  averageTtl(nowMs: number): number {
+    if (this.expires.size === 0) return 0;
+    let sum = 0;
+    let n = 0;
+    for (const at of this.expires.values()) {
+      if (at > nowMs) {
+        sum += at - nowMs;
+        n++;
+      }
+      if (n >= 100) break;
+    }
+    return n === 0 ? 0 : Math.floor(sum / n);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lookups and writes
+
+  /** The value of a live key; an expired key is deleted and reads as missing. */
+  get(key: ByteString, nowMs: number): StoredValue | undefined {
+    const value = this.dict.get(key);
+    if (value === undefined) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs)) return undefined;
+    return value;
+  }
+
+  has(key: ByteString, nowMs: number): boolean {
+    return this.get(key, nowMs) !== undefined;
+  }
+
+  /** Sets a key's value and clears any TTL it had (SET semantics). */
+  set(key: ByteString, value: StoredValue): void {
+    this.dict.set(key, value);
+    if (this.expires.size !== 0) this.expires.delete(key);
+  }
+
+  /** Replaces the value of an existing key keeping its TTL (APPEND, INCR, SETRANGE, KEEPTTL). */
+  overwrite(key: ByteString, value: StoredValue): void {
+    this.dict.set(key, value);
+  }
+
+  delete(key: ByteString): boolean {
+    if (!this.dict.delete(key)) return false;
+    if (this.expires.size !== 0) this.expires.delete(key);
+    return true;
+  }
+
+  /** Removes every key. */
+  flush(): number {
+    const removed = this.dict.size;
+    this.dict = new Map();
+    this.expires = new Map();
+    this.expireWalk = null;
+    this.randomWalk = null;
+    this.scanCache.clear();
+    return removed;
+  }
+
+  /** Exchanges the whole contents with another database (SWAPDB). */
+  swapContents(other: Database): void {
+    [this.dict, other.dict] = [other.dict, this.dict];
+    [this.expires, other.expires] = [other.expires, this.expires];
+    this.expireWalk = other.expireWalk = null;
+    this.randomWalk = other.randomWalk = null;
+    this.scanCache.clear();
+    other.scanCache.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Expiry
+
+  /** The absolute deadline in ms of a key, or undefined when it has none. */
+  expireAt(key: ByteString): number | undefined {
+    return this.expires.size === 0 ? undefined : this.expires.get(key);
+  }
+
+  /** Sets an absolute deadline on an existing key. */
+  setExpireAt(key: ByteString, atMs: number): void {
+    this.expires.set(key, atMs);
+  }
+
+  /** Removes a key's deadline; true when it had one. */
+  persist(key: ByteString): boolean {
+    return this.expires.delete(key);
+  }
+
+  /** Deletes the key when its deadline has passed; true when it did. */
+  private expireIfNeeded(key: ByteString, nowMs: number): boolean {
+    const at = this.expires.get(key);
+    if (at === undefined || nowMs <= at) return false;
+    this.deleteExpired(key);
+    return true;
+  }
+
+  private deleteExpired(key: ByteString): void {
+    this.dict.delete(key);
+    this.expires.delete(key);
+    this.expiredKeys++;
+    this.observer?.keyExpired(this, key);
+  }
+
+  /**
+   * One active expiry pass: examine keys with a TTL in rounds of EXPIRE_SAMPLE, deleting the
+   * expired ones, and go on while a round finds more than a quarter of its sample expired.
+   * Returns the number of keys deleted.
+   */
+  activeExpireCycle(nowMs: number): number {
+    let deleted = 0;
+    let examined = 0;
+    while (this.expires.size > 0 && examined < EXPIRE_MAX_PER_TICK) {
+      let expiredInRound = 0;
+      let round = 0;
+      for (; round < EXPIRE_SAMPLE && this.expires.size > 0; round++) {
+        const entry = this.nextExpireEntry();
+        if (entry === null) break;
+        const [key, at] = entry;
+        if (nowMs > at && this.expires.get(key) === at) {
+          this.deleteExpired(key);
+          expiredInRound++;
+        }
+      }
+      examined += round;
+      deleted += expiredInRound;
+      if (round === 0 || expiredInRound * 4 <= round) break;
+    }
+    return deleted;
+  }
+
+  private nextExpireEntry(): [ByteString, number] | null {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (this.expireWalk === null) this.expireWalk = this.expires.entries();
+      const step = this.expireWalk.next();
+      if (!step.done) return step.value;
+      this.expireWalk = null;
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Iteration: KEYS, SCAN, RANDOMKEY
+
+  /** Live keys matching a glob pattern. */
+  keys(pattern: ByteString, nowMs: number): ByteString[] {
+    const all = pattern === '*';
+    const out: ByteString[] = [];
+    for (const key of [...this.dict.keys()]) {
+      if (!all && !globMatch(pattern, key)) continue;
+      if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs)) continue;
+      out.push(key);
+    }
+    return out;
+  }
+
+  /**
+   * One SCAN step: visits about `count` keys from the cursor position and returns those that
+   * pass the filter, with the cursor to continue from (0 when the iteration is complete).
+   */
+  scan(cursor: bigint, count: number, filter: ScanFilter, nowMs: number): [bigint, ByteString[]] {
+    const position = this.resumeScan(cursor);
+    const out: ByteString[] = [];
+    let visited = 0;
+    while (visited < count) {
+      const step = position.iterator.next();
+      if (step.done) return [0n, this.filterScanned(out, filter, nowMs)];
+      out.push(step.value);
+      visited++;
+    }
+    position.passed += visited;
+    return [this.saveScan(position), this.filterScanned(out, filter, nowMs)];
+  }
+
+  private filterScanned(keys: ByteString[], filter: ScanFilter, nowMs: number): ByteString[] {
+    return keys.filter((key) => {
+      if (filter.pattern !== undefined && !globMatch(filter.pattern, key)) return false;
+      const value = this.get(key, nowMs);
+      if (value === undefined) return false;
+      return filter.type === undefined || typeName(value) === filter.type;
+    });
+  }
+
+  /** Cursor layout: passed * 2^16 + tag, so an evicted cursor still knows its position. */
+  private resumeScan(cursor: bigint): ScanPosition {
+    if (cursor === 0n) return { iterator: this.dict.keys(), passed: 0 };
+    const tag = Number(cursor & 0xffffn);
+    const passed = Number(cursor >> 16n);
+    const cached = this.scanCache.get(tag);
+    if (cached !== undefined && cached.passed === passed) {
+      this.scanCache.delete(tag);
+      return cached;
+    }
+    const iterator = this.dict.keys();
+    for (let i = 0; i < passed; i++) if (iterator.next().done) break;
+    return { iterator, passed };
+  }
+
+  private saveScan(position: ScanPosition): bigint {
+    const tag = this.nextScanTag;
+    this.nextScanTag = (this.nextScanTag % 0xffff) + 1;
+    this.scanCache.set(tag, position);
+    if (this.scanCache.size > SCAN_CACHE_SIZE) {
+      const oldest = this.scanCache.keys().next();
+      if (!oldest.done) this.scanCache.delete(oldest.value);
+    }
+    return (BigInt(position.passed) << 16n) | BigInt(tag);
+  }
+
+  /**
+   * A random live key, or undefined when the database is empty. A Map has no random access, so
+   * a persistent walk advances by a random stride on each call: O(stride), not O(n).
+   */
+  randomKey(nowMs: number): ByteString | undefined {
+    // Bound the attempts: a database full of expired keys would otherwise loop long.
+    for (let attempt = 0; attempt < 100 && this.dict.size > 0; attempt++) {
+      const stride = 1 + Math.floor(this.random.next() * Math.min(this.dict.size, 32));
+      let key: ByteString | undefined;
+      for (let i = 0; i < stride; i++) {
+        if (this.randomWalk === null) this.randomWalk = this.dict.keys();
+        const step = this.randomWalk.next();
+        if (step.done) {
+          this.randomWalk = null;
+          i--;
+          continue;
+        }
+        key = step.value;
+      }
+      if (key !== undefined && this.get(key, nowMs) !== undefined) return key;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * All databases of one node (`databases` directive, 16 by default). The keyspace is per node,
+ * never module-global, so several nodes can live in one process (DESIGN.md decision 2).
+ */
+import { Database, type ExpiryObserver } from './database';
+import type { RandomSource } from './random';
+
+export class Keyspace {
+  readonly dbs: Database[];
+
+  constructor(count: number, random: RandomSource, observer: ExpiryObserver | null = null) {
+    this.dbs = [];
+    for (let i = 0; i < count; i++) this.dbs.push(new Database(i, random, observer));
+  }
+
+  db(index: number): Database {
+    const db = this.dbs[index];
+    if (db === undefined) throw new RangeError(`no database ${index}`);
+    return db;
+  }
+
+  /** Total keys over all databases. */
+  get totalKeys(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.size;
+    return n;
+  }
+
+  flushAll(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.flush();
+    return n;
+  }
+
+  /** SWAPDB: clients stay on their db index and see the other contents. */
+  swap(a: number, b: number): void {
+    if (a === b) return;
+    this.db(a).swapContents(this.db(b));
+  }
+
+  /** Runs the active expiry cycle on every database; returns keys deleted. */
+  activeExpire(nowMs: number): number {
+    let n = 0;
+    for (const db of this.dbs) if (db.expiresCount > 0) n += db.activeExpireCycle(nowMs);
+    return n;
+  }
+}
