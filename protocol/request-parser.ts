@@ -99,8 +99,9 @@ export class GenericRequestParser<Arg> {
    * with no arguments (a blank inline line or `*0`), which the server ignores silently.
    */
   next(): Arg[] | null {
-    if (this.bigArg !== null && !this.finishBigArg()) return null;
-    if (this.pendingArgs === 0) {
+    if (this.bigArg !== null) {
+      if (!this.finishBigArg()) return null;
+    } else if (this.pendingArgs === 0) {
       if (this.pos >= this.buf.length) return null;
       if (this.buf[this.pos] !== 0x2a /* * */) return this.nextInline();
       const count = this.readMultibulkHeader();

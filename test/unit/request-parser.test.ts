@@ -1,0 +1,128 @@
+/**
+ * The request parser on its own: every request shape, delivered whole and split at every byte
+ * offset, protocol errors with Redis's exact texts, and random input that must never throw
+ * anything but a ProtocolError.
+ */
+import t from 'tap';
+import fc from 'fast-check';
+import { GenericRequestParser, latin1Arg, ProtocolError, RequestParser } from '../../protocol/request-parser';
+
+function parseAll(chunks: Buffer[], limits = {}): string[][] {
+  const parser = new GenericRequestParser(latin1Arg, limits);
+  const out: string[][] = [];
+  for (const chunk of chunks) {
+    parser.feed(chunk);
+    let argv: string[] | null;
+    while ((argv = parser.next()) !== null) out.push(argv);
+  }
+  return out;
+}
+
+function encode(...argvs: string[][]): Buffer {
+  let s = '';
+  for (const argv of argvs) {
+    s += `*${argv.length}\r\n`;
+    for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
+  }
+  return Buffer.from(s, 'latin1');
+}
+
+function errorOf(input: string, limits = {}): string {
+  try {
+    parseAll([Buffer.from(input, 'latin1')], limits);
+  } catch (err) {
+    if (err instanceof ProtocolError) return err.message;
+    throw err;
+  }
+  return 'no error';
+}
+
+t.test('multibulk requests, whole and split at every offset', async (t) => {
+  const requests = [['SET', 'key', 'value'], ['GET', '\xff\x00key'], ['PING'], ['ECHO', ''], ['MSET', 'a', '1', 'b', '2']];
+  const bytes = encode(...requests);
+  t.same(parseAll([bytes]), requests);
+  for (let cut = 1; cut < bytes.length; cut++) {
+    t.same(parseAll([bytes.subarray(0, cut), bytes.subarray(cut)]), requests, `split at ${cut}`);
+  }
+  const oneByteAtATime = [...bytes].map((b) => Buffer.from([b]));
+  t.same(parseAll(oneByteAtATime), requests);
+});
+
+t.test('inline requests', async (t) => {
+  t.same(parseAll([Buffer.from('PING\r\nSET a "b c"\nGET \'x y\'\r\n')]), [['PING'], ['SET', 'a', 'b c'], ['GET', 'x y']]);
+  t.same(parseAll([Buffer.from('\r\n')]), [[]], 'a blank line is an empty request');
+  t.same(parseAll([Buffer.from('ECHO "\\x41\\n"\r\n')]), [['ECHO', 'A\n']]);
+});
+
+t.test('a large bulk arriving in many chunks is assembled once', async (t) => {
+  const big = 'x'.repeat(1024 * 1024);
+  const bytes = encode(['SET', 'k', big], ['GET', 'k']);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += 65536) chunks.push(bytes.subarray(i, i + 65536));
+  const out = parseAll(chunks);
+  t.equal(out.length, 2);
+  t.equal(out[0]?.[2]?.length, big.length);
+  t.same(out[1], ['GET', 'k']);
+});
+
+t.test('pipelines of thousands of requests in one chunk', async (t) => {
+  const requests = Array.from({ length: 5000 }, (_, i) => ['SET', `key:${i}`, `v${i}`]);
+  t.equal(parseAll([encode(...requests)]).length, 5000);
+});
+
+t.test("protocol errors carry Redis's texts", async (t) => {
+  t.equal(errorOf('*abc\r\n'), 'Protocol error: invalid multibulk length');
+  t.equal(errorOf('*01\r\n'), 'Protocol error: invalid multibulk length');
+  t.equal(errorOf('*2\r\n$3\r\nGET\r\n:1\r\n'), "Protocol error: expected '$', got ':'");
+  t.equal(errorOf('*1\r\n$-5\r\n'), 'Protocol error: invalid bulk length');
+  t.equal(errorOf('*1\r\n$x\r\n'), 'Protocol error: invalid bulk length');
+  t.equal(errorOf('*1\r\n$100\r\n', { maxBulkLen: 10 }), 'Protocol error: invalid bulk length');
+  t.equal(errorOf('SET "a b\r\n'), 'Protocol error: unbalanced quotes in request');
+  t.equal(errorOf('x'.repeat(70000)), 'Protocol error: too big inline request');
+  t.equal(errorOf('*' + '1'.repeat(70000)), 'Protocol error: too big mbulk count string');
+  t.equal(errorOf('*1\r\n$' + '1'.repeat(70000)), 'Protocol error: too big bulk count string');
+  t.equal(errorOf('*0\r\n*-1\r\n'), 'no error', 'empty multibulks are skipped');
+});
+
+t.test('random bytes never crash the parser', async (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 8 }), (chunks) => {
+      const parser = new RequestParser({ maxBulkLen: 1024 });
+      try {
+        for (const chunk of chunks) {
+          parser.feed(Buffer.from(chunk));
+          while (parser.next() !== null) {
+            /* drain */
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+      }
+    }),
+    { numRuns: 2000, seed: 42 },
+  );
+  t.pass('no exception other than ProtocolError');
+});
+
+t.test('random valid requests survive random chunking', async (t) => {
+  const arg = fc.string({ maxLength: 40 }).map((s) => Buffer.from(s, 'utf8').latin1Slice());
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(arg, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 10 }),
+      fc.array(fc.nat(), { maxLength: 6 }),
+      (requests, cuts) => {
+        const bytes = encode(...requests);
+        const points = [...new Set(cuts.map((c) => c % bytes.length))].sort((a, b) => a - b);
+        const chunks: Buffer[] = [];
+        let prev = 0;
+        for (const p of points) {
+          chunks.push(bytes.subarray(prev, p));
+          prev = p;
+        }
+        chunks.push(bytes.subarray(prev));
+        t.same(parseAll(chunks), requests);
+      },
+    ),
+    { numRuns: 300, seed: 7 },
+  );
+});
