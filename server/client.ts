@@ -58,6 +58,11 @@ export class Client {
     socket.on('close', () => this.close());
   }
 
+  /** Connected over loopback (what "local" means for enable-debug-command and friends). */
+  get isLocal(): boolean {
+    return this.addr.startsWith('127.') || this.addr.startsWith('[::1]');
+  }
+
   get dbIndex(): number {
     return this.db.id;
   }

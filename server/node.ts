@@ -18,21 +18,19 @@ import { ALL_COMMANDS } from './commands/all';
 import { dispatch } from './dispatch';
 import { Logger, type LogSink, stdoutSink } from './log';
 import { ServerStats } from './stats';
-import type { ConfigReader } from './config-reader';
+import type { Config } from './config/config';
 
 export interface NodeOptions {
-  config: ConfigReader;
+  config: Config;
   clock?: () => number;
   seed?: number;
   logSink?: LogSink;
-  /** Absolute path of the config file the node was started with ('' for none). */
-  configFile?: string;
   /** Absolute path of the program, for INFO's executable field. */
   executable?: string;
 }
 
 export class RedisNode implements ExpiryObserver {
-  readonly config: ConfigReader;
+  readonly config: Config;
   readonly clock: () => number;
   readonly keyspace: Keyspace;
   readonly commands: CommandTable;
@@ -64,11 +62,41 @@ export class RedisNode implements ExpiryObserver {
     this.nowMs = this.startedAtMs = this.clock();
     this.lastSaveSec = Math.floor(this.startedAtMs / 1000);
     this.runId = randomHex(this.random, 40);
-    this.configFile = options.configFile ?? '';
+    this.configFile = options.config.configFile ?? '';
     this.executable = options.executable ?? '';
     this.keyspace = new Keyspace(this.config.number('databases'), this.random, this);
     this.commands = new CommandTable(ALL_COMMANDS);
-    this.log = new Logger(this.config.loglevel(), options.logSink ?? stdoutSink, this.clock);
+    this.log = new Logger(this.config.value('loglevel'), options.logSink ?? stdoutSink, this.clock);
+    this.applyConfigChanges();
+  }
+
+  /** CONFIG SET of these takes effect at once, as in Redis. */
+  private applyConfigChanges(): void {
+    this.config.onChange('loglevel', (level) => {
+      this.log.level = level;
+    });
+    this.config.onChange('hz', () => {
+      if (this.cronTimer !== null) this.startCron();
+    });
+    const rebind = (): void => {
+      void this.rebind().catch((err: Error) => this.log.warning(`Failed to bind after CONFIG SET: ${err.message}`));
+    };
+    this.config.onChange('port', rebind);
+    this.config.onChange('bind', rebind);
+  }
+
+  private async rebind(): Promise<void> {
+    const old = this.servers;
+    this.servers = [];
+    await Promise.all(old.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await this.bindListeners();
+  }
+
+  private startCron(): void {
+    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    const hz = Math.max(1, Math.min(500, this.config.number('hz')));
+    this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
+    this.cronTimer.unref();
   }
 
   /** The port clients connect to (the bound one when configured as 0). */
@@ -83,30 +111,38 @@ export class RedisNode implements ExpiryObserver {
 
   /** Binds every `bind` address on `port` and starts the cron. */
   async listen(): Promise<void> {
-    const port = this.config.number('port');
-    const addresses = this.config.bindAddresses();
-    let boundPort = port;
-    for (const host of addresses) {
+    await this.bindListeners();
+    this.startCron();
+  }
+
+  private async bindListeners(): Promise<void> {
+    const addresses = [...this.config.value('bind')];
+    let port = this.config.number('port');
+    for (const entry of addresses) {
+      // A leading '-' marks an address that may be unavailable; '*' and '::*' are the wildcards.
+      const optional = entry.startsWith('-');
+      const bare = optional ? entry.slice(1) : entry;
+      const host = bare === '*' ? '0.0.0.0' : bare === '::*' ? '::' : bare;
       const server = net.createServer((socket) => this.accept(socket));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ port: boundPort, host: host.replace(/^-/, ''), exclusive: true }, () => {
-          server.off('error', reject);
-          resolve();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ port, host, exclusive: true, ipv6Only: host.includes(':') }, () => {
+            server.off('error', reject);
+            resolve();
+          });
         });
-      }).catch((err: NodeJS.ErrnoException) => {
-        // Like Redis, an optional address (prefixed with '-') that is unavailable is skipped.
-        if (host.startsWith('-') || (err.code === 'EADDRNOTAVAIL' && addresses.length > 1)) return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'ENOTFOUND')) continue;
+        await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+        this.servers = [];
         throw err;
-      });
-      if (server.listening) {
-        this.servers.push(server);
-        if (boundPort === 0) boundPort = this.port;
       }
+      this.servers.push(server);
+      // With port 0 every address shares the port the first one was given.
+      if (port === 0) port = this.port;
     }
-    const hz = Math.max(1, Math.min(500, this.config.number('hz')));
-    this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
-    this.cronTimer.unref();
   }
 
   /** Stops listening, closes every client and the cron. Idempotent. */
@@ -123,6 +159,11 @@ export class RedisNode implements ExpiryObserver {
 
   private accept(socket: net.Socket): void {
     this.stats.totalConnectionsReceived++;
+    if (this.refusedByProtectedMode(socket)) {
+      this.stats.rejectedConnections++;
+      socket.end(PROTECTED_MODE_ERROR);
+      return;
+    }
     if (this.clients.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
@@ -130,6 +171,18 @@ export class RedisNode implements ExpiryObserver {
     }
     const client = new Client(this.nextClientId++, this, socket);
     this.clients.set(client.id, client);
+  }
+
+  /**
+   * Protected mode: with the default bind and no password, only loopback clients are served,
+   * so an accidentally exposed test server is not open to the network.
+   */
+  private refusedByProtectedMode(socket: net.Socket): boolean {
+    if (!this.config.bool('protected-mode') || this.config.string('requirepass') !== '') return false;
+    const bind = this.config.value('bind');
+    if (bind.length !== 2 || bind[0] !== '*' || bind[1] !== '-::*') return false;
+    const remote = socket.remoteAddress ?? '';
+    return !(remote.startsWith('127.') || remote.startsWith('::ffff:127.') || remote === '::1');
   }
 
   clientClosed(client: Client): void {
@@ -187,6 +240,9 @@ export class RedisNode implements ExpiryObserver {
     }
   }
 }
+
+const PROTECTED_MODE_ERROR =
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
 function randomHex(random: SeededRandom, length: number): string {
   let out = '';

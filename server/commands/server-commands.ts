@@ -54,8 +54,7 @@ function sleepSync(ms: number): void {
 function debugCommand(client: Client, argv: ByteString[]): void {
   const node = client.node;
   const setting = node.config.string('enable-debug-command');
-  const local = client.addr.startsWith('127.') || client.addr.startsWith('[::1]');
-  if (setting !== 'yes' && !(setting === 'local' && local)) throw new ReplyError(ERR.debugDisabled);
+  if (setting !== 'yes' && !(setting === 'local' && client.isLocal)) throw new ReplyError(ERR.debugDisabled);
   const sub = at(argv, 1).toLowerCase();
   if (sub === 'sleep' && argv.length === 3) {
     const seconds = Number(at(argv, 2));

@@ -1,0 +1,138 @@
+/**
+ * The command line of one node, as redis-server's: `hashslot-server [configfile] [--directive
+ * value ...]`. It loads the configuration (exiting with redis-server's error text on a bad
+ * directive), starts the node, logs the start-up lines tools grep for, and turns SIGINT/SIGTERM
+ * into a clean shutdown.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REDIS_VERSION } from './commands/connection';
+import { Config } from './config/config';
+import { ConfigFileError, ConfigOpenError, parseCommandLine } from './config/config-file';
+import { fileSink, Logger, type LogSink, stdoutSink } from './log';
+import { RedisNode } from './node';
+
+const USAGE = `Usage: ./hashslot-server [/path/to/redis.conf] [options] [-]
+       ./hashslot-server - (read config from stdin)
+       ./hashslot-server -v or --version
+       ./hashslot-server -h or --help
+
+Examples:
+       ./hashslot-server (run the server with default conf)
+       ./hashslot-server /etc/redis/6379.conf
+       ./hashslot-server --port 7777
+       ./hashslot-server --port 7777 --replicaof 127.0.0.1 8888
+       ./hashslot-server /etc/myredis.conf --loglevel verbose -
+       ./hashslot-server /etc/myredis.conf --loglevel verbose
+`;
+
+export function main(args: string[]): void {
+  const command = parseCommandLine(args);
+  if (command.kind === 'version') {
+    process.stdout.write(`Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=hashslot\n`);
+    process.exit(0);
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (command.kind === 'test-memory') {
+    process.stderr.write('--test-memory is not supported by hashslot\n');
+    process.exit(1);
+  }
+  let config: Config;
+  try {
+    config = Config.fromCommandLine(command);
+  } catch (err) {
+    if (err instanceof ConfigFileError) {
+      process.stderr.write(Buffer.from(err.report, 'latin1'));
+      process.exit(1);
+    }
+    if (err instanceof ConfigOpenError) {
+      new Logger('notice', stdoutSink).warning(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (config.moduleConfigs.length > 0) {
+    new Logger('notice', stdoutSink).warning(
+      'Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting',
+    );
+    process.exit(1);
+  }
+  const configFile = config.configFile ?? '';
+  const logfile = config.string('logfile');
+  let sink: LogSink = stdoutSink;
+  if (logfile !== '') {
+    try {
+      sink = fileSink(logfile);
+    } catch (err) {
+      process.stderr.write(`Can't open the log file: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+  }
+  const node = new RedisNode({
+    config,
+    logSink: sink,
+    executable: path.resolve(process.argv[1] ?? 'hashslot-server'),
+  });
+  const log = node.log;
+  log.notice('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
+  log.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
+  if (command.readStdin) log.notice('Reading config from stdin');
+  if (configFile === '') {
+    log.warning(
+      'Warning: no config file specified, using the default config. In order to specify a config file use hashslot-server /path/to/redis.conf',
+    );
+  } else {
+    log.notice('Configuration loaded');
+  }
+  if (config.bool('daemonize')) log.warning('daemonize yes is not supported: running in the foreground');
+
+  node
+    .listen()
+    .then(() => {
+      const mode = config.bool('cluster-enabled') ? 'cluster' : 'standalone';
+      log.raw(`hashslot (Redis ${REDIS_VERSION} compatible) ${mode} mode, Port: ${node.port}, PID: ${process.pid}`);
+      log.notice(`Running mode=${mode}, port=${node.port}.`);
+      writePidfile(config.string('pidfile'));
+      log.notice('Server initialized');
+      log.notice('Ready to accept connections');
+    })
+    .catch((err: NodeJS.ErrnoException) => {
+      const port = config.number('port');
+      log.warning(`Warning: Could not create server TCP listening socket *:${port}: ${err.message}`);
+      log.warning(`Failed listening on port ${port} (TCP), aborting.`);
+      process.exit(1);
+    });
+
+  const exit = (): void => {
+    removePidfile(config.string('pidfile'));
+    process.exit(0);
+  };
+  node.onShutdown = exit;
+  const onSignal = (name: string) => (): void => {
+    log.warning(`Received ${name} scheduling shutdown...`);
+    node.shutdown();
+  };
+  process.on('SIGINT', onSignal('SIGINT'));
+  process.on('SIGTERM', onSignal('SIGTERM'));
+}
+
+function writePidfile(file: string): void {
+  if (file === '') return;
+  try {
+    fs.writeFileSync(file, `${process.pid}\n`);
+  } catch {
+    /* Redis ignores a pidfile it cannot write */
+  }
+}
+
+function removePidfile(file: string): void {
+  if (file === '') return;
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    /* already gone */
+  }
+}
