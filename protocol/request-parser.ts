@@ -58,7 +58,13 @@ export class GenericRequestParser<Arg> {
   /** A large bulk being assembled, with how many of its bytes (plus CRLF) are filled. */
   private bigArg: Buffer | null = null;
   private bigArgFilled = 0;
-  private readonly maxBulkLen: number;
+  /** proto-max-bulk-len; the owner updates it when the configuration changes. */
+  maxBulkLen: number;
+  /**
+   * Until a client has authenticated, Redis accepts only tiny requests (10 arguments, 16 KiB
+   * per argument), so an unauthenticated peer cannot make the server allocate much.
+   */
+  authRequired = false;
   private readonly maxMultibulkLen: number;
   private readonly maxInlineLen: number;
 
@@ -149,6 +155,7 @@ export class GenericRequestParser<Arg> {
     if (n === null || n > this.maxMultibulkLen) {
       throw new ProtocolError('Protocol error: invalid multibulk length');
     }
+    if (n > 10 && this.authRequired) throw new ProtocolError('Protocol error: unauthenticated multibulk length');
     return n;
   }
 
@@ -165,6 +172,7 @@ export class GenericRequestParser<Arg> {
     if (len === null || len < 0 || len > this.maxBulkLen) {
       throw new ProtocolError('Protocol error: invalid bulk length');
     }
+    if (len > 16384 && this.authRequired) throw new ProtocolError('Protocol error: unauthenticated bulk length');
     const dataStart = lineEnd + 2;
     const available = buf.length - dataStart;
     if (available >= len + 2) {

@@ -60,7 +60,6 @@ export function main(args: string[]): void {
     );
     process.exit(1);
   }
-  const configFile = config.configFile ?? '';
   const logfile = config.string('logfile');
   let sink: LogSink = stdoutSink;
   if (logfile !== '') {
@@ -80,12 +79,13 @@ export function main(args: string[]): void {
   log.notice('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
   log.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
   if (command.readStdin) log.notice('Reading config from stdin');
-  if (configFile === '') {
+  // As redis-server: the warning only when started with no arguments at all.
+  if (args.length === 0) {
     log.warning(
       'Warning: no config file specified, using the default config. In order to specify a config file use hashslot-server /path/to/redis.conf',
     );
   } else {
-    log.notice('Configuration loaded');
+    log.warning('Configuration loaded');
   }
   if (config.bool('daemonize')) log.warning('daemonize yes is not supported: running in the foreground');
 

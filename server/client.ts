@@ -24,7 +24,6 @@ export class Client {
   readonly reply = new ReplyWriter();
   db: Database;
   name: ByteString = '';
-  authenticated: boolean;
   replyMode: ReplyMode = 'on';
   /** CLIENT REPLY SKIP applies to the command after the one that set it. */
   skipNextReply = false;
@@ -56,6 +55,15 @@ export class Client {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
+  }
+
+  /** Whether the client may run commands that need authentication. */
+  get authenticated(): boolean {
+    return !this.parser.authRequired;
+  }
+
+  set authenticated(value: boolean) {
+    this.parser.authRequired = !value;
   }
 
   /** Connected over loopback (what "local" means for enable-debug-command and friends). */

@@ -75,6 +75,9 @@ export class RedisNode implements ExpiryObserver {
     this.config.onChange('loglevel', (level) => {
       this.log.level = level;
     });
+    this.config.onChange('proto-max-bulk-len', (limit) => {
+      for (const client of this.clients.values()) client.parser.maxBulkLen = limit;
+    });
     this.config.onChange('hz', () => {
       if (this.cronTimer !== null) this.startCron();
     });

@@ -48,6 +48,16 @@ interface ScanPosition {
 export class Database {
   private dict = new Map<ByteString, StoredValue>();
   private expires = new Map<ByteString, number>();
+  /**
+   * Deadlines beyond 2^53 ms (year 287396) do not fit a double exactly; the few keys given one
+   * (PEXPIREAT k 9223372036854775807) keep the exact value here so EXPIRETIME answers it.
+   */
+  private exactDeadlines = new Map<ByteString, bigint>();
+  /**
+   * Short strings Redis would hold in its "raw" encoding because they were modified in place
+   * (APPEND, SETRANGE): OBJECT ENCODING reports them as raw, as Redis does.
+   */
+  private rawStrings = new Set<ByteString>();
   private expireWalk: Iterator<[ByteString, number]> | null = null;
   private scanCache = new Map<number, ScanPosition>();
   private nextScanTag = 1;
@@ -103,17 +113,44 @@ export class Database {
   /** Sets a key's value and clears any TTL it had (SET semantics). */
   set(key: ByteString, value: StoredValue): void {
     this.dict.set(key, value);
-    if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.expires.size !== 0) this.clearDeadline(key);
+    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
   }
 
   /** Replaces the value of an existing key keeping its TTL (APPEND, INCR, SETRANGE, KEEPTTL). */
   overwrite(key: ByteString, value: StoredValue): void {
     this.dict.set(key, value);
+    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+  }
+
+  /** Replaces a string value in place the way APPEND and SETRANGE do (Redis's raw encoding). */
+  overwriteInPlace(key: ByteString, value: StoredValue): void {
+    this.dict.set(key, value);
+    this.rawStrings.add(key);
+  }
+
+  /**
+   * Copies a live key (value, exact deadline, encoding hint) to `targetKey` in `target`,
+   * replacing what is there: the common core of RENAME, MOVE and COPY.
+   */
+  copyKeyTo(key: ByteString, target: Database, targetKey: ByteString): void {
+    const value = this.dict.get(key);
+    if (value === undefined) throw new Error('copyKeyTo on a missing key');
+    const deadline = this.expireAtExact(key);
+    target.set(targetKey, value);
+    if (this.isRawString(key)) target.rawStrings.add(targetKey);
+    if (deadline !== undefined) target.setExpireAt(targetKey, deadline);
+  }
+
+  /** Whether a string value was last modified in place (OBJECT ENCODING says raw). */
+  isRawString(key: ByteString): boolean {
+    return this.rawStrings.size !== 0 && this.rawStrings.has(key);
   }
 
   delete(key: ByteString): boolean {
     if (!this.dict.delete(key)) return false;
-    if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.expires.size !== 0) this.clearDeadline(key);
+    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     return true;
   }
 
@@ -122,6 +159,8 @@ export class Database {
     const removed = this.dict.size;
     this.dict = new Map();
     this.expires = new Map();
+    this.exactDeadlines = new Map();
+    this.rawStrings = new Set();
     this.expireWalk = null;
     this.randomWalk = null;
     this.scanCache.clear();
@@ -132,6 +171,8 @@ export class Database {
   swapContents(other: Database): void {
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
+    [this.exactDeadlines, other.exactDeadlines] = [other.exactDeadlines, this.exactDeadlines];
+    [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
     this.expireWalk = other.expireWalk = null;
     this.randomWalk = other.randomWalk = null;
     this.scanCache.clear();
@@ -146,14 +187,30 @@ export class Database {
     return this.expires.size === 0 ? undefined : this.expires.get(key);
   }
 
-  /** Sets an absolute deadline on an existing key. */
-  setExpireAt(key: ByteString, atMs: number): void {
-    this.expires.set(key, atMs);
+  /** The deadline exactly, also beyond 2^53 ms. */
+  expireAtExact(key: ByteString): bigint | undefined {
+    const at = this.expireAt(key);
+    if (at === undefined) return undefined;
+    return this.exactDeadlines.get(key) ?? BigInt(at);
+  }
+
+  /** Sets an absolute deadline (ms) on an existing key. */
+  setExpireAt(key: ByteString, atMs: number | bigint): void {
+    const approx = Number(atMs);
+    this.expires.set(key, approx);
+    if (typeof atMs === 'bigint' && !Number.isSafeInteger(approx)) this.exactDeadlines.set(key, atMs);
+    else if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
   }
 
   /** Removes a key's deadline; true when it had one. */
   persist(key: ByteString): boolean {
+    if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
     return this.expires.delete(key);
+  }
+
+  private clearDeadline(key: ByteString): void {
+    this.expires.delete(key);
+    if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
   }
 
   /** Deletes the key when its deadline has passed; true when it did. */
@@ -166,7 +223,8 @@ export class Database {
 
   private deleteExpired(key: ByteString): void {
     this.dict.delete(key);
-    this.expires.delete(key);
+    this.clearDeadline(key);
+    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     this.expiredKeys++;
     this.observer?.keyExpired(this, key);
   }

@@ -12,7 +12,7 @@ import { HELP_REPLIES } from './meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
 
 function listCommand(client: Client, argv: ByteString[]): void {
-  let ids: Set<number> | null = null;
+  let ids: number[] | null = null;
   for (let j = 2; j < argv.length; j++) {
     const opt = at(argv, j);
     if (isWord(opt, 'type') && j + 1 < argv.length) {
@@ -21,23 +21,22 @@ function listCommand(client: Client, argv: ByteString[]): void {
         throw new ReplyError(`ERR Unknown client type '${at(argv, j)}'`);
       }
       // Every client is a normal client until replication and pub/sub exist.
-      if (type !== 'normal') ids = new Set();
+      if (type !== 'normal') ids = [];
     } else if (isWord(opt, 'id') && j + 1 < argv.length) {
-      ids ??= new Set();
+      ids ??= [];
       for (j++; j < argv.length; j++) {
         const id = intArg(at(argv, j), 'ERR Invalid client ID');
         if (id <= 0) throw new ReplyError('ERR Invalid client ID');
-        ids.add(id);
+        ids.push(id);
       }
     } else {
       syntaxError();
     }
   }
+  // With ID filters Redis lists the clients in the order the ids were given.
+  const clients = ids === null ? [...client.node.clients.values()] : ids.map((id) => client.node.clients.get(id));
   let text = '';
-  for (const c of client.node.clients.values()) {
-    if (ids !== null && !ids.has(c.id)) continue;
-    text += c.describe() + '\n';
-  }
+  for (const c of clients) if (c !== undefined) text += c.describe() + '\n';
   client.reply.verbatim(text);
 }
 
@@ -71,7 +70,10 @@ function killCommand(client: Client, argv: ByteString[]): void {
       if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) {
         throw new ReplyError(`ERR Unknown client type '${value}'`);
       }
-    } else if (opt === 'user') user = value;
+    } else if (opt === 'user') {
+      if (value !== 'default') throw new ReplyError(`ERR No such user '${value}'`);
+      user = value;
+    }
     else if (opt === 'skipme') {
       if (isWord(value, 'yes')) skipMe = true;
       else if (isWord(value, 'no')) skipMe = false;

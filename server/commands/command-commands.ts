@@ -20,7 +20,7 @@ function writeInfo(client: Client, names: Iterable<string>): void {
   client.reply.array(list.length);
   for (const name of list) {
     const info = client.node.commands.info(name.toLowerCase());
-    if (info === undefined) client.reply.nullArray();
+    if (info === undefined) client.reply.nullBulk();
     else writeRespValue(client.reply, info);
   }
 }

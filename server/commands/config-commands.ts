@@ -8,7 +8,7 @@ import { writeRespValue } from '../../protocol/resp-value';
 import type { Client } from '../client';
 import { ConfigSetError } from '../config/config';
 import { ConfigRewriteError } from '../config/rewrite';
-import { ReplyError, wrongArity } from '../errors';
+import { ERR, ReplyError } from '../errors';
 import { cmd, type CommandImpl } from './command';
 import { HELP_REPLIES } from './meta/command-meta.generated';
 
@@ -22,7 +22,7 @@ function configGet(client: Client, argv: ByteString[]): void {
 }
 
 function configSet(client: Client, argv: ByteString[]): void {
-  if (argv.length % 2 !== 0) throw new ReplyError(wrongArity('config|set'));
+  if (argv.length % 2 !== 0) throw new ReplyError(ERR.syntax);
   const pairs: Array<[string, string]> = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i] as ByteString, argv[i + 1] as ByteString]);
   try {

@@ -70,16 +70,16 @@ function ttlGeneric(inMs: boolean, absolute: boolean) {
       client.reply.integer(-2);
       return;
     }
-    const at_ = db.expireAt(key);
-    if (at_ === undefined) {
+    const deadline = db.expireAtExact(key);
+    if (deadline === undefined) {
       client.reply.integer(-1);
       return;
     }
     if (absolute) {
-      client.reply.integer(inMs ? at_ : Math.trunc(at_ / 1000));
+      client.reply.integer(inMs ? deadline : deadline / 1000n);
       return;
     }
-    const ttl = Math.max(0, at_ - now);
+    const ttl = Math.max(0, Number(deadline) - now);
     client.reply.integer(inMs ? ttl : Math.floor((ttl + 500) / 1000));
   };
 }

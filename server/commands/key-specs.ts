@@ -26,6 +26,14 @@ function flagNames(value: RespValue | undefined): string[] {
   return value['~'].map((f) => (typeof f === 'object' && f !== null && '+' in f ? f['+'] : String(f)));
 }
 
+/**
+ * Commands whose key spec says "variable_flags": the real flags depend on the arguments, and
+ * Redis computes them per call. SET only reads the old value when GET is given.
+ */
+const VARIABLE_FLAGS: Record<string, (args: readonly string[]) => string[]> = {
+  set: (args) => (args.slice(3).some((a) => a.toLowerCase() === 'get') ? ['RW', 'access', 'update'] : ['OW', 'update']),
+};
+
 /** [argument index, key spec flags] of every key in the call `args` (args[0] is the command). */
 export function keysWithFlags(info: RespValue | undefined, args: readonly string[]): Array<[number, string[]]> {
   if (!Array.isArray(info)) return [];
@@ -36,7 +44,9 @@ export function keysWithFlags(info: RespValue | undefined, args: readonly string
   const argc = args.length;
   for (const specValue of specsField['~']) {
     const spec = asMap(specValue);
-    const flags = flagNames(spec.get('flags'));
+    let flags = flagNames(spec.get('flags'));
+    const resolve = VARIABLE_FLAGS[String(info[0])];
+    if (flags.includes('variable_flags') && resolve !== undefined) flags = resolve(args);
     const begin = asMap(spec.get('begin_search'));
     const beginSpec = asMap(begin.get('spec'));
     let first: number;

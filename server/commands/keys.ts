@@ -46,7 +46,6 @@ function renameGeneric(client: Client, argv: ByteString[], nx: boolean): void {
     else client.reply.simple('OK');
     return;
   }
-  const deadline = db.expireAt(src);
   if (db.get(dst, now) !== undefined) {
     if (nx) {
       client.reply.integer(0);
@@ -54,9 +53,8 @@ function renameGeneric(client: Client, argv: ByteString[], nx: boolean): void {
     }
     db.delete(dst);
   }
+  db.copyKeyTo(src, db, dst);
   db.delete(src);
-  db.set(dst, value);
-  if (deadline !== undefined) db.setExpireAt(dst, deadline);
   if (nx) client.reply.integer(1);
   else client.reply.simple('OK');
 }
@@ -94,9 +92,7 @@ function copyCommand(client: Client, argv: ByteString[]): void {
     target.delete(dst);
   }
   // Values are immutable byte strings for now; composite types will need a deep copy here.
-  target.set(dst, value);
-  const deadline = client.db.expireAt(src);
-  if (deadline !== undefined) target.setExpireAt(dst, deadline);
+  client.db.copyKeyTo(src, target, dst);
   client.reply.integer(1);
 }
 
@@ -110,10 +106,8 @@ function moveCommand(client: Client, argv: ByteString[]): void {
     client.reply.integer(0);
     return;
   }
-  const deadline = client.db.expireAt(key);
+  client.db.copyKeyTo(key, target, key);
   client.db.delete(key);
-  target.set(key, value);
-  if (deadline !== undefined) target.setExpireAt(key, deadline);
   client.reply.integer(1);
 }
 

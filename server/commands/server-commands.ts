@@ -3,6 +3,7 @@
  * OBJECT, FUNCTION FLUSH.
  */
 import type { ByteString } from '../../storage/bytes';
+import type { Database } from '../../storage/database';
 import { isInt64String } from '../../storage/numbers';
 import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
@@ -30,16 +31,14 @@ function swapdbCommand(client: Client, argv: ByteString[]): void {
 }
 
 function shutdownCommand(client: Client, argv: ByteString[]): void {
-  let abort = false;
+  const flags = new Set<string>();
   for (let j = 1; j < argv.length; j++) {
-    const opt = at(argv, j);
-    if (isWord(opt, 'abort')) abort = true;
-    else if (!['nosave', 'save', 'now', 'force'].includes(opt.toLowerCase())) syntaxError();
+    const opt = at(argv, j).toLowerCase();
+    if (!['nosave', 'save', 'now', 'force', 'abort'].includes(opt)) syntaxError();
+    flags.add(opt);
   }
-  if (abort) {
-    if (argv.length > 2) syntaxError();
-    throw new ReplyError('ERR No shutdown in progress.');
-  }
+  if ((flags.has('abort') && flags.size > 1) || (flags.has('save') && flags.has('nosave'))) syntaxError();
+  if (flags.has('abort')) throw new ReplyError('ERR No shutdown in progress.');
   // Nothing is persisted yet, so SAVE and NOSAVE end the same way. The connection closes
   // without a reply, which is how clients see a successful SHUTDOWN.
   client.node.shutdown();
@@ -67,7 +66,7 @@ function debugCommand(client: Client, argv: ByteString[]): void {
     const value = client.db.get(at(argv, 2), node.nowMs);
     if (value === undefined) throw new ReplyError(ERR.noSuchKey);
     client.reply.simple(
-      `Value at:0x0 refcount:${refcount(value)} encoding:${stringEncoding(value)} serializedlength:${value.length} lru:0 lru_seconds_idle:0`,
+      `Value at:0x0 refcount:${refcount(client.db, at(argv, 2), value)} encoding:${stringEncoding(client.db, at(argv, 2), value)} serializedlength:${value.length} lru:0 lru_seconds_idle:0`,
     );
   } else {
     throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try DEBUG HELP.`);
@@ -75,14 +74,15 @@ function debugCommand(client: Client, argv: ByteString[]): void {
 }
 
 /** Redis's encoding for a string value: int, embstr (up to 44 bytes) or raw. */
-function stringEncoding(value: ByteString): string {
+function stringEncoding(db: Database, key: ByteString, value: ByteString): string {
+  if (db.isRawString(key)) return 'raw';
   if (value.length <= 20 && isInt64String(value)) return 'int';
   return value.length <= 44 ? 'embstr' : 'raw';
 }
 
 /** Small non-negative integers are shared objects in Redis, reported with refcount INT_MAX. */
-function refcount(value: ByteString): number {
-  if (value.length <= 4 && isInt64String(value)) {
+function refcount(db: Database, key: ByteString, value: ByteString): number {
+  if (value.length <= 4 && !db.isRawString(key) && isInt64String(value)) {
     const n = Number(value);
     if (n >= 0 && n < 10000) return 2147483647;
   }
@@ -122,10 +122,10 @@ export const serverCommands: CommandImpl[] = [
   cmd('shutdown', shutdownCommand),
   cmd('debug', debugCommand),
   cmd('object|encoding', (client, argv) =>
-    objectSubcommand(client, argv, (value) => client.reply.bulk(stringEncoding(value))),
+    objectSubcommand(client, argv, (value) => client.reply.bulk(stringEncoding(client.db, at(argv, 2), value))),
   ),
   cmd('object|refcount', (client, argv) =>
-    objectSubcommand(client, argv, (value) => client.reply.integer(refcount(value))),
+    objectSubcommand(client, argv, (value) => client.reply.integer(refcount(client.db, at(argv, 2), value))),
   ),
   cmd('object|idletime', (client, argv) =>
     objectSubcommand(client, argv, () => {
@@ -142,7 +142,10 @@ export const serverCommands: CommandImpl[] = [
   ),
   cmd('object|help', (client) => writeRespValue(client.reply, HELP_REPLIES.object ?? [])),
   cmd('function|flush', (client, argv) => {
-    parseFlushMode(argv, 2);
+    const mode = argv[2];
+    if (argv.length > 3 || (mode !== undefined && !isWord(mode, 'async') && !isWord(mode, 'sync'))) {
+      throw new ReplyError('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
+    }
     client.reply.simple('OK');
   }),
 ];

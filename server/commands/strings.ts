@@ -5,16 +5,8 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
-import {
-  addDecimals,
-  decimalOverflows,
-  formatDecimal,
-  INT64_MAX,
-  INT64_MIN,
-  parseDecimal,
-  parseInt64,
-  parseSafeInt,
-} from '../../storage/numbers';
+import { addLongDouble, formatLongDouble, parseLongDouble } from '../../storage/long-double';
+import { INT64_MAX, INT64_MIN, parseInt64, parseSafeInt } from '../../storage/numbers';
 import type { StoredValue } from '../../storage/values';
 import type { Client } from '../client';
 import { ERR, ReplyError, wrongArity } from '../errors';
@@ -64,7 +56,7 @@ function parseSetOptions(argv: readonly ByteString[], from: number, forGetex: bo
     else if (opt === 'get' && !forGetex) o.get = true;
     else if (opt === 'keepttl' && !o.persist && o.unit === null && !forGetex) o.keepTtl = true;
     else if (opt === 'persist' && forGetex && o.unit === null && !o.keepTtl) o.persist = true;
-    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && !o.keepTtl && !o.persist && o.unit === null && hasNext) {
+    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && !o.keepTtl && !o.persist && (o.unit === null || o.unit === opt) && hasNext) {
       o.unit = opt;
       o.expireArg = argv[++j] as ByteString;
     } else {
@@ -148,12 +140,12 @@ function getexCommand(client: Client, argv: ByteString[]): void {
   const key = at(argv, 1);
   const o = parseSetOptions(argv, 2, true);
   const now = client.node.nowMs;
-  const deadline = o.unit === null ? null : deadlineFromOption(o.expireArg as ByteString, o.unit, now, 'getex');
   const value = readString(client, key);
   if (value === undefined) {
     client.reply.nullBulk();
     return;
   }
+  const deadline = o.unit === null ? null : deadlineFromOption(o.expireArg as ByteString, o.unit, now, 'getex');
   const db = client.db;
   if (deadline !== null && deadline <= now) {
     // A deadline already in the past deletes the key, as Redis does.
@@ -203,7 +195,7 @@ function appendCommand(client: Client, argv: ByteString[]): void {
   const current = asString(old);
   checkLength(client, current.length + suffix.length);
   const next = current + suffix;
-  db.overwrite(key, next);
+  db.overwriteInPlace(key, next);
   client.reply.integer(next.length);
 }
 
@@ -243,7 +235,7 @@ function setrangeCommand(client: Client, argv: ByteString[]): void {
       return;
     }
     checkLength(client, offset + patch.length);
-    db.set(key, '\0'.repeat(offset) + patch);
+    db.overwriteInPlace(key, '\0'.repeat(offset) + patch);
     client.reply.integer(offset + patch.length);
     return;
   }
@@ -255,7 +247,7 @@ function setrangeCommand(client: Client, argv: ByteString[]): void {
   checkLength(client, offset + patch.length);
   const padded = current.length < offset ? current + '\0'.repeat(offset - current.length) : current;
   const next = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
-  db.overwrite(key, next);
+  db.overwriteInPlace(key, next);
   client.reply.integer(next.length);
 }
 
@@ -293,14 +285,13 @@ function incrbyfloatCommand(client: Client, argv: ByteString[]): void {
   const key = at(argv, 1);
   const db = client.db;
   const old = db.get(key, client.node.nowMs);
-  const current = parseDecimal(old === undefined ? '0' : asString(old));
-  if (current === null) throw new ReplyError(ERR.notFloat);
-  const increment = parseDecimal(at(argv, 2));
-  if (increment === null) throw new ReplyError(ERR.notFloat);
-  if (current === 'inf' || increment === 'inf') throw new ReplyError(ERR.floatNanOrInf);
-  const sum = addDecimals(current, increment);
-  if (decimalOverflows(sum)) throw new ReplyError(ERR.floatNanOrInf);
-  const next = formatDecimal(sum);
+  const current = parseLongDouble(old === undefined ? '0' : asString(old));
+  const increment = parseLongDouble(at(argv, 2));
+  if (current === null || increment === null) throw new ReplyError(ERR.notFloat);
+  if (typeof current === 'string' || typeof increment === 'string') throw new ReplyError(ERR.floatNanOrInf);
+  const sum = addLongDouble(current, increment);
+  if (sum === 'inf') throw new ReplyError(ERR.floatNanOrInf);
+  const next = formatLongDouble(sum);
   if (old === undefined) db.set(key, next);
   else db.overwrite(key, next);
   client.reply.bulk(next);

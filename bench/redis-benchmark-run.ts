@@ -1,0 +1,105 @@
+/*
+ * One run of the real redis-benchmark binary, with its --csv output parsed.
+ *
+ * redis-benchmark 7.0 prints, with --csv, a header line and one line per test:
+ *
+ *   "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",...
+ *   "SET","769230.75","0.868","0.392","0.831",...
+ *
+ * Test names may contain spaces ("MSET (10 keys)"), so fields are split on the quoted separator
+ * rather than on bare commas. Anything that is not such a line (warnings, "Error from server")
+ * is kept as diagnostics. A run is bounded by a timeout so that a server which stops answering
+ * turns into a reported failure instead of a benchmark that hangs forever.
+ */
+
+import { spawn } from 'node:child_process';
+import { LOOPBACK_HOST } from './server-process';
+
+export interface RedisBenchmarkOptions {
+  binary: string;
+  port: number;
+  /** redis-benchmark -t value, e.g. "set". */
+  test: string;
+  pipeline: number;
+  clients: number;
+  requests: number;
+  timeoutMs: number;
+  /** Aborting kills the redis-benchmark process (used on SIGINT so no load generator outlives us). */
+  signal?: AbortSignal;
+}
+
+export interface RedisBenchmarkRow {
+  test: string;
+  rps: number;
+  avgLatencyMs: number;
+  p99LatencyMs: number;
+}
+
+export interface RedisBenchmarkResult {
+  rows: RedisBenchmarkRow[];
+  /** stderr, and stdout lines that are not CSV rows. */
+  diagnostics: string;
+  exitCode: number | null;
+  timedOut: boolean;
+}
+
+export function redisBenchmarkArgs(options: RedisBenchmarkOptions): string[] {
+  return [
+    '-h', LOOPBACK_HOST,
+    '-p', String(options.port),
+    '-t', options.test,
+    '-c', String(options.clients),
+    '-n', String(options.requests),
+    '-P', String(options.pipeline),
+    '--csv',
+  ];
+}
+
+export function runRedisBenchmark(options: RedisBenchmarkOptions): Promise<RedisBenchmarkResult> {
+  return new Promise((resolve) => {
+    const child = spawn(options.binary, redisBenchmarkArgs(options), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.signal !== undefined ? { signal: options.signal, killSignal: 'SIGKILL' as const } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
+    const finish = (exitCode: number | null, spawnError: string | null): void => {
+      clearTimeout(timer);
+      const { rows, otherLines } = parseCsv(stdout);
+      const diagnostics = [spawnError ?? '', stderr.trim(), otherLines.join('\n')].filter((text) => text !== '').join('\n');
+      resolve({ rows, diagnostics, exitCode, timedOut });
+    };
+    child.on('error', (error) => finish(null, `could not run ${options.binary}: ${error.message}`));
+    child.on('close', (code) => finish(code, null));
+  });
+}
+
+export function parseCsv(stdout: string): { rows: RedisBenchmarkRow[]; otherLines: string[] } {
+  const rows: RedisBenchmarkRow[] = [];
+  const otherLines: string[] = [];
+  for (const rawLine of stdout.split('\n')) {
+    // redis-benchmark redraws a progress line with \r before the final figure; keep the last part.
+    const line = (rawLine.split('\r').pop() ?? '').trim();
+    if (line === '') continue;
+    if (!line.startsWith('"') || !line.endsWith('"')) {
+      otherLines.push(line);
+      continue;
+    }
+    const fields = line.slice(1, -1).split('","');
+    if (fields[0] === 'test') continue;
+    const rps = Number(fields[1]);
+    if (fields[0] === undefined || !Number.isFinite(rps)) {
+      otherLines.push(line);
+      continue;
+    }
+    rows.push({ test: fields[0], rps, avgLatencyMs: Number(fields[2]), p99LatencyMs: Number(fields[6]) });
+  }
+  return { rows, otherLines };
+}

@@ -1,0 +1,257 @@
+/*
+ * Side-by-side benchmark: real redis-server versus hashslot (issue 2).
+ *
+ *   node dist/bench/side-by-side.js [--quick] [-n REQUESTS] [-c CLIENTS] [--rounds N] [--keys N]
+ *
+ * Two phases, each on freshly started servers so that neither phase inherits the other's heap:
+ *
+ *   1. throughput: redis-benchmark SET, GET, INCR, MSET at -P 1 and -P 16 against each server in
+ *      alternation (see throughput-phase.ts); table of ops/s and the ratio hashslot/redis, with the
+ *      issue's targets (P1 >= 0.8x, P16 >= 0.5x) marked met or not.
+ *   2. memory: 1,000,000 distinct keys with 100-byte values loaded into each; RSS per key from
+ *      /proc and the ratio (target <= 2x); used_memory from INFO where available.
+ *
+ * Both servers listen on free loopback ports and are stopped at the end, on error and on SIGINT.
+ * Progress goes to stderr, results to stdout, so `npm run bench > figures.md` keeps only figures.
+ */
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { measureMemory, renderMemoryReport, type MemoryResult } from './memory-phase';
+import { findFreePort, LOOPBACK_HOST, ServerProcess } from './server-process';
+import { runThroughputPhase } from './throughput-phase';
+
+/** Compiled to dist/bench/side-by-side.js; the repository root is two levels up. */
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** Overridable to compare another build (or to try the harness before the server exists). */
+const HASHSLOT_BIN = process.env['BENCH_HASHSLOT_BIN'] ?? path.join(REPO_ROOT, 'bin', 'hashslot-server');
+const READY_TIMEOUT_MS = 15_000;
+
+interface Options {
+  requests: number;
+  clients: number;
+  rounds: number;
+  keyCount: number;
+  valueBytes: number;
+  tests: string[];
+  pipelines: number[];
+  phases: Set<'throughput' | 'memory'>;
+  redisServer: string;
+  redisBenchmark: string;
+}
+
+const USAGE = `usage: node dist/bench/side-by-side.js [options]
+  --quick              -n 50000, 1 round, 100000 keys (each still overridable)
+  -n, --requests N     requests per redis-benchmark run   (env BENCH_REQUESTS, default 200000)
+  -c, --clients N      redis-benchmark connections        (env BENCH_CLIENTS,  default 50)
+  --rounds N           runs per cell, median reported     (env BENCH_ROUNDS,   default 3)
+  --keys N             keys loaded for the memory phase   (env BENCH_KEYS,     default 1000000)
+  --value-bytes N      value size for the memory phase    (default 100)
+  --tests a,b          redis-benchmark -t tests           (default set,get,incr,mset)
+  --pipelines 1,16     pipeline depths                    (default 1,16)
+  --only PHASE         throughput | memory
+  --redis-server PATH  (env BENCH_REDIS_SERVER, default redis-server)
+  --redis-benchmark PATH (env BENCH_REDIS_BENCHMARK, default redis-benchmark)
+  env BENCH_HASHSLOT_BIN overrides bin/hashslot-server (run with this node binary)`;
+
+const SHORT_FLAGS = new Map([
+  ['-n', 'requests'],
+  ['-c', 'clients'],
+]);
+
+function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
+  const given = new Map<string, string>();
+  for (let index = 0; index < argv.length; index += 1) {
+    const flag = argv[index] ?? '';
+    if (flag === '--help' || flag === '-h') {
+      process.stdout.write(USAGE + '\n');
+      process.exit(0);
+    }
+    if (flag === '--quick') {
+      given.set('quick', '1');
+      continue;
+    }
+    const name = SHORT_FLAGS.get(flag) ?? flag.replace(/^--/, '');
+    const value = argv[index + 1];
+    if (!flag.startsWith('-') || value === undefined) throw new Error(`bad argument ${flag}\n${USAGE}`);
+    given.set(name, value);
+    index += 1;
+  }
+  const quick = given.has('quick');
+  const integer = (name: string, envName: string, normal: number, quickValue: number): number => {
+    const text = given.get(name) ?? env[envName] ?? String(quick ? quickValue : normal);
+    const value = Number(text);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got ${text}`);
+    return value;
+  };
+  const only = given.get('only');
+  if (only !== undefined && only !== 'throughput' && only !== 'memory') throw new Error(`--only takes throughput or memory`);
+  return {
+    requests: integer('requests', 'BENCH_REQUESTS', 200_000, 50_000),
+    clients: integer('clients', 'BENCH_CLIENTS', 50, 50),
+    rounds: integer('rounds', 'BENCH_ROUNDS', 3, 1),
+    keyCount: integer('keys', 'BENCH_KEYS', 1_000_000, 100_000),
+    valueBytes: integer('value-bytes', 'BENCH_VALUE_BYTES', 100, 100),
+    tests: (given.get('tests') ?? 'set,get,incr,mset').split(',').filter((test) => test !== ''),
+    pipelines: (given.get('pipelines') ?? '1,16').split(',').map(Number).filter((depth) => Number.isInteger(depth) && depth > 0),
+    phases: new Set(only === undefined ? ['throughput', 'memory'] : [only]),
+    redisServer: given.get('redis-server') ?? env['BENCH_REDIS_SERVER'] ?? 'redis-server',
+    redisBenchmark: given.get('redis-benchmark') ?? env['BENCH_REDIS_BENCHMARK'] ?? 'redis-benchmark',
+  };
+}
+
+/** Every server started and not yet stopped, so that any exit path can stop them. */
+const liveServers = new Set<ServerProcess>();
+/** Aborted on SIGINT/exit: kills a redis-benchmark still running, which would otherwise spin on. */
+const loadGenerators = new AbortController();
+
+async function startPair(options: Options, workDir: string): Promise<{ redis: ServerProcess; hashslot: ServerProcess }> {
+  const redisPort = await findFreePort();
+  let hashslotPort = await findFreePort();
+  while (hashslotPort === redisPort) hashslotPort = await findFreePort();
+  // Identical persistence settings on both sides: no RDB snapshots, no AOF, loopback only.
+  const common = ['--bind', LOOPBACK_HOST, '--save', '', '--appendonly', 'no'];
+  const redis = ServerProcess.start({
+    name: 'redis',
+    command: options.redisServer,
+    args: ['--port', String(redisPort), ...common, '--daemonize', 'no', '--dir', workDir],
+    port: redisPort,
+    cwd: workDir,
+  });
+  liveServers.add(redis);
+  const hashslot = ServerProcess.start({
+    name: 'hashslot',
+    command: process.execPath,
+    args: [HASHSLOT_BIN, '--port', String(hashslotPort), ...common],
+    port: hashslotPort,
+    cwd: workDir,
+  });
+  liveServers.add(hashslot);
+  await Promise.all([redis.waitReady(READY_TIMEOUT_MS), hashslot.waitReady(READY_TIMEOUT_MS)]);
+  return { redis, hashslot };
+}
+
+async function stopAll(): Promise<void> {
+  const servers = [...liveServers];
+  liveServers.clear();
+  await Promise.all(servers.map((server) => server.stop()));
+}
+
+function describeMachine(options: Options): string {
+  const redisVersion = safeFirstLine(() => execFileSync(options.redisServer, ['--version'], { encoding: 'utf8' }));
+  const cpus = os.cpus();
+  return [
+    `# hashslot vs redis-server, side by side`,
+    ``,
+    `- machine: ${cpus.length} CPU core(s), ${cpus[0]?.model ?? 'unknown CPU'}, ${formatGib(os.totalmem())} RAM, ${os.platform()} ${os.release()}`,
+    `- CPU sharing: redis-benchmark and the server under test run on the same ${cpus.length} core(s) and compete`,
+    `  for them (in the memory phase, this script's loader shares them with the server being loaded).`,
+    `  Both servers are measured under the same handicap; absolute figures are for this box only.`,
+    `- load average at start: ${os.loadavg().map((load) => load.toFixed(2)).join(' / ')}` +
+      ((os.loadavg()[0] ?? 0) > cpus.length / 2 ? ` (busy box: other processes compete for the cores, expect noisy figures)` : ''),
+    `- node ${process.version}; ${redisVersion}`,
+    `- hashslot: ${HASHSLOT_BIN}`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  const log = (line: string): void => void process.stderr.write(line + '\n');
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hashslot-bench-'));
+  process.stdout.write(describeMachine(options) + '\n');
+  try {
+    if (options.phases.has('throughput')) {
+      log(`starting servers for the throughput phase...`);
+      const { redis, hashslot } = await startPair(options, workDir);
+      const command = `redis-benchmark -h ${LOOPBACK_HOST} -p <port> -t <test> -c ${options.clients} -n ${options.requests} -P <1|16> --csv`;
+      const report = await runThroughputPhase(
+        {
+          redisBenchmark: options.redisBenchmark,
+          tests: options.tests,
+          pipelines: options.pipelines,
+          clients: options.clients,
+          requests: options.requests,
+          rounds: options.rounds,
+          signal: loadGenerators.signal,
+        },
+        redis,
+        hashslot,
+        log,
+      );
+      await stopAll();
+      if (loadGenerators.signal.aborted) return;
+      process.stdout.write(
+        [
+          ``,
+          `## Throughput (median of ${options.rounds} round(s), servers in alternation${options.rounds > 1 ? '; ±: half the range of the rounds' : ''})`,
+          ``,
+          `each cell: ${command}`,
+          ``,
+          report.table,
+          ...(report.problems.length > 0 ? ['', 'problems:', ...report.problems] : []),
+          ``,
+        ].join('\n'),
+      );
+    }
+    if (options.phases.has('memory')) {
+      log(`starting fresh servers for the memory phase...`);
+      const { redis, hashslot } = await startPair(options, workDir);
+      const results: MemoryResult[] = [];
+      for (const server of [redis, hashslot]) {
+        log(`  loading ${options.keyCount} keys into ${server.name}...`);
+        try {
+          results.push(await measureMemory(server, { keyCount: options.keyCount, valueBytes: options.valueBytes }));
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new Error(`memory phase failed on ${server.name}: ${reason}` + (server.isRunning ? '' : '\n' + server.describeFailure()));
+        }
+      }
+      await stopAll();
+      process.stdout.write(
+        [
+          ``,
+          `## Memory (${options.keyCount.toLocaleString('en-US')} distinct keys, ${options.valueBytes}-byte values, pipelined SET)`,
+          ``,
+          renderMemoryReport(results, { keyCount: options.keyCount, valueBytes: options.valueBytes }),
+          ``,
+        ].join('\n'),
+      );
+    }
+  } finally {
+    await stopAll();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function safeFirstLine(run: () => string): string {
+  try {
+    return run().split('\n')[0] ?? '';
+  } catch (error) {
+    return `(version unknown: ${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+function formatGib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+// A server left behind would hold its port and memory after we are gone: kill on every way out.
+process.on('exit', () => {
+  loadGenerators.abort();
+  for (const server of liveServers) server.killNow();
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping redis-benchmark and servers\n`);
+    loadGenerators.abort();
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`side-by-side benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+  void stopAll();
+});
