@@ -70,6 +70,11 @@ export class ReplyWriter {
   // ---------------------------------------------------------------------------------------------
   // RESP2 types
 
+  /** +OK, the most frequent reply, in one write. */
+  ok(): void {
+    this.latin1('+OK\r\n');
+  }
+
   simple(text: string): void {
     this.ascii('+');
     this.latin1(text);

@@ -20,7 +20,7 @@ import { ERR, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from '
 /** Resolves argv to the command (or subcommand) to run, or throws the lookup/arity error. */
 export function lookupCommand(table: CommandTable, argv: readonly ByteString[]): CommandSpec {
   const name = argv[0] as ByteString;
-  const top = table.get(name.toLowerCase());
+  const top = table.lookup(name);
   if (top === undefined) throw new ReplyError(unknownCommand(name, argv.slice(1)));
   let spec = top;
   if (top.subcommands !== null && argv.length >= 2) {

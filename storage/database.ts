@@ -58,6 +58,11 @@ export class Database {
    * (APPEND, SETRANGE): OBJECT ENCODING reports them as raw, as Redis does.
    */
   private rawStrings = new Set<ByteString>();
+  /**
+   * When each key was last read or written, in whole seconds (Redis's LRU clock has the same
+   * resolution): what OBJECT IDLETIME reports, and what LRU eviction will sample.
+   */
+  private accessSec = new Map<ByteString, number>();
   private expireWalk: Iterator<[ByteString, number]> | null = null;
   private scanCache = new Map<number, ScanPosition>();
   private nextScanTag = 1;
@@ -98,46 +103,67 @@ export class Database {
   // ---------------------------------------------------------------------------------------------
   // Lookups and writes
 
-  /** The value of a live key; an expired key is deleted and reads as missing. */
+  /** The value of a live key, marking it accessed; an expired key is deleted and reads as missing. */
   get(key: ByteString, nowMs: number): StoredValue | undefined {
+    const value = this.dict.get(key);
+    if (value === undefined) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs)) return undefined;
+    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    return value;
+  }
+
+  /** Like get, without marking the key accessed (TTL, TYPE, EXISTS, OBJECT: Redis's NOTOUCH). */
+  peek(key: ByteString, nowMs: number): StoredValue | undefined {
     const value = this.dict.get(key);
     if (value === undefined) return undefined;
     if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs)) return undefined;
     return value;
   }
 
+  /** Seconds since the key was last accessed (OBJECT IDLETIME). */
+  idleSeconds(key: ByteString, nowMs: number): number {
+    const at = this.accessSec.get(key);
+    return at === undefined ? 0 : Math.max(0, Math.floor(nowMs / 1000) - at);
+  }
+
   has(key: ByteString, nowMs: number): boolean {
-    return this.get(key, nowMs) !== undefined;
+    return this.peek(key, nowMs) !== undefined;
   }
 
   /** Sets a key's value and clears any TTL it had (SET semantics). */
-  set(key: ByteString, value: StoredValue): void {
+  set(key: ByteString, value: StoredValue, nowMs: number): void {
     this.dict.set(key, value);
+    this.accessSec.set(key, Math.floor(nowMs / 1000));
     if (this.expires.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
   }
 
   /** Replaces the value of an existing key keeping its TTL (APPEND, INCR, SETRANGE, KEEPTTL). */
-  overwrite(key: ByteString, value: StoredValue): void {
+  overwrite(key: ByteString, value: StoredValue, nowMs: number): void {
     this.dict.set(key, value);
+    this.accessSec.set(key, Math.floor(nowMs / 1000));
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
   }
 
   /** Replaces a string value in place the way APPEND and SETRANGE do (Redis's raw encoding). */
-  overwriteInPlace(key: ByteString, value: StoredValue): void {
+  overwriteInPlace(key: ByteString, value: StoredValue, nowMs: number): void {
     this.dict.set(key, value);
+    this.accessSec.set(key, Math.floor(nowMs / 1000));
     this.rawStrings.add(key);
   }
 
   /**
    * Copies a live key (value, exact deadline, encoding hint) to `targetKey` in `target`,
-   * replacing what is there: the common core of RENAME, MOVE and COPY.
+   * replacing what is there: the common core of RENAME, MOVE and COPY. The copy keeps the
+   * source's access time, as a moved object does in Redis.
    */
-  copyKeyTo(key: ByteString, target: Database, targetKey: ByteString): void {
+  copyKeyTo(key: ByteString, target: Database, targetKey: ByteString, nowMs: number): void {
     const value = this.dict.get(key);
     if (value === undefined) throw new Error('copyKeyTo on a missing key');
     const deadline = this.expireAtExact(key);
-    target.set(targetKey, value);
+    target.set(targetKey, value, nowMs);
+    const accessed = this.accessSec.get(key);
+    if (accessed !== undefined) target.accessSec.set(targetKey, accessed);
     if (this.isRawString(key)) target.rawStrings.add(targetKey);
     if (deadline !== undefined) target.setExpireAt(targetKey, deadline);
   }
@@ -149,6 +175,7 @@ export class Database {
 
   delete(key: ByteString): boolean {
     if (!this.dict.delete(key)) return false;
+    this.accessSec.delete(key);
     if (this.expires.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     return true;
@@ -161,6 +188,7 @@ export class Database {
     this.expires = new Map();
     this.exactDeadlines = new Map();
     this.rawStrings = new Set();
+    this.accessSec = new Map();
     this.expireWalk = null;
     this.randomWalk = null;
     this.scanCache.clear();
@@ -173,6 +201,7 @@ export class Database {
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.exactDeadlines, other.exactDeadlines] = [other.exactDeadlines, this.exactDeadlines];
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
+    [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
     this.expireWalk = other.expireWalk = null;
     this.randomWalk = other.randomWalk = null;
     this.scanCache.clear();
@@ -223,6 +252,7 @@ export class Database {
 
   private deleteExpired(key: ByteString): void {
     this.dict.delete(key);
+    this.accessSec.delete(key);
     this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     this.expiredKeys++;
@@ -302,7 +332,7 @@ export class Database {
   private filterScanned(keys: ByteString[], filter: ScanFilter, nowMs: number): ByteString[] {
     return keys.filter((key) => {
       if (filter.pattern !== undefined && !globMatch(filter.pattern, key)) return false;
-      const value = this.get(key, nowMs);
+      const value = this.peek(key, nowMs);
       if (value === undefined) return false;
       return filter.type === undefined || typeName(value) === filter.type;
     });
@@ -353,7 +383,7 @@ export class Database {
         }
         key = step.value;
       }
-      if (key !== undefined && this.get(key, nowMs) !== undefined) return key;
+      if (key !== undefined && this.peek(key, nowMs) !== undefined) return key;
     }
     return undefined;
   }

@@ -47,7 +47,7 @@ function killCommand(client: Client, argv: ByteString[]): void {
     const target = [...node.clients.values()].find((c) => c.addr === at(argv, 2));
     if (target === undefined) throw new ReplyError(ERR.noSuchClient);
     killClient(client, target);
-    client.reply.simple('OK');
+    client.reply.ok();
     return;
   }
   let id: number | null = null;
@@ -105,7 +105,7 @@ function replyCommand(client: Client, argv: ByteString[]): void {
   if (isWord(mode, 'on')) {
     client.replyMode = 'on';
     client.skipNextReply = false;
-    client.reply.simple('OK');
+    client.reply.ok();
   } else if (isWord(mode, 'off')) {
     client.replyMode = 'off';
   } else if (isWord(mode, 'skip')) {
@@ -124,7 +124,7 @@ export const clientCommands: CommandImpl[] = [
     const name = at(argv, 2);
     validateClientName(name);
     client.name = name;
-    client.reply.simple('OK');
+    client.reply.ok();
   }),
   cmd('client|getname', (client) => {
     if (client.name === '') client.reply.nullBulk();
@@ -138,7 +138,7 @@ export const clientCommands: CommandImpl[] = [
     if (isWord(mode, 'on')) client.noEvict = true;
     else if (isWord(mode, 'off')) client.noEvict = false;
     else syntaxError();
-    client.reply.simple('OK');
+    client.reply.ok();
   }),
   cmd('client|reply', replyCommand),
   cmd('client|help', (client) => writeRespValue(client.reply, HELP_REPLIES.client ?? [])),

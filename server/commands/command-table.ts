@@ -28,9 +28,25 @@ export class CommandTable {
     }
   }
 
+  /**
+   * Command names as clients spell them ("SET", "set", "Set") mapped to their spec, so the hot
+   * path does not lowercase (and allocate) a name per request. Bounded: a client sending every
+   * case variant of a long name cannot grow it without limit.
+   */
+  private readonly bySpelling = new Map<string, CommandSpec>();
+
   /** Looks up a top-level command by its lowercase name. */
   get(name: string): CommandSpec | undefined {
     return this.byName.get(name);
+  }
+
+  /** Looks up a top-level command by the name as sent, in any letter case. */
+  lookup(spelling: string): CommandSpec | undefined {
+    const cached = this.bySpelling.get(spelling);
+    if (cached !== undefined) return cached;
+    const spec = this.byName.get(spelling.toLowerCase());
+    if (spec !== undefined && this.bySpelling.size < 4096) this.bySpelling.set(spelling, spec);
+    return spec;
   }
 
   get size(): number {

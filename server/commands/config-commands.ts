@@ -31,7 +31,7 @@ function configSet(client: Client, argv: ByteString[]): void {
     if (err instanceof ConfigSetError) throw new ReplyError(err.reply);
     throw err;
   }
-  client.reply.simple('OK');
+  client.reply.ok();
 }
 
 function configRewrite(client: Client): void {
@@ -45,7 +45,7 @@ function configRewrite(client: Client): void {
     throw err;
   }
   client.node.log.notice('CONFIG REWRITE executed with success.');
-  client.reply.simple('OK');
+  client.reply.ok();
 }
 
 function configResetstat(client: Client): void {
@@ -54,7 +54,7 @@ function configResetstat(client: Client): void {
   for (const spec of node.commands.allWithSubcommands()) {
     spec.stats.calls = spec.stats.usec = spec.stats.rejectedCalls = spec.stats.failedCalls = 0;
   }
-  client.reply.simple('OK');
+  client.reply.ok();
 }
 
 export const configCommands: CommandImpl[] = [

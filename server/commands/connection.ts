@@ -36,7 +36,7 @@ function authCommand(client: Client, argv: ByteString[]): void {
     throw new ReplyError(ERR.wrongPass);
   }
   client.authenticated = true;
-  client.reply.simple('OK');
+  client.reply.ok();
 }
 
 function helloCommand(client: Client, argv: ByteString[]): void {
@@ -102,7 +102,7 @@ function selectCommand(client: Client, argv: ByteString[]): void {
   const db = client.node.keyspace.dbs[index];
   if (db === undefined || index < 0) throw new ReplyError(ERR.dbIndexOutOfRange);
   client.db = db;
-  client.reply.simple('OK');
+  client.reply.ok();
 }
 
 function resetCommand(client: Client): void {
@@ -124,7 +124,7 @@ export const connectionCommands: CommandImpl[] = [
   }),
   cmd('echo', (client, argv) => client.reply.bulk(at(argv, 1))),
   cmd('quit', (client) => {
-    client.reply.simple('OK');
+    client.reply.ok();
     client.closeAfterReply = true;
   }),
   cmd('select', selectCommand),

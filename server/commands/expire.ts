@@ -66,7 +66,7 @@ function ttlGeneric(inMs: boolean, absolute: boolean) {
     const key = at(argv, 1);
     const now = client.node.nowMs;
     const db = client.db;
-    if (db.get(key, now) === undefined) {
+    if (db.peek(key, now) === undefined) {
       client.reply.integer(-2);
       return;
     }

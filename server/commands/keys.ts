@@ -22,15 +22,22 @@ function deleteKeys(client: Client, argv: ByteString[]): void {
   client.reply.integer(deleted);
 }
 
-function countExisting(client: Client, argv: ByteString[]): void {
-  const db = client.db;
-  let n = 0;
-  for (let i = 1; i < argv.length; i++) if (db.has(argv[i] as ByteString, client.node.nowMs)) n++;
-  client.reply.integer(n);
+/** EXISTS (which leaves access times alone) and TOUCH (which updates them). */
+function countExisting(touch: boolean) {
+  return (client: Client, argv: ByteString[]): void => {
+    const db = client.db;
+    const now = client.node.nowMs;
+    let n = 0;
+    for (let i = 1; i < argv.length; i++) {
+      const key = argv[i] as ByteString;
+      if ((touch ? db.get(key, now) : db.peek(key, now)) !== undefined) n++;
+    }
+    client.reply.integer(n);
+  };
 }
 
 function typeCommand(client: Client, argv: ByteString[]): void {
-  const value = client.db.get(at(argv, 1), client.node.nowMs);
+  const value = client.db.peek(at(argv, 1), client.node.nowMs);
   client.reply.simple(value === undefined ? 'none' : typeName(value));
 }
 
@@ -43,7 +50,7 @@ function renameGeneric(client: Client, argv: ByteString[], nx: boolean): void {
   if (value === undefined) throw new ReplyError(ERR.noSuchKey);
   if (src === dst) {
     if (nx) client.reply.integer(0);
-    else client.reply.simple('OK');
+    else client.reply.ok();
     return;
   }
   if (db.get(dst, now) !== undefined) {
@@ -53,10 +60,10 @@ function renameGeneric(client: Client, argv: ByteString[], nx: boolean): void {
     }
     db.delete(dst);
   }
-  db.copyKeyTo(src, db, dst);
+  db.copyKeyTo(src, db, dst, now);
   db.delete(src);
   if (nx) client.reply.integer(1);
-  else client.reply.simple('OK');
+  else client.reply.ok();
 }
 
 /** The database with this index, or "DB index is out of range". */
@@ -92,7 +99,7 @@ function copyCommand(client: Client, argv: ByteString[]): void {
     target.delete(dst);
   }
   // Values are immutable byte strings for now; composite types will need a deep copy here.
-  client.db.copyKeyTo(src, target, dst);
+  client.db.copyKeyTo(src, target, dst, now);
   client.reply.integer(1);
 }
 
@@ -106,7 +113,7 @@ function moveCommand(client: Client, argv: ByteString[]): void {
     client.reply.integer(0);
     return;
   }
-  client.db.copyKeyTo(key, target, key);
+  client.db.copyKeyTo(key, target, key, now);
   client.db.delete(key);
   client.reply.integer(1);
 }
@@ -154,8 +161,8 @@ function randomkeyCommand(client: Client): void {
 export const keyCommands: CommandImpl[] = [
   cmd('del', deleteKeys),
   cmd('unlink', deleteKeys),
-  cmd('exists', countExisting),
-  cmd('touch', countExisting),
+  cmd('exists', countExisting(false)),
+  cmd('touch', countExisting(true)),
   cmd('type', typeCommand),
   cmd('rename', (client, argv) => renameGeneric(client, argv, false)),
   cmd('renamenx', (client, argv) => renameGeneric(client, argv, true)),

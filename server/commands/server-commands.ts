@@ -27,7 +27,7 @@ function swapdbCommand(client: Client, argv: ByteString[]): void {
   const count = node.keyspace.dbs.length;
   if (a < 0 || a >= count || b < 0 || b >= count) throw new ReplyError(ERR.dbIndexOutOfRange);
   node.keyspace.swap(a, b);
-  client.reply.simple('OK');
+  client.reply.ok();
 }
 
 function shutdownCommand(client: Client, argv: ByteString[]): void {
@@ -58,15 +58,15 @@ function debugCommand(client: Client, argv: ByteString[]): void {
   if (sub === 'sleep' && argv.length === 3) {
     const seconds = Number(at(argv, 2));
     sleepSync(Number.isFinite(seconds) ? seconds * 1000 : 0);
-    client.reply.simple('OK');
+    client.reply.ok();
   } else if (sub === 'set-active-expire' && argv.length === 3) {
     node.activeExpireEnabled = at(argv, 2) !== '0';
-    client.reply.simple('OK');
+    client.reply.ok();
   } else if (sub === 'object' && argv.length === 3) {
-    const value = client.db.get(at(argv, 2), node.nowMs);
+    const value = client.db.peek(at(argv, 2), node.nowMs);
     if (value === undefined) throw new ReplyError(ERR.noSuchKey);
     client.reply.simple(
-      `Value at:0x0 refcount:${refcount(client.db, at(argv, 2), value)} encoding:${stringEncoding(client.db, at(argv, 2), value)} serializedlength:${value.length} lru:0 lru_seconds_idle:0`,
+      `Value at:0x0 refcount:${refcount(client.db, at(argv, 2), value)} encoding:${stringEncoding(client.db, at(argv, 2), value)} serializedlength:${value.length} lru:0 lru_seconds_idle:${client.db.idleSeconds(at(argv, 2), node.nowMs)}`,
     );
   } else {
     throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try DEBUG HELP.`);
@@ -90,7 +90,7 @@ function refcount(db: Database, key: ByteString, value: ByteString): number {
 }
 
 function objectSubcommand(client: Client, argv: ByteString[], answer: (value: ByteString) => void): void {
-  const value = client.db.get(at(argv, 2), client.node.nowMs);
+  const value = client.db.peek(at(argv, 2), client.node.nowMs);
   if (value === undefined) client.reply.null();
   else answer(value);
 }
@@ -104,12 +104,12 @@ export const serverCommands: CommandImpl[] = [
   cmd('flushdb', (client, argv) => {
     parseFlushMode(argv, 1);
     client.db.flush();
-    client.reply.simple('OK');
+    client.reply.ok();
   }),
   cmd('flushall', (client, argv) => {
     parseFlushMode(argv, 1);
     client.node.keyspace.flushAll();
-    client.reply.simple('OK');
+    client.reply.ok();
   }),
   cmd('swapdb', swapdbCommand),
   cmd('time', (client) => {
@@ -130,8 +130,7 @@ export const serverCommands: CommandImpl[] = [
   cmd('object|idletime', (client, argv) =>
     objectSubcommand(client, argv, () => {
       if (usesLfu(client)) throw new ReplyError(ERR.lfuSelected);
-      // Access times are not tracked yet: every key reads as just used.
-      client.reply.integer(0);
+      client.reply.integer(client.db.idleSeconds(at(argv, 2), client.node.nowMs));
     }),
   ),
   cmd('object|freq', (client, argv) =>
@@ -146,6 +145,6 @@ export const serverCommands: CommandImpl[] = [
     if (argv.length > 3 || (mode !== undefined && !isWord(mode, 'async') && !isWord(mode, 'sync'))) {
       throw new ReplyError('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
     }
-    client.reply.simple('OK');
+    client.reply.ok();
   }),
 ];

@@ -86,11 +86,11 @@ function setCommand(client: Client, argv: ByteString[]): void {
     else client.reply.nullBulk();
     return;
   }
-  if (o.keepTtl) db.overwrite(key, value);
-  else db.set(key, value);
+  if (o.keepTtl) db.overwrite(key, value, now);
+  else db.set(key, value, now);
   if (deadline !== null) db.setExpireAt(key, deadline);
   if (o.get) replyOptionalBulk(client, old);
-  else client.reply.simple('OK');
+  else client.reply.ok();
 }
 
 function replyOptionalBulk(client: Client, value: StoredValue | undefined): void {
@@ -104,7 +104,7 @@ function setnxCommand(client: Client, argv: ByteString[]): void {
     client.reply.integer(0);
     return;
   }
-  client.db.set(key, at(argv, 2));
+  client.db.set(key, at(argv, 2), client.node.nowMs);
   client.reply.integer(1);
 }
 
@@ -112,9 +112,9 @@ function setexFamily(unit: 'ex' | 'px', name: string) {
   return (client: Client, argv: ByteString[]): void => {
     const key = at(argv, 1);
     const deadline = deadlineFromOption(at(argv, 2), unit, client.node.nowMs, name);
-    client.db.set(key, at(argv, 3));
+    client.db.set(key, at(argv, 3), client.node.nowMs);
     client.db.setExpireAt(key, deadline);
-    client.reply.simple('OK');
+    client.reply.ok();
   };
 }
 
@@ -125,7 +125,7 @@ function getCommand(client: Client, argv: ByteString[]): void {
 function getsetCommand(client: Client, argv: ByteString[]): void {
   const key = at(argv, 1);
   const old = readString(client, key);
-  client.db.set(key, at(argv, 2));
+  client.db.set(key, at(argv, 2), client.node.nowMs);
   replyOptionalBulk(client, old);
 }
 
@@ -175,7 +175,7 @@ function msetGeneric(client: Client, argv: ByteString[], onlyIfNoneExist: boolea
       if (db.get(argv[i] as ByteString, client.node.nowMs) !== undefined) return false;
     }
   }
-  for (let i = 1; i < argv.length; i += 2) db.set(argv[i] as ByteString, argv[i + 1] as ByteString);
+  for (let i = 1; i < argv.length; i += 2) db.set(argv[i] as ByteString, argv[i + 1] as ByteString, client.node.nowMs);
   return true;
 }
 
@@ -188,14 +188,14 @@ function appendCommand(client: Client, argv: ByteString[]): void {
   const old = db.get(key, client.node.nowMs);
   const suffix = at(argv, 2);
   if (old === undefined) {
-    db.set(key, suffix);
+    db.set(key, suffix, client.node.nowMs);
     client.reply.integer(suffix.length);
     return;
   }
   const current = asString(old);
   checkLength(client, current.length + suffix.length);
   const next = current + suffix;
-  db.overwriteInPlace(key, next);
+  db.overwriteInPlace(key, next, client.node.nowMs);
   client.reply.integer(next.length);
 }
 
@@ -235,7 +235,7 @@ function setrangeCommand(client: Client, argv: ByteString[]): void {
       return;
     }
     checkLength(client, offset + patch.length);
-    db.overwriteInPlace(key, '\0'.repeat(offset) + patch);
+    db.overwriteInPlace(key, '\0'.repeat(offset) + patch, client.node.nowMs);
     client.reply.integer(offset + patch.length);
     return;
   }
@@ -247,7 +247,7 @@ function setrangeCommand(client: Client, argv: ByteString[]): void {
   checkLength(client, offset + patch.length);
   const padded = current.length < offset ? current + '\0'.repeat(offset - current.length) : current;
   const next = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
-  db.overwriteInPlace(key, next);
+  db.overwriteInPlace(key, next, client.node.nowMs);
   client.reply.integer(next.length);
 }
 
@@ -270,8 +270,8 @@ function incrBy(client: Client, key: ByteString, delta: bigint | number): void {
     if (sum > INT64_MAX || sum < INT64_MIN) throw new ReplyError(ERR.overflow);
     next = sum.toString();
   }
-  if (old === undefined) db.set(key, next);
-  else db.overwrite(key, next);
+  if (old === undefined) db.set(key, next, client.node.nowMs);
+  else db.overwrite(key, next, client.node.nowMs);
   client.reply.raw(':' + next + '\r\n');
 }
 
@@ -292,8 +292,8 @@ function incrbyfloatCommand(client: Client, argv: ByteString[]): void {
   const sum = addLongDouble(current, increment);
   if (sum === 'inf') throw new ReplyError(ERR.floatNanOrInf);
   const next = formatLongDouble(sum);
-  if (old === undefined) db.set(key, next);
-  else db.overwrite(key, next);
+  if (old === undefined) db.set(key, next, client.node.nowMs);
+  else db.overwrite(key, next, client.node.nowMs);
   client.reply.bulk(next);
 }
 
@@ -417,7 +417,7 @@ export const stringCommands: CommandImpl[] = [
   cmd('mget', mgetCommand),
   cmd('mset', (client, argv) => {
     msetGeneric(client, argv, false);
-    client.reply.simple('OK');
+    client.reply.ok();
   }),
   cmd('msetnx', (client, argv) => client.reply.integer(msetGeneric(client, argv, true) ? 1 : 0)),
   cmd('append', appendCommand),

@@ -299,6 +299,21 @@ dual.case('unknown commands, arity and subcommands', [
   error('GET|X', 'k'),
 ]);
 
+dual.case('OBJECT IDLETIME follows reads and writes', [
+  ['SET', 'idle', 'v'],
+  ['SET', 'busy', 'v'],
+  ['DEBUG', 'SLEEP', '1.2'],
+  ['GET', 'busy'],
+  ['TTL', 'idle'],
+  ['TYPE', 'idle'],
+  ['EXISTS', 'idle'],
+  approx(1, 'OBJECT', 'IDLETIME', 'idle'),
+  ['OBJECT', 'IDLETIME', 'busy'],
+  ['TOUCH', 'idle'],
+  ['OBJECT', 'IDLETIME', 'idle'],
+]);
+
+
 dual.case('SHUTDOWN (last: stops both servers)', async (pair) => {
   await pair.error('SHUTDOWN', 'BOGUS');
   await pair.error('SHUTDOWN', 'NOSAVE', 'SAVE');
