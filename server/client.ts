@@ -52,6 +52,8 @@ export class Client {
     this.addr = formatAddress(socket.remoteAddress, socket.remotePort);
     this.laddr = formatAddress(socket.localAddress, socket.localPort);
     socket.setNoDelay(true);
+    const keepAliveSec = node.config.number('tcp-keepalive');
+    if (keepAliveSec > 0) socket.setKeepAlive(true, keepAliveSec * 1000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
