@@ -12,11 +12,15 @@
  * bounded by proto-max-bulk-len, and a length line or inline request with no newline within
  * 64 KiB is refused, so a client cannot make the server buffer unbounded garbage.
  *
- * Two details keep the hot path cheap. Arguments are produced by a factory chosen once at
- * construction (Buffer views or latin1 byte strings), so a server that keys its storage by byte
- * strings never builds an intermediate Buffer. And a bulk argument larger than BIG_ARG_BYTES is
- * received into its own exactly-sized buffer instead of re-concatenating the input on every
- * chunk, which would make a 512 MB value cost quadratic copying.
+ * Three details keep the hot path cheap (bench/parser.ts measures them):
+ *  - length lines are parsed in the same pass that looks for their CR, for the common shape
+ *    (plain digits); anything else takes the general path with Redis's exact rules;
+ *  - arguments are made by a subclass: Buffer views (RequestParser) or byte strings
+ *    (ByteStringRequestParser, the server's), which never builds an intermediate Buffer and cuts
+ *    short arguments out of one latin1 copy of the read instead of one native call each;
+ *  - a bulk argument larger than BIG_ARG_BYTES is received into its own exactly-sized buffer
+ *    instead of re-concatenating the input on every chunk, which would make a 512 MB value cost
+ *    quadratic copying.
  */
 import './buffer-latin1';
 import { splitArgs } from './split-args';
@@ -41,16 +45,16 @@ export interface ParserLimits {
   maxInlineLen?: number;
 }
 
-/** Makes one argument from `buf[start, end)`. */
-export type ArgFactory<Arg> = (buf: Buffer, start: number, end: number) => Arg;
-
-export const bufferArg: ArgFactory<Buffer> = (buf, start, end) => buf.subarray(start, end);
-export const latin1Arg: ArgFactory<string> = (buf, start, end) => buf.latin1Slice(start, end);
-
 const EMPTY_BUFFER = Buffer.alloc(0);
 
-export class GenericRequestParser<Arg> {
+export abstract class GenericRequestParser<Arg> {
   private buf: Buffer = EMPTY_BUFFER;
+
+  /** The buffer requests are currently parsed from (subclasses compare against it). */
+  protected get currentBuffer(): Buffer {
+    return this.buf;
+  }
+
   private pos = 0;
   /** Arguments still expected by the multibulk request in progress; 0 when between requests. */
   private pendingArgs = 0;
@@ -68,14 +72,20 @@ export class GenericRequestParser<Arg> {
   private readonly maxMultibulkLen: number;
   private readonly maxInlineLen: number;
 
-  constructor(
-    private readonly makeArg: ArgFactory<Arg>,
-    limits: ParserLimits = {},
-  ) {
+  /** The value of the length line parsed by scanDigits. */
+  private scanned = 0;
+
+  constructor(limits: ParserLimits = {}) {
     this.maxBulkLen = limits.maxBulkLen ?? 512 * 1024 * 1024;
     this.maxMultibulkLen = limits.maxMultibulkLen ?? 2147483647;
     this.maxInlineLen = limits.maxInlineLen ?? INLINE_MAX_BYTES;
   }
+
+  /** Makes one argument from `buf[start, end)`. */
+  protected abstract makeArg(buf: Buffer, start: number, end: number): Arg;
+
+  /** Called whenever the internal buffer is replaced. */
+  protected bufferChanged(): void {}
 
   /** Bytes received but not yet handed out as part of a complete request. */
   get bufferedBytes(): number {
@@ -98,6 +108,7 @@ export class GenericRequestParser<Arg> {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
     }
     this.pos = 0;
+    this.bufferChanged();
   }
 
   /**
@@ -148,9 +159,15 @@ export class GenericRequestParser<Arg> {
 
   /** Parses `*<n>\r\n`; null when the line is not complete yet. */
   private readMultibulkHeader(): number | null {
-    const lineEnd = this.findLineEnd('Protocol error: too big mbulk count string');
-    if (lineEnd < 0) return null;
-    const n = parseStrictInt(this.buf, this.pos + 1, lineEnd);
+    let lineEnd = this.scanDigits(this.buf, this.pos + 1);
+    let n: number | null;
+    if (lineEnd >= 0) {
+      n = this.scanned;
+    } else {
+      lineEnd = this.findLineEnd('Protocol error: too big mbulk count string');
+      if (lineEnd < 0) return null;
+      n = parseStrictInt(this.buf, this.pos + 1, lineEnd);
+    }
     this.pos = lineEnd + 2;
     if (n === null || n > this.maxMultibulkLen) {
       throw new ProtocolError('Protocol error: invalid multibulk length');
@@ -162,13 +179,19 @@ export class GenericRequestParser<Arg> {
   /** Reads one `$<len>\r\n<bytes>\r\n` into argv; false when more bytes are needed. */
   private readBulk(): boolean {
     const buf = this.buf;
-    const lineEnd = this.findLineEnd('Protocol error: too big bulk count string');
-    if (lineEnd < 0) return false;
-    const first = buf[this.pos] as number;
-    if (first !== 0x24 /* $ */) {
-      throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(first)}'`);
+    let lineEnd = buf[this.pos] === 0x24 /* $ */ ? this.scanDigits(buf, this.pos + 1) : -1;
+    let len: number | null;
+    if (lineEnd >= 0) {
+      len = this.scanned;
+    } else {
+      lineEnd = this.findLineEnd('Protocol error: too big bulk count string');
+      if (lineEnd < 0) return false;
+      const first = buf[this.pos] as number;
+      if (first !== 0x24 /* $ */) {
+        throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(first)}'`);
+      }
+      len = parseStrictInt(buf, this.pos + 1, lineEnd);
     }
-    const len = parseStrictInt(buf, this.pos + 1, lineEnd);
     if (len === null || len < 0 || len > this.maxBulkLen) {
       throw new ProtocolError('Protocol error: invalid bulk length');
     }
@@ -189,6 +212,7 @@ export class GenericRequestParser<Arg> {
       this.bigArgFilled = available;
       this.buf = EMPTY_BUFFER;
       this.pos = 0;
+      this.bufferChanged();
       return false;
     }
     return false;
@@ -203,6 +227,29 @@ export class GenericRequestParser<Arg> {
     this.bigArgFilled = 0;
     this.pendingArgs--;
     return true;
+  }
+
+  /**
+   * The fast path for a length line: plain digits (1 to 15, no leading zero) then CR LF, read in
+   * one pass. Returns the index of the CR and leaves the value in `scanned`; -1 when the line
+   * is not of that shape or not complete yet, so the caller takes the general path.
+   */
+  private scanDigits(buf: Buffer, from: number): number {
+    const end = buf.length;
+    let value = 0;
+    for (let i = from; i < end; i++) {
+      const c = buf[i] as number;
+      if (c >= 0x30 && c <= 0x39) {
+        value = value * 10 + (c - 0x30);
+        continue;
+      }
+      const digits = i - from;
+      if (c !== CR || digits === 0 || digits > 15 || i + 1 >= end) return -1;
+      if (buf[from] === 0x30 && digits > 1) return -1;
+      this.scanned = value;
+      return i;
+    }
+    return -1;
   }
 
   /**
@@ -223,8 +270,34 @@ export class GenericRequestParser<Arg> {
 
 /** A request parser producing Buffer arguments (views into the received bytes). */
 export class RequestParser extends GenericRequestParser<Buffer> {
-  constructor(limits: ParserLimits = {}) {
-    super(bufferArg, limits);
+  protected makeArg(buf: Buffer, start: number, end: number): Buffer {
+    return buf.subarray(start, end);
+  }
+}
+
+/** Arguments shorter than this are cut from a string copy of the whole read (see below). */
+const SHORT_ARG_CHARS = 13;
+
+/**
+ * A request parser producing byte strings (latin1), the server's representation.
+ *
+ * Short arguments (command names, small values) are cut out of one latin1 copy of the read
+ * with substring, which stays in optimised JavaScript instead of a native call per argument.
+ * V8 copies substrings shorter than 13 chars, so they never pin the read's string; longer
+ * arguments would become views into it (keeping a whole read alive for as long as a stored
+ * value lives), so they are converted on their own.
+ */
+export class ByteStringRequestParser extends GenericRequestParser<string> {
+  private text: string | null = null;
+
+  protected override bufferChanged(): void {
+    this.text = null;
+  }
+
+  protected makeArg(buf: Buffer, start: number, end: number): string {
+    if (end - start >= SHORT_ARG_CHARS || buf !== this.currentBuffer) return buf.latin1Slice(start, end);
+    this.text ??= buf.latin1Slice(0, buf.length);
+    return this.text.substring(start, end);
   }
 }
 

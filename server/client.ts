@@ -8,19 +8,32 @@
  * requests before it in the same chunk still run.
  */
 import type * as net from 'node:net';
-import { GenericRequestParser, latin1Arg, ProtocolError } from '../protocol/request-parser';
+import { ByteStringRequestParser, ProtocolError } from '../protocol/request-parser';
 import { ReplyWriter } from '../protocol/reply-writer';
 import type { ByteString } from '../storage/bytes';
 import type { Database } from '../storage/database';
 import type { RedisNode } from './node';
+import type { CommandSpec } from './commands/command';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
 /** Output waiting in the socket beyond this pauses reading until it drains (backpressure). */
 const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
+/** Within one batch of pipelined requests the command clock is re-read this often. */
+const CLOCK_REFRESH_COMMANDS = 32;
+
+/**
+ * INFO commandstats' usec: a batch is timed as a whole and its time shared by the commands that
+ * ran in it, which costs two clock reads per batch instead of two per command.
+ */
+function chargeTime(ran: readonly CommandSpec[], elapsedMs: number): void {
+  if (ran.length === 0) return;
+  const share = (elapsedMs * 1000) / ran.length;
+  for (const spec of ran) spec.stats.usec += share;
+}
 
 export class Client {
-  readonly parser: GenericRequestParser<ByteString>;
+  readonly parser: ByteStringRequestParser;
   readonly reply = new ReplyWriter();
   db: Database;
   name: ByteString = '';
@@ -37,13 +50,15 @@ export class Client {
   readonly addr: string;
   readonly laddr: string;
   private readingPaused = false;
+  /** Commands run in the current batch (reused, to avoid an allocation per batch). */
+  private readonly executed: CommandSpec[] = [];
 
   constructor(
     readonly id: number,
     readonly node: RedisNode,
     private readonly socket: net.Socket,
   ) {
-    this.parser = new GenericRequestParser(latin1Arg, {
+    this.parser = new ByteStringRequestParser({
       maxBulkLen: node.config.number('proto-max-bulk-len'),
     });
     this.db = node.keyspace.db(0);
@@ -99,11 +114,17 @@ export class Client {
       this.close();
       return;
     }
-    this.lastInteractionMs = this.node.clock();
+    const node = this.node;
+    node.nowMs = this.lastInteractionMs = node.clock();
+    const started = performance.now();
+    const ran = this.executed;
     try {
       let argv: ByteString[] | null;
       while (!this.closeAfterReply && (argv = this.parser.next()) !== null) {
-        if (argv.length > 0) this.node.execute(this, argv);
+        if (argv.length === 0) continue;
+        if (ran.length % CLOCK_REFRESH_COMMANDS === CLOCK_REFRESH_COMMANDS - 1) node.nowMs = node.clock();
+        const spec = node.execute(this, argv);
+        if (spec !== null) ran.push(spec);
       }
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
@@ -111,6 +132,8 @@ export class Client {
       this.reply.error('ERR ' + err.message);
       this.closeAfterReply = true;
     }
+    chargeTime(ran, performance.now() - started);
+    ran.length = 0;
     this.flush();
   }
 

@@ -35,7 +35,11 @@ export function lookupCommand(table: CommandTable, argv: readonly ByteString[]):
   return spec;
 }
 
-export function dispatch(table: CommandTable, client: Client, argv: ByteString[]): void {
+/**
+ * Runs one request. Returns the command that ran (for the caller's timing), or null when the
+ * request was rejected before reaching a handler.
+ */
+export function dispatch(table: CommandTable, client: Client, argv: ByteString[]): CommandSpec | null {
   const node = client.node;
   const replyMark = client.reply.mark();
   let spec: CommandSpec | undefined;
@@ -48,12 +52,11 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
     node.stats.countError(err.text);
     client.reply.error(err.text);
     finishReply(client, replyMark);
-    return;
+    return null;
   }
   const handler = spec.handler;
   if (handler === null) throw new Error(`container ${spec.fullName} has no handler`);
   client.lastCommand = spec.fullName;
-  const started = performance.now();
   try {
     handler(client, argv);
   } catch (err) {
@@ -63,9 +66,9 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
     client.reply.error(err.text);
   }
   spec.stats.calls++;
-  spec.stats.usec += Math.round((performance.now() - started) * 1000);
   node.stats.totalCommandsProcessed++;
   finishReply(client, replyMark);
+  return spec;
 }
 
 /** Applies CLIENT REPLY OFF|SKIP: drops the reply the command just produced. */

@@ -16,6 +16,7 @@ import { Client } from './client';
 import { CommandTable } from './commands/command-table';
 import { ALL_COMMANDS } from './commands/all';
 import { dispatch } from './dispatch';
+import type { CommandSpec } from './commands/command';
 import { Logger, type LogSink, stdoutSink } from './log';
 import { ServerStats } from './stats';
 import type { Config } from './config/config';
@@ -202,9 +203,12 @@ export class RedisNode implements ExpiryObserver {
   // ---------------------------------------------------------------------------------------------
   // Commands
 
-  execute(client: Client, argv: ByteString[]): void {
-    this.nowMs = this.clock();
-    dispatch(this.commands, client, argv);
+  /**
+   * Runs one request. The caller sets `nowMs` (Client refreshes it for every batch of requests
+   * and every few dozen commands within one, which saves a clock read per command).
+   */
+  execute(client: Client, argv: ByteString[]): CommandSpec | null {
+    return dispatch(this.commands, client, argv);
   }
 
   /** Looks a key up for a read, counting keyspace hits and misses for INFO. */

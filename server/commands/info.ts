@@ -264,7 +264,7 @@ function commandstatsSection(node: RedisNode): Fields {
     const perCall = st.calls === 0 ? 0 : st.usec / st.calls;
     out.push([
       `cmdstat_${spec.fullName}`,
-      `calls=${st.calls},usec=${st.usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${st.rejectedCalls},failed_calls=${st.failedCalls}`,
+      `calls=${st.calls},usec=${Math.round(st.usec)},usec_per_call=${perCall.toFixed(2)},rejected_calls=${st.rejectedCalls},failed_calls=${st.failedCalls}`,
     ]);
   }
   return out;

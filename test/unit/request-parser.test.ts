@@ -5,10 +5,10 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { GenericRequestParser, latin1Arg, ProtocolError, RequestParser } from '../../protocol/request-parser';
+import { ByteStringRequestParser, ProtocolError, RequestParser } from '../../protocol/request-parser';
 
 function parseAll(chunks: Buffer[], limits = {}): string[][] {
-  const parser = new GenericRequestParser(latin1Arg, limits);
+  const parser = new ByteStringRequestParser(limits);
   const out: string[][] = [];
   for (const chunk of chunks) {
     parser.feed(chunk);
@@ -125,4 +125,23 @@ t.test('random valid requests survive random chunking', async (t) => {
     ),
     { numRuns: 300, seed: 7 },
   );
+});
+
+t.test('a big last argument split across reads, followed by another request', async (t) => {
+  const bytes = encode(['SET', 'k', 'v'.repeat(40000)], ['PING']);
+  const out = parseAll([bytes.subarray(0, 20000), bytes.subarray(20000)]);
+  t.equal(out.length, 2);
+  t.equal(out[0]?.[2]?.length, 40000);
+  t.same(out[1], ['PING']);
+});
+
+t.test('Buffer and byte-string parsers agree', async (t) => {
+  const requests = [['SET', 'a-key-longer-than-thirteen', 'v'], ['GET', '\xff\x00']];
+  const parser = new RequestParser();
+  parser.feed(encode(...requests));
+  const viaBuffers: string[][] = [];
+  let argv: Buffer[] | null;
+  while ((argv = parser.next()) !== null) viaBuffers.push(argv.map((b) => b.latin1Slice(0, b.length)));
+  t.same(viaBuffers, requests);
+  t.same(parseAll([encode(...requests)]), requests);
 });
