@@ -12,8 +12,10 @@
  * and is not comparable across the two, which is why the target is on RSS.
  */
 
-import { loadDistinctKeys, RespClient } from './resp-client';
-import { sleep, type ServerProcess } from './server-process';
+import { RawClient } from '../test/helpers/raw-client';
+import { parseReply, type RespNode } from '../test/helpers/resp';
+import { delay, type ServerProcess } from '../test/helpers/server-process';
+import { BATCH_REPLY_DEADLINE_MS as REPLY_DEADLINE_MS, loadDistinctKeys } from './key-loader';
 import { formatBytes, formatCount, formatRatio, formatTable } from './table';
 
 export const RSS_PER_KEY_TARGET_RATIO = 2;
@@ -40,12 +42,12 @@ export interface MemoryResult {
 }
 
 export async function measureMemory(server: ServerProcess, options: MemoryOptions): Promise<MemoryResult> {
-  const client = await RespClient.connect(server.port);
+  const client = await RawClient.connect(server.port);
   try {
     const rssBeforeBytes = server.readRssBytes();
     const usedMemoryBeforeBytes = await readUsedMemory(client);
     const load = await loadDistinctKeys(client, { keyCount: options.keyCount, valueBytes: options.valueBytes });
-    await sleep(SETTLE_MS);
+    await delay(SETTLE_MS);
     const keysPresent = await readDbsize(client);
     return {
       server: server.name,
@@ -119,10 +121,10 @@ export function renderMemoryReport(results: readonly MemoryResult[], options: Me
   return lines.join('\n');
 }
 
-async function readUsedMemory(client: RespClient): Promise<number> {
+async function readUsedMemory(client: RawClient): Promise<number> {
   try {
-    const info = await client.command(['INFO', 'memory']);
-    const match = typeof info === 'string' ? /^used_memory:(\d+)\r?$/m.exec(info) : null;
+    const reply = await ask(client, 'INFO', 'memory');
+    const match = reply.type === '$' ? /^used_memory:(\d+)\r?$/m.exec(reply.text.toString('latin1')) : null;
     return match?.[1] !== undefined ? Number(match[1]) : Number.NaN;
   } catch {
     // A server without INFO memory still gets its RSS measured; the column just says n/a.
@@ -130,8 +132,19 @@ async function readUsedMemory(client: RespClient): Promise<number> {
   }
 }
 
-async function readDbsize(client: RespClient): Promise<number> {
-  const reply = await client.command(['DBSIZE']);
-  if (typeof reply !== 'number') throw new Error(`DBSIZE answered ${JSON.stringify(reply)}`);
-  return reply;
+async function readDbsize(client: RawClient): Promise<number> {
+  const reply = await ask(client, 'DBSIZE');
+  if (reply.type !== ':') throw new Error(`DBSIZE answered ${JSON.stringify(reply.raw.toString('latin1'))}`);
+  return Number(reply.text.toString('latin1'));
+}
+
+/**
+ * One command and its decoded reply. The deadline is the loader's, not RawClient's 5 s default: a
+ * server that has just taken a million keys may still be collecting garbage when asked.
+ */
+async function ask(client: RawClient, ...argv: string[]): Promise<RespNode> {
+  client.send(...argv);
+  const [reply] = await client.readReplies(1, REPLY_DEADLINE_MS);
+  if (reply === undefined) throw new Error(`no reply to ${argv.join(' ')}`);
+  return parseReply(reply);
 }

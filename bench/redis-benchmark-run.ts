@@ -12,8 +12,8 @@
  * turns into a reported failure instead of a benchmark that hangs forever.
  */
 
-import { spawn } from 'node:child_process';
-import { LOOPBACK_HOST } from './server-process';
+import { LOOPBACK_HOST } from '../test/helpers/free-port';
+import { runProgram } from '../test/helpers/run-program';
 
 export interface RedisBenchmarkOptions {
   binary: string;
@@ -55,30 +55,20 @@ export function redisBenchmarkArgs(options: RedisBenchmarkOptions): string[] {
   ];
 }
 
-export function runRedisBenchmark(options: RedisBenchmarkOptions): Promise<RedisBenchmarkResult> {
-  return new Promise((resolve) => {
-    const child = spawn(options.binary, redisBenchmarkArgs(options), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(options.signal !== undefined ? { signal: options.signal, killSignal: 'SIGKILL' as const } : {}),
+export async function runRedisBenchmark(options: RedisBenchmarkOptions): Promise<RedisBenchmarkResult> {
+  try {
+    const result = await runProgram(options.binary, redisBenchmarkArgs(options), {
+      timeoutMs: options.timeoutMs,
+      ...(options.signal !== undefined ? { abortSignal: options.signal } : {}),
     });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    const finish = (exitCode: number | null, spawnError: string | null): void => {
-      clearTimeout(timer);
-      const { rows, otherLines } = parseCsv(stdout);
-      const diagnostics = [spawnError ?? '', stderr.trim(), otherLines.join('\n')].filter((text) => text !== '').join('\n');
-      resolve({ rows, diagnostics, exitCode, timedOut });
-    };
-    child.on('error', (error) => finish(null, `could not run ${options.binary}: ${error.message}`));
-    child.on('close', (code) => finish(code, null));
-  });
+    const { rows, otherLines } = parseCsv(result.stdout);
+    const diagnostics = [result.stderr.trim(), otherLines.join('\n')].filter((text) => text !== '').join('\n');
+    return { rows, diagnostics, exitCode: result.code, timedOut: result.timedOut };
+  } catch (error) {
+    // Not started (or aborted): reported like any failed run, so the table shows "no figure".
+    const reason = error instanceof Error ? error.message : String(error);
+    return { rows: [], diagnostics: `could not run ${options.binary}: ${reason}`, exitCode: null, timedOut: false };
+  }
 }
 
 export function parseCsv(stdout: string): { rows: RedisBenchmarkRow[]; otherLines: string[] } {

@@ -16,18 +16,15 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
+import { LOOPBACK_HOST } from '../test/helpers/free-port';
+import { hashslotBinPath } from '../test/helpers/hashslot-process';
+import { ServerProcess, type ServerLaunch } from '../test/helpers/server-process';
 import { measureMemory, renderMemoryReport, type MemoryResult } from './memory-phase';
-import { findFreePort, LOOPBACK_HOST, ServerProcess } from './server-process';
 import { runThroughputPhase } from './throughput-phase';
 
-/** Compiled to dist/bench/side-by-side.js; the repository root is two levels up. */
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** Overridable to compare another build (or to try the harness before the server exists). */
-const HASHSLOT_BIN = process.env['BENCH_HASHSLOT_BIN'] ?? path.join(REPO_ROOT, 'bin', 'hashslot-server');
-const READY_TIMEOUT_MS = 15_000;
+const HASHSLOT_BIN = process.env['BENCH_HASHSLOT_BIN'] ?? hashslotBinPath();
 
 interface Options {
   requests: number;
@@ -107,29 +104,32 @@ const liveServers = new Set<ServerProcess>();
 /** Aborted on SIGINT/exit: kills a redis-benchmark still running, which would otherwise spin on. */
 const loadGenerators = new AbortController();
 
-async function startPair(options: Options, workDir: string): Promise<{ redis: ServerProcess; hashslot: ServerProcess }> {
-  const redisPort = await findFreePort();
-  let hashslotPort = await findFreePort();
-  while (hashslotPort === redisPort) hashslotPort = await findFreePort();
+/**
+ * Starts redis-server, then hashslot, each in its own temporary directory, and waits until each
+ * answers PING. One after the other rather than together: the second then cannot be handed the
+ * port the first is already listening on (which would make it look ready while it is failing).
+ */
+async function startPair(options: Options): Promise<{ redis: ServerProcess; hashslot: ServerProcess }> {
   // Identical persistence settings on both sides: no RDB snapshots, no AOF, loopback only.
-  const common = ['--bind', LOOPBACK_HOST, '--save', '', '--appendonly', 'no'];
-  const redis = ServerProcess.start({
-    name: 'redis',
-    command: options.redisServer,
-    args: ['--port', String(redisPort), ...common, '--daemonize', 'no', '--dir', workDir],
-    port: redisPort,
-    cwd: workDir,
-  });
-  liveServers.add(redis);
-  const hashslot = ServerProcess.start({
+  const common = (port: number, dir: string): string[] => [
+    '--port', String(port),
+    '--bind', LOOPBACK_HOST,
+    '--save', '',
+    '--appendonly', 'no',
+    '--daemonize', 'no',
+    '--dir', dir,
+  ];
+  const shared: Pick<ServerLaunch, 'readiness' | 'onSpawn'> = {
+    readiness: 'answers-ping',
+    onSpawn: (server) => void liveServers.add(server),
+  };
+  const redis = await ServerProcess.start({ name: 'redis', command: options.redisServer, args: common, ...shared });
+  const hashslot = await ServerProcess.start({
     name: 'hashslot',
     command: process.execPath,
-    args: [HASHSLOT_BIN, '--port', String(hashslotPort), ...common],
-    port: hashslotPort,
-    cwd: workDir,
+    args: (port, dir) => [HASHSLOT_BIN, ...common(port, dir)],
+    ...shared,
   });
-  liveServers.add(hashslot);
-  await Promise.all([redis.waitReady(READY_TIMEOUT_MS), hashslot.waitReady(READY_TIMEOUT_MS)]);
   return { redis, hashslot };
 }
 
@@ -159,12 +159,11 @@ function describeMachine(options: Options): string {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const log = (line: string): void => void process.stderr.write(line + '\n');
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hashslot-bench-'));
   process.stdout.write(describeMachine(options) + '\n');
   try {
     if (options.phases.has('throughput')) {
       log(`starting servers for the throughput phase...`);
-      const { redis, hashslot } = await startPair(options, workDir);
+      const { redis, hashslot } = await startPair(options);
       const command = `redis-benchmark -h ${LOOPBACK_HOST} -p <port> -t <test> -c ${options.clients} -n ${options.requests} -P <1|16> --csv`;
       const report = await runThroughputPhase(
         {
@@ -197,7 +196,7 @@ async function main(): Promise<void> {
     }
     if (options.phases.has('memory')) {
       log(`starting fresh servers for the memory phase...`);
-      const { redis, hashslot } = await startPair(options, workDir);
+      const { redis, hashslot } = await startPair(options);
       const results: MemoryResult[] = [];
       for (const server of [redis, hashslot]) {
         log(`  loading ${options.keyCount} keys into ${server.name}...`);
@@ -221,7 +220,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await stopAll();
-    fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -41,6 +41,10 @@ export class Client {
   /** CLIENT REPLY SKIP applies to the command after the one that set it. */
   skipNextReply = false;
   noEvict = false;
+  /** ASKING was sent: the next command may touch an IMPORTING slot (one shot). */
+  asking = false;
+  /** READONLY: a replica may serve this client's reads of its master's slots. */
+  readonly = false;
   /** Set by QUIT, protocol errors and CLIENT KILL: close once pending replies are written. */
   closeAfterReply = false;
   closed = false;

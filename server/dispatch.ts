@@ -46,11 +46,17 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
   try {
     spec = lookupCommand(table, argv);
     if (!client.authenticated && !spec.noAuth) throw new ReplyError(ERR.noAuth);
+    const cluster = node.cluster;
+    if (cluster !== null && spec.firstKey > 0) {
+      const redirect = cluster.route(client, spec, argv);
+      if (redirect !== null) throw new ReplyError(redirect);
+    }
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
     if (spec !== undefined) spec.stats.rejectedCalls++;
     node.stats.countError(err.text);
     client.reply.error(err.text);
+    client.asking = false;
     finishReply(client, replyMark);
     return null;
   }
@@ -67,6 +73,8 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
   }
   spec.stats.calls++;
   node.stats.totalCommandsProcessed++;
+  // ASKING lasts for exactly one command.
+  if (client.asking && spec.fullName !== 'asking') client.asking = false;
   finishReply(client, replyMark);
   return spec;
 }

@@ -19,6 +19,7 @@ import { dispatch } from './dispatch';
 import type { CommandSpec } from './commands/command';
 import { Logger, type LogSink, stdoutSink } from './log';
 import { ServerStats } from './stats';
+import { ClusterMode } from './cluster-mode';
 import type { Config } from './config/config';
 
 export interface NodeOptions {
@@ -53,6 +54,8 @@ export class RedisNode implements ExpiryObserver {
   private servers: net.Server[] = [];
   private cronTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
+  /** Cluster mode, when cluster-enabled is yes. */
+  readonly cluster: ClusterMode | null;
   /** Called once the node has shut down (SHUTDOWN); the CLI exits the process. */
   onShutdown: (() => void) | null = null;
 
@@ -69,6 +72,7 @@ export class RedisNode implements ExpiryObserver {
     this.commands = new CommandTable(ALL_COMMANDS);
     this.log = new Logger(this.config.value('loglevel'), options.logSink ?? stdoutSink, this.clock);
     this.applyConfigChanges();
+    this.cluster = this.config.bool('cluster-enabled') ? new ClusterMode(this) : null;
   }
 
   /** CONFIG SET of these takes effect at once, as in Redis. */
@@ -116,6 +120,7 @@ export class RedisNode implements ExpiryObserver {
   /** Binds every `bind` address on `port` and starts the cron. */
   async listen(): Promise<void> {
     await this.bindListeners();
+    if (this.cluster !== null) await this.cluster.start(this.port);
     this.startCron();
   }
 
@@ -154,6 +159,7 @@ export class RedisNode implements ExpiryObserver {
     if (this.closing !== null) return this.closing;
     this.closing = (async () => {
       if (this.cronTimer !== null) clearInterval(this.cronTimer);
+      if (this.cluster !== null) await this.cluster.close();
       for (const client of [...this.clients.values()]) client.close();
       await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       this.servers = [];

@@ -21,6 +21,7 @@
  */
 import type { ByteString } from './bytes';
 import { globMatch } from './glob';
+import { HASH_SLOTS, keyHashSlot } from './key-slot';
 import type { RandomSource } from './random';
 import { typeName, type StoredValue } from './values';
 
@@ -63,6 +64,11 @@ export class Database {
    * resolution): what OBJECT IDLETIME reports, and what LRU eviction will sample.
    */
   private accessSec = new Map<ByteString, number>();
+  /**
+   * In cluster mode, the keys of each hash slot (null in standalone mode, where nothing needs
+   * them). Makes COUNTKEYSINSLOT and GETKEYSINSLOT cheap, and lets a node drop a slot's keys.
+   */
+  private slotKeys: Array<Set<ByteString> | undefined> | null = null;
   private expireWalk: Iterator<[ByteString, number]> | null = null;
   private scanCache = new Map<number, ScanPosition>();
   private nextScanTag = 1;
@@ -75,6 +81,54 @@ export class Database {
     private readonly random: RandomSource,
     private readonly observer: ExpiryObserver | null = null,
   ) {}
+
+  /** Starts maintaining the per-slot key index (cluster mode). */
+  enableSlotIndex(): void {
+    if (this.slotKeys !== null) return;
+    this.slotKeys = new Array<Set<ByteString> | undefined>(HASH_SLOTS);
+    for (const key of this.dict.keys()) this.indexKey(key);
+  }
+
+  private indexKey(key: ByteString): void {
+    const slots = this.slotKeys;
+    if (slots === null) return;
+    const slot = keyHashSlot(key);
+    let set = slots[slot];
+    if (set === undefined) slots[slot] = set = new Set();
+    set.add(key);
+  }
+
+  private unindexKey(key: ByteString): void {
+    const slots = this.slotKeys;
+    if (slots === null) return;
+    slots[keyHashSlot(key)]?.delete(key);
+  }
+
+  /** Number of keys in a hash slot (cluster mode). */
+  countKeysInSlot(slot: number): number {
+    return this.slotKeys?.[slot]?.size ?? 0;
+  }
+
+  /** Up to `count` keys of a hash slot (cluster mode). */
+  keysInSlot(slot: number, count: number): ByteString[] {
+    const out: ByteString[] = [];
+    const set = this.slotKeys?.[slot];
+    if (set === undefined) return out;
+    for (const key of set) {
+      if (out.length >= count) break;
+      out.push(key);
+    }
+    return out;
+  }
+
+  /** Deletes every key of a hash slot (a slot this node no longer serves); returns how many. */
+  deleteSlot(slot: number): number {
+    const set = this.slotKeys?.[slot];
+    if (set === undefined) return 0;
+    let n = 0;
+    for (const key of [...set]) if (this.delete(key)) n++;
+    return n;
+  }
 
   /** Number of keys, including expired keys not yet deleted (as Redis's DBSIZE). */
   get size(): number {
@@ -133,6 +187,7 @@ export class Database {
   /** Sets a key's value and clears any TTL it had (SET semantics). */
   set(key: ByteString, value: StoredValue, nowMs: number): void {
     this.dict.set(key, value);
+    if (this.slotKeys !== null) this.indexKey(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     if (this.expires.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
@@ -148,6 +203,7 @@ export class Database {
   /** Replaces a string value in place the way APPEND and SETRANGE do (Redis's raw encoding). */
   overwriteInPlace(key: ByteString, value: StoredValue, nowMs: number): void {
     this.dict.set(key, value);
+    if (this.slotKeys !== null) this.indexKey(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     this.rawStrings.add(key);
   }
@@ -175,6 +231,7 @@ export class Database {
 
   delete(key: ByteString): boolean {
     if (!this.dict.delete(key)) return false;
+    if (this.slotKeys !== null) this.unindexKey(key);
     this.accessSec.delete(key);
     if (this.expires.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
@@ -189,6 +246,7 @@ export class Database {
     this.exactDeadlines = new Map();
     this.rawStrings = new Set();
     this.accessSec = new Map();
+    if (this.slotKeys !== null) this.slotKeys = new Array<Set<ByteString> | undefined>(HASH_SLOTS);
     this.expireWalk = null;
     this.randomWalk = null;
     this.scanCache.clear();
@@ -202,6 +260,7 @@ export class Database {
     [this.exactDeadlines, other.exactDeadlines] = [other.exactDeadlines, this.exactDeadlines];
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
     [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
+    [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
     this.expireWalk = other.expireWalk = null;
     this.randomWalk = other.randomWalk = null;
     this.scanCache.clear();
@@ -252,6 +311,7 @@ export class Database {
 
   private deleteExpired(key: ByteString): void {
     this.dict.delete(key);
+    if (this.slotKeys !== null) this.unindexKey(key);
     this.accessSec.delete(key);
     this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);

@@ -5,7 +5,7 @@
  */
 
 import t from 'tap';
-import { frameReply, parseReply, escapeBytes, encodeCommand } from './resp';
+import { frameReply, parseReply, escapeBytes, encodeCommand, encodeCommands } from './resp';
 
 const REPLIES: string[] = [
   '+OK\r\n',
@@ -60,4 +60,17 @@ t.test('unknown type bytes are rejected', async (t) => {
 t.test('encodeCommand and escapeBytes', async (t) => {
   t.equal(encodeCommand(['SET', 'k', Buffer.from([0xff])]).toString('latin1'), '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n\xff\r\n');
   t.equal(escapeBytes(Buffer.from('a\\\r\n\x00\xff', 'latin1')), 'a\\\\\\r\\n\\x00\\xff');
+});
+
+t.test('encodeCommands writes a pipeline as the concatenation of its requests', async (t) => {
+  const commands = [['SET', 'key:1', 'v\u00e9'], ['INCRBY', 'n', 42], [Buffer.from([0, 0xff]), '']];
+  const expected = Buffer.concat(commands.map((argv) => encodeCommand(argv)));
+  t.same(encodeCommands(commands), expected);
+  t.equal(
+    expected.toString('latin1'),
+    '*3\r\n$3\r\nSET\r\n$5\r\nkey:1\r\n$3\r\nv\xc3\xa9\r\n' +
+      '*3\r\n$6\r\nINCRBY\r\n$1\r\nn\r\n$2\r\n42\r\n' +
+      '*2\r\n$2\r\n\x00\xff\r\n$0\r\n\r\n',
+  );
+  t.equal(encodeCommands([]).length, 0);
 });

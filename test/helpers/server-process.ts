@@ -1,38 +1,64 @@
 /*
- * A server under test, as a child process: the common part of real-redis.ts and
- * hashslot-process.ts.
+ * A server as a child process: the common part of real-redis.ts and hashslot-process.ts, and what
+ * the benchmarks (bench/side-by-side.ts) start their two contestants with.
  *
  * The child listens on a free loopback port in a fresh temporary directory (so that a dump.rdb or
- * nodes.conf from one run never leaks into another). Readiness is polled: we try to connect until
- * it succeeds or a deadline passes, never sleep for a fixed time, because start-up time varies a
- * lot between a developer laptop and a loaded 2-core CI runner. If the child exits before it is
+ * nodes.conf from one run never leaks into another). Readiness is polled: we probe until the
+ * probe succeeds or a deadline passes, never sleep for a fixed time, because start-up time varies
+ * a lot between a developer laptop and a loaded 2-core CI runner. If the child exits before it is
  * ready, start() fails at once with what the child printed, which is nearly always the reason
  * (bad directive, port in use).
  *
+ * Two probes, because the two kinds of caller want different things:
+ *
+ *   'accepts-connection'  connect() succeeds. Tests use this: some start a server with
+ *                         --requirepass or other directives under which PING would not be
+ *                         answered with +PONG, and they want to see that answer themselves.
+ *   'answers-ping'        a fresh connection's PING gets +PONG. The benchmarks use this: a
+ *                         successful connect alone can race a server that is still loading, and
+ *                         load must not be measured against one that answers -LOADING.
+ *
  * stdout and stderr are kept (bounded) so tests can assert on log lines such as
- * "Ready to accept connections".
+ * "Ready to accept connections" and failures can be explained.
+ *
+ * Memory is read from /proc/<pid>/status (VmRSS, VmHWM) rather than from the server's INFO: RSS is
+ * the one figure redis-server and hashslot account for identically, because the kernel charges it.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, LOOPBACK_HOST } from './free-port';
+import { RawClient } from './raw-client';
 
 /** Keep this much output: enough to explain a failure without growing without bound. */
 const OUTPUT_MAX_CHARS = 256 * 1024;
+/** describeFailure() shows only the end: a server dying under load can log a lot before it goes. */
+const FAILURE_OUTPUT_MAX_CHARS = 16 * 1024;
 const READY_DEADLINE_MS = 15_000;
 const STOP_GRACE_MS = 3_000;
 const START_ATTEMPTS = 3;
+const PONG = '+PONG\r\n';
+
+export type Readiness = 'accepts-connection' | 'answers-ping';
 
 export interface ServerLaunch {
-  /** Used in messages, e.g. "redis-server" or "hashslot". */
+  /** Used in messages and tables, e.g. "redis-server" or "hashslot". */
   name: string;
   command: string;
   /** Builds the arguments once the port and the temporary directory are known. */
   args: (port: number, dir: string) => string[];
   cwd?: string;
+  /** @default 'accepts-connection' */
+  readiness?: Readiness;
+  /** @default 15000 */
+  readyDeadlineMs?: number;
+  /**
+   * Called with each spawned child before readiness is awaited, so a caller that must kill
+   * everything on SIGINT (the benchmarks) also knows about a server that is still starting.
+   */
+  onSpawn?: (server: ServerProcess) => void;
 }
 
 export class ServerProcess {
@@ -84,6 +110,17 @@ export class ServerProcess {
     return this.exitInfo;
   }
 
+  get isRunning(): boolean {
+    return this.exitInfo === null;
+  }
+
+  /** How the server ended (or that it still runs) and the tail of its output, for error reports. */
+  describeFailure(): string {
+    const status = this.exitInfo ?? 'still running';
+    const tail = this.outputText.slice(-FAILURE_OUTPUT_MAX_CHARS).trimEnd();
+    return `${this.name} (port ${this.port}) ${status}. Its output:\n${tail === '' ? '(no output)' : tail}`;
+  }
+
   /**
    * Polls the output until `pattern` appears or the deadline passes. Log lines may be written a
    * moment after the port starts accepting (redis-server logs "Ready to accept connections" after
@@ -113,8 +150,9 @@ export class ServerProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const server = new ServerProcess(launch.name, port, dir, child);
+      launch.onSpawn?.(server);
       try {
-        await server.waitReady(READY_DEADLINE_MS);
+        await server.waitReady(launch.readiness ?? 'accepts-connection', launch.readyDeadlineMs ?? READY_DEADLINE_MS);
         return server;
       } catch (err) {
         lastError = err instanceof Error ? err : new Error(String(err));
@@ -125,18 +163,34 @@ export class ServerProcess {
     throw lastError ?? new Error(`${launch.name} did not start`);
   }
 
-  private async waitReady(deadlineMs: number): Promise<void> {
+  private async waitReady(readiness: Readiness, deadlineMs: number): Promise<void> {
     const deadline = Date.now() + deadlineMs;
+    let lastProblem = 'no attempt made';
     for (;;) {
       if (this.exitInfo !== null) {
         throw new Error(`${this.name} exited before accepting connections (${this.exitInfo}):\n${this.outputText}`);
       }
-      if (await canConnect(this.port)) return;
+      const problem = await probe(this.port, readiness, Math.max(100, deadline - Date.now()));
+      if (problem === null) return;
+      lastProblem = problem;
       if (Date.now() > deadline) {
-        throw new Error(`${this.name} did not accept connections on port ${this.port} within ${deadlineMs} ms:\n${this.outputText}`);
+        const what = readiness === 'answers-ping' ? 'answer PING' : 'accept connections';
+        throw new Error(
+          `${this.name} did not ${what} on port ${this.port} within ${deadlineMs} ms (last: ${lastProblem}):\n${this.outputText}`,
+        );
       }
       await delay(25);
     }
+  }
+
+  /** Resident set size now, in bytes (VmRSS). */
+  readRssBytes(): number {
+    return readProcStatusKib(this.livePid(), 'VmRSS') * 1024;
+  }
+
+  /** Peak resident set size over the process's life, in bytes (VmHWM). */
+  readPeakRssBytes(): number {
+    return readProcStatusKib(this.livePid(), 'VmHWM') * 1024;
   }
 
   /** SIGTERM, then SIGKILL if it has not exited after a grace period; removes the temp dir. */
@@ -149,20 +203,46 @@ export class ServerProcess {
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+
+  /** Synchronous last resort for process 'exit' handlers, where nothing can be awaited. */
+  killNow(): void {
+    if (this.exitInfo === null) this.child.kill('SIGKILL');
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private livePid(): number {
+    const pid = this.child.pid;
+    if (pid === undefined) throw new Error(`${this.name} has no pid (${this.exitInfo ?? 'not started'})`);
+    return pid;
+  }
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: LOOPBACK_HOST });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
+/** null when the server is ready by `readiness`; otherwise why not, for the timeout message. */
+async function probe(port: number, readiness: Readiness, deadlineMs: number): Promise<string | null> {
+  let client: RawClient;
+  try {
+    client = await RawClient.connect(port, LOOPBACK_HOST, deadlineMs);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  try {
+    if (readiness === 'accepts-connection') return null;
+    // Anything but +PONG (e.g. -LOADING) means "not yet": the server is up but not serving.
+    client.send('PING');
+    const text = (await client.readReplies(1, deadlineMs))[0]?.toString('latin1');
+    return text === PONG ? null : `PING answered ${JSON.stringify(text)}`;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    client.close();
+  }
+}
+
+function readProcStatusKib(pid: number, field: string): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
+  if (match === null || match[1] === undefined) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(match[1]);
 }
 
 export function delay(ms: number): Promise<void> {

@@ -1,0 +1,781 @@
+/**
+ * The cluster state machine of one node: the nodes it knows, the slot table, the epochs, and the
+ * protocol that keeps them in agreement (Redis Cluster spec; redis-wire.md §1.7-1.11).
+ *
+ * It is sans-I/O (DESIGN.md decision 3). Inputs are method calls carrying the current time: a
+ * decoded message on a link, a link that connected or closed, the 100 ms cron tick, an admin
+ * command. Outputs are effects queued for the adapter (connect, send, close, save the config)
+ * and events for logs and tests. Randomness comes from an injected source. So the same code runs
+ * behind real sockets and inside a deterministic simulation.
+ *
+ * How two nodes meet (§1.9):
+ *
+ *   A: CLUSTER MEET B ──▶ handshake node h (random id, HANDSHAKE|MEET)
+ *   A ─connect─▶ B, MEET ───────▶ B: unknown sender + MEET: adds handshake node for A, replies
+ *   A ◀─────────────── PONG (sender = B's id)      A renames h to B's id: A knows B
+ *   B ─connect─▶ A, PING ───────▶ A: replies PONG; B renames its node for A: both know each other
+ *
+ * After that, gossip sections in PING/PONG spread every node to every other node, and slot
+ * claims spread in headers, each applied only when its configEpoch beats the current owner's.
+ *
+ * Failure detection, elections and manual failover (PFAIL/FAIL majority, votes) belong to the
+ * failover work and hook in here later; flags received in gossip are kept as they come.
+ */
+import { ClusterNode, flagsText, type LinkId } from './cluster-node';
+import type { ClusterEffect, ClusterEvent } from './effects';
+import {
+  type ClusterMessage,
+  type GossipEntry,
+  type MessageHeader,
+  MessageFlag,
+  MessageType,
+  NodeFlag,
+  type PingExtension,
+  type PingMessage,
+  SLOT_COUNT,
+} from './messages';
+import { slotBitmapHas } from './slot-bitmap';
+import { SlotTable } from './slot-table';
+
+export interface RandomSource {
+  /** A float in [0, 1). */
+  next(): number;
+}
+
+/** Settings read on every use, so CONFIG SET takes effect at once. */
+export interface ClusterSettings {
+  nodeTimeoutMs: number;
+  /** My client port and bus port as bound. */
+  port: number;
+  cport: number;
+  announceIp: string;
+  announcePort: number;
+  announceBusPort: number;
+  announceHostname: string;
+  requireFullCoverage: boolean;
+  allowReplicaMigration: boolean;
+}
+
+/** Everything the machine asks of its host that is not I/O. */
+export interface ClusterHost {
+  /** Number of keys stored in a slot (to know whether losing it deletes data). */
+  keysInSlot(slot: number): number;
+  /** The replication offset to advertise. */
+  replicationOffset(): bigint;
+}
+
+interface Link {
+  readonly id: LinkId;
+  node: ClusterNode | null;
+  readonly outbound: boolean;
+  readonly createdMs: number;
+  connected: boolean;
+  localIp: string;
+  peerIp: string;
+}
+
+/** A node refused by CLUSTER FORGET is not re-added from gossip for this long. */
+const BLACKLIST_TTL_MS = 60_000;
+/** A master starting up waits this long before declaring the cluster ok (CLUSTER_WRITABLE_DELAY). */
+const WRITABLE_DELAY_MS = 2000;
+
+export class ClusterState {
+  readonly nodes = new Map<string, ClusterNode>();
+  readonly slots = new SlotTable();
+  myself: ClusterNode;
+  currentEpoch = 0n;
+  lastVoteEpoch = 0n;
+  state: 'ok' | 'fail' = 'fail';
+  readonly sent = new Map<number, number>();
+  readonly received = new Map<number, number>();
+  private readonly links = new Map<LinkId, Link>();
+  private nextLinkId = 1;
+  private readonly blacklist = new Map<string, number>();
+  private effects: ClusterEffect[] = [];
+  private ticks = 0;
+  private readonly startedMs: number;
+  /** Whether my own IP is known (announced, or learned from a MEET's socket). */
+  private myIpKnown: boolean;
+
+  constructor(
+    readonly settings: ClusterSettings,
+    private readonly host: ClusterHost,
+    private readonly random: RandomSource,
+    nowMs: number,
+    myId?: string,
+  ) {
+    this.startedMs = nowMs;
+    this.myself = new ClusterNode(myId ?? this.randomName(), NodeFlag.MYSELF | NodeFlag.MASTER, nowMs);
+    this.nodes.set(this.myself.name, this.myself);
+    this.myIpKnown = settings.announceIp !== '';
+    this.refreshMyAddress();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Effects
+
+  /** Removes and returns the effects queued since the last call. */
+  takeEffects(): ClusterEffect[] {
+    const out = this.effects;
+    this.effects = [];
+    return out;
+  }
+
+  private emit(event: ClusterEvent): void {
+    this.effects.push({ kind: 'event', event });
+  }
+
+  private saveConfig(): void {
+    if (!this.effects.some((e) => e.kind === 'save-config')) this.effects.push({ kind: 'save-config' });
+  }
+
+  private send(link: Link, message: ClusterMessage): void {
+    this.sent.set(message.header.type, (this.sent.get(message.header.type) ?? 0) + 1);
+    this.effects.push({ kind: 'send', link: link.id, message });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Nodes
+
+  randomName(): string {
+    let name = '';
+    for (let i = 0; i < 40; i++) name += Math.floor(this.random.next() * 16).toString(16);
+    return name;
+  }
+
+  /** Keeps myself's advertised address in step with the settings. */
+  refreshMyAddress(): void {
+    const s = this.settings;
+    if (s.announceIp !== '') this.myself.ip = s.announceIp;
+    this.myself.port = s.announcePort || s.port;
+    this.myself.cport = s.announceBusPort || s.cport;
+    this.myself.hostname = s.announceHostname;
+  }
+
+  /** The master whose slots and epoch I advertise: myself, or my master when I am a replica. */
+  private myMaster(): ClusterNode | null {
+    if (this.myself.isMaster) return this.myself;
+    return this.myself.slaveof === null ? null : (this.nodes.get(this.myself.slaveof) ?? null);
+  }
+
+  /** A node's configEpoch as CLUSTER NODES prints it: a replica shows its master's. */
+  nodeEpoch(node: ClusterNode): bigint {
+    if (node.isReplica && node.slaveof !== null) return this.nodes.get(node.slaveof)?.configEpoch ?? 0n;
+    return node.configEpoch;
+  }
+
+  private addNode(node: ClusterNode): void {
+    this.nodes.set(node.name, node);
+  }
+
+  private removeNode(node: ClusterNode): void {
+    if (node === this.myself) return;
+    this.slots.unassignAll(node.name);
+    for (const [slot, id] of this.slots.importing) if (id === node.name) this.slots.importing.delete(slot);
+    for (const [slot, id] of this.slots.migrating) if (id === node.name) this.slots.migrating.delete(slot);
+    for (const other of this.nodes.values()) if (other.slaveof === node.name) other.slaveof = null;
+    this.closeNodeLinks(node);
+    this.nodes.delete(node.name);
+  }
+
+  private closeNodeLinks(node: ClusterNode): void {
+    for (const id of [node.link, node.inboundLink]) {
+      if (id === null) continue;
+      this.links.delete(id);
+      this.effects.push({ kind: 'close', link: id });
+    }
+    node.link = null;
+    node.inboundLink = null;
+  }
+
+  /** Loading nodes.conf: myself takes the id it had before the restart. */
+  adoptIdentity(name: string): void {
+    this.renameNode(this.myself, name);
+  }
+
+  /** Adds a node read from nodes.conf. */
+  restoreNode(node: ClusterNode): void {
+    this.addNode(node);
+  }
+
+  private renameNode(node: ClusterNode, name: string): void {
+    this.nodes.delete(node.name);
+    this.slots.rename(node.name, name);
+    node.name = name;
+    this.nodes.set(name, node);
+  }
+
+  /** Starts a handshake with ip:port unless one is already under way (CLUSTER MEET). */
+  meet(ip: string, port: number, cport: number, nowMs: number): void {
+    for (const node of this.nodes.values()) {
+      if (node.inHandshake && node.ip === ip && node.port === port && node.cport === cport) return;
+    }
+    const node = new ClusterNode(this.randomName(), NodeFlag.HANDSHAKE | NodeFlag.MEET, nowMs);
+    node.ip = ip;
+    node.port = port;
+    node.cport = cport;
+    this.addNode(node);
+    this.emit({ type: 'node-added', id: node.name, address: `${ip}:${port}`, via: 'meet' });
+  }
+
+  private setMaster(node: ClusterNode): void {
+    if (node.isMaster) return;
+    node.flags = (node.flags & ~NodeFlag.SLAVE) | NodeFlag.MASTER;
+    node.slaveof = null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Links (reported by the adapter)
+
+  /** An inbound connection was accepted; returns the link id to use for it. */
+  inboundAccepted(peerIp: string, localIp: string, nowMs: number): LinkId {
+    const link: Link = { id: this.nextLinkId++, node: null, outbound: false, createdMs: nowMs, connected: true, localIp, peerIp };
+    this.links.set(link.id, link);
+    return link.id;
+  }
+
+  /** An outbound connection completed: greet the node with MEET or PING. */
+  outboundConnected(id: LinkId, localIp: string, nowMs: number): void {
+    const link = this.links.get(id);
+    if (link === undefined || link.node === null) return;
+    link.connected = true;
+    link.localIp = localIp;
+    const node = link.node;
+    const pending = node.pingSentMs;
+    this.sendPing(link, node.has(NodeFlag.MEET) ? MessageType.MEET : MessageType.PING, nowMs);
+    // The ping timer keeps measuring from the first unanswered ping, not this one.
+    if (pending !== 0) node.pingSentMs = pending;
+    node.flags &= ~NodeFlag.MEET;
+  }
+
+  linkClosed(id: LinkId): void {
+    const link = this.links.get(id);
+    if (link === undefined) return;
+    this.links.delete(id);
+    const node = link.node;
+    if (node === null) return;
+    if (node.link === id) node.link = null;
+    if (node.inboundLink === id) node.inboundLink = null;
+  }
+
+  private connect(node: ClusterNode, nowMs: number): void {
+    const link: Link = { id: this.nextLinkId++, node, outbound: true, createdMs: nowMs, connected: false, localIp: '', peerIp: node.ip };
+    this.links.set(link.id, link);
+    node.link = link.id;
+    this.effects.push({ kind: 'connect', link: link.id, ip: node.ip, port: node.cport });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cron
+
+  /** The 100 ms cron: handshake timeouts, reconnects, pings, cluster state. */
+  tick(nowMs: number): void {
+    this.ticks++;
+    const timeout = this.settings.nodeTimeoutMs;
+    const handshakeTimeout = Math.max(timeout, 1000);
+    for (const [name, until] of this.blacklist) if (until <= nowMs) this.blacklist.delete(name);
+
+    for (const node of [...this.nodes.values()]) {
+      if (node === this.myself || node.has(NodeFlag.NOADDR)) continue;
+      if (node.inHandshake && nowMs - node.createdMs > handshakeTimeout) {
+        this.emit({ type: 'handshake-timeout', id: node.name, address: `${node.ip}:${node.port}` });
+        this.removeNode(node);
+        continue;
+      }
+      if (node.link === null) this.connect(node, nowMs);
+    }
+
+    // Every 10th tick, ping the node we heard from least recently among a few random ones.
+    if (this.ticks % 10 === 0) {
+      const candidates = [...this.nodes.values()].filter(
+        (n) => n !== this.myself && n.link !== null && n.pingSentMs === 0 && !n.inHandshake && !n.has(NodeFlag.NOADDR),
+      );
+      let oldest: ClusterNode | null = null;
+      for (let i = 0; i < 5 && candidates.length > 0; i++) {
+        const pick = candidates.splice(Math.floor(this.random.next() * candidates.length), 1)[0] as ClusterNode;
+        if (oldest === null || pick.pongReceivedMs < oldest.pongReceivedMs) oldest = pick;
+      }
+      if (oldest !== null) this.pingNode(oldest, nowMs);
+    }
+
+    for (const node of this.nodes.values()) {
+      if (node === this.myself || node.inHandshake || node.link === null) continue;
+      const link = this.links.get(node.link);
+      if (link === undefined || !link.connected) continue;
+      // Recycle a link that has been silent too long: the reconnect may find a live node.
+      const silentMs = nowMs - Math.max(node.pongReceivedMs, node.dataReceivedMs);
+      if (nowMs - link.createdMs > timeout && node.pingSentMs !== 0 && nowMs - node.pingSentMs > timeout / 2 && silentMs > timeout / 2) {
+        this.linkClosedByMe(link);
+        continue;
+      }
+      if (node.pingSentMs === 0 && nowMs - node.pongReceivedMs > timeout / 2) this.pingNode(node, nowMs);
+    }
+    this.updateState(nowMs);
+  }
+
+  private linkClosedByMe(link: Link): void {
+    this.linkClosed(link.id);
+    this.effects.push({ kind: 'close', link: link.id });
+  }
+
+  private pingNode(node: ClusterNode, nowMs: number): void {
+    const link = node.link === null ? undefined : this.links.get(node.link);
+    if (link !== undefined && link.connected) this.sendPing(link, MessageType.PING, nowMs);
+  }
+
+  /** Cluster state rules of Redis (clusterUpdateState): coverage, reachable majority, delay. */
+  private updateState(nowMs: number): void {
+    let ok = true;
+    if (this.settings.requireFullCoverage) {
+      for (let slot = 0; slot < SLOT_COUNT; slot++) {
+        const owner = this.slots.owner(slot);
+        if (owner === null || this.nodes.get(owner)?.has(NodeFlag.FAIL) === true) {
+          ok = false;
+          break;
+        }
+      }
+    }
+    let size = 0;
+    let reachable = 0;
+    for (const node of this.nodes.values()) {
+      if (!node.isMaster || this.slots.count(node.name) === 0) continue;
+      size++;
+      if (!node.failing) reachable++;
+    }
+    if (reachable < Math.floor(size / 2) + 1) ok = false;
+    const next = ok ? 'ok' : 'fail';
+    if (next === this.state) return;
+    // A master that just started waits before accepting writes, so it can learn a newer config.
+    if (next === 'ok' && this.myself.isMaster && nowMs - this.startedMs < WRITABLE_DELAY_MS) return;
+    this.state = next;
+    this.emit({ type: 'state-changed', state: next });
+  }
+
+  /** Masters with at least one slot: the electorate (CLUSTER INFO's cluster_size). */
+  get size(): number {
+    let n = 0;
+    for (const node of this.nodes.values()) if (node.isMaster && this.slots.count(node.name) > 0) n++;
+    return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Outgoing messages
+
+  header(type: number): MessageHeader {
+    const master = this.myMaster();
+    const s = this.settings;
+    return {
+      type,
+      port: s.announcePort || s.port,
+      currentEpoch: this.currentEpoch,
+      configEpoch: master?.configEpoch ?? 0n,
+      offset: this.host.replicationOffset(),
+      sender: this.myself.name,
+      myslots: this.slots.bitmapOf(master?.name ?? null),
+      slaveof: this.myself.isReplica ? this.myself.slaveof : null,
+      myip: s.announceIp,
+      pport: 0,
+      cport: s.announceBusPort || s.cport,
+      flags: this.myself.flags,
+      state: this.state === 'ok' ? 0 : 1,
+      mflags: 0,
+    };
+  }
+
+  /** PING, PONG or MEET with a gossip section about a few random nodes plus every PFAIL node. */
+  private sendPing(link: Link, type: 0 | 1 | 2, nowMs: number): void {
+    const all = [...this.nodes.values()];
+    const freshNodes = all.length - 2;
+    let wanted = Math.max(3, Math.floor(all.length / 10));
+    if (wanted > freshNodes) wanted = freshNodes;
+    const gossip: GossipEntry[] = [];
+    const chosen = new Set<string>();
+    for (let tries = wanted * 3; tries > 0 && gossip.length < wanted; tries--) {
+      const node = all[Math.floor(this.random.next() * all.length)] as ClusterNode;
+      if (node === this.myself || node.has(NodeFlag.PFAIL)) continue;
+      if (node.has(NodeFlag.HANDSHAKE) || node.has(NodeFlag.NOADDR)) continue;
+      if (node.link === null && this.slots.count(node.name) === 0) continue;
+      if (chosen.has(node.name)) continue;
+      chosen.add(node.name);
+      gossip.push(gossipEntry(node));
+    }
+    for (const node of all) if (node.has(NodeFlag.PFAIL) && !chosen.has(node.name)) gossip.push(gossipEntry(node));
+    const extensions: PingExtension[] = [];
+    if (this.settings.announceHostname !== '') extensions.push({ type: 0, hostname: this.settings.announceHostname });
+    const header = this.header(type) as MessageHeader & { type: 0 | 1 | 2 };
+    if (extensions.length > 0) header.mflags |= MessageFlag.EXT_DATA;
+    if (link.node !== null && type === MessageType.PING) link.node.pingSentMs = nowMs;
+    this.send(link, { header, gossip, extensions } satisfies PingMessage);
+  }
+
+  /** Sends a message to every connected, non-handshake node. */
+  broadcast(build: () => ClusterMessage): void {
+    for (const node of this.nodes.values()) {
+      if (node === this.myself || node.inHandshake || node.link === null) continue;
+      const link = this.links.get(node.link);
+      if (link !== undefined && link.connected) this.send(link, build());
+    }
+  }
+
+  broadcastPong(nowMs: number): void {
+    for (const node of this.nodes.values()) {
+      if (node === this.myself || node.inHandshake || node.link === null) continue;
+      const link = this.links.get(node.link);
+      if (link !== undefined && link.connected) this.sendPing(link, MessageType.PONG, nowMs);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Incoming messages
+
+  receive(linkId: LinkId, msg: ClusterMessage, nowMs: number): void {
+    const link = this.links.get(linkId);
+    if (link === undefined) return;
+    const hdr = msg.header;
+    this.received.set(hdr.type, (this.received.get(hdr.type) ?? 0) + 1);
+    let sender = link.node !== null && !link.node.inHandshake ? link.node : (this.nodes.get(hdr.sender) ?? null);
+    if (sender?.inHandshake === true) sender = null;
+    if (sender !== null && !link.outbound && link.node === null) {
+      // First message identifying an inbound link's peer.
+      link.node = sender;
+      sender.inboundLink = link.id;
+    }
+    if (sender !== null) {
+      sender.dataReceivedMs = nowMs;
+      if (hdr.currentEpoch > this.currentEpoch) this.currentEpoch = hdr.currentEpoch;
+      if (hdr.configEpoch > sender.configEpoch) {
+        sender.configEpoch = hdr.configEpoch;
+        this.saveConfig();
+      }
+      sender.replOffset = hdr.offset;
+    }
+    if (link.node !== null) link.node.dataReceivedMs = nowMs;
+
+    const type = hdr.type;
+    if (type === MessageType.PING || type === MessageType.PONG || type === MessageType.MEET) {
+      this.receivePing(link, msg as PingMessage, sender, nowMs);
+    } else if (type === MessageType.FAIL && 'nodename' in msg && sender !== null) {
+      const failing = this.nodes.get(msg.nodename);
+      if (failing !== undefined && !failing.has(NodeFlag.FAIL) && !failing.isMyself) {
+        failing.flags = (failing.flags | NodeFlag.FAIL) & ~NodeFlag.PFAIL;
+        failing.failTimeMs = nowMs;
+        this.saveConfig();
+      }
+    } else if ((type === MessageType.PUBLISH || type === MessageType.PUBLISHSHARD) && 'channel' in msg && sender !== null) {
+      this.effects.push({ kind: 'publish', channel: msg.channel, message: msg.message, shard: type === MessageType.PUBLISHSHARD });
+    } else if (type === MessageType.UPDATE && 'slots' in msg && sender !== null) {
+      const node = this.nodes.get(msg.nodename);
+      if (node === undefined || node.configEpoch >= msg.configEpoch) return;
+      if (node.isReplica) this.setMaster(node);
+      node.configEpoch = msg.configEpoch;
+      this.applySlotClaim(node, msg.configEpoch, msg.slots, nowMs);
+      this.saveConfig();
+    }
+  }
+
+  private receivePing(link: Link, msg: PingMessage, sender: ClusterNode | null, nowMs: number): void {
+    const hdr = msg.header;
+    const type = hdr.type;
+    if (type !== MessageType.PONG && this.settings.announceIp === '' && (type === MessageType.MEET || !this.myIpKnown)) {
+      // Learn my own address from the socket the peer reached me on.
+      if (link.localIp !== '' && this.myself.ip !== link.localIp) {
+        this.myself.ip = link.localIp;
+        this.saveConfig();
+      }
+      this.myIpKnown = link.localIp !== '';
+    }
+    if (sender === null && type === MessageType.MEET) {
+      const node = new ClusterNode(this.randomName(), NodeFlag.HANDSHAKE, nowMs);
+      node.ip = hdr.myip !== '' ? hdr.myip : link.peerIp;
+      node.port = hdr.port;
+      node.cport = hdr.cport;
+      node.pport = hdr.pport;
+      this.addNode(node);
+      this.emit({ type: 'node-added', id: node.name, address: `${node.ip}:${node.port}`, via: 'handshake' });
+      this.processGossip(msg, null, nowMs);
+    }
+    if (type === MessageType.PING || type === MessageType.MEET) this.sendPing(link, MessageType.PONG, nowMs);
+
+    if (link.outbound && link.node !== null) {
+      const node = link.node;
+      if (node.inHandshake) {
+        const existing = this.nodes.get(hdr.sender);
+        if (existing !== undefined) {
+          // We met a node we already know under another address: keep the known one.
+          this.updateAddress(existing, link.peerIp, hdr);
+          this.emit({ type: 'node-renamed-duplicate', id: hdr.sender });
+          this.removeNode(node);
+          return;
+        }
+        this.renameNode(node, hdr.sender);
+        node.flags &= ~NodeFlag.HANDSHAKE;
+        node.flags |= hdr.flags & (NodeFlag.MASTER | NodeFlag.SLAVE);
+        this.emit({ type: 'handshake-done', id: node.name, address: `${node.ip}:${node.port}` });
+        this.saveConfig();
+        sender = node;
+      } else if (node.name !== hdr.sender) {
+        // The address now answers with another id: this node moved away.
+        node.flags |= NodeFlag.NOADDR;
+        node.ip = '';
+        node.port = 0;
+        node.cport = 0;
+        this.linkClosedByMe(link);
+        this.saveConfig();
+        return;
+      }
+    }
+    if (sender === null) return;
+
+    sender.flags = (sender.flags & ~NodeFlag.NOFAILOVER) | (hdr.flags & NodeFlag.NOFAILOVER);
+    if (!link.outbound && type === MessageType.PING) this.updateAddress(sender, link.peerIp, hdr);
+    if (link.outbound && type === MessageType.PONG && link.node === sender) {
+      sender.pongReceivedMs = nowMs;
+      sender.pingSentMs = 0;
+      sender.flags &= ~NodeFlag.PFAIL;
+    }
+
+    // Role.
+    if (hdr.slaveof === null) {
+      if (sender.isReplica) {
+        this.setMaster(sender);
+        this.saveConfig();
+      }
+    } else {
+      if (sender.isMaster) {
+        this.slots.unassignAll(sender.name);
+        sender.flags = (sender.flags & ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO)) | NodeFlag.SLAVE;
+        this.saveConfig();
+      }
+      if (this.nodes.has(hdr.slaveof) && sender.slaveof !== hdr.slaveof) {
+        sender.slaveof = hdr.slaveof;
+        this.saveConfig();
+      }
+    }
+
+    // Slots: a master's claim is applied; a stale claim gets an UPDATE about the real owner.
+    const senderMaster = sender.isMaster ? sender : sender.slaveof === null ? null : (this.nodes.get(sender.slaveof) ?? null);
+    if (senderMaster !== null) {
+      const dirty = !this.slots.sameAs(senderMaster.name, hdr.myslots);
+      if (sender.isMaster && dirty) this.applySlotClaim(sender, hdr.configEpoch, hdr.myslots, nowMs);
+      if (dirty) this.answerStaleClaim(link, sender, hdr);
+    }
+    if (sender.isMaster && this.myself.isMaster && sender.configEpoch === this.myself.configEpoch) {
+      this.handleEpochCollision(sender);
+    }
+    this.processGossip(msg, sender, nowMs);
+    const hostname = msg.extensions.find((e): e is { type: 0; hostname: string } => e.type === 0 && 'hostname' in e);
+    const newHostname = hostname?.hostname ?? '';
+    if (sender.hostname !== newHostname) {
+      sender.hostname = newHostname;
+      this.saveConfig();
+    }
+  }
+
+  private updateAddress(node: ClusterNode, peerIp: string, hdr: MessageHeader): void {
+    const ip = hdr.myip !== '' ? hdr.myip : peerIp;
+    if (node === this.myself || ip === '') return;
+    if (node.ip === ip && node.port === hdr.port && node.cport === hdr.cport) return;
+    node.ip = ip;
+    node.port = hdr.port;
+    node.cport = hdr.cport;
+    node.pport = hdr.pport;
+    node.flags &= ~NodeFlag.NOADDR;
+    if (node.link !== null) {
+      const link = this.links.get(node.link);
+      if (link !== undefined) this.linkClosedByMe(link);
+    }
+    this.saveConfig();
+  }
+
+  /** If the sender claims a slot whose owner has a newer configEpoch, tell it (first one only). */
+  private answerStaleClaim(link: Link, sender: ClusterNode, hdr: MessageHeader): void {
+    for (let slot = 0; slot < SLOT_COUNT; slot++) {
+      if (!slotBitmapHas(hdr.myslots, slot)) continue;
+      const ownerName = this.slots.owner(slot);
+      if (ownerName === null || ownerName === sender.name) continue;
+      const owner = this.nodes.get(ownerName);
+      if (owner === undefined || owner.configEpoch <= hdr.configEpoch) continue;
+      this.send(link, {
+        header: this.header(MessageType.UPDATE) as MessageHeader & { type: 7 },
+        configEpoch: owner.configEpoch,
+        nodename: owner.name,
+        slots: this.slots.bitmapOf(owner.name),
+      });
+      return;
+    }
+  }
+
+  /**
+   * Applies a master's slot claim (clusterUpdateSlotsConfigWith): each claimed slot it does not
+   * already own is taken over when unassigned or owned with an older configEpoch. If my master
+   * (or I) lose every slot to it, I become its replica.
+   */
+  private applySlotClaim(sender: ClusterNode, epoch: bigint, claimed: Uint8Array, _nowMs: number): void {
+    if (sender === this.myself) return;
+    const myMaster = this.myMaster();
+    let lostToSender = 0;
+    let taken = 0;
+    for (let slot = 0; slot < SLOT_COUNT; slot++) {
+      if (!slotBitmapHas(claimed, slot)) continue;
+      const ownerName = this.slots.owner(slot);
+      if (ownerName === sender.name || this.slots.importing.has(slot)) continue;
+      const owner = ownerName === null ? null : (this.nodes.get(ownerName) ?? null);
+      if (owner !== null && owner.configEpoch >= epoch) continue;
+      if (owner !== null && owner === this.myself && this.host.keysInSlot(slot) > 0) {
+        this.effects.push({ kind: 'delete-slot-keys', slot });
+      }
+      if (owner !== null && owner === myMaster) lostToSender++;
+      this.slots.assign(slot, sender.name);
+      taken++;
+    }
+    if (taken === 0) return;
+    this.emit({ type: 'slots-claimed', id: sender.name, epoch, slots: taken });
+    this.saveConfig();
+    if (myMaster !== null && lostToSender > 0 && this.slots.count(myMaster.name) === 0 && this.settings.allowReplicaMigration) {
+      this.becomeReplicaOf(sender);
+    }
+  }
+
+  /** configEpoch collision: of two masters with equal epochs, the smaller id takes a new one. */
+  private handleEpochCollision(sender: ClusterNode): void {
+    if (sender.name <= this.myself.name) return;
+    this.currentEpoch++;
+    this.myself.configEpoch = this.currentEpoch;
+    this.emit({ type: 'epoch-bumped', epoch: this.currentEpoch, reason: 'collision' });
+    this.saveConfig();
+  }
+
+  private processGossip(msg: PingMessage, sender: ClusterNode | null, nowMs: number): void {
+    for (const entry of msg.gossip) {
+      const node = this.nodes.get(entry.nodename);
+      if (node !== undefined) {
+        if (node === this.myself) continue;
+        const healthy = (entry.flags & (NodeFlag.PFAIL | NodeFlag.FAIL)) === 0;
+        if (healthy && node.pingSentMs === 0) {
+          const pong = entry.pongReceived * 1000;
+          if (pong <= nowMs + 500 && pong > node.pongReceivedMs) node.pongReceivedMs = pong;
+        }
+        if (healthy && node.failing && (node.ip !== entry.ip || node.port !== entry.port || node.cport !== entry.cport)) {
+          node.ip = entry.ip;
+          node.port = entry.port;
+          node.cport = entry.cport;
+          if (node.link !== null) {
+            const link = this.links.get(node.link);
+            if (link !== undefined) this.linkClosedByMe(link);
+          }
+        }
+        continue;
+      }
+      // Unknown nodes are learned only from known senders (a MEET's gossip refreshes, not adds).
+      if (sender === null) continue;
+      if ((entry.flags & NodeFlag.NOADDR) !== 0 || this.blacklist.has(entry.nodename)) continue;
+      if (entry.ip === '' || entry.port === 0) continue;
+      const flags = entry.flags & ~(NodeFlag.MYSELF | NodeFlag.HANDSHAKE | NodeFlag.MEET);
+      const added = new ClusterNode(entry.nodename, flags, nowMs);
+      added.ip = entry.ip;
+      added.port = entry.port;
+      added.cport = entry.cport;
+      added.pport = entry.pport;
+      this.addNode(added);
+      this.emit({ type: 'node-added', id: added.name, address: `${added.ip}:${added.port}`, via: 'gossip' });
+      this.saveConfig();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Admin operations (CLUSTER subcommands); they validate in the command layer
+
+  becomeReplicaOf(master: ClusterNode): void {
+    if (this.myself.isMaster) {
+      this.slots.unassignAll(this.myself.name);
+      this.slots.importing.clear();
+      this.slots.migrating.clear();
+      this.myself.flags = (this.myself.flags & ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO)) | NodeFlag.SLAVE;
+    }
+    this.myself.slaveof = master.name;
+    this.emit({ type: 'role-changed', role: 'replica', master: master.name });
+    this.saveConfig();
+  }
+
+  forget(node: ClusterNode, nowMs: number): void {
+    this.blacklist.set(node.name, nowMs + BLACKLIST_TTL_MS);
+    this.removeNode(node);
+    this.emit({ type: 'node-forgotten', id: node.name });
+    this.saveConfig();
+  }
+
+  /** CLUSTER BUMPEPOCH: a new configEpoch unless mine is already the unique maximum. */
+  bumpEpoch(): boolean {
+    let maxEpoch = 0n;
+    for (const node of this.nodes.values()) if (node.configEpoch > maxEpoch) maxEpoch = node.configEpoch;
+    if (this.currentEpoch > maxEpoch) maxEpoch = this.currentEpoch;
+    if (this.myself.configEpoch !== 0n && this.myself.configEpoch === maxEpoch) return false;
+    this.currentEpoch++;
+    this.myself.configEpoch = this.currentEpoch;
+    this.emit({ type: 'epoch-bumped', epoch: this.currentEpoch, reason: 'bumpepoch' });
+    this.saveConfig();
+    return true;
+  }
+
+  setConfigEpoch(epoch: bigint): void {
+    this.myself.configEpoch = epoch;
+    if (this.currentEpoch < epoch) this.currentEpoch = epoch;
+    this.emit({ type: 'epoch-bumped', epoch, reason: 'set-config-epoch' });
+    this.saveConfig();
+  }
+
+  /** Slot changes made by CLUSTER ADDSLOTS / DELSLOTS / SETSLOT: save and re-evaluate. */
+  slotsChanged(nowMs: number): void {
+    this.saveConfig();
+    this.updateState(nowMs);
+  }
+
+  /** CLUSTER RESET: forget every other node; HARD also takes a new id and zeroes epochs. */
+  reset(hard: boolean, nowMs: number): void {
+    for (const node of [...this.nodes.values()]) if (node !== this.myself) this.removeNode(node);
+    this.slots.clear();
+    if (this.myself.isReplica) {
+      this.myself.flags = (this.myself.flags & ~NodeFlag.SLAVE) | NodeFlag.MASTER;
+      this.myself.slaveof = null;
+    }
+    if (hard) {
+      this.currentEpoch = 0n;
+      this.lastVoteEpoch = 0n;
+      this.myself.configEpoch = 0n;
+      this.renameNode(this.myself, this.randomName());
+    }
+    this.saveConfig();
+    this.updateState(nowMs);
+  }
+
+  flagsOf(node: ClusterNode): string {
+    return flagsText(node.flags);
+  }
+
+  /** Whether the outbound link to a node is established (CLUSTER NODES' link-state). */
+  linkUp(node: ClusterNode): boolean {
+    return node.link !== null;
+  }
+
+  /** Links for CLUSTER LINKS. */
+  linkList(): Array<{ outbound: boolean; node: string; createdMs: number }> {
+    const out: Array<{ outbound: boolean; node: string; createdMs: number }> = [];
+    for (const link of this.links.values()) {
+      if (link.node !== null) out.push({ outbound: link.outbound, node: link.node.name, createdMs: link.createdMs });
+    }
+    return out;
+  }
+}
+
+function gossipEntry(node: ClusterNode): GossipEntry {
+  return {
+    nodename: node.name,
+    pingSent: Math.floor(node.pingSentMs / 1000),
+    pongReceived: Math.floor(node.pongReceivedMs / 1000),
+    ip: node.ip,
+    port: node.port,
+    cport: node.cport,
+    flags: node.flags,
+    pport: node.pport,
+  };
+}

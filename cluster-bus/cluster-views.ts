@@ -1,0 +1,111 @@
+/**
+ * The cluster as text and tables: CLUSTER NODES lines (also the body of nodes.conf), CLUSTER
+ * INFO fields, and the range/shard views behind CLUSTER SLOTS and SHARDS. redis-cli parses the
+ * NODES format field by field, so it follows Redis's exactly (redis-wire.md §4.1):
+ *
+ *   <id> <ip>:<port>@<cport>[,<hostname>] <flags> <master|-> <ping ms> <pong ms> <epoch> <link> <slots…>
+ */
+import type { ClusterNode } from './cluster-node';
+import type { ClusterState } from './cluster-state';
+import { MessageType, NodeFlag } from './messages';
+
+export function nodeLine(state: ClusterState, node: ClusterNode): string {
+  const address = `${node.ip}:${node.port}@${node.cport}${node.hostname !== '' ? ',' + node.hostname : ''}`;
+  const master = node.isReplica && node.slaveof !== null ? node.slaveof : '-';
+  const link = node.isMyself || state.linkUp(node) ? 'connected' : 'disconnected';
+  let line =
+    `${node.name} ${address} ${state.flagsOf(node)} ${master} ${node.pingSentMs} ${node.pongReceivedMs} ` +
+    `${state.nodeEpoch(node)} ${link}`;
+  for (const [start, end] of state.slots.rangesOf(node.name)) line += start === end ? ` ${start}` : ` ${start}-${end}`;
+  if (node.isMyself) {
+    for (const [slot, target] of state.slots.migrating) line += ` [${slot}->-${target}]`;
+    for (const [slot, source] of state.slots.importing) line += ` [${slot}-<-${source}]`;
+  }
+  return line;
+}
+
+/** CLUSTER NODES: one line per node, each ending in a newline. */
+export function nodesText(state: ClusterState): string {
+  let text = '';
+  for (const node of state.nodes.values()) text += nodeLine(state, node) + '\n';
+  return text;
+}
+
+/** nodes.conf: the NODES lines without handshake nodes, then the vars line. */
+export function configText(state: ClusterState): string {
+  let text = '';
+  for (const node of state.nodes.values()) {
+    if (node.inHandshake) continue;
+    text += nodeLine(state, node) + '\n';
+  }
+  return text + `vars currentEpoch ${state.currentEpoch} lastVoteEpoch ${state.lastVoteEpoch}\n`;
+}
+
+const TYPE_NAMES: Array<[number, string]> = [
+  [MessageType.PING, 'ping'],
+  [MessageType.PONG, 'pong'],
+  [MessageType.MEET, 'meet'],
+  [MessageType.FAIL, 'fail'],
+  [MessageType.PUBLISH, 'publish'],
+  [MessageType.PUBLISHSHARD, 'publishshard'],
+  [MessageType.FAILOVER_AUTH_REQUEST, 'auth-req'],
+  [MessageType.FAILOVER_AUTH_ACK, 'auth-ack'],
+  [MessageType.UPDATE, 'update'],
+  [MessageType.MFSTART, 'mfstart'],
+  [MessageType.MODULE, 'module'],
+];
+
+/** CLUSTER INFO, CRLF-separated, in Redis's field order. */
+export function infoText(state: ClusterState): string {
+  let assigned = 0;
+  let pfail = 0;
+  let fail = 0;
+  for (const node of state.nodes.values()) {
+    const n = state.slots.count(node.name);
+    assigned += n;
+    if (node.has(NodeFlag.FAIL)) fail += n;
+    else if (node.has(NodeFlag.PFAIL)) pfail += n;
+  }
+  const lines = [
+    `cluster_state:${state.state}`,
+    `cluster_slots_assigned:${assigned}`,
+    `cluster_slots_ok:${assigned - pfail - fail}`,
+    `cluster_slots_pfail:${pfail}`,
+    `cluster_slots_fail:${fail}`,
+    `cluster_known_nodes:${state.nodes.size}`,
+    `cluster_size:${state.size}`,
+    `cluster_current_epoch:${state.currentEpoch}`,
+    `cluster_my_epoch:${state.nodeEpoch(state.myself)}`,
+  ];
+  const counters = (stats: Map<number, number>, dir: 'sent' | 'received'): void => {
+    let total = 0;
+    for (const [type, name] of TYPE_NAMES) {
+      const n = stats.get(type) ?? 0;
+      if (n === 0) continue;
+      lines.push(`cluster_stats_messages_${name}_${dir}:${n}`);
+      total += n;
+    }
+    lines.push(`cluster_stats_messages_${dir}:${total}`);
+  };
+  counters(state.sent, 'sent');
+  counters(state.received, 'received');
+  lines.push('total_cluster_links_buffer_limit_exceeded:0');
+  return lines.join('\r\n') + '\r\n';
+}
+
+export interface ShardView {
+  master: ClusterNode;
+  replicas: ClusterNode[];
+  ranges: Array<[number, number]>;
+}
+
+/** Masters with their replicas and slot ranges. */
+export function shards(state: ClusterState): ShardView[] {
+  const out: ShardView[] = [];
+  for (const node of state.nodes.values()) {
+    if (!node.isMaster || node.inHandshake) continue;
+    const replicas = [...state.nodes.values()].filter((n) => n.isReplica && n.slaveof === node.name);
+    out.push({ master: node, replicas, ranges: state.slots.rangesOf(node.name) });
+  }
+  return out;
+}

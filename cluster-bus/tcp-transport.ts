@@ -1,0 +1,177 @@
+/**
+ * The thin adapter between the cluster state machine and real sockets: it listens on the bus
+ * port, opens the outbound links the machine asks for, frames and decodes what arrives, encodes
+ * what the machine sends, runs the 100 ms cron, and hands persistence and logging to its owner.
+ * Everything that decides anything lives in ClusterState; this file only moves bytes and time.
+ *
+ * Malformed input never reaches the machine: a broken frame stream closes that link (as Redis
+ * does), a frame that decodes to a problem is dropped and counted.
+ */
+import * as net from 'node:net';
+import type { LinkId } from './cluster-node';
+import type { ClusterState } from './cluster-state';
+import type { ClusterEffect, ClusterEvent } from './effects';
+import { BusFrameReader, decodeMessage, encodeMessage, isDecodeProblem, isFrameError } from './message-codec';
+
+/** What the bus needs from the node that owns it. */
+export interface BusOwner {
+  clock(): number;
+  /** Persist nodes.conf atomically. */
+  saveConfig(text: string): void;
+  /** Text of nodes.conf for the current state. */
+  configText(): string;
+  deleteSlotKeys(slot: number): void;
+  publish(channel: string, message: string, shard: boolean): void;
+  event(event: ClusterEvent): void;
+  warn(message: string): void;
+}
+
+const CRON_INTERVAL_MS = 100;
+/** An outbound connect that has not completed after this long is abandoned. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+export class TcpTransport {
+  private servers: net.Server[] = [];
+  private readonly sockets = new Map<LinkId, net.Socket>();
+  private cron: NodeJS.Timeout | null = null;
+  /** Frames dropped because they did not decode (malformed, wrong version, bad length). */
+  droppedMessages = 0;
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly owner: BusOwner,
+  ) {}
+
+  /** Listens on the bus port of every bind address and starts the cron. */
+  async start(hosts: readonly string[], port: number): Promise<void> {
+    for (const host of hosts) {
+      const server = net.createServer((socket) => this.acceptInbound(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port, host, exclusive: true, ipv6Only: host.includes(':') }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      this.servers.push(server);
+    }
+    this.cron = setInterval(() => this.tick(), CRON_INTERVAL_MS);
+    this.cron.unref();
+    this.tick();
+  }
+
+  async close(): Promise<void> {
+    if (this.cron !== null) clearInterval(this.cron);
+    this.cron = null;
+    for (const socket of this.sockets.values()) socket.destroy();
+    this.sockets.clear();
+    const servers = this.servers;
+    this.servers = [];
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+
+  /** Runs the machine's cron and carries out what it asked for. */
+  tick(): void {
+    this.state.tick(this.owner.clock());
+    this.apply();
+  }
+
+  /** Carries out every queued effect; called after each input to the machine. */
+  apply(): void {
+    for (;;) {
+      const effects = this.state.takeEffects();
+      if (effects.length === 0) return;
+      for (const effect of effects) this.perform(effect);
+    }
+  }
+
+  private perform(effect: ClusterEffect): void {
+    switch (effect.kind) {
+      case 'connect':
+        this.connect(effect.link, effect.ip, effect.port);
+        return;
+      case 'send': {
+        const socket = this.sockets.get(effect.link);
+        if (socket !== undefined && !socket.destroyed) socket.write(encodeMessage(effect.message));
+        return;
+      }
+      case 'close':
+        this.sockets.get(effect.link)?.destroy();
+        this.sockets.delete(effect.link);
+        return;
+      case 'save-config':
+        try {
+          this.owner.saveConfig(this.owner.configText());
+        } catch (err) {
+          this.owner.warn(`Could not save the cluster config: ${(err as Error).message}`);
+        }
+        return;
+      case 'delete-slot-keys':
+        this.owner.deleteSlotKeys(effect.slot);
+        return;
+      case 'publish':
+        this.owner.publish(effect.channel, effect.message, effect.shard);
+        return;
+      case 'event':
+        this.owner.event(effect.event);
+        return;
+    }
+  }
+
+  private acceptInbound(socket: net.Socket): void {
+    const link = this.state.inboundAccepted(
+      stripV4Mapped(socket.remoteAddress ?? ''),
+      stripV4Mapped(socket.localAddress ?? ''),
+      this.owner.clock(),
+    );
+    this.attach(link, socket);
+  }
+
+  private connect(link: LinkId, ip: string, port: number): void {
+    const socket = net.connect({ host: ip, port });
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy());
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      this.state.outboundConnected(link, stripV4Mapped(socket.localAddress ?? ''), this.owner.clock());
+      this.apply();
+    });
+    this.attach(link, socket);
+  }
+
+  private attach(link: LinkId, socket: net.Socket): void {
+    this.sockets.set(link, socket);
+    socket.setNoDelay(true);
+    const reader = new BusFrameReader();
+    socket.on('data', (chunk: Buffer) => {
+      reader.feed(chunk);
+      for (let frame = reader.next(); frame !== null; frame = reader.next()) {
+        if (isFrameError(frame)) {
+          this.owner.warn(`Closing cluster bus link: ${frame.reason}`);
+          socket.destroy();
+          return;
+        }
+        const message = decodeMessage(frame);
+        if (isDecodeProblem(message)) {
+          this.droppedMessages++;
+          this.owner.event({ type: 'message-dropped', reason: message.reason });
+          continue;
+        }
+        this.state.receive(link, message, this.owner.clock());
+        this.apply();
+        if (socket.destroyed) return;
+      }
+    });
+    const closed = (): void => {
+      if (this.sockets.get(link) !== socket) return;
+      this.sockets.delete(link);
+      this.state.linkClosed(link);
+      this.apply();
+    };
+    socket.on('error', () => socket.destroy());
+    socket.on('close', closed);
+  }
+}
+
+function stripV4Mapped(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}

@@ -1,0 +1,216 @@
+/**
+ * A node's cluster mode (`cluster-enabled yes`): owns the cluster state machine and its TCP
+ * transport, persists nodes.conf, logs the machine's events the way redis-server does, and
+ * routes every keyed command to the node that serves its hash slot (redis-wire.md §4.2).
+ *
+ * Routing, in Redis's order:
+ *   keys in several slots                      -CROSSSLOT Keys in request don't hash to the same slot
+ *   slot unassigned                            -CLUSTERDOWN Hash slot not served
+ *   cluster state fail                         -CLUSTERDOWN The cluster is down
+ *   mine, MIGRATING, keys missing              -ASK <slot> <ip>:<port>  (or -TRYAGAIN when only some are)
+ *   IMPORTING here and the client sent ASKING  served
+ *   replica, READONLY client, read command     served when the slot is my master's
+ *   someone else's                             -MOVED <slot> <ip>:<port>
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { ClusterState, type ClusterSettings } from '../cluster-bus/cluster-state';
+import { configText } from '../cluster-bus/cluster-views';
+import type { ClusterEvent } from '../cluster-bus/effects';
+import { loadNodesConf } from '../cluster-bus/nodes-conf';
+import { TcpTransport } from '../cluster-bus/tcp-transport';
+import type { ByteString } from '../storage/bytes';
+import { keyHashSlot } from '../storage/key-slot';
+import type { Client } from './client';
+import { keyIndexes } from './commands/command-table';
+import type { CommandSpec } from './commands/command';
+import type { Config } from './config/config';
+import { writeFileAtomically } from './config/rewrite';
+import type { RedisNode } from './node';
+
+export class ClusterMode {
+  readonly state: ClusterState;
+  private readonly transport: TcpTransport;
+  private readonly settings: ClusterSettings;
+  readonly configPath: string;
+
+  constructor(private readonly node: RedisNode) {
+    const config = node.config;
+    this.settings = settingsFrom(config, node.config.number('port'));
+    this.configPath = path.resolve(config.string('dir'), config.string('cluster-config-file'));
+    const host = {
+      keysInSlot: (slot: number) => node.keyspace.db(0).countKeysInSlot(slot),
+      replicationOffset: () => 0n,
+    };
+    this.state = new ClusterState(this.settings, host, node.random, node.clock());
+    this.loadConfig();
+    this.transport = new TcpTransport(this.state, {
+      clock: () => node.clock(),
+      saveConfig: (text) => writeFileAtomically(this.configPath, text),
+      configText: () => configText(this.state),
+      deleteSlotKeys: (slot) => node.keyspace.db(0).deleteSlot(slot),
+      publish: () => undefined,
+      event: (event) => this.log(event),
+      warn: (message) => node.log.warning(message),
+    });
+    node.keyspace.db(0).enableSlotIndex();
+    for (const name of ['cluster-node-timeout', 'cluster-announce-ip', 'cluster-announce-port', 'cluster-announce-bus-port', 'cluster-announce-hostname', 'cluster-require-full-coverage', 'cluster-allow-replica-migration'] as const) {
+      config.onChange(name, () => {
+        Object.assign(this.settings, settingsFrom(config, this.settings.port, this.settings.cport));
+        this.state.refreshMyAddress();
+      });
+    }
+  }
+
+  /** nodes.conf: load it when present, else start fresh and write one at once, as Redis does. */
+  private loadConfig(): void {
+    const log = this.node.log;
+    let text = '';
+    try {
+      text = fs.readFileSync(this.configPath, 'latin1');
+    } catch {
+      /* no file yet */
+    }
+    if (loadNodesConf(this.state, text, this.node.clock())) {
+      this.state.refreshMyAddress();
+      log.notice(`Node configuration loaded, I'm still ${this.state.myself.name}`);
+    } else {
+      log.notice(`No cluster configuration found, I'm ${this.state.myself.name}`);
+    }
+    this.save();
+  }
+
+  save(): void {
+    writeFileAtomically(this.configPath, configText(this.state));
+  }
+
+  /** Binds the bus port (port + 10000 unless cluster-port is set) and starts the cron. */
+  async start(clientPort: number): Promise<void> {
+    const config = this.node.config;
+    const busPort = config.number('cluster-port') || clientPort + 10000;
+    this.settings.port = clientPort;
+    this.settings.cport = busPort;
+    this.state.refreshMyAddress();
+    const hosts = [...config.value('bind')]
+      .map((b) => (b.startsWith('-') ? b.slice(1) : b))
+      .map((b) => (b === '*' ? '0.0.0.0' : b === '::*' ? '::' : b))
+      .filter((b) => !b.includes(':'));
+    await this.transport.start(hosts.length === 0 ? ['0.0.0.0'] : hosts, busPort);
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  /** Carries out what an admin operation on the state machine queued. */
+  applyEffects(): void {
+    this.transport.apply();
+  }
+
+  get droppedMessages(): number {
+    return this.transport.droppedMessages;
+  }
+
+  private log(event: ClusterEvent): void {
+    const log = this.node.log;
+    switch (event.type) {
+      case 'node-added':
+        if (event.via === 'gossip') log.verbose(`Adding the new node ${event.id} (${event.address}) from gossip`);
+        else log.verbose(`Node ${event.id} (${event.address}) added (${event.via})`);
+        return;
+      case 'handshake-done':
+        log.verbose(`Handshake with node ${event.id} (${event.address}) completed.`);
+        return;
+      case 'handshake-timeout':
+        log.verbose(`Clusternode handshake timeout for ${event.address}`);
+        return;
+      case 'node-forgotten':
+        log.notice(`Node ${event.id} forgotten (CLUSTER FORGET)`);
+        return;
+      case 'node-renamed-duplicate':
+        log.verbose(`Handshake: we already know node ${event.id}, updating the address if needed.`);
+        return;
+      case 'slots-claimed':
+        log.verbose(`Node ${event.id} claims ${event.slots} slot(s) with configEpoch ${event.epoch}`);
+        return;
+      case 'epoch-bumped':
+        if (event.reason === 'collision') {
+          log.verbose(`WARNING: configEpoch collision with another node. configEpoch set to ${event.epoch}`);
+        } else {
+          log.notice(`configEpoch set to ${event.epoch} via CLUSTER ${event.reason === 'bumpepoch' ? 'BUMPEPOCH' : 'SET-CONFIG-EPOCH'}`);
+        }
+        return;
+      case 'state-changed':
+        log.notice(event.state === 'ok' ? 'Cluster state changed: ok' : 'Cluster state changed: fail');
+        return;
+      case 'role-changed':
+        log.notice(event.master === null ? 'I am now a master' : `Configuration change detected. Reconfiguring myself as a replica of ${event.master}`);
+        return;
+      case 'message-dropped':
+        log.verbose(`Dropped a cluster bus message: ${event.reason}`);
+        return;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Routing
+
+  /** The error that redirects this call elsewhere, or null when this node serves it. */
+  route(client: Client, spec: CommandSpec, argv: readonly ByteString[]): string | null {
+    const indexes = keyIndexes(spec, argv.length);
+    if (indexes.length === 0) return null;
+    let slot = -1;
+    for (const i of indexes) {
+      const s = keyHashSlot(argv[i] as ByteString);
+      if (slot >= 0 && s !== slot) return "CROSSSLOT Keys in request don't hash to the same slot";
+      slot = s;
+    }
+    const state = this.state;
+    const ownerName = state.slots.owner(slot);
+    if (ownerName === null) return 'CLUSTERDOWN Hash slot not served';
+    if (state.state !== 'ok') {
+      if (!this.node.config.bool('cluster-allow-reads-when-down')) return 'CLUSTERDOWN The cluster is down';
+      if (spec.isWrite) return 'CLUSTERDOWN The cluster is down and only accepts read commands';
+    }
+    const myself = state.myself;
+    const countMissing = (): number =>
+      indexes.filter((i) => client.db.peek(argv[i] as ByteString, this.node.nowMs) === undefined).length;
+    if (ownerName === myself.name) {
+      const target = state.slots.migrating.get(slot);
+      const missing = target === undefined ? 0 : countMissing();
+      if (target !== undefined && missing > 0) {
+        if (missing < indexes.length) return 'TRYAGAIN Multiple keys request during rehashing of slot';
+        const node = state.nodes.get(target);
+        if (node !== undefined) return `ASK ${slot} ${node.ip}:${node.port}`;
+      }
+      return null;
+    }
+    if (state.slots.importing.has(slot) && (client.asking || spec.flags.has('asking'))) {
+      if (indexes.length > 1 && countMissing() > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
+      return null;
+    }
+    if (client.readonly && !spec.isWrite && myself.isReplica && myself.slaveof === ownerName) return null;
+    const owner = state.nodes.get(ownerName);
+    return `MOVED ${slot} ${owner?.ip ?? ''}:${owner?.port ?? 0}`;
+  }
+}
+
+function settingsFrom(config: Config, port: number, cport = 0): ClusterSettings {
+  return {
+    nodeTimeoutMs: config.number('cluster-node-timeout'),
+    port,
+    cport,
+    announceIp: config.string('cluster-announce-ip'),
+    announcePort: config.number('cluster-announce-port'),
+    announceBusPort: config.number('cluster-announce-bus-port'),
+    announceHostname: config.string('cluster-announce-hostname'),
+    requireFullCoverage: config.bool('cluster-require-full-coverage'),
+    allowReplicaMigration: config.bool('cluster-allow-replica-migration'),
+  };
+}
+
+/** Whether a MEET address is an IP literal (Redis refuses host names). */
+export function isIpAddress(text: string): boolean {
+  return net.isIP(text) !== 0;
+}
