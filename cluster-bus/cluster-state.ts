@@ -86,6 +86,7 @@ export class ClusterState {
   currentEpoch = 0n;
   lastVoteEpoch = 0n;
   state: 'ok' | 'fail' = 'fail';
+  private clusterSize = 1;
   readonly sent = new Map<number, number>();
   readonly received = new Map<number, number>();
   private readonly links = new Map<LinkId, Link>();
@@ -325,6 +326,9 @@ export class ClusterState {
 
   /** Cluster state rules of Redis (clusterUpdateState): coverage, reachable majority, delay. */
   private updateState(nowMs: number): void {
+    // A master that just started waits before judging, so it can learn a newer config first
+    // (until then even cluster_size keeps its initial value, as in Redis).
+    if (this.myself.isMaster && this.state === 'fail' && nowMs - this.startedMs < WRITABLE_DELAY_MS) return;
     let ok = true;
     if (this.settings.requireFullCoverage) {
       for (let slot = 0; slot < SLOT_COUNT; slot++) {
@@ -342,20 +346,17 @@ export class ClusterState {
       size++;
       if (!node.failing) reachable++;
     }
+    this.clusterSize = size;
     if (reachable < Math.floor(size / 2) + 1) ok = false;
     const next = ok ? 'ok' : 'fail';
     if (next === this.state) return;
-    // A master that just started waits before accepting writes, so it can learn a newer config.
-    if (next === 'ok' && this.myself.isMaster && nowMs - this.startedMs < WRITABLE_DELAY_MS) return;
     this.state = next;
     this.emit({ type: 'state-changed', state: next });
   }
 
-  /** Masters with at least one slot: the electorate (CLUSTER INFO's cluster_size). */
+  /** Masters with at least one slot, as of the last state update (CLUSTER INFO's cluster_size). */
   get size(): number {
-    let n = 0;
-    for (const node of this.nodes.values()) if (node.isMaster && this.slots.count(node.name) > 0) n++;
-    return n;
+    return this.clusterSize;
   }
 
   // ---------------------------------------------------------------------------------------------

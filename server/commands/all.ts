@@ -1,5 +1,6 @@
 /** Every command implementation, joined with the captured metadata by CommandTable. */
 import { clientCommands } from './client-commands';
+import { clusterCommands } from './cluster';
 import type { CommandImpl } from './command';
 import { commandCommands } from './command-commands';
 import { configCommands } from './config-commands';
@@ -20,4 +21,5 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...keyCommands,
   ...expireCommands,
   ...stringCommands,
+  ...clusterCommands,
 ];

@@ -38,6 +38,13 @@ export const IMPLEMENTED: readonly string[] = [
   'get', 'set', 'setnx', 'setex', 'psetex', 'getset', 'getdel', 'getex', 'mget', 'mset', 'msetnx',
   'append', 'strlen', 'incr', 'decr', 'incrby', 'decrby', 'incrbyfloat', 'getrange', 'setrange',
   'substr', 'lcs',
+  // cluster
+  'asking', 'readonly', 'readwrite',
+  'cluster|info', 'cluster|nodes', 'cluster|slots', 'cluster|shards', 'cluster|myid', 'cluster|keyslot',
+  'cluster|countkeysinslot', 'cluster|getkeysinslot', 'cluster|meet', 'cluster|addslots', 'cluster|addslotsrange',
+  'cluster|delslots', 'cluster|delslotsrange', 'cluster|flushslots', 'cluster|forget', 'cluster|replicate',
+  'cluster|replicas', 'cluster|slaves', 'cluster|count-failure-reports', 'cluster|set-config-epoch',
+  'cluster|bumpepoch', 'cluster|reset', 'cluster|saveconfig', 'cluster|links', 'cluster|help', 'cluster|setslot',
 ];
 
 function topLevelNames(): string[] {
@@ -114,7 +121,7 @@ async function main(): Promise<void> {
     docs[name] = keepImplementedDocs(d['%'][1] as RespValue);
   }
   const help: Record<string, RespValue> = {};
-  for (const container of ['client', 'config', 'object', 'command', 'function']) {
+  for (const container of ['client', 'config', 'object', 'command', 'function', 'cluster']) {
     help[container] = await query(port, [container, 'HELP']);
   }
   const out =

@@ -1,0 +1,126 @@
+/**
+ * `npm start`: a local Redis Cluster of 3 masters and 3 replicas on ports 7000-7005, in this one
+ * process (six RedisNode objects, each with its own keyspace, bus port and nodes.conf).
+ *
+ * The first start creates the cluster the way `redis-cli --cluster create` does: the masters
+ * take a third of the slots each, every node gets a distinct configEpoch, all meet node 0, and
+ * once they all know each other the replicas follow their masters. Later starts find nodes.conf
+ * in the state directory and just rejoin. Logs go to one file per node in that directory.
+ *
+ *   node dist/server/local-cluster.js [--port 7000] [--dir .hashslot-cluster] [--node-timeout 5000]
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileSink } from './log';
+import { startNode } from './index';
+import type { RedisNode } from './node';
+
+const MASTERS = 3;
+const NODES = 6;
+const DEADLINE_MS = 30_000;
+
+interface Options {
+  basePort: number;
+  dir: string;
+  nodeTimeoutMs: number;
+}
+
+function parseOptions(args: string[]): Options {
+  const options: Options = { basePort: 7000, dir: path.resolve('.hashslot-cluster'), nodeTimeoutMs: 5000 };
+  for (let i = 0; i < args.length; i += 2) {
+    const value = args[i + 1] ?? '';
+    if (args[i] === '--port') options.basePort = Number(value);
+    else if (args[i] === '--dir') options.dir = path.resolve(value);
+    else if (args[i] === '--node-timeout') options.nodeTimeoutMs = Number(value);
+    else throw new Error(`unknown option ${args[i] ?? ''}`);
+  }
+  return options;
+}
+
+async function waitFor(what: string, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + DEADLINE_MS;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Starts the six nodes and, on first start, forms the cluster. Resolves when all are ok. */
+export async function startLocalCluster(options: Options): Promise<RedisNode[]> {
+  fs.mkdirSync(options.dir, { recursive: true });
+  const nodes: RedisNode[] = [];
+  for (let i = 0; i < NODES; i++) {
+    const port = options.basePort + i;
+    nodes.push(
+      await startNode(
+        {
+          port,
+          'cluster-enabled': 'yes',
+          'cluster-config-file': `nodes-${port}.conf`,
+          'cluster-node-timeout': options.nodeTimeoutMs,
+          dir: options.dir,
+          save: '',
+          appendonly: 'no',
+        },
+        { logSink: fileSink(path.join(options.dir, `node-${port}.log`)) },
+      ),
+    );
+  }
+  const states = nodes.map((n) => {
+    if (n.cluster === null) throw new Error('cluster mode did not start');
+    return n.cluster;
+  });
+  const fresh = states.every((c) => c.state.nodes.size === 1 && c.state.slots.assigned === 0);
+  if (fresh) {
+    const now = Date.now();
+    states.forEach((cluster, i) => {
+      const state = cluster.state;
+      if (i < MASTERS) {
+        const first = Math.floor((16384 * i) / MASTERS);
+        const last = Math.floor((16384 * (i + 1)) / MASTERS) - 1;
+        for (let slot = first; slot <= last; slot++) state.slots.assign(slot, state.myself.name);
+        state.slotsChanged(now);
+      }
+      state.setConfigEpoch(BigInt(i + 1));
+      if (i > 0) state.meet('127.0.0.1', options.basePort, options.basePort + 10000, now);
+      cluster.applyEffects();
+    });
+    await waitFor('every node to know the others', () => states.every((c) => c.state.nodes.size === NODES && [...c.state.nodes.values()].every((n) => !n.inHandshake)));
+    for (let i = MASTERS; i < NODES; i++) {
+      const replica = states[i];
+      const master = states[i - MASTERS]?.state.myself.name ?? '';
+      const masterNode = replica?.state.nodes.get(master);
+      if (replica === undefined || masterNode === undefined) throw new Error('replica does not know its master');
+      replica.state.becomeReplicaOf(masterNode);
+      replica.applyEffects();
+    }
+  }
+  await waitFor('cluster_state:ok on every node', () => states.every((c) => c.state.state === 'ok'));
+  return nodes;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = Date.now();
+  const nodes = await startLocalCluster(options);
+  const last = options.basePort + NODES - 1;
+  process.stdout.write(
+    `hashslot cluster: 3 masters + 3 replicas on ports ${options.basePort}-${last}, cluster_state:ok ` +
+      `after ${Date.now() - started} ms\n` +
+      `  connect:  redis-cli -c -p ${options.basePort}\n` +
+      `  state:    ${options.dir} (nodes.conf and one log per node)\n` +
+      `  stop:     Ctrl-C\n`,
+  );
+  const stop = (): void => {
+    void Promise.all(nodes.map((n) => n.close())).then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
