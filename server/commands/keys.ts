@@ -81,7 +81,13 @@ function copyCommand(client: Client, argv: ByteString[]): void {
   for (let j = 3; j < argv.length; j++) {
     const opt = argv[j] as ByteString;
     if (isWord(opt, 'replace')) replace = true;
-    else if (isWord(opt, 'db') && j + 1 < argv.length) target = targetDb(client, intArg(argv[++j] as ByteString));
+    else if (isWord(opt, 'db') && j + 1 < argv.length) {
+      const index = intArg(argv[++j] as ByteString);
+      target = targetDb(client, index);
+      if (client.node.cluster !== null && index !== 0) {
+        throw new ReplyError('ERR Copying to another database is not allowed in cluster mode');
+      }
+    }
     else syntaxError();
   }
   if (src === dst && target === client.db) throw new ReplyError(ERR.sameObject);
@@ -104,6 +110,7 @@ function copyCommand(client: Client, argv: ByteString[]): void {
 }
 
 function moveCommand(client: Client, argv: ByteString[]): void {
+  if (client.node.cluster !== null) throw new ReplyError('ERR MOVE is not allowed in cluster mode');
   const key = at(argv, 1);
   const target = targetDb(client, int32Arg(at(argv, 2)));
   if (target === client.db) throw new ReplyError(ERR.sameObject);
