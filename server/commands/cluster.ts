@@ -118,7 +118,10 @@ function slotsReply(client: Client, state: ClusterState): void {
   out.array(ranges.length);
   for (const { start, end, owner } of ranges) {
     const master = state.nodes.get(owner);
-    const replicas = master === undefined ? [] : [...state.nodes.values()].filter((n) => n.slaveof === owner && !n.has(NodeFlag.FAIL));
+    // As Redis: replicas that failed or never synced (offset 0) are not offered to clients.
+    const replicas = master === undefined ? [] : [...state.nodes.values()].filter(
+      (n) => n.slaveof === owner && !n.has(NodeFlag.FAIL) && n.replOffset !== 0n,
+    );
     out.array(2 + (master === undefined ? 0 : 1) + replicas.length);
     out.integer(start);
     out.integer(end);
