@@ -22,10 +22,10 @@
  * failover work and hook in here later; flags received in gossip are kept as they come.
  */
 import { ClusterNode, flagsText, type LinkId } from './cluster-node';
+import { selectGossip } from './gossip';
 import type { ClusterEffect, ClusterEvent } from './effects';
 import {
   type ClusterMessage,
-  type GossipEntry,
   type MessageHeader,
   MessageFlag,
   MessageType,
@@ -385,22 +385,7 @@ export class ClusterState {
 
   /** PING, PONG or MEET with a gossip section about a few random nodes plus every PFAIL node. */
   private sendPing(link: Link, type: 0 | 1 | 2, nowMs: number): void {
-    const all = [...this.nodes.values()];
-    const freshNodes = all.length - 2;
-    let wanted = Math.max(3, Math.floor(all.length / 10));
-    if (wanted > freshNodes) wanted = freshNodes;
-    const gossip: GossipEntry[] = [];
-    const chosen = new Set<string>();
-    for (let tries = wanted * 3; tries > 0 && gossip.length < wanted; tries--) {
-      const node = all[Math.floor(this.random.next() * all.length)] as ClusterNode;
-      if (node === this.myself || node.has(NodeFlag.PFAIL)) continue;
-      if (node.has(NodeFlag.HANDSHAKE) || node.has(NodeFlag.NOADDR)) continue;
-      if (node.link === null && this.slots.count(node.name) === 0) continue;
-      if (chosen.has(node.name)) continue;
-      chosen.add(node.name);
-      gossip.push(gossipEntry(node));
-    }
-    for (const node of all) if (node.has(NodeFlag.PFAIL) && !chosen.has(node.name)) gossip.push(gossipEntry(node));
+    const gossip = selectGossip([...this.nodes.values()], this.myself, this.random, (name) => this.slots.count(name));
     const extensions: PingExtension[] = [];
     if (this.settings.announceHostname !== '') extensions.push({ type: 0, hostname: this.settings.announceHostname });
     const header = this.header(type) as MessageHeader & { type: 0 | 1 | 2 };
@@ -768,15 +753,3 @@ export class ClusterState {
   }
 }
 
-function gossipEntry(node: ClusterNode): GossipEntry {
-  return {
-    nodename: node.name,
-    pingSent: Math.floor(node.pingSentMs / 1000),
-    pongReceived: Math.floor(node.pongReceivedMs / 1000),
-    ip: node.ip,
-    port: node.port,
-    cport: node.cport,
-    flags: node.flags,
-    pport: node.pport,
-  };
-}
