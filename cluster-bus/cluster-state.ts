@@ -593,33 +593,57 @@ export class ClusterState {
 
   /**
    * Applies a master's slot claim (clusterUpdateSlotsConfigWith): each claimed slot it does not
-   * already own is taken over when unassigned or owned with an older configEpoch. If my master
-   * (or I) lose every slot to it, I become its replica.
+   * already own is taken over when unassigned or owned with an older configEpoch. Then, as Redis
+   * does, at most one of: follow the sender when my master (or I) lost every slot to it; climb
+   * to my grandmaster when my master became a replica; drop the keys of the slots I lost.
    */
   private applySlotClaim(sender: ClusterNode, epoch: bigint, claimed: Uint8Array, _nowMs: number): void {
     if (sender === this.myself) return;
     const myMaster = this.myMaster();
+    let claimedCount = 0;
     let lostToSender = 0;
     let taken = 0;
+    const lostSlotsWithKeys: number[] = [];
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       if (!slotBitmapHas(claimed, slot)) continue;
+      claimedCount++;
       const ownerName = this.slots.owner(slot);
       if (ownerName === sender.name || this.slots.importing.has(slot)) continue;
       const owner = ownerName === null ? null : (this.nodes.get(ownerName) ?? null);
       if (owner !== null && owner.configEpoch >= epoch) continue;
-      if (owner !== null && owner === this.myself && this.host.keysInSlot(slot) > 0) {
-        this.effects.push({ kind: 'delete-slot-keys', slot });
-      }
+      if (owner === this.myself && this.host.keysInSlot(slot) > 0) lostSlotsWithKeys.push(slot);
       if (owner !== null && owner === myMaster) lostToSender++;
       this.slots.assign(slot, sender.name);
       taken++;
     }
-    if (taken === 0) return;
-    this.emit({ type: 'slots-claimed', id: sender.name, epoch, slots: taken });
-    this.saveConfig();
-    if (myMaster !== null && lostToSender > 0 && this.slots.count(myMaster.name) === 0 && this.settings.allowReplicaMigration) {
-      this.becomeReplicaOf(sender);
+    if (taken > 0) {
+      this.emit({ type: 'slots-claimed', id: sender.name, epoch, slots: taken });
+      this.saveConfig();
     }
+    const grandmaster = this.myGrandmaster();
+    if (
+      myMaster !== null &&
+      lostToSender > 0 &&
+      this.slots.count(myMaster.name) === 0 &&
+      // Without replica migration a master follows only a node that took exactly its slots: a
+      // promoted replica, not a master that also serves others.
+      (this.settings.allowReplicaMigration || claimedCount === lostToSender)
+    ) {
+      this.becomeReplicaOf(sender);
+    } else if (grandmaster !== null) {
+      // My master turned replica when its last slot went away and nobody's claim moved me along.
+      this.becomeReplicaOf(grandmaster);
+    } else {
+      for (const slot of lostSlotsWithKeys) this.effects.push({ kind: 'delete-slot-keys', slot });
+    }
+  }
+
+  /** My master's master when my master is itself a replica (and not of me). */
+  private myGrandmaster(): ClusterNode | null {
+    if (!this.myself.isReplica || this.myself.slaveof === null) return null;
+    const master = this.nodes.get(this.myself.slaveof);
+    if (master === undefined || !master.isReplica || master.slaveof === null || master.slaveof === this.myself.name) return null;
+    return this.nodes.get(master.slaveof) ?? null;
   }
 
   /** configEpoch collision: of two masters with equal epochs, the smaller id takes a new one. */

@@ -164,11 +164,3 @@ export function range(first: number, last: number): number[] {
   for (let i = first; i <= last; i++) out.push(i);
   return out;
 }
-
-/**
- * Options for a scenario that shows a known bug of the state machine: tap marks it todo, and
- * does not run a todo test's body at all, so `SIM_RUN_TODO=1` drops the mark to watch it fail.
- */
-export function knownBug(reason: string): { todo?: string } {
-  return process.env.SIM_RUN_TODO === '1' ? {} : { todo: reason };
-}

@@ -17,7 +17,7 @@
 import t from 'tap';
 import { MessageType, type UpdateMessage } from '../../cluster-bus/messages';
 import { converged, ownerIndex, viewDiff } from './sim-checks';
-import { formedCluster, knownBug, masterRange, range, scenarioSeeds, takeSlots } from './sim-harness';
+import { formedCluster, masterRange, range, scenarioSeeds, takeSlots } from './sim-harness';
 import type { SimNetwork } from './sim-network';
 
 interface SeenUpdate {
@@ -131,11 +131,6 @@ for (const seed of scenarioSeeds(3003)) {
 
   t.test(
     `a replica that hears of its master's demotion before the taker's claim still ends up replicating the taker (seed ${seed})`,
-    knownBug(
-      'when node 0 announces "replica of node 1" before node 3 sees node 1\'s claim, node 3 drops node 0\'s slots ' +
-        '(role switch), then takes node 1\'s claim as unassigned slots, so it never counts a lost slot and stays a ' +
-        'replica of a replica (Redis 7.0 races the same way; later Redis adds the "I\'m a sub-replica!" safeguard)',
-    ),
     (t) => {
       const sim = formedCluster(t, { seed, nodes: 6, masters: 3 });
       const [first, last] = masterRange(0, 3);
@@ -165,10 +160,6 @@ for (const seed of scenarioSeeds(3003)) {
 
   t.test(
     `cluster-allow-replica-migration no: a master whose exact slots are taken still follows the taker (seed ${seed})`,
-    knownBug(
-      'clusterUpdateSlotsConfigWith also reconfigures when sender_slots == migrated_our_slots (redis-wire.md §1.11); ' +
-        'ClusterState.applySlotClaim only looks at allowReplicaMigration',
-    ),
     (t) => {
       // Node 6 is an empty master; it takes exactly node 0's slots, as a promoted replica would.
       const sim = formedCluster(t, { seed, nodes: 7, masters: 3, replicas: 3 });
@@ -186,10 +177,6 @@ for (const seed of scenarioSeeds(3003)) {
 
   t.test(
     `a master demoted by losing all its slots keeps its keys (seed ${seed})`,
-    knownBug(
-      'redis-wire.md §1.11: keys of lost slots are deleted "unless I get demoted"; ClusterState.applySlotClaim ' +
-        'emits delete-slot-keys for each lost slot before it knows whether it will become a replica',
-    ),
     (t) => {
       const sim = formedCluster(t, { seed, nodes: 6, masters: 3 });
       sim.node(0).slotsWithKeys.add(5);
