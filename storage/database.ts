@@ -30,6 +30,23 @@ export interface ExpiryObserver {
   keyExpired(db: Database, key: ByteString): void;
 }
 
+/**
+ * What every database of a keyspace shares: the change counter and how expiry behaves.
+ *
+ * `dirty` counts writes (Redis's server.dirty): the server compares it around a command to
+ * decide whether the command changed anything and must be propagated to replicas, and
+ * INFO's rdb_changes_since_last_save reads it. Expiry deletions do not count: they are
+ * propagated on their own, as DEL.
+ *
+ * `expiry` is the role's view of a key past its deadline: a master deletes it (`delete`); a
+ * replica hides it from its clients but keeps it until the master's DEL arrives (`hide`), and
+ * while applying the master's stream sees it as alive (`keep`), so both sides agree.
+ */
+export interface KeyspaceContext {
+  dirty: number;
+  expiry: 'delete' | 'hide' | 'keep';
+}
+
 export interface ScanFilter {
   pattern?: ByteString;
   type?: string;
@@ -80,6 +97,7 @@ export class Database {
     public id: number,
     private readonly random: RandomSource,
     private readonly observer: ExpiryObserver | null = null,
+    private readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete' },
   ) {}
 
   /** Starts maintaining the per-slot key index (cluster mode). */
@@ -186,6 +204,7 @@ export class Database {
 
   /** Sets a key's value and clears any TTL it had (SET semantics). */
   set(key: ByteString, value: StoredValue, nowMs: number): void {
+    this.context.dirty++;
     this.dict.set(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
@@ -195,6 +214,7 @@ export class Database {
 
   /** Replaces the value of an existing key keeping its TTL (APPEND, INCR, SETRANGE, KEEPTTL). */
   overwrite(key: ByteString, value: StoredValue, nowMs: number): void {
+    this.context.dirty++;
     this.dict.set(key, value);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
@@ -202,6 +222,7 @@ export class Database {
 
   /** Replaces a string value in place the way APPEND and SETRANGE do (Redis's raw encoding). */
   overwriteInPlace(key: ByteString, value: StoredValue, nowMs: number): void {
+    this.context.dirty++;
     this.dict.set(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
@@ -231,6 +252,7 @@ export class Database {
 
   delete(key: ByteString): boolean {
     if (!this.dict.delete(key)) return false;
+    this.context.dirty++;
     if (this.slotKeys !== null) this.unindexKey(key);
     this.accessSec.delete(key);
     if (this.expires.size !== 0) this.clearDeadline(key);
@@ -241,6 +263,7 @@ export class Database {
   /** Removes every key. */
   flush(): number {
     const removed = this.dict.size;
+    this.context.dirty += removed;
     this.dict = new Map();
     this.expires = new Map();
     this.exactDeadlines = new Map();
@@ -255,6 +278,7 @@ export class Database {
 
   /** Exchanges the whole contents with another database (SWAPDB). */
   swapContents(other: Database): void {
+    this.context.dirty++;
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.exactDeadlines, other.exactDeadlines] = [other.exactDeadlines, this.exactDeadlines];
@@ -284,6 +308,7 @@ export class Database {
 
   /** Sets an absolute deadline (ms) on an existing key. */
   setExpireAt(key: ByteString, atMs: number | bigint): void {
+    this.context.dirty++;
     const approx = Number(atMs);
     this.expires.set(key, approx);
     if (typeof atMs === 'bigint' && !Number.isSafeInteger(approx)) this.exactDeadlines.set(key, atMs);
@@ -293,7 +318,9 @@ export class Database {
   /** Removes a key's deadline; true when it had one. */
   persist(key: ByteString): boolean {
     if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
-    return this.expires.delete(key);
+    if (!this.expires.delete(key)) return false;
+    this.context.dirty++;
+    return true;
   }
 
   private clearDeadline(key: ByteString): void {
@@ -305,7 +332,9 @@ export class Database {
   private expireIfNeeded(key: ByteString, nowMs: number): boolean {
     const at = this.expires.get(key);
     if (at === undefined || nowMs <= at) return false;
-    this.deleteExpired(key);
+    const mode = this.context.expiry;
+    if (mode === 'keep') return false;
+    if (mode === 'delete') this.deleteExpired(key);
     return true;
   }
 
@@ -325,6 +354,7 @@ export class Database {
    * Returns the number of keys deleted.
    */
   activeExpireCycle(nowMs: number): number {
+    if (this.context.expiry !== 'delete') return 0;
     let deleted = 0;
     let examined = 0;
     while (this.expires.size > 0 && examined < EXPIRE_MAX_PER_TICK) {

@@ -2,15 +2,17 @@
  * All databases of one node (`databases` directive, 16 by default). The keyspace is per node,
  * never module-global, so several nodes can live in one process (DESIGN.md decision 2).
  */
-import { Database, type ExpiryObserver } from './database';
+import { Database, type ExpiryObserver, type KeyspaceContext } from './database';
 import type { RandomSource } from './random';
 
 export class Keyspace {
   readonly dbs: Database[];
+  /** Shared by every database: the write counter and the expiry mode (see KeyspaceContext). */
+  readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete' };
 
   constructor(count: number, random: RandomSource, observer: ExpiryObserver | null = null) {
     this.dbs = [];
-    for (let i = 0; i < count; i++) this.dbs.push(new Database(i, random, observer));
+    for (let i = 0; i < count; i++) this.dbs.push(new Database(i, random, observer, this.context));
   }
 
   db(index: number): Database {

@@ -8,6 +8,8 @@ import { connectionCommands } from './connection';
 import { expireCommands } from './expire';
 import { infoCommands } from './info';
 import { keyCommands } from './keys';
+import { persistenceCommands } from './persistence-commands';
+import { replicationCommands } from './replication-commands';
 import { serverCommands } from './server-commands';
 import { stringCommands } from './strings';
 
@@ -22,4 +24,6 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...expireCommands,
   ...stringCommands,
   ...clusterCommands,
+  ...replicationCommands,
+  ...persistenceCommands,
 ];

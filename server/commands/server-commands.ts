@@ -4,7 +4,9 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
+import { valueEncoding } from '../../storage/encodings';
 import { isInt64String } from '../../storage/numbers';
+import type { StoredValue } from '../../storage/values';
 import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { at, int32Arg, isWord, syntaxError } from './args';
@@ -66,30 +68,23 @@ function debugCommand(client: Client, argv: ByteString[]): void {
     const value = client.db.peek(at(argv, 2), node.nowMs);
     if (value === undefined) throw new ReplyError(ERR.noSuchKey);
     client.reply.simple(
-      `Value at:0x0 refcount:${refcount(client.db, at(argv, 2), value)} encoding:${stringEncoding(client.db, at(argv, 2), value)} serializedlength:${value.length} lru:0 lru_seconds_idle:${client.db.idleSeconds(at(argv, 2), node.nowMs)}`,
+      `Value at:0x0 refcount:${refcount(client.db, at(argv, 2), value)} encoding:${valueEncoding(value, client.db.isRawString(at(argv, 2)))} serializedlength:${typeof value === 'string' ? value.length : 0} lru:0 lru_seconds_idle:${client.db.idleSeconds(at(argv, 2), node.nowMs)}`,
     );
   } else {
     throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try DEBUG HELP.`);
   }
 }
 
-/** Redis's encoding for a string value: int, embstr (up to 44 bytes) or raw. */
-function stringEncoding(db: Database, key: ByteString, value: ByteString): string {
-  if (db.isRawString(key)) return 'raw';
-  if (value.length <= 20 && isInt64String(value)) return 'int';
-  return value.length <= 44 ? 'embstr' : 'raw';
-}
-
 /** Small non-negative integers are shared objects in Redis, reported with refcount INT_MAX. */
-function refcount(db: Database, key: ByteString, value: ByteString): number {
-  if (value.length <= 4 && !db.isRawString(key) && isInt64String(value)) {
+function refcount(db: Database, key: ByteString, value: StoredValue): number {
+  if (typeof value === 'string' && value.length <= 4 && !db.isRawString(key) && isInt64String(value)) {
     const n = Number(value);
     if (n >= 0 && n < 10000) return 2147483647;
   }
   return 1;
 }
 
-function objectSubcommand(client: Client, argv: ByteString[], answer: (value: ByteString) => void): void {
+function objectSubcommand(client: Client, argv: ByteString[], answer: (value: StoredValue) => void): void {
   const value = client.db.peek(at(argv, 2), client.node.nowMs);
   if (value === undefined) client.reply.null();
   else answer(value);
@@ -122,7 +117,7 @@ export const serverCommands: CommandImpl[] = [
   cmd('shutdown', shutdownCommand),
   cmd('debug', debugCommand),
   cmd('object|encoding', (client, argv) =>
-    objectSubcommand(client, argv, (value) => client.reply.bulk(stringEncoding(client.db, at(argv, 2), value))),
+    objectSubcommand(client, argv, (value) => client.reply.bulk(valueEncoding(value, client.db.isRawString(at(argv, 2))))),
   ),
   cmd('object|refcount', (client, argv) =>
     objectSubcommand(client, argv, (value) => client.reply.integer(refcount(client.db, at(argv, 2), value))),

@@ -95,7 +95,7 @@ function setCommand(client: Client, argv: ByteString[]): void {
 
 function replyOptionalBulk(client: Client, value: StoredValue | undefined): void {
   if (value === undefined) client.reply.nullBulk();
-  else client.reply.bulk(value);
+  else client.reply.bulk(asString(value));
 }
 
 function setnxCommand(client: Client, argv: ByteString[]): void {

@@ -45,6 +45,10 @@ export const IMPLEMENTED: readonly string[] = [
   'cluster|delslots', 'cluster|delslotsrange', 'cluster|flushslots', 'cluster|forget', 'cluster|replicate',
   'cluster|replicas', 'cluster|slaves', 'cluster|count-failure-reports', 'cluster|set-config-epoch',
   'cluster|bumpepoch', 'cluster|reset', 'cluster|saveconfig', 'cluster|links', 'cluster|help', 'cluster|setslot',
+  // replication
+  'replicaof', 'slaveof', 'psync', 'sync', 'replconf', 'wait', 'role',
+  // persistence
+  'save', 'bgsave', 'dump', 'restore',
 ];
 
 function topLevelNames(): string[] {

@@ -1,0 +1,43 @@
+/**
+ * The encoding names OBJECT ENCODING reports, chosen by Redis 7.0's default thresholds
+ * (list-max-listpack-size and friends). hashslot stores every type one way; these names tell a
+ * client what Redis would hold for the same value, which tests and tools read.
+ */
+import type { ByteString } from './bytes';
+import { isInt64String } from './numbers';
+import type { StoredValue } from './values';
+
+const HASH_MAX_LISTPACK_ENTRIES = 128;
+const ZSET_MAX_LISTPACK_ENTRIES = 128;
+const LISTPACK_MAX_VALUE = 64;
+const SET_MAX_INTSET_ENTRIES = 512;
+
+/** A string's encoding: int, embstr (up to 44 bytes) or raw (also after in-place edits). */
+export function stringEncoding(value: ByteString, modifiedInPlace: boolean): string {
+  if (modifiedInPlace) return 'raw';
+  if (value.length <= 20 && isInt64String(value)) return 'int';
+  return value.length <= 44 ? 'embstr' : 'raw';
+}
+
+export function valueEncoding(value: StoredValue, modifiedInPlace: boolean): string {
+  if (typeof value === 'string') return stringEncoding(value, modifiedInPlace);
+  switch (value.kind) {
+    case 'list':
+      return 'quicklist';
+    case 'hash':
+      return value.fields.size <= HASH_MAX_LISTPACK_ENTRIES && allShort(value.fields.keys()) && allShort(value.fields.values()) ? 'listpack' : 'hashtable';
+    case 'set':
+      return value.members.size <= SET_MAX_INTSET_ENTRIES && every(value.members, isInt64String) ? 'intset' : 'hashtable';
+    case 'zset':
+      return value.scores.size <= ZSET_MAX_LISTPACK_ENTRIES && allShort(value.scores.keys()) ? 'listpack' : 'skiplist';
+  }
+}
+
+function allShort(items: Iterable<ByteString>): boolean {
+  return every(items, (s) => s.length <= LISTPACK_MAX_VALUE);
+}
+
+function every(items: Iterable<ByteString>, test: (s: ByteString) => boolean): boolean {
+  for (const item of items) if (!test(item)) return false;
+  return true;
+}
