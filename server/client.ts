@@ -14,8 +14,20 @@ import type { ByteString } from '../storage/bytes';
 import type { Database } from '../storage/database';
 import type { RedisNode } from './node';
 import type { CommandSpec } from './commands/command';
+import type { ReplconfInfo, ReplicaHandle } from './replication/replica-handle';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
+
+/**
+ * normal: a user's connection. replica: a connection that sent SYNC/PSYNC to us; it is sent the
+ * replication stream and never replies. master: our link to our master, applying its stream;
+ * it is fed by the master link, not by its own socket listener, and never replies either.
+ */
+export type ClientKind = 'normal' | 'replica' | 'master';
+
+export interface ClientOptions {
+  kind?: ClientKind;
+}
 
 /** Output waiting in the socket beyond this pauses reading until it drains (backpressure). */
 const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
@@ -53,6 +65,22 @@ export class Client {
   readonly createdAtMs: number;
   readonly addr: string;
   readonly laddr: string;
+  kind: ClientKind;
+  /** Set when kind is 'replica': the master's view of that replica. */
+  replica: ReplicaHandle | null = null;
+  /** REPLCONF options received before SYNC/PSYNC. */
+  replconf: ReplconfInfo = { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false };
+  /** Set by a handler to propagate its effect as another command (SET EX → SET PXAT). */
+  rewrittenArgv: ByteString[] | null = null;
+  /** Set by a handler whose command must reach replicas even without a change (FLUSHALL). */
+  forcePropagation = false;
+  /** Called after each command a master client applies (the link counts applied bytes). */
+  onCommandApplied: (() => void) | null = null;
+  /**
+   * A blocked client (WAIT) runs nothing more until unblocked; requests that arrive meanwhile
+   * wait in the parser, in order.
+   */
+  private blocked = false;
   private readingPaused = false;
   /** Commands run in the current batch (reused, to avoid an allocation per batch). */
   private readonly executed: CommandSpec[] = [];
@@ -61,19 +89,22 @@ export class Client {
     readonly id: number,
     readonly node: RedisNode,
     private readonly socket: net.Socket,
+    options: ClientOptions = {},
   ) {
+    this.kind = options.kind ?? 'normal';
     this.parser = new ByteStringRequestParser({
       maxBulkLen: node.config.number('proto-max-bulk-len'),
     });
     this.db = node.keyspace.db(0);
-    this.authenticated = node.config.string('requirepass') === '';
+    this.authenticated = this.kind === 'master' || node.config.string('requirepass') === '';
     this.createdAtMs = this.lastInteractionMs = node.clock();
     this.addr = formatAddress(socket.remoteAddress, socket.remotePort);
     this.laddr = formatAddress(socket.localAddress, socket.localPort);
     socket.setNoDelay(true);
     const keepAliveSec = node.config.number('tcp-keepalive');
     if (keepAliveSec > 0) socket.setKeepAlive(true, keepAliveSec * 1000);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // The master link reads its socket itself and hands the stream over with receive().
+    if (this.kind !== 'master') socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
   }
@@ -109,26 +140,36 @@ export class Client {
     return this.socket.writableLength;
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes from the connection: parse and run every complete request, then reply in one write. */
+  receive(chunk: Buffer): void {
     if (this.closed || this.closeAfterReply) return;
     this.node.stats.netInputBytes += chunk.length;
     this.parser.feed(chunk);
-    if (this.parser.bufferedBytes > this.node.config.number('client-query-buffer-limit')) {
+    if (this.kind === 'normal' && this.parser.bufferedBytes > this.node.config.number('client-query-buffer-limit')) {
       this.node.log.warning(`Closing client that reached max query buffer length: ${this.describe()}`);
       this.close();
       return;
     }
+    this.lastInteractionMs = this.node.clock();
+    this.runPending();
+  }
+
+  /** Runs the complete requests waiting in the parser, unless blocked. */
+  private runPending(): void {
+    if (this.blocked) return;
     const node = this.node;
-    node.nowMs = this.lastInteractionMs = node.clock();
+    node.nowMs = node.clock();
     const started = performance.now();
     const ran = this.executed;
+    const applied = this.onCommandApplied;
     try {
       let argv: ByteString[] | null;
-      while (!this.closeAfterReply && (argv = this.parser.next()) !== null) {
+      while (!this.closeAfterReply && !this.blocked && (argv = this.parser.next()) !== null) {
         if (argv.length === 0) continue;
         if (ran.length % CLOCK_REFRESH_COMMANDS === CLOCK_REFRESH_COMMANDS - 1) node.nowMs = node.clock();
         const spec = node.execute(this, argv);
         if (spec !== null) ran.push(spec);
+        if (applied !== null) applied();
       }
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
@@ -141,9 +182,36 @@ export class Client {
     this.flush();
   }
 
+  /** Stops running this client's requests until unblock() (WAIT). */
+  block(): void {
+    this.blocked = true;
+  }
+
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+
+  /** Sends what the blocking command replied meanwhile and runs the requests that queued up. */
+  unblock(): void {
+    if (!this.blocked) return;
+    this.blocked = false;
+    this.flush();
+    if (!this.closed) this.runPending();
+  }
+
+  /** Bytes that are not replies (the snapshot and stream to a replica, ACKs to a master). */
+  writeRaw(data: Buffer | string): void {
+    if (this.closed) return;
+    const length = typeof data === 'string' ? Buffer.byteLength(data, 'latin1') : data.length;
+    this.node.stats.netReplOutputBytes += length;
+    this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
   /** Writes everything replied so far in one socket write. */
   flush(): void {
     if (this.closed) return;
+    // Replicas and masters are never sent replies (REPLCONF GETACK answers with writeRaw).
+    if (this.kind !== 'normal' && this.reply.pendingBytes > 0) this.reply.take();
     if (this.reply.pendingBytes > 0) {
       const out = this.reply.take();
       this.node.stats.netOutputBytes += out.length;
@@ -181,7 +249,7 @@ export class Client {
   describe(): string {
     const now = this.node.clock();
     const qbuf = this.parser.bufferedBytes;
-    const flags = this.replyMode === 'off' ? 'N' : 'N';
+    const flags = this.kind === 'replica' ? 'S' : this.kind === 'master' ? 'M' : 'N';
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.id + 7} name=${this.name} ` +
       `age=${Math.floor((now - this.createdAtMs) / 1000)} idle=${Math.floor((now - this.lastInteractionMs) / 1000)} ` +

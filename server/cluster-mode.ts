@@ -41,7 +41,7 @@ export class ClusterMode {
     this.configPath = path.resolve(config.string('dir'), config.string('cluster-config-file'));
     const host = {
       keysInSlot: (slot: number) => node.keyspace.db(0).countKeysInSlot(slot),
-      replicationOffset: () => 0n,
+      replicationOffset: () => BigInt(node.replication.offset),
     };
     this.state = new ClusterState(this.settings, host, node.random, node.clock());
     this.loadConfig();
@@ -106,6 +106,24 @@ export class ClusterMode {
   /** Carries out what an admin operation on the state machine queued. */
   applyEffects(): void {
     this.transport.apply();
+  }
+
+  /**
+   * Keeps replication following the cluster's view (Redis checks this from its cluster cron):
+   * a replica in the node table replicates its master's current address; a master does not
+   * replicate. Covers CLUSTER REPLICATE, demotions by slot claims and address changes.
+   */
+  followRole(): void {
+    const myself = this.state.myself;
+    const replication = this.node.replication;
+    if (myself.isMaster || myself.slaveof === null) {
+      if (replication.isReplica) replication.promote();
+      return;
+    }
+    const master = this.state.nodes.get(myself.slaveof);
+    if (master === undefined || master.ip === '' || master.port === 0) return;
+    const current = replication.master;
+    if (current === null || current.host !== master.ip || current.port !== master.port) replication.replicaOf(master.ip, master.port);
   }
 
   get droppedMessages(): number {

@@ -5,8 +5,14 @@
  *   1. lookup: unknown command / unknown subcommand of a container (CONFIG, CLIENT, ...)
  *   2. arity
  *   3. authentication (NOAUTH unless the command is flagged no_auth)
- *   4. (cluster routing, MULTI queueing: later issues slot in here)
- *   5. the handler, run synchronously to completion
+ *   4. cluster routing (MOVED/ASK/CROSSSLOT/CLUSTERDOWN)
+ *   5. replication guards: NOREPLICAS, READONLY on a replica, MASTERDOWN while its link is down
+ *   6. the handler, run synchronously to completion
+ *   7. propagation: a write that changed the dataset (or forced it) enters the replication
+ *      stream, as the handler rewrote it (relative expiry → absolute) or as received
+ *
+ * The master client (the link applying our master's stream) skips auth, routing and the
+ * guards, and propagates nothing itself: the link forwards the bytes it applied.
  *
  * Client errors thrown by the handler as ReplyError become error replies; any other exception
  * is a server bug and propagates.
@@ -46,10 +52,13 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
   try {
     spec = lookupCommand(table, argv);
     if (!client.authenticated && !spec.noAuth) throw new ReplyError(ERR.noAuth);
-    const cluster = node.cluster;
-    if (cluster !== null && spec.firstKey > 0) {
-      const redirect = cluster.route(client, spec, argv);
-      if (redirect !== null) throw new ReplyError(redirect);
+    if (client.kind !== 'master') {
+      const cluster = node.cluster;
+      if (cluster !== null && spec.firstKey > 0) {
+        const redirect = cluster.route(client, spec, argv);
+        if (redirect !== null) throw new ReplyError(redirect);
+      }
+      checkReplicationGuards(client, spec);
     }
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
@@ -63,6 +72,8 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
   const handler = spec.handler;
   if (handler === null) throw new Error(`container ${spec.fullName} has no handler`);
   client.lastCommand = spec.fullName;
+  const context = node.keyspace.context;
+  const dirtyBefore = context.dirty;
   try {
     handler(client, argv);
   } catch (err) {
@@ -71,12 +82,36 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
     node.stats.countError(err.text);
     client.reply.error(err.text);
   }
+  if ((context.dirty !== dirtyBefore && spec.isWrite) || client.forcePropagation) {
+    node.replication.propagate(client.db.id, client.rewrittenArgv ?? argv);
+  }
+  client.rewrittenArgv = null;
+  client.forcePropagation = false;
   spec.stats.calls++;
   node.stats.totalCommandsProcessed++;
   // ASKING lasts for exactly one command.
   if (client.asking && spec.fullName !== 'asking') client.asking = false;
   finishReply(client, replyMark);
   return spec;
+}
+
+/** The checks a replicated setup adds before a command runs (Redis's processCommand order). */
+function checkReplicationGuards(client: Client, spec: CommandSpec): void {
+  const node = client.node;
+  const replication = node.replication;
+  const config = node.config;
+  if (spec.isWrite) {
+    const minReplicas = config.number('min-replicas-to-write');
+    if (minReplicas > 0 && !replication.isReplica && config.number('min-replicas-max-lag') > 0 && replication.goodReplicas() < minReplicas) {
+      throw new ReplyError('NOREPLICAS Not enough good replicas to write.');
+    }
+    if (replication.isReplica && config.bool('replica-read-only')) {
+      throw new ReplyError("READONLY You can't write against a read only replica.");
+    }
+  }
+  if (replication.isReplica && !replication.linkUp && !config.bool('replica-serve-stale-data') && !spec.flags.has('stale')) {
+    throw new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+  }
 }
 
 /** Applies CLIENT REPLY OFF|SKIP: drops the reply the command just produced. */

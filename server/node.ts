@@ -21,6 +21,7 @@ import { Logger, type LogSink, stdoutSink } from './log';
 import { ServerStats } from './stats';
 import { ClusterMode } from './cluster-mode';
 import type { Config } from './config/config';
+import { Replication } from './replication/replication';
 
 export interface NodeOptions {
   config: Config;
@@ -56,6 +57,8 @@ export class RedisNode implements ExpiryObserver {
   private closing: Promise<void> | null = null;
   /** Cluster mode, when cluster-enabled is yes. */
   readonly cluster: ClusterMode | null;
+  /** Master or replica: the stream, the backlog, the link to a master. */
+  readonly replication: Replication;
   /** Called once the node has shut down (SHUTDOWN); the CLI exits the process. */
   onShutdown: (() => void) | null = null;
 
@@ -71,6 +74,7 @@ export class RedisNode implements ExpiryObserver {
     this.keyspace = new Keyspace(this.config.number('databases'), this.random, this);
     this.commands = new CommandTable(ALL_COMMANDS);
     this.log = new Logger(this.config.value('loglevel'), options.logSink ?? stdoutSink, this.clock);
+    this.replication = new Replication(this);
     this.applyConfigChanges();
     this.cluster = this.config.bool('cluster-enabled') ? new ClusterMode(this) : null;
   }
@@ -89,6 +93,7 @@ export class RedisNode implements ExpiryObserver {
     const rebind = (): void => {
       void this.rebind().catch((err: Error) => this.log.warning(`Failed to bind after CONFIG SET: ${err.message}`));
     };
+    this.config.onChange('repl-backlog-size', (size) => this.replication.resizeBacklog(size));
     this.config.onChange('port', rebind);
     this.config.onChange('bind', rebind);
   }
@@ -121,6 +126,8 @@ export class RedisNode implements ExpiryObserver {
   async listen(): Promise<void> {
     await this.bindListeners();
     if (this.cluster !== null) await this.cluster.start(this.port);
+    const master = this.config.value('replicaof');
+    if (master !== null && this.cluster === null) this.replication.replicaOf(master.host, master.port);
     this.startCron();
   }
 
@@ -159,6 +166,7 @@ export class RedisNode implements ExpiryObserver {
     if (this.closing !== null) return this.closing;
     this.closing = (async () => {
       if (this.cronTimer !== null) clearInterval(this.cronTimer);
+      this.replication.close();
       if (this.cluster !== null) await this.cluster.close();
       for (const client of [...this.clients.values()]) client.close();
       await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
@@ -179,7 +187,15 @@ export class RedisNode implements ExpiryObserver {
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
-    const client = new Client(this.nextClientId++, this, socket);
+    this.registerClient(new Client(this.allocateClientId(), this, socket));
+  }
+
+  allocateClientId(): number {
+    return this.nextClientId++;
+  }
+
+  /** Makes a client visible to CLIENT LIST, INFO and the idle timeout. */
+  registerClient(client: Client): void {
     this.clients.set(client.id, client);
   }
 
@@ -197,6 +213,7 @@ export class RedisNode implements ExpiryObserver {
 
   clientClosed(client: Client): void {
     this.clients.delete(client.id);
+    this.replication.clientClosed(client);
   }
 
   /** SHUTDOWN: closes everything, then tells the owner (the CLI exits the process). */
@@ -230,8 +247,10 @@ export class RedisNode implements ExpiryObserver {
     return Math.floor((performance.timeOrigin + performance.now()) * 1000);
   }
 
-  keyExpired(_db: Database, _key: ByteString): void {
+  /** An expired key was deleted (only masters delete them): replicas are told with a DEL. */
+  keyExpired(db: Database, key: ByteString): void {
     this.stats.expiredKeys++;
+    this.replication.propagate(db.id, ['DEL', key]);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -242,10 +261,12 @@ export class RedisNode implements ExpiryObserver {
     const now = (this.nowMs = this.clock());
     if (this.activeExpireEnabled) this.keyspace.activeExpire(now);
     this.stats.sampleOps(now);
+    this.cluster?.followRole();
+    this.replication.cron(now);
     const timeoutSec = this.config.number('timeout');
     if (timeoutSec > 0) {
       for (const client of this.clients.values()) {
-        if (now - client.lastInteractionMs > timeoutSec * 1000) {
+        if (client.kind === 'normal' && !client.isBlocked && now - client.lastInteractionMs > timeoutSec * 1000) {
           this.log.verbose('Closing idle client');
           client.close();
         }

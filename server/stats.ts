@@ -10,6 +10,13 @@ export class ServerStats {
   netOutputBytes = 0;
   totalErrorReplies = 0;
   unexpectedErrorReplies = 0;
+  /** Replication traffic (total_net_repl_input_bytes / _output_bytes). */
+  netReplInputBytes = 0;
+  netReplOutputBytes = 0;
+  /** Sync requests served: full, partial accepted, partial asked for but refused. */
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
   /** Error replies by their first word (ERR, WRONGTYPE, ...), for INFO errorstats. */
   readonly errorsByPrefix = new Map<string, number>();
   /** Samples of the command counter, for instantaneous_ops_per_sec. */
@@ -28,6 +35,11 @@ export class ServerStats {
     this.netOutputBytes = 0;
     this.totalErrorReplies = 0;
     this.unexpectedErrorReplies = 0;
+    this.netReplInputBytes = 0;
+    this.netReplOutputBytes = 0;
+    this.syncFull = 0;
+    this.syncPartialOk = 0;
+    this.syncPartialErr = 0;
     this.errorsByPrefix.clear();
     this.opsSamples = [];
     this.lastSampleCommands = 0;

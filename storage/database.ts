@@ -291,6 +291,49 @@ export class Database {
     other.scanCache.clear();
   }
 
+  /**
+   * Takes over the contents of a freshly loaded database (DEBUG RELOAD, a replica's full sync),
+   * keeping this Database object, which clients hold. `loaded` gets the previous contents. A
+   * slot index, if this database keeps one, is rebuilt for the new keys.
+   */
+  adoptContents(loaded: Database): void {
+    if (this.slotKeys !== null) loaded.enableSlotIndex();
+    else loaded.slotKeys = null;
+    this.swapContents(loaded);
+  }
+
+  /**
+   * Visits every key, expired ones not yet deleted included, with its value and deadline (ms; a
+   * bigint beyond 2^53, undefined without one): what a snapshot copies. `visit` must not write.
+   */
+  forEachEntry(visit: (key: ByteString, value: StoredValue, deadlineMs: number | bigint | undefined) => void): void {
+    const expires = this.expires;
+    const exact = this.exactDeadlines;
+    for (const [key, value] of this.dict) {
+      const at = expires.size === 0 ? undefined : expires.get(key);
+      visit(key, value, at === undefined || exact.size === 0 ? at : (exact.get(key) ?? at));
+    }
+  }
+
+  /**
+   * The contents as they are now, for a snapshot: keys and values in two arrays of the same
+   * order, and the deadlines (ms; a bigint beyond 2^53) of the keys that have one. Values are
+   * shared, not copied: the caller clones what it must keep unchanged.
+   */
+  snapshotContents(): { keys: ByteString[]; values: StoredValue[]; deadlines: Map<ByteString, number | bigint> } {
+    // Spreading a Map's iterators is far cheaper than visiting its entries one by one.
+    const keys = [...this.dict.keys()];
+    const values = [...this.dict.values()];
+    const deadlines = new Map<ByteString, number | bigint>(this.expires);
+    for (const [key, exact] of this.exactDeadlines) deadlines.set(key, exact);
+    return { keys, values, deadlines };
+  }
+
+  /** Backdates a key's last access (RESTORE ... IDLETIME, an RDB's IDLE opcode). */
+  setIdleSeconds(key: ByteString, seconds: number, nowMs: number): void {
+    if (this.dict.has(key)) this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Expiry
 

@@ -40,6 +40,17 @@ export class Keyspace {
     this.db(a).swapContents(this.db(b));
   }
 
+  /**
+   * Replaces every database's contents with those of `loaded` (a keyspace an RDB was just read
+   * into, with as many databases), keeping the Database objects clients hold. Loading into a
+   * fresh keyspace first and adopting only on success is what keeps the old data when a
+   * snapshot turns out to be corrupt.
+   */
+  adoptContents(loaded: Keyspace): void {
+    if (loaded.dbs.length !== this.dbs.length) throw new RangeError('adoptContents: keyspaces differ in database count');
+    this.dbs.forEach((db, i) => db.adoptContents(loaded.db(i)));
+  }
+
   /** Runs the active expiry cycle on every database; returns keys deleted. */
   activeExpire(nowMs: number): number {
     let n = 0;

@@ -70,6 +70,7 @@ function killCommand(client: Client, argv: ByteString[]): void {
       if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) {
         throw new ReplyError(`ERR Unknown client type '${value}'`);
       }
+      if (type === 'slave') type = 'replica'; // the old name; Client.kind uses the new one
     } else if (opt === 'user') {
       if (value !== 'default') throw new ReplyError(`ERR No such user '${value}'`);
       user = value;
@@ -85,7 +86,7 @@ function killCommand(client: Client, argv: ByteString[]): void {
     if (id !== null && c.id !== id) continue;
     if (addr !== null && c.addr !== addr) continue;
     if (laddr !== null && c.laddr !== laddr) continue;
-    if (type !== null && type !== 'normal') continue;
+    if (type !== null && c.kind !== type) continue;
     if (user !== null && user !== 'default') continue;
     if (c === client && skipMe) continue;
     killClient(client, c);

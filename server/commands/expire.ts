@@ -54,8 +54,14 @@ function expireGeneric(name: string, seconds: boolean, absolute: boolean) {
       client.reply.integer(0);
       return;
     }
-    if (when <= now) db.delete(key);
-    else db.setExpireAt(key, when);
+    // A replica applying its master's stream never expires a key itself: the master sends DEL.
+    if (when <= now && client.kind !== 'master') {
+      db.delete(key);
+      client.rewrittenArgv = ['DEL', key];
+    } else {
+      db.setExpireAt(key, when);
+      if (name !== 'pexpireat') client.rewrittenArgv = ['PEXPIREAT', key, String(when)];
+    }
     client.reply.integer(1);
   };
 }

@@ -1,9 +1,128 @@
-/** SAVE, BGSAVE, DUMP, RESTORE: snapshots of the keyspace in RDB format (storage/rdb). */
+/**
+ * SAVE, BGSAVE, DUMP, RESTORE: snapshots of the keyspace in RDB format (storage/rdb), with the
+ * node-level bookkeeping in server/persistence.ts.
+ *
+ * RESTORE checks in Redis's order, which decides the error a client sees when several things
+ * are wrong: options (syntax, IDLETIME, FREQ), then BUSYKEY, then the TTL, then the payload's
+ * footer (version and CRC), then its content. Only then is the keyspace touched.
+ */
+import type { ByteString } from '../../storage/bytes';
+import { INT64_MAX } from '../../storage/numbers';
+import { createDumpPayload, decodeDumpPayload, verifyDumpPayload } from '../../storage/rdb/dump-payload';
+import { RdbError } from '../../storage/rdb/rdb-error';
+import type { StoredValue } from '../../storage/values';
+import type { Client } from '../client';
 import { ReplyError } from '../errors';
+import { persistenceState, saveNow, startBackgroundSave } from '../persistence';
+import { at, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 
-const notYet = (): never => {
-  throw new ReplyError('ERR not implemented yet');
-};
+const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
+const BUSYKEY = 'BUSYKEY Target key name already exists.';
+const BAD_PAYLOAD_FOOTER = 'ERR DUMP payload version or checksum are wrong';
+const BAD_DATA_FORMAT = 'ERR Bad data format';
 
-export const persistenceCommands: CommandImpl[] = [cmd('save', notYet), cmd('bgsave', notYet), cmd('dump', notYet), cmd('restore', notYet)];
+function saveCommand(client: Client): void {
+  const node = client.node;
+  const state = persistenceState(node);
+  if (state.bgsave !== null) throw new ReplyError(BGSAVE_IN_PROGRESS);
+  state.saves++;
+  if (!saveNow(node)) throw new ReplyError('ERR');
+  client.reply.ok();
+}
+
+function bgsaveCommand(client: Client, argv: ByteString[]): void {
+  // SCHEDULE matters in Redis when another child (an AOF rewrite) runs; there is none here.
+  if (argv.length > 2 || (argv.length === 2 && !isWord(argv[1], 'schedule'))) syntaxError();
+  if (!startBackgroundSave(client.node)) throw new ReplyError(BGSAVE_IN_PROGRESS);
+  client.reply.simple('Background saving started');
+}
+
+function dumpCommand(client: Client, argv: ByteString[]): void {
+  const node = client.node;
+  const value = node.lookupRead(client.db, at(argv, 1));
+  if (value === undefined) client.reply.nullBulk();
+  else client.reply.bulk(createDumpPayload(value, node.config.bool('rdbcompression')));
+}
+
+interface RestoreOptions {
+  replace: boolean;
+  absTtl: boolean;
+  idleSec: bigint | null;
+  freq: bigint | null;
+}
+
+function parseRestoreOptions(argv: readonly ByteString[]): RestoreOptions {
+  const options: RestoreOptions = { replace: false, absTtl: false, idleSec: null, freq: null };
+  for (let j = 4; j < argv.length; j++) {
+    const opt = at(argv, j);
+    const hasValue = j + 1 < argv.length;
+    if (isWord(opt, 'replace')) {
+      options.replace = true;
+    } else if (isWord(opt, 'absttl')) {
+      options.absTtl = true;
+    } else if (isWord(opt, 'idletime') && hasValue && options.freq === null) {
+      options.idleSec = int64Arg(at(argv, ++j));
+      if (options.idleSec < 0n) throw new ReplyError('ERR Invalid IDLETIME value, must be >= 0');
+    } else if (isWord(opt, 'freq') && hasValue && options.idleSec === null) {
+      options.freq = int64Arg(at(argv, ++j));
+      if (options.freq < 0n || options.freq > 255n) throw new ReplyError('ERR Invalid FREQ value, must be >= 0 and <= 255');
+    } else {
+      syntaxError();
+    }
+  }
+  return options;
+}
+
+/** The payload's value, or the error RESTORE answers for it. */
+function decodePayload(client: Client, payload: Buffer): StoredValue {
+  if (!verifyDumpPayload(payload)) throw new ReplyError(BAD_PAYLOAD_FOOTER);
+  try {
+    return decodeDumpPayload(payload);
+  } catch (err) {
+    if (!(err instanceof RdbError)) throw err;
+    client.node.log.verbose(`RESTORE refused a payload: ${err.message}`);
+    throw new ReplyError(BAD_DATA_FORMAT);
+  }
+}
+
+function restoreCommand(client: Client, argv: ByteString[]): void {
+  const node = client.node;
+  const db = client.db;
+  const now = node.nowMs;
+  const key = at(argv, 1);
+  const options = parseRestoreOptions(argv);
+  if (!options.replace && db.peek(key, now) !== undefined) throw new ReplyError(BUSYKEY);
+  let ttl = int64Arg(at(argv, 2));
+  if (ttl < 0n) throw new ReplyError('ERR Invalid TTL value, must be >= 0');
+  const value = decodePayload(client, Buffer.from(at(argv, 3), 'latin1'));
+
+  const deleted = options.replace && db.peek(key, now) !== undefined && db.delete(key);
+  if (ttl !== 0n && !options.absTtl) {
+    ttl += BigInt(now);
+    // Redis adds in 64 bits: an overflowing deadline wraps into the past and creates nothing.
+    if (ttl > INT64_MAX) ttl -= 2n ** 64n;
+  }
+  // A deadline already past creates nothing on a master (a replica keeps what its master sent).
+  if (ttl !== 0n && ttl <= BigInt(now) && node.keyspace.context.expiry === 'delete') {
+    if (deleted) client.rewrittenArgv = [node.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key];
+    client.reply.ok();
+    return;
+  }
+  db.set(key, value, now);
+  if (ttl !== 0n) {
+    db.setExpireAt(key, ttl);
+    // Replicas get the absolute deadline, so they expire the key at the same instant.
+    if (!options.absTtl) client.rewrittenArgv = [...argv.slice(0, 2), String(ttl), ...argv.slice(3), 'ABSTTL'];
+  }
+  if (options.idleSec !== null) db.setIdleSeconds(key, Number(options.idleSec), now);
+  // FREQ is accepted and ignored: LFU counters are not kept.
+  client.reply.ok();
+}
+
+export const persistenceCommands: CommandImpl[] = [
+  cmd('save', saveCommand),
+  cmd('bgsave', bgsaveCommand),
+  cmd('dump', dumpCommand),
+  cmd('restore', restoreCommand),
+];

@@ -1,6 +1,7 @@
 /**
  * Server-wide commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, SHUTDOWN, DEBUG,
- * OBJECT, FUNCTION FLUSH.
+ * OBJECT, FUNCTION FLUSH. The saves FLUSHALL, SHUTDOWN and DEBUG RELOAD make are in
+ * ../persistence.ts.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
@@ -13,6 +14,7 @@ import { at, int32Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 import { HELP_REPLIES } from './meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
+import { debugReload, type ReloadOptions, saveAfterFlushAll, saveBeforeShutdown } from '../persistence';
 
 /** FLUSHDB / FLUSHALL / FUNCTION FLUSH take an optional ASYNC or SYNC. */
 function parseFlushMode(argv: readonly ByteString[], index: number): void {
@@ -41,8 +43,17 @@ function shutdownCommand(client: Client, argv: ByteString[]): void {
   }
   if ((flags.has('abort') && flags.size > 1) || (flags.has('save') && flags.has('nosave'))) syntaxError();
   if (flags.has('abort')) throw new ReplyError('ERR No shutdown in progress.');
-  // Nothing is persisted yet, so SAVE and NOSAVE end the same way. The connection closes
-  // without a reply, which is how clients see a successful SHUTDOWN.
+  // With save points configured (or SAVE) the dataset is saved first; if that fails the server
+  // stays up unless FORCE. The connection closes without a reply, which is how clients see a
+  // successful SHUTDOWN.
+  const mode = flags.has('save') ? 'save' : flags.has('nosave') ? 'nosave' : 'default';
+  if (!saveBeforeShutdown(client.node, mode)) {
+    if (!flags.has('force')) {
+      client.node.log.warning("Error trying to save the DB, can't exit.");
+      throw new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
+    }
+    client.node.log.warning('Error trying to save the DB. Exit anyway.');
+  }
   client.node.shutdown();
 }
 
@@ -64,6 +75,9 @@ function debugCommand(client: Client, argv: ByteString[]): void {
   } else if (sub === 'set-active-expire' && argv.length === 3) {
     node.activeExpireEnabled = at(argv, 2) !== '0';
     client.reply.ok();
+  } else if (sub === 'reload') {
+    debugReload(node, parseReloadOptions(argv));
+    client.reply.ok();
   } else if (sub === 'object' && argv.length === 3) {
     const value = client.db.peek(at(argv, 2), node.nowMs);
     if (value === undefined) throw new ReplyError(ERR.noSuchKey);
@@ -73,6 +87,19 @@ function debugCommand(client: Client, argv: ByteString[]): void {
   } else {
     throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try DEBUG HELP.`);
   }
+}
+
+/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]. */
+function parseReloadOptions(argv: readonly ByteString[]): ReloadOptions {
+  const options: ReloadOptions = { save: true, flush: true, merge: false };
+  for (let j = 2; j < argv.length; j++) {
+    const opt = at(argv, j);
+    if (isWord(opt, 'merge')) options.merge = true;
+    else if (isWord(opt, 'noflush')) options.flush = false;
+    else if (isWord(opt, 'nosave')) options.save = false;
+    else throw new ReplyError('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+  }
+  return options;
 }
 
 /** Small non-negative integers are shared objects in Redis, reported with refcount INT_MAX. */
@@ -99,11 +126,15 @@ export const serverCommands: CommandImpl[] = [
   cmd('flushdb', (client, argv) => {
     parseFlushMode(argv, 1);
     client.db.flush();
+    // Even an empty database's flush reaches replicas, as in Redis.
+    client.forcePropagation = true;
     client.reply.ok();
   }),
   cmd('flushall', (client, argv) => {
     parseFlushMode(argv, 1);
     client.node.keyspace.flushAll();
+    client.forcePropagation = true;
+    saveAfterFlushAll(client.node);
     client.reply.ok();
   }),
   cmd('swapdb', swapdbCommand),

@@ -88,7 +88,11 @@ function setCommand(client: Client, argv: ByteString[]): void {
   }
   if (o.keepTtl) db.overwrite(key, value, now);
   else db.set(key, value, now);
-  if (deadline !== null) db.setExpireAt(key, deadline);
+  if (deadline !== null) {
+    db.setExpireAt(key, deadline);
+    // Replicas get an absolute deadline, so a late arrival does not extend the key's life.
+    client.rewrittenArgv = ['SET', key, value, 'PXAT', String(deadline)];
+  }
   if (o.get) replyOptionalBulk(client, old);
   else client.reply.ok();
 }
@@ -114,6 +118,7 @@ function setexFamily(unit: 'ex' | 'px', name: string) {
     const deadline = deadlineFromOption(at(argv, 2), unit, client.node.nowMs, name);
     client.db.set(key, at(argv, 3), client.node.nowMs);
     client.db.setExpireAt(key, deadline);
+    client.rewrittenArgv = ['SET', key, at(argv, 3), 'PXAT', String(deadline)];
     client.reply.ok();
   };
 }
@@ -133,6 +138,7 @@ function getdelCommand(client: Client, argv: ByteString[]): void {
   const key = at(argv, 1);
   const old = readString(client, key);
   if (old !== undefined) client.db.delete(key);
+  client.rewrittenArgv = ['DEL', key];
   replyOptionalBulk(client, old);
 }
 
@@ -150,10 +156,13 @@ function getexCommand(client: Client, argv: ByteString[]): void {
   if (deadline !== null && deadline <= now) {
     // A deadline already in the past deletes the key, as Redis does.
     db.delete(key);
+    client.rewrittenArgv = ['DEL', key];
   } else if (deadline !== null) {
     db.setExpireAt(key, deadline);
+    client.rewrittenArgv = ['PEXPIREAT', key, String(deadline)];
   } else if (o.persist) {
     db.persist(key);
+    client.rewrittenArgv = ['PERSIST', key];
   }
   client.reply.bulk(value);
 }
@@ -294,6 +303,8 @@ function incrbyfloatCommand(client: Client, argv: ByteString[]): void {
   const next = formatLongDouble(sum);
   if (old === undefined) db.set(key, next, client.node.nowMs);
   else db.overwrite(key, next, client.node.nowMs);
+  // Replicas get the result, not the float arithmetic, so both sides hold the same bytes.
+  client.rewrittenArgv = ['SET', key, next, 'KEEPTTL'];
   client.reply.bulk(next);
 }
 

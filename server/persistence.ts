@@ -1,0 +1,376 @@
+/**
+ * A node's RDB persistence: SAVE and BGSAVE, the `save` points checked from the cron, loading
+ * dump.rdb at start-up and on DEBUG RELOAD, the saves FLUSHALL and SHUTDOWN make, and the
+ * figures INFO persistence reports. The codec itself is storage/rdb; this module decides when
+ * to use it and keeps the bookkeeping Redis keeps.
+ *
+ * Background saves without fork(). Redis forks a child that writes a copy-on-write view of the
+ * dataset while the parent serves clients. Here the view is frozen by snapshotKeyspace (a
+ * synchronous copy of every key, cloning the mutable containers), after which the file is
+ * written chunk by chunk with the event loop free between chunks:
+ *
+ *      BGSAVE ──▶ snapshot (sync) ──▶ "Background saving started"
+ *                     │ chunk ─ write ─ yield ─ chunk ─ write ─ yield ... fsync, rename
+ *      clients keep being served meanwhile; their writes are not in the file
+ *                     ▼
+ *      "Background saving terminated with success": lastsave = now, and the changes made
+ *      during the save stay counted in rdb_changes_since_last_save, as with Redis's child.
+ *
+ * Loading never damages the live data: the file is read into a fresh Keyspace and adopted
+ * (Keyspace.adoptContents) only when it loaded completely, so a corrupt dump.rdb leaves the
+ * node's data untouched (DEBUG RELOAD answers an error; Redis would exit instead).
+ *
+ * Hooks for the node (server/node.ts):
+ *   loadSnapshotAtStartup(node)   before the node serves clients; throws on a corrupt file,
+ *                                 which should stop the server as it stops redis-server
+ *   persistenceCron(node)         from the cron, to start a BGSAVE when a save point is due
+ *   saveBeforeShutdown(node, ...) from SHUTDOWN and from SIGTERM/SIGINT
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Keyspace } from '../storage/keyspace';
+import { loadRdb, type RdbLoadResult } from '../storage/rdb/rdb-reader';
+import {
+  type RdbAuxFields, type RdbWriteOptions, snapshotKeyspace, writeRdbFile, writeRdbFileSync,
+} from '../storage/rdb/rdb-writer';
+import { ReplyError } from './errors';
+import type { RedisNode } from './node';
+
+/** After a failed background save, the cron retries a due save point only this much later. */
+const BGSAVE_RETRY_DELAY_SEC = 5;
+
+interface BackgroundSave {
+  readonly startedAtMs: number;
+  /** The write counter when the snapshot was taken: what the file holds. */
+  readonly dirtyAtStart: number;
+  readonly abort: AbortController;
+}
+
+/** What Redis keeps in its server struct about saves and loads, per node. */
+export class PersistenceState {
+  /** keyspace.context.dirty as of the data in the last successful save (or load). */
+  dirtyAtLastSave = 0;
+  bgsave: BackgroundSave | null = null;
+  lastBgsaveOk = true;
+  lastBgsaveTrySec = 0;
+  lastBgsaveDurationSec = -1;
+  /** SAVE and BGSAVE commands and cron saves started (INFO rdb_saves). */
+  saves = 0;
+  lastLoadKeysLoaded = 0;
+  lastLoadKeysExpired = 0;
+}
+
+// One state per node. Kept beside the node rather than in it so that this module stands alone;
+// a `persistence` field on RedisNode would do the same.
+const states = new WeakMap<RedisNode, PersistenceState>();
+
+export function persistenceState(node: RedisNode): PersistenceState {
+  let state = states.get(node);
+  if (state === undefined) {
+    // The write counter starts at 0 with the node, as Redis's dirty does: nothing is saved yet.
+    state = new PersistenceState();
+    states.set(node, state);
+  }
+  return state;
+}
+
+/** `dir`/`dbfilename`: where SAVE, BGSAVE and start-up loading find the file. */
+export function rdbFilePath(node: RedisNode): string {
+  return resolve(node.config.string('dir'), node.config.string('dbfilename'));
+}
+
+function writeOptions(node: RedisNode): RdbWriteOptions {
+  return { compression: node.config.bool('rdbcompression'), checksum: node.config.bool('rdbchecksum') };
+}
+
+function auxFields(node: RedisNode): RdbAuxFields {
+  return { ctimeSec: Math.floor(node.clock() / 1000), usedMemBytes: process.memoryUsage().heapUsed };
+}
+
+function nowSec(node: RedisNode): number {
+  return Math.floor(node.clock() / 1000);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Writes not yet in the last saved file (INFO rdb_changes_since_last_save). */
+export function changesSinceLastSave(node: RedisNode): number {
+  return node.keyspace.context.dirty - persistenceState(node).dirtyAtLastSave;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saving
+
+/** SAVE's work, synchronously: true when the file was written. */
+export function saveNow(node: RedisNode): boolean {
+  const state = persistenceState(node);
+  const path = rdbFilePath(node);
+  try {
+    writeRdbFileSync(path, snapshotKeyspace(node.keyspace), auxFields(node), writeOptions(node));
+  } catch (err) {
+    node.log.warning(`Write error saving DB on disk: ${errorText(err)}`);
+    return false;
+  }
+  state.dirtyAtLastSave = node.keyspace.context.dirty;
+  state.lastBgsaveOk = true;
+  node.lastSaveSec = nowSec(node);
+  node.log.notice('DB saved on disk');
+  return true;
+}
+
+/** Starts a BGSAVE; false when one is already running. */
+export function startBackgroundSave(node: RedisNode): boolean {
+  const state = persistenceState(node);
+  if (state.bgsave !== null) return false;
+  state.saves++;
+  state.lastBgsaveTrySec = nowSec(node);
+  const save: BackgroundSave = {
+    startedAtMs: node.clock(),
+    dirtyAtStart: node.keyspace.context.dirty,
+    abort: new AbortController(),
+  };
+  const snapshot = snapshotKeyspace(node.keyspace);
+  state.bgsave = save;
+  node.log.notice(`Background saving started by pid ${process.pid}`);
+  const path = rdbFilePath(node);
+  writeRdbFile(path, snapshot, auxFields(node), writeOptions(node), save.abort.signal).then(
+    () => {
+      if (state.bgsave !== save) return;
+      finishBackgroundSave(node, state);
+      state.dirtyAtLastSave = save.dirtyAtStart;
+      state.lastBgsaveOk = true;
+      node.lastSaveSec = nowSec(node);
+      node.log.notice('DB saved on disk');
+      node.log.notice('Background saving terminated with success');
+    },
+    (err: unknown) => {
+      if (state.bgsave !== save) return; // cancelled: already accounted for
+      finishBackgroundSave(node, state);
+      state.lastBgsaveOk = false;
+      node.log.warning(`Write error saving DB on disk: ${errorText(err)}`);
+      node.log.warning('Background saving error');
+    },
+  );
+  return true;
+}
+
+function finishBackgroundSave(node: RedisNode, state: PersistenceState): void {
+  const save = state.bgsave;
+  if (save === null) return;
+  state.lastBgsaveDurationSec = Math.floor((node.clock() - save.startedAtMs) / 1000);
+  state.bgsave = null;
+}
+
+/**
+ * Stops a running BGSAVE and discards its temp file (FLUSHALL, SHUTDOWN, DEBUG RELOAD: a file
+ * written from data about to change must not land after a newer one). Not a failure: the last
+ * save status stays as it was, as when Redis kills its child.
+ */
+export function cancelBackgroundSave(node: RedisNode): void {
+  const state = persistenceState(node);
+  const save = state.bgsave;
+  if (save === null) return;
+  finishBackgroundSave(node, state);
+  save.abort.abort(new Error('background save cancelled'));
+  node.log.warning('Background saving terminated by signal 10');
+}
+
+/** Called from the node's cron: starts a BGSAVE when a `save <seconds> <changes>` point is due. */
+export function persistenceCron(node: RedisNode): void {
+  const state = persistenceState(node);
+  if (state.bgsave !== null) return;
+  const now = nowSec(node);
+  const changes = changesSinceLastSave(node);
+  for (const point of node.config.value('save')) {
+    if (
+      changes >= point.changes &&
+      now - node.lastSaveSec > point.seconds &&
+      (now - state.lastBgsaveTrySec > BGSAVE_RETRY_DELAY_SEC || state.lastBgsaveOk)
+    ) {
+      node.log.notice(`${point.changes} changes in ${point.seconds} seconds. Saving...`);
+      startBackgroundSave(node);
+      return;
+    }
+  }
+}
+
+const MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/**
+ * The error a write command (and PING) gets while the last background save failed, save points
+ * are configured and stop-writes-on-bgsave-error is yes; null when writes are accepted.
+ */
+export function diskErrorReply(node: RedisNode): string | null {
+  const config = node.config;
+  if (!config.bool('stop-writes-on-bgsave-error') || config.value('save').length === 0) return null;
+  return persistenceState(node).lastBgsaveOk ? null : MISCONF;
+}
+
+/** FLUSHALL: a running BGSAVE is dropped and, with save points, the empty dataset is saved. */
+export function saveAfterFlushAll(node: RedisNode): void {
+  cancelBackgroundSave(node);
+  if (node.config.value('save').length > 0) saveNow(node);
+}
+
+/**
+ * Before a shutdown: stops a BGSAVE, then saves when asked to (SHUTDOWN SAVE) or by default
+ * when save points are configured. False when that save failed: the node must not exit unless
+ * forced, as Redis refuses to lose data silently.
+ */
+export function saveBeforeShutdown(node: RedisNode, mode: 'default' | 'save' | 'nosave'): boolean {
+  if (persistenceState(node).bgsave !== null) {
+    node.log.warning('There is a child saving an .rdb. Killing it!');
+    cancelBackgroundSave(node);
+  }
+  if (mode === 'nosave' || (mode === 'default' && node.config.value('save').length === 0)) return true;
+  node.log.notice('Saving the final RDB snapshot before exiting.');
+  return saveNow(node);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+/** Reads an RDB into a fresh keyspace shaped like the node's; throws RdbError when corrupt. */
+function loadDetached(node: RedisNode, bytes: Buffer): { loaded: Keyspace; result: RdbLoadResult } {
+  const loaded = new Keyspace(node.keyspace.dbs.length, node.random);
+  // A replica keeps keys that expired meanwhile: its master will delete them.
+  const skipExpired = node.keyspace.context.expiry === 'delete';
+  const result = loadRdb(bytes, loaded, node.clock(), { skipExpired });
+  return { loaded, result };
+}
+
+/** The lines redis-server logs about an RDB it is loading. */
+function logLoaded(node: RedisNode, result: RdbLoadResult): void {
+  const version = result.aux.get('redis-ver');
+  if (version !== undefined) node.log.notice(`Loading RDB produced by version ${version}`);
+  const ctime = Number(result.aux.get('ctime'));
+  if (Number.isFinite(ctime)) node.log.notice(`RDB age ${Math.max(0, nowSec(node) - ctime)} seconds`);
+  const usedMem = Number(result.aux.get('used-mem'));
+  if (Number.isFinite(usedMem)) node.log.notice(`RDB memory usage when created ${(usedMem / 1024 / 1024).toFixed(2)} Mb`);
+  if (result.functionsSkipped > 0) node.log.warning(`Skipped ${result.functionsSkipped} function libraries: functions are not supported`);
+  node.log.notice(`Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`);
+}
+
+function recordLoad(node: RedisNode, result: RdbLoadResult): void {
+  const state = persistenceState(node);
+  state.lastLoadKeysLoaded = result.keysLoaded;
+  state.lastLoadKeysExpired = result.keysExpired;
+}
+
+/**
+ * Loads `dir`/`dbfilename` into the node, if the file exists, before the node serves anyone.
+ * A missing file is an empty dataset; an unreadable or corrupt one is fatal, as for
+ * redis-server: the error is logged and thrown. Returns what the load found (the AUX fields
+ * hold repl-id and repl-offset for a restarting master), or null without a file.
+ */
+export function loadSnapshotAtStartup(node: RedisNode): RdbLoadResult | null {
+  const path = rdbFilePath(node);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    node.log.warning(`Fatal error loading the DB: ${errorText(err)}. Exiting.`);
+    throw err;
+  }
+  const startedMs = node.clock();
+  let detached: { loaded: Keyspace; result: RdbLoadResult };
+  try {
+    detached = loadDetached(node, bytes);
+  } catch (err) {
+    node.log.warning(`Fatal error loading the RDB file ${path}: ${errorText(err)}. Exiting.`);
+    throw err;
+  }
+  logLoaded(node, detached.result);
+  node.keyspace.adoptContents(detached.loaded);
+  recordLoad(node, detached.result);
+  // Freshly loaded data is the saved data: nothing to save yet.
+  persistenceState(node).dirtyAtLastSave = node.keyspace.context.dirty;
+  node.log.notice(`DB loaded from disk: ${((node.clock() - startedMs) / 1000).toFixed(3)} seconds`);
+  return detached.result;
+}
+
+export interface ReloadOptions {
+  /** Save the dataset first (the default; NOSAVE skips it). */
+  save: boolean;
+  /** Replace the dataset (the default; NOFLUSH merges the file into it). */
+  flush: boolean;
+  /** With NOFLUSH: a key present in both takes the file's value instead of failing. */
+  merge: boolean;
+}
+
+const LOAD_FAILED = 'ERR Error trying to load the RDB dump, check server logs.';
+
+/**
+ * DEBUG RELOAD: save (unless NOSAVE), then load the file back. Throws the ReplyError to answer
+ * on failure; the dataset is then unchanged.
+ */
+export function debugReload(node: RedisNode, options: ReloadOptions): void {
+  cancelBackgroundSave(node);
+  if (options.save && !saveNow(node)) throw new ReplyError('ERR');
+  const path = rdbFilePath(node);
+  let detached: { loaded: Keyspace; result: RdbLoadResult };
+  try {
+    detached = loadDetached(node, readFileSync(path));
+  } catch (err) {
+    node.log.warning(`Error loading the RDB file ${path}: ${errorText(err)}`);
+    throw new ReplyError(LOAD_FAILED);
+  }
+  const { loaded, result } = detached;
+  logLoaded(node, result);
+  // Loading is not a change: what was unsaved before (nothing, after the save) stays unsaved.
+  const unsaved = changesSinceLastSave(node);
+  if (options.flush) node.keyspace.adoptContents(loaded);
+  else mergeInto(node, loaded, options.merge);
+  persistenceState(node).dirtyAtLastSave = node.keyspace.context.dirty - unsaved;
+  recordLoad(node, result);
+  node.log.warning('DB reloaded by DEBUG RELOAD');
+}
+
+/** NOFLUSH: adds the loaded keys to the live ones; a clash fails before anything changes. */
+function mergeInto(node: RedisNode, loaded: Keyspace, replace: boolean): void {
+  const now = node.clock();
+  if (!replace) {
+    for (const db of loaded.dbs) {
+      const live = node.keyspace.db(db.id);
+      let clash: string | null = null;
+      db.forEachEntry((key) => {
+        if (clash === null && live.has(key, now)) clash = key;
+      });
+      if (clash !== null) {
+        node.log.warning(`RDB has duplicated key '${clash}' in DB ${db.id}`);
+        throw new ReplyError(LOAD_FAILED);
+      }
+    }
+  }
+  for (const db of loaded.dbs) {
+    const live = node.keyspace.db(db.id);
+    const keys: string[] = [];
+    db.forEachEntry((key) => keys.push(key));
+    for (const key of keys) db.copyKeyTo(key, live, key, now);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// INFO
+
+/** The rdb_* fields of INFO persistence, in Redis's order. */
+export function rdbInfoFields(node: RedisNode): Array<[string, number | string]> {
+  const state = persistenceState(node);
+  const save = state.bgsave;
+  return [
+    ['rdb_changes_since_last_save', changesSinceLastSave(node)],
+    ['rdb_bgsave_in_progress', save === null ? 0 : 1],
+    ['rdb_last_save_time', node.lastSaveSec],
+    ['rdb_last_bgsave_status', state.lastBgsaveOk ? 'ok' : 'err'],
+    ['rdb_last_bgsave_time_sec', state.lastBgsaveDurationSec],
+    ['rdb_current_bgsave_time_sec', save === null ? -1 : Math.floor((node.clock() - save.startedAtMs) / 1000)],
+    ['rdb_saves', state.saves],
+    ['rdb_last_cow_size', 0],
+    ['rdb_last_load_keys_expired', state.lastLoadKeysExpired],
+    ['rdb_last_load_keys_loaded', state.lastLoadKeysLoaded],
+  ];
+}

@@ -1,0 +1,78 @@
+/**
+ * The master's view of one attached replica: a client connection that sent SYNC/PSYNC, and from
+ * then on receives the snapshot and the replication stream instead of replies.
+ *
+ * States, as INFO's slaveN line names them:
+ *   wait_bgsave  waiting for a snapshot to start, or for the running one to finish; the stream
+ *                written meanwhile is kept in `pending`, sent once the snapshot is through
+ *   send_bulk    the snapshot is being sent
+ *   online       streaming (after a diskless transfer only once the replica has ACKed, so its
+ *                loader never reads stream bytes as part of the RDB)
+ */
+import type { Client } from '../client';
+
+export type ReplicaState = 'wait_bgsave_start' | 'wait_bgsave_end' | 'send_bulk' | 'wait_ack' | 'online';
+
+/** What a connection told us with REPLCONF before it asked to sync. */
+export interface ReplconfInfo {
+  listeningPort: number;
+  ipAddress: string;
+  capaEof: boolean;
+  capaPsync2: boolean;
+}
+
+export class ReplicaHandle {
+  state: ReplicaState;
+  /** Stream bytes held back while the replica is not online yet. */
+  private pending: Buffer[] = [];
+  /** Offset from the replica's last REPLCONF ACK. */
+  ackOffset = 0;
+  ackTimeMs: number;
+  /** Asked with SYNC (pre-PSYNC protocol): gets the snapshot without a +FULLRESYNC line. */
+  oldSync = false;
+
+  constructor(
+    readonly client: Client,
+    readonly info: ReplconfInfo,
+    state: ReplicaState,
+    nowMs: number,
+  ) {
+    this.state = state;
+    this.ackTimeMs = nowMs;
+  }
+
+  /** Address for INFO and ROLE: the announced ip, else the connection's. */
+  get ip(): string {
+    if (this.info.ipAddress !== '') return this.info.ipAddress;
+    const addr = this.client.addr;
+    return addr.startsWith('[') ? addr.slice(1, addr.lastIndexOf(']')) : addr.slice(0, addr.lastIndexOf(':'));
+  }
+
+  /** INFO's state name. */
+  get infoState(): string {
+    if (this.state === 'wait_bgsave_start' || this.state === 'wait_bgsave_end') return 'wait_bgsave';
+    if (this.state === 'online') return 'online';
+    return 'send_bulk';
+  }
+
+  /** Stream bytes: sent now when online, else held until the snapshot is through. */
+  feed(data: Buffer): void {
+    if (this.state === 'online') this.client.writeRaw(data);
+    else if (this.state !== 'wait_bgsave_start') this.pending.push(data);
+  }
+
+  /** The snapshot is through (and, for a diskless one, ACKed): send what was held, stream on. */
+  goOnline(): void {
+    this.state = 'online';
+    const held = this.pending;
+    this.pending = [];
+    if (held.length > 0) this.client.writeRaw(Buffer.concat(held));
+  }
+
+  /** Bytes held for the replica (INFO's mem_total_replication_buffers, output limits). */
+  get pendingBytes(): number {
+    let n = 0;
+    for (const b of this.pending) n += b.length;
+    return n;
+  }
+}

@@ -1,0 +1,536 @@
+/**
+ * A node's replication role and state (DESIGN.md "Replication, in one paragraph").
+ *
+ * As a master it owns the stream: every propagated write is encoded once, counted in
+ * `offset`, appended to the backlog and fed to each replica. As a replica it owns the link
+ * to its master (master-link.ts); the bytes its master client applies are forwarded unchanged
+ * to its own backlog and sub-replicas, so a chain shares one replid and one offset space.
+ *
+ * Replication ids (redis-wire.md §2.4): `replid` names the history the offsets belong to;
+ * after a promotion the old one stays valid as `replid2` up to `secondReplidOffset`, so the
+ * other replicas of the old master can continue here with a partial resync.
+ */
+import { randomBytes } from 'node:crypto';
+import { encodeCommand } from '../../protocol/command-encoder';
+import type { ByteString } from '../../storage/bytes';
+import type { Client } from '../client';
+import type { RedisNode } from '../node';
+import { ReplicationBacklog } from './backlog';
+import { sendSnapshot } from './full-sync';
+import { type CachedMaster, MasterLink, type MasterLinkOwner } from './master-link';
+import { ReplicaHandle } from './replica-handle';
+import { loadReplicationSnapshot, snapshotChunks } from './snapshot-io';
+
+const NO_REPLID = '0'.repeat(40);
+const PING = encodeCommand(['ping']);
+const GETACK = encodeCommand(['REPLCONF', 'GETACK', '*']);
+
+interface Waiter {
+  client: Client;
+  offset: number;
+  replicas: number;
+  timer: NodeJS.Timeout | null;
+}
+
+export class Replication implements MasterLinkOwner {
+  replid = newReplid();
+  replid2 = NO_REPLID;
+  secondReplidOffset = -1;
+  /** master_repl_offset: bytes of stream produced (master) or applied (replica). */
+  offset = 0;
+  backlog: ReplicationBacklog | null = null;
+  readonly replicas = new Set<ReplicaHandle>();
+  /** Where we replicate from; null as a master. */
+  master: { host: string; port: number } | null = null;
+  link: MasterLink | null = null;
+  private cachedMaster: CachedMaster | null = null;
+  private linkDownSinceMs = 0;
+  private nextConnectMs = 0;
+  /** The db the last command fed to the stream ran in; -1 forces a SELECT before the next. */
+  private streamDb = -1;
+  private snapshotRunning = false;
+  private firstWaitingMs = 0;
+  private lastPingMs = 0;
+  private lastSecondMs = 0;
+  private waiters: Waiter[] = [];
+  private getackScheduled = false;
+  /** Offset of the FULLRESYNC being received, applied once the snapshot has loaded. */
+  private pendingFullSync: { replid: string; offset: number } | null = null;
+  /** The db the master client starts in: the snapshot's repl-stream-db, or -1 to keep its own. */
+  private streamDbAfterLoad = -1;
+
+  constructor(private readonly node: RedisNode) {}
+
+  get isReplica(): boolean {
+    return this.master !== null;
+  }
+
+  get linkUp(): boolean {
+    return this.link !== null && this.link.state === 'connected';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The stream
+
+  /** A write a client made: into the stream (masters only; a writable replica's writes stay local). */
+  propagate(db: number, argv: readonly ByteString[]): void {
+    if (this.master !== null || (this.backlog === null && this.replicas.size === 0)) return;
+    if (db !== this.streamDb) {
+      this.feed(encodeCommand(['SELECT', String(db)]));
+      this.streamDb = db;
+    }
+    this.feed(encodeCommand(argv));
+  }
+
+  private feed(data: Buffer): void {
+    this.offset += data.length;
+    this.backlog?.append(data);
+    for (const replica of this.replicas) replica.feed(data);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Master side: SYNC / PSYNC, REPLCONF ACK, WAIT
+
+  /** SYNC or PSYNC from `client`; the reply goes out raw (the client stops getting replies). */
+  syncRequested(client: Client, psync: { replid: string; offset: number } | null): void {
+    if (client.kind === 'replica') return;
+    if (this.master !== null && !this.linkUp) {
+      client.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
+      return;
+    }
+    client.flush();
+    const stats = this.node.stats;
+    if (psync !== null && this.tryPartialSync(client, psync.replid, psync.offset)) return;
+    if (psync !== null && psync.replid !== '?') stats.syncPartialErr++;
+    stats.syncFull++;
+    const handle = this.attach(client, 'wait_bgsave_start');
+    handle.oldSync = psync === null;
+    if (this.master === null && this.backlog === null) {
+      // The first replica of a master starts a new history (Redis changes the replid here).
+      this.replid = newReplid();
+      this.clearReplid2();
+      this.backlog = new ReplicationBacklog(this.node.config.number('repl-backlog-size'), this.offset);
+    }
+    this.node.log.notice(`Replica ${handle.ip}:${handle.info.listeningPort} asks for synchronization`);
+    if (this.firstWaitingMs === 0) this.firstWaitingMs = this.node.clock();
+    this.maybeStartSnapshot();
+  }
+
+  private tryPartialSync(client: Client, replid: string, offset: number): boolean {
+    const known = replid === this.replid || (replid === this.replid2 && offset <= this.secondReplidOffset);
+    const backlog = this.backlog;
+    if (!known || backlog === null || !backlog.covers(offset)) return false;
+    this.attach(client, 'online');
+    client.writeRaw(client.replconf.capaPsync2 ? `+CONTINUE ${this.replid}\r\n` : '+CONTINUE\r\n');
+    if (offset <= this.offset) client.writeRaw(backlog.readFrom(offset));
+    this.node.stats.syncPartialOk++;
+    this.node.log.notice(`Partial resynchronization request from ${client.addr} accepted. Sending ${this.offset - offset + 1} bytes of backlog starting from offset ${offset}.`);
+    return true;
+  }
+
+  private attach(client: Client, state: ReplicaHandle['state']): ReplicaHandle {
+    const handle = new ReplicaHandle(client, { ...client.replconf }, state, this.node.clock());
+    client.kind = 'replica';
+    client.replica = handle;
+    this.replicas.add(handle);
+    return handle;
+  }
+
+  /** Called by the node when any client closes. */
+  clientClosed(client: Client): void {
+    if (client.replica !== null) {
+      this.replicas.delete(client.replica);
+      this.node.log.notice(`Connection with replica ${client.replica.ip}:${client.replica.info.listeningPort} lost.`);
+    }
+    const waiter = this.waiters.find((w) => w.client === client);
+    if (waiter !== undefined) this.finishWait(waiter, false);
+  }
+
+  private maybeStartSnapshot(): void {
+    if (this.snapshotRunning) return;
+    const waiting = [...this.replicas].filter((r) => r.state === 'wait_bgsave_start');
+    if (waiting.length === 0) return;
+    const config = this.node.config;
+    const diskless = config.bool('repl-diskless-sync') && waiting.every((r) => r.info.capaEof);
+    const delayMs = diskless ? config.number('repl-diskless-sync-delay') * 1000 : 0;
+    if (this.node.clock() - this.firstWaitingMs < delayMs) return; // the cron checks again
+    this.firstWaitingMs = 0;
+    this.snapshotRunning = true;
+    let chunks: Generator<Buffer>;
+    try {
+      chunks = snapshotChunks(this.node, { replId: this.replid, replOffset: this.offset, replStreamDb: Math.max(0, this.streamDb) });
+    } catch (err) {
+      this.snapshotRunning = false;
+      this.node.log.warning(`Can't make a snapshot for replication: ${(err as Error).message}`);
+      for (const r of waiting) r.client.close();
+      return;
+    }
+    for (const r of waiting) {
+      if (!r.oldSync) r.client.writeRaw(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`);
+      r.state = 'wait_bgsave_end';
+    }
+    // The snapshot holds no SELECT: the stream after it names its db again.
+    this.streamDb = -1;
+    this.node.log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? 'replicas sockets' : 'disk'}`);
+    void sendSnapshot(waiting, chunks, diskless)
+      .catch((err: Error) => {
+        this.node.log.warning(`Snapshot transfer failed: ${err.message}`);
+        for (const r of waiting) r.client.close();
+      })
+      .finally(() => {
+        this.snapshotRunning = false;
+        this.node.log.notice('Synchronization with replica succeeded');
+        this.maybeStartSnapshot();
+      });
+  }
+
+  /** REPLCONF ACK <offset> from a replica. */
+  acked(client: Client, offset: number): void {
+    const handle = client.replica;
+    if (handle === null) return;
+    if (offset > handle.ackOffset) handle.ackOffset = offset;
+    handle.ackTimeMs = this.node.clock();
+    if (handle.state === 'wait_ack') handle.goOnline();
+    this.checkWaiters();
+  }
+
+  /** WAIT numreplicas timeout: replies now or blocks the client. */
+  wait(client: Client, replicas: number, timeoutMs: number): void {
+    const offset = this.offset;
+    const acked = this.ackedAtLeast(offset);
+    if (acked >= replicas || client.kind !== 'normal') {
+      client.reply.integer(acked);
+      return;
+    }
+    const waiter: Waiter = { client, offset, replicas, timer: null };
+    if (timeoutMs > 0) waiter.timer = setTimeout(() => this.finishWait(waiter, true), timeoutMs);
+    this.waiters.push(waiter);
+    client.block();
+    this.requestAcks();
+  }
+
+  private ackedAtLeast(offset: number): number {
+    let n = 0;
+    for (const r of this.replicas) if (r.state === 'online' && r.ackOffset >= offset) n++;
+    return n;
+  }
+
+  /** Asks every replica for an ACK, once per turn of the event loop however many WAITs. */
+  private requestAcks(): void {
+    if (this.getackScheduled) return;
+    this.getackScheduled = true;
+    setImmediate(() => {
+      this.getackScheduled = false;
+      if (this.master === null && this.replicas.size > 0) this.feed(GETACK);
+    });
+  }
+
+  private checkWaiters(): void {
+    for (const waiter of [...this.waiters]) {
+      if (this.ackedAtLeast(waiter.offset) >= waiter.replicas) this.finishWait(waiter, true);
+    }
+  }
+
+  private finishWait(waiter: Waiter, reply: boolean): void {
+    const index = this.waiters.indexOf(waiter);
+    if (index < 0) return;
+    this.waiters.splice(index, 1);
+    if (waiter.timer !== null) clearTimeout(waiter.timer);
+    if (!reply) return;
+    waiter.client.reply.integer(this.ackedAtLeast(waiter.offset));
+    waiter.client.unblock();
+  }
+
+  /** min-replicas-to-write: replicas online whose last ACK is within min-replicas-max-lag. */
+  goodReplicas(): number {
+    const maxLagMs = this.node.config.number('min-replicas-max-lag') * 1000;
+    const now = this.node.clock();
+    let n = 0;
+    for (const r of this.replicas) if (r.state === 'online' && now - r.ackTimeMs <= maxLagMs) n++;
+    return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Replica side
+
+  /** REPLICAOF host port (also CLUSTER REPLICATE and the replicaof directive). */
+  replicaOf(host: string, port: number): void {
+    if (this.master === null) {
+      // What we hold is where a partial resync can start from (a demoted master's data).
+      this.cachedMaster = { replid: this.replid, offset: this.offset };
+    } else if (this.linkUp) {
+      this.cachedMaster = { replid: this.replid, offset: this.offset };
+    }
+    this.link?.close();
+    this.link = null;
+    this.master = { host, port };
+    this.node.keyspace.context.expiry = 'hide';
+    this.disconnectReplicas();
+    this.failWaiters();
+    this.linkDownSinceMs = this.node.clock();
+    this.node.log.notice(`Connecting to MASTER ${host}:${port}`);
+    this.connect();
+  }
+
+  /** REPLICAOF NO ONE: become a master; the old history stays valid as replid2. */
+  promote(): void {
+    if (this.master === null) return;
+    this.link?.close();
+    this.link = null;
+    this.master = null;
+    this.cachedMaster = null;
+    this.node.keyspace.context.expiry = 'delete';
+    this.replid2 = this.replid;
+    this.secondReplidOffset = this.offset + 1;
+    this.replid = newReplid();
+    if (this.backlog === null) this.backlog = new ReplicationBacklog(this.node.config.number('repl-backlog-size'), this.offset);
+    this.streamDb = -1;
+    // Sub-replicas reconnect and continue with the old id through replid2.
+    this.disconnectReplicas();
+    this.node.log.notice('MASTER MODE enabled (user request from replicaof no one)');
+  }
+
+  private connect(): void {
+    const master = this.master;
+    if (master === null || this.link !== null) return;
+    this.nextConnectMs = this.node.clock() + 1000;
+    this.link = new MasterLink(this.node, master.host, master.port, this.cachedMaster, this);
+  }
+
+  fullSyncStarting(replid: string, offset: number): void {
+    this.pendingFullSync = { replid, offset };
+  }
+
+  loadSnapshot(rdb: Buffer): void {
+    const sync = this.pendingFullSync;
+    if (sync === null) throw new Error('snapshot without FULLRESYNC');
+    const aux = loadReplicationSnapshot(this.node, rdb);
+    this.pendingFullSync = null;
+    this.replid = sync.replid;
+    this.offset = sync.offset;
+    this.clearReplid2();
+    this.cachedMaster = null;
+    this.backlog = new ReplicationBacklog(this.node.config.number('repl-backlog-size'), this.offset);
+    this.streamDbAfterLoad = Number(aux.get('repl-stream-db') ?? 0) || 0;
+    // Our replicas hold the old data set: they must sync again.
+    this.disconnectReplicas();
+  }
+
+  partialSyncAccepted(newReplid: string | null): void {
+    const cached = this.cachedMaster;
+    if (cached !== null) {
+      this.replid = cached.replid;
+      this.offset = cached.offset;
+    }
+    this.cachedMaster = null;
+    if (newReplid !== null && newReplid !== this.replid) {
+      this.replid2 = this.replid;
+      this.secondReplidOffset = this.offset + 1;
+      this.replid = newReplid;
+      this.disconnectReplicas();
+    }
+    if (this.backlog === null) this.backlog = new ReplicationBacklog(this.node.config.number('repl-backlog-size'), this.offset);
+    this.streamDbAfterLoad = -1;
+  }
+
+  streaming(client: Client, ackNow: boolean): void {
+    if (this.streamDbAfterLoad >= 0) client.db = this.node.keyspace.db(this.streamDbAfterLoad);
+    this.node.registerClient(client);
+    this.node.log.notice('MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization or finished a full one.');
+    if (ackNow) this.link?.sendAck(this.offset);
+  }
+
+  streamApplied(data: Buffer): void {
+    this.offset += data.length;
+    this.backlog?.append(data);
+    for (const replica of this.replicas) replica.feed(data);
+  }
+
+  linkLost(reason: string): void {
+    const link = this.link;
+    if (link === null) return;
+    this.node.log.warning(reason);
+    if (link.state === 'connected') {
+      this.cachedMaster = { replid: this.replid, offset: this.offset };
+      this.linkDownSinceMs = this.node.clock();
+      // A link that worked is retried at once; a failing handshake once a second.
+      this.nextConnectMs = 0;
+    }
+    this.link = null;
+    this.pendingFullSync = null;
+    setImmediate(() => {
+      if (this.master !== null && this.link === null && this.node.clock() >= this.nextConnectMs) this.connect();
+    });
+  }
+
+  /** REPLCONF GETACK from our master. */
+  sendAck(): void {
+    this.link?.sendAck(this.offset);
+  }
+
+  private disconnectReplicas(): void {
+    for (const r of [...this.replicas]) r.client.close();
+  }
+
+  private failWaiters(): void {
+    for (const waiter of [...this.waiters]) this.finishWait(waiter, true);
+  }
+
+  private clearReplid2(): void {
+    this.replid2 = NO_REPLID;
+    this.secondReplidOffset = -1;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Timers
+
+  /** From the node's cron: pings, keepalives, ACKs, timeouts, reconnects, delayed snapshots. */
+  cron(nowMs: number): void {
+    const config = this.node.config;
+    if (this.replicas.size > 0) this.maybeStartSnapshot();
+    if (this.master !== null && this.link === null && nowMs >= this.nextConnectMs) this.connect();
+    if (nowMs - this.lastSecondMs < 1000) return;
+    this.lastSecondMs = nowMs;
+    const timeoutMs = config.number('repl-timeout') * 1000;
+    const link = this.link;
+    if (link !== null) {
+      if (link.state === 'connected') link.sendAck(this.offset);
+      if (nowMs - link.lastIoMs > timeoutMs) {
+        this.linkLost(link.state === 'connected' ? 'MASTER timeout: no data nor PING received...' : 'Timeout connecting to the MASTER...');
+        link.close();
+      }
+    }
+    if (this.master === null && this.replicas.size > 0 && nowMs - this.lastPingMs >= config.number('repl-ping-replica-period') * 1000) {
+      this.lastPingMs = nowMs;
+      this.feed(PING);
+    }
+    for (const r of [...this.replicas]) {
+      // Replicas waiting for the snapshot get a newline a second, so they know we are alive.
+      if (r.state === 'wait_bgsave_start' || r.state === 'wait_bgsave_end') r.client.writeRaw('\n');
+      else if (r.state === 'online' && nowMs - r.ackTimeMs > timeoutMs) {
+        this.node.log.warning(`Disconnecting timedout replica (streaming sync): ${r.ip}:${r.info.listeningPort}`);
+        r.client.close();
+      }
+    }
+  }
+
+  /** CONFIG SET repl-backlog-size. */
+  resizeBacklog(size: number): void {
+    this.backlog?.resize(size);
+  }
+
+  close(): void {
+    this.link?.close();
+    this.link = null;
+    for (const waiter of [...this.waiters]) this.finishWait(waiter, false);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Views: INFO replication and ROLE
+
+  infoFields(): Array<[string, string | number]> {
+    const node = this.node;
+    const config = node.config;
+    const now = node.clock();
+    const fields: Array<[string, string | number]> = [];
+    const master = this.master;
+    if (master === null) {
+      fields.push(['role', 'master']);
+    } else {
+      const link = this.link;
+      const up = this.linkUp;
+      const transferring = link !== null && link.state === 'bulk';
+      const appliedOffset = up || this.cachedMaster !== null ? this.offset : 0;
+      fields.push(
+        ['role', 'slave'],
+        ['master_host', master.host],
+        ['master_port', master.port],
+        ['master_link_status', up ? 'up' : 'down'],
+        ['master_last_io_seconds_ago', up && link !== null ? Math.floor((now - link.lastIoMs) / 1000) : -1],
+        ['master_sync_in_progress', transferring ? 1 : 0],
+        ['slave_read_repl_offset', appliedOffset],
+        ['slave_repl_offset', appliedOffset],
+      );
+      if (transferring && link !== null) {
+        const { read, total } = link.transferProgress;
+        const totalBytes = total < 0 ? -1 : total;
+        fields.push(
+          ['master_sync_total_bytes', totalBytes],
+          ['master_sync_read_bytes', read],
+          ['master_sync_left_bytes', totalBytes < 0 ? -1 : totalBytes - read],
+          ['master_sync_perc', totalBytes <= 0 ? '0.00' : ((read * 100) / totalBytes).toFixed(2)],
+          ['master_sync_last_io_seconds_ago', Math.floor((now - link.lastIoMs) / 1000)],
+        );
+      }
+      if (!up) fields.push(['master_link_down_since_seconds', this.linkDownSinceMs === 0 ? -1 : Math.floor((now - this.linkDownSinceMs) / 1000)]);
+      fields.push(
+        ['slave_priority', config.number('replica-priority')],
+        ['slave_read_only', config.bool('replica-read-only') ? 1 : 0],
+        ['replica_announced', config.bool('replica-announced') ? 1 : 0],
+      );
+    }
+    fields.push(['connected_slaves', this.replicas.size]);
+    if (config.number('min-replicas-to-write') > 0 && config.number('min-replicas-max-lag') > 0) {
+      fields.push(['min_slaves_good_slaves', this.goodReplicas()]);
+    }
+    let index = 0;
+    for (const r of this.replicas) {
+      const lag = Math.floor((now - r.ackTimeMs) / 1000);
+      fields.push([`slave${index++}`, `ip=${r.ip},port=${r.info.listeningPort},state=${r.infoState},offset=${r.ackOffset},lag=${lag}`]);
+    }
+    const backlog = this.backlog;
+    fields.push(
+      ['master_failover_state', 'no-failover'],
+      ['master_replid', this.replid],
+      ['master_replid2', this.replid2],
+      ['master_repl_offset', this.offset],
+      ['second_repl_offset', this.secondReplidOffset],
+      ['repl_backlog_active', backlog === null ? 0 : 1],
+      ['repl_backlog_size', config.number('repl-backlog-size')],
+      ['repl_backlog_first_byte_offset', backlog === null ? 0 : backlog.firstByteOffset],
+      ['repl_backlog_histlen', backlog === null ? 0 : backlog.histlen],
+    );
+    return fields;
+  }
+
+  /** ROLE's reply. */
+  writeRole(client: Client): void {
+    const reply = client.reply;
+    const master = this.master;
+    if (master === null) {
+      const online = [...this.replicas].filter((r) => r.state === 'online');
+      reply.array(3);
+      reply.bulk('master');
+      reply.integer(this.offset);
+      reply.array(online.length);
+      for (const r of online) reply.bulkArray([r.ip, String(r.info.listeningPort), String(r.ackOffset)]);
+      return;
+    }
+    reply.array(5);
+    reply.bulk('slave');
+    reply.bulk(master.host);
+    reply.integer(master.port);
+    reply.bulk(this.linkStateName());
+    reply.integer(this.linkUp || this.cachedMaster !== null ? this.offset : -1);
+  }
+
+  private linkStateName(): string {
+    const link = this.link;
+    if (link === null) return 'connect';
+    switch (link.state) {
+      case 'connecting':
+        return 'connecting';
+      case 'bulk':
+      case 'bulk-header':
+        return 'sync';
+      case 'connected':
+        return 'connected';
+      default:
+        return 'handshake';
+    }
+  }
+}
+
+function newReplid(): string {
+  return randomBytes(20).toString('hex');
+}

@@ -1,0 +1,54 @@
+/**
+ * DUMP / RESTORE payloads: one value in RDB encoding, with a footer that identifies the format
+ * and protects the bytes (redis-wire.md §3.7).
+ *
+ *   <type byte> <value, as in an RDB file> <RDB version, u16 LE> <CRC-64 of all before, u64 LE>
+ *
+ * RESTORE first checks the footer (a version newer than ours or a wrong CRC is refused before
+ * anything is decoded), then decodes the value; only then does it touch the keyspace. Unlike an
+ * RDB file, a payload's CRC is always checked: 0 is not "not computed" here.
+ */
+import type { StoredValue } from '../values';
+import { ByteCursor } from './byte-cursor';
+import { ByteSink } from './byte-sink';
+import { crc64 } from './crc64';
+import { RdbError } from './rdb-error';
+import { RDB_VERSION } from './rdb-format';
+import { rdbTypeOf, writeValue } from './value-encoder';
+import { readValue } from './value-decoder';
+
+const FOOTER_BYTES = 10;
+
+/** The DUMP payload of a value (`compress`: the rdbcompression setting, as Redis uses it). */
+export function createDumpPayload(value: StoredValue, compress: boolean): Buffer {
+  const sink = new ByteSink(typeof value === 'string' ? value.length + 32 : 1024);
+  const type = rdbTypeOf(value);
+  sink.u8(type);
+  writeValue(sink, value, type, compress);
+  sink.u16le(RDB_VERSION);
+  sink.u64le(crc64(0n, sink.view()));
+  return sink.take();
+}
+
+/** Whether the footer is sound: a version we can read and a matching CRC. */
+export function verifyDumpPayload(payload: Buffer): boolean {
+  if (payload.length < FOOTER_BYTES) return false;
+  const footer = payload.length - FOOTER_BYTES;
+  if (payload.readUInt16LE(footer) > RDB_VERSION) return false;
+  return payload.readBigUInt64LE(footer + 2) === crc64(0n, payload, 0, payload.length - 8);
+}
+
+/**
+ * The value in a payload whose footer verifyDumpPayload accepted. Throws RdbError when the
+ * content cannot be decoded (or is an empty aggregate, which no DUMP produces).
+ *
+ * Like Redis, the value is read from the whole payload: a (crafted) value whose last bytes are
+ * the footer's is accepted, and bytes left between the value and the footer are ignored.
+ */
+export function decodeDumpPayload(payload: Buffer): StoredValue {
+  const c = new ByteCursor(payload);
+  const type = c.u8('value type');
+  const value = readValue(c, type);
+  if (value === null) throw new RdbError('payload holds an empty value');
+  return value;
+}

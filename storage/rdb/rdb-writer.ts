@@ -1,0 +1,239 @@
+/**
+ * Writes RDB version 10 snapshots, as Redis 7.0 does, without stopping the server for long.
+ *
+ * Redis forks and lets the child write while the parent serves; copy-on-write pages keep the
+ * child's view frozen. hashslot cannot fork, so it freezes the view itself, in two steps:
+ *
+ *   snapshotKeyspace()   synchronous: copies each database's keys, values and deadlines into
+ *                        arrays. Strings are immutable and shared; containers (lists, hashes,
+ *                        sets, sorted sets), which commands change in place, are cloned. After it
+ *                        returns, writes to the keyspace no longer affect the snapshot.
+ *   rdbChunks()          a generator that encodes the snapshot lazily, about 64 KiB per chunk,
+ *                        so a caller can write a chunk, yield to the event loop, and go on
+ *                        (writeRdbFile does exactly that; a full sync sends chunks to a socket).
+ *
+ * The stream: "REDIS0010", the AUX fields in 7.0's order (redis-ver, redis-bits, ctime,
+ * used-mem, [repl-stream-db, repl-id, repl-offset], aof-base), then per non-empty database
+ * SELECTDB and RESIZEDB, its entries (EXPIRETIME_MS before an entry with a deadline), and EOF
+ * followed by the CRC-64 of everything before it (eight zero bytes with rdbchecksum no).
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp, closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ByteString } from '../bytes';
+import type { Keyspace } from '../keyspace';
+import { cloneValue, type StoredValue } from '../values';
+import { ByteSink } from './byte-sink';
+import { crc64 } from './crc64';
+import { Opcode, RDB_MAGIC, RDB_VERSION } from './rdb-format';
+import { writeLength, writeString } from './rdb-strings';
+import { rdbTypeOf, writeValue } from './value-encoder';
+
+/** What the AUX field redis-ver says: the Redis version hashslot answers as. */
+export const RDB_REDIS_VERSION = '7.0.15';
+const CHUNK_BYTES = 64 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot
+
+export interface DatabaseSnapshot {
+  readonly index: number;
+  readonly keys: readonly ByteString[];
+  /** values[i] is the value of keys[i]. */
+  readonly values: readonly StoredValue[];
+  /** Absolute deadlines in ms (a bigint beyond 2^53) of the keys that have one. */
+  readonly deadlines: ReadonlyMap<ByteString, number | bigint>;
+}
+
+export interface KeyspaceSnapshot {
+  /** The non-empty databases, in index order. */
+  readonly dbs: readonly DatabaseSnapshot[];
+  readonly keyCount: number;
+}
+
+/** A point-in-time copy of every database's contents (see the module comment). */
+export function snapshotKeyspace(keyspace: Keyspace): KeyspaceSnapshot {
+  const dbs: DatabaseSnapshot[] = [];
+  let keyCount = 0;
+  for (const db of keyspace.dbs) {
+    if (db.size === 0) continue;
+    const { keys, values, deadlines } = db.snapshotContents();
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i] as StoredValue;
+      if (typeof value !== 'string') values[i] = cloneValue(value);
+    }
+    dbs.push({ index: db.id, keys, values, deadlines });
+    keyCount += keys.length;
+  }
+  return { dbs, keyCount };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+export interface RdbAuxFields {
+  /** ctime: when the snapshot was taken, unix seconds. */
+  ctimeSec: number;
+  /** used-mem: the server's memory use in bytes, informational. */
+  usedMemBytes: number;
+  /** Replication position, written by a master for full syncs (and saves while it has a backlog). */
+  replication?: { streamDb: number; replId: string; offset: number | bigint };
+}
+
+export interface RdbWriteOptions {
+  /** LZF-compress long strings (rdbcompression). */
+  compression: boolean;
+  /** Compute the CRC-64 (rdbchecksum); otherwise 0, which loaders accept as "not computed". */
+  checksum: boolean;
+}
+
+/** The RDB encoding of `snapshot`, in chunks of about 64 KiB, made as they are asked for. */
+export function* rdbChunks(snapshot: KeyspaceSnapshot, aux: RdbAuxFields, options: RdbWriteOptions): Generator<Buffer> {
+  const sink = new ByteSink(CHUNK_BYTES * 2);
+  let crc = 0n;
+  const flush = (): Buffer => {
+    if (options.checksum) crc = crc64(crc, sink.view());
+    return sink.take();
+  };
+
+  sink.latin1(`${RDB_MAGIC}${String(RDB_VERSION).padStart(4, '0')}`);
+  const field = (name: string, value: ByteString): void => {
+    sink.u8(Opcode.AUX);
+    writeString(sink, name, options.compression);
+    writeString(sink, value, options.compression);
+  };
+  field('redis-ver', RDB_REDIS_VERSION);
+  field('redis-bits', '64');
+  field('ctime', String(aux.ctimeSec));
+  field('used-mem', String(aux.usedMemBytes));
+  if (aux.replication !== undefined) {
+    field('repl-stream-db', String(aux.replication.streamDb));
+    field('repl-id', aux.replication.replId);
+    field('repl-offset', String(aux.replication.offset));
+  }
+  field('aof-base', '0');
+
+  for (const db of snapshot.dbs) {
+    sink.u8(Opcode.SELECTDB);
+    writeLength(sink, db.index);
+    sink.u8(Opcode.RESIZEDB);
+    writeLength(sink, db.keys.length);
+    writeLength(sink, db.deadlines.size);
+    const deadlines = db.deadlines.size === 0 ? null : db.deadlines;
+    for (let i = 0; i < db.keys.length; i++) {
+      const deadline = deadlines?.get(db.keys[i] as ByteString);
+      if (deadline !== undefined) {
+        sink.u8(Opcode.EXPIRETIME_MS);
+        sink.i64le(BigInt(deadline));
+      }
+      const value = db.values[i] as StoredValue;
+      const type = rdbTypeOf(value);
+      sink.u8(type);
+      writeString(sink, db.keys[i] as ByteString, options.compression);
+      writeValue(sink, value, type, options.compression);
+      if (sink.length >= CHUNK_BYTES) yield flush();
+    }
+  }
+
+  sink.u8(Opcode.EOF);
+  if (options.checksum) crc = crc64(crc, sink.view());
+  sink.u64le(options.checksum ? crc : 0n);
+  yield sink.take();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** A temp file next to `path`, unique across the nodes of one process. */
+function tempPathFor(path: string): string {
+  return join(dirname(path), `temp-${process.pid}-${randomBytes(4).toString('hex')}.rdb`);
+}
+
+/** fsync of the directory makes the rename durable; some file systems refuse it, harmlessly. */
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // the rename itself already happened
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Writes the snapshot to `path` atomically (temp file, fsync, rename, fsync of the directory),
+ * yielding to the event loop between chunks so that a large save does not stall the server.
+ * `signal` aborts it (FLUSHALL and SHUTDOWN cancel a background save): the temp file is removed
+ * and the promise rejects with the signal's reason.
+ */
+export async function writeRdbFile(
+  path: string,
+  snapshot: KeyspaceSnapshot,
+  aux: RdbAuxFields,
+  options: RdbWriteOptions,
+  signal?: AbortSignal,
+): Promise<void> {
+  const tmp = tempPathFor(path);
+  const handle = await fsp.open(tmp, 'w', 0o644);
+  try {
+    for (const chunk of rdbChunks(snapshot, aux, options)) {
+      signal?.throwIfAborted();
+      let off = 0;
+      while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    signal?.throwIfAborted();
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    removeQuietly(tmp);
+    throw err;
+  }
+  await handle.close();
+  try {
+    // Checked again here, in the same turn as the rename: a save cancelled while the file was
+    // being closed must not replace a file written since.
+    signal?.throwIfAborted();
+    renameSync(tmp, path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
+  }
+  syncDirectory(dirname(path));
+}
+
+/** The same, synchronously (SAVE, SHUTDOWN, FLUSHALL, DEBUG RELOAD block the server as in Redis). */
+export function writeRdbFileSync(path: string, snapshot: KeyspaceSnapshot, aux: RdbAuxFields, options: RdbWriteOptions): void {
+  const tmp = tempPathFor(path);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    for (const chunk of rdbChunks(snapshot, aux, options)) {
+      let off = 0;
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+    }
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    removeQuietly(tmp);
+    throw err;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
+  }
+  syncDirectory(dirname(path));
+}

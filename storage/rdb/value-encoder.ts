@@ -1,0 +1,137 @@
+/**
+ * Encodes one value as an RDB value of the type Redis 7.0 would choose for it, shared by the
+ * snapshot writer and DUMP.
+ *
+ *   string        STRING (0)            int / LZF / raw, see rdb-strings.ts
+ *   list          LIST_QUICKLIST_2 (18) listpack nodes of up to 8 KiB (list-max-listpack-size
+ *                                       -2), a plain node for an element of 1 GiB or more
+ *   hash          HASH_LISTPACK (16)    while OBJECT ENCODING says listpack, else HASH (4)
+ *   set           SET_INTSET (11)       while OBJECT ENCODING says intset, else SET (2)
+ *   sorted set    ZSET_LISTPACK (17)    while OBJECT ENCODING says listpack (ascending by score,
+ *                                       then member), else ZSET_2 (5): highest score first,
+ *                                       binary doubles, which lets a loader append to its
+ *                                       skiplist without searching
+ *
+ * Using the same types and the same listpack bytes as Redis means a DUMP of a small hash, sorted
+ * set, intset or list is byte-for-byte what Redis produces, and Redis loads all of it natively.
+ */
+import type { ByteString } from '../bytes';
+import { compareBytes } from '../bytes';
+import { valueEncoding } from '../encodings';
+import { formatDouble } from '../numbers';
+import type { ListValue, SortedSetValue, StoredValue } from '../values';
+import type { ByteSink } from './byte-sink';
+import { encodeIntset } from './intset';
+import { encodeListpack, listpackEntryBytes } from './listpack';
+import { QuicklistNode, ValueType } from './rdb-format';
+import { writeBlob, writeLength, writeString } from './rdb-strings';
+
+/** Bytes per listpack node of a list, as Redis's default list-max-listpack-size -2. */
+const LIST_NODE_MAX_BYTES = 8192;
+/** Elements this large get a node of their own, stored plainly (Redis's packed_threshold). */
+const PLAIN_ELEMENT_BYTES = 1 << 30;
+const LISTPACK_OVERHEAD_BYTES = 7;
+
+/** The RDB type `writeValue` will use for this value. */
+export function rdbTypeOf(value: StoredValue): number {
+  if (typeof value === 'string') return ValueType.STRING;
+  switch (value.kind) {
+    case 'list':
+      return ValueType.LIST_QUICKLIST_2;
+    case 'hash':
+      return valueEncoding(value, false) === 'listpack' ? ValueType.HASH_LISTPACK : ValueType.HASH;
+    case 'set':
+      return valueEncoding(value, false) === 'intset' ? ValueType.SET_INTSET : ValueType.SET;
+    case 'zset':
+      return valueEncoding(value, false) === 'listpack' ? ValueType.ZSET_LISTPACK : ValueType.ZSET_2;
+  }
+}
+
+/** Writes `value` encoded as RDB type `type` (from rdbTypeOf), without the type byte. */
+export function writeValue(sink: ByteSink, value: StoredValue, type: number, compress: boolean): void {
+  if (typeof value === 'string') {
+    writeString(sink, value, compress);
+    return;
+  }
+  switch (value.kind) {
+    case 'list':
+      writeQuicklist(sink, value, compress);
+      return;
+    case 'hash':
+      if (type === ValueType.HASH_LISTPACK) {
+        const flat: ByteString[] = [];
+        for (const [field, v] of value.fields) flat.push(field, v);
+        writeBlob(sink, encodeListpack(flat), compress);
+      } else {
+        writeLength(sink, value.fields.size);
+        for (const [field, v] of value.fields) {
+          writeString(sink, field, compress);
+          writeString(sink, v, compress);
+        }
+      }
+      return;
+    case 'set':
+      if (type === ValueType.SET_INTSET) {
+        writeBlob(sink, encodeIntset(value.members), compress);
+      } else {
+        writeLength(sink, value.members.size);
+        for (const member of value.members) writeString(sink, member, compress);
+      }
+      return;
+    case 'zset':
+      writeSortedSet(sink, value, type, compress);
+      return;
+  }
+}
+
+function writeSortedSet(sink: ByteSink, zset: SortedSetValue, type: number, compress: boolean): void {
+  const ordered = [...zset.scores].sort((a, b) => a[1] - b[1] || compareBytes(a[0], b[0]));
+  if (type === ValueType.ZSET_LISTPACK) {
+    const flat: ByteString[] = [];
+    for (const [member, score] of ordered) flat.push(member, formatDouble(score));
+    writeBlob(sink, encodeListpack(flat), compress);
+    return;
+  }
+  writeLength(sink, ordered.length);
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const [member, score] = ordered[i] as [ByteString, number];
+    writeString(sink, member, compress);
+    sink.f64le(score);
+  }
+}
+
+/** Quicklist-2: the elements cut into listpack nodes the way Redis fills them. */
+function writeQuicklist(sink: ByteSink, list: ListValue, compress: boolean): void {
+  const items = list.items.toArray();
+  const nodes: Array<{ plain: boolean; items: ByteString[] }> = [];
+  let current: ByteString[] = [];
+  let currentBytes = LISTPACK_OVERHEAD_BYTES;
+  for (const item of items) {
+    if (item.length >= PLAIN_ELEMENT_BYTES) {
+      if (current.length > 0) nodes.push({ plain: false, items: current });
+      nodes.push({ plain: true, items: [item] });
+      current = [];
+      currentBytes = LISTPACK_OVERHEAD_BYTES;
+      continue;
+    }
+    const bytes = listpackEntryBytes(item);
+    if (current.length > 0 && currentBytes + bytes > LIST_NODE_MAX_BYTES) {
+      nodes.push({ plain: false, items: current });
+      current = [];
+      currentBytes = LISTPACK_OVERHEAD_BYTES;
+    }
+    current.push(item);
+    currentBytes += bytes;
+  }
+  if (current.length > 0) nodes.push({ plain: false, items: current });
+  writeLength(sink, nodes.length);
+  for (const node of nodes) {
+    if (node.plain) {
+      writeLength(sink, QuicklistNode.PLAIN);
+      writeString(sink, node.items[0] as ByteString, compress);
+    } else {
+      writeLength(sink, QuicklistNode.PACKED);
+      writeBlob(sink, encodeListpack(node.items), compress);
+    }
+  }
+}
