@@ -74,8 +74,6 @@ export class Client {
   rewrittenArgv: ByteString[] | null = null;
   /** Set by a handler whose command must reach replicas even without a change (FLUSHALL). */
   forcePropagation = false;
-  /** Called after each command a master client applies (the link counts applied bytes). */
-  onCommandApplied: (() => void) | null = null;
   /**
    * A blocked client (WAIT) runs nothing more until unblocked; requests that arrive meanwhile
    * wait in the parser, in order.
@@ -161,7 +159,6 @@ export class Client {
     node.nowMs = node.clock();
     const started = performance.now();
     const ran = this.executed;
-    const applied = this.onCommandApplied;
     try {
       let argv: ByteString[] | null;
       while (!this.closeAfterReply && !this.blocked && (argv = this.parser.next()) !== null) {
@@ -169,7 +166,6 @@ export class Client {
         if (ran.length % CLOCK_REFRESH_COMMANDS === CLOCK_REFRESH_COMMANDS - 1) node.nowMs = node.clock();
         const spec = node.execute(this, argv);
         if (spec !== null) ran.push(spec);
-        if (applied !== null) applied();
       }
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;

@@ -294,12 +294,15 @@ export class Database {
   /**
    * Takes over the contents of a freshly loaded database (DEBUG RELOAD, a replica's full sync),
    * keeping this Database object, which clients hold. `loaded` gets the previous contents. A
-   * slot index, if this database keeps one, is rebuilt for the new keys.
+   * slot index, if this database keeps one, is rebuilt for the new keys. Not counted as a write
+   * (no change to `dirty`): loading is not a command, and nothing of it is propagated.
    */
   adoptContents(loaded: Database): void {
     if (this.slotKeys !== null) loaded.enableSlotIndex();
     else loaded.slotKeys = null;
+    const dirty = this.context.dirty;
     this.swapContents(loaded);
+    this.context.dirty = dirty;
   }
 
   /**

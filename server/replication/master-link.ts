@@ -49,6 +49,7 @@ export class MasterLink {
   private bulkLength = -1;
   private eofMark: Buffer | null = null;
   private bulkChunks: Buffer[] = [];
+  private bulkTail: Buffer = Buffer.alloc(0);
   private bulkReceived = 0;
   /** Total bytes of stream handed to the master client; `applied` of them were executed. */
   private streamFed = 0;
@@ -275,12 +276,12 @@ export class MasterLink {
     }
     this.bulkChunks.push(data);
     this.bulkReceived += data.length;
-    if (this.bulkReceived < EOF_MARK_LENGTH) return false;
+    // Only the last 40 bytes can be the mark: keep them apart instead of joining every chunk.
+    const tail = Buffer.concat([this.bulkTail, data]);
+    this.bulkTail = tail.subarray(Math.max(0, tail.length - EOF_MARK_LENGTH));
+    if (this.bulkReceived < EOF_MARK_LENGTH || !this.bulkTail.equals(this.eofMark)) return false;
     const all = Buffer.concat(this.bulkChunks);
-    this.bulkChunks = [all];
-    const markAt = all.length - EOF_MARK_LENGTH;
-    if (!all.subarray(markAt).equals(this.eofMark)) return false;
-    this.finishBulk(all.subarray(0, markAt), true);
+    this.finishBulk(all.subarray(0, all.length - EOF_MARK_LENGTH), true);
     return true;
   }
 
@@ -297,7 +298,6 @@ export class MasterLink {
     const client = new Client(this.node.allocateClientId(), this.node, this.socket, { kind: 'master' });
     this.client = client;
     this.state = 'connected';
-    client.onCommandApplied = () => this.forwardApplied();
     this.owner.streaming(client, ackNow);
   }
 
@@ -306,11 +306,27 @@ export class MasterLink {
     if (client === null) return;
     this.pendingStream.push(chunk);
     this.streamFed += chunk.length;
-    client.receive(chunk);
+    // The master's commands see keys past their deadline as alive: its DEL decides (KeyspaceContext).
+    const context = this.node.keyspace.context;
+    context.expiry = 'keep';
+    try {
+      client.receive(chunk);
+    } finally {
+      context.expiry = 'hide';
+    }
     this.forwardApplied();
   }
 
-  /** Bytes the master client has executed so far, taken from the input not yet forwarded. */
+  /**
+   * Stream bytes executed but not yet forwarded: non-zero only while a batch is running (what
+   * REPLCONF GETACK in the middle of a batch must add to the offset).
+   */
+  get appliedNotForwarded(): number {
+    const client = this.client;
+    return client === null ? 0 : this.streamFed - client.parser.bufferedBytes - this.streamForwarded;
+  }
+
+  /** Forwards the bytes the master client has executed, once per batch, whole commands only. */
   private forwardApplied(): void {
     const client = this.client;
     if (client === null) return;

@@ -365,7 +365,8 @@ export class Replication implements MasterLinkOwner {
 
   /** REPLCONF GETACK from our master. */
   sendAck(): void {
-    this.link?.sendAck(this.offset);
+    const link = this.link;
+    if (link !== null) link.sendAck(this.offset + link.appliedNotForwarded);
   }
 
   private disconnectReplicas(): void {

@@ -26,6 +26,7 @@ import { startHashslotLikeRedis } from '../helpers/hashslot-process';
 import { delay, findExecutable, type ServerProcess } from '../helpers/server-process';
 import { runProgram } from '../helpers/run-program';
 import { loadRdb } from '../../storage/rdb/rdb-reader';
+import { crc64 } from '../../storage/rdb/crc64';
 import { Keyspace } from '../../storage/keyspace';
 import { SeededRandom } from '../../storage/random';
 import { infoText, parseInfo } from './info-fields';
@@ -262,6 +263,32 @@ function main(): void {
     fs.writeFileSync(file, good);
     tt.equal(text(await hashslot.call('DEBUG', 'RELOAD', 'NOSAVE')), '+OK\r\n', 'the good file loads again');
     tt.equal(text(await hashslot.call('DBSIZE')), dbsize);
+  });
+
+  t.test('RESTORE of damaged payloads with valid footers never brings hashslot down', async (tt) => {
+    const payloads: Buffer[] = [];
+    for (const key of ['db0:list:small', 'db0:hash:listpack', 'db0:set:int16', 'db0:zset:listpack', 'db0:compressible', 'db0:set:strings', 'db0:zset:skiplist']) {
+      payloads.push(parseReply(await reference.call('DUMP', key)).text);
+    }
+    let seed = 99;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const outcomes = new Map<string, number>();
+    for (let i = 0; i < 600; i++) {
+      const original = payloads[i % payloads.length] as Buffer;
+      const copy = Buffer.from(original);
+      for (let k = 1 + (next() % 3); k > 0; k--) {
+        const at = next() % (copy.length - 10);
+        copy[at] = (copy[at] as number) ^ (1 + (next() % 255));
+      }
+      copy.writeBigUInt64LE(crc64(0n, copy, 0, copy.length - 8), copy.length - 8);
+      const reply = text(await hashslot.call('RESTORE', `fuzz:${i}`, '0', copy));
+      const kind = reply.startsWith('+OK') ? 'OK' : reply.replace(/\r\n$/, '');
+      outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
+    }
+    tt.comment(JSON.stringify([...outcomes]));
+    tt.same([...outcomes.keys()].filter((k) => k !== 'OK' && k !== '-ERR Bad data format'), [], 'only OK or Bad data format');
+    tt.equal(text(await hashslot.call('PING')), '+PONG\r\n', 'still serving');
+    await send(hashslot, Array.from({ length: 600 }, (_, i) => ['DEL', `fuzz:${i}`]));
   });
 
   t.test('BGSAVE is point-in-time and does not stop the server', async (tt) => {

@@ -22,10 +22,8 @@
  * thaws a frozen node before stopping it, since SIGTERM is not acted on by a stopped process.
  *
  * Switches (environment):
- *   HASHSLOT_REPLICATION=1               run the combinations involving hashslot for real; without
- *                                        it they are reported as tap `todo` (and not run) until
- *                                        HASHSLOT_COMBOS_RUN_BY_DEFAULT below is flipped, after
- *                                        which HASHSLOT_REPLICATION=0 makes them todo again
+ *   HASHSLOT_REPLICATION=0               report the combinations involving hashslot as tap `todo`
+ *                                        instead of running them (they run by default)
  *   HASHSLOT_REPLICATION_TARGET=redis    every "hashslot" node is a real redis-server instead, so
  *                                        all four combinations run and must pass: this checks the
  *                                        tests themselves, exactly as HASHSLOT_COMPAT_TARGET does
@@ -83,11 +81,8 @@ export function programOf(kind: NodeKind): NodeKind {
   return kind === 'hashslot' && hashslotPlayedByRedis() ? 'redis' : kind;
 }
 
-/**
- * Flip to true when hashslot replicates: its combinations then run by default, and
- * HASHSLOT_REPLICATION=0 makes them todo again.
- */
-const HASHSLOT_COMBOS_RUN_BY_DEFAULT = false;
+/** hashslot replicates: its combinations run unless HASHSLOT_REPLICATION=0. */
+const HASHSLOT_COMBOS_RUN_BY_DEFAULT = true;
 
 function runsHashslotForReal(): boolean {
   if (hashslotPlayedByRedis()) return true;
