@@ -13,7 +13,9 @@ import { Config } from '../../server/config/config';
 import { RedisNode } from '../../server/node';
 import {
   changesSinceLastSave, diskErrorReply, loadSnapshotAtStartup, persistenceCron, persistenceState, rdbInfoFields,
+  saveAfterFlushAll, startBackgroundSave,
 } from '../../server/persistence';
+import { loadRdb } from '../../storage/rdb/rdb-reader';
 import { RdbError } from '../../storage/rdb/rdb-error';
 import { rdbChunks, snapshotKeyspace } from '../../storage/rdb/rdb-writer';
 import { delay } from '../helpers/server-process';
@@ -130,4 +132,23 @@ t.test('no save points: the cron never saves', async (t) => {
   persistenceCron(node);
   t.equal(persistenceState(node).bgsave, null);
   t.equal(diskErrorReply(node), null);
+});
+
+t.test('one background save at a time; FLUSHALL cancels it and its file never lands', async (t) => {
+  const dir = tempDir(t);
+  const { node } = makeNode(dir, ['--save', '3600 1']);
+  const db = node.keyspace.db(0);
+  for (let i = 0; i < 20000; i++) db.set(`key:${i}`, `value:${i}`, 0);
+  t.ok(startBackgroundSave(node), 'started');
+  t.notOk(startBackgroundSave(node), 'a second one is refused while the first runs');
+  node.keyspace.flushAll();
+  saveAfterFlushAll(node);
+  t.equal(persistenceState(node).bgsave, null, 'the running save was cancelled');
+  // Give the cancelled save every chance to (wrongly) rename its file over the new one.
+  await delay(300);
+  const loaded = richKeyspace();
+  loaded.flushAll();
+  t.equal(loadRdb(fs.readFileSync(path.join(dir, 'dump.rdb')), loaded, 0).keysLoaded, 0, 'the file holds the flushed dataset');
+  t.same(fs.readdirSync(dir).filter((f) => f.startsWith('temp-')), [], 'no temp file left behind');
+  t.ok(persistenceState(node).lastBgsaveOk, 'a cancelled save is not a failed one');
 });
