@@ -82,6 +82,11 @@ export class Database {
    */
   private accessSec = new Map<ByteString, number>();
   /**
+   * Keys loaded from a snapshot get no accessSec entry (a second Map insertion per key made
+   * loading a large RDB markedly slower): their access time is the load's, kept once here.
+   */
+  private loadedAtSec = 0;
+  /**
    * In cluster mode, the keys of each hash slot (null in standalone mode, where nothing needs
    * them). Makes COUNTKEYSINSLOT and GETKEYSINSLOT cheap, and lets a node drop a slot's keys.
    */
@@ -194,8 +199,8 @@ export class Database {
 
   /** Seconds since the key was last accessed (OBJECT IDLETIME). */
   idleSeconds(key: ByteString, nowMs: number): number {
-    const at = this.accessSec.get(key);
-    return at === undefined ? 0 : Math.max(0, Math.floor(nowMs / 1000) - at);
+    const at = this.accessSec.get(key) ?? this.loadedAtSec;
+    return at === 0 ? 0 : Math.max(0, Math.floor(nowMs / 1000) - at);
   }
 
   has(key: ByteString, nowMs: number): boolean {
@@ -269,6 +274,7 @@ export class Database {
     this.exactDeadlines = new Map();
     this.rawStrings = new Set();
     this.accessSec = new Map();
+    this.loadedAtSec = 0;
     if (this.slotKeys !== null) this.slotKeys = new Array<Set<ByteString> | undefined>(HASH_SLOTS);
     this.expireWalk = null;
     this.randomWalk = null;
@@ -284,6 +290,7 @@ export class Database {
     [this.exactDeadlines, other.exactDeadlines] = [other.exactDeadlines, this.exactDeadlines];
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
     [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
+    [this.loadedAtSec, other.loadedAtSec] = [other.loadedAtSec, this.loadedAtSec];
     [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
     this.expireWalk = other.expireWalk = null;
     this.randomWalk = other.randomWalk = null;
@@ -333,6 +340,20 @@ export class Database {
   }
 
   /** Backdates a key's last access (RESTORE ... IDLETIME, an RDB's IDLE opcode). */
+  /**
+   * Adds a key read from a snapshot to a database being loaded; false when it is already there.
+   * Its deadline and idle time, if any, follow with setExpireAt and setIdleSeconds.
+   */
+  insertLoaded(key: ByteString, value: StoredValue, nowMs: number): boolean {
+    const before = this.dict.size;
+    this.dict.set(key, value);
+    if (this.dict.size === before) return false;
+    this.context.dirty++;
+    if (this.slotKeys !== null) this.indexKey(key);
+    this.loadedAtSec = Math.floor(nowMs / 1000);
+    return true;
+  }
+
   setIdleSeconds(key: ByteString, seconds: number, nowMs: number): void {
     if (this.dict.has(key)) this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
   }

@@ -138,9 +138,7 @@ export function loadRdb(bytes: Buffer, into: Keyspace, nowMs: number, options: R
     } else if (expired) {
       result.keysExpired++;
     } else {
-      const before = db.size;
-      db.set(key, value, nowMs);
-      if (db.size === before) throw new RdbError(`key ${describeKey(key)} appears twice in database ${db.id}`);
+      if (!db.insertLoaded(key, value, nowMs)) throw new RdbError(`key ${describeKey(key)} appears twice in database ${db.id}`);
       if (deadline !== undefined) db.setExpireAt(key, deadline);
       if (idleSec !== undefined) db.setIdleSeconds(key, idleSec, nowMs);
       result.keysLoaded++;
