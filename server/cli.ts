@@ -10,7 +10,8 @@ import { REDIS_VERSION } from './commands/connection';
 import { Config } from './config/config';
 import { ConfigFileError, ConfigOpenError, parseCommandLine } from './config/config-file';
 import { fileSink, Logger, type LogSink, stdoutSink } from './log';
-import { RedisNode } from './node';
+import { RedisNode, SnapshotLoadError } from './node';
+import { saveBeforeShutdown } from './persistence';
 
 const USAGE = `Usage: ./hashslot-server [/path/to/redis.conf] [options] [-]
        ./hashslot-server - (read config from stdin)
@@ -100,6 +101,7 @@ export function main(args: string[]): void {
       log.notice('Ready to accept connections');
     })
     .catch((err: NodeJS.ErrnoException) => {
+      if (err instanceof SnapshotLoadError) process.exit(1); // the loader logged why
       const port = config.number('port');
       log.warning(`Warning: Could not create server TCP listening socket *:${port}: ${err.message}`);
       log.warning(`Failed listening on port ${port} (TCP), aborting.`);
@@ -113,6 +115,11 @@ export function main(args: string[]): void {
   node.onShutdown = exit;
   const onSignal = (name: string) => (): void => {
     log.warning(`Received ${name} scheduling shutdown...`);
+    // With save points configured the data is saved first; a failed save keeps the server up.
+    if (!saveBeforeShutdown(node, 'default')) {
+      log.warning('Errors trying to shut down the server. Check the logs for more information.');
+      return;
+    }
     node.shutdown();
   };
   process.on('SIGINT', onSignal('SIGINT'));

@@ -6,7 +6,8 @@
  *   2. arity
  *   3. authentication (NOAUTH unless the command is flagged no_auth)
  *   4. cluster routing (MOVED/ASK/CROSSSLOT/CLUSTERDOWN)
- *   5. replication guards: NOREPLICAS, READONLY on a replica, MASTERDOWN while its link is down
+ *   5. write guards: MISCONF after a failed background save, NOREPLICAS, READONLY on a replica,
+ *      MASTERDOWN while a replica's link is down
  *   6. the handler, run synchronously to completion
  *   7. propagation: a write that changed the dataset (or forced it) enters the replication
  *      stream, as the handler rewrote it (relative expiry → absolute) or as received
@@ -22,6 +23,7 @@ import type { Client } from './client';
 import type { CommandSpec } from './commands/command';
 import type { CommandTable } from './commands/command-table';
 import { ERR, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
+import { diskErrorReply } from './persistence';
 
 /** Resolves argv to the command (or subcommand) to run, or throws the lookup/arity error. */
 export function lookupCommand(table: CommandTable, argv: readonly ByteString[]): CommandSpec {
@@ -58,7 +60,7 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
         const redirect = cluster.route(client, spec, argv);
         if (redirect !== null) throw new ReplyError(redirect);
       }
-      checkReplicationGuards(client, spec);
+      checkWriteGuards(client, spec);
     }
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
@@ -95,11 +97,18 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
   return spec;
 }
 
-/** The checks a replicated setup adds before a command runs (Redis's processCommand order). */
-function checkReplicationGuards(client: Client, spec: CommandSpec): void {
+/**
+ * The checks persistence and replication add before a command runs, in Redis's processCommand
+ * order: MISCONF (a failed background save), NOREPLICAS, READONLY, MASTERDOWN.
+ */
+function checkWriteGuards(client: Client, spec: CommandSpec): void {
   const node = client.node;
   const replication = node.replication;
   const config = node.config;
+  if ((spec.isWrite || spec.fullName === 'ping') && !replication.isReplica) {
+    const diskError = diskErrorReply(node);
+    if (diskError !== null) throw new ReplyError(diskError);
+  }
   if (spec.isWrite) {
     const minReplicas = config.number('min-replicas-to-write');
     if (minReplicas > 0 && !replication.isReplica && config.number('min-replicas-max-lag') > 0 && replication.goodReplicas() < minReplicas) {

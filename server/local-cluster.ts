@@ -60,6 +60,8 @@ export async function startLocalCluster(options: Options): Promise<RedisNode[]> 
           'cluster-node-timeout': options.nodeTimeoutMs,
           dir: options.dir,
           save: '',
+          // The nodes share one directory: each its own snapshot file (SAVE, DEBUG RELOAD).
+          dbfilename: `dump-${port}.rdb`,
           appendonly: 'no',
         },
         { logSink: fileSink(path.join(options.dir, `node-${port}.log`)) },

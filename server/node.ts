@@ -22,6 +22,7 @@ import { ServerStats } from './stats';
 import { ClusterMode } from './cluster-mode';
 import type { Config } from './config/config';
 import { Replication } from './replication/replication';
+import { loadSnapshotAtStartup, persistenceCron } from './persistence';
 
 export interface NodeOptions {
   config: Config;
@@ -122,8 +123,17 @@ export class RedisNode implements ExpiryObserver {
   // ---------------------------------------------------------------------------------------------
   // Lifecycle
 
-  /** Binds every `bind` address on `port` and starts the cron. */
+  /** Loads dump.rdb (if any), binds every `bind` address on `port` and starts the cron. */
   async listen(): Promise<void> {
+    let loaded: ReturnType<typeof loadSnapshotAtStartup>;
+    try {
+      loaded = loadSnapshotAtStartup(this);
+    } catch (err) {
+      throw new SnapshotLoadError(err instanceof Error ? err.message : String(err));
+    }
+    const replId = loaded?.aux.get('repl-id');
+    const replOffset = loaded?.aux.get('repl-offset');
+    if (replId !== undefined && replOffset !== undefined) this.replication.restoreHistory(replId, Number(replOffset));
     await this.bindListeners();
     if (this.cluster !== null) await this.cluster.start(this.port);
     const master = this.config.value('replicaof');
@@ -263,6 +273,7 @@ export class RedisNode implements ExpiryObserver {
     this.stats.sampleOps(now);
     this.cluster?.followRole();
     this.replication.cron(now);
+    persistenceCron(this);
     const timeoutSec = this.config.number('timeout');
     if (timeoutSec > 0) {
       for (const client of this.clients.values()) {
@@ -277,6 +288,9 @@ export class RedisNode implements ExpiryObserver {
 
 const PROTECTED_MODE_ERROR =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/** dump.rdb could not be loaded at start-up (already logged): the server must not start. */
+export class SnapshotLoadError extends Error {}
 
 function randomHex(random: SeededRandom, length: number): string {
   let out = '';

@@ -84,7 +84,12 @@ function writeOptions(node: RedisNode): RdbWriteOptions {
 }
 
 function auxFields(node: RedisNode): RdbAuxFields {
-  return { ctimeSec: Math.floor(node.clock() / 1000), usedMemBytes: process.memoryUsage().heapUsed };
+  const replication = node.replication.saveInfo();
+  return {
+    ctimeSec: Math.floor(node.clock() / 1000),
+    usedMemBytes: process.memoryUsage().heapUsed,
+    ...(replication === undefined ? {} : { replication }),
+  };
 }
 
 function nowSec(node: RedisNode): number {

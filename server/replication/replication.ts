@@ -426,6 +426,23 @@ export class Replication implements MasterLinkOwner {
     for (const waiter of [...this.waiters]) this.finishWait(waiter, false);
   }
 
+  /**
+   * dump.rdb at start-up named the history it was saved in: a restarted master keeps serving
+   * partial resyncs in it, and a restarted replica offers it to its master with PSYNC.
+   */
+  restoreHistory(replid: string, offset: number): void {
+    if (!/^[0-9a-f]{40}$/.test(replid) || !Number.isSafeInteger(offset) || offset < 0) return;
+    this.replid = replid;
+    this.offset = offset;
+    this.cachedMaster = { replid, offset };
+  }
+
+  /** The replication position a snapshot saved now records (RDB repl-* aux fields), if any. */
+  saveInfo(): { streamDb: number; replId: string; offset: number } | undefined {
+    if (this.master === null && this.backlog === null) return undefined;
+    return { streamDb: Math.max(0, this.streamDb), replId: this.replid, offset: this.offset };
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Views: INFO replication and ROLE
 

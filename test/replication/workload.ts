@@ -19,25 +19,12 @@
  * are compared. The seed is printed by the tests; HASHSLOT_REPLICATION_SEED replays it.
  */
 
+import { SeededRandom } from '../../storage/random';
 import type { Arg } from '../helpers/resp';
 import { isErrorReply, text, type Conn } from './replication-harness';
 
-/** mulberry32: small, fast, and the same sequence on every platform for a given seed. */
-export class Prng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let x = this.state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  }
-
+/** The server's own seeded generator (mulberry32), with the draws the workload needs. */
+export class Prng extends SeededRandom {
   /** An integer in [lo, hi]. */
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));
