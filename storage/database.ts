@@ -339,7 +339,6 @@ export class Database {
     return { keys, values, deadlines };
   }
 
-  /** Backdates a key's last access (RESTORE ... IDLETIME, an RDB's IDLE opcode). */
   /**
    * Adds a key read from a snapshot to a database being loaded; false when it is already there.
    * Its deadline and idle time, if any, follow with setExpireAt and setIdleSeconds.
@@ -354,6 +353,7 @@ export class Database {
     return true;
   }
 
+  /** Backdates a key's last access (RESTORE ... IDLETIME, an RDB's IDLE opcode). */
   setIdleSeconds(key: ByteString, seconds: number, nowMs: number): void {
     if (this.dict.has(key)) this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
   }

@@ -1,5 +1,5 @@
 /**
- * The encoding names OBJECT ENCODING reports, chosen by Redis 7.0's default thresholds
+ * The encoding names OBJECT ENCODING reports, chosen by Redis 7.0.15's default thresholds
  * (list-max-listpack-size and friends). hashslot stores every type one way; these names tell a
  * client what Redis would hold for the same value, which tests and tools read.
  */
@@ -7,7 +7,7 @@ import type { ByteString } from './bytes';
 import { isInt64String } from './numbers';
 import type { StoredValue } from './values';
 
-const HASH_MAX_LISTPACK_ENTRIES = 128;
+const HASH_MAX_LISTPACK_ENTRIES = 512;
 const ZSET_MAX_LISTPACK_ENTRIES = 128;
 const LISTPACK_MAX_VALUE = 64;
 const SET_MAX_INTSET_ENTRIES = 512;
