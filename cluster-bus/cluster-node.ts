@@ -31,6 +31,15 @@ export class ClusterNode {
   link: LinkId | null = null;
   inboundLink: LinkId | null = null;
   numSlots = 0;
+  /**
+   * Failure reports about this node: reporting master's id → when it last said so (ms). Only
+   * masters' reports count, and each expires after 2 × node-timeout (failure-detection.ts).
+   */
+  readonly failReports = new Map<string, number>();
+  /** When I last voted for one of this master's replicas (election.ts: once per 2 × node-timeout). */
+  votedTimeMs = 0;
+  /** Since when this master has had no working replica (replica-migration.ts), 0 if it has one. */
+  orphanedTimeMs = 0;
 
   constructor(
     public name: string,
