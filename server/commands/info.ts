@@ -7,6 +7,7 @@
 import * as os from 'node:os';
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../client';
+import { replicationInfoFields } from '../replication/replication-views';
 import type { RedisNode } from '../node';
 import { cmd, type CommandImpl } from './command';
 import { REDIS_VERSION } from './connection';
@@ -219,7 +220,7 @@ function statsSection(node: RedisNode): Fields {
 }
 
 function replicationSection(node: RedisNode): Fields {
-  return node.replication.infoFields();
+  return replicationInfoFields(node, node.replication);
 }
 
 function cpuSection(): Fields {

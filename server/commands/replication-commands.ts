@@ -5,6 +5,7 @@
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../client';
 import { ReplyError } from '../errors';
+import { writeRoleReply } from '../replication/replication-views';
 import { at, intArg, int64Arg, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 
@@ -95,5 +96,5 @@ export const replicationCommands: CommandImpl[] = [
   cmd('sync', (client) => client.node.replication.syncRequested(client, null)),
   cmd('replconf', replconfCommand),
   cmd('wait', waitCommand),
-  cmd('role', (client) => client.node.replication.writeRole(client)),
+  cmd('role', (client) => writeRoleReply(client, client.node.replication)),
 ];

@@ -44,7 +44,8 @@ export class Replication implements MasterLinkOwner {
   master: { host: string; port: number } | null = null;
   link: MasterLink | null = null;
   private cachedMaster: CachedMaster | null = null;
-  private linkDownSinceMs = 0;
+  /** When the link to our master went down (0: never up yet), for INFO. */
+  linkDownSinceMs = 0;
   private nextConnectMs = 0;
   /** The db the last command fed to the stream ran in; -1 forces a SELECT before the next. */
   private streamDb = -1;
@@ -63,6 +64,11 @@ export class Replication implements MasterLinkOwner {
 
   get isReplica(): boolean {
     return this.master !== null;
+  }
+
+  /** Whether we hold a history to continue from (INFO and ROLE show its offset). */
+  get hasCachedMaster(): boolean {
+    return this.cachedMaster !== null;
   }
 
   get linkUp(): boolean {
@@ -173,13 +179,15 @@ export class Replication implements MasterLinkOwner {
     this.streamDb = -1;
     this.node.log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? 'replicas sockets' : 'disk'}`);
     void sendSnapshot(waiting, chunks, diskless)
-      .catch((err: Error) => {
-        this.node.log.warning(`Snapshot transfer failed: ${err.message}`);
-        for (const r of waiting) r.client.close();
-      })
+      .then(
+        () => this.node.log.notice(`Snapshot sent to ${waiting.filter((r) => !r.client.closed).length} replica(s)`),
+        (err: Error) => {
+          this.node.log.warning(`Snapshot transfer failed: ${err.message}`);
+          for (const r of waiting) r.client.close();
+        },
+      )
       .finally(() => {
         this.snapshotRunning = false;
-        this.node.log.notice('Synchronization with replica succeeded');
         this.maybeStartSnapshot();
       });
   }
@@ -437,115 +445,22 @@ export class Replication implements MasterLinkOwner {
     this.cachedMaster = { replid, offset };
   }
 
+  /**
+   * How old a replica's data may be, in ms (cluster elections compare it with
+   * cluster-replica-validity-factor): since the last byte from the master while the link is up,
+   * else since the link went down. 0 for a master.
+   */
+  masterDataAgeMs(nowMs: number): number {
+    if (this.master === null) return 0;
+    const link = this.link;
+    if (link !== null && link.state === 'connected') return Math.max(0, nowMs - link.lastIoMs);
+    return this.linkDownSinceMs === 0 ? Number.MAX_SAFE_INTEGER : Math.max(0, nowMs - this.linkDownSinceMs);
+  }
+
   /** The replication position a snapshot saved now records (RDB repl-* aux fields), if any. */
   saveInfo(): { streamDb: number; replId: string; offset: number } | undefined {
     if (this.master === null && this.backlog === null) return undefined;
     return { streamDb: Math.max(0, this.streamDb), replId: this.replid, offset: this.offset };
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Views: INFO replication and ROLE
-
-  infoFields(): Array<[string, string | number]> {
-    const node = this.node;
-    const config = node.config;
-    const now = node.clock();
-    const fields: Array<[string, string | number]> = [];
-    const master = this.master;
-    if (master === null) {
-      fields.push(['role', 'master']);
-    } else {
-      const link = this.link;
-      const up = this.linkUp;
-      const transferring = link !== null && link.state === 'bulk';
-      const appliedOffset = up || this.cachedMaster !== null ? this.offset : 0;
-      fields.push(
-        ['role', 'slave'],
-        ['master_host', master.host],
-        ['master_port', master.port],
-        ['master_link_status', up ? 'up' : 'down'],
-        ['master_last_io_seconds_ago', up && link !== null ? Math.floor((now - link.lastIoMs) / 1000) : -1],
-        ['master_sync_in_progress', transferring ? 1 : 0],
-        ['slave_read_repl_offset', appliedOffset],
-        ['slave_repl_offset', appliedOffset],
-      );
-      if (transferring && link !== null) {
-        const { read, total } = link.transferProgress;
-        const totalBytes = total < 0 ? -1 : total;
-        fields.push(
-          ['master_sync_total_bytes', totalBytes],
-          ['master_sync_read_bytes', read],
-          ['master_sync_left_bytes', totalBytes < 0 ? -1 : totalBytes - read],
-          ['master_sync_perc', totalBytes <= 0 ? '0.00' : ((read * 100) / totalBytes).toFixed(2)],
-          ['master_sync_last_io_seconds_ago', Math.floor((now - link.lastIoMs) / 1000)],
-        );
-      }
-      if (!up) fields.push(['master_link_down_since_seconds', this.linkDownSinceMs === 0 ? -1 : Math.floor((now - this.linkDownSinceMs) / 1000)]);
-      fields.push(
-        ['slave_priority', config.number('replica-priority')],
-        ['slave_read_only', config.bool('replica-read-only') ? 1 : 0],
-        ['replica_announced', config.bool('replica-announced') ? 1 : 0],
-      );
-    }
-    fields.push(['connected_slaves', this.replicas.size]);
-    if (config.number('min-replicas-to-write') > 0 && config.number('min-replicas-max-lag') > 0) {
-      fields.push(['min_slaves_good_slaves', this.goodReplicas()]);
-    }
-    let index = 0;
-    for (const r of this.replicas) {
-      const lag = Math.floor((now - r.ackTimeMs) / 1000);
-      fields.push([`slave${index++}`, `ip=${r.ip},port=${r.info.listeningPort},state=${r.infoState},offset=${r.ackOffset},lag=${lag}`]);
-    }
-    const backlog = this.backlog;
-    fields.push(
-      ['master_failover_state', 'no-failover'],
-      ['master_replid', this.replid],
-      ['master_replid2', this.replid2],
-      ['master_repl_offset', this.offset],
-      ['second_repl_offset', this.secondReplidOffset],
-      ['repl_backlog_active', backlog === null ? 0 : 1],
-      ['repl_backlog_size', config.number('repl-backlog-size')],
-      ['repl_backlog_first_byte_offset', backlog === null ? 0 : backlog.firstByteOffset],
-      ['repl_backlog_histlen', backlog === null ? 0 : backlog.histlen],
-    );
-    return fields;
-  }
-
-  /** ROLE's reply. */
-  writeRole(client: Client): void {
-    const reply = client.reply;
-    const master = this.master;
-    if (master === null) {
-      const online = [...this.replicas].filter((r) => r.state === 'online');
-      reply.array(3);
-      reply.bulk('master');
-      reply.integer(this.offset);
-      reply.array(online.length);
-      for (const r of online) reply.bulkArray([r.ip, String(r.info.listeningPort), String(r.ackOffset)]);
-      return;
-    }
-    reply.array(5);
-    reply.bulk('slave');
-    reply.bulk(master.host);
-    reply.integer(master.port);
-    reply.bulk(this.linkStateName());
-    reply.integer(this.linkUp || this.cachedMaster !== null ? this.offset : -1);
-  }
-
-  private linkStateName(): string {
-    const link = this.link;
-    if (link === null) return 'connect';
-    switch (link.state) {
-      case 'connecting':
-        return 'connecting';
-      case 'bulk':
-      case 'bulk-header':
-        return 'sync';
-      case 'connected':
-        return 'connected';
-      default:
-        return 'handshake';
-    }
   }
 }
 
