@@ -5,9 +5,9 @@
  *
  * Two phases, each on freshly started servers so that neither phase inherits the other's heap:
  *
- *   1. throughput: redis-benchmark SET, GET, INCR, MSET at -P 1 and -P 16 against each server in
- *      alternation (see throughput-phase.ts); table of ops/s and the ratio hashslot/redis, with the
- *      issue's targets (P1 >= 0.8x, P16 >= 0.5x) marked met or not.
+ *   1. throughput: redis-benchmark SET, GET, INCR, MSET, LPUSH, LPOP, LRANGE_100 at -P 1 and
+ *      -P 16 against each server in alternation (see throughput-phase.ts); table of ops/s and the
+ *      ratio hashslot/redis, with the issue's targets (P1 >= 0.8x, P16 >= 0.5x) marked met or not.
  *   2. memory: 1,000,000 distinct keys with 100-byte values loaded into each; RSS per key from
  *      /proc and the ratio (target <= 2x); used_memory from INFO where available.
  *
@@ -46,7 +46,7 @@ const USAGE = `usage: node dist/bench/side-by-side.js [options]
   --rounds N           runs per cell, median reported     (env BENCH_ROUNDS,   default 3)
   --keys N             keys loaded for the memory phase   (env BENCH_KEYS,     default 1000000)
   --value-bytes N      value size for the memory phase    (default 100)
-  --tests a,b          redis-benchmark -t tests           (default set,get,incr,mset)
+  --tests a,b          redis-benchmark -t tests           (default set,get,incr,mset,lpush,lpop,lrange_100)
   --pipelines 1,16     pipeline depths                    (default 1,16)
   --only PHASE         throughput | memory
   --redis-server PATH  (env BENCH_REDIS_SERVER, default redis-server)
@@ -91,7 +91,7 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     rounds: integer('rounds', 'BENCH_ROUNDS', 3, 1),
     keyCount: integer('keys', 'BENCH_KEYS', 1_000_000, 100_000),
     valueBytes: integer('value-bytes', 'BENCH_VALUE_BYTES', 100, 100),
-    tests: (given.get('tests') ?? 'set,get,incr,mset').split(',').filter((test) => test !== ''),
+    tests: (given.get('tests') ?? 'set,get,incr,mset,lpush,lpop,lrange_100').split(',').filter((test) => test !== ''),
     pipelines: (given.get('pipelines') ?? '1,16').split(',').map(Number).filter((depth) => Number.isInteger(depth) && depth > 0),
     phases: new Set(only === undefined ? ['throughput', 'memory'] : [only]),
     redisServer: given.get('redis-server') ?? env['BENCH_REDIS_SERVER'] ?? 'redis-server',

@@ -78,7 +78,7 @@ export async function runThroughputPhase(
           });
           if (options.signal?.aborted === true) break outer;
           const rps = takeRps(result, server, `${test} -P ${pipeline}`, problems);
-          const row = result.rows[0];
+          const row = result.rows.at(-1);
           if (row !== undefined) cell.label = row.test;
           (server === redis ? cell.redisRps : cell.hashslotRps).push(rps);
           log(`  ${cell.label.padEnd(14)} -P ${String(pipeline).padEnd(2)} round ${round + 1}/${options.rounds}  ${server.name.padEnd(8)} ${formatCount(rps).padStart(11)} ops/s`);
@@ -95,7 +95,8 @@ export async function runThroughputPhase(
 }
 
 function takeRps(result: RedisBenchmarkResult, server: ServerProcess, where: string, problems: Map<string, string[]>): number {
-  const row = result.rows[0];
+  // The test's own row is the last: -t lrange_100 first prints "LPUSH (needed to benchmark LRANGE)".
+  const row = result.rows.at(-1);
   const failed = result.timedOut || row === undefined || (result.exitCode !== null && result.exitCode !== 0);
   if (failed || result.diagnostics !== '') {
     const status = result.timedOut ? 'timed out' : `exit code ${result.exitCode ?? 'none'}`;

@@ -15,6 +15,7 @@ import type { Database } from '../storage/database';
 import type { RedisNode } from './node';
 import type { CommandSpec } from './commands/command';
 import type { ReplconfInfo, ReplicaHandle } from './replication/replica-handle';
+import { ClientTransaction } from './transaction';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -70,6 +71,8 @@ export class Client {
   replica: ReplicaHandle | null = null;
   /** REPLCONF options received before SYNC/PSYNC. */
   replconf: ReplconfInfo = { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false };
+  /** MULTI/EXEC state and WATCHed keys. */
+  readonly transaction = new ClientTransaction();
   /** Set by a handler to propagate its effect as another command (SET EX → SET PXAT). */
   rewrittenArgv: ByteString[] | null = null;
   /** Set by a handler whose command must reach replicas even without a change (FLUSHALL). */
@@ -238,6 +241,7 @@ export class Client {
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.transaction.end();
     this.node.clientClosed(this);
   }
 

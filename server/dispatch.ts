@@ -8,8 +8,10 @@
  *   4. cluster routing (MOVED/ASK/CROSSSLOT/CLUSTERDOWN)
  *   5. write guards: MISCONF after a failed background save, NOREPLICAS, READONLY on a replica,
  *      MASTERDOWN while a replica's link is down
- *   6. the handler, run synchronously to completion
- *   7. propagation: a write that changed the dataset (or forced it) enters the replication
+ *   6. inside MULTI: the command is queued (+QUEUED) instead; a rejection above dooms the
+ *      transaction
+ *   7. the handler, run synchronously to completion
+ *   8. propagation: a write that changed the dataset (or forced it) enters the replication
  *      stream, as the handler rewrote it (relative expiry → absolute) or as received
  *
  * The master client (the link applying our master's stream) skips auth, routing and the
@@ -62,15 +64,41 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
       }
       checkWriteGuards(client, spec);
     }
+    if (client.transaction.inMulti && !RUN_INSIDE_MULTI.has(spec.fullName)) {
+      queueCommand(client, spec, argv);
+      finishReply(client, replyMark);
+      return null;
+    }
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
+    let text = err.text;
+    // Inside MULTI a rejected command dooms the transaction (EXEC answers EXECABORT). A
+    // rejected EXEC always answers EXECABORT, naming why, and discards any transaction.
+    if (client.transaction.inMulti) client.transaction.aborted = true;
+    if ((argv[0] as ByteString).toLowerCase() === 'exec') {
+      text = `EXECABORT Transaction discarded because of: ${text.replace(/^ERR /, '')}`;
+      client.transaction.end();
+    }
     if (spec !== undefined) spec.stats.rejectedCalls++;
-    node.stats.countError(err.text);
-    client.reply.error(err.text);
+    node.stats.countError(text);
+    client.reply.error(text);
     client.asking = false;
     finishReply(client, replyMark);
     return null;
   }
+  runCommand(client, spec, argv);
+  // ASKING lasts for exactly one command.
+  if (client.asking && spec.fullName !== 'asking') client.asking = false;
+  finishReply(client, replyMark);
+  return spec;
+}
+
+/**
+ * Runs a command that passed the checks (also each command EXEC runs): the handler, its error
+ * reply, stats, and propagation of what it changed.
+ */
+export function runCommand(client: Client, spec: CommandSpec, argv: ByteString[]): void {
+  const node = client.node;
   const handler = spec.handler;
   if (handler === null) throw new Error(`container ${spec.fullName} has no handler`);
   client.lastCommand = spec.fullName;
@@ -91,10 +119,15 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
   client.forcePropagation = false;
   spec.stats.calls++;
   node.stats.totalCommandsProcessed++;
-  // ASKING lasts for exactly one command.
-  if (client.asking && spec.fullName !== 'asking') client.asking = false;
-  finishReply(client, replyMark);
-  return spec;
+}
+
+/** What runs at once inside MULTI instead of being queued (Redis's list). */
+const RUN_INSIDE_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+function queueCommand(client: Client, spec: CommandSpec, argv: ByteString[]): void {
+  if (spec.flags.has('no_multi')) throw new ReplyError('ERR Command not allowed inside a transaction');
+  client.transaction.queue?.push({ spec, argv });
+  client.reply.simple('QUEUED');
 }
 
 /**

@@ -54,6 +54,15 @@ export const ERR = {
   lcsLenAndIdx: 'ERR If you want both the length and indexes, please just use IDX.',
   lcsTooBig: 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',
   decrementOverflow: 'ERR decrement would overflow',
+  hashNotInteger: 'ERR hash value is not an integer',
+  hashNotFloat: 'ERR hash value is not a float',
+  valueNanOrInf: 'ERR value is NaN or Infinity',
+  outOfRange: 'ERR value is out of range',
+  outOfRangeLong: 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
+  outOfRangePositive: 'ERR value is out of range, must be positive',
+  numkeysNotPositive: 'ERR numkeys should be greater than 0',
+  numkeysTooMany: "ERR Number of keys can't be greater than number of args",
+  limitNegative: "ERR LIMIT can't be negative",
 } as const;
 
 export function unknownCommand(name: string, args: readonly string[]): string {

@@ -47,6 +47,11 @@ export interface KeyspaceContext {
   expiry: 'delete' | 'hide' | 'keep';
 }
 
+/** Told when a watched key is written, deleted or expires (WATCH ... EXEC). */
+export interface KeyWatcher {
+  keyTouched(): void;
+}
+
 export interface ScanFilter {
   pattern?: ByteString;
   type?: string;
@@ -91,6 +96,12 @@ export class Database {
    * them). Makes COUNTKEYSINSLOT and GETKEYSINSLOT cheap, and lets a node drop a slot's keys.
    */
   private slotKeys: Array<Set<ByteString> | undefined> | null = null;
+  /**
+   * WATCHed keys and who watches them; null while nobody watches (the common case), so a write
+   * pays one null check. Stays with the database index: SWAPDB and snapshot loads touch the
+   * keys but do not move the watchers.
+   */
+  private watchers: Map<ByteString, Set<KeyWatcher>> | null = null;
   private expireWalk: Iterator<[ByteString, number]> | null = null;
   private scanCache = new Map<number, ScanPosition>();
   private nextScanTag = 1;
@@ -210,6 +221,7 @@ export class Database {
   /** Sets a key's value and clears any TTL it had (SET semantics). */
   set(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;
+    if (this.watchers !== null) this.touch(key);
     this.dict.set(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
@@ -217,9 +229,21 @@ export class Database {
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
   }
 
+  /**
+   * Records that a container value (list, hash, set, sorted set) was changed in place: counts
+   * the write (so it is propagated to replicas) and refreshes the key's access time. A command
+   * that empties a container deletes the key instead.
+   */
+  markModified(key: ByteString, nowMs: number): void {
+    this.context.dirty++;
+    if (this.watchers !== null) this.touch(key);
+    this.accessSec.set(key, Math.floor(nowMs / 1000));
+  }
+
   /** Replaces the value of an existing key keeping its TTL (APPEND, INCR, SETRANGE, KEEPTTL). */
   overwrite(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;
+    if (this.watchers !== null) this.touch(key);
     this.dict.set(key, value);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
@@ -228,6 +252,7 @@ export class Database {
   /** Replaces a string value in place the way APPEND and SETRANGE do (Redis's raw encoding). */
   overwriteInPlace(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;
+    if (this.watchers !== null) this.touch(key);
     this.dict.set(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
@@ -258,6 +283,7 @@ export class Database {
   delete(key: ByteString): boolean {
     if (!this.dict.delete(key)) return false;
     this.context.dirty++;
+    if (this.watchers !== null) this.touch(key);
     if (this.slotKeys !== null) this.unindexKey(key);
     this.accessSec.delete(key);
     if (this.expires.size !== 0) this.clearDeadline(key);
@@ -269,6 +295,7 @@ export class Database {
   flush(): number {
     const removed = this.dict.size;
     this.context.dirty += removed;
+    this.touchExisting();
     this.dict = new Map();
     this.expires = new Map();
     this.exactDeadlines = new Map();
@@ -285,6 +312,8 @@ export class Database {
   /** Exchanges the whole contents with another database (SWAPDB). */
   swapContents(other: Database): void {
     this.context.dirty++;
+    this.touchExisting(other);
+    other.touchExisting(this);
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.exactDeadlines, other.exactDeadlines] = [other.exactDeadlines, this.exactDeadlines];
@@ -353,6 +382,43 @@ export class Database {
     return true;
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // WATCH
+
+  watch(key: ByteString, watcher: KeyWatcher): void {
+    if (this.watchers === null) this.watchers = new Map();
+    let set = this.watchers.get(key);
+    if (set === undefined) this.watchers.set(key, (set = new Set()));
+    set.add(watcher);
+  }
+
+  unwatch(key: ByteString, watcher: KeyWatcher): void {
+    const set = this.watchers?.get(key);
+    if (set === undefined) return;
+    set.delete(watcher);
+    if (set.size === 0) this.watchers?.delete(key);
+    if (this.watchers?.size === 0) this.watchers = null;
+  }
+
+  /** Whether the key is present but past its deadline (EXEC aborts when a watched key expired). */
+  isLogicallyExpired(key: ByteString, nowMs: number): boolean {
+    const at = this.expires.get(key);
+    return at !== undefined && nowMs > at && this.dict.has(key);
+  }
+
+  private touch(key: ByteString): void {
+    const set = this.watchers?.get(key);
+    if (set !== undefined) for (const watcher of set) watcher.keyTouched();
+  }
+
+  /** Touches the watched keys present here, or in `other` (FLUSHDB, FLUSHALL, SWAPDB). */
+  private touchExisting(other: Database | null = null): void {
+    if (this.watchers === null) return;
+    for (const key of this.watchers.keys()) {
+      if (this.dict.has(key) || (other !== null && other.dict.has(key))) this.touch(key);
+    }
+  }
+
   /** Backdates a key's last access (RESTORE ... IDLETIME, an RDB's IDLE opcode). */
   setIdleSeconds(key: ByteString, seconds: number, nowMs: number): void {
     if (this.dict.has(key)) this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
@@ -376,6 +442,7 @@ export class Database {
   /** Sets an absolute deadline (ms) on an existing key. */
   setExpireAt(key: ByteString, atMs: number | bigint): void {
     this.context.dirty++;
+    if (this.watchers !== null) this.touch(key);
     const approx = Number(atMs);
     this.expires.set(key, approx);
     if (typeof atMs === 'bigint' && !Number.isSafeInteger(approx)) this.exactDeadlines.set(key, atMs);
@@ -387,6 +454,7 @@ export class Database {
     if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
     if (!this.expires.delete(key)) return false;
     this.context.dirty++;
+    if (this.watchers !== null) this.touch(key);
     return true;
   }
 
@@ -411,6 +479,7 @@ export class Database {
     this.accessSec.delete(key);
     this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+    if (this.watchers !== null) this.touch(key);
     this.expiredKeys++;
     this.observer?.keyExpired(this, key);
   }

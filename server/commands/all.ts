@@ -7,11 +7,15 @@ import { configCommands } from './config-commands';
 import { connectionCommands } from './connection';
 import { expireCommands } from './expire';
 import { infoCommands } from './info';
+import { hashCommands } from './hashes';
 import { keyCommands } from './keys';
+import { listCommands } from './lists';
 import { persistenceCommands } from './persistence-commands';
 import { replicationCommands } from './replication-commands';
 import { serverCommands } from './server-commands';
+import { setCommands } from './sets';
 import { stringCommands } from './strings';
+import { transactionCommands } from './transaction-commands';
 
 export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...connectionCommands,
@@ -26,4 +30,8 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...clusterCommands,
   ...replicationCommands,
   ...persistenceCommands,
+  ...transactionCommands,
+  ...hashCommands,
+  ...setCommands,
+  ...listCommands,
 ];

@@ -112,6 +112,9 @@ function resetCommand(client: Client): void {
   client.replyMode = 'on';
   client.skipNextReply = false;
   client.noEvict = false;
+  client.asking = false;
+  client.readonly = false;
+  client.transaction.end();
   client.authenticated = client.node.config.string('requirepass') === '';
   client.reply.simple('RESET');
 }

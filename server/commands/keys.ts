@@ -4,7 +4,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
-import { typeName } from '../../storage/values';
+import { cloneValue, typeName } from '../../storage/values';
 import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { at, int32Arg, intArg, isWord, syntaxError } from './args';
@@ -104,8 +104,9 @@ function copyCommand(client: Client, argv: ByteString[]): void {
     }
     target.delete(dst);
   }
-  // Values are immutable byte strings for now; composite types will need a deep copy here.
   client.db.copyKeyTo(src, target, dst, now);
+  // Strings are immutable and shared; a container is edited in place, so the copy needs its own.
+  if (typeof value !== 'string') target.overwrite(dst, cloneValue(value), now);
   client.reply.integer(1);
 }
 

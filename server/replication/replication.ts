@@ -24,6 +24,8 @@ import { loadReplicationSnapshot, snapshotChunks } from './snapshot-io';
 const NO_REPLID = '0'.repeat(40);
 const PING = encodeCommand(['ping']);
 const GETACK = encodeCommand(['REPLCONF', 'GETACK', '*']);
+const MULTI = encodeCommand(['MULTI']);
+const EXEC = encodeCommand(['EXEC']);
 
 interface Waiter {
   client: Client;
@@ -57,6 +59,9 @@ export class Replication implements MasterLinkOwner {
   private getackScheduled = false;
   /** Offset of the FULLRESYNC being received, applied once the snapshot has loaded. */
   private pendingFullSync: { replid: string; offset: number } | null = null;
+  /** Inside EXEC: the writes go out between MULTI and EXEC, so replicas apply them atomically. */
+  private inTransaction = false;
+  private multiSent = false;
   /** The db the master client starts in: the snapshot's repl-stream-db, or -1 to keep its own. */
   private streamDbAfterLoad = -1;
 
@@ -85,7 +90,23 @@ export class Replication implements MasterLinkOwner {
       this.feed(encodeCommand(['SELECT', String(db)]));
       this.streamDb = db;
     }
+    if (this.inTransaction && !this.multiSent) {
+      this.feed(MULTI);
+      this.multiSent = true;
+    }
     this.feed(encodeCommand(argv));
+  }
+
+  /** EXEC starts: a MULTI goes out before its first write, if it makes any. */
+  beginTransaction(): void {
+    this.inTransaction = true;
+    this.multiSent = false;
+  }
+
+  endTransaction(): void {
+    if (this.multiSent) this.feed(EXEC);
+    this.inTransaction = false;
+    this.multiSent = false;
   }
 
   private feed(data: Buffer): void {

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { freePort } from '../helpers/free-port';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const REDIS_CLI = '/usr/bin/redis-cli';
@@ -27,12 +28,23 @@ export interface LiveServer {
   stop(): void;
 }
 
-/** Starts redis-server with `args` plus a random port and waits until it answers PING. */
+/** How long a loaded machine may take to start redis-server before the test gives up. */
+const START_DEADLINE_MS = 20_000;
+
+/**
+ * Starts redis-server with `args` on a free port and waits until it answers PING; throws when
+ * it does not within the deadline (a test going on against a server that is not there fails
+ * with misleading differences).
+ */
 export async function startRedis(args: readonly string[], cwd: string): Promise<LiveServer> {
-  const port = randomPort();
+  const port = await freePort();
   const proc = spawn(REDIS_SERVER, [...args, '--port', String(port)], { cwd, stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    if (cli(port, ['PING'])[0] === 'PONG') break;
+  const deadline = Date.now() + START_DEADLINE_MS;
+  while (cli(port, ['PING'])[0] !== 'PONG') {
+    if (Date.now() > deadline || proc.exitCode !== null) {
+      proc.kill('SIGKILL');
+      throw new Error(`redis-server on port ${port} did not answer PING within ${START_DEADLINE_MS} ms`);
+    }
     await new Promise((r) => setTimeout(r, 30));
   }
   return { port, proc, stop: () => proc.kill('SIGKILL') };

@@ -49,6 +49,17 @@ export const IMPLEMENTED: readonly string[] = [
   'replicaof', 'slaveof', 'psync', 'sync', 'replconf', 'wait', 'role',
   // persistence
   'save', 'bgsave', 'dump', 'restore',
+  // transactions
+  'multi', 'exec', 'discard', 'watch', 'unwatch',
+  // hashes
+  'hset', 'hsetnx', 'hget', 'hmget', 'hmset', 'hdel', 'hlen', 'hstrlen', 'hexists', 'hkeys', 'hvals',
+  'hgetall', 'hincrby', 'hincrbyfloat', 'hrandfield', 'hscan',
+  // sets
+  'sadd', 'srem', 'scard', 'sismember', 'smismember', 'smembers', 'spop', 'srandmember', 'smove',
+  'sinter', 'sintercard', 'sunion', 'sdiff', 'sinterstore', 'sunionstore', 'sdiffstore', 'sscan',
+  // lists
+  'lpush', 'rpush', 'lpushx', 'rpushx', 'lpop', 'rpop', 'llen', 'lindex', 'lset', 'lrange', 'ltrim',
+  'lrem', 'linsert', 'lpos', 'lmove', 'rpoplpush', 'lmpop',
 ];
 
 function topLevelNames(): string[] {

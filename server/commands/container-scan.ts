@@ -1,0 +1,132 @@
+/**
+ * HSCAN and SSCAN: cursor iteration over one hash or set, shared by both commands.
+ *
+ * Redis answers a small container (a listpack hash, an intset set) in one call: every element,
+ * cursor 0, whatever COUNT says, because such encodings have no buckets to resume from. We do
+ * the same whenever Redis would hold the value in one of those encodings (storage/encodings.ts),
+ * so replies for small containers match Redis byte for byte, order included.
+ *
+ * A larger container is walked like the keyspace SCAN (storage/database.ts): a cursor names a
+ * live Map/Set iterator kept in a small per-container cache, together with how many elements it
+ * has passed. A JS iterator is live, so every element present for the whole scan is returned
+ * exactly once, and elements added or removed meanwhile may or may not be (SCAN's guarantee).
+ * A cursor evicted from the cache (or never issued, e.g. typed by hand) falls back to skipping
+ * `passed` elements from the start, which keeps the guarantee while nothing before the position
+ * was deleted. The cursor's numbers differ from Redis's reverse-binary bucket cursors, which no
+ * client may interpret anyway.
+ *
+ *     cursor = passed * 2^16 + tag        tag: key of the cached iterator (1..65535)
+ */
+import type { ByteString } from '../../storage/bytes';
+import { globMatch } from '../../storage/glob';
+import { ERR, ReplyError } from '../errors';
+import { intArg, isWord, syntaxError } from './args';
+import type { Sampled } from './container-sampler';
+
+const UINT64_RANGE = 2n ** 64n;
+/** Iterators kept per container; older cursors fall back to skipping. */
+const CURSORS_PER_CONTAINER = 16;
+
+interface ScanPosition {
+  iterator: Iterator<ByteString>;
+  passed: number;
+}
+
+interface CursorCache {
+  positions: Map<number, ScanPosition>;
+  nextTag: number;
+}
+
+const caches = new WeakMap<Sampled, CursorCache>();
+
+/**
+ * A SCAN cursor as Redis 7.0 reads it (strtoul): optional sign, decimal digits, no leading space,
+ * nothing after; a negative number wraps around 2^64, and "" reads as 0.
+ */
+export function parseScanCursor(arg: ByteString): bigint {
+  const m = /^([+-]?)(\d*)$/.exec(arg);
+  if (m === null || (m[2] === '' && m[1] !== '')) throw new ReplyError(ERR.invalidCursor);
+  const magnitude = m[2] === '' ? 0n : BigInt(m[2] as string);
+  if (magnitude >= UINT64_RANGE) throw new ReplyError(ERR.invalidCursor);
+  return m[1] === '-' && magnitude !== 0n ? UINT64_RANGE - magnitude : magnitude;
+}
+
+export interface ScanOptions {
+  count: number;
+  /** null for no MATCH, or MATCH "*", which matches everything. */
+  pattern: ByteString | null;
+}
+
+/** COUNT and MATCH, from argv[from] on (HSCAN/SSCAN take no TYPE). */
+export function parseScanOptions(argv: readonly ByteString[], from: number): ScanOptions {
+  const options: ScanOptions = { count: 10, pattern: null };
+  for (let j = from; j < argv.length; j++) {
+    const opt = argv[j] as ByteString;
+    const hasNext = j + 1 < argv.length;
+    if (isWord(opt, 'count') && hasNext) {
+      options.count = intArg(argv[++j] as ByteString);
+      if (options.count < 1) syntaxError();
+    } else if (isWord(opt, 'match') && hasNext) {
+      const pattern = argv[++j] as ByteString;
+      options.pattern = pattern === '*' ? null : pattern;
+    } else {
+      syntaxError();
+    }
+  }
+  return options;
+}
+
+/** Whether an element passes MATCH. */
+export function scanMatches(options: ScanOptions, element: ByteString): boolean {
+  return options.pattern === null || globMatch(options.pattern, element);
+}
+
+/**
+ * One step over a large container: about `count` elements (keys, for a Map) from the cursor's
+ * position, unfiltered, and the cursor to continue from (0 when the walk is complete).
+ */
+export function scanStep(container: Sampled, cursor: bigint, count: number): [bigint, ByteString[]] {
+  const position = resume(container, cursor);
+  const out: ByteString[] = [];
+  while (out.length < count) {
+    const step = position.iterator.next();
+    if (step.done) return [0n, out];
+    out.push(step.value);
+  }
+  position.passed += out.length;
+  // Nothing left after this batch: say so now rather than with an extra empty round trip.
+  if (position.passed >= container.size) return [0n, out];
+  return [save(container, position), out];
+}
+
+function resume(container: Sampled, cursor: bigint): ScanPosition {
+  if (cursor === 0n) return { iterator: container.keys(), passed: 0 };
+  const tag = Number(cursor & 0xffffn);
+  const passedBig = cursor >> 16n;
+  const passed = passedBig > BigInt(container.size) ? container.size : Number(passedBig);
+  const cache = caches.get(container);
+  const cached = cache?.positions.get(tag);
+  if (cache !== undefined && cached !== undefined && cached.passed === passed) {
+    cache.positions.delete(tag);
+    return cached;
+  }
+  const iterator = container.keys();
+  for (let i = 0; i < passed; i++) if (iterator.next().done === true) break;
+  return { iterator, passed };
+}
+
+function save(container: Sampled, position: ScanPosition): bigint {
+  let cache = caches.get(container);
+  if (cache === undefined) {
+    cache = { positions: new Map(), nextTag: 1 };
+    caches.set(container, cache);
+  }
+  const tag = cache.nextTag;
+  cache.nextTag = (cache.nextTag % 0xffff) + 1;
+  cache.positions.set(tag, position);
+  if (cache.positions.size > CURSORS_PER_CONTAINER) {
+    const oldest = cache.positions.keys().next();
+    if (oldest.done !== true) cache.positions.delete(oldest.value);
+  }
+  return (BigInt(position.passed) << 16n) | BigInt(tag);
+}

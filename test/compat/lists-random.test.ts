@@ -1,0 +1,102 @@
+/*
+ * Property-based differential test for the list family: fast-check generates random sequences
+ * of list commands over three list keys and one string key (so commands meet each other's
+ * effects: lists emptied and deleted, wrong types, moves between keys and onto themselves), runs
+ * each sequence on both servers after FLUSHALL, and requires every reply to match byte for byte.
+ * Elements come from a small alphabet so LREM, LPOS and LINSERT find matches; indexes and counts
+ * include negative, zero, huge and non-integer values. Once over RESP2 and once over RESP3.
+ *
+ * Seeded: the seed is printed, and FC_SEED=<n> replays a run. Runtime is capped by a time limit.
+ */
+
+import t from 'tap';
+import fc from 'fast-check';
+import { dualRun, type Pair, type Test } from './harness';
+import { describeArgv, encodeCommand, type Arg } from '../helpers/resp';
+
+const dual = dualRun(t);
+
+const TIME_LIMIT_MS = 12_000;
+const NUM_RUNS = 3000;
+
+const listKey = fc.constantFrom<Arg>('a', 'b', Buffer.from([0xff, 0x00]));
+/** Mostly lists, sometimes the string key (WRONGTYPE) or a key never written. */
+const key = fc.oneof({ weight: 8, arbitrary: listKey }, { weight: 1, arbitrary: fc.constantFrom<Arg>('s', 'none') });
+const element = fc.constantFrom<Arg>('x', 'y', 'z', '', '1', '01', Buffer.from([0xff, 0x0d, 0x0a]));
+const elements = fc.array(element, { minLength: 1, maxLength: 5 });
+const index = fc.constantFrom('0', '1', '2', '-1', '-2', '-3', '5', '-10', '100', 'x', '9223372036854775807', '-9223372036854775808');
+const count = fc.constantFrom('0', '1', '2', '3', '-1', '-2', '10', 'x', '1.5', '9223372036854775807');
+const end = fc.constantFrom('LEFT', 'RIGHT', 'left', 'UP');
+
+const lposOptions = fc
+  .tuple(
+    fc.option(fc.constantFrom('1', '2', '-1', '-2', '0', '3', '-9223372036854775808'), { nil: undefined }),
+    fc.option(fc.constantFrom('0', '1', '2', '-1'), { nil: undefined }),
+    fc.option(fc.constantFrom('0', '1', '2', '4', '-1'), { nil: undefined }),
+  )
+  .chain(([rank, cnt, maxLen]) => {
+    const parts: Arg[][] = [];
+    if (rank !== undefined) parts.push(['RANK', rank]);
+    if (cnt !== undefined) parts.push(['COUNT', cnt]);
+    if (maxLen !== undefined) parts.push(['MAXLEN', maxLen]);
+    return fc.shuffledSubarray(parts, { minLength: parts.length, maxLength: parts.length }).map((p) => p.flat());
+  });
+
+const command: fc.Arbitrary<Arg[]> = fc.oneof(
+  fc.tuple(fc.constantFrom('LPUSH', 'RPUSH', 'LPUSHX', 'RPUSHX'), key, elements).map(([c, k, e]) => [c, k, ...e]),
+  fc.tuple(fc.constantFrom('LPOP', 'RPOP'), key).map(([c, k]) => [c, k]),
+  fc.tuple(fc.constantFrom('LPOP', 'RPOP'), key, count).map(([c, k, n]) => [c, k, n]),
+  key.map((k) => ['LLEN', k]),
+  fc.tuple(key, index).map(([k, i]) => ['LINDEX', k, i]),
+  fc.tuple(key, index, element).map(([k, i, e]) => ['LSET', k, i, e]),
+  fc.tuple(key, index, index).map(([k, a, b]) => ['LRANGE', k, a, b]),
+  fc.tuple(key, index, index).map(([k, a, b]) => ['LTRIM', k, a, b]),
+  fc.tuple(key, count, element).map(([k, n, e]) => ['LREM', k, n, e]),
+  fc.tuple(key, fc.constantFrom('BEFORE', 'AFTER', 'after', 'AROUND'), element, element).map(([k, w, p, e]) => ['LINSERT', k, w, p, e]),
+  fc.tuple(key, element, lposOptions).map(([k, e, o]) => ['LPOS', k, e, ...o]),
+  fc.tuple(key, key, end, end).map(([s, d, f, w]) => ['LMOVE', s, d, f, w]),
+  fc.tuple(key, key).map(([s, d]) => ['RPOPLPUSH', s, d]),
+  fc
+    .tuple(fc.array(key, { minLength: 1, maxLength: 3 }), end, fc.option(count, { nil: undefined }))
+    .map(([keys, e, n]) => ['LMPOP', String(keys.length), ...keys, e, ...(n === undefined ? [] : ['COUNT', n])]),
+  fc.constant(['SET', 's', 'string']),
+  key.map((k) => ['DEL', k]),
+  key.map((k) => ['TYPE', k]),
+  fc.constant(['DBSIZE']),
+);
+
+async function runSequences(pair: Pair, tt: Test, seedOffset: number): Promise<void> {
+  const envSeed = process.env['FC_SEED'];
+  const seed = envSeed !== undefined && envSeed !== '' ? Number(envSeed) : (Date.now() + seedOffset) % 2_147_483_647;
+  tt.comment(`fast-check seed ${seed} (replay with FC_SEED=${seed})`);
+  let firstMismatch = '';
+  const result = await fc.check(
+    fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (commands) => {
+      await pair.both((c) => c.call('FLUSHALL'));
+      for (const [i, argv] of commands.entries()) {
+        const request = encodeCommand(argv);
+        const [r, h] = await pair.both(async (client) => {
+          client.write(request);
+          const [reply] = await client.readReplies(1);
+          return reply ?? Buffer.alloc(0);
+        });
+        const hashslot = h instanceof Error ? Buffer.from(`<${h.message}>`) : h;
+        if (!r.equals(hashslot)) {
+          const history = commands.slice(0, i + 1).map((x) => describeArgv(x)).join('\n  ');
+          firstMismatch = `after:\n  ${history}\nredis-server: ${JSON.stringify(r.toString('latin1'))}\nhashslot:     ${JSON.stringify(hashslot.toString('latin1'))}`;
+          return false;
+        }
+      }
+      return true;
+    }),
+    { seed, numRuns: NUM_RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false },
+  );
+  if (result.failed) {
+    tt.fail(`replies differ (seed ${seed}, ${result.numShrinks} shrinks). Smallest failing sequence ${firstMismatch}`);
+  } else {
+    tt.pass(`${result.numRuns} random sequences matched (seed ${seed})`);
+  }
+}
+
+dual.case('random list command sequences give the same replies', (pair, tt) => runSequences(pair, tt, 0));
+dual.case('random list command sequences give the same replies (RESP3)', (pair, tt) => runSequences(pair, tt, 7919), { resp3: true });
