@@ -37,7 +37,7 @@ export class ClusterNode {
    */
   readonly failReports = new Map<string, number>();
   /** When I last voted for one of this master's replicas (election.ts: once per 2 × node-timeout). */
-  votedTimeMs = 0;
+  votedTimeMs = Number.NEGATIVE_INFINITY;
   /** Since when this master has had no working replica (replica-migration.ts), 0 if it has one. */
   orphanedTimeMs = 0;
 

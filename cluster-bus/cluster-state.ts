@@ -18,12 +18,24 @@
  * After that, gossip sections in PING/PONG spread every node to every other node, and slot
  * claims spread in headers, each applied only when its configEpoch beats the current owner's.
  *
- * Failure detection, elections and manual failover (PFAIL/FAIL majority, votes) belong to the
- * failover work and hook in here later; flags received in gossip are kept as they come.
+ * This file is the coordinator: nodes, links, the cron, message dispatch and slot claims. The
+ * mechanisms of availability live in their own modules and are driven from here:
+ *
+ *   failure-detection.ts  PFAIL, failure reports in gossip, FAIL by quorum, FAIL messages
+ *   election.ts           replica election (delay, rank, data age), votes, promotion
+ *   manual-failover.ts    CLUSTER FAILOVER [FORCE|TAKEOVER], MFSTART, the paused master
+ *   replica-migration.ts  a replica moves to an orphaned master
+ *
+ * They reach back into this machine through its public members (emit, send, broadcast, header,
+ * updateState, ...), which exist for them rather than for the adapter.
  */
 import { ClusterNode, flagsText, type LinkId } from './cluster-node';
-import { selectGossip } from './gossip';
+import { Election } from './election';
 import type { ClusterEffect, ClusterEvent } from './effects';
+import { FailureDetector } from './failure-detection';
+import { selectGossip } from './gossip';
+import { ManualFailover } from './manual-failover';
+import { migrateReplicaIfNeeded } from './replica-migration';
 import {
   type ClusterMessage,
   type MessageHeader,
@@ -54,14 +66,27 @@ export interface ClusterSettings {
   announceHostname: string;
   requireFullCoverage: boolean;
   allowReplicaMigration: boolean;
+  /** cluster-replica-validity-factor: 0 lets a replica fail over however old its data. */
+  replicaValidityFactor: number;
+  /** cluster-replica-no-failover: never start an election (manual failover still works). */
+  replicaNoFailover: boolean;
+  /** cluster-migration-barrier: replicas a master keeps before one may migrate away. */
+  migrationBarrier: number;
+  /** repl-ping-replica-period in ms (part of the data-age limit). */
+  replPingReplicaPeriodMs: number;
 }
 
 /** Everything the machine asks of its host that is not I/O. */
 export interface ClusterHost {
   /** Number of keys stored in a slot (to know whether losing it deletes data). */
   keysInSlot(slot: number): number;
-  /** The replication offset to advertise. */
+  /** The replication offset to advertise (a replica's: what it has applied). */
   replicationOffset(): bigint;
+  /**
+   * A replica's data age: milliseconds since it last heard from its master (link up: the last
+   * I/O on the link; link down: since it went down). Read only when its master failed.
+   */
+  masterDataAgeMs(): number;
 }
 
 interface Link {
@@ -78,6 +103,9 @@ interface Link {
 const BLACKLIST_TTL_MS = 60_000;
 /** A master starting up waits this long before declaring the cluster ok (CLUSTER_WRITABLE_DELAY). */
 const WRITABLE_DELAY_MS = 2000;
+/** After being in a minority a master waits node-timeout, clamped to this range, before ok. */
+const REJOIN_DELAY_MIN_MS = 500;
+const REJOIN_DELAY_MAX_MS = 5000;
 
 export class ClusterState {
   readonly nodes = new Map<string, ClusterNode>();
@@ -97,11 +125,16 @@ export class ClusterState {
   private readonly startedMs: number;
   /** Whether my own IP is known (announced, or learned from a MEET's socket). */
   private myIpKnown: boolean;
+  /** When this master last found itself unable to reach a majority of masters. */
+  private amongMinorityMs = 0;
+  readonly failureDetector = new FailureDetector(this);
+  readonly election = new Election(this);
+  readonly manualFailover = new ManualFailover(this);
 
   constructor(
     readonly settings: ClusterSettings,
-    private readonly host: ClusterHost,
-    private readonly random: RandomSource,
+    readonly host: ClusterHost,
+    readonly random: RandomSource,
     nowMs: number,
     myId?: string,
   ) {
@@ -122,17 +155,35 @@ export class ClusterState {
     return out;
   }
 
-  private emit(event: ClusterEvent): void {
+  emit(event: ClusterEvent): void {
     this.effects.push({ kind: 'event', event });
   }
 
-  private saveConfig(): void {
+  pushEffect(effect: ClusterEffect): void {
+    this.effects.push(effect);
+  }
+
+  saveConfig(): void {
     if (!this.effects.some((e) => e.kind === 'save-config')) this.effects.push({ kind: 'save-config' });
   }
 
   private send(link: Link, message: ClusterMessage): void {
     this.sent.set(message.header.type, (this.sent.get(message.header.type) ?? 0) + 1);
     this.effects.push({ kind: 'send', link: link.id, message });
+  }
+
+  /** Sends on my outbound link to a node; false when it is not connected. */
+  sendToNode(node: ClusterNode, message: ClusterMessage): boolean {
+    const link = node.link === null ? undefined : this.links.get(node.link);
+    if (link === undefined || !link.connected) return false;
+    this.send(link, message);
+    return true;
+  }
+
+  /** Sends on a given link (a reply on the link a request came in on). */
+  sendOnLink(id: LinkId, message: ClusterMessage): void {
+    const link = this.links.get(id);
+    if (link !== undefined && link.connected) this.send(link, message);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -154,7 +205,7 @@ export class ClusterState {
   }
 
   /** The master whose slots and epoch I advertise: myself, or my master when I am a replica. */
-  private myMaster(): ClusterNode | null {
+  myMaster(): ClusterNode | null {
     if (this.myself.isMaster) return this.myself;
     return this.myself.slaveof === null ? null : (this.nodes.get(this.myself.slaveof) ?? null);
   }
@@ -171,6 +222,7 @@ export class ClusterState {
 
   private removeNode(node: ClusterNode): void {
     if (node === this.myself) return;
+    this.failureDetector.forgetReporter(node.name);
     this.slots.unassignAll(node.name);
     for (const [slot, id] of this.slots.importing) if (id === node.name) this.slots.importing.delete(slot);
     for (const [slot, id] of this.slots.migrating) if (id === node.name) this.slots.migrating.delete(slot);
@@ -219,7 +271,7 @@ export class ClusterState {
     this.emit({ type: 'node-added', id: node.name, address: `${ip}:${port}`, via: 'meet' });
   }
 
-  private setMaster(node: ClusterNode): void {
+  setMaster(node: ClusterNode): void {
     if (node.isMaster) return;
     node.flags = (node.flags & ~NodeFlag.SLAVE) | NodeFlag.MASTER;
     node.slaveof = null;
@@ -263,6 +315,9 @@ export class ClusterState {
     const link: Link = { id: this.nextLinkId++, node, outbound: true, createdMs: nowMs, connected: false, localIp: '', peerIp: node.ip };
     this.links.set(link.id, link);
     node.link = link.id;
+    // The greeting ping goes out when the connect completes; a node that cannot even be
+    // connected to must still time out, so its clock starts now (Redis does the same).
+    if (node.pingSentMs === 0 && !node.inHandshake) node.pingSentMs = nowMs;
     this.effects.push({ kind: 'connect', link: link.id, ip: node.ip, port: node.cport });
   }
 
@@ -311,7 +366,28 @@ export class ClusterState {
       }
       if (node.pingSentMs === 0 && nowMs - node.pongReceivedMs > timeout / 2) this.pingNode(node, nowMs);
     }
+    this.failureDetector.cron(nowMs);
+    this.updateMyselfFlags();
+    this.manualFailover.cron(nowMs);
+    if (this.myself.isReplica) {
+      this.handleFailover(nowMs);
+      migrateReplicaIfNeeded(this, nowMs);
+    }
     this.updateState(nowMs);
+  }
+
+  /** cluster-replica-no-failover is advertised as the nofailover flag. */
+  private updateMyselfFlags(): void {
+    const flags = this.settings.replicaNoFailover ? this.myself.flags | NodeFlag.NOFAILOVER : this.myself.flags & ~NodeFlag.NOFAILOVER;
+    if (flags === this.myself.flags) return;
+    this.myself.flags = flags;
+    this.saveConfig();
+  }
+
+  /** The replica's failover step: an election when my master failed or a manual failover may start. */
+  private handleFailover(nowMs: number): void {
+    const mf = this.manualFailover;
+    this.election.cron(nowMs, mf.inProgress && mf.canStart, mf.inProgress);
   }
 
   private linkClosedByMe(link: Link): void {
@@ -319,13 +395,13 @@ export class ClusterState {
     this.effects.push({ kind: 'close', link: link.id });
   }
 
-  private pingNode(node: ClusterNode, nowMs: number): void {
+  pingNode(node: ClusterNode, nowMs: number): void {
     const link = node.link === null ? undefined : this.links.get(node.link);
     if (link !== undefined && link.connected) this.sendPing(link, MessageType.PING, nowMs);
   }
 
   /** Cluster state rules of Redis (clusterUpdateState): coverage, reachable majority, delay. */
-  private updateState(nowMs: number): void {
+  updateState(nowMs: number): void {
     // A master that just started waits before judging, so it can learn a newer config first
     // (until then even cluster_size keeps its initial value, as in Redis).
     if (this.myself.isMaster && this.state === 'fail' && nowMs - this.startedMs < WRITABLE_DELAY_MS) return;
@@ -347,9 +423,16 @@ export class ClusterState {
       if (!node.failing) reachable++;
     }
     this.clusterSize = size;
-    if (reachable < Math.floor(size / 2) + 1) ok = false;
+    if (reachable < Math.floor(size / 2) + 1) {
+      // In a minority partition: refuse service, the majority side may be failing me over.
+      ok = false;
+      this.amongMinorityMs = nowMs;
+    }
     const next = ok ? 'ok' : 'fail';
     if (next === this.state) return;
+    // Back from a minority: give the majority time to tell me that my slots moved meanwhile.
+    const rejoinDelayMs = Math.min(Math.max(this.settings.nodeTimeoutMs, REJOIN_DELAY_MIN_MS), REJOIN_DELAY_MAX_MS);
+    if (next === 'ok' && this.myself.isMaster && nowMs - this.amongMinorityMs < rejoinDelayMs) return;
     this.state = next;
     this.emit({ type: 'state-changed', state: next });
   }
@@ -379,7 +462,8 @@ export class ClusterState {
       cport: s.announceBusPort || s.cport,
       flags: this.myself.flags,
       state: this.state === 'ok' ? 0 : 1,
-      mflags: 0,
+      // A master in a manual failover tells its replica that its offset is frozen.
+      mflags: this.myself.isMaster && this.manualFailover.inProgress ? MessageFlag.PAUSED : 0,
     };
   }
 
@@ -403,9 +487,11 @@ export class ClusterState {
     }
   }
 
-  broadcastPong(nowMs: number): void {
+  /** PONG to every connected node (or to those `only` accepts): news without waiting for pings. */
+  broadcastPong(nowMs: number, only?: (node: ClusterNode) => boolean): void {
     for (const node of this.nodes.values()) {
       if (node === this.myself || node.inHandshake || node.link === null) continue;
+      if (only !== undefined && !only(node)) continue;
       const link = this.links.get(node.link);
       if (link !== undefined && link.connected) this.sendPing(link, MessageType.PONG, nowMs);
     }
@@ -441,12 +527,13 @@ export class ClusterState {
     if (type === MessageType.PING || type === MessageType.PONG || type === MessageType.MEET) {
       this.receivePing(link, msg as PingMessage, sender, nowMs);
     } else if (type === MessageType.FAIL && 'nodename' in msg && sender !== null) {
-      const failing = this.nodes.get(msg.nodename);
-      if (failing !== undefined && !failing.has(NodeFlag.FAIL) && !failing.isMyself) {
-        failing.flags = (failing.flags | NodeFlag.FAIL) & ~NodeFlag.PFAIL;
-        failing.failTimeMs = nowMs;
-        this.saveConfig();
-      }
+      this.failureDetector.failMessage(sender, msg.nodename, nowMs);
+    } else if (type === MessageType.FAILOVER_AUTH_REQUEST && sender !== null) {
+      this.election.requestReceived(sender, link.id, hdr, nowMs);
+    } else if (type === MessageType.FAILOVER_AUTH_ACK && sender !== null) {
+      if (this.election.ackReceived(sender, hdr) && this.myself.isReplica) this.handleFailover(nowMs);
+    } else if (type === MessageType.MFSTART && sender !== null) {
+      this.manualFailover.mfstartReceived(sender, nowMs);
     } else if ((type === MessageType.PUBLISH || type === MessageType.PUBLISHSHARD) && 'channel' in msg && sender !== null) {
       this.effects.push({ kind: 'publish', channel: msg.channel, message: msg.message, shard: type === MessageType.PUBLISHSHARD });
     } else if (type === MessageType.UPDATE && 'slots' in msg && sender !== null) {
@@ -517,8 +604,9 @@ export class ClusterState {
     if (link.outbound && type === MessageType.PONG && link.node === sender) {
       sender.pongReceivedMs = nowMs;
       sender.pingSentMs = 0;
-      sender.flags &= ~NodeFlag.PFAIL;
+      this.failureDetector.answered(sender, nowMs);
     }
+    if (type !== MessageType.MEET) this.manualFailover.pingReceived(sender, hdr);
 
     // Role.
     if (hdr.slaveof === null) {
@@ -532,8 +620,11 @@ export class ClusterState {
         sender.flags = (sender.flags & ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO)) | NodeFlag.SLAVE;
         this.saveConfig();
       }
-      if (this.nodes.has(hdr.slaveof) && sender.slaveof !== hdr.slaveof) {
+      const master = this.nodes.get(hdr.slaveof);
+      if (master !== undefined && sender.slaveof !== hdr.slaveof) {
         sender.slaveof = hdr.slaveof;
+        // A master that has had a replica is worth a migrated one when it loses them.
+        master.flags |= NodeFlag.MIGRATE_TO;
         this.saveConfig();
       }
     }
@@ -660,8 +751,9 @@ export class ClusterState {
       const node = this.nodes.get(entry.nodename);
       if (node !== undefined) {
         if (node === this.myself) continue;
+        if (sender !== null) this.failureDetector.gossip(node, sender, entry.flags, nowMs);
         const healthy = (entry.flags & (NodeFlag.PFAIL | NodeFlag.FAIL)) === 0;
-        if (healthy && node.pingSentMs === 0) {
+        if (healthy && node.pingSentMs === 0 && node.failReports.size === 0) {
           const pong = entry.pongReceived * 1000;
           if (pong <= nowMs + 500 && pong > node.pongReceivedMs) node.pongReceivedMs = pong;
         }
@@ -703,6 +795,8 @@ export class ClusterState {
       this.myself.flags = (this.myself.flags & ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO)) | NodeFlag.SLAVE;
     }
     this.myself.slaveof = master.name;
+    master.flags |= NodeFlag.MIGRATE_TO;
+    this.manualFailover.reset();
     this.emit({ type: 'role-changed', role: 'replica', master: master.name });
     this.saveConfig();
   }
@@ -716,13 +810,18 @@ export class ClusterState {
 
   /** CLUSTER BUMPEPOCH: a new configEpoch unless mine is already the unique maximum. */
   bumpEpoch(): boolean {
+    return this.bumpConfigEpochWithoutConsensus('bumpepoch');
+  }
+
+  /** A new configEpoch without an election, unless mine is already the maximum (BUMPEPOCH, TAKEOVER). */
+  bumpConfigEpochWithoutConsensus(reason: 'bumpepoch' | 'takeover'): boolean {
     let maxEpoch = 0n;
     for (const node of this.nodes.values()) if (node.configEpoch > maxEpoch) maxEpoch = node.configEpoch;
     if (this.currentEpoch > maxEpoch) maxEpoch = this.currentEpoch;
     if (this.myself.configEpoch !== 0n && this.myself.configEpoch === maxEpoch) return false;
     this.currentEpoch++;
     this.myself.configEpoch = this.currentEpoch;
-    this.emit({ type: 'epoch-bumped', epoch: this.currentEpoch, reason: 'bumpepoch' });
+    this.emit({ type: 'epoch-bumped', epoch: this.currentEpoch, reason });
     this.saveConfig();
     return true;
   }

@@ -23,6 +23,8 @@ export interface BusOwner {
   deleteSlotKeys(slot: number): void;
   publish(channel: string, message: string, shard: boolean): void;
   event(event: ClusterEvent): void;
+  /** Manual failover, master side: hold clients' writes until untilMs (0: resume). */
+  pauseWrites(untilMs: number): void;
   warn(message: string): void;
 }
 
@@ -111,6 +113,9 @@ export class TcpTransport {
         return;
       case 'publish':
         this.owner.publish(effect.channel, effect.message, effect.shard);
+        return;
+      case 'pause-writes':
+        this.owner.pauseWrites(effect.untilMs);
         return;
       case 'event':
         this.owner.event(effect.event);

@@ -11,15 +11,20 @@
  *   IMPORTING here and the client sent ASKING  served
  *   replica, READONLY client, read command     served when the slot is my master's
  *   someone else's                             -MOVED <slot> <ip>:<port>
+ *
+ * Failover (cluster-bus/election.ts and friends) reaches the rest of the node through here: a
+ * role change re-points replication at once (promote, or follow the new master), the replica's
+ * data age comes from its replication link, and a master in a manual failover holds clients'
+ * writes (holdWrite) until the pause ends.
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { ClusterState, type ClusterSettings } from '../cluster-bus/cluster-state';
 import { configText } from '../cluster-bus/cluster-views';
-import type { ClusterEvent } from '../cluster-bus/effects';
 import { loadNodesConf } from '../cluster-bus/nodes-conf';
 import { TcpTransport } from '../cluster-bus/tcp-transport';
+import type { CantFailoverReason, ClusterEvent as Event } from '../cluster-bus/effects';
 import type { ByteString } from '../storage/bytes';
 import { keyHashSlot } from '../storage/key-slot';
 import type { Client } from './client';
@@ -34,6 +39,11 @@ export class ClusterMode {
   private readonly transport: TcpTransport;
   private readonly settings: ClusterSettings;
   readonly configPath: string;
+  /** When the replication link to my master was last seen carrying data (data age). */
+  private lastMasterIoMs: number;
+  /** Manual failover, master side: writes from clients wait until then (0: not paused). */
+  private writesPausedUntilMs = 0;
+  private readonly heldWrites: Array<{ client: Client; argv: ByteString[] }> = [];
 
   constructor(private readonly node: RedisNode) {
     const config = node.config;
@@ -42,7 +52,12 @@ export class ClusterMode {
     const host = {
       keysInSlot: (slot: number) => node.keyspace.db(0).countKeysInSlot(slot),
       replicationOffset: () => BigInt(node.replication.offset),
+      masterDataAgeMs: () => {
+        this.noteMasterIo();
+        return node.clock() - this.lastMasterIoMs;
+      },
     };
+    this.lastMasterIoMs = node.clock();
     this.state = new ClusterState(this.settings, host, node.random, node.clock());
     this.loadConfig();
     this.transport = new TcpTransport(this.state, {
@@ -51,11 +66,12 @@ export class ClusterMode {
       configText: () => configText(this.state),
       deleteSlotKeys: (slot) => node.keyspace.db(0).deleteSlot(slot),
       publish: () => undefined,
-      event: (event) => this.log(event),
+      event: (event) => this.onEvent(event),
+      pauseWrites: (untilMs) => this.pauseWrites(untilMs),
       warn: (message) => node.log.warning(message),
     });
     node.keyspace.db(0).enableSlotIndex();
-    for (const name of ['cluster-node-timeout', 'cluster-announce-ip', 'cluster-announce-port', 'cluster-announce-bus-port', 'cluster-announce-hostname', 'cluster-require-full-coverage', 'cluster-allow-replica-migration'] as const) {
+    for (const name of ['cluster-node-timeout', 'cluster-announce-ip', 'cluster-announce-port', 'cluster-announce-bus-port', 'cluster-announce-hostname', 'cluster-require-full-coverage', 'cluster-allow-replica-migration', 'cluster-replica-validity-factor', 'cluster-replica-no-failover', 'cluster-migration-barrier', 'repl-ping-replica-period'] as const) {
       config.onChange(name, () => {
         Object.assign(this.settings, settingsFrom(config, this.settings.port, this.settings.cport));
         this.state.refreshMyAddress();
@@ -116,6 +132,8 @@ export class ClusterMode {
   followRole(): void {
     const myself = this.state.myself;
     const replication = this.node.replication;
+    this.noteMasterIo();
+    if (this.writesPausedUntilMs !== 0 && this.node.clock() >= this.writesPausedUntilMs) this.pauseWrites(0);
     if (myself.isMaster || myself.slaveof === null) {
       if (replication.isReplica) replication.promote();
       return;
@@ -126,11 +144,52 @@ export class ClusterMode {
     if (current === null || current.host !== master.ip || current.port !== master.port) replication.replicaOf(master.ip, master.port);
   }
 
+  /** Data age bookkeeping: the replication link's last I/O while it is up. */
+  private noteMasterIo(): void {
+    const replication = this.node.replication;
+    const link = replication.link;
+    if (replication.linkUp && link !== null) this.lastMasterIoMs = Math.max(this.lastMasterIoMs, link.lastIoMs);
+    else if (!replication.isReplica) this.lastMasterIoMs = this.node.clock();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Manual failover: the master's write pause
+
+  /**
+   * Called by dispatch for a write command of a normal client: while a manual failover pauses
+   * writes, the command is held (the client blocked, as WAIT blocks it) and run when the pause
+   * ends, as Redis postpones paused clients rather than failing them. Returns whether it held it.
+   */
+  holdWrite(client: Client, argv: ByteString[]): boolean {
+    if (this.writesPausedUntilMs === 0 || this.node.clock() >= this.writesPausedUntilMs) return false;
+    this.heldWrites.push({ client, argv });
+    client.block();
+    return true;
+  }
+
+  /** The machine's pause-writes effect: pause until then, or (0) resume and run what was held. */
+  private pauseWrites(untilMs: number): void {
+    this.writesPausedUntilMs = untilMs;
+    if (untilMs !== 0) return;
+    // By now I may be a replica: the held writes then get the replica's answer (MOVED), as in Redis.
+    for (const { client, argv } of this.heldWrites.splice(0)) {
+      if (client.closed) continue;
+      this.node.execute(client, argv);
+      client.unblock();
+    }
+  }
+
   get droppedMessages(): number {
     return this.transport.droppedMessages;
   }
 
-  private log(event: ClusterEvent): void {
+  private onEvent(event: Event): void {
+    this.log(event);
+    // Replication follows a role change at once rather than at the next cron.
+    if (event.type === 'role-changed') this.followRole();
+  }
+
+  private log(event: Event): void {
     const log = this.node.log;
     switch (event.type) {
       case 'node-added':
@@ -155,6 +214,10 @@ export class ClusterMode {
       case 'epoch-bumped':
         if (event.reason === 'collision') {
           log.verbose(`WARNING: configEpoch collision with another node. configEpoch set to ${event.epoch}`);
+        } else if (event.reason === 'failover') {
+          log.warning(`configEpoch set to ${event.epoch} after successful failover`);
+        } else if (event.reason === 'takeover') {
+          log.notice(`New configEpoch set to ${event.epoch}`);
         } else {
           log.notice(`configEpoch set to ${event.epoch} via CLUSTER ${event.reason === 'bumpepoch' ? 'BUMPEPOCH' : 'SET-CONFIG-EPOCH'}`);
         }
@@ -167,6 +230,65 @@ export class ClusterMode {
         return;
       case 'message-dropped':
         log.verbose(`Dropped a cluster bus message: ${event.reason}`);
+        return;
+      case 'node-pfail':
+        log.verbose(`*** NODE ${event.id} possibly failing`);
+        return;
+      case 'node-failed':
+        if (event.via === 'quorum') log.notice(`Marking node ${event.id} as failing (quorum reached).`);
+        else log.notice(`FAIL message received from ${event.from ?? ''} about ${event.id}`);
+        return;
+      case 'fail-cleared':
+        if (event.reason === 'slots-unserved') {
+          log.notice(`Clear FAIL state for node ${event.id}: is reachable again and nobody is serving its slots after some time.`);
+        } else {
+          log.notice(`Clear FAIL state for node ${event.id}: ${event.reason === 'replica' ? 'replica' : 'master without slots'} is reachable again.`);
+        }
+        return;
+      case 'election-scheduled':
+        log.warning(`Start of election delayed for ${event.delayMs} milliseconds (rank #${event.rank}, offset ${event.offset}).`);
+        return;
+      case 'election-rank-updated':
+        log.warning(`Replica rank updated to #${event.rank}, added ${event.addedMs} milliseconds of delay.`);
+        return;
+      case 'election-started':
+        log.warning(`Starting a failover election for epoch ${event.epoch}.`);
+        return;
+      case 'election-won':
+        log.warning("Failover election won: I'm the new master.");
+        return;
+      case 'cant-failover':
+        log.notice(`Currently unable to failover: ${CANT_FAILOVER_TEXT[event.reason]}`);
+        return;
+      case 'vote-granted':
+        log.notice(`Failover auth granted to ${event.to} for epoch ${event.epoch}`);
+        return;
+      case 'vote-denied':
+        log.notice(`Failover auth denied to ${event.to}: ${event.reason}`);
+        return;
+      case 'manual-failover-accepted':
+        log.notice(
+          event.mode === 'takeover'
+            ? 'Taking over the master (user request).'
+            : event.mode === 'force'
+              ? 'Forced failover user request accepted.'
+              : 'Manual failover user request accepted.',
+        );
+        return;
+      case 'manual-failover-requested':
+        log.notice(`Manual failover requested by replica ${event.replica}.`);
+        return;
+      case 'manual-failover-offset':
+        log.notice(`Received replication offset for paused master manual failover: ${event.offset}`);
+        return;
+      case 'manual-failover-can-start':
+        log.notice('All master replication stream processed, manual failover can start.');
+        return;
+      case 'manual-failover-timeout':
+        log.notice('Manual failover timed out.');
+        return;
+      case 'replica-migrated':
+        log.notice(`Migrating to orphaned master ${event.to}`);
         return;
     }
   }
@@ -225,8 +347,20 @@ function settingsFrom(config: Config, port: number, cport = 0): ClusterSettings 
     announceHostname: config.string('cluster-announce-hostname'),
     requireFullCoverage: config.bool('cluster-require-full-coverage'),
     allowReplicaMigration: config.bool('cluster-allow-replica-migration'),
+    replicaValidityFactor: config.number('cluster-replica-validity-factor'),
+    replicaNoFailover: config.bool('cluster-replica-no-failover'),
+    migrationBarrier: config.number('cluster-migration-barrier'),
+    replPingReplicaPeriodMs: config.number('repl-ping-replica-period') * 1000,
   };
 }
+
+/** The reasons redis-server gives in "Currently unable to failover: ...". */
+const CANT_FAILOVER_TEXT: Record<CantFailoverReason, string> = {
+  'data-age': "Disconnected from master for longer than allowed. Please check the 'cluster-replica-validity-factor' configuration option.",
+  'waiting-delay': 'Waiting the delay before I can start a new failover.',
+  expired: 'Failover attempt expired.',
+  'waiting-votes': 'Waiting for votes, but majority still not reached.',
+};
 
 /** Whether a MEET address is an IP literal (Redis refuses host names). */
 export function isIpAddress(text: string): boolean {

@@ -69,6 +69,8 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
       finishReply(client, replyMark);
       return null;
     }
+    // A master in a manual failover holds writes (not errors them) until its replica caught up.
+    if (spec.isWrite && client.kind === 'normal' && node.cluster?.holdWrite(client, argv) === true) return null;
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
     let text = err.text;

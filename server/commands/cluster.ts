@@ -292,8 +292,21 @@ export const clusterCommands: CommandImpl[] = [
     }),
   ),
   clusterCmd('cluster|count-failure-reports', (client, argv, _c, state) => {
-    knownNode(state, at(argv, 2));
-    client.reply.integer(0);
+    const node = knownNode(state, at(argv, 2));
+    client.reply.integer(state.failureDetector.reportCount(node, client.node.clock()));
+  }),
+  clusterCmd('cluster|failover', (client, argv, _c, state) => {
+    let mode: 'default' | 'force' | 'takeover' = 'default';
+    if (argv.length === 3) {
+      if (isWord(argv[2], 'force')) mode = 'force';
+      else if (isWord(argv[2], 'takeover')) mode = 'takeover';
+      else syntaxError();
+    } else if (argv.length > 3) {
+      syntaxError();
+    }
+    const error = state.manualFailover.start(mode, client.node.clock());
+    if (error !== null) throw new ReplyError(error);
+    client.reply.ok();
   }),
   clusterCmd('cluster|set-config-epoch', (client, argv, _c, state) => {
     const epoch = intArg(at(argv, 2));

@@ -6,7 +6,8 @@
  * the next cron. After the heal, fresh links come up in both directions and the isolated node
  * catches up with what changed meanwhile (here: a slot moved under a new configEpoch).
  *
- * Failure detection (PFAIL/FAIL) is not implemented yet and is deliberately not checked.
+ * Failure detection runs meanwhile (PFAIL is a local suspicion, left out of the compared views);
+ * failover.test.ts covers what it decides.
  */
 import t from 'tap';
 import { converged, fullyLinked, ownerIndex, viewDiff } from './sim-checks';

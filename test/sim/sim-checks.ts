@@ -4,7 +4,8 @@
  * CLUSTER NODES (cluster-views.ts), never through the machine's private fields.
  *
  * The normalised view of a node is its CLUSTER NODES text without what legitimately differs from
- * node to node: ping/pong times and link states are local observations, `myself` marks a
+ * node to node: ping/pong times, link states and PFAIL (`fail?`, one node's suspicion, §1.10)
+ * are local observations, `myself` marks a
  * different line on each node, and `[slot->-id]` tokens appear only on the myself line. What is
  * left, id, address, role, master, configEpoch and slots, must be the same everywhere once the
  * cluster has converged.
@@ -25,7 +26,7 @@ export function normaliseNodesText(text: string): string {
     const [id = '', address = '', flags = '', master = '', , , epoch = '', , ...slots] = line.split(' ');
     const role = flags
       .split(',')
-      .filter((f) => f !== 'myself')
+      .filter((f) => f !== 'myself' && f !== 'fail?')
       .join(',');
     lines.push([id, address, role, master, epoch, ...slots.filter((s) => !s.startsWith('['))].join(' '));
   }

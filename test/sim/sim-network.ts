@@ -31,7 +31,12 @@
  *
  * Faults: a loss rate (each message independently), partition(a, b) / heal, isolate(node),
  * crash(node) (state and links gone; nodes.conf kept) and restart(node) from the last text the
- * node saved (configText → loadNodesConf), as a process restarted in the same dir would.
+ * node saved (configText → loadNodesConf), as a process restarted in the same dir would;
+ * pause(node) / resume(node), a stopped process (SIGSTOP/SIGCONT): its cron stops and it is cut
+ * off from everybody, then it comes back with the state it had, which time has made stale.
+ *
+ * Host inputs of failover: each node reports `replOffset` (set by the test, to rank replicas),
+ * and a replica's data age is the time since its master was last up and reachable from it.
  */
 import type { LinkId } from '../../cluster-bus/cluster-node';
 import { ClusterState } from '../../cluster-bus/cluster-state';
@@ -215,6 +220,22 @@ export class SimNetwork {
     node.incarnation++;
   }
 
+  /** SIGSTOP: the node's cron stops and nothing reaches it or leaves it; links stay open. */
+  pause(index: number): void {
+    const node = this.node(index);
+    node.paused = true;
+    for (const other of this.nodes) if (other.index !== index) this.cuts.add(pairKey(index, other.index));
+    this.fault(index, 'paused');
+  }
+
+  /** SIGCONT: the node runs again from where it stopped. */
+  resume(index: number): void {
+    const node = this.node(index);
+    node.paused = false;
+    this.fault(index, 'resumed');
+    for (const other of this.nodes) if (other.index !== index) this.heal(index, other.index);
+  }
+
   /** Starts the node again from the nodes.conf text it saved last. */
   restart(index: number): void {
     const node = this.node(index);
@@ -233,7 +254,8 @@ export class SimNetwork {
   private boot(node: SimNode, config: string): void {
     const host = {
       keysInSlot: (slot: number) => (node.slotsWithKeys.has(slot) ? 1 : 0),
-      replicationOffset: () => 0n,
+      replicationOffset: () => node.replOffset,
+      masterDataAgeMs: () => this.nowMs - node.masterSeenMs,
     };
     // Each life draws its own stream, so a restart does not replay the ids of the first life.
     const random = new SeededRandom(Math.floor(this.rng.next() * 0x100000000));
@@ -241,17 +263,34 @@ export class SimNetwork {
     if (loadNodesConf(state, config, this.nowMs)) state.refreshMyAddress();
     node.state = state;
     node.startedMs = this.nowMs;
+    node.masterSeenMs = this.nowMs;
     // As cluster-mode.ts does at start-up: write nodes.conf at once.
     node.savedConfig = configText(state);
     const incarnation = node.incarnation;
     const cron = (): void => {
       if (node.incarnation !== incarnation || node.state === null) return;
+      if (node.paused) {
+        this.schedule(CRON_INTERVAL_MS, cron);
+        return;
+      }
+      this.noteMasterSeen(node, node.state);
       node.state.tick(this.nowMs);
       this.drain(node);
       this.schedule(CRON_INTERVAL_MS, cron);
     };
     // Each node's cron has its own phase, as processes started at different instants would.
     this.schedule(Math.floor(this.rng.next() * CRON_INTERVAL_MS), cron);
+  }
+
+  /** A replica's link to its master works while the master is up and reachable (data age). */
+  private noteMasterSeen(node: SimNode, state: ClusterState): void {
+    const me = state.myself;
+    if (!me.isReplica || me.slaveof === null) {
+      node.masterSeenMs = this.nowMs;
+      return;
+    }
+    const master = this.nodes.find((n) => n.state !== null && n.state.myself.name === me.slaveof);
+    if (master !== undefined && !master.paused && this.reachable(node.index, master.index)) node.masterSeenMs = this.nowMs;
   }
 
   private nodeAt(ip: string, cport: number): SimNode | undefined {
@@ -290,6 +329,9 @@ export class SimNetwork {
         node.slotsWithKeys.delete(effect.slot);
         return;
       case 'publish':
+        return;
+      case 'pause-writes':
+        node.writesPausedUntilMs = effect.untilMs;
         return;
       case 'event':
         node.events.push({ atMs: this.nowMs, event: effect.event });

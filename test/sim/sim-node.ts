@@ -44,6 +44,17 @@ export class SimNode {
   /** Every delete-slot-keys effect, in order. */
   readonly deletedSlots: number[] = [];
   readonly events: Array<{ atMs: number; event: ClusterEvent }> = [];
+  /**
+   * The replication offset this node reports (host input): tests set it to rank replicas. A
+   * replica's data age is derived by the network: time since its master was last up and
+   * reachable from it (sim-network.ts keeps `masterSeenMs`).
+   */
+  replOffset = 0n;
+  masterSeenMs = 0;
+  /** Manual failover, master side: writes held until then (0: not paused), as pause-writes said. */
+  writesPausedUntilMs = 0;
+  /** Frozen: a stopped process (SIGSTOP): no cron, nothing delivered, links kept. */
+  paused = false;
   readonly settings: ClusterSettings;
 
   constructor(
@@ -63,6 +74,10 @@ export class SimNode {
       announceHostname: '',
       requireFullCoverage: true,
       allowReplicaMigration: true,
+      replicaValidityFactor: 10,
+      replicaNoFailover: false,
+      migrationBarrier: 1,
+      replPingReplicaPeriodMs: 10_000,
     };
   }
 

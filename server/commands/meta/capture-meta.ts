@@ -44,7 +44,7 @@ export const IMPLEMENTED: readonly string[] = [
   'cluster|countkeysinslot', 'cluster|getkeysinslot', 'cluster|meet', 'cluster|addslots', 'cluster|addslotsrange',
   'cluster|delslots', 'cluster|delslotsrange', 'cluster|flushslots', 'cluster|forget', 'cluster|replicate',
   'cluster|replicas', 'cluster|slaves', 'cluster|count-failure-reports', 'cluster|set-config-epoch',
-  'cluster|bumpepoch', 'cluster|reset', 'cluster|saveconfig', 'cluster|links', 'cluster|help', 'cluster|setslot',
+  'cluster|bumpepoch', 'cluster|reset', 'cluster|saveconfig', 'cluster|links', 'cluster|help', 'cluster|setslot', 'cluster|failover',
   // replication
   'replicaof', 'slaveof', 'psync', 'sync', 'replconf', 'wait', 'role',
   // persistence
