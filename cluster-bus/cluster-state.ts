@@ -316,7 +316,9 @@ export class ClusterState {
     this.links.set(link.id, link);
     node.link = link.id;
     // The greeting ping goes out when the connect completes; a node that cannot even be
-    // connected to must still time out, so its clock starts now (Redis does the same).
+    // connected to must still time out, so its clock starts now. Redis starts it here only when
+    // connect() fails synchronously (a refused loopback connect does not), so after a peer dies
+    // hashslot reaches PFAIL up to node-timeout/2 sooner than Redis (bench/failover.ts).
     if (node.pingSentMs === 0 && !node.inHandshake) node.pingSentMs = nowMs;
     this.effects.push({ kind: 'connect', link: link.id, ip: node.ip, port: node.cport });
   }
@@ -688,7 +690,7 @@ export class ClusterState {
    * does, at most one of: follow the sender when my master (or I) lost every slot to it; climb
    * to my grandmaster when my master became a replica; drop the keys of the slots I lost.
    */
-  private applySlotClaim(sender: ClusterNode, epoch: bigint, claimed: Uint8Array, _nowMs: number): void {
+  private applySlotClaim(sender: ClusterNode, epoch: bigint, claimed: Uint8Array, nowMs: number): void {
     if (sender === this.myself) return;
     const myMaster = this.myMaster();
     let claimedCount = 0;
@@ -710,6 +712,9 @@ export class ClusterState {
     if (taken > 0) {
       this.emit({ type: 'slots-claimed', id: sender.name, epoch, slots: taken });
       this.saveConfig();
+      // As Redis does before its next sleep: a failed-over slot range is served again at once,
+      // not at the next cron tick.
+      this.updateState(nowMs);
     }
     const grandmaster = this.myGrandmaster();
     if (
