@@ -7,10 +7,26 @@ import type { ByteString } from './bytes';
 import { isInt64String } from './numbers';
 import type { StoredValue } from './values';
 
-const HASH_MAX_LISTPACK_ENTRIES = 512;
+/**
+ * Containers that have been converted to Redis's big encoding (hashtable): Redis never converts
+ * back when they shrink, so once a member or size crossed a threshold the container stays big.
+ * Keyed by the Map/Set object a value holds.
+ */
+const converted = new WeakSet<object>();
+
+/** Records that a hash or set container crossed its compact encoding's limits. */
+export function markConverted(container: object): void {
+  converted.add(container);
+}
+
+export function wasConverted(container: object): boolean {
+  return converted.has(container);
+}
+
+export const HASH_MAX_LISTPACK_ENTRIES = 512;
 const ZSET_MAX_LISTPACK_ENTRIES = 128;
-const LISTPACK_MAX_VALUE = 64;
-const SET_MAX_INTSET_ENTRIES = 512;
+export const LISTPACK_MAX_VALUE = 64;
+export const SET_MAX_INTSET_ENTRIES = 512;
 
 /** A string's encoding: int, embstr (up to 44 bytes) or raw (also after in-place edits). */
 export function stringEncoding(value: ByteString, modifiedInPlace: boolean): string {
@@ -25,8 +41,10 @@ export function valueEncoding(value: StoredValue, modifiedInPlace: boolean): str
     case 'list':
       return 'quicklist';
     case 'hash':
+      if (converted.has(value.fields)) return 'hashtable';
       return value.fields.size <= HASH_MAX_LISTPACK_ENTRIES && allShort(value.fields.keys()) && allShort(value.fields.values()) ? 'listpack' : 'hashtable';
     case 'set':
+      if (converted.has(value.members)) return 'hashtable';
       return value.members.size <= SET_MAX_INTSET_ENTRIES && every(value.members, isInt64String) ? 'intset' : 'hashtable';
     case 'zset':
       return value.scores.size <= ZSET_MAX_LISTPACK_ENTRIES && allShort(value.scores.keys()) ? 'listpack' : 'skiplist';

@@ -9,6 +9,7 @@
  */
 import Denque from 'denque';
 import type { ByteString } from './bytes';
+import { markConverted, wasConverted } from './encodings';
 
 export class ListValue {
   readonly kind = 'list';
@@ -47,10 +48,16 @@ export function cloneValue(value: StoredValue): StoredValue {
     case 'list':
       return new ListValue(new Denque(value.items.toArray()));
     case 'hash':
-      return new HashValue(new Map(value.fields));
+      return new HashValue(keepEncoding(value.fields, new Map(value.fields)));
     case 'set':
-      return new SetValue(new Set(value.members));
+      return new SetValue(keepEncoding(value.members, new Set(value.members)));
     case 'zset':
       return new SortedSetValue(new Map(value.scores));
   }
+}
+
+/** A copy has its original's encoding, as Redis's object duplication keeps it. */
+function keepEncoding<T extends object>(original: object, copy: T): T {
+  if (wasConverted(original)) markConverted(copy);
+  return copy;
 }

@@ -14,7 +14,7 @@
  * (container-sampler.ts).
  */
 import type { ByteString } from '../../storage/bytes';
-import { valueEncoding } from '../../storage/encodings';
+import { HASH_MAX_LISTPACK_ENTRIES, LISTPACK_MAX_VALUE, markConverted, valueEncoding } from '../../storage/encodings';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../../storage/long-double';
 import { INT64_MAX, INT64_MIN, parseInt64 } from '../../storage/numbers';
 import { HashValue, type StoredValue } from '../../storage/values';
@@ -61,6 +61,9 @@ function commit(client: Client, key: ByteString, fields: Fields, created: boolea
 function setField(fields: Fields, field: ByteString, value: ByteString): boolean {
   const size = fields.size;
   fields.set(field, value);
+  if (field.length > LISTPACK_MAX_VALUE || value.length > LISTPACK_MAX_VALUE || fields.size > HASH_MAX_LISTPACK_ENTRIES) {
+    markConverted(fields);
+  }
   if (fields.size === size) return false;
   noteAdded(fields, field);
   return true;

@@ -15,7 +15,8 @@
  * Random picks (SPOP, SRANDMEMBER) use the node's seeded source through container-sampler.ts.
  */
 import type { ByteString } from '../../storage/bytes';
-import { valueEncoding } from '../../storage/encodings';
+import { markConverted, SET_MAX_INTSET_ENTRIES, valueEncoding } from '../../storage/encodings';
+import { isInt64String } from '../../storage/numbers';
 import { SetValue, type StoredValue } from '../../storage/values';
 import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
@@ -75,6 +76,7 @@ function addMember(members: Members, member: ByteString): boolean {
   members.add(member);
   if (members.size === size) return false;
   noteAdded(members, member);
+  if (members.size > SET_MAX_INTSET_ENTRIES || !isInt64String(member)) markConverted(members);
   return true;
 }
 

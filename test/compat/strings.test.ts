@@ -382,8 +382,6 @@ dual.case('a key that expired is gone for every string command', [
   ['TTL', 'k'],
 ]);
 
-// Kept apart because it needs a second data type: until lists exist in hashslot this case is a
-// todo, and the string cases above stay meaningful.
 dual.case('WRONGTYPE against a list', [
   ['RPUSH', 'list', 'a'],
   error('GET', 'list'),
@@ -402,4 +400,4 @@ dual.case('WRONGTYPE against a list', [
   ['TYPE', 'list'],
   ['SET', 'list', 'overwrites-any-type'],
   ['GET', 'list'],
-], { todo: 'lists come with the data types issue (#6)' });
+]);
