@@ -51,13 +51,15 @@ export class MasterLink {
   private bulkChunks: Buffer[] = [];
   private bulkTail: Buffer = Buffer.alloc(0);
   private bulkReceived = 0;
-  /** Total bytes of stream handed to the master client; `applied` of them were executed. */
+  /**
+   * Stream bytes handed to the master client, and how many of them (whole applied commands)
+   * went on to our backlog and sub-replicas; `pendingStream` holds the ones not forwarded yet.
+   */
   private streamFed = 0;
   private streamForwarded = 0;
   private pendingStream: Buffer[] = [];
   client: Client | null = null;
   lastIoMs: number;
-  transferStartMs = 0;
   private closed = false;
 
   constructor(
@@ -246,7 +248,6 @@ export class MasterLink {
   private handleBulkHeader(line: string): void {
     if (line.startsWith('-')) throw new Error(`MASTER aborted replication with an error: ${line.slice(1)}`);
     if (!line.startsWith('$')) throw new Error(`Bad protocol from MASTER, the first byte is not '$' (we received '${line}'), are you sure the host and port are right?`);
-    this.transferStartMs = this.node.clock();
     if (line.startsWith('$EOF:')) {
       const mark = line.slice(5);
       if (mark.length !== EOF_MARK_LENGTH) throw new Error('Bad EOF mark from MASTER');
