@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { dualRun, error, sorted, sortedPairs } from './harness';
 import { inBothProtocols, picked } from './random-picks';
 import { exactly, unordered, type Comparator } from './compare';
-import { describeArgv, encodeCommand, parseReply, type Arg } from '../helpers/resp';
+import { parseReply, type Arg } from '../helpers/resp';
+import { checkRandomSequences } from './random-sequences';
 
 const dual = dualRun(t);
 
@@ -295,32 +296,6 @@ function exactlyWhenError(redis: Buffer, target: Buffer): { expected: string; ac
   return { expected: 'a random pick', actual: target[0] === 0x2a ? 'a random pick' : target.toString('latin1') };
 }
 
-dual.case('random hash command sequences give the same replies', async (pair, tt) => {
-  const envSeed = process.env['FC_SEED'];
-  const seed = envSeed !== undefined && envSeed !== '' ? Number(envSeed) : Date.now() % 2_147_483_647;
-  tt.comment(`fast-check seed ${seed} (replay with FC_SEED=${seed})`);
-  let firstMismatch = '';
-  const result = await fc.check(
-    fc.asyncProperty(fc.array(hashCommand, { minLength: 1, maxLength: 25 }), async (commands) => {
-      await pair.both((c) => c.call('FLUSHALL'));
-      for (const [i, c] of commands.entries()) {
-        const request = encodeCommand(c.argv);
-        const [r, h] = await pair.both(async (client) => {
-          client.write(request);
-          const [reply] = await client.readReplies(1);
-          return reply ?? Buffer.alloc(0);
-        });
-        const { expected, actual } = c.compare(r, h instanceof Error ? Buffer.from(`<${h.message}>`) : h);
-        if (expected !== actual) {
-          const history = commands.slice(0, i + 1).map((x) => describeArgv(x.argv)).join('\n  ');
-          firstMismatch = `after:\n  ${history}\nredis-server: ${expected}\nhashslot:     ${actual}`;
-          return false;
-        }
-      }
-      return true;
-    }),
-    { seed, numRuns: 400, interruptAfterTimeLimit: 15_000, markInterruptAsFailure: false },
-  );
-  if (result.failed) tt.fail(`replies differ (seed ${seed}, ${result.numShrinks} shrinks). Smallest failing sequence ${firstMismatch}`);
-  else tt.pass(`${result.numRuns} random sequences matched (seed ${seed})`);
-});
+dual.case('random hash command sequences give the same replies', (pair, tt) =>
+  checkRandomSequences(pair, tt, hashCommand, { numRuns: 400, timeLimitMs: 15_000, maxLength: 25 }),
+);

@@ -12,7 +12,8 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { dualRun, type Pair, type Test } from './harness';
-import { describeArgv, encodeCommand, type Arg } from '../helpers/resp';
+import type { Arg } from '../helpers/resp';
+import { checkRandomSequences, exactCommand } from './random-sequences';
 
 const dual = dualRun(t);
 
@@ -65,38 +66,13 @@ const command: fc.Arbitrary<Arg[]> = fc.oneof(
   fc.constant(['DBSIZE']),
 );
 
-async function runSequences(pair: Pair, tt: Test, seedOffset: number): Promise<void> {
-  const envSeed = process.env['FC_SEED'];
-  const seed = envSeed !== undefined && envSeed !== '' ? Number(envSeed) : (Date.now() + seedOffset) % 2_147_483_647;
-  tt.comment(`fast-check seed ${seed} (replay with FC_SEED=${seed})`);
-  let firstMismatch = '';
-  const result = await fc.check(
-    fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (commands) => {
-      await pair.both((c) => c.call('FLUSHALL'));
-      for (const [i, argv] of commands.entries()) {
-        const request = encodeCommand(argv);
-        const [r, h] = await pair.both(async (client) => {
-          client.write(request);
-          const [reply] = await client.readReplies(1);
-          return reply ?? Buffer.alloc(0);
-        });
-        const hashslot = h instanceof Error ? Buffer.from(`<${h.message}>`) : h;
-        if (!r.equals(hashslot)) {
-          const history = commands.slice(0, i + 1).map((x) => describeArgv(x)).join('\n  ');
-          firstMismatch = `after:\n  ${history}\nredis-server: ${JSON.stringify(r.toString('latin1'))}\nhashslot:     ${JSON.stringify(hashslot.toString('latin1'))}`;
-          return false;
-        }
-      }
-      return true;
-    }),
-    { seed, numRuns: NUM_RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false },
-  );
-  if (result.failed) {
-    tt.fail(`replies differ (seed ${seed}, ${result.numShrinks} shrinks). Smallest failing sequence ${firstMismatch}`);
-  } else {
-    tt.pass(`${result.numRuns} random sequences matched (seed ${seed})`);
-  }
-}
+const runSequences = (pair: Pair, tt: Test, seedOffset: number): Promise<void> =>
+  checkRandomSequences(pair, tt, command.map((argv) => exactCommand(...argv)), {
+    numRuns: NUM_RUNS,
+    timeLimitMs: TIME_LIMIT_MS,
+    maxLength: 30,
+    seedOffset,
+  });
 
 dual.case('random list command sequences give the same replies', (pair, tt) => runSequences(pair, tt, 0));
 dual.case('random list command sequences give the same replies (RESP3)', (pair, tt) => runSequences(pair, tt, 7919), { resp3: true });

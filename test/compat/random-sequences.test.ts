@@ -12,8 +12,9 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { dualRun } from './harness';
-import { approximately, exactly, unordered, type Comparator } from './compare';
-import { describeArgv, encodeCommand, type Arg } from '../helpers/resp';
+import { approximately, exactly, unordered } from './compare';
+import type { Arg } from '../helpers/resp';
+import { checkRandomSequences, type RandomCommand } from './random-sequences';
 
 const dual = dualRun(t);
 
@@ -30,10 +31,7 @@ const longSeconds = fc.constantFrom('100', '1000', '0', '-5', 'abc');
 const longMillis = fc.constantFrom('150000', '2000000', '0', '-1');
 const offset = fc.constantFrom('0', '1', '-1', '3', '-100', '100', '2');
 
-interface Command {
-  argv: Arg[];
-  compare: Comparator;
-}
+type Command = RandomCommand;
 
 const cmd = (...argv: Arg[]): Command => ({ argv, compare: exactly });
 
@@ -80,35 +78,6 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.constant(cmd('DBSIZE')),
 );
 
-dual.case('random command sequences give the same replies', async (pair, tt) => {
-  const envSeed = process.env['FC_SEED'];
-  const seed = envSeed !== undefined && envSeed !== '' ? Number(envSeed) : Date.now() % 2_147_483_647;
-  tt.comment(`fast-check seed ${seed} (replay with FC_SEED=${seed})`);
-  let firstMismatch = '';
-  const result = await fc.check(
-    fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (commands) => {
-      await pair.both((c) => c.call('FLUSHALL'));
-      for (const [i, c] of commands.entries()) {
-        const request = encodeCommand(c.argv);
-        const [r, h] = await pair.both(async (client) => {
-          client.write(request);
-          const [reply] = await client.readReplies(1);
-          return reply ?? Buffer.alloc(0);
-        });
-        const { expected, actual } = c.compare(r, h instanceof Error ? Buffer.from(`<${h.message}>`) : h);
-        if (expected !== actual) {
-          const history = commands.slice(0, i + 1).map((x) => describeArgv(x.argv)).join('\n  ');
-          firstMismatch = `after:\n  ${history}\nredis-server: ${expected}\nhashslot:     ${actual}`;
-          return false;
-        }
-      }
-      return true;
-    }),
-    { seed, numRuns: NUM_RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false },
-  );
-  if (result.failed) {
-    tt.fail(`replies differ (seed ${seed}, ${result.numShrinks} shrinks). Smallest failing sequence ${firstMismatch}`);
-  } else {
-    tt.pass(`${result.numRuns} random sequences matched (seed ${seed})`);
-  }
-});
+dual.case('random command sequences give the same replies', (pair, tt) =>
+  checkRandomSequences(pair, tt, command, { numRuns: NUM_RUNS, timeLimitMs: TIME_LIMIT_MS, maxLength: 25 }),
+);
