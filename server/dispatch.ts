@@ -89,6 +89,8 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
     return null;
   }
   runCommand(client, spec, argv);
+  // Clients blocked on keys this command (or this EXEC) pushed to are served now (blocking.ts).
+  node.blocking.handleReadyKeys();
   // ASKING lasts for exactly one command.
   if (client.asking && spec.fullName !== 'asking') client.asking = false;
   finishReply(client, replyMark);

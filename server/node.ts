@@ -22,6 +22,7 @@ import { ServerStats } from './stats';
 import { ClusterMode } from './cluster-mode';
 import type { Config } from './config/config';
 import { Replication } from './replication/replication';
+import { BlockingLists } from './blocking';
 import { loadSnapshotAtStartup, persistenceCron } from './persistence';
 
 export interface NodeOptions {
@@ -60,6 +61,8 @@ export class RedisNode implements ExpiryObserver {
   readonly cluster: ClusterMode | null;
   /** Master or replica: the stream, the backlog, the link to a master. */
   readonly replication: Replication;
+  /** Clients blocked in BLPOP and friends, and the keys that can serve them. */
+  readonly blocking: BlockingLists;
   /** Called once the node has shut down (SHUTDOWN); the CLI exits the process. */
   onShutdown: (() => void) | null = null;
 
@@ -76,6 +79,7 @@ export class RedisNode implements ExpiryObserver {
     this.commands = new CommandTable(ALL_COMMANDS);
     this.log = new Logger(this.config.value('loglevel'), options.logSink ?? stdoutSink, this.clock);
     this.replication = new Replication(this);
+    this.blocking = new BlockingLists(this);
     this.applyConfigChanges();
     this.cluster = this.config.bool('cluster-enabled') ? new ClusterMode(this) : null;
   }
@@ -224,6 +228,7 @@ export class RedisNode implements ExpiryObserver {
   clientClosed(client: Client): void {
     this.clients.delete(client.id);
     this.replication.clientClosed(client);
+    this.blocking.clientClosed(client);
   }
 
   /** SHUTDOWN: closes everything, then tells the owner (the CLI exits the process). */
@@ -272,6 +277,7 @@ export class RedisNode implements ExpiryObserver {
     if (this.activeExpireEnabled) this.keyspace.activeExpire(now);
     this.stats.sampleOps(now);
     this.cluster?.followRole();
+    this.blocking.cron();
     this.replication.cron(now);
     persistenceCron(this);
     const timeoutSec = this.config.number('timeout');

@@ -30,6 +30,8 @@ export class ClientTransaction implements KeyWatcher {
   aborted = false;
   /** A watched key was touched since WATCH. */
   touched = false;
+  /** EXEC is running the queued commands: blocking commands answer at once instead of waiting. */
+  executing = false;
   private watched: WatchedKey[] = [];
 
   get inMulti(): boolean {

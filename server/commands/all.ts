@@ -1,4 +1,5 @@
 /** Every command implementation, joined with the captured metadata by CommandTable. */
+import { blockingListCommands } from './blocking-lists';
 import { clientCommands } from './client-commands';
 import { clusterCommands } from './cluster';
 import type { CommandImpl } from './command';
@@ -34,4 +35,5 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...hashCommands,
   ...setCommands,
   ...listCommands,
+  ...blockingListCommands,
 ];

@@ -85,9 +85,9 @@ function clientsSection(node: RedisNode): Fields {
     ['maxclients', node.config.number('maxclients')],
     ['client_recent_max_input_buffer', 0],
     ['client_recent_max_output_buffer', 0],
-    ['blocked_clients', 0],
+    ['blocked_clients', [...node.clients.values()].filter((c) => c.isBlocked).length],
     ['tracking_clients', 0],
-    ['clients_in_timeout_table', 0],
+    ['clients_in_timeout_table', node.blocking.clientsWithTimeout],
   ];
 }
 

@@ -92,14 +92,22 @@ function popCommand(end: ListEnd, name: string) {
   };
 }
 
-/** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list. */
-function lmpopCommand(client: Client, argv: ByteString[]): void {
-  const numKeys = intArg(at(argv, 1), LIST_ERR.numkeysNotPositive);
+/** LMPOP's and BLMPOP's arguments after the command (and timeout): the keys, the end, the count. */
+export interface MpopArgs {
+  readonly keys: ByteString[];
+  readonly end: ListEnd;
+  readonly count: number;
+}
+
+/** Parses `numkeys key [key ...] LEFT|RIGHT [COUNT count]` starting at argv[numKeysIndex]. */
+export function parseMpopArgs(argv: readonly ByteString[], numKeysIndex: number): MpopArgs {
+  const numKeys = intArg(at(argv, numKeysIndex), LIST_ERR.numkeysNotPositive);
   if (numKeys < 1) throw new ReplyError(LIST_ERR.numkeysNotPositive);
-  if (numKeys > argv.length - 3) syntaxError();
-  const end = listEndArg(at(argv, numKeys + 2));
+  const endIndex = numKeysIndex + numKeys + 1;
+  if (endIndex >= argv.length) syntaxError();
+  const end = listEndArg(at(argv, endIndex));
   let count = -1;
-  for (let j = numKeys + 3; j < argv.length; j++) {
+  for (let j = endIndex + 1; j < argv.length; j++) {
     if (isWord(argv[j], 'count') && j + 1 < argv.length && count === -1) {
       count = intArg(at(argv, ++j), LIST_ERR.mpopCountNotPositive);
       if (count < 1) throw new ReplyError(LIST_ERR.mpopCountNotPositive);
@@ -107,16 +115,28 @@ function lmpopCommand(client: Client, argv: ByteString[]): void {
       syntaxError();
     }
   }
-  if (count === -1) count = 1;
-  for (let i = 2; i < numKeys + 2; i++) {
-    const key = at(argv, i);
+  return { keys: argv.slice(numKeysIndex + 1, endIndex), end, count: count === -1 ? 1 : count };
+}
+
+/**
+ * Pops up to `count` from `end` of the list at `key` and replies [key, [elements]]; returns the
+ * command a replica is sent: LPOP/RPOP key popped-count (what Redis 7.0 sends for LMPOP).
+ */
+export function mpopFrom(client: Client, key: ByteString, list: ListValue, end: ListEnd, count: number): ByteString[] {
+  const popped = popElements(client, key, list, count, end);
+  client.reply.array(2);
+  client.reply.bulk(key);
+  replyElements(client, popped);
+  return [end === 'left' ? 'LPOP' : 'RPOP', key, String(popped.length)];
+}
+
+/** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list. */
+function lmpopCommand(client: Client, argv: ByteString[]): void {
+  const { keys, end, count } = parseMpopArgs(argv, 1);
+  for (const key of keys) {
     const list = writableList(client, key);
     if (list === undefined) continue;
-    const popped = popElements(client, key, list, count, end);
-    client.rewrittenArgv = [end === 'left' ? 'LPOP' : 'RPOP', key, String(popped.length)];
-    client.reply.array(2);
-    client.reply.bulk(key);
-    replyElements(client, popped);
+    client.rewrittenArgv = mpopFrom(client, key, list, end, count);
     return;
   }
   client.reply.nullArray();

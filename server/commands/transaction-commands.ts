@@ -30,9 +30,11 @@ function execCommand(client: Client): void {
   const replication = client.node.replication;
   replication.beginTransaction();
   client.reply.array(queue.length);
+  tx.executing = true;
   try {
     for (const { spec, argv } of queue) runCommand(client, spec, argv);
   } finally {
+    tx.executing = false;
     replication.endTransaction();
     tx.end();
   }

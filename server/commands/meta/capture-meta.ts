@@ -60,6 +60,7 @@ export const IMPLEMENTED: readonly string[] = [
   // lists
   'lpush', 'rpush', 'lpushx', 'rpushx', 'lpop', 'rpop', 'llen', 'lindex', 'lset', 'lrange', 'ltrim',
   'lrem', 'linsert', 'lpos', 'lmove', 'rpoplpush', 'lmpop',
+  'blpop', 'brpop', 'blmove', 'brpoplpush', 'blmpop',
 ];
 
 function topLevelNames(): string[] {

@@ -1,0 +1,202 @@
+/**
+ * Clients blocked on lists: the machinery behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH and BLMPOP
+ * (the handlers are in commands/blocking-lists.ts). See https://redis.io/commands/blpop/.
+ *
+ * A blocking command that finds nothing to pop registers a Waiter and blocks its client
+ * (Client.block(): nothing more runs for it until unblocked, later requests queue in its
+ * parser). Each (db, key) has a FIFO queue of waiters, so clients are served in the order they
+ * blocked; a waiter on several keys sits in each key's queue and leaves all of them when served.
+ *
+ * Ready keys
+ * ----------
+ * Pushes are not served inside the pushing command. list-ops.ts announces every push; here the
+ * key is only noted as ready. Once the whole command has finished (for EXEC: the whole
+ * transaction, for a master's stream: each applied command), the dispatcher calls
+ * `handleReadyKeys`, which walks the ready keys and serves their waiters in order for as long as
+ * the list has elements:
+ *
+ *   client A: BLPOP q 0      ──▶ blocked, queue(q) = [A]
+ *   client B: BLPOP q 0      ──▶ blocked, queue(q) = [A, B]
+ *   client C: RPUSH q x y z  ──▶ q ready ──▶ (RPUSH done, C's reply written)
+ *                                 handleReadyKeys: A gets x, B gets y, z stays in q
+ *
+ * Why after and not inside: a MULTI that does RPUSH q x; LPOP q must see its own element, and
+ * the replication stream must carry the push before the pop that consumed it.
+ *
+ * A served waiter's pop goes through popElements/moveElement (counted like any write) and is
+ * propagated as the non-blocking command (LPOP, RPOP, LMOVE, RPOPLPUSH, LPOP/RPOP with a count
+ * for BLMPOP), which is what a replica must replay. Unblocking a served client runs the requests
+ * it queued meanwhile; that happens after the ready keys are drained, never in the middle of the
+ * walk, so a served client's next BLPOP cannot reorder the queue being walked.
+ *
+ * Timeouts are timers (the timeout is absolute, counted from when the command blocked); the
+ * reply is the null array, for every list command, as Redis 7.0 answers. A closed client is
+ * forgotten. In cluster mode the cron answers a waiter whose key's slot is now served by another
+ * node with MOVED (or CLUSTERDOWN), as Redis's clusterRedirectBlockedClientIfNeeded does.
+ */
+import type { ByteString } from '../storage/bytes';
+import type { Database } from '../storage/database';
+import type { Client } from './client';
+import { setListPushListener } from './commands/list-ops';
+import type { RedisNode } from './node';
+
+/**
+ * Tries to serve the waiter from `key`: 'served' after writing the reply and propagating the
+ * pop; 'empty' when the key holds no list to pop from (nobody behind can be served either);
+ * 'answered' when the waiter got an error instead (BLMOVE to a destination of the wrong type).
+ */
+export type ServeFn = (key: ByteString) => 'served' | 'empty' | 'answered';
+
+interface Waiter {
+  readonly client: Client;
+  readonly db: Database;
+  readonly keys: readonly ByteString[];
+  /** The command as received, for re-routing in cluster mode. */
+  readonly argv: readonly ByteString[];
+  readonly serve: ServeFn;
+  timer: NodeJS.Timeout | null;
+  /** Absolute deadline in ms, 0 for none. */
+  readonly deadlineMs: number;
+}
+
+/** setTimeout cannot wait longer than this; a longer timeout re-arms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class BlockingLists {
+  /** "db\0key" → the waiters on that key, oldest first. */
+  private readonly queues = new Map<string, Waiter[]>();
+  private readonly byClient = new Map<Client, Waiter>();
+  /** Keys that received elements since the last handleReadyKeys, in arrival order. */
+  private readonly ready = new Map<string, { db: Database; key: ByteString }>();
+  private readonly toUnblock: Client[] = [];
+  private handling = false;
+
+  constructor(private readonly node: RedisNode) {
+    setListPushListener(node, (db, key) => this.signalReady(db, key));
+  }
+
+  /** Blocked clients with a deadline (INFO clients_in_timeout_table). */
+  get clientsWithTimeout(): number {
+    let n = 0;
+    for (const waiter of this.byClient.values()) if (waiter.deadlineMs > 0) n++;
+    return n;
+  }
+
+  /** Blocks `client` on `keys` until served, timed out (`deadlineMs`, 0 = never) or closed. */
+  block(client: Client, argv: readonly ByteString[], keys: readonly ByteString[], deadlineMs: number, serve: ServeFn): void {
+    const waiter: Waiter = { client, db: client.db, keys, argv, serve, timer: null, deadlineMs };
+    for (const key of new Set(keys)) {
+      const id = queueId(client.db, key);
+      let queue = this.queues.get(id);
+      if (queue === undefined) this.queues.set(id, (queue = []));
+      queue.push(waiter);
+    }
+    this.byClient.set(client, waiter);
+    if (deadlineMs > 0) this.armTimer(waiter);
+    client.block();
+  }
+
+  private armTimer(waiter: Waiter): void {
+    const remainingMs = waiter.deadlineMs - this.node.clock();
+    if (remainingMs <= 0) {
+      this.timeOut(waiter);
+      return;
+    }
+    waiter.timer = setTimeout(() => {
+      waiter.timer = null;
+      this.armTimer(waiter);
+    }, Math.min(remainingMs, MAX_TIMER_MS));
+  }
+
+  private timeOut(waiter: Waiter): void {
+    if (!this.forget(waiter)) return;
+    waiter.client.reply.nullArray();
+    waiter.client.unblock();
+  }
+
+  /** Removes the waiter from every queue; false when it was already gone. */
+  private forget(waiter: Waiter): boolean {
+    if (this.byClient.get(waiter.client) !== waiter) return false;
+    this.byClient.delete(waiter.client);
+    if (waiter.timer !== null) clearTimeout(waiter.timer);
+    waiter.timer = null;
+    for (const key of new Set(waiter.keys)) {
+      const id = queueId(waiter.db, key);
+      const queue = this.queues.get(id);
+      if (queue === undefined) continue;
+      const index = queue.indexOf(waiter);
+      if (index >= 0) queue.splice(index, 1);
+      if (queue.length === 0) this.queues.delete(id);
+    }
+    return true;
+  }
+
+  /** A list at (db, key) received elements (list-ops.ts): note it, serve later. */
+  signalReady(db: Database, key: ByteString): void {
+    const id = queueId(db, key);
+    if (!this.queues.has(id) || this.ready.has(id)) return;
+    this.ready.set(id, { db, key });
+  }
+
+  /**
+   * Serves the waiters of every ready key, then unblocks the served clients (which runs what
+   * they queued, possibly pushing and readying more keys: the loop goes on until all is quiet).
+   * Called by the dispatcher after each top-level command.
+   */
+  handleReadyKeys(): void {
+    if (this.handling) return;
+    if (this.ready.size === 0 && this.toUnblock.length === 0) return;
+    this.handling = true;
+    try {
+      while (this.ready.size > 0 || this.toUnblock.length > 0) {
+        while (this.ready.size > 0) {
+          const [id, entry] = this.ready.entries().next().value as [string, { db: Database; key: ByteString }];
+          this.ready.delete(id);
+          this.serveKey(id, entry.key);
+        }
+        const client = this.toUnblock.shift();
+        if (client !== undefined) client.unblock();
+      }
+    } finally {
+      this.handling = false;
+    }
+  }
+
+  private serveKey(id: string, key: ByteString): void {
+    const queue = this.queues.get(id);
+    if (queue === undefined) return;
+    for (const waiter of [...queue]) {
+      if (this.byClient.get(waiter.client) !== waiter) continue;
+      if (waiter.serve(key) === 'empty') break;
+      this.forget(waiter);
+      this.toUnblock.push(waiter.client);
+    }
+  }
+
+  /** A client closed: forget it if blocked. */
+  clientClosed(client: Client): void {
+    const waiter = this.byClient.get(client);
+    if (waiter !== undefined) this.forget(waiter);
+  }
+
+  /** Cluster mode: answers waiters whose slot moved away with the redirection. */
+  cron(): void {
+    const cluster = this.node.cluster;
+    if (cluster === null || this.byClient.size === 0) return;
+    for (const waiter of [...this.byClient.values()]) {
+      const argv = waiter.argv;
+      if (argv.length === 0) continue;
+      const spec = this.node.commands.lookup(argv[0] as ByteString);
+      if (spec === undefined) continue;
+      const redirect = cluster.route(waiter.client, spec, argv);
+      if (redirect === null || !(redirect.startsWith('MOVED') || redirect.startsWith('CLUSTERDOWN'))) continue;
+      this.forget(waiter);
+      waiter.client.reply.error(redirect);
+      waiter.client.unblock();
+    }
+  }
+}
+
+function queueId(db: Database, key: ByteString): string {
+  return `${db.id}\0${key}`;
+}

@@ -1,0 +1,296 @@
+/*
+ * Differential tests for the blocking list commands (issue 6): BLPOP, BRPOP, BLMPOP, BLMOVE and
+ * BRPOPLPUSH. Immediate pops, timeouts, wake-ups by another client's push (also from EXEC),
+ * first-come first-served order of several blocked clients, errors, and the at-once answers
+ * inside MULTI.
+ *
+ * Scenarios run the same script of several connections on each side. Whether a client is
+ * blocked yet is polled from INFO's blocked_clients (with a deadline), never slept on; the
+ * only waits are the short blocking timeouts under test.
+ */
+
+import t from 'tap';
+import { RawClient } from '../helpers/raw-client';
+import type { Arg } from '../helpers/resp';
+import { dualRun, error, type Pair, type Side } from './harness';
+
+const dual = dualRun(t);
+
+// ─── Tables ─────────────────────────────────────────────────────────────────────────────────────
+
+dual.case('immediate pops answer like the non-blocking forms', [
+  ['RPUSH', 'q', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
+  ['BLPOP', 'missing', 'q', '0'],
+  ['BRPOP', 'q', 'missing', '1.5'],
+  ['BLMPOP', '0', '2', 'missing', 'q', 'RIGHT', 'COUNT', '2'],
+  ['BLMPOP', '0.01', '1', 'q', 'left'],
+  ['BLMOVE', 'q', 'd', 'LEFT', 'RIGHT', '0'],
+  ['RPUSH', 'q', 'x', 'y'],
+  ['BRPOPLPUSH', 'q', 'd', '0'],
+  ['BLMOVE', 'q', 'q', 'left', 'right', '0'],
+  ['LRANGE', 'q', '0', '-1'],
+  ['LRANGE', 'd', '0', '-1'],
+  ['EXISTS', 'q'],
+  ['BLPOP', 'q', '0'],
+  ['EXISTS', 'q'],
+]);
+
+dual.case('argument errors', [
+  ['SET', 's', 'v'],
+  ['RPUSH', 'q', 'a', 'b', 'c'],
+  error('BLPOP', 'q', 'abc'),
+  error('BLPOP', 'q', '-1'),
+  error('BLPOP', 'q', '-0.002'),
+  ['BLPOP', 'q', '-0.001'],
+  ['BLPOP', 'q', '-0.0001'],
+  error('BLPOP', 'q', ' 1'),
+  error('BLPOP', 'q', 'nan'),
+  error('BLPOP', 'q', 'inf'),
+  error('BLPOP', 'q', '1e300'),
+  error('BRPOP', 's', '0'),
+  error('BLPOP', 'missing', 's', '0'),
+  error('BLPOP', 'q'),
+  error('BLMOVE', 'q', 'd', 'UP', 'LEFT', 'abc'),
+  error('BLMOVE', 'q', 'd', 'LEFT', 'LEFT', 'abc'),
+  error('BLMOVE', 'q', 's', 'LEFT', 'LEFT', '0'),
+  error('BLMOVE', 's', 'd', 'LEFT', 'LEFT', '0'),
+  error('BLMOVE', 'q', 'd', 'LEFT', 'LEFT'),
+  error('BRPOPLPUSH', 'q', 'd', '-1'),
+  error('BRPOPLPUSH', 's', 'd', '0'),
+  error('BLMPOP', '0', '0', 'q', 'LEFT'),
+  error('BLMPOP', 'x', '1', 'q', 'LEFT'),
+  error('BLMPOP', 'x', '1', 'q', 'UP'),
+  error('BLMPOP', '-1', '1', 'q', 'LEFT'),
+  error('BLMPOP', '0', '2', 'q', 'LEFT'),
+  error('BLMPOP', '0', '1', 'q', 'LEFT', 'COUNT', '0'),
+  error('BLMPOP', '0', '1', 's', 'LEFT'),
+  ['LRANGE', 'q', '0', '-1'],
+]);
+
+const insideMulti: (readonly Arg[])[] = [
+  ['MULTI'],
+  ['BLPOP', 'empty', '0'],
+  ['BRPOP', 'empty', 'other', '0'],
+  ['BLMPOP', '0', '1', 'empty', 'LEFT'],
+  ['BLMOVE', 'empty', 'd', 'LEFT', 'LEFT', '0'],
+  ['BRPOPLPUSH', 'empty', 'd', '0'],
+  ['RPUSH', 'q', 'x', 'y'],
+  ['BLPOP', 'q', '0'],
+  ['BRPOPLPUSH', 'q', 'd', '0'],
+  ['EXEC'],
+  ['LRANGE', 'd', '0', '-1'],
+];
+dual.case('inside MULTI they answer at once', insideMulti);
+dual.case('inside MULTI they answer at once (RESP3)', insideMulti, { resp3: true });
+
+// ─── Scenarios over several connections ─────────────────────────────────────────────────────────
+
+/** One step of a script: `send` without reading, `call` and record, `read` a pending reply. */
+type ScriptStep =
+  | { on: string; send: Arg[] }
+  | { on: string; call: Arg[] }
+  | { on: string; read: true }
+  | { on: string; close: true }
+  | { blocked: number };
+
+const send = (on: string, ...argv: Arg[]): ScriptStep => ({ on, send: argv });
+const call = (on: string, ...argv: Arg[]): ScriptStep => ({ on, call: argv });
+const read = (on: string): ScriptStep => ({ on, read: true });
+const close = (on: string): ScriptStep => ({ on, close: true });
+/** Waits (polling INFO, 5 s deadline) until exactly `n` clients are blocked. */
+const blocked = (n: number): ScriptStep => ({ blocked: n });
+
+const POLL_DEADLINE_MS = 5_000;
+
+async function waitBlocked(monitor: RawClient, n: number): Promise<void> {
+  const deadline = Date.now() + POLL_DEADLINE_MS;
+  for (;;) {
+    const info = (await monitor.call('INFO', 'clients')).toString('latin1');
+    const match = /blocked_clients:(\d+)/.exec(info);
+    if (match !== null && Number(match[1]) === n) return;
+    if (Date.now() > deadline) throw new Error(`blocked_clients never reached ${n}: ${match?.[1] ?? '?'}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Runs the script on one side with its own connections; returns every recorded reply. */
+async function runScript(side: Side, steps: readonly ScriptStep[], resp3: boolean): Promise<string[]> {
+  const port = side === 'redis' ? dual.running.redis.port : dual.running.target.port;
+  const clients = new Map<string, RawClient>();
+  const monitor = await RawClient.connect(port);
+  const get = async (name: string): Promise<RawClient> => {
+    let c = clients.get(name);
+    if (c === undefined) {
+      c = await RawClient.connect(port);
+      if (resp3) await c.call('HELLO', '3');
+      clients.set(name, c);
+    }
+    return c;
+  };
+  const out: string[] = [];
+  try {
+    for (const step of steps) {
+      if ('blocked' in step) {
+        await waitBlocked(monitor, step.blocked);
+      } else if ('send' in step) {
+        (await get(step.on)).send(...step.send);
+      } else if ('call' in step) {
+        out.push(`${step.on}: ${(await (await get(step.on)).call(...step.call)).toString('latin1')}`);
+      } else if ('read' in step) {
+        const [reply] = await (await get(step.on)).readReplies(1);
+        out.push(`${step.on}: ${(reply ?? Buffer.alloc(0)).toString('latin1')}`);
+      } else {
+        (await get(step.on)).close();
+        clients.delete(step.on);
+      }
+    }
+  } finally {
+    for (const c of clients.values()) c.close();
+    monitor.close();
+  }
+  return out;
+}
+
+function scenario(name: string, steps: readonly ScriptStep[], resp3 = false): void {
+  dual.case(name, async (pair: Pair) => {
+    const [r, h] = await pair.both((_c, side) => runScript(side, steps, resp3));
+    pair.same(h, r, name);
+  });
+}
+
+scenario('timeouts answer null', [
+  call('A', 'BLPOP', 'q', '0.1'),
+  call('A', 'BRPOP', 'q', 'other', '0.05'),
+  call('A', 'BLMPOP', '0.1', '2', 'q', 'other', 'RIGHT', 'COUNT', '3'),
+  call('A', 'BLMOVE', 'q', 'd', 'LEFT', 'RIGHT', '0.1'),
+  call('A', 'BRPOPLPUSH', 'q', 'd', '0.1'),
+  call('A', 'EXISTS', 'd'),
+]);
+
+scenario(
+  'timeouts answer null (RESP3)',
+  [
+    call('A', 'BLPOP', 'q', '0.1'),
+    call('A', 'BLMPOP', '0.1', '1', 'q', 'LEFT'),
+    call('A', 'BLMOVE', 'q', 'd', 'LEFT', 'RIGHT', '0.1'),
+    call('A', 'BRPOPLPUSH', 'q', 'd', '0.1'),
+  ],
+  true,
+);
+
+scenario('a push wakes a blocked BLPOP', [
+  send('A', 'BLPOP', 'q1', 'q2', '0'),
+  blocked(1),
+  call('B', 'RPUSH', 'q2', 'x', 'y'),
+  read('A'),
+  blocked(0),
+  call('B', 'LRANGE', 'q2', '0', '-1'),
+  call('A', 'PING'),
+]);
+
+scenario('a blocked client runs its queued requests once served', [
+  send('A', 'BRPOP', 'q', '0'),
+  blocked(1),
+  send('A', 'GET', 'k'),
+  call('B', 'SET', 'k', 'v'),
+  call('B', 'LPUSH', 'q', 'a', 'b'),
+  read('A'),
+  read('A'),
+  call('B', 'LRANGE', 'q', '0', '-1'),
+]);
+
+scenario('blocked clients are served first come first served', [
+  send('A', 'BLPOP', 'q', '0'),
+  blocked(1),
+  send('B', 'BLPOP', 'q', '0'),
+  blocked(2),
+  send('C', 'BRPOP', 'other', 'q', '0'),
+  blocked(3),
+  call('D', 'RPUSH', 'q', 'first', 'second'),
+  read('A'),
+  read('B'),
+  blocked(1),
+  call('D', 'EXISTS', 'q'),
+  call('D', 'RPUSH', 'q', 'third'),
+  read('C'),
+  blocked(0),
+]);
+
+scenario('a push inside MULTI/EXEC wakes after the transaction', [
+  send('A', 'BLPOP', 'q', '0'),
+  blocked(1),
+  call('B', 'MULTI'),
+  call('B', 'RPUSH', 'q', 'a'),
+  call('B', 'LPOP', 'q'),
+  call('B', 'EXEC'),
+  call('B', 'MULTI'),
+  call('B', 'RPUSH', 'q', 'b', 'c'),
+  call('B', 'LLEN', 'q'),
+  call('B', 'EXEC'),
+  read('A'),
+  call('B', 'LRANGE', 'q', '0', '-1'),
+]);
+
+scenario('BLMOVE and BRPOPLPUSH are woken by pushes', [
+  send('A', 'BLMOVE', 'src', 'dst', 'RIGHT', 'LEFT', '0'),
+  blocked(1),
+  send('B', 'BRPOPLPUSH', 'src', 'dst', '5'),
+  blocked(2),
+  call('C', 'LPUSH', 'src', 'x'),
+  read('A'),
+  call('C', 'LPUSH', 'src', 'y', 'z'),
+  read('B'),
+  call('C', 'LRANGE', 'src', '0', '-1'),
+  call('C', 'LRANGE', 'dst', '0', '-1'),
+]);
+
+scenario('BLMOVE into a list another client waits on', [
+  send('A', 'BLPOP', 'dst', '0'),
+  blocked(1),
+  send('B', 'BLMOVE', 'src', 'dst', 'LEFT', 'LEFT', '0'),
+  blocked(2),
+  call('C', 'RPUSH', 'src', 'm'),
+  read('B'),
+  read('A'),
+  call('C', 'EXISTS', 'src', 'dst'),
+]);
+
+scenario('BLMPOP is woken with up to COUNT elements', [
+  send('A', 'BLMPOP', '0', '2', 'a', 'b', 'RIGHT', 'COUNT', '2'),
+  blocked(1),
+  call('B', 'RPUSH', 'b', '1', '2', '3'),
+  read('A'),
+  call('B', 'LRANGE', 'b', '0', '-1'),
+]);
+
+scenario(
+  'wake-ups in RESP3',
+  [
+    send('A', 'BLPOP', 'q', '0'),
+    blocked(1),
+    send('B', 'BLMPOP', '0', '1', 'q', 'LEFT', 'COUNT', '5'),
+    blocked(2),
+    call('C', 'RPUSH', 'q', 'a', 'b', 'c'),
+    read('A'),
+    read('B'),
+  ],
+  true,
+);
+
+scenario('a disconnected blocked client is forgotten', [
+  send('A', 'BLPOP', 'q', '0'),
+  blocked(1),
+  close('A'),
+  blocked(0),
+  call('B', 'RPUSH', 'q', 'kept'),
+  call('B', 'LRANGE', 'q', '0', '-1'),
+]);
+
+scenario('a key of another type does not serve', [
+  send('A', 'BLPOP', 'q', '0'),
+  blocked(1),
+  call('B', 'SET', 'q', 'string'),
+  call('B', 'DEL', 'q'),
+  call('B', 'RPUSH', 'q', 'list'),
+  read('A'),
+]);
