@@ -33,6 +33,7 @@ import { redisServerPath } from '../test/helpers/real-redis';
 import { delay } from '../test/helpers/server-process';
 import { LocalCluster, redisCliPath, type NodeKind } from '../test/cluster/cluster-harness';
 import { infoField } from '../test/cluster/cluster-replies';
+import { log, parseRounds } from './bench-cli';
 import { formatRatio, formatTable, median } from './table';
 
 const OK_DEADLINE_MS = 60_000;
@@ -47,17 +48,6 @@ interface Round {
 
 type Outcome = { ok: true; round: Round } | { ok: false; error: string };
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-function parseRounds(argv: readonly string[]): number {
-  const index = argv.indexOf('--rounds');
-  const text = index >= 0 ? argv[index + 1] : process.env['BENCH_ROUNDS'];
-  const rounds = Number(text ?? 5);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bad --rounds ${String(text)}`);
-  return rounds;
-}
 
 async function oneRound(kind: NodeKind): Promise<Outcome> {
   const t0 = performance.now();
@@ -143,7 +133,7 @@ async function npmStartRound(): Promise<Outcome> {
 // ─── main ───────────────────────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
-  const rounds = parseRounds(process.argv.slice(2));
+  const rounds = parseRounds(process.argv.slice(2), 5);
   if (redisCliPath() === null || redisServerPath() === null) {
     log('redis-server and redis-cli are needed: apt-get install redis-server redis-tools');
     process.exitCode = 1;

@@ -37,6 +37,7 @@ import { parseReply } from '../test/helpers/resp';
 import { delay } from '../test/helpers/server-process';
 import { LocalCluster, RedirectingClient, redisCliPath, type ClusterNode, type NodeKind } from '../test/cluster/cluster-harness';
 import { infoField, isMaster, ownedSlots, parseClusterNodes, type NodeLine } from '../test/cluster/cluster-replies';
+import { log, parseRounds } from './bench-cli';
 import { formatRatio, formatTable, median } from './table';
 
 const NODE_TIMEOUT_MS = 2_000;
@@ -62,17 +63,6 @@ interface Round {
 
 type Outcome = { ok: true; round: Round } | { ok: false; error: string };
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-function parseRounds(argv: readonly string[]): number {
-  const index = argv.indexOf('--rounds');
-  const text = index >= 0 ? argv[index + 1] : process.env['BENCH_ROUNDS'];
-  const rounds = Number(text ?? 3);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bad --rounds ${String(text)}`);
-  return rounds;
-}
 
 const ms = (value: number): string => (Number.isFinite(value) ? `${Math.round(value)}` : 'n/a');
 
@@ -291,7 +281,7 @@ async function oneRound(kind: NodeKind): Promise<Outcome> {
 // ─── main ───────────────────────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
-  const rounds = parseRounds(process.argv.slice(2));
+  const rounds = parseRounds(process.argv.slice(2), 3);
   if (redisCliPath() === null || redisServerPath() === null) {
     log('redis-server and redis-cli are needed: apt-get install redis-server redis-tools');
     process.exitCode = 1;
