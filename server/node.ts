@@ -23,6 +23,7 @@ import { ClusterMode } from './cluster-mode';
 import type { Config } from './config/config';
 import { Replication } from './replication/replication';
 import { BlockingLists } from './blocking';
+import { PubSub } from './pubsub/pubsub';
 import { loadSnapshotAtStartup, persistenceCron } from './persistence';
 
 export interface NodeOptions {
@@ -63,6 +64,10 @@ export class RedisNode implements ExpiryObserver {
   readonly replication: Replication;
   /** Clients blocked in BLPOP and friends, and the keys that can serve them. */
   readonly blocking: BlockingLists;
+  /** Channel and pattern subscriptions; keyspace notifications publish through it. */
+  readonly pubsub = new PubSub();
+  /** notify-keyspace-events as NotifyFlag bits, read on every write (keyspace-events.ts). */
+  notifyKeyspaceEvents = 0;
   /** Called once the node has shut down (SHUTDOWN); the CLI exits the process. */
   onShutdown: (() => void) | null = null;
 
@@ -86,6 +91,10 @@ export class RedisNode implements ExpiryObserver {
 
   /** CONFIG SET of these takes effect at once, as in Redis. */
   private applyConfigChanges(): void {
+    this.notifyKeyspaceEvents = this.config.value('notify-keyspace-events');
+    this.config.onChange('notify-keyspace-events', (flags) => {
+      this.notifyKeyspaceEvents = flags;
+    });
     this.config.onChange('loglevel', (level) => {
       this.log.level = level;
     });
