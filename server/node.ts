@@ -9,7 +9,7 @@
  */
 import * as net from 'node:net';
 import type { ByteString } from '../storage/bytes';
-import type { Database, ExpiryObserver } from '../storage/database';
+import type { Database, KeyspaceObserver } from '../storage/database';
 import { Keyspace } from '../storage/keyspace';
 import { SeededRandom } from '../storage/random';
 import { Client } from './client';
@@ -24,6 +24,8 @@ import type { Config } from './config/config';
 import { Replication } from './replication/replication';
 import { BlockingLists } from './blocking';
 import { PubSub } from './pubsub/pubsub';
+import { notifyKeyspaceEvent, NotifyFlag } from './keyspace-events';
+import type { StoredValue } from '../storage/values';
 import { loadSnapshotAtStartup, persistenceCron } from './persistence';
 
 export interface NodeOptions {
@@ -35,7 +37,7 @@ export interface NodeOptions {
   executable?: string;
 }
 
-export class RedisNode implements ExpiryObserver {
+export class RedisNode implements KeyspaceObserver {
   readonly config: Config;
   readonly clock: () => number;
   readonly keyspace: Keyspace;
@@ -261,8 +263,12 @@ export class RedisNode implements ExpiryObserver {
   /** Looks a key up for a read, counting keyspace hits and misses for INFO. */
   lookupRead(db: Database, key: ByteString): ReturnType<Database['get']> {
     const value = db.get(key, this.nowMs);
-    if (value === undefined) this.stats.keyspaceMisses++;
-    else this.stats.keyspaceHits++;
+    if (value === undefined) {
+      this.stats.keyspaceMisses++;
+      if (this.notifyKeyspaceEvents & NotifyFlag.keyMiss) notifyKeyspaceEvent(this, NotifyFlag.keyMiss, 'keymiss', key, db.id);
+    } else {
+      this.stats.keyspaceHits++;
+    }
     return value;
   }
 
@@ -275,6 +281,13 @@ export class RedisNode implements ExpiryObserver {
   keyExpired(db: Database, key: ByteString): void {
     this.stats.expiredKeys++;
     this.replication.propagate(db.id, ['DEL', key]);
+    notifyKeyspaceEvent(this, NotifyFlag.expired, 'expired', key, db.id);
+  }
+
+  /** A command created a key: the "new" event, and clients blocked on it may be served. */
+  keyAdded(db: Database, key: ByteString, value: StoredValue): void {
+    if (this.notifyKeyspaceEvents & NotifyFlag.newKey) notifyKeyspaceEvent(this, NotifyFlag.newKey, 'new', key, db.id);
+    if (typeof value !== 'string' && value.kind === 'list') this.blocking.signalReady(db, key);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -25,9 +25,14 @@ import { HASH_SLOTS, keyHashSlot } from './key-slot';
 import type { RandomSource } from './random';
 import { typeName, type StoredValue } from './values';
 
-/** Told about keys that expired, so the server can propagate a DEL and notify. */
-export interface ExpiryObserver {
+/**
+ * Told about keys that expired (the server propagates a DEL and notifies) and about keys a
+ * command created (the "new" keyspace event, and waking clients blocked on that key). Keys
+ * loaded from a snapshot are not announced: they were not created by a command.
+ */
+export interface KeyspaceObserver {
   keyExpired(db: Database, key: ByteString): void;
+  keyAdded(db: Database, key: ByteString, value: StoredValue): void;
 }
 
 /**
@@ -112,7 +117,7 @@ export class Database {
   constructor(
     public id: number,
     private readonly random: RandomSource,
-    private readonly observer: ExpiryObserver | null = null,
+    private readonly observer: KeyspaceObserver | null = null,
     private readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete' },
   ) {}
 
@@ -222,11 +227,13 @@ export class Database {
   set(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;
     if (this.watchers !== null) this.touch(key);
+    const before = this.dict.size;
     this.dict.set(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     if (this.expires.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+    if (this.dict.size !== before) this.observer?.keyAdded(this, key, value);
   }
 
   /**
@@ -253,10 +260,12 @@ export class Database {
   overwriteInPlace(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;
     if (this.watchers !== null) this.touch(key);
+    const before = this.dict.size;
     this.dict.set(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     this.rawStrings.add(key);
+    if (this.dict.size !== before) this.observer?.keyAdded(this, key, value);
   }
 
   /**

@@ -2,7 +2,7 @@
  * All databases of one node (`databases` directive, 16 by default). The keyspace is per node,
  * never module-global, so several nodes can live in one process (DESIGN.md decision 2).
  */
-import { Database, type ExpiryObserver, type KeyspaceContext } from './database';
+import { Database, type KeyspaceObserver, type KeyspaceContext } from './database';
 import type { RandomSource } from './random';
 
 export class Keyspace {
@@ -10,7 +10,7 @@ export class Keyspace {
   /** Shared by every database: the write counter and the expiry mode (see KeyspaceContext). */
   readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete' };
 
-  constructor(count: number, random: RandomSource, observer: ExpiryObserver | null = null) {
+  constructor(count: number, random: RandomSource, observer: KeyspaceObserver | null = null) {
     this.dbs = [];
     for (let i = 0; i < count; i++) this.dbs.push(new Database(i, random, observer, this.context));
   }

@@ -8,6 +8,7 @@ import type { Client } from '../client';
 import { ERR, ReplyError, unsupportedOption } from '../errors';
 import { at } from './args';
 import { cmd, type CommandImpl } from './command';
+import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
 import { deadlineFromExpireArg } from './expiry-args';
 
 interface ExpireFlags {
@@ -58,9 +59,11 @@ function expireGeneric(name: string, seconds: boolean, absolute: boolean) {
     if (when <= now && client.kind !== 'master') {
       db.delete(key);
       client.rewrittenArgv = ['DEL', key];
+      notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
     } else {
       db.setExpireAt(key, when);
       if (name !== 'pexpireat') client.rewrittenArgv = ['PEXPIREAT', key, String(when)];
+      notifyKeyEvent(client, NotifyFlag.generic, 'expire', key);
     }
     client.reply.integer(1);
   };
@@ -97,7 +100,9 @@ function persistCommand(client: Client, argv: ByteString[]): void {
     client.reply.integer(0);
     return;
   }
-  client.reply.integer(db.persist(key) ? 1 : 0);
+  const removed = db.persist(key);
+  if (removed) notifyKeyEvent(client, NotifyFlag.generic, 'persist', key);
+  client.reply.integer(removed ? 1 : 0);
 }
 
 export const expireCommands: CommandImpl[] = [

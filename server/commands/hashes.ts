@@ -22,6 +22,7 @@ import type { Client } from '../client';
 import { ERR, ReplyError, wrongArity } from '../errors';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
+import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
 import { distinctMembers, noteAdded, noteRemoved, randomMember } from './container-sampler';
 import { parseScanCursor, parseScanOptions, scanMatches, scanStep } from './container-scan';
 
@@ -52,10 +53,11 @@ function hashForUpdate(client: Client, key: ByteString): { fields: Fields; creat
   return { fields: new Map(), created: true };
 }
 
-/** Stores a hash changed by a command: a new key, or a changed one. */
-function commit(client: Client, key: ByteString, fields: Fields, created: boolean): void {
+/** Stores a hash changed by a command (a new key, or a changed one) and notifies `event`. */
+function commit(client: Client, key: ByteString, fields: Fields, created: boolean, event: string): void {
   if (created) client.db.set(key, new HashValue(fields), client.node.nowMs);
   else client.db.markModified(key, client.node.nowMs);
+  notifyKeyEvent(client, NotifyFlag.hash, event, key);
 }
 
 function setField(fields: Fields, field: ByteString, value: ByteString): boolean {
@@ -80,7 +82,7 @@ function hsetGeneric(client: Client, argv: ByteString[], name: string): number {
   for (let i = 2; i < argv.length; i += 2) {
     if (setField(fields, argv[i] as ByteString, argv[i + 1] as ByteString)) added++;
   }
-  commit(client, key, fields, created);
+  commit(client, key, fields, created, 'hset');
   return added;
 }
 
@@ -93,7 +95,7 @@ function hsetnxCommand(client: Client, argv: ByteString[]): void {
     return;
   }
   setField(fields, field, at(argv, 3));
-  commit(client, key, fields, created);
+  commit(client, key, fields, created, 'hset');
   client.reply.integer(1);
 }
 
@@ -112,8 +114,12 @@ function hdelCommand(client: Client, argv: ByteString[]): void {
       deleted++;
     }
   }
-  if (fields.size === 0) client.db.delete(key);
-  else if (deleted > 0) client.db.markModified(key, client.node.nowMs);
+  if (deleted > 0) {
+    if (fields.size === 0) client.db.delete(key);
+    else client.db.markModified(key, client.node.nowMs);
+    notifyKeyEvent(client, NotifyFlag.hash, 'hdel', key);
+    if (fields.size === 0) notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+  }
   client.reply.integer(deleted);
 }
 
@@ -133,7 +139,7 @@ function hincrbyCommand(client: Client, argv: ByteString[]): void {
   if (sum > INT64_MAX || sum < INT64_MIN) throw new ReplyError(ERR.overflow);
   const next = sum.toString();
   setField(fields, field, next);
-  commit(client, key, fields, created);
+  commit(client, key, fields, created, 'hincrby');
   client.reply.raw(':' + next + '\r\n');
 }
 
@@ -152,7 +158,7 @@ function hincrbyfloatCommand(client: Client, argv: ByteString[]): void {
   if (sum === 'inf') throw new ReplyError(ERR.floatNanOrInf);
   const next = formatLongDouble(sum);
   setField(fields, field, next);
-  commit(client, key, fields, created);
+  commit(client, key, fields, created, 'hincrbyfloat');
   // Replicas get the result, not the arithmetic, so both sides hold the same bytes.
   client.rewrittenArgv = ['HSET', key, field, next];
   client.reply.bulk(next);

@@ -9,6 +9,7 @@ import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { at, int32Arg, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
+import { notifyKeyEvent, notifyKeyspaceEvent, NotifyFlag } from '../keyspace-events';
 
 function deleteKeys(client: Client, argv: ByteString[]): void {
   const db = client.db;
@@ -17,7 +18,10 @@ function deleteKeys(client: Client, argv: ByteString[]): void {
   for (let i = 1; i < argv.length; i++) {
     const key = argv[i] as ByteString;
     // An expired key counts as missing: look it up first so lazy expiry removes it.
-    if (db.get(key, now) !== undefined && db.delete(key)) deleted++;
+    if (db.get(key, now) !== undefined && db.delete(key)) {
+      deleted++;
+      notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+    }
   }
   client.reply.integer(deleted);
 }
@@ -62,6 +66,8 @@ function renameGeneric(client: Client, argv: ByteString[], nx: boolean): void {
   }
   db.copyKeyTo(src, db, dst, now);
   db.delete(src);
+  notifyKeyEvent(client, NotifyFlag.generic, 'rename_from', src);
+  notifyKeyEvent(client, NotifyFlag.generic, 'rename_to', dst);
   if (nx) client.reply.integer(1);
   else client.reply.ok();
 }
@@ -107,6 +113,7 @@ function copyCommand(client: Client, argv: ByteString[]): void {
   client.db.copyKeyTo(src, target, dst, now);
   // Strings are immutable and shared; a container is edited in place, so the copy needs its own.
   if (typeof value !== 'string') target.overwrite(dst, cloneValue(value), now);
+  notifyKeyspaceEvent(client.node, NotifyFlag.generic, 'copy_to', dst, target.id);
   client.reply.integer(1);
 }
 
@@ -123,6 +130,8 @@ function moveCommand(client: Client, argv: ByteString[]): void {
   }
   client.db.copyKeyTo(key, target, key, now);
   client.db.delete(key);
+  notifyKeyEvent(client, NotifyFlag.generic, 'move_from', key);
+  notifyKeyspaceEvent(client.node, NotifyFlag.generic, 'move_to', key, target.id);
   client.reply.integer(1);
 }
 

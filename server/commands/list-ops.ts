@@ -23,8 +23,9 @@
  * clients once the current command (or EXEC) has finished, using `popElements`/`moveElement`
  * so that a served pop is counted and propagated like the non-blocking command.
  *
- * Keys that become lists without a push (RENAME, COPY, MOVE, RESTORE, a replica's full sync) do
- * not pass through here; a blocking layer must hook those where they create the key.
+ * Keys that become lists without a push (RENAME, COPY, MOVE, RESTORE) do not pass through here:
+ * the database announces every key a command creates (KeyspaceObserver.keyAdded), and the node
+ * signals a new list's key as ready from there. A replica's full sync loads keys unannounced.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
@@ -32,6 +33,7 @@ import { ListValue, type StoredValue } from '../../storage/values';
 import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { isWord } from './args';
+import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
 
 /** Which end of a list: LEFT is the head (index 0), RIGHT the tail. */
 export type ListEnd = 'left' | 'right';
@@ -105,6 +107,7 @@ export function pushElements(
   } else {
     for (let i = from; i < elements.length; i++) items.push(elements[i] as ByteString);
   }
+  notifyKeyEvent(client, NotifyFlag.list, end === 'left' ? 'lpush' : 'rpush', key);
   announceListPush(client, key);
   return items.length;
 }
@@ -112,16 +115,25 @@ export function pushElements(
 /** After an element was added in the middle of an existing list (LINSERT). */
 export function noteInsertedInPlace(client: Client, key: ByteString): void {
   client.db.markModified(key, client.node.nowMs);
+  notifyKeyEvent(client, NotifyFlag.list, 'linsert', key);
   announceListPush(client, key);
 }
 
 /**
- * Records that elements were removed from the list at `key`: deletes the key when the list is
- * now empty, counts the change otherwise.
+ * Records that command `event` (lpop, lrem, ltrim...) removed elements from the list at `key`:
+ * deletes the key when the list is now empty (notifying del after the event), counts the
+ * change otherwise.
  */
-export function noteRemoved(client: Client, key: ByteString, list: ListValue): void {
-  if (list.items.length === 0) client.db.delete(key);
+export function noteRemoved(client: Client, key: ByteString, list: ListValue, event: string): void {
+  const emptied = list.items.length === 0;
+  if (emptied) client.db.delete(key);
   else client.db.markModified(key, client.node.nowMs);
+  notifyKeyEvent(client, NotifyFlag.list, event, key);
+  if (emptied) notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+}
+
+function popEvent(end: ListEnd): string {
+  return end === 'left' ? 'lpop' : 'rpop';
 }
 
 /** Pops up to `count` (> 0) elements from `end`, in popping order; deletes an emptied list. */
@@ -130,7 +142,7 @@ export function popElements(client: Client, key: ByteString, list: ListValue, co
   const n = Math.min(count, items.length);
   const popped = new Array<ByteString>(n);
   for (let i = 0; i < n; i++) popped[i] = (end === 'left' ? items.shift() : items.pop()) as ByteString;
-  if (n > 0) noteRemoved(client, key, list);
+  if (n > 0) noteRemoved(client, key, list, popEvent(end));
   return popped;
 }
 
@@ -151,6 +163,7 @@ export function moveElement(
   const element = (from === 'left' ? srcList.items.shift() : srcList.items.pop()) as ByteString;
   // Push before deciding about the source: for src === dst the list is not left empty.
   pushElements(client, dst, dstList, [element], 0, to);
-  if (src !== dst) noteRemoved(client, src, srcList);
+  if (src !== dst) noteRemoved(client, src, srcList, popEvent(from));
+  else notifyKeyEvent(client, NotifyFlag.list, popEvent(from), src);
   return element;
 }

@@ -29,6 +29,7 @@ import {
   writableList,
   type ListEnd,
 } from './list-ops';
+import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
 
 const LIST_ERR = {
   countNotPositive: 'ERR value is out of range, must be positive',
@@ -194,6 +195,7 @@ function lsetCommand(client: Client, argv: ByteString[]): void {
   if (i < 0) throw new ReplyError(LIST_ERR.indexOutOfRange);
   list.items.splice(i, 1, at(argv, 3));
   client.db.markModified(key, client.node.nowMs);
+  notifyKeyEvent(client, NotifyFlag.list, 'lset', key);
   client.reply.ok();
 }
 
@@ -273,7 +275,9 @@ function ltrimCommand(client: Client, argv: ByteString[]): void {
     for (let i = 0; i < dropHead; i++) items.shift();
     for (let i = 0; i < dropTail; i++) items.pop();
   }
-  if (dropHead + dropTail > 0) noteRemoved(client, key, list);
+  // Redis announces ltrim even when nothing was trimmed, but counts no change then.
+  if (dropHead + dropTail > 0) noteRemoved(client, key, list, 'ltrim');
+  else notifyKeyEvent(client, NotifyFlag.list, 'ltrim', key);
   client.reply.ok();
 }
 
@@ -292,7 +296,7 @@ function lremCommand(client: Client, argv: ByteString[]): void {
   }
   const limit = count === 0 ? Infinity : Math.abs(count);
   const removed = count < 0 ? removeFromTail(list, element, limit) : removeFromHead(list, element, limit);
-  if (removed > 0) noteRemoved(client, key, list);
+  if (removed > 0) noteRemoved(client, key, list, 'lrem');
   client.reply.integer(removed);
 }
 

@@ -16,6 +16,7 @@ import { ReplyError } from '../errors';
 import { persistenceState, saveNow, startBackgroundSave } from '../persistence';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
+import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
 
 const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
 const BUSYKEY = 'BUSYKEY Target key name already exists.';
@@ -105,7 +106,10 @@ function restoreCommand(client: Client, argv: ByteString[]): void {
   }
   // A deadline already past creates nothing on a master (a replica keeps what its master sent).
   if (ttl !== 0n && ttl <= BigInt(now) && node.keyspace.context.expiry === 'delete') {
-    if (deleted) client.rewrittenArgv = [node.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key];
+    if (deleted) {
+      client.rewrittenArgv = [node.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key];
+      notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+    }
     client.reply.ok();
     return;
   }
@@ -116,6 +120,7 @@ function restoreCommand(client: Client, argv: ByteString[]): void {
     if (!options.absTtl) client.rewrittenArgv = [...argv.slice(0, 2), String(ttl), ...argv.slice(3), 'ABSTTL'];
   }
   if (options.idleSec !== null) db.setIdleSeconds(key, Number(options.idleSec), now);
+  notifyKeyEvent(client, NotifyFlag.generic, 'restore', key);
   // FREQ is accepted and ignored: LFU counters are not kept.
   client.reply.ok();
 }

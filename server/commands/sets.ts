@@ -22,6 +22,7 @@ import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { at, intArg, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
+import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
 import { distinctMembers, noteAdded, noteRemoved, randomMember } from './container-sampler';
 import { parseScanCursor, parseScanOptions, scanMatches, scanStep } from './container-scan';
 import { randomCountArg } from './hashes';
@@ -80,10 +81,16 @@ function addMember(members: Members, member: ByteString): boolean {
   return true;
 }
 
-/** After members were removed in place: delete an emptied set, else count the change. */
-function afterRemoval(client: Client, key: ByteString, members: Members, removed: number): void {
+/**
+ * After members were removed in place by command `event` (srem, spop): delete an emptied set,
+ * else count the change, and notify both.
+ */
+function afterRemoval(client: Client, key: ByteString, members: Members, removed: number, event: string): void {
+  if (removed === 0) return;
   if (members.size === 0) client.db.delete(key);
-  else if (removed > 0) client.db.markModified(key, client.node.nowMs);
+  else client.db.markModified(key, client.node.nowMs);
+  notifyKeyEvent(client, NotifyFlag.set, event, key);
+  if (members.size === 0) notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -97,6 +104,7 @@ function saddCommand(client: Client, argv: ByteString[]): void {
   for (let i = 2; i < argv.length; i++) if (addMember(members, argv[i] as ByteString)) added++;
   if (existing === undefined) client.db.set(key, new SetValue(members), client.node.nowMs);
   else if (added > 0) client.db.markModified(key, client.node.nowMs);
+  if (added > 0) notifyKeyEvent(client, NotifyFlag.set, 'sadd', key);
   client.reply.integer(added);
 }
 
@@ -106,7 +114,7 @@ function sremCommand(client: Client, argv: ByteString[]): void {
   let removed = 0;
   if (members !== undefined) {
     for (let i = 2; i < argv.length && members.size > 0; i++) if (removeMember(members, argv[i] as ByteString)) removed++;
-    afterRemoval(client, key, members, removed);
+    afterRemoval(client, key, members, removed, 'srem');
   }
   client.reply.integer(removed);
 }
@@ -136,11 +144,13 @@ function smoveCommand(client: Client, argv: ByteString[]): void {
     client.reply.integer(0);
     return;
   }
-  afterRemoval(client, srcKey, src, 1);
+  afterRemoval(client, srcKey, src, 1, 'srem');
   if (dst === undefined) {
     client.db.set(dstKey, new SetValue(new Set([member])), client.node.nowMs);
+    notifyKeyEvent(client, NotifyFlag.set, 'sadd', dstKey);
   } else if (addMember(dst, member)) {
     client.db.markModified(dstKey, client.node.nowMs);
+    notifyKeyEvent(client, NotifyFlag.set, 'sadd', dstKey);
   }
   client.reply.integer(1);
 }
@@ -162,7 +172,7 @@ function spopCommand(client: Client, argv: ByteString[]): void {
   }
   const member = randomMember(members, client.node.random);
   removeMember(members, member);
-  afterRemoval(client, key, members, 1);
+  afterRemoval(client, key, members, 1, 'spop');
   client.rewrittenArgv = ['SREM', key, member];
   client.reply.bulk(member);
 }
@@ -177,12 +187,14 @@ function spopWithCount(client: Client, key: ByteString, count: number): void {
   if (count >= members.size) {
     replySet(client, inReplyOrder(members));
     client.db.delete(key);
+    notifyKeyEvent(client, NotifyFlag.set, 'spop', key);
+    notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
     client.rewrittenArgv = [client.node.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key];
     return;
   }
   const popped = distinctMembers(members, count, client.node.random);
   for (const member of popped) removeMember(members, member);
-  afterRemoval(client, key, members, popped.length);
+  afterRemoval(client, key, members, popped.length, 'spop');
   client.rewrittenArgv = ['SREM', key, ...popped];
   replySet(client, popped);
 }
@@ -281,10 +293,17 @@ function difference(sets: Array<Members | null>): Members {
   return out;
 }
 
-/** Stores a computed set at dst (deleting dst for an empty result) and replies its size. */
-function storeResult(client: Client, dstKey: ByteString, result: Members): void {
-  if (result.size === 0) client.db.delete(dstKey);
-  else client.db.set(dstKey, new SetValue(result), client.node.nowMs);
+/**
+ * Stores a computed set at dst (deleting dst for an empty result), notifies `event` (or del),
+ * and replies its size.
+ */
+function storeResult(client: Client, dstKey: ByteString, result: Members, event: string): void {
+  if (result.size === 0) {
+    if (client.db.delete(dstKey)) notifyKeyEvent(client, NotifyFlag.generic, 'del', dstKey);
+  } else {
+    client.db.set(dstKey, new SetValue(result), client.node.nowMs);
+    notifyKeyEvent(client, NotifyFlag.set, event, dstKey);
+  }
   client.reply.integer(result.size);
 }
 
@@ -294,7 +313,7 @@ function sinterCommand(client: Client, argv: ByteString[]): void {
 
 function sinterstoreCommand(client: Client, argv: ByteString[]): void {
   const found = intersect(sourceSets(client, argv.slice(2), true), 0);
-  storeResult(client, at(argv, 1), new Set(found));
+  storeResult(client, at(argv, 1), new Set(found), 'sinterstore');
 }
 
 function sintercardCommand(client: Client, argv: ByteString[]): void {
@@ -314,10 +333,12 @@ function sintercardCommand(client: Client, argv: ByteString[]): void {
   client.reply.integer(intersect(sourceSets(client, argv.slice(2, 2 + n), false), limit).length);
 }
 
-function combineCommand(op: (sets: Array<Members | null>) => Members, store: boolean) {
+/** SUNION/SDIFF, or with `storeEvent` (sunionstore, sdiffstore) their STORE forms. */
+function combineCommand(op: (sets: Array<Members | null>) => Members, storeEvent: string | null) {
   return (client: Client, argv: ByteString[]): void => {
+    const store = storeEvent !== null;
     const result = op(sourceSets(client, argv.slice(store ? 2 : 1), store));
-    if (store) storeResult(client, at(argv, 1), result);
+    if (store) storeResult(client, at(argv, 1), result, storeEvent);
     else replySet(client, inReplyOrder(result));
   };
 }
@@ -363,10 +384,10 @@ export const setCommands: CommandImpl[] = [
   cmd('smove', smoveCommand),
   cmd('sinter', sinterCommand),
   cmd('sintercard', sintercardCommand),
-  cmd('sunion', combineCommand(union, false)),
-  cmd('sdiff', combineCommand(difference, false)),
+  cmd('sunion', combineCommand(union, null)),
+  cmd('sdiff', combineCommand(difference, null)),
   cmd('sinterstore', sinterstoreCommand),
-  cmd('sunionstore', combineCommand(union, true)),
-  cmd('sdiffstore', combineCommand(difference, true)),
+  cmd('sunionstore', combineCommand(union, 'sunionstore')),
+  cmd('sdiffstore', combineCommand(difference, 'sdiffstore')),
   cmd('sscan', sscanCommand),
 ];

@@ -13,6 +13,7 @@ import { ERR, ReplyError, wrongArity } from '../errors';
 import { at, int64Arg, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 import { deadlineFromOption, type ExpireUnit } from './expiry-args';
+import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
 
 /** The value as a string, or WRONGTYPE. */
 export function asString(value: StoredValue): ByteString {
@@ -88,8 +89,10 @@ function setCommand(client: Client, argv: ByteString[]): void {
   }
   if (o.keepTtl) db.overwrite(key, value, now);
   else db.set(key, value, now);
+  notifyKeyEvent(client, NotifyFlag.string, 'set', key);
   if (deadline !== null) {
     db.setExpireAt(key, deadline);
+    notifyKeyEvent(client, NotifyFlag.generic, 'expire', key);
     // Replicas get an absolute deadline, so a late arrival does not extend the key's life.
     client.rewrittenArgv = ['SET', key, value, 'PXAT', String(deadline)];
   }
@@ -109,6 +112,7 @@ function setnxCommand(client: Client, argv: ByteString[]): void {
     return;
   }
   client.db.set(key, at(argv, 2), client.node.nowMs);
+  notifyKeyEvent(client, NotifyFlag.string, 'set', key);
   client.reply.integer(1);
 }
 
@@ -117,7 +121,9 @@ function setexFamily(unit: 'ex' | 'px', name: string) {
     const key = at(argv, 1);
     const deadline = deadlineFromOption(at(argv, 2), unit, client.node.nowMs, name);
     client.db.set(key, at(argv, 3), client.node.nowMs);
+    notifyKeyEvent(client, NotifyFlag.string, 'set', key);
     client.db.setExpireAt(key, deadline);
+    notifyKeyEvent(client, NotifyFlag.generic, 'expire', key);
     client.rewrittenArgv = ['SET', key, at(argv, 3), 'PXAT', String(deadline)];
     client.reply.ok();
   };
@@ -131,13 +137,17 @@ function getsetCommand(client: Client, argv: ByteString[]): void {
   const key = at(argv, 1);
   const old = readString(client, key);
   client.db.set(key, at(argv, 2), client.node.nowMs);
+  notifyKeyEvent(client, NotifyFlag.string, 'set', key);
   replyOptionalBulk(client, old);
 }
 
 function getdelCommand(client: Client, argv: ByteString[]): void {
   const key = at(argv, 1);
   const old = readString(client, key);
-  if (old !== undefined) client.db.delete(key);
+  if (old !== undefined) {
+    client.db.delete(key);
+    notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+  }
   client.rewrittenArgv = ['DEL', key];
   replyOptionalBulk(client, old);
 }
@@ -157,12 +167,14 @@ function getexCommand(client: Client, argv: ByteString[]): void {
     // A deadline already in the past deletes the key, as Redis does.
     db.delete(key);
     client.rewrittenArgv = ['DEL', key];
+    notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
   } else if (deadline !== null) {
     db.setExpireAt(key, deadline);
     client.rewrittenArgv = ['PEXPIREAT', key, String(deadline)];
-  } else if (o.persist) {
-    db.persist(key);
+    notifyKeyEvent(client, NotifyFlag.generic, 'expire', key);
+  } else if (o.persist && db.persist(key)) {
     client.rewrittenArgv = ['PERSIST', key];
+    notifyKeyEvent(client, NotifyFlag.generic, 'persist', key);
   }
   client.reply.bulk(value);
 }
@@ -184,7 +196,10 @@ function msetGeneric(client: Client, argv: ByteString[], onlyIfNoneExist: boolea
       if (db.get(argv[i] as ByteString, client.node.nowMs) !== undefined) return false;
     }
   }
-  for (let i = 1; i < argv.length; i += 2) db.set(argv[i] as ByteString, argv[i + 1] as ByteString, client.node.nowMs);
+  for (let i = 1; i < argv.length; i += 2) {
+    db.set(argv[i] as ByteString, argv[i + 1] as ByteString, client.node.nowMs);
+    notifyKeyEvent(client, NotifyFlag.string, 'set', argv[i] as ByteString);
+  }
   return true;
 }
 
@@ -198,6 +213,7 @@ function appendCommand(client: Client, argv: ByteString[]): void {
   const suffix = at(argv, 2);
   if (old === undefined) {
     db.set(key, suffix, client.node.nowMs);
+    notifyKeyEvent(client, NotifyFlag.string, 'append', key);
     client.reply.integer(suffix.length);
     return;
   }
@@ -205,6 +221,7 @@ function appendCommand(client: Client, argv: ByteString[]): void {
   checkLength(client, current.length + suffix.length);
   const next = current + suffix;
   db.overwriteInPlace(key, next, client.node.nowMs);
+  notifyKeyEvent(client, NotifyFlag.string, 'append', key);
   client.reply.integer(next.length);
 }
 
@@ -245,6 +262,7 @@ function setrangeCommand(client: Client, argv: ByteString[]): void {
     }
     checkLength(client, offset + patch.length);
     db.overwriteInPlace(key, '\0'.repeat(offset) + patch, client.node.nowMs);
+    notifyKeyEvent(client, NotifyFlag.string, 'setrange', key);
     client.reply.integer(offset + patch.length);
     return;
   }
@@ -257,6 +275,7 @@ function setrangeCommand(client: Client, argv: ByteString[]): void {
   const padded = current.length < offset ? current + '\0'.repeat(offset - current.length) : current;
   const next = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
   db.overwriteInPlace(key, next, client.node.nowMs);
+  notifyKeyEvent(client, NotifyFlag.string, 'setrange', key);
   client.reply.integer(next.length);
 }
 
@@ -281,6 +300,7 @@ function incrBy(client: Client, key: ByteString, delta: bigint | number): void {
   }
   if (old === undefined) db.set(key, next, client.node.nowMs);
   else db.overwrite(key, next, client.node.nowMs);
+  notifyKeyEvent(client, NotifyFlag.string, 'incrby', key);
   client.reply.raw(':' + next + '\r\n');
 }
 
@@ -303,6 +323,7 @@ function incrbyfloatCommand(client: Client, argv: ByteString[]): void {
   const next = formatLongDouble(sum);
   if (old === undefined) db.set(key, next, client.node.nowMs);
   else db.overwrite(key, next, client.node.nowMs);
+  notifyKeyEvent(client, NotifyFlag.string, 'incrbyfloat', key);
   // Replicas get the result, not the float arithmetic, so both sides hold the same bytes.
   client.rewrittenArgv = ['SET', key, next, 'KEEPTTL'];
   client.reply.bulk(next);

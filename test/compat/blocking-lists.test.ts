@@ -294,3 +294,23 @@ scenario('a key of another type does not serve', [
   call('B', 'RPUSH', 'q', 'list'),
   read('A'),
 ]);
+
+scenario('a key that becomes a list by RENAME, COPY or MOVE wakes its waiters', [
+  call('B', 'RPUSH', 'src', 'a', 'b'),
+  send('A', 'BLPOP', 'renamed', '0'),
+  send('C', 'BRPOP', 'copied', '0'),
+  blocked(2),
+  call('B', 'RENAME', 'src', 'renamed'),
+  read('A'),
+  call('B', 'COPY', 'renamed', 'copied'),
+  read('C'),
+  call('B', 'SELECT', '1'),
+  call('B', 'RPUSH', 'moved', 'm'),
+  send('A', 'BLMPOP', '0', '1', 'moved', 'LEFT'),
+  blocked(1),
+  call('B', 'MOVE', 'moved', '0'),
+  read('A'),
+  blocked(0),
+  call('B', 'SELECT', '0'),
+  call('B', 'EXISTS', 'moved', 'renamed', 'copied'),
+]);
