@@ -9,6 +9,7 @@ import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { at, int32Arg, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
+import { parseScanCursor } from './container-scan';
 import { notifyKeyEvent, notifyKeyspaceEvent, NotifyFlag } from '../keyspace-events';
 
 function deleteKeys(client: Client, argv: ByteString[]): void {
@@ -139,12 +140,8 @@ function keysCommand(client: Client, argv: ByteString[]): void {
   client.reply.bulkArray(client.db.keys(at(argv, 1), client.node.nowMs));
 }
 
-const UINT64_MAX = 2n ** 64n - 1n;
-
 function scanCommand(client: Client, argv: ByteString[]): void {
-  const cursorArg = at(argv, 1);
-  if (!/^\d+$/.test(cursorArg) || BigInt(cursorArg) > UINT64_MAX) throw new ReplyError(ERR.invalidCursor);
-  const cursor = BigInt(cursorArg);
+  const cursor = parseScanCursor(at(argv, 1));
   let count = 10;
   let pattern: ByteString | undefined;
   let type: string | undefined;

@@ -226,6 +226,13 @@ dual.case('SCAN with MATCH COUNT TYPE', async (pair) => {
 
 dual.case('SCAN on an empty database', [
   ['SCAN', '0'],
+  ['SCAN', '-1'],
+  ['SCAN', '+5'],
+  ['SCAN', ''],
+  ['SCAN', '-0'],
+  error('SCAN', ' 1'),
+  error('SCAN', '1 '),
+  error('SCAN', '-'),
   ['SCAN', '0', 'MATCH', '*', 'COUNT', '10', 'TYPE', 'string'],
 ]);
 
