@@ -4,10 +4,15 @@
  * first reply that differs fails the property; fast-check then shrinks it to the shortest
  * sequence that still differs, which the failure message prints. The seed is printed and
  * FC_SEED replays a run.
+ *
+ * With `events`, each server also has a keyspace subscriber (keyspace-subscriber.ts) and the
+ * notifications a sequence produced must be equal too, in order.
  */
 import fc from 'fast-check';
 import { exactly, type Comparator } from './compare';
-import type { Pair, Test } from './harness';
+import type { Pair, Side, Test } from './harness';
+import { messagesUntilMarker, SYNC_MARKER_COMMAND } from './keyspace-subscriber';
+import type { RawClient } from '../helpers/raw-client';
 import { describeArgv, encodeCommand, type Arg } from '../helpers/resp';
 
 /** One generated command and how its replies are compared. */
@@ -26,6 +31,8 @@ export interface SequenceOptions {
   maxLength: number;
   /** Added to the clock-derived seed, so two cases of one file draw different sequences. */
   seedOffset?: number;
+  /** Keyspace subscribers of each side whose notifications must match as well. */
+  events?: Record<Side, RawClient>;
 }
 
 export async function checkRandomSequences(pair: Pair, tt: Test, command: fc.Arbitrary<RandomCommand>, options: SequenceOptions): Promise<void> {
@@ -50,7 +57,16 @@ export async function checkRandomSequences(pair: Pair, tt: Test, command: fc.Arb
           return false;
         }
       }
-      return true;
+      const events = options.events;
+      if (events === undefined) return true;
+      await pair.both((c) => c.call(...SYNC_MARKER_COMMAND));
+      const [r, h] = await pair.both((_c, side) => messagesUntilMarker(events[side]));
+      const expected = r.join('');
+      const actual = h instanceof Error ? `<${h.message}>` : h.join('');
+      if (expected === actual) return true;
+      const history = commands.map((x) => describeArgv(x.argv)).join('\n  ');
+      firstMismatch = `(notifications) after:\n  ${history}\nredis-server: ${JSON.stringify(r)}\nhashslot:     ${JSON.stringify(h)}`;
+      return false;
     }),
     { seed, numRuns: options.numRuns, interruptAfterTimeLimit: options.timeLimitMs, markInterruptAsFailure: false },
   );
