@@ -26,7 +26,7 @@ import { BlockingLists } from './blocking';
 import { PubSub } from './pubsub/pubsub';
 import { notifyKeyspaceEvent, NotifyFlag } from './keyspace-events';
 import type { StoredValue } from '../storage/values';
-import { loadSnapshotAtStartup, persistenceCron } from './persistence';
+import { loadSnapshotAtStartup, PersistenceState, persistenceCron } from './persistence';
 
 export interface NodeOptions {
   config: Config;
@@ -54,6 +54,8 @@ export class RedisNode implements KeyspaceObserver {
   nowMs: number;
   /** Whether the cron's active expiry runs (DEBUG SET-ACTIVE-EXPIRE). */
   activeExpireEnabled = true;
+  /** Saves and loads: the write counter at the last save, the background save in flight. */
+  readonly persistence = new PersistenceState();
   /** When the last successful save finished (LASTSAVE), in seconds. */
   lastSaveSec: number;
   private nextClientId = 1;

@@ -60,18 +60,8 @@ export class PersistenceState {
   lastLoadKeysExpired = 0;
 }
 
-// One state per node. Kept beside the node rather than in it so that this module stands alone;
-// a `persistence` field on RedisNode would do the same.
-const states = new WeakMap<RedisNode, PersistenceState>();
-
 export function persistenceState(node: RedisNode): PersistenceState {
-  let state = states.get(node);
-  if (state === undefined) {
-    // The write counter starts at 0 with the node, as Redis's dirty does: nothing is saved yet.
-    state = new PersistenceState();
-    states.set(node, state);
-  }
-  return state;
+  return node.persistence;
 }
 
 /** `dir`/`dbfilename`: where SAVE, BGSAVE and start-up loading find the file. */
