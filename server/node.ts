@@ -238,6 +238,7 @@ export class RedisNode implements ExpiryObserver {
     this.clients.delete(client.id);
     this.replication.clientClosed(client);
     this.blocking.clientClosed(client);
+    this.pubsub.leaveAll(client);
   }
 
   /** SHUTDOWN: closes everything, then tells the owner (the CLI exits the process). */
