@@ -187,6 +187,7 @@ export class Client {
     }
     chargeTime(ran, performance.now() - started);
     ran.length = 0;
+    node.pubsub.flushReceivers();
     this.flush();
   }
 

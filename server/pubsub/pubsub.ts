@@ -12,9 +12,10 @@
  *
  * Delivery writes into the receiving connection's reply buffer as a push (`>` in RESP3, an array
  * in RESP2). A receiver other than the connection running the command would otherwise only see
- * its output at its own next request, so receivers are flushed once the current turn of the
- * event loop is done: one socket write per receiver however many messages it got, the same
- * batching Redis does before it sleeps. A connection with CLIENT REPLY OFF is sent nothing, as
+ * its output at its own next request, so receivers are flushed after the publishing connection's
+ * batch of requests (or, for publications no client made, once the current turn of the event
+ * loop is done): one socket write per receiver however many messages it got, the same batching
+ * Redis does before it sleeps. A connection with CLIENT REPLY OFF is sent nothing, as
  * in 7.0, yet still counts as a receiver.
  *
  * Publications that do not come from a client (keyspace notifications raised by expiry, messages
@@ -183,11 +184,19 @@ export class PubSub {
     this.unflushed.add(client);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(() => this.flushReceivers());
+    process.nextTick(() => {
+      this.flushScheduled = false;
+      this.flushReceivers();
+    });
   }
 
-  private flushReceivers(): void {
-    this.flushScheduled = false;
+  /**
+   * Writes out what receivers were sent. The connection that ran a PUBLISH calls this before
+   * writing its own replies, so subscribers hear a message no later than the publisher hears
+   * its count, as with Redis; anything else is flushed at the end of the event-loop turn.
+   */
+  flushReceivers(): void {
+    if (this.unflushed.size === 0) return;
     for (const client of this.unflushed) client.flush();
     this.unflushed.clear();
   }

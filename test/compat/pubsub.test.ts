@@ -12,6 +12,8 @@
  */
 
 import t from 'tap';
+import Redis from 'ioredis';
+import { createClient } from 'redis';
 import { RawClient } from '../helpers/raw-client';
 import { encodeCommand, type Arg } from '../helpers/resp';
 import { check, dualRun, error, raw, sorted, type Pair, type Side } from './harness';
@@ -357,3 +359,88 @@ dual.case('CLIENT LIST TYPE pubsub lists subscribers only', async (pair: Pair) =
     for (const c of subscribers) c.close();
   }
 });
+
+// ─── Client libraries ───────────────────────────────────────────────────────────────────────────
+
+/** Waits (deadline) until `log` holds `count` entries. */
+async function logged(log: readonly string[], count: number): Promise<void> {
+  const deadline = Date.now() + POLL_DEADLINE_MS;
+  while (log.length < count) {
+    if (Date.now() > deadline) throw new Error(`only ${log.length} of ${count} messages: ${JSON.stringify(log)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The same ioredis subscriber session on one side; returns what the subscriber saw. */
+async function ioredisSession(port: number): Promise<string[]> {
+  const sub = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+  const pub = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+  // Messages and command results arrive on different sockets: logged apart, each in its order.
+  const log: string[] = [];
+  const heard: string[] = [];
+  sub.on('message', (channel: string, message: string) => heard.push(`message ${channel} ${message}`));
+  sub.on('pmessage', (pattern: string, channel: string, message: string) => heard.push(`pmessage ${pattern} ${channel} ${message}`));
+  sub.on('smessage', (channel: string, message: string) => heard.push(`smessage ${channel} ${message}`));
+  try {
+    await Promise.all([sub.connect(), pub.connect()]);
+    log.push(`subscribe -> ${String(await sub.subscribe('news', 'sport'))}`);
+    log.push(`psubscribe -> ${String(await sub.psubscribe('n*'))}`);
+    log.push(`ssubscribe -> ${String(await sub.ssubscribe('orders'))}`);
+    log.push(`ping -> ${JSON.stringify(await sub.ping())}`);
+    log.push(`publish -> ${await pub.publish('news', 'hello')}`);
+    log.push(`spublish -> ${String(await pub.spublish('orders', 'o1'))}`);
+    await logged(heard, 3);
+    log.push(`unsubscribe -> ${String(await sub.unsubscribe('news'))}`);
+    log.push(`publish -> ${await pub.publish('news', 'again')}`);
+    log.push(`numsub -> ${JSON.stringify(await pub.pubsub('NUMSUB', 'news', 'sport'))}`);
+    await logged(heard, 4);
+    // Argument-less unsubscribes are left out: both libraries then wait for replies they
+    // miscount, against redis-server too.
+    log.push(`punsubscribe -> ${String(await sub.punsubscribe('n*'))}`);
+    log.push(`sunsubscribe -> ${String(await sub.sunsubscribe('orders'))}`);
+    log.push(`unsubscribe -> ${String(await sub.unsubscribe('sport'))}`);
+    log.push(`after -> ${String(await sub.set('k', 'v'))}`);
+    return [...log, ...heard];
+  } finally {
+    sub.disconnect();
+    pub.disconnect();
+  }
+}
+
+/** The same node-redis (v4) subscriber session on one side, in RESP2 as node-redis 4 speaks. */
+async function nodeRedisSession(port: number): Promise<string[]> {
+  const pub = createClient({ socket: { port, host: '127.0.0.1', reconnectStrategy: false } });
+  pub.on('error', () => undefined);
+  const sub = pub.duplicate();
+  sub.on('error', () => undefined);
+  const log: string[] = [];
+  const heard: string[] = [];
+  try {
+    await Promise.all([pub.connect(), sub.connect()]);
+    await sub.subscribe(['news', 'sport'], (message, channel) => heard.push(`message ${channel} ${message}`));
+    await sub.pSubscribe('n*', (message, channel) => heard.push(`pmessage ${channel} ${message}`));
+    await sub.sSubscribe('orders', (message, channel) => heard.push(`smessage ${channel} ${message}`));
+    log.push(`publish -> ${await pub.publish('news', 'hello')}`);
+    log.push(`publish -> ${await pub.publish('sport', Buffer.from([0xff, 0x00]).toString('latin1'))}`);
+    log.push(`spublish -> ${await pub.sPublish('orders', 'o1')}`);
+    await logged(heard, 4);
+    log.push(`numsub -> ${JSON.stringify(await pub.pubSubNumSub(['news', 'x']))}`);
+    log.push(`numpat -> ${await pub.pubSubNumPat()}`);
+    log.push(`channels -> ${JSON.stringify((await pub.pubSubChannels()).sort())}`);
+    await sub.unsubscribe(['news', 'sport']);
+    await sub.pUnsubscribe('n*');
+    await sub.sUnsubscribe('orders');
+    log.push(`after -> ${await sub.set('k', 'v')}`);
+    log.push(`numsub -> ${JSON.stringify(await pub.pubSubNumSub(['news']))}`);
+    return [...log, ...heard];
+  } finally {
+    await Promise.allSettled([pub.quit(), sub.quit()]);
+  }
+}
+
+for (const [name, session] of [['ioredis', ioredisSession], ['node-redis', nodeRedisSession]] as const) {
+  dual.case(`${name} subscribers see what they see with redis-server`, async (pair: Pair) => {
+    const [r, h] = await pair.both((_c, side) => session(side === 'redis' ? dual.running.redis.port : dual.running.target.port));
+    pair.same(h, r, `${name} transcript`);
+  });
+}
