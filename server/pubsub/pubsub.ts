@@ -144,7 +144,7 @@ export class PubSub {
       }
     }
     for (const [pattern, clients] of this.registries.pattern) {
-      if (!globMatch(pattern, channel)) continue;
+      if (!patternMatches(pattern, channel)) continue;
       for (const client of clients) {
         if (this.startMessage(client, 4)) {
           client.reply.bulk('pmessage');
@@ -208,7 +208,7 @@ export class PubSub {
   activeNames(kind: 'channel' | 'shard', pattern: ByteString | null): ByteString[] {
     const out: ByteString[] = [];
     for (const name of this.registries[kind].keys()) {
-      if (pattern === null || globMatch(pattern, name)) out.push(name);
+      if (pattern === null || patternMatches(pattern, name)) out.push(name);
     }
     return out;
   }
@@ -225,6 +225,16 @@ export class PubSub {
 }
 
 const KINDS: readonly SubscriptionKind[] = ['channel', 'pattern', 'shard'];
+
+/**
+ * Glob matching as Redis applies it to channel names: like KEYS, except that the empty channel
+ * is matched by the empty pattern only (not even by "*"), because Redis's matcher stops before
+ * looking at the pattern when the subject is empty and only KEYS and SCAN special-case "*".
+ */
+function patternMatches(pattern: ByteString, channel: ByteString): boolean {
+  if (channel.length === 0) return pattern.length === 0;
+  return globMatch(pattern, channel);
+}
 
 /** One (un)subscribe confirmation: [word, name or null, count]. */
 function confirm(client: Client, word: string, name: ByteString | null, count: number): void {
