@@ -323,6 +323,16 @@ scenario('a closed subscriber leaves its channels', [
   read('B'),
 ]);
 
+scenario('CLIENT KILL TYPE pubsub closes subscribers only', [
+  call('A', 'SUBSCRIBE', 'c'),
+  call('B', 'PSUBSCRIBE', 'c*'),
+  call('C', 'SET', 'k', 'v'),
+  call('P', 'CLIENT', 'KILL', 'TYPE', 'pubsub'),
+  until('P', '*2\r\n$1\r\nc\r\n:0\r\n', 'PUBSUB', 'NUMSUB', 'c'),
+  until('P', ':0\r\n', 'PUBSUB', 'NUMPAT'),
+  call('C', 'GET', 'k'),
+]);
+
 scenario('RESET leaves everything and answers in RESP2 again', [
   call('A', 'SUBSCRIBE', 'c'),
   call('A', 'PSUBSCRIBE', 'c*'),
