@@ -78,6 +78,11 @@ export class Client {
   readonly subscriptions = new ClientSubscriptions();
   /** Set by a handler to propagate its effect as another command (SET EX → SET PXAT). */
   rewrittenArgv: ByteString[] | null = null;
+  /**
+   * Where pub/sub pushes sit in the reply buffer (start, end pairs since the last write), kept
+   * only while CLIENT REPLY OFF|SKIP may drop replies: pushes survive the dropping.
+   */
+  readonly pushRanges: number[] = [];
   /** Set by a handler whose command must reach replicas even without a change (FLUSHALL). */
   forcePropagation = false;
   /**
@@ -148,6 +153,11 @@ export class Client {
 
   get outputBytes(): number {
     return this.socket.writableLength;
+  }
+
+  /** A pub/sub push was written from `start` to the buffer's end: CLIENT REPLY OFF must keep it. */
+  pushWritten(start: number): void {
+    if (this.replyMode !== 'on') this.pushRanges.push(start, this.reply.pendingBytes);
   }
 
   /** Bytes from the connection: parse and run every complete request, then reply in one write. */
@@ -221,6 +231,7 @@ export class Client {
     if (this.closed) return;
     // Replicas and masters are never sent replies (REPLCONF GETACK answers with writeRaw).
     if (this.kind !== 'normal' && this.reply.pendingBytes > 0) this.reply.take();
+    this.pushRanges.length = 0;
     if (this.reply.pendingBytes > 0) {
       const out = this.reply.take();
       this.node.stats.netOutputBytes += out.length;

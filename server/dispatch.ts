@@ -176,15 +176,32 @@ function finishReply(client: Client, mark: number): void {
   if (client.replyMode === 'on') return;
   if (client.replyMode === 'skip') {
     if (client.skipNextReply) {
-      client.reply.rewind(mark);
+      dropReplies(client, mark);
       client.skipNextReply = false;
       client.replyMode = 'on';
     } else {
       // The SKIP command itself replies nothing; the next command is the skipped one.
-      client.reply.rewind(mark);
+      dropReplies(client, mark);
       client.skipNextReply = true;
     }
     return;
   }
-  client.reply.rewind(mark);
+  dropReplies(client, mark);
+}
+
+/** Drops what was replied since `mark`, except pub/sub pushes, which Redis never silences. */
+function dropReplies(client: Client, mark: number): void {
+  const ranges = client.pushRanges;
+  if (ranges.length === 0) {
+    client.reply.rewind(mark);
+    return;
+  }
+  const all = client.reply.take();
+  const kept: Buffer[] = [all.subarray(0, mark)];
+  for (let i = 0; i + 1 < ranges.length; i += 2) {
+    const start = ranges[i] as number;
+    if (start >= mark) kept.push(all.subarray(start, ranges[i + 1]));
+  }
+  ranges.length = 0;
+  client.reply.raw(Buffer.concat(kept));
 }

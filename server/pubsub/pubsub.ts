@@ -135,10 +135,12 @@ export class PubSub {
     const direct = this.registries.channel.get(channel);
     if (direct !== undefined) {
       for (const client of direct) {
+        const start = client.reply.mark();
         if (this.startMessage(client, 3)) {
           client.reply.bulk('message');
           client.reply.bulk(channel);
           client.reply.bulk(message);
+          client.pushWritten(start);
         }
         receivers++;
       }
@@ -146,11 +148,13 @@ export class PubSub {
     for (const [pattern, clients] of this.registries.pattern) {
       if (!patternMatches(pattern, channel)) continue;
       for (const client of clients) {
+        const start = client.reply.mark();
         if (this.startMessage(client, 4)) {
           client.reply.bulk('pmessage');
           client.reply.bulk(pattern);
           client.reply.bulk(channel);
           client.reply.bulk(message);
+          client.pushWritten(start);
         }
         receivers++;
       }
@@ -163,18 +167,20 @@ export class PubSub {
     const clients = this.registries.shard.get(channel);
     if (clients === undefined) return 0;
     for (const client of clients) {
+      const start = client.reply.mark();
       if (this.startMessage(client, 3)) {
         client.reply.bulk('smessage');
         client.reply.bulk(channel);
         client.reply.bulk(message);
+        client.pushWritten(start);
       }
     }
     return clients.size;
   }
 
-  /** Opens a push of `items` to a receiver, or says it must be skipped (CLIENT REPLY OFF). */
+  /** Opens a push of `items` to a receiver; false when it is closed and gets nothing. */
   private startMessage(client: Client, items: number): boolean {
-    if (client.replyMode === 'off' || client.closed) return false;
+    if (client.closed) return false;
     client.reply.push(items);
     this.scheduleFlush(client);
     return true;
@@ -239,9 +245,11 @@ function patternMatches(pattern: ByteString, channel: ByteString): boolean {
 /** One (un)subscribe confirmation: [word, name or null, count]. */
 function confirm(client: Client, word: string, name: ByteString | null, count: number): void {
   const out = client.reply;
+  const start = out.mark();
   out.push(3);
   out.bulk(word);
   if (name === null) out.nullBulk();
   else out.bulk(name);
   out.integer(count);
+  client.pushWritten(start);
 }

@@ -333,6 +333,34 @@ scenario('CLIENT KILL TYPE pubsub closes subscribers only', [
   call('C', 'GET', 'k'),
 ]);
 
+const replyOff: ScriptStep[] = [
+  send('A', 'CLIENT', 'REPLY', 'OFF'),
+  send('A', 'SUBSCRIBE', 'c', 'd'),
+  read('A', 2),
+  call('P', 'PUBLISH', 'c', 'heard anyway'),
+  read('A'),
+  send('A', 'PING'),
+  send('A', 'UNSUBSCRIBE', 'd'),
+  read('A'),
+  send('A', 'SSUBSCRIBE', 's'),
+  read('A'),
+  call('P', 'SPUBLISH', 's', 'shard'),
+  read('A'),
+];
+// Redis 7.0.15 never silences pushes: confirmations and messages pass CLIENT REPLY OFF.
+scenario('CLIENT REPLY OFF silences replies but not pub/sub pushes', replyOff);
+scenario('CLIENT REPLY OFF silences replies but not pub/sub pushes (RESP3)', [
+  ...replyOff,
+  send('A', 'PUBLISH', 'c', 'to myself'),
+  read('A'),
+  send('A', 'CLIENT', 'REPLY', 'SKIP'),
+  send('A', 'PUBLISH', 'c', 'skipped count'),
+  read('A'),
+  send('A', 'CLIENT', 'REPLY', 'ON'),
+  read('A'),
+  call('A', 'PUBLISH', 'c', 'counted'),
+], ['A', 'P']);
+
 scenario('RESET leaves everything and answers in RESP2 again', [
   call('A', 'SUBSCRIBE', 'c'),
   call('A', 'PSUBSCRIBE', 'c*'),
