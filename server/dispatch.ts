@@ -139,8 +139,9 @@ const ALLOWED_WHILE_SUBSCRIBED = new Set([
 ]);
 
 /**
- * The checks persistence and replication add before a command runs, in Redis's processCommand
- * order: MISCONF (a failed background save), NOREPLICAS, READONLY, MASTERDOWN.
+ * The checks persistence, replication and pub/sub add before a command runs, in Redis's
+ * processCommand order: MISCONF (a failed background save), NOREPLICAS, READONLY, the RESP2
+ * subscribed context, MASTERDOWN.
  */
 function checkWriteGuards(client: Client, spec: CommandSpec): void {
   const node = client.node;
