@@ -203,7 +203,14 @@ export class PubSub {
    */
   flushReceivers(): void {
     if (this.unflushed.size === 0) return;
-    for (const client of this.unflushed) client.flush();
+    for (const client of this.unflushed) {
+      if (overOutputLimit(client)) {
+        client.node.log.warning(`Client ${client.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+        client.close();
+      } else {
+        client.flush();
+      }
+    }
     this.unflushed.clear();
   }
 
@@ -240,6 +247,31 @@ const KINDS: readonly SubscriptionKind[] = ['channel', 'pattern', 'shard'];
 function patternMatches(pattern: ByteString, channel: ByteString): boolean {
   if (channel.length === 0) return pattern.length === 0;
   return globMatch(pattern, channel);
+}
+
+/**
+ * client-output-buffer-limit for the pubsub class: a subscriber that does not read what it is
+ * sent would otherwise make the server hold messages without bound. Over the hard limit it is
+ * closed at once, over the soft limit once that has lasted more than the soft seconds, without
+ * being sent what waits (Redis frees such a client rather than writing to it). The measure is
+ * what waits in our buffer plus what the socket has not yet handed to the kernel.
+ */
+function overOutputLimit(client: Client): boolean {
+  if (client.clientType !== 'pubsub') return false;
+  const limit = client.node.config.value('client-output-buffer-limit').pubsub;
+  const bytes = client.reply.pendingBytes + client.outputBytes;
+  if (limit.hardBytes > 0 && bytes >= limit.hardBytes) return true;
+  const subs = client.subscriptions;
+  if (limit.softBytes === 0 || bytes < limit.softBytes) {
+    subs.overSoftLimitSinceMs = 0;
+    return false;
+  }
+  const nowMs = client.node.clock();
+  if (subs.overSoftLimitSinceMs === 0) {
+    subs.overSoftLimitSinceMs = nowMs;
+    return false;
+  }
+  return Math.floor((nowMs - subs.overSoftLimitSinceMs) / 1000) > limit.softSeconds;
 }
 
 /** One (un)subscribe confirmation: [word, name or null, count]. */

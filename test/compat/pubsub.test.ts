@@ -407,6 +407,33 @@ dual.case('CLIENT LIST TYPE pubsub lists subscribers only', async (pair: Pair) =
   }
 });
 
+dual.case('a subscriber over the pubsub output buffer hard limit is disconnected', async (pair: Pair) => {
+  const limits = 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60';
+  await pair.do('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 65536 0 0');
+  try {
+    const [r, h] = await pair.both(async (_c, side) => {
+      const port = side === 'redis' ? dual.running.redis.port : dual.running.target.port;
+      const sub = await RawClient.connect(port);
+      const pub = await RawClient.connect(port);
+      try {
+        const out: string[] = [(await sub.call('SUBSCRIBE', 'c')).toString('latin1')];
+        out.push((await pub.call('PUBLISH', 'c', 'small')).toString('latin1'));
+        out.push((await sub.readReplies(1)).map((b) => b.toString('latin1')).join(''));
+        out.push((await pub.call('PUBLISH', 'c', 'x'.repeat(200_000))).toString('latin1'));
+        out.push(`after the big one: ${(await sub.readUntilClose()).length} bytes, then closed`);
+        out.push((await pub.call('PUBSUB', 'NUMSUB', 'c')).toString('latin1'));
+        return out;
+      } finally {
+        sub.close();
+        pub.close();
+      }
+    });
+    pair.same(h, r, 'transcript');
+  } finally {
+    await pair.do('CONFIG', 'SET', 'client-output-buffer-limit', limits);
+  }
+});
+
 // ─── Client libraries ───────────────────────────────────────────────────────────────────────────
 
 /** Waits (deadline) until `log` holds `count` entries. */
