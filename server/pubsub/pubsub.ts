@@ -15,8 +15,13 @@
  * its output at its own next request, so receivers are flushed after the publishing connection's
  * batch of requests (or, for publications no client made, once the current turn of the event
  * loop is done): one socket write per receiver however many messages it got, the same batching
- * Redis does before it sleeps. A connection with CLIENT REPLY OFF is sent nothing, as
- * in 7.0, yet still counts as a receiver.
+ * Redis does before it sleeps. Pushes, confirmations included, pass CLIENT REPLY OFF and SKIP,
+ * as in Redis 7.0.15: Client.pushWritten marks them so that dropping the other replies keeps
+ * them. A subscriber that reads too slowly is closed by client-output-buffer-limit's pubsub class.
+ *
+ * Orders Redis takes from its hash tables (which pattern's pmessage comes first when several
+ * match, which channel an argument-less UNSUBSCRIBE leaves first) are subscription order here:
+ * Redis's own order is random per process, so no client can rely on it.
  *
  * Publications that do not come from a client (keyspace notifications raised by expiry, messages
  * relayed over the cluster bus) take the same path: `publish` needs no calling client.
