@@ -15,6 +15,8 @@
  */
 
 import t from 'tap';
+import { Cluster } from 'ioredis';
+import { createCluster } from 'redis';
 import { RawClient } from '../helpers/raw-client';
 import type { Arg } from '../helpers/resp';
 import { clusterTarget, missingPrerequisite, type ClusterNode, type NodeKind } from './cluster-harness';
@@ -117,6 +119,35 @@ if (problem !== null) {
         'another shard was not sent it');
       t.equal(await rawCall(shard0.master, 'PUBSUB', 'SHARDNUMSUB', channel), `*2\r\n$${channel.length}\r\n${channel}\r\n:1\r\n`,
         'PUBSUB SHARDNUMSUB counts this node only');
+    });
+
+    await t.test('ioredis and node-redis cluster clients subscribe, publish and spublish', async (t) => {
+      const entry = cluster.node(0).port;
+      const io = new Cluster([{ host: '127.0.0.1', port: entry }], { redisOptions: { maxRetriesPerRequest: 2 } });
+      const nr = createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${entry}` }] });
+      nr.on('error', () => undefined);
+      const heard: string[] = [];
+      try {
+        io.on('message', (channel: string, msg: string) => heard.push(`io ${channel} ${msg}`));
+        // ioredis's Cluster sends SSUBSCRIBE to any node unless built with sharded subscribers
+        // (against redis-server too), so only its plain subscriber is used here.
+        await io.subscribe('clients');
+        await nr.connect();
+        await nr.subscribe('clients', (msg, channel) => heard.push(`nr ${channel} ${msg}`));
+        await nr.sSubscribe('clients:shard', (msg, channel) => heard.push(`nr-shard ${channel} ${msg}`));
+        // Counts depend on which node each library picks; the messages heard do not.
+        await nr.publish('clients', 'from node-redis');
+        await io.publish('clients', 'from ioredis');
+        await io.spublish('clients:shard', 'sharded');
+        const expected = ['io clients from ioredis', 'io clients from node-redis',
+          'nr clients from ioredis', 'nr clients from node-redis', 'nr-shard clients:shard sharded'];
+        const deadline = Date.now() + READ_DEADLINE_MS;
+        while (heard.length < expected.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        t.same([...heard].sort(), expected, 'every subscriber heard every message once');
+      } finally {
+        io.disconnect();
+        await nr.disconnect().catch(() => undefined);
+      }
     });
 
     await t.test('a slot moving away unsubscribes its shard subscribers', async (t) => {
