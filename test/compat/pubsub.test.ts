@@ -309,6 +309,22 @@ scenario('shard channels: SPUBLISH reaches SSUBSCRIBE only, never patterns', [
   call('P', 'SPUBLISH', 'orders', 'nobody now'),
 ]);
 
+scenario('NUMPAT and INFO count distinct patterns, NUMSUB counts clients', [
+  call('A', 'PSUBSCRIBE', 'p*', 'q*'),
+  call('B', 'PSUBSCRIBE', 'p*'),
+  call('A', 'SUBSCRIBE', 'c'),
+  call('B', 'SUBSCRIBE', 'c'),
+  call('P', 'PUBSUB', 'NUMPAT'),
+  call('P', 'PUBSUB', 'NUMSUB', 'c', 'p*'),
+  call('P', 'PUBLISH', 'pq', 'two pattern subscribers'),
+  read('A'),
+  read('B'),
+  call('B', 'PUNSUBSCRIBE', 'p*'),
+  call('P', 'PUBSUB', 'NUMPAT'),
+  call('A', 'PUNSUBSCRIBE', 'p*'),
+  call('P', 'PUBSUB', 'NUMPAT'),
+]);
+
 scenario('a closed subscriber leaves its channels', [
   call('A', 'SUBSCRIBE', 'c1'),
   call('A', 'PSUBSCRIBE', 'c*'),
