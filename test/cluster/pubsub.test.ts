@@ -153,12 +153,19 @@ if (problem !== null) {
     await t.test('a slot moving away unsubscribes its shard subscribers', async (t) => {
       const channel = await channelServedBy(shard0.master, 'moving:');
       const sub = await subscriber(shard0.master, 'SSUBSCRIBE', channel);
-      open.push(sub);
+      const onReplica = await subscriber(shard0.replica, 'SSUBSCRIBE', channel);
+      open.push(sub, onReplica);
+      const slot = String(keySlot(channel));
       const target = (await shard1.master.myself()).id;
-      t.equal(await shard0.master.callText('CLUSTER', 'SETSLOT', String(keySlot(channel)), 'NODE', target), 'OK');
-      t.equal(await nextMessage(sub), `*3\r\n$12\r\nsunsubscribe\r\n$${channel.length}\r\n${channel}\r\n:0\r\n`,
-        'the subscriber is told "sunsubscribe"');
+      const told = `*3\r\n$12\r\nsunsubscribe\r\n$${channel.length}\r\n${channel}\r\n:0\r\n`;
+      // The owner gives the slot away by hand: its subscriber is told at once.
+      t.equal(await shard0.master.callText('CLUSTER', 'SETSLOT', slot, 'NODE', target), 'OK');
+      t.equal(await nextMessage(sub), told, 'the master\'s subscriber is told "sunsubscribe"');
       t.equal((await sub.call('PING')).toString('latin1'), '+PONG\r\n', 'and is out of pub/sub mode');
+      // The new owner claims it with a new epoch: the replica learns it from gossip.
+      t.equal(await shard1.master.callText('CLUSTER', 'SETSLOT', slot, 'NODE', target), 'OK');
+      t.match(await shard1.master.callText('CLUSTER', 'BUMPEPOCH'), /^(BUMPED|STILL) /);
+      t.equal(await nextMessage(onReplica), told, 'the replica\'s subscriber is told too, once the claim arrives');
     });
   });
 
