@@ -44,6 +44,7 @@ import {
   NodeFlag,
   type PingExtension,
   type PingMessage,
+  type PublishMessage,
   SLOT_COUNT,
 } from './messages';
 import { slotBitmapHas } from './slot-bitmap';
@@ -486,6 +487,26 @@ export class ClusterState {
       if (node === this.myself || node.inHandshake || node.link === null) continue;
       const link = this.links.get(node.link);
       if (link !== undefined && link.connected) this.send(link, build());
+    }
+  }
+
+  /**
+   * A client's PUBLISH goes to every node (each delivers it to its own subscribers); an
+   * SPUBLISH (PUBLISHSHARD) only to the other nodes of my shard, my master and its replicas,
+   * the only ones whose clients may subscribe to a channel of my slots.
+   */
+  publish(channel: string, message: string, shard: boolean): void {
+    const type = shard ? MessageType.PUBLISHSHARD : MessageType.PUBLISH;
+    const build = (): PublishMessage => ({ header: this.header(type) as MessageHeader & { type: 4 | 10 }, channel, message });
+    if (!shard) {
+      this.broadcast(build);
+      return;
+    }
+    const master = this.myMaster();
+    if (master === null) return;
+    for (const node of this.nodes.values()) {
+      if (node === this.myself || node.inHandshake) continue;
+      if (node === master || node.slaveof === master.name) this.sendToNode(node, build());
     }
   }
 

@@ -16,6 +16,7 @@ import type { RedisNode } from './node';
 import type { CommandSpec } from './commands/command';
 import type { ReplconfInfo, ReplicaHandle } from './replication/replica-handle';
 import { ClientTransaction } from './transaction';
+import { ClientSubscriptions } from './pubsub/client-subscriptions';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -73,8 +74,15 @@ export class Client {
   replconf: ReplconfInfo = { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false };
   /** MULTI/EXEC state and WATCHed keys. */
   readonly transaction = new ClientTransaction();
+  /** Pub/sub channels, patterns and shard channels this connection listens to. */
+  readonly subscriptions = new ClientSubscriptions();
   /** Set by a handler to propagate its effect as another command (SET EX → SET PXAT). */
   rewrittenArgv: ByteString[] | null = null;
+  /**
+   * Where pub/sub pushes sit in the reply buffer (start, end pairs since the last write), kept
+   * only while CLIENT REPLY OFF|SKIP may drop replies: pushes survive the dropping.
+   */
+  readonly pushRanges: number[] = [];
   /** Set by a handler whose command must reach replicas even without a change (FLUSHALL). */
   forcePropagation = false;
   /**
@@ -137,8 +145,19 @@ export class Client {
     return this.parser.bufferedBytes;
   }
 
+  /** The TYPE CLIENT LIST and CLIENT KILL filter on: replication role first, then pub/sub. */
+  get clientType(): 'normal' | 'replica' | 'master' | 'pubsub' {
+    if (this.kind !== 'normal') return this.kind;
+    return this.subscriptions.active ? 'pubsub' : 'normal';
+  }
+
   get outputBytes(): number {
     return this.socket.writableLength;
+  }
+
+  /** A pub/sub push was written from `start` to the buffer's end: CLIENT REPLY OFF must keep it. */
+  pushWritten(start: number): void {
+    if (this.replyMode !== 'on') this.pushRanges.push(start, this.reply.pendingBytes);
   }
 
   /** Bytes from the connection: parse and run every complete request, then reply in one write. */
@@ -178,6 +197,7 @@ export class Client {
     }
     chargeTime(ran, performance.now() - started);
     ran.length = 0;
+    node.pubsub.flushReceivers();
     this.flush();
   }
 
@@ -211,6 +231,7 @@ export class Client {
     if (this.closed) return;
     // Replicas and masters are never sent replies (REPLCONF GETACK answers with writeRaw).
     if (this.kind !== 'normal' && this.reply.pendingBytes > 0) this.reply.take();
+    this.pushRanges.length = 0;
     if (this.reply.pendingBytes > 0) {
       const out = this.reply.take();
       this.node.stats.netOutputBytes += out.length;
@@ -249,11 +270,12 @@ export class Client {
   describe(): string {
     const now = this.node.clock();
     const qbuf = this.parser.bufferedBytes;
-    const flags = this.kind === 'replica' ? 'S' : this.kind === 'master' ? 'M' : 'N';
+    const subs = this.subscriptions;
+    const flags = this.kind === 'replica' ? 'S' : this.kind === 'master' ? 'M' : subs.active ? 'P' : 'N';
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.id + 7} name=${this.name} ` +
       `age=${Math.floor((now - this.createdAtMs) / 1000)} idle=${Math.floor((now - this.lastInteractionMs) / 1000)} ` +
-      `flags=${flags} db=${this.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=${qbuf === 0 ? 0 : 16384} ` +
+      `flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=-1 qbuf=${qbuf} qbuf-free=${qbuf === 0 ? 0 : 16384} ` +
       `argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=${this.outputBytes} tot-mem=${16384 + qbuf} ` +
       `events=r cmd=${this.lastCommand} user=default redir=-1 resp=${this.resp}`
     );

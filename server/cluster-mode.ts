@@ -65,7 +65,10 @@ export class ClusterMode {
       saveConfig: (text) => writeFileAtomically(this.configPath, text),
       configText: () => configText(this.state),
       deleteSlotKeys: (slot) => node.keyspace.db(0).deleteSlot(slot),
-      publish: () => undefined,
+      publish: (channel, message, shard) => {
+        if (shard) node.pubsub.publishShard(channel, message);
+        else node.pubsub.publish(channel, message);
+      },
       event: (event) => this.onEvent(event),
       pauseWrites: (untilMs) => this.pauseWrites(untilMs),
       warn: (message) => node.log.warning(message),
@@ -122,6 +125,24 @@ export class ClusterMode {
   /** Carries out what an admin operation on the state machine queued. */
   applyEffects(): void {
     this.transport.apply();
+    this.dropUnservedShardChannels();
+  }
+
+  /** PUBLISH reaches every node of the cluster, SPUBLISH the nodes of my shard (bus types 4, 10). */
+  publish(channel: ByteString, message: ByteString, shard: boolean): void {
+    this.state.publish(channel, message, shard);
+    this.transport.apply();
+  }
+
+  /**
+   * Shard channels live with their slot: once my shard (my master, or me as a master) stops
+   * serving a slot, its subscribers here are unsubscribed (with a "sunsubscribe" each) so they
+   * re-subscribe where the slot went. Checked after admin commands, slot claims and every cron.
+   */
+  private dropUnservedShardChannels(): void {
+    const master = this.state.myMaster();
+    const slots = this.state.slots;
+    this.node.pubsub.dropShardChannels((channel) => master !== null && slots.owner(keyHashSlot(channel)) === master.name);
   }
 
   /**
@@ -133,6 +154,7 @@ export class ClusterMode {
     const myself = this.state.myself;
     const replication = this.node.replication;
     this.noteMasterIo();
+    this.dropUnservedShardChannels();
     if (this.writesPausedUntilMs !== 0 && this.node.clock() >= this.writesPausedUntilMs) this.pauseWrites(0);
     if (myself.isMaster || myself.slaveof === null) {
       if (replication.isReplica) replication.promote();
@@ -185,6 +207,7 @@ export class ClusterMode {
 
   private onEvent(event: Event): void {
     this.log(event);
+    if (event.type === 'slots-claimed' || event.type === 'role-changed') this.dropUnservedShardChannels();
     // Replication follows a role change at once rather than at the next cron.
     if (event.type === 'role-changed') this.followRole();
   }
@@ -307,18 +330,26 @@ export class ClusterMode {
       slot = s;
     }
     const state = this.state;
+    // SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH: their "keys" are shard channels, which follow the slot
+    // but are not data: a replica serves them without READONLY, a migrating slot keeps serving
+    // them here until it moves, and a down cluster may still serve them.
+    const shardPubsub = spec.flags.has('pubsub');
     const ownerName = state.slots.owner(slot);
     if (ownerName === null) return 'CLUSTERDOWN Hash slot not served';
     if (state.state !== 'ok') {
-      if (!this.node.config.bool('cluster-allow-reads-when-down')) return 'CLUSTERDOWN The cluster is down';
-      if (spec.isWrite) return 'CLUSTERDOWN The cluster is down and only accepts read commands';
+      if (shardPubsub) {
+        if (!this.node.config.bool('cluster-allow-pubsubshard-when-down')) return 'CLUSTERDOWN The cluster is down';
+      } else {
+        if (!this.node.config.bool('cluster-allow-reads-when-down')) return 'CLUSTERDOWN The cluster is down';
+        if (spec.isWrite) return 'CLUSTERDOWN The cluster is down and only accepts read commands';
+      }
     }
     const myself = state.myself;
     const countMissing = (): number =>
       indexes.filter((i) => client.db.peek(argv[i] as ByteString, this.node.nowMs) === undefined).length;
     if (ownerName === myself.name) {
       const target = state.slots.migrating.get(slot);
-      const missing = target === undefined ? 0 : countMissing();
+      const missing = target === undefined || shardPubsub ? 0 : countMissing();
       if (target !== undefined && missing > 0) {
         if (missing < indexes.length) return 'TRYAGAIN Multiple keys request during rehashing of slot';
         const node = state.nodes.get(target);
@@ -327,10 +358,10 @@ export class ClusterMode {
       return null;
     }
     if (state.slots.importing.has(slot) && (client.asking || spec.flags.has('asking'))) {
-      if (indexes.length > 1 && countMissing() > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
+      if (indexes.length > 1 && !shardPubsub && countMissing() > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
       return null;
     }
-    if (client.readonly && !spec.isWrite && myself.isReplica && myself.slaveof === ownerName) return null;
+    if ((client.readonly || shardPubsub) && !spec.isWrite && myself.isReplica && myself.slaveof === ownerName) return null;
     const owner = state.nodes.get(ownerName);
     return `MOVED ${slot} ${owner?.ip ?? ''}:${owner?.port ?? 0}`;
   }

@@ -7,7 +7,7 @@
  *   3. authentication (NOAUTH unless the command is flagged no_auth)
  *   4. cluster routing (MOVED/ASK/CROSSSLOT/CLUSTERDOWN)
  *   5. write guards: MISCONF after a failed background save, NOREPLICAS, READONLY on a replica,
- *      MASTERDOWN while a replica's link is down
+ *      the RESP2 subscriber's restricted command set, MASTERDOWN while a replica's link is down
  *   6. inside MULTI: the command is queued (+QUEUED) instead; a rejection above dooms the
  *      transaction
  *   7. the handler, run synchronously to completion
@@ -134,9 +134,14 @@ function queueCommand(client: Client, spec: CommandSpec, argv: ByteString[]): vo
   client.reply.simple('QUEUED');
 }
 
+const ALLOWED_WHILE_SUBSCRIBED = new Set([
+  'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'ping', 'quit', 'reset',
+]);
+
 /**
- * The checks persistence and replication add before a command runs, in Redis's processCommand
- * order: MISCONF (a failed background save), NOREPLICAS, READONLY, MASTERDOWN.
+ * The checks persistence, replication and pub/sub add before a command runs, in Redis's
+ * processCommand order: MISCONF (a failed background save), NOREPLICAS, READONLY, the RESP2
+ * subscribed context, MASTERDOWN.
  */
 function checkWriteGuards(client: Client, spec: CommandSpec): void {
   const node = client.node;
@@ -155,6 +160,13 @@ function checkWriteGuards(client: Client, spec: CommandSpec): void {
       throw new ReplyError("READONLY You can't write against a read only replica.");
     }
   }
+  // A RESP2 subscriber's connection carries messages; replies to other commands would be
+  // mistaken for them, so only these are allowed until it leaves pub/sub mode.
+  if (client.resp === 2 && client.subscriptions.active && !ALLOWED_WHILE_SUBSCRIBED.has(spec.fullName)) {
+    throw new ReplyError(
+      `ERR Can't execute '${spec.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+    );
+  }
   if (replication.isReplica && !replication.linkUp && !config.bool('replica-serve-stale-data') && !spec.flags.has('stale')) {
     throw new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
   }
@@ -165,15 +177,32 @@ function finishReply(client: Client, mark: number): void {
   if (client.replyMode === 'on') return;
   if (client.replyMode === 'skip') {
     if (client.skipNextReply) {
-      client.reply.rewind(mark);
+      dropReplies(client, mark);
       client.skipNextReply = false;
       client.replyMode = 'on';
     } else {
       // The SKIP command itself replies nothing; the next command is the skipped one.
-      client.reply.rewind(mark);
+      dropReplies(client, mark);
       client.skipNextReply = true;
     }
     return;
   }
-  client.reply.rewind(mark);
+  dropReplies(client, mark);
+}
+
+/** Drops what was replied since `mark`, except pub/sub pushes, which Redis never silences. */
+function dropReplies(client: Client, mark: number): void {
+  const ranges = client.pushRanges;
+  if (ranges.length === 0) {
+    client.reply.rewind(mark);
+    return;
+  }
+  const all = client.reply.take();
+  const kept: Buffer[] = [all.subarray(0, mark)];
+  for (let i = 0; i + 1 < ranges.length; i += 2) {
+    const start = ranges[i] as number;
+    if (start >= mark) kept.push(all.subarray(start, ranges[i + 1]));
+  }
+  ranges.length = 0;
+  client.reply.raw(Buffer.concat(kept));
 }

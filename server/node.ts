@@ -242,6 +242,7 @@ export class RedisNode implements KeyspaceObserver {
     this.clients.delete(client.id);
     this.replication.clientClosed(client);
     this.blocking.clientClosed(client);
+    this.pubsub.leaveAll(client);
   }
 
   /** SHUTDOWN: closes everything, then tells the owner (the CLI exits the process). */

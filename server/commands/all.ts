@@ -12,6 +12,7 @@ import { hashCommands } from './hashes';
 import { keyCommands } from './keys';
 import { listCommands } from './lists';
 import { persistenceCommands } from './persistence-commands';
+import { pubsubCommands } from './pubsub-commands';
 import { replicationCommands } from './replication-commands';
 import { serverCommands } from './server-commands';
 import { setCommands } from './sets';
@@ -36,4 +37,5 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...setCommands,
   ...listCommands,
   ...blockingListCommands,
+  ...pubsubCommands,
 ];

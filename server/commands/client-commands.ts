@@ -13,6 +13,7 @@ import { writeRespValue } from '../../protocol/resp-value';
 
 function listCommand(client: Client, argv: ByteString[]): void {
   let ids: number[] | null = null;
+  let typeFilter: string | null = null;
   for (let j = 2; j < argv.length; j++) {
     const opt = at(argv, j);
     if (isWord(opt, 'type') && j + 1 < argv.length) {
@@ -20,8 +21,7 @@ function listCommand(client: Client, argv: ByteString[]): void {
       if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) {
         throw new ReplyError(`ERR Unknown client type '${at(argv, j)}'`);
       }
-      // Every client is a normal client until replication and pub/sub exist.
-      if (type !== 'normal') ids = [];
+      typeFilter = type === 'slave' ? 'replica' : type;
     } else if (isWord(opt, 'id') && j + 1 < argv.length) {
       ids ??= [];
       for (j++; j < argv.length; j++) {
@@ -36,7 +36,7 @@ function listCommand(client: Client, argv: ByteString[]): void {
   // With ID filters Redis lists the clients in the order the ids were given.
   const clients = ids === null ? [...client.node.clients.values()] : ids.map((id) => client.node.clients.get(id));
   let text = '';
-  for (const c of clients) if (c !== undefined) text += c.describe() + '\n';
+  for (const c of clients) if (c !== undefined && (typeFilter === null || c.clientType === typeFilter)) text += c.describe() + '\n';
   client.reply.verbatim(text);
 }
 
@@ -86,7 +86,7 @@ function killCommand(client: Client, argv: ByteString[]): void {
     if (id !== null && c.id !== id) continue;
     if (addr !== null && c.addr !== addr) continue;
     if (laddr !== null && c.laddr !== laddr) continue;
-    if (type !== null && c.kind !== type) continue;
+    if (type !== null && c.clientType !== type) continue;
     if (user !== null && user !== 'default') continue;
     if (c === client && skipMe) continue;
     killClient(client, c);

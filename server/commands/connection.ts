@@ -115,6 +115,7 @@ function resetCommand(client: Client): void {
   client.asking = false;
   client.readonly = false;
   client.transaction.end();
+  client.node.pubsub.leaveAll(client);
   client.authenticated = client.node.config.string('requirepass') === '';
   client.reply.simple('RESET');
 }
@@ -122,7 +123,12 @@ function resetCommand(client: Client): void {
 export const connectionCommands: CommandImpl[] = [
   cmd('ping', (client, argv) => {
     if (argv.length > 2) throw new ReplyError("ERR wrong number of arguments for 'ping' command");
-    if (argv.length === 2) client.reply.bulk(at(argv, 1));
+    // A RESP2 subscriber cannot tell a +PONG from a message, so it is answered in message form.
+    if (client.resp === 2 && client.subscriptions.active) {
+      client.reply.array(2);
+      client.reply.bulk('pong');
+      client.reply.bulk(argv.length === 2 ? at(argv, 1) : '');
+    } else if (argv.length === 2) client.reply.bulk(at(argv, 1));
     else client.reply.simple('PONG');
   }),
   cmd('echo', (client, argv) => client.reply.bulk(at(argv, 1))),

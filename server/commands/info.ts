@@ -204,8 +204,11 @@ function statsSection(node: RedisNode): Fields {
     ]),
     ['keyspace_hits', s.keyspaceHits],
     ['keyspace_misses', s.keyspaceMisses],
+    ['pubsub_channels', node.pubsub.size('channel')],
+    ['pubsub_patterns', node.pubsub.size('pattern')],
+    ['pubsubshard_channels', node.pubsub.size('shard')],
     ...zeros([
-      'pubsub_channels', 'pubsub_patterns', 'pubsubshard_channels', 'latest_fork_usec', 'total_forks',
+      'latest_fork_usec', 'total_forks',
       'migrate_cached_sockets', 'slave_expires_tracked_keys', 'active_defrag_hits', 'active_defrag_misses',
       'active_defrag_key_hits', 'active_defrag_key_misses', 'total_active_defrag_time', 'current_active_defrag_time',
       'tracking_total_keys', 'tracking_total_items', 'tracking_total_prefixes',

@@ -329,6 +329,7 @@ export class SimNetwork {
         node.slotsWithKeys.delete(effect.slot);
         return;
       case 'publish':
+        node.published.push({ channel: effect.channel, message: effect.message, shard: effect.shard });
         return;
       case 'pause-writes':
         node.writesPausedUntilMs = effect.untilMs;

@@ -43,6 +43,8 @@ export class SimNode {
   readonly slotsWithKeys = new Set<number>();
   /** Every delete-slot-keys effect, in order. */
   readonly deletedSlots: number[] = [];
+  /** Every publish effect (a PUBLISH or PUBLISHSHARD that arrived for local subscribers), in order. */
+  readonly published: Array<{ channel: string; message: string; shard: boolean }> = [];
   readonly events: Array<{ atMs: number; event: ClusterEvent }> = [];
   /**
    * The replication offset this node reports (host input): tests set it to rank replicas. A

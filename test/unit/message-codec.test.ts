@@ -448,3 +448,18 @@ t.test('slot bitmap helpers', async (t) => {
   t.ok(slotBitmapEquals(r, slotBitmapFromRange(0, 100)));
   t.notOk(slotBitmapEquals(r, b));
 });
+
+// ---------------------------------------------------------------------------------------------
+t.test('PUBLISH and PUBLISHSHARD bodies as redis 7.0.15 sends them', async (t) => {
+  // Observed from a real node for `PUBLISH chan hello` (redis-wire.md §1.3): totlen 2273, then
+  // channel_len, message_len, the channel bytes and the message bytes.
+  for (const type of [4, 10] as const) {
+    const bytes = encodeMessage({ header: header({ type }), channel: 'chan', message: 'hello' });
+    t.equal(bytes.length, 2273, `type ${type}: totlen`);
+    t.equal(bytes.readUInt16BE(12), type, `type ${type}: type field`);
+    t.equal(bytes.subarray(2256).toString('hex'), '00000004000000056368616e68656c6c6f', `type ${type}: body`);
+  }
+  const empty = encodeMessage({ header: header({ type: 4 }), channel: '', message: '' });
+  t.equal(empty.length, 2264, 'empty channel and message: just the two lengths');
+  t.same(decodeOk(empty), { header: header({ type: 4 }), channel: '', message: '' });
+});

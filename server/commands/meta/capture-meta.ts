@@ -57,6 +57,10 @@ export const IMPLEMENTED: readonly string[] = [
   // sets
   'sadd', 'srem', 'scard', 'sismember', 'smismember', 'smembers', 'spop', 'srandmember', 'smove',
   'sinter', 'sintercard', 'sunion', 'sdiff', 'sinterstore', 'sunionstore', 'sdiffstore', 'sscan',
+  // pub/sub
+  'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'publish', 'ssubscribe', 'sunsubscribe',
+  'spublish', 'pubsub|channels', 'pubsub|numsub', 'pubsub|numpat', 'pubsub|shardchannels',
+  'pubsub|shardnumsub', 'pubsub|help',
   // lists
   'lpush', 'rpush', 'lpushx', 'rpushx', 'lpop', 'rpop', 'llen', 'lindex', 'lset', 'lrange', 'ltrim',
   'lrem', 'linsert', 'lpos', 'lmove', 'rpoplpush', 'lmpop',
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
     docs[name] = keepImplementedDocs(d['%'][1] as RespValue);
   }
   const help: Record<string, RespValue> = {};
-  for (const container of ['client', 'config', 'object', 'command', 'function', 'cluster']) {
+  for (const container of ['client', 'config', 'object', 'command', 'function', 'cluster', 'pubsub']) {
     help[container] = await query(port, [container, 'HELP']);
   }
   const out =

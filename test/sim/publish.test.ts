@@ -1,0 +1,42 @@
+/**
+ * Pub/sub over the cluster bus (redis-wire.md §1.3 types 4 and 10; Redis Cluster spec, "Pub/Sub"):
+ * a PUBLISH is sent to every node the publisher is linked to, and each delivers it to its own
+ * subscribers; a PUBLISHSHARD (SPUBLISH) only to the other nodes of the publisher's shard, its
+ * master and that master's replicas, since shard channels live with their slot. The machine
+ * hands a received message to its host as a `publish` effect, exactly once per node.
+ */
+import t from 'tap';
+import { formedCluster, scenarioSeeds } from './sim-harness';
+import type { SimNetwork } from './sim-network';
+
+/** What each node delivered since the last call, as "channel/message/shard" strings per node. */
+function takeDeliveries(sim: SimNetwork): string[][] {
+  return sim.nodes.map((node) => node.published.splice(0).map((p) => `${p.channel}/${p.message}/${p.shard ? 'shard' : 'all'}`));
+}
+
+for (const seed of scenarioSeeds(4004)) {
+  t.test(`PUBLISH reaches every other node, PUBLISHSHARD only the shard (seed ${seed})`, (t) => {
+    // Nodes 0-2 are masters; 3, 4, 5 replicate 0, 1, 2.
+    const sim = formedCluster(t, { seed, nodes: 6, masters: 3 });
+    takeDeliveries(sim);
+
+    sim.admin(1, (state) => state.publish('news', 'hello', false));
+    sim.runFor(1_000);
+    t.same(takeDeliveries(sim), [['news/hello/all'], [], ['news/hello/all'], ['news/hello/all'], ['news/hello/all'], ['news/hello/all']],
+      'every node but the publisher delivers it once');
+
+    const binary = '\x00\xff\r\n';
+    sim.admin(4, (state) => state.publish(binary, binary, false));
+    sim.runFor(1_000);
+    t.same(takeDeliveries(sim).map((d) => d.length), [1, 1, 1, 1, 0, 1], 'a replica publishes to every node too');
+
+    sim.admin(0, (state) => state.publish('orders', 'm1', true));
+    sim.runFor(1_000);
+    t.same(takeDeliveries(sim), [[], [], [], ['orders/m1/shard'], [], []], 'a master sends PUBLISHSHARD to its replica only');
+
+    sim.admin(5, (state) => state.publish('orders', 'm2', true));
+    sim.runFor(1_000);
+    t.same(takeDeliveries(sim), [[], [], ['orders/m2/shard'], [], [], []], 'a replica sends PUBLISHSHARD to its master only');
+    t.end();
+  });
+}
