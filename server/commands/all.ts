@@ -17,6 +17,10 @@ import { serverCommands } from './server-commands';
 import { setCommands } from './sets';
 import { stringCommands } from './strings';
 import { transactionCommands } from './transaction-commands';
+import { zsetAlgebraCommands } from './zset-algebra';
+import { zsetPopCommands } from './zset-pops';
+import { zsetRangeCommands } from './zset-ranges';
+import { zsetCommands } from './zsets';
 
 export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...connectionCommands,
@@ -36,4 +40,8 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...setCommands,
   ...listCommands,
   ...blockingListCommands,
+  ...zsetCommands,
+  ...zsetRangeCommands,
+  ...zsetAlgebraCommands,
+  ...zsetPopCommands,
 ];
