@@ -11,9 +11,9 @@
  * form that cannot wait or times out).
  *
  * A blocking form first does what its non-blocking form does (a WRONGTYPE key met before a
- * non-empty one is an error); only when every key is missing does it block. A served waiter is
- * propagated as what it did: ZPOPMIN/ZPOPMAX key, with the count for BZMPOP (Redis 7.0 rewrites
- * it so). Inside EXEC or on a replication link it answers the null array at once.
+ * non-empty one is an error); only when every key is missing does it block. What a replica is
+ * sent is what Redis 7.0 sends (read from its replication stream): BZPOPMIN/BZPOPMAX become
+ * ZPOPMIN/ZPOPMAX key, and ZMPOP/BZMPOP become ZPOPMIN/ZPOPMAX key <number popped>. Inside EXEC or on a replication link it answers the null array at once.
  *
  * Argument order: ZPOPMIN parses the count before the key; BZPOPMIN parses its timeout before
  * the keys; (B)ZMPOP parses numkeys, MIN|MAX and COUNT first, BZMPOP its timeout after those.
@@ -120,7 +120,7 @@ function zmpopCommand(client: Client, argv: ByteString[]): void {
     client.reply.nullArray();
     return;
   }
-  mpopFrom(client, found[0], found[1], end, count);
+  client.rewrittenArgv = mpopFrom(client, found[0], found[1], end, count);
 }
 
 /** The zset at `key` for a waiter being served, or undefined when there is none to pop. */
