@@ -273,3 +273,27 @@ inBothProtocols(dual, 'keyspace commands carry sorted sets', [
   ['DEL', 'c'],
   ['SCAN', '0', 'TYPE', 'zset'],
 ]);
+
+const MULTI_KEY: Arg[][] = [
+  ['ZUNIONSTORE', 'd', '2', 'a', 'b', 'WEIGHTS', '1', '2'],
+  ['ZINTERSTORE', 'd', '1', 'a'],
+  ['ZDIFFSTORE', 'd', '3', 'a', 'b', 'c'],
+  ['ZUNION', '2', 'a', 'b', 'WITHSCORES'],
+  ['ZINTER', '1', 'a'],
+  ['ZDIFF', '2', 'a', 'b'],
+  ['ZINTERCARD', '2', 'a', 'b', 'LIMIT', '1'],
+  ['ZMPOP', '2', 'a', 'b', 'MIN', 'COUNT', '2'],
+  ['BZMPOP', '0', '3', 'a', 'b', 'c', 'MAX'],
+  ['BZPOPMIN', 'a', 'b', '0'],
+  ['BZPOPMAX', 'a', '0'],
+  ['ZRANGESTORE', 'd', 's', '0', '1'],
+  ['ZADD', 'a', '1', 'm'],
+  ['ZSCAN', 'a', '0'],
+];
+
+inBothProtocols(dual, 'COMMAND GETKEYS for the multi-key sorted-set commands', [
+  ...MULTI_KEY.map((argv) => ['COMMAND', 'GETKEYS', ...argv]),
+  ...MULTI_KEY.map((argv) => ['COMMAND', 'GETKEYSANDFLAGS', ...argv]),
+  error('COMMAND', 'GETKEYS', 'ZUNIONSTORE', 'd', '5', 'a'),
+  ['COMMAND', 'INFO', 'zadd', 'zunionstore', 'bzmpop', 'zrangestore', 'zintercard'],
+]);
