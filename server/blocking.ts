@@ -151,6 +151,7 @@ export class BlockingLists {
 
   /** A list or sorted set at (db, key) received elements: note it, serve later. */
   signalReady(db: Database, key: ByteString): void {
+    if (this.queues.size === 0) return;
     const id = queueId(db, key);
     if (!this.queues.has(id) || this.ready.has(id)) return;
     this.ready.set(id, { db, key });

@@ -28,8 +28,8 @@
 import type { ByteString } from './bytes';
 
 const MAX_LEVEL = 32;
-/** 1/4 chance per level, as Redis's ZSKIPLIST_P. */
-const LEVEL_UP_BELOW = 0x40000000;
+/** 1/4 chance per level, as Redis's ZSKIPLIST_P: the low 31 bits of the draw below 2^29. */
+const LEVEL_UP_BELOW = 0x20000000;
 
 export interface SkipNode {
   readonly member: ByteString;
@@ -55,6 +55,9 @@ export class SortedSetIndex {
   private level = 1;
   private count = 0;
   private seed = 0x9e3779b9;
+  /** Scratch for insert/delete: the last node before the new one on each level, and its rank. */
+  private readonly update = new Array<SkipNode>(MAX_LEVEL).fill(this.head);
+  private readonly rank = new Array<number>(MAX_LEVEL).fill(0);
 
   get length(): number {
     return this.count;
@@ -76,8 +79,8 @@ export class SortedSetIndex {
 
   /** Adds an entry; the caller guarantees the member is not already present. */
   insert(member: ByteString, score: number): void {
-    const update = new Array<SkipNode>(MAX_LEVEL);
-    const rank = new Array<number>(MAX_LEVEL).fill(0);
+    const update = this.update;
+    const rank = this.rank;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : (rank[i + 1] as number);
@@ -118,7 +121,7 @@ export class SortedSetIndex {
 
   /** Removes the entry (member, score); false when it is not there. */
   delete(member: ByteString, score: number): boolean {
-    const update = new Array<SkipNode>(MAX_LEVEL);
+    const update = this.update;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       let next = x.forward[i] ?? null;
