@@ -297,3 +297,14 @@ inBothProtocols(dual, 'COMMAND GETKEYS for the multi-key sorted-set commands', [
   error('COMMAND', 'GETKEYS', 'ZUNIONSTORE', 'd', '5', 'a'),
   ['COMMAND', 'INFO', 'zadd', 'zunionstore', 'bzmpop', 'zrangestore', 'zintercard'],
 ]);
+
+dual.case('DUMP of a listpack zset is byte-identical; RESTORE brings back its encoding', [
+  ['ZADD', 'z', '1.5', 'm', '2', 'n', '-inf', 'o', '0.1', 'p', '+inf', 'q', '-0', 'r', '1e300', 's', '12345678901', 't'],
+  ['DUMP', 'z'],
+  ['ZADD', 'big', ...range(200, (i) => `${i / 3} m${i}`).flatMap((s) => s.split(' '))],
+  ['DEL', 'z'],
+  ['OBJECT', 'ENCODING', 'big'],
+  ['ZREMRANGEBYRANK', 'big', '0', '149'],
+  ['OBJECT', 'ENCODING', 'big'],
+  ['ZRANGE', 'big', '0', '3', 'WITHSCORES'],
+]);
