@@ -62,6 +62,8 @@ function renameGeneric(client: Client, argv: ByteString[], nx: boolean): void {
   }
   db.copyKeyTo(src, db, dst, now);
   db.delete(src);
+  // A list or sorted set arriving under a name clients block on serves them (Redis's dbAdd).
+  client.node.blocking.signalReady(db, dst);
   if (nx) client.reply.integer(1);
   else client.reply.ok();
 }
@@ -107,6 +109,7 @@ function copyCommand(client: Client, argv: ByteString[]): void {
   client.db.copyKeyTo(src, target, dst, now);
   // Strings are immutable and shared; a container is edited in place, so the copy needs its own.
   if (typeof value !== 'string') target.overwrite(dst, cloneValue(value), now);
+  client.node.blocking.signalReady(target, dst);
   client.reply.integer(1);
 }
 
@@ -123,6 +126,7 @@ function moveCommand(client: Client, argv: ByteString[]): void {
   }
   client.db.copyKeyTo(key, target, key, now);
   client.db.delete(key);
+  client.node.blocking.signalReady(target, key);
   client.reply.integer(1);
 }
 

@@ -23,8 +23,9 @@
  * clients once the current command (or EXEC) has finished, using `popElements`/`moveElement`
  * so that a served pop is counted and propagated like the non-blocking command.
  *
- * Keys that become lists without a push (RENAME, COPY, MOVE, RESTORE, a replica's full sync) do
- * not pass through here; a blocking layer must hook those where they create the key.
+ * Keys that become lists without a push do not pass through here: RENAME, COPY, MOVE and RESTORE
+ * signal the blocking layer themselves where they create the key (as Redis's dbAdd does); a
+ * replica's full sync serves nobody (its clients cannot block on a master's keys anyway).
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';

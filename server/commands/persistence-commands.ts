@@ -110,6 +110,8 @@ function restoreCommand(client: Client, argv: ByteString[]): void {
     return;
   }
   db.set(key, value, now);
+  // A restored list or sorted set serves clients blocked on its name (Redis's dbAdd).
+  node.blocking.signalReady(db, key);
   if (ttl !== 0n) {
     db.setExpireAt(key, ttl);
     // Replicas get the absolute deadline, so they expire the key at the same instant.

@@ -147,3 +147,22 @@ scenario('a disconnected blocked client is forgotten; another type does not serv
   call('B', 'ZADD', 'r', '5', 'z'),
   read('C'),
 ]);
+
+scenario('a sorted set arriving by RENAME, COPY or MOVE serves waiters', [
+  send('A', 'BZPOPMIN', 'k1', '0'),
+  blocked(1),
+  send('B', 'BZPOPMAX', 'k2', '0'),
+  blocked(2),
+  send('C', 'BLPOP', 'k3', '0'),
+  blocked(3),
+  call('D', 'ZADD', 'src', '1', 'a', '2', 'b'),
+  call('D', 'RENAME', 'src', 'k1'),
+  read('A'),
+  call('D', 'COPY', 'k1', 'k2'),
+  read('B'),
+  call('D', 'RPUSH', 'l', 'x'),
+  call('D', 'RENAME', 'l', 'k3'),
+  read('C'),
+  blocked(0),
+  call('D', 'ZRANGE', 'k1', '0', '-1', 'WITHSCORES'),
+]);
