@@ -308,3 +308,30 @@ dual.case('DUMP of a listpack zset is byte-identical; RESTORE brings back its en
   ['OBJECT', 'ENCODING', 'big'],
   ['ZRANGE', 'big', '0', '3', 'WITHSCORES'],
 ]);
+
+/** Scores of every magnitude, printed by both servers: %.17g formatting for many values. */
+function manyScores(): string[] {
+  let seed = 12345;
+  const next = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const magnitude = Math.floor(next() * 80) - 40;
+    const value = (next() - 0.5) * 10 ** magnitude;
+    out.push(i % 3 === 0 ? value.toPrecision(1 + (i % 17)) : i % 3 === 1 ? String(value) : value.toExponential(i % 20));
+  }
+  return out.concat(['1e308', '-1e-308', '2.2250738585072014e-308', '4.9e-324', '9007199254740993', '0.3', '123456789.123456789', '1e16', '1e17', '1e-4', '1e-5']);
+}
+
+inBothProtocols(dual, 'score formatting over many values, ZINCRBY accumulation', [
+  ['ZADD', 'z', ...manyScores().flatMap((s, i) => [s, `m${i}`])],
+  ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
+  ['ZRANGE', 'z', '0', '-1', 'REV', 'WITHSCORES'],
+  ...Array.from({ length: 12 }, () => ['ZINCRBY', 'acc', '0.1', 'm']),
+  ['ZINCRBY', 'acc', '1e16', 'm'],
+  ['ZINCRBY', 'acc', '-1e16', 'm'],
+  ['ZADD', 'acc', 'INCR', '1e-320', 'n'],
+  ['ZRANGE', 'acc', '0', '-1', 'WITHSCORES'],
+]);
