@@ -34,12 +34,13 @@ const lexBound = fc.constantFrom('-', '+', '[x', '(x', '[y', '(z', '[', '(', 'x'
 const index = fc.constantFrom('0', '1', '2', '-1', '-2', '5', '-10', '100', 'x', '9223372036854775807');
 const count = fc.constantFrom('0', '1', '2', '3', '-1', '10', 'x', '1.5');
 const flags = fc.subarray(['NX', 'XX', 'GT', 'LT', 'CH', 'INCR']);
-const pairs = fc.array(fc.tuple(score, member), { minLength: 1, maxLength: 4 }).map((ps) => ps.flat());
+const pairs = fc.array(fc.tuple(score, member), { minLength: 1, maxLength: 6 }).map((ps) => ps.flat());
 const limit = fc.option(fc.tuple(count, count).map(([o, c]) => ['LIMIT', o, c]), { nil: undefined });
 const keys = fc.array(key, { minLength: 1, maxLength: 3 });
 
 const command: fc.Arbitrary<Arg[]> = fc.oneof(
-  fc.tuple(key, flags, pairs).map(([k, f, p]) => ['ZADD', k, ...f, ...p]),
+  // ZADD weighs more than the rest, so that keys hold enough members for ranges to matter.
+  { weight: 6, arbitrary: fc.tuple(key, flags, pairs).map(([k, f, p]) => ['ZADD', k, ...f, ...p]) },
   fc.tuple(key, score, member).map(([k, s, m]) => ['ZINCRBY', k, s, m]),
   fc.tuple(key, fc.array(member, { minLength: 1, maxLength: 3 })).map(([k, ms]) => ['ZREM', k, ...ms]),
   fc.tuple(fc.constantFrom('ZSCORE', 'ZRANK', 'ZREVRANK'), key, member).map(([c, k, m]) => [c, k, m]),
@@ -80,7 +81,8 @@ const runSequences = (pair: Pair, tt: Test, seedOffset: number): Promise<void> =
   checkRandomSequences(pair, tt, command.map((argv) => exactCommand(...argv)), {
     numRuns: NUM_RUNS,
     timeLimitMs: TIME_LIMIT_MS,
-    maxLength: 30,
+    minLength: 8,
+    maxLength: 40,
     seedOffset,
   });
 
