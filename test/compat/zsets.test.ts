@@ -242,6 +242,18 @@ inBothProtocols(dual, 'ZSCAN of a listpack-encoded zset and OBJECT ENCODING thre
   ['OBJECT', 'ENCODING', 'c'],
   ['ZADD', 'big', '1', 'x'.repeat(100)],
   ['OBJECT', 'ENCODING', 'big'],
+  ['ZADD', 'wide', ...range(200, (i) => `${i} w${i}`).flatMap((s) => s.split(' '))],
+  ['ZRANGESTORE', 'r1', 'wide', '0', '150'],
+  ['OBJECT', 'ENCODING', 'r1'],
+  ['ZRANGESTORE', 'r2', 'wide', '0', '127'],
+  ['OBJECT', 'ENCODING', 'r2'],
+  ['ZRANGESTORE', 'r3', 'wide', '1', '5', 'BYSCORE', 'LIMIT', '0', '2'],
+  ['OBJECT', 'ENCODING', 'r3'],
+  ['ZINTERSTORE', 'r4', '2', 'wide', 'r1'],
+  ['OBJECT', 'ENCODING', 'r4'],
+  ['ZADD', 'first-long', '1', 'y'.repeat(65), '2', 'short'],
+  ['ZREM', 'first-long', 'y'.repeat(65)],
+  ['OBJECT', 'ENCODING', 'first-long'],
 ]);
 
 dual.case('ZSCAN of a skiplist-encoded zset returns every member once, with its score', async (pair) => {
