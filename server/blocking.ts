@@ -1,6 +1,12 @@
 /**
- * Clients blocked on lists: the machinery behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH and BLMPOP
- * (the handlers are in commands/blocking-lists.ts). See https://redis.io/commands/blpop/.
+ * Clients blocked on keys: the machinery behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH and BLMPOP
+ * (commands/blocking-lists.ts) and BZPOPMIN, BZPOPMAX and BZMPOP (commands/zset-pops.ts).
+ * See https://redis.io/commands/blpop/ and https://redis.io/commands/bzpopmin/.
+ *
+ * A waiter waits for one type of value: a list waiter is only offered keys that hold a list, a
+ * zset waiter keys that hold a sorted set. Both kinds can queue on the same key; when the key is
+ * served, waiters of the other kind are skipped and keep their place (Redis walks the key's
+ * clients and skips those whose blocking type does not match).
  *
  * A blocking command that finds nothing to pop registers a Waiter and blocks its client
  * (Client.block(): nothing more runs for it until unblocked, later requests queue in its
@@ -9,8 +15,9 @@
  *
  * Ready keys
  * ----------
- * Pushes are not served inside the pushing command. list-ops.ts announces every push; here the
- * key is only noted as ready. Once the whole command has finished (for EXEC: the whole
+ * Pushes are not served inside the pushing command. list-ops.ts announces every push, and
+ * zset-ops.ts every command that adds members (ZADD, ZINCRBY, the STORE forms); here the key is
+ * only noted as ready. Once the whole command has finished (for EXEC: the whole
  * transaction, for a master's stream: each applied command), the dispatcher calls
  * `handleReadyKeys`, which walks the ready keys and serves their waiters in order for as long as
  * the list has elements:
@@ -47,6 +54,9 @@ import type { RedisNode } from './node';
  */
 export type ServeFn = (key: ByteString) => 'served' | 'empty' | 'answered';
 
+/** The type of value a waiter pops from. */
+export type BlockedType = 'list' | 'zset';
+
 interface Waiter {
   readonly client: Client;
   readonly db: Database;
@@ -54,6 +64,7 @@ interface Waiter {
   /** The command as received, for re-routing in cluster mode. */
   readonly argv: readonly ByteString[];
   readonly serve: ServeFn;
+  readonly type: BlockedType;
   timer: NodeJS.Timeout | null;
   /** Absolute deadline in ms, 0 for none. */
   readonly deadlineMs: number;
@@ -83,8 +94,15 @@ export class BlockingLists {
   }
 
   /** Blocks `client` on `keys` until served, timed out (`deadlineMs`, 0 = never) or closed. */
-  block(client: Client, argv: readonly ByteString[], keys: readonly ByteString[], deadlineMs: number, serve: ServeFn): void {
-    const waiter: Waiter = { client, db: client.db, keys, argv, serve, timer: null, deadlineMs };
+  block(
+    client: Client,
+    argv: readonly ByteString[],
+    keys: readonly ByteString[],
+    deadlineMs: number,
+    serve: ServeFn,
+    type: BlockedType = 'list',
+  ): void {
+    const waiter: Waiter = { client, db: client.db, keys, argv, serve, type, timer: null, deadlineMs };
     for (const key of new Set(keys)) {
       const id = queueId(client.db, key);
       let queue = this.queues.get(id);
@@ -131,8 +149,9 @@ export class BlockingLists {
     return true;
   }
 
-  /** A list at (db, key) received elements (list-ops.ts): note it, serve later. */
+  /** A list or sorted set at (db, key) received elements: note it, serve later. */
   signalReady(db: Database, key: ByteString): void {
+    if (this.queues.size === 0) return;
     const id = queueId(db, key);
     if (!this.queues.has(id) || this.ready.has(id)) return;
     this.ready.set(id, { db, key });
@@ -152,7 +171,7 @@ export class BlockingLists {
         while (this.ready.size > 0) {
           const [id, entry] = this.ready.entries().next().value as [string, { db: Database; key: ByteString }];
           this.ready.delete(id);
-          this.serveKey(id, entry.key);
+          this.serveKey(id, entry.db, entry.key);
         }
         const client = this.toUnblock.shift();
         if (client !== undefined) client.unblock();
@@ -162,11 +181,14 @@ export class BlockingLists {
     }
   }
 
-  private serveKey(id: string, key: ByteString): void {
+  private serveKey(id: string, db: Database, key: ByteString): void {
     const queue = this.queues.get(id);
     if (queue === undefined) return;
+    const value = db.peek(key, this.node.nowMs);
+    if (value === undefined || typeof value === 'string') return;
     for (const waiter of [...queue]) {
       if (this.byClient.get(waiter.client) !== waiter) continue;
+      if (waiter.type !== value.kind) continue;
       if (waiter.serve(key) === 'empty') break;
       this.forget(waiter);
       this.toUnblock.push(waiter.client);

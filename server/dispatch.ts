@@ -58,7 +58,7 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
     if (!client.authenticated && !spec.noAuth) throw new ReplyError(ERR.noAuth);
     if (client.kind !== 'master') {
       const cluster = node.cluster;
-      if (cluster !== null && spec.firstKey > 0) {
+      if (cluster !== null && (spec.firstKey > 0 || spec.flags.has('movablekeys'))) {
         const redirect = cluster.route(client, spec, argv);
         if (redirect !== null) throw new ReplyError(redirect);
       }

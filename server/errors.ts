@@ -47,6 +47,7 @@ export const ERR = {
   noSuchClient: 'ERR No such client',
   invalidCommandName: 'ERR Invalid command specified',
   invalidArgsForCommand: 'ERR Invalid number of arguments specified for command',
+  invalidArgumentsForCommand: 'ERR Invalid arguments specified for command',
   noKeysInCommand: 'ERR The command has no key arguments',
   nxXxGtLt: 'ERR NX and XX, GT or LT options at the same time are not compatible',
   gtAndLt: 'ERR GT and LT options at the same time are not compatible',

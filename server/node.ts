@@ -290,7 +290,7 @@ export class RedisNode implements KeyspaceObserver {
   /** A command created a key: the "new" event, and clients blocked on it may be served. */
   keyAdded(db: Database, key: ByteString, value: StoredValue): void {
     if (this.notifyKeyspaceEvents & NotifyFlag.newKey) notifyKeyspaceEvent(this, NotifyFlag.newKey, 'new', key, db.id);
-    if (typeof value !== 'string' && value.kind === 'list') this.blocking.signalReady(db, key);
+    if (typeof value !== 'string' && (value.kind === 'list' || value.kind === 'zset')) this.blocking.signalReady(db, key);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ export function wasConverted(container: object): boolean {
 }
 
 export const HASH_MAX_LISTPACK_ENTRIES = 512;
-const ZSET_MAX_LISTPACK_ENTRIES = 128;
+export const ZSET_MAX_LISTPACK_ENTRIES = 128;
 export const LISTPACK_MAX_VALUE = 64;
 export const SET_MAX_INTSET_ENTRIES = 512;
 
@@ -47,6 +47,7 @@ export function valueEncoding(value: StoredValue, modifiedInPlace: boolean): str
       if (converted.has(value.members)) return 'hashtable';
       return value.members.size <= SET_MAX_INTSET_ENTRIES && every(value.members, isInt64String) ? 'intset' : 'hashtable';
     case 'zset':
+      if (converted.has(value.scores)) return 'skiplist';
       return value.scores.size <= ZSET_MAX_LISTPACK_ENTRIES && allShort(value.scores.keys()) ? 'listpack' : 'skiplist';
   }
 }

@@ -9,7 +9,8 @@
  */
 import Denque from 'denque';
 import type { ByteString } from './bytes';
-import { markConverted, wasConverted } from './encodings';
+import { LISTPACK_MAX_VALUE, markConverted, wasConverted, ZSET_MAX_LISTPACK_ENTRIES } from './encodings';
+import { SortedSetIndex } from './sorted-set';
 
 export class ListValue {
   readonly kind = 'list';
@@ -26,10 +27,68 @@ export class SetValue {
   constructor(readonly members: Set<ByteString> = new Set()) {}
 }
 
-/** Member → score; the order by (score, member) is derived where a command needs it. */
+/**
+ * Member → score, plus the order by (score, member bytes) in a skiplist (sorted-set.ts). Change
+ * it only through `add`/`remove`, which keep the two in step and note when Redis would have
+ * converted the value to its skiplist encoding (more than 128 members, or one over 64 bytes;
+ * never converted back). Scores are never NaN.
+ */
 export class SortedSetValue {
   readonly kind = 'zset';
-  constructor(readonly scores: Map<ByteString, number> = new Map()) {}
+  readonly order = new SortedSetIndex();
+
+  /** `scores` is adopted as is; its entries are indexed here. */
+  constructor(readonly scores: Map<ByteString, number> = new Map()) {
+    for (const member of scores.keys()) this.noteSize(member);
+    for (const [member, score] of scores) {
+      const kept = this.storedScore(score);
+      if (!Object.is(kept, score)) scores.set(member, kept);
+      this.order.insert(member, kept);
+    }
+  }
+
+  get size(): number {
+    return this.scores.size;
+  }
+
+  /** Sets a member's score: 'added' for a new member, 'updated' or 'same' for an existing one. */
+  add(member: ByteString, score: number): 'added' | 'updated' | 'same' {
+    const old = this.scores.get(member);
+    if (old === undefined) {
+      this.scores.set(member, score);
+      this.noteSize(member);
+      const kept = this.storedScore(score);
+      if (!Object.is(kept, score)) this.scores.set(member, kept);
+      this.order.insert(member, kept);
+      return 'added';
+    }
+    const kept = this.storedScore(score);
+    if (old === kept) return 'same';
+    this.order.delete(member, old);
+    this.scores.set(member, kept);
+    this.order.insert(member, kept);
+    return 'updated';
+  }
+
+  remove(member: ByteString): boolean {
+    const old = this.scores.get(member);
+    if (old === undefined) return false;
+    this.scores.delete(member);
+    this.order.delete(member, old);
+    return true;
+  }
+
+  private noteSize(member: ByteString): void {
+    if (this.scores.size > ZSET_MAX_LISTPACK_ENTRIES || member.length > LISTPACK_MAX_VALUE) markConverted(this.scores);
+  }
+
+  /**
+   * -0 is kept only in the skiplist encoding: Redis's listpack stores a score as text, and "-0"
+   * reads back as the integer 0.
+   */
+  private storedScore(score: number): number {
+    return score === 0 && !wasConverted(this.scores) ? 0 : score;
+  }
 }
 
 export type ContainerValue = ListValue | HashValue | SetValue | SortedSetValue;
@@ -52,7 +111,7 @@ export function cloneValue(value: StoredValue): StoredValue {
     case 'set':
       return new SetValue(keepEncoding(value.members, new Set(value.members)));
     case 'zset':
-      return new SortedSetValue(new Map(value.scores));
+      return new SortedSetValue(keepEncoding(value.scores, new Map(value.scores)));
   }
 }
 

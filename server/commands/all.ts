@@ -18,6 +18,10 @@ import { serverCommands } from './server-commands';
 import { setCommands } from './sets';
 import { stringCommands } from './strings';
 import { transactionCommands } from './transaction-commands';
+import { zsetAlgebraCommands } from './zset-algebra';
+import { zsetPopCommands } from './zset-pops';
+import { zsetRangeCommands } from './zset-ranges';
+import { zsetCommands } from './zsets';
 
 export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...connectionCommands,
@@ -38,4 +42,8 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...listCommands,
   ...blockingListCommands,
   ...pubsubCommands,
+  ...zsetCommands,
+  ...zsetRangeCommands,
+  ...zsetAlgebraCommands,
+  ...zsetPopCommands,
 ];

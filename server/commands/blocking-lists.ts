@@ -37,7 +37,7 @@ const LLONG_RANGE = 2n ** 63n;
  * truncation: so -0.0001 is 0 (forever), and a value too large to convert becomes LLONG_MIN on
  * x86, which is why "inf" and "1e300" answer "timeout is negative".
  */
-function deadlineArg(client: Client, arg: ByteString): number {
+export function deadlineArg(client: Client, arg: ByteString): number {
   const parsed = parseLongDouble(arg);
   if (parsed === null) throw new ReplyError(ERR.timeoutNotFloat);
   if (parsed === 'inf' || parsed === '-inf') throw new ReplyError(ERR.timeoutNegative);
@@ -62,7 +62,7 @@ function truncatedMillis(mantissa: bigint, exponent: number): bigint {
 }
 
 /** Inside EXEC, or on a replication link, a blocking command answers at once. */
-function mayBlock(client: Client): boolean {
+export function mayBlock(client: Client): boolean {
   return !client.transaction.executing && client.kind === 'normal';
 }
 

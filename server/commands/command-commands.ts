@@ -11,7 +11,7 @@ import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { at, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl, type CommandSpec } from './command';
-import { keysWithFlags } from './key-specs';
+import { hasKeySpecs, keysWithFlags } from './key-specs';
 import { lookupCommand } from '../dispatch';
 import { HELP_REPLIES } from './meta/command-meta.generated';
 
@@ -88,8 +88,19 @@ function targetOf(client: Client, argv: ByteString[]): { spec: CommandSpec; args
 function getkeysCommand(withFlags: boolean) {
   return (client: Client, argv: ByteString[]): void => {
     const { spec, args } = targetOf(client, argv);
-    const keys = keysWithFlags(client.node.commands.info(spec.fullName), args);
-    if (keys.length === 0) throw new ReplyError(ERR.noKeysInCommand);
+    const info = client.node.commands.info(spec.fullName);
+    const keys = keysWithFlags(info, args);
+    if (keys.length === 0) {
+      // No keys in this call: a command without keys says so; one whose keys are optional
+      // (EVAL with numkeys 0) answers none; otherwise the arguments were invalid (numkeys
+      // larger than what follows).
+      if (!hasKeySpecs(info)) throw new ReplyError(ERR.noKeysInCommand);
+      if (spec.flags.has('no_mandatory_keys')) {
+        client.reply.array(0);
+        return;
+      }
+      throw new ReplyError(ERR.invalidArgumentsForCommand);
+    }
     client.reply.array(keys.length);
     for (const [index, flags] of keys) {
       if (!withFlags) {

@@ -21,7 +21,9 @@ import type { ByteString } from '../../storage/bytes';
 import { globMatch } from '../../storage/glob';
 import { ERR, ReplyError } from '../errors';
 import { intArg, isWord, syntaxError } from './args';
-import type { Sampled } from './container-sampler';
+
+/** What can be scanned: a set's members, or the keys of a hash's or sorted set's Map. */
+type Scanned = Set<ByteString> | Map<ByteString, unknown>;
 
 const UINT64_RANGE = 2n ** 64n;
 /** Iterators kept per container; older cursors fall back to skipping. */
@@ -37,7 +39,7 @@ interface CursorCache {
   nextTag: number;
 }
 
-const caches = new WeakMap<Sampled, CursorCache>();
+const caches = new WeakMap<Scanned, CursorCache>();
 
 /**
  * A SCAN cursor as Redis 7.0 reads it (strtoul): optional sign, decimal digits, no leading space,
@@ -85,7 +87,7 @@ export function scanMatches(options: ScanOptions, element: ByteString): boolean 
  * One step over a large container: about `count` elements (keys, for a Map) from the cursor's
  * position, unfiltered, and the cursor to continue from (0 when the walk is complete).
  */
-export function scanStep(container: Sampled, cursor: bigint, count: number): [bigint, ByteString[]] {
+export function scanStep(container: Scanned, cursor: bigint, count: number): [bigint, ByteString[]] {
   const position = resume(container, cursor);
   const out: ByteString[] = [];
   while (out.length < count) {
@@ -99,7 +101,7 @@ export function scanStep(container: Sampled, cursor: bigint, count: number): [bi
   return [save(container, position), out];
 }
 
-function resume(container: Sampled, cursor: bigint): ScanPosition {
+function resume(container: Scanned, cursor: bigint): ScanPosition {
   if (cursor === 0n) return { iterator: container.keys(), passed: 0 };
   const tag = Number(cursor & 0xffffn);
   const passedBig = cursor >> 16n;
@@ -115,7 +117,7 @@ function resume(container: Sampled, cursor: bigint): ScanPosition {
   return { iterator, passed };
 }
 
-function save(container: Sampled, position: ScanPosition): bigint {
+function save(container: Scanned, position: ScanPosition): bigint {
   let cache = caches.get(container);
   if (cache === undefined) {
     cache = { positions: new Map(), nextTag: 1 };

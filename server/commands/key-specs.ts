@@ -79,14 +79,28 @@ export function keysWithFlags(info: RespValue | undefined, args: readonly string
       else if (limit <= 1) last = argc + lastKey;
       else last = first + Math.floor((argc - first) / limit) - 1;
     } else if (find.get('type') === 'keynum') {
-      const count = Number(args[first + asNumber(findSpec.get('keynumidx'))] ?? 0);
+      const countArg = args[first + asNumber(findSpec.get('keynumidx'))];
+      // A count that is not a non-negative integer makes the call invalid, as in Redis.
+      if (countArg === undefined || !/^(0|[1-9]\d*)$/.test(countArg)) return [];
+      const count = Number(countArg);
       step = asNumber(findSpec.get('keystep'));
       first = first + asNumber(findSpec.get('firstkey'));
       last = first + (count - 1) * step;
+      // More keys announced than there are arguments, or none at all: an invalid call, which
+      // has no keys (Redis's getKeysUsingKeySpecs gives up on the whole call).
+      if (last >= argc || last < first) return [];
     } else {
       continue;
     }
     for (let i = first; i <= last && i < argc; i += Math.max(1, step)) out.push([i, flags]);
   }
   return out;
+}
+
+/** Whether the command declares any key spec at all (COMMAND GETKEYS: "has no key arguments"). */
+export function hasKeySpecs(info: RespValue | undefined): boolean {
+  if (!Array.isArray(info)) return false;
+  const specsField = info[8];
+  if (specsField === null || specsField === undefined || typeof specsField !== 'object' || Array.isArray(specsField)) return false;
+  return '~' in specsField && specsField['~'].length > 0;
 }

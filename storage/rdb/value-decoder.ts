@@ -147,5 +147,5 @@ function zsetOf(pairs: ByteString[]): SortedSetValue | null {
 function addScore(zset: SortedSetValue, member: ByteString, score: number): void {
   if (Number.isNaN(score)) throw new RdbError('NaN score');
   if (zset.scores.has(member)) throw new RdbError('duplicate sorted set members');
-  zset.scores.set(member, score);
+  zset.add(member, score);
 }

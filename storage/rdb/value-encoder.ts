@@ -16,7 +16,6 @@
  * set, intset or list is byte-for-byte what Redis produces, and Redis loads all of it natively.
  */
 import type { ByteString } from '../bytes';
-import { compareBytes } from '../bytes';
 import { valueEncoding } from '../encodings';
 import { formatDouble } from '../numbers';
 import type { ListValue, SortedSetValue, StoredValue } from '../values';
@@ -85,7 +84,7 @@ export function writeValue(sink: ByteSink, value: StoredValue, type: number, com
 }
 
 function writeSortedSet(sink: ByteSink, zset: SortedSetValue, type: number, compress: boolean): void {
-  const ordered = [...zset.scores].sort((a, b) => a[1] - b[1] || compareBytes(a[0], b[0]));
+  const ordered = [...zset.order.entries()].map((node): [ByteString, number] => [node.member, node.score]);
   if (type === ValueType.ZSET_LISTPACK) {
     const flat: ByteString[] = [];
     for (const [member, score] of ordered) flat.push(member, formatDouble(score));

@@ -10,9 +10,9 @@
  */
 
 import t from 'tap';
-import { RawClient } from '../helpers/raw-client';
 import type { Arg } from '../helpers/resp';
-import { dualRun, error, type Pair, type Side } from './harness';
+import { blocked, call, close, read, scenarioRunner, send } from './blocking-script';
+import { dualRun, error } from './harness';
 
 const dual = dualRun(t);
 
@@ -85,78 +85,7 @@ dual.case('inside MULTI they answer at once (RESP3)', insideMulti, { resp3: true
 
 // ─── Scenarios over several connections ─────────────────────────────────────────────────────────
 
-/** One step of a script: `send` without reading, `call` and record, `read` a pending reply. */
-type ScriptStep =
-  | { on: string; send: Arg[] }
-  | { on: string; call: Arg[] }
-  | { on: string; read: true }
-  | { on: string; close: true }
-  | { blocked: number };
-
-const send = (on: string, ...argv: Arg[]): ScriptStep => ({ on, send: argv });
-const call = (on: string, ...argv: Arg[]): ScriptStep => ({ on, call: argv });
-const read = (on: string): ScriptStep => ({ on, read: true });
-const close = (on: string): ScriptStep => ({ on, close: true });
-/** Waits (polling INFO, 5 s deadline) until exactly `n` clients are blocked. */
-const blocked = (n: number): ScriptStep => ({ blocked: n });
-
-const POLL_DEADLINE_MS = 5_000;
-
-async function waitBlocked(monitor: RawClient, n: number): Promise<void> {
-  const deadline = Date.now() + POLL_DEADLINE_MS;
-  for (;;) {
-    const info = (await monitor.call('INFO', 'clients')).toString('latin1');
-    const match = /blocked_clients:(\d+)/.exec(info);
-    if (match !== null && Number(match[1]) === n) return;
-    if (Date.now() > deadline) throw new Error(`blocked_clients never reached ${n}: ${match?.[1] ?? '?'}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-/** Runs the script on one side with its own connections; returns every recorded reply. */
-async function runScript(side: Side, steps: readonly ScriptStep[], resp3: boolean): Promise<string[]> {
-  const port = side === 'redis' ? dual.running.redis.port : dual.running.target.port;
-  const clients = new Map<string, RawClient>();
-  const monitor = await RawClient.connect(port);
-  const get = async (name: string): Promise<RawClient> => {
-    let c = clients.get(name);
-    if (c === undefined) {
-      c = await RawClient.connect(port);
-      if (resp3) await c.call('HELLO', '3');
-      clients.set(name, c);
-    }
-    return c;
-  };
-  const out: string[] = [];
-  try {
-    for (const step of steps) {
-      if ('blocked' in step) {
-        await waitBlocked(monitor, step.blocked);
-      } else if ('send' in step) {
-        (await get(step.on)).send(...step.send);
-      } else if ('call' in step) {
-        out.push(`${step.on}: ${(await (await get(step.on)).call(...step.call)).toString('latin1')}`);
-      } else if ('read' in step) {
-        const [reply] = await (await get(step.on)).readReplies(1);
-        out.push(`${step.on}: ${(reply ?? Buffer.alloc(0)).toString('latin1')}`);
-      } else {
-        (await get(step.on)).close();
-        clients.delete(step.on);
-      }
-    }
-  } finally {
-    for (const c of clients.values()) c.close();
-    monitor.close();
-  }
-  return out;
-}
-
-function scenario(name: string, steps: readonly ScriptStep[], resp3 = false): void {
-  dual.case(name, async (pair: Pair) => {
-    const [r, h] = await pair.both((_c, side) => runScript(side, steps, resp3));
-    pair.same(h, r, name);
-  });
-}
+const scenario = scenarioRunner(dual);
 
 scenario('timeouts answer null', [
   call('A', 'BLPOP', 'q', '0.1'),

@@ -29,6 +29,8 @@ export interface SequenceOptions {
   /** Stop drawing new sequences after this long (what ran is the result). */
   timeLimitMs: number;
   maxLength: number;
+  /** Shortest sequence drawn (default 1); longer ones let state build up before it is queried. */
+  minLength?: number;
   /** Added to the clock-derived seed, so two cases of one file draw different sequences. */
   seedOffset?: number;
   /** Keyspace subscribers of each side whose notifications must match as well. */
@@ -41,7 +43,7 @@ export async function checkRandomSequences(pair: Pair, tt: Test, command: fc.Arb
   tt.comment(`fast-check seed ${seed} (replay with FC_SEED=${seed})`);
   let firstMismatch = '';
   const result = await fc.check(
-    fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: options.maxLength }), async (commands) => {
+    fc.asyncProperty(fc.array(command, { minLength: options.minLength ?? 1, maxLength: options.maxLength }), async (commands) => {
       await pair.both((c) => c.call('FLUSHALL'));
       for (const [i, c] of commands.entries()) {
         const request = encodeCommand(c.argv);

@@ -65,6 +65,12 @@ export const IMPLEMENTED: readonly string[] = [
   'lpush', 'rpush', 'lpushx', 'rpushx', 'lpop', 'rpop', 'llen', 'lindex', 'lset', 'lrange', 'ltrim',
   'lrem', 'linsert', 'lpos', 'lmove', 'rpoplpush', 'lmpop',
   'blpop', 'brpop', 'blmove', 'brpoplpush', 'blmpop',
+  // sorted sets
+  'zadd', 'zincrby', 'zrem', 'zremrangebyrank', 'zremrangebyscore', 'zremrangebylex', 'zscore', 'zmscore',
+  'zcard', 'zcount', 'zlexcount', 'zrank', 'zrevrank', 'zrandmember', 'zscan', 'zrange', 'zrangestore',
+  'zrevrange', 'zrangebyscore', 'zrevrangebyscore', 'zrangebylex', 'zrevrangebylex', 'zunion', 'zinter',
+  'zdiff', 'zunionstore', 'zinterstore', 'zdiffstore', 'zintercard', 'zpopmin', 'zpopmax', 'zmpop',
+  'bzpopmin', 'bzpopmax', 'bzmpop',
 ];
 
 function topLevelNames(): string[] {

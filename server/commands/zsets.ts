@@ -1,0 +1,358 @@
+/**
+ * The sorted-set family, single-key commands: ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE, ZCARD,
+ * ZCOUNT, ZLEXCOUNT, ZRANK, ZREVRANK, ZREMRANGEBYRANK|SCORE|LEX, ZRANDMEMBER and ZSCAN.
+ * See https://redis.io/commands/?group=sorted-set and zset-ops.ts for the shared rules.
+ *
+ * The ranges (ZRANGE and its older forms) are in zset-ranges.ts, the algebra (ZUNION, ZINTER,
+ * ZDIFF, ZINTERCARD) in zset-algebra.ts, the pops (ZPOPMIN, ZMPOP, the blocking forms) in
+ * zset-pops.ts.
+ *
+ * Argument errors come in Redis's order: ZADD checks its flags, the element count and every
+ * score before it looks at the key; the ZREMRANGE and count commands parse the range first.
+ */
+import type { ByteString } from '../../storage/bytes';
+import { valueEncoding } from '../../storage/encodings';
+import { formatDouble, INT64_MAX } from '../../storage/numbers';
+import { SortedSetValue } from '../../storage/values';
+import type { Client } from '../client';
+import { ERR, ReplyError } from '../errors';
+import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
+import { at, intArg, isWord, syntaxError } from './args';
+import { cmd, type CommandImpl } from './command';
+import { parseScanCursor, parseScanOptions, scanMatches, scanStep } from './container-scan';
+import { randomCountArg } from './hashes';
+import {
+  afterRemoval,
+  lexRangeRanks,
+  nodesByRank,
+  parseLexRange,
+  parseScoreRange,
+  rankRange,
+  readZset,
+  replyMembers,
+  replyScore,
+  scoreArg,
+  scoreRangeRanks,
+  signalZsetReady,
+  writeZset,
+  ZERR,
+} from './zset-ops';
+
+// -------------------------------------------------------------------------------------------------
+// ZADD, ZINCRBY
+
+interface ZaddFlags {
+  nx: boolean;
+  xx: boolean;
+  gt: boolean;
+  lt: boolean;
+  ch: boolean;
+  incr: boolean;
+}
+
+function zaddCommand(client: Client, argv: ByteString[]): void {
+  const flags: ZaddFlags = { nx: false, xx: false, gt: false, lt: false, ch: false, incr: false };
+  let i = 2;
+  for (; i < argv.length; i++) {
+    const word = (argv[i] as ByteString).toLowerCase();
+    if (word === 'nx' || word === 'xx' || word === 'gt' || word === 'lt' || word === 'ch' || word === 'incr') flags[word] = true;
+    else break;
+  }
+  const elements = argv.length - i;
+  if (elements === 0 || elements % 2 !== 0) syntaxError();
+  if (flags.nx && flags.xx) throw new ReplyError(ZERR.xxAndNx);
+  if ((flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt)) throw new ReplyError(ZERR.gtLtNx);
+  if (flags.incr && elements > 2) throw new ReplyError(ZERR.incrPair);
+  const pairs: Array<[number, ByteString]> = [];
+  for (let j = i; j < argv.length; j += 2) pairs.push([scoreArg(argv[j] as ByteString), argv[j + 1] as ByteString]);
+  zaddPairs(client, at(argv, 1), pairs, flags);
+}
+
+function zaddPairs(client: Client, key: ByteString, pairs: ReadonlyArray<[number, ByteString]>, flags: ZaddFlags): void {
+  let zset = writeZset(client, key);
+  if (zset === undefined && flags.xx) {
+    if (flags.incr) client.reply.nullBulk();
+    else client.reply.integer(0);
+    return;
+  }
+  let created = false;
+  if (zset === undefined) {
+    zset = new SortedSetValue();
+    created = true;
+  }
+  let added = 0;
+  let updated = 0;
+  let processed = 0;
+  let lastScore = 0;
+  let failure: ReplyError | null = null;
+  for (const [score, member] of pairs) {
+    const current = zset.scores.get(member);
+    if (current === undefined) {
+      if (flags.xx) continue;
+      zset.add(member, score);
+      added++;
+      processed++;
+      lastScore = score;
+      continue;
+    }
+    if (flags.nx) continue;
+    const next = flags.incr ? current + score : score;
+    if (Number.isNaN(next)) {
+      failure = new ReplyError(ZERR.nanScore);
+      break;
+    }
+    if ((flags.gt && next <= current) || (flags.lt && next >= current)) continue;
+    processed++;
+    lastScore = next;
+    if (next !== current) {
+      zset.add(member, next);
+      updated++;
+    }
+  }
+  if (created && zset.size > 0) {
+    client.db.set(key, zset, client.node.nowMs);
+  } else if (added + updated > 0) {
+    client.db.markModified(key, client.node.nowMs);
+  }
+  if (added + updated > 0) {
+    notifyKeyEvent(client, NotifyFlag.zset, flags.incr ? 'zincr' : 'zadd', key);
+    if (added > 0) signalZsetReady(client, key);
+  }
+  if (failure !== null) throw failure;
+  if (flags.incr) {
+    if (processed > 0) replyScore(client, lastScore);
+    else client.reply.nullBulk();
+  } else {
+    client.reply.integer(flags.ch ? added + updated : added);
+  }
+}
+
+function zincrbyCommand(client: Client, argv: ByteString[]): void {
+  const increment = scoreArg(at(argv, 2));
+  zaddPairs(client, at(argv, 1), [[increment, at(argv, 3)]], { nx: false, xx: false, gt: false, lt: false, ch: false, incr: true });
+}
+
+// -------------------------------------------------------------------------------------------------
+// ZREM, ZREMRANGEBY*
+
+function zremCommand(client: Client, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  const zset = writeZset(client, key);
+  let removed = 0;
+  if (zset !== undefined) {
+    for (let i = 2; i < argv.length && zset.size > 0; i++) if (zset.remove(argv[i] as ByteString)) removed++;
+    afterRemoval(client, key, zset, removed, 'zrem');
+  }
+  client.reply.integer(removed);
+}
+
+type RemoveRange = (zset: SortedSetValue) => [number, number] | null;
+
+/** Removes ranks [first, last] once the range is known; replies how many went. */
+function removeRanks(client: Client, key: ByteString, ranks: RemoveRange, event: string): void {
+  const zset = writeZset(client, key);
+  if (zset === undefined) {
+    client.reply.integer(0);
+    return;
+  }
+  const range = ranks(zset);
+  if (range === null) {
+    client.reply.integer(0);
+    return;
+  }
+  const doomed = nodesByRank(zset, range[0], range[1], false).map((n) => n.member);
+  for (const member of doomed) zset.remove(member);
+  afterRemoval(client, key, zset, doomed.length, event);
+  client.reply.integer(doomed.length);
+}
+
+function zremrangebyrankCommand(client: Client, argv: ByteString[]): void {
+  const start = intArg(at(argv, 2));
+  const end = intArg(at(argv, 3));
+  removeRanks(client, at(argv, 1), (z) => rankRange(z.size, start, end), 'zremrangebyrank');
+}
+
+function zremrangebyscoreCommand(client: Client, argv: ByteString[]): void {
+  const range = parseScoreRange(at(argv, 2), at(argv, 3));
+  removeRanks(client, at(argv, 1), (z) => endInclusive(scoreRangeRanks(z, range)), 'zremrangebyscore');
+}
+
+function zremrangebylexCommand(client: Client, argv: ByteString[]): void {
+  const range = parseLexRange(at(argv, 2), at(argv, 3));
+  removeRanks(client, at(argv, 1), (z) => endInclusive(lexRangeRanks(z, range)), 'zremrangebylex');
+}
+
+function endInclusive([start, end]: [number, number]): [number, number] | null {
+  return end > start ? [start, end - 1] : null;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Reads: ZSCORE, ZMSCORE, ZCARD, ZCOUNT, ZLEXCOUNT, ZRANK, ZREVRANK
+
+function zscoreCommand(client: Client, argv: ByteString[]): void {
+  const score = readZset(client, at(argv, 1))?.scores.get(at(argv, 2));
+  if (score === undefined) client.reply.nullBulk();
+  else replyScore(client, score);
+}
+
+function zmscoreCommand(client: Client, argv: ByteString[]): void {
+  const zset = readZset(client, at(argv, 1));
+  client.reply.array(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const score = zset?.scores.get(argv[i] as ByteString);
+    if (score === undefined) client.reply.nullBulk();
+    else replyScore(client, score);
+  }
+}
+
+function zcardCommand(client: Client, argv: ByteString[]): void {
+  client.reply.integer(readZset(client, at(argv, 1))?.size ?? 0);
+}
+
+function zcountCommand(client: Client, argv: ByteString[]): void {
+  const range = parseScoreRange(at(argv, 2), at(argv, 3));
+  const zset = readZset(client, at(argv, 1));
+  if (zset === undefined) {
+    client.reply.integer(0);
+    return;
+  }
+  const [start, end] = scoreRangeRanks(zset, range);
+  client.reply.integer(end - start);
+}
+
+function zlexcountCommand(client: Client, argv: ByteString[]): void {
+  const range = parseLexRange(at(argv, 2), at(argv, 3));
+  const zset = readZset(client, at(argv, 1));
+  if (zset === undefined) {
+    client.reply.integer(0);
+    return;
+  }
+  const [start, end] = lexRangeRanks(zset, range);
+  client.reply.integer(end - start);
+}
+
+function zrankCommand(reverse: boolean) {
+  return (client: Client, argv: ByteString[]): void => {
+    const zset = readZset(client, at(argv, 1));
+    const member = at(argv, 2);
+    const score = zset?.scores.get(member);
+    if (zset === undefined || score === undefined) {
+      client.reply.nullBulk();
+      return;
+    }
+    const rank = zset.order.rankOf(member, score);
+    client.reply.integer(reverse ? zset.size - 1 - rank : rank);
+  };
+}
+
+// -------------------------------------------------------------------------------------------------
+// ZRANDMEMBER
+
+const HALF_INT64 = INT64_MAX / 2n;
+
+function zrandmemberCommand(client: Client, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  const random = client.node.random;
+  if (argv.length === 2) {
+    const zset = readZset(client, key);
+    if (zset === undefined) client.reply.nullBulk();
+    else client.reply.bulk((zset.order.at(random.below(zset.size)) as { member: ByteString }).member);
+    return;
+  }
+  const count = randomCountArg(at(argv, 2));
+  if (argv.length > 4 || (argv.length === 4 && !isWord(argv[3], 'withscores'))) syntaxError();
+  const withScores = argv.length === 4;
+  if (withScores && (count < -HALF_INT64 || count > HALF_INT64)) throw new ReplyError(ERR.outOfRange);
+  const zset = readZset(client, key);
+  if (zset === undefined || count === 0n) {
+    client.reply.array(0);
+    return;
+  }
+  const size = zset.size;
+  if (count < 0n) {
+    // Independent picks, repeats allowed, streamed.
+    const n = Number(-count);
+    const out = client.reply;
+    const pairs = withScores && out.resp === 3;
+    out.array(withScores && !pairs ? n * 2 : n);
+    for (let i = 0; i < n; i++) {
+      const node = zset.order.at(random.below(size)) as { member: ByteString; score: number };
+      if (pairs) out.array(2);
+      out.bulk(node.member);
+      if (withScores) replyScore(client, node.score);
+    }
+    return;
+  }
+  if (count >= BigInt(size)) {
+    // The whole set, highest score first: what Redis 7.0 answers here.
+    replyMembers(client, nodesByRank(zset, 0, size - 1, true), withScores);
+    return;
+  }
+  // Distinct picks: a partial Fisher-Yates shuffle over ranks, listed in rank order as Redis
+  // lists the picks it takes from a listpack.
+  const n = Number(count);
+  const swapped = new Map<number, number>();
+  const ranks: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const j = i + random.below(size - i);
+    const picked = swapped.get(j) ?? j;
+    swapped.set(j, swapped.get(i) ?? i);
+    ranks.push(picked);
+  }
+  ranks.sort((a, b) => a - b);
+  replyMembers(client, ranks.map((r) => zset.order.at(r) as { member: ByteString; score: number }), withScores);
+}
+
+// -------------------------------------------------------------------------------------------------
+// ZSCAN
+
+/** Whether Redis would hold this zset as a listpack (answered whole by ZSCAN). */
+function isListpack(zset: SortedSetValue): boolean {
+  return valueEncoding(zset, false) === 'listpack';
+}
+
+function zscanCommand(client: Client, argv: ByteString[]): void {
+  const cursor = parseScanCursor(at(argv, 2));
+  const zset = readZset(client, at(argv, 1));
+  const out = client.reply;
+  if (zset === undefined) {
+    out.array(2);
+    out.bulk('0');
+    out.array(0);
+    return;
+  }
+  const options = parseScanOptions(argv, 3);
+  let next = 0n;
+  let members: ByteString[];
+  if (isListpack(zset)) {
+    members = [...zset.order.entries()].map((n) => n.member);
+  } else {
+    [next, members] = scanStep(zset.scores, cursor, options.count);
+  }
+  if (options.pattern !== null) members = members.filter((m) => scanMatches(options, m));
+  out.array(2);
+  out.bulk(next.toString());
+  out.array(members.length * 2);
+  for (const m of members) {
+    out.bulk(m);
+    out.bulk(formatDouble(zset.scores.get(m) ?? 0));
+  }
+}
+
+export const zsetCommands: CommandImpl[] = [
+  cmd('zadd', zaddCommand),
+  cmd('zincrby', zincrbyCommand),
+  cmd('zrem', zremCommand),
+  cmd('zremrangebyrank', zremrangebyrankCommand),
+  cmd('zremrangebyscore', zremrangebyscoreCommand),
+  cmd('zremrangebylex', zremrangebylexCommand),
+  cmd('zscore', zscoreCommand),
+  cmd('zmscore', zmscoreCommand),
+  cmd('zcard', zcardCommand),
+  cmd('zcount', zcountCommand),
+  cmd('zlexcount', zlexcountCommand),
+  cmd('zrank', zrankCommand(false)),
+  cmd('zrevrank', zrankCommand(true)),
+  cmd('zrandmember', zrandmemberCommand),
+  cmd('zscan', zscanCommand),
+];
