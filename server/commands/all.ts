@@ -1,4 +1,6 @@
 /** Every command implementation, joined with the captured metadata by CommandTable. */
+import { bitfieldCommands } from './bitfield';
+import { bitmapCommands } from './bitmaps';
 import { blockingListCommands } from './blocking-lists';
 import { clientCommands } from './client-commands';
 import { clusterCommands } from './cluster';
@@ -36,4 +38,6 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...setCommands,
   ...listCommands,
   ...blockingListCommands,
+  ...bitmapCommands,
+  ...bitfieldCommands,
 ];

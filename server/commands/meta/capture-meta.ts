@@ -61,6 +61,8 @@ export const IMPLEMENTED: readonly string[] = [
   'lpush', 'rpush', 'lpushx', 'rpushx', 'lpop', 'rpop', 'llen', 'lindex', 'lset', 'lrange', 'ltrim',
   'lrem', 'linsert', 'lpos', 'lmove', 'rpoplpush', 'lmpop',
   'blpop', 'brpop', 'blmove', 'brpoplpush', 'blmpop',
+  // bitmaps
+  'setbit', 'getbit', 'bitcount', 'bitpos', 'bitop', 'bitfield', 'bitfield_ro',
 ];
 
 function topLevelNames(): string[] {

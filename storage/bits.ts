@@ -1,0 +1,153 @@
+/**
+ * Bitmaps: a string read as an array of bits, the way SETBIT, GETBIT, BITCOUNT, BITPOS and BITOP
+ * see it.
+ *
+ *   byte      0                  1
+ *   bits   |0 1 2 3 4 5 6 7|8 9 10 ...       bit 0 is the most significant bit of byte 0
+ *
+ * Bits past the end of the string read as 0. Everything here is pure arithmetic on byte strings
+ * (storage/bytes.ts): no keys, no replies. The command layer decides what an argument means;
+ * this module counts and searches. Ranges are inclusive bit ranges [firstBit, lastBit], already
+ * clamped to the string, so both commands share one counting and one searching routine whatever
+ * unit (BYTE or BIT) the client gave.
+ */
+import type { ByteString } from './bytes';
+
+/** Set bits in each byte value, so counting is one table lookup per byte. */
+const POPCOUNT = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + (POPCOUNT[i >> 1] as number);
+
+/** The byte at `index`, 0 past the end (charCodeAt answers NaN there, and NaN | 0 is 0). */
+function byteAt(s: ByteString, index: number): number {
+  return s.charCodeAt(index) | 0;
+}
+
+/** The bit at `offset` (0 or 1); offsets past the end read as 0. */
+export function getBit(s: ByteString, offset: number): number {
+  const index = Math.floor(offset / 8);
+  return (byteAt(s, index) >> (7 - (offset % 8))) & 1;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Ranges
+
+export type RangeUnit = 'byte' | 'bit';
+
+/** An inclusive range of bit offsets inside a string; empty when firstBit > lastBit. */
+export interface BitRange {
+  firstBit: number;
+  lastBit: number;
+}
+
+/**
+ * Resolves a BITCOUNT / BITPOS start..end pair (inclusive, negative counts from the end, in
+ * bytes or bits) against a string of `byteLength` bytes, clamping both ends into the string.
+ * Arguments are full 64-bit integers, so the arithmetic is done in bigint before clamping: a
+ * start of -2^63 must still compare below an end of -2^63+1.
+ */
+export function resolveRange(byteLength: number, start: bigint, end: bigint, unit: RangeUnit): BitRange {
+  const total = BigInt(unit === 'bit' ? byteLength * 8 : byteLength);
+  let s = start < 0n ? total + start : start;
+  let e = end < 0n ? total + end : end;
+  if (s < 0n) s = 0n;
+  if (e < 0n) e = 0n;
+  if (e >= total) e = total - 1n;
+  if (s > e) return { firstBit: 1, lastBit: 0 };
+  if (unit === 'bit') return { firstBit: Number(s), lastBit: Number(e) };
+  return { firstBit: Number(s) * 8, lastBit: Number(e) * 8 + 7 };
+}
+
+// -------------------------------------------------------------------------------------------------
+// Counting
+
+/** Set bits in the inclusive bit range (BITCOUNT). */
+export function countBits(s: ByteString, range: BitRange): number {
+  const { firstBit, lastBit } = range;
+  if (firstBit > lastBit) return 0;
+  const firstByte = Math.floor(firstBit / 8);
+  const lastByte = Math.floor(lastBit / 8);
+  let count = 0;
+  for (let i = firstByte; i <= lastByte; i++) count += POPCOUNT[byteAt(s, i)] as number;
+  // Whole bytes were counted; take back the bits of the edge bytes that lie outside the range.
+  const headOutside = firstBit % 8; // bits of the first byte before firstBit
+  const tailOutside = 7 - (lastBit % 8); // bits of the last byte after lastBit
+  if (headOutside > 0) count -= POPCOUNT[byteAt(s, firstByte) & (0xff << (8 - headOutside)) & 0xff] as number;
+  if (tailOutside > 0) count -= POPCOUNT[byteAt(s, lastByte) & ((1 << tailOutside) - 1)] as number;
+  return count;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Searching
+
+/**
+ * The offset of the first bit equal to `bit` in the inclusive range, or -1 (BITPOS's core; what
+ * BITPOS answers when nothing is found depends on its arguments and is decided by the caller).
+ * Whole bytes that cannot match (0x00 when looking for 1, 0xff when looking for 0) are skipped
+ * a byte at a time.
+ */
+export function findBit(s: ByteString, bit: 0 | 1, range: BitRange): number {
+  const { firstBit, lastBit } = range;
+  const skip = bit === 1 ? 0x00 : 0xff;
+  let offset = firstBit;
+  while (offset <= lastBit) {
+    const index = Math.floor(offset / 8);
+    const byte = byteAt(s, index);
+    if (offset % 8 === 0 && offset + 7 <= lastBit && byte === skip) {
+      offset += 8;
+      continue;
+    }
+    if (((byte >> (7 - (offset % 8))) & 1) === bit) return offset;
+    offset++;
+  }
+  return -1;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Combining (BITOP)
+
+export type BitOperation = 'and' | 'or' | 'xor' | 'not';
+
+/**
+ * BITOP over byte strings: the result is as long as the longest source, shorter sources (and
+ * missing keys, given as '') read as zero bytes past their end. NOT takes one source.
+ */
+export function combineBits(op: BitOperation, sources: readonly ByteString[]): ByteString {
+  let length = 0;
+  for (const s of sources) if (s.length > length) length = s.length;
+  if (length === 0) return '';
+  const out = Buffer.allocUnsafe(length);
+  const first = sources[0] ?? '';
+  if (op === 'not') {
+    for (let i = 0; i < length; i++) out[i] = ~byteAt(first, i) & 0xff;
+    return out.latin1Slice(0, length);
+  }
+  for (let i = 0; i < length; i++) out[i] = byteAt(first, i);
+  for (let k = 1; k < sources.length; k++) {
+    const src = sources[k] as ByteString;
+    if (op === 'and') {
+      for (let i = 0; i < length; i++) out[i] = (out[i] as number) & byteAt(src, i);
+    } else if (op === 'or') {
+      for (let i = 0; i < src.length; i++) out[i] = (out[i] as number) | byteAt(src, i);
+    } else {
+      for (let i = 0; i < src.length; i++) out[i] = (out[i] as number) ^ byteAt(src, i);
+    }
+  }
+  return out.latin1Slice(0, length);
+}
+
+// -------------------------------------------------------------------------------------------------
+// Writing one bit
+
+/**
+ * The string with bit `offset` set to `value`, zero-extended first when the offset lies past its
+ * end. Strings are immutable, so this builds a new one: O(length), see the SETBIT cost note in
+ * server/commands/bitmaps.ts.
+ */
+export function withBit(s: ByteString, offset: number, value: 0 | 1): ByteString {
+  const index = Math.floor(offset / 8);
+  const mask = 1 << (7 - (offset % 8));
+  const old = byteAt(s, index);
+  const byte = value === 1 ? old | mask : old & ~mask;
+  if (index >= s.length) return s + '\0'.repeat(index - s.length) + String.fromCharCode(byte);
+  return s.slice(0, index) + String.fromCharCode(byte) + s.slice(index + 1);
+}
