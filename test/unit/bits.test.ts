@@ -58,6 +58,15 @@ t.test('countBits matches counting bit by bit', async (t) => {
       return countBits(s, range) === (range.firstBit > range.lastBit ? 0 : bits.reduce((a, b) => a + b, 0));
     }),
   );
+  // Long enough for the word-at-a-time path, with ranges starting at unaligned bytes.
+  const longString = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 250, maxLength: 700 }).map(bytesToString);
+  fc.assert(
+    fc.property(longString.chain((s) => fc.tuple(fc.constant(s), rangeOf(s))), ([s, range]) => {
+      const bits = unpack(s).slice(range.firstBit, range.lastBit + 1);
+      return countBits(s, range) === (range.firstBit > range.lastBit ? 0 : bits.reduce((a, b) => a + b, 0));
+    }),
+    { numRuns: 300 },
+  );
   t.equal(countBits('foobar', resolveRange(6, 0n, -1n, 'byte')), 26);
   t.equal(countBits('foobar', resolveRange(6, 5n, 30n, 'bit')), 17);
 });
