@@ -465,3 +465,29 @@ dual.case('BITFIELD counts a change per write that changed something', [
   ['BITFIELD', 'int', 'OVERFLOW', 'FAIL', 'INCRBY', 'u8', '0', '1000'],
   changes(),
 ]);
+
+/** Compares only keyspace_hits and keyspace_misses of INFO stats. */
+const hitsAndMisses: Comparator = (redis, target) => {
+  const pick = (b: Buffer): string => (b.toString('latin1').match(/keyspace_(hits|misses):\d+/g) ?? [escapeMultiline(b)]).join(' ');
+  return { expected: pick(redis), actual: pick(target) };
+};
+
+dual.case('which bitmap commands count keyspace hits and misses', [
+  ['SET', 'a', 'x'],
+  ['CONFIG', 'RESETSTAT'],
+  ['SETBIT', 'a', '1', '1'],
+  ['SETBIT', 'new', '1', '1'],
+  ['BITFIELD', 'a', 'SET', 'u8', '0', '1'],
+  ['BITFIELD', 'missing', 'INCRBY', 'u8', '0', '1'],
+  check(hitsAndMisses, 'INFO', 'stats'),
+  ['GETBIT', 'a', '0'],
+  ['GETBIT', 'missing2', '0'],
+  ['BITCOUNT', 'a'],
+  ['BITCOUNT', 'missing2'],
+  ['BITPOS', 'a', '1'],
+  ['BITPOS', 'missing2', '1'],
+  ['BITFIELD', 'a', 'GET', 'u8', '0'],
+  ['BITFIELD_RO', 'missing2', 'GET', 'u8', '0'],
+  ['BITOP', 'OR', 'd', 'a', 'missing2', 'a'],
+  check(hitsAndMisses, 'INFO', 'stats'),
+]);
