@@ -16,7 +16,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { ByteString } from '../../storage/bytes';
 import { combineBits, countBits, findBit, getBit, resolveRange, withBit, type BitOperation, type RangeUnit } from '../../storage/bits';
-import { parseInt64 } from '../../storage/numbers';
+import { parseInt64, parseSafeInt } from '../../storage/numbers';
 import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { NotifyFlag, notifyKeyEvent } from '../keyspace-events';
@@ -31,10 +31,19 @@ import { asString } from './strings';
  */
 export function bitOffsetArg(client: Client, arg: ByteString, fieldBits: number | null = null): number {
   const positional = fieldBits !== null && arg.charCodeAt(0) === 0x23; /* # */
+  const limitBytes = client.node.config.number('proto-max-bulk-len');
+  if (!positional) {
+    // The common case, without bigints: a plain offset below 2^53.
+    const fast = parseSafeInt(arg);
+    if (fast !== null) {
+      if (fast < 0 || Math.floor(fast / 8) >= limitBytes) throw new ReplyError(ERR.bitOffset);
+      return fast;
+    }
+  }
   let offset = parseInt64(positional ? arg.slice(1) : arg);
   if (offset === null) throw new ReplyError(ERR.bitOffset);
   if (positional) offset = BigInt.asIntN(64, offset * BigInt(fieldBits));
-  if (offset < 0n || offset >> 3n >= BigInt(client.node.config.number('proto-max-bulk-len'))) {
+  if (offset < 0n || offset >> 3n >= BigInt(limitBytes)) {
     throw new ReplyError(ERR.bitOffset);
   }
   return Number(offset);
