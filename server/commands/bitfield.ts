@@ -23,6 +23,7 @@ import {
   parseFieldType,
   setField,
   type FieldType,
+  type OverflowCheck,
   type OverflowPolicy,
 } from '../../storage/bitfield';
 import { parseInt64 } from '../../storage/numbers';
@@ -123,7 +124,7 @@ function writeFields(client: Client, key: ByteString, ops: readonly FieldOperati
     }
     const oldValue = signed ? getSignedField(bytes, op.offset, bits) : getUnsignedField(bytes, op.offset, bits);
     let newValue: bigint;
-    let check;
+    let check: OverflowCheck;
     if (op.kind === 'incrby') {
       check = signed ? checkSignedOverflow(oldValue, op.operand, bits, op.overflow) : checkUnsignedOverflow(oldValue, op.operand, bits, op.overflow);
       newValue = check.limit ?? (signed ? oldValue + op.operand : BigInt.asUintN(64, oldValue + op.operand));
