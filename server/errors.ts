@@ -64,6 +64,13 @@ export const ERR = {
   numkeysNotPositive: 'ERR numkeys should be greater than 0',
   numkeysTooMany: "ERR Number of keys can't be greater than number of args",
   limitNegative: "ERR LIMIT can't be negative",
+  bitOffset: 'ERR bit offset is not an integer or out of range',
+  bitValue: 'ERR bit is not an integer or out of range',
+  bitArgument: 'ERR The bit argument must be 1 or 0.',
+  bitopNotSingleSource: 'ERR BITOP NOT must be called with a single source key.',
+  bitfieldType: 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.',
+  bitfieldOverflowType: 'ERR Invalid OVERFLOW type specified',
+  bitfieldReadOnly: 'ERR BITFIELD_RO only supports the GET subcommand',
 } as const;
 
 export function unknownCommand(name: string, args: readonly string[]): string {

@@ -269,6 +269,18 @@ export class Database {
   }
 
   /**
+   * Stores a string edited in place without counting a write: no dirty count (so nothing is
+   * propagated) and no WATCH invalidation. Redis 7.0 does this when SETBIT or BITFIELD only
+   * re-encode a string as raw, or BITFIELD creates or zero-extends one, without changing a bit.
+   */
+  storeInPlaceUncounted(key: ByteString, value: ByteString, nowMs: number): void {
+    this.dict.set(key, value);
+    if (this.slotKeys !== null) this.indexKey(key);
+    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    this.rawStrings.add(key);
+  }
+
+  /**
    * Copies a live key (value, exact deadline, encoding hint) to `targetKey` in `target`,
    * replacing what is there: the common core of RENAME, MOVE and COPY. The copy keeps the
    * source's access time, as a moved object does in Redis.

@@ -1,4 +1,6 @@
 /** Every command implementation, joined with the captured metadata by CommandTable. */
+import { bitfieldCommands } from './bitfield';
+import { bitmapCommands } from './bitmaps';
 import { blockingListCommands } from './blocking-lists';
 import { clientCommands } from './client-commands';
 import { clusterCommands } from './cluster';
@@ -46,4 +48,6 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...zsetRangeCommands,
   ...zsetAlgebraCommands,
   ...zsetPopCommands,
+  ...bitmapCommands,
+  ...bitfieldCommands,
 ];

@@ -1,0 +1,158 @@
+/**
+ * BITFIELD and BITFIELD_RO: a list of GET / SET / INCRBY operations on integer fields of one
+ * string, with OVERFLOW switching the policy for the operations after it. The field arithmetic
+ * and overflow rules are in storage/bitfield.ts.
+ *
+ * Like Redis, the whole argument list is parsed before anything runs, so a bad argument anywhere
+ * answers an error and changes nothing. Then, if any operation writes, the string is grown once
+ * to hold the furthest field written, every operation runs on one mutable copy of the bytes (a
+ * GET sees the writes before it), and the result is stored once.
+ *
+ * What counts as a change follows Redis 7.0: a write that stored a different value, or any
+ * write at all when the string was created or extended. An OVERFLOW FAIL that refused every
+ * write, or a SET of the value already there, is no change: not propagated, no event, no WATCH
+ * invalidation, even though (as in Redis) the key may have been created or zero-extended.
+ * Redis adds one to its dirty counter per changing operation; so does this.
+ */
+import type { ByteString } from '../../storage/bytes';
+import {
+  checkSignedOverflow,
+  checkUnsignedOverflow,
+  getSignedField,
+  getUnsignedField,
+  parseFieldType,
+  setField,
+  type FieldType,
+  type OverflowCheck,
+  type OverflowPolicy,
+} from '../../storage/bitfield';
+import { parseInt64 } from '../../storage/numbers';
+import type { Client } from '../client';
+import { ERR, ReplyError } from '../errors';
+import { NotifyFlag, notifyKeyEvent } from '../keyspace-events';
+import { at, int64Arg, isWord, syntaxError } from './args';
+import { bitOffsetArg, checkRepresentable } from './bitmaps';
+import { cmd, type CommandImpl } from './command';
+import { asString } from './strings';
+
+interface FieldOperation {
+  kind: 'get' | 'set' | 'incrby';
+  type: FieldType;
+  /** In bits, "#n" already multiplied out. */
+  offset: number;
+  /** The SET value or INCRBY increment (0 for GET). */
+  operand: bigint;
+  overflow: OverflowPolicy;
+}
+
+function overflowArg(arg: ByteString): OverflowPolicy {
+  for (const policy of ['wrap', 'sat', 'fail'] as const) if (isWord(arg, policy)) return policy;
+  throw new ReplyError(ERR.bitfieldOverflowType);
+}
+
+function parseOperations(client: Client, argv: readonly ByteString[]): FieldOperation[] {
+  const ops: FieldOperation[] = [];
+  let overflow: OverflowPolicy = 'wrap';
+  for (let j = 2; j < argv.length; j++) {
+    const word = argv[j] as ByteString;
+    const remaining = argv.length - j - 1;
+    let kind: FieldOperation['kind'];
+    if (isWord(word, 'get') && remaining >= 2) kind = 'get';
+    else if (isWord(word, 'set') && remaining >= 3) kind = 'set';
+    else if (isWord(word, 'incrby') && remaining >= 3) kind = 'incrby';
+    else if (isWord(word, 'overflow') && remaining >= 1) {
+      overflow = overflowArg(argv[++j] as ByteString);
+      continue;
+    } else syntaxError();
+    const type = parseFieldType(argv[j + 1] as ByteString, parseInt64);
+    if (type === null) throw new ReplyError(ERR.bitfieldType);
+    const offset = bitOffsetArg(client, argv[j + 2] as ByteString, type.bits);
+    const operand = kind === 'get' ? 0n : int64Arg(argv[j + 3] as ByteString);
+    ops.push({ kind, type, offset, operand, overflow });
+    j += kind === 'get' ? 2 : 3;
+  }
+  return ops;
+}
+
+function bitfieldGeneric(client: Client, argv: ByteString[], readOnlyCommand: boolean): void {
+  const key = at(argv, 1);
+  const ops = parseOperations(client, argv);
+  let lastWrittenBit = -1;
+  for (const op of ops) if (op.kind !== 'get') lastWrittenBit = Math.max(lastWrittenBit, op.offset + op.type.bits - 1);
+  if (lastWrittenBit < 0) {
+    readFields(client, key, ops);
+    return;
+  }
+  if (readOnlyCommand) throw new ReplyError(ERR.bitfieldReadOnly);
+  writeFields(client, key, ops, lastWrittenBit);
+}
+
+/** Only GETs: a read of the key, fields past the end read as zeros. */
+function readFields(client: Client, key: ByteString, ops: readonly FieldOperation[]): void {
+  const value = client.node.lookupRead(client.db, key);
+  const s = value === undefined ? '' : asString(value);
+  const out = client.reply;
+  out.array(ops.length);
+  // A field spans at most 9 bytes (a 64-bit field not aligned to a byte): copy those out.
+  const window = new Uint8Array(9);
+  for (const op of ops) {
+    const firstByte = Math.floor(op.offset / 8);
+    for (let i = 0; i < 9; i++) window[i] = s.charCodeAt(firstByte + i) | 0;
+    const offset = op.offset - firstByte * 8;
+    out.integer(op.type.signed ? getSignedField(window, offset, op.type.bits) : getUnsignedField(window, offset, op.type.bits));
+  }
+}
+
+function writeFields(client: Client, key: ByteString, ops: readonly FieldOperation[], lastWrittenBit: number): void {
+  const db = client.db;
+  const now = client.node.nowMs;
+  const old = db.get(key, now);
+  const current = old === undefined ? '' : asString(old);
+  const neededBytes = Math.floor(lastWrittenBit / 8) + 1;
+  checkRepresentable(neededBytes);
+  const grown = old === undefined || current.length < neededBytes;
+  const bytes = Buffer.alloc(Math.max(current.length, neededBytes));
+  bytes.latin1Write(current, 0);
+  const out = client.reply;
+  out.array(ops.length);
+  let changes = 0;
+  for (const op of ops) {
+    const { signed, bits } = op.type;
+    if (op.kind === 'get') {
+      out.integer(signed ? getSignedField(bytes, op.offset, bits) : getUnsignedField(bytes, op.offset, bits));
+      continue;
+    }
+    const oldValue = signed ? getSignedField(bytes, op.offset, bits) : getUnsignedField(bytes, op.offset, bits);
+    let newValue: bigint;
+    let check: OverflowCheck;
+    if (op.kind === 'incrby') {
+      check = signed ? checkSignedOverflow(oldValue, op.operand, bits, op.overflow) : checkUnsignedOverflow(oldValue, op.operand, bits, op.overflow);
+      newValue = check.limit ?? (signed ? oldValue + op.operand : BigInt.asUintN(64, oldValue + op.operand));
+    } else {
+      // SET checks its argument as "argument + 0"; an unsigned field sees it as a uint64.
+      const argument = signed ? op.operand : BigInt.asUintN(64, op.operand);
+      check = signed ? checkSignedOverflow(argument, 0n, bits, op.overflow) : checkUnsignedOverflow(argument, 0n, bits, op.overflow);
+      newValue = check.limit ?? argument;
+    }
+    if (check.overflow !== 0 && op.overflow === 'fail') {
+      out.null();
+      continue;
+    }
+    out.integer(op.kind === 'incrby' ? newValue : oldValue);
+    setField(bytes, op.offset, bits, newValue);
+    if (grown || oldValue !== newValue) changes++;
+  }
+  const result = bytes.latin1Slice(0, bytes.length);
+  if (changes > 0) {
+    db.overwriteInPlace(key, result, now);
+    for (let i = 1; i < changes; i++) db.markModified(key, now);
+    notifyKeyEvent(client, NotifyFlag.string, 'setbit', key);
+  } else if (grown || !db.isRawString(key)) {
+    db.storeInPlaceUncounted(key, result, now);
+  }
+}
+
+export const bitfieldCommands: CommandImpl[] = [
+  cmd('bitfield', (client, argv) => bitfieldGeneric(client, argv, false)),
+  cmd('bitfield_ro', (client, argv) => bitfieldGeneric(client, argv, true)),
+];

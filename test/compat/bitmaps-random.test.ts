@@ -1,0 +1,100 @@
+/*
+ * Property-based differential test for the bitmap commands: fast-check generates random
+ * sequences of SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD and BITFIELD_RO over three
+ * string keys and one list key (WRONGTYPE), mixed with plain string writes (SET, APPEND,
+ * SETRANGE) so bitmaps meet integers, empty strings and binary bytes. Each sequence runs on both
+ * servers after FLUSHALL and every reply must match byte for byte; the bitmap's bytes are then
+ * visible through GET. Offsets stay small (a few bytes) so ranges, edges and BIT/BYTE units all
+ * collide; BITFIELD draws widths from 1 to 64 bits, every overflow policy and 64-bit operands.
+ * Once over RESP2 and once over RESP3.
+ *
+ * Seeded: the seed is printed, and FC_SEED=<n> replays a run. Runtime is capped by a time limit.
+ */
+
+import t from 'tap';
+import fc from 'fast-check';
+import { dualRun, type Pair, type Test } from './harness';
+import type { Arg } from '../helpers/resp';
+import { checkRandomSequences, exactCommand } from './random-sequences';
+
+const dual = dualRun(t);
+
+const TIME_LIMIT_MS = 12_000;
+const NUM_RUNS = 3000;
+
+const bitmapKey = fc.constantFrom<Arg>('a', 'b', Buffer.from([0xff, 0x00]));
+/** Mostly bitmaps, sometimes the list key (WRONGTYPE) or a key never written. */
+const key = fc.oneof({ weight: 8, arbitrary: bitmapKey }, { weight: 1, arbitrary: fc.constantFrom<Arg>('list', 'none') });
+const bitOffset = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 0, max: 40 }).map(String) },
+  { weight: 1, arbitrary: fc.constantFrom('-1', 'x', '4294967296', '1.5', '') },
+);
+/** Reads may go to the last bit of the range; writes there would build 512 MB strings. */
+const readOffset = fc.oneof({ weight: 8, arbitrary: bitOffset }, { weight: 1, arbitrary: fc.constant('4294967295') });
+const bitValue = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('0', '1') }, { weight: 1, arbitrary: fc.constantFrom('2', '-1', 'x') });
+const index = fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: -12, max: 12 }).map(String) },
+  { weight: 3, arbitrary: fc.integer({ min: -45, max: 45 }).map(String) },
+  { weight: 1, arbitrary: fc.constantFrom('x', '9223372036854775807', '-9223372036854775808') },
+);
+const unit = fc.constantFrom<Arg[]>([], ['BYTE'], ['BIT'], ['bit'], ['BITS']);
+const value = fc.constantFrom<Arg>('', 'a', 'foobar', '12345', '-7', Buffer.from([0xff, 0xf0, 0x00, 0x0f]), Buffer.from([0, 0, 0]));
+
+const fieldType = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(fc.constantFrom('i', 'u'), fc.integer({ min: 1, max: 64 })).map(([s, n]) => `${s}${n}`) },
+  { weight: 1, arbitrary: fc.constantFrom('u64', 'i0', 'I8', 'x') },
+);
+const fieldOffset = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 0, max: 40 }).map(String) },
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 5 }).map((n) => `#${n}`) },
+  { weight: 1, arbitrary: fc.constantFrom('-1', '#-1', 'x') },
+);
+const operand = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: -300, max: 300 }).map(String) },
+  { weight: 2, arbitrary: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String) },
+  { weight: 2, arbitrary: fc.constantFrom('9223372036854775807', '-9223372036854775808', '4294967295', '-4294967296', '65535') },
+  { weight: 1, arbitrary: fc.constantFrom('x', '1.5') },
+);
+const fieldOp = fc.oneof(
+  fc.tuple(fieldType, fieldOffset).map(([ty, o]) => ['GET', ty, o]),
+  fc.tuple(fieldType, fieldOffset, operand).map(([ty, o, v]) => ['SET', ty, o, v]),
+  fc.tuple(fieldType, fieldOffset, operand).map(([ty, o, v]) => ['INCRBY', ty, o, v]),
+  fc.constantFrom('WRAP', 'SAT', 'FAIL', 'fail').map((p) => ['OVERFLOW', p]),
+);
+const readOp = fc.tuple(fieldType, fieldOffset).map(([ty, o]) => ['GET', ty, o]);
+
+const command: fc.Arbitrary<Arg[]> = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(key, bitOffset, bitValue).map(([k, o, v]) => ['SETBIT', k, o, v]) },
+  { weight: 2, arbitrary: fc.tuple(key, readOffset).map(([k, o]) => ['GETBIT', k, o]) },
+  { weight: 1, arbitrary: key.map((k) => ['BITCOUNT', k]) },
+  { weight: 3, arbitrary: fc.tuple(key, index, index, unit).map(([k, s, e, u]) => ['BITCOUNT', k, s, e, ...u]) },
+  { weight: 1, arbitrary: fc.tuple(key, fc.constantFrom('0', '1', '2')).map(([k, b]) => ['BITPOS', k, b]) },
+  { weight: 2, arbitrary: fc.tuple(key, fc.constantFrom('0', '1'), index).map(([k, b, s]) => ['BITPOS', k, b, s]) },
+  { weight: 4, arbitrary: fc.tuple(key, fc.constantFrom('0', '1'), index, index, unit).map(([k, b, s, e, u]) => ['BITPOS', k, b, s, e, ...u]) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom('AND', 'OR', 'XOR', 'NOT', 'not'), key, fc.array(key, { minLength: 1, maxLength: 3 }))
+      .map(([op, dest, srcs]) => ['BITOP', op, dest, ...srcs]),
+  },
+  { weight: 4, arbitrary: fc.tuple(key, fc.array(fieldOp, { maxLength: 4 })).map(([k, ops]) => ['BITFIELD', k, ...ops.flat()]) },
+  { weight: 1, arbitrary: fc.tuple(key, fc.array(fc.oneof(readOp, fieldOp), { maxLength: 2 })).map(([k, ops]) => ['BITFIELD_RO', k, ...ops.flat()]) },
+  { weight: 1, arbitrary: fc.tuple(bitmapKey, value).map(([k, v]) => ['SET', k, v]) },
+  { weight: 1, arbitrary: fc.tuple(bitmapKey, value).map(([k, v]) => ['APPEND', k, v]) },
+  { weight: 1, arbitrary: fc.tuple(bitmapKey, fc.constantFrom('0', '2', '5'), value).map(([k, o, v]) => ['SETRANGE', k, o, v]) },
+  { weight: 2, arbitrary: key.map((k) => ['GET', k]) },
+  { weight: 1, arbitrary: key.map((k) => ['OBJECT', 'ENCODING', k]) },
+  { weight: 1, arbitrary: fc.constant(['RPUSH', 'list', 'x']) },
+  { weight: 1, arbitrary: key.map((k) => ['DEL', k]) },
+);
+
+const runSequences = (pair: Pair, tt: Test, seedOffset: number): Promise<void> =>
+  checkRandomSequences(pair, tt, command.map((argv) => exactCommand(...argv)), {
+    numRuns: NUM_RUNS,
+    timeLimitMs: TIME_LIMIT_MS,
+    maxLength: 25,
+    seedOffset,
+  });
+
+dual.case('random bitmap command sequences give the same replies', (pair, tt) => runSequences(pair, tt, 0));
+dual.case('random bitmap command sequences give the same replies (RESP3)', (pair, tt) => runSequences(pair, tt, 4099), { resp3: true });
