@@ -298,7 +298,7 @@ export class ClusterMode {
 
   /** The error that redirects this call elsewhere, or null when this node serves it. */
   route(client: Client, spec: CommandSpec, argv: readonly ByteString[]): string | null {
-    const indexes = keyIndexes(spec, argv.length);
+    const indexes = keyIndexes(spec, argv);
     if (indexes.length === 0) return null;
     let slot = -1;
     for (const i of indexes) {

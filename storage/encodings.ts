@@ -47,6 +47,7 @@ export function valueEncoding(value: StoredValue, modifiedInPlace: boolean): str
       if (converted.has(value.members)) return 'hashtable';
       return value.members.size <= SET_MAX_INTSET_ENTRIES && every(value.members, isInt64String) ? 'intset' : 'hashtable';
     case 'zset':
+      if (converted.has(value.scores)) return 'skiplist';
       return value.scores.size <= ZSET_MAX_LISTPACK_ENTRIES && allShort(value.scores.keys()) ? 'listpack' : 'skiplist';
   }
 }

@@ -15,6 +15,7 @@ import { persistenceCommands } from './persistence-commands';
 import { replicationCommands } from './replication-commands';
 import { serverCommands } from './server-commands';
 import { setCommands } from './sets';
+import { sortCommands } from './sort';
 import { stringCommands } from './strings';
 import { transactionCommands } from './transaction-commands';
 
@@ -36,4 +37,5 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...setCommands,
   ...listCommands,
   ...blockingListCommands,
+  ...sortCommands,
 ];

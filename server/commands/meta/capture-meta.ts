@@ -61,6 +61,8 @@ export const IMPLEMENTED: readonly string[] = [
   'lpush', 'rpush', 'lpushx', 'rpushx', 'lpop', 'rpop', 'llen', 'lindex', 'lset', 'lrange', 'ltrim',
   'lrem', 'linsert', 'lpos', 'lmove', 'rpoplpush', 'lmpop',
   'blpop', 'brpop', 'blmove', 'brpoplpush', 'blmpop',
+  // sort
+  'sort', 'sort_ro',
 ];
 
 function topLevelNames(): string[] {
