@@ -14,7 +14,8 @@ import { inBothProtocols } from './random-picks';
 import { withZsets } from './sort-helpers';
 
 const dual = dualRun(t);
-const CANT_CONVERT_STEPS = (key: string) => [error('SORT', key), error('SORT', key, 'LIMIT', '0', '0'), error('SORT', key, 'DESC', 'STORE', 'dst')];
+/** A non-number among the elements fails SORT whatever LIMIT and STORE say. */
+const cantConvertSteps = (key: string) => [error('SORT', key), error('SORT', key, 'LIMIT', '0', '0'), error('SORT', key, 'DESC', 'STORE', 'dst')];
 
 inBothProtocols(dual, 'SORT of a list: numeric, ALPHA, DESC, LIMIT', [
   ['RPUSH', 'l', '3', '10', '1', '2', '-5', '2.5', '1e1', '010'],
@@ -44,7 +45,7 @@ inBothProtocols(dual, 'SORT of a list: numeric, ALPHA, DESC, LIMIT', [
 
 inBothProtocols(dual, 'SORT numeric: what strtod accepts, ties, and what it refuses', [
   ['RPUSH', 'n', '1.e2', '+.5', '-.5e1', '0x10', '0x1p4', ' 7', 'inf', '-inf', 'Infinity', '-0', '0', '+0', ''],
-  ['RPUSH', 'n', '2.2250738585072014e-308', '0e-999', '1e308', '16', '0X.8', 'INF', 'nan0'.slice(0, 0)],
+  ['RPUSH', 'n', '2.2250738585072014e-308', '0e-999', '1e308', '16', '0X.8', 'INF'],
   ['SORT', 'n'],
   ['SORT', 'n', 'DESC'],
   ['SORT', 'n', 'LIMIT', '3', '4'],
@@ -54,10 +55,10 @@ inBothProtocols(dual, 'SORT numeric: what strtod accepts, ties, and what it refu
   ['RPUSH', 'nul', Buffer.from('5\x00junk', 'latin1'), '4'],
   ['SORT', 'nul'],
   ['RPUSH', 'bad1', '1', 'x'],
-  ...CANT_CONVERT_STEPS('bad1'),
+  ...cantConvertSteps('bad1'),
   ['EXISTS', 'dst'],
   ['RPUSH', 'bad2', '1', 'nan'],
-  ...CANT_CONVERT_STEPS('bad2'),
+  ...cantConvertSteps('bad2'),
   ['RPUSH', 'bad3', '1e400'],
   error('SORT', 'bad3'),
   ['RPUSH', 'bad4', '1e-310'],
@@ -310,3 +311,14 @@ inBothProtocols(dual, 'COMMAND GETKEYS for SORT and SORT_RO', [
   ['COMMAND', 'GETKEYSANDFLAGS', 'SORT_RO', 'src'],
   ['COMMAND', 'INFO', 'SORT', 'SORT_RO'],
 ]);
+
+// Known gap: with ALPHA BY and a LIMIT that cuts the result, Redis sorts with its own partial
+// quicksort, which is not stable, so elements whose weights tie come out in an order of its own.
+dual.case(
+  'SORT ALPHA BY with tied weights and LIMIT keeps Redis partial-quicksort order',
+  [
+    ['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e'],
+    ['SORT', 'l', 'BY', 'nokey_*', 'ALPHA', 'LIMIT', '0', '3'],
+  ],
+  { todo: 'tied elements under ALPHA BY ... LIMIT: Redis pqsort order is not reproduced' },
+);
