@@ -32,6 +32,7 @@ import { ERR, ReplyError } from '../errors';
 import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
+import { partialQuicksort } from './partial-quicksort';
 import { inReplyOrder } from './sets';
 import { compilePattern, cString, lookupByPattern, patternHasStar, type SortPattern } from './sort-pattern';
 import { sortScore } from './sort-score';
@@ -169,8 +170,11 @@ function collate(a: ByteString, b: ByteString): number {
   return compareBytes(cString(a), cString(b));
 }
 
-/** Sorts in place; throws the conversion error when a numeric sort meets a non-number. */
-function sortElements(client: Client, elements: ByteString[], options: SortOptions): ByteString[] {
+/**
+ * The elements in sorted order (at least positions start..end of it); throws the conversion
+ * error when a numeric sort meets a non-number.
+ */
+function sortElements(client: Client, elements: ByteString[], options: SortOptions, start: number, end: number): ByteString[] {
   const by = options.by;
   let convertible = true;
   const items: SortItem[] = elements.map((element) => {
@@ -200,9 +204,15 @@ function sortElements(client: Client, elements: ByteString[], options: SortOptio
   } else {
     compare = (a, b) => compareText(a.element, b.element);
   }
-  // Array.prototype.sort is stable, like the merge sort glibc's qsort uses: ties keep the
-  // source order, as they do in Redis.
-  items.sort((a, b) => direction * compare(a, b));
+  const directed = (a: SortItem, b: SortItem): number => direction * compare(a, b);
+  if (by !== null && (start !== 0 || end !== items.length - 1)) {
+    // Redis sorts only what LIMIT keeps, with a quicksort whose tie order must be reproduced.
+    partialQuicksort(items, directed, start, end);
+  } else {
+    // Array.prototype.sort is stable, like the merge sort glibc's qsort uses: ties keep the
+    // source order, as they do in Redis.
+    items.sort(directed);
+  }
   return items.map((item) => item.element);
 }
 
@@ -219,8 +229,8 @@ function sortGeneric(client: Client, argv: ByteString[], readonly: boolean): voi
     options.by = null;
   }
   const loaded = loadElements(source, options);
-  const elements = options.dontSort ? loaded.elements : sortElements(client, loaded.elements, options);
   const { start, end } = loaded;
+  const elements = options.dontSort ? loaded.elements : sortElements(client, loaded.elements, options, start, end);
   const count = Math.max(0, end - start + 1);
   if (options.store === null) replyElements(client, elements, start, count, options.gets);
   else storeElements(client, options.store, elements, start, count, options.gets);

@@ -5,7 +5,7 @@
  * the stored lists back. Every reply must match redis-server's byte for byte, except where
  * Redis's answer depends on its hash-table order: a set left unsorted (BY nosort) and a set
  * sorted ALPHA BY weights (ties keep the set's internal order) are compared as multisets and
- * never stored. ALPHA BY with LIMIT is not drawn: Redis's partial quicksort is not stable.
+ * never stored.
  *
  * Seeded: the seed is printed, and FC_SEED=<n> replays a run. Runtime is capped by a time limit.
  */
@@ -59,7 +59,7 @@ function sortCommand(draw: SortDraw, order: number[]): RandomCommand {
   const hashOrdered = isSet && (alphaBy || unsortedSet);
   const store = draw.command === 'SORT' && !(isSet && alphaBy) ? draw.store : null;
   // A LIMIT would cut a hash-ordered reply at a point only Redis knows.
-  const limit = alphaBy || (hashOrdered && store === null) ? null : draw.limit;
+  const limit = hashOrdered && store === null ? null : draw.limit;
   const parts: Arg[][] = [];
   if (draw.alpha) parts.push(['ALPHA']);
   if (draw.desc) parts.push(['DESC']);
