@@ -4,6 +4,8 @@
  * splitter, and the key procedure that finds SORT's STORE key.
  */
 import t from 'tap';
+import fc from 'fast-check';
+import { partialQuicksort } from '../../server/commands/partial-quicksort';
 import { movableKeys } from '../../server/commands/movable-keys';
 import { compilePattern } from '../../server/commands/sort-pattern';
 import { sortScore } from '../../server/commands/sort-score';
@@ -45,4 +47,19 @@ t.test('SORT key procedure: the source, then the last STORE', async (t) => {
   t.same(keys(['SORT', 'src', 'STORE', 'STORE', 'd']), [1, 4]);
   t.same(movableKeys('sort_ro', ['SORT_RO', 'src', 'STORE', 'd']), [[1, ['RO', 'access']]]);
   t.equal(movableKeys('get', ['GET', 'k']), undefined);
+});
+
+t.test('partialQuicksort puts the wanted range in sorted order', async (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: -50, max: 50 }), { maxLength: 120 }), fc.nat(130), fc.integer({ min: -1, max: 130 }), (values, first, count) => {
+      const items = [...values];
+      const last = count < 0 ? items.length - 1 : Math.min(items.length - 1, first + count - 1);
+      partialQuicksort(items, (a, b) => a - b, first, last);
+      const sorted = [...values].sort((a, b) => a - b);
+      for (let i = first; i <= last; i++) if (items[i] !== sorted[i]) return false;
+      return items.length === values.length && [...items].sort((a, b) => a - b).every((v, i) => v === sorted[i]);
+    }),
+    { numRuns: 500 },
+  );
+  t.pass('wanted ranges sorted, nothing lost');
 });
