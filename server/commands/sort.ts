@@ -20,7 +20,9 @@
  * - ALPHA compares with strcoll, which in the C locale is strcmp: bytes up to the first NUL.
  *   With STORE Redis compares whole byte strings instead (memcmp), so a stored result is
  *   identical everywhere. With BY, an element whose weight is missing sorts first.
- * - LIMIT: a negative offset is 0, a negative count means "all".
+ * - LIMIT: a negative offset is 0, a negative count means "all". With BY and a LIMIT that cuts
+ *   the result, Redis sorts only as much as the range needs with a quicksort that is not stable
+ *   (partial-quicksort.ts); every other sort is stable, so ties keep the source's order.
  * - STORE replaces the destination with a list (clearing its TTL), or deletes it when the result
  *   is empty, and answers the number of stored entries.
  */
