@@ -1,7 +1,8 @@
 /*
  * Data-type benchmark: real redis-server versus hashslot, side by side in one run.
  *
- *   npm run bench:types -- [-n REQUESTS] [-c CLIENTS] [--rounds N] [--ops N] [--max-size N] [--only throughput|zset]
+ *   npm run bench:types -- [-n REQUESTS] [-c CLIENTS] [--rounds N] [--ops N] [--bursts N] [--max-size N]
+ *                          [--only throughput|zset]
  *
  * Two phases on the same pair of servers (server-pair.ts starts and always stops them):
  *
@@ -29,6 +30,7 @@ interface Options {
   clients: number;
   rounds: number;
   opsPerBurst: number;
+  bursts: number;
   sizes: number[];
   phases: Set<string>;
   redisServer: string;
@@ -45,7 +47,8 @@ function parseOptions(argv: readonly string[]): Options {
     requests: positiveIntOption(aliased, 'requests', 'BENCH_REQUESTS', 100_000),
     clients: positiveIntOption(aliased, 'clients', 'BENCH_CLIENTS', 50),
     rounds: parseRounds(aliased, 1),
-    opsPerBurst: positiveIntOption(aliased, 'ops', 'BENCH_ZSET_OPS', 20_000),
+    opsPerBurst: positiveIntOption(aliased, 'ops', 'BENCH_ZSET_OPS', 10_000),
+    bursts: positiveIntOption(aliased, 'bursts', 'BENCH_ZSET_BURSTS', 3),
     sizes: ZSET_SIZES.filter((size) => size <= maxSize),
     phases: new Set(only === undefined ? ['throughput', 'zset'] : [only]),
     redisServer: optionText(aliased, 'redis-server', 'BENCH_REDIS_SERVER') ?? 'redis-server',
@@ -86,9 +89,9 @@ async function main(): Promise<void> {
   if (options.phases.has('zset')) {
     log('sorted-set scaling...');
     const results: ZsetScaling[] = [];
-    for (const server of [redis, hashslot]) results.push(await measureZsetScaling(server, { sizes: options.sizes, opsPerBurst: options.opsPerBurst }, log));
+    for (const server of [redis, hashslot]) results.push(await measureZsetScaling(server, { sizes: options.sizes, opsPerBurst: options.opsPerBurst, bursts: options.bursts }, log));
     out.push(
-      `## Sorted set scaling (${options.opsPerBurst.toLocaleString('en-US')} pipelined calls per cell; flat = logarithmic)`,
+      `## Sorted set scaling (µs per call: median of ${options.bursts} bursts of ${options.opsPerBurst.toLocaleString('en-US')} pipelined calls; flat = logarithmic)`,
       '',
       renderZsetScaling(results, options.sizes),
       '',

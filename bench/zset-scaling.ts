@@ -22,7 +22,7 @@ import { RawClient } from '../test/helpers/raw-client';
 import type { Arg } from '../test/helpers/resp';
 import type { ServerProcess } from '../test/helpers/server-process';
 import { runPipelined } from './key-loader';
-import { formatTable } from './table';
+import { formatTable, median } from './table';
 
 export const ZSET_SIZES: readonly number[] = [1_000, 10_000, 100_000, 1_000_000];
 const KEY = 'bench:zset';
@@ -55,6 +55,8 @@ export interface ZsetScalingOptions {
   sizes: readonly number[];
   /** Commands per timed burst. */
   opsPerBurst: number;
+  /** Timed bursts per cell; the median is reported. */
+  bursts: number;
 }
 
 /** The score of member i: spread out and reproducible, without a random source. */
@@ -99,11 +101,15 @@ export async function measureZsetScaling(server: ServerProcess, options: ZsetSca
       log(`  ${server.name.padEnd(8)} sorted set filled to ${size.toLocaleString('en-US')} members (${Math.round(fill.elapsedMs)} ms)`);
       for (const operation of OPERATIONS) {
         // The first size also warms up (JIT, allocator): an untimed burst before the timed one.
-        if (size === options.sizes[0]) await runPipelined(client, options.opsPerBurst, commandFor(operation, size), { batchSize: 200 });
-        const burst = await runPipelined(client, options.opsPerBurst, commandFor(operation, size), { batchSize: 200 });
-        firstError ??= burst.firstError;
-        const micros = burst.errors > 0 ? Number.NaN : (burst.elapsedMs * 1000) / options.opsPerBurst;
-        costs[operation].push(micros);
+        if (size === options.sizes[0]) await runPipelined(client, options.opsPerBurst, commandFor(operation, size, -1), { batchSize: 200 });
+        // The median of a few bursts: one burst can land on a garbage collection or a busy core.
+        const samples: number[] = [];
+        for (let b = 0; b < options.bursts; b++) {
+          const burst = await runPipelined(client, options.opsPerBurst, commandFor(operation, size, b), { batchSize: 200 });
+          firstError ??= burst.firstError;
+          samples.push(burst.errors > 0 ? Number.NaN : (burst.elapsedMs * 1000) / options.opsPerBurst);
+        }
+        costs[operation].push(samples.some((v) => Number.isNaN(v)) ? Number.NaN : median(samples));
       }
     }
     await client.call('DEL', KEY);
@@ -113,13 +119,13 @@ export async function measureZsetScaling(server: ServerProcess, options: ZsetSca
   }
 }
 
-/** The i-th command of a burst of `operation` against a set of `size` members. */
-function commandFor(operation: Operation, size: number): (i: number) => Arg[] {
-  const pick = picker(size);
+/** The i-th command of burst number `burst` of `operation` against a set of `size` members. */
+function commandFor(operation: Operation, size: number, burst: number): (i: number) => Arg[] {
+  const pick = picker(size * 7 + burst + 1);
   const offsets = [0, Math.floor(size / 4), Math.floor(size / 2), Math.floor((3 * size) / 4), size - 10];
   switch (operation) {
     case 'ZADD':
-      return (i) => ['ZADD', KEY, String(pick(SCORE_RANGE)), `new:${size}:${i}`];
+      return (i) => ['ZADD', KEY, String(pick(SCORE_RANGE)), `new:${size}:${burst}:${i}`];
     case 'ZRANK':
       return () => ['ZRANK', KEY, `m:${pick(size)}`];
     case 'ZRANGE':
