@@ -1,14 +1,25 @@
-/** What the cluster benchmarks' command lines share: progress on stderr and --rounds. */
+/** What the benchmarks' command lines share: progress on stderr, --rounds and other options. */
 
 export function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
+/** The value after `--name` in argv, else env[envName], else undefined. */
+export function optionText(argv: readonly string[], name: string, envName?: string): string | undefined {
+  const index = argv.indexOf(`--${name}`);
+  if (index >= 0) return argv[index + 1];
+  return envName === undefined ? undefined : process.env[envName];
+}
+
+/** `--name N` (or env `envName`), a positive integer; `fallback` when neither is given. */
+export function positiveIntOption(argv: readonly string[], name: string, envName: string | undefined, fallback: number): number {
+  const text = optionText(argv, name, envName);
+  const value = Number(text ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`bad --${name} ${String(text)}`);
+  return value;
+}
+
 /** `--rounds N` (or env BENCH_ROUNDS), a positive integer; `fallback` when neither is given. */
 export function parseRounds(argv: readonly string[], fallback: number): number {
-  const index = argv.indexOf('--rounds');
-  const text = index >= 0 ? argv[index + 1] : process.env['BENCH_ROUNDS'];
-  const rounds = Number(text ?? fallback);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bad --rounds ${String(text)}`);
-  return rounds;
+  return positiveIntOption(argv, 'rounds', 'BENCH_ROUNDS', fallback);
 }

@@ -56,6 +56,27 @@ export function loaderValue(index: number, valueBytes: number): string {
 
 /** SETs keys key:0 .. key:<keyCount-1>, each with a distinct `valueBytes`-byte value. */
 export async function loadDistinctKeys(client: RawClient, options: LoadOptions): Promise<LoadResult> {
+  const run = await runPipelined(client, options.keyCount, (index) => ['SET', loaderKey(index), loaderValue(index, options.valueBytes)], options);
+  return { keyCount: options.keyCount, ...run };
+}
+
+export interface PipelinedResult {
+  elapsedMs: number;
+  errors: number;
+  firstError: string | null;
+}
+
+/**
+ * Sends `count` commands (the i-th is `commandAt(i)`) in batches, with a window of batches in
+ * flight as described above, and counts the error replies. Other loaders (sorted-set fills,
+ * timed operation bursts) use it too.
+ */
+export async function runPipelined(
+  client: RawClient,
+  count: number,
+  commandAt: (index: number) => Arg[],
+  options: { batchSize?: number; windowBatches?: number } = {},
+): Promise<PipelinedResult> {
   const batchSize = options.batchSize ?? 1000;
   const windowBatches = options.windowBatches ?? 2;
   const startMs = performance.now();
@@ -65,13 +86,11 @@ export async function loadDistinctKeys(client: RawClient, options: LoadOptions):
 
   /** Reply counts of the batches written and not yet read back, oldest first. */
   const inFlight: number[] = [];
-  while (nextIndex < options.keyCount || inFlight.length > 0) {
-    while (nextIndex < options.keyCount && inFlight.length < windowBatches) {
-      const end = Math.min(options.keyCount, nextIndex + batchSize);
+  while (nextIndex < count || inFlight.length > 0) {
+    while (nextIndex < count && inFlight.length < windowBatches) {
+      const end = Math.min(count, nextIndex + batchSize);
       const batch: Arg[][] = [];
-      for (let index = nextIndex; index < end; index += 1) {
-        batch.push(['SET', loaderKey(index), loaderValue(index, options.valueBytes)]);
-      }
+      for (let index = nextIndex; index < end; index += 1) batch.push(commandAt(index));
       client.write(encodeCommands(batch));
       inFlight.push(batch.length);
       nextIndex = end;
@@ -85,5 +104,5 @@ export async function loadDistinctKeys(client: RawClient, options: LoadOptions):
       firstError ??= reply.toString('utf8', 1, reply.length - 2);
     }
   }
-  return { keyCount: options.keyCount, elapsedMs: performance.now() - startMs, errors, firstError };
+  return { elapsedMs: performance.now() - startMs, errors, firstError };
 }

@@ -18,13 +18,9 @@
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import { LOOPBACK_HOST } from '../test/helpers/free-port';
-import { hashslotBinPath } from '../test/helpers/hashslot-process';
-import { ServerProcess, type ServerLaunch } from '../test/helpers/server-process';
+import { HASHSLOT_BIN, loadGenerators, startPair, stopAll, stopServersOnExit } from './server-pair';
 import { measureMemory, renderMemoryReport, type MemoryResult } from './memory-phase';
 import { runThroughputPhase } from './throughput-phase';
-
-/** Overridable to compare another build (or to try the harness before the server exists). */
-const HASHSLOT_BIN = process.env['BENCH_HASHSLOT_BIN'] ?? hashslotBinPath();
 
 interface Options {
   requests: number;
@@ -99,46 +95,6 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
   };
 }
 
-/** Every server started and not yet stopped, so that any exit path can stop them. */
-const liveServers = new Set<ServerProcess>();
-/** Aborted on SIGINT/exit: kills a redis-benchmark still running, which would otherwise spin on. */
-const loadGenerators = new AbortController();
-
-/**
- * Starts redis-server, then hashslot, each in its own temporary directory, and waits until each
- * answers PING. One after the other rather than together: the second then cannot be handed the
- * port the first is already listening on (which would make it look ready while it is failing).
- */
-async function startPair(options: Options): Promise<{ redis: ServerProcess; hashslot: ServerProcess }> {
-  // Identical persistence settings on both sides: no RDB snapshots, no AOF, loopback only.
-  const common = (port: number, dir: string): string[] => [
-    '--port', String(port),
-    '--bind', LOOPBACK_HOST,
-    '--save', '',
-    '--appendonly', 'no',
-    '--daemonize', 'no',
-    '--dir', dir,
-  ];
-  const shared: Pick<ServerLaunch, 'readiness' | 'onSpawn'> = {
-    readiness: 'answers-ping',
-    onSpawn: (server) => void liveServers.add(server),
-  };
-  const redis = await ServerProcess.start({ name: 'redis', command: options.redisServer, args: common, ...shared });
-  const hashslot = await ServerProcess.start({
-    name: 'hashslot',
-    command: process.execPath,
-    args: (port, dir) => [HASHSLOT_BIN, ...common(port, dir)],
-    ...shared,
-  });
-  return { redis, hashslot };
-}
-
-async function stopAll(): Promise<void> {
-  const servers = [...liveServers];
-  liveServers.clear();
-  await Promise.all(servers.map((server) => server.stop()));
-}
-
 function describeMachine(options: Options): string {
   const redisVersion = safeFirstLine(() => execFileSync(options.redisServer, ['--version'], { encoding: 'utf8' }));
   const cpus = os.cpus();
@@ -163,7 +119,7 @@ async function main(): Promise<void> {
   try {
     if (options.phases.has('throughput')) {
       log(`starting servers for the throughput phase...`);
-      const { redis, hashslot } = await startPair(options);
+      const { redis, hashslot } = await startPair(options.redisServer);
       const command = `redis-benchmark -h ${LOOPBACK_HOST} -p <port> -t <test> -c ${options.clients} -n ${options.requests} -P <1|16> --csv`;
       const report = await runThroughputPhase(
         {
@@ -196,7 +152,7 @@ async function main(): Promise<void> {
     }
     if (options.phases.has('memory')) {
       log(`starting fresh servers for the memory phase...`);
-      const { redis, hashslot } = await startPair(options);
+      const { redis, hashslot } = await startPair(options.redisServer);
       const results: MemoryResult[] = [];
       for (const server of [redis, hashslot]) {
         log(`  loading ${options.keyCount} keys into ${server.name}...`);
@@ -235,18 +191,7 @@ function formatGib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
-// A server left behind would hold its port and memory after we are gone: kill on every way out.
-process.on('exit', () => {
-  loadGenerators.abort();
-  for (const server of liveServers) server.killNow();
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping redis-benchmark and servers\n`);
-    loadGenerators.abort();
-    void stopAll().finally(() => process.exit(130));
-  });
-}
+stopServersOnExit();
 
 main().catch((error: unknown) => {
   process.stderr.write(`side-by-side benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);

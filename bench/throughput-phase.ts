@@ -38,6 +38,9 @@ interface Cell {
   pipeline: number;
   redisRps: number[];
   hashslotRps: number[];
+  /** The server answered "unknown command": shown as n/a rather than as a failure. */
+  hashslotLacksCommand: boolean;
+  redisLacksCommand: boolean;
 }
 
 export interface ThroughputReport {
@@ -60,7 +63,7 @@ export async function runThroughputPhase(
 
   outer: for (const pipeline of options.pipelines) {
     for (const test of options.tests) {
-      const cell: Cell = { test, label: test.toUpperCase(), pipeline, redisRps: [], hashslotRps: [] };
+      const cell: Cell = { test, label: test.toUpperCase(), pipeline, redisRps: [], hashslotRps: [], hashslotLacksCommand: false, redisLacksCommand: false };
       cells.push(cell);
       for (let round = 0; round < options.rounds; round += 1) {
         const order = runIndex % 2 === 0 ? [redis, hashslot] : [hashslot, redis];
@@ -77,6 +80,13 @@ export async function runThroughputPhase(
             ...(options.signal !== undefined ? { signal: options.signal } : {}),
           });
           if (options.signal?.aborted === true) break outer;
+          if (lacksCommand(result)) {
+            // Not implemented (yet) on that side: nothing to measure, and not a failure.
+            if (server === redis) cell.redisLacksCommand = true;
+            else cell.hashslotLacksCommand = true;
+            log(`  ${cell.label.padEnd(14)} -P ${String(pipeline).padEnd(2)} round ${round + 1}/${options.rounds}  ${server.name.padEnd(8)}         n/a (unknown command)`);
+            continue;
+          }
           const rps = takeRps(result, server, `${test} -P ${pipeline}`, problems);
           const row = result.rows.at(-1);
           if (row !== undefined) cell.label = row.test;
@@ -92,6 +102,11 @@ export async function runThroughputPhase(
   }
   const problemLines = [...problems].map(([problem, where]) => (where.length > 0 ? `[${where.join(', ')}] ${problem}` : problem));
   return { table: renderTable(cells), problems: problemLines };
+}
+
+/** redis-benchmark stopped on "ERR unknown command": the server does not have the command. */
+function lacksCommand(result: RedisBenchmarkResult): boolean {
+  return result.rows.length === 0 && /ERR unknown command/.test(result.diagnostics);
 }
 
 function takeRps(result: RedisBenchmarkResult, server: ServerProcess, where: string, problems: Map<string, string[]>): number {
@@ -115,13 +130,14 @@ function renderTable(cells: readonly Cell[]): string {
     const hashslotRps = median(cell.hashslotRps);
     const ratio = hashslotRps / redisRps;
     const target = throughputTarget(cell.pipeline);
-    const status = target === null ? '-' : !Number.isFinite(ratio) ? 'no figure' : ratio >= target ? 'met' : 'NOT MET';
+    const notApplicable = cell.redisLacksCommand || cell.hashslotLacksCommand;
+    const status = notApplicable ? 'n/a' : target === null ? '-' : !Number.isFinite(ratio) ? 'no figure' : ratio >= target ? 'met' : 'NOT MET';
     return [
       cell.label,
       `-P ${cell.pipeline}`,
-      formatCount(redisRps) + spread(cell.redisRps),
-      formatCount(hashslotRps) + spread(cell.hashslotRps),
-      formatRatio(ratio),
+      cell.redisLacksCommand ? 'n/a' : formatCount(redisRps) + spread(cell.redisRps),
+      cell.hashslotLacksCommand ? 'n/a' : formatCount(hashslotRps) + spread(cell.hashslotRps),
+      notApplicable ? 'n/a' : formatRatio(ratio),
       target === null ? '-' : `>= ${target.toFixed(2)}x`,
       status,
     ];

@@ -326,7 +326,7 @@ export class ClusterMode {
     // specs; the others through the (first, last, step) triple, which is cheaper.
     const indexes = spec.flags.has('movablekeys')
       ? keysWithFlags(this.node.commands.info(spec.fullName), argv).map(([i]) => i)
-      : keyIndexes(spec, argv.length);
+      : keyIndexes(spec, argv);
     if (indexes.length === 0) return null;
     let slot = -1;
     for (const i of indexes) {

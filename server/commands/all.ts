@@ -18,6 +18,7 @@ import { pubsubCommands } from './pubsub-commands';
 import { replicationCommands } from './replication-commands';
 import { serverCommands } from './server-commands';
 import { setCommands } from './sets';
+import { sortCommands } from './sort';
 import { stringCommands } from './strings';
 import { transactionCommands } from './transaction-commands';
 import { zsetAlgebraCommands } from './zset-algebra';
@@ -50,4 +51,5 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...zsetPopCommands,
   ...bitmapCommands,
   ...bitfieldCommands,
+  ...sortCommands,
 ];

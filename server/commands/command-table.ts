@@ -8,7 +8,9 @@
  * server does not run.
  */
 import type { RespValue } from '../../protocol/resp-value';
+import type { ByteString } from '../../storage/bytes';
 import type { CommandImpl, CommandSpec, Handler } from './command';
+import { movableKeys } from './movable-keys';
 import { COMMAND_DOCS, COMMAND_INFO } from './meta/command-meta.generated';
 
 export class CommandTable {
@@ -121,11 +123,15 @@ function setMembers(value: RespValue | undefined): string[] {
 }
 
 /**
- * The key positions of a call, from the legacy (first, last, step) triple: the indexes in argv
- * of every key. Used by COMMAND GETKEYS and, later, cluster routing.
+ * The key positions of a call: the indexes in argv of every key. Most commands name them with
+ * the legacy (first, last, step) triple; a few (SORT's STORE) need a procedure that reads the
+ * arguments (movable-keys.ts). Used by cluster routing.
  */
-export function keyIndexes(spec: CommandSpec, argc: number): number[] {
+export function keyIndexes(spec: CommandSpec, argv: readonly ByteString[]): number[] {
+  const argc = argv.length;
   if (spec.firstKey <= 0) return [];
+  const byProc = spec.flags.has('movablekeys') ? movableKeys(spec.fullName, argv) : undefined;
+  if (byProc !== undefined) return byProc.map(([index]) => index);
   const last = spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey;
   const out: number[] = [];
   for (let i = spec.firstKey; i <= last && i < argc; i += spec.keyStep) out.push(i);

@@ -5,6 +5,7 @@
  * GETKEYS answers and, later, what cluster routing hashes.
  */
 import type { RespValue } from '../../protocol/resp-value';
+import { movableKeys } from './movable-keys';
 
 type Fields = Map<string, RespValue>;
 
@@ -37,6 +38,8 @@ const VARIABLE_FLAGS: Record<string, (args: readonly string[]) => string[]> = {
 /** [argument index, key spec flags] of every key in the call `args` (args[0] is the command). */
 export function keysWithFlags(info: RespValue | undefined, args: readonly string[]): Array<[number, string[]]> {
   if (!Array.isArray(info)) return [];
+  const byProc = movableKeys(String(info[0]), args);
+  if (byProc !== undefined) return byProc;
   const specsField = info[8];
   if (specsField === null || specsField === undefined || typeof specsField !== 'object' || Array.isArray(specsField)) return [];
   if (!('~' in specsField)) return [];

@@ -52,7 +52,7 @@ function isIntsetShaped(members: Members): boolean {
 }
 
 /** The members in the order Redis lists them: ascending for an intset, else as stored. */
-function inReplyOrder(members: Members): ByteString[] {
+export function inReplyOrder(members: Members): ByteString[] {
   const list = [...members];
   if (!isIntsetShaped(members)) return list;
   const decorated = list.map((m) => ({ m, n: BigInt(m) }));

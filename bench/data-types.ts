@@ -1,0 +1,112 @@
+/*
+ * Data-type benchmark: real redis-server versus hashslot, side by side in one run.
+ *
+ *   npm run bench:types -- [-n REQUESTS] [-c CLIENTS] [--rounds N] [--ops N] [--bursts N] [--max-size N]
+ *                          [--only throughput|zset]
+ *
+ * Two phases on the same pair of servers (server-pair.ts starts and always stops them):
+ *
+ *   1. throughput: redis-benchmark -t lpush,lpop,sadd,hset,zadd,lrange_100 at -P 1 and -P 16,
+ *      the servers in alternation (throughput-phase.ts); ops/s of each and the ratio
+ *      hashslot/redis against the targets (P1 >= 0.8x, P16 >= 0.5x).
+ *   2. sorted-set scaling: one sorted set grown to 1k, 10k, 100k and 1M members, with ZADD,
+ *      ZRANK, ZRANGE and ZRANGEBYSCORE timed at each size (zset-scaling.ts): the cost per
+ *      operation should stay about flat (logarithmic structures) on both servers.
+ *
+ * A command a server does not have (ZADD before hashslot has sorted sets) shows as n/a instead
+ * of failing the run. Defaults keep the whole run under about three minutes on a 2-core box.
+ * Progress goes to stderr, figures to stdout.
+ */
+
+import { log, optionText, parseRounds, positiveIntOption } from './bench-cli';
+import { loadGenerators, startPair, stopAll, stopServersOnExit } from './server-pair';
+import { runThroughputPhase } from './throughput-phase';
+import { measureZsetScaling, renderZsetScaling, ZSET_SIZES, type ZsetScaling } from './zset-scaling';
+
+const TESTS = ['lpush', 'lpop', 'sadd', 'hset', 'zadd', 'lrange_100'];
+
+interface Options {
+  requests: number;
+  clients: number;
+  rounds: number;
+  opsPerBurst: number;
+  bursts: number;
+  sizes: number[];
+  phases: Set<string>;
+  redisServer: string;
+  redisBenchmark: string;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  // -n and -c as redis-benchmark spells them.
+  const aliased = argv.map((arg) => (arg === '-n' ? '--requests' : arg === '-c' ? '--clients' : arg));
+  const maxSize = positiveIntOption(aliased, 'max-size', 'BENCH_ZSET_MAX', 1_000_000);
+  const only = optionText(aliased, 'only');
+  if (only !== undefined && only !== 'throughput' && only !== 'zset') throw new Error('--only takes throughput or zset');
+  return {
+    requests: positiveIntOption(aliased, 'requests', 'BENCH_REQUESTS', 100_000),
+    clients: positiveIntOption(aliased, 'clients', 'BENCH_CLIENTS', 50),
+    rounds: parseRounds(aliased, 1),
+    opsPerBurst: positiveIntOption(aliased, 'ops', 'BENCH_ZSET_OPS', 10_000),
+    bursts: positiveIntOption(aliased, 'bursts', 'BENCH_ZSET_BURSTS', 3),
+    sizes: ZSET_SIZES.filter((size) => size <= maxSize),
+    phases: new Set(only === undefined ? ['throughput', 'zset'] : [only]),
+    redisServer: optionText(aliased, 'redis-server', 'BENCH_REDIS_SERVER') ?? 'redis-server',
+    redisBenchmark: optionText(aliased, 'redis-benchmark', 'BENCH_REDIS_BENCHMARK') ?? 'redis-benchmark',
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const startedMs = performance.now();
+  log('starting redis-server and hashslot...');
+  const { redis, hashslot } = await startPair(options.redisServer);
+  const out: string[] = ['# Data types: hashslot vs redis-server, side by side', ''];
+  if (options.phases.has('throughput')) {
+    const report = await runThroughputPhase(
+      {
+        redisBenchmark: options.redisBenchmark,
+        tests: TESTS,
+        pipelines: [1, 16],
+        clients: options.clients,
+        requests: options.requests,
+        rounds: options.rounds,
+        signal: loadGenerators.signal,
+      },
+      redis,
+      hashslot,
+      log,
+    );
+    if (loadGenerators.signal.aborted) return;
+    out.push(
+      `## Throughput (redis-benchmark -c ${options.clients} -n ${options.requests}, median of ${options.rounds} round(s))`,
+      '',
+      report.table,
+      ...(report.problems.length > 0 ? ['', 'problems:', ...report.problems] : []),
+      '',
+    );
+  }
+  if (options.phases.has('zset')) {
+    log('sorted-set scaling...');
+    const results: ZsetScaling[] = [];
+    for (const server of [redis, hashslot]) results.push(await measureZsetScaling(server, { sizes: options.sizes, opsPerBurst: options.opsPerBurst, bursts: options.bursts }, log));
+    out.push(
+      `## Sorted set scaling (µs per call: median of ${options.bursts} bursts of ${options.opsPerBurst.toLocaleString('en-US')} pipelined calls; flat = logarithmic)`,
+      '',
+      renderZsetScaling(results, options.sizes),
+      '',
+    );
+    for (const result of results) if (result.firstError !== null) out.push(`${result.server}: first error reply: ${result.firstError}`);
+  }
+  await stopAll();
+  out.push('', `(whole run: ${Math.round((performance.now() - startedMs) / 1000)} s)`);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+stopServersOnExit();
+
+main().catch((error: unknown) => {
+  process.stderr.write(`data-types benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+  void stopAll();
+});

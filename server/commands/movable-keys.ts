@@ -1,0 +1,51 @@
+/**
+ * Key positions of commands whose keys no key spec can describe (Redis marks such specs
+ * "unknown" and finds the keys with a per-command procedure instead). COMMAND GETKEYS and
+ * cluster routing both ask here first, so that, for instance, "SORT src STORE dst" is refused
+ * with CROSSSLOT when dst hashes to another slot, exactly as in Redis.
+ *
+ * Each procedure returns [argument index, key spec flags] pairs in the order Redis lists them.
+ */
+import type { ByteString } from '../../storage/bytes';
+
+export type KeyPositions = Array<[number, string[]]>;
+type KeysProc = (args: readonly ByteString[]) => KeyPositions;
+
+const READ = ['RO', 'access'];
+const STORE = ['OW', 'update'];
+
+/** Options of SORT that take arguments, and how many: skipped when looking for STORE. */
+const SORT_OPTION_ARGS: ReadonlyMap<string, number> = new Map([
+  ['limit', 2],
+  ['get', 1],
+  ['by', 1],
+]);
+
+/**
+ * SORT: the source key, then the destination of the last STORE option. An unknown word counts
+ * as an option without arguments; the word after STORE is itself scanned as a possible option
+ * (Redis does the same), and a STORE with nothing after it is not a key.
+ */
+function sortKeys(args: readonly ByteString[]): KeyPositions {
+  const keys: KeyPositions = [[1, READ]];
+  let store = -1;
+  for (let i = 2; i < args.length; i++) {
+    const word = (args[i] as ByteString).toLowerCase();
+    const skip = SORT_OPTION_ARGS.get(word);
+    if (skip !== undefined) i += skip;
+    else if (word === 'store' && i + 1 < args.length) store = i + 1;
+  }
+  if (store >= 0) keys.push([store, STORE]);
+  return keys;
+}
+
+const PROCS: ReadonlyMap<string, KeysProc> = new Map([
+  ['sort', sortKeys],
+  ['sort_ro', () => [[1, READ]]],
+]);
+
+/** The key positions of a call of `fullName`, or undefined when its key specs describe them. */
+export function movableKeys(fullName: string, args: readonly ByteString[]): KeyPositions | undefined {
+  const proc = PROCS.get(fullName);
+  return proc === undefined ? undefined : proc(args);
+}
