@@ -275,6 +275,21 @@ export class RedisNode implements KeyspaceObserver {
     return value;
   }
 
+  /**
+   * A read that leaves the key's access time alone (EXISTS, TYPE, TTL): counted in the keyspace
+   * statistics and announced as a key miss like any other read.
+   */
+  lookupReadNoTouch(db: Database, key: ByteString): ReturnType<Database['peek']> {
+    const value = db.peek(key, this.nowMs);
+    if (value === undefined) {
+      this.stats.keyspaceMisses++;
+      if (this.notifyKeyspaceEvents & NotifyFlag.keyMiss) notifyKeyspaceEvent(this, NotifyFlag.keyMiss, 'keymiss', key, db.id);
+    } else {
+      this.stats.keyspaceHits++;
+    }
+    return value;
+  }
+
   /** Wall-clock microseconds, for TIME. */
   timeMicros(): number {
     return Math.floor((performance.timeOrigin + performance.now()) * 1000);

@@ -251,9 +251,14 @@ export class Database {
   overwrite(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;
     if (this.watchers !== null) this.touch(key);
+    const before = this.dict.size;
     this.dict.set(key, value);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+    if (this.dict.size !== before) {
+      if (this.slotKeys !== null) this.indexKey(key);
+      this.observer?.keyAdded(this, key, value);
+    }
   }
 
   /** Replaces a string value in place the way APPEND and SETRANGE do (Redis's raw encoding). */
@@ -274,10 +279,12 @@ export class Database {
    * re-encode a string as raw, or BITFIELD creates or zero-extends one, without changing a bit.
    */
   storeInPlaceUncounted(key: ByteString, value: ByteString, nowMs: number): void {
+    const before = this.dict.size;
     this.dict.set(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     this.rawStrings.add(key);
+    if (this.dict.size !== before) this.observer?.keyAdded(this, key, value);
   }
 
   /**

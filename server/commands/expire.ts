@@ -75,7 +75,7 @@ function ttlGeneric(inMs: boolean, absolute: boolean) {
     const key = at(argv, 1);
     const now = client.node.nowMs;
     const db = client.db;
-    if (db.peek(key, now) === undefined) {
+    if (client.node.lookupReadNoTouch(db, key) === undefined) {
       client.reply.integer(-2);
       return;
     }

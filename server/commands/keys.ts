@@ -35,14 +35,14 @@ function countExisting(touch: boolean) {
     let n = 0;
     for (let i = 1; i < argv.length; i++) {
       const key = argv[i] as ByteString;
-      if ((touch ? db.get(key, now) : db.peek(key, now)) !== undefined) n++;
+      if ((touch ? client.node.lookupRead(db, key) : client.node.lookupReadNoTouch(db, key)) !== undefined) n++;
     }
     client.reply.integer(n);
   };
 }
 
 function typeCommand(client: Client, argv: ByteString[]): void {
-  const value = client.db.peek(at(argv, 1), client.node.nowMs);
+  const value = client.node.lookupReadNoTouch(client.db, at(argv, 1));
   client.reply.simple(value === undefined ? 'none' : typeName(value));
 }
 
@@ -99,7 +99,7 @@ function copyCommand(client: Client, argv: ByteString[]): void {
   }
   if (src === dst && target === client.db) throw new ReplyError(ERR.sameObject);
   const now = client.node.nowMs;
-  const value = client.db.get(src, now);
+  const value = client.node.lookupRead(client.db, src);
   if (value === undefined) {
     client.reply.integer(0);
     return;

@@ -251,12 +251,12 @@ function smismemberCommand(client: Client, argv: ByteString[]): void {
 
 /**
  * The sets named by `keys`, null for a missing key. Every key is looked up and type-checked
- * (WRONGTYPE wins over a missing key anywhere in the list, as in Redis 7.0). A STORE form looks
- * its sources up as writes (no keyspace hit/miss counted), as Redis does.
+ * (WRONGTYPE wins over a missing key anywhere in the list, as in Redis 7.0). The STORE forms read
+ * their sources like the others (keyspace hits/misses, keymiss events), as Redis 7.0 does.
  */
-function sourceSets(client: Client, keys: readonly ByteString[], forStore: boolean): Array<Members | null> {
+function sourceSets(client: Client, keys: readonly ByteString[]): Array<Members | null> {
   return keys.map((key) => {
-    const value = forStore ? client.db.get(key, client.node.nowMs) : client.node.lookupRead(client.db, key);
+    const value = client.node.lookupRead(client.db, key);
     return value === undefined ? null : asSet(value);
   });
 }
@@ -308,11 +308,11 @@ function storeResult(client: Client, dstKey: ByteString, result: Members, event:
 }
 
 function sinterCommand(client: Client, argv: ByteString[]): void {
-  replySet(client, intersect(sourceSets(client, argv.slice(1), false), 0));
+  replySet(client, intersect(sourceSets(client, argv.slice(1)), 0));
 }
 
 function sinterstoreCommand(client: Client, argv: ByteString[]): void {
-  const found = intersect(sourceSets(client, argv.slice(2), true), 0);
+  const found = intersect(sourceSets(client, argv.slice(2)), 0);
   storeResult(client, at(argv, 1), new Set(found), 'sinterstore');
 }
 
@@ -330,14 +330,14 @@ function sintercardCommand(client: Client, argv: ByteString[]): void {
       syntaxError();
     }
   }
-  client.reply.integer(intersect(sourceSets(client, argv.slice(2, 2 + n), false), limit).length);
+  client.reply.integer(intersect(sourceSets(client, argv.slice(2, 2 + n)), limit).length);
 }
 
 /** SUNION/SDIFF, or with `storeEvent` (sunionstore, sdiffstore) their STORE forms. */
 function combineCommand(op: (sets: Array<Members | null>) => Members, storeEvent: string | null) {
   return (client: Client, argv: ByteString[]): void => {
     const store = storeEvent !== null;
-    const result = op(sourceSets(client, argv.slice(store ? 2 : 1), store));
+    const result = op(sourceSets(client, argv.slice(store ? 2 : 1)));
     if (store) storeResult(client, at(argv, 1), result, storeEvent);
     else replySet(client, inReplyOrder(result));
   };

@@ -87,7 +87,7 @@ function parseArgs(client: Client, argv: ByteString[], numkeysIndex: number, op:
   let j = numkeysIndex + 1;
   for (let i = 0; i < setNum; i++, j++) {
     const key = at(argv, j);
-    const value = store ? client.db.get(key, client.node.nowMs) : client.node.lookupRead(client.db, key);
+    const value = client.node.lookupRead(client.db, key);
     sources.push(sourceOf(value));
   }
   const parsed: Parsed = { sources, aggregate: 'sum', withScores: false, limit: 0 };

@@ -11,6 +11,7 @@ import { dualRun, error, sorted, sortedPairs } from './harness';
 import { inBothProtocols, picked } from './random-picks';
 import { exactly, unordered, type Comparator } from './compare';
 import { parseReply, type Arg } from '../helpers/resp';
+import { ALL_EVENTS, withKeyspaceEvents } from './keyspace-subscriber';
 import { checkRandomSequences } from './random-sequences';
 
 const dual = dualRun(t);
@@ -298,4 +299,9 @@ function exactlyWhenError(redis: Buffer, target: Buffer): { expected: string; ac
 
 dual.case('random hash command sequences give the same replies', (pair, tt) =>
   checkRandomSequences(pair, tt, hashCommand, { numRuns: 400, timeLimitMs: 15_000, maxLength: 25 }),
+);
+
+dual.case('random hash command sequences give the same keyspace notifications', (pair, tt) =>
+  withKeyspaceEvents(pair, dual.running, ALL_EVENTS, (events) =>
+    checkRandomSequences(pair, tt, hashCommand, { numRuns: 200, timeLimitMs: 8_000, maxLength: 25, seedOffset: 31, events })),
 );

@@ -13,6 +13,9 @@ const MARKER_RESP3 = '>3\r\n$7\r\nmessage\r\n$4\r\nsync\r\n$3\r\nend\r\n';
 /** What the writer sends after a sequence: the marker's publication. */
 export const SYNC_MARKER_COMMAND = ['PUBLISH', 'sync', 'end'] as const;
 
+/** Every event class, new-key and key-miss events included, on both channel kinds. */
+export const ALL_EVENTS = 'AKEnm';
+
 /** Every keyspace and keyevent channel of every database. */
 export const ALL_KEYSPACE_CHANNELS = ['__key*__:*'] as const;
 

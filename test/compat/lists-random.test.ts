@@ -9,9 +9,11 @@
  * Seeded: the seed is printed, and FC_SEED=<n> replays a run. Runtime is capped by a time limit.
  */
 
+import { ALL_EVENTS, withKeyspaceEvents } from './keyspace-subscriber';
+import type { RawClient } from '../helpers/raw-client';
 import t from 'tap';
 import fc from 'fast-check';
-import { dualRun, type Pair, type Test } from './harness';
+import { dualRun, type Pair, type Test, type Side } from './harness';
 import type { Arg } from '../helpers/resp';
 import { checkRandomSequences, exactCommand } from './random-sequences';
 
@@ -66,13 +68,16 @@ const command: fc.Arbitrary<Arg[]> = fc.oneof(
   fc.constant(['DBSIZE']),
 );
 
-const runSequences = (pair: Pair, tt: Test, seedOffset: number): Promise<void> =>
+const runSequences = (pair: Pair, tt: Test, seedOffset: number, events?: Record<Side, RawClient>): Promise<void> =>
   checkRandomSequences(pair, tt, command.map((argv) => exactCommand(...argv)), {
     numRuns: NUM_RUNS,
     timeLimitMs: TIME_LIMIT_MS,
     maxLength: 30,
     seedOffset,
+    ...(events === undefined ? {} : { events }),
   });
 
-dual.case('random list command sequences give the same replies', (pair, tt) => runSequences(pair, tt, 0));
+dual.case('random list command sequences give the same replies and keyspace notifications', (pair, tt) =>
+  withKeyspaceEvents(pair, dual.running, ALL_EVENTS, (events) => runSequences(pair, tt, 0, events)),
+);
 dual.case('random list command sequences give the same replies (RESP3)', (pair, tt) => runSequences(pair, tt, 7919), { resp3: true });

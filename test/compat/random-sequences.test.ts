@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { dualRun } from './harness';
 import { approximately, exactly, unordered } from './compare';
 import type { Arg } from '../helpers/resp';
+import { ALL_EVENTS, withKeyspaceEvents } from './keyspace-subscriber';
 import { checkRandomSequences, type RandomCommand } from './random-sequences';
 
 const dual = dualRun(t);
@@ -80,4 +81,9 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 
 dual.case('random command sequences give the same replies', (pair, tt) =>
   checkRandomSequences(pair, tt, command, { numRuns: NUM_RUNS, timeLimitMs: TIME_LIMIT_MS, maxLength: 25 }),
+);
+
+dual.case('random command sequences give the same keyspace notifications', (pair, tt) =>
+  withKeyspaceEvents(pair, dual.running, ALL_EVENTS, (events) =>
+    checkRandomSequences(pair, tt, command, { numRuns: 400, timeLimitMs: 10_000, maxLength: 25, seedOffset: 31, events })),
 );

@@ -12,6 +12,7 @@ import { check, dualRun, error, sorted } from './harness';
 import { inBothProtocols, picked, scanUnordered } from './random-picks';
 import { exactly, unordered, type Comparator } from './compare';
 import { parseReply, type Arg } from '../helpers/resp';
+import { ALL_EVENTS, withKeyspaceEvents } from './keyspace-subscriber';
 import { checkRandomSequences } from './random-sequences';
 
 const dual = dualRun(t);
@@ -323,4 +324,9 @@ const setCommand = fc.oneof(
 
 dual.case('random set command sequences give the same replies', (pair, tt) =>
   checkRandomSequences(pair, tt, setCommand, { numRuns: 400, timeLimitMs: 15_000, maxLength: 25 }),
+);
+
+dual.case('random set command sequences give the same keyspace notifications', (pair, tt) =>
+  withKeyspaceEvents(pair, dual.running, ALL_EVENTS, (events) =>
+    checkRandomSequences(pair, tt, setCommand, { numRuns: 200, timeLimitMs: 8_000, maxLength: 25, seedOffset: 31, events })),
 );

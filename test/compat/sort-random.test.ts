@@ -10,9 +10,11 @@
  * Seeded: the seed is printed, and FC_SEED=<n> replays a run. Runtime is capped by a time limit.
  */
 
+import { withKeyspaceEvents } from './keyspace-subscriber';
+import type { RawClient } from '../helpers/raw-client';
 import t from 'tap';
 import fc from 'fast-check';
-import { dualRun, type Pair, type Test } from './harness';
+import { dualRun, type Pair, type Test, type Side } from './harness';
 import { exactly, unordered } from './compare';
 import type { Arg } from '../helpers/resp';
 import { checkRandomSequences, exactCommand, type RandomCommand } from './random-sequences';
@@ -89,8 +91,12 @@ const command: fc.Arbitrary<RandomCommand> = fc.oneof(
   { weight: 1, arbitrary: fc.constant(exactCommand('DBSIZE')) },
 );
 
-const runSequences = (pair: Pair, tt: Test, seedOffset: number): Promise<void> =>
-  checkRandomSequences(pair, tt, command, { numRuns: NUM_RUNS, timeLimitMs: TIME_LIMIT_MS, maxLength: 25, seedOffset });
+const runSequences = (pair: Pair, tt: Test, seedOffset: number, events?: Record<Side, RawClient>): Promise<void> =>
+  checkRandomSequences(pair, tt, command, { numRuns: NUM_RUNS, timeLimitMs: TIME_LIMIT_MS, maxLength: 25, seedOffset, ...(events === undefined ? {} : { events }) });
 
-dual.case('random SORT sequences give the same replies', (pair, tt) => runSequences(pair, tt, 0));
+dual.case('random SORT sequences give the same replies and keyspace notifications', (pair, tt) =>
+  // Without key-miss events: BY nosort walks a set in Redis's hash-table order, and the GET
+  // lookups (and their misses) follow it.
+  withKeyspaceEvents(pair, dual.running, 'AKEn', (events) => runSequences(pair, tt, 0, events)),
+);
 dual.case('random SORT sequences give the same replies (RESP3)', (pair, tt) => runSequences(pair, tt, 104729), { resp3: true });
