@@ -265,14 +265,7 @@ export class RedisNode implements KeyspaceObserver {
 
   /** Looks a key up for a read, counting keyspace hits and misses for INFO. */
   lookupRead(db: Database, key: ByteString): ReturnType<Database['get']> {
-    const value = db.get(key, this.nowMs);
-    if (value === undefined) {
-      this.stats.keyspaceMisses++;
-      if (this.notifyKeyspaceEvents & NotifyFlag.keyMiss) notifyKeyspaceEvent(this, NotifyFlag.keyMiss, 'keymiss', key, db.id);
-    } else {
-      this.stats.keyspaceHits++;
-    }
-    return value;
+    return this.countRead(db, key, db.get(key, this.nowMs));
   }
 
   /**
@@ -280,7 +273,11 @@ export class RedisNode implements KeyspaceObserver {
    * statistics and announced as a key miss like any other read.
    */
   lookupReadNoTouch(db: Database, key: ByteString): ReturnType<Database['peek']> {
-    const value = db.peek(key, this.nowMs);
+    return this.countRead(db, key, db.peek(key, this.nowMs));
+  }
+
+  /** A read's keyspace hit or miss, and the keymiss event for a miss. */
+  private countRead(db: Database, key: ByteString, value: StoredValue | undefined): StoredValue | undefined {
     if (value === undefined) {
       this.stats.keyspaceMisses++;
       if (this.notifyKeyspaceEvents & NotifyFlag.keyMiss) notifyKeyspaceEvent(this, NotifyFlag.keyMiss, 'keymiss', key, db.id);
