@@ -31,9 +31,9 @@ import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { NotifyFlag, notifyKeyEvent } from '../keyspace-events';
 import { at, int64Arg, isWord, syntaxError } from './args';
-import { bitOffsetArg, checkRepresentable } from './bitmaps';
+import { bitOffsetArg } from './bitmaps';
 import { cmd, type CommandImpl } from './command';
-import { asString } from './strings';
+import { asString, checkRepresentable } from './strings';
 
 interface FieldOperation {
   kind: 'get' | 'set' | 'incrby';

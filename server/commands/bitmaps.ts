@@ -15,7 +15,6 @@
  * 7-12 ms on 16 MB, where redis-server takes about a microsecond at any size. Making that O(1)
  * needs a mutable string representation (a Buffer-backed value), not a better copy.
  */
-import { constants as bufferConstants } from 'node:buffer';
 import type { ByteString } from '../../storage/bytes';
 import { combineBits, countBits, findBit, getBit, resolveRange, withBit, type BitOperation, type RangeUnit } from '../../storage/bits';
 import { parseInt64, parseSafeInt } from '../../storage/numbers';
@@ -24,7 +23,7 @@ import { ERR, ReplyError } from '../errors';
 import { NotifyFlag, notifyKeyEvent } from '../keyspace-events';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
-import { asString } from './strings';
+import { asString, checkRepresentable } from './strings';
 
 /**
  * A bit offset argument: a canonical non-negative integer whose byte lies within
@@ -49,16 +48,6 @@ export function bitOffsetArg(client: Client, arg: ByteString, fieldBits: number 
     throw new ReplyError(ERR.bitOffset);
   }
   return Number(offset);
-}
-
-/**
- * Refuses a string longer than a JavaScript string can be. V8 caps strings at 2^29-24 chars, a
- * little under Redis's default 512 MB proto-max-bulk-len, so the last 24 bytes of that range
- * (SETBIT offsets from 4294967104) cannot be represented; they get the size error instead of
- * crashing the server.
- */
-export function checkRepresentable(byteLength: number): void {
-  if (byteLength > bufferConstants.MAX_STRING_LENGTH) throw new ReplyError(ERR.stringTooLong);
 }
 
 // -------------------------------------------------------------------------------------------------

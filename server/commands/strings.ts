@@ -3,6 +3,7 @@
  * (storage/bytes.ts); integers are kept as their canonical decimal text, exactly as a client
  * sees them, and parsed on INCR.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../../storage/long-double';
@@ -28,6 +29,17 @@ function readString(client: Client, key: ByteString): ByteString | undefined {
 
 function checkLength(client: Client, length: number): void {
   if (length > client.node.config.number('proto-max-bulk-len')) throw new ReplyError(ERR.stringTooLong);
+  checkRepresentable(length);
+}
+
+/**
+ * Refuses a string longer than a JavaScript string can be. V8 caps strings at 2^29-24 chars, a
+ * little under Redis's default 512 MB proto-max-bulk-len, so the last 24 bytes of that range
+ * (SETRANGE/APPEND past 536870888 bytes, SETBIT offsets from 4294967104) cannot be represented;
+ * they get the size error instead of crashing the server.
+ */
+export function checkRepresentable(byteLength: number): void {
+  if (byteLength > bufferConstants.MAX_STRING_LENGTH) throw new ReplyError(ERR.stringTooLong);
 }
 
 // -------------------------------------------------------------------------------------------------
