@@ -262,15 +262,10 @@ export class Database {
   }
 
   /** Replaces a string value in place the way APPEND and SETRANGE do (Redis's raw encoding). */
-  overwriteInPlace(key: ByteString, value: StoredValue, nowMs: number): void {
+  overwriteInPlace(key: ByteString, value: ByteString, nowMs: number): void {
     this.context.dirty++;
     if (this.watchers !== null) this.touch(key);
-    const before = this.dict.size;
-    this.dict.set(key, value);
-    if (this.slotKeys !== null) this.indexKey(key);
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
-    this.rawStrings.add(key);
-    if (this.dict.size !== before) this.observer?.keyAdded(this, key, value);
+    this.storeInPlaceUncounted(key, value, nowMs);
   }
 
   /**
