@@ -137,9 +137,24 @@ function propagate(client: Client, argv: ByteString[]): void {
 function bzmpopCommand(client: Client, argv: ByteString[]): void {
   const { keys, end, count } = parseMpopArgs(argv, 2);
   const deadlineMs = deadlineArg(client, at(argv, 1));
+  popOrBlock(client, argv, keys, deadlineMs, (key, zset) => mpopFrom(client, key, zset, end, count));
+}
+
+/**
+ * The blocking pops' common shape: pop from the first non-empty sorted set of `keys` now, or
+ * (outside MULTI and replication links) block until one of them can serve. `pop` replies and
+ * returns what replicas must replay.
+ */
+function popOrBlock(
+  client: Client,
+  argv: ByteString[],
+  keys: readonly ByteString[],
+  deadlineMs: number,
+  pop: (key: ByteString, zset: SortedSetValue) => ByteString[],
+): void {
   const found = firstZset(client, keys);
   if (found !== null) {
-    client.rewrittenArgv = mpopFrom(client, found[0], found[1], end, count);
+    client.rewrittenArgv = pop(found[0], found[1]);
     return;
   }
   if (!mayBlock(client)) {
@@ -149,7 +164,7 @@ function bzmpopCommand(client: Client, argv: ByteString[]): void {
   const serve: ServeFn = (key) => {
     const zset = zsetToServe(client, key);
     if (zset === undefined) return 'empty';
-    propagate(client, mpopFrom(client, key, zset, end, count));
+    propagate(client, pop(key, zset));
     return 'served';
   };
   client.node.blocking.block(client, argv, keys, deadlineMs, serve, 'zset');
@@ -171,24 +186,8 @@ function popOne(client: Client, key: ByteString, zset: SortedSetValue, end: PopE
 
 function bzpopCommand(end: PopEnd) {
   return (client: Client, argv: ByteString[]): void => {
-    const keys = argv.slice(1, -1);
     const deadlineMs = deadlineArg(client, at(argv, argv.length - 1));
-    const found = firstZset(client, keys);
-    if (found !== null) {
-      client.rewrittenArgv = popOne(client, found[0], found[1], end);
-      return;
-    }
-    if (!mayBlock(client)) {
-      client.reply.nullArray();
-      return;
-    }
-    const serve: ServeFn = (key) => {
-      const zset = zsetToServe(client, key);
-      if (zset === undefined) return 'empty';
-      propagate(client, popOne(client, key, zset, end));
-      return 'served';
-    };
-    client.node.blocking.block(client, argv, keys, deadlineMs, serve, 'zset');
+    popOrBlock(client, argv, argv.slice(1, -1), deadlineMs, (key, zset) => popOne(client, key, zset, end));
   };
 }
 
