@@ -206,8 +206,19 @@ export class ClusterMode {
     return this.transport.droppedMessages;
   }
 
+  /** The cluster bus port this node listens on. */
+  get busPort(): number {
+    return this.settings.cport;
+  }
+
+  /** This node's id in the cluster (CLUSTER MYID). */
+  get myId(): string {
+    return this.state.myself.name;
+  }
+
   private onEvent(event: Event): void {
     this.log(event);
+    this.node.events.emit('cluster', event);
     if (event.type === 'slots-claimed' || event.type === 'role-changed') this.dropUnservedShardChannels();
     // Replication follows a role change at once rather than at the next cron.
     if (event.type === 'role-changed') this.followRole();

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileSink } from './log';
-import { startNode } from './index';
+import { startRedisNode } from './start';
 import type { RedisNode } from './node';
 
 const MASTERS = 3;
@@ -52,7 +52,7 @@ export async function startLocalCluster(options: Options): Promise<RedisNode[]> 
   for (let i = 0; i < NODES; i++) {
     const port = options.basePort + i;
     nodes.push(
-      await startNode(
+      await startRedisNode(
         {
           port,
           'cluster-enabled': 'yes',

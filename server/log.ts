@@ -8,6 +8,7 @@
  * One Logger per node: several nodes in one process each log with their own role and sink.
  */
 import * as fs from 'node:fs';
+import type { LogLine } from './node-events';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
 
@@ -29,6 +30,8 @@ export function fileSink(path: string): LogSink {
 
 export class Logger {
   role: 'M' | 'S' | 'C' = 'M';
+  /** Sees every line written (the node turns them into 'log' events). */
+  onLine: ((line: LogLine) => void) | null = null;
 
   constructor(
     public level: LogLevel,
@@ -59,7 +62,9 @@ export class Logger {
   log(level: LogLevel, message: string): void {
     const rank = LEVEL_RANK[level];
     if (rank < LEVEL_RANK[this.level] || level === 'nothing') return;
-    this.sink.write(`${process.pid}:${this.role} ${formatTimestamp(this.clock())} ${LEVEL_MARK[rank]} ${message}\n`);
+    const text = `${process.pid}:${this.role} ${formatTimestamp(this.clock())} ${LEVEL_MARK[rank]} ${message}\n`;
+    this.sink.write(text);
+    this.onLine?.({ level, message, text });
   }
 
   /** A line without the prefix (the start-up banner). */

@@ -27,6 +27,7 @@ import { PubSub } from './pubsub/pubsub';
 import { notifyKeyspaceEvent, NotifyFlag } from './keyspace-events';
 import type { StoredValue } from '../storage/values';
 import { loadSnapshotAtStartup, PersistenceState, persistenceCron } from './persistence';
+import { NodeEvents } from './node-events';
 
 export interface NodeOptions {
   config: Config;
@@ -70,6 +71,8 @@ export class RedisNode implements KeyspaceObserver {
   readonly blocking: BlockingLists;
   /** Channel and pattern subscriptions; keyspace notifications publish through it. */
   readonly pubsub = new PubSub();
+  /** Typed events (cluster steps, log lines) for in-process listeners (node-events.ts). */
+  readonly events = new NodeEvents();
   /** notify-keyspace-events as NotifyFlag bits, read on every write (keyspace-events.ts). */
   notifyKeyspaceEvents = 0;
   /** Called once the node has shut down (SHUTDOWN); the CLI exits the process. */
@@ -87,6 +90,7 @@ export class RedisNode implements KeyspaceObserver {
     this.keyspace = new Keyspace(this.config.number('databases'), this.random, this);
     this.commands = new CommandTable(ALL_COMMANDS);
     this.log = new Logger(this.config.value('loglevel'), options.logSink ?? stdoutSink, this.clock);
+    this.log.onLine = (line) => this.events.emit('log', line);
     this.replication = new Replication(this);
     this.blocking = new BlockingLists(this);
     this.applyConfigChanges();

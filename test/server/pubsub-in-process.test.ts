@@ -5,7 +5,7 @@
  * flushed to their sockets without waiting for the subscriber's next request.
  */
 import t from 'tap';
-import { startNode } from '../../server/index';
+import { startRedisNode as startNode } from '../../server/start';
 import { notifyKeyspaceEvent, NotifyFlag } from '../../server/keyspace-events';
 import { RawClient } from '../helpers/raw-client';
 

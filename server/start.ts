@@ -1,0 +1,46 @@
+/**
+ * Starting a node inside the calling process from redis.conf directives: the directives become a
+ * redis-server command line (`{ requirepass: 'secret' }` → `--requirepass secret`), validated
+ * exactly as the CLI validates it, and the node binds its ports before the promise resolves.
+ *
+ * This returns the internal RedisNode, with all its parts reachable: `npm start`
+ * (local-cluster.ts) and hashslot's own tests use it. Users get the small facade of index.ts.
+ */
+import { Config } from './config/config';
+import { parseCommandLine } from './config/config-file';
+import { type LogSink } from './log';
+import { RedisNode } from './node';
+
+/** Directive values as a user writes them: `{ port: 0, appendonly: false, maxmemory: '2mb' }`. */
+export type Directives = Record<string, string | number | boolean>;
+
+export interface StartOptions {
+  /** Where log lines go; silent by default. */
+  logSink?: LogSink;
+  /** Seed for the node's random choices (RANDOMKEY, sampling), for reproducible runs. */
+  seed?: number;
+}
+
+const SILENT: LogSink = { write: () => undefined };
+
+/** Starts a node with the given directives and resolves once it accepts connections. */
+export async function startRedisNode(
+  directives: Directives = {},
+  options: StartOptions = {},
+): Promise<RedisNode> {
+  const argv: string[] = [];
+  const withDefaults = { port: 0, bind: '127.0.0.1', ...directives };
+  for (const [name, value] of Object.entries(withDefaults)) {
+    argv.push(`--${name}`, typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value));
+  }
+  const command = parseCommandLine(argv);
+  if (command.kind !== 'run') throw new Error(`unexpected command line: ${argv.join(' ')}`);
+  const config = Config.fromCommandLine(command);
+  const node = new RedisNode({
+    config,
+    logSink: options.logSink ?? SILENT,
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  });
+  await node.listen();
+  return node;
+}
