@@ -8,6 +8,7 @@
  * One Logger per node: several nodes in one process each log with their own role and sink.
  */
 import * as fs from 'node:fs';
+import { systemClock } from './clock';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
 
@@ -33,7 +34,8 @@ export class Logger {
   constructor(
     public level: LogLevel,
     private sink: LogSink,
-    private readonly clock: () => number = Date.now,
+    /** The owning node's clock; the real one for messages logged before any node exists. */
+    private readonly clock: () => number = () => systemClock.now(),
   ) {}
 
   setSink(sink: LogSink): void {
