@@ -38,9 +38,9 @@
  *
  * Timeouts are timers on the node's scheduler (clock.ts), so a ManualClock moves them too. The
  * deadline is absolute, counted from when the command blocked; a timer that fires re-reads the
- * clock and waits again if the deadline has not come (the wall clock may have been set back)
- * and the waiter times out once the clock reaches its deadline. The reply is the null array, for every list command, as Redis 7.0 answers. A closed client is
- * forgotten. In cluster mode the cron answers a waiter whose key's slot is now served by another
+ * clock and waits again if the deadline has not come (the wall clock may have been set back),
+ * and the waiter times out once the clock reaches its deadline. The reply is the null array, for
+ * every list and sorted-set command, as Redis 7.0 answers. A closed client is forgotten. In cluster mode the cron answers a waiter whose key's slot is now served by another
  * node with MOVED (or CLUSTERDOWN), as Redis's clusterRedirectBlockedClientIfNeeded does.
  */
 import type { ByteString } from '../storage/bytes';
@@ -114,15 +114,17 @@ export class BlockingLists {
     client.block();
   }
 
+  /**
+   * Times the waiter out once the clock reaches its deadline. Never at once, even when the
+   * deadline has already passed (a 1 ms timeout, parsed in the previous millisecond): the
+   * client must be blocked before its reply is written, as Redis answers from its event loop.
+   */
   private armTimer(waiter: Waiter): void {
-    const remainingMs = waiter.deadlineMs - this.node.clock();
-    if (remainingMs <= 0) {
-      this.timeOut(waiter);
-      return;
-    }
+    const remainingMs = Math.max(0, waiter.deadlineMs - this.node.clock());
     waiter.timer = this.node.time.schedule(remainingMs, () => {
       waiter.timer = null;
-      this.armTimer(waiter);
+      if (this.node.clock() < waiter.deadlineMs) this.armTimer(waiter);
+      else this.timeOut(waiter);
     });
   }
 
