@@ -68,48 +68,34 @@ async function waitBlocked(observer: RawClient, n: number): Promise<void> {
   }
 }
 
-t.test('BLPOP k 5 times out when the clock passes 5 s, and only then', async (t) => {
+/**
+ * Sends `argv` on a fresh connection of a fresh node and checks that it stays blocked until the
+ * clock is 1 ms short of `timeoutMs`, then answers `reply` once the clock is 1 ms past it.
+ */
+async function timesOutAfter(t: Test, argv: string[], timeoutMs: number, reply: string): Promise<void> {
   const { clock, observer, connect } = await startManualNode(t);
   const a = await connect();
-  a.send('BLPOP', 'k', '5');
+  a.send(...argv);
   await waitBlocked(observer, 1);
-  t.equal(await infoField(observer, 'clients_in_timeout_table'), '1');
 
-  clock.advance(4_999);
-  t.equal(await infoField(observer, 'blocked_clients'), '1', '4.999 s later: still blocked');
+  clock.advance(timeoutMs - 1);
+  t.equal(await infoField(observer, 'blocked_clients'), '1', `${timeoutMs - 1} ms later: still blocked`);
   t.equal(a.takeBuffered().length, 0, 'and nothing was answered');
 
   clock.advance(2);
-  const [reply] = await a.readReplies(1, DEADLINE_MS);
-  t.equal(reply?.toString('latin1'), '*-1\r\n', '5.001 s: the null array');
+  const [answer] = await a.readReplies(1, DEADLINE_MS);
+  t.equal(answer?.toString('latin1'), reply, `${timeoutMs + 1} ms: answered`);
   t.equal(await infoField(observer, 'blocked_clients'), '0');
   t.equal(await text(a, 'PING'), '+PONG\r\n', 'the client is served again');
-});
+}
 
-t.test('a timeout under 1 ms waits one virtual millisecond', async (t) => {
-  const { clock, observer, connect } = await startManualNode(t);
-  const a = await connect();
-  a.send('BZPOPMIN', 'z', '0.0001');
-  await waitBlocked(observer, 1);
-  clock.advance(0);
-  t.equal(await infoField(observer, 'blocked_clients'), '1', 'not at once');
-  clock.advance(1);
-  const [reply] = await a.readReplies(1, DEADLINE_MS);
-  t.equal(reply?.toString('latin1'), '*-1\r\n', 'the null array 1 ms later');
-});
+t.test('BLPOP k 5 times out when the clock passes 5 s, and only then', (t) =>
+  timesOutAfter(t, ['BLPOP', 'k', '5'], 5_000, '*-1\r\n'));
 
-t.test('WAIT times out on the manual clock', async (t) => {
-  const { clock, observer, connect } = await startManualNode(t);
-  const a = await connect();
-  await text(a, 'SET', 'k', 'v');
-  a.send('WAIT', '1', '2000');
-  await waitBlocked(observer, 1);
-  clock.advance(1_999);
-  t.equal(await infoField(observer, 'blocked_clients'), '1', '1.999 s: still waiting');
-  clock.advance(1);
-  const [reply] = await a.readReplies(1, DEADLINE_MS);
-  t.equal(reply?.toString('latin1'), ':0\r\n', '2 s: no replica acknowledged');
-});
+t.test('a timeout under 1 ms waits one virtual millisecond', (t) =>
+  timesOutAfter(t, ['BZPOPMIN', 'z', '0.0001'], 1, '*-1\r\n'));
+
+t.test('WAIT times out on the manual clock', (t) => timesOutAfter(t, ['WAIT', '1', '2000'], 2_000, ':0\r\n'));
 
 t.test('a key set with PX 1000 expires when the clock passes 1 s, by the cron', async (t) => {
   const { clock, observer } = await startManualNode(t);
