@@ -21,7 +21,7 @@
  * SystemClock is the real one: Date.now, performance and Node's timers. Its repeating timers are
  * unref'd (a cron alone must not keep a process alive, only sockets and pending replies may); its
  * one-shot timers are not, as a blocked client's timeout is a reply still owed. Node's setTimeout
- * cannot wait longer than 2^31-1 ms (it fires at once instead), so longer delays are chained.
+ * cannot wait longer than 2^31-1 ms (a longer delay fires after 1 ms), so longer delays are chained.
  *
  * ManualClock stands still until advance(ms): then the due timers run in time order (ties in the
  * order they were scheduled), each seeing now() at its own due instant, as if that much time had
