@@ -40,8 +40,9 @@
  * deadline is absolute, counted from when the command blocked; a timer that fires re-reads the
  * clock and waits again if the deadline has not come (the wall clock may have been set back),
  * and the waiter times out once the clock reaches its deadline. The reply is the null array, for
- * every list and sorted-set command, as Redis 7.0 answers. A closed client is forgotten. In cluster mode the cron answers a waiter whose key's slot is now served by another
- * node with MOVED (or CLUSTERDOWN), as Redis's clusterRedirectBlockedClientIfNeeded does.
+ * every list and sorted-set command, as Redis 7.0 answers. A closed client is forgotten. In
+ * cluster mode the cron answers a waiter whose key's slot is now served by another node with
+ * MOVED (or CLUSTERDOWN), as Redis's clusterRedirectBlockedClientIfNeeded does.
  */
 import type { ByteString } from '../storage/bytes';
 import type { Database } from '../storage/database';

@@ -15,7 +15,7 @@ import type { Database, KeyspaceObserver } from '../storage/database';
 import { Keyspace } from '../storage/keyspace';
 import { SeededRandom } from '../storage/random';
 import { Client } from './client';
-import { type NodeClock, type TimerHandle, SystemClock } from './clock';
+import { type NodeClock, type TimerHandle, systemClock } from './clock';
 import { CommandTable } from './commands/command-table';
 import { ALL_COMMANDS } from './commands/all';
 import { dispatch } from './dispatch';
@@ -84,7 +84,7 @@ export class RedisNode implements KeyspaceObserver {
 
   constructor(options: NodeOptions) {
     this.config = options.config;
-    const time = (this.time = options.clock ?? new SystemClock());
+    const time = (this.time = options.clock ?? systemClock);
     this.clock = () => time.now();
     this.random = new SeededRandom(options.seed ?? (Math.random() * 2 ** 32) >>> 0);
     this.nowMs = this.startedAtMs = this.clock();

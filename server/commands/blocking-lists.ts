@@ -13,9 +13,9 @@
  *
  * The timeout is seconds as a double, parsed as Redis parses it (strtold syntax, so "1e-1" and
  * "0x1p-3" work), rounded up to whole milliseconds (so 0.0001 waits 1 ms, not forever); 0 waits
- * forever. Argument errors come in
- * Redis's order: BLPOP/BRPOP check the timeout before the keys, BLMOVE its LEFT/RIGHT words
- * before the timeout, BLMPOP numkeys, LEFT/RIGHT and COUNT before the timeout.
+ * forever. Argument errors come in Redis's order: BLPOP/BRPOP check the timeout before the keys,
+ * BLMOVE its LEFT/RIGHT words before the timeout, BLMPOP numkeys, LEFT/RIGHT and COUNT before
+ * the timeout.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
