@@ -3,6 +3,8 @@
  * port, opens the outbound links the machine asks for, frames and decodes what arrives, encodes
  * what the machine sends, runs the 100 ms cron, and hands persistence and logging to its owner.
  * Everything that decides anything lives in ClusterState; this file only moves bytes and time.
+ * Time too comes from the owner: its clock and its scheduler (the node's, server/clock.ts), so
+ * a node on a manual clock runs its bus cron and connect timeouts on that clock as well.
  *
  * Malformed input never reaches the machine: a broken frame stream closes that link (as Redis
  * does), a frame that decodes to a problem is dropped and counted.
@@ -13,9 +15,21 @@ import type { ClusterState } from './cluster-state';
 import type { ClusterEffect, ClusterEvent } from './effects';
 import { BusFrameReader, decodeMessage, encodeMessage, isDecodeProblem, isFrameError } from './message-codec';
 
+/** A pending timer of the owner's scheduler. */
+export interface BusTimer {
+  cancel(): void;
+}
+
+/** The owner's scheduler: the bus never calls setTimeout or setInterval itself. */
+export interface BusScheduler {
+  schedule(delayMs: number, fn: () => void): BusTimer;
+  every(intervalMs: number, fn: () => void): BusTimer;
+}
+
 /** What the bus needs from the node that owns it. */
 export interface BusOwner {
   clock(): number;
+  readonly scheduler: BusScheduler;
   /** Persist nodes.conf atomically. */
   saveConfig(text: string): void;
   /** Text of nodes.conf for the current state. */
@@ -35,7 +49,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 export class TcpTransport {
   private servers: net.Server[] = [];
   private readonly sockets = new Map<LinkId, net.Socket>();
-  private cron: NodeJS.Timeout | null = null;
+  private cron: BusTimer | null = null;
   /** Frames dropped because they did not decode (malformed, wrong version, bad length). */
   droppedMessages = 0;
 
@@ -57,13 +71,12 @@ export class TcpTransport {
       });
       this.servers.push(server);
     }
-    this.cron = setInterval(() => this.tick(), CRON_INTERVAL_MS);
-    this.cron.unref();
+    this.cron = this.owner.scheduler.every(CRON_INTERVAL_MS, () => this.tick());
     this.tick();
   }
 
   async close(): Promise<void> {
-    if (this.cron !== null) clearInterval(this.cron);
+    this.cron?.cancel();
     this.cron = null;
     for (const socket of this.sockets.values()) socket.destroy();
     this.sockets.clear();
@@ -134,9 +147,10 @@ export class TcpTransport {
 
   private connect(link: LinkId, ip: string, port: number): void {
     const socket = net.connect({ host: ip, port });
-    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy());
+    const connectTimeout = this.owner.scheduler.schedule(CONNECT_TIMEOUT_MS, () => socket.destroy());
+    socket.once('close', () => connectTimeout.cancel());
     socket.once('connect', () => {
-      socket.setTimeout(0);
+      connectTimeout.cancel();
       this.state.outboundConnected(link, stripV4Mapped(socket.localAddress ?? ''), this.owner.clock());
       this.apply();
     });

@@ -36,14 +36,18 @@
  * it queued meanwhile; that happens after the ready keys are drained, never in the middle of the
  * walk, so a served client's next BLPOP cannot reorder the queue being walked.
  *
- * Timeouts are timers (the timeout is absolute, counted from when the command blocked); the
- * reply is the null array, for every list command, as Redis 7.0 answers. A closed client is
- * forgotten. In cluster mode the cron answers a waiter whose key's slot is now served by another
- * node with MOVED (or CLUSTERDOWN), as Redis's clusterRedirectBlockedClientIfNeeded does.
+ * Timeouts are timers on the node's scheduler (clock.ts), so a ManualClock moves them too. The
+ * deadline is absolute, counted from when the command blocked; a timer that fires re-reads the
+ * clock and waits again if the deadline has not come (the wall clock may have been set back),
+ * and the waiter times out once the clock reaches its deadline. The reply is the null array, for
+ * every list and sorted-set command, as Redis 7.0 answers. A closed client is forgotten. In
+ * cluster mode the cron answers a waiter whose key's slot is now served by another node with
+ * MOVED (or CLUSTERDOWN), as Redis's clusterRedirectBlockedClientIfNeeded does.
  */
 import type { ByteString } from '../storage/bytes';
 import type { Database } from '../storage/database';
 import type { Client } from './client';
+import type { TimerHandle } from './clock';
 import { setListPushListener } from './commands/list-ops';
 import type { RedisNode } from './node';
 
@@ -65,13 +69,10 @@ interface Waiter {
   readonly argv: readonly ByteString[];
   readonly serve: ServeFn;
   readonly type: BlockedType;
-  timer: NodeJS.Timeout | null;
+  timer: TimerHandle | null;
   /** Absolute deadline in ms, 0 for none. */
   readonly deadlineMs: number;
 }
-
-/** setTimeout cannot wait longer than this; a longer timeout re-arms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class BlockingLists {
   /** "db\0key" → the waiters on that key, oldest first. */
@@ -114,16 +115,18 @@ export class BlockingLists {
     client.block();
   }
 
+  /**
+   * Times the waiter out once the clock reaches its deadline. Never at once, even when the
+   * deadline has already passed (a 1 ms timeout, parsed in the previous millisecond): the
+   * client must be blocked before its reply is written, as Redis answers from its event loop.
+   */
   private armTimer(waiter: Waiter): void {
-    const remainingMs = waiter.deadlineMs - this.node.clock();
-    if (remainingMs <= 0) {
-      this.timeOut(waiter);
-      return;
-    }
-    waiter.timer = setTimeout(() => {
+    const remainingMs = Math.max(0, waiter.deadlineMs - this.node.clock());
+    waiter.timer = this.node.time.schedule(remainingMs, () => {
       waiter.timer = null;
-      this.armTimer(waiter);
-    }, Math.min(remainingMs, MAX_TIMER_MS));
+      if (this.node.clock() < waiter.deadlineMs) this.armTimer(waiter);
+      else this.timeOut(waiter);
+    });
   }
 
   private timeOut(waiter: Waiter): void {
@@ -136,7 +139,7 @@ export class BlockingLists {
   private forget(waiter: Waiter): boolean {
     if (this.byClient.get(waiter.client) !== waiter) return false;
     this.byClient.delete(waiter.client);
-    if (waiter.timer !== null) clearTimeout(waiter.timer);
+    waiter.timer?.cancel();
     waiter.timer = null;
     for (const key of new Set(waiter.keys)) {
       const id = queueId(waiter.db, key);

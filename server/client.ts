@@ -179,7 +179,7 @@ export class Client {
     if (this.blocked) return;
     const node = this.node;
     node.nowMs = node.clock();
-    const started = performance.now();
+    const started = node.time.monotonicMs();
     const ran = this.executed;
     try {
       let argv: ByteString[] | null;
@@ -195,7 +195,7 @@ export class Client {
       this.reply.error('ERR ' + err.message);
       this.closeAfterReply = true;
     }
-    chargeTime(ran, performance.now() - started);
+    chargeTime(ran, node.time.monotonicMs() - started);
     ran.length = 0;
     node.pubsub.flushReceivers();
     this.flush();

@@ -63,6 +63,7 @@ export class ClusterMode {
     this.loadConfig();
     this.transport = new TcpTransport(this.state, {
       clock: () => node.clock(),
+      scheduler: node.time,
       saveConfig: (text) => writeFileAtomically(this.configPath, text),
       configText: () => configText(this.state),
       deleteSlotKeys: (slot) => node.keyspace.db(0).deleteSlot(slot),

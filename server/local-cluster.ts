@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { systemClock } from './clock';
 import { fileSink } from './log';
 import { startRedisNode } from './start';
 import type { RedisNode } from './node';
@@ -37,11 +38,12 @@ function parseOptions(args: string[]): Options {
   return options;
 }
 
+/** Polls `done` every 50 ms on the real clock until it holds, or fails after DEADLINE_MS. */
 async function waitFor(what: string, done: () => boolean): Promise<void> {
-  const deadline = Date.now() + DEADLINE_MS;
+  const deadline = systemClock.now() + DEADLINE_MS;
   while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (systemClock.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => systemClock.schedule(50, resolve));
   }
 }
 
@@ -74,7 +76,7 @@ export async function startLocalCluster(options: Options): Promise<RedisNode[]> 
   });
   const fresh = states.every((c) => c.state.nodes.size === 1 && c.state.slots.assigned === 0);
   if (fresh) {
-    const now = Date.now();
+    const now = systemClock.now();
     states.forEach((cluster, i) => {
       const state = cluster.state;
       if (i < MASTERS) {
@@ -103,12 +105,12 @@ export async function startLocalCluster(options: Options): Promise<RedisNode[]> 
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const started = Date.now();
+  const started = systemClock.now();
   const nodes = await startLocalCluster(options);
   const last = options.basePort + NODES - 1;
   process.stdout.write(
     `hashslot cluster: 3 masters + 3 replicas on ports ${options.basePort}-${last}, cluster_state:ok ` +
-      `after ${Date.now() - started} ms\n` +
+      `after ${systemClock.now() - started} ms\n` +
       `  connect:  redis-cli -c -p ${options.basePort}\n` +
       `  state:    ${options.dir} (nodes.conf and one log per node)\n` +
       `  stop:     Ctrl-C\n`,

@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import type { LogLine } from './node-events';
+import { systemClock } from './clock';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
 
@@ -36,7 +37,8 @@ export class Logger {
   constructor(
     public level: LogLevel,
     private sink: LogSink,
-    private readonly clock: () => number = Date.now,
+    /** The owning node's clock; the real one for messages logged before any node exists. */
+    private readonly clock: () => number = () => systemClock.now(),
   ) {}
 
   setSink(sink: LogSink): void {

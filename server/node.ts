@@ -3,9 +3,11 @@
  * and cron. Nothing about a node is module-global, so a process can host several nodes (the
  * CLI runs one, tests and `npm start` may run six).
  *
- * The node owns the only clock reads of the server layer: `clock` is injected (Date.now in
- * production) and `nowMs` is frozen once per command before the handler runs, so a command
- * sees one instant (expiry checks, TTL answers and relative-to-absolute conversions agree).
+ * The node owns the only clock of the server layer: `time` is injected (a SystemClock in
+ * production, a ManualClock in tests, see clock.ts) and every reading and every timer of the
+ * node goes through it: the cron, blocked clients' timeouts, WAIT, TIME, log lines, the cluster
+ * bus. `nowMs` is frozen once per command before the handler runs, so a command sees one
+ * instant (expiry checks, TTL answers and relative-to-absolute conversions agree).
  */
 import * as net from 'node:net';
 import type { ByteString } from '../storage/bytes';
@@ -13,6 +15,7 @@ import type { Database, KeyspaceObserver } from '../storage/database';
 import { Keyspace } from '../storage/keyspace';
 import { SeededRandom } from '../storage/random';
 import { Client } from './client';
+import { type NodeClock, type TimerHandle, systemClock } from './clock';
 import { CommandTable } from './commands/command-table';
 import { ALL_COMMANDS } from './commands/all';
 import { dispatch } from './dispatch';
@@ -31,7 +34,8 @@ import { NodeEvents } from './node-events';
 
 export interface NodeOptions {
   config: Config;
-  clock?: () => number;
+  /** The node's clock and scheduler; a SystemClock when absent. */
+  clock?: NodeClock;
   seed?: number;
   logSink?: LogSink;
   /** Absolute path of the program, for INFO's executable field. */
@@ -40,6 +44,9 @@ export interface NodeOptions {
 
 export class RedisNode implements KeyspaceObserver {
   readonly config: Config;
+  /** Where the node's time and timers come from. */
+  readonly time: NodeClock;
+  /** Wall-clock ms now, read from `time`. */
   readonly clock: () => number;
   readonly keyspace: Keyspace;
   readonly commands: CommandTable;
@@ -61,7 +68,7 @@ export class RedisNode implements KeyspaceObserver {
   lastSaveSec: number;
   private nextClientId = 1;
   private servers: net.Server[] = [];
-  private cronTimer: NodeJS.Timeout | null = null;
+  private cronTimer: TimerHandle | null = null;
   private closing: Promise<void> | null = null;
   /** Cluster mode, when cluster-enabled is yes. */
   readonly cluster: ClusterMode | null;
@@ -80,7 +87,8 @@ export class RedisNode implements KeyspaceObserver {
 
   constructor(options: NodeOptions) {
     this.config = options.config;
-    this.clock = options.clock ?? Date.now;
+    const time = (this.time = options.clock ?? systemClock);
+    this.clock = () => time.now();
     this.random = new SeededRandom(options.seed ?? (Math.random() * 2 ** 32) >>> 0);
     this.nowMs = this.startedAtMs = this.clock();
     this.lastSaveSec = Math.floor(this.startedAtMs / 1000);
@@ -128,10 +136,9 @@ export class RedisNode implements KeyspaceObserver {
   }
 
   private startCron(): void {
-    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    this.cronTimer?.cancel();
     const hz = Math.max(1, Math.min(500, this.config.number('hz')));
-    this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
-    this.cronTimer.unref();
+    this.cronTimer = this.time.every(Math.floor(1000 / hz), () => this.cron());
   }
 
   /** The port clients connect to (the bound one when configured as 0). */
@@ -196,7 +203,8 @@ export class RedisNode implements KeyspaceObserver {
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
     this.closing = (async () => {
-      if (this.cronTimer !== null) clearInterval(this.cronTimer);
+      this.cronTimer?.cancel();
+      this.cronTimer = null;
       this.replication.close();
       if (this.cluster !== null) await this.cluster.close();
       for (const client of [...this.clients.values()]) client.close();
@@ -293,7 +301,7 @@ export class RedisNode implements KeyspaceObserver {
 
   /** Wall-clock microseconds, for TIME. */
   timeMicros(): number {
-    return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    return this.time.nowMicros();
   }
 
   /** An expired key was deleted (only masters delete them): replicas are told with a DEL. */

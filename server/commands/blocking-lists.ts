@@ -12,9 +12,10 @@
  * timeout, on the other hand, answers the null array for every one of them (Redis 7.0).
  *
  * The timeout is seconds as a double, parsed as Redis parses it (strtold syntax, so "1e-1" and
- * "0x1p-3" work), truncated to whole milliseconds; 0 waits forever. Argument errors come in
- * Redis's order: BLPOP/BRPOP check the timeout before the keys, BLMOVE its LEFT/RIGHT words
- * before the timeout, BLMPOP numkeys, LEFT/RIGHT and COUNT before the timeout.
+ * "0x1p-3" work), rounded up to whole milliseconds (so 0.0001 waits 1 ms, not forever); 0 waits
+ * forever. Argument errors come in Redis's order: BLPOP/BRPOP check the timeout before the keys,
+ * BLMOVE its LEFT/RIGHT words before the timeout, BLMPOP numkeys, LEFT/RIGHT and COUNT before
+ * the timeout.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
@@ -33,21 +34,26 @@ const LLONG_RANGE = 2n ** 63n;
 
 /**
  * The timeout argument as an absolute deadline in ms, 0 for "forever". Redis 7.0 parses a long
- * double, multiplies by 1000 (in long double, rounded to 64 bits) and converts to long long by
- * truncation: so -0.0001 is 0 (forever), and a value too large to convert becomes LLONG_MIN on
- * x86, which is why "inf" and "1e300" answer "timeout is negative".
+ * double, multiplies by 1000 (in long double, rounded to 64 bits), takes the ceiling and
+ * converts it to long long: so a positive timeout under 1 ms waits 1 ms, -0.0001 is -0, that is
+ * 0 (forever), -1.5 ms is -1 ("timeout is negative"), and a value too large to convert becomes
+ * LLONG_MIN on x86, which is why "inf" and "1e300" answer "timeout is negative".
  */
 export function deadlineArg(client: Client, arg: ByteString): number {
   const parsed = parseLongDouble(arg);
   if (parsed === null) throw new ReplyError(ERR.timeoutNotFloat);
   if (parsed === 'inf' || parsed === '-inf') throw new ReplyError(ERR.timeoutNegative);
-  const ms = truncatedMillis(parsed.mantissa, parsed.exponent);
+  // ceil(-x) is -trunc(x): the magnitude of a negative timeout is truncated, a positive one rounded up.
+  const ms = scaledMillis(parsed.mantissa, parsed.exponent, !parsed.negative);
   if (ms >= LLONG_RANGE || (parsed.negative && ms > 0n)) throw new ReplyError(ERR.timeoutNegative);
   return ms === 0n ? 0 : client.node.nowMs + Number(ms);
 }
 
-/** trunc(mantissa * 2^exponent * 1000), the product rounded to a 64-bit mantissa first. */
-function truncatedMillis(mantissa: bigint, exponent: number): bigint {
+/**
+ * mantissa * 2^exponent * 1000 as a whole number, the product rounded to a 64-bit mantissa first,
+ * then rounded up when `roundUp`, else truncated.
+ */
+function scaledMillis(mantissa: bigint, exponent: number, roundUp: boolean): bigint {
   let product = mantissa * 1000n;
   let exp = exponent;
   const excess = product.toString(2).length - 64;
@@ -58,7 +64,9 @@ function truncatedMillis(mantissa: bigint, exponent: number): bigint {
     if (rest > half || (rest === half && (product & 1n) === 1n)) product += 1n;
     exp += excess;
   }
-  return exp >= 0 ? product << BigInt(exp) : product >> BigInt(-exp);
+  if (exp >= 0) return product << BigInt(exp);
+  const whole = product >> BigInt(-exp);
+  return roundUp && whole << BigInt(-exp) !== product ? whole + 1n : whole;
 }
 
 /** Inside EXEC, or on a replication link, a blocking command answers at once. */

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { encodeCommand } from '../../protocol/command-encoder';
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../client';
+import type { TimerHandle } from '../clock';
 import type { RedisNode } from '../node';
 import { ReplicationBacklog } from './backlog';
 import { sendSnapshot } from './full-sync';
@@ -31,7 +32,7 @@ interface Waiter {
   client: Client;
   offset: number;
   replicas: number;
-  timer: NodeJS.Timeout | null;
+  timer: TimerHandle | null;
 }
 
 export class Replication implements MasterLinkOwner {
@@ -232,7 +233,7 @@ export class Replication implements MasterLinkOwner {
       return;
     }
     const waiter: Waiter = { client, offset, replicas, timer: null };
-    if (timeoutMs > 0) waiter.timer = setTimeout(() => this.finishWait(waiter, true), timeoutMs);
+    if (timeoutMs > 0) waiter.timer = this.node.time.schedule(timeoutMs, () => this.finishWait(waiter, true));
     this.waiters.push(waiter);
     client.block();
     this.requestAcks();
@@ -264,7 +265,7 @@ export class Replication implements MasterLinkOwner {
     const index = this.waiters.indexOf(waiter);
     if (index < 0) return;
     this.waiters.splice(index, 1);
-    if (waiter.timer !== null) clearTimeout(waiter.timer);
+    waiter.timer?.cancel();
     if (!reply) return;
     waiter.client.reply.integer(this.ackedAtLeast(waiter.offset));
     waiter.client.unblock();

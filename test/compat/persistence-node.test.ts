@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { ManualClock } from '../../server/clock';
 import { Config } from '../../server/config/config';
 import { RedisNode } from '../../server/node';
 import {
@@ -29,11 +30,11 @@ interface TestNode {
 }
 
 function makeNode(dir: string, directives: string[] = []): TestNode {
-  let now = 1_800_000_000_000;
+  const clock = new ManualClock(1_800_000_000_000);
   const log: string[] = [];
   const config = Config.fromArgs(['--port', '0', '--dir', dir, ...directives]);
-  const node = new RedisNode({ config, clock: () => now, logSink: { write: (line: string) => void log.push(line) } });
-  return { node, log, advance: (ms) => (now += ms) };
+  const node = new RedisNode({ config, clock, logSink: { write: (line: string) => void log.push(line) } });
+  return { node, log, advance: (ms) => clock.advance(ms) };
 }
 
 function tempDir(t: Test): string {
