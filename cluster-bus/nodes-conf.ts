@@ -56,8 +56,8 @@ export function loadNodesConf(state: ClusterState, text: string, nowMs: number):
     if (fields[0] === 'vars') {
       for (let i = 1; i + 1 < fields.length; i += 2) {
         const value = BigInt(fields[i + 1] as string);
-        if (fields[i] === 'currentEpoch') state.currentEpoch = value;
-        else if (fields[i] === 'lastVoteEpoch') state.lastVoteEpoch = value;
+        if (fields[i] === 'currentEpoch') state.restoreEpochs(value, null);
+        else if (fields[i] === 'lastVoteEpoch') state.restoreEpochs(null, value);
       }
       continue;
     }
@@ -95,7 +95,7 @@ export function loadNodesConf(state: ClusterState, text: string, nowMs: number):
   }
   if (!sawMyself) throw new NodesConfError('Unrecoverable error: corrupted cluster config file: no myself line.');
   for (const [node, masterId] of masters) if (state.nodes.has(masterId)) node.slaveof = masterId;
-  for (const node of state.nodes.values()) if (node.configEpoch > state.currentEpoch) state.currentEpoch = node.configEpoch;
+  for (const node of state.nodes.values()) if (node.configEpoch > state.currentEpoch) state.restoreEpochs(node.configEpoch, null);
   return true;
 }
 
