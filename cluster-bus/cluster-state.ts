@@ -55,13 +55,13 @@ import { Outbox } from './outbox';
 import { migrateReplicaIfNeeded } from './replica-migration';
 import type { ClusterHost, ClusterSettings, RandomSource } from './settings';
 import { SlotClaims } from './slot-claims';
-import { SlotTable } from './slot-table';
+import { type ReadonlySlotTable, SlotTable } from './slot-table';
 
 export type { AdminOp, AdminResult } from './admin';
 export type { ClusterHost, ClusterSettings, RandomSource } from './settings';
 
 export class ClusterState {
-  readonly slots = new SlotTable();
+  private readonly slotTable = new SlotTable();
   /** Messages received, by wire type (CLUSTER INFO). */
   readonly received = new Map<number, number>();
   private readonly outbox = new Outbox();
@@ -84,7 +84,7 @@ export class ClusterState {
     nowMs: number,
     myId?: string,
   ) {
-    const { slots, links, outbox } = this;
+    const { slotTable: slots, links, outbox } = this;
     const table = (this.table = new NodeTable(slots, links, random, nowMs, myId));
     const epochs = (this.epochs = new Epochs(table, outbox));
     const health = (this.health = new ClusterHealth(settings, table, slots, outbox, nowMs));
@@ -122,7 +122,7 @@ export class ClusterState {
       this.replicaFailover(nowMs);
       migrateReplicaIfNeeded(
         {
-          settings: this.settings, table: this.table, slots: this.slots, outbox: this.outbox,
+          settings: this.settings, table: this.table, slots: this.slotTable, outbox: this.outbox,
           clusterOk: () => this.health.state === 'ok',
           becomeReplicaOf: (master) => this.claims.becomeReplicaOf(master),
         },
@@ -243,6 +243,15 @@ export class ClusterState {
     this.table.add(node);
   }
 
+  /** A slot range, or a MIGRATING/IMPORTING mark, of a nodes.conf line. */
+  restoreSlots(owner: string, start: number, end: number): void {
+    for (let slot = start; slot <= end; slot++) this.slotTable.assign(slot, owner);
+  }
+
+  restoreSlotMark(mark: 'migrating' | 'importing', slot: number, node: string): void {
+    this.slotTable[mark].set(slot, node);
+  }
+
   /** The `vars` line of nodes.conf. */
   restoreEpochs(currentEpoch: bigint | null, lastVoteEpoch: bigint | null): void {
     if (currentEpoch !== null) this.epochs.currentEpoch = currentEpoch;
@@ -251,6 +260,11 @@ export class ClusterState {
 
   // ---------------------------------------------------------------------------------------------
   // Views
+
+  /** Who owns each slot, and the slots being migrated or imported here. */
+  get slots(): ReadonlySlotTable {
+    return this.slotTable;
+  }
 
   get nodes(): ReadonlyMap<string, ClusterNode> {
     return this.table.nodes;

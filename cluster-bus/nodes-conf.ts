@@ -106,8 +106,8 @@ function applySlotToken(state: ClusterState, node: ClusterNode, token: string, l
   if (token.startsWith('[')) {
     const migrating = /^\[(\d+)->-([0-9a-f]{40})\]$/.exec(token);
     const importing = /^\[(\d+)-<-([0-9a-f]{40})\]$/.exec(token);
-    if (migrating !== null) state.slots.migrating.set(Number(migrating[1]), migrating[2] as string);
-    else if (importing !== null) state.slots.importing.set(Number(importing[1]), importing[2] as string);
+    if (migrating !== null) state.restoreSlotMark('migrating', Number(migrating[1]), migrating[2] as string);
+    else if (importing !== null) state.restoreSlotMark('importing', Number(importing[1]), importing[2] as string);
     else bad();
     return;
   }
@@ -116,5 +116,5 @@ function applySlotToken(state: ClusterState, node: ClusterNode, token: string, l
   const start = Number(range[1]);
   const end = range[2] === undefined ? start : Number(range[2]);
   if (start > end || end >= SLOT_COUNT) bad();
-  for (let slot = start; slot <= end; slot++) state.slots.assign(slot, node.name);
+  state.restoreSlots(node.name, start, end);
 }
