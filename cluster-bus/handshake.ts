@@ -199,7 +199,7 @@ export class Handshake {
     this.processGossip(msg, sender, nowMs);
     let newHostname = '';
     for (const ext of msg.extensions) {
-      if (ext.type === 0 && 'hostname' in ext) {
+      if (ext.type === 0) {
         newHostname = ext.hostname;
         break;
       }

@@ -112,7 +112,7 @@ function writeSlots(buf: Buffer, offset: number, slots: Uint8Array, what: string
 
 /** Length of one encoded extension, header included. */
 function extensionBytes(ext: PingExtension): number {
-  if ('hostname' in ext) return PING_EXT_HEADER_BYTES + align8(Buffer.byteLength(ext.hostname, 'latin1') + 1);
+  if (ext.type === PING_EXT_TYPE_HOSTNAME) return PING_EXT_HEADER_BYTES + align8(Buffer.byteLength(ext.hostname, 'latin1') + 1);
   return PING_EXT_HEADER_BYTES + align8(ext.payload.length);
 }
 
@@ -167,10 +167,14 @@ function encodePing(msg: PingMessage): Buffer {
   for (const ext of msg.extensions) {
     const len = extensionBytes(ext);
     buf.writeUInt32BE(len, at);
-    buf.writeUInt16BE(ext.type, at + 4);
     // The padding after the payload (and the hostname's terminating NUL) is already zero.
-    if ('hostname' in ext) buf.write(ext.hostname, at + PING_EXT_HEADER_BYTES, 'latin1');
-    else buf.set(ext.payload, at + PING_EXT_HEADER_BYTES);
+    if (ext.type === PING_EXT_TYPE_HOSTNAME) {
+      buf.writeUInt16BE(ext.type, at + 4);
+      buf.write(ext.hostname, at + PING_EXT_HEADER_BYTES, 'latin1');
+    } else {
+      buf.writeUInt16BE(ext.code, at + 4);
+      buf.set(ext.payload, at + PING_EXT_HEADER_BYTES);
+    }
     at += len;
   }
   return buf;
@@ -336,7 +340,7 @@ function decodePing(buf: Buffer, type: 0 | 1 | 2, header: MessageHeader): PingMe
       if (extType === PING_EXT_TYPE_HOSTNAME) {
         extensions.push({ type: PING_EXT_TYPE_HOSTNAME, hostname: readCString(buf, payloadStart, end + len) });
       } else {
-        extensions.push({ type: extType, payload: copyBytes(buf, payloadStart, end + len) });
+        extensions.push({ type: 'unknown', code: extType, payload: copyBytes(buf, payloadStart, end + len) });
       }
       end += len;
     }

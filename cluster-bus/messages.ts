@@ -98,10 +98,13 @@ export interface GossipEntry {
   pport: number;
 }
 
-/** A ping extension (7.0 knows only type 0, HOSTNAME). Unknown types are kept as raw bytes. */
+/**
+ * A ping extension (7.0 knows only type 0, HOSTNAME). Unknown types are kept as raw bytes, under
+ * `type: 'unknown'` with the wire type in `code`, like unknown messages.
+ */
 export type PingExtension =
   | { type: 0; hostname: string }
-  | { type: number; payload: Uint8Array };
+  | { type: 'unknown'; code: number; payload: Uint8Array };
 
 export interface PingMessage {
   type: 0 | 1 | 2;

@@ -214,7 +214,7 @@ const gossipArb: fc.Arbitrary<GossipEntry> = fc.record({
 const extensionArb: fc.Arbitrary<PingExtension> = fc.oneof(
   latin1(1, 255, 80).map((hostname): PingExtension => ({ type: 0, hostname })),
   fc.record({ type: fc.integer({ min: 1, max: 0xffff }), words: fc.nat({ max: 6 }) }).chain(({ type, words }) =>
-    fc.uint8Array({ minLength: words * 8, maxLength: words * 8 }).map((payload): PingExtension => ({ type, payload }))),
+    fc.uint8Array({ minLength: words * 8, maxLength: words * 8 }).map((payload): PingExtension => ({ type: 'unknown', code: type, payload }))),
 );
 const pingArb = fc.record({
   type: fc.constantFrom(0 as const, 1 as const, 2 as const),
