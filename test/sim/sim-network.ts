@@ -2,7 +2,9 @@
  * A seeded, simulated network and clock for running many cluster state machines in one process
  * (DESIGN.md decision 3; STYLE.md "Deterministic simulation"). It plays the part that
  * cluster-bus/tcp-transport.ts plays behind real sockets, and feeds the machines the same inputs
- * in the same shapes: `inboundAccepted` / `outboundConnected` / `linkClosed` / `receive` / `tick`.
+ * in the same shapes: `inboundAccepted` / `outboundConnected` / `linkClosed` / `receive` / `tick`,
+ * and `admin(op)` for what an operator types (CLUSTER MEET, ADDSLOTS, SETSLOT, FAILOVER, ...),
+ * the same operation values server/commands/cluster.ts hands the machine.
  *
  * Determinism. Nothing here reads the wall clock, Math.random, timers or sockets. Every choice
  * (latency, loss, the order of equal-time events, each machine's own randomness, the phase of its
