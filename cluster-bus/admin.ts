@@ -22,17 +22,9 @@
  *   others learn T's claim from gossip: T's epoch is now the largest, so the claim wins
  */
 import type { ClusterNode } from './cluster-node';
-import type { ClusterHealth } from './cluster-health';
-import type { Epochs } from './epochs';
-import type { Handshake } from './handshake';
-import type { ManualFailover, ManualFailoverMode } from './manual-failover';
+import type { ManualFailoverMode } from './manual-failover';
 import { NodeFlag, SLOT_COUNT } from './messages';
-import type { Messenger } from './messenger';
-import type { NodeTable } from './node-table';
-import type { Outbox } from './outbox';
-import type { ClusterHost } from './settings';
-import type { SlotClaims } from './slot-claims';
-import type { SlotTable } from './slot-table';
+import type { MachineParts } from './parts';
 
 export type AdminOp =
   /** CLUSTER MEET ip port [cport] (the address already checked by the parser). */
@@ -69,18 +61,7 @@ function refuse(error: string): AdminResult {
 }
 
 /** What the admin input may touch. */
-export interface AdminParts {
-  host: ClusterHost;
-  table: NodeTable;
-  slots: SlotTable;
-  epochs: Epochs;
-  health: ClusterHealth;
-  messenger: Messenger;
-  outbox: Outbox;
-  handshake: Handshake;
-  claims: SlotClaims;
-  manualFailover: ManualFailover;
-}
+export type AdminParts = Pick<MachineParts, 'host' | 'table' | 'slots' | 'epochs' | 'health' | 'messenger' | 'outbox' | 'handshake' | 'claims' | 'manualFailover'>;
 
 export class Admin {
   constructor(private readonly p: AdminParts) {}

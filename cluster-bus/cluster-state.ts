@@ -18,7 +18,7 @@
  * (tcp-transport.ts) and inside a deterministic simulation (test/sim).
  *
  * This file is only the facade. The mechanisms live in chapters, each opening with an essay on
- * how it works, each given only the parts it needs:
+ * how it works, each given only the parts it needs (parts.ts names them; each chapter Picks):
  *
  *   outbox.ts             effects queued for the adapter
  *   node-table.ts         the nodes, myself, the FORGET blacklist

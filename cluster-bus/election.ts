@@ -27,31 +27,16 @@
  * a configEpoch newer than the request's (a stale replica cannot take slots that moved).
  */
 import type { ClusterNode, LinkId } from './cluster-node';
-import type { ClusterHealth } from './cluster-health';
 import type { CantFailoverReason } from './effects';
-import type { Epochs } from './epochs';
 import { type MessageHeader, MessageFlag, MessageType, NodeFlag, SLOT_COUNT } from './messages';
-import type { Messenger } from './messenger';
-import type { NodeTable } from './node-table';
-import type { Outbox } from './outbox';
-import type { ClusterHost, ClusterSettings, RandomSource } from './settings';
+import type { MachineParts } from './parts';
 import { slotBitmapHas } from './slot-bitmap';
-import type { SlotTable } from './slot-table';
 
 /** What elections and votes read and act through. */
-export interface ElectionParts {
-  settings: ClusterSettings;
-  host: ClusterHost;
-  random: RandomSource;
-  table: NodeTable;
-  slots: SlotTable;
-  epochs: Epochs;
-  health: ClusterHealth;
-  messenger: Messenger;
-  outbox: Outbox;
+export type ElectionParts = Pick<MachineParts, 'settings' | 'host' | 'random' | 'table' | 'slots' | 'epochs' | 'health' | 'messenger' | 'outbox'> & {
   /** A promotion ends any manual failover in progress. */
   resetManualFailover(): void;
-}
+};
 
 /** The fixed part of the election delay: time for the FAIL message to reach every master. */
 const ELECTION_FIXED_DELAY_MS = 500;

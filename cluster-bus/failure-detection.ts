@@ -25,23 +25,11 @@
  * as soon as they answer, since nothing needs their failover.
  */
 import type { ClusterNode } from './cluster-node';
-import type { ClusterHealth } from './cluster-health';
 import { MessageType, NodeFlag } from './messages';
-import type { Messenger } from './messenger';
-import type { NodeTable } from './node-table';
-import type { Outbox } from './outbox';
-import type { ClusterSettings } from './settings';
-import type { SlotTable } from './slot-table';
+import type { MachineParts } from './parts';
 
 /** What failure detection reads and acts through. */
-export interface FailureDetectionParts {
-  settings: ClusterSettings;
-  table: NodeTable;
-  slots: SlotTable;
-  health: ClusterHealth;
-  messenger: Messenger;
-  outbox: Outbox;
-}
+export type FailureDetectionParts = Pick<MachineParts, 'settings' | 'table' | 'slots' | 'health' | 'messenger' | 'outbox'>;
 
 /** Failure reports are valid for this many node-timeouts (CLUSTER_FAIL_REPORT_VALIDITY_MULT). */
 const FAIL_REPORT_VALIDITY_MULT = 2;

@@ -24,30 +24,17 @@
  * half the node-timeout, and recycles a link that stayed silent that long after a ping.
  */
 import { ClusterNode } from './cluster-node';
-import type { Epochs } from './epochs';
-import type { Link, LinkTable } from './links';
+import type { Link } from './links';
 import { type MessageHeader, MessageType, NodeFlag, type PingMessage } from './messages';
-import type { Messenger } from './messenger';
-import type { NodeTable } from './node-table';
-import type { Outbox } from './outbox';
-import type { ClusterSettings, RandomSource } from './settings';
-import type { SlotClaims } from './slot-claims';
+import type { MachineParts } from './parts';
 
-export interface HandshakeParts {
-  settings: ClusterSettings;
-  random: RandomSource;
-  table: NodeTable;
-  links: LinkTable;
-  messenger: Messenger;
-  epochs: Epochs;
-  claims: SlotClaims;
-  outbox: Outbox;
+export type HandshakeParts = Pick<MachineParts, 'settings' | 'random' | 'table' | 'links' | 'messenger' | 'epochs' | 'claims' | 'outbox'> & {
   /** Failure detection hears of a PONG on my link, and of each gossip entry from a known node. */
   answered(node: ClusterNode, nowMs: number): void;
   gossipAbout(node: ClusterNode, sender: ClusterNode, flags: number, nowMs: number): void;
   /** Manual failover hears every ping from my master (PAUSED and the offset). */
   pingFrom(sender: ClusterNode, hdr: MessageHeader): void;
-}
+};
 
 export class Handshake {
   private ticks = 0;

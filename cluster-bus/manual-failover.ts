@@ -24,23 +24,14 @@
  */
 import type { ClusterNode } from './cluster-node';
 import type { Election } from './election';
-import type { Epochs } from './epochs';
 import { type MessageHeader, MessageFlag, MessageType, NodeFlag } from './messages';
-import type { Messenger } from './messenger';
-import type { NodeTable } from './node-table';
-import type { Outbox } from './outbox';
-import type { ClusterHost } from './settings';
+import type { MachineParts } from './parts';
 
 /** What a manual failover reads and acts through. */
-export interface ManualFailoverParts {
-  host: ClusterHost;
-  table: NodeTable;
-  epochs: Epochs;
-  messenger: Messenger;
-  outbox: Outbox;
+export type ManualFailoverParts = Pick<MachineParts, 'host' | 'table' | 'epochs' | 'messenger' | 'outbox'> & {
   /** TAKEOVER promotes through the election's promotion step. */
   election(): Election;
-}
+};
 
 /** How long a manual failover may take (CLUSTER_MF_TIMEOUT). */
 export const MANUAL_FAILOVER_TIMEOUT_MS = 5000;

@@ -17,29 +17,15 @@
  * as in Redis; the next ping after the reconnect carries the same state anyway.
  */
 import type { ClusterNode, LinkId } from './cluster-node';
-import type { ClusterHealth } from './cluster-health';
-import type { Epochs } from './epochs';
 import { selectGossip } from './gossip';
-import type { Link, LinkTable } from './links';
+import type { Link } from './links';
 import { type ClusterMessage, type MessageHeader, MessageFlag, MessageType, type PingExtension } from './messages';
-import type { NodeTable } from './node-table';
-import type { Outbox } from './outbox';
-import type { ClusterHost, ClusterSettings, RandomSource } from './settings';
-import type { SlotTable } from './slot-table';
+import type { MachineParts } from './parts';
 
-export interface MessengerParts {
-  settings: ClusterSettings;
-  host: ClusterHost;
-  random: RandomSource;
-  table: NodeTable;
-  slots: SlotTable;
-  epochs: Epochs;
-  health: ClusterHealth;
-  links: LinkTable;
-  outbox: Outbox;
+export type MessengerParts = Pick<MachineParts, 'settings' | 'host' | 'random' | 'table' | 'slots' | 'epochs' | 'health' | 'links' | 'outbox'> & {
   /** A master in a manual failover tells its replica that its offset is frozen (PAUSED). */
   writesPaused(): boolean;
-}
+};
 
 export class Messenger {
   constructor(private readonly p: MessengerParts) {}

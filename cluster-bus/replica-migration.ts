@@ -20,20 +20,14 @@
 import type { ClusterNode } from './cluster-node';
 import { NodeFlag } from './messages';
 import type { NodeTable } from './node-table';
-import type { Outbox } from './outbox';
-import type { ClusterSettings } from './settings';
-import type { SlotTable } from './slot-table';
+import type { MachineParts } from './parts';
 
 /** What replica migration reads and acts through. */
-export interface ReplicaMigrationParts {
-  settings: ClusterSettings;
-  table: NodeTable;
-  slots: SlotTable;
-  outbox: Outbox;
+export type ReplicaMigrationParts = Pick<MachineParts, 'settings' | 'table' | 'slots' | 'outbox'> & {
   /** cluster_state as last evaluated: a cluster in state fail moves nobody. */
   clusterOk(): boolean;
   becomeReplicaOf(master: ClusterNode): void;
-}
+};
 
 /** An orphan waits this long before a replica moves to it (CLUSTER_SLAVE_MIGRATION_DELAY). */
 const MIGRATION_DELAY_MS = 5000;

@@ -26,27 +26,15 @@
  * its master. A master that turns replica loses its slots in my table at once.
  */
 import type { ClusterNode } from './cluster-node';
-import type { ClusterHealth } from './cluster-health';
 import type { Link } from './links';
 import { type MessageHeader, MessageType, NodeFlag, SLOT_COUNT, type UpdateMessage } from './messages';
-import type { Messenger } from './messenger';
-import type { NodeTable } from './node-table';
-import type { Outbox } from './outbox';
-import type { ClusterHost, ClusterSettings } from './settings';
+import type { MachineParts } from './parts';
 import { slotBitmapHas } from './slot-bitmap';
-import type { SlotTable } from './slot-table';
 
-export interface SlotClaimParts {
-  settings: ClusterSettings;
-  host: ClusterHost;
-  table: NodeTable;
-  slots: SlotTable;
-  health: ClusterHealth;
-  messenger: Messenger;
-  outbox: Outbox;
+export type SlotClaimParts = Pick<MachineParts, 'settings' | 'host' | 'table' | 'slots' | 'health' | 'messenger' | 'outbox'> & {
   /** A role change abandons a manual failover in progress. */
   resetManualFailover(): void;
-}
+};
 
 export class SlotClaims {
   constructor(private readonly p: SlotClaimParts) {}
