@@ -52,7 +52,7 @@ import { type ClusterMessage, MessageType, NodeFlag, typeCode } from './messages
 import { Messenger } from './messenger';
 import { NodeTable } from './node-table';
 import { Outbox } from './outbox';
-import { migrateReplicaIfNeeded } from './replica-migration';
+import { migrateReplicaIfNeeded, type ReplicaMigrationParts } from './replica-migration';
 import type { ClusterHost, ClusterSettings, RandomSource } from './settings';
 import { SlotClaims } from './slot-claims';
 import { type ReadonlySlotTable, SlotTable } from './slot-table';
@@ -76,6 +76,7 @@ export class ClusterState {
   private readonly election: Election;
   private readonly manualFailover: ManualFailover;
   private readonly adminInput: Admin;
+  private readonly migration: ReplicaMigrationParts;
 
   constructor(
     private readonly settings: ClusterSettings,
@@ -105,6 +106,11 @@ export class ClusterState {
       pingFrom: (sender, hdr) => manualFailover.pingReceived(sender, hdr),
     }));
     this.adminInput = new Admin({ host, table, slots, epochs, health, messenger, outbox, handshake, claims, manualFailover });
+    this.migration = {
+      settings, table, slots, outbox,
+      clusterOk: () => health.state === 'ok',
+      becomeReplicaOf: (master) => claims.becomeReplicaOf(master),
+    };
     this.refreshMyAddress();
   }
 
@@ -120,14 +126,7 @@ export class ClusterState {
     this.manualFailover.cron(nowMs);
     if (this.myself.isReplica) {
       this.replicaFailover(nowMs);
-      migrateReplicaIfNeeded(
-        {
-          settings: this.settings, table: this.table, slots: this.slotTable, outbox: this.outbox,
-          clusterOk: () => this.health.state === 'ok',
-          becomeReplicaOf: (master) => this.claims.becomeReplicaOf(master),
-        },
-        nowMs,
-      );
+      migrateReplicaIfNeeded(this.migration, nowMs);
     }
     this.health.update(nowMs);
   }
