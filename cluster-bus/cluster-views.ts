@@ -77,7 +77,7 @@ export function infoText(state: ClusterState): string {
     `cluster_current_epoch:${state.currentEpoch}`,
     `cluster_my_epoch:${state.nodeEpoch(state.myself)}`,
   ];
-  const counters = (stats: Map<number, number>, dir: 'sent' | 'received'): void => {
+  const counters = (stats: ReadonlyMap<number, number>, dir: 'sent' | 'received'): void => {
     let total = 0;
     for (const [type, name] of TYPE_NAMES) {
       const n = stats.get(type) ?? 0;

@@ -51,7 +51,7 @@ export type ClusterEffect =
   | { kind: 'connect'; link: LinkId; ip: string; port: number }
   | { kind: 'send'; link: LinkId; message: ClusterMessage }
   | { kind: 'close'; link: LinkId }
-  /** Persist nodes.conf (the text comes from machine.configText()). */
+  /** Persist nodes.conf (the text comes from configText(state), cluster-views.ts). */
   | { kind: 'save-config' }
   /** Keys in a slot this node no longer serves must go. */
   | { kind: 'delete-slot-keys'; slot: number }

@@ -26,12 +26,17 @@
  * replicas cannot both win in consecutive epochs); and only if no claimed slot is owned here with
  * a configEpoch newer than the request's (a stale replica cannot take slots that moved).
  */
-import type { LinkId } from './cluster-node';
-import type { ClusterNode } from './cluster-node';
-import type { ClusterState } from './cluster-state';
+import type { ClusterNode, LinkId } from './cluster-node';
 import type { CantFailoverReason } from './effects';
-import { type BareMessage, type MessageHeader, MessageFlag, MessageType, NodeFlag, SLOT_COUNT } from './messages';
+import { type MessageHeader, MessageFlag, MessageType, NodeFlag, SLOT_COUNT } from './messages';
+import type { MachineParts } from './parts';
 import { slotBitmapHas } from './slot-bitmap';
+
+/** What elections and votes read and act through. */
+export type ElectionParts = Pick<MachineParts, 'settings' | 'host' | 'random' | 'table' | 'slots' | 'epochs' | 'health' | 'messenger' | 'outbox'> & {
+  /** A promotion ends any manual failover in progress. */
+  resetManualFailover(): void;
+};
 
 /** The fixed part of the election delay: time for the FAIL message to reach every master. */
 const ELECTION_FIXED_DELAY_MS = 500;
@@ -50,17 +55,17 @@ export class Election {
   private cantReason: CantFailoverReason | null = null;
   private cantLoggedMs = 0;
 
-  constructor(private readonly machine: ClusterState) {}
+  constructor(private readonly m: ElectionParts) {}
 
   private get authTimeoutMs(): number {
-    return Math.max(this.machine.settings.nodeTimeoutMs * 2, 2000);
+    return Math.max(this.m.settings.nodeTimeoutMs * 2, 2000);
   }
 
   /** Replica side, from the cron (and right after an ACK). `manual`: a manual failover may start. */
   cron(nowMs: number, manual: boolean, manualInProgress: boolean): void {
-    const m = this.machine;
-    const myself = m.myself;
-    const master = myself.isReplica && myself.slaveof !== null ? (m.nodes.get(myself.slaveof) ?? null) : null;
+    const m = this.m;
+    const myself = m.table.myself;
+    const master = m.table.masterOf(myself);
     if (
       master === null ||
       !(master.has(NodeFlag.FAIL) || manual) ||
@@ -91,9 +96,9 @@ export class Election {
         this.authTimeMs = nowMs;
         this.authRank = 0;
       }
-      m.emit({ type: 'election-scheduled', delayMs: this.authTimeMs - nowMs, rank: this.authRank, offset: m.host.replicationOffset() });
+      m.outbox.emit({ type: 'election-scheduled', delayMs: this.authTimeMs - nowMs, rank: this.authRank, offset: m.host.replicationOffset() });
       // Tell my siblings my offset now, so their ranks are right when their delays run out.
-      m.broadcastPong(nowMs, (n) => n.isReplica && n.slaveof === master.name);
+      m.messenger.broadcastPong(nowMs, (n) => n.isReplica && n.slaveof === master.name);
       return;
     }
     if (!this.authSent && !manualInProgress) {
@@ -102,7 +107,7 @@ export class Election {
         const addedMs = (rank - this.authRank) * RANK_DELAY_MS;
         this.authTimeMs += addedMs;
         this.authRank = rank;
-        m.emit({ type: 'election-rank-updated', rank, addedMs });
+        m.outbox.emit({ type: 'election-rank-updated', rank, addedMs });
       }
     }
     if (nowMs < this.authTimeMs) {
@@ -114,38 +119,37 @@ export class Election {
       return;
     }
     if (!this.authSent) {
-      m.currentEpoch++;
-      this.authEpoch = m.currentEpoch;
+      this.authEpoch = m.epochs.startElection();
       this.authSent = true;
-      m.emit({ type: 'election-started', epoch: this.authEpoch });
-      m.broadcast(() => {
-        const header = m.header(MessageType.FAILOVER_AUTH_REQUEST) as BareMessage['header'];
+      m.outbox.emit({ type: 'election-started', epoch: this.authEpoch });
+      m.messenger.broadcast(() => {
+        const header = m.messenger.header();
         if (manualInProgress) header.mflags |= MessageFlag.FORCEACK;
-        return { header } satisfies BareMessage;
+        return { type: MessageType.FAILOVER_AUTH_REQUEST, header };
       });
-      m.saveConfig();
+      m.outbox.saveConfig();
       return;
     }
-    const quorum = Math.floor(m.size / 2) + 1;
+    const quorum = Math.floor(m.health.size / 2) + 1;
     if (this.authCount < quorum) {
       this.cantFailover('waiting-votes', master, nowMs);
       return;
     }
-    m.emit({ type: 'election-won', epoch: this.authEpoch });
+    m.outbox.emit({ type: 'election-won', epoch: this.authEpoch });
     if (myself.configEpoch < this.authEpoch) {
       myself.configEpoch = this.authEpoch;
-      m.emit({ type: 'epoch-bumped', epoch: this.authEpoch, reason: 'failover' });
+      m.outbox.emit({ type: 'epoch-bumped', epoch: this.authEpoch, reason: 'failover' });
     }
     this.replaceMaster(master, nowMs);
   }
 
   /** Siblings (not flagged nofailover) whose replication offset is larger than mine. */
   private rank(master: ClusterNode): number {
-    const m = this.machine;
+    const m = this.m;
     const mine = m.host.replicationOffset();
     let rank = 0;
-    for (const node of m.nodes.values()) {
-      if (node === m.myself || !node.isReplica || node.slaveof !== master.name) continue;
+    for (const node of m.table.nodes.values()) {
+      if (node === m.table.myself || !node.isReplica || node.slaveof !== master.name) continue;
       if (node.has(NodeFlag.NOFAILOVER)) continue;
       if (node.replOffset > mine) rank++;
     }
@@ -156,9 +160,9 @@ export class Election {
     if (reason === this.cantReason && nowMs - this.cantLoggedMs < CANT_FAILOVER_RELOG_MS) return;
     this.cantReason = reason;
     // Right after the FAIL the reasons are routine (the delay runs): say nothing for a while.
-    if (master.has(NodeFlag.FAIL) && nowMs - master.failTimeMs < this.machine.settings.nodeTimeoutMs + 5000) return;
+    if (master.has(NodeFlag.FAIL) && nowMs - master.failTimeMs < this.m.settings.nodeTimeoutMs + 5000) return;
     this.cantLoggedMs = nowMs;
-    this.machine.emit({ type: 'cant-failover', reason });
+    this.m.outbox.emit({ type: 'cant-failover', reason });
   }
 
   /**
@@ -166,21 +170,22 @@ export class Election {
    * CLUSTER FAILOVER TAKEOVER (clusterFailoverReplaceYourMaster).
    */
   replaceMaster(oldMaster: ClusterNode, nowMs: number): void {
-    const m = this.machine;
-    m.setMaster(m.myself);
-    for (let slot = 0; slot < SLOT_COUNT; slot++) if (m.slots.owner(slot) === oldMaster.name) m.slots.assign(slot, m.myself.name);
-    m.emit({ type: 'role-changed', role: 'master', master: null });
+    const m = this.m;
+    const myself = m.table.myself;
+    m.table.setMaster(myself);
+    for (let slot = 0; slot < SLOT_COUNT; slot++) if (m.slots.owner(slot) === oldMaster.name) m.slots.assign(slot, myself.name);
+    m.outbox.emit({ type: 'role-changed', role: 'master', master: null });
     this.authTimeMs = Number.NEGATIVE_INFINITY;
-    m.manualFailover.reset();
-    m.updateState(nowMs);
-    m.saveConfig();
+    m.resetManualFailover();
+    m.health.update(nowMs);
+    m.outbox.saveConfig();
     // Everybody learns the new claim at once (and the other replicas follow me).
-    m.broadcastPong(nowMs);
+    m.messenger.broadcastPong(nowMs);
   }
 
   /** An ACK for my request: counted when it comes from a master with slots, for this election. */
   ackReceived(sender: ClusterNode, hdr: MessageHeader): boolean {
-    const m = this.machine;
+    const m = this.m;
     if (!sender.isMaster || m.slots.count(sender.name) === 0 || hdr.currentEpoch < this.authEpoch || !this.authSent) return false;
     this.authCount++;
     return true;
@@ -188,18 +193,20 @@ export class Election {
 
   /** A FAILOVER_AUTH_REQUEST: grant my vote if every rule allows (clusterSendFailoverAuthIfNeeded). */
   requestReceived(requester: ClusterNode, linkId: LinkId, hdr: MessageHeader, nowMs: number): void {
-    const m = this.machine;
-    if (m.myself.isReplica || m.slots.count(m.myself.name) === 0) return;
-    const deny = (reason: string): void => m.emit({ type: 'vote-denied', to: requester.name, reason });
-    if (hdr.currentEpoch < m.currentEpoch) {
-      deny(`reqEpoch (${hdr.currentEpoch}) < curEpoch(${m.currentEpoch})`);
+    const m = this.m;
+    const myself = m.table.myself;
+    const epochs = m.epochs;
+    if (myself.isReplica || m.slots.count(myself.name) === 0) return;
+    const deny = (reason: string): void => m.outbox.emit({ type: 'vote-denied', to: requester.name, reason });
+    if (hdr.currentEpoch < epochs.currentEpoch) {
+      deny(`reqEpoch (${hdr.currentEpoch}) < curEpoch(${epochs.currentEpoch})`);
       return;
     }
-    if (m.lastVoteEpoch === m.currentEpoch) {
-      deny(`already voted for epoch ${m.currentEpoch}`);
+    if (epochs.lastVoteEpoch === epochs.currentEpoch) {
+      deny(`already voted for epoch ${epochs.currentEpoch}`);
       return;
     }
-    const master = requester.isReplica && requester.slaveof !== null ? (m.nodes.get(requester.slaveof) ?? null) : null;
+    const master = m.table.masterOf(requester);
     const forceAck = (hdr.mflags & MessageFlag.FORCEACK) !== 0;
     if (requester.isMaster) {
       deny('it is a master node');
@@ -221,17 +228,17 @@ export class Election {
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       if (!slotBitmapHas(hdr.myslots, slot)) continue;
       const ownerName = m.slots.owner(slot);
-      const owner = ownerName === null ? undefined : m.nodes.get(ownerName);
+      const owner = ownerName === null ? undefined : m.table.get(ownerName);
       if (owner === undefined || owner.configEpoch <= hdr.configEpoch) continue;
       deny(`slot ${slot} epoch (${owner.configEpoch}) > reqEpoch (${hdr.configEpoch})`);
       return;
     }
-    m.lastVoteEpoch = m.currentEpoch;
+    epochs.recordVote();
     master.votedTimeMs = nowMs;
     // The vote must survive a crash before it is given (Redis fsyncs here).
-    m.saveConfig();
-    const ack = { header: m.header(MessageType.FAILOVER_AUTH_ACK) as BareMessage['header'] } satisfies BareMessage;
-    if (!m.sendToNode(requester, ack)) m.sendOnLink(linkId, ack);
-    m.emit({ type: 'vote-granted', to: requester.name, epoch: m.currentEpoch });
+    m.outbox.saveConfig();
+    const ack = { type: MessageType.FAILOVER_AUTH_ACK, header: m.messenger.header() } as const;
+    if (!m.messenger.sendToNode(requester, ack)) m.messenger.sendOnLink(linkId, ack);
+    m.outbox.emit({ type: 'vote-granted', to: requester.name, epoch: epochs.currentEpoch });
   }
 }

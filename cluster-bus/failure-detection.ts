@@ -25,8 +25,11 @@
  * as soon as they answer, since nothing needs their failover.
  */
 import type { ClusterNode } from './cluster-node';
-import type { ClusterState } from './cluster-state';
-import { type FailMessage, MessageType, NodeFlag } from './messages';
+import { MessageType, NodeFlag } from './messages';
+import type { MachineParts } from './parts';
+
+/** What failure detection reads and acts through. */
+export type FailureDetectionParts = Pick<MachineParts, 'settings' | 'table' | 'slots' | 'health' | 'messenger' | 'outbox'>;
 
 /** Failure reports are valid for this many node-timeouts (CLUSTER_FAIL_REPORT_VALIDITY_MULT). */
 const FAIL_REPORT_VALIDITY_MULT = 2;
@@ -34,20 +37,20 @@ const FAIL_REPORT_VALIDITY_MULT = 2;
 const FAIL_UNDO_TIME_MULT = 2;
 
 export class FailureDetector {
-  constructor(private readonly machine: ClusterState) {}
+  constructor(private readonly m: FailureDetectionParts) {}
 
   /** From the cron: mark PFAIL the nodes that did not answer a ping within node-timeout. */
   cron(nowMs: number): void {
-    const m = this.machine;
+    const m = this.m;
     const timeout = m.settings.nodeTimeoutMs;
-    for (const node of m.nodes.values()) {
-      if (node === m.myself || node.inHandshake || node.has(NodeFlag.NOADDR)) continue;
+    for (const node of m.table.nodes.values()) {
+      if (node === m.table.myself || node.inHandshake || node.has(NodeFlag.NOADDR)) continue;
       if (node.pingSentMs === 0 || node.failing) continue;
       // Any data counts as liveness: a busy link with a slow PONG is not a dead node.
       const delayMs = Math.min(nowMs - node.pingSentMs, nowMs - node.dataReceivedMs);
       if (delayMs <= timeout) continue;
       node.flags |= NodeFlag.PFAIL;
-      m.emit({ type: 'node-pfail', id: node.name });
+      m.outbox.emit({ type: 'node-pfail', id: node.name });
     }
   }
 
@@ -56,8 +59,8 @@ export class FailureDetector {
    * its word that the node is fine withdraws the report.
    */
   gossip(node: ClusterNode, sender: ClusterNode, flags: number, nowMs: number): void {
-    const m = this.machine;
-    if (!sender.isMaster || node === m.myself) return;
+    const m = this.m;
+    if (!sender.isMaster || node === m.table.myself) return;
     if ((flags & (NodeFlag.PFAIL | NodeFlag.FAIL)) !== 0) {
       node.failReports.set(sender.name, nowMs);
       this.markFailingIfNeeded(node, nowMs);
@@ -68,34 +71,34 @@ export class FailureDetector {
 
   /** Valid reports about a node, expired ones dropped first (CLUSTER COUNT-FAILURE-REPORTS). */
   reportCount(node: ClusterNode, nowMs: number): number {
-    const maxAgeMs = this.machine.settings.nodeTimeoutMs * FAIL_REPORT_VALIDITY_MULT;
+    const maxAgeMs = this.m.settings.nodeTimeoutMs * FAIL_REPORT_VALIDITY_MULT;
     for (const [reporter, atMs] of node.failReports) if (nowMs - atMs > maxAgeMs) node.failReports.delete(reporter);
     return node.failReports.size;
   }
 
   /** PFAIL here + a quorum of masters' reports ⇒ FAIL, told to everybody. */
   private markFailingIfNeeded(node: ClusterNode, nowMs: number): void {
-    const m = this.machine;
+    const m = this.m;
     if (!node.has(NodeFlag.PFAIL) || node.has(NodeFlag.FAIL)) return;
-    const quorum = Math.floor(m.size / 2) + 1;
-    const agreeing = this.reportCount(node, nowMs) + (m.myself.isMaster ? 1 : 0);
+    const quorum = Math.floor(m.health.size / 2) + 1;
+    const agreeing = this.reportCount(node, nowMs) + (m.table.myself.isMaster ? 1 : 0);
     if (agreeing < quorum) return;
     this.setFail(node, nowMs);
-    m.emit({ type: 'node-failed', id: node.name, via: 'quorum', from: null });
-    m.broadcast(() => ({ header: m.header(MessageType.FAIL) as FailMessage['header'], nodename: node.name }) satisfies FailMessage);
-    m.saveConfig();
-    m.updateState(nowMs);
+    m.outbox.emit({ type: 'node-failed', id: node.name, via: 'quorum', from: null });
+    m.messenger.broadcast(() => ({ type: MessageType.FAIL, header: m.messenger.header(), nodename: node.name }));
+    m.outbox.saveConfig();
+    m.health.update(nowMs);
   }
 
   /** A FAIL message: the sender reached the quorum, so I take its word. */
   failMessage(sender: ClusterNode, nodename: string, nowMs: number): void {
-    const m = this.machine;
-    const failing = m.nodes.get(nodename);
-    if (failing === undefined || failing.has(NodeFlag.FAIL) || failing === m.myself) return;
+    const m = this.m;
+    const failing = m.table.get(nodename);
+    if (failing === undefined || failing.has(NodeFlag.FAIL) || failing === m.table.myself) return;
     this.setFail(failing, nowMs);
-    m.emit({ type: 'node-failed', id: failing.name, via: 'message', from: sender.name });
-    m.saveConfig();
-    m.updateState(nowMs);
+    m.outbox.emit({ type: 'node-failed', id: failing.name, via: 'message', from: sender.name });
+    m.outbox.saveConfig();
+    m.health.update(nowMs);
   }
 
   private setFail(node: ClusterNode, nowMs: number): void {
@@ -105,10 +108,10 @@ export class FailureDetector {
 
   /** A PONG from the node on my link to it: clear PFAIL, and FAIL when the rules allow. */
   answered(node: ClusterNode, nowMs: number): void {
-    const m = this.machine;
+    const m = this.m;
     if (node.has(NodeFlag.PFAIL)) {
       node.flags &= ~NodeFlag.PFAIL;
-      m.updateState(nowMs);
+      m.health.update(nowMs);
       return;
     }
     if (!node.has(NodeFlag.FAIL)) return;
@@ -118,13 +121,8 @@ export class FailureDetector {
     else if (nowMs - node.failTimeMs > m.settings.nodeTimeoutMs * FAIL_UNDO_TIME_MULT) reason = 'slots-unserved';
     if (reason === null) return;
     node.flags &= ~NodeFlag.FAIL;
-    m.emit({ type: 'fail-cleared', id: node.name, reason });
-    m.saveConfig();
-    m.updateState(nowMs);
-  }
-
-  /** A node left the table: its reports about others go with it. */
-  forgetReporter(name: string): void {
-    for (const node of this.machine.nodes.values()) node.failReports.delete(name);
+    m.outbox.emit({ type: 'fail-cleared', id: node.name, reason });
+    m.outbox.saveConfig();
+    m.health.update(nowMs);
   }
 }

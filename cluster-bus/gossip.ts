@@ -8,7 +8,7 @@
  * are never gossiped: a receiver could only add a node it cannot reach.
  */
 import type { ClusterNode } from './cluster-node';
-import type { RandomSource } from './cluster-state';
+import type { RandomSource } from './settings';
 import { type GossipEntry, NodeFlag } from './messages';
 
 export function selectGossip(

@@ -23,8 +23,15 @@
  * master's pause is lifted.
  */
 import type { ClusterNode } from './cluster-node';
-import type { ClusterState } from './cluster-state';
-import { type BareMessage, type MessageHeader, MessageFlag, MessageType, NodeFlag } from './messages';
+import type { Election } from './election';
+import { type MessageHeader, MessageFlag, MessageType, NodeFlag } from './messages';
+import type { MachineParts } from './parts';
+
+/** What a manual failover reads and acts through. */
+export type ManualFailoverParts = Pick<MachineParts, 'host' | 'table' | 'epochs' | 'messenger' | 'outbox'> & {
+  /** TAKEOVER promotes through the election's promotion step. */
+  election(): Election;
+};
 
 /** How long a manual failover may take (CLUSTER_MF_TIMEOUT). */
 export const MANUAL_FAILOVER_TIMEOUT_MS = 5000;
@@ -43,7 +50,7 @@ export class ManualFailover {
   /** Master side: the replica that asked. */
   replica: ClusterNode | null = null;
 
-  constructor(private readonly machine: ClusterState) {}
+  constructor(private readonly m: ManualFailoverParts) {}
 
   get inProgress(): boolean {
     return this.endMs !== 0;
@@ -51,7 +58,7 @@ export class ManualFailover {
 
   reset(): void {
     if (this.replica !== null) {
-      this.machine.pushEffect({ kind: 'pause-writes', untilMs: 0 });
+      this.m.outbox.push({ kind: 'pause-writes', untilMs: 0 });
     }
     this.endMs = 0;
     this.canStart = false;
@@ -64,63 +71,63 @@ export class ManualFailover {
    * replies +OK). Redis's checks, in its order.
    */
   start(mode: ManualFailoverMode, nowMs: number): string | null {
-    const m = this.machine;
-    const myself = m.myself;
+    const m = this.m;
+    const myself = m.table.myself;
     if (myself.isMaster) return 'ERR You should send CLUSTER FAILOVER to a replica';
-    const master = myself.slaveof === null ? undefined : m.nodes.get(myself.slaveof);
+    const master = myself.slaveof === null ? undefined : m.table.get(myself.slaveof);
     if (master === undefined) return "ERR I'm a replica but my master is unknown to me";
     if (mode === 'default' && (master.failing || master.link === null)) {
       return 'ERR Master is down or failed, please use CLUSTER FAILOVER FORCE';
     }
     this.reset();
     this.endMs = nowMs + MANUAL_FAILOVER_TIMEOUT_MS;
-    m.emit({ type: 'manual-failover-accepted', mode });
+    m.outbox.emit({ type: 'manual-failover-accepted', mode });
     if (mode === 'takeover') {
       // No votes: a new configEpoch of my own, then the slots.
-      m.bumpConfigEpochWithoutConsensus('takeover');
-      m.election.replaceMaster(master, nowMs);
+      m.epochs.bumpWithoutConsensus('takeover');
+      m.election().replaceMaster(master, nowMs);
     } else if (mode === 'force') {
       this.canStart = true;
     } else {
-      m.sendToNode(master, { header: m.header(MessageType.MFSTART) as BareMessage['header'] } satisfies BareMessage);
+      m.messenger.sendToNode(master, { type: MessageType.MFSTART, header: m.messenger.header() });
     }
     return null;
   }
 
   /** Master side: MFSTART from one of my replicas. */
   mfstartReceived(sender: ClusterNode, nowMs: number): void {
-    const m = this.machine;
-    if (!m.myself.isMaster || sender.slaveof !== m.myself.name) return;
+    const m = this.m;
+    if (!m.table.myself.isMaster || sender.slaveof !== m.table.myself.name) return;
     this.reset();
     this.endMs = nowMs + MANUAL_FAILOVER_TIMEOUT_MS;
     this.replica = sender;
-    m.pushEffect({ kind: 'pause-writes', untilMs: nowMs + MANUAL_FAILOVER_TIMEOUT_MS * PAUSE_MULT });
-    m.emit({ type: 'manual-failover-requested', replica: sender.name });
+    m.outbox.push({ kind: 'pause-writes', untilMs: nowMs + MANUAL_FAILOVER_TIMEOUT_MS * PAUSE_MULT });
+    m.outbox.emit({ type: 'manual-failover-requested', replica: sender.name });
     // The ping carries PAUSED and my offset: the replica's cue to catch up.
-    m.pingNode(sender, nowMs);
+    m.messenger.pingNode(sender, nowMs);
   }
 
   /** Replica side: a ping from my master flagged PAUSED carries the offset to reach. */
   pingReceived(sender: ClusterNode, hdr: MessageHeader): void {
-    const m = this.machine;
-    if (this.endMs === 0 || !m.myself.isReplica || m.myself.slaveof !== sender.name) return;
+    const m = this.m;
+    if (this.endMs === 0 || !m.table.myself.isReplica || m.table.myself.slaveof !== sender.name) return;
     if ((hdr.mflags & MessageFlag.PAUSED) === 0 || this.masterOffset !== -1n) return;
     this.masterOffset = hdr.offset;
-    m.emit({ type: 'manual-failover-offset', offset: hdr.offset });
+    m.outbox.emit({ type: 'manual-failover-offset', offset: hdr.offset });
     this.checkOffset();
   }
 
   /** From the cron: the timeout on both sides, the master's pings, the replica's catching up. */
   cron(nowMs: number): void {
-    const m = this.machine;
+    const m = this.m;
     if (this.endMs !== 0 && this.endMs < nowMs) {
-      m.emit({ type: 'manual-failover-timeout' });
+      m.outbox.emit({ type: 'manual-failover-timeout' });
       this.reset();
       return;
     }
     if (this.endMs === 0) return;
-    if (m.myself.isMaster && this.replica !== null) {
-      if (!this.replica.has(NodeFlag.HANDSHAKE)) m.pingNode(this.replica, nowMs);
+    if (m.table.myself.isMaster && this.replica !== null) {
+      if (!this.replica.has(NodeFlag.HANDSHAKE)) m.messenger.pingNode(this.replica, nowMs);
     } else {
       this.checkOffset();
     }
@@ -134,8 +141,8 @@ export class ManualFailover {
    */
   private checkOffset(): void {
     if (this.canStart || this.masterOffset < 0n) return;
-    if (this.machine.host.replicationOffset() < this.masterOffset) return;
+    if (this.m.host.replicationOffset() < this.masterOffset) return;
     this.canStart = true;
-    this.machine.emit({ type: 'manual-failover-can-start' });
+    this.m.outbox.emit({ type: 'manual-failover-can-start' });
   }
 }

@@ -17,7 +17,7 @@
  *   - for every known type the length is recomputed from the body and must equal `totlen`
  *     exactly; for PING/PONG/MEET with EXT_DATA set, each extension must be a multiple of 8 long
  *     and fit in what is left of the message;
- *   - unknown types are accepted and handed over as `{ header, kind: 'unknown' }`.
+ *   - unknown types are accepted and handed over as `{ type: 'unknown', code, header }`.
  * Where 7.0 would read past the message (an extension shorter than its own 8-byte header, a
  * PUBLISH too short to hold its two lengths, lengths whose u32 sum wraps around) we report a
  * problem instead: those packets cannot come from a correct peer.
@@ -38,6 +38,7 @@ import {
   PingMessage,
   PublishMessage,
   SLOT_BITMAP_BYTES,
+  typeCode,
   UpdateMessage,
 } from './messages';
 import {
@@ -89,10 +90,6 @@ export function isDecodeProblem(value: ClusterMessage | DecodeProblem): value is
 // Encoding
 // ---------------------------------------------------------------------------------------------
 
-function isPingType(type: number): type is 0 | 1 | 2 {
-  return type === MessageType.PING || type === MessageType.PONG || type === MessageType.MEET;
-}
-
 function assertEncodable(ok: boolean, what: string): void {
   if (!ok) throw new RangeError(`encodeMessage: ${what}`);
 }
@@ -115,17 +112,17 @@ function writeSlots(buf: Buffer, offset: number, slots: Uint8Array, what: string
 
 /** Length of one encoded extension, header included. */
 function extensionBytes(ext: PingExtension): number {
-  if ('hostname' in ext) return PING_EXT_HEADER_BYTES + align8(Buffer.byteLength(ext.hostname, 'latin1') + 1);
+  if (ext.type === PING_EXT_TYPE_HOSTNAME) return PING_EXT_HEADER_BYTES + align8(Buffer.byteLength(ext.hostname, 'latin1') + 1);
   return PING_EXT_HEADER_BYTES + align8(ext.payload.length);
 }
 
-function writeHeader(buf: Buffer, h: MessageHeader, count: number, extensions: number): void {
+function writeHeader(buf: Buffer, type: number, h: MessageHeader, count: number, extensions: number): void {
   const O = HeaderOffset;
   buf.write(CLUSTER_MSG_SIGNATURE, O.sig, 4, 'latin1');
   buf.writeUInt32BE(buf.length, O.totlen);
   buf.writeUInt16BE(CLUSTER_PROTO_VERSION, O.ver);
   buf.writeUInt16BE(h.port, O.port);
-  buf.writeUInt16BE(h.type, O.type);
+  buf.writeUInt16BE(type, O.type);
   buf.writeUInt16BE(count, O.count);
   buf.writeBigUInt64BE(h.currentEpoch, O.currentEpoch);
   buf.writeBigUInt64BE(h.configEpoch, O.configEpoch);
@@ -161,7 +158,7 @@ function encodePing(msg: PingMessage): Buffer {
   let extBytes = 0;
   for (const ext of msg.extensions) extBytes += extensionBytes(ext);
   const buf = Buffer.alloc(CLUSTER_MSG_HEADER_BYTES + gossipBytes + extBytes);
-  writeHeader(buf, msg.header, msg.gossip.length, msg.extensions.length);
+  writeHeader(buf, msg.type, msg.header, msg.gossip.length, msg.extensions.length);
   let at = CLUSTER_MSG_HEADER_BYTES;
   for (const g of msg.gossip) {
     writeGossip(buf, at, g);
@@ -170,10 +167,14 @@ function encodePing(msg: PingMessage): Buffer {
   for (const ext of msg.extensions) {
     const len = extensionBytes(ext);
     buf.writeUInt32BE(len, at);
-    buf.writeUInt16BE(ext.type, at + 4);
     // The padding after the payload (and the hostname's terminating NUL) is already zero.
-    if ('hostname' in ext) buf.write(ext.hostname, at + PING_EXT_HEADER_BYTES, 'latin1');
-    else buf.set(ext.payload, at + PING_EXT_HEADER_BYTES);
+    if (ext.type === PING_EXT_TYPE_HOSTNAME) {
+      buf.writeUInt16BE(ext.type, at + 4);
+      buf.write(ext.hostname, at + PING_EXT_HEADER_BYTES, 'latin1');
+    } else {
+      buf.writeUInt16BE(ext.code, at + 4);
+      buf.set(ext.payload, at + PING_EXT_HEADER_BYTES);
+    }
     at += len;
   }
   return buf;
@@ -184,7 +185,7 @@ function encodePublish(msg: PublishMessage): Buffer {
   const messageLen = Buffer.byteLength(msg.message, 'latin1');
   const body = CLUSTER_MSG_HEADER_BYTES;
   const buf = Buffer.alloc(body + PUBLISH_FIXED_BYTES + channelLen + messageLen);
-  writeHeader(buf, msg.header, 0, 0);
+  writeHeader(buf, msg.type, msg.header, 0, 0);
   buf.writeUInt32BE(channelLen, body);
   buf.writeUInt32BE(messageLen, body + 4);
   buf.write(msg.channel, body + PUBLISH_FIXED_BYTES, 'latin1');
@@ -195,7 +196,7 @@ function encodePublish(msg: PublishMessage): Buffer {
 function encodeUpdate(msg: UpdateMessage): Buffer {
   const body = CLUSTER_MSG_HEADER_BYTES;
   const buf = Buffer.alloc(body + UPDATE_BODY_BYTES);
-  writeHeader(buf, msg.header, 0, 0);
+  writeHeader(buf, msg.type, msg.header, 0, 0);
   buf.writeBigUInt64BE(msg.configEpoch, body + UpdateOffset.configEpoch);
   writeNodeId(buf, body + UpdateOffset.nodename, msg.nodename, 'UPDATE nodename');
   writeSlots(buf, body + UpdateOffset.slots, msg.slots, 'UPDATE slots');
@@ -206,7 +207,7 @@ function encodeModule(msg: ModuleMessage): Buffer {
   assertEncodable(msg.moduleId.length === MODULE_ID_BYTES, `moduleId must be ${MODULE_ID_BYTES} bytes`);
   const body = CLUSTER_MSG_HEADER_BYTES;
   const buf = Buffer.alloc(body + MODULE_FIXED_BYTES + msg.payload.length);
-  writeHeader(buf, msg.header, 0, 0);
+  writeHeader(buf, msg.type, msg.header, 0, 0);
   buf.set(msg.moduleId, body + ModuleOffset.moduleId);
   buf.writeUInt32BE(msg.payload.length, body + ModuleOffset.len);
   buf.writeUInt8(msg.moduleType, body + ModuleOffset.type);
@@ -220,43 +221,34 @@ function encodeModule(msg: ModuleMessage): Buffer {
  * a bug in the caller, not something a peer can cause.
  */
 export function encodeMessage(msg: ClusterMessage): Buffer {
-  const type = msg.header.type;
-  if ('kind' in msg) {
-    // An unknown type carries only its header; we never originate these except in tests.
-    const buf = Buffer.alloc(CLUSTER_MSG_HEADER_BYTES);
-    writeHeader(buf, msg.header, 0, 0);
-    return buf;
+  switch (msg.type) {
+    case MessageType.PING:
+    case MessageType.PONG:
+    case MessageType.MEET:
+      return encodePing(msg);
+    case MessageType.PUBLISH:
+    case MessageType.PUBLISHSHARD:
+      return encodePublish(msg);
+    case MessageType.UPDATE:
+      return encodeUpdate(msg);
+    case MessageType.MODULE:
+      return encodeModule(msg);
+    case MessageType.FAIL: {
+      const buf = Buffer.alloc(CLUSTER_MSG_HEADER_BYTES + FAIL_BODY_BYTES);
+      writeHeader(buf, msg.type, msg.header, 0, 0);
+      writeNodeId(buf, CLUSTER_MSG_HEADER_BYTES, msg.nodename, 'FAIL nodename');
+      return buf;
+    }
+    case MessageType.FAILOVER_AUTH_REQUEST:
+    case MessageType.FAILOVER_AUTH_ACK:
+    case MessageType.MFSTART:
+    case 'unknown': {
+      // Header only. We never originate unknown types except in tests.
+      const buf = Buffer.alloc(CLUSTER_MSG_HEADER_BYTES);
+      writeHeader(buf, typeCode(msg), msg.header, 0, 0);
+      return buf;
+    }
   }
-  if ('gossip' in msg) {
-    assertEncodable(isPingType(type), `type ${type} with a gossip body`);
-    return encodePing(msg);
-  }
-  if ('channel' in msg) {
-    assertEncodable(type === MessageType.PUBLISH || type === MessageType.PUBLISHSHARD, `type ${type} with a publish body`);
-    return encodePublish(msg);
-  }
-  if ('slots' in msg) {
-    assertEncodable(type === MessageType.UPDATE, `type ${type} with an UPDATE body`);
-    return encodeUpdate(msg);
-  }
-  if ('moduleId' in msg) {
-    assertEncodable(type === MessageType.MODULE, `type ${type} with a MODULE body`);
-    return encodeModule(msg);
-  }
-  if ('nodename' in msg) {
-    assertEncodable(type === MessageType.FAIL, `type ${type} with a FAIL body`);
-    const buf = Buffer.alloc(CLUSTER_MSG_HEADER_BYTES + FAIL_BODY_BYTES);
-    writeHeader(buf, msg.header, 0, 0);
-    writeNodeId(buf, CLUSTER_MSG_HEADER_BYTES, msg.nodename, 'FAIL nodename');
-    return buf;
-  }
-  assertEncodable(
-    type === MessageType.FAILOVER_AUTH_REQUEST || type === MessageType.FAILOVER_AUTH_ACK || type === MessageType.MFSTART,
-    `type ${type} without a body`,
-  );
-  const buf = Buffer.alloc(CLUSTER_MSG_HEADER_BYTES);
-  writeHeader(buf, msg.header, 0, 0);
-  return buf;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,7 +278,6 @@ function copyBytes(buf: Buffer, start: number, end: number): Uint8Array {
 function readHeader(buf: Buffer): MessageHeader {
   const O = HeaderOffset;
   return {
-    type: buf.readUInt16BE(O.type),
     port: buf.readUInt16BE(O.port),
     currentEpoch: buf.readBigUInt64BE(O.currentEpoch),
     configEpoch: buf.readBigUInt64BE(O.configEpoch),
@@ -323,9 +314,8 @@ function lengthProblem(type: number, expected: number | string, totlen: number):
   return problem('bad-length', `type ${type}: length ${totlen}, expected ${expected}`, type);
 }
 
-function decodePing(buf: Buffer, header: MessageHeader & { type: 0 | 1 | 2 }): PingMessage | DecodeProblem {
+function decodePing(buf: Buffer, type: 0 | 1 | 2, header: MessageHeader): PingMessage | DecodeProblem {
   const totlen = buf.length;
-  const type = header.type;
   const count = buf.readUInt16BE(HeaderOffset.count);
   const gossipEnd = CLUSTER_MSG_HEADER_BYTES + count * GOSSIP_ENTRY_BYTES;
   if (gossipEnd > totlen) return lengthProblem(type, `at least ${gossipEnd} for ${count} gossip entries`, totlen);
@@ -350,7 +340,7 @@ function decodePing(buf: Buffer, header: MessageHeader & { type: 0 | 1 | 2 }): P
       if (extType === PING_EXT_TYPE_HOSTNAME) {
         extensions.push({ type: PING_EXT_TYPE_HOSTNAME, hostname: readCString(buf, payloadStart, end + len) });
       } else {
-        extensions.push({ type: extType, payload: copyBytes(buf, payloadStart, end + len) });
+        extensions.push({ type: 'unknown', code: extType, payload: copyBytes(buf, payloadStart, end + len) });
       }
       end += len;
     }
@@ -359,46 +349,44 @@ function decodePing(buf: Buffer, header: MessageHeader & { type: 0 | 1 | 2 }): P
 
   const gossip: GossipEntry[] = new Array<GossipEntry>(count);
   for (let i = 0; i < count; i++) gossip[i] = readGossip(buf, CLUSTER_MSG_HEADER_BYTES + i * GOSSIP_ENTRY_BYTES);
-  return { header, gossip, extensions };
+  return { type, header, gossip, extensions };
 }
 
-function decodePublish(buf: Buffer, header: MessageHeader & { type: 4 | 10 }): PublishMessage | DecodeProblem {
+function decodePublish(buf: Buffer, type: 4 | 10, header: MessageHeader): PublishMessage | DecodeProblem {
   const body = CLUSTER_MSG_HEADER_BYTES;
   if (buf.length < body + PUBLISH_FIXED_BYTES) {
-    return lengthProblem(header.type, `at least ${body + PUBLISH_FIXED_BYTES}`, buf.length);
+    return lengthProblem(type, `at least ${body + PUBLISH_FIXED_BYTES}`, buf.length);
   }
   const channelLen = buf.readUInt32BE(body);
   const messageLen = buf.readUInt32BE(body + 4);
   // Plain JS numbers: the sum cannot wrap around as a u32 would.
   const expected = body + PUBLISH_FIXED_BYTES + channelLen + messageLen;
-  if (expected !== buf.length) return lengthProblem(header.type, expected, buf.length);
+  if (expected !== buf.length) return lengthProblem(type, expected, buf.length);
   const channelStart = body + PUBLISH_FIXED_BYTES;
   return {
+    type,
     header,
     channel: buf.toString('latin1', channelStart, channelStart + channelLen),
     message: buf.toString('latin1', channelStart + channelLen, expected),
   };
 }
 
-function decodeModule(buf: Buffer, header: MessageHeader & { type: 9 }): ModuleMessage | DecodeProblem {
+function decodeModule(buf: Buffer, header: MessageHeader): ModuleMessage | DecodeProblem {
   const body = CLUSTER_MSG_HEADER_BYTES;
+  const type = MessageType.MODULE;
   if (buf.length < body + MODULE_FIXED_BYTES) {
-    return lengthProblem(header.type, `at least ${body + MODULE_FIXED_BYTES}`, buf.length);
+    return lengthProblem(type, `at least ${body + MODULE_FIXED_BYTES}`, buf.length);
   }
   const len = buf.readUInt32BE(body + ModuleOffset.len);
   const expected = body + MODULE_FIXED_BYTES + len;
-  if (expected !== buf.length) return lengthProblem(header.type, expected, buf.length);
+  if (expected !== buf.length) return lengthProblem(type, expected, buf.length);
   return {
+    type,
     header,
     moduleId: copyBytes(buf, body + ModuleOffset.moduleId, body + ModuleOffset.moduleId + MODULE_ID_BYTES),
     moduleType: buf.readUInt8(body + ModuleOffset.type),
     payload: copyBytes(buf, body + ModuleOffset.payload, expected),
   };
-}
-
-/** Narrows a header to a literal type without a cast at every call site. */
-function hasType<T extends number>(header: MessageHeader, ...types: T[]): header is MessageHeader & { type: T } {
-  return (types as number[]).includes(header.type);
 }
 
 /**
@@ -414,32 +402,44 @@ export function decodeMessage(frame: Uint8Array): ClusterMessage | DecodeProblem
   const totlen = buf.readUInt32BE(HeaderOffset.totlen);
   if (totlen !== buf.length) return problem('totlen-mismatch', `totlen ${totlen} but the frame has ${buf.length} bytes`);
   const ver = buf.readUInt16BE(HeaderOffset.ver);
+  const type = buf.readUInt16BE(HeaderOffset.type);
+  if (ver !== CLUSTER_PROTO_VERSION) return problem('bad-version', `protocol version ${ver}`, type);
   const header = readHeader(buf);
-  if (ver !== CLUSTER_PROTO_VERSION) return problem('bad-version', `protocol version ${ver}`, header.type);
 
   const T = MessageType;
-  if (hasType(header, T.PING, T.PONG, T.MEET)) return decodePing(buf, header);
-  if (hasType(header, T.FAIL)) {
-    const expected = CLUSTER_MSG_HEADER_BYTES + FAIL_BODY_BYTES;
-    if (totlen !== expected) return lengthProblem(header.type, expected, totlen);
-    return { header, nodename: buf.toString('latin1', CLUSTER_MSG_HEADER_BYTES, expected) };
+  switch (type) {
+    case T.PING:
+    case T.PONG:
+    case T.MEET:
+      return decodePing(buf, type, header);
+    case T.FAIL: {
+      const expected = CLUSTER_MSG_HEADER_BYTES + FAIL_BODY_BYTES;
+      if (totlen !== expected) return lengthProblem(type, expected, totlen);
+      return { type, header, nodename: buf.toString('latin1', CLUSTER_MSG_HEADER_BYTES, expected) };
+    }
+    case T.PUBLISH:
+    case T.PUBLISHSHARD:
+      return decodePublish(buf, type, header);
+    case T.FAILOVER_AUTH_REQUEST:
+    case T.FAILOVER_AUTH_ACK:
+    case T.MFSTART:
+      if (totlen !== CLUSTER_MSG_HEADER_BYTES) return lengthProblem(type, CLUSTER_MSG_HEADER_BYTES, totlen);
+      return { type, header };
+    case T.UPDATE: {
+      const expected = CLUSTER_MSG_HEADER_BYTES + UPDATE_BODY_BYTES;
+      if (totlen !== expected) return lengthProblem(type, expected, totlen);
+      const body = CLUSTER_MSG_HEADER_BYTES;
+      return {
+        type,
+        header,
+        configEpoch: buf.readBigUInt64BE(body + UpdateOffset.configEpoch),
+        nodename: buf.toString('latin1', body + UpdateOffset.nodename, body + UpdateOffset.nodename + NODE_ID_LENGTH),
+        slots: copyBytes(buf, body + UpdateOffset.slots, body + UpdateOffset.slots + SLOT_BITMAP_BYTES),
+      };
+    }
+    case T.MODULE:
+      return decodeModule(buf, header);
+    default:
+      return { type: 'unknown', code: type, header };
   }
-  if (hasType(header, T.PUBLISH, T.PUBLISHSHARD)) return decodePublish(buf, header);
-  if (hasType(header, T.FAILOVER_AUTH_REQUEST, T.FAILOVER_AUTH_ACK, T.MFSTART)) {
-    if (totlen !== CLUSTER_MSG_HEADER_BYTES) return lengthProblem(header.type, CLUSTER_MSG_HEADER_BYTES, totlen);
-    return { header };
-  }
-  if (hasType(header, T.UPDATE)) {
-    const expected = CLUSTER_MSG_HEADER_BYTES + UPDATE_BODY_BYTES;
-    if (totlen !== expected) return lengthProblem(header.type, expected, totlen);
-    const body = CLUSTER_MSG_HEADER_BYTES;
-    return {
-      header,
-      configEpoch: buf.readBigUInt64BE(body + UpdateOffset.configEpoch),
-      nodename: buf.toString('latin1', body + UpdateOffset.nodename, body + UpdateOffset.nodename + NODE_ID_LENGTH),
-      slots: copyBytes(buf, body + UpdateOffset.slots, body + UpdateOffset.slots + SLOT_BITMAP_BYTES),
-    };
-  }
-  if (hasType(header, T.MODULE)) return decodeModule(buf, header);
-  return { header, kind: 'unknown' };
 }

@@ -4,6 +4,12 @@
  * produces. Node ids are 40-char lowercase hex strings; slot sets are 2048-byte bitmaps (slot j is
  * byte j>>3, bit j&7 from the least significant bit); epochs and offsets are bigint because they
  * are u64 on the wire.
+ *
+ * A message is a discriminated union on its top-level `type` (the header's type field on the
+ * wire), so `switch (msg.type)` narrows it to the body that type carries without `in` checks or
+ * casts. The header itself holds every other fixed field; the codec writes `type` into it.
+ * A type 7.0 does not know decodes to `{ type: 'unknown', code }`, kept apart from the numeric
+ * literals so that it never widens a `case`.
  */
 
 export const NODE_ID_LENGTH = 40;
@@ -52,7 +58,6 @@ export const ClusterStateByte = { OK: 0, FAIL: 1 } as const;
 
 /** The fixed 2256-byte header every message starts with. */
 export interface MessageHeader {
-  type: number;
   /** Sender's client port. */
   port: number;
   currentEpoch: bigint;
@@ -93,38 +98,46 @@ export interface GossipEntry {
   pport: number;
 }
 
-/** A ping extension (7.0 knows only type 0, HOSTNAME). Unknown types are kept as raw bytes. */
+/**
+ * A ping extension (7.0 knows only type 0, HOSTNAME). Unknown types are kept as raw bytes, under
+ * `type: 'unknown'` with the wire type in `code`, like unknown messages.
+ */
 export type PingExtension =
   | { type: 0; hostname: string }
-  | { type: number; payload: Uint8Array };
+  | { type: 'unknown'; code: number; payload: Uint8Array };
 
 export interface PingMessage {
-  header: MessageHeader & { type: 0 | 1 | 2 };
+  type: 0 | 1 | 2;
+  header: MessageHeader;
   gossip: GossipEntry[];
   extensions: PingExtension[];
 }
 
 export interface FailMessage {
-  header: MessageHeader & { type: 3 };
+  type: 3;
+  header: MessageHeader;
   nodename: string;
 }
 
 export interface PublishMessage {
-  header: MessageHeader & { type: 4 | 10 };
+  type: 4 | 10;
+  header: MessageHeader;
   /** Byte strings (latin1). */
   channel: string;
   message: string;
 }
 
 export interface UpdateMessage {
-  header: MessageHeader & { type: 7 };
+  type: 7;
+  header: MessageHeader;
   configEpoch: bigint;
   nodename: string;
   slots: Uint8Array;
 }
 
 export interface ModuleMessage {
-  header: MessageHeader & { type: 9 };
+  type: 9;
+  header: MessageHeader;
   moduleId: Uint8Array;
   moduleType: number;
   payload: Uint8Array;
@@ -132,13 +145,16 @@ export interface ModuleMessage {
 
 /** FAILOVER_AUTH_REQUEST, FAILOVER_AUTH_ACK, MFSTART: header only. */
 export interface BareMessage {
-  header: MessageHeader & { type: 5 | 6 | 8 };
+  type: 5 | 6 | 8;
+  header: MessageHeader;
 }
 
 /** A message of a type 7.0 does not know: accepted and ignored, as Redis does. */
 export interface UnknownMessage {
+  type: 'unknown';
+  /** The type field as it was on the wire. */
+  code: number;
   header: MessageHeader;
-  kind: 'unknown';
 }
 
 export type ClusterMessage =
@@ -149,3 +165,8 @@ export type ClusterMessage =
   | ModuleMessage
   | BareMessage
   | UnknownMessage;
+
+/** The type field a message carries on the wire. */
+export function typeCode(msg: ClusterMessage): number {
+  return msg.type === 'unknown' ? msg.code : msg.type;
+}

@@ -56,8 +56,8 @@ export function loadNodesConf(state: ClusterState, text: string, nowMs: number):
     if (fields[0] === 'vars') {
       for (let i = 1; i + 1 < fields.length; i += 2) {
         const value = BigInt(fields[i + 1] as string);
-        if (fields[i] === 'currentEpoch') state.currentEpoch = value;
-        else if (fields[i] === 'lastVoteEpoch') state.lastVoteEpoch = value;
+        if (fields[i] === 'currentEpoch') state.restoreEpochs(value, null);
+        else if (fields[i] === 'lastVoteEpoch') state.restoreEpochs(null, value);
       }
       continue;
     }
@@ -95,7 +95,7 @@ export function loadNodesConf(state: ClusterState, text: string, nowMs: number):
   }
   if (!sawMyself) throw new NodesConfError('Unrecoverable error: corrupted cluster config file: no myself line.');
   for (const [node, masterId] of masters) if (state.nodes.has(masterId)) node.slaveof = masterId;
-  for (const node of state.nodes.values()) if (node.configEpoch > state.currentEpoch) state.currentEpoch = node.configEpoch;
+  for (const node of state.nodes.values()) if (node.configEpoch > state.currentEpoch) state.restoreEpochs(node.configEpoch, null);
   return true;
 }
 
@@ -106,8 +106,8 @@ function applySlotToken(state: ClusterState, node: ClusterNode, token: string, l
   if (token.startsWith('[')) {
     const migrating = /^\[(\d+)->-([0-9a-f]{40})\]$/.exec(token);
     const importing = /^\[(\d+)-<-([0-9a-f]{40})\]$/.exec(token);
-    if (migrating !== null) state.slots.migrating.set(Number(migrating[1]), migrating[2] as string);
-    else if (importing !== null) state.slots.importing.set(Number(importing[1]), importing[2] as string);
+    if (migrating !== null) state.restoreSlotMark('migrating', Number(migrating[1]), migrating[2] as string);
+    else if (importing !== null) state.restoreSlotMark('importing', Number(importing[1]), importing[2] as string);
     else bad();
     return;
   }
@@ -116,5 +116,5 @@ function applySlotToken(state: ClusterState, node: ClusterNode, token: string, l
   const start = Number(range[1]);
   const end = range[2] === undefined ? start : Number(range[2]);
   if (start > end || end >= SLOT_COUNT) bad();
-  for (let slot = start; slot <= end; slot++) state.slots.assign(slot, node.name);
+  state.restoreSlots(node.name, start, end);
 }

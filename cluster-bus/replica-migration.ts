@@ -18,33 +18,40 @@
  * `cluster-allow-replica-migration no` turns it off; so does a cluster in state fail.
  */
 import type { ClusterNode } from './cluster-node';
-import type { ClusterState } from './cluster-state';
 import { NodeFlag } from './messages';
+import type { NodeTable } from './node-table';
+import type { MachineParts } from './parts';
+
+/** What replica migration reads and acts through. */
+export type ReplicaMigrationParts = Pick<MachineParts, 'settings' | 'table' | 'slots' | 'outbox'> & {
+  /** cluster_state as last evaluated: a cluster in state fail moves nobody. */
+  clusterOk(): boolean;
+  becomeReplicaOf(master: ClusterNode): void;
+};
 
 /** An orphan waits this long before a replica moves to it (CLUSTER_SLAVE_MIGRATION_DELAY). */
 const MIGRATION_DELAY_MS = 5000;
 
-function workingReplicas(machine: ClusterState, master: ClusterNode): ClusterNode[] {
+function workingReplicas(table: NodeTable, master: ClusterNode): ClusterNode[] {
   const out: ClusterNode[] = [];
-  for (const node of machine.nodes.values()) if (node.isReplica && node.slaveof === master.name && !node.failing) out.push(node);
+  for (const node of table.nodes.values()) if (node.isReplica && node.slaveof === master.name && !node.failing) out.push(node);
   return out;
 }
 
 /** From the cron of a replica. */
-export function migrateReplicaIfNeeded(machine: ClusterState, nowMs: number): void {
-  const m = machine;
-  const myself = m.myself;
+export function migrateReplicaIfNeeded(m: ReplicaMigrationParts, nowMs: number): void {
+  const myself = m.table.myself;
   if (!myself.isReplica || myself.slaveof === null || !m.settings.allowReplicaMigration) return;
-  const myMaster = m.nodes.get(myself.slaveof);
+  const myMaster = m.table.get(myself.slaveof);
   if (myMaster === undefined) return;
 
   let orphans = 0;
   let maxReplicas = 0;
   let mine = 0;
   const counts = new Map<ClusterNode, number>();
-  for (const node of m.nodes.values()) {
+  for (const node of m.table.nodes.values()) {
     if (!node.isMaster || node.failing) continue;
-    const ok = workingReplicas(m, node).length;
+    const ok = workingReplicas(m.table, node).length;
     counts.set(node, ok);
     if (ok === 0 && m.slots.count(node.name) > 0 && node.has(NodeFlag.MIGRATE_TO)) orphans++;
     if (ok > maxReplicas) maxReplicas = ok;
@@ -52,12 +59,12 @@ export function migrateReplicaIfNeeded(machine: ClusterState, nowMs: number): vo
   }
   // Orphan times are kept up to date below only when a move is possible at all.
   if (orphans === 0 || maxReplicas < 2 || mine !== maxReplicas) return;
-  if (m.state !== 'ok') return;
+  if (!m.clusterOk()) return;
   if (mine <= m.settings.migrationBarrier) return;
 
   let candidate: ClusterNode = myself;
   let target: ClusterNode | null = null;
-  for (const node of m.nodes.values()) {
+  for (const node of m.table.nodes.values()) {
     const ok = counts.get(node) ?? 0;
     const orphaned = node.isMaster && !node.failing && node.has(NodeFlag.MIGRATE_TO) && ok === 0;
     if (orphaned) {
@@ -67,10 +74,10 @@ export function migrateReplicaIfNeeded(machine: ClusterState, nowMs: number): vo
       node.orphanedTimeMs = 0;
     }
     if (node.isMaster && ok === maxReplicas) {
-      for (const replica of workingReplicas(m, node)) if (replica.name < candidate.name) candidate = replica;
+      for (const replica of workingReplicas(m.table, node)) if (replica.name < candidate.name) candidate = replica;
     }
   }
   if (target === null || candidate !== myself || nowMs - target.orphanedTimeMs <= MIGRATION_DELAY_MS) return;
-  m.emit({ type: 'replica-migrated', to: target.name });
+  m.outbox.emit({ type: 'replica-migrated', to: target.name });
   m.becomeReplicaOf(target);
 }

@@ -8,7 +8,20 @@
 import { SLOT_COUNT } from './messages';
 import { emptySlotBitmap, setSlotBit, slotBitmapHas } from './slot-bitmap';
 
-export class SlotTable {
+/** The slot table as the rest of the node sees it: routing and views read, only the machine writes. */
+export interface ReadonlySlotTable {
+  owner(slot: number): string | null;
+  count(name: string): number;
+  readonly assigned: number;
+  readonly migrating: ReadonlyMap<number, string>;
+  readonly importing: ReadonlyMap<number, string>;
+  bitmapOf(name: string | null): Uint8Array;
+  sameAs(name: string, bitmap: Uint8Array): boolean;
+  rangesOf(name: string): Array<[number, number]>;
+  allRanges(): Array<{ start: number; end: number; owner: string }>;
+}
+
+export class SlotTable implements ReadonlySlotTable {
   private readonly owners: Array<string | null> = new Array<string | null>(SLOT_COUNT).fill(null);
   private readonly counts = new Map<string, number>();
   readonly migrating = new Map<number, string>();

@@ -20,7 +20,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { ClusterState, type ClusterSettings } from '../cluster-bus/cluster-state';
+import { type AdminOp, type AdminResult, ClusterState, type ClusterSettings } from '../cluster-bus/cluster-state';
 import { configText } from '../cluster-bus/cluster-views';
 import { loadNodesConf } from '../cluster-bus/nodes-conf';
 import { TcpTransport } from '../cluster-bus/tcp-transport';
@@ -52,6 +52,7 @@ export class ClusterMode {
     this.configPath = path.resolve(config.string('dir'), config.string('cluster-config-file'));
     const host = {
       keysInSlot: (slot: number) => node.keyspace.db(0).countKeysInSlot(slot),
+      keyCount: () => node.keyspace.db(0).size,
       replicationOffset: () => BigInt(node.replication.offset),
       masterDataAgeMs: () => {
         this.noteMasterIo();
@@ -124,7 +125,19 @@ export class ClusterMode {
     return this.transport.close();
   }
 
-  /** Carries out what an admin operation on the state machine queued. */
+  /**
+   * A CLUSTER subcommand that changes the cluster state: the machine's admin input at the node's
+   * time, then its effects carried out (messages, config save, shard channels dropped).
+   */
+  admin(op: AdminOp): AdminResult {
+    try {
+      return this.state.admin(op, this.node.clock());
+    } finally {
+      this.applyEffects();
+    }
+  }
+
+  /** Carries out what an input to the state machine queued. */
   applyEffects(): void {
     this.transport.apply();
     this.dropUnservedShardChannels();

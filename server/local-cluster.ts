@@ -12,6 +12,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { systemClock } from './clock';
+import type { AdminOp } from '../cluster-bus/cluster-state';
+import type { ClusterMode } from './cluster-mode';
 import { fileSink } from './log';
 import { startRedisNode } from './start';
 import type { RedisNode } from './node';
@@ -76,27 +78,28 @@ export async function startLocalCluster(options: Options): Promise<RedisNode[]> 
   });
   const fresh = states.every((c) => c.state.nodes.size === 1 && c.state.slots.assigned === 0);
   if (fresh) {
-    const now = systemClock.now();
+    // The admin operations redis-cli would send: ADDSLOTSRANGE, SET-CONFIG-EPOCH, MEET, REPLICATE.
+    const admin = (cluster: ClusterMode, op: AdminOp): void => {
+      const result = cluster.admin(op);
+      if (!result.ok) throw new Error(result.error);
+    };
     states.forEach((cluster, i) => {
-      const state = cluster.state;
       if (i < MASTERS) {
         const first = Math.floor((16384 * i) / MASTERS);
         const last = Math.floor((16384 * (i + 1)) / MASTERS) - 1;
-        for (let slot = first; slot <= last; slot++) state.slots.assign(slot, state.myself.name);
-        state.slotsChanged(now);
+        const slots: number[] = [];
+        for (let slot = first; slot <= last; slot++) slots.push(slot);
+        admin(cluster, { type: 'addslots', slots });
       }
-      state.setConfigEpoch(BigInt(i + 1));
-      if (i > 0) state.meet('127.0.0.1', options.basePort, options.basePort + 10000, now);
-      cluster.applyEffects();
+      admin(cluster, { type: 'set-config-epoch', epoch: BigInt(i + 1) });
+      if (i > 0) admin(cluster, { type: 'meet', ip: '127.0.0.1', port: options.basePort, cport: options.basePort + 10000 });
     });
     await waitFor('every node to know the others', () => states.every((c) => c.state.nodes.size === NODES && [...c.state.nodes.values()].every((n) => !n.inHandshake)));
     for (let i = MASTERS; i < NODES; i++) {
       const replica = states[i];
-      const master = states[i - MASTERS]?.state.myself.name ?? '';
-      const masterNode = replica?.state.nodes.get(master);
-      if (replica === undefined || masterNode === undefined) throw new Error('replica does not know its master');
-      replica.state.becomeReplicaOf(masterNode);
-      replica.applyEffects();
+      const master = states[i - MASTERS]?.state.myself.name;
+      if (replica === undefined || master === undefined) throw new Error('replica does not know its master');
+      admin(replica, { type: 'replicate', nodeId: master });
     }
   }
   await waitFor('cluster_state:ok on every node', () => states.every((c) => c.state.state === 'ok'));

@@ -1,10 +1,15 @@
 /**
- * CLUSTER subcommands, ASKING, READONLY and READWRITE. Each handler validates with Redis's
- * error texts (redis-wire.md §4.1), then asks the cluster state machine to act and lets the
- * transport carry out what it queued (messages, config save).
+ * CLUSTER subcommands, ASKING, READONLY and READWRITE (redis-wire.md §4.1).
+ *
+ * The subcommands that change the cluster (MEET, ADDSLOTS, SETSLOT, FORGET, FAILOVER, ...) only
+ * parse their arguments here into an admin operation for the cluster state machine
+ * (cluster-bus/admin.ts), which validates it against its state and answers with a result: done,
+ * or refused with Redis's exact error text, which is written back as is. Argument syntax errors
+ * (a slot that is not a number, a bad address) are this layer's. The read-only subcommands
+ * (NODES, INFO, SLOTS, SHARDS, ...) format views of the state.
  */
-import { ClusterNode } from '../../cluster-bus/cluster-node';
-import type { ClusterState } from '../../cluster-bus/cluster-state';
+import type { ClusterNode } from '../../cluster-bus/cluster-node';
+import type { AdminOp, ClusterState } from '../../cluster-bus/cluster-state';
 import { infoText, nodeLine, nodesText, shards } from '../../cluster-bus/cluster-views';
 import { NodeFlag } from '../../cluster-bus/messages';
 import { writeRespValue } from '../../protocol/resp-value';
@@ -38,37 +43,28 @@ function clusterCmd(name: string, run: (client: Client, argv: ByteString[], clus
   return cmd(name, handler);
 }
 
+/** A slot argument as a number; -1 when it is not an integer (the range is checked by the caller). */
+function slotNumber(arg: ByteString): number {
+  return /^-?\d+$/.test(arg) ? Number(arg) : -1;
+}
+
 function slotArg(arg: ByteString): number {
-  const n = Number(arg);
-  if (!/^-?\d+$/.test(arg) || n < 0 || n >= SLOTS) throw new ReplyError('ERR Invalid or out of range slot');
+  const n = slotNumber(arg);
+  if (n < 0 || n >= SLOTS) throw new ReplyError('ERR Invalid or out of range slot');
   return n;
+}
+
+/** Hands an admin operation to the machine and replies +OK, or the error it refused with. */
+function admin(client: Client, cluster: ClusterMode, op: AdminOp): void {
+  const result = cluster.admin(op);
+  if (!result.ok) throw new ReplyError(result.error);
+  client.reply.ok();
 }
 
 function knownNode(state: ClusterState, id: ByteString): ClusterNode {
   const node = state.nodes.get(id);
   if (node === undefined) throw new ReplyError(`ERR Unknown node ${id}`);
   return node;
-}
-
-function addOrDelSlots(client: Client, state: ClusterState, slots: number[], add: boolean): void {
-  const seen = new Set<number>();
-  for (const slot of slots) {
-    const owner = state.slots.owner(slot);
-    if (add && owner !== null) throw new ReplyError(`ERR Slot ${slot} is already busy`);
-    if (!add && owner === null) throw new ReplyError(`ERR Slot ${slot} is already unassigned`);
-    if (seen.has(slot)) throw new ReplyError(`ERR Slot ${slot} specified multiple times`);
-    seen.add(slot);
-  }
-  for (const slot of slots) {
-    if (add) {
-      state.slots.importing.delete(slot);
-      state.slots.assign(slot, state.myself.name);
-    } else {
-      state.slots.unassign(slot);
-    }
-  }
-  state.slotsChanged(client.node.clock());
-  client.reply.ok();
 }
 
 function rangeSlots(argv: ByteString[], name: string): number[] {
@@ -83,7 +79,7 @@ function rangeSlots(argv: ByteString[], name: string): number[] {
   return slots;
 }
 
-function meet(client: Client, argv: ByteString[], _cluster: ClusterMode, state: ClusterState): void {
+function meet(client: Client, argv: ByteString[], cluster: ClusterMode): void {
   const ip = at(argv, 2);
   const portText = at(argv, 3);
   const port = Number(portText);
@@ -97,8 +93,7 @@ function meet(client: Client, argv: ByteString[], _cluster: ClusterMode, state: 
   if (!isIpAddress(ip) || port <= 0 || port > 65535 || cport <= 0 || cport > 65535) {
     throw new ReplyError(`ERR Invalid node address specified: ${ip}:${portText}`);
   }
-  state.meet(ip, port, cport, client.node.clock());
-  client.reply.ok();
+  admin(client, cluster, { type: 'meet', ip, port, cport });
 }
 
 function slotsReply(client: Client, state: ClusterState): void {
@@ -170,51 +165,21 @@ function shardsReply(client: Client, state: ClusterState): void {
   }
 }
 
-function setslot(client: Client, argv: ByteString[], _cluster: ClusterMode, state: ClusterState): void {
-  const myself = state.myself;
-  if (myself.isReplica) throw new ReplyError('ERR Please use SETSLOT only with masters.');
-  const slot = slotArg(at(argv, 2));
+function setslot(client: Client, argv: ByteString[], cluster: ClusterMode): void {
+  // The slot's range, the action and the target are checked by the machine, after it refused a
+  // replica: that is Redis's order.
+  const slot = slotNumber(at(argv, 2));
   const action = at(argv, 3).toLowerCase();
-  const now = client.node.clock();
-  const target = (): ClusterNode => {
-    const id = at(argv, 4);
-    const node = state.nodes.get(id);
-    if (node === undefined) throw new ReplyError(`ERR I don't know about node ${id}`);
-    return node;
-  };
-  if (action === 'migrating' && argv.length === 5) {
-    if (state.slots.owner(slot) !== myself.name) throw new ReplyError(`ERR I'm not the owner of hash slot ${slot}`);
-    const node = target();
-    if (node.isReplica) throw new ReplyError('ERR Target node is not a master');
-    state.slots.migrating.set(slot, node.name);
-  } else if (action === 'importing' && argv.length === 5) {
-    if (state.slots.owner(slot) === myself.name) throw new ReplyError(`ERR I'm already the owner of hash slot ${slot}`);
-    const node = target();
-    if (node.isReplica) throw new ReplyError('ERR Target node is not a master');
-    state.slots.importing.set(slot, node.name);
+  const withNode = argv.length === 5;
+  let op: AdminOp;
+  if ((action === 'migrating' || action === 'importing' || action === 'node') && withNode) {
+    op = { type: 'setslot', slot, action, nodeId: at(argv, 4) };
   } else if (action === 'stable' && argv.length === 4) {
-    state.slots.migrating.delete(slot);
-    state.slots.importing.delete(slot);
-  } else if (action === 'node' && argv.length === 5) {
-    const node = target();
-    if (node.isReplica) throw new ReplyError('ERR Target node is not a master');
-    const keys = client.node.keyspace.db(0).countKeysInSlot(slot);
-    if (state.slots.owner(slot) === myself.name && node !== myself && keys > 0) {
-      throw new ReplyError(`ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
-    }
-    if (keys === 0) state.slots.migrating.delete(slot);
-    const wasImporting = node === myself && state.slots.importing.has(slot);
-    state.slots.assign(slot, node.name);
-    if (wasImporting) {
-      state.slots.importing.delete(slot);
-      state.bumpEpoch();
-      state.broadcastPong(now);
-    }
+    op = { type: 'setslot', slot, action };
   } else {
-    throw new ReplyError('ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP');
+    op = { type: 'setslot', slot, action: 'invalid' };
   }
-  state.slotsChanged(now);
-  client.reply.ok();
+  admin(client, cluster, op);
 }
 
 export const clusterCommands: CommandImpl[] = [
@@ -251,38 +216,17 @@ export const clusterCommands: CommandImpl[] = [
     client.reply.bulkArray(client.node.keyspace.db(0).keysInSlot(slot, count));
   }),
   clusterCmd('cluster|meet', meet),
-  clusterCmd('cluster|addslots', (client, argv, _c, state) => addOrDelSlots(client, state, argv.slice(2).map(slotArg), true)),
-  clusterCmd('cluster|delslots', (client, argv, _c, state) => addOrDelSlots(client, state, argv.slice(2).map(slotArg), false)),
-  clusterCmd('cluster|addslotsrange', (client, argv, _c, state) =>
-    addOrDelSlots(client, state, rangeSlots(argv, 'cluster|addslotsrange'), true),
+  clusterCmd('cluster|addslots', (client, argv, cluster) => admin(client, cluster, { type: 'addslots', slots: argv.slice(2).map(slotArg) })),
+  clusterCmd('cluster|delslots', (client, argv, cluster) => admin(client, cluster, { type: 'delslots', slots: argv.slice(2).map(slotArg) })),
+  clusterCmd('cluster|addslotsrange', (client, argv, cluster) =>
+    admin(client, cluster, { type: 'addslots', slots: rangeSlots(argv, 'cluster|addslotsrange') }),
   ),
-  clusterCmd('cluster|delslotsrange', (client, argv, _c, state) =>
-    addOrDelSlots(client, state, rangeSlots(argv, 'cluster|delslotsrange'), false),
+  clusterCmd('cluster|delslotsrange', (client, argv, cluster) =>
+    admin(client, cluster, { type: 'delslots', slots: rangeSlots(argv, 'cluster|delslotsrange') }),
   ),
-  clusterCmd('cluster|flushslots', (client, _argv, _c, state) => {
-    if (client.node.keyspace.db(0).size !== 0) throw new ReplyError('ERR DB must be empty to perform CLUSTER FLUSHSLOTS.');
-    state.slots.unassignAll(state.myself.name);
-    state.slotsChanged(client.node.clock());
-    client.reply.ok();
-  }),
-  clusterCmd('cluster|forget', (client, argv, _c, state) => {
-    const node = knownNode(state, at(argv, 2));
-    if (node === state.myself) throw new ReplyError("ERR I tried hard but I can't forget myself...");
-    if (state.myself.isReplica && state.myself.slaveof === node.name) throw new ReplyError("ERR Can't forget my master!");
-    state.forget(node, client.node.clock());
-    client.reply.ok();
-  }),
-  clusterCmd('cluster|replicate', (client, argv, _c, state) => {
-    const node = knownNode(state, at(argv, 2));
-    if (node === state.myself) throw new ReplyError("ERR Can't replicate myself");
-    if (!node.isMaster) throw new ReplyError('ERR I can only replicate a master, not a replica.');
-    const myself = state.myself;
-    if (myself.isMaster && (state.slots.count(myself.name) !== 0 || client.node.keyspace.db(0).size !== 0)) {
-      throw new ReplyError('ERR To set a master the node must be empty and without assigned slots.');
-    }
-    state.becomeReplicaOf(node);
-    client.reply.ok();
-  }),
+  clusterCmd('cluster|flushslots', (client, _argv, cluster) => admin(client, cluster, { type: 'flushslots' })),
+  clusterCmd('cluster|forget', (client, argv, cluster) => admin(client, cluster, { type: 'forget', nodeId: at(argv, 2) })),
+  clusterCmd('cluster|replicate', (client, argv, cluster) => admin(client, cluster, { type: 'replicate', nodeId: at(argv, 2) })),
   ...(['cluster|replicas', 'cluster|slaves'] as const).map((name) =>
     clusterCmd(name, (client, argv, _c, state) => {
       const node = knownNode(state, at(argv, 2));
@@ -293,9 +237,9 @@ export const clusterCommands: CommandImpl[] = [
   ),
   clusterCmd('cluster|count-failure-reports', (client, argv, _c, state) => {
     const node = knownNode(state, at(argv, 2));
-    client.reply.integer(state.failureDetector.reportCount(node, client.node.clock()));
+    client.reply.integer(state.failureReportCount(node, client.node.clock()));
   }),
-  clusterCmd('cluster|failover', (client, argv, _c, state) => {
+  clusterCmd('cluster|failover', (client, argv, cluster) => {
     let mode: 'default' | 'force' | 'takeover' = 'default';
     if (argv.length === 3) {
       if (isWord(argv[2], 'force')) mode = 'force';
@@ -304,35 +248,22 @@ export const clusterCommands: CommandImpl[] = [
     } else if (argv.length > 3) {
       syntaxError();
     }
-    const error = state.manualFailover.start(mode, client.node.clock());
-    if (error !== null) throw new ReplyError(error);
-    client.reply.ok();
+    admin(client, cluster, { type: 'failover', mode });
   }),
-  clusterCmd('cluster|set-config-epoch', (client, argv, _c, state) => {
-    const epoch = intArg(at(argv, 2));
-    if (epoch < 0) throw new ReplyError(`ERR Invalid config epoch specified: ${epoch}`);
-    if (state.nodes.size > 1) {
-      throw new ReplyError('ERR The user can assign a config epoch only when the node does not know any other node.');
-    }
-    if (state.myself.configEpoch !== 0n) throw new ReplyError('ERR Node config epoch is already non-zero');
-    state.setConfigEpoch(BigInt(epoch));
-    client.reply.ok();
+  clusterCmd('cluster|set-config-epoch', (client, argv, cluster) =>
+    admin(client, cluster, { type: 'set-config-epoch', epoch: BigInt(intArg(at(argv, 2))) }),
+  ),
+  clusterCmd('cluster|bumpepoch', (client, _argv, cluster, state) => {
+    const result = cluster.admin({ type: 'bumpepoch' });
+    client.reply.simple(`${result.ok && result.bumped ? 'BUMPED' : 'STILL'} ${state.myself.configEpoch}`);
   }),
-  clusterCmd('cluster|bumpepoch', (client, _argv, _c, state) => {
-    const bumped = state.bumpEpoch();
-    client.reply.simple(`${bumped ? 'BUMPED' : 'STILL'} ${state.myself.configEpoch}`);
-  }),
-  clusterCmd('cluster|reset', (client, argv, _c, state) => {
+  clusterCmd('cluster|reset', (client, argv, cluster) => {
     let hard = false;
     if (argv.length === 3) {
       if (isWord(argv[2], 'hard')) hard = true;
       else if (!isWord(argv[2], 'soft')) syntaxError();
     }
-    if (state.myself.isMaster && client.node.keyspace.db(0).size !== 0) {
-      throw new ReplyError("ERR CLUSTER RESET can't be called with master nodes containing keys");
-    }
-    state.reset(hard, client.node.clock());
-    client.reply.ok();
+    admin(client, cluster, { type: 'reset', hard });
   }),
   clusterCmd('cluster|saveconfig', (client, _argv, cluster) => {
     try {

@@ -7,6 +7,7 @@
  */
 import t from 'tap';
 import { nodesText } from '../../cluster-bus/cluster-views';
+import { typeCode } from '../../cluster-bus/messages';
 import { createCluster, recordText, scenarioSeeds, takeSlots } from './sim-harness';
 import { SimNetwork } from './sim-network';
 
@@ -20,7 +21,7 @@ interface RunTrace {
 function busyRun(seed: number): RunTrace {
   const sim = new SimNetwork({ seed, nodes: 6 });
   const deliveries: string[] = [];
-  sim.onDeliver = ({ atMs, from, to, message }) => deliveries.push(`${atMs} ${from}->${to} type ${message.header.type}`);
+  sim.onDeliver = ({ atMs, from, to, message }) => deliveries.push(`${atMs} ${from}->${to} type ${typeCode(message)}`);
   createCluster(sim, { masters: 3 });
   sim.dropRate = 0.1;
   sim.runFor(5000);

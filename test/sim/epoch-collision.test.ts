@@ -8,12 +8,12 @@
  */
 import t from 'tap';
 import { converged, viewDiff } from './sim-checks';
-import { addSlots, masterRange, meet, scenarioSeeds, startSim } from './sim-harness';
+import { addSlots, adminOk, masterRange, meet, scenarioSeeds, startSim } from './sim-harness';
 
 for (const seed of scenarioSeeds(4004)) {
   t.test(`two masters with one epoch: the smaller id bumps (seed ${seed})`, (t) => {
     const sim = startSim(t, { seed, nodes: 2 });
-    for (const i of [0, 1]) sim.admin(i, (state) => state.setConfigEpoch(5n));
+    for (const i of [0, 1]) adminOk(sim, i, { type: 'set-config-epoch', epoch: 5n });
     meet(sim, 0, 1);
     sim.runUntil('epochs differ', () => sim.node(0).machine.myself.configEpoch !== sim.node(1).machine.myself.configEpoch, 5000, 10);
     sim.runUntil('views converge', () => converged(sim), 30_000);

@@ -6,9 +6,9 @@
  * entry about the node re-adds it under its real id.
  */
 import t from 'tap';
-import { MessageType, type PingMessage } from '../../cluster-bus/messages';
+import { MessageType } from '../../cluster-bus/messages';
 import { converged, viewDiff } from './sim-checks';
-import { formedCluster, scenarioSeeds } from './sim-harness';
+import { adminOk, formedCluster, scenarioSeeds } from './sim-harness';
 
 const BLACKLIST_TTL_MS = 60_000;
 
@@ -19,17 +19,12 @@ for (const seed of scenarioSeeds(5005)) {
     let gossipedDuringBan = 0;
     let forgetAtMs = Infinity;
     sim.onDeliver = ({ atMs, to, message }) => {
-      const type = message.header.type;
       if (to !== 0 || atMs >= forgetAtMs + BLACKLIST_TTL_MS) return;
-      if (type !== MessageType.PING && type !== MessageType.PONG && type !== MessageType.MEET) return;
-      if ((message as PingMessage).gossip.some((g) => g.nodename === forgotten)) gossipedDuringBan++;
+      if (message.type !== MessageType.PING && message.type !== MessageType.PONG && message.type !== MessageType.MEET) return;
+      if (message.gossip.some((g) => g.nodename === forgotten)) gossipedDuringBan++;
     };
     forgetAtMs = sim.now;
-    sim.admin(0, (state, nowMs) => {
-      const node = state.nodes.get(forgotten);
-      if (node === undefined) throw new Error('node 0 does not know node 2');
-      state.forget(node, nowMs);
-    });
+    adminOk(sim, 0, { type: 'forget', nodeId: forgotten });
     t.notOk(sim.node(0).machine.nodes.has(forgotten), 'FORGET removes the node at once');
     t.ok(sim.node(0).events.some((e) => e.event.type === 'node-forgotten' && e.event.id === forgotten), 'and reports node-forgotten');
 

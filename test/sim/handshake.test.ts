@@ -11,7 +11,7 @@
  *   (cluster.c:3944-3958, handshake_timeout at 4050-4054), with the 100 ms cron's granularity.
  */
 import t from 'tap';
-import { MessageType } from '../../cluster-bus/messages';
+import { MessageType, typeCode } from '../../cluster-bus/messages';
 import { normalisedView } from './sim-checks';
 import { CRON_INTERVAL_MS } from './sim-network';
 import { meet, scenarioSeeds, startSim } from './sim-harness';
@@ -21,7 +21,7 @@ for (const seed of scenarioSeeds(1001)) {
     const sim = startSim(t, { seed, nodes: 2 });
     const [a, b] = [sim.node(0), sim.node(1)];
     const types: string[] = [];
-    sim.onDeliver = (d) => types.push(`${d.from}->${d.to} ${d.message.header.type}`);
+    sim.onDeliver = (d) => types.push(`${d.from}->${d.to} ${typeCode(d.message)}`);
     meet(sim, 0, 1);
     t.ok([...a.machine.nodes.values()].some((n) => n.inHandshake), 'MEET creates a handshake node on A');
     const tookMs = sim.runUntil(
@@ -66,7 +66,7 @@ for (const seed of scenarioSeeds(1001)) {
       meet(sim, 0, 1);
       meet(sim, 0, 2);
       // Another address that was never bound at all.
-      sim.admin(0, (state, nowMs) => state.meet('127.0.0.99', 7099, 17099, nowMs));
+      sim.admin(0, { type: 'meet', ip: '127.0.0.99', port: 7099, cport: 17099 });
       sim.runUntil('handshake nodes dropped', () => [...a.machine.nodes.values()].every((n) => !n.inHandshake), expectedMs + 1000, 10);
       const timeouts = a.events.filter((e) => e.event.type === 'handshake-timeout');
       t.same(

@@ -13,7 +13,7 @@
 import t from 'tap';
 import { allOk, steps } from './failover-helpers';
 import { converged, ownerIndex } from './sim-checks';
-import { formedCluster, scenarioSeeds } from './sim-harness';
+import { formedCluster, refusal, scenarioSeeds } from './sim-harness';
 
 const TIMEOUT_MS = 2000;
 
@@ -22,12 +22,12 @@ for (const seed of scenarioSeeds(2207)) {
     const sim = formedCluster(t, { seed, nodes: 6, masters: 3, nodeTimeoutMs: TIMEOUT_MS });
     sim.runUntil('every node is ok', () => allOk(sim, [0, 1, 2, 3, 4, 5]), 10_000);
     const ids = sim.nodes.map((n) => n.id);
-    t.equal(sim.admin(0, (s, now) => s.manualFailover.start('default', now)), 'ERR You should send CLUSTER FAILOVER to a replica', 'refused on a master');
+    t.equal(refusal(sim.admin(0, { type: 'failover', mode: 'default' })), 'ERR You should send CLUSTER FAILOVER to a replica', 'refused on a master');
     // The master is ahead of its replica: the replica must reach 500 first.
     sim.node(0).replOffset = 500n;
     sim.node(3).replOffset = 400n;
     const t0 = sim.now;
-    t.equal(sim.admin(3, (s, now) => s.manualFailover.start('default', now)), null, 'accepted on the replica');
+    t.equal(refusal(sim.admin(3, { type: 'failover', mode: 'default' })), null, 'accepted on the replica');
     sim.runUntil('the offset arrived', () => steps(sim, ids, 3, t0, ['manual-failover-offset']).length > 0, 2000, 10);
     t.ok(sim.node(0).writesPausedUntilMs > sim.now, 'the master holds writes');
     sim.runFor(500);
@@ -55,7 +55,7 @@ for (const seed of scenarioSeeds(2207)) {
     sim.runUntil('every node is ok', () => allOk(sim, [0, 1, 2, 3, 4, 5]), 10_000);
     const ids = sim.nodes.map((n) => n.id);
     let t0 = sim.now;
-    t.equal(sim.admin(4, (s, now) => s.manualFailover.start('force', now)), null, 'FORCE accepted');
+    t.equal(refusal(sim.admin(4, { type: 'failover', mode: 'force' })), null, 'FORCE accepted');
     sim.runUntil('node 4 serves node 1\'s slots, all ok', () => ownerIndex(sim, 0, 5461) === 4 && converged(sim) && allOk(sim, [0, 1, 2, 3, 4, 5]), 10_000);
     t.same(steps(sim, ids, 4, t0, ['manual-failover-accepted', 'manual-failover-offset', 'election-scheduled', 'election-won', 'role-changed']).map((s) => s.replace(/^(election-started|election-won|manual-failover-offset) \d+$/, '$1')), [
       'manual-failover-accepted force',
@@ -67,7 +67,7 @@ for (const seed of scenarioSeeds(2207)) {
 
     t0 = sim.now;
     const before = sim.node(5).machine.currentEpoch;
-    t.equal(sim.admin(5, (s, now) => s.manualFailover.start('takeover', now)), null, 'TAKEOVER accepted');
+    t.equal(refusal(sim.admin(5, { type: 'failover', mode: 'takeover' })), null, 'TAKEOVER accepted');
     sim.runUntil('node 5 serves node 2\'s slots, all ok', () => ownerIndex(sim, 0, 16383) === 5 && converged(sim) && allOk(sim, [0, 1, 2, 3, 4, 5]), 10_000);
     t.same(steps(sim, ids, 5, t0, ['manual-failover-accepted', 'election-started', 'epoch-bumped', 'role-changed']), [
       'manual-failover-accepted takeover',
@@ -86,11 +86,11 @@ for (const seed of scenarioSeeds(2207)) {
     sim.crash(0);
     sim.runUntil('node 3 sees its master failing', () => sim.node(3).machine.nodes.get(sim.node(3).machine.myself.slaveof ?? '')?.failing === true, 10_000);
     t.equal(
-      sim.admin(3, (s, now) => s.manualFailover.start('default', now)),
+      refusal(sim.admin(3, { type: 'failover', mode: 'default' })),
       'ERR Master is down or failed, please use CLUSTER FAILOVER FORCE',
       'refused with Redis\'s text',
     );
-    t.equal(sim.admin(3, (s, now) => s.manualFailover.start('force', now)), null, 'FORCE works (and overrides nofailover)');
+    t.equal(refusal(sim.admin(3, { type: 'failover', mode: 'force' })), null, 'FORCE works (and overrides nofailover)');
     sim.runUntil('node 3 is master', () => sim.node(3).machine.myself.isMaster, 10_000);
     t.ok(sim.node(3).machine.myself.isMaster, 'node 3 won');
     t.end();

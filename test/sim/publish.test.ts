@@ -20,21 +20,21 @@ for (const seed of scenarioSeeds(4004)) {
     const sim = formedCluster(t, { seed, nodes: 6, masters: 3 });
     takeDeliveries(sim);
 
-    sim.admin(1, (state) => state.publish('news', 'hello', false));
+    sim.publish(1, 'news', 'hello', false);
     sim.runFor(1_000);
     t.same(takeDeliveries(sim), [['news/hello/all'], [], ['news/hello/all'], ['news/hello/all'], ['news/hello/all'], ['news/hello/all']],
       'every node but the publisher delivers it once');
 
     const binary = '\x00\xff\r\n';
-    sim.admin(4, (state) => state.publish(binary, binary, false));
+    sim.publish(4, binary, binary, false);
     sim.runFor(1_000);
     t.same(takeDeliveries(sim).map((d) => d.length), [1, 1, 1, 1, 0, 1], 'a replica publishes to every node too');
 
-    sim.admin(0, (state) => state.publish('orders', 'm1', true));
+    sim.publish(0, 'orders', 'm1', true);
     sim.runFor(1_000);
     t.same(takeDeliveries(sim), [[], [], [], ['orders/m1/shard'], [], []], 'a master sends PUBLISHSHARD to its replica only');
 
-    sim.admin(5, (state) => state.publish('orders', 'm2', true));
+    sim.publish(5, 'orders', 'm2', true);
     sim.runFor(1_000);
     t.same(takeDeliveries(sim), [[], [], ['orders/m2/shard'], [], [], []], 'a replica sends PUBLISHSHARD to its master only');
     t.end();

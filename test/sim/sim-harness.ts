@@ -14,6 +14,7 @@
  * join, as redis-cli 7.0 does), then CLUSTER REPLICATE on the replicas.
  */
 import type tapDefault from 'tap';
+import type { AdminOp, AdminResult } from '../../cluster-bus/cluster-state';
 import { SLOT_COUNT } from '../../cluster-bus/messages';
 import { allKnowAll, converged } from './sim-checks';
 import { SimNetwork, type SimOptions, type SimRecord } from './sim-network';
@@ -66,18 +67,26 @@ export function recordText(sim: SimNetwork): string {
   return sim.records.map((r) => formatRecord(r)).join('\n');
 }
 
+/** The error text an admin operation was refused with, or null when it was done. */
+export function refusal(result: AdminResult): string | null {
+  return result.ok ? null : result.error;
+}
+
+/** Admin operations a workload expects to succeed: a refusal is a broken scenario. */
+export function adminOk(sim: SimNetwork, index: number, ...ops: AdminOp[]): void {
+  const result = sim.admin(index, ...ops);
+  if (!result.ok) throw new Error(`node ${index}: ${result.error}`);
+}
+
 /** CLUSTER MEET from one node to another's address. */
 export function meet(sim: SimNetwork, from: number, to: number): void {
   const target = sim.node(to);
-  sim.admin(from, (state, nowMs) => state.meet(target.ip, target.port, target.cport, nowMs));
+  adminOk(sim, from, { type: 'meet', ip: target.ip, port: target.port, cport: target.cport });
 }
 
 /** CLUSTER ADDSLOTSRANGE first last on a node. */
 export function addSlots(sim: SimNetwork, index: number, first: number, last: number): void {
-  sim.admin(index, (state, nowMs) => {
-    for (let slot = first; slot <= last; slot++) state.slots.assign(slot, state.myself.name);
-    state.slotsChanged(nowMs);
-  });
+  adminOk(sim, index, { type: 'addslots', slots: range(first, last) });
 }
 
 /** The slot range master i of n gets from redis-cli --cluster create. */
@@ -107,7 +116,7 @@ export function createCluster(sim: SimNetwork, options: CreateOptions): number {
     const [first, last] = masterRange(i, masters);
     addSlots(sim, i, first, last);
   }
-  for (let i = 0; i < count; i++) sim.admin(i, (state) => state.setConfigEpoch(BigInt(i + 1)));
+  for (let i = 0; i < count; i++) adminOk(sim, i, { type: 'set-config-epoch', epoch: BigInt(i + 1) });
   for (let i = 1; i < count; i++) meet(sim, i, 0);
   const remeetEveryMs = options.remeetEveryMs ?? 0;
   let lastMeetMs = sim.now;
@@ -129,12 +138,7 @@ export function createCluster(sim: SimNetwork, options: CreateOptions): number {
   );
   const replicas = options.replicas ?? count - masters;
   for (let i = masters; i < masters + replicas; i++) {
-    const masterId = sim.node((i - masters) % masters).id;
-    sim.admin(i, (state) => {
-      const master = state.nodes.get(masterId);
-      if (master === undefined) throw new Error(`node ${i} does not know its master`);
-      state.becomeReplicaOf(master);
-    });
+    adminOk(sim, i, { type: 'replicate', nodeId: sim.node((i - masters) % masters).id });
   }
   return joinMs;
 }
@@ -149,14 +153,13 @@ export function formedCluster(t: Test, options: SimOptions & CreateOptions): Sim
 
 /**
  * A master takes slots over with a new, unique configEpoch: CLUSTER BUMPEPOCH then SETSLOT NODE
- * (or ADDSLOTS) on itself, the way a resharding closes a slot on the importing side.
+ * on itself for each slot, the way an operator forces slots onto a node (one CLUSTER command's
+ * worth of effects: nothing is sent before the last slot is taken).
  */
 export function takeSlots(sim: SimNetwork, index: number, slots: number[], bump: boolean): void {
-  sim.admin(index, (state, nowMs) => {
-    if (bump) state.bumpEpoch();
-    for (const slot of slots) state.slots.assign(slot, state.myself.name);
-    state.slotsChanged(nowMs);
-  });
+  const id = sim.node(index).id;
+  const ops: AdminOp[] = slots.map((slot) => ({ type: 'setslot', slot, action: 'node', nodeId: id }));
+  adminOk(sim, index, ...(bump ? [{ type: 'bumpepoch' } as const, ...ops] : ops));
 }
 
 export function range(first: number, last: number): number[] {

@@ -2,7 +2,9 @@
  * A seeded, simulated network and clock for running many cluster state machines in one process
  * (DESIGN.md decision 3; STYLE.md "Deterministic simulation"). It plays the part that
  * cluster-bus/tcp-transport.ts plays behind real sockets, and feeds the machines the same inputs
- * in the same shapes: `inboundAccepted` / `outboundConnected` / `linkClosed` / `receive` / `tick`.
+ * in the same shapes: `inboundAccepted` / `outboundConnected` / `linkClosed` / `receive` / `tick`,
+ * and `admin(op)` for what an operator types (CLUSTER MEET, ADDSLOTS, SETSLOT, FAILOVER, ...),
+ * the same operation values server/commands/cluster.ts hands the machine.
  *
  * Determinism. Nothing here reads the wall clock, Math.random, timers or sockets. Every choice
  * (latency, loss, the order of equal-time events, each machine's own randomness, the phase of its
@@ -39,7 +41,7 @@
  * and a replica's data age is the time since its master was last up and reachable from it.
  */
 import type { LinkId } from '../../cluster-bus/cluster-node';
-import { ClusterState } from '../../cluster-bus/cluster-state';
+import { type AdminOp, type AdminResult, ClusterState } from '../../cluster-bus/cluster-state';
 import { configText } from '../../cluster-bus/cluster-views';
 import type { ClusterEffect, ClusterEvent } from '../../cluster-bus/effects';
 import { decodeMessage, encodeMessage, isDecodeProblem, isFrameError } from '../../cluster-bus/message-codec';
@@ -165,12 +167,27 @@ export class SimNetwork {
   // ---------------------------------------------------------------------------------------------
   // Admin input
 
-  /** Runs an admin operation on a node's machine (CLUSTER MEET, ADDSLOTS, ...) and applies its effects. */
-  admin<T>(index: number, op: (state: ClusterState, nowMs: number) => T): T {
+  /**
+   * Hands admin operations (CLUSTER MEET, ADDSLOTS, SETSLOT, ...) to a node's machine through its
+   * admin input, then carries out their effects once, as one CLUSTER command's worth. Returns
+   * the first refusal, or the last result when every operation was done.
+   */
+  admin(index: number, ...ops: AdminOp[]): AdminResult {
     const node = this.node(index);
-    const result = op(node.machine, this.nowMs);
+    let result: AdminResult = { ok: true, bumped: false };
+    for (const op of ops) {
+      result = node.machine.admin(op, this.nowMs);
+      if (!result.ok) break;
+    }
     this.drain(node);
     return result;
+  }
+
+  /** A client's PUBLISH (or SPUBLISH) on a node, carried over the bus. */
+  publish(index: number, channel: string, message: string, shard: boolean): void {
+    const node = this.node(index);
+    node.machine.publish(channel, message, shard);
+    this.drain(node);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -254,6 +271,7 @@ export class SimNetwork {
   private boot(node: SimNode, config: string): void {
     const host = {
       keysInSlot: (slot: number) => (node.slotsWithKeys.has(slot) ? 1 : 0),
+      keyCount: () => node.slotsWithKeys.size,
       replicationOffset: () => node.replOffset,
       masterDataAgeMs: () => this.nowMs - node.masterSeenMs,
     };

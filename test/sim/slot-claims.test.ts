@@ -15,7 +15,7 @@
  *   about to resync from its new master anyway.
  */
 import t from 'tap';
-import { MessageType, type UpdateMessage } from '../../cluster-bus/messages';
+import { MessageType } from '../../cluster-bus/messages';
 import { converged, ownerIndex, viewDiff } from './sim-checks';
 import { formedCluster, masterRange, range, scenarioSeeds, takeSlots } from './sim-harness';
 import type { SimNetwork } from './sim-network';
@@ -31,9 +31,8 @@ interface SeenUpdate {
 function watchUpdates(sim: SimNetwork): SeenUpdate[] {
   const seen: SeenUpdate[] = [];
   sim.onDeliver = ({ atMs, from, to, message }) => {
-    if (message.header.type !== MessageType.UPDATE) return;
-    const update = message as UpdateMessage;
-    seen.push({ atMs, from, to, nodename: update.nodename, configEpoch: update.configEpoch });
+    if (message.type !== MessageType.UPDATE) return;
+    seen.push({ atMs, from, to, nodename: message.nodename, configEpoch: message.configEpoch });
   };
   return seen;
 }

@@ -54,12 +54,10 @@ function decodeOk(frame: Buffer): ClusterMessage {
   return m;
 }
 
-/** A plain header; the literal `type` given is kept in the type, so messages type-check. */
-function header<const T extends number = 0>(
-  overrides: Partial<Omit<MessageHeader, 'type'>> & { type?: T } = {},
-): MessageHeader & { type: T } {
+/** A plain header (a message's type sits beside it, at the top level). */
+function header(overrides: Partial<MessageHeader> = {}): MessageHeader {
   return {
-    type: 0 as T, port: 7000, currentEpoch: 0n, configEpoch: 0n, offset: 0n, sender: ID_A,
+    port: 7000, currentEpoch: 0n, configEpoch: 0n, offset: 0n, sender: ID_A,
     myslots: emptySlotBitmap(), slaveof: null, myip: '', pport: 0, cport: 17000, flags: 17,
     state: 0, mflags: 0, ...overrides,
   };
@@ -69,17 +67,17 @@ function header<const T extends number = 0>(
 t.test('captured packets from redis 7.0.15', async (t) => {
   const cases: Array<[string, number, (m: ClusterMessage) => void]> = [
     ['first_packet_from_redis.hex', 2280, (m) => {
-      t.equal(m.header.type, 0, 'PING');
+      t.equal(m.type, 0, 'PING');
       t.same('extensions' in m && m.extensions, [{ type: 0, hostname: 'real-host' }]);
       t.equal(m.header.mflags, 4, 'EXT_DATA');
     }],
     ['pong_reply_to_meet.hex', 2280, (m) => {
-      t.equal(m.header.type, 1, 'PONG');
+      t.equal(m.type, 1, 'PONG');
       t.same('extensions' in m && m.extensions, [{ type: 0, hostname: 'real-host' }]);
       t.equal(m.header.mflags, 4, 'EXT_DATA');
     }],
     ['pong_with_slots.hex', 2256, (m) => {
-      t.equal(m.header.type, 1, 'PONG');
+      t.equal(m.type, 1, 'PONG');
       t.equal(m.header.sender, ID_B);
       t.equal(m.header.currentEpoch, 1n);
       t.equal(m.header.configEpoch, 0n);
@@ -119,8 +117,9 @@ t.test('header and gossip fields sit at the offsets of §1.2 and §1.4', async (
   setSlotBit(slots, 0);
   setSlotBit(slots, 16383);
   const msg: PingMessage = {
+    type: 2,
     header: header({
-      type: 2, port: 0x1234, currentEpoch: 0x0102030405060708n, configEpoch: 0x1112131415161718n,
+      port: 0x1234, currentEpoch: 0x0102030405060708n, configEpoch: 0x1112131415161718n,
       offset: 0x2122232425262728n, sender: 'S'.repeat(40), myslots: slots, slaveof: 'M'.repeat(40),
       myip: '10.1.2.3', pport: 0x3456, cport: 0x4567, flags: 0x0203, state: 1, mflags: 3,
     }),
@@ -166,7 +165,7 @@ t.test('header and gossip fields sit at the offsets of §1.2 and §1.4', async (
 
 t.test('encoder: exact lengths, EXT_DATA follows the extensions, bad fields throw', async (t) => {
   const ping = (extensions: PingExtension[], mflags = 0): Buffer =>
-    encodeMessage({ header: header({ type: 0, mflags }), gossip: [], extensions });
+    encodeMessage({ type: 0, header: header({ mflags }), gossip: [], extensions });
   t.equal(ping([{ type: 0, hostname: 'abcdefg' }]).length, 2256 + 16, '7 chars + NUL = 8');
   t.equal(ping([{ type: 0, hostname: 'abcdefgh' }]).length, 2256 + 24, '8 chars + NUL pads to 16');
   t.equal(ping([{ type: 0, hostname: 'real-host' }]).length, 2280);
@@ -174,21 +173,21 @@ t.test('encoder: exact lengths, EXT_DATA follows the extensions, bad fields thro
   t.equal(bare.length, 2256, 'never padded to 4352');
   t.equal(bare[2253], 1, 'EXT_DATA cleared when there are no extensions');
   t.equal(bare.readUInt16BE(2214), 0);
-  const fail = encodeMessage({ header: header({ type: 3 }), nodename: ID_B });
+  const fail = encodeMessage({ type: 3, header: header(), nodename: ID_B });
   t.equal(fail.length, 2296);
-  const pub = encodeMessage({ header: header({ type: 4 }), channel: 'chan', message: 'hello' });
+  const pub = encodeMessage({ type: 4, header: header(), channel: 'chan', message: 'hello' });
   t.equal(pub.length, 2273, 'as a real node sent it (redis-wire.md §1.3)');
   t.equal(pub.subarray(2256).toString('hex'), '00000004000000056368616e68656c6c6f');
-  const upd = encodeMessage({ header: header({ type: 7 }), configEpoch: 5n, nodename: ID_B, slots: slotBitmapFromRange(0, 7) });
+  const upd = encodeMessage({ type: 7, header: header(), configEpoch: 5n, nodename: ID_B, slots: slotBitmapFromRange(0, 7) });
   t.equal(upd.length, 4352);
   t.equal(upd[2256 + 48], 0xff);
-  const mod = encodeMessage({ header: header({ type: 9 }), moduleId: new Uint8Array(8).fill(9), moduleType: 3, payload: new Uint8Array([1, 2]) });
+  const mod = encodeMessage({ type: 9, header: header(), moduleId: new Uint8Array(8).fill(9), moduleType: 3, payload: new Uint8Array([1, 2]) });
   t.equal(mod.length, 2256 + 13 + 2);
-  for (const type of [5, 6, 8] as const) t.equal(encodeMessage({ header: header({ type }) }).length, 2256);
-  t.throws(() => encodeMessage({ header: header({ type: 0, sender: 'abc' }), gossip: [], extensions: [] }), RangeError);
-  t.throws(() => encodeMessage({ header: header({ type: 0, port: 70000 }), gossip: [], extensions: [] }), RangeError);
-  t.throws(() => encodeMessage({ header: header({ type: 0, currentEpoch: -1n }), gossip: [], extensions: [] }), RangeError);
-  t.throws(() => encodeMessage({ header: header({ type: 0, myslots: new Uint8Array(10) }), gossip: [], extensions: [] }), RangeError);
+  for (const type of [5, 6, 8] as const) t.equal(encodeMessage({ type, header: header() }).length, 2256);
+  t.throws(() => encodeMessage({ type: 0, header: header({ sender: 'abc' }), gossip: [], extensions: [] }), RangeError);
+  t.throws(() => encodeMessage({ type: 0, header: header({ port: 70000 }), gossip: [], extensions: [] }), RangeError);
+  t.throws(() => encodeMessage({ type: 0, header: header({ currentEpoch: -1n }), gossip: [], extensions: [] }), RangeError);
+  t.throws(() => encodeMessage({ type: 0, header: header({ myslots: new Uint8Array(10) }), gossip: [], extensions: [] }), RangeError);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -200,9 +199,9 @@ const latin1 = (min: number, max: number, maxLength: number): fc.Arbitrary<strin
 const ipText = latin1(1, 255, 46);
 const byteString = latin1(0, 255, 300);
 
-function headerArb(types: fc.Arbitrary<number>): fc.Arbitrary<MessageHeader> {
+function headerArb(): fc.Arbitrary<MessageHeader> {
   return fc.record({
-    type: types, port: u16, currentEpoch: fc.bigUintN(64), configEpoch: fc.bigUintN(64), offset: fc.bigUintN(64),
+    port: u16, currentEpoch: fc.bigUintN(64), configEpoch: fc.bigUintN(64), offset: fc.bigUintN(64),
     sender: nodeId, myslots: fc.uint8Array({ minLength: SLOT_BITMAP_BYTES, maxLength: SLOT_BITMAP_BYTES }),
     slaveof: fc.option(nodeId, { nil: null }), myip: ipText, pport: u16, cport: u16, flags: u16,
     state: fc.nat({ max: 255 }), mflags: fc.nat({ max: 255 }).map((f) => f & ~4),
@@ -215,10 +214,11 @@ const gossipArb: fc.Arbitrary<GossipEntry> = fc.record({
 const extensionArb: fc.Arbitrary<PingExtension> = fc.oneof(
   latin1(1, 255, 80).map((hostname): PingExtension => ({ type: 0, hostname })),
   fc.record({ type: fc.integer({ min: 1, max: 0xffff }), words: fc.nat({ max: 6 }) }).chain(({ type, words }) =>
-    fc.uint8Array({ minLength: words * 8, maxLength: words * 8 }).map((payload): PingExtension => ({ type, payload }))),
+    fc.uint8Array({ minLength: words * 8, maxLength: words * 8 }).map((payload): PingExtension => ({ type: 'unknown', code: type, payload }))),
 );
 const pingArb = fc.record({
-  header: headerArb(fc.constantFrom(0, 1, 2)),
+  type: fc.constantFrom(0 as const, 1 as const, 2 as const),
+  header: headerArb(),
   gossip: fc.array(gossipArb, { maxLength: 5 }),
   extensions: fc.array(extensionArb, { maxLength: 3 }),
 }).map((m): ClusterMessage => ({
@@ -227,18 +227,18 @@ const pingArb = fc.record({
 }) as ClusterMessage);
 const messageArb: fc.Arbitrary<ClusterMessage> = fc.oneof(
   pingArb,
-  fc.record({ header: headerArb(fc.constant(3)), nodename: nodeId }) as fc.Arbitrary<ClusterMessage>,
-  fc.record({ header: headerArb(fc.constantFrom(4, 10)), channel: byteString, message: byteString }) as fc.Arbitrary<ClusterMessage>,
-  fc.record({ header: headerArb(fc.constantFrom(5, 6, 8)) }) as fc.Arbitrary<ClusterMessage>,
+  fc.record({ type: fc.constant(3), header: headerArb(), nodename: nodeId }) as fc.Arbitrary<ClusterMessage>,
+  fc.record({ type: fc.constantFrom(4, 10), header: headerArb(), channel: byteString, message: byteString }) as fc.Arbitrary<ClusterMessage>,
+  fc.record({ type: fc.constantFrom(5, 6, 8), header: headerArb() }) as fc.Arbitrary<ClusterMessage>,
   fc.record({
-    header: headerArb(fc.constant(7)), configEpoch: fc.bigUintN(64), nodename: nodeId,
+    type: fc.constant(7), header: headerArb(), configEpoch: fc.bigUintN(64), nodename: nodeId,
     slots: fc.uint8Array({ minLength: SLOT_BITMAP_BYTES, maxLength: SLOT_BITMAP_BYTES }),
   }) as fc.Arbitrary<ClusterMessage>,
   fc.record({
-    header: headerArb(fc.constant(9)), moduleId: fc.uint8Array({ minLength: 8, maxLength: 8 }),
+    type: fc.constant(9), header: headerArb(), moduleId: fc.uint8Array({ minLength: 8, maxLength: 8 }),
     moduleType: fc.nat({ max: 255 }), payload: fc.uint8Array({ maxLength: 300 }),
   }) as fc.Arbitrary<ClusterMessage>,
-  fc.record({ header: headerArb(fc.integer({ min: 11, max: 0xffff })), kind: fc.constant('unknown' as const) }),
+  fc.record({ type: fc.constant('unknown' as const), code: fc.integer({ min: 11, max: 0xffff }), header: headerArb() }),
 );
 
 t.test('every type round trips: encode → decode → equal', async (t) => {
@@ -252,7 +252,7 @@ t.test('every type round trips: encode → decode → equal', async (t) => {
 
 // ---------------------------------------------------------------------------------------------
 t.test('decode problems are values, as Redis ignores these packets', async (t) => {
-  const base = encodeMessage({ header: header({ type: 3 }), nodename: ID_B });
+  const base = encodeMessage({ type: 3, header: header(), nodename: ID_B });
   const withVer = Buffer.from(base);
   withVer.writeUInt16BE(2, 8);
   t.match(decodeMessage(withVer), { problem: 'bad-version', type: 3 });
@@ -265,7 +265,7 @@ t.test('decode problems are values, as Redis ignores these packets', async (t) =
   badSig[0] = 0x58;
   t.match(decodeMessage(badSig), { problem: 'bad-signature' });
 
-  const ping = encodeMessage({ header: header({ type: 0 }), gossip: [], extensions: [{ type: 0, hostname: 'real-host' }] });
+  const ping = encodeMessage({ type: 0, header: header(), gossip: [], extensions: [{ type: 0, hostname: 'real-host' }] });
   const unpadded = Buffer.from(ping);
   unpadded.writeUInt32BE(20, 2256);
   t.match(decodeMessage(unpadded), { problem: 'bad-extension' });
@@ -278,36 +278,36 @@ t.test('decode problems are values, as Redis ignores these packets', async (t) =
   const noFlag = Buffer.from(ping);
   noFlag[2253] = 0;
   t.match(decodeMessage(noFlag), { problem: 'bad-length' }, 'without EXT_DATA the extension bytes are surplus');
-  const countOnly = encodeMessage({ header: header({ type: 0 }), gossip: [], extensions: [] });
+  const countOnly = encodeMessage({ type: 0, header: header(), gossip: [], extensions: [] });
   countOnly.writeUInt16BE(1, 2214);
-  t.same(decodeOk(countOnly), { header: header(), gossip: [], extensions: [] }, 'count without flag: no extensions');
+  t.same(decodeOk(countOnly), { type: 0, header: header(), gossip: [], extensions: [] }, 'count without flag: no extensions');
   const gossipMissing = Buffer.from(countOnly);
   gossipMissing.writeUInt16BE(1, 14);
   t.match(decodeMessage(gossipMissing), { problem: 'bad-length', type: 0 });
 
-  const pub = encodeMessage({ header: header({ type: 4 }), channel: 'c', message: 'm' });
+  const pub = encodeMessage({ type: 4, header: header(), channel: 'c', message: 'm' });
   const wrapping = Buffer.from(pub);
   wrapping.writeUInt32BE(0xffffffff, 2256);
   wrapping.writeUInt32BE(3, 2260); // 2264 + 0xffffffff + 3 ≡ 2266 = totlen (mod 2^32)
   t.match(decodeMessage(wrapping), { problem: 'bad-length' }, 'u32 wrap-around of the lengths is not accepted');
-  const headerOnly = encodeMessage({ header: header({ type: 4 }), kind: 'unknown' });
+  const headerOnly = encodeMessage({ type: 'unknown', code: 4, header: header() });
   t.match(decodeMessage(headerOnly), { problem: 'bad-length', type: 4 }, 'PUBLISH too short for its two lengths');
-  const moduleHeaderOnly = encodeMessage({ header: header({ type: 9 }), kind: 'unknown' });
+  const moduleHeaderOnly = encodeMessage({ type: 'unknown', code: 9, header: header() });
   t.match(decodeMessage(moduleHeaderOnly), { problem: 'bad-length', type: 9 }, 'MODULE too short for its length');
 
-  const unknown = encodeMessage({ header: header({ type: 200 }), kind: 'unknown' });
+  const unknown = encodeMessage({ type: 'unknown', code: 200, header: header() });
   const withBody = Buffer.concat([unknown, Buffer.from('anything')]);
   withBody.writeUInt32BE(withBody.length, 4);
-  t.same(decodeOk(withBody), { header: header({ type: 200 }), kind: 'unknown' }, 'unknown types are accepted');
+  t.same(decodeOk(withBody), { type: 'unknown', code: 200, header: header() }, 'unknown types are accepted');
 });
 
 // ---------------------------------------------------------------------------------------------
 function stream(): { bytes: Buffer; frames: Buffer[] } {
   const frames = [
-    encodeMessage({ header: header({ type: 1 }), gossip: [{ nodename: ID_B, pingSent: 1, pongReceived: 2, ip: '127.0.0.1', port: 7001, cport: 17001, flags: 1, pport: 0 }], extensions: [{ type: 0, hostname: 'host' }] }),
-    encodeMessage({ header: header({ type: 4 }), channel: 'news', message: 'x'.repeat(3000) }),
-    encodeMessage({ header: header({ type: 5 }) }),
-    encodeMessage({ header: header({ type: 7 }), configEpoch: 9n, nodename: ID_B, slots: slotBitmapFromRange(5, 500) }),
+    encodeMessage({ type: 1, header: header(), gossip: [{ nodename: ID_B, pingSent: 1, pongReceived: 2, ip: '127.0.0.1', port: 7001, cport: 17001, flags: 1, pport: 0 }], extensions: [{ type: 0, hostname: 'host' }] }),
+    encodeMessage({ type: 4, header: header(), channel: 'news', message: 'x'.repeat(3000) }),
+    encodeMessage({ type: 5, header: header() }),
+    encodeMessage({ type: 7, header: header(), configEpoch: 9n, nodename: ID_B, slots: slotBitmapFromRange(5, 500) }),
   ];
   return { bytes: Buffer.concat(frames), frames };
 }
@@ -454,12 +454,12 @@ t.test('PUBLISH and PUBLISHSHARD bodies as redis 7.0.15 sends them', async (t) =
   // Observed from a real node for `PUBLISH chan hello` (redis-wire.md §1.3): totlen 2273, then
   // channel_len, message_len, the channel bytes and the message bytes.
   for (const type of [4, 10] as const) {
-    const bytes = encodeMessage({ header: header({ type }), channel: 'chan', message: 'hello' });
+    const bytes = encodeMessage({ type, header: header(), channel: 'chan', message: 'hello' });
     t.equal(bytes.length, 2273, `type ${type}: totlen`);
     t.equal(bytes.readUInt16BE(12), type, `type ${type}: type field`);
     t.equal(bytes.subarray(2256).toString('hex'), '00000004000000056368616e68656c6c6f', `type ${type}: body`);
   }
-  const empty = encodeMessage({ header: header({ type: 4 }), channel: '', message: '' });
+  const empty = encodeMessage({ type: 4, header: header(), channel: '', message: '' });
   t.equal(empty.length, 2264, 'empty channel and message: just the two lengths');
-  t.same(decodeOk(empty), { header: header({ type: 4 }), channel: '', message: '' });
+  t.same(decodeOk(empty), { type: 4, header: header(), channel: '', message: '' });
 });
