@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SLOT_COUNT } from '../storage/key-slot';
 import { fileSink } from './log';
 import { startNode } from './index';
 import type { RedisNode } from './node';
@@ -78,8 +79,8 @@ export async function startLocalCluster(options: Options): Promise<RedisNode[]> 
     states.forEach((cluster, i) => {
       const state = cluster.state;
       if (i < MASTERS) {
-        const first = Math.floor((16384 * i) / MASTERS);
-        const last = Math.floor((16384 * (i + 1)) / MASTERS) - 1;
+        const first = Math.floor((SLOT_COUNT * i) / MASTERS);
+        const last = Math.floor((SLOT_COUNT * (i + 1)) / MASTERS) - 1;
         for (let slot = first; slot <= last; slot++) state.slots.assign(slot, state.myself.name);
         state.slotsChanged(now);
       }

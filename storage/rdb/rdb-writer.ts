@@ -22,6 +22,7 @@ import { promises as fsp, closeSync, fsyncSync, openSync, renameSync, unlinkSync
 import { dirname, join } from 'node:path';
 import type { ByteString } from '../bytes';
 import type { Keyspace } from '../keyspace';
+import { REDIS_VERSION } from '../redis-version';
 import { cloneValue, type StoredValue } from '../values';
 import { ByteSink } from './byte-sink';
 import { crc64 } from './crc64';
@@ -29,8 +30,6 @@ import { Opcode, RDB_MAGIC, RDB_VERSION } from './rdb-format';
 import { writeLength, writeString } from './rdb-strings';
 import { rdbTypeOf, writeValue } from './value-encoder';
 
-/** What the AUX field redis-ver says: the Redis version hashslot answers as. */
-export const RDB_REDIS_VERSION = '7.0.15';
 const CHUNK_BYTES = 64 * 1024;
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +101,7 @@ export function* rdbChunks(snapshot: KeyspaceSnapshot, aux: RdbAuxFields, option
     writeString(sink, name, options.compression);
     writeString(sink, value, options.compression);
   };
-  field('redis-ver', RDB_REDIS_VERSION);
+  field('redis-ver', REDIS_VERSION);
   field('redis-bits', '64');
   field('ctime', String(aux.ctimeSec));
   field('used-mem', String(aux.usedMemBytes));

@@ -8,9 +8,12 @@
  * without asking the cluster (so a MOVED reply can be checked against an independent answer).
  */
 
+import { SLOT_COUNT } from '../../storage/key-slot';
+
 // ─── Hash slots ─────────────────────────────────────────────────────────────────────────────────
 
-export const SLOT_COUNT = 16384;
+/** The slot count is a protocol constant, not behaviour under test: one definition for all. */
+export { SLOT_COUNT };
 
 /** CRC-16/XMODEM (poly 0x1021, init 0, no reflection), bit by bit: speed does not matter here. */
 export function crc16(bytes: Buffer): number {
