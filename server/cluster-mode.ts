@@ -28,8 +28,7 @@ import type { CantFailoverReason, ClusterEvent as Event } from '../cluster-bus/e
 import type { ByteString } from '../storage/bytes';
 import { keyHashSlot } from '../storage/key-slot';
 import type { Client } from './client';
-import { keyIndexes } from './commands/command-table';
-import { keysWithFlags } from './commands/key-specs';
+import { findKeys } from './commands/key-specs';
 import type { CommandSpec } from './commands/command';
 import type { Config } from './config/config';
 import { writeFileAtomically } from './config/rewrite';
@@ -322,11 +321,7 @@ export class ClusterMode {
 
   /** The error that redirects this call elsewhere, or null when this node serves it. */
   route(client: Client, spec: CommandSpec, argv: readonly ByteString[]): string | null {
-    // Commands whose keys move (numkeys: ZUNION, LMPOP, EVAL...) are found through their key
-    // specs; the others through the (first, last, step) triple, which is cheaper.
-    const indexes = spec.flags.has('movablekeys')
-      ? keysWithFlags(this.node.commands.info(spec.fullName), argv).map(([i]) => i)
-      : keyIndexes(spec, argv);
+    const indexes = findKeys(spec.keys, argv);
     if (indexes.length === 0) return null;
     let slot = -1;
     for (const i of indexes) {
