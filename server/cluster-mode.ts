@@ -31,7 +31,7 @@ import type { Client } from './client';
 import { findKeys } from './commands/key-specs';
 import type { CommandSpec } from './commands/command';
 import type { Config } from './config/config';
-import { writeFileAtomically } from './config/rewrite';
+import { replaceFileSync } from './atomic-file';
 import type { RedisNode } from './node';
 
 export class ClusterMode {
@@ -62,7 +62,7 @@ export class ClusterMode {
     this.loadConfig();
     this.transport = new TcpTransport(this.state, {
       clock: () => node.clock(),
-      saveConfig: (text) => writeFileAtomically(this.configPath, text),
+      saveConfig: (text) => this.writeConfig(text),
       configText: () => configText(this.state),
       deleteSlotKeys: (slot) => node.keyspace.db(0).deleteSlot(slot),
       publish: (channel, message, shard) => {
@@ -101,7 +101,12 @@ export class ClusterMode {
   }
 
   save(): void {
-    writeFileAtomically(this.configPath, configText(this.state));
+    this.writeConfig(configText(this.state));
+  }
+
+  /** Replaces nodes.conf with `text` (cluster-bus/nodes-conf.ts formats it; the disk is ours). */
+  private writeConfig(text: string): void {
+    replaceFileSync(this.configPath, [Buffer.from(text, 'latin1')], { keepMode: true });
   }
 
   /** Binds the bus port (port + 10000 unless cluster-port is set) and starts the cron. */

@@ -31,8 +31,9 @@ import { resolve } from 'node:path';
 import { Keyspace } from '../storage/keyspace';
 import { loadRdb, type RdbLoadResult } from '../storage/rdb/rdb-reader';
 import {
-  type RdbAuxFields, type RdbWriteOptions, snapshotKeyspace, writeRdbFile, writeRdbFileSync,
+  type RdbAuxFields, type RdbWriteOptions, rdbChunks, snapshotKeyspace,
 } from '../storage/rdb/rdb-writer';
+import { replaceFile, replaceFileSync } from './atomic-file';
 import { ReplyError } from './errors';
 import type { RedisNode } from './node';
 
@@ -103,7 +104,7 @@ export function saveNow(node: RedisNode): boolean {
   const state = persistenceState(node);
   const path = rdbFilePath(node);
   try {
-    writeRdbFileSync(path, snapshotKeyspace(node.keyspace), auxFields(node), writeOptions(node));
+    replaceFileSync(path, rdbChunks(snapshotKeyspace(node.keyspace), auxFields(node), writeOptions(node)));
   } catch (err) {
     node.log.warning(`Write error saving DB on disk: ${errorText(err)}`);
     return false;
@@ -130,7 +131,7 @@ export function startBackgroundSave(node: RedisNode): boolean {
   state.bgsave = save;
   node.log.notice(`Background saving started by pid ${process.pid}`);
   const path = rdbFilePath(node);
-  writeRdbFile(path, snapshot, auxFields(node), writeOptions(node), save.abort.signal).then(
+  replaceFile(path, rdbChunks(snapshot, auxFields(node), writeOptions(node)), save.abort.signal).then(
     () => {
       if (state.bgsave !== save) return;
       finishBackgroundSave(node, state);
