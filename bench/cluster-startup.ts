@@ -27,12 +27,12 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { repoRoot } from '../test/helpers/hashslot-process';
-import { RawClient } from '../test/helpers/raw-client';
-import { redisServerPath } from '../test/helpers/real-redis';
-import { delay } from '../test/helpers/server-process';
-import { LocalCluster, redisCliPath, type NodeKind } from '../test/cluster/cluster-harness';
-import { infoField } from '../test/cluster/cluster-replies';
+import { repoRoot } from '../harness/hashslot-process';
+import { RawClient } from '../harness/raw-client';
+import { redisServerPath } from '../harness/real-redis';
+import { delay } from '../harness/server-process';
+import { LocalCluster, redisCliPath, type NodeKind } from '../harness/cluster-harness';
+import { infoField } from '../harness/cluster-replies';
 import { log, parseRounds } from './bench-cli';
 import { formatRatio, formatTable, median } from './table';
 

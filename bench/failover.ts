@@ -31,12 +31,12 @@
  */
 
 import * as os from 'node:os';
-import { RawClient } from '../test/helpers/raw-client';
-import { redisServerPath } from '../test/helpers/real-redis';
-import { parseReply } from '../test/helpers/resp';
-import { delay } from '../test/helpers/server-process';
-import { LocalCluster, RedirectingClient, redisCliPath, type ClusterNode, type NodeKind } from '../test/cluster/cluster-harness';
-import { infoField, isMaster, ownedSlots, parseClusterNodes, type NodeLine } from '../test/cluster/cluster-replies';
+import { RawClient } from '../harness/raw-client';
+import { redisServerPath } from '../harness/real-redis';
+import { parseReply } from '../harness/resp';
+import { delay } from '../harness/server-process';
+import { LocalCluster, RedirectingClient, redisCliPath, type ClusterNode, type NodeKind } from '../harness/cluster-harness';
+import { infoField, isMaster, ownedSlots, parseClusterNodes, type NodeLine } from '../harness/cluster-replies';
 import { log, parseRounds } from './bench-cli';
 import { formatRatio, formatTable, median } from './table';
 

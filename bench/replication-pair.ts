@@ -27,10 +27,10 @@
 
 import { loadDistinctKeys } from './key-loader';
 import { median } from './table';
-import { RawClient } from '../test/helpers/raw-client';
-import { encodeCommands, parseReply, type Arg } from '../test/helpers/resp';
-import { delay, ServerProcess } from '../test/helpers/server-process';
-import { LOOPBACK_HOST } from '../test/helpers/free-port';
+import { RawClient } from '../harness/raw-client';
+import { encodeCommands, parseReply, type Arg } from '../harness/resp';
+import { delay, ServerProcess } from '../harness/server-process';
+import { LOOPBACK_HOST } from '../harness/free-port';
 
 export type Kind = 'redis' | 'hashslot';
 

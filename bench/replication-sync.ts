@@ -30,9 +30,9 @@
 
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
-import { hashslotBinPath } from '../test/helpers/hashslot-process';
-import { encodeCommands } from '../test/helpers/resp';
-import type { ServerProcess } from '../test/helpers/server-process';
+import { hashslotBinPath } from '../harness/hashslot-process';
+import { encodeCommands } from '../harness/resp';
+import type { ServerProcess } from '../harness/server-process';
 import {
   burstCommands,
   describeReplicationArgs,

@@ -7,9 +7,9 @@
  * own temporary directory and a free port.
  */
 
-import { LOOPBACK_HOST } from '../test/helpers/free-port';
-import { hashslotBinPath } from '../test/helpers/hashslot-process';
-import { ServerProcess, type ServerLaunch } from '../test/helpers/server-process';
+import { LOOPBACK_HOST } from '../harness/free-port';
+import { hashslotBinPath } from '../harness/hashslot-process';
+import { ServerProcess, type ServerLaunch } from '../harness/server-process';
 
 /** Overridable to compare another build (or to try the harness before the server exists). */
 export const HASHSLOT_BIN = process.env['BENCH_HASHSLOT_BIN'] ?? hashslotBinPath();

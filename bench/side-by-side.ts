@@ -17,7 +17,7 @@
 
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
-import { LOOPBACK_HOST } from '../test/helpers/free-port';
+import { LOOPBACK_HOST } from '../harness/free-port';
 import { HASHSLOT_BIN, loadGenerators, startPair, stopAll, stopServersOnExit } from './server-pair';
 import { measureMemory, renderMemoryReport, type MemoryResult } from './memory-phase';
 import { runThroughputPhase } from './throughput-phase';
