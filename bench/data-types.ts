@@ -4,7 +4,7 @@
  *   npm run bench:types -- [-n REQUESTS] [-c CLIENTS] [--rounds N] [--ops N] [--bursts N] [--max-size N]
  *                          [--only throughput|zset]
  *
- * Two phases on the same pair of servers (server-pair.ts starts and always stops them):
+ * Two phases on the same pair of servers (launch.ts starts and always stops them):
  *
  *   1. throughput: redis-benchmark -t lpush,lpop,sadd,hset,zadd,lrange_100 at -P 1 and -P 16,
  *      the servers in alternation (throughput-phase.ts); ops/s of each and the ratio
@@ -19,7 +19,7 @@
  */
 
 import { log, optionText, parseRounds, positiveIntOption } from './bench-cli';
-import { loadGenerators, startPair, stopAll, stopServersOnExit } from './server-pair';
+import { loadGenerators, startPair, stopAll, stopServersOnExit } from './launch';
 import { runThroughputPhase } from './throughput-phase';
 import { measureZsetScaling, renderZsetScaling, ZSET_SIZES, type ZsetScaling } from './zset-scaling';
 

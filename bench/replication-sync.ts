@@ -30,9 +30,8 @@
 
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
-import { hashslotBinPath } from '../harness/hashslot-process';
 import { encodeCommands } from '../harness/resp';
-import type { ServerProcess } from '../harness/server-process';
+import { HASHSLOT_BIN, stopAll, stopServersOnExit } from './launch';
 import {
   burstCommands,
   describeReplicationArgs,
@@ -108,7 +107,7 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     partialPollMs: integer('partial-poll-ms', null, 1),
     backlogBytes: 1024 * 1024,
     redisServer: given.get('redis-server') ?? env['BENCH_REDIS_SERVER'] ?? 'redis-server',
-    hashslotBin: env['BENCH_HASHSLOT_BIN'] ?? hashslotBinPath(),
+    hashslotBin: HASHSLOT_BIN,
   };
 }
 
@@ -118,38 +117,6 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
  */
 function burstRespBytes(options: Options): number {
   return encodeCommands(burstCommands(options.burstSets, options.valueBytes)).length;
-}
-
-// ─── servers to stop on every way out ───────────────────────────────────────────────────────────
-
-const liveServers = new Set<ServerProcess>();
-
-async function stopAll(): Promise<void> {
-  const servers = [...liveServers];
-  liveServers.clear();
-  await Promise.all(
-    servers.map((server) => {
-      // A SIGSTOPped replica must be continued to act on SIGTERM.
-      if (server.pid !== undefined && server.isRunning) {
-        try {
-          process.kill(server.pid, 'SIGCONT');
-        } catch {
-          // gone already
-        }
-      }
-      return server.stop();
-    }),
-  );
-}
-
-process.on('exit', () => {
-  for (const server of liveServers) server.killNow();
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping servers\n`);
-    void stopAll().finally(() => process.exit(130));
-  });
 }
 
 function skipped(why: string): { ok: false; reason: string; details: string } {
@@ -368,8 +335,6 @@ async function main(): Promise<void> {
     backlogBytes: options.backlogBytes,
     redisServer: options.redisServer,
     hashslotBin: options.hashslotBin,
-    onSpawn: (server) => void liveServers.add(server),
-    onStop: (server) => void liveServers.delete(server),
     log,
   };
   const results: RoundResult[] = [];
@@ -399,6 +364,8 @@ async function main(): Promise<void> {
   log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   process.stdout.write(renderReport(results, options, burstBytes));
 }
+
+stopServersOnExit();
 
 main().catch((error: unknown) => {
   process.stderr.write(`replication benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);

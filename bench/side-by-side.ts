@@ -18,7 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import { LOOPBACK_HOST } from '../harness/free-port';
-import { HASHSLOT_BIN, loadGenerators, startPair, stopAll, stopServersOnExit } from './server-pair';
+import { HASHSLOT_BIN, loadGenerators, startPair, stopAll, stopServersOnExit } from './launch';
 import { measureMemory, renderMemoryReport, type MemoryResult } from './memory-phase';
 import { runThroughputPhase } from './throughput-phase';
 
