@@ -133,7 +133,7 @@ async function npmStartRound(): Promise<Outcome> {
 // ─── main ───────────────────────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
-  const rounds = parseRounds(process.argv.slice(2), 5);
+  const rounds = parseRounds(process.argv.slice(2), 5, 'usage: node dist/bench/cluster-startup.js [--rounds N]   (env BENCH_ROUNDS, default 5)');
   if (redisCliPath() === null || redisServerPath() === null) {
     log('redis-server and redis-cli are needed: apt-get install redis-server redis-tools');
     process.exitCode = 1;

@@ -281,7 +281,7 @@ async function oneRound(kind: NodeKind): Promise<Outcome> {
 // ─── main ───────────────────────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
-  const rounds = parseRounds(process.argv.slice(2), 3);
+  const rounds = parseRounds(process.argv.slice(2), 3, 'usage: node dist/bench/failover.js [--rounds N]   (env BENCH_ROUNDS, default 3)');
   if (redisCliPath() === null || redisServerPath() === null) {
     log('redis-server and redis-cli are needed: apt-get install redis-server redis-tools');
     process.exitCode = 1;

@@ -31,6 +31,7 @@
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import { encodeCommands } from '../harness/resp';
+import { BenchArgs } from './bench-cli';
 import { HASHSLOT_BIN, stopAll, stopServersOnExit } from './launch';
 import {
   burstCommands,
@@ -77,26 +78,11 @@ const USAGE = `usage: node dist/bench/replication-sync.js [options]
   env BENCH_HASHSLOT_BIN overrides bin/hashslot-server (run with this node binary)`;
 
 function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
-  const given = new Map<string, string>();
-  for (let index = 0; index < argv.length; index += 1) {
-    const flag = argv[index] ?? '';
-    if (flag === '--help' || flag === '-h') {
-      process.stdout.write(USAGE + '\n');
-      process.exit(0);
-    }
-    const value = argv[index + 1];
-    if (!flag.startsWith('--') || value === undefined) throw new Error(`bad argument ${flag}\n${USAGE}`);
-    given.set(flag.slice(2), value);
-    index += 1;
-  }
-  const known = new Set(['rounds', 'keys', 'value-bytes', 'burst', 'partial-repeats', 'poll-ms', 'partial-poll-ms', 'redis-server']);
-  for (const name of given.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
-  const integer = (name: string, envName: string | null, normal: number): number => {
-    const text = given.get(name) ?? (envName === null ? undefined : env[envName]) ?? String(normal);
-    const value = Number(text);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got ${text}`);
-    return value;
-  };
+  const args = BenchArgs.parse(argv, {
+    usage: USAGE,
+    options: ['rounds', 'keys', 'value-bytes', 'burst', 'partial-repeats', 'poll-ms', 'partial-poll-ms', 'redis-server'],
+  }, env);
+  const integer = (name: string, envName: string | null, normal: number): number => args.positiveInt(name, envName ?? undefined, normal);
   return {
     rounds: integer('rounds', 'BENCH_ROUNDS', 3),
     keyCount: integer('keys', 'BENCH_KEYS', 1_000_000),
@@ -106,7 +92,7 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     fullPollMs: integer('poll-ms', null, 10),
     partialPollMs: integer('partial-poll-ms', null, 1),
     backlogBytes: 1024 * 1024,
-    redisServer: given.get('redis-server') ?? env['BENCH_REDIS_SERVER'] ?? 'redis-server',
+    redisServer: args.text('redis-server', 'BENCH_REDIS_SERVER') ?? 'redis-server',
     hashslotBin: HASHSLOT_BIN,
   };
 }

@@ -18,6 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import { LOOPBACK_HOST } from '../harness/free-port';
+import { BenchArgs } from './bench-cli';
 import { HASHSLOT_BIN, loadGenerators, startPair, stopAll, stopServersOnExit } from './launch';
 import { measureMemory, renderMemoryReport, type MemoryResult } from './memory-phase';
 import { runThroughputPhase } from './throughput-phase';
@@ -49,37 +50,17 @@ const USAGE = `usage: node dist/bench/side-by-side.js [options]
   --redis-benchmark PATH (env BENCH_REDIS_BENCHMARK, default redis-benchmark)
   env BENCH_HASHSLOT_BIN overrides bin/hashslot-server (run with this node binary)`;
 
-const SHORT_FLAGS = new Map([
-  ['-n', 'requests'],
-  ['-c', 'clients'],
-]);
-
 function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
-  const given = new Map<string, string>();
-  for (let index = 0; index < argv.length; index += 1) {
-    const flag = argv[index] ?? '';
-    if (flag === '--help' || flag === '-h') {
-      process.stdout.write(USAGE + '\n');
-      process.exit(0);
-    }
-    if (flag === '--quick') {
-      given.set('quick', '1');
-      continue;
-    }
-    const name = SHORT_FLAGS.get(flag) ?? flag.replace(/^--/, '');
-    const value = argv[index + 1];
-    if (!flag.startsWith('-') || value === undefined) throw new Error(`bad argument ${flag}\n${USAGE}`);
-    given.set(name, value);
-    index += 1;
-  }
-  const quick = given.has('quick');
-  const integer = (name: string, envName: string, normal: number, quickValue: number): number => {
-    const text = given.get(name) ?? env[envName] ?? String(quick ? quickValue : normal);
-    const value = Number(text);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got ${text}`);
-    return value;
-  };
-  const only = given.get('only');
+  const args = BenchArgs.parse(argv, {
+    usage: USAGE,
+    options: ['requests', 'clients', 'rounds', 'keys', 'value-bytes', 'tests', 'pipelines', 'only', 'redis-server', 'redis-benchmark'],
+    switches: ['quick'],
+    short: { '-n': 'requests', '-c': 'clients' },
+  }, env);
+  const quick = args.has('quick');
+  const integer = (name: string, envName: string, normal: number, quickValue: number): number =>
+    args.positiveInt(name, envName, quick ? quickValue : normal);
+  const only = args.text('only');
   if (only !== undefined && only !== 'throughput' && only !== 'memory') throw new Error(`--only takes throughput or memory`);
   return {
     requests: integer('requests', 'BENCH_REQUESTS', 200_000, 50_000),
@@ -87,11 +68,11 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     rounds: integer('rounds', 'BENCH_ROUNDS', 3, 1),
     keyCount: integer('keys', 'BENCH_KEYS', 1_000_000, 100_000),
     valueBytes: integer('value-bytes', 'BENCH_VALUE_BYTES', 100, 100),
-    tests: (given.get('tests') ?? 'set,get,incr,mset,lpush,lpop,lrange_100').split(',').filter((test) => test !== ''),
-    pipelines: (given.get('pipelines') ?? '1,16').split(',').map(Number).filter((depth) => Number.isInteger(depth) && depth > 0),
+    tests: (args.text('tests') ?? 'set,get,incr,mset,lpush,lpop,lrange_100').split(',').filter((test) => test !== ''),
+    pipelines: (args.text('pipelines') ?? '1,16').split(',').map(Number).filter((depth) => Number.isInteger(depth) && depth > 0),
     phases: new Set(only === undefined ? ['throughput', 'memory'] : [only]),
-    redisServer: given.get('redis-server') ?? env['BENCH_REDIS_SERVER'] ?? 'redis-server',
-    redisBenchmark: given.get('redis-benchmark') ?? env['BENCH_REDIS_BENCHMARK'] ?? 'redis-benchmark',
+    redisServer: args.text('redis-server', 'BENCH_REDIS_SERVER') ?? 'redis-server',
+    redisBenchmark: args.text('redis-benchmark', 'BENCH_REDIS_BENCHMARK') ?? 'redis-benchmark',
   };
 }
 
