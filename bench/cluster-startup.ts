@@ -25,7 +25,6 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../harness/hashslot-process';
 import { RawClient } from '../harness/raw-client';
@@ -34,6 +33,7 @@ import { delay } from '../harness/server-process';
 import { LocalCluster, redisCliPath, type NodeKind } from '../harness/cluster-harness';
 import { infoField } from '../harness/cluster-replies';
 import { log, parseRounds } from './bench-cli';
+import { machine } from './machine';
 import { formatRatio, formatTable, median } from './table';
 
 const OK_DEADLINE_MS = 60_000;
@@ -139,8 +139,8 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  log(`cluster start-up: ${rounds} rounds per kind; ${os.cpus().length} cores (${cpu}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const box = machine();
+  log(`cluster start-up: ${rounds} rounds per kind; ${box.cores} cores (${box.cpuModel}), load ${box.loadText(' ')}`);
 
   const results: Record<NodeKind, Outcome[]> = { redis: [], hashslot: [] };
   for (let r = 0; r < rounds; r++) {

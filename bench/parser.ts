@@ -21,9 +21,9 @@
 import Benchmark from 'benchmark';
 import RedisParser from 'redis-parser';
 import { spawnSync } from 'node:child_process';
-import * as os from 'node:os';
 import { RequestParser } from '../protocol/request-parser';
 import { BenchArgs } from './bench-cli';
+import { machine } from './machine';
 import { buildWorkloads, type Workload } from './parser-workloads';
 import { formatCount, formatRatio, formatTable } from './table';
 
@@ -248,12 +248,12 @@ function main(): void {
     return;
   }
   const workloads = buildWorkloads();
-  const cpus = os.cpus();
+  const box = machine();
   process.stdout.write(
     [
       `# Request parsing: redis-parser (returnBuffers) vs protocol/request-parser.ts`,
       ``,
-      `- node ${process.version}, ${cpus.length} CPU core(s), ${cpus[0]?.model ?? 'unknown CPU'}, load average ${loadAverage()} at start;`,
+      `- node ${process.version}, ${box.cores} CPU core(s), ${box.cpuModel}, load average ${box.loadText()} at start;`,
       `  single-threaded, no server involved, but other processes on the box compete for the same cores`,
       `- benchmark.js, one node process per workload, maxTime ${options.maxTimeSeconds} s per measurement,`,
       `  ${options.rounds} alternating round(s) per cell, best round shown;`,
@@ -314,13 +314,6 @@ function main(): void {
       rows,
     ) + '\n',
   );
-}
-
-function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((load) => load.toFixed(2))
-    .join(' / ');
 }
 
 main();

@@ -28,11 +28,10 @@
  * the run goes on. Progress goes to stderr, tables to stdout.
  */
 
-import { execFileSync } from 'node:child_process';
-import * as os from 'node:os';
 import { encodeCommands } from '../harness/resp';
 import { BenchArgs } from './bench-cli';
 import { HASHSLOT_BIN, stopAll, stopServersOnExit } from './launch';
+import { machine, redisServerVersion } from './machine';
 import {
   burstCommands,
   describeReplicationArgs,
@@ -53,17 +52,9 @@ const PARTIAL_TARGET = 1.0;
 const BURST_BACKLOG_SHARE = 0.75;
 const KINDS: readonly Kind[] = ['redis', 'hashslot'];
 
-interface Options {
+/** A round's settings (replication-pair.ts), and how many rounds. */
+interface Options extends Omit<PairOptions, 'log'> {
   rounds: number;
-  keyCount: number;
-  valueBytes: number;
-  burstSets: number;
-  partialRepeats: number;
-  fullPollMs: number;
-  partialPollMs: number;
-  backlogBytes: number;
-  redisServer: string;
-  hashslotBin: string;
 }
 
 const USAGE = `usage: node dist/bench/replication-sync.js [options]
@@ -280,21 +271,15 @@ function renderReport(results: readonly RoundResult[], options: Options, burstBy
 }
 
 function describeMachine(options: Options): string {
-  let redisVersion: string;
-  try {
-    redisVersion = execFileSync(options.redisServer, ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
-  } catch (error) {
-    redisVersion = `(redis-server version unknown: ${error instanceof Error ? error.message : String(error)})`;
-  }
-  const cpus = os.cpus();
-  const load = os.loadavg();
+  const redisVersion = redisServerVersion(options.redisServer);
+  const box = machine();
   return [
     `# Replication: full sync and partial resync, hashslot vs redis-server`,
     ``,
-    `- machine: ${cpus.length} CPU core(s), ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM; master, replica and`,
+    `- machine: ${box.cores} CPU core(s), ${box.cpuModel}, ${box.totalMemGib} RAM; master, replica and`,
     `  this script share the cores (both kinds under the same handicap)`,
-    `- load average at start: ${load.map((l) => l.toFixed(2)).join(' / ')}` +
-      ((load[0] ?? 0) > cpus.length / 2 ? ' (busy box: expect noisy figures)' : ''),
+    `- load average at start: ${box.loadText()}` +
+      (box.busy ? ' (busy box: expect noisy figures)' : ''),
     `- node ${process.version}; ${redisVersion}; hashslot: ${options.hashslotBin}`,
     `- both kinds: ${describeReplicationArgs(options.backlogBytes)}`,
   ].join('\n');

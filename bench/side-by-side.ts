@@ -15,10 +15,10 @@
  * Progress goes to stderr, results to stdout, so `npm run bench > figures.md` keeps only figures.
  */
 
-import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import { LOOPBACK_HOST } from '../harness/free-port';
 import { BenchArgs } from './bench-cli';
+import { machine, redisServerVersion } from './machine';
 import { HASHSLOT_BIN, loadGenerators, startPair, stopAll, stopServersOnExit } from './launch';
 import { measureMemory, renderMemoryReport, type MemoryResult } from './memory-phase';
 import { runThroughputPhase } from './throughput-phase';
@@ -77,17 +77,17 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
 }
 
 function describeMachine(options: Options): string {
-  const redisVersion = safeFirstLine(() => execFileSync(options.redisServer, ['--version'], { encoding: 'utf8' }));
-  const cpus = os.cpus();
+  const redisVersion = redisServerVersion(options.redisServer);
+  const box = machine();
   return [
     `# hashslot vs redis-server, side by side`,
     ``,
-    `- machine: ${cpus.length} CPU core(s), ${cpus[0]?.model ?? 'unknown CPU'}, ${formatGib(os.totalmem())} RAM, ${os.platform()} ${os.release()}`,
-    `- CPU sharing: redis-benchmark and the server under test run on the same ${cpus.length} core(s) and compete`,
+    `- machine: ${box.cores} CPU core(s), ${box.cpuModel}, ${box.totalMemGib} RAM, ${os.platform()} ${os.release()}`,
+    `- CPU sharing: redis-benchmark and the server under test run on the same ${box.cores} core(s) and compete`,
     `  for them (in the memory phase, this script's loader shares them with the server being loaded).`,
     `  Both servers are measured under the same handicap; absolute figures are for this box only.`,
-    `- load average at start: ${os.loadavg().map((load) => load.toFixed(2)).join(' / ')}` +
-      ((os.loadavg()[0] ?? 0) > cpus.length / 2 ? ` (busy box: other processes compete for the cores, expect noisy figures)` : ''),
+    `- load average at start: ${box.loadText()}` +
+      (box.busy ? ` (busy box: other processes compete for the cores, expect noisy figures)` : ''),
     `- node ${process.version}; ${redisVersion}`,
     `- hashslot: ${HASHSLOT_BIN}`,
   ].join('\n');
@@ -158,18 +158,6 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
   }
-}
-
-function safeFirstLine(run: () => string): string {
-  try {
-    return run().split('\n')[0] ?? '';
-  } catch (error) {
-    return `(version unknown: ${error instanceof Error ? error.message : String(error)})`;
-  }
-}
-
-function formatGib(bytes: number): string {
-  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
 stopServersOnExit();
