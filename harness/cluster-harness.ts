@@ -31,7 +31,7 @@ import { RawClient } from './raw-client';
 import { redisServerPath } from './real-redis';
 import { parseReply, type Arg } from './resp';
 import { runProgram, type ProgramResult } from './run-program';
-import { delay, findExecutable } from './server-process';
+import { delay, findExecutable, watchChild } from './server-process';
 import { agreementView, infoField, parseClusterNodes, type NodeLine } from './cluster-replies';
 
 export type NodeKind = 'hashslot' | 'redis';
@@ -190,17 +190,8 @@ export class ClusterNode {
     const keep = (chunk: Buffer): void => {
       this.outputText = (this.outputText + chunk.toString('utf8')).slice(-OUTPUT_MAX_CHARS);
     };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exitInfo = signal === null ? `exit code ${String(code)}` : `signal ${signal}`;
-        resolve();
-      });
-      child.once('error', (err) => {
-        this.exitInfo = `spawn error: ${err.message}`;
-        resolve();
-      });
+    this.exited = watchChild(child, keep, (info) => {
+      this.exitInfo = info;
     });
     await this.waitReady();
   }

@@ -61,6 +61,29 @@ export interface ServerLaunch {
   onSpawn?: (server: ServerProcess) => void;
 }
 
+/**
+ * Feeds a child's stdout and stderr to `keep`, and reports how it ended (`exit code N`,
+ * `signal S` or `spawn error: ...`) through `ended`, as it happens; the promise settles then.
+ */
+export function watchChild<Chunk extends string | Buffer>(
+  child: ChildProcess,
+  keep: (chunk: Chunk) => void,
+  ended: (info: string) => void,
+): Promise<void> {
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      ended(signal === null ? `exit code ${String(code)}` : `signal ${signal}`);
+      resolve();
+    });
+    child.once('error', (err) => {
+      ended(`spawn error: ${err.message}`);
+      resolve();
+    });
+  });
+}
+
 export class ServerProcess {
   private outputText = '';
   private exitInfo: string | null = null;
@@ -80,17 +103,8 @@ export class ServerProcess {
         this.outputText = this.outputText.slice(-OUTPUT_MAX_CHARS);
       }
     };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    this.exitedPromise = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exitInfo = signal === null ? `exit code ${String(code)}` : `signal ${signal}`;
-        resolve();
-      });
-      child.once('error', (err) => {
-        this.exitInfo = `spawn error: ${err.message}`;
-        resolve();
-      });
+    this.exitedPromise = watchChild(child, keep, (info) => {
+      this.exitInfo = info;
     });
   }
 
