@@ -48,6 +48,25 @@ export interface CommandKeys {
   readonly specs: readonly ResolvedKeySpec[];
   /** A procedure that replaces the specs (movable-keys.ts), or null. */
   readonly procedure: KeysProc | null;
+  /**
+   * The specs reduced to one (first, last, step) range when they are a single "index N, range"
+   * spec (GET, SET, MSET...: most commands), so routing walks three numbers. Null otherwise.
+   */
+  readonly simpleRange: SimpleRange | null;
+}
+
+interface SimpleRange {
+  readonly first: number;
+  /** As in the spec: >= 0 counts from `first`, < 0 from the end of the call. */
+  readonly lastKey: number;
+  readonly step: number;
+}
+
+function simpleRangeOf(specs: readonly ResolvedKeySpec[], procedure: KeysProc | null): SimpleRange | null {
+  const [only] = specs;
+  if (procedure !== null || specs.length !== 1 || only === undefined) return null;
+  if (only.begin.kind !== 'index' || only.find.kind !== 'range' || only.find.limit > 1) return null;
+  return { first: only.begin.index, lastKey: only.find.lastKey, step: Math.max(1, only.find.keyStep) };
 }
 
 /**
@@ -125,7 +144,8 @@ export function resolveCommandKeys(fullName: string, info: RespValue): CommandKe
       specs.push({ begin: resolveBegin(spec.get('begin_search')), find: resolveFind(spec.get('find_keys')), flags, variableFlags: variable });
     }
   }
-  return { specs, procedure: keysProcedure(fullName) ?? null };
+  const procedure = keysProcedure(fullName) ?? null;
+  return { specs, procedure, simpleRange: simpleRangeOf(specs, procedure) };
 }
 
 /** Whether the command declares any key spec at all (COMMAND GETKEYS: "has no key arguments"). */
@@ -151,6 +171,14 @@ export function findKeys(keys: CommandKeys, args: readonly ByteString[], flagsOu
     return positions.map(([index]) => index);
   }
   const argc = args.length;
+  const range = keys.simpleRange;
+  if (range !== null && flagsOut === undefined) {
+    // The same walk as the general loop below does for this one spec, without its dispatch.
+    const last = range.lastKey >= 0 ? range.first + range.lastKey : argc + range.lastKey;
+    const out: number[] = [];
+    for (let i = range.first; i <= last && i < argc; i += range.step) out.push(i);
+    return out;
+  }
   let out: number[] | null = null;
   for (const spec of keys.specs) {
     let first: number;
