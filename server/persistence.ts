@@ -1,8 +1,9 @@
 /**
  * A node's RDB persistence: SAVE and BGSAVE, the `save` points checked from the cron, loading
  * dump.rdb at start-up and on DEBUG RELOAD, the saves FLUSHALL and SHUTDOWN make, and the
- * figures INFO persistence reports. The codec itself is storage/rdb; this module decides when
- * to use it and keeps the bookkeeping Redis keeps.
+ * figures INFO persistence reports. The codec itself is storage/rdb (it yields bytes) and the
+ * file is replaced by server/atomic-file.ts; this module decides when to use them and keeps the
+ * bookkeeping Redis keeps.
  *
  * Background saves without fork(). Redis forks a child that writes a copy-on-write view of the
  * dataset while the parent serves clients. Here the view is frozen by snapshotKeyspace (a
