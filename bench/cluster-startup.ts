@@ -25,15 +25,15 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { repoRoot } from '../test/helpers/hashslot-process';
-import { RawClient } from '../test/helpers/raw-client';
-import { redisServerPath } from '../test/helpers/real-redis';
-import { delay } from '../test/helpers/server-process';
-import { LocalCluster, redisCliPath, type NodeKind } from '../test/cluster/cluster-harness';
-import { infoField } from '../test/cluster/cluster-replies';
+import { repoRoot } from '../harness/hashslot-process';
+import { RawClient } from '../harness/raw-client';
+import { redisServerPath } from '../harness/real-redis';
+import { delay } from '../harness/server-process';
+import { LocalCluster, redisCliPath, type NodeKind } from '../harness/cluster-harness';
+import { infoField } from '../harness/cluster-replies';
 import { log, parseRounds } from './bench-cli';
+import { machine } from './machine';
 import { formatRatio, formatTable, median } from './table';
 
 const OK_DEADLINE_MS = 60_000;
@@ -133,14 +133,14 @@ async function npmStartRound(): Promise<Outcome> {
 // ─── main ───────────────────────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
-  const rounds = parseRounds(process.argv.slice(2), 5);
+  const rounds = parseRounds(process.argv.slice(2), 5, 'usage: node dist/bench/cluster-startup.js [--rounds N]   (env BENCH_ROUNDS, default 5)');
   if (redisCliPath() === null || redisServerPath() === null) {
     log('redis-server and redis-cli are needed: apt-get install redis-server redis-tools');
     process.exitCode = 1;
     return;
   }
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  log(`cluster start-up: ${rounds} rounds per kind; ${os.cpus().length} cores (${cpu}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const box = machine();
+  log(`cluster start-up: ${rounds} rounds per kind; ${box.cores} cores (${box.cpuModel}), load ${box.loadText(' ')}`);
 
   const results: Record<NodeKind, Outcome[]> = { redis: [], hashslot: [] };
   for (let r = 0; r < rounds; r++) {

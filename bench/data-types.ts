@@ -4,7 +4,7 @@
  *   npm run bench:types -- [-n REQUESTS] [-c CLIENTS] [--rounds N] [--ops N] [--bursts N] [--max-size N]
  *                          [--only throughput|zset]
  *
- * Two phases on the same pair of servers (server-pair.ts starts and always stops them):
+ * Two phases on the same pair of servers (launch.ts starts and always stops them):
  *
  *   1. throughput: redis-benchmark -t lpush,lpop,sadd,hset,zadd,lrange_100 at -P 1 and -P 16,
  *      the servers in alternation (throughput-phase.ts); ops/s of each and the ratio
@@ -18,8 +18,8 @@
  * Progress goes to stderr, figures to stdout.
  */
 
-import { log, optionText, parseRounds, positiveIntOption } from './bench-cli';
-import { loadGenerators, startPair, stopAll, stopServersOnExit } from './server-pair';
+import { BenchArgs, log } from './bench-cli';
+import { loadGenerators, startPair, stopAll, stopServersOnExit } from './launch';
 import { runThroughputPhase } from './throughput-phase';
 import { measureZsetScaling, renderZsetScaling, ZSET_SIZES, type ZsetScaling } from './zset-scaling';
 
@@ -37,22 +37,36 @@ interface Options {
   redisBenchmark: string;
 }
 
+const USAGE = `usage: node dist/bench/data-types.js [options]   (npm run bench:types -- [options])
+  -n, --requests N     requests per redis-benchmark run        (env BENCH_REQUESTS,    default 100000)
+  -c, --clients N      redis-benchmark connections             (env BENCH_CLIENTS,     default 50)
+  --rounds N           runs per cell, median reported          (env BENCH_ROUNDS,      default 1)
+  --only PHASE         throughput | zset
+  --max-size N         largest sorted set of the zset phase    (env BENCH_ZSET_MAX,    default 1000000)
+  --ops N              pipelined calls per burst               (env BENCH_ZSET_OPS,    default 10000)
+  --bursts N           bursts per size, median reported        (env BENCH_ZSET_BURSTS, default 3)
+  --redis-server PATH  (env BENCH_REDIS_SERVER, default redis-server)
+  --redis-benchmark PATH (env BENCH_REDIS_BENCHMARK, default redis-benchmark)`;
+
 function parseOptions(argv: readonly string[]): Options {
-  // -n and -c as redis-benchmark spells them.
-  const aliased = argv.map((arg) => (arg === '-n' ? '--requests' : arg === '-c' ? '--clients' : arg));
-  const maxSize = positiveIntOption(aliased, 'max-size', 'BENCH_ZSET_MAX', 1_000_000);
-  const only = optionText(aliased, 'only');
+  const args = BenchArgs.parse(argv, {
+    usage: USAGE,
+    options: ['requests', 'clients', 'rounds', 'only', 'max-size', 'ops', 'bursts', 'redis-server', 'redis-benchmark'],
+    short: { '-n': 'requests', '-c': 'clients' },
+  });
+  const maxSize = args.positiveInt('max-size', 'BENCH_ZSET_MAX', 1_000_000);
+  const only = args.text('only');
   if (only !== undefined && only !== 'throughput' && only !== 'zset') throw new Error('--only takes throughput or zset');
   return {
-    requests: positiveIntOption(aliased, 'requests', 'BENCH_REQUESTS', 100_000),
-    clients: positiveIntOption(aliased, 'clients', 'BENCH_CLIENTS', 50),
-    rounds: parseRounds(aliased, 1),
-    opsPerBurst: positiveIntOption(aliased, 'ops', 'BENCH_ZSET_OPS', 10_000),
-    bursts: positiveIntOption(aliased, 'bursts', 'BENCH_ZSET_BURSTS', 3),
+    requests: args.positiveInt('requests', 'BENCH_REQUESTS', 100_000),
+    clients: args.positiveInt('clients', 'BENCH_CLIENTS', 50),
+    rounds: args.rounds(1),
+    opsPerBurst: args.positiveInt('ops', 'BENCH_ZSET_OPS', 10_000),
+    bursts: args.positiveInt('bursts', 'BENCH_ZSET_BURSTS', 3),
     sizes: ZSET_SIZES.filter((size) => size <= maxSize),
     phases: new Set(only === undefined ? ['throughput', 'zset'] : [only]),
-    redisServer: optionText(aliased, 'redis-server', 'BENCH_REDIS_SERVER') ?? 'redis-server',
-    redisBenchmark: optionText(aliased, 'redis-benchmark', 'BENCH_REDIS_BENCHMARK') ?? 'redis-benchmark',
+    redisServer: args.text('redis-server', 'BENCH_REDIS_SERVER') ?? 'redis-server',
+    redisBenchmark: args.text('redis-benchmark', 'BENCH_REDIS_BENCHMARK') ?? 'redis-benchmark',
   };
 }
 

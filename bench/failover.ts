@@ -30,14 +30,14 @@
  * tables to stdout. Ctrl-C kills every node started and removes their dirs.
  */
 
-import * as os from 'node:os';
-import { RawClient } from '../test/helpers/raw-client';
-import { redisServerPath } from '../test/helpers/real-redis';
-import { parseReply } from '../test/helpers/resp';
-import { delay } from '../test/helpers/server-process';
-import { LocalCluster, RedirectingClient, redisCliPath, type ClusterNode, type NodeKind } from '../test/cluster/cluster-harness';
-import { infoField, isMaster, ownedSlots, parseClusterNodes, type NodeLine } from '../test/cluster/cluster-replies';
+import { RawClient } from '../harness/raw-client';
+import { redisServerPath } from '../harness/real-redis';
+import { parseReply } from '../harness/resp';
+import { delay } from '../harness/server-process';
+import { LocalCluster, RedirectingClient, redisCliPath, type ClusterNode, type NodeKind } from '../harness/cluster-harness';
+import { infoField, isMaster, ownedSlots, parseClusterNodes, type NodeLine } from '../harness/cluster-replies';
 import { log, parseRounds } from './bench-cli';
+import { machine } from './machine';
 import { formatRatio, formatTable, median } from './table';
 
 const NODE_TIMEOUT_MS = 2_000;
@@ -281,7 +281,7 @@ async function oneRound(kind: NodeKind): Promise<Outcome> {
 // ─── main ───────────────────────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
-  const rounds = parseRounds(process.argv.slice(2), 3);
+  const rounds = parseRounds(process.argv.slice(2), 3, 'usage: node dist/bench/failover.js [--rounds N]   (env BENCH_ROUNDS, default 3)');
   if (redisCliPath() === null || redisServerPath() === null) {
     log('redis-server and redis-cli are needed: apt-get install redis-server redis-tools');
     process.exitCode = 1;
@@ -289,11 +289,10 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const load = os.loadavg();
+  const box = machine();
   log(`failover: ${rounds} rounds per kind, cluster-node-timeout ${NODE_TIMEOUT_MS}, poll every ${POLL_INTERVAL_MS} ms; ` +
-    `${os.cpus().length} cores (${cpu}), load ${load.map((l) => l.toFixed(2)).join(' ')}` +
-    ((load[0] ?? 0) > os.cpus().length / 2 ? ' (busy box: expect a wider spread)' : ''));
+    `${box.cores} cores (${box.cpuModel}), load ${box.loadText(' ')}` +
+    (box.busy ? ' (busy box: expect a wider spread)' : ''));
 
   const results: Record<NodeKind, Outcome[]> = { redis: [], hashslot: [] };
   for (let r = 0; r < rounds && !interrupted; r++) {

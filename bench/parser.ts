@@ -21,8 +21,9 @@
 import Benchmark from 'benchmark';
 import RedisParser from 'redis-parser';
 import { spawnSync } from 'node:child_process';
-import * as os from 'node:os';
 import { RequestParser } from '../protocol/request-parser';
+import { BenchArgs } from './bench-cli';
+import { machine } from './machine';
 import { buildWorkloads, type Workload } from './parser-workloads';
 import { formatCount, formatRatio, formatTable } from './table';
 
@@ -157,22 +158,14 @@ interface ParserBenchOptions {
 const PARSER_USAGE = 'usage: node dist/bench/parser.js [--quick] [--max-time SECONDS] [--rounds N]';
 
 function parseArgs(argv: readonly string[]): ParserBenchOptions {
-  let maxTimeSeconds = Number(process.env['BENCH_MAX_TIME'] ?? 2);
-  let rounds = Number(process.env['BENCH_ROUNDS'] ?? 2);
-  let childWorkload: number | null = null;
-  for (let index = 0; index < argv.length; index += 1) {
-    const flag = argv[index];
-    if (flag === '--quick') {
-      maxTimeSeconds = 0.5;
-      rounds = 1;
-    } else if (flag === '--max-time') maxTimeSeconds = Number(argv[(index += 1)]);
-    else if (flag === '--rounds') rounds = Number(argv[(index += 1)]);
-    else if (flag === '--child') childWorkload = Number(argv[(index += 1)]);
-    else throw new Error(`unknown argument ${String(flag)}; ${PARSER_USAGE}`);
-  }
-  if (!(maxTimeSeconds > 0)) throw new Error('--max-time must be a positive number of seconds');
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
-  return { maxTimeSeconds, rounds, childWorkload };
+  const args = BenchArgs.parse(argv, { usage: PARSER_USAGE, options: ['max-time', 'rounds', 'child'], switches: ['quick'] });
+  const quick = args.has('quick');
+  const child = args.text('child');
+  return {
+    maxTimeSeconds: args.positiveNumber('max-time', quick ? undefined : 'BENCH_MAX_TIME', quick ? 0.5 : 2),
+    rounds: quick && !args.has('rounds') ? 1 : args.rounds(2),
+    childWorkload: child === undefined ? null : Number(child),
+  };
 }
 
 /**
@@ -255,12 +248,12 @@ function main(): void {
     return;
   }
   const workloads = buildWorkloads();
-  const cpus = os.cpus();
+  const box = machine();
   process.stdout.write(
     [
       `# Request parsing: redis-parser (returnBuffers) vs protocol/request-parser.ts`,
       ``,
-      `- node ${process.version}, ${cpus.length} CPU core(s), ${cpus[0]?.model ?? 'unknown CPU'}, load average ${loadAverage()} at start;`,
+      `- node ${process.version}, ${box.cores} CPU core(s), ${box.cpuModel}, load average ${box.loadText()} at start;`,
       `  single-threaded, no server involved, but other processes on the box compete for the same cores`,
       `- benchmark.js, one node process per workload, maxTime ${options.maxTimeSeconds} s per measurement,`,
       `  ${options.rounds} alternating round(s) per cell, best round shown;`,
@@ -321,13 +314,6 @@ function main(): void {
       rows,
     ) + '\n',
   );
-}
-
-function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((load) => load.toFixed(2))
-    .join(' / ');
 }
 
 main();

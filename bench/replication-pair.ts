@@ -27,12 +27,13 @@
 
 import { loadDistinctKeys } from './key-loader';
 import { median } from './table';
-import { RawClient } from '../test/helpers/raw-client';
-import { encodeCommands, parseReply, type Arg } from '../test/helpers/resp';
-import { delay, ServerProcess } from '../test/helpers/server-process';
-import { LOOPBACK_HOST } from '../test/helpers/free-port';
+import { RawClient } from '../harness/raw-client';
+import { encodeCommands, parseReply, type Arg } from '../harness/resp';
+import { delay, type ServerProcess } from '../harness/server-process';
+import { LOOPBACK_HOST } from '../harness/free-port';
+import { benchServerArgs, startServer as startBenchServer, stopServer, type ServerKind } from './launch';
 
-export type Kind = 'redis' | 'hashslot';
+export type Kind = ServerKind;
 
 export interface PairOptions {
   keyCount: number;
@@ -45,10 +46,6 @@ export interface PairOptions {
   backlogBytes: number;
   redisServer: string;
   hashslotBin: string;
-  /** Each spawned server, before it is ready, so the caller can kill it on SIGINT. */
-  onSpawn: (server: ServerProcess) => void;
-  /** Each stopped server, so the caller can forget it. */
-  onStop: (server: ServerProcess) => void;
   log: (line: string) => void;
 }
 
@@ -108,12 +105,7 @@ function fullSyncDeadlineMs(keyCount: number): number {
 /** The directives both master and replica of both kinds are started with. */
 export function replicationArgs(port: number, dir: string, backlogBytes: number): string[] {
   return [
-    '--port', String(port),
-    '--bind', LOOPBACK_HOST,
-    '--save', '',
-    '--appendonly', 'no',
-    '--daemonize', 'no',
-    '--dir', dir,
+    ...benchServerArgs(port, dir),
     '--repl-diskless-sync', 'yes',
     '--repl-diskless-sync-delay', '0',
     '--repl-backlog-size', String(backlogBytes),
@@ -130,13 +122,13 @@ export function describeReplicationArgs(backlogBytes: number): string {
 async function startServer(kind: Kind, role: 'master' | 'replica', options: PairOptions): Promise<ServerProcess> {
   const args = (port: number, dir: string): string[] => replicationArgs(port, dir, options.backlogBytes);
   try {
-    return await ServerProcess.start({
+    return await startBenchServer({
+      kind,
       name: `${kind}-${role}`,
-      command: kind === 'redis' ? options.redisServer : process.execPath,
-      args: kind === 'redis' ? args : (port, dir) => [options.hashslotBin, ...args(port, dir)],
-      readiness: 'answers-ping',
+      redisServer: options.redisServer,
+      hashslotBin: options.hashslotBin,
+      args,
       readyDeadlineMs: SERVER_START_DEADLINE_MS,
-      onSpawn: options.onSpawn,
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -379,13 +371,11 @@ async function measurePartialResync(
   servers: { master: ServerProcess; replica: ServerProcess },
   clients: { master: RawClient; replica: RawClient },
   options: PairOptions,
-  stopped: { replicaStopped: boolean },
 ): Promise<Omit<PartialSync, 'samplesMs'>> {
   const replicaPid = servers.replica.pid;
   if (replicaPid === undefined) throw new RoundFailure('replica has no pid');
   const statsBefore = await info(clients.master, 'stats');
   process.kill(replicaPid, 'SIGSTOP');
-  stopped.replicaStopped = true;
   const killedVia = await killReplicaLinks(clients.master);
   // Until the master has let go of the replica, the burst could still be written to its socket.
   const killDeadline = performance.now() + KILL_DEADLINE_MS;
@@ -415,7 +405,6 @@ async function measurePartialResync(
   const expectedKeys = await dbsize(clients.master);
   const t0 = performance.now();
   process.kill(replicaPid, 'SIGCONT');
-  stopped.replicaStopped = false;
   const seen = await pollUntilInSync(servers, clients, expectedKeys, options.partialPollMs, PARTIAL_DEADLINE_MS, 'partial resync');
   const totalMs = seen.inSync - t0;
   const statsAfter = await info(clients.master, 'stats');
@@ -449,7 +438,6 @@ const NOT_RUN = (why: string): { ok: false; reason: string; details: string } =>
 export async function runRound(kind: Kind, options: PairOptions): Promise<RoundResult> {
   const started: ServerProcess[] = [];
   const clients: RawClient[] = [];
-  const stopped = { replicaStopped: false };
   let full: Outcome<FullSync> = NOT_RUN('set-up failed');
   let partial: Outcome<PartialSync> = NOT_RUN('no full sync');
   try {
@@ -479,7 +467,7 @@ export async function runRound(kind: Kind, options: PairOptions): Promise<RoundR
     try {
       // The burst overwrites the same keys each time, so every repeat adds the same stream bytes.
       for (let repeat = 0; repeat < options.partialRepeats; repeat += 1) {
-        samples.push(await measurePartialResync(servers, pair, options, stopped));
+        samples.push(await measurePartialResync(servers, pair, options));
       }
       const samplesMs = samples.map((sample) => sample.totalMs);
       options.log(`    partial resyncs: ${samplesMs.map((sample) => sample.toFixed(1)).join(', ')} ms`);
@@ -498,21 +486,8 @@ export async function runRound(kind: Kind, options: PairOptions): Promise<RoundR
     return { kind, full, partial };
   } finally {
     for (const client of clients) client.close();
-    // A stopped process would sit out SIGTERM until the grace period's SIGKILL.
-    const replica = started[1];
-    if (stopped.replicaStopped && replica?.pid !== undefined && replica.isRunning) {
-      try {
-        process.kill(replica.pid, 'SIGCONT');
-      } catch {
-        // already gone
-      }
-    }
-    await Promise.all(
-      started.map(async (server) => {
-        await server.stop();
-        options.onStop(server);
-      }),
-    );
+    // stopServer continues a replica left frozen, which would sit out SIGTERM otherwise.
+    await Promise.all(started.map(stopServer));
   }
 }
 

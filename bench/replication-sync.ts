@@ -28,11 +28,10 @@
  * the run goes on. Progress goes to stderr, tables to stdout.
  */
 
-import { execFileSync } from 'node:child_process';
-import * as os from 'node:os';
-import { hashslotBinPath } from '../test/helpers/hashslot-process';
-import { encodeCommands } from '../test/helpers/resp';
-import type { ServerProcess } from '../test/helpers/server-process';
+import { encodeCommands } from '../harness/resp';
+import { BenchArgs } from './bench-cli';
+import { HASHSLOT_BIN, stopAll, stopServersOnExit } from './launch';
+import { machine, redisServerVersion } from './machine';
 import {
   burstCommands,
   describeReplicationArgs,
@@ -53,17 +52,9 @@ const PARTIAL_TARGET = 1.0;
 const BURST_BACKLOG_SHARE = 0.75;
 const KINDS: readonly Kind[] = ['redis', 'hashslot'];
 
-interface Options {
+/** A round's settings (replication-pair.ts), and how many rounds. */
+interface Options extends Omit<PairOptions, 'log'> {
   rounds: number;
-  keyCount: number;
-  valueBytes: number;
-  burstSets: number;
-  partialRepeats: number;
-  fullPollMs: number;
-  partialPollMs: number;
-  backlogBytes: number;
-  redisServer: string;
-  hashslotBin: string;
 }
 
 const USAGE = `usage: node dist/bench/replication-sync.js [options]
@@ -78,26 +69,11 @@ const USAGE = `usage: node dist/bench/replication-sync.js [options]
   env BENCH_HASHSLOT_BIN overrides bin/hashslot-server (run with this node binary)`;
 
 function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
-  const given = new Map<string, string>();
-  for (let index = 0; index < argv.length; index += 1) {
-    const flag = argv[index] ?? '';
-    if (flag === '--help' || flag === '-h') {
-      process.stdout.write(USAGE + '\n');
-      process.exit(0);
-    }
-    const value = argv[index + 1];
-    if (!flag.startsWith('--') || value === undefined) throw new Error(`bad argument ${flag}\n${USAGE}`);
-    given.set(flag.slice(2), value);
-    index += 1;
-  }
-  const known = new Set(['rounds', 'keys', 'value-bytes', 'burst', 'partial-repeats', 'poll-ms', 'partial-poll-ms', 'redis-server']);
-  for (const name of given.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
-  const integer = (name: string, envName: string | null, normal: number): number => {
-    const text = given.get(name) ?? (envName === null ? undefined : env[envName]) ?? String(normal);
-    const value = Number(text);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got ${text}`);
-    return value;
-  };
+  const args = BenchArgs.parse(argv, {
+    usage: USAGE,
+    options: ['rounds', 'keys', 'value-bytes', 'burst', 'partial-repeats', 'poll-ms', 'partial-poll-ms', 'redis-server'],
+  }, env);
+  const integer = (name: string, envName: string | null, normal: number): number => args.positiveInt(name, envName ?? undefined, normal);
   return {
     rounds: integer('rounds', 'BENCH_ROUNDS', 3),
     keyCount: integer('keys', 'BENCH_KEYS', 1_000_000),
@@ -107,8 +83,8 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     fullPollMs: integer('poll-ms', null, 10),
     partialPollMs: integer('partial-poll-ms', null, 1),
     backlogBytes: 1024 * 1024,
-    redisServer: given.get('redis-server') ?? env['BENCH_REDIS_SERVER'] ?? 'redis-server',
-    hashslotBin: env['BENCH_HASHSLOT_BIN'] ?? hashslotBinPath(),
+    redisServer: args.text('redis-server', 'BENCH_REDIS_SERVER') ?? 'redis-server',
+    hashslotBin: HASHSLOT_BIN,
   };
 }
 
@@ -118,38 +94,6 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
  */
 function burstRespBytes(options: Options): number {
   return encodeCommands(burstCommands(options.burstSets, options.valueBytes)).length;
-}
-
-// ─── servers to stop on every way out ───────────────────────────────────────────────────────────
-
-const liveServers = new Set<ServerProcess>();
-
-async function stopAll(): Promise<void> {
-  const servers = [...liveServers];
-  liveServers.clear();
-  await Promise.all(
-    servers.map((server) => {
-      // A SIGSTOPped replica must be continued to act on SIGTERM.
-      if (server.pid !== undefined && server.isRunning) {
-        try {
-          process.kill(server.pid, 'SIGCONT');
-        } catch {
-          // gone already
-        }
-      }
-      return server.stop();
-    }),
-  );
-}
-
-process.on('exit', () => {
-  for (const server of liveServers) server.killNow();
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping servers\n`);
-    void stopAll().finally(() => process.exit(130));
-  });
 }
 
 function skipped(why: string): { ok: false; reason: string; details: string } {
@@ -327,21 +271,15 @@ function renderReport(results: readonly RoundResult[], options: Options, burstBy
 }
 
 function describeMachine(options: Options): string {
-  let redisVersion: string;
-  try {
-    redisVersion = execFileSync(options.redisServer, ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
-  } catch (error) {
-    redisVersion = `(redis-server version unknown: ${error instanceof Error ? error.message : String(error)})`;
-  }
-  const cpus = os.cpus();
-  const load = os.loadavg();
+  const redisVersion = redisServerVersion(options.redisServer);
+  const box = machine();
   return [
     `# Replication: full sync and partial resync, hashslot vs redis-server`,
     ``,
-    `- machine: ${cpus.length} CPU core(s), ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM; master, replica and`,
+    `- machine: ${box.cores} CPU core(s), ${box.cpuModel}, ${box.totalMemGib} RAM; master, replica and`,
     `  this script share the cores (both kinds under the same handicap)`,
-    `- load average at start: ${load.map((l) => l.toFixed(2)).join(' / ')}` +
-      ((load[0] ?? 0) > cpus.length / 2 ? ' (busy box: expect noisy figures)' : ''),
+    `- load average at start: ${box.loadText()}` +
+      (box.busy ? ' (busy box: expect noisy figures)' : ''),
     `- node ${process.version}; ${redisVersion}; hashslot: ${options.hashslotBin}`,
     `- both kinds: ${describeReplicationArgs(options.backlogBytes)}`,
   ].join('\n');
@@ -368,8 +306,6 @@ async function main(): Promise<void> {
     backlogBytes: options.backlogBytes,
     redisServer: options.redisServer,
     hashslotBin: options.hashslotBin,
-    onSpawn: (server) => void liveServers.add(server),
-    onStop: (server) => void liveServers.delete(server),
     log,
   };
   const results: RoundResult[] = [];
@@ -399,6 +335,8 @@ async function main(): Promise<void> {
   log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   process.stdout.write(renderReport(results, options, burstBytes));
 }
+
+stopServersOnExit();
 
 main().catch((error: unknown) => {
   process.stderr.write(`replication benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -22,12 +22,8 @@
  */
 
 import { withBit } from '../storage/bits';
+import { BenchArgs } from './bench-cli';
 
-function argRounds(): number {
-  const i = process.argv.indexOf('--rounds');
-  const n = i === -1 ? NaN : Number(process.argv[i + 1]);
-  return Number.isFinite(n) && n > 0 ? n : 200;
-}
 
 function timeUs(rounds: number, body: (i: number) => void): number {
   for (let i = 0; i < Math.min(20, rounds); i++) body(i); // warm-up
@@ -73,7 +69,7 @@ function measure(bytes: number, rounds: number): void {
   );
 }
 
-const rounds = argRounds();
+const rounds = BenchArgs.parse(process.argv.slice(2), { usage: 'usage: node dist/bench/setbit-cost.js [--rounds N]', options: ['rounds'] }).positiveInt('rounds', undefined, 200);
 console.log(`node ${process.version}`);
 measure(100, rounds * 100);
 measure(1 << 20, rounds);

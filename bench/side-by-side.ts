@@ -15,10 +15,11 @@
  * Progress goes to stderr, results to stdout, so `npm run bench > figures.md` keeps only figures.
  */
 
-import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
-import { LOOPBACK_HOST } from '../test/helpers/free-port';
-import { HASHSLOT_BIN, loadGenerators, startPair, stopAll, stopServersOnExit } from './server-pair';
+import { LOOPBACK_HOST } from '../harness/free-port';
+import { BenchArgs } from './bench-cli';
+import { machine, redisServerVersion } from './machine';
+import { HASHSLOT_BIN, loadGenerators, startPair, stopAll, stopServersOnExit } from './launch';
 import { measureMemory, renderMemoryReport, type MemoryResult } from './memory-phase';
 import { runThroughputPhase } from './throughput-phase';
 
@@ -49,37 +50,17 @@ const USAGE = `usage: node dist/bench/side-by-side.js [options]
   --redis-benchmark PATH (env BENCH_REDIS_BENCHMARK, default redis-benchmark)
   env BENCH_HASHSLOT_BIN overrides bin/hashslot-server (run with this node binary)`;
 
-const SHORT_FLAGS = new Map([
-  ['-n', 'requests'],
-  ['-c', 'clients'],
-]);
-
 function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
-  const given = new Map<string, string>();
-  for (let index = 0; index < argv.length; index += 1) {
-    const flag = argv[index] ?? '';
-    if (flag === '--help' || flag === '-h') {
-      process.stdout.write(USAGE + '\n');
-      process.exit(0);
-    }
-    if (flag === '--quick') {
-      given.set('quick', '1');
-      continue;
-    }
-    const name = SHORT_FLAGS.get(flag) ?? flag.replace(/^--/, '');
-    const value = argv[index + 1];
-    if (!flag.startsWith('-') || value === undefined) throw new Error(`bad argument ${flag}\n${USAGE}`);
-    given.set(name, value);
-    index += 1;
-  }
-  const quick = given.has('quick');
-  const integer = (name: string, envName: string, normal: number, quickValue: number): number => {
-    const text = given.get(name) ?? env[envName] ?? String(quick ? quickValue : normal);
-    const value = Number(text);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer, got ${text}`);
-    return value;
-  };
-  const only = given.get('only');
+  const args = BenchArgs.parse(argv, {
+    usage: USAGE,
+    options: ['requests', 'clients', 'rounds', 'keys', 'value-bytes', 'tests', 'pipelines', 'only', 'redis-server', 'redis-benchmark'],
+    switches: ['quick'],
+    short: { '-n': 'requests', '-c': 'clients' },
+  }, env);
+  const quick = args.has('quick');
+  const integer = (name: string, envName: string, normal: number, quickValue: number): number =>
+    args.positiveInt(name, envName, quick ? quickValue : normal);
+  const only = args.text('only');
   if (only !== undefined && only !== 'throughput' && only !== 'memory') throw new Error(`--only takes throughput or memory`);
   return {
     requests: integer('requests', 'BENCH_REQUESTS', 200_000, 50_000),
@@ -87,26 +68,26 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     rounds: integer('rounds', 'BENCH_ROUNDS', 3, 1),
     keyCount: integer('keys', 'BENCH_KEYS', 1_000_000, 100_000),
     valueBytes: integer('value-bytes', 'BENCH_VALUE_BYTES', 100, 100),
-    tests: (given.get('tests') ?? 'set,get,incr,mset,lpush,lpop,lrange_100').split(',').filter((test) => test !== ''),
-    pipelines: (given.get('pipelines') ?? '1,16').split(',').map(Number).filter((depth) => Number.isInteger(depth) && depth > 0),
+    tests: (args.text('tests') ?? 'set,get,incr,mset,lpush,lpop,lrange_100').split(',').filter((test) => test !== ''),
+    pipelines: (args.text('pipelines') ?? '1,16').split(',').map(Number).filter((depth) => Number.isInteger(depth) && depth > 0),
     phases: new Set(only === undefined ? ['throughput', 'memory'] : [only]),
-    redisServer: given.get('redis-server') ?? env['BENCH_REDIS_SERVER'] ?? 'redis-server',
-    redisBenchmark: given.get('redis-benchmark') ?? env['BENCH_REDIS_BENCHMARK'] ?? 'redis-benchmark',
+    redisServer: args.text('redis-server', 'BENCH_REDIS_SERVER') ?? 'redis-server',
+    redisBenchmark: args.text('redis-benchmark', 'BENCH_REDIS_BENCHMARK') ?? 'redis-benchmark',
   };
 }
 
 function describeMachine(options: Options): string {
-  const redisVersion = safeFirstLine(() => execFileSync(options.redisServer, ['--version'], { encoding: 'utf8' }));
-  const cpus = os.cpus();
+  const redisVersion = redisServerVersion(options.redisServer);
+  const box = machine();
   return [
     `# hashslot vs redis-server, side by side`,
     ``,
-    `- machine: ${cpus.length} CPU core(s), ${cpus[0]?.model ?? 'unknown CPU'}, ${formatGib(os.totalmem())} RAM, ${os.platform()} ${os.release()}`,
-    `- CPU sharing: redis-benchmark and the server under test run on the same ${cpus.length} core(s) and compete`,
+    `- machine: ${box.cores} CPU core(s), ${box.cpuModel}, ${box.totalMemGib} RAM, ${os.platform()} ${os.release()}`,
+    `- CPU sharing: redis-benchmark and the server under test run on the same ${box.cores} core(s) and compete`,
     `  for them (in the memory phase, this script's loader shares them with the server being loaded).`,
     `  Both servers are measured under the same handicap; absolute figures are for this box only.`,
-    `- load average at start: ${os.loadavg().map((load) => load.toFixed(2)).join(' / ')}` +
-      ((os.loadavg()[0] ?? 0) > cpus.length / 2 ? ` (busy box: other processes compete for the cores, expect noisy figures)` : ''),
+    `- load average at start: ${box.loadText()}` +
+      (box.busy ? ` (busy box: other processes compete for the cores, expect noisy figures)` : ''),
     `- node ${process.version}; ${redisVersion}`,
     `- hashslot: ${HASHSLOT_BIN}`,
   ].join('\n');
@@ -177,18 +158,6 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
   }
-}
-
-function safeFirstLine(run: () => string): string {
-  try {
-    return run().split('\n')[0] ?? '';
-  } catch (error) {
-    return `(version unknown: ${error instanceof Error ? error.message : String(error)})`;
-  }
-}
-
-function formatGib(bytes: number): string {
-  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
 stopServersOnExit();

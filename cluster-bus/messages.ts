@@ -12,8 +12,11 @@
  * literals so that it never widens a `case`.
  */
 
+import { SLOT_COUNT } from '../storage/key-slot';
+
 export const NODE_ID_LENGTH = 40;
-export const SLOT_COUNT = 16384;
+// The slot count is the keyspace's (storage/key-slot.ts); the bitmap on the wire has a bit per slot.
+export { SLOT_COUNT };
 export const SLOT_BITMAP_BYTES = SLOT_COUNT / 8;
 
 /** Message types (the header's `type` field). */

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REDIS_VERSION } from './commands/connection';
+import { REDIS_VERSION } from '../storage/redis-version';
 import { Config } from './config/config';
 import { ConfigFileError, ConfigOpenError, parseCommandLine } from './config/config-file';
 import { fileSink, Logger, type LogSink, stdoutSink } from './log';

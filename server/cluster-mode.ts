@@ -28,11 +28,10 @@ import type { CantFailoverReason, ClusterEvent as Event } from '../cluster-bus/e
 import type { ByteString } from '../storage/bytes';
 import { keyHashSlot } from '../storage/key-slot';
 import type { Client } from './client';
-import { keyIndexes } from './commands/command-table';
-import { keysWithFlags } from './commands/key-specs';
+import { findKeys } from './commands/key-specs';
 import type { CommandSpec } from './commands/command';
 import type { Config } from './config/config';
-import { writeFileAtomically } from './config/rewrite';
+import { replaceFileSync } from './atomic-file';
 import type { RedisNode } from './node';
 
 export class ClusterMode {
@@ -65,7 +64,7 @@ export class ClusterMode {
     this.transport = new TcpTransport(this.state, {
       clock: () => node.clock(),
       scheduler: node.time,
-      saveConfig: (text) => writeFileAtomically(this.configPath, text),
+      saveConfig: (text) => this.writeConfig(text),
       configText: () => configText(this.state),
       deleteSlotKeys: (slot) => node.keyspace.db(0).deleteSlot(slot),
       publish: (channel, message, shard) => {
@@ -104,7 +103,12 @@ export class ClusterMode {
   }
 
   save(): void {
-    writeFileAtomically(this.configPath, configText(this.state));
+    this.writeConfig(configText(this.state));
+  }
+
+  /** Replaces nodes.conf with `text` (cluster-bus/nodes-conf.ts formats it; the disk is ours). */
+  private writeConfig(text: string): void {
+    replaceFileSync(this.configPath, [Buffer.from(text, 'latin1')], { keepMode: true });
   }
 
   /** Binds the bus port (port + 10000 unless cluster-port is set) and starts the cron. */
@@ -347,11 +351,7 @@ export class ClusterMode {
 
   /** The error that redirects this call elsewhere, or null when this node serves it. */
   route(client: Client, spec: CommandSpec, argv: readonly ByteString[]): string | null {
-    // Commands whose keys move (numkeys: ZUNION, LMPOP, EVAL...) are found through their key
-    // specs; the others through the (first, last, step) triple, which is cheaper.
-    const indexes = spec.flags.has('movablekeys')
-      ? keysWithFlags(this.node.commands.info(spec.fullName), argv).map(([i]) => i)
-      : keyIndexes(spec, argv);
+    const indexes = findKeys(spec.keys, argv);
     if (indexes.length === 0) return null;
     let slot = -1;
     for (const i of indexes) {

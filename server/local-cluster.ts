@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { systemClock } from './clock';
 import type { AdminOp } from '../cluster-bus/cluster-state';
 import type { ClusterMode } from './cluster-mode';
+import { SLOT_COUNT } from '../storage/key-slot';
 import { fileSink } from './log';
 import { startRedisNode } from './start';
 import type { RedisNode } from './node';
@@ -85,8 +86,8 @@ export async function startLocalCluster(options: Options): Promise<RedisNode[]> 
     };
     states.forEach((cluster, i) => {
       if (i < MASTERS) {
-        const first = Math.floor((16384 * i) / MASTERS);
-        const last = Math.floor((16384 * (i + 1)) / MASTERS) - 1;
+        const first = Math.floor((SLOT_COUNT * i) / MASTERS);
+        const last = Math.floor((SLOT_COUNT * (i + 1)) / MASTERS) - 1;
         const slots: number[] = [];
         for (let slot = first; slot <= last; slot++) slots.push(slot);
         admin(cluster, { type: 'addslots', slots });

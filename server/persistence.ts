@@ -1,8 +1,9 @@
 /**
  * A node's RDB persistence: SAVE and BGSAVE, the `save` points checked from the cron, loading
  * dump.rdb at start-up and on DEBUG RELOAD, the saves FLUSHALL and SHUTDOWN make, and the
- * figures INFO persistence reports. The codec itself is storage/rdb; this module decides when
- * to use it and keeps the bookkeeping Redis keeps.
+ * figures INFO persistence reports. The codec itself is storage/rdb (it yields bytes) and the
+ * file is replaced by server/atomic-file.ts; this module decides when to use them and keeps the
+ * bookkeeping Redis keeps.
  *
  * Background saves without fork(). Redis forks a child that writes a copy-on-write view of the
  * dataset while the parent serves clients. Here the view is frozen by snapshotKeyspace (a
@@ -31,8 +32,9 @@ import { resolve } from 'node:path';
 import { Keyspace } from '../storage/keyspace';
 import { loadRdb, type RdbLoadResult } from '../storage/rdb/rdb-reader';
 import {
-  type RdbAuxFields, type RdbWriteOptions, snapshotKeyspace, writeRdbFile, writeRdbFileSync,
+  type RdbAuxFields, type RdbWriteOptions, rdbChunks, snapshotKeyspace,
 } from '../storage/rdb/rdb-writer';
+import { replaceFile, replaceFileSync } from './atomic-file';
 import { ReplyError } from './errors';
 import type { RedisNode } from './node';
 
@@ -103,7 +105,7 @@ export function saveNow(node: RedisNode): boolean {
   const state = persistenceState(node);
   const path = rdbFilePath(node);
   try {
-    writeRdbFileSync(path, snapshotKeyspace(node.keyspace), auxFields(node), writeOptions(node));
+    replaceFileSync(path, rdbChunks(snapshotKeyspace(node.keyspace), auxFields(node), writeOptions(node)));
   } catch (err) {
     node.log.warning(`Write error saving DB on disk: ${errorText(err)}`);
     return false;
@@ -130,7 +132,7 @@ export function startBackgroundSave(node: RedisNode): boolean {
   state.bgsave = save;
   node.log.notice(`Background saving started by pid ${process.pid}`);
   const path = rdbFilePath(node);
-  writeRdbFile(path, snapshot, auxFields(node), writeOptions(node), save.abort.signal).then(
+  replaceFile(path, rdbChunks(snapshot, auxFields(node), writeOptions(node)), save.abort.signal).then(
     () => {
       if (state.bgsave !== save) return;
       finishBackgroundSave(node, state);

@@ -21,7 +21,7 @@
  */
 import type { ByteString } from './bytes';
 import { globMatch } from './glob';
-import { HASH_SLOTS, keyHashSlot } from './key-slot';
+import { SLOT_COUNT, keyHashSlot } from './key-slot';
 import type { RandomSource } from './random';
 import { typeName, type StoredValue } from './values';
 
@@ -124,7 +124,7 @@ export class Database {
   /** Starts maintaining the per-slot key index (cluster mode). */
   enableSlotIndex(): void {
     if (this.slotKeys !== null) return;
-    this.slotKeys = new Array<Set<ByteString> | undefined>(HASH_SLOTS);
+    this.slotKeys = new Array<Set<ByteString> | undefined>(SLOT_COUNT);
     for (const key of this.dict.keys()) this.indexKey(key);
   }
 
@@ -325,7 +325,7 @@ export class Database {
     this.rawStrings = new Set();
     this.accessSec = new Map();
     this.loadedAtSec = 0;
-    if (this.slotKeys !== null) this.slotKeys = new Array<Set<ByteString> | undefined>(HASH_SLOTS);
+    if (this.slotKeys !== null) this.slotKeys = new Array<Set<ByteString> | undefined>(SLOT_COUNT);
     this.expireWalk = null;
     this.randomWalk = null;
     this.scanCache.clear();

@@ -7,7 +7,8 @@
  * Keys are byte strings; the table-driven CRC works on their char codes (bytes).
  */
 
-export const HASH_SLOTS = 16384;
+/** How many hash slots a cluster has: every key maps to one of 0..SLOT_COUNT-1. */
+export const SLOT_COUNT = 16384;
 
 /** CRC-16/XMODEM lookup table: polynomial 0x1021, MSB first. */
 const CRC16_TABLE = ((): Uint16Array => {
@@ -33,7 +34,7 @@ export function keyHashSlot(key: string): number {
   const open = key.indexOf('{');
   if (open >= 0) {
     const close = key.indexOf('}', open + 1);
-    if (close > open + 1) return crc16(key, open + 1, close) & (HASH_SLOTS - 1);
+    if (close > open + 1) return crc16(key, open + 1, close) & (SLOT_COUNT - 1);
   }
-  return crc16(key) & (HASH_SLOTS - 1);
+  return crc16(key) & (SLOT_COUNT - 1);
 }

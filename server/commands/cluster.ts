@@ -14,7 +14,7 @@ import { infoText, nodeLine, nodesText, shards } from '../../cluster-bus/cluster
 import { NodeFlag } from '../../cluster-bus/messages';
 import { writeRespValue } from '../../protocol/resp-value';
 import type { ByteString } from '../../storage/bytes';
-import { keyHashSlot } from '../../storage/key-slot';
+import { keyHashSlot, SLOT_COUNT } from '../../storage/key-slot';
 import type { Client } from '../client';
 import { isIpAddress, type ClusterMode } from '../cluster-mode';
 import { ReplyError, wrongArity } from '../errors';
@@ -22,7 +22,6 @@ import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl, type Handler } from './command';
 import { HELP_REPLIES } from './meta/command-meta.generated';
 
-const SLOTS = 16384;
 
 function clusterOf(client: Client): ClusterMode {
   const cluster = client.node.cluster;
@@ -50,7 +49,7 @@ function slotNumber(arg: ByteString): number {
 
 function slotArg(arg: ByteString): number {
   const n = slotNumber(arg);
-  if (n < 0 || n >= SLOTS) throw new ReplyError('ERR Invalid or out of range slot');
+  if (n < 0 || n >= SLOT_COUNT) throw new ReplyError('ERR Invalid or out of range slot');
   return n;
 }
 
@@ -206,13 +205,13 @@ export const clusterCommands: CommandImpl[] = [
   clusterCmd('cluster|keyslot', (client, argv) => client.reply.integer(keyHashSlot(at(argv, 2)))),
   clusterCmd('cluster|countkeysinslot', (client, argv) => {
     const slot = intArg(at(argv, 2));
-    if (slot < 0 || slot >= SLOTS) throw new ReplyError('ERR Invalid slot');
+    if (slot < 0 || slot >= SLOT_COUNT) throw new ReplyError('ERR Invalid slot');
     client.reply.integer(client.node.keyspace.db(0).countKeysInSlot(slot));
   }),
   clusterCmd('cluster|getkeysinslot', (client, argv) => {
     const slot = intArg(at(argv, 2));
     const count = intArg(at(argv, 3));
-    if (slot < 0 || slot >= SLOTS || count < 0) throw new ReplyError('ERR Invalid slot or number of keys');
+    if (slot < 0 || slot >= SLOT_COUNT || count < 0) throw new ReplyError('ERR Invalid slot or number of keys');
     client.reply.bulkArray(client.node.keyspace.db(0).keysInSlot(slot, count));
   }),
   clusterCmd('cluster|meet', meet),

@@ -11,7 +11,7 @@ import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { at, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl, type CommandSpec } from './command';
-import { hasKeySpecs, keysWithFlags } from './key-specs';
+import { findKeys, hasKeySpecs } from './key-specs';
 import { lookupCommand } from '../dispatch';
 import { HELP_REPLIES } from './meta/command-meta.generated';
 
@@ -88,13 +88,13 @@ function targetOf(client: Client, argv: ByteString[]): { spec: CommandSpec; args
 function getkeysCommand(withFlags: boolean) {
   return (client: Client, argv: ByteString[]): void => {
     const { spec, args } = targetOf(client, argv);
-    const info = client.node.commands.info(spec.fullName);
-    const keys = keysWithFlags(info, args);
+    const flags: Array<readonly string[]> = [];
+    const keys = findKeys(spec.keys, args, flags);
     if (keys.length === 0) {
       // No keys in this call: a command without keys says so; one whose keys are optional
       // (EVAL with numkeys 0) answers none; otherwise the arguments were invalid (numkeys
       // larger than what follows).
-      if (!hasKeySpecs(info)) throw new ReplyError(ERR.noKeysInCommand);
+      if (!hasKeySpecs(spec.keys)) throw new ReplyError(ERR.noKeysInCommand);
       if (spec.flags.has('no_mandatory_keys')) {
         client.reply.array(0);
         return;
@@ -102,16 +102,17 @@ function getkeysCommand(withFlags: boolean) {
       throw new ReplyError(ERR.invalidArgumentsForCommand);
     }
     client.reply.array(keys.length);
-    for (const [index, flags] of keys) {
+    keys.forEach((index, n) => {
       if (!withFlags) {
         client.reply.bulk(args[index] as ByteString);
-        continue;
+        return;
       }
+      const keyFlags = flags[n] ?? [];
       client.reply.array(2);
       client.reply.bulk(args[index] as ByteString);
-      client.reply.set(flags.length);
-      for (const f of flags) client.reply.simple(f);
-    }
+      client.reply.set(keyFlags.length);
+      for (const f of keyFlags) client.reply.simple(f);
+    });
   };
 }
 

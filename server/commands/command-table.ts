@@ -1,16 +1,15 @@
 /**
  * The command table: built once per node by joining the captured Redis metadata with the
  * handlers, and read by dispatch (lookup, arity, flags), COMMAND (INFO, DOCS, COUNT, LIST,
- * GETKEYS), INFO commandstats, and later cluster routing and replication.
+ * GETKEYS), INFO commandstats, cluster routing and replication.
  *
  * A command with metadata but no handler, or a handler with no metadata, is a programming error
  * and fails the build of the table at start-up, so the table can never advertise a command the
  * server does not run.
  */
 import type { RespValue } from '../../protocol/resp-value';
-import type { ByteString } from '../../storage/bytes';
 import type { CommandImpl, CommandSpec, Handler } from './command';
-import { movableKeys } from './movable-keys';
+import { resolveCommandKeys } from './key-specs';
 import { COMMAND_DOCS, COMMAND_INFO } from './meta/command-meta.generated';
 
 export class CommandTable {
@@ -107,6 +106,7 @@ function buildSpec(info: RespValue, handlers: Map<string, Handler>, parent: stri
     firstKey: typeof first === 'number' ? first : 0,
     lastKey: typeof last === 'number' ? last : 0,
     keyStep: typeof step === 'number' ? step : 0,
+    keys: resolveCommandKeys(name, info),
     isWrite: flagSet.has('write'),
     noAuth: flagSet.has('no_auth'),
     handler,
@@ -120,20 +120,4 @@ function setMembers(value: RespValue | undefined): string[] {
   if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) return [];
   if (!('~' in value)) return [];
   return value['~'].map((m) => (typeof m === 'object' && m !== null && '+' in m ? m['+'] : String(m)));
-}
-
-/**
- * The key positions of a call: the indexes in argv of every key. Most commands name them with
- * the legacy (first, last, step) triple; a few (SORT's STORE) need a procedure that reads the
- * arguments (movable-keys.ts). Used by cluster routing.
- */
-export function keyIndexes(spec: CommandSpec, argv: readonly ByteString[]): number[] {
-  const argc = argv.length;
-  if (spec.firstKey <= 0) return [];
-  const byProc = spec.flags.has('movablekeys') ? movableKeys(spec.fullName, argv) : undefined;
-  if (byProc !== undefined) return byProc.map(([index]) => index);
-  const last = spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey;
-  const out: number[] = [];
-  for (let i = spec.firstKey; i <= last && i < argc; i += spec.keyStep) out.push(i);
-  return out;
 }

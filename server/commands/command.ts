@@ -3,11 +3,13 @@
  * in meta/command-meta.generated.ts, joined with the handler that implements it.
  *
  * Arity follows Redis: positive means exactly that many arguments including the command name,
- * negative means at least that many. Key positions are the legacy (first, last, step) triple:
- * last -1 means "up to the last argument", -2 "all but the last one".
+ * negative means at least that many. Key positions are the legacy (first, last, step) triple
+ * (last -1 means "up to the last argument", -2 "all but the last one"), which only says whether
+ * a command has keys at all, and the key specs (key-specs.ts), which say where each call's are.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../client';
+import type { CommandKeys } from './key-specs';
 
 /** Runs one command. Client errors are thrown as ReplyError; the dispatcher answers them. */
 export type Handler = (client: Client, argv: ByteString[]) => void;
@@ -35,6 +37,8 @@ export interface CommandSpec {
   readonly firstKey: number;
   readonly lastKey: number;
   readonly keyStep: number;
+  /** Where a call's keys are, resolved from the key specs once (key-specs.ts findKeys). */
+  readonly keys: CommandKeys;
   /** Flags read on every call, resolved once. */
   readonly isWrite: boolean;
   readonly noAuth: boolean;

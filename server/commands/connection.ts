@@ -3,13 +3,12 @@
  * state of the calling client, never the keyspace.
  */
 import type { ByteString } from '../../storage/bytes';
+import { REDIS_VERSION } from '../../storage/redis-version';
 import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { at, int32Arg, intArg, isWord } from './args';
 import { cmd, type CommandImpl } from './command';
 
-/** The Redis version hashslot reports, so clients pick the same code paths as with Redis 7.0. */
-export const REDIS_VERSION = '7.0.15';
 
 /** Client names may not contain spaces or non-printable bytes. */
 export function validateClientName(name: ByteString): void {

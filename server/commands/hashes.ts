@@ -23,8 +23,9 @@ import { ERR, ReplyError, wrongArity } from '../errors';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
-import { distinctMembers, noteAdded, noteRemoved, randomMember } from './container-sampler';
-import { parseScanCursor, parseScanOptions, scanMatches, scanStep } from './container-scan';
+import { distinctMembers, noteAdded, noteRemoved, randomMember } from '../../storage/container-sampler';
+import { scanStep } from '../../storage/container-scan';
+import { parseScanCursor, parseScanOptions, scanMatches } from './scan-args';
 
 type Fields = Map<ByteString, ByteString>;
 

@@ -10,7 +10,7 @@ import type { Client } from '../client';
 import { replicationInfoFields } from '../replication/replication-views';
 import type { RedisNode } from '../node';
 import { cmd, type CommandImpl } from './command';
-import { REDIS_VERSION } from './connection';
+import { REDIS_VERSION } from '../../storage/redis-version';
 import { rdbInfoFields } from '../persistence';
 
 type Fields = Array<[string, string | number]>;

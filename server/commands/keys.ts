@@ -9,7 +9,7 @@ import type { Client } from '../client';
 import { ERR, ReplyError } from '../errors';
 import { at, int32Arg, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
-import { parseScanCursor } from './container-scan';
+import { parseScanCursor } from './scan-args';
 import { notifyKeyEvent, notifyKeyspaceEvent, NotifyFlag } from '../keyspace-events';
 
 function deleteKeys(client: Client, argv: ByteString[]): void {

@@ -5,11 +5,12 @@
  * with CROSSSLOT when dst hashes to another slot, exactly as in Redis.
  *
  * Each procedure returns [argument index, key spec flags] pairs in the order Redis lists them.
+ * The command table looks the procedure up once per command (key-specs.ts resolveCommandKeys).
  */
 import type { ByteString } from '../../storage/bytes';
 
 export type KeyPositions = Array<[number, string[]]>;
-type KeysProc = (args: readonly ByteString[]) => KeyPositions;
+export type KeysProc = (args: readonly ByteString[]) => KeyPositions;
 
 const READ = ['RO', 'access'];
 const STORE = ['OW', 'update'];
@@ -43,6 +44,11 @@ const PROCS: ReadonlyMap<string, KeysProc> = new Map([
   ['sort', sortKeys],
   ['sort_ro', () => [[1, READ]]],
 ]);
+
+/** The procedure finding the keys of `fullName`, or undefined when its key specs describe them. */
+export function keysProcedure(fullName: string): KeysProc | undefined {
+  return PROCS.get(fullName);
+}
 
 /** The key positions of a call of `fullName`, or undefined when its key specs describe them. */
 export function movableKeys(fullName: string, args: readonly ByteString[]): KeyPositions | undefined {

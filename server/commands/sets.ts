@@ -23,8 +23,9 @@ import { ERR, ReplyError } from '../errors';
 import { at, intArg, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
-import { distinctMembers, noteAdded, noteRemoved, randomMember } from './container-sampler';
-import { parseScanCursor, parseScanOptions, scanMatches, scanStep } from './container-scan';
+import { distinctMembers, noteAdded, noteRemoved, randomMember } from '../../storage/container-sampler';
+import { scanStep } from '../../storage/container-scan';
+import { parseScanCursor, parseScanOptions, scanMatches } from './scan-args';
 import { randomCountArg } from './hashes';
 
 type Members = Set<ByteString>;

@@ -34,7 +34,7 @@ import { ERR, ReplyError } from '../errors';
 import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
-import { partialQuicksort } from './partial-quicksort';
+import { partialQuicksort } from '../../storage/partial-quicksort';
 import { inReplyOrder } from './sets';
 import { compilePattern, cString, lookupByPattern, patternHasStar, type SortPattern } from './sort-pattern';
 import { sortScore } from './sort-score';

@@ -19,7 +19,8 @@ import { ERR, ReplyError } from '../errors';
 import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
-import { parseScanCursor, parseScanOptions, scanMatches, scanStep } from './container-scan';
+import { scanStep } from '../../storage/container-scan';
+import { parseScanCursor, parseScanOptions, scanMatches } from './scan-args';
 import { randomCountArg } from './hashes';
 import {
   afterRemoval,

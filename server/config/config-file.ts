@@ -23,9 +23,8 @@
  * line by line and stops at the first bad one.
  */
 import { splitArgs } from '../../protocol/split-args';
+import { REDIS_VERSION } from '../../storage/redis-version';
 import { errnoText, reprQuote } from './codecs';
-
-export const REDIS_VERSION = '7.0.15';
 
 /** A bad line: printed by the CLI to stderr as `report`, then exit status 1. */
 export class ConfigFileError extends Error {

@@ -19,11 +19,12 @@
  * set of appended lines matches but their order may differ.
  *
  * The new file is written to a temp file in the same directory, fsynced, then renamed over the
- * old one (and the directory fsynced), so a crash leaves either the old or the new file.
+ * old one (and the directory fsynced), so a crash leaves either the old or the new file
+ * (server/atomic-file.ts, the writer RDB snapshots and nodes.conf use too).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { splitArgs } from '../../protocol/split-args';
+import { replaceFileSync } from '../atomic-file';
 import type { RewriteLine } from './codecs';
 import { errnoText } from './codecs';
 import { DIRECTIVES, findDirective, type Directive } from './directives';
@@ -118,48 +119,6 @@ export class ConfigRewriteError extends Error {
   }
 }
 
-let tempCounter = 0;
-
-/** Replaces `path` with `text` (latin1 bytes): temp file, fsync, rename, fsync the directory. */
-export function writeFileAtomically(path: string, text: string): void {
-  const dir = dirname(path);
-  const tmp = join(dir, `temp-config-${process.pid}-${++tempCounter}.conf`);
-  let mode = 0o644;
-  try {
-    mode = statSync(path).mode & 0o777;
-  } catch {
-    // a new file gets the default mode
-  }
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    const buf = Buffer.from(text, 'latin1');
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
-    unlinkSync(tmp);
-    throw err;
-  }
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // some file systems refuse to fsync a directory; the rename itself already happened
-  }
-}
-
 /** Rewrites the file at `path`; throws ConfigRewriteError with Redis's reply text on failure. */
 export function rewriteConfigFile(path: string | null, src: RewriteSource, extras: readonly ExtraDirective[] = []): void {
   if (path === null) throw new ConfigRewriteError('ERR The server is running without a config file');
@@ -172,7 +131,7 @@ export function rewriteConfigFile(path: string | null, src: RewriteSource, extra
     }
   }
   try {
-    writeFileAtomically(path, rewriteConfigText(old, src, extras));
+    replaceFileSync(path, [Buffer.from(rewriteConfigText(old, src, extras), 'latin1')], { keepMode: true });
   } catch (err) {
     throw new ConfigRewriteError(`ERR Rewriting config file: ${errnoText(err)}`);
   }

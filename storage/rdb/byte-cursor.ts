@@ -3,6 +3,10 @@
  * needs are there and throws an RdbError naming what was being read otherwise. Everything that
  * decodes snapshot bytes (RDB files, DUMP payloads, the blobs inside them) reads through one, so
  * a truncated or lying input fails cleanly instead of reading garbage or out of bounds.
+ *
+ * `end` may stop short of the buffer's end: the compact encodings (listpack, ziplist) read their
+ * entries through a cursor that ends before their terminator byte, so an entry that claims to
+ * run into or past the terminator is refused by the same check.
  */
 import { RdbError } from './rdb-error';
 
@@ -29,6 +33,26 @@ export class ByteCursor {
   u8(what: string): number {
     this.need(1, what);
     return this.bytes[this.pos++] as number;
+  }
+
+  i8(what: string): number {
+    this.need(1, what);
+    return this.bytes.readInt8(this.pos++);
+  }
+
+  i16le(what: string): number {
+    this.need(2, what);
+    const v = this.bytes.readInt16LE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  /** A 24-bit signed integer (listpack's and ziplist's int24 entries). */
+  i24le(what: string): number {
+    this.need(3, what);
+    const v = this.bytes.readIntLE(this.pos, 3);
+    this.pos += 3;
+    return v;
   }
 
   u16le(what: string): number {

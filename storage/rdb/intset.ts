@@ -7,14 +7,16 @@
  * (512) of them. The width is the smallest that holds every element.
  */
 import type { ByteString } from '../bytes';
+import { ByteCursor } from './byte-cursor';
 import { RdbError } from './rdb-error';
 
 const HEADER_BYTES = 8;
 
 export function decodeIntset(blob: Buffer): ByteString[] {
   if (blob.length < HEADER_BYTES) throw new RdbError(`intset of ${blob.length} bytes is shorter than its header`);
-  const width = blob.readUInt32LE(0);
-  const count = blob.readUInt32LE(4);
+  const cursor = new ByteCursor(blob);
+  const width = cursor.u32le('intset encoding');
+  const count = cursor.u32le('intset count');
   if (width !== 2 && width !== 4 && width !== 8) throw new RdbError(`intset with invalid encoding ${width}`);
   if (HEADER_BYTES + count * width !== blob.length) {
     throw new RdbError(`intset of ${count} ${width}-byte elements cannot be ${blob.length} bytes long`);
@@ -22,9 +24,9 @@ export function decodeIntset(blob: Buffer): ByteString[] {
   // Redis checks the order only with sanitize-dump-payload; a set does not need it, so an
   // unsorted intset is accepted as Redis accepts it (duplicates are caught by the caller).
   const out: ByteString[] = [];
+  const what = 'intset element';
   for (let i = 0; i < count; i++) {
-    const at = HEADER_BYTES + i * width;
-    const v = width === 2 ? blob.readInt16LE(at) : width === 4 ? blob.readInt32LE(at) : blob.readBigInt64LE(at);
+    const v = width === 2 ? cursor.i16le(what) : width === 4 ? cursor.i32le(what) : cursor.i64le(what);
     out.push(String(v));
   }
   return out;

@@ -17,6 +17,7 @@
  */
 import type { ByteString } from '../bytes';
 import { parseInt64, parseSafeInt } from '../numbers';
+import { ByteCursor } from './byte-cursor';
 import { RdbError } from './rdb-error';
 
 const HEADER_BYTES = 6;
@@ -29,89 +30,59 @@ const UNKNOWN_COUNT = 0xffff;
 /** The elements of a listpack, integers as their decimal strings. */
 export function decodeListpack(blob: Buffer): ByteString[] {
   if (blob.length < HEADER_BYTES + 1) throw new RdbError(`listpack of ${blob.length} bytes is shorter than its header`);
-  const total = blob.readUInt32LE(0);
+  const header = new ByteCursor(blob);
+  const total = header.u32le('listpack total bytes');
   if (total !== blob.length) throw new RdbError(`listpack header says ${total} bytes, blob has ${blob.length}`);
-  const declared = blob.readUInt16LE(4);
+  const declared = header.u16le('listpack count');
+  if (blob[blob.length - 1] !== END) throw new RdbError('listpack does not end with its terminator');
+  // The entries lie between the header and the terminator: an entry running into it is refused.
+  const entries = new ByteCursor(blob, HEADER_BYTES, blob.length - 1);
   const out: ByteString[] = [];
-  let p = HEADER_BYTES;
-  const end = blob.length - 1;
-  while (p < end) {
-    const start = p;
-    const b = blob[p] as number;
-    let value: ByteString;
-    if ((b & 0x80) === 0) {
-      value = String(b);
-      p += 1;
-    } else if ((b & 0xc0) === 0x80) {
-      p = stringEntry(blob, start, 1, b & 0x3f, end);
-      value = blob.latin1Slice(start + 1, p);
-    } else if ((b & 0xe0) === 0xc0) {
-      need(blob, start, 2, end);
-      const raw = ((b & 0x1f) << 8) | (blob[p + 1] as number);
-      value = String(raw >= 4096 ? raw - 8192 : raw);
-      p += 2;
-    } else if ((b & 0xf0) === 0xe0) {
-      need(blob, start, 2, end);
-      p = stringEntry(blob, start, 2, ((b & 0x0f) << 8) | (blob[p + 1] as number), end);
-      value = blob.latin1Slice(start + 2, p);
-    } else {
-      switch (b) {
-        case 0xf0:
-          need(blob, start, 5, end);
-          p = stringEntry(blob, start, 5, blob.readUInt32LE(p + 1), end);
-          value = blob.latin1Slice(start + 5, p);
-          break;
-        case 0xf1:
-          need(blob, start, 3, end);
-          value = String(blob.readInt16LE(p + 1));
-          p += 3;
-          break;
-        case 0xf2:
-          need(blob, start, 4, end);
-          value = String(blob.readIntLE(p + 1, 3));
-          p += 4;
-          break;
-        case 0xf3:
-          need(blob, start, 5, end);
-          value = String(blob.readInt32LE(p + 1));
-          p += 5;
-          break;
-        case 0xf4:
-          need(blob, start, 9, end);
-          value = String(blob.readBigInt64LE(p + 1));
-          p += 9;
-          break;
-        default:
-          throw new RdbError(`listpack entry with invalid encoding 0x${b.toString(16)} at byte ${start}`);
-      }
-    }
-    p = checkBacklen(blob, p, p - start, end);
-    out.push(value);
+  while (!entries.atEnd) {
+    const start = entries.pos;
+    out.push(readEntry(entries));
+    checkBacklen(entries, start);
   }
-  if (p !== end || blob[end] !== END) throw new RdbError('listpack does not end with its terminator');
   if (declared !== UNKNOWN_COUNT && declared !== out.length) {
     throw new RdbError(`listpack header says ${declared} elements, found ${out.length}`);
   }
   return out;
 }
 
-function need(blob: Buffer, start: number, bytes: number, end: number): void {
-  if (start + bytes > end) throw new RdbError(`listpack entry at byte ${start} runs past the end`);
-}
-
-function stringEntry(blob: Buffer, start: number, headerBytes: number, length: number, end: number): number {
-  need(blob, start, headerBytes + length, end);
-  return start + headerBytes + length;
-}
-
-/** Verifies the backlen after an entry of `size` bytes; returns the position after it. */
-function checkBacklen(blob: Buffer, p: number, size: number, end: number): number {
-  const expected = backlenBytes(size);
-  if (p + expected.length > end) throw new RdbError(`listpack entry at byte ${p - size} runs past the end`);
-  for (let k = 0; k < expected.length; k++) {
-    if (blob[p + k] !== expected[k]) throw new RdbError(`listpack entry at byte ${p - size} has a wrong back-length`);
+/** One entry's encoding byte and data (not its backlen). */
+function readEntry(entries: ByteCursor): ByteString {
+  const what = 'listpack entry';
+  const b = entries.u8(what);
+  if ((b & 0x80) === 0) return String(b);
+  if ((b & 0xc0) === 0x80) return entries.latin1(b & 0x3f, what);
+  if ((b & 0xe0) === 0xc0) {
+    const raw = ((b & 0x1f) << 8) | entries.u8(what);
+    return String(raw >= 4096 ? raw - 8192 : raw);
   }
-  return p + expected.length;
+  if ((b & 0xf0) === 0xe0) return entries.latin1(((b & 0x0f) << 8) | entries.u8(what), what);
+  switch (b) {
+    case 0xf0:
+      return entries.latin1(entries.u32le(what), what);
+    case 0xf1:
+      return String(entries.i16le(what));
+    case 0xf2:
+      return String(entries.i24le(what));
+    case 0xf3:
+      return String(entries.i32le(what));
+    case 0xf4:
+      return String(entries.i64le(what));
+    default:
+      throw new RdbError(`listpack entry with invalid encoding 0x${b.toString(16)} at byte ${entries.pos - 1}`);
+  }
+}
+
+/** Verifies the backlen after the entry that began at `start`. */
+function checkBacklen(entries: ByteCursor, start: number): void {
+  const expected = backlenBytes(entries.pos - start);
+  const found = entries.take(expected.length, 'listpack back-length');
+  for (let k = 0; k < expected.length; k++) {
+    if (found[k] !== expected[k]) throw new RdbError(`listpack entry at byte ${start} has a wrong back-length`);
+  }
 }
 
 /** The backlen of an entry of `size` bytes: most significant 7 bits first, later bytes flagged. */

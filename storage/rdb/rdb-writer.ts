@@ -10,18 +10,18 @@
  *                        returns, writes to the keyspace no longer affect the snapshot.
  *   rdbChunks()          a generator that encodes the snapshot lazily, about 64 KiB per chunk,
  *                        so a caller can write a chunk, yield to the event loop, and go on
- *                        (writeRdbFile does exactly that; a full sync sends chunks to a socket).
+ *                        (server/atomic-file.ts does exactly that for a file; a full sync
+ *                        sends the chunks to a socket). This module returns bytes, never
+ *                        touches the disk.
  *
  * The stream: "REDIS0010", the AUX fields in 7.0's order (redis-ver, redis-bits, ctime,
  * used-mem, [repl-stream-db, repl-id, repl-offset], aof-base), then per non-empty database
  * SELECTDB and RESIZEDB, its entries (EXPIRETIME_MS before an entry with a deadline), and EOF
  * followed by the CRC-64 of everything before it (eight zero bytes with rdbchecksum no).
  */
-import { randomBytes } from 'node:crypto';
-import { promises as fsp, closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { ByteString } from '../bytes';
 import type { Keyspace } from '../keyspace';
+import { REDIS_VERSION } from '../redis-version';
 import { cloneValue, type StoredValue } from '../values';
 import { ByteSink } from './byte-sink';
 import { crc64 } from './crc64';
@@ -29,8 +29,6 @@ import { Opcode, RDB_MAGIC, RDB_VERSION } from './rdb-format';
 import { writeLength, writeString } from './rdb-strings';
 import { rdbTypeOf, writeValue } from './value-encoder';
 
-/** What the AUX field redis-ver says: the Redis version hashslot answers as. */
-export const RDB_REDIS_VERSION = '7.0.15';
 const CHUNK_BYTES = 64 * 1024;
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +100,7 @@ export function* rdbChunks(snapshot: KeyspaceSnapshot, aux: RdbAuxFields, option
     writeString(sink, name, options.compression);
     writeString(sink, value, options.compression);
   };
-  field('redis-ver', RDB_REDIS_VERSION);
+  field('redis-ver', REDIS_VERSION);
   field('redis-bits', '64');
   field('ctime', String(aux.ctimeSec));
   field('used-mem', String(aux.usedMemBytes));
@@ -139,101 +137,4 @@ export function* rdbChunks(snapshot: KeyspaceSnapshot, aux: RdbAuxFields, option
   if (options.checksum) crc = crc64(crc, sink.view());
   sink.u64le(options.checksum ? crc : 0n);
   yield sink.take();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-/** A temp file next to `path`, unique across the nodes of one process. */
-function tempPathFor(path: string): string {
-  return join(dirname(path), `temp-${process.pid}-${randomBytes(4).toString('hex')}.rdb`);
-}
-
-/** fsync of the directory makes the rename durable; some file systems refuse it, harmlessly. */
-function syncDirectory(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // the rename itself already happened
-  }
-}
-
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
-  }
-}
-
-/**
- * Writes the snapshot to `path` atomically (temp file, fsync, rename, fsync of the directory),
- * yielding to the event loop between chunks so that a large save does not stall the server.
- * `signal` aborts it (FLUSHALL and SHUTDOWN cancel a background save): the temp file is removed
- * and the promise rejects with the signal's reason.
- */
-export async function writeRdbFile(
-  path: string,
-  snapshot: KeyspaceSnapshot,
-  aux: RdbAuxFields,
-  options: RdbWriteOptions,
-  signal?: AbortSignal,
-): Promise<void> {
-  const tmp = tempPathFor(path);
-  const handle = await fsp.open(tmp, 'w', 0o644);
-  try {
-    for (const chunk of rdbChunks(snapshot, aux, options)) {
-      signal?.throwIfAborted();
-      let off = 0;
-      while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    signal?.throwIfAborted();
-    await handle.sync();
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    removeQuietly(tmp);
-    throw err;
-  }
-  await handle.close();
-  try {
-    // Checked again here, in the same turn as the rename: a save cancelled while the file was
-    // being closed must not replace a file written since.
-    signal?.throwIfAborted();
-    renameSync(tmp, path);
-  } catch (err) {
-    removeQuietly(tmp);
-    throw err;
-  }
-  syncDirectory(dirname(path));
-}
-
-/** The same, synchronously (SAVE, SHUTDOWN, FLUSHALL, DEBUG RELOAD block the server as in Redis). */
-export function writeRdbFileSync(path: string, snapshot: KeyspaceSnapshot, aux: RdbAuxFields, options: RdbWriteOptions): void {
-  const tmp = tempPathFor(path);
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    for (const chunk of rdbChunks(snapshot, aux, options)) {
-      let off = 0;
-      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-    }
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    removeQuietly(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
-    removeQuietly(tmp);
-    throw err;
-  }
-  syncDirectory(dirname(path));
 }

@@ -14,6 +14,7 @@
  *   10______ <u32 BE len>     string                   F1..FD     the integer 0..12 itself
  */
 import type { ByteString } from '../bytes';
+import { ByteCursor } from './byte-cursor';
 import { RdbError } from './rdb-error';
 
 const HEADER_BYTES = 10;
@@ -23,56 +24,26 @@ const UNKNOWN_COUNT = 0xffff;
 
 export function decodeZiplist(blob: Buffer): ByteString[] {
   if (blob.length < HEADER_BYTES + 1) throw new RdbError(`ziplist of ${blob.length} bytes is shorter than its header`);
-  const total = blob.readUInt32LE(0);
+  const header = new ByteCursor(blob);
+  const total = header.u32le('ziplist total bytes');
   if (total !== blob.length) throw new RdbError(`ziplist header says ${total} bytes, blob has ${blob.length}`);
-  const tail = blob.readUInt32LE(4);
-  const declared = blob.readUInt16LE(8);
-  const end = blob.length - 1;
+  const tail = header.u32le('ziplist tail offset');
+  const declared = header.u16le('ziplist count');
+  if (blob[blob.length - 1] !== END) throw new RdbError('ziplist does not end with its terminator');
+  // The entries lie between the header and the terminator: an entry running into it is refused.
+  const entries = new ByteCursor(blob, HEADER_BYTES, blob.length - 1);
   const out: ByteString[] = [];
-  let p = HEADER_BYTES;
   let previousSize = 0;
   let lastStart = HEADER_BYTES;
-  while (p < end) {
-    const start = p;
+  while (!entries.atEnd) {
+    const start = entries.pos;
     lastStart = start;
-    let prevlen = blob[p] as number;
-    if (prevlen === BIG_PREVLEN) {
-      need(start, 5, end);
-      prevlen = blob.readUInt32LE(p + 1);
-      p += 5;
-    } else {
-      p += 1;
-    }
+    let prevlen = entries.u8('ziplist previous-length');
+    if (prevlen === BIG_PREVLEN) prevlen = entries.u32le('ziplist previous-length');
     if (prevlen !== previousSize) throw new RdbError(`ziplist entry at byte ${start} has a wrong previous-length`);
-    need(p, 1, end);
-    const enc = blob[p] as number;
-    let value: ByteString;
-    switch (enc >> 6) {
-      case 0:
-        value = text(blob, p + 1, enc & 0x3f, end);
-        p += 1 + (enc & 0x3f);
-        break;
-      case 1: {
-        need(p, 2, end);
-        const len = ((enc & 0x3f) << 8) | (blob[p + 1] as number);
-        value = text(blob, p + 2, len, end);
-        p += 2 + len;
-        break;
-      }
-      case 2: {
-        need(p, 5, end);
-        const len = blob.readUInt32BE(p + 1);
-        value = text(blob, p + 5, len, end);
-        p += 5 + len;
-        break;
-      }
-      default:
-        [value, p] = integer(blob, p, enc, end);
-    }
-    previousSize = p - start;
-    out.push(value);
+    out.push(readEntry(entries));
+    previousSize = entries.pos - start;
   }
-  if (p !== end || blob[end] !== END) throw new RdbError('ziplist does not end with its terminator');
   if (out.length > 0 && tail !== lastStart) throw new RdbError('ziplist tail offset does not point at its last entry');
   if (declared !== UNKNOWN_COUNT && declared !== out.length) {
     throw new RdbError(`ziplist header says ${declared} entries, found ${out.length}`);
@@ -80,33 +51,30 @@ export function decodeZiplist(blob: Buffer): ByteString[] {
   return out;
 }
 
-function need(at: number, bytes: number, end: number): void {
-  if (at + bytes > end) throw new RdbError(`ziplist entry at byte ${at} runs past the end`);
-}
-
-function text(blob: Buffer, at: number, length: number, end: number): ByteString {
-  need(at, length, end);
-  return blob.latin1Slice(at, at + length);
-}
-
-function integer(blob: Buffer, p: number, enc: number, end: number): [ByteString, number] {
+/** One entry's encoding and data (after its prevlen). */
+function readEntry(entries: ByteCursor): ByteString {
+  const what = 'ziplist entry';
+  const enc = entries.u8(what);
+  switch (enc >> 6) {
+    case 0:
+      return entries.latin1(enc & 0x3f, what);
+    case 1:
+      return entries.latin1(((enc & 0x3f) << 8) | entries.u8(what), what);
+    case 2:
+      return entries.latin1(entries.u32be(what), what);
+  }
   switch (enc) {
     case 0xc0:
-      need(p, 3, end);
-      return [String(blob.readInt16LE(p + 1)), p + 3];
+      return String(entries.i16le(what));
     case 0xd0:
-      need(p, 5, end);
-      return [String(blob.readInt32LE(p + 1)), p + 5];
+      return String(entries.i32le(what));
     case 0xe0:
-      need(p, 9, end);
-      return [String(blob.readBigInt64LE(p + 1)), p + 9];
+      return String(entries.i64le(what));
     case 0xf0:
-      need(p, 4, end);
-      return [String(blob.readIntLE(p + 1, 3)), p + 4];
+      return String(entries.i24le(what));
     case 0xfe:
-      need(p, 2, end);
-      return [String(blob.readInt8(p + 1)), p + 2];
+      return String(entries.i8(what));
   }
-  if (enc >= 0xf1 && enc <= 0xfd) return [String(enc - 0xf1), p + 1];
-  throw new RdbError(`ziplist entry with invalid encoding 0x${enc.toString(16)} at byte ${p}`);
+  if (enc >= 0xf1 && enc <= 0xfd) return String(enc - 0xf1);
+  throw new RdbError(`ziplist entry with invalid encoding 0x${enc.toString(16)} at byte ${entries.pos - 1}`);
 }

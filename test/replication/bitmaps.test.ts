@@ -12,20 +12,8 @@
  * combination checks the table itself.
  */
 
-import t from 'tap';
-import { encodeCommand, type Arg } from '../helpers/resp';
-import { forEachCombo, missingPrerequisite, show, startPair, waitForSync, type ReplNode } from './replication-harness';
-
-const PING_BYTES = encodeCommand(['PING']).length;
-
-interface Step {
-  argv: Arg[];
-  /** The command the replica must receive; null when nothing may be propagated. */
-  propagated: Arg[] | null;
-}
-
-const same = (...argv: Arg[]): Step => ({ argv, propagated: argv });
-const none = (...argv: Arg[]): Step => ({ argv, propagated: null });
+import { forEachSyncedPair, none, runSteps, same, sameOnReplica, type Step } from './propagation-scaffold';
+import { show, waitForSync } from './replication-harness';
 
 const STEPS: readonly Step[] = [
   same('SETBIT', 'b', '7', '1'),
@@ -46,34 +34,10 @@ const STEPS: readonly Step[] = [
   same('BITOP', 'NOT', 'd', 'b'),
 ];
 
-async function offsetOf(node: ReplNode): Promise<number> {
-  return (await node.info('replication')).num('master_repl_offset');
-}
-
-if (missingPrerequisite() !== null) {
-  t.plan(0, missingPrerequisite() ?? '');
-} else {
-  forEachCombo(t, 'bitmap commands are propagated as Redis propagates them', async (tt, combo) => {
-    const [master, replica] = await startPair(tt, combo);
-    tt.match(await replica.replicaOf(master), /^\+OK/);
-    await waitForSync(master, replica);
-    // The first write after the sync carries a SELECT: get it out of the way.
-    await master.call('SET', 'warmup', 'v');
-    await waitForSync(master, replica);
-    for (const step of STEPS) {
-      const before = await offsetOf(master);
-      const reply = await master.call(...step.argv);
-      const moved = (await offsetOf(master)) - before;
-      const expected = step.propagated === null ? 0 : encodeCommand(step.propagated).length;
-      const label = `${step.argv.join(' ')} → ${show(reply)} propagates ${step.propagated === null ? 'nothing' : step.propagated.join(' ')}`;
-      tt.ok(moved === expected || moved === expected + PING_BYTES, label, { moved, expected });
-    }
-    await waitForSync(master, replica);
-    for (const key of ['b', 'd']) {
-      const [m, r] = await Promise.all([master.call('GET', key), replica.call('GET', key)]);
-      tt.equal(show(r), show(m), `GET ${key} on the replica`);
-    }
-    tt.equal(show(await master.call('EXISTS', 'nk')), ':1', 'the refused BITFIELD created nk on the master');
-    tt.equal(show(await replica.call('EXISTS', 'nk')), ':0', 'but not on the replica');
-  });
-}
+forEachSyncedPair('bitmap commands are propagated as Redis propagates them', async (tt, master, replica) => {
+  await runSteps(tt, master, STEPS);
+  await waitForSync(master, replica);
+  for (const key of ['b', 'd']) await sameOnReplica(tt, master, replica, ['GET', key], `GET ${key} on the replica`);
+  tt.equal(show(await master.call('EXISTS', 'nk')), ':1', 'the refused BITFIELD created nk on the master');
+  tt.equal(show(await replica.call('EXISTS', 'nk')), ':0', 'but not on the replica');
+});

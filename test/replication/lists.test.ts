@@ -10,20 +10,8 @@
  * redis → redis combination checks the table itself.
  */
 
-import t from 'tap';
-import { encodeCommand, type Arg } from '../helpers/resp';
-import { forEachCombo, missingPrerequisite, show, startPair, waitForSync, type ReplNode } from './replication-harness';
-
-const PING_BYTES = encodeCommand(['PING']).length;
-
-interface Step {
-  argv: Arg[];
-  /** The command the replica must receive; null when nothing may be propagated. */
-  propagated: Arg[] | null;
-}
-
-const same = (...argv: Arg[]): Step => ({ argv, propagated: argv });
-const as = (propagated: Arg[] | null, ...argv: Arg[]): Step => ({ argv, propagated });
+import type { Arg } from '../helpers/resp';
+import { as, forEachSyncedPair, runSteps, same, sameKeysOnReplica, type Step } from './propagation-scaffold';
 
 const STEPS: readonly Step[] = [
   same('RPUSH', 'l', 'a', 'b', 'c', 'd', 'e'),
@@ -48,36 +36,8 @@ const STEPS: readonly Step[] = [
   same('RPOP', 'm'),
 ];
 
-async function offsetOf(node: ReplNode): Promise<number> {
-  return (await node.info('replication')).num('master_repl_offset');
-}
-
-if (missingPrerequisite() !== null) {
-  t.plan(0, missingPrerequisite() ?? '');
-} else {
-  forEachCombo(t, 'list commands are propagated as Redis propagates them', async (tt, combo) => {
-    const [master, replica] = await startPair(tt, combo);
-    tt.match(await replica.replicaOf(master), /^\+OK/);
-    await waitForSync(master, replica);
-    // The first write after the sync carries a SELECT: get it out of the way.
-    await master.call('SET', 'warmup', 'v');
-    await waitForSync(master, replica);
-    for (const step of STEPS) {
-      const before = await offsetOf(master);
-      const reply = await master.call(...step.argv);
-      const moved = (await offsetOf(master)) - before;
-      const expected = step.propagated === null ? 0 : encodeCommand(step.propagated).length;
-      const label = `${step.argv.join(' ')} → ${show(reply)} propagates ${step.propagated === null ? 'nothing' : step.propagated.join(' ')}`;
-      tt.ok(moved === expected || moved === expected + PING_BYTES, label, { moved, expected });
-    }
-    await waitForSync(master, replica);
-    for (const key of ['l', 'l2', 'm', 'nx', 'warmup']) {
-      const [m, r] = await Promise.all([master.call('TYPE', key), replica.call('TYPE', key)]);
-      tt.equal(show(r), show(m), `TYPE ${key} on the replica`);
-      if (show(m) === '+list') {
-        const [ml, rl] = await Promise.all([master.call('LRANGE', key, '0', '-1'), replica.call('LRANGE', key, '0', '-1')]);
-        tt.equal(show(rl), show(ml), `LRANGE ${key} on the replica`);
-      }
-    }
-  });
-}
+forEachSyncedPair('list commands are propagated as Redis propagates them', async (tt, master, replica) => {
+  await runSteps(tt, master, STEPS);
+  const range = (key: string): Arg[] => ['LRANGE', key, '0', '-1'];
+  await sameKeysOnReplica(tt, master, replica, ['l', 'l2', 'm', 'nx', 'warmup'], '+list', range, (key) => `LRANGE ${key} on the replica`);
+});

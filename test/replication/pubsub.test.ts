@@ -6,20 +6,16 @@
  * hearing a redis-server master's proves we deliver what we apply.
  */
 
-import t from 'tap';
 import { RawClient } from '../helpers/raw-client';
 import { encodeCommand } from '../helpers/resp';
-import { forEachCombo, missingPrerequisite, show, startPair, waitForSync } from './replication-harness';
+import { forEachSyncedPair } from './propagation-scaffold';
+import { show, waitForSync } from './replication-harness';
 
 const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
 
-if (missingPrerequisite() !== null) {
-  t.plan(0, missingPrerequisite() ?? '');
-} else {
-  forEachCombo(t, 'PUBLISH and SPUBLISH on the master reach subscribers of the replica', async (tt, combo) => {
-    const [master, replica] = await startPair(tt, combo);
-    tt.match(await replica.replicaOf(master), /^\+OK/);
-    await waitForSync(master, replica);
+forEachSyncedPair(
+  'PUBLISH and SPUBLISH on the master reach subscribers of the replica',
+  async (tt, master, replica) => {
     const sub = await RawClient.connect(replica.port);
     tt.teardown(() => sub.close());
     sub.write(encodeCommand(['SUBSCRIBE', 'news']));
@@ -33,5 +29,6 @@ if (missingPrerequisite() !== null) {
     tt.same(heard, [`*3\r\n${bulk('message')}${bulk('news')}${bulk('hello')}`, `*3\r\n${bulk('smessage')}${bulk('orders')}${bulk('o1')}`],
       'the replica\'s subscriber hears both, in order');
     await waitForSync(master, replica);
-  });
-}
+  },
+  { warmup: false },
+);

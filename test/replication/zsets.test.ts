@@ -12,20 +12,9 @@
  * redis → redis combination checks the table itself.
  */
 
-import t from 'tap';
-import { encodeCommand, type Arg } from '../helpers/resp';
-import { forEachCombo, missingPrerequisite, show, startPair, waitFor, waitForSync, type ReplNode } from './replication-harness';
-
-const PING_BYTES = encodeCommand(['PING']).length;
-
-interface Step {
-  argv: Arg[];
-  /** The commands the replica must receive, in order; empty when nothing may be propagated. */
-  propagated: Arg[][];
-}
-
-const same = (...argv: Arg[]): Step => ({ argv, propagated: [argv] });
-const as = (propagated: Arg[] | null, ...argv: Arg[]): Step => ({ argv, propagated: propagated === null ? [] : [propagated] });
+import type { Arg } from '../helpers/resp';
+import { as, checkMoved, forEachSyncedPair, offsetOf, runSteps, same, sameKeysOnReplica, type Step } from './propagation-scaffold';
+import { show, waitFor } from './replication-harness';
 
 const STEPS: readonly Step[] = [
   same('ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '0.1', 'd', '-inf', 'e'),
@@ -63,53 +52,23 @@ const STEPS: readonly Step[] = [
 
 const KEYS = ['z', 'y', 'u', 'd', 'd2', 'd3', 'r', 'lex', 'nx', 'served', 'warmup'];
 
-async function offsetOf(node: ReplNode): Promise<number> {
-  return (await node.info('replication')).num('master_repl_offset');
-}
+forEachSyncedPair('sorted-set commands are propagated as Redis propagates them', async (tt, master, replica) => {
+  await runSteps(tt, master, STEPS);
 
-if (missingPrerequisite() !== null) {
-  t.plan(0, missingPrerequisite() ?? '');
-} else {
-  forEachCombo(t, 'sorted-set commands are propagated as Redis propagates them', async (tt, combo) => {
-    const [master, replica] = await startPair(tt, combo);
-    tt.match(await replica.replicaOf(master), /^\+OK/);
-    await waitForSync(master, replica);
-    // The first write after the sync carries a SELECT: get it out of the way.
-    await master.call('SET', 'warmup', 'v');
-    await waitForSync(master, replica);
-    const check = (step: Step, moved: number, label: string): void => {
-      const expected = step.propagated.reduce((n, argv) => n + encodeCommand(argv).length, 0);
-      tt.ok(moved === expected || moved === expected + PING_BYTES, label, { moved, expected });
-    };
-    for (const step of STEPS) {
-      const before = await offsetOf(master);
-      const reply = await master.call(...step.argv);
-      const moved = (await offsetOf(master)) - before;
-      check(step, moved, `${step.argv.join(' ')} → ${show(reply)} propagates ${step.propagated.map((p) => p.join(' ')).join(' + ') || 'nothing'}`);
-    }
-
-    // A waiter served by a later ZADD: the ZADD, then the waiter's pop.
-    const waiter = await master.connect();
-    const pending = waiter.call('BZPOPMIN', 'served', '0');
-    await waitFor('the waiter to block', 5_000, async () => {
-      const n = (await master.info('clients')).num('blocked_clients');
-      return { ok: n === 1, detail: `blocked_clients ${n}` };
-    });
-    const before = await offsetOf(master);
-    await master.call('ZADD', 'served', '1', 'm', '2', 'n');
-    tt.match(show(await pending), /served.*m/, 'the waiter was served');
-    const moved = (await offsetOf(master)) - before;
-    check({ argv: [], propagated: [['ZADD', 'served', '1', 'm', '2', 'n'], ['ZPOPMIN', 'served']] }, moved, 'a served BZPOPMIN propagates ZADD + ZPOPMIN served');
-    waiter.close();
-
-    await waitForSync(master, replica);
-    for (const key of KEYS) {
-      const [m, r] = await Promise.all([master.call('TYPE', key), replica.call('TYPE', key)]);
-      tt.equal(show(r), show(m), `TYPE ${key} on the replica`);
-      if (show(m) === '+zset') {
-        const [ml, rl] = await Promise.all([master.call('ZRANGE', key, '0', '-1', 'WITHSCORES'), replica.call('ZRANGE', key, '0', '-1', 'WITHSCORES')]);
-        tt.equal(show(rl), show(ml), `ZRANGE ${key} WITHSCORES on the replica`);
-      }
-    }
+  // A waiter served by a later ZADD: the ZADD, then the waiter's pop.
+  const waiter = await master.connect();
+  const pending = waiter.call('BZPOPMIN', 'served', '0');
+  await waitFor('the waiter to block', 5_000, async () => {
+    const n = (await master.info('clients')).num('blocked_clients');
+    return { ok: n === 1, detail: `blocked_clients ${n}` };
   });
-}
+  const before = await offsetOf(master);
+  await master.call('ZADD', 'served', '1', 'm', '2', 'n');
+  tt.match(show(await pending), /served.*m/, 'the waiter was served');
+  const moved = (await offsetOf(master)) - before;
+  checkMoved(tt, [['ZADD', 'served', '1', 'm', '2', 'n'], ['ZPOPMIN', 'served']], moved, 'a served BZPOPMIN propagates ZADD + ZPOPMIN served');
+  waiter.close();
+
+  const range = (key: string): Arg[] => ['ZRANGE', key, '0', '-1', 'WITHSCORES'];
+  await sameKeysOnReplica(tt, master, replica, KEYS, '+zset', range, (key) => `ZRANGE ${key} WITHSCORES on the replica`);
+});

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { partialQuicksort } from '../../server/commands/partial-quicksort';
+import { partialQuicksort } from '../../storage/partial-quicksort';
 import { movableKeys } from '../../server/commands/movable-keys';
 import { compilePattern } from '../../server/commands/sort-pattern';
 import { sortScore } from '../../server/commands/sort-score';

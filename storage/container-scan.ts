@@ -1,5 +1,6 @@
 /**
- * HSCAN and SSCAN: cursor iteration over one hash or set, shared by both commands.
+ * Cursor iteration over one Set or Map, the mechanism behind HSCAN, SSCAN and ZSCAN (their
+ * arguments are read in server/commands/scan-args.ts; this file knows nothing of clients).
  *
  * Redis answers a small container (a listpack hash, an intset set) in one call: every element,
  * cursor 0, whatever COUNT says, because such encodings have no buckets to resume from. We do
@@ -17,15 +18,11 @@
  *
  *     cursor = passed * 2^16 + tag        tag: key of the cached iterator (1..65535)
  */
-import type { ByteString } from '../../storage/bytes';
-import { globMatch } from '../../storage/glob';
-import { ERR, ReplyError } from '../errors';
-import { intArg, isWord, syntaxError } from './args';
+import type { ByteString } from './bytes';
 
 /** What can be scanned: a set's members, or the keys of a hash's or sorted set's Map. */
-type Scanned = Set<ByteString> | Map<ByteString, unknown>;
+export type Scanned = Set<ByteString> | Map<ByteString, unknown>;
 
-const UINT64_RANGE = 2n ** 64n;
 /** Iterators kept per container; older cursors fall back to skipping. */
 const CURSORS_PER_CONTAINER = 16;
 
@@ -40,48 +37,6 @@ interface CursorCache {
 }
 
 const caches = new WeakMap<Scanned, CursorCache>();
-
-/**
- * A SCAN cursor as Redis 7.0 reads it (strtoul): optional sign, decimal digits, no leading space,
- * nothing after; a negative number wraps around 2^64, and "" reads as 0.
- */
-export function parseScanCursor(arg: ByteString): bigint {
-  const m = /^([+-]?)(\d*)$/.exec(arg);
-  if (m === null || (m[2] === '' && m[1] !== '')) throw new ReplyError(ERR.invalidCursor);
-  const magnitude = m[2] === '' ? 0n : BigInt(m[2] as string);
-  if (magnitude >= UINT64_RANGE) throw new ReplyError(ERR.invalidCursor);
-  return m[1] === '-' && magnitude !== 0n ? UINT64_RANGE - magnitude : magnitude;
-}
-
-export interface ScanOptions {
-  count: number;
-  /** null for no MATCH, or MATCH "*", which matches everything. */
-  pattern: ByteString | null;
-}
-
-/** COUNT and MATCH, from argv[from] on (HSCAN/SSCAN take no TYPE). */
-export function parseScanOptions(argv: readonly ByteString[], from: number): ScanOptions {
-  const options: ScanOptions = { count: 10, pattern: null };
-  for (let j = from; j < argv.length; j++) {
-    const opt = argv[j] as ByteString;
-    const hasNext = j + 1 < argv.length;
-    if (isWord(opt, 'count') && hasNext) {
-      options.count = intArg(argv[++j] as ByteString);
-      if (options.count < 1) syntaxError();
-    } else if (isWord(opt, 'match') && hasNext) {
-      const pattern = argv[++j] as ByteString;
-      options.pattern = pattern === '*' ? null : pattern;
-    } else {
-      syntaxError();
-    }
-  }
-  return options;
-}
-
-/** Whether an element passes MATCH. */
-export function scanMatches(options: ScanOptions, element: ByteString): boolean {
-  return options.pattern === null || globMatch(options.pattern, element);
-}
 
 /**
  * One step over a large container: about `count` elements (keys, for a Map) from the cursor's

@@ -24,8 +24,8 @@
  *
  * The randomness is the node's seeded source, never Math.random (tests replay seeds).
  */
-import type { ByteString } from '../../storage/bytes';
-import type { SeededRandom } from '../../storage/random';
+import type { ByteString } from './bytes';
+import type { SeededRandom } from './random';
 
 /** The container shapes sampled: a Set of members, or a Map whose keys are the fields. */
 export type Sampled = Set<ByteString> | Map<ByteString, ByteString>;

@@ -1,0 +1,133 @@
+/**
+ * Replacing a file so that a crash never leaves it half written: the one writer behind RDB
+ * snapshots (SAVE, BGSAVE, SHUTDOWN), CONFIG REWRITE and nodes.conf.
+ *
+ * Writing over the file in place would leave a torn file if the process or the machine died
+ * midway, and the next start would load garbage (or refuse to start). So the new contents go to
+ * a temp file in the same directory, and only a complete, flushed file takes the old one's name:
+ *
+ *     open  temp-<pid>-<random><ext>      same directory, so the rename stays on one file system
+ *     write every chunk
+ *     fsync the temp file                 its bytes are on disk before its name is
+ *     rename temp -> path                 atomic: a reader sees the old file or the new one
+ *     fsync the directory                 the rename itself survives a power loss
+ *
+ * On any failure the temp file is removed and the old file is left untouched. The callers own
+ * the bytes (storage/ encodes the RDB, cluster-bus/ formats nodes.conf, config/ formats the
+ * rewritten config); this file owns the disk.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp, closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+
+export interface ReplaceFileOptions {
+  /**
+   * Keep the permissions of the file being replaced (CONFIG REWRITE and nodes.conf: an operator
+   * may have tightened them); otherwise, and for a new file, 0644.
+   */
+  readonly keepMode?: boolean;
+}
+
+const DEFAULT_MODE = 0o644;
+
+/** A temp file next to `path`, unique across the nodes of one process. */
+function tempPathFor(path: string): string {
+  return join(dirname(path), `temp-${process.pid}-${randomBytes(4).toString('hex')}${extname(path)}`);
+}
+
+function modeFor(path: string, options: ReplaceFileOptions): number {
+  if (options.keepMode !== true) return DEFAULT_MODE;
+  try {
+    return statSync(path).mode & 0o777;
+  } catch {
+    return DEFAULT_MODE; // a new file
+  }
+}
+
+/** fsync of the directory makes the rename durable; some file systems refuse it, harmlessly. */
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // the rename itself already happened
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+/** Renames the finished temp file over `path`, or removes it when that fails. */
+function commit(tmp: string, path: string, signal?: AbortSignal): void {
+  try {
+    // Checked in the same turn as the rename: a save cancelled while the file was being closed
+    // must not replace a file written since.
+    signal?.throwIfAborted();
+    renameSync(tmp, path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
+  }
+  syncDirectory(dirname(path));
+}
+
+/** Replaces `path` with the concatenated `chunks`, blocking until the file is durable. */
+export function replaceFileSync(path: string, chunks: Iterable<Uint8Array>, options: ReplaceFileOptions = {}): void {
+  const tmp = tempPathFor(path);
+  const fd = openSync(tmp, 'w', modeFor(path, options));
+  try {
+    for (const chunk of chunks) {
+      let off = 0;
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+    }
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    removeQuietly(tmp);
+    throw err;
+  }
+  closeSync(fd);
+  commit(tmp, path);
+}
+
+/**
+ * The same without blocking the server: each chunk is written asynchronously and the event loop
+ * gets a turn between chunks, so a large BGSAVE does not stall clients. `chunks` may be a lazy
+ * generator (storage/rdb/rdb-writer.ts rdbChunks encodes as it is read). `signal` aborts the
+ * write (FLUSHALL and SHUTDOWN cancel a background save): the temp file is removed and the
+ * promise rejects with the signal's reason.
+ */
+export async function replaceFile(
+  path: string,
+  chunks: Iterable<Uint8Array>,
+  signal?: AbortSignal,
+  options: ReplaceFileOptions = {},
+): Promise<void> {
+  const tmp = tempPathFor(path);
+  const handle = await fsp.open(tmp, 'w', modeFor(path, options));
+  try {
+    for (const chunk of chunks) {
+      signal?.throwIfAborted();
+      let off = 0;
+      while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    signal?.throwIfAborted();
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    removeQuietly(tmp);
+    throw err;
+  }
+  await handle.close();
+  commit(tmp, path, signal);
+}
