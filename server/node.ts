@@ -27,6 +27,7 @@ import { PubSub } from './pubsub/pubsub';
 import { notifyKeyspaceEvent, NotifyFlag } from './keyspace-events';
 import type { StoredValue } from '../storage/values';
 import { loadSnapshotAtStartup, PersistenceState, persistenceCron } from './persistence';
+import { closeListeners, openListeners, type ListenerSet } from './listener';
 
 export interface NodeOptions {
   config: Config;
@@ -60,6 +61,8 @@ export class RedisNode implements KeyspaceObserver {
   lastSaveSec: number;
   private nextClientId = 1;
   private servers: net.Server[] = [];
+  /** Listeners opened for a CONFIG SET port/bind still being applied. */
+  private preparedListeners: ListenerSet | null = null;
   private cronTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   /** Cluster mode, when cluster-enabled is yes. */
@@ -108,19 +111,66 @@ export class RedisNode implements KeyspaceObserver {
     this.config.onChange('hz', () => {
       if (this.cronTimer !== null) this.startCron();
     });
-    const rebind = (): void => {
-      void this.rebind().catch((err: Error) => this.log.warning(`Failed to bind after CONFIG SET: ${err.message}`));
-    };
     this.config.onChange('repl-backlog-size', (size) => this.replication.resizeBacklog(size));
-    this.config.onChange('port', rebind);
-    this.config.onChange('bind', rebind);
+    this.config.onChange('port', () => this.rebindUnprepared());
+    this.config.onChange('bind', () => this.rebindUnprepared());
   }
 
-  private async rebind(): Promise<void> {
-    const old = this.servers;
-    this.servers = [];
-    await Promise.all(old.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    await this.bindListeners();
+  /**
+   * CONFIG SET port/bind, first step: opens the listeners the new values ask for, so that a
+   * port that cannot be bound leaves the node serving where it was. A new port is opened next
+   * to the old listeners, as Redis does; new addresses on the same port can only be bound once
+   * the old ones are closed, so those are closed first and reopened if the new ones fail.
+   * `finishListenerChange` then swaps the new set in or discards it.
+   */
+  async prepareListeners(port: number, bind: readonly string[]): Promise<ListenerSet> {
+    const samePort = port === this.port;
+    if (samePort) void closeListeners(this.servers);
+    try {
+      const set = await this.openClientListeners(port, bind);
+      this.preparedListeners = set;
+      return set;
+    } catch (err) {
+      if (samePort) await this.reopenListeners();
+      throw err;
+    }
+  }
+
+  /** Serves on a prepared set from now on, closing the old one (`adopt`), or closes the set. */
+  finishListenerChange(set: ListenerSet, adopt: boolean): void {
+    if (this.preparedListeners === set) this.preparedListeners = null;
+    const retired = adopt ? this.servers : set.servers;
+    if (adopt) this.servers = [...set.servers];
+    void closeListeners(retired);
+    if (!adopt && !this.servers.some((s) => s.listening)) void this.reopenListeners();
+  }
+
+  /** Binds the configured port and addresses again after a failed change closed them. */
+  private async reopenListeners(): Promise<void> {
+    try {
+      this.servers = [...(await this.openClientListeners(this.config.number('port'), this.config.value('bind'))).servers];
+    } catch (err) {
+      this.log.warning(`Failed to restore old listening sockets: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * A port/bind change nobody prepared listeners for (CONFIG SET inside MULTI, which cannot
+   * wait): opens the new listeners in the background and keeps the old ones if that fails.
+   */
+  private rebindUnprepared(): void {
+    if (this.preparedListeners !== null) return;
+    void this.openClientListeners(this.config.number('port'), this.config.value('bind')).then(
+      (set) => {
+        void closeListeners(this.servers);
+        this.servers = [...set.servers];
+      },
+      (err: Error) => this.log.warning(`Failed to bind after CONFIG SET: ${err.message}`),
+    );
+  }
+
+  private openClientListeners(port: number, bind: readonly string[]): Promise<ListenerSet> {
+    return openListeners(bind, port, (socket) => this.accept(socket), this.log);
   }
 
   private startCron(): void {
@@ -159,33 +209,8 @@ export class RedisNode implements KeyspaceObserver {
   }
 
   private async bindListeners(): Promise<void> {
-    const addresses = [...this.config.value('bind')];
-    let port = this.config.number('port');
-    for (const entry of addresses) {
-      // A leading '-' marks an address that may be unavailable; '*' and '::*' are the wildcards.
-      const optional = entry.startsWith('-');
-      const bare = optional ? entry.slice(1) : entry;
-      const host = bare === '*' ? '0.0.0.0' : bare === '::*' ? '::' : bare;
-      const server = net.createServer((socket) => this.accept(socket));
-      try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ port, host, exclusive: true, ipv6Only: host.includes(':') }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'ENOTFOUND')) continue;
-        await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-        this.servers = [];
-        throw err;
-      }
-      this.servers.push(server);
-      // With port 0 every address shares the port the first one was given.
-      if (port === 0) port = this.port;
-    }
+    const set = await this.openClientListeners(this.config.number('port'), this.config.value('bind'));
+    this.servers = [...set.servers];
   }
 
   /** Stops listening, closes every client and the cron. Idempotent. */
@@ -196,7 +221,7 @@ export class RedisNode implements KeyspaceObserver {
       this.replication.close();
       if (this.cluster !== null) await this.cluster.close();
       for (const client of [...this.clients.values()]) client.close();
-      await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      await closeListeners(this.servers);
       this.servers = [];
     })();
     return this.closing;
