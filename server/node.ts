@@ -342,6 +342,7 @@ export class RedisNode implements KeyspaceObserver {
     this.blocking.cron();
     this.replication.cron(now);
     persistenceCron(this);
+    for (const client of this.clients.values()) client.memory.cron(now, client.outputBytes);
     const timeoutSec = this.config.number('timeout');
     if (timeoutSec > 0) {
       for (const client of this.clients.values()) {
