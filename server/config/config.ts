@@ -232,6 +232,18 @@ export class Config {
     return this.value(name);
   }
 
+  /**
+   * A file path read from the configuration (logfile, pidfile...), as the server must open it.
+   * redis-server chdir()s into `dir` when it reads it, and opens such files after loading the
+   * whole configuration, so a relative path is relative to the final `dir`, whether it came
+   * before or after `dir`. A node cannot chdir (several share a process): it resolves instead.
+   * An unset path ('') stays ''.
+   */
+  filePath(name: 'logfile' | 'pidfile'): string {
+    const value = this.string(name);
+    return value === '' ? '' : resolve(this.string('dir'), value);
+  }
+
   /** The value exactly as CONFIG GET prints it (name or alias, case-insensitive). */
   text(name: string): string | undefined {
     const d = findDirective(name);
