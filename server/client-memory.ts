@@ -25,11 +25,14 @@
  *                  first cron pass after a connect already resets the peak. obl is what the
  *                  buffer holds now (replies of earlier commands of the same read); more than it
  *                  fits goes to a list of 16 KiB blocks (oll blocks, omem bytes).
+ *   pub/sub        channels and shard channels sit in a dict each (24 bytes an entry, 8 a slot,
+ *                  4 slots at first then doubling), patterns in a list (24 bytes a node).
  *   the client     the client structure itself: 768 bytes in 7.0.15 on 64-bit Linux.
  *
  * Sizes go through jemalloc's size classes (allocationBytes), as Redis counts usable sizes.
  * Not modelled: a query buffer grown past 32 KiB (big arguments, long pipelines), which Redis
- * later shrinks in its cron; pub/sub subscriptions' dictionaries in tot-mem.
+ * later shrinks in its cron; the pub/sub dicts' history (they never shrink after UNSUBSCRIBE, and
+ * while one is rehashing both its tables count, which depends on Redis's per-process hash seed).
  */
 
 /** sizeof(client) in Redis 7.0.15 (x86-64), rounded to its jemalloc class. */
@@ -40,6 +43,11 @@ const POINTER_BYTES = 8;
 const MULTI_SLOT_BYTES = 24;
 /** A WATCHed key: a list node and a watchedKey structure. */
 const WATCHED_KEY_BYTES = 56;
+/** A dict entry, a dict slot, a dict's first table size, and a list node (pub/sub). */
+const DICT_ENTRY_BYTES = 24;
+const DICT_SLOT_BYTES = 8;
+const DICT_INITIAL_SLOTS = 4;
+const LIST_NODE_BYTES = 24;
 /** PROTO_IOBUF_LEN: room made in the query buffer before each read. */
 const READ_BYTES = 16 * 1024;
 /** PROTO_REPLY_CHUNK_BYTES and PROTO_REPLY_MIN_BYTES: the reply buffer's largest and smallest size. */
@@ -116,6 +124,18 @@ export interface ClientMemoryInput {
   watchedKeys: number;
   /** Reply bytes produced but not yet handed to the socket, and those the socket still holds. */
   pendingReplyBytes: number;
+  /** Subscribed channels, patterns and shard channels. */
+  channels: number;
+  patterns: number;
+  shardChannels: number;
+}
+
+/** A client's pub/sub dict of `entries` channels: entries and the slots of its table. */
+function dictBytes(entries: number): number {
+  if (entries === 0) return 0;
+  let slots = DICT_INITIAL_SLOTS;
+  while (slots < entries) slots *= 2;
+  return entries * DICT_ENTRY_BYTES + slots * DICT_SLOT_BYTES;
 }
 
 /** The `qbuf=... tot-mem=...` run of a client line, in Redis's field order. */
@@ -141,7 +161,8 @@ export function memoryFields(input: ClientMemoryInput): string {
   const queryHeader = queryAlloc === EMPTY_QUERY_BUFFER_FREE ? 3 : sdsHeaderBytes(queryAlloc);
   const totalBytes =
     CLIENT_STRUCT_BYTES + queryAlloc + queryHeader + 1 + input.argvBytes + input.argc * POINTER_BYTES +
-    multiBytes + queueSlots * MULTI_SLOT_BYTES + input.watchedKeys * WATCHED_KEY_BYTES + rbs + omem;
+    multiBytes + queueSlots * MULTI_SLOT_BYTES + input.watchedKeys * WATCHED_KEY_BYTES + rbs + omem +
+    dictBytes(input.channels) + dictBytes(input.shardChannels) + input.patterns * LIST_NODE_BYTES;
   return (
     `qbuf=${queryBytes} qbuf-free=${queryAlloc - queryBytes} argv-mem=${input.argvBytes} multi-mem=${multiBytes} ` +
     `rbs=${rbs} rbp=${rbp} obl=${obl} oll=${oll} omem=${omem} tot-mem=${totalBytes}`

@@ -296,6 +296,9 @@ export class Client {
       queued,
       watchedKeys: tx.running === null ? tx.watchedCount : 0,
       pendingReplyBytes: this.reply.pendingBytes + this.outputBytes,
+      channels: subs.channels.size,
+      patterns: subs.patterns.size,
+      shardChannels: subs.shardChannels.size,
     });
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.id + 7} name=${this.name} ` +

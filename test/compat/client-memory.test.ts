@@ -2,8 +2,8 @@
  * Differential tests of CLIENT LIST / CLIENT INFO values (issue 11), every field compared with a
  * real redis-server: the query buffer that still holds the running command (qbuf, qbuf-free), its
  * arguments (argv-mem), the MULTI queue (multi, multi-mem, flags x), the reply buffer (rbs, rbp,
- * obl) and the total (tot-mem), for the calling client and for other clients that are fresh, idle
- * or half-way through sending a request.
+ * obl) and the total (tot-mem), for the calling client and for other clients that are fresh, idle,
+ * half-way through sending a request, queuing a transaction or subscribed.
  *
  * Normalised, because they must differ between two servers: id and fd (allocation order), addr
  * and laddr (ephemeral and listening ports), age and idle (seconds elapsed, which can tick over
@@ -86,23 +86,25 @@ dual.case('the calling client: query buffer, argv, reply buffer, MULTI', async (
   await sameReplies(pair, '*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n', 1, 'after EXEC');
 });
 
-dual.case('other clients: fresh, idle, mid-request, in MULTI', async (pair) => {
+dual.case('other clients: fresh, idle, mid-request, in MULTI, subscribed', async (pair) => {
   const sides = await pair.both(async (c, side) => {
     const port = side === 'redis' ? dual.running.redis.port : dual.running.target.port;
-    const [idle, partial, queuing] = await Promise.all([0, 1, 2].map(() => RawClient.connect(port))) as [RawClient, RawClient, RawClient];
-    const ids = [await clientId(idle), await clientId(partial), await clientId(queuing)];
+    const [idle, partial, queuing, subscriber] = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(port))) as [RawClient, RawClient, RawClient, RawClient];
+    const ids = [await clientId(idle), await clientId(partial), await clientId(queuing), await clientId(subscriber)];
     // The fresh connection never sends a byte: it is the one connected last.
     const fresh = await RawClient.connect(port);
     const all = (await c.call('CLIENT', 'LIST')).toString('latin1');
     const freshId = Math.max(...[...all.matchAll(/^id=(\d+) /gm)].map((m) => Number(m[1])));
     ids.unshift(String(freshId));
     for (const id of ids) await settle(c, id);
-    for (const other of [idle, partial, queuing]) await pinPeak(other);
+    for (const other of [idle, partial, queuing, subscriber]) await pinPeak(other);
     await idle.call('PING');
     partial.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nab');
     queuing.write('WATCH x\r\nMULTI\r\nSET a bbbbbbbbbb\r\nGET a\r\n');
     await queuing.readReplies(4);
-    return { clients: [fresh, idle, partial, queuing], ids };
+    subscriber.write('SUBSCRIBE a b\r\nPSUBSCRIBE a* b* c*\r\nSSUBSCRIBE s\r\n');
+    await subscriber.readReplies(6);
+    return { clients: [fresh, idle, partial, queuing, subscriber], ids };
   });
   const [redisSide, targetSide] = sides;
   try {
@@ -110,7 +112,7 @@ dual.case('other clients: fresh, idle, mid-request, in MULTI', async (pair) => {
     const bySide = { redis: redisSide, target: targetSide };
     // The partial request must have arrived before it is observed.
     await delay(50);
-    await sameReplies(pair, (side) => `CLIENT LIST ID ${bySide[side].ids.join(' ')}\r\n`, 1, 'fresh, idle, mid-request and queuing clients');
+    await sameReplies(pair, (side) => `CLIENT LIST ID ${bySide[side].ids.join(' ')}\r\n`, 1, 'fresh, idle, mid-request, queuing and subscribed clients');
   } finally {
     for (const side of sides) if (!(side instanceof Error)) for (const c of side.clients) c.close();
   }
