@@ -13,8 +13,12 @@
  *
  *     serving on 6379 ──▶ open 6380 ──ok──▶ swap: close 6379, serve on 6380
  *                            └──EADDRINUSE──▶ keep 6379, the CONFIG SET is refused
+ *
+ * New addresses on the same port cannot be bound while the old sockets hold it, so for a bind
+ * change Redis closes the old set first and reopens it if the new one fails; so does this.
  */
 import * as net from 'node:net';
+import type { Config } from './config/config';
 import type { Logger } from './log';
 
 /** Where and how one listening socket could not be opened. */
@@ -105,4 +109,91 @@ function portOf(server: net.Server): number | null {
 /** Closes listening sockets (accepted connections stay open, as in Redis). */
 export async function closeListeners(servers: readonly net.Server[]): Promise<void> {
   await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+}
+
+/** A node's client-port listeners, and their replacement when CONFIG SET changes port or bind. */
+export class ClientListeners {
+  private servers: net.Server[] = [];
+  /** Opened for a CONFIG SET still being applied (see prepare). */
+  private prepared: ListenerSet | null = null;
+
+  constructor(
+    private readonly config: Config,
+    private readonly onSocket: (socket: net.Socket) => void,
+    private readonly log: Logger,
+  ) {
+    // A change nobody prepared listeners for (CONFIG SET inside EXEC, which cannot wait).
+    config.onChange('port', () => this.followConfig());
+    config.onChange('bind', () => this.followConfig());
+  }
+
+  /** The port listened on, or null when nothing listens. */
+  get port(): number | null {
+    const server = this.servers[0];
+    return server === undefined ? null : portOf(server);
+  }
+
+  /** Listens as configured; rejects with ListenError. */
+  async open(): Promise<void> {
+    this.servers = [...(await this.openConfigured()).servers];
+  }
+
+  /**
+   * CONFIG SET port/bind, first step: opens what the new values ask for, the old set still
+   * serving (or, on the same port, closed and reopened on failure). `finish` then swaps the new
+   * set in or discards it.
+   */
+  async prepare(port: number, bind: readonly string[]): Promise<ListenerSet> {
+    const samePort = port === this.port;
+    if (samePort) void closeListeners(this.servers);
+    try {
+      const set = await openListeners(bind, port, this.onSocket, this.log);
+      this.prepared = set;
+      return set;
+    } catch (err) {
+      if (samePort) await this.reopen();
+      throw err;
+    }
+  }
+
+  /** Serves on a prepared set from now on, closing the old one (`adopt`), or closes the set. */
+  finish(set: ListenerSet, adopt: boolean): void {
+    if (this.prepared === set) this.prepared = null;
+    const retired = adopt ? this.servers : set.servers;
+    if (adopt) this.servers = [...set.servers];
+    void closeListeners(retired);
+    if (!adopt && !this.servers.some((s) => s.listening)) void this.reopen();
+  }
+
+  /** Stops listening (waits for the sockets to close). */
+  async close(): Promise<void> {
+    const servers = this.servers;
+    this.servers = [];
+    await closeListeners(servers);
+  }
+
+  /** Opens the configured port and addresses in the background, keeping the old set on failure. */
+  private followConfig(): void {
+    if (this.prepared !== null) return;
+    void this.openConfigured().then(
+      (set) => {
+        void closeListeners(this.servers);
+        this.servers = [...set.servers];
+      },
+      (err: Error) => this.log.warning(`Failed to bind after CONFIG SET: ${err.message}`),
+    );
+  }
+
+  /** Binds the configured port and addresses again after a failed change closed them. */
+  private async reopen(): Promise<void> {
+    try {
+      this.servers = [...(await this.openConfigured()).servers];
+    } catch (err) {
+      this.log.warning(`Failed to restore old listening sockets: ${(err as Error).message}`);
+    }
+  }
+
+  private openConfigured(): Promise<ListenerSet> {
+    return openListeners(this.config.value('bind'), this.config.number('port'), this.onSocket, this.log);
+  }
 }

@@ -27,7 +27,7 @@ import { PubSub } from './pubsub/pubsub';
 import { notifyKeyspaceEvent, NotifyFlag } from './keyspace-events';
 import type { StoredValue } from '../storage/values';
 import { loadSnapshotAtStartup, PersistenceState, persistenceCron } from './persistence';
-import { closeListeners, openListeners, type ListenerSet } from './listener';
+import { ClientListeners } from './listener';
 
 export interface NodeOptions {
   config: Config;
@@ -60,9 +60,8 @@ export class RedisNode implements KeyspaceObserver {
   /** When the last successful save finished (LASTSAVE), in seconds. */
   lastSaveSec: number;
   private nextClientId = 1;
-  private servers: net.Server[] = [];
-  /** Listeners opened for a CONFIG SET port/bind still being applied. */
-  private preparedListeners: ListenerSet | null = null;
+  /** The client port's listening sockets (listener.ts). */
+  readonly listeners: ClientListeners;
   private cronTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   /** Cluster mode, when cluster-enabled is yes. */
@@ -92,6 +91,7 @@ export class RedisNode implements KeyspaceObserver {
     this.log = new Logger(this.config.value('loglevel'), options.logSink ?? stdoutSink, this.clock);
     this.replication = new Replication(this);
     this.blocking = new BlockingLists(this);
+    this.listeners = new ClientListeners(this.config, (socket) => this.accept(socket), this.log);
     this.applyConfigChanges();
     this.cluster = this.config.bool('cluster-enabled') ? new ClusterMode(this) : null;
   }
@@ -112,65 +112,6 @@ export class RedisNode implements KeyspaceObserver {
       if (this.cronTimer !== null) this.startCron();
     });
     this.config.onChange('repl-backlog-size', (size) => this.replication.resizeBacklog(size));
-    this.config.onChange('port', () => this.rebindUnprepared());
-    this.config.onChange('bind', () => this.rebindUnprepared());
-  }
-
-  /**
-   * CONFIG SET port/bind, first step: opens the listeners the new values ask for, so that a
-   * port that cannot be bound leaves the node serving where it was. A new port is opened next
-   * to the old listeners, as Redis does; new addresses on the same port can only be bound once
-   * the old ones are closed, so those are closed first and reopened if the new ones fail.
-   * `finishListenerChange` then swaps the new set in or discards it.
-   */
-  async prepareListeners(port: number, bind: readonly string[]): Promise<ListenerSet> {
-    const samePort = port === this.port;
-    if (samePort) void closeListeners(this.servers);
-    try {
-      const set = await this.openClientListeners(port, bind);
-      this.preparedListeners = set;
-      return set;
-    } catch (err) {
-      if (samePort) await this.reopenListeners();
-      throw err;
-    }
-  }
-
-  /** Serves on a prepared set from now on, closing the old one (`adopt`), or closes the set. */
-  finishListenerChange(set: ListenerSet, adopt: boolean): void {
-    if (this.preparedListeners === set) this.preparedListeners = null;
-    const retired = adopt ? this.servers : set.servers;
-    if (adopt) this.servers = [...set.servers];
-    void closeListeners(retired);
-    if (!adopt && !this.servers.some((s) => s.listening)) void this.reopenListeners();
-  }
-
-  /** Binds the configured port and addresses again after a failed change closed them. */
-  private async reopenListeners(): Promise<void> {
-    try {
-      this.servers = [...(await this.openClientListeners(this.config.number('port'), this.config.value('bind'))).servers];
-    } catch (err) {
-      this.log.warning(`Failed to restore old listening sockets: ${(err as Error).message}`);
-    }
-  }
-
-  /**
-   * A port/bind change nobody prepared listeners for (CONFIG SET inside MULTI, which cannot
-   * wait): opens the new listeners in the background and keeps the old ones if that fails.
-   */
-  private rebindUnprepared(): void {
-    if (this.preparedListeners !== null) return;
-    void this.openClientListeners(this.config.number('port'), this.config.value('bind')).then(
-      (set) => {
-        void closeListeners(this.servers);
-        this.servers = [...set.servers];
-      },
-      (err: Error) => this.log.warning(`Failed to bind after CONFIG SET: ${err.message}`),
-    );
-  }
-
-  private openClientListeners(port: number, bind: readonly string[]): Promise<ListenerSet> {
-    return openListeners(bind, port, (socket) => this.accept(socket), this.log);
   }
 
   private startCron(): void {
@@ -182,9 +123,7 @@ export class RedisNode implements KeyspaceObserver {
 
   /** The port clients connect to (the bound one when configured as 0). */
   get port(): number {
-    const address = this.servers[0]?.address();
-    if (address !== null && address !== undefined && typeof address === 'object') return address.port;
-    return this.config.number('port');
+    return this.listeners.port ?? this.config.number('port');
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -201,16 +140,11 @@ export class RedisNode implements KeyspaceObserver {
     const replId = loaded?.aux.get('repl-id');
     const replOffset = loaded?.aux.get('repl-offset');
     if (replId !== undefined && replOffset !== undefined) this.replication.restoreHistory(replId, Number(replOffset));
-    await this.bindListeners();
+    await this.listeners.open();
     if (this.cluster !== null) await this.cluster.start(this.port);
     const master = this.config.value('replicaof');
     if (master !== null && this.cluster === null) this.replication.replicaOf(master.host, master.port);
     this.startCron();
-  }
-
-  private async bindListeners(): Promise<void> {
-    const set = await this.openClientListeners(this.config.number('port'), this.config.value('bind'));
-    this.servers = [...set.servers];
   }
 
   /** Stops listening, closes every client and the cron. Idempotent. */
@@ -221,8 +155,7 @@ export class RedisNode implements KeyspaceObserver {
       this.replication.close();
       if (this.cluster !== null) await this.cluster.close();
       for (const client of [...this.clients.values()]) client.close();
-      await closeListeners(this.servers);
-      this.servers = [];
+      await this.listeners.close();
     })();
     return this.closing;
   }

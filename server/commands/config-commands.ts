@@ -30,7 +30,7 @@ function configSet(client: Client, argv: ByteString[]): void {
   const opts = { local: client.isLocal };
   try {
     const listen = listenerChange(config.checkSet(pairs, opts), config);
-    // Inside EXEC nothing can wait: the node then rebinds in the background (node.ts).
+    // Inside EXEC nothing can wait: the listeners then follow in the background (listener.ts).
     if (listen !== null && client.kind === 'normal' && !client.transaction.executing) {
       setWithNewListeners(client, pairs, listen);
       return;
@@ -70,14 +70,14 @@ function listenerChange(plan: SetPlan, config: Config): ListenerChange | null {
 function setWithNewListeners(client: Client, pairs: Array<[string, string]>, listen: ListenerChange): void {
   const node = client.node;
   client.block();
-  node.prepareListeners(listen.port, listen.bind).then(
+  node.listeners.prepare(listen.port, listen.bind).then(
     (set) => {
       try {
         node.config.set(pairs, { local: client.isLocal });
-        node.finishListenerChange(set, true);
+        node.listeners.finish(set, true);
         client.reply.ok();
       } catch (err) {
-        node.finishListenerChange(set, false);
+        node.listeners.finish(set, false);
         if (!(err instanceof ConfigSetError)) throw err;
         client.reply.error(err.reply);
       }
