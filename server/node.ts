@@ -141,7 +141,12 @@ export class RedisNode implements KeyspaceObserver {
     const replOffset = loaded?.aux.get('repl-offset');
     if (replId !== undefined && replOffset !== undefined) this.replication.restoreHistory(replId, Number(replOffset));
     await this.listeners.open();
-    if (this.cluster !== null) await this.cluster.start(this.port);
+    if (this.cluster !== null) {
+      await this.cluster.start(this.port);
+      // A replica by nodes.conf follows its master now: before the cron's first active expiry,
+      // which would delete keys that only its master may expire (Redis asks the cluster role).
+      this.cluster.followRole();
+    }
     const master = this.config.value('replicaof');
     if (master !== null && this.cluster === null) this.replication.replicaOf(master.host, master.port);
     this.startCron();
