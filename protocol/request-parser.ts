@@ -104,7 +104,7 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
   }
 
   markBatchStart(): void {
-    this.batchStart = this.pos;
+    this.batchStart = this.pos + this.pendingBulkLineBytes();
   }
 
   /**
@@ -112,12 +112,14 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
    * line counts as consumed once it is complete (Redis then waits for the data alone).
    */
   get unconsumedBytes(): number {
-    let bytes = this.bufferedBytes;
-    if (this.pendingArgs > 0 && this.bigArg === null && this.buf[this.pos] === 0x24 /* $ */) {
-      const cr = this.buf.indexOf(CR, this.pos);
-      if (cr >= 0 && cr + 1 < this.buf.length) bytes -= cr + 2 - this.pos;
-    }
-    return bytes;
+    return this.bufferedBytes - this.pendingBulkLineBytes();
+  }
+
+  /** The length of a complete `$<len>` line waiting at `pos` for its data, else 0. */
+  private pendingBulkLineBytes(): number {
+    if (this.pendingArgs === 0 || this.bigArg !== null || this.buf[this.pos] !== 0x24 /* $ */) return 0;
+    const cr = this.buf.indexOf(CR, this.pos);
+    return cr >= 0 && cr + 1 < this.buf.length ? cr + 2 - this.pos : 0;
   }
 
   /** The arguments of the multibulk request still arriving: how many, and their total length. */

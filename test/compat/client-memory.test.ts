@@ -56,6 +56,10 @@ async function pinPeak(c: RawClient): Promise<void> {
   await c.call('ECHO', PEAK_SETTER);
 }
 
+async function pinPeakBoth(pair: Pair): Promise<void> {
+  await pair.both((c) => pinPeak(c));
+}
+
 async function clientId(c: RawClient): Promise<string> {
   return (await c.call('CLIENT', 'ID')).toString('latin1').slice(1, -2);
 }
@@ -89,6 +93,11 @@ dual.case('the calling client: query buffer, argv, reply buffer, MULTI', async (
   await sameReplies(pair, 'MULTI\r\nSET a bbbbbbbbbb\r\nGET a\r\nCLIENT INFO\r\n', 4, 'queued: flags x, multi, multi-mem');
   await sameReplies(pair, 'EXEC\r\n', 1, 'inside EXEC: argv-mem of EXEC, the queue still counted', false);
   await sameReplies(pair, '*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n', 1, 'after EXEC');
+  // A request split over two reads: the second read starts after the consumed `$5` line.
+  await pinPeakBoth(pair);
+  await pair.both(async (c) => c.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nab'));
+  await delay(50);
+  await sameReplies(pair, 'cde\r\n*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n', 2, 'after a request split over two reads', false);
 });
 
 dual.case('other clients: fresh, idle, mid-request, in MULTI, subscribed', async (pair) => {
