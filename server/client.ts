@@ -197,13 +197,13 @@ export class Client {
         const spec = node.execute(this, argv);
         if (spec !== null) ran.push(spec);
       }
-      this.runningArgv = null;
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       this.node.log.verbose(`Protocol error (${err.message}) from client: ${this.describe()}`);
       this.reply.error('ERR ' + err.message);
       this.closeAfterReply = true;
     }
+    this.runningArgv = null;
     chargeTime(ran, performance.now() - started);
     ran.length = 0;
     node.pubsub.flushReceivers();
@@ -284,15 +284,16 @@ export class Client {
     const now = this.node.clock();
     const subs = this.subscriptions;
     const tx = this.transaction;
-    const running = runningArgv !== null && this.runningArgv !== null;
+    // Describing itself from a command: the request being run is in argv, its read in qbuf.
+    const request = runningArgv === null ? null : this.runningArgv;
     let argvBytes = 0;
-    if (running) for (const arg of this.runningArgv ?? []) argvBytes += arg.length;
+    if (request !== null) for (const arg of request) argvBytes += arg.length;
     const queued = tx.queue ?? tx.running;
     const memory = memoryFields({
       memory: this.memory,
-      queryBytes: running ? this.parser.batchBytes : this.parser.unconsumedBytes,
-      argvBytes: running ? argvBytes : this.parser.pendingArgBytes,
-      argc: running ? (runningArgv ?? []).length : this.parser.pendingArgCount,
+      queryBytes: request !== null ? this.parser.batchBytes : this.parser.unconsumedBytes,
+      argvBytes: request !== null ? argvBytes : this.parser.pendingArgBytes,
+      argc: request !== null && runningArgv !== null ? runningArgv.length : this.parser.pendingArgCount,
       queued,
       watchedKeys: tx.running === null ? tx.watchedCount : 0,
       pendingReplyBytes: this.reply.pendingBytes + this.outputBytes,
