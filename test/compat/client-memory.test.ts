@@ -51,6 +51,17 @@ async function settle(observer: RawClient, id: string): Promise<void> {
   }
 }
 
+/** Polls from `observer` until client `id` holds `argvBytes` of a request still arriving. */
+async function untilArrived(observer: RawClient, id: string, argvBytes: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const line = (await observer.call('CLIENT', 'LIST', 'ID', id)).toString('latin1');
+    if (line.includes(` argv-mem=${argvBytes} `)) return;
+    if (Date.now() > deadline) throw new Error(`the partial request never arrived: ${line}`);
+    await delay(20);
+  }
+}
+
 /** Sets the connection's reply-buffer peak to the same value on both servers. */
 async function pinPeak(c: RawClient): Promise<void> {
   await c.call('ECHO', PEAK_SETTER);
@@ -95,8 +106,15 @@ dual.case('the calling client: query buffer, argv, reply buffer, MULTI', async (
   await sameReplies(pair, '*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n', 1, 'after EXEC');
   // A request split over two reads: the second read starts after the consumed `$5` line.
   await pinPeakBoth(pair);
-  await pair.both(async (c) => c.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nab'));
-  await delay(50);
+  await pair.both(async (c, side) => {
+    c.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nab');
+    const observer = await RawClient.connect(side === 'redis' ? dual.running.redis.port : dual.running.target.port);
+    try {
+      await untilArrived(observer, ids[side], 4);
+    } finally {
+      observer.close();
+    }
+  });
   await sameReplies(pair, 'cde\r\n*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n', 2, 'after a request split over two reads', false);
 });
 
@@ -114,6 +132,7 @@ dual.case('other clients: fresh, idle, mid-request, in MULTI, subscribed', async
     for (const other of [idle, partial, queuing, subscriber]) await pinPeak(other);
     await idle.call('PING');
     partial.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nab');
+    await untilArrived(c, ids[2] as string, 4);
     queuing.write('WATCH x\r\nMULTI\r\nSET a bbbbbbbbbb\r\nGET a\r\n');
     await queuing.readReplies(4);
     subscriber.write('SUBSCRIBE a b\r\nPSUBSCRIBE a* b* c*\r\nSSUBSCRIBE s\r\n');
@@ -124,8 +143,6 @@ dual.case('other clients: fresh, idle, mid-request, in MULTI, subscribed', async
   try {
     if (targetSide instanceof Error) throw targetSide;
     const bySide = { redis: redisSide, target: targetSide };
-    // The partial request must have arrived before it is observed.
-    await delay(50);
     await sameReplies(pair, (side) => `CLIENT LIST ID ${bySide[side].ids.join(' ')}\r\n`, 1, 'fresh, idle, mid-request, queuing and subscribed clients', false);
   } finally {
     for (const side of sides) if (!(side instanceof Error)) for (const c of side.clients) c.close();
