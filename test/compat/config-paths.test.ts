@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { hashslotBinPath } from '../helpers/hashslot-process';
 import { redisServerPath, REDIS_MISSING_MESSAGE } from '../helpers/real-redis';
 import { RawClient } from '../helpers/raw-client';
+import { targetName } from '../helpers/target';
 import { delay, ServerProcess } from '../helpers/server-process';
 
 const redisPath = redisServerPath();
@@ -95,7 +96,8 @@ async function runCase(c: PathCase, program: 'redis' | 'hashslot', cwd: string):
   const head = c.config === null ? [] : ['server.conf'];
   if (c.config !== null) fs.writeFileSync(path.join(cwd, 'server.conf'), c.config);
   const args = (port: number): string[] => [...head, '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...c.args];
-  const server = await ServerProcess.start(program === 'redis'
+  // HASHSLOT_COMPAT_TARGET=redis plays the hashslot side with redis-server, to check the test.
+  const server = await ServerProcess.start(program === 'redis' || targetName() === 'redis'
     ? { name: 'redis-server', command: redisPath ?? 'redis-server', args, cwd }
     : { name: 'hashslot', command: process.execPath, args: (port) => [hashslotBinPath(), ...args(port)], cwd });
   try {
