@@ -175,11 +175,8 @@ export class ClientListeners {
   /** Opens the configured port and addresses in the background, keeping the old set on failure. */
   private followConfig(): void {
     if (this.prepared !== null) return;
-    void this.openConfigured().then(
-      (set) => {
-        void closeListeners(this.servers);
-        this.servers = [...set.servers];
-      },
+    void this.prepare(this.config.number('port'), this.config.value('bind')).then(
+      (set) => this.finish(set, true),
       (err: Error) => this.log.warning(`Failed to bind after CONFIG SET: ${err.message}`),
     );
   }
