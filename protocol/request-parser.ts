@@ -47,7 +47,7 @@ export interface ParserLimits {
 
 const EMPTY_BUFFER = Buffer.alloc(0);
 
-export abstract class GenericRequestParser<Arg> {
+export abstract class GenericRequestParser<Arg extends { readonly length: number }> {
   private buf: Buffer = EMPTY_BUFFER;
 
   /** The buffer requests are currently parsed from (subclasses compare against it). */
@@ -56,6 +56,8 @@ export abstract class GenericRequestParser<Arg> {
   }
 
   private pos = 0;
+  /** Where the requests run since the last markBatchStart() began (see batchBytes). */
+  private batchStart = 0;
   /** Arguments still expected by the multibulk request in progress; 0 when between requests. */
   private pendingArgs = 0;
   private argv: Arg[] = [];
@@ -92,6 +94,46 @@ export abstract class GenericRequestParser<Arg> {
     return this.buf.length - this.pos + this.bigArgFilled;
   }
 
+  /**
+   * Redis's qbuf while a command runs: the bytes of the whole read it arrived in, counting the
+   * requests before it and after it (Redis trims its query buffer only once the read is
+   * processed). The owner calls markBatchStart() before running a read's requests.
+   */
+  get batchBytes(): number {
+    return this.buf.length - this.batchStart + this.bigArgFilled;
+  }
+
+  markBatchStart(): void {
+    this.batchStart = this.pos + this.pendingBulkLineBytes();
+  }
+
+  /**
+   * Redis's qbuf between commands: the bytes not yet consumed, where a bulk argument's `$<len>`
+   * line counts as consumed once it is complete (Redis then waits for the data alone).
+   */
+  get unconsumedBytes(): number {
+    return this.bufferedBytes - this.pendingBulkLineBytes();
+  }
+
+  /** The length of a complete `$<len>` line waiting at `pos` for its data, else 0. */
+  private pendingBulkLineBytes(): number {
+    if (this.pendingArgs === 0 || this.bigArg !== null || this.buf[this.pos] !== 0x24 /* $ */) return 0;
+    const cr = this.buf.indexOf(CR, this.pos);
+    return cr >= 0 && cr + 1 < this.buf.length ? cr + 2 - this.pos : 0;
+  }
+
+  /** The arguments of the multibulk request still arriving: how many, and their total length. */
+  get pendingArgCount(): number {
+    return this.pendingArgs > 0 ? this.argv.length : 0;
+  }
+
+  get pendingArgBytes(): number {
+    if (this.pendingArgs === 0) return 0;
+    let bytes = 0;
+    for (const arg of this.argv) bytes += arg.length;
+    return bytes;
+  }
+
   feed(chunk: Buffer): void {
     if (chunk.length === 0) return;
     const big = this.bigArg;
@@ -108,6 +150,7 @@ export abstract class GenericRequestParser<Arg> {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
     }
     this.pos = 0;
+    this.batchStart = 0;
     this.bufferChanged();
   }
 
@@ -212,6 +255,7 @@ export abstract class GenericRequestParser<Arg> {
       this.bigArgFilled = available;
       this.buf = EMPTY_BUFFER;
       this.pos = 0;
+      this.batchStart = 0;
       this.bufferChanged();
       return false;
     }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { REDIS_VERSION } from '../storage/redis-version';
 import { Config } from './config/config';
 import { ConfigFileError, ConfigOpenError, parseCommandLine } from './config/config-file';
-import { fileSink, Logger, type LogSink, stdoutSink } from './log';
+import { followingFileSink, Logger, type LogSink, stdoutSink } from './log';
 import { RedisNode, SnapshotLoadError } from './node';
 import { saveBeforeShutdown } from './persistence';
 
@@ -65,7 +65,7 @@ export function main(args: string[]): void {
   let sink: LogSink = stdoutSink;
   if (logfile !== '') {
     try {
-      sink = fileSink(logfile);
+      sink = followingFileSink(() => config.filePath('logfile'));
     } catch (err) {
       process.stderr.write(`Can't open the log file: ${(err as Error).message}\n`);
       process.exit(1);
@@ -96,7 +96,7 @@ export function main(args: string[]): void {
       const mode = config.bool('cluster-enabled') ? 'cluster' : 'standalone';
       log.raw(`hashslot (Redis ${REDIS_VERSION} compatible) ${mode} mode, Port: ${node.port}, PID: ${process.pid}`);
       log.notice(`Running mode=${mode}, port=${node.port}.`);
-      writePidfile(config.string('pidfile'));
+      writePidfile(config.filePath('pidfile'));
       log.notice('Server initialized');
       log.notice('Ready to accept connections');
     })
@@ -109,7 +109,7 @@ export function main(args: string[]): void {
     });
 
   const exit = (): void => {
-    removePidfile(config.string('pidfile'));
+    removePidfile(config.filePath('pidfile'));
     process.exit(0);
   };
   node.onShutdown = exit;

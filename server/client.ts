@@ -17,6 +17,7 @@ import type { CommandSpec } from './commands/command';
 import type { ReplconfInfo, ReplicaHandle } from './replication/replica-handle';
 import { ClientTransaction } from './transaction';
 import { ClientSubscriptions } from './pubsub/client-subscriptions';
+import { ClientMemory, memoryFields } from './client-memory';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -83,6 +84,10 @@ export class Client {
    * only while CLIENT REPLY OFF|SKIP may drop replies: pushes survive the dropping.
    */
   readonly pushRanges: number[] = [];
+  /** The buffers Redis would have for this traffic, for CLIENT LIST's memory fields. */
+  readonly memory = new ClientMemory();
+  /** The request being run (EXEC's own argv during EXEC); null between requests. */
+  runningArgv: ByteString[] | null = null;
   /** Set by a handler whose command must reach replicas even without a change (FLUSHALL). */
   forcePropagation = false;
   /**
@@ -164,6 +169,7 @@ export class Client {
   receive(chunk: Buffer): void {
     if (this.closed || this.closeAfterReply) return;
     this.node.stats.netInputBytes += chunk.length;
+    this.memory.noteRead(this.parser.unconsumedBytes);
     this.parser.feed(chunk);
     if (this.kind === 'normal' && this.parser.bufferedBytes > this.node.config.number('client-query-buffer-limit')) {
       this.node.log.warning(`Closing client that reached max query buffer length: ${this.describe()}`);
@@ -181,11 +187,13 @@ export class Client {
     node.nowMs = node.clock();
     const started = node.time.monotonicMs();
     const ran = this.executed;
+    this.parser.markBatchStart();
     try {
       let argv: ByteString[] | null;
       while (!this.closeAfterReply && !this.blocked && (argv = this.parser.next()) !== null) {
         if (argv.length === 0) continue;
         if (ran.length % CLOCK_REFRESH_COMMANDS === CLOCK_REFRESH_COMMANDS - 1) node.nowMs = node.clock();
+        this.runningArgv = argv;
         const spec = node.execute(this, argv);
         if (spec !== null) ran.push(spec);
       }
@@ -195,6 +203,7 @@ export class Client {
       this.reply.error('ERR ' + err.message);
       this.closeAfterReply = true;
     }
+    this.runningArgv = null;
     chargeTime(ran, node.time.monotonicMs() - started);
     ran.length = 0;
     node.pubsub.flushReceivers();
@@ -233,6 +242,7 @@ export class Client {
     if (this.kind !== 'normal' && this.reply.pendingBytes > 0) this.reply.take();
     this.pushRanges.length = 0;
     if (this.reply.pendingBytes > 0) {
+      this.memory.noteReplies(this.reply.pendingBytes);
       const out = this.reply.take();
       this.node.stats.netOutputBytes += out.length;
       this.socket.write(out);
@@ -266,19 +276,52 @@ export class Client {
     this.node.clientClosed(this);
   }
 
-  /** The CLIENT LIST / CLIENT INFO line, in Redis 7.0's field order. */
-  describe(): string {
+  /**
+   * The CLIENT LIST / CLIENT INFO line, in Redis 7.0's field order. `runningArgv` is the argv of
+   * the CLIENT command describing its own connection (inside EXEC, the queued command's).
+   */
+  describe(runningArgv: readonly ByteString[] | null = null): string {
     const now = this.node.clock();
-    const qbuf = this.parser.bufferedBytes;
     const subs = this.subscriptions;
-    const flags = this.kind === 'replica' ? 'S' : this.kind === 'master' ? 'M' : subs.active ? 'P' : 'N';
+    const tx = this.transaction;
+    // Describing itself from a command: the request being run is in argv, its read in qbuf.
+    const request = runningArgv === null ? null : this.runningArgv;
+    let argvBytes = 0;
+    if (request !== null) for (const arg of request) argvBytes += arg.length;
+    const queued = tx.queue ?? tx.running;
+    const memory = memoryFields({
+      memory: this.memory,
+      queryBytes: request !== null ? this.parser.batchBytes : this.parser.unconsumedBytes,
+      argvBytes: request !== null ? argvBytes : this.parser.pendingArgBytes,
+      argc: request !== null && runningArgv !== null ? runningArgv.length : this.parser.pendingArgCount,
+      queued,
+      watchedKeys: tx.running === null ? tx.watchedCount : 0,
+      pendingReplyBytes: this.reply.pendingBytes + this.outputBytes,
+      channels: subs.channels.size,
+      patterns: subs.patterns.size,
+      shardChannels: subs.shardChannels.size,
+    });
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.id + 7} name=${this.name} ` +
       `age=${Math.floor((now - this.createdAtMs) / 1000)} idle=${Math.floor((now - this.lastInteractionMs) / 1000)} ` +
-      `flags=${flags} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} multi=-1 qbuf=${qbuf} qbuf-free=${qbuf === 0 ? 0 : 16384} ` +
-      `argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=${this.outputBytes} tot-mem=${16384 + qbuf} ` +
+      `flags=${this.flags()} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} ` +
+      `multi=${queued === null ? -1 : queued.length} ${memory} ` +
       `events=r cmd=${this.lastCommand} user=default redir=-1 resp=${this.resp}`
     );
+  }
+
+  /** CLIENT LIST's flags, in Redis's order; N when none applies. */
+  private flags(): string {
+    let flags = this.kind === 'replica' ? 'S' : this.kind === 'master' ? 'M' : this.subscriptions.active ? 'P' : '';
+    const tx = this.transaction;
+    if (tx.queue !== null || tx.running !== null) flags += 'x';
+    if (this.blocked) flags += 'b';
+    // EXEC forgets the watched keys before running the queue, so its writes do not show.
+    if (tx.touched && tx.running === null) flags += 'd';
+    if (this.closeAfterReply) flags += 'c';
+    if (this.readonly) flags += 'r';
+    if (this.noEvict) flags += 'e';
+    return flags === '' ? 'N' : flags;
   }
 }
 

@@ -55,6 +55,8 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
   let spec: CommandSpec | undefined;
   try {
     spec = lookupCommand(table, argv);
+    // CLIENT LIST's cmd: set on lookup, so a queued command shows and EXEC's commands do not.
+    client.lastCommand = spec.fullName;
     if (!client.authenticated && !spec.noAuth) throw new ReplyError(ERR.noAuth);
     if (client.kind !== 'master') {
       const cluster = node.cluster;
@@ -105,7 +107,6 @@ export function runCommand(client: Client, spec: CommandSpec, argv: ByteString[]
   const node = client.node;
   const handler = spec.handler;
   if (handler === null) throw new Error(`container ${spec.fullName} has no handler`);
-  client.lastCommand = spec.fullName;
   const context = node.keyspace.context;
   const dirtyBefore = context.dirty;
   try {

@@ -29,6 +29,33 @@ export function fileSink(path: string): LogSink {
   return { write: (line) => fs.writeSync(fd, line) };
 }
 
+/**
+ * Appends to the file `currentPath()` names now. redis-server opens its logfile for every line,
+ * relative to its working directory, so a relative logfile follows CONFIG SET dir; this sink
+ * reopens when the path changes (a line that cannot be written there is lost, as in Redis).
+ * Throws if the first path cannot be opened, which stops the server at start-up.
+ */
+export function followingFileSink(currentPath: () => string): LogSink {
+  let openPath = currentPath();
+  let fd = fs.openSync(openPath, 'a');
+  return {
+    write: (line) => {
+      const wanted = currentPath();
+      if (wanted !== openPath) {
+        try {
+          const next = fs.openSync(wanted, 'a');
+          fs.closeSync(fd);
+          fd = next;
+          openPath = wanted;
+        } catch {
+          return;
+        }
+      }
+      fs.writeSync(fd, line);
+    },
+  };
+}
+
 export class Logger {
   role: 'M' | 'S' | 'C' = 'M';
   /** Sees every line written (the node turns them into 'log' events). */

@@ -31,6 +31,7 @@ import { notifyKeyspaceEvent, NotifyFlag } from './keyspace-events';
 import type { StoredValue } from '../storage/values';
 import { loadSnapshotAtStartup, PersistenceState, persistenceCron } from './persistence';
 import { NodeEvents } from './node-events';
+import { ClientListeners } from './listener';
 
 export interface NodeOptions {
   config: Config;
@@ -67,7 +68,8 @@ export class RedisNode implements KeyspaceObserver {
   /** When the last successful save finished (LASTSAVE), in seconds. */
   lastSaveSec: number;
   private nextClientId = 1;
-  private servers: net.Server[] = [];
+  /** The client port's listening sockets (listener.ts). */
+  readonly listeners: ClientListeners;
   private cronTimer: TimerHandle | null = null;
   private closing: Promise<void> | null = null;
   /** Cluster mode, when cluster-enabled is yes. */
@@ -101,6 +103,7 @@ export class RedisNode implements KeyspaceObserver {
     this.log.onLine = (line) => this.events.emit('log', line);
     this.replication = new Replication(this);
     this.blocking = new BlockingLists(this);
+    this.listeners = new ClientListeners(this.config, (socket) => this.accept(socket), this.log);
     this.applyConfigChanges();
     this.cluster = this.config.bool('cluster-enabled') ? new ClusterMode(this) : null;
   }
@@ -120,19 +123,7 @@ export class RedisNode implements KeyspaceObserver {
     this.config.onChange('hz', () => {
       if (this.cronTimer !== null) this.startCron();
     });
-    const rebind = (): void => {
-      void this.rebind().catch((err: Error) => this.log.warning(`Failed to bind after CONFIG SET: ${err.message}`));
-    };
     this.config.onChange('repl-backlog-size', (size) => this.replication.resizeBacklog(size));
-    this.config.onChange('port', rebind);
-    this.config.onChange('bind', rebind);
-  }
-
-  private async rebind(): Promise<void> {
-    const old = this.servers;
-    this.servers = [];
-    await Promise.all(old.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    await this.bindListeners();
   }
 
   private startCron(): void {
@@ -143,9 +134,7 @@ export class RedisNode implements KeyspaceObserver {
 
   /** The port clients connect to (the bound one when configured as 0). */
   get port(): number {
-    const address = this.servers[0]?.address();
-    if (address !== null && address !== undefined && typeof address === 'object') return address.port;
-    return this.config.number('port');
+    return this.listeners.port ?? this.config.number('port');
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -162,41 +151,16 @@ export class RedisNode implements KeyspaceObserver {
     const replId = loaded?.aux.get('repl-id');
     const replOffset = loaded?.aux.get('repl-offset');
     if (replId !== undefined && replOffset !== undefined) this.replication.restoreHistory(replId, Number(replOffset));
-    await this.bindListeners();
-    if (this.cluster !== null) await this.cluster.start(this.port);
+    await this.listeners.open();
+    if (this.cluster !== null) {
+      await this.cluster.start(this.port);
+      // A replica by nodes.conf follows its master now: before the cron's first active expiry,
+      // which would delete keys that only its master may expire (Redis asks the cluster role).
+      this.cluster.followRole();
+    }
     const master = this.config.value('replicaof');
     if (master !== null && this.cluster === null) this.replication.replicaOf(master.host, master.port);
     this.startCron();
-  }
-
-  private async bindListeners(): Promise<void> {
-    const addresses = [...this.config.value('bind')];
-    let port = this.config.number('port');
-    for (const entry of addresses) {
-      // A leading '-' marks an address that may be unavailable; '*' and '::*' are the wildcards.
-      const optional = entry.startsWith('-');
-      const bare = optional ? entry.slice(1) : entry;
-      const host = bare === '*' ? '0.0.0.0' : bare === '::*' ? '::' : bare;
-      const server = net.createServer((socket) => this.accept(socket));
-      try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ port, host, exclusive: true, ipv6Only: host.includes(':') }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'ENOTFOUND')) continue;
-        await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-        this.servers = [];
-        throw err;
-      }
-      this.servers.push(server);
-      // With port 0 every address shares the port the first one was given.
-      if (port === 0) port = this.port;
-    }
   }
 
   /** Stops listening, closes every client and the cron. Idempotent. */
@@ -208,8 +172,7 @@ export class RedisNode implements KeyspaceObserver {
       this.replication.close();
       if (this.cluster !== null) await this.cluster.close();
       for (const client of [...this.clients.values()]) client.close();
-      await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-      this.servers = [];
+      await this.listeners.close();
     })();
     return this.closing;
   }
@@ -329,6 +292,7 @@ export class RedisNode implements KeyspaceObserver {
     this.blocking.cron();
     this.replication.cron(now);
     persistenceCron(this);
+    for (const client of this.clients.values()) client.memory.cron(now, client.outputBytes);
     const timeoutSec = this.config.number('timeout');
     if (timeoutSec > 0) {
       for (const client of this.clients.values()) {

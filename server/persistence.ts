@@ -231,11 +231,11 @@ export function saveBeforeShutdown(node: RedisNode, mode: 'default' | 'save' | '
 // Loading
 
 /** Reads an RDB into a fresh keyspace shaped like the node's; throws RdbError when corrupt. */
-function loadDetached(node: RedisNode, bytes: Buffer): { loaded: Keyspace; result: RdbLoadResult } {
+function loadDetached(node: RedisNode, bytes: Buffer, asReplica: boolean): { loaded: Keyspace; result: RdbLoadResult } {
   const loaded = new Keyspace(node.keyspace.dbs.length, node.random);
-  // A replica keeps keys that expired meanwhile: its master will delete them.
-  const skipExpired = node.keyspace.context.expiry === 'delete';
-  const result = loadRdb(bytes, loaded, node.clock(), { skipExpired });
+  // A replica keeps keys that expired meanwhile: its master will delete them (Redis skips
+  // expired keys only when loading as a master).
+  const result = loadRdb(bytes, loaded, node.clock(), { skipExpired: !asReplica });
   return { loaded, result };
 }
 
@@ -258,6 +258,15 @@ function recordLoad(node: RedisNode, result: RdbLoadResult): void {
 }
 
 /**
+ * Whether the node starts as a replica, before any link to its master exists: by its replicaof
+ * directive, or in cluster mode by its own role in nodes.conf (loaded before the RDB, as in Redis).
+ */
+function startsAsReplica(node: RedisNode): boolean {
+  if (node.cluster !== null) return node.cluster.state.myself.isReplica;
+  return node.config.value('replicaof') !== null;
+}
+
+/**
  * Loads `dir`/`dbfilename` into the node, if the file exists, before the node serves anyone.
  * A missing file is an empty dataset; an unreadable or corrupt one is fatal, as for
  * redis-server: the error is logged and thrown. Returns what the load found (the AUX fields
@@ -276,7 +285,7 @@ export function loadSnapshotAtStartup(node: RedisNode): RdbLoadResult | null {
   const startedMs = node.clock();
   let detached: { loaded: Keyspace; result: RdbLoadResult };
   try {
-    detached = loadDetached(node, bytes);
+    detached = loadDetached(node, bytes, startsAsReplica(node));
   } catch (err) {
     node.log.warning(`Fatal error loading the RDB file ${path}: ${errorText(err)}. Exiting.`);
     throw err;
@@ -311,7 +320,7 @@ export function debugReload(node: RedisNode, options: ReloadOptions): void {
   const path = rdbFilePath(node);
   let detached: { loaded: Keyspace; result: RdbLoadResult };
   try {
-    detached = loadDetached(node, readFileSync(path));
+    detached = loadDetached(node, readFileSync(path), node.keyspace.context.expiry !== 'delete');
   } catch (err) {
     node.log.warning(`Error loading the RDB file ${path}: ${errorText(err)}`);
     throw new ReplyError(LOAD_FAILED);

@@ -32,7 +32,13 @@ export class ClientTransaction implements KeyWatcher {
   touched = false;
   /** EXEC is running the queued commands: blocking commands answer at once instead of waiting. */
   executing = false;
+  /** The commands EXEC is running (CLIENT LIST still shows the client in MULTI meanwhile). */
+  running: readonly QueuedCommand[] | null = null;
   private watched: WatchedKey[] = [];
+
+  get watchedCount(): number {
+    return this.watched.length;
+  }
 
   get inMulti(): boolean {
     return this.queue !== null;

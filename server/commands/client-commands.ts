@@ -36,7 +36,7 @@ function listCommand(client: Client, argv: ByteString[]): void {
   // With ID filters Redis lists the clients in the order the ids were given.
   const clients = ids === null ? [...client.node.clients.values()] : ids.map((id) => client.node.clients.get(id));
   let text = '';
-  for (const c of clients) if (c !== undefined && (typeFilter === null || c.clientType === typeFilter)) text += c.describe() + '\n';
+  for (const c of clients) if (c !== undefined && (typeFilter === null || c.clientType === typeFilter)) text += c.describe(c === client ? argv : null) + '\n';
   client.reply.verbatim(text);
 }
 
@@ -132,7 +132,7 @@ export const clientCommands: CommandImpl[] = [
     else client.reply.bulk(client.name);
   }),
   cmd('client|list', listCommand),
-  cmd('client|info', (client) => client.reply.verbatim(client.describe() + '\n')),
+  cmd('client|info', (client, argv) => client.reply.verbatim(client.describe(argv) + '\n')),
   cmd('client|kill', killCommand),
   cmd('client|no-evict', (client, argv) => {
     const mode = at(argv, 2);

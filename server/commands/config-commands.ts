@@ -6,7 +6,8 @@
 import type { ByteString } from '../../storage/bytes';
 import { writeRespValue } from '../../protocol/resp-value';
 import type { Client } from '../client';
-import { ConfigSetError } from '../config/config';
+import { type Config, ConfigSetError, configSetFailed, type SetPlan } from '../config/config';
+import { ListenError } from '../listener';
 import { ConfigRewriteError } from '../config/rewrite';
 import { ERR, ReplyError } from '../errors';
 import { cmd, type CommandImpl } from './command';
@@ -25,13 +26,73 @@ function configSet(client: Client, argv: ByteString[]): void {
   if (argv.length % 2 !== 0) throw new ReplyError(ERR.syntax);
   const pairs: Array<[string, string]> = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i] as ByteString, argv[i + 1] as ByteString]);
+  const config = client.node.config;
+  const opts = { local: client.isLocal };
   try {
-    client.node.config.set(pairs, { local: client.isLocal });
+    const listen = listenerChange(config.checkSet(pairs, opts), config);
+    // Inside EXEC nothing can wait: the listeners then follow in the background (listener.ts).
+    if (listen !== null && client.kind === 'normal' && !client.transaction.executing) {
+      setWithNewListeners(client, pairs, listen);
+      return;
+    }
+    config.set(pairs, opts);
   } catch (err) {
     if (err instanceof ConfigSetError) throw new ReplyError(err.reply);
     throw err;
   }
   client.reply.ok();
+}
+
+/** A CONFIG SET that moves the client port: the new port and bind, and which of the two to blame. */
+interface ListenerChange {
+  port: number;
+  bind: readonly string[];
+  /** The first of the two in the arguments: a failure names it (lower case, as Redis does). */
+  directive: 'port' | 'bind';
+}
+
+function listenerChange(plan: SetPlan, config: Config): ListenerChange | null {
+  const port = plan.valueAfter('port');
+  const bind = plan.valueAfter('bind');
+  const portAt = port !== config.number('port') ? plan.argumentIndex('port') : -1;
+  const bindAt = bind.join(' ') !== config.value('bind').join(' ') ? plan.argumentIndex('bind') : -1;
+  if (portAt < 0 && bindAt < 0) return null;
+  // Redis applies the changes in argument order: the first one to apply is the one that fails.
+  const portFirst = bindAt < 0 || (portAt >= 0 && portAt < bindAt);
+  return { port, bind, directive: portFirst ? 'port' : 'bind' };
+}
+
+/**
+ * Opens the new listeners while the client waits (blocked, as WAIT blocks it), then stores the
+ * values; a port that cannot be bound refuses the whole CONFIG SET with Redis's reply and log,
+ * and the node keeps serving on its old port.
+ */
+function setWithNewListeners(client: Client, pairs: Array<[string, string]>, listen: ListenerChange): void {
+  const node = client.node;
+  client.block();
+  node.listeners.prepare(listen.port, listen.bind).then(
+    (set) => {
+      try {
+        node.config.set(pairs, { local: client.isLocal });
+        node.listeners.finish(set, true);
+        client.reply.ok();
+      } catch (err) {
+        node.listeners.finish(set, false);
+        if (!(err instanceof ConfigSetError)) throw err;
+        client.reply.error(err.reply);
+      }
+      client.unblock();
+    },
+    (err: unknown) => {
+      if (!(err instanceof ListenError)) throw err;
+      node.log.warning(`Warning: ${err.message}`);
+      if (listen.directive === 'bind') node.log.warning('Failed to bind');
+      node.log.warning(`Failed applying new configuration. Possibly related to new ${listen.directive} setting. Restoring previous settings.`);
+      const reason = listen.directive === 'port' ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.';
+      client.reply.error(configSetFailed(listen.directive, reason).reply);
+      client.unblock();
+    },
+  );
 }
 
 function configRewrite(client: Client): void {

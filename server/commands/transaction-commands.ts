@@ -31,10 +31,12 @@ function execCommand(client: Client): void {
   replication.beginTransaction();
   client.reply.array(queue.length);
   tx.executing = true;
+  tx.running = queue;
   try {
     for (const { spec, argv } of queue) runCommand(client, spec, argv);
   } finally {
     tx.executing = false;
+    tx.running = null;
     replication.endTransaction();
     tx.end();
   }

@@ -40,6 +40,19 @@ export class ConfigSetError extends Error {
   }
 }
 
+/** The reply of a CONFIG SET refused because of one of its arguments. */
+export function configSetFailed(argument: string, reason: string): ConfigSetError {
+  return new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${argument}') - ${reason}`);
+}
+
+/** What a CONFIG SET would change, from Config.checkSet. */
+export interface SetPlan {
+  /** The value `name` will have after the SET (its current one when the SET leaves it alone). */
+  valueAfter<N extends DirectiveName>(name: N): ValueOf<N>;
+  /** Which name/value pair of the SET sets `name` (0 for the first); -1 when none does. */
+  argumentIndex(name: DirectiveName): number;
+}
+
 /** A config line the config module does not interpret (rename-command, user, loadmodule...). */
 export interface ExtraLine {
   readonly name: string;
@@ -219,6 +232,18 @@ export class Config {
     return this.value(name);
   }
 
+  /**
+   * A file path read from the configuration (logfile, pidfile...), as the server must open it.
+   * redis-server chdir()s into `dir` when it reads it, and opens such files after loading the
+   * whole configuration, so a relative path is relative to the final `dir`, whether it came
+   * before or after `dir`. A node cannot chdir (several share a process): it resolves instead.
+   * An unset path ('') stays ''.
+   */
+  filePath(name: 'logfile' | 'pidfile'): string {
+    const value = this.string(name);
+    return value === '' ? '' : resolve(this.string('dir'), value);
+  }
+
   /** The value exactly as CONFIG GET prints it (name or alias, case-insensitive). */
   text(name: string): string | undefined {
     const d = findDirective(name);
@@ -269,31 +294,7 @@ export class Config {
    * connection (enable-protected-configs local). Throws ConfigSetError with the reply text.
    */
   set(pairs: ReadonlyArray<readonly [string, string]>, opts: { local?: boolean } = {}): void {
-    const failed = (name: string, reason: string): ConfigSetError =>
-      new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
-    const protectedAllowed = this.protectedAllowed(opts.local === true);
-    const targets: Directive[] = [];
-    const seen = new Set<string>();
-    for (const [name] of pairs) {
-      const d = findDirective(name);
-      if (d === undefined) throw new ConfigSetError(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
-      if (d.immutable) throw failed(name, "can't set immutable config");
-      if (d.protectedConfig && !protectedAllowed) throw failed(name, "can't set protected config");
-      if (seen.has(name.toLowerCase())) throw failed(name, 'duplicate parameter');
-      seen.add(name.toLowerCase());
-      targets.push(d);
-    }
-    const values: unknown[] = [];
-    pairs.forEach(([name, text], i) => {
-      const d = targets[i] as Directive;
-      const args = d.codec.multiArg ? splitOnSpaces(text) : [text];
-      try {
-        values.push(this.parseValue(d, args, this.entry(d.name).value, 'set'));
-      } catch (err) {
-        if (err instanceof ConfigValueError) throw failed(name, err.message);
-        throw err;
-      }
-    });
+    const { targets, values } = this.parseSet(pairs, opts);
     // Store everything, then tell the listeners; a refusal rolls the whole call back.
     const previous = targets.map((d) => ({ ...this.entry(d.name) }));
     const changed: boolean[] = [];
@@ -313,8 +314,53 @@ export class Config {
       for (let j = 0; j < i; j++) {
         if (changed[j]) this.notify((targets[j] as Directive).name, (previous[j] as Entry).value, values[j]);
       }
-      throw failed((pairs[i] as readonly [string, string])[0], reason);
+      throw configSetFailed((pairs[i] as readonly [string, string])[0], reason);
     }
+  }
+
+  /**
+   * The checks of CONFIG SET without the change: throws the ConfigSetError `set` would throw for
+   * a bad name or value, else says what the values would become. The caller can prepare an
+   * effect that cannot be undone synchronously (binding a new port) before calling `set`.
+   */
+  checkSet(pairs: ReadonlyArray<readonly [string, string]>, opts: { local?: boolean } = {}): SetPlan {
+    const { targets, values } = this.parseSet(pairs, opts);
+    return {
+      valueAfter: <N extends DirectiveName>(name: N): ValueOf<N> => {
+        const i = targets.findIndex((d) => d.name === name);
+        // The values were parsed by this directive's codec, so they have its type.
+        return (i < 0 ? this.value(name) : values[i]) as ValueOf<N>;
+      },
+      argumentIndex: (name) => targets.findIndex((d) => d.name === name),
+    };
+  }
+
+  /** CONFIG SET's first two phases: every name, then every value; throws ConfigSetError. */
+  private parseSet(pairs: ReadonlyArray<readonly [string, string]>, opts: { local?: boolean }): { targets: Directive[]; values: unknown[] } {
+    const protectedAllowed = this.protectedAllowed(opts.local === true);
+    const targets: Directive[] = [];
+    const seen = new Set<string>();
+    for (const [name] of pairs) {
+      const d = findDirective(name);
+      if (d === undefined) throw new ConfigSetError(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
+      if (d.immutable) throw configSetFailed(name, "can't set immutable config");
+      if (d.protectedConfig && !protectedAllowed) throw configSetFailed(name, "can't set protected config");
+      if (seen.has(name.toLowerCase())) throw configSetFailed(name, 'duplicate parameter');
+      seen.add(name.toLowerCase());
+      targets.push(d);
+    }
+    const values: unknown[] = [];
+    pairs.forEach(([name, text], i) => {
+      const d = targets[i] as Directive;
+      const args = d.codec.multiArg ? splitOnSpaces(text) : [text];
+      try {
+        values.push(this.parseValue(d, args, this.entry(d.name).value, 'set'));
+      } catch (err) {
+        if (err instanceof ConfigValueError) throw configSetFailed(name, err.message);
+        throw err;
+      }
+    });
+    return { targets, values };
   }
 
   private protectedAllowed(local: boolean): boolean {

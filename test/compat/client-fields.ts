@@ -3,6 +3,8 @@
  * file descriptors, ages and buffer sizes legitimately differ between two servers, but a client
  * (or a tool such as redis-cli's --stat, or a monitoring agent) parses the line by field name, so
  * the names, their order, and the semantic fields (flags, db, cmd, name, resp...) must match.
+ * The buffer and memory values are compared exactly in client-memory.test.ts, where the clients
+ * cron's phase (which moves rbs and rbp) is controlled; here it is not.
  */
 
 import type { Comparator } from './compare';

@@ -149,3 +149,26 @@ t.test('listeners see changes and can veto them atomically', async (t) => {
   const level: 'debug' | 'verbose' | 'notice' | 'warning' = c.value('loglevel');
   t.equal(level, 'notice');
 });
+
+t.test('checkSet says what a CONFIG SET would change, without changing it', async (t) => {
+  const c = new Config({ cwd: dir });
+  const plan = c.checkSet([['maxclients', '50'], ['PORT', '7000']]);
+  t.equal(plan.valueAfter('port'), 7000);
+  t.equal(plan.valueAfter('maxclients'), 50);
+  t.equal(plan.valueAfter('hz'), 10, 'a directive the SET leaves alone keeps its value');
+  t.equal(plan.argumentIndex('port'), 1, 'found under any spelling');
+  t.equal(plan.argumentIndex('bind'), -1);
+  t.equal(c.number('port'), 6379, 'nothing changed');
+  t.equal(c.number('maxclients'), 10000);
+  t.equal(replyOf(() => c.checkSet([['port', 'x']])),
+    "ERR CONFIG SET failed (possibly related to argument 'port') - argument couldn't be parsed into an integer");
+});
+
+t.test('filePath resolves logfile and pidfile against the final dir', async (t) => {
+  const c = new Config({ cwd: dir });
+  t.equal(c.filePath('logfile'), '', 'unset stays unset');
+  c.loadText(Buffer.from(`logfile log.txt\npidfile /abs/p.pid\ndir ${tmpdir()}\n`));
+  t.equal(c.filePath('logfile'), join(realpathSync(tmpdir()), 'log.txt'), 'relative to dir, though given before it');
+  t.equal(c.string('logfile'), 'log.txt', 'CONFIG GET still shows the path as given');
+  t.equal(c.filePath('pidfile'), '/abs/p.pid');
+});

@@ -145,3 +145,22 @@ t.test('Buffer and byte-string parsers agree', async (t) => {
   t.same(viaBuffers, requests);
   t.same(parseAll([encode(...requests)]), requests);
 });
+
+t.test('query-buffer figures for CLIENT LIST: the batch, the unconsumed tail, the pending args', async (t) => {
+  const parser = new ByteStringRequestParser();
+  parser.feed(Buffer.from('PING\r\n*2\r\n$6\r\nCLIENT\r\n$4\r\nLIST\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nab'));
+  parser.markBatchStart();
+  t.same(parser.next(), ['PING']);
+  t.same(parser.next(), ['CLIENT', 'LIST']);
+  t.equal(parser.batchBytes, 6 + 26 + 26, 'the whole read, commands already run included');
+  t.equal(parser.next(), null);
+  t.equal(parser.unconsumedBytes, 2, 'only the bytes of the incomplete bulk: its $5 line is consumed');
+  t.equal(parser.pendingArgCount, 2);
+  t.equal(parser.pendingArgBytes, 4, 'SET and k are parsed already');
+  parser.feed(Buffer.from('cde\r\n'));
+  parser.markBatchStart();
+  t.equal(parser.batchBytes, 7, 'a new read starts from the unconsumed bytes (not the $5 line)');
+  t.same(parser.next(), ['SET', 'k', 'abcde']);
+  t.equal(parser.pendingArgCount, 0);
+  t.equal(parser.unconsumedBytes, 0);
+});

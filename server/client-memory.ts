@@ -1,0 +1,170 @@
+/**
+ * The memory fields of CLIENT LIST / CLIENT INFO (qbuf, qbuf-free, argv-mem, multi-mem, rbs, rbp,
+ * obl, oll, omem, tot-mem), computed the way Redis 7.0 accounts a client, so that monitoring
+ * tools and tests reading them see the values a redis-server would show.
+ *
+ * Redis's figures describe its own buffers, which hashslot does not have; what it has is the
+ * same traffic, and the buffers' sizes follow from the traffic by Redis's rules:
+ *
+ *   query buffer   an sds string. A fresh client's is empty (4 bytes free); each read first makes
+ *                  room for 16 KiB beyond what is buffered, so after the first read it holds a
+ *                  jemalloc size class of 20480 bytes (20474 usable). Bytes of a request are
+ *                  consumed as the request is parsed (a bulk argument that has fully arrived moves
+ *                  into argv, its `$<len>` line is dropped), but the buffer is trimmed only after
+ *                  the whole read was processed: while a command runs, qbuf counts every byte of
+ *                  the read it came in, including the commands before it.
+ *   argv           argv-mem is the sum of the arguments' lengths: the running command's, or those
+ *                  of a request still arriving. tot-mem adds a pointer per argument. Inside EXEC
+ *                  argv-mem stays EXEC's while the pointers are the queued command's.
+ *   MULTI queue    multi-mem sums each queued command's arguments and pointers; tot-mem adds the
+ *                  queue array (24 bytes a slot, 2 slots then doubling) and 56 bytes per WATCHed key.
+ *   reply buffer   16 KiB at first (rbs), with its high-water mark (rbp) starting at 16 KiB. The
+ *                  clients cron shrinks it to max(1 KiB, peak + 1) once the peak is under half its
+ *                  size, doubles it (up to 16 KiB) when a reply filled it, and resets the peak to
+ *                  what is buffered every 5 s; 7.0 starts that 5 s period at the epoch, so the
+ *                  first cron pass after a connect already resets the peak. obl is what the
+ *                  buffer holds now (replies of earlier commands of the same read); more than it
+ *                  fits goes to a list of 16 KiB blocks (oll blocks, omem bytes).
+ *   pub/sub        channels and shard channels sit in a dict each (24 bytes an entry, 8 a slot,
+ *                  4 slots at first then doubling), patterns in a list (24 bytes a node).
+ *   the client     the client structure itself: 768 bytes in 7.0.15 on 64-bit Linux.
+ *
+ * Sizes go through jemalloc's size classes (allocationBytes), as Redis counts usable sizes.
+ * Not modelled: a query buffer grown past 32 KiB (big arguments, long pipelines), which Redis
+ * later shrinks in its cron; the pub/sub dicts' history (they never shrink after UNSUBSCRIBE, and
+ * while one is rehashing both its tables count, which depends on Redis's per-process hash seed).
+ */
+
+/** sizeof(client) in Redis 7.0.15 (x86-64), rounded to its jemalloc class. */
+const CLIENT_STRUCT_BYTES = 768;
+/** One argv slot (a robj pointer). */
+const POINTER_BYTES = 8;
+/** sizeof(multiCmd), one slot of the MULTI queue array. */
+const MULTI_SLOT_BYTES = 24;
+/** A WATCHed key: a list node and a watchedKey structure. */
+const WATCHED_KEY_BYTES = 56;
+/** A dict entry, a dict slot, a dict's first table size, and a list node (pub/sub). */
+const DICT_ENTRY_BYTES = 24;
+const DICT_SLOT_BYTES = 8;
+const DICT_INITIAL_SLOTS = 4;
+const LIST_NODE_BYTES = 24;
+/** PROTO_IOBUF_LEN: room made in the query buffer before each read. */
+const READ_BYTES = 16 * 1024;
+/** PROTO_REPLY_CHUNK_BYTES and PROTO_REPLY_MIN_BYTES: the reply buffer's largest and smallest size. */
+const REPLY_CHUNK_BYTES = 16 * 1024;
+const REPLY_MIN_BYTES = 1024;
+/** reply-buffer-peak-reset-time's default. */
+const PEAK_RESET_MS = 5000;
+/** An empty sds string: its 3-byte header, its NUL, 4 usable bytes in an 8-byte allocation. */
+const EMPTY_QUERY_BUFFER_FREE = 4;
+
+/** The usable size jemalloc gives a request of `bytes` (its size class). */
+export function allocationBytes(bytes: number): number {
+  if (bytes <= 8) return 8;
+  if (bytes <= 128) return Math.ceil(bytes / 16) * 16;
+  // Four classes per doubling: for sizes in (2^k, 2^(k+1)] the step is 2^(k-2).
+  const group = 2 ** Math.floor(Math.log2(bytes - 1));
+  const step = group / 4;
+  return Math.ceil(bytes / step) * step;
+}
+
+/** An sds header's size for a string of `bytes` (sdshdr8/16/32). */
+function sdsHeaderBytes(bytes: number): number {
+  return bytes < 256 ? 3 : bytes < 65536 ? 5 : 9;
+}
+
+/** A client's buffers as Redis would have sized them: updated on reads, replies and the cron. */
+export class ClientMemory {
+  /** The query buffer's usable bytes (sdsalloc). */
+  queryBufferAlloc = EMPTY_QUERY_BUFFER_FREE;
+  /** The reply buffer's usable size (rbs) and high-water mark (rbp). */
+  replyBufferBytes = REPLY_CHUNK_BYTES;
+  replyPeakBytes = REPLY_CHUNK_BYTES;
+  private peakResetAtMs = 0;
+
+  /** A read arrives while `bufferedBytes` of earlier ones still wait: Redis makes room first. */
+  noteRead(bufferedBytes: number): void {
+    if (this.queryBufferAlloc - bufferedBytes >= READ_BYTES) return;
+    const wanted = bufferedBytes + READ_BYTES;
+    const header = sdsHeaderBytes(wanted);
+    this.queryBufferAlloc = allocationBytes(header + wanted + 1) - header - 1;
+  }
+
+  /** `bufferedBytes` of replies wait to be written: the part in the reply buffer raises its peak. */
+  noteReplies(bufferedBytes: number): void {
+    const inBuffer = Math.min(bufferedBytes, this.replyBufferBytes);
+    if (inBuffer > this.replyPeakBytes) this.replyPeakBytes = inBuffer;
+  }
+
+  /** The clients cron's reply-buffer pass (clientsCronResizeOutputBuffer). */
+  cron(nowMs: number, bufferedBytes: number): void {
+    const size = this.replyBufferBytes;
+    if (size / 2 >= REPLY_MIN_BYTES && this.replyPeakBytes < size / 2) {
+      this.replyBufferBytes = allocationBytes(Math.max(REPLY_MIN_BYTES, this.replyPeakBytes + 1));
+    } else if (size * 2 < REPLY_CHUNK_BYTES * 2 && this.replyPeakBytes === size) {
+      this.replyBufferBytes = allocationBytes(Math.min(REPLY_CHUNK_BYTES, size * 2));
+    }
+    if (nowMs - this.peakResetAtMs >= PEAK_RESET_MS) {
+      this.replyPeakBytes = Math.min(bufferedBytes, size);
+      this.peakResetAtMs = nowMs;
+    }
+  }
+}
+
+/** What a client line's memory fields are computed from. */
+export interface ClientMemoryInput {
+  memory: ClientMemory;
+  /** Bytes in the query buffer (qbuf). */
+  queryBytes: number;
+  /** Lengths of the arguments held in argv (argv-mem), and how many pointers argv holds. */
+  argvBytes: number;
+  argc: number;
+  /** The MULTI queue (null outside MULTI/EXEC) and the number of WATCHed keys. */
+  queued: ReadonlyArray<{ readonly argv: readonly string[] }> | null;
+  watchedKeys: number;
+  /** Reply bytes produced but not yet handed to the socket, and those the socket still holds. */
+  pendingReplyBytes: number;
+  /** Subscribed channels, patterns and shard channels. */
+  channels: number;
+  patterns: number;
+  shardChannels: number;
+}
+
+/** A client's pub/sub dict of `entries` channels: entries and the slots of its table. */
+function dictBytes(entries: number): number {
+  if (entries === 0) return 0;
+  let slots = DICT_INITIAL_SLOTS;
+  while (slots < entries) slots *= 2;
+  return entries * DICT_ENTRY_BYTES + slots * DICT_SLOT_BYTES;
+}
+
+/** The `qbuf=... tot-mem=...` run of a client line, in Redis's field order. */
+export function memoryFields(input: ClientMemoryInput): string {
+  const { memory, queryBytes } = input;
+  let multiBytes = 0;
+  let queueSlots = 0;
+  if (input.queued !== null && input.queued.length > 0) {
+    for (const { argv } of input.queued) {
+      multiBytes += argv.length * POINTER_BYTES;
+      for (const arg of argv) multiBytes += arg.length;
+    }
+    queueSlots = 2;
+    while (queueSlots < input.queued.length) queueSlots *= 2;
+  }
+  const rbs = memory.replyBufferBytes;
+  const obl = Math.min(input.pendingReplyBytes, rbs);
+  const overflow = input.pendingReplyBytes - obl;
+  const oll = Math.ceil(overflow / REPLY_CHUNK_BYTES);
+  const omem = overflow;
+  const rbp = Math.max(memory.replyPeakBytes, obl);
+  const queryAlloc = Math.max(memory.queryBufferAlloc, queryBytes);
+  const queryHeader = queryAlloc === EMPTY_QUERY_BUFFER_FREE ? 3 : sdsHeaderBytes(queryAlloc);
+  const totalBytes =
+    CLIENT_STRUCT_BYTES + queryAlloc + queryHeader + 1 + input.argvBytes + input.argc * POINTER_BYTES +
+    multiBytes + queueSlots * MULTI_SLOT_BYTES + input.watchedKeys * WATCHED_KEY_BYTES + rbs + omem +
+    dictBytes(input.channels) + dictBytes(input.shardChannels) + input.patterns * LIST_NODE_BYTES;
+  return (
+    `qbuf=${queryBytes} qbuf-free=${queryAlloc - queryBytes} argv-mem=${input.argvBytes} multi-mem=${multiBytes} ` +
+    `rbs=${rbs} rbp=${rbp} obl=${obl} oll=${oll} omem=${omem} tot-mem=${totalBytes}`
+  );
+}

@@ -1,0 +1,46 @@
+/**
+ * The CLIENT LIST memory model (server/client-memory.ts) on its own: jemalloc's size classes, the
+ * query buffer's growth, and the clients cron's reply-buffer resizing, with the figures a
+ * redis-server 7.0.15 shows (test/compat/client-memory.test.ts compares them live).
+ */
+import t from 'tap';
+import { allocationBytes, ClientMemory, memoryFields } from '../../server/client-memory';
+
+t.test('jemalloc size classes', async (t) => {
+  t.same([1, 8, 9, 16, 17, 128, 129, 160, 161, 1024, 1025, 16390, 20480, 20481].map(allocationBytes),
+    [8, 8, 16, 16, 32, 128, 160, 160, 192, 1024, 1280, 20480, 20480, 24576]);
+});
+
+t.test('query buffer: 4 bytes free until the first read, then a 20480-byte allocation', async (t) => {
+  const m = new ClientMemory();
+  t.equal(m.queryBufferAlloc, 4);
+  m.noteRead(0);
+  t.equal(m.queryBufferAlloc, 20474);
+  m.noteRead(100);
+  t.equal(m.queryBufferAlloc, 20474, 'room for another read: no growth');
+});
+
+t.test('reply buffer: reset at the first cron, shrunk at the second, doubled when filled', async (t) => {
+  const m = new ClientMemory();
+  t.same([m.replyBufferBytes, m.replyPeakBytes], [16384, 16384]);
+  m.cron(1_000_000, 0);
+  t.same([m.replyBufferBytes, m.replyPeakBytes], [16384, 0], '7.0 starts the 5 s period at the epoch');
+  m.cron(1_000_100, 0);
+  t.same([m.replyBufferBytes, m.replyPeakBytes], [1024, 0]);
+  m.noteReplies(5000);
+  t.equal(m.replyPeakBytes, 1024, 'the peak counts what fits in the buffer');
+  m.cron(1_000_200, 0);
+  t.equal(m.replyBufferBytes, 2048);
+  m.cron(1_005_000, 0);
+  t.equal(m.replyPeakBytes, 0, 'reset 5 s after the last reset');
+});
+
+t.test('fields of a client running CLIENT LIST as redis-cli sends it', async (t) => {
+  const m = new ClientMemory();
+  m.noteRead(0);
+  const fields = memoryFields({
+    memory: m, queryBytes: 26, argvBytes: 10, argc: 2, queued: null, watchedKeys: 0, pendingReplyBytes: 0,
+    channels: 0, patterns: 0, shardChannels: 0,
+  });
+  t.equal(fields, 'qbuf=26 qbuf-free=20448 argv-mem=10 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=37658');
+});
