@@ -5,8 +5,7 @@
  */
 import { ClusterNode } from '../../cluster-bus/cluster-node';
 import type { ClusterState } from '../../cluster-bus/cluster-state';
-import { infoText, nodeLine, nodesText, shards } from '../../cluster-bus/cluster-views';
-import { NodeFlag } from '../../cluster-bus/messages';
+import { availableReplicas, infoText, nodeLine, nodesText, replicationOffsetOf, shardHealth, shards } from '../../cluster-bus/cluster-views';
 import { writeRespValue } from '../../protocol/resp-value';
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot } from '../../storage/key-slot';
@@ -118,10 +117,7 @@ function slotsReply(client: Client, state: ClusterState): void {
   out.array(ranges.length);
   for (const { start, end, owner } of ranges) {
     const master = state.nodes.get(owner);
-    // As Redis: replicas that failed or never synced (offset 0) are not offered to clients.
-    const replicas = master === undefined ? [] : [...state.nodes.values()].filter(
-      (n) => n.slaveof === owner && !n.has(NodeFlag.FAIL) && n.replOffset !== 0n,
-    );
+    const replicas = master === undefined ? [] : availableReplicas(state, master);
     out.array(2 + (master === undefined ? 0 : 1) + replicas.length);
     out.integer(start);
     out.integer(end);
@@ -163,9 +159,9 @@ function shardsReply(client: Client, state: ClusterState): void {
       out.bulk('role');
       out.bulk(node.isMaster ? 'master' : 'replica');
       out.bulk('replication-offset');
-      out.integer(node.replOffset);
+      out.integer(replicationOffsetOf(state, node));
       out.bulk('health');
-      out.bulk(node.has(NodeFlag.FAIL) ? 'fail' : node.isReplica && node.replOffset === 0n ? 'loading' : 'online');
+      out.bulk(shardHealth(state, node));
     }
   }
 }
