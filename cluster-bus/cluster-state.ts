@@ -895,10 +895,10 @@ export class ClusterState {
   }
 
   /** Links for CLUSTER LINKS. */
-  linkList(): Array<{ outbound: boolean; node: string; createdMs: number }> {
-    const out: Array<{ outbound: boolean; node: string; createdMs: number }> = [];
+  linkList(): Array<{ id: LinkId; outbound: boolean; node: string; createdMs: number }> {
+    const out: Array<{ id: LinkId; outbound: boolean; node: string; createdMs: number }> = [];
     for (const link of this.links.values()) {
-      if (link.node !== null) out.push({ outbound: link.outbound, node: link.node.name, createdMs: link.createdMs });
+      if (link.node !== null) out.push({ id: link.id, outbound: link.outbound, node: link.node.name, createdMs: link.createdMs });
     }
     return out;
   }

@@ -55,8 +55,11 @@ const TYPE_NAMES: Array<[number, string]> = [
   [MessageType.MODULE, 'module'],
 ];
 
-/** CLUSTER INFO, CRLF-separated, in Redis's field order. */
-export function infoText(state: ClusterState): string {
+/**
+ * CLUSTER INFO, CRLF-separated, in Redis's field order. Links freed for their send buffer are
+ * counted by the transport, which owns the sockets.
+ */
+export function infoText(state: ClusterState, linksFreedForBufferLimit: number): string {
   let assigned = 0;
   let pfail = 0;
   let fail = 0;
@@ -89,7 +92,7 @@ export function infoText(state: ClusterState): string {
   };
   counters(state.sent, 'sent');
   counters(state.received, 'received');
-  lines.push('total_cluster_links_buffer_limit_exceeded:0');
+  lines.push(`total_cluster_links_buffer_limit_exceeded:${linksFreedForBufferLimit}`);
   return lines.join('\r\n') + '\r\n';
 }
 

@@ -5,7 +5,7 @@
  */
 import { ClusterNode } from '../../cluster-bus/cluster-node';
 import type { ClusterState } from '../../cluster-bus/cluster-state';
-import { availableReplicas, infoText, nodeLine, nodesText, replicationOffsetOf, shardHealth, shards } from '../../cluster-bus/cluster-views';
+import { availableReplicas, nodeLine, nodesText, replicationOffsetOf, shardHealth, shards } from '../../cluster-bus/cluster-views';
 import { writeRespValue } from '../../protocol/resp-value';
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot } from '../../storage/key-slot';
@@ -229,7 +229,7 @@ export const clusterCommands: CommandImpl[] = [
     client.readonly = false;
     client.reply.ok();
   }),
-  clusterCmd('cluster|info', (client, _argv, _c, state) => client.reply.verbatim(infoText(state))),
+  clusterCmd('cluster|info', (client, _argv, cluster) => client.reply.verbatim(cluster.infoText())),
   clusterCmd('cluster|nodes', (client, _argv, _c, state) => client.reply.verbatim(nodesText(state))),
   clusterCmd('cluster|myid', (client, _argv, _c, state) => client.reply.bulk(state.myself.name)),
   clusterCmd('cluster|slots', (client, _argv, _c, state) => slotsReply(client, state)),
@@ -338,10 +338,11 @@ export const clusterCommands: CommandImpl[] = [
     }
     client.reply.ok();
   }),
-  clusterCmd('cluster|links', (client, _argv, _c, state) => {
+  clusterCmd('cluster|links', (client, _argv, cluster, state) => {
     const links = state.linkList();
     client.reply.array(links.length);
     for (const link of links) {
+      const output = cluster.linkOutput(link.id);
       client.reply.map(6);
       client.reply.bulk('direction');
       client.reply.bulk(link.outbound ? 'to' : 'from');
@@ -350,11 +351,11 @@ export const clusterCommands: CommandImpl[] = [
       client.reply.bulk('create-time');
       client.reply.integer(link.createdMs);
       client.reply.bulk('events');
-      client.reply.bulk('r');
+      client.reply.bulk(output.writing ? 'rw' : 'r');
       client.reply.bulk('send-buffer-allocated');
-      client.reply.integer(0);
+      client.reply.integer(output.allocatedBytes);
       client.reply.bulk('send-buffer-used');
-      client.reply.integer(0);
+      client.reply.integer(output.usedBytes);
     }
   }),
   clusterCmd('cluster|setslot', setslot),
