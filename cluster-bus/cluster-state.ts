@@ -80,7 +80,7 @@ export class ClusterState {
 
   constructor(
     private readonly settings: ClusterSettings,
-    host: ClusterHost,
+    private readonly host: ClusterHost,
     random: RandomSource,
     nowMs: number,
     myId?: string,
@@ -315,8 +315,16 @@ export class ClusterState {
   }
 
   /** Links for CLUSTER LINKS. */
-  linkList(): Array<{ outbound: boolean; node: string; createdMs: number }> {
+  linkList(): Array<{ id: LinkId; outbound: boolean; node: string; createdMs: number }> {
     return this.links.list();
+  }
+
+  /**
+   * My own replication offset, as the host reports it now. Gossip headers carry every other
+   * node's offset; nothing ever updates my entry for myself, so views read mine from here.
+   */
+  myReplicationOffset(): bigint {
+    return this.host.replicationOffset();
   }
 
   /** CLUSTER COUNT-FAILURE-REPORTS (expired reports are dropped first). */

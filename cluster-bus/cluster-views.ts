@@ -55,8 +55,11 @@ const TYPE_NAMES: Array<[number, string]> = [
   [MessageType.MODULE, 'module'],
 ];
 
-/** CLUSTER INFO, CRLF-separated, in Redis's field order. */
-export function infoText(state: ClusterState): string {
+/**
+ * CLUSTER INFO, CRLF-separated, in Redis's field order. Links freed for their send buffer are
+ * counted by the transport, which owns the sockets.
+ */
+export function infoText(state: ClusterState, linksFreedForBufferLimit: number): string {
   let assigned = 0;
   let pfail = 0;
   let fail = 0;
@@ -89,7 +92,7 @@ export function infoText(state: ClusterState): string {
   };
   counters(state.sent, 'sent');
   counters(state.received, 'received');
-  lines.push('total_cluster_links_buffer_limit_exceeded:0');
+  lines.push(`total_cluster_links_buffer_limit_exceeded:${linksFreedForBufferLimit}`);
   return lines.join('\r\n') + '\r\n';
 }
 
@@ -97,6 +100,34 @@ export interface ShardView {
   master: ClusterNode;
   replicas: ClusterNode[];
   ranges: Array<[number, number]>;
+}
+
+/**
+ * A node's replication offset as this node knows it. Gossip headers carry every other node's
+ * offset, but nothing ever updates a node's entry for itself, so for myself it is the current
+ * offset the host reports (what a replica has applied, a master's own offset).
+ */
+export function replicationOffsetOf(state: ClusterState, node: ClusterNode): bigint {
+  return node.isMyself ? state.myReplicationOffset() : node.replOffset;
+}
+
+/**
+ * The replicas CLUSTER SLOTS offers to clients: not failing, and known to hold data (an offset
+ * other than 0; a replica that never synced, or whose master never wrote, is left out, as Redis
+ * does). Every node, the replica itself included, answers the same once offsets have gossiped.
+ */
+export function availableReplicas(state: ClusterState, master: ClusterNode): ClusterNode[] {
+  const out: ClusterNode[] = [];
+  for (const node of state.nodes.values()) {
+    if (node.slaveof === master.name && !node.has(NodeFlag.FAIL) && replicationOffsetOf(state, node) !== 0n) out.push(node);
+  }
+  return out;
+}
+
+/** CLUSTER SHARDS `health`: fail, loading (a replica at offset 0) or online. */
+export function shardHealth(state: ClusterState, node: ClusterNode): 'fail' | 'loading' | 'online' {
+  if (node.has(NodeFlag.FAIL)) return 'fail';
+  return node.isReplica && replicationOffsetOf(state, node) === 0n ? 'loading' : 'online';
 }
 
 /** Masters with their replicas and slot ranges. */

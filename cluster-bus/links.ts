@@ -113,10 +113,10 @@ export class LinkTable {
   }
 
   /** Links for CLUSTER LINKS. */
-  list(): Array<{ outbound: boolean; node: string; createdMs: number }> {
-    const out: Array<{ outbound: boolean; node: string; createdMs: number }> = [];
+  list(): Array<{ id: LinkId; outbound: boolean; node: string; createdMs: number }> {
+    const out: Array<{ id: LinkId; outbound: boolean; node: string; createdMs: number }> = [];
     for (const link of this.links.values()) {
-      if (link.node !== null) out.push({ outbound: link.outbound, node: link.node.name, createdMs: link.createdMs });
+      if (link.node !== null) out.push({ id: link.id, outbound: link.outbound, node: link.node.name, createdMs: link.createdMs });
     }
     return out;
   }

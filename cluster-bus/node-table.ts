@@ -122,7 +122,9 @@ export class NodeTable {
 
   setMaster(node: ClusterNode): void {
     if (node.isMaster) return;
-    node.flags = (node.flags & ~NodeFlag.SLAVE) | NodeFlag.MASTER;
+    // A former replica is a migration target (replica-migration.ts), like a master that had one.
+    const migrateTo = node.slaveof !== null && node !== this.myself ? NodeFlag.MIGRATE_TO : 0;
+    node.flags = (node.flags & ~NodeFlag.SLAVE) | NodeFlag.MASTER | migrateTo;
     node.slaveof = null;
   }
 

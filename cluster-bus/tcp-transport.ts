@@ -8,12 +8,17 @@
  *
  * Malformed input never reaches the machine: a broken frame stream closes that link (as Redis
  * does), a frame that decodes to a problem is dropped and counted.
+ *
+ * Output a peer does not read piles up in the socket; each link's pile is measured
+ * (send-buffer.ts) and, with `cluster-link-sendbuf-limit` set, a link past it is freed by the
+ * cron and counted, and the machine, told the link closed, connects again in the same cron.
  */
 import * as net from 'node:net';
 import type { LinkId } from './cluster-node';
 import type { ClusterState } from './cluster-state';
 import type { ClusterEffect, ClusterEvent } from './effects';
 import { BusFrameReader, decodeMessage, encodeMessage, isDecodeProblem, isFrameError } from './message-codec';
+import { SendBuffer } from './send-buffer';
 
 /** A pending timer of the owner's scheduler. */
 export interface BusTimer {
@@ -40,6 +45,16 @@ export interface BusOwner {
   /** Manual failover, master side: hold clients' writes until untilMs (0: resume). */
   pauseWrites(untilMs: number): void;
   warn(message: string): void;
+  /** cluster-link-sendbuf-limit, read at every cron (CONFIG SET applies at once); 0: none. */
+  sendBufferLimitBytes(): number;
+}
+
+/** One link's output as CLUSTER LINKS shows it. */
+export interface LinkOutput {
+  allocatedBytes: number;
+  usedBytes: number;
+  /** Output is waiting (Redis lists the link's events as "rw" then, else "r"). */
+  writing: boolean;
 }
 
 const CRON_INTERVAL_MS = 100;
@@ -49,9 +64,12 @@ const CONNECT_TIMEOUT_MS = 5000;
 export class TcpTransport {
   private servers: net.Server[] = [];
   private readonly sockets = new Map<LinkId, net.Socket>();
+  private readonly sendBuffers = new Map<LinkId, SendBuffer>();
   private cron: BusTimer | null = null;
   /** Frames dropped because they did not decode (malformed, wrong version, bad length). */
   droppedMessages = 0;
+  /** Links freed for passing cluster-link-sendbuf-limit (CLUSTER INFO total_cluster_links_buffer_limit_exceeded). */
+  linksFreedForBufferLimit = 0;
 
   constructor(
     private readonly state: ClusterState,
@@ -80,6 +98,7 @@ export class TcpTransport {
     this.cron = null;
     for (const socket of this.sockets.values()) socket.destroy();
     this.sockets.clear();
+    this.sendBuffers.clear();
     const servers = this.servers;
     this.servers = [];
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
@@ -87,8 +106,42 @@ export class TcpTransport {
 
   /** Runs the machine's cron and carries out what it asked for. */
   tick(): void {
+    this.freeLinksOverBufferLimit();
     this.state.tick(this.owner.clock());
     this.apply();
+  }
+
+  /** The output figures of a link (zeros for a link without a socket). */
+  linkOutput(link: LinkId): LinkOutput {
+    const socket = this.sockets.get(link);
+    const usedBytes = socket?.writableLength ?? 0;
+    return { allocatedBytes: this.sendBuffers.get(link)?.allocatedBytes ?? 0, usedBytes, writing: usedBytes > 0 };
+  }
+
+  /** The cron's pass over every node's links: give back spare room, then free any still over the limit. */
+  private freeLinksOverBufferLimit(): void {
+    const limitBytes = this.owner.sendBufferLimitBytes();
+    for (const link of this.state.linkList()) {
+      const buffer = this.sendBuffers.get(link.id);
+      const socket = this.sockets.get(link.id);
+      if (buffer === undefined || socket === undefined) continue;
+      buffer.trim(socket.writableLength);
+      if (buffer.exceeds(limitBytes)) {
+        this.owner.warn(
+          `Freeing cluster link(${link.outbound ? 'to' : 'from'} node ${link.node}, used memory: ${buffer.allocatedBytes}) ` +
+            'due to exceeding send buffer memory limit.',
+        );
+        this.linksFreedForBufferLimit++;
+        this.forget(link.id);
+        socket.destroy();
+        this.state.linkClosed(link.id);
+      }
+    }
+  }
+
+  private forget(link: LinkId): void {
+    this.sockets.delete(link);
+    this.sendBuffers.delete(link);
   }
 
   /** Carries out every queued effect; called after each input to the machine. */
@@ -107,12 +160,15 @@ export class TcpTransport {
         return;
       case 'send': {
         const socket = this.sockets.get(effect.link);
-        if (socket !== undefined && !socket.destroyed) socket.write(encodeMessage(effect.message));
+        if (socket === undefined || socket.destroyed) return;
+        const bytes = encodeMessage(effect.message);
+        this.sendBuffers.get(effect.link)?.reserve(socket.writableLength, bytes.length);
+        socket.write(bytes);
         return;
       }
       case 'close':
         this.sockets.get(effect.link)?.destroy();
-        this.sockets.delete(effect.link);
+        this.forget(effect.link);
         return;
       case 'save-config':
         try {
@@ -159,6 +215,7 @@ export class TcpTransport {
 
   private attach(link: LinkId, socket: net.Socket): void {
     this.sockets.set(link, socket);
+    this.sendBuffers.set(link, new SendBuffer());
     socket.setNoDelay(true);
     const reader = new BusFrameReader();
     socket.on('data', (chunk: Buffer) => {
@@ -182,7 +239,7 @@ export class TcpTransport {
     });
     const closed = (): void => {
       if (this.sockets.get(link) !== socket) return;
-      this.sockets.delete(link);
+      this.forget(link);
       this.state.linkClosed(link);
       this.apply();
     };

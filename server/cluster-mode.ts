@@ -21,9 +21,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { type AdminOp, type AdminResult, ClusterState, type ClusterSettings } from '../cluster-bus/cluster-state';
-import { configText } from '../cluster-bus/cluster-views';
+import type { LinkId } from '../cluster-bus/cluster-node';
+import { configText, infoText } from '../cluster-bus/cluster-views';
 import { loadNodesConf } from '../cluster-bus/nodes-conf';
-import { TcpTransport } from '../cluster-bus/tcp-transport';
+import { TcpTransport, type LinkOutput } from '../cluster-bus/tcp-transport';
 import type { CantFailoverReason, ClusterEvent as Event } from '../cluster-bus/effects';
 import type { ByteString } from '../storage/bytes';
 import { keyHashSlot } from '../storage/key-slot';
@@ -74,6 +75,7 @@ export class ClusterMode {
       event: (event) => this.onEvent(event),
       pauseWrites: (untilMs) => this.pauseWrites(untilMs),
       warn: (message) => node.log.warning(message),
+      sendBufferLimitBytes: () => config.number('cluster-link-sendbuf-limit'),
     });
     node.keyspace.db(0).enableSlotIndex();
     for (const name of ['cluster-node-timeout', 'cluster-announce-ip', 'cluster-announce-port', 'cluster-announce-bus-port', 'cluster-announce-hostname', 'cluster-require-full-coverage', 'cluster-allow-replica-migration', 'cluster-replica-validity-factor', 'cluster-replica-no-failover', 'cluster-migration-barrier', 'repl-ping-replica-period'] as const) {
@@ -139,6 +141,16 @@ export class ClusterMode {
     } finally {
       this.applyEffects();
     }
+  }
+
+  /** A bus link's output figures, for CLUSTER LINKS. */
+  linkOutput(link: LinkId): LinkOutput {
+    return this.transport.linkOutput(link);
+  }
+
+  /** CLUSTER INFO, with the transport's count of links freed for their send buffer. */
+  infoText(): string {
+    return infoText(this.state, this.transport.linksFreedForBufferLimit);
   }
 
   /** Carries out what an input to the state machine queued. */

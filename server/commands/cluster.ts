@@ -8,10 +8,9 @@
  * (a slot that is not a number, a bad address) are this layer's. The read-only subcommands
  * (NODES, INFO, SLOTS, SHARDS, ...) format views of the state.
  */
-import type { ClusterNode } from '../../cluster-bus/cluster-node';
+import { ClusterNode } from '../../cluster-bus/cluster-node';
 import type { AdminOp, ClusterState } from '../../cluster-bus/cluster-state';
-import { infoText, nodeLine, nodesText, shards } from '../../cluster-bus/cluster-views';
-import { NodeFlag } from '../../cluster-bus/messages';
+import { availableReplicas, nodeLine, nodesText, replicationOffsetOf, shardHealth, shards } from '../../cluster-bus/cluster-views';
 import { writeRespValue } from '../../protocol/resp-value';
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot, SLOT_COUNT } from '../../storage/key-slot';
@@ -112,10 +111,7 @@ function slotsReply(client: Client, state: ClusterState): void {
   out.array(ranges.length);
   for (const { start, end, owner } of ranges) {
     const master = state.nodes.get(owner);
-    // As Redis: replicas that failed or never synced (offset 0) are not offered to clients.
-    const replicas = master === undefined ? [] : [...state.nodes.values()].filter(
-      (n) => n.slaveof === owner && !n.has(NodeFlag.FAIL) && n.replOffset !== 0n,
-    );
+    const replicas = master === undefined ? [] : availableReplicas(state, master);
     out.array(2 + (master === undefined ? 0 : 1) + replicas.length);
     out.integer(start);
     out.integer(end);
@@ -157,9 +153,9 @@ function shardsReply(client: Client, state: ClusterState): void {
       out.bulk('role');
       out.bulk(node.isMaster ? 'master' : 'replica');
       out.bulk('replication-offset');
-      out.integer(node.replOffset);
+      out.integer(replicationOffsetOf(state, node));
       out.bulk('health');
-      out.bulk(node.has(NodeFlag.FAIL) ? 'fail' : node.isReplica && node.replOffset === 0n ? 'loading' : 'online');
+      out.bulk(shardHealth(state, node));
     }
   }
 }
@@ -197,7 +193,7 @@ export const clusterCommands: CommandImpl[] = [
     client.readonly = false;
     client.reply.ok();
   }),
-  clusterCmd('cluster|info', (client, _argv, _c, state) => client.reply.verbatim(infoText(state))),
+  clusterCmd('cluster|info', (client, _argv, cluster) => client.reply.verbatim(cluster.infoText())),
   clusterCmd('cluster|nodes', (client, _argv, _c, state) => client.reply.verbatim(nodesText(state))),
   clusterCmd('cluster|myid', (client, _argv, _c, state) => client.reply.bulk(state.myself.name)),
   clusterCmd('cluster|slots', (client, _argv, _c, state) => slotsReply(client, state)),
@@ -272,10 +268,11 @@ export const clusterCommands: CommandImpl[] = [
     }
     client.reply.ok();
   }),
-  clusterCmd('cluster|links', (client, _argv, _c, state) => {
+  clusterCmd('cluster|links', (client, _argv, cluster, state) => {
     const links = state.linkList();
     client.reply.array(links.length);
     for (const link of links) {
+      const output = cluster.linkOutput(link.id);
       client.reply.map(6);
       client.reply.bulk('direction');
       client.reply.bulk(link.outbound ? 'to' : 'from');
@@ -284,11 +281,11 @@ export const clusterCommands: CommandImpl[] = [
       client.reply.bulk('create-time');
       client.reply.integer(link.createdMs);
       client.reply.bulk('events');
-      client.reply.bulk('r');
+      client.reply.bulk(output.writing ? 'rw' : 'r');
       client.reply.bulk('send-buffer-allocated');
-      client.reply.integer(0);
+      client.reply.integer(output.allocatedBytes);
       client.reply.bulk('send-buffer-used');
-      client.reply.integer(0);
+      client.reply.integer(output.usedBytes);
     }
   }),
   clusterCmd('cluster|setslot', setslot),

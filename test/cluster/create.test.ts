@@ -301,6 +301,48 @@ if (problem !== null) {
       t.same(expanded, master === undefined ? [] : ownedSlots(master), 'slots are the master\'s, as flat start/end pairs');
     }
   });
+
+  t.test('CLUSTER SLOTS agrees on every node, replicas included; SHARDS shows each replica online', async (t) => {
+    const c = formed();
+    // A fresh master's replication offset stays 0 until it first writes to its replicas (its
+    // replication PING every 10 s), and replicas at offset 0 are hidden from CLUSTER SLOTS; one
+    // write per master makes every offset non-zero at once.
+    const client = new RedirectingClient();
+    try {
+      for (const master of view.filter(isMaster)) {
+        const key = keyOwnedBy(master);
+        t.equal((await client.call(c.node(0).port, 'SET', key, 'offset')).toString('latin1'), '+OK\r\n', `a write to ${master.port}`);
+      }
+    } finally {
+      client.close();
+    }
+    await c.waitFor('every node gives the same CLUSTER SLOTS, each range with its replica', 20_000, async () => {
+      const replies = await Promise.all(c.nodes.map((n) => n.call('CLUSTER', 'SLOTS')));
+      const withReplica = replies.map((r) => parseReply(r).items.every((range) => range.items.length === 4));
+      const ok = replies.every((r) => r.equals(replies[0] ?? r)) && withReplica.every(Boolean);
+      const shown = (r: Buffer | undefined): string => JSON.stringify(r?.toString('latin1'));
+      return { ok, detail: c.nodes.map((n, i) => `--- ${n.label} (every range has a replica: ${String(withReplica[i])}):\n${shown(replies[i])}`).join('\n') };
+    });
+    t.pass('all six CLUSTER SLOTS replies are identical and list master and replica of every range');
+    await c.waitFor('every node\'s CLUSTER SHARDS shows every replica online at a non-zero offset', 20_000, async () => {
+      const views = await Promise.all(c.nodes.map(async (n) => {
+        const members = parseReply(await n.call('CLUSTER', 'SHARDS')).items.flatMap((shard) => shard.items[3]?.items ?? []);
+        return members.map((m) => {
+          const fields = new Map(pairs(m).map(([k, v]) => [k, v.text.toString()]));
+          return `${fields.get('role') ?? '?'} ${fields.get('health') ?? '?'} ${fields.get('replication-offset') === '0' ? 'zero' : 'non-zero'}`;
+        });
+      }));
+      const ok = views.every((members) => members.length === 6 && members.every((m) => m.endsWith('online non-zero')));
+      return { ok, detail: c.nodes.map((n, i) => `${n.label}: ${(views[i] ?? []).join(', ')}`).join('\n') };
+    });
+    t.pass('every node, each replica included, sees every replica online');
+  });
+}
+
+/** A key in one of the master's slots (the first of `offset-0`, `offset-1`, ... that is). */
+function keyOwnedBy(master: NodeLine): string {
+  const owned = new Set(ownedSlots(master));
+  for (let i = 0; ; i++) if (owned.has(keySlot(`offset-${i}`))) return `offset-${i}`;
 }
 
 function isMasterPort(node: ClusterNode, view: readonly NodeLine[]): boolean {
