@@ -30,12 +30,12 @@
  * tables to stdout. Ctrl-C kills every node started and removes their dirs.
  */
 
-import { RawClient } from '../harness/raw-client';
-import { redisServerPath } from '../harness/real-redis';
-import { parseReply } from '../harness/resp';
-import { delay } from '../harness/server-process';
-import { LocalCluster, RedirectingClient, redisCliPath, type ClusterNode, type NodeKind } from '../harness/cluster-harness';
-import { infoField, isMaster, ownedSlots, parseClusterNodes, type NodeLine } from '../harness/cluster-replies';
+import { RawClient } from './harness/raw-client';
+import { redisServerPath } from './harness/real-redis';
+import { parseReply } from './harness/resp';
+import { delay } from './harness/server-process';
+import { LocalCluster, RedirectingClient, redisCliPath, type ClusterNode, type NodeKind } from './harness/cluster-harness';
+import { infoField, isMaster, ownedSlots, parseClusterNodes, type NodeLine } from './harness/cluster-replies';
 import { log, parseRounds } from './bench-cli';
 import { machine } from './machine';
 import { formatRatio, formatTable, median } from './table';

@@ -17,8 +17,8 @@
  * got); side-by-side.ts then prints the server's exit status and output.
  */
 
-import type { RawClient } from '../harness/raw-client';
-import { encodeCommands, type Arg } from '../harness/resp';
+import type { RawClient } from './harness/raw-client';
+import { encodeCommands, type Arg } from './harness/resp';
 
 /**
  * How long one batch's replies may take. Far above any healthy figure (a batch of 1,000 SETs takes

@@ -14,9 +14,9 @@
  * when they answer PING: load must not be measured against a server still answering -LOADING.
  */
 
-import { LOOPBACK_HOST } from '../harness/free-port';
-import { hashslotBinPath } from '../harness/hashslot-process';
-import { ServerProcess } from '../harness/server-process';
+import { LOOPBACK_HOST } from './harness/free-port';
+import { hashslotBinPath } from './harness/hashslot-process';
+import { ServerProcess } from './harness/server-process';
 
 export type ServerKind = 'redis' | 'hashslot';
 

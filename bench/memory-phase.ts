@@ -12,9 +12,9 @@
  * and is not comparable across the two, which is why the target is on RSS.
  */
 
-import { RawClient } from '../harness/raw-client';
-import { parseReply, type RespNode } from '../harness/resp';
-import { delay, type ServerProcess } from '../harness/server-process';
+import { RawClient } from './harness/raw-client';
+import { parseReply, type RespNode } from './harness/resp';
+import { delay, type ServerProcess } from './harness/server-process';
 import { BATCH_REPLY_DEADLINE_MS as REPLY_DEADLINE_MS, loadDistinctKeys } from './key-loader';
 import { formatBytes, formatCount, formatRatio, formatTable } from './table';
 

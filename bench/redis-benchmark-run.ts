@@ -12,8 +12,8 @@
  * turns into a reported failure instead of a benchmark that hangs forever.
  */
 
-import { LOOPBACK_HOST } from '../harness/free-port';
-import { runProgram } from '../harness/run-program';
+import { LOOPBACK_HOST } from './harness/free-port';
+import { runProgram } from './harness/run-program';
 
 export interface RedisBenchmarkOptions {
   binary: string;

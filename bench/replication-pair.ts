@@ -27,10 +27,10 @@
 
 import { loadDistinctKeys } from './key-loader';
 import { median } from './table';
-import { RawClient } from '../harness/raw-client';
-import { encodeCommands, parseReply, type Arg } from '../harness/resp';
-import { delay, type ServerProcess } from '../harness/server-process';
-import { LOOPBACK_HOST } from '../harness/free-port';
+import { RawClient } from './harness/raw-client';
+import { encodeCommands, parseReply, type Arg } from './harness/resp';
+import { delay, type ServerProcess } from './harness/server-process';
+import { LOOPBACK_HOST } from './harness/free-port';
 import { benchServerArgs, startServer as startBenchServer, stopServer, type ServerKind } from './launch';
 
 export type Kind = ServerKind;

@@ -28,7 +28,7 @@
  * the run goes on. Progress goes to stderr, tables to stdout.
  */
 
-import { encodeCommands } from '../harness/resp';
+import { encodeCommands } from './harness/resp';
 import { BenchArgs } from './bench-cli';
 import { HASHSLOT_BIN, stopAll, stopServersOnExit } from './launch';
 import { machine, redisServerVersion } from './machine';

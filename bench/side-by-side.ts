@@ -16,7 +16,7 @@
  */
 
 import * as os from 'node:os';
-import { LOOPBACK_HOST } from '../harness/free-port';
+import { LOOPBACK_HOST } from './harness/free-port';
 import { BenchArgs } from './bench-cli';
 import { machine, redisServerVersion } from './machine';
 import { HASHSLOT_BIN, loadGenerators, startPair, stopAll, stopServersOnExit } from './launch';

@@ -12,7 +12,7 @@
  */
 
 import { runRedisBenchmark, type RedisBenchmarkResult } from './redis-benchmark-run';
-import type { ServerProcess } from '../harness/server-process';
+import type { ServerProcess } from './harness/server-process';
 import { formatCount, formatRatio, formatTable, median } from './table';
 
 export interface ThroughputOptions {

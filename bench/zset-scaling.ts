@@ -18,9 +18,9 @@
  * not know is n/a in its row.
  */
 
-import { RawClient } from '../harness/raw-client';
-import type { Arg } from '../harness/resp';
-import type { ServerProcess } from '../harness/server-process';
+import { RawClient } from './harness/raw-client';
+import type { Arg } from './harness/resp';
+import type { ServerProcess } from './harness/server-process';
 import { runPipelined } from './key-loader';
 import { formatTable, median } from './table';
 

@@ -7,7 +7,7 @@
 import t from 'tap';
 import Redis from 'ioredis';
 import { startTarget, targetName } from '../helpers/target';
-import type { ServerProcess } from '../helpers/server-process';
+import type { ServerProcess } from '../../bench/harness/server-process';
 
 let server: ServerProcess | null = null;
 let client: Redis | null = null;

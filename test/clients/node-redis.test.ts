@@ -6,7 +6,7 @@
 import t from 'tap';
 import { createClient, commandOptions } from 'redis';
 import { startTarget, targetName } from '../helpers/target';
-import type { ServerProcess } from '../helpers/server-process';
+import type { ServerProcess } from '../../bench/harness/server-process';
 
 type Client = ReturnType<typeof createClient>;
 

@@ -6,10 +6,10 @@
  */
 
 import t from 'tap';
-import { findExecutable, type ServerProcess } from '../helpers/server-process';
-import { runProgram } from '../helpers/run-program';
+import { findExecutable, type ServerProcess } from '../../bench/harness/server-process';
+import { runProgram } from '../../bench/harness/run-program';
 import { startTarget, targetName } from '../helpers/target';
-import { RawClient } from '../helpers/raw-client';
+import { RawClient } from '../../bench/harness/raw-client';
 
 const benchmark = findExecutable('redis-benchmark');
 const REQUESTS = Number(process.env['HASHSLOT_BENCH_REQUESTS'] ?? '200000');

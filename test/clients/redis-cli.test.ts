@@ -6,11 +6,11 @@
  */
 
 import t from 'tap';
-import { findExecutable, type ServerProcess } from '../helpers/server-process';
-import { runProgram } from '../helpers/run-program';
+import { findExecutable, type ServerProcess } from '../../bench/harness/server-process';
+import { runProgram } from '../../bench/harness/run-program';
 import { startTarget, targetName } from '../helpers/target';
-import { redisServerPath, startRealRedis, REDIS_MISSING_MESSAGE } from '../helpers/real-redis';
-import { encodeCommand } from '../helpers/resp';
+import { redisServerPath, startRealRedis, REDIS_MISSING_MESSAGE } from '../../bench/harness/real-redis';
+import { encodeCommand } from '../../bench/harness/resp';
 
 const cli = findExecutable('redis-cli');
 

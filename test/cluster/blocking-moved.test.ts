@@ -6,9 +6,9 @@
  */
 
 import t from 'tap';
-import { RawClient } from '../helpers/raw-client';
-import { clusterTarget, LocalCluster, missingPrerequisite } from './cluster-harness';
-import { isMaster, keySlot, ownedSlots } from './cluster-replies';
+import { RawClient } from '../../bench/harness/raw-client';
+import { clusterTarget, LocalCluster, missingPrerequisite } from '../../bench/harness/cluster-harness';
+import { isMaster, keySlot, ownedSlots } from '../../bench/harness/cluster-replies';
 
 const kind = clusterTarget();
 const problem = missingPrerequisite([kind]);

@@ -14,8 +14,8 @@
 import t from 'tap';
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
-import { clusterTarget, LocalCluster, missingPrerequisite } from './cluster-harness';
-import { isMaster, keySlot, type NodeLine } from './cluster-replies';
+import { clusterTarget, LocalCluster, missingPrerequisite } from '../../bench/harness/cluster-harness';
+import { isMaster, keySlot, type NodeLine } from '../../bench/harness/cluster-replies';
 
 const kind = clusterTarget();
 const problem = missingPrerequisite([kind]);

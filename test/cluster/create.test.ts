@@ -10,10 +10,10 @@
  */
 
 import t from 'tap';
-import { RawClient } from '../helpers/raw-client';
-import { parseReply, type RespNode } from '../helpers/resp';
-import { clusterTarget, LocalCluster, missingPrerequisite, RedirectingClient, runRedisCli, stripAnsi, type ClusterNode } from './cluster-harness';
-import { isMaster, isReplica, keySlot, ownedSlots, parseInfoFields, SLOT_COUNT, type NodeLine } from './cluster-replies';
+import { RawClient } from '../../bench/harness/raw-client';
+import { parseReply, type RespNode } from '../../bench/harness/resp';
+import { clusterTarget, LocalCluster, missingPrerequisite, RedirectingClient, runRedisCli, stripAnsi, type ClusterNode } from '../../bench/harness/cluster-harness';
+import { isMaster, isReplica, keySlot, ownedSlots, parseInfoFields, SLOT_COUNT, type NodeLine } from '../../bench/harness/cluster-replies';
 
 const kind = clusterTarget();
 const problem = missingPrerequisite([kind]);

@@ -14,10 +14,10 @@
 import t from 'tap';
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
-import { clusterTarget, LocalCluster, missingPrerequisite, RedirectingClient, type ClusterNode } from './cluster-harness';
-import { isMaster, keySlot, ownedSlots, type NodeLine } from './cluster-replies';
+import { clusterTarget, LocalCluster, missingPrerequisite, RedirectingClient, type ClusterNode } from '../../bench/harness/cluster-harness';
+import { isMaster, keySlot, ownedSlots, type NodeLine } from '../../bench/harness/cluster-replies';
 import { awaitFailover, FAILOVER_NODE_TIMEOUT_MS, poll, waitBarrier, waitLinkUp } from './failover-support';
-import { delay } from '../helpers/server-process';
+import { delay } from '../../bench/harness/server-process';
 
 const kind = clusterTarget();
 const problem = missingPrerequisite([kind]);

@@ -17,8 +17,8 @@
  * a redis-server, which checks the test itself.
  */
 import t from 'tap';
-import { clusterTarget, missingPrerequisite, RedirectingClient, runRedisCli, type NodeKind } from './cluster-harness';
-import { keyInSlot, ownedSlots } from './cluster-replies';
+import { clusterTarget, missingPrerequisite, RedirectingClient, runRedisCli, type NodeKind } from '../../bench/harness/cluster-harness';
+import { keyInSlot, ownedSlots } from '../../bench/harness/cluster-replies';
 import { allOk, awaitFailover, awaitReplicaOf, FAILOVER_NODE_TIMEOUT_MS, lineOf, pairedCluster, poll, waitLinkUp } from './failover-support';
 
 const H = clusterTarget();

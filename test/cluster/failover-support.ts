@@ -14,11 +14,11 @@
  * Every wait is a poll with a deadline (this box has 2 cores and other suites run beside us).
  */
 
-import { LocalCluster, runRedisCli, stripAnsi, type ClusterNode, type NodeKind, type NodeOptions } from './cluster-harness';
-import { isMaster, keyInSlot, ownedSlots, type NodeLine } from './cluster-replies';
-import { RawClient } from '../helpers/raw-client';
-import { LOOPBACK_HOST } from '../helpers/free-port';
-import { delay } from '../helpers/server-process';
+import { LocalCluster, runRedisCli, stripAnsi, type ClusterNode, type NodeKind, type NodeOptions } from '../../bench/harness/cluster-harness';
+import { isMaster, keyInSlot, ownedSlots, type NodeLine } from '../../bench/harness/cluster-replies';
+import { RawClient } from '../../bench/harness/raw-client';
+import { LOOPBACK_HOST } from '../../bench/harness/free-port';
+import { delay } from '../../bench/harness/server-process';
 
 export const FAILOVER_NODE_TIMEOUT_MS = 2_000;
 

@@ -7,9 +7,9 @@
  * new one and get the data back by replication. Every wait is a poll with a deadline.
  */
 import t from 'tap';
-import { clusterTarget, LocalCluster, missingPrerequisite, RedirectingClient, runRedisCli, type ClusterNode } from './cluster-harness';
-import { isMaster, keyInSlot, ownedSlots, type NodeLine } from './cluster-replies';
-import { delay } from '../helpers/server-process';
+import { clusterTarget, LocalCluster, missingPrerequisite, RedirectingClient, runRedisCli, type ClusterNode } from '../../bench/harness/cluster-harness';
+import { isMaster, keyInSlot, ownedSlots, type NodeLine } from '../../bench/harness/cluster-replies';
+import { delay } from '../../bench/harness/server-process';
 
 const kind = clusterTarget();
 const problem = missingPrerequisite([kind]);

@@ -14,10 +14,10 @@
  */
 
 import t from 'tap';
-import { RawClient } from '../helpers/raw-client';
-import { parseReply, type RespNode } from '../helpers/resp';
-import { clusterTarget, LocalCluster, missingPrerequisite, type ClusterNode } from './cluster-harness';
-import { infoField } from './cluster-replies';
+import { RawClient } from '../../bench/harness/raw-client';
+import { parseReply, type RespNode } from '../../bench/harness/resp';
+import { clusterTarget, LocalCluster, missingPrerequisite, type ClusterNode } from '../../bench/harness/cluster-harness';
+import { infoField } from '../../bench/harness/cluster-replies';
 
 const kind = clusterTarget();
 const problem = missingPrerequisite([kind]);

@@ -6,8 +6,8 @@
  */
 
 import t from 'tap';
-import { clusterTarget, LocalCluster, missingPrerequisite } from './cluster-harness';
-import { keyInSlot } from './cluster-replies';
+import { clusterTarget, LocalCluster, missingPrerequisite } from '../../bench/harness/cluster-harness';
+import { keyInSlot } from '../../bench/harness/cluster-replies';
 
 const kind = clusterTarget();
 const problem = missingPrerequisite([kind]);

@@ -12,8 +12,8 @@
 
 import t from 'tap';
 import { Cluster } from 'ioredis';
-import { clusterTarget, LocalCluster, missingPrerequisite, RedirectingClient, runRedisCli, stripAnsi, type NodeKind } from './cluster-harness';
-import { isMaster, isReplica, keySlot, ownedSlots, type NodeLine } from './cluster-replies';
+import { clusterTarget, LocalCluster, missingPrerequisite, RedirectingClient, runRedisCli, stripAnsi, type NodeKind } from '../../bench/harness/cluster-harness';
+import { isMaster, isReplica, keySlot, ownedSlots, type NodeLine } from '../../bench/harness/cluster-replies';
 
 const hashslotKind = clusterTarget();
 const KINDS: NodeKind[] = ['redis', hashslotKind, 'redis', hashslotKind, 'redis', hashslotKind];

@@ -17,10 +17,10 @@
 import t from 'tap';
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
-import { RawClient } from '../helpers/raw-client';
-import type { Arg } from '../helpers/resp';
-import { clusterTarget, missingPrerequisite, type ClusterNode, type NodeKind } from './cluster-harness';
-import { infoField, keySlot, ownedSlots } from './cluster-replies';
+import { RawClient } from '../../bench/harness/raw-client';
+import type { Arg } from '../../bench/harness/resp';
+import { clusterTarget, missingPrerequisite, type ClusterNode, type NodeKind } from '../../bench/harness/cluster-harness';
+import { infoField, keySlot, ownedSlots } from '../../bench/harness/cluster-replies';
 import { pairedCluster, type Pair } from './failover-support';
 
 const hashslot = clusterTarget();

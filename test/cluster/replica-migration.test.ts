@@ -12,8 +12,8 @@
  */
 
 import t from 'tap';
-import { ClusterNode, clusterTarget, missingPrerequisite, runRedisCli, stripAnsi } from './cluster-harness';
-import { ownedSlots } from './cluster-replies';
+import { ClusterNode, clusterTarget, missingPrerequisite, runRedisCli, stripAnsi } from '../../bench/harness/cluster-harness';
+import { ownedSlots } from '../../bench/harness/cluster-replies';
 import { allOk, awaitFailover, FAILOVER_NODE_TIMEOUT_MS, pairedCluster, poll, waitLinkUp, type Pair } from './failover-support';
 
 const kind = clusterTarget();

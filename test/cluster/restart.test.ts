@@ -17,10 +17,10 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import t from 'tap';
-import { encodeCommand } from '../helpers/resp';
-import { delay } from '../helpers/server-process';
-import { clusterTarget, LocalCluster, missingPrerequisite, type ClusterNode } from './cluster-harness';
-import { agreementView, infoField, isMaster, nodesConfProblem, ownedSlots, parseClusterNodes } from './cluster-replies';
+import { encodeCommand } from '../../bench/harness/resp';
+import { delay } from '../../bench/harness/server-process';
+import { clusterTarget, LocalCluster, missingPrerequisite, type ClusterNode } from '../../bench/harness/cluster-harness';
+import { agreementView, infoField, isMaster, nodesConfProblem, ownedSlots, parseClusterNodes } from '../../bench/harness/cluster-replies';
 
 const kind = clusterTarget();
 const problem = missingPrerequisite([kind]);

@@ -18,7 +18,7 @@ import t from 'tap';
 import { check, dualRun, error } from './harness';
 import { inBothProtocols } from './random-picks';
 import type { Comparator } from './compare';
-import { escapeMultiline } from '../helpers/resp';
+import { escapeMultiline } from '../../bench/harness/resp';
 
 const dual = dualRun(t);
 

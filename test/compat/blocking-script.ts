@@ -5,8 +5,8 @@
  * slept on.
  */
 
-import { RawClient } from '../helpers/raw-client';
-import type { Arg } from '../helpers/resp';
+import { RawClient } from '../../bench/harness/raw-client';
+import type { Arg } from '../../bench/harness/resp';
 import type { DualRun, Pair, Side } from './harness';
 
 /** One step of a script: `send` without reading, `call` and record, `read` a pending reply. */

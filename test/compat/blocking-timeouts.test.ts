@@ -9,7 +9,7 @@
  */
 
 import t from 'tap';
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 import { dualRun, type Pair } from './harness';
 
 const dual = dualRun(t);

@@ -6,7 +6,7 @@
  */
 
 import t from 'tap';
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 import { blocked, call, close, read, scenarioRunner, send } from './blocking-script';
 import { dualRun, error, type Step } from './harness';
 

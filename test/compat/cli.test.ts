@@ -9,13 +9,13 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { commonServerArgs, redisServerPath, REDIS_MISSING_MESSAGE } from '../helpers/real-redis';
-import { hashslotBinPath } from '../helpers/hashslot-process';
-import { runProgram, type ProgramResult } from '../helpers/run-program';
+import { commonServerArgs, redisServerPath, REDIS_MISSING_MESSAGE } from '../../bench/harness/real-redis';
+import { hashslotBinPath } from '../../bench/harness/hashslot-process';
+import { runProgram, type ProgramResult } from '../../bench/harness/run-program';
 import { startTarget, targetName } from '../helpers/target';
-import { RawClient } from '../helpers/raw-client';
-import { parseReply } from '../helpers/resp';
-import { ServerProcess } from '../helpers/server-process';
+import { RawClient } from '../../bench/harness/raw-client';
+import { parseReply } from '../../bench/harness/resp';
+import { ServerProcess } from '../../bench/harness/server-process';
 
 const redisPath = redisServerPath();
 

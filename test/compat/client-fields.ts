@@ -8,7 +8,7 @@
  */
 
 import type { Comparator } from './compare';
-import { escapeMultiline, parseReply } from '../helpers/resp';
+import { escapeMultiline, parseReply } from '../../bench/harness/resp';
 
 /** Fields whose values must be equal; the rest only need the same format. */
 const SEMANTIC_FIELDS = new Set(['name', 'flags', 'db', 'sub', 'psub', 'ssub', 'multi', 'cmd', 'user', 'redir', 'resp', 'events', 'oll', 'obl']);

@@ -18,8 +18,8 @@
 
 import t from 'tap';
 import { dualRun, type Pair, type Side } from './harness';
-import { RawClient } from '../helpers/raw-client';
-import { delay } from '../helpers/server-process';
+import { RawClient } from '../../bench/harness/raw-client';
+import { delay } from '../../bench/harness/server-process';
 
 const dual = dualRun(t);
 

@@ -10,7 +10,7 @@
 
 import t from 'tap';
 import { check, dualRun, error, shape, type Pair } from './harness';
-import { escapeMultiline, parseReply } from '../helpers/resp';
+import { escapeMultiline, parseReply } from '../../bench/harness/resp';
 import type { Compared } from './compare';
 
 const dual = dualRun(t);

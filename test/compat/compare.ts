@@ -8,7 +8,7 @@
  * `expected`; when it rejects, both raw replies are shown in full.
  */
 
-import { escapeMultiline, parseReply, type RespNode } from '../helpers/resp';
+import { escapeMultiline, parseReply, type RespNode } from '../../bench/harness/resp';
 
 export interface Compared {
   expected: string;

@@ -8,9 +8,9 @@
 import * as net from 'node:net';
 import t from 'tap';
 import { dualRun, error, type Pair, type Side, type Test } from './harness';
-import { RawClient } from '../helpers/raw-client';
-import { freePort } from '../helpers/free-port';
-import type { ServerProcess } from '../helpers/server-process';
+import { RawClient } from '../../bench/harness/raw-client';
+import { freePort } from '../../bench/harness/free-port';
+import type { ServerProcess } from '../../bench/harness/server-process';
 
 const dual = dualRun(t);
 

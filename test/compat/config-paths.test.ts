@@ -16,11 +16,11 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { hashslotBinPath } from '../helpers/hashslot-process';
-import { redisServerPath, REDIS_MISSING_MESSAGE } from '../helpers/real-redis';
-import { RawClient } from '../helpers/raw-client';
+import { hashslotBinPath } from '../../bench/harness/hashslot-process';
+import { redisServerPath, REDIS_MISSING_MESSAGE } from '../../bench/harness/real-redis';
+import { RawClient } from '../../bench/harness/raw-client';
 import { targetName } from '../helpers/target';
-import { delay, ServerProcess } from '../helpers/server-process';
+import { delay, ServerProcess } from '../../bench/harness/server-process';
 
 const redisPath = redisServerPath();
 

@@ -7,8 +7,8 @@
 import t from 'tap';
 import { check, dualRun, error, mapExcept, raw, rawClose, reconnect, shape, type Pair } from './harness';
 import { clientLines } from './client-fields';
-import { encodeCommand, parseReply } from '../helpers/resp';
-import { RawClient } from '../helpers/raw-client';
+import { encodeCommand, parseReply } from '../../bench/harness/resp';
+import { RawClient } from '../../bench/harness/raw-client';
 
 const dual = dualRun(t);
 

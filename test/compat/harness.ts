@@ -24,11 +24,11 @@
 
 import type tapDefault from 'tap';
 import { isErrorReply, approximately, exactly, sameShape, unordered, mapIgnoring, type Comparator } from './compare';
-import { RawClient } from '../helpers/raw-client';
-import { startRealRedis, redisServerPath, REDIS_MISSING_MESSAGE } from '../helpers/real-redis';
+import { RawClient } from '../../bench/harness/raw-client';
+import { startRealRedis, redisServerPath, REDIS_MISSING_MESSAGE } from '../../bench/harness/real-redis';
 import { startTarget, targetName as compatTargetName } from '../helpers/target';
-import { delay, type ServerProcess } from '../helpers/server-process';
-import { describeArgv, encodeCommand, escapeBytes, type Arg } from '../helpers/resp';
+import { delay, type ServerProcess } from '../../bench/harness/server-process';
+import { describeArgv, encodeCommand, escapeBytes, type Arg } from '../../bench/harness/resp';
 
 export type Test = tap.Test;
 // Keeps the import: the `tap` namespace used above is declared by the package's typings.

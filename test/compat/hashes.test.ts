@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { dualRun, error, sorted, sortedPairs } from './harness';
 import { inBothProtocols, picked } from './random-picks';
 import { exactly, unordered, type Comparator } from './compare';
-import { parseReply, type Arg } from '../helpers/resp';
+import { parseReply, type Arg } from '../../bench/harness/resp';
 import { ALL_EVENTS, withKeyspaceEvents } from './keyspace-subscriber';
 import { checkRandomSequences } from './random-sequences';
 

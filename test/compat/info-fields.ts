@@ -5,7 +5,7 @@
  * parsers expect a number where Redis puts a number.
  */
 
-import { parseReply } from '../helpers/resp';
+import { parseReply } from '../../bench/harness/resp';
 
 export interface InfoSection {
   name: string;

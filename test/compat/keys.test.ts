@@ -6,9 +6,9 @@
 
 import t from 'tap';
 import { dualRun, error, sorted, approx, type Pair } from './harness';
-import { parseReply } from '../helpers/resp';
-import type { RawClient } from '../helpers/raw-client';
-import type { Arg } from '../helpers/resp';
+import { parseReply } from '../../bench/harness/resp';
+import type { RawClient } from '../../bench/harness/raw-client';
+import type { Arg } from '../../bench/harness/resp';
 
 const dual = dualRun(t);
 

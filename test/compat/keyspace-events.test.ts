@@ -8,9 +8,9 @@
  */
 
 import t from 'tap';
-import { RawClient } from '../helpers/raw-client';
+import { RawClient } from '../../bench/harness/raw-client';
 import { keyspaceSubscriber, messagesUntilMarker, SYNC_MARKER_COMMAND, withKeyspaceEvents } from './keyspace-subscriber';
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 import { dualRun, shape, until, type Pair, type Step } from './harness';
 
 const dual = dualRun(t);

@@ -4,7 +4,7 @@
  * there, and since a node delivers messages in order, everything read before the marker is what
  * the sequence emitted.
  */
-import { RawClient } from '../helpers/raw-client';
+import { RawClient } from '../../bench/harness/raw-client';
 import type { Pair, Servers, Side } from './harness';
 
 const MARKER = '*3\r\n$7\r\nmessage\r\n$4\r\nsync\r\n$3\r\nend\r\n';

@@ -10,11 +10,11 @@
  */
 
 import { ALL_EVENTS, withKeyspaceEvents } from './keyspace-subscriber';
-import type { RawClient } from '../helpers/raw-client';
+import type { RawClient } from '../../bench/harness/raw-client';
 import t from 'tap';
 import fc from 'fast-check';
 import { dualRun, type Pair, type Test, type Side } from './harness';
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 import { checkRandomSequences, exactCommand } from './random-sequences';
 
 const dual = dualRun(t);

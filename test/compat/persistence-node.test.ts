@@ -19,7 +19,7 @@ import {
 import { loadRdb } from '../../storage/rdb/rdb-reader';
 import { RdbError } from '../../storage/rdb/rdb-error';
 import { rdbChunks, snapshotKeyspace } from '../../storage/rdb/rdb-writer';
-import { delay } from '../helpers/server-process';
+import { delay } from '../../bench/harness/server-process';
 import type { Test } from './harness';
 import { describeKeyspace, newKeyspace, richKeyspace } from '../unit/rdb-helpers';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import t from 'tap';
 import { dualRun } from './harness';
 import { infoText, parseInfo } from './info-fields';
-import { delay } from '../helpers/server-process';
+import { delay } from '../../bench/harness/server-process';
 
 const dual = dualRun(t, { serverArgs: ['--save', '3600 1'] });
 

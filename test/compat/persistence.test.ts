@@ -13,9 +13,9 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { approx, dualRun, error, shape } from './harness';
-import { delay } from '../helpers/server-process';
-import { parseReply, type Arg } from '../helpers/resp';
-import type { RawClient } from '../helpers/raw-client';
+import { delay } from '../../bench/harness/server-process';
+import { parseReply, type Arg } from '../../bench/harness/resp';
+import type { RawClient } from '../../bench/harness/raw-client';
 import { createDumpPayload } from '../../storage/rdb/dump-payload';
 import { crc64 } from '../../storage/rdb/crc64';
 import { infoText, parseInfo } from './info-fields';

@@ -7,8 +7,8 @@
 
 import t from 'tap';
 import { dualRun, raw, rawClose, reconnect, type Pair } from './harness';
-import { encodeCommand } from '../helpers/resp';
-import { delay } from '../helpers/server-process';
+import { encodeCommand } from '../../bench/harness/resp';
+import { delay } from '../../bench/harness/server-process';
 
 const dual = dualRun(t);
 
@@ -156,7 +156,7 @@ dual.case('a protocol error on one connection does not affect another', async (p
   await pair.do('SET', 'k', 'v');
   const [r, h] = await pair.both(async (c, side) => {
     const port = side === 'redis' ? dual.running.redis.port : dual.running.target.port;
-    const { RawClient } = await import('../helpers/raw-client');
+    const { RawClient } = await import('../../bench/harness/raw-client');
     const bad = await RawClient.connect(port);
     bad.write('*1\r\n$-5\r\n');
     const closed = (await bad.readUntilClose()).toString('latin1');

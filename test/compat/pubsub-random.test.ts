@@ -18,8 +18,8 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { dualRun, type Pair, type Test } from './harness';
-import { describeArgv, encodeCommand, escapeBytes, parseReply, type Arg } from '../helpers/resp';
-import type { RawClient } from '../helpers/raw-client';
+import { describeArgv, encodeCommand, escapeBytes, parseReply, type Arg } from '../../bench/harness/resp';
+import type { RawClient } from '../../bench/harness/raw-client';
 
 const dual = dualRun(t);
 

@@ -14,8 +14,8 @@
 import t from 'tap';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { RawClient } from '../helpers/raw-client';
-import { encodeCommand, type Arg } from '../helpers/resp';
+import { RawClient } from '../../bench/harness/raw-client';
+import { encodeCommand, type Arg } from '../../bench/harness/resp';
 import { check, dualRun, error, raw, sorted, type Pair, type Side } from './harness';
 import { inBothProtocols } from './random-picks';
 import { clientLines } from './client-fields';

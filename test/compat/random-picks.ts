@@ -8,9 +8,9 @@
 
 import type { Comparator } from './compare';
 import { skeleton } from './compare';
-import { escapeMultiline, parseReply, type RespNode } from '../helpers/resp';
+import { escapeMultiline, parseReply, type RespNode } from '../../bench/harness/resp';
 import { check, type CaseBody, type DualRun, type Step } from './harness';
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 
 function leaves(node: RespNode, out: string[] = []): string[] {
   if (node.items.length === 0) {

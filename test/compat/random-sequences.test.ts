@@ -13,7 +13,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { dualRun } from './harness';
 import { approximately, exactly, unordered } from './compare';
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 import { ALL_EVENTS, withKeyspaceEvents } from './keyspace-subscriber';
 import { checkRandomSequences, type RandomCommand } from './random-sequences';
 

@@ -12,8 +12,8 @@ import fc from 'fast-check';
 import { exactly, type Comparator } from './compare';
 import type { Pair, Side, Test } from './harness';
 import { messagesUntilMarker, SYNC_MARKER_COMMAND } from './keyspace-subscriber';
-import type { RawClient } from '../helpers/raw-client';
-import { describeArgv, encodeCommand, type Arg } from '../helpers/resp';
+import type { RawClient } from '../../bench/harness/raw-client';
+import { describeArgv, encodeCommand, type Arg } from '../../bench/harness/resp';
 
 /** One generated command and how its replies are compared. */
 export interface RandomCommand {

@@ -8,8 +8,8 @@ import t from 'tap';
 import { approx, check, dualRun, error, rawClose, sortedPairs, type Pair } from './harness';
 import type { Compared } from './compare';
 import { compareInfo, infoText, parseInfo } from './info-fields';
-import { encodeCommand, escapeMultiline, parseReply } from '../helpers/resp';
-import { delay } from '../helpers/server-process';
+import { encodeCommand, escapeMultiline, parseReply } from '../../bench/harness/resp';
+import { delay } from '../../bench/harness/server-process';
 
 const dual = dualRun(t);
 

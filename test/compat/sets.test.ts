@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { check, dualRun, error, sorted } from './harness';
 import { inBothProtocols, picked, scanUnordered } from './random-picks';
 import { exactly, unordered, type Comparator } from './compare';
-import { parseReply, type Arg } from '../helpers/resp';
+import { parseReply, type Arg } from '../../bench/harness/resp';
 import { ALL_EVENTS, withKeyspaceEvents } from './keyspace-subscriber';
 import { checkRandomSequences } from './random-sequences';
 

@@ -7,7 +7,7 @@
 
 import t from 'tap';
 import { dualRun, error, until } from './harness';
-import { parseReply } from '../helpers/resp';
+import { parseReply } from '../../bench/harness/resp';
 
 const dual = dualRun(t, { serverArgs: ['--cluster-enabled', 'yes'] });
 

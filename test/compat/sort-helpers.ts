@@ -4,7 +4,7 @@
  * compared before hashslot has ZADD (and keeps working after).
  */
 import type { CaseBody, Pair, Step } from './harness';
-import { parseReply, type Arg } from '../helpers/resp';
+import { parseReply, type Arg } from '../../bench/harness/resp';
 
 /** [score, member] pairs of one sorted set. */
 export type ZsetSpec = ReadonlyArray<readonly [string, Arg]>;

@@ -5,8 +5,8 @@
  */
 
 import t from 'tap';
-import { RawClient } from '../helpers/raw-client';
-import type { Arg } from '../helpers/resp';
+import { RawClient } from '../../bench/harness/raw-client';
+import type { Arg } from '../../bench/harness/resp';
 import { dualRun, error, shape, sleep, type Pair, type Side } from './harness';
 
 const dual = dualRun(t);

@@ -7,9 +7,9 @@
 
 import t from 'tap';
 import { dualRun, error } from './harness';
-import { RawClient } from '../helpers/raw-client';
-import { delay } from '../helpers/server-process';
-import type { Arg } from '../helpers/resp';
+import { RawClient } from '../../bench/harness/raw-client';
+import { delay } from '../../bench/harness/server-process';
+import type { Arg } from '../../bench/harness/resp';
 
 const dual = dualRun(t, { serverArgs: ['--cluster-enabled', 'yes'] });
 

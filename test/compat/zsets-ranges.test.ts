@@ -7,7 +7,7 @@
 import t from 'tap';
 import { dualRun, error } from './harness';
 import { inBothProtocols } from './random-picks';
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 
 const dual = dualRun(t);
 

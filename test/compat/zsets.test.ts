@@ -9,7 +9,7 @@
 import t from 'tap';
 import { check, dualRun, error } from './harness';
 import { inBothProtocols, picked, scanUnordered } from './random-picks';
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 
 const dual = dualRun(t);
 

@@ -4,9 +4,9 @@
  * those suites are checked to be correct before hashslot can pass them.
  */
 
-import { startHashslotLikeRedis } from './hashslot-process';
-import { startRealRedis } from './real-redis';
-import type { ServerProcess } from './server-process';
+import { startHashslotLikeRedis } from '../../bench/harness/hashslot-process';
+import { startRealRedis } from '../../bench/harness/real-redis';
+import type { ServerProcess } from '../../bench/harness/server-process';
 
 export type TargetName = 'hashslot' | 'redis';
 

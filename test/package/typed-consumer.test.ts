@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { runProgram } from '../helpers/run-program';
+import { runProgram } from '../../bench/harness/run-program';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');

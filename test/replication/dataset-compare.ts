@@ -24,9 +24,9 @@
  * its own clock.
  */
 
-import { type Arg, type RespNode } from '../helpers/resp';
-import { startRealRedis } from '../helpers/real-redis';
-import type { ServerProcess } from '../helpers/server-process';
+import { type Arg, type RespNode } from '../../bench/harness/resp';
+import { startRealRedis } from '../../bench/harness/real-redis';
+import type { ServerProcess } from '../../bench/harness/server-process';
 import { Conn, isErrorReply, show, text, toData, waitFor, type ReplNode, type TapRoot, type Test } from './replication-harness';
 
 const BATCH_KEYS = 400;

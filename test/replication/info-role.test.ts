@@ -7,8 +7,8 @@
  */
 
 import t from 'tap';
-import { encodeCommand, type RespNode } from '../helpers/resp';
-import { delay } from '../helpers/server-process';
+import { encodeCommand, type RespNode } from '../../bench/harness/resp';
+import { delay } from '../../bench/harness/server-process';
 import {
   forEachCombo, missingPrerequisite, startPair, SYNC_DEADLINE_MS, text, waitFor, waitForSync,
   type Info, type ReplNode, type Test,

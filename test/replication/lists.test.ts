@@ -10,7 +10,7 @@
  * redis → redis combination checks the table itself.
  */
 
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 import { as, forEachSyncedPair, runSteps, same, sameKeysOnReplica, type Step } from './propagation-scaffold';
 
 const STEPS: readonly Step[] = [

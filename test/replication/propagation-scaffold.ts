@@ -12,7 +12,7 @@
  */
 
 import t from 'tap';
-import { encodeCommand, type Arg } from '../helpers/resp';
+import { encodeCommand, type Arg } from '../../bench/harness/resp';
 import { forEachCombo, missingPrerequisite, show, waitForSync, startPair, type ReplNode, type Test } from './replication-harness';
 
 const PING_BYTES = encodeCommand(['PING']).length;

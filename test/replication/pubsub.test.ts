@@ -6,8 +6,8 @@
  * hearing a redis-server master's proves we deliver what we apply.
  */
 
-import { RawClient } from '../helpers/raw-client';
-import { encodeCommand } from '../helpers/resp';
+import { RawClient } from '../../bench/harness/raw-client';
+import { encodeCommand } from '../../bench/harness/resp';
 import { forEachSyncedPair } from './propagation-scaffold';
 import { show, waitForSync } from './replication-harness';
 

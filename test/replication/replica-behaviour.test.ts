@@ -13,7 +13,7 @@
  */
 
 import t from 'tap';
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 import {
   forEachCombo, missingPrerequisite, show, startNodes, startPair, text, waitForSync,
   type Combo, type ReplNode, type Test,

@@ -33,11 +33,11 @@
  */
 
 import type tapDefault from 'tap';
-import { startHashslot } from '../helpers/hashslot-process';
-import { RawClient } from '../helpers/raw-client';
-import { commonServerArgs, REDIS_MISSING_MESSAGE, redisServerPath, startRealRedis } from '../helpers/real-redis';
-import { describeArgv, encodeCommands, escapeBytes, parseReply, type Arg, type RespNode } from '../helpers/resp';
-import { delay, type ServerProcess } from '../helpers/server-process';
+import { startHashslot } from '../../bench/harness/hashslot-process';
+import { RawClient } from '../../bench/harness/raw-client';
+import { commonServerArgs, REDIS_MISSING_MESSAGE, redisServerPath, startRealRedis } from '../../bench/harness/real-redis';
+import { describeArgv, encodeCommands, escapeBytes, parseReply, type Arg, type RespNode } from '../../bench/harness/resp';
+import { delay, type ServerProcess } from '../../bench/harness/server-process';
 
 export type Test = tap.Test;
 // Keeps the import: the `tap` namespace used above is declared by the package's typings.

@@ -21,7 +21,7 @@ import t from 'tap';
 import {
   FAST_SYNC_ARGS, forEachCombo, missingPrerequisite, startNodes, startPair, waitFor, waitForSync, type ReplNode, type Test,
 } from './replication-harness';
-import { delay } from '../helpers/server-process';
+import { delay } from '../../bench/harness/server-process';
 
 const TTL_MS = 1500;
 const CLUSTER_ARGS = ['--cluster-enabled', 'yes', '--cluster-node-timeout', '5000'];

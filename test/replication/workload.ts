@@ -20,7 +20,7 @@
  */
 
 import { SeededRandom } from '../../storage/random';
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 import { isErrorReply, text, type Conn } from './replication-harness';
 
 /** The server's own seeded generator (mulberry32), with the draws the workload needs. */

@@ -12,7 +12,7 @@
  * redis → redis combination checks the table itself.
  */
 
-import type { Arg } from '../helpers/resp';
+import type { Arg } from '../../bench/harness/resp';
 import { as, checkMoved, forEachSyncedPair, offsetOf, runSteps, same, sameKeysOnReplica, type Step } from './propagation-scaffold';
 import { show, waitFor } from './replication-harness';
 

@@ -16,7 +16,7 @@ import { ManualClock } from '../../server/clock';
 import { Config } from '../../server/config/config';
 import { RedisNode } from '../../server/node';
 import type { Test } from '../compat/harness';
-import { RawClient } from '../helpers/raw-client';
+import { RawClient } from '../../bench/harness/raw-client';
 
 /** A round number, so TIME's answer is easy to predict. */
 const START_MS = Date.UTC(2026, 0, 1, 12, 0, 0);

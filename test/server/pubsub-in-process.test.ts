@@ -7,7 +7,7 @@
 import t from 'tap';
 import { startRedisNode as startNode } from '../../server/start';
 import { notifyKeyspaceEvent, NotifyFlag } from '../../server/keyspace-events';
-import { RawClient } from '../helpers/raw-client';
+import { RawClient } from '../../bench/harness/raw-client';
 
 const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
 const pmessage = (pattern: string, channel: string, payload: string): string =>

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { startNode } from '../../server/index';
-import { RawClient } from '../helpers/raw-client';
+import { RawClient } from '../../bench/harness/raw-client';
 
 const TOO_LONG = '-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n';
 

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { freePort } from '../helpers/free-port';
+import { freePort } from '../../bench/harness/free-port';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const REDIS_CLI = '/usr/bin/redis-cli';

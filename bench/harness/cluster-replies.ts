@@ -8,7 +8,7 @@
  * without asking the cluster (so a MOVED reply can be checked against an independent answer).
  */
 
-import { SLOT_COUNT } from '../storage/key-slot';
+import { SLOT_COUNT } from '../../storage/key-slot';
 
 // ─── Hash slots ─────────────────────────────────────────────────────────────────────────────────
 

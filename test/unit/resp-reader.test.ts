@@ -5,7 +5,7 @@
  */
 
 import t from 'tap';
-import { frameReply, parseReply, escapeBytes, encodeCommand, encodeCommands } from './resp';
+import { frameReply, parseReply, escapeBytes, encodeCommand, encodeCommands } from '../../bench/harness/resp';
 
 const REPLIES: string[] = [
   '+OK\r\n',
