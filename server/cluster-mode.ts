@@ -28,6 +28,7 @@ import type { CantFailoverReason, ClusterEvent as Event } from '../cluster-bus/e
 import type { ByteString } from '../storage/bytes';
 import { keyHashSlot } from '../storage/key-slot';
 import type { Client } from './client';
+import type { Session } from './session';
 import { keyIndexes } from './commands/command-table';
 import { keysWithFlags } from './commands/key-specs';
 import type { CommandSpec } from './commands/command';
@@ -197,7 +198,7 @@ export class ClusterMode {
     // By now I may be a replica: the held writes then get the replica's answer (MOVED), as in Redis.
     for (const { client, argv } of this.heldWrites.splice(0)) {
       if (client.closed) continue;
-      this.node.execute(client, argv);
+      this.node.execute(client.session, argv);
       client.unblock();
     }
   }
@@ -321,7 +322,7 @@ export class ClusterMode {
   // Routing
 
   /** The error that redirects this call elsewhere, or null when this node serves it. */
-  route(client: Client, spec: CommandSpec, argv: readonly ByteString[]): string | null {
+  route(client: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
     // Commands whose keys move (numkeys: ZUNION, LMPOP, EVAL...) are found through their key
     // specs; the others through the (first, last, step) triple, which is cheaper.
     const indexes = spec.flags.has('movablekeys')

@@ -13,6 +13,7 @@ import type { Database, KeyspaceObserver } from '../storage/database';
 import { Keyspace } from '../storage/keyspace';
 import { SeededRandom } from '../storage/random';
 import { Client } from './client';
+import type { Session } from './session';
 import { CommandTable } from './commands/command-table';
 import { ALL_COMMANDS } from './commands/all';
 import { dispatch } from './dispatch';
@@ -241,8 +242,8 @@ export class RedisNode implements KeyspaceObserver {
   clientClosed(client: Client): void {
     this.clients.delete(client.id);
     this.replication.clientClosed(client);
-    this.blocking.clientClosed(client);
-    this.pubsub.leaveAll(client);
+    this.blocking.clientClosed(client.session);
+    this.pubsub.leaveAll(client.session);
   }
 
   /** SHUTDOWN: closes everything, then tells the owner (the CLI exits the process). */
@@ -259,8 +260,8 @@ export class RedisNode implements KeyspaceObserver {
    * Runs one request. The caller sets `nowMs` (Client refreshes it for every batch of requests
    * and every few dozen commands within one, which saves a clock read per command).
    */
-  execute(client: Client, argv: ByteString[]): CommandSpec | null {
-    return dispatch(this.commands, client, argv);
+  execute(session: Session, argv: ByteString[]): CommandSpec | null {
+    return dispatch(this.commands, session, argv);
   }
 
   /** Looks a key up for a read, counting keyspace hits and misses for INFO. */

@@ -10,7 +10,7 @@ import { NodeFlag } from '../../cluster-bus/messages';
 import { writeRespValue } from '../../protocol/resp-value';
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot } from '../../storage/key-slot';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { isIpAddress, type ClusterMode } from '../cluster-mode';
 import { ReplyError, wrongArity } from '../errors';
 import { at, intArg, isWord, syntaxError } from './args';
@@ -19,18 +19,18 @@ import { HELP_REPLIES } from './meta/command-meta.generated';
 
 const SLOTS = 16384;
 
-function clusterOf(client: Client): ClusterMode {
-  const cluster = client.node.cluster;
+function clusterOf(ctx: CommandContext): ClusterMode {
+  const cluster = ctx.server.cluster;
   if (cluster === null) throw new ReplyError('ERR This instance has cluster support disabled');
   return cluster;
 }
 
 /** A handler that needs cluster mode; applies the machine's effects afterwards. */
-function clusterCmd(name: string, run: (client: Client, argv: ByteString[], cluster: ClusterMode, state: ClusterState) => void): CommandImpl {
-  const handler: Handler = (client, argv) => {
-    const cluster = clusterOf(client);
+function clusterCmd(name: string, run: (ctx: CommandContext, argv: ByteString[], cluster: ClusterMode, state: ClusterState) => void): CommandImpl {
+  const handler: Handler = (ctx, argv) => {
+    const cluster = clusterOf(ctx);
     try {
-      run(client, argv, cluster, cluster.state);
+      run(ctx, argv, cluster, cluster.state);
     } finally {
       cluster.applyEffects();
     }
@@ -50,7 +50,7 @@ function knownNode(state: ClusterState, id: ByteString): ClusterNode {
   return node;
 }
 
-function addOrDelSlots(client: Client, state: ClusterState, slots: number[], add: boolean): void {
+function addOrDelSlots(ctx: CommandContext, state: ClusterState, slots: number[], add: boolean): void {
   const seen = new Set<number>();
   for (const slot of slots) {
     const owner = state.slots.owner(slot);
@@ -67,8 +67,8 @@ function addOrDelSlots(client: Client, state: ClusterState, slots: number[], add
       state.slots.unassign(slot);
     }
   }
-  state.slotsChanged(client.node.clock());
-  client.reply.ok();
+  state.slotsChanged(ctx.server.clock());
+  ctx.reply.ok();
 }
 
 function rangeSlots(argv: ByteString[], name: string): number[] {
@@ -83,7 +83,7 @@ function rangeSlots(argv: ByteString[], name: string): number[] {
   return slots;
 }
 
-function meet(client: Client, argv: ByteString[], _cluster: ClusterMode, state: ClusterState): void {
+function meet(ctx: CommandContext, argv: ByteString[], _cluster: ClusterMode, state: ClusterState): void {
   const ip = at(argv, 2);
   const portText = at(argv, 3);
   const port = Number(portText);
@@ -97,12 +97,12 @@ function meet(client: Client, argv: ByteString[], _cluster: ClusterMode, state: 
   if (!isIpAddress(ip) || port <= 0 || port > 65535 || cport <= 0 || cport > 65535) {
     throw new ReplyError(`ERR Invalid node address specified: ${ip}:${portText}`);
   }
-  state.meet(ip, port, cport, client.node.clock());
-  client.reply.ok();
+  state.meet(ip, port, cport, ctx.server.clock());
+  ctx.reply.ok();
 }
 
-function slotsReply(client: Client, state: ClusterState): void {
-  const out = client.reply;
+function slotsReply(ctx: CommandContext, state: ClusterState): void {
+  const out = ctx.reply;
   const ranges = state.slots.allRanges();
   const endpoint = (node: ClusterNode): void => {
     out.array(4);
@@ -130,8 +130,8 @@ function slotsReply(client: Client, state: ClusterState): void {
   }
 }
 
-function shardsReply(client: Client, state: ClusterState): void {
-  const out = client.reply;
+function shardsReply(ctx: CommandContext, state: ClusterState): void {
+  const out = ctx.reply;
   const list = shards(state);
   out.array(list.length);
   for (const shard of list) {
@@ -170,12 +170,12 @@ function shardsReply(client: Client, state: ClusterState): void {
   }
 }
 
-function setslot(client: Client, argv: ByteString[], _cluster: ClusterMode, state: ClusterState): void {
+function setslot(ctx: CommandContext, argv: ByteString[], _cluster: ClusterMode, state: ClusterState): void {
   const myself = state.myself;
   if (myself.isReplica) throw new ReplyError('ERR Please use SETSLOT only with masters.');
   const slot = slotArg(at(argv, 2));
   const action = at(argv, 3).toLowerCase();
-  const now = client.node.clock();
+  const now = ctx.server.clock();
   const target = (): ClusterNode => {
     const id = at(argv, 4);
     const node = state.nodes.get(id);
@@ -198,7 +198,7 @@ function setslot(client: Client, argv: ByteString[], _cluster: ClusterMode, stat
   } else if (action === 'node' && argv.length === 5) {
     const node = target();
     if (node.isReplica) throw new ReplyError('ERR Target node is not a master');
-    const keys = client.node.keyspace.db(0).countKeysInSlot(slot);
+    const keys = ctx.keyspace.db(0).countKeysInSlot(slot);
     if (state.slots.owner(slot) === myself.name && node !== myself && keys > 0) {
       throw new ReplyError(`ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
     }
@@ -214,88 +214,88 @@ function setslot(client: Client, argv: ByteString[], _cluster: ClusterMode, stat
     throw new ReplyError('ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP');
   }
   state.slotsChanged(now);
-  client.reply.ok();
+  ctx.reply.ok();
 }
 
 export const clusterCommands: CommandImpl[] = [
-  cmd('asking', (client) => {
-    clusterOf(client);
-    client.asking = true;
-    client.reply.ok();
+  cmd('asking', (ctx) => {
+    clusterOf(ctx);
+    ctx.session.asking = true;
+    ctx.reply.ok();
   }),
-  cmd('readonly', (client) => {
-    clusterOf(client);
-    client.readonly = true;
-    client.reply.ok();
+  cmd('readonly', (ctx) => {
+    clusterOf(ctx);
+    ctx.session.readonly = true;
+    ctx.reply.ok();
   }),
-  cmd('readwrite', (client) => {
-    clusterOf(client);
-    client.readonly = false;
-    client.reply.ok();
+  cmd('readwrite', (ctx) => {
+    clusterOf(ctx);
+    ctx.session.readonly = false;
+    ctx.reply.ok();
   }),
-  clusterCmd('cluster|info', (client, _argv, _c, state) => client.reply.verbatim(infoText(state))),
-  clusterCmd('cluster|nodes', (client, _argv, _c, state) => client.reply.verbatim(nodesText(state))),
-  clusterCmd('cluster|myid', (client, _argv, _c, state) => client.reply.bulk(state.myself.name)),
-  clusterCmd('cluster|slots', (client, _argv, _c, state) => slotsReply(client, state)),
-  clusterCmd('cluster|shards', (client, _argv, _c, state) => shardsReply(client, state)),
-  clusterCmd('cluster|keyslot', (client, argv) => client.reply.integer(keyHashSlot(at(argv, 2)))),
-  clusterCmd('cluster|countkeysinslot', (client, argv) => {
+  clusterCmd('cluster|info', (ctx, _argv, _c, state) => ctx.reply.verbatim(infoText(state))),
+  clusterCmd('cluster|nodes', (ctx, _argv, _c, state) => ctx.reply.verbatim(nodesText(state))),
+  clusterCmd('cluster|myid', (ctx, _argv, _c, state) => ctx.reply.bulk(state.myself.name)),
+  clusterCmd('cluster|slots', (ctx, _argv, _c, state) => slotsReply(ctx, state)),
+  clusterCmd('cluster|shards', (ctx, _argv, _c, state) => shardsReply(ctx, state)),
+  clusterCmd('cluster|keyslot', (ctx, argv) => ctx.reply.integer(keyHashSlot(at(argv, 2)))),
+  clusterCmd('cluster|countkeysinslot', (ctx, argv) => {
     const slot = intArg(at(argv, 2));
     if (slot < 0 || slot >= SLOTS) throw new ReplyError('ERR Invalid slot');
-    client.reply.integer(client.node.keyspace.db(0).countKeysInSlot(slot));
+    ctx.reply.integer(ctx.keyspace.db(0).countKeysInSlot(slot));
   }),
-  clusterCmd('cluster|getkeysinslot', (client, argv) => {
+  clusterCmd('cluster|getkeysinslot', (ctx, argv) => {
     const slot = intArg(at(argv, 2));
     const count = intArg(at(argv, 3));
     if (slot < 0 || slot >= SLOTS || count < 0) throw new ReplyError('ERR Invalid slot or number of keys');
-    client.reply.bulkArray(client.node.keyspace.db(0).keysInSlot(slot, count));
+    ctx.reply.bulkArray(ctx.keyspace.db(0).keysInSlot(slot, count));
   }),
   clusterCmd('cluster|meet', meet),
-  clusterCmd('cluster|addslots', (client, argv, _c, state) => addOrDelSlots(client, state, argv.slice(2).map(slotArg), true)),
-  clusterCmd('cluster|delslots', (client, argv, _c, state) => addOrDelSlots(client, state, argv.slice(2).map(slotArg), false)),
-  clusterCmd('cluster|addslotsrange', (client, argv, _c, state) =>
-    addOrDelSlots(client, state, rangeSlots(argv, 'cluster|addslotsrange'), true),
+  clusterCmd('cluster|addslots', (ctx, argv, _c, state) => addOrDelSlots(ctx, state, argv.slice(2).map(slotArg), true)),
+  clusterCmd('cluster|delslots', (ctx, argv, _c, state) => addOrDelSlots(ctx, state, argv.slice(2).map(slotArg), false)),
+  clusterCmd('cluster|addslotsrange', (ctx, argv, _c, state) =>
+    addOrDelSlots(ctx, state, rangeSlots(argv, 'cluster|addslotsrange'), true),
   ),
-  clusterCmd('cluster|delslotsrange', (client, argv, _c, state) =>
-    addOrDelSlots(client, state, rangeSlots(argv, 'cluster|delslotsrange'), false),
+  clusterCmd('cluster|delslotsrange', (ctx, argv, _c, state) =>
+    addOrDelSlots(ctx, state, rangeSlots(argv, 'cluster|delslotsrange'), false),
   ),
-  clusterCmd('cluster|flushslots', (client, _argv, _c, state) => {
-    if (client.node.keyspace.db(0).size !== 0) throw new ReplyError('ERR DB must be empty to perform CLUSTER FLUSHSLOTS.');
+  clusterCmd('cluster|flushslots', (ctx, _argv, _c, state) => {
+    if (ctx.keyspace.db(0).size !== 0) throw new ReplyError('ERR DB must be empty to perform CLUSTER FLUSHSLOTS.');
     state.slots.unassignAll(state.myself.name);
-    state.slotsChanged(client.node.clock());
-    client.reply.ok();
+    state.slotsChanged(ctx.server.clock());
+    ctx.reply.ok();
   }),
-  clusterCmd('cluster|forget', (client, argv, _c, state) => {
+  clusterCmd('cluster|forget', (ctx, argv, _c, state) => {
     const node = knownNode(state, at(argv, 2));
     if (node === state.myself) throw new ReplyError("ERR I tried hard but I can't forget myself...");
     if (state.myself.isReplica && state.myself.slaveof === node.name) throw new ReplyError("ERR Can't forget my master!");
-    state.forget(node, client.node.clock());
-    client.reply.ok();
+    state.forget(node, ctx.server.clock());
+    ctx.reply.ok();
   }),
-  clusterCmd('cluster|replicate', (client, argv, _c, state) => {
+  clusterCmd('cluster|replicate', (ctx, argv, _c, state) => {
     const node = knownNode(state, at(argv, 2));
     if (node === state.myself) throw new ReplyError("ERR Can't replicate myself");
     if (!node.isMaster) throw new ReplyError('ERR I can only replicate a master, not a replica.');
     const myself = state.myself;
-    if (myself.isMaster && (state.slots.count(myself.name) !== 0 || client.node.keyspace.db(0).size !== 0)) {
+    if (myself.isMaster && (state.slots.count(myself.name) !== 0 || ctx.keyspace.db(0).size !== 0)) {
       throw new ReplyError('ERR To set a master the node must be empty and without assigned slots.');
     }
     state.becomeReplicaOf(node);
-    client.reply.ok();
+    ctx.reply.ok();
   }),
   ...(['cluster|replicas', 'cluster|slaves'] as const).map((name) =>
-    clusterCmd(name, (client, argv, _c, state) => {
+    clusterCmd(name, (ctx, argv, _c, state) => {
       const node = knownNode(state, at(argv, 2));
       if (!node.isMaster) throw new ReplyError('ERR The specified node is not a master');
       const lines = [...state.nodes.values()].filter((n) => n.slaveof === node.name).map((n) => nodeLine(state, n));
-      client.reply.bulkArray(lines);
+      ctx.reply.bulkArray(lines);
     }),
   ),
-  clusterCmd('cluster|count-failure-reports', (client, argv, _c, state) => {
+  clusterCmd('cluster|count-failure-reports', (ctx, argv, _c, state) => {
     const node = knownNode(state, at(argv, 2));
-    client.reply.integer(state.failureDetector.reportCount(node, client.node.clock()));
+    ctx.reply.integer(state.failureDetector.reportCount(node, ctx.server.clock()));
   }),
-  clusterCmd('cluster|failover', (client, argv, _c, state) => {
+  clusterCmd('cluster|failover', (ctx, argv, _c, state) => {
     let mode: 'default' | 'force' | 'takeover' = 'default';
     if (argv.length === 3) {
       if (isWord(argv[2], 'force')) mode = 'force';
@@ -304,11 +304,11 @@ export const clusterCommands: CommandImpl[] = [
     } else if (argv.length > 3) {
       syntaxError();
     }
-    const error = state.manualFailover.start(mode, client.node.clock());
+    const error = state.manualFailover.start(mode, ctx.server.clock());
     if (error !== null) throw new ReplyError(error);
-    client.reply.ok();
+    ctx.reply.ok();
   }),
-  clusterCmd('cluster|set-config-epoch', (client, argv, _c, state) => {
+  clusterCmd('cluster|set-config-epoch', (ctx, argv, _c, state) => {
     const epoch = intArg(at(argv, 2));
     if (epoch < 0) throw new ReplyError(`ERR Invalid config epoch specified: ${epoch}`);
     if (state.nodes.size > 1) {
@@ -316,53 +316,53 @@ export const clusterCommands: CommandImpl[] = [
     }
     if (state.myself.configEpoch !== 0n) throw new ReplyError('ERR Node config epoch is already non-zero');
     state.setConfigEpoch(BigInt(epoch));
-    client.reply.ok();
+    ctx.reply.ok();
   }),
-  clusterCmd('cluster|bumpepoch', (client, _argv, _c, state) => {
+  clusterCmd('cluster|bumpepoch', (ctx, _argv, _c, state) => {
     const bumped = state.bumpEpoch();
-    client.reply.simple(`${bumped ? 'BUMPED' : 'STILL'} ${state.myself.configEpoch}`);
+    ctx.reply.simple(`${bumped ? 'BUMPED' : 'STILL'} ${state.myself.configEpoch}`);
   }),
-  clusterCmd('cluster|reset', (client, argv, _c, state) => {
+  clusterCmd('cluster|reset', (ctx, argv, _c, state) => {
     let hard = false;
     if (argv.length === 3) {
       if (isWord(argv[2], 'hard')) hard = true;
       else if (!isWord(argv[2], 'soft')) syntaxError();
     }
-    if (state.myself.isMaster && client.node.keyspace.db(0).size !== 0) {
+    if (state.myself.isMaster && ctx.keyspace.db(0).size !== 0) {
       throw new ReplyError("ERR CLUSTER RESET can't be called with master nodes containing keys");
     }
-    state.reset(hard, client.node.clock());
-    client.reply.ok();
+    state.reset(hard, ctx.server.clock());
+    ctx.reply.ok();
   }),
-  clusterCmd('cluster|saveconfig', (client, _argv, cluster) => {
+  clusterCmd('cluster|saveconfig', (ctx, _argv, cluster) => {
     try {
       cluster.save();
     } catch (err) {
       throw new ReplyError(`ERR error saving the cluster node config: ${(err as Error).message}`);
     }
-    client.reply.ok();
+    ctx.reply.ok();
   }),
-  clusterCmd('cluster|links', (client, _argv, _c, state) => {
+  clusterCmd('cluster|links', (ctx, _argv, _c, state) => {
     const links = state.linkList();
-    client.reply.array(links.length);
+    ctx.reply.array(links.length);
     for (const link of links) {
-      client.reply.map(6);
-      client.reply.bulk('direction');
-      client.reply.bulk(link.outbound ? 'to' : 'from');
-      client.reply.bulk('node');
-      client.reply.bulk(link.node);
-      client.reply.bulk('create-time');
-      client.reply.integer(link.createdMs);
-      client.reply.bulk('events');
-      client.reply.bulk('r');
-      client.reply.bulk('send-buffer-allocated');
-      client.reply.integer(0);
-      client.reply.bulk('send-buffer-used');
-      client.reply.integer(0);
+      ctx.reply.map(6);
+      ctx.reply.bulk('direction');
+      ctx.reply.bulk(link.outbound ? 'to' : 'from');
+      ctx.reply.bulk('node');
+      ctx.reply.bulk(link.node);
+      ctx.reply.bulk('create-time');
+      ctx.reply.integer(link.createdMs);
+      ctx.reply.bulk('events');
+      ctx.reply.bulk('r');
+      ctx.reply.bulk('send-buffer-allocated');
+      ctx.reply.integer(0);
+      ctx.reply.bulk('send-buffer-used');
+      ctx.reply.integer(0);
     }
   }),
   clusterCmd('cluster|setslot', setslot),
-  cmd('cluster|help', (client) => writeRespValue(client.reply, HELP_REPLIES.cluster ?? [])),
+  cmd('cluster|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.cluster ?? [])),
 ];
 
 

@@ -7,10 +7,10 @@
  * last -1 means "up to the last argument", -2 "all but the last one".
  */
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 
 /** Runs one command. Client errors are thrown as ReplyError; the dispatcher answers them. */
-export type Handler = (client: Client, argv: ByteString[]) => void;
+export type Handler = (ctx: CommandContext, argv: ByteString[]) => void;
 
 /** A handler bound to a command name; subcommands are named "container|sub" as in Redis. */
 export interface CommandImpl {
@@ -43,7 +43,7 @@ export interface CommandSpec {
   readonly stats: CommandStats;
 }
 
-/** Helper for command modules: `cmd('get', (client, argv) => ...)`. */
+/** Helper for command modules: `cmd('get', (ctx, argv) => ...)`. */
 export function cmd(name: string, handler: Handler): CommandImpl {
   return { name, handler };
 }

@@ -5,56 +5,56 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { writeRespValue } from '../../protocol/resp-value';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ConfigSetError } from '../config/config';
 import { ConfigRewriteError } from '../config/rewrite';
 import { ERR, ReplyError } from '../errors';
 import { cmd, type CommandImpl } from './command';
 import { HELP_REPLIES } from './meta/command-meta.generated';
 
-function configGet(client: Client, argv: ByteString[]): void {
-  const pairs = client.node.config.get(argv.slice(2));
-  client.reply.map(pairs.length);
+function configGet(ctx: CommandContext, argv: ByteString[]): void {
+  const pairs = ctx.server.config.get(argv.slice(2));
+  ctx.reply.map(pairs.length);
   for (const [name, value] of pairs) {
-    client.reply.bulk(name);
-    client.reply.bulk(value);
+    ctx.reply.bulk(name);
+    ctx.reply.bulk(value);
   }
 }
 
-function configSet(client: Client, argv: ByteString[]): void {
+function configSet(ctx: CommandContext, argv: ByteString[]): void {
   if (argv.length % 2 !== 0) throw new ReplyError(ERR.syntax);
   const pairs: Array<[string, string]> = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i] as ByteString, argv[i + 1] as ByteString]);
   try {
-    client.node.config.set(pairs, { local: client.isLocal });
+    ctx.server.config.set(pairs, { local: ctx.connection.isLocal });
   } catch (err) {
     if (err instanceof ConfigSetError) throw new ReplyError(err.reply);
     throw err;
   }
-  client.reply.ok();
+  ctx.reply.ok();
 }
 
-function configRewrite(client: Client): void {
+function configRewrite(ctx: CommandContext): void {
   try {
-    client.node.config.rewrite();
+    ctx.server.config.rewrite();
   } catch (err) {
     if (err instanceof ConfigRewriteError) {
-      client.node.log.warning(`CONFIG REWRITE failed: ${err.message}`);
+      ctx.server.log.warning(`CONFIG REWRITE failed: ${err.message}`);
       throw new ReplyError(err.reply);
     }
     throw err;
   }
-  client.node.log.notice('CONFIG REWRITE executed with success.');
-  client.reply.ok();
+  ctx.server.log.notice('CONFIG REWRITE executed with success.');
+  ctx.reply.ok();
 }
 
-function configResetstat(client: Client): void {
-  const node = client.node;
+function configResetstat(ctx: CommandContext): void {
+  const node = ctx.server;
   node.stats.reset();
   for (const spec of node.commands.allWithSubcommands()) {
     spec.stats.calls = spec.stats.usec = spec.stats.rejectedCalls = spec.stats.failedCalls = 0;
   }
-  client.reply.ok();
+  ctx.reply.ok();
 }
 
 export const configCommands: CommandImpl[] = [
@@ -62,5 +62,5 @@ export const configCommands: CommandImpl[] = [
   cmd('config|set', configSet),
   cmd('config|rewrite', configRewrite),
   cmd('config|resetstat', configResetstat),
-  cmd('config|help', (client) => writeRespValue(client.reply, HELP_REPLIES.config ?? [])),
+  cmd('config|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.config ?? [])),
 ];

@@ -122,7 +122,7 @@ export class Replication implements MasterLinkOwner {
   syncRequested(client: Client, psync: { replid: string; offset: number } | null): void {
     if (client.kind === 'replica') return;
     if (this.master !== null && !this.linkUp) {
-      client.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
+      client.session.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
       return;
     }
     client.flush();
@@ -157,7 +157,7 @@ export class Replication implements MasterLinkOwner {
 
   private attach(client: Client, state: ReplicaHandle['state']): ReplicaHandle {
     const handle = new ReplicaHandle(client, { ...client.replconf }, state, this.node.clock());
-    client.kind = 'replica';
+    client.session.kind = 'replica';
     client.replica = handle;
     this.replicas.add(handle);
     return handle;
@@ -228,7 +228,7 @@ export class Replication implements MasterLinkOwner {
     const offset = this.offset;
     const acked = this.ackedAtLeast(offset);
     if (acked >= replicas || client.kind !== 'normal') {
-      client.reply.integer(acked);
+      client.session.reply.integer(acked);
       return;
     }
     const waiter: Waiter = { client, offset, replicas, timer: null };
@@ -266,7 +266,7 @@ export class Replication implements MasterLinkOwner {
     this.waiters.splice(index, 1);
     if (waiter.timer !== null) clearTimeout(waiter.timer);
     if (!reply) return;
-    waiter.client.reply.integer(this.ackedAtLeast(waiter.offset));
+    waiter.client.session.reply.integer(this.ackedAtLeast(waiter.offset));
     waiter.client.unblock();
   }
 
@@ -363,7 +363,7 @@ export class Replication implements MasterLinkOwner {
   }
 
   streaming(client: Client, ackNow: boolean): void {
-    if (this.streamDbAfterLoad >= 0) client.db = this.node.keyspace.db(this.streamDbAfterLoad);
+    if (this.streamDbAfterLoad >= 0) client.session.db = this.node.keyspace.db(this.streamDbAfterLoad);
     this.node.registerClient(client);
     this.node.log.notice('MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization or finished a full one.');
     if (ackNow) this.link?.sendAck(this.offset);
