@@ -59,9 +59,15 @@ export class Replication implements MasterLinkOwner {
   private getackScheduled = false;
   /** Offset of the FULLRESYNC being received, applied once the snapshot has loaded. */
   private pendingFullSync: { replid: string; offset: number } | null = null;
-  /** Inside EXEC: the writes go out between MULTI and EXEC, so replicas apply them atomically. */
-  private inTransaction = false;
-  private multiSent = false;
+  /**
+   * Inside EXEC the writes are held here (encoded, SELECTs included) until the transaction ends:
+   * several go out between MULTI and EXEC, so replicas apply them atomically; a lone write goes
+   * out alone, as Redis 7.0 sends it (one command is atomic by itself). Null outside EXEC.
+   */
+  private transactionWrites: Buffer[] | null = null;
+  private transactionCommands = 0;
+  /** The held writes start with a SELECT, which goes before the MULTI. */
+  private transactionStartsWithSelect = false;
   /** The db the master client starts in: the snapshot's repl-stream-db, or -1 to keep its own. */
   private streamDbAfterLoad = -1;
 
@@ -86,27 +92,42 @@ export class Replication implements MasterLinkOwner {
   /** A write a client made: into the stream (masters only; a writable replica's writes stay local). */
   propagate(db: number, argv: readonly ByteString[]): void {
     if (this.master !== null || (this.backlog === null && this.replicas.size === 0)) return;
+    const held = this.transactionWrites;
     if (db !== this.streamDb) {
-      this.feed(encodeCommand(['SELECT', String(db)]));
+      const select = encodeCommand(['SELECT', String(db)]);
+      if (held === null) this.feed(select);
+      else if (held.push(select) === 1) this.transactionStartsWithSelect = true;
       this.streamDb = db;
     }
-    if (this.inTransaction && !this.multiSent) {
-      this.feed(MULTI);
-      this.multiSent = true;
+    if (held === null) {
+      this.feed(encodeCommand(argv));
+      return;
     }
-    this.feed(encodeCommand(argv));
+    held.push(encodeCommand(argv));
+    this.transactionCommands++;
   }
 
-  /** EXEC starts: a MULTI goes out before its first write, if it makes any. */
+  /** EXEC starts: its writes are held until endTransaction. */
   beginTransaction(): void {
-    this.inTransaction = true;
-    this.multiSent = false;
+    this.transactionWrites = [];
+    this.transactionCommands = 0;
+    this.transactionStartsWithSelect = false;
   }
 
+  /**
+   * EXEC ended: what it wrote goes out, wrapped in MULTI/EXEC when it is more than one command.
+   * The MULTI follows the first SELECT, so the transaction starts in its first write's db.
+   */
   endTransaction(): void {
-    if (this.multiSent) this.feed(EXEC);
-    this.inTransaction = false;
-    this.multiSent = false;
+    const held = this.transactionWrites;
+    this.transactionWrites = null;
+    if (held === null || held.length === 0) return;
+    const wrap = this.transactionCommands > 1;
+    held.forEach((command, i) => {
+      if (wrap && i === (this.transactionStartsWithSelect ? 1 : 0)) this.feed(MULTI);
+      this.feed(command);
+    });
+    if (wrap) this.feed(EXEC);
   }
 
   private feed(data: Buffer): void {
