@@ -31,6 +31,11 @@ function swapdbCommand(ctx: CommandContext, argv: ByteString[]): void {
   const count = node.keyspace.dbs.length;
   if (a < 0 || a >= count || b < 0 || b >= count) throw new ReplyError(ERR.dbIndexOutOfRange);
   node.keyspace.swap(a, b);
+  // Clients blocked on a key of either database may find it filled now (served after SWAPDB).
+  if (a !== b) {
+    node.blocking.signalDatabase(node.keyspace.db(a));
+    node.blocking.signalDatabase(node.keyspace.db(b));
+  }
   ctx.reply.ok();
 }
 
