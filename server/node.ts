@@ -13,7 +13,7 @@ import type { Database, KeyspaceObserver } from '../storage/database';
 import { Keyspace } from '../storage/keyspace';
 import { SeededRandom } from '../storage/random';
 import { Client } from './client';
-import type { Session } from './session';
+import { Session } from './session';
 import { CommandTable } from './commands/command-table';
 import { ALL_COMMANDS } from './commands/all';
 import { dispatch } from './dispatch';
@@ -262,6 +262,26 @@ export class RedisNode implements KeyspaceObserver {
    */
   execute(session: Session, argv: ByteString[]): CommandSpec | null {
     return dispatch(this.commands, session, argv);
+  }
+
+  /**
+   * A session with no connection (scripting's redis.call, a testing API): commands run on it
+   * with runSocketless. It starts authenticated in db 0, is not listed by CLIENT LIST, and
+   * never blocks (a blocking command answers as inside EXEC).
+   */
+  createSocketlessSession(): Session {
+    return new Session(this.allocateClientId(), this, 'normal', null);
+  }
+
+  /**
+   * Runs one command on a socketless session as the dispatcher runs a client's (checks,
+   * handler, propagation, serving blocked clients) and returns the reply bytes it produced.
+   */
+  runSocketless(session: Session, argv: ByteString[]): Buffer {
+    this.nowMs = this.clock();
+    dispatch(this.commands, session, argv);
+    this.pubsub.flushReceivers();
+    return session.reply.take();
   }
 
   /** Looks a key up for a read, counting keyspace hits and misses for INFO. */

@@ -69,7 +69,8 @@ export class Session {
   ) {
     this.kind = kind;
     this.db = node.keyspace.db(0);
-    this.isAuthenticated = kind === 'master' || node.config.string('requirepass') === '';
+    // The master link and in-process callers (no connection) are trusted.
+    this.isAuthenticated = kind === 'master' || connection === null || node.config.string('requirepass') === '';
     this.context = new CommandContext(node, this);
   }
 
