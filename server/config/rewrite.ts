@@ -21,6 +21,7 @@
  * The new file is written to a temp file in the same directory, fsynced, then renamed over the
  * old one (and the directory fsynced), so a crash leaves either the old or the new file.
  */
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { splitArgs } from '../../protocol/split-args';
@@ -118,12 +119,14 @@ export class ConfigRewriteError extends Error {
   }
 }
 
-let tempCounter = 0;
-
-/** Replaces `path` with `text` (latin1 bytes): temp file, fsync, rename, fsync the directory. */
+/**
+ * Replaces `path` with `text` (latin1 bytes): temp file, fsync, rename, fsync the directory. The
+ * temp file's name carries random bytes rather than a counter, so nodes sharing a process never
+ * collide and no module-level state is needed.
+ */
 export function writeFileAtomically(path: string, text: string): void {
   const dir = dirname(path);
-  const tmp = join(dir, `temp-config-${process.pid}-${++tempCounter}.conf`);
+  const tmp = join(dir, `temp-config-${process.pid}-${randomBytes(6).toString('hex')}.conf`);
   let mode = 0o644;
   try {
     mode = statSync(path).mode & 0o777;
