@@ -4,12 +4,14 @@
  *
  * Each handler first does what its non-blocking form does; only when every key is missing does
  * it block, through pop-or-block.ts (shared with BZPOPMIN and friends), which does the same pop
- * later, when a push made one of the keys ready. Either way a replica is sent the non-blocking command (LPOP/RPOP key,
- * LPOP/RPOP key count for BLMPOP, LMOVE, RPOPLPUSH), as Redis 7.0 rewrites it.
+ * later, when a push made one of the keys ready. Either way a replica is sent the non-blocking
+ * command (LPOP/RPOP key, LPOP/RPOP key count for BLMPOP, LMOVE, RPOPLPUSH), as Redis 7.0
+ * rewrites it.
  *
- * A client that must not block (inside EXEC; a master's or replica's link) answers at once as
- * Redis does: the null array, except BLMOVE/BRPOPLPUSH, which answer the null bulk string. A
- * timeout, on the other hand, answers the null array for every one of them (Redis 7.0).
+ * A client that must not block (inside EXEC; a master's or replica's link; a session without a
+ * connection) answers at once as Redis does: the null array, except BLMOVE/BRPOPLPUSH, which
+ * answer the null bulk string. A timeout, on the other hand, answers the null array for every
+ * one of them (Redis 7.0).
  *
  * The timeout is seconds as a double, parsed as Redis parses it (strtold syntax, so "1e-1" and
  * "0x1p-3" work), truncated to whole milliseconds; 0 waits forever. Argument errors come in

@@ -12,9 +12,10 @@
  *
  * A blocking form first does what its non-blocking form does (a WRONGTYPE key met before a
  * non-empty one is an error); only when every key is missing does it block (pop-or-block.ts,
- * shared with the blocking list commands). What a replica is
- * sent is what Redis 7.0 sends (read from its replication stream): BZPOPMIN/BZPOPMAX become
- * ZPOPMIN/ZPOPMAX key, and ZMPOP/BZMPOP become ZPOPMIN/ZPOPMAX key <number popped>. Inside EXEC or on a replication link it answers the null array at once.
+ * shared with the blocking list commands). What a replica is sent is what Redis 7.0 sends (read
+ * from its replication stream): BZPOPMIN/BZPOPMAX become ZPOPMIN/ZPOPMAX key, and ZMPOP/BZMPOP
+ * become ZPOPMIN/ZPOPMAX key <number popped>. Inside EXEC or on a replication link it answers
+ * the null array at once.
  *
  * Argument order: ZPOPMIN parses the count before the key; BZPOPMIN parses its timeout before
  * the keys; (B)ZMPOP parses numkeys, MIN|MAX and COUNT first, BZMPOP its timeout after those.
