@@ -8,15 +8,18 @@
  * served, waiters of the other kind are skipped and keep their place (Redis walks the key's
  * clients and skips those whose blocking type does not match).
  *
- * A blocking command that finds nothing to pop registers a Waiter and blocks its client
- * (Client.block(): nothing more runs for it until unblocked, later requests queue in its
- * parser). Each (db, key) has a FIFO queue of waiters, so clients are served in the order they
+ * A blocking command that finds nothing to pop registers a Waiter and blocks its session's
+ * connection (Client.block(): nothing more runs for it until unblocked, later requests queue in
+ * its parser; a socketless session never blocks). Each (db, key) has a FIFO queue of waiters, so clients are served in the order they
  * blocked; a waiter on several keys sits in each key's queue and leaves all of them when served.
  *
  * Ready keys
  * ----------
- * Pushes are not served inside the pushing command. list-ops.ts announces every push, and
- * zset-ops.ts every command that adds members (ZADD, ZINCRBY, the STORE forms); here the key is
+ * Pushes are not served inside the pushing command. Every way a key can come to hold
+ * something to pop reaches `signalReady`, the one wake-up path: a command that pushes to a list
+ * or adds members to a sorted set calls ctx.signalKeyReady (list-ops.ts, zset-ops.ts), the node
+ * signals every list or sorted set a command creates (RENAME, COPY, MOVE, RESTORE...), and
+ * SWAPDB signals every blocked key of the two databases (`signalDatabase`). Here the key is
  * only noted as ready. Once the whole command has finished (for EXEC: the whole
  * transaction, for a master's stream: each applied command), the dispatcher calls
  * `handleReadyKeys`, which walks the ready keys and serves their waiters in order for as long as
@@ -46,10 +49,9 @@
  */
 import type { ByteString } from '../storage/bytes';
 import type { Database } from '../storage/database';
-import type { Client } from './client';
 import type { TimerHandle } from './clock';
-import { setListPushListener } from './commands/list-ops';
 import type { RedisNode } from './node';
+import type { Session } from './session';
 
 /**
  * Tries to serve the waiter from `key`: 'served' after writing the reply and propagating the
@@ -62,7 +64,7 @@ export type ServeFn = (key: ByteString) => 'served' | 'empty' | 'answered';
 export type BlockedType = 'list' | 'zset';
 
 interface Waiter {
-  readonly client: Client;
+  readonly client: Session;
   readonly db: Database;
   readonly keys: readonly ByteString[];
   /** The command as received, for re-routing in cluster mode. */
@@ -77,15 +79,13 @@ interface Waiter {
 export class BlockingLists {
   /** "db\0key" → the waiters on that key, oldest first. */
   private readonly queues = new Map<string, Waiter[]>();
-  private readonly byClient = new Map<Client, Waiter>();
+  private readonly byClient = new Map<Session, Waiter>();
   /** Keys that received elements since the last handleReadyKeys, in arrival order. */
   private readonly ready = new Map<string, { db: Database; key: ByteString }>();
-  private readonly toUnblock: Client[] = [];
+  private readonly toUnblock: Session[] = [];
   private handling = false;
 
-  constructor(private readonly node: RedisNode) {
-    setListPushListener(node, (db, key) => this.signalReady(db, key));
-  }
+  constructor(private readonly node: RedisNode) {}
 
   /** Blocked clients with a deadline (INFO clients_in_timeout_table). */
   get clientsWithTimeout(): number {
@@ -96,7 +96,7 @@ export class BlockingLists {
 
   /** Blocks `client` on `keys` until served, timed out (`deadlineMs`, 0 = never) or closed. */
   block(
-    client: Client,
+    client: Session,
     argv: readonly ByteString[],
     keys: readonly ByteString[],
     deadlineMs: number,
@@ -112,7 +112,7 @@ export class BlockingLists {
     }
     this.byClient.set(client, waiter);
     if (deadlineMs > 0) this.armTimer(waiter);
-    client.block();
+    client.connection?.block();
   }
 
   /**
@@ -132,7 +132,7 @@ export class BlockingLists {
   private timeOut(waiter: Waiter): void {
     if (!this.forget(waiter)) return;
     waiter.client.reply.nullArray();
-    waiter.client.unblock();
+    waiter.client.connection?.unblock();
   }
 
   /** Removes the waiter from every queue; false when it was already gone. */
@@ -161,6 +161,18 @@ export class BlockingLists {
   }
 
   /**
+   * SWAPDB: the two databases exchanged contents, so a key a client waits on may now hold what
+   * it waits for (Redis 7.0 scans the swapped databases' blocked keys the same way).
+   */
+  signalDatabase(db: Database): void {
+    if (this.queues.size === 0) return;
+    for (const waiter of this.byClient.values()) {
+      if (waiter.db !== db) continue;
+      for (const key of waiter.keys) this.signalReady(db, key);
+    }
+  }
+
+  /**
    * Serves the waiters of every ready key, then unblocks the served clients (which runs what
    * they queued, possibly pushing and readying more keys: the loop goes on until all is quiet).
    * Called by the dispatcher after each top-level command.
@@ -177,7 +189,7 @@ export class BlockingLists {
           this.serveKey(id, entry.db, entry.key);
         }
         const client = this.toUnblock.shift();
-        if (client !== undefined) client.unblock();
+        if (client !== undefined) client.connection?.unblock();
       }
     } finally {
       this.handling = false;
@@ -199,7 +211,7 @@ export class BlockingLists {
   }
 
   /** A client closed: forget it if blocked. */
-  clientClosed(client: Client): void {
+  clientClosed(client: Session): void {
     const waiter = this.byClient.get(client);
     if (waiter !== undefined) this.forget(waiter);
   }
@@ -217,7 +229,7 @@ export class BlockingLists {
       if (redirect === null || !(redirect.startsWith('MOVED') || redirect.startsWith('CLUSTERDOWN'))) continue;
       this.forget(waiter);
       waiter.client.reply.error(redirect);
-      waiter.client.unblock();
+      waiter.client.connection?.unblock();
     }
   }
 }

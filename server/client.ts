@@ -1,6 +1,7 @@
 /**
- * One client connection: its parser, its reply buffer and its session state (selected db,
- * protocol version, authentication, name, reply mode).
+ * One client connection: the socket, its request parser, the read loop and backpressure. The
+ * state commands run in (selected db, protocol version, authentication, name, reply mode, the
+ * reply buffer) is the connection's Session (session.ts), which can also exist without one.
  *
  * Reading follows DESIGN.md decision 7: every complete request in a received chunk is executed
  * in order, synchronously, and all their replies leave in one socket write. A protocol error is
@@ -9,24 +10,12 @@
  */
 import type * as net from 'node:net';
 import { ByteStringRequestParser, ProtocolError } from '../protocol/request-parser';
-import { ReplyWriter } from '../protocol/reply-writer';
 import type { ByteString } from '../storage/bytes';
-import type { Database } from '../storage/database';
 import type { RedisNode } from './node';
 import type { CommandSpec } from './commands/command';
 import type { ReplconfInfo, ReplicaHandle } from './replication/replica-handle';
-import { ClientTransaction } from './transaction';
-import { ClientSubscriptions } from './pubsub/client-subscriptions';
+import { type ClientKind, Session } from './session';
 import { ClientMemory, memoryFields } from './client-memory';
-
-export type ReplyMode = 'on' | 'off' | 'skip';
-
-/**
- * normal: a user's connection. replica: a connection that sent SYNC/PSYNC to us; it is sent the
- * replication stream and never replies. master: our link to our master, applying its stream;
- * it is fed by the master link, not by its own socket listener, and never replies either.
- */
-export type ClientKind = 'normal' | 'replica' | 'master';
 
 export interface ClientOptions {
   kind?: ClientKind;
@@ -49,47 +38,23 @@ function chargeTime(ran: readonly CommandSpec[], elapsedMs: number): void {
 
 export class Client {
   readonly parser: ByteStringRequestParser;
-  readonly reply = new ReplyWriter();
-  db: Database;
-  name: ByteString = '';
-  replyMode: ReplyMode = 'on';
-  /** CLIENT REPLY SKIP applies to the command after the one that set it. */
-  skipNextReply = false;
-  noEvict = false;
-  /** ASKING was sent: the next command may touch an IMPORTING slot (one shot). */
-  asking = false;
-  /** READONLY: a replica may serve this client's reads of its master's slots. */
-  readonly = false;
+  /** The state this connection's commands run in. */
+  readonly session: Session;
   /** Set by QUIT, protocol errors and CLIENT KILL: close once pending replies are written. */
   closeAfterReply = false;
   closed = false;
-  lastCommand = 'NULL';
   lastInteractionMs: number;
   readonly createdAtMs: number;
   readonly addr: string;
   readonly laddr: string;
-  kind: ClientKind;
   /** Set when kind is 'replica': the master's view of that replica. */
   replica: ReplicaHandle | null = null;
   /** REPLCONF options received before SYNC/PSYNC. */
   replconf: ReplconfInfo = { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false };
-  /** MULTI/EXEC state and WATCHed keys. */
-  readonly transaction = new ClientTransaction();
-  /** Pub/sub channels, patterns and shard channels this connection listens to. */
-  readonly subscriptions = new ClientSubscriptions();
-  /** Set by a handler to propagate its effect as another command (SET EX → SET PXAT). */
-  rewrittenArgv: ByteString[] | null = null;
-  /**
-   * Where pub/sub pushes sit in the reply buffer (start, end pairs since the last write), kept
-   * only while CLIENT REPLY OFF|SKIP may drop replies: pushes survive the dropping.
-   */
-  readonly pushRanges: number[] = [];
   /** The buffers Redis would have for this traffic, for CLIENT LIST's memory fields. */
   readonly memory = new ClientMemory();
   /** The request being run (EXEC's own argv during EXEC); null between requests. */
   runningArgv: ByteString[] | null = null;
-  /** Set by a handler whose command must reach replicas even without a change (FLUSHALL). */
-  forcePropagation = false;
   /**
    * A blocked client (WAIT) runs nothing more until unblocked; requests that arrive meanwhile
    * wait in the parser, in order.
@@ -105,12 +70,11 @@ export class Client {
     private readonly socket: net.Socket,
     options: ClientOptions = {},
   ) {
-    this.kind = options.kind ?? 'normal';
     this.parser = new ByteStringRequestParser({
       maxBulkLen: node.config.number('proto-max-bulk-len'),
     });
-    this.db = node.keyspace.db(0);
-    this.authenticated = this.kind === 'master' || node.config.string('requirepass') === '';
+    this.session = new Session(id, node, options.kind ?? 'normal', this);
+    this.parser.authRequired = !this.session.authenticated;
     this.createdAtMs = this.lastInteractionMs = node.clock();
     this.addr = formatAddress(socket.remoteAddress, socket.remotePort);
     this.laddr = formatAddress(socket.localAddress, socket.localPort);
@@ -123,26 +87,13 @@ export class Client {
     socket.on('close', () => this.close());
   }
 
-  /** Whether the client may run commands that need authentication. */
-  get authenticated(): boolean {
-    return !this.parser.authRequired;
-  }
-
-  set authenticated(value: boolean) {
-    this.parser.authRequired = !value;
+  get kind(): ClientKind {
+    return this.session.kind;
   }
 
   /** Connected over loopback (what "local" means for enable-debug-command and friends). */
   get isLocal(): boolean {
     return this.addr.startsWith('127.') || this.addr.startsWith('[::1]');
-  }
-
-  get dbIndex(): number {
-    return this.db.id;
-  }
-
-  get resp(): 2 | 3 {
-    return this.reply.resp;
   }
 
   /** Bytes received but not yet executed (qbuf in CLIENT LIST). */
@@ -153,16 +104,11 @@ export class Client {
   /** The TYPE CLIENT LIST and CLIENT KILL filter on: replication role first, then pub/sub. */
   get clientType(): 'normal' | 'replica' | 'master' | 'pubsub' {
     if (this.kind !== 'normal') return this.kind;
-    return this.subscriptions.active ? 'pubsub' : 'normal';
+    return this.session.subscriptions.active ? 'pubsub' : 'normal';
   }
 
   get outputBytes(): number {
     return this.socket.writableLength;
-  }
-
-  /** A pub/sub push was written from `start` to the buffer's end: CLIENT REPLY OFF must keep it. */
-  pushWritten(start: number): void {
-    if (this.replyMode !== 'on') this.pushRanges.push(start, this.reply.pendingBytes);
   }
 
   /** Bytes from the connection: parse and run every complete request, then reply in one write. */
@@ -194,13 +140,13 @@ export class Client {
         if (argv.length === 0) continue;
         if (ran.length % CLOCK_REFRESH_COMMANDS === CLOCK_REFRESH_COMMANDS - 1) node.nowMs = node.clock();
         this.runningArgv = argv;
-        const spec = node.execute(this, argv);
+        const spec = node.execute(this.session, argv);
         if (spec !== null) ran.push(spec);
       }
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       this.node.log.verbose(`Protocol error (${err.message}) from client: ${this.describe()}`);
-      this.reply.error('ERR ' + err.message);
+      this.session.reply.error('ERR ' + err.message);
       this.closeAfterReply = true;
     }
     this.runningArgv = null;
@@ -239,11 +185,12 @@ export class Client {
   flush(): void {
     if (this.closed) return;
     // Replicas and masters are never sent replies (REPLCONF GETACK answers with writeRaw).
-    if (this.kind !== 'normal' && this.reply.pendingBytes > 0) this.reply.take();
-    this.pushRanges.length = 0;
-    if (this.reply.pendingBytes > 0) {
-      this.memory.noteReplies(this.reply.pendingBytes);
-      const out = this.reply.take();
+    const reply = this.session.reply;
+    if (this.kind !== 'normal' && reply.pendingBytes > 0) reply.take();
+    this.session.pushRanges.length = 0;
+    if (reply.pendingBytes > 0) {
+      this.memory.noteReplies(reply.pendingBytes);
+      const out = reply.take();
       this.node.stats.netOutputBytes += out.length;
       this.socket.write(out);
     }
@@ -272,7 +219,7 @@ export class Client {
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
-    this.transaction.end();
+    this.session.transaction.end();
     this.node.clientClosed(this);
   }
 
@@ -282,8 +229,9 @@ export class Client {
    */
   describe(runningArgv: readonly ByteString[] | null = null): string {
     const now = this.node.clock();
-    const subs = this.subscriptions;
-    const tx = this.transaction;
+    const { name, db, lastCommand, resp } = this.session;
+    const subs = this.session.subscriptions;
+    const tx = this.session.transaction;
     // Describing itself from a command: the request being run is in argv, its read in qbuf.
     const request = runningArgv === null ? null : this.runningArgv;
     let argvBytes = 0;
@@ -296,31 +244,32 @@ export class Client {
       argc: request !== null && runningArgv !== null ? runningArgv.length : this.parser.pendingArgCount,
       queued,
       watchedKeys: tx.running === null ? tx.watchedCount : 0,
-      pendingReplyBytes: this.reply.pendingBytes + this.outputBytes,
+      pendingReplyBytes: this.session.reply.pendingBytes + this.outputBytes,
       channels: subs.channels.size,
       patterns: subs.patterns.size,
       shardChannels: subs.shardChannels.size,
     });
     return (
-      `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.id + 7} name=${this.name} ` +
+      `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.id + 7} name=${name} ` +
       `age=${Math.floor((now - this.createdAtMs) / 1000)} idle=${Math.floor((now - this.lastInteractionMs) / 1000)} ` +
-      `flags=${this.flags()} db=${this.db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} ` +
+      `flags=${this.flags()} db=${db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} ` +
       `multi=${queued === null ? -1 : queued.length} ${memory} ` +
-      `events=r cmd=${this.lastCommand} user=default redir=-1 resp=${this.resp}`
+      `events=r cmd=${lastCommand} user=default redir=-1 resp=${resp}`
     );
   }
 
   /** CLIENT LIST's flags, in Redis's order; N when none applies. */
   private flags(): string {
-    let flags = this.kind === 'replica' ? 'S' : this.kind === 'master' ? 'M' : this.subscriptions.active ? 'P' : '';
-    const tx = this.transaction;
+    const session = this.session;
+    let flags = this.kind === 'replica' ? 'S' : this.kind === 'master' ? 'M' : session.subscriptions.active ? 'P' : '';
+    const tx = session.transaction;
     if (tx.queue !== null || tx.running !== null) flags += 'x';
     if (this.blocked) flags += 'b';
     // EXEC forgets the watched keys before running the queue, so its writes do not show.
     if (tx.touched && tx.running === null) flags += 'd';
     if (this.closeAfterReply) flags += 'c';
-    if (this.readonly) flags += 'r';
-    if (this.noEvict) flags += 'e';
+    if (session.readonly) flags += 'r';
+    if (session.noEvict) flags += 'e';
     return flags === '' ? 'N' : flags;
   }
 }

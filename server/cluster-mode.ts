@@ -29,6 +29,7 @@ import type { CantFailoverReason, ClusterEvent as Event } from '../cluster-bus/e
 import type { ByteString } from '../storage/bytes';
 import { keyHashSlot } from '../storage/key-slot';
 import type { Client } from './client';
+import type { Session } from './session';
 import { findKeys } from './commands/key-specs';
 import type { CommandSpec } from './commands/command';
 import type { Config } from './config/config';
@@ -227,7 +228,7 @@ export class ClusterMode {
     // By now I may be a replica: the held writes then get the replica's answer (MOVED), as in Redis.
     for (const { client, argv } of this.heldWrites.splice(0)) {
       if (client.closed) continue;
-      this.node.execute(client, argv);
+      this.node.execute(client.session, argv);
       client.unblock();
     }
   }
@@ -362,7 +363,7 @@ export class ClusterMode {
   // Routing
 
   /** The error that redirects this call elsewhere, or null when this node serves it. */
-  route(client: Client, spec: CommandSpec, argv: readonly ByteString[]): string | null {
+  route(client: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
     const indexes = findKeys(spec.keys, argv);
     if (indexes.length === 0) return null;
     let slot = -1;

@@ -21,7 +21,7 @@
  * is a server bug and propagates.
  */
 import type { ByteString } from '../storage/bytes';
-import type { Client } from './client';
+import type { Session } from './session';
 import type { CommandSpec } from './commands/command';
 import type { CommandTable } from './commands/command-table';
 import { ERR, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
@@ -49,53 +49,54 @@ export function lookupCommand(table: CommandTable, argv: readonly ByteString[]):
  * Runs one request. Returns the command that ran (for the caller's timing), or null when the
  * request was rejected before reaching a handler.
  */
-export function dispatch(table: CommandTable, client: Client, argv: ByteString[]): CommandSpec | null {
-  const node = client.node;
-  const replyMark = client.reply.mark();
+export function dispatch(table: CommandTable, session: Session, argv: ByteString[]): CommandSpec | null {
+  const node = session.context.server;
+  const replyMark = session.reply.mark();
   let spec: CommandSpec | undefined;
   try {
     spec = lookupCommand(table, argv);
     // CLIENT LIST's cmd: set on lookup, so a queued command shows and EXEC's commands do not.
-    client.lastCommand = spec.fullName;
-    if (!client.authenticated && !spec.noAuth) throw new ReplyError(ERR.noAuth);
-    if (client.kind !== 'master') {
+    session.lastCommand = spec.fullName;
+    if (!session.authenticated && !spec.noAuth) throw new ReplyError(ERR.noAuth);
+    if (session.kind !== 'master') {
       const cluster = node.cluster;
       if (cluster !== null && (spec.firstKey > 0 || spec.flags.has('movablekeys'))) {
-        const redirect = cluster.route(client, spec, argv);
+        const redirect = cluster.route(session, spec, argv);
         if (redirect !== null) throw new ReplyError(redirect);
       }
-      checkWriteGuards(client, spec);
+      checkWriteGuards(session, spec);
     }
-    if (client.transaction.inMulti && !RUN_INSIDE_MULTI.has(spec.fullName)) {
-      queueCommand(client, spec, argv);
-      finishReply(client, replyMark);
+    if (session.transaction.inMulti && !RUN_INSIDE_MULTI.has(spec.fullName)) {
+      queueCommand(session, spec, argv);
+      finishReply(session, replyMark);
       return null;
     }
     // A master in a manual failover holds writes (not errors them) until its replica caught up.
-    if (spec.isWrite && client.kind === 'normal' && node.cluster?.holdWrite(client, argv) === true) return null;
+    const connection = session.connection;
+    if (spec.isWrite && session.kind === 'normal' && connection !== null && node.cluster?.holdWrite(connection, argv) === true) return null;
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
     let text = err.text;
     // Inside MULTI a rejected command dooms the transaction (EXEC answers EXECABORT). A
     // rejected EXEC always answers EXECABORT, naming why, and discards any transaction.
-    if (client.transaction.inMulti) client.transaction.aborted = true;
+    if (session.transaction.inMulti) session.transaction.aborted = true;
     if ((argv[0] as ByteString).toLowerCase() === 'exec') {
       text = `EXECABORT Transaction discarded because of: ${text.replace(/^ERR /, '')}`;
-      client.transaction.end();
+      session.transaction.end();
     }
     if (spec !== undefined) spec.stats.rejectedCalls++;
     node.stats.countError(text);
-    client.reply.error(text);
-    client.asking = false;
-    finishReply(client, replyMark);
+    session.reply.error(text);
+    session.asking = false;
+    finishReply(session, replyMark);
     return null;
   }
-  runCommand(client, spec, argv);
+  runCommand(session, spec, argv);
   // Clients blocked on keys this command (or this EXEC) pushed to are served now (blocking.ts).
   node.blocking.handleReadyKeys();
   // ASKING lasts for exactly one command.
-  if (client.asking && spec.fullName !== 'asking') client.asking = false;
-  finishReply(client, replyMark);
+  if (session.asking && spec.fullName !== 'asking') session.asking = false;
+  finishReply(session, replyMark);
   return spec;
 }
 
@@ -103,25 +104,23 @@ export function dispatch(table: CommandTable, client: Client, argv: ByteString[]
  * Runs a command that passed the checks (also each command EXEC runs): the handler, its error
  * reply, stats, and propagation of what it changed.
  */
-export function runCommand(client: Client, spec: CommandSpec, argv: ByteString[]): void {
-  const node = client.node;
+export function runCommand(session: Session, spec: CommandSpec, argv: ByteString[]): void {
+  const ctx = session.context;
+  const node = ctx.server;
   const handler = spec.handler;
   if (handler === null) throw new Error(`container ${spec.fullName} has no handler`);
   const context = node.keyspace.context;
   const dirtyBefore = context.dirty;
   try {
-    handler(client, argv);
+    handler(ctx, argv);
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
     spec.stats.failedCalls++;
     node.stats.countError(err.text);
-    client.reply.error(err.text);
+    session.reply.error(err.text);
   }
-  if ((context.dirty !== dirtyBefore && spec.isWrite) || client.forcePropagation) {
-    node.replication.propagate(client.db.id, client.rewrittenArgv ?? argv);
-  }
-  client.rewrittenArgv = null;
-  client.forcePropagation = false;
+  const propagated = ctx.takePropagation(argv, context.dirty !== dirtyBefore && spec.isWrite);
+  if (propagated !== null) node.replication.propagate(session.db.id, propagated);
   spec.stats.calls++;
   node.stats.totalCommandsProcessed++;
 }
@@ -129,10 +128,10 @@ export function runCommand(client: Client, spec: CommandSpec, argv: ByteString[]
 /** What runs at once inside MULTI instead of being queued (Redis's list). */
 const RUN_INSIDE_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
-function queueCommand(client: Client, spec: CommandSpec, argv: ByteString[]): void {
+function queueCommand(session: Session, spec: CommandSpec, argv: ByteString[]): void {
   if (spec.flags.has('no_multi')) throw new ReplyError('ERR Command not allowed inside a transaction');
-  client.transaction.queue?.push({ spec, argv });
-  client.reply.simple('QUEUED');
+  session.transaction.queue?.push({ spec, argv });
+  session.reply.simple('QUEUED');
 }
 
 const ALLOWED_WHILE_SUBSCRIBED = new Set([
@@ -144,8 +143,8 @@ const ALLOWED_WHILE_SUBSCRIBED = new Set([
  * processCommand order: MISCONF (a failed background save), NOREPLICAS, READONLY, the RESP2
  * subscribed context, MASTERDOWN.
  */
-function checkWriteGuards(client: Client, spec: CommandSpec): void {
-  const node = client.node;
+function checkWriteGuards(session: Session, spec: CommandSpec): void {
+  const node = session.context.server;
   const replication = node.replication;
   const config = node.config;
   if ((spec.isWrite || spec.fullName === 'ping') && !replication.isReplica) {
@@ -163,7 +162,7 @@ function checkWriteGuards(client: Client, spec: CommandSpec): void {
   }
   // A RESP2 subscriber's connection carries messages; replies to other commands would be
   // mistaken for them, so only these are allowed until it leaves pub/sub mode.
-  if (client.resp === 2 && client.subscriptions.active && !ALLOWED_WHILE_SUBSCRIBED.has(spec.fullName)) {
+  if (session.resp === 2 && session.subscriptions.active && !ALLOWED_WHILE_SUBSCRIBED.has(spec.fullName)) {
     throw new ReplyError(
       `ERR Can't execute '${spec.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
@@ -174,36 +173,36 @@ function checkWriteGuards(client: Client, spec: CommandSpec): void {
 }
 
 /** Applies CLIENT REPLY OFF|SKIP: drops the reply the command just produced. */
-function finishReply(client: Client, mark: number): void {
-  if (client.replyMode === 'on') return;
-  if (client.replyMode === 'skip') {
-    if (client.skipNextReply) {
-      dropReplies(client, mark);
-      client.skipNextReply = false;
-      client.replyMode = 'on';
+function finishReply(session: Session, mark: number): void {
+  if (session.replyMode === 'on') return;
+  if (session.replyMode === 'skip') {
+    if (session.skipNextReply) {
+      dropReplies(session, mark);
+      session.skipNextReply = false;
+      session.replyMode = 'on';
     } else {
       // The SKIP command itself replies nothing; the next command is the skipped one.
-      dropReplies(client, mark);
-      client.skipNextReply = true;
+      dropReplies(session, mark);
+      session.skipNextReply = true;
     }
     return;
   }
-  dropReplies(client, mark);
+  dropReplies(session, mark);
 }
 
 /** Drops what was replied since `mark`, except pub/sub pushes, which Redis never silences. */
-function dropReplies(client: Client, mark: number): void {
-  const ranges = client.pushRanges;
+function dropReplies(session: Session, mark: number): void {
+  const ranges = session.pushRanges;
   if (ranges.length === 0) {
-    client.reply.rewind(mark);
+    session.reply.rewind(mark);
     return;
   }
-  const all = client.reply.take();
+  const all = session.reply.take();
   const kept: Buffer[] = [all.subarray(0, mark)];
   for (let i = 0; i + 1 < ranges.length; i += 2) {
     const start = ranges[i] as number;
     if (start >= mark) kept.push(all.subarray(start, ranges[i + 1]));
   }
   ranges.length = 0;
-  client.reply.raw(Buffer.concat(kept));
+  session.reply.raw(Buffer.concat(kept));
 }

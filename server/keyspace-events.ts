@@ -3,14 +3,13 @@
  * subscribers of `__keyspace@<db>__:<key>` the event name and subscribers of
  * `__keyevent@<db>__:<event>` the key name, if the event's class is enabled.
  *
- * Commands call notifyKeyEvent after the change is made, with the class (NotifyFlag) and the
+ * Commands call ctx.notifyKeyEvent (command-context.ts) after the change is made, with the class (NotifyFlag) and the
  * event name Redis 7.0 uses for that command; the names and which command emits which are
  * listed in Redis's documentation of keyspace events. Notifications are local to a node: they
  * are not broadcast over the cluster bus and not propagated to replicas (a replica emits its
  * own when it applies the stream).
  */
 import type { ByteString } from '../storage/bytes';
-import type { Client } from './client';
 import { NotifyFlag } from './config/special-codecs';
 import type { RedisNode } from './node';
 
@@ -22,9 +21,4 @@ export function notifyKeyspaceEvent(node: RedisNode, flag: number, event: string
   if ((enabled & flag) === 0) return;
   if (enabled & NotifyFlag.keyspace) node.pubsub.publish(`__keyspace@${dbIndex}__:${key}`, event);
   if (enabled & NotifyFlag.keyevent) node.pubsub.publish(`__keyevent@${dbIndex}__:${event}`, key);
-}
-
-/** The common case: an event on a key of the client's selected database. */
-export function notifyKeyEvent(client: Client, flag: number, event: string, key: ByteString): void {
-  if (client.node.notifyKeyspaceEvents !== 0) notifyKeyspaceEvent(client.node, flag, event, key, client.dbIndex);
 }

@@ -16,6 +16,7 @@ import { Keyspace } from '../storage/keyspace';
 import { SeededRandom } from '../storage/random';
 import { Client } from './client';
 import { type NodeClock, type TimerHandle, systemClock } from './clock';
+import { Session } from './session';
 import { CommandTable } from './commands/command-table';
 import { ALL_COMMANDS } from './commands/all';
 import { dispatch } from './dispatch';
@@ -216,8 +217,8 @@ export class RedisNode implements KeyspaceObserver {
   clientClosed(client: Client): void {
     this.clients.delete(client.id);
     this.replication.clientClosed(client);
-    this.blocking.clientClosed(client);
-    this.pubsub.leaveAll(client);
+    this.blocking.clientClosed(client.session);
+    this.pubsub.leaveAll(client.session);
   }
 
   /** SHUTDOWN: closes everything, then tells the owner (the CLI exits the process). */
@@ -234,8 +235,28 @@ export class RedisNode implements KeyspaceObserver {
    * Runs one request. The caller sets `nowMs` (Client refreshes it for every batch of requests
    * and every few dozen commands within one, which saves a clock read per command).
    */
-  execute(client: Client, argv: ByteString[]): CommandSpec | null {
-    return dispatch(this.commands, client, argv);
+  execute(session: Session, argv: ByteString[]): CommandSpec | null {
+    return dispatch(this.commands, session, argv);
+  }
+
+  /**
+   * A session with no connection (scripting's redis.call, a testing API): commands run on it
+   * with runSocketless. It starts authenticated in db 0, is not listed by CLIENT LIST, and
+   * never blocks (a blocking command answers as inside EXEC).
+   */
+  createSocketlessSession(): Session {
+    return new Session(this.allocateClientId(), this, 'normal', null);
+  }
+
+  /**
+   * Runs one command on a socketless session as the dispatcher runs a client's (checks,
+   * handler, propagation, serving blocked clients) and returns the reply bytes it produced.
+   */
+  runSocketless(session: Session, argv: ByteString[]): Buffer {
+    this.nowMs = this.clock();
+    dispatch(this.commands, session, argv);
+    this.pubsub.flushReceivers();
+    return session.reply.take();
   }
 
   /** Looks a key up for a read, counting keyspace hits and misses for INFO. */

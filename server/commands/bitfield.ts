@@ -27,9 +27,9 @@ import {
   type OverflowPolicy,
 } from '../../storage/bitfield';
 import { parseInt64 } from '../../storage/numbers';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
-import { NotifyFlag, notifyKeyEvent } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { bitOffsetArg } from './bitmaps';
 import { cmd, type CommandImpl } from './command';
@@ -50,7 +50,7 @@ function overflowArg(arg: ByteString): OverflowPolicy {
   throw new ReplyError(ERR.bitfieldOverflowType);
 }
 
-function parseOperations(client: Client, argv: readonly ByteString[]): FieldOperation[] {
+function parseOperations(ctx: CommandContext, argv: readonly ByteString[]): FieldOperation[] {
   const ops: FieldOperation[] = [];
   let overflow: OverflowPolicy = 'wrap';
   for (let j = 2; j < argv.length; j++) {
@@ -66,7 +66,7 @@ function parseOperations(client: Client, argv: readonly ByteString[]): FieldOper
     } else syntaxError();
     const type = parseFieldType(argv[j + 1] as ByteString, parseInt64);
     if (type === null) throw new ReplyError(ERR.bitfieldType);
-    const offset = bitOffsetArg(client, argv[j + 2] as ByteString, type.bits);
+    const offset = bitOffsetArg(ctx, argv[j + 2] as ByteString, type.bits);
     const operand = kind === 'get' ? 0n : int64Arg(argv[j + 3] as ByteString);
     ops.push({ kind, type, offset, operand, overflow });
     j += kind === 'get' ? 2 : 3;
@@ -74,24 +74,24 @@ function parseOperations(client: Client, argv: readonly ByteString[]): FieldOper
   return ops;
 }
 
-function bitfieldGeneric(client: Client, argv: ByteString[], readOnlyCommand: boolean): void {
+function bitfieldGeneric(ctx: CommandContext, argv: ByteString[], readOnlyCommand: boolean): void {
   const key = at(argv, 1);
-  const ops = parseOperations(client, argv);
+  const ops = parseOperations(ctx, argv);
   let lastWrittenBit = -1;
   for (const op of ops) if (op.kind !== 'get') lastWrittenBit = Math.max(lastWrittenBit, op.offset + op.type.bits - 1);
   if (lastWrittenBit < 0) {
-    readFields(client, key, ops);
+    readFields(ctx, key, ops);
     return;
   }
   if (readOnlyCommand) throw new ReplyError(ERR.bitfieldReadOnly);
-  writeFields(client, key, ops, lastWrittenBit);
+  writeFields(ctx, key, ops, lastWrittenBit);
 }
 
 /** Only GETs: a read of the key, fields past the end read as zeros. */
-function readFields(client: Client, key: ByteString, ops: readonly FieldOperation[]): void {
-  const value = client.node.lookupRead(client.db, key);
+function readFields(ctx: CommandContext, key: ByteString, ops: readonly FieldOperation[]): void {
+  const value = ctx.lookupRead(ctx.db, key);
   const s = value === undefined ? '' : asString(value);
-  const out = client.reply;
+  const out = ctx.reply;
   out.array(ops.length);
   // A field spans at most 9 bytes (a 64-bit field not aligned to a byte): copy those out.
   const window = new Uint8Array(9);
@@ -103,9 +103,9 @@ function readFields(client: Client, key: ByteString, ops: readonly FieldOperatio
   }
 }
 
-function writeFields(client: Client, key: ByteString, ops: readonly FieldOperation[], lastWrittenBit: number): void {
-  const db = client.db;
-  const now = client.node.nowMs;
+function writeFields(ctx: CommandContext, key: ByteString, ops: readonly FieldOperation[], lastWrittenBit: number): void {
+  const db = ctx.db;
+  const now = ctx.nowMs;
   const old = db.get(key, now);
   const current = old === undefined ? '' : asString(old);
   const neededBytes = Math.floor(lastWrittenBit / 8) + 1;
@@ -113,7 +113,7 @@ function writeFields(client: Client, key: ByteString, ops: readonly FieldOperati
   const grown = old === undefined || current.length < neededBytes;
   const bytes = Buffer.alloc(Math.max(current.length, neededBytes));
   bytes.latin1Write(current, 0);
-  const out = client.reply;
+  const out = ctx.reply;
   out.array(ops.length);
   let changes = 0;
   for (const op of ops) {
@@ -146,13 +146,13 @@ function writeFields(client: Client, key: ByteString, ops: readonly FieldOperati
   if (changes > 0) {
     db.overwriteInPlace(key, result, now);
     for (let i = 1; i < changes; i++) db.markModified(key, now);
-    notifyKeyEvent(client, NotifyFlag.string, 'setbit', key);
+    ctx.notifyKeyEvent(NotifyFlag.string, 'setbit', key);
   } else if (grown || !db.isRawString(key)) {
     db.storeInPlaceUncounted(key, result, now);
   }
 }
 
 export const bitfieldCommands: CommandImpl[] = [
-  cmd('bitfield', (client, argv) => bitfieldGeneric(client, argv, false)),
-  cmd('bitfield_ro', (client, argv) => bitfieldGeneric(client, argv, true)),
+  cmd('bitfield', (ctx, argv) => bitfieldGeneric(ctx, argv, false)),
+  cmd('bitfield_ro', (ctx, argv) => bitfieldGeneric(ctx, argv, true)),
 ];

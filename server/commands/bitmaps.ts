@@ -18,9 +18,9 @@
 import type { ByteString } from '../../storage/bytes';
 import { combineBits, countBits, findBit, getBit, resolveRange, withBit, type BitOperation, type RangeUnit } from '../../storage/bits';
 import { parseInt64, parseSafeInt } from '../../storage/numbers';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
-import { NotifyFlag, notifyKeyEvent } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 import { asString, checkRepresentable } from './strings';
@@ -30,9 +30,9 @@ import { asString, checkRepresentable } from './strings';
  * proto-max-bulk-len. With `fieldBits` (BITFIELD), "#n" means the n-th field of that width,
  * i.e. bit n * fieldBits; like Redis, that product wraps around in 64 bits before it is checked.
  */
-export function bitOffsetArg(client: Client, arg: ByteString, fieldBits: number | null = null): number {
+export function bitOffsetArg(ctx: CommandContext, arg: ByteString, fieldBits: number | null = null): number {
   const positional = fieldBits !== null && arg.charCodeAt(0) === 0x23; /* # */
-  const limitBytes = client.node.config.number('proto-max-bulk-len');
+  const limitBytes = ctx.config.number('proto-max-bulk-len');
   if (!positional) {
     // The common case, without bigints: a plain offset below 2^53.
     const fast = parseSafeInt(arg);
@@ -53,15 +53,15 @@ export function bitOffsetArg(client: Client, arg: ByteString, fieldBits: number 
 // -------------------------------------------------------------------------------------------------
 // SETBIT and GETBIT
 
-function setbitCommand(client: Client, argv: ByteString[]): void {
+function setbitCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const offset = bitOffsetArg(client, at(argv, 2));
+  const offset = bitOffsetArg(ctx, at(argv, 2));
   const valueArg = at(argv, 3);
   // Redis parses a long and then refuses anything but 0 and 1, with one message for both.
   if (valueArg !== '0' && valueArg !== '1') throw new ReplyError(ERR.bitValue);
   const on = valueArg === '1' ? 1 : 0;
-  const db = client.db;
-  const now = client.node.nowMs;
+  const db = ctx.db;
+  const now = ctx.nowMs;
   const old = db.get(key, now);
   const current = old === undefined ? '' : asString(old);
   const neededBytes = Math.floor(offset / 8) + 1;
@@ -69,17 +69,17 @@ function setbitCommand(client: Client, argv: ByteString[]): void {
   const previous = getBit(current, offset);
   if (old === undefined || current.length < neededBytes || previous !== on) {
     db.overwriteInPlace(key, withBit(current, offset, on), now);
-    notifyKeyEvent(client, NotifyFlag.string, 'setbit', key);
+    ctx.notifyKeyEvent(NotifyFlag.string, 'setbit', key);
   } else if (!db.isRawString(key)) {
     db.storeInPlaceUncounted(key, current, now);
   }
-  client.reply.integer(previous);
+  ctx.reply.integer(previous);
 }
 
-function getbitCommand(client: Client, argv: ByteString[]): void {
-  const offset = bitOffsetArg(client, at(argv, 2));
-  const value = client.node.lookupRead(client.db, at(argv, 1));
-  client.reply.integer(value === undefined ? 0 : getBit(asString(value), offset));
+function getbitCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const offset = bitOffsetArg(ctx, at(argv, 2));
+  const value = ctx.lookupRead(ctx.db, at(argv, 1));
+  ctx.reply.integer(value === undefined ? 0 : getBit(asString(value), offset));
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -91,15 +91,15 @@ function unitArg(arg: ByteString): RangeUnit {
   return syntaxError();
 }
 
-function bitcountCommand(client: Client, argv: ByteString[]): void {
-  const value = client.node.lookupRead(client.db, at(argv, 1));
+function bitcountCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const value = ctx.lookupRead(ctx.db, at(argv, 1));
   if (value === undefined) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   const s = asString(value);
   if (argv.length === 2) {
-    client.reply.integer(countBits(s, { firstBit: 0, lastBit: s.length * 8 - 1 }));
+    ctx.reply.integer(countBits(s, { firstBit: 0, lastBit: s.length * 8 - 1 }));
     return;
   }
   if (argv.length !== 4 && argv.length !== 5) syntaxError();
@@ -107,21 +107,21 @@ function bitcountCommand(client: Client, argv: ByteString[]): void {
   const end = int64Arg(at(argv, 3));
   // Both counted from the end and crossed: empty, decided before the unit is even read.
   if (start < 0n && end < 0n && start > end) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   const unit = argv.length === 5 ? unitArg(at(argv, 4)) : 'byte';
-  client.reply.integer(countBits(s, resolveRange(s.length, start, end, unit)));
+  ctx.reply.integer(countBits(s, resolveRange(s.length, start, end, unit)));
 }
 
-function bitposCommand(client: Client, argv: ByteString[]): void {
+function bitposCommand(ctx: CommandContext, argv: ByteString[]): void {
   const bitArg = int64Arg(at(argv, 2));
   if (bitArg !== 0n && bitArg !== 1n) throw new ReplyError(ERR.bitArgument);
   const bit = bitArg === 1n ? 1 : 0;
-  const value = client.node.lookupRead(client.db, at(argv, 1));
+  const value = ctx.lookupRead(ctx.db, at(argv, 1));
   // A missing key is an endless run of zeros.
   if (value === undefined) {
-    client.reply.integer(bit === 1 ? -1 : 0);
+    ctx.reply.integer(bit === 1 ? -1 : 0);
     return;
   }
   const s = asString(value);
@@ -138,14 +138,14 @@ function bitposCommand(client: Client, argv: ByteString[]): void {
   }
   const range = resolveRange(s.length, start, end, unit);
   if (range.firstBit > range.lastBit) {
-    client.reply.integer(-1);
+    ctx.reply.integer(-1);
     return;
   }
   let position = findBit(s, bit, range);
   // Looking for a 0 without an explicit end: the string is as if padded with zeros, so the
   // answer is the first bit after the range's last byte. With an explicit end, nothing found.
   if (position === -1 && bit === 0 && !endGiven) position = (Math.floor(range.lastBit / 8) + 1) * 8;
-  client.reply.integer(position);
+  ctx.reply.integer(position);
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -156,27 +156,27 @@ function operationArg(arg: ByteString): BitOperation {
   return syntaxError();
 }
 
-function bitopCommand(client: Client, argv: ByteString[]): void {
+function bitopCommand(ctx: CommandContext, argv: ByteString[]): void {
   const op = operationArg(at(argv, 1));
   const destination = at(argv, 2);
   if (op === 'not' && argv.length !== 4) throw new ReplyError(ERR.bitopNotSingleSource);
   const sources: ByteString[] = [];
   for (let i = 3; i < argv.length; i++) {
-    const value = client.node.lookupRead(client.db, argv[i] as ByteString);
+    const value = ctx.lookupRead(ctx.db, argv[i] as ByteString);
     sources.push(value === undefined ? '' : asString(value));
   }
   const result = combineBits(op, sources);
-  const db = client.db;
-  const now = client.node.nowMs;
+  const db = ctx.db;
+  const now = ctx.nowMs;
   if (result.length > 0) {
     db.set(destination, result, now);
     // A freshly built string object: raw whatever its length, as in Redis.
     db.storeInPlaceUncounted(destination, result, now);
-    notifyKeyEvent(client, NotifyFlag.string, 'set', destination);
+    ctx.notifyKeyEvent(NotifyFlag.string, 'set', destination);
   } else if (db.delete(destination)) {
-    notifyKeyEvent(client, NotifyFlag.generic, 'del', destination);
+    ctx.notifyKeyEvent(NotifyFlag.generic, 'del', destination);
   }
-  client.reply.integer(result.length);
+  ctx.reply.integer(result.length);
 }
 
 export const bitmapCommands: CommandImpl[] = [

@@ -3,13 +3,15 @@
  * https://redis.io/commands/blpop/ and server/blocking.ts for the waiting machinery.
  *
  * Each handler first does what its non-blocking form does; only when every key is missing does
- * it block, handing blocking.ts a serve function that does the same pop later, when a push made
- * one of the keys ready. Either way a replica is sent the non-blocking command (LPOP/RPOP key,
- * LPOP/RPOP key count for BLMPOP, LMOVE, RPOPLPUSH), as Redis 7.0 rewrites it.
+ * it block, through pop-or-block.ts (shared with BZPOPMIN and friends), which does the same pop
+ * later, when a push made one of the keys ready. Either way a replica is sent the non-blocking
+ * command (LPOP/RPOP key, LPOP/RPOP key count for BLMPOP, LMOVE, RPOPLPUSH), as Redis 7.0
+ * rewrites it.
  *
- * A client that must not block (inside EXEC; a master's or replica's link) answers at once as
- * Redis does: the null array, except BLMOVE/BRPOPLPUSH, which answer the null bulk string. A
- * timeout, on the other hand, answers the null array for every one of them (Redis 7.0).
+ * A client that must not block (inside EXEC; a master's or replica's link; a session without a
+ * connection) answers at once as Redis does: the null array, except BLMOVE/BRPOPLPUSH, which
+ * answer the null bulk string. A timeout, on the other hand, answers the null array for every
+ * one of them (Redis 7.0).
  *
  * The timeout is seconds as a double, parsed as Redis parses it (strtold syntax, so "1e-1" and
  * "0x1p-3" work), rounded up to whole milliseconds (so 0.0001 waits 1 ms, not forever); 0 waits
@@ -18,15 +20,14 @@
  * the timeout.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { Database } from '../../storage/database';
 import { parseLongDouble } from '../../storage/long-double';
 import type { ListValue } from '../../storage/values';
-import type { ServeFn } from '../blocking';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
 import { at } from './args';
 import { cmd, type CommandImpl } from './command';
 import { listEndArg, moveElement, popElements, writableList, type ListEnd } from './list-ops';
+import { popOrBlock } from './pop-or-block';
 import { mpopFrom, parseMpopArgs } from './lists';
 
 /** 2^63: a long double at least this large does not fit the long long Redis converts it to. */
@@ -39,14 +40,14 @@ const LLONG_RANGE = 2n ** 63n;
  * 0 (forever), -1.5 ms is -1 ("timeout is negative"), and a value too large to convert becomes
  * LLONG_MIN on x86, which is why "inf" and "1e300" answer "timeout is negative".
  */
-export function deadlineArg(client: Client, arg: ByteString): number {
+export function deadlineArg(ctx: CommandContext, arg: ByteString): number {
   const parsed = parseLongDouble(arg);
   if (parsed === null) throw new ReplyError(ERR.timeoutNotFloat);
   if (parsed === 'inf' || parsed === '-inf') throw new ReplyError(ERR.timeoutNegative);
   // ceil(-x) is -trunc(x): the magnitude of a negative timeout is truncated, a positive one rounded up.
   const ms = scaledMillis(parsed.mantissa, parsed.exponent, !parsed.negative);
   if (ms >= LLONG_RANGE || (parsed.negative && ms > 0n)) throw new ReplyError(ERR.timeoutNegative);
-  return ms === 0n ? 0 : client.node.nowMs + Number(ms);
+  return ms === 0n ? 0 : ctx.nowMs + Number(ms);
 }
 
 /**
@@ -69,55 +70,23 @@ function scaledMillis(mantissa: bigint, exponent: number, roundUp: boolean): big
   return roundUp && whole << BigInt(-exp) !== product ? whole + 1n : whole;
 }
 
-/** Inside EXEC, or on a replication link, a blocking command answers at once. */
-export function mayBlock(client: Client): boolean {
-  return !client.transaction.executing && client.kind === 'normal';
-}
-
-/** The list at `key` for a waiter being served, or undefined when there is none to pop. */
-function listToServe(db: Database, client: Client, key: ByteString): ListValue | undefined {
-  const value = db.get(key, client.node.nowMs);
-  if (value === undefined || typeof value === 'string' || value.kind !== 'list') return undefined;
-  return value;
-}
-
-function propagate(client: Client, argv: ByteString[]): void {
-  client.node.replication.propagate(client.db.id, argv);
-}
-
 // -------------------------------------------------------------------------------------------------
 // BLPOP, BRPOP
 
-function popOne(client: Client, key: ByteString, list: ListValue, end: ListEnd): ByteString[] {
-  const element = popElements(client, key, list, 1, end)[0] as ByteString;
-  client.reply.array(2);
-  client.reply.bulk(key);
-  client.reply.bulk(element);
+function popOne(ctx: CommandContext, key: ByteString, list: ListValue, end: ListEnd): ByteString[] {
+  const element = popElements(ctx, key, list, 1, end)[0] as ByteString;
+  ctx.reply.array(2);
+  ctx.reply.bulk(key);
+  ctx.reply.bulk(element);
   return [end === 'left' ? 'LPOP' : 'RPOP', key];
 }
 
 /** BLPOP / BRPOP key [key ...] timeout. */
 function blockingPopCommand(end: ListEnd) {
-  return (client: Client, argv: ByteString[]): void => {
+  return (ctx: CommandContext, argv: ByteString[]): void => {
     const keys = argv.slice(1, -1);
-    const deadlineMs = deadlineArg(client, at(argv, argv.length - 1));
-    for (const key of keys) {
-      const list = writableList(client, key);
-      if (list === undefined) continue;
-      client.rewrittenArgv = popOne(client, key, list, end);
-      return;
-    }
-    if (!mayBlock(client)) {
-      client.reply.nullArray();
-      return;
-    }
-    const serve: ServeFn = (key) => {
-      const list = listToServe(client.db, client, key);
-      if (list === undefined) return 'empty';
-      propagate(client, popOne(client, key, list, end));
-      return 'served';
-    };
-    client.node.blocking.block(client, argv, keys, deadlineMs, serve);
+    const deadlineMs = deadlineArg(ctx, at(argv, argv.length - 1));
+    popOrBlock(ctx, argv, keys, deadlineMs, 'list', 'null-array', (key, list) => popOne(ctx, key, list, end));
   };
 }
 
@@ -125,47 +94,32 @@ function blockingPopCommand(end: ListEnd) {
 // BLMPOP
 
 /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]. */
-function blmpopCommand(client: Client, argv: ByteString[]): void {
+function blmpopCommand(ctx: CommandContext, argv: ByteString[]): void {
   const { keys, end, count } = parseMpopArgs(argv, 2);
-  const deadlineMs = deadlineArg(client, at(argv, 1));
-  for (const key of keys) {
-    const list = writableList(client, key);
-    if (list === undefined) continue;
-    client.rewrittenArgv = mpopFrom(client, key, list, end, count);
-    return;
-  }
-  if (!mayBlock(client)) {
-    client.reply.nullArray();
-    return;
-  }
-  const serve: ServeFn = (key) => {
-    const list = listToServe(client.db, client, key);
-    if (list === undefined) return 'empty';
-    propagate(client, mpopFrom(client, key, list, end, count));
-    return 'served';
-  };
-  client.node.blocking.block(client, argv, keys, deadlineMs, serve);
+  const deadlineMs = deadlineArg(ctx, at(argv, 1));
+  popOrBlock(ctx, argv, keys, deadlineMs, 'list', 'null-array', (key, list) => mpopFrom(ctx, key, list, end, count));
 }
 
 // -------------------------------------------------------------------------------------------------
 // BLMOVE, BRPOPLPUSH
 
 /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout. */
-function blmoveCommand(client: Client, argv: ByteString[]): void {
+function blmoveCommand(ctx: CommandContext, argv: ByteString[]): void {
   const from = listEndArg(at(argv, 3));
   const to = listEndArg(at(argv, 4));
   const replicated = ['LMOVE', at(argv, 1), at(argv, 2), at(argv, 3), at(argv, 4)];
-  blockingMove(client, argv, from, to, deadlineArg(client, at(argv, 5)), replicated);
+  blockingMove(ctx, argv, from, to, deadlineArg(ctx, at(argv, 5)), replicated);
 }
 
 /** BRPOPLPUSH source destination timeout: BLMOVE source destination RIGHT LEFT timeout. */
-function brpoplpushCommand(client: Client, argv: ByteString[]): void {
+function brpoplpushCommand(ctx: CommandContext, argv: ByteString[]): void {
   const replicated = ['RPOPLPUSH', at(argv, 1), at(argv, 2)];
-  blockingMove(client, argv, 'right', 'left', deadlineArg(client, at(argv, 3)), replicated);
+  blockingMove(ctx, argv, 'right', 'left', deadlineArg(ctx, at(argv, 3)), replicated);
 }
 
+/** Moves from the source once it holds a list; a destination of another type is WRONGTYPE. */
 function blockingMove(
-  client: Client,
+  ctx: CommandContext,
   argv: ByteString[],
   from: ListEnd,
   to: ListEnd,
@@ -174,30 +128,11 @@ function blockingMove(
 ): void {
   const src = at(argv, 1);
   const dst = at(argv, 2);
-  const srcList = writableList(client, src);
-  if (srcList !== undefined) {
-    const dstList = writableList(client, dst);
-    client.reply.bulk(moveElement(client, src, srcList, dst, dstList, from, to));
-    client.rewrittenArgv = replicated;
-    return;
-  }
-  if (!mayBlock(client)) {
-    client.reply.nullBulk();
-    return;
-  }
-  const serve: ServeFn = (key) => {
-    const list = listToServe(client.db, client, key);
-    if (list === undefined) return 'empty';
-    const dstValue = client.db.get(dst, client.node.nowMs);
-    if (dstValue !== undefined && (typeof dstValue === 'string' || dstValue.kind !== 'list')) {
-      client.reply.error(ERR.wrongType);
-      return 'answered';
-    }
-    client.reply.bulk(moveElement(client, src, list, dst, dstValue, from, to));
-    propagate(client, replicated);
-    return 'served';
-  };
-  client.node.blocking.block(client, argv, [src], deadlineMs, serve);
+  popOrBlock(ctx, argv, [src], deadlineMs, 'list', 'null-bulk', (key, list) => {
+    const dstList = writableList(ctx, dst);
+    ctx.reply.bulk(moveElement(ctx, key, list, dst, dstList, from, to));
+    return replicated;
+  });
 }
 
 export const blockingListCommands: CommandImpl[] = [

@@ -4,6 +4,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
@@ -11,7 +12,7 @@ import { validateClientName } from './connection';
 import { HELP_REPLIES } from './meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
 
-function listCommand(client: Client, argv: ByteString[]): void {
+function listCommand(ctx: CommandContext, argv: ByteString[]): void {
   let ids: number[] | null = null;
   let typeFilter: string | null = null;
   for (let j = 2; j < argv.length; j++) {
@@ -34,20 +35,20 @@ function listCommand(client: Client, argv: ByteString[]): void {
     }
   }
   // With ID filters Redis lists the clients in the order the ids were given.
-  const clients = ids === null ? [...client.node.clients.values()] : ids.map((id) => client.node.clients.get(id));
+  const clients = ids === null ? [...ctx.server.clients.values()] : ids.map((id) => ctx.server.clients.get(id));
   let text = '';
-  for (const c of clients) if (c !== undefined && (typeFilter === null || c.clientType === typeFilter)) text += c.describe(c === client ? argv : null) + '\n';
-  client.reply.verbatim(text);
+  for (const c of clients) if (c !== undefined && (typeFilter === null || c.clientType === typeFilter)) text += c.describe(c === ctx.session.connection ? argv : null) + '\n';
+  ctx.reply.verbatim(text);
 }
 
-function killCommand(client: Client, argv: ByteString[]): void {
-  const node = client.node;
+function killCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const node = ctx.server;
   if (argv.length === 3) {
     // Old form: CLIENT KILL addr:port
     const target = [...node.clients.values()].find((c) => c.addr === at(argv, 2));
     if (target === undefined) throw new ReplyError(ERR.noSuchClient);
-    killClient(client, target);
-    client.reply.ok();
+    killClient(ctx.connection, target);
+    ctx.reply.ok();
     return;
   }
   let id: number | null = null;
@@ -88,11 +89,11 @@ function killCommand(client: Client, argv: ByteString[]): void {
     if (laddr !== null && c.laddr !== laddr) continue;
     if (type !== null && c.clientType !== type) continue;
     if (user !== null && user !== 'default') continue;
-    if (c === client && skipMe) continue;
-    killClient(client, c);
+    if (c === ctx.session.connection && skipMe) continue;
+    killClient(ctx.connection, c);
     killed++;
   }
-  client.reply.integer(killed);
+  ctx.reply.integer(killed);
 }
 
 /** Closes a client; the caller itself is closed only after this reply is written. */
@@ -101,18 +102,18 @@ function killClient(caller: Client, target: Client): void {
   else target.close();
 }
 
-function replyCommand(client: Client, argv: ByteString[]): void {
+function replyCommand(ctx: CommandContext, argv: ByteString[]): void {
   const mode = at(argv, 2);
   if (isWord(mode, 'on')) {
-    client.replyMode = 'on';
-    client.skipNextReply = false;
-    client.reply.ok();
+    ctx.session.replyMode = 'on';
+    ctx.session.skipNextReply = false;
+    ctx.reply.ok();
   } else if (isWord(mode, 'off')) {
-    client.replyMode = 'off';
+    ctx.session.replyMode = 'off';
   } else if (isWord(mode, 'skip')) {
-    if (client.replyMode !== 'off') {
-      client.replyMode = 'skip';
-      client.skipNextReply = false;
+    if (ctx.session.replyMode !== 'off') {
+      ctx.session.replyMode = 'skip';
+      ctx.session.skipNextReply = false;
     }
   } else {
     syntaxError();
@@ -120,27 +121,27 @@ function replyCommand(client: Client, argv: ByteString[]): void {
 }
 
 export const clientCommands: CommandImpl[] = [
-  cmd('client|id', (client) => client.reply.integer(client.id)),
-  cmd('client|setname', (client, argv) => {
+  cmd('client|id', (ctx) => ctx.reply.integer(ctx.session.id)),
+  cmd('client|setname', (ctx, argv) => {
     const name = at(argv, 2);
     validateClientName(name);
-    client.name = name;
-    client.reply.ok();
+    ctx.session.name = name;
+    ctx.reply.ok();
   }),
-  cmd('client|getname', (client) => {
-    if (client.name === '') client.reply.nullBulk();
-    else client.reply.bulk(client.name);
+  cmd('client|getname', (ctx) => {
+    if (ctx.session.name === '') ctx.reply.nullBulk();
+    else ctx.reply.bulk(ctx.session.name);
   }),
   cmd('client|list', listCommand),
-  cmd('client|info', (client, argv) => client.reply.verbatim(client.describe(argv) + '\n')),
+  cmd('client|info', (ctx, argv) => ctx.reply.verbatim(ctx.connection.describe(argv) + '\n')),
   cmd('client|kill', killCommand),
-  cmd('client|no-evict', (client, argv) => {
+  cmd('client|no-evict', (ctx, argv) => {
     const mode = at(argv, 2);
-    if (isWord(mode, 'on')) client.noEvict = true;
-    else if (isWord(mode, 'off')) client.noEvict = false;
+    if (isWord(mode, 'on')) ctx.session.noEvict = true;
+    else if (isWord(mode, 'off')) ctx.session.noEvict = false;
     else syntaxError();
-    client.reply.ok();
+    ctx.reply.ok();
   }),
   cmd('client|reply', replyCommand),
-  cmd('client|help', (client) => writeRespValue(client.reply, HELP_REPLIES.client ?? [])),
+  cmd('client|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.client ?? [])),
 ];

@@ -14,7 +14,7 @@ import { availableReplicas, nodeLine, nodesText, replicationOffsetOf, shardHealt
 import { writeRespValue } from '../../protocol/resp-value';
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot, SLOT_COUNT } from '../../storage/key-slot';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { isIpAddress, type ClusterMode } from '../cluster-mode';
 import { ReplyError, wrongArity } from '../errors';
 import { at, intArg, isWord, syntaxError } from './args';
@@ -22,18 +22,18 @@ import { cmd, type CommandImpl, type Handler } from './command';
 import { HELP_REPLIES } from './meta/command-meta.generated';
 
 
-function clusterOf(client: Client): ClusterMode {
-  const cluster = client.node.cluster;
+function clusterOf(ctx: CommandContext): ClusterMode {
+  const cluster = ctx.server.cluster;
   if (cluster === null) throw new ReplyError('ERR This instance has cluster support disabled');
   return cluster;
 }
 
 /** A handler that needs cluster mode; applies the machine's effects afterwards. */
-function clusterCmd(name: string, run: (client: Client, argv: ByteString[], cluster: ClusterMode, state: ClusterState) => void): CommandImpl {
-  const handler: Handler = (client, argv) => {
-    const cluster = clusterOf(client);
+function clusterCmd(name: string, run: (ctx: CommandContext, argv: ByteString[], cluster: ClusterMode, state: ClusterState) => void): CommandImpl {
+  const handler: Handler = (ctx, argv) => {
+    const cluster = clusterOf(ctx);
     try {
-      run(client, argv, cluster, cluster.state);
+      run(ctx, argv, cluster, cluster.state);
     } finally {
       cluster.applyEffects();
     }
@@ -53,10 +53,10 @@ function slotArg(arg: ByteString): number {
 }
 
 /** Hands an admin operation to the machine and replies +OK, or the error it refused with. */
-function admin(client: Client, cluster: ClusterMode, op: AdminOp): void {
+function admin(ctx: CommandContext, cluster: ClusterMode, op: AdminOp): void {
   const result = cluster.admin(op);
   if (!result.ok) throw new ReplyError(result.error);
-  client.reply.ok();
+  ctx.reply.ok();
 }
 
 function knownNode(state: ClusterState, id: ByteString): ClusterNode {
@@ -77,7 +77,7 @@ function rangeSlots(argv: ByteString[], name: string): number[] {
   return slots;
 }
 
-function meet(client: Client, argv: ByteString[], cluster: ClusterMode): void {
+function meet(ctx: CommandContext, argv: ByteString[], cluster: ClusterMode): void {
   const ip = at(argv, 2);
   const portText = at(argv, 3);
   const port = Number(portText);
@@ -91,11 +91,11 @@ function meet(client: Client, argv: ByteString[], cluster: ClusterMode): void {
   if (!isIpAddress(ip) || port <= 0 || port > 65535 || cport <= 0 || cport > 65535) {
     throw new ReplyError(`ERR Invalid node address specified: ${ip}:${portText}`);
   }
-  admin(client, cluster, { type: 'meet', ip, port, cport });
+  admin(ctx, cluster, { type: 'meet', ip, port, cport });
 }
 
-function slotsReply(client: Client, state: ClusterState): void {
-  const out = client.reply;
+function slotsReply(ctx: CommandContext, state: ClusterState): void {
+  const out = ctx.reply;
   const ranges = state.slots.allRanges();
   const endpoint = (node: ClusterNode): void => {
     out.array(4);
@@ -120,8 +120,8 @@ function slotsReply(client: Client, state: ClusterState): void {
   }
 }
 
-function shardsReply(client: Client, state: ClusterState): void {
-  const out = client.reply;
+function shardsReply(ctx: CommandContext, state: ClusterState): void {
+  const out = ctx.reply;
   const list = shards(state);
   out.array(list.length);
   for (const shard of list) {
@@ -160,7 +160,7 @@ function shardsReply(client: Client, state: ClusterState): void {
   }
 }
 
-function setslot(client: Client, argv: ByteString[], cluster: ClusterMode): void {
+function setslot(ctx: CommandContext, argv: ByteString[], cluster: ClusterMode): void {
   // The slot's range, the action and the target are checked by the machine, after it refused a
   // replica: that is Redis's order.
   const slot = slotNumber(at(argv, 2));
@@ -174,67 +174,67 @@ function setslot(client: Client, argv: ByteString[], cluster: ClusterMode): void
   } else {
     op = { type: 'setslot', slot, action: 'invalid' };
   }
-  admin(client, cluster, op);
+  admin(ctx, cluster, op);
 }
 
 export const clusterCommands: CommandImpl[] = [
-  cmd('asking', (client) => {
-    clusterOf(client);
-    client.asking = true;
-    client.reply.ok();
+  cmd('asking', (ctx) => {
+    clusterOf(ctx);
+    ctx.session.asking = true;
+    ctx.reply.ok();
   }),
-  cmd('readonly', (client) => {
-    clusterOf(client);
-    client.readonly = true;
-    client.reply.ok();
+  cmd('readonly', (ctx) => {
+    clusterOf(ctx);
+    ctx.session.readonly = true;
+    ctx.reply.ok();
   }),
-  cmd('readwrite', (client) => {
-    clusterOf(client);
-    client.readonly = false;
-    client.reply.ok();
+  cmd('readwrite', (ctx) => {
+    clusterOf(ctx);
+    ctx.session.readonly = false;
+    ctx.reply.ok();
   }),
-  clusterCmd('cluster|info', (client, _argv, cluster) => client.reply.verbatim(cluster.infoText())),
-  clusterCmd('cluster|nodes', (client, _argv, _c, state) => client.reply.verbatim(nodesText(state))),
-  clusterCmd('cluster|myid', (client, _argv, _c, state) => client.reply.bulk(state.myself.name)),
-  clusterCmd('cluster|slots', (client, _argv, _c, state) => slotsReply(client, state)),
-  clusterCmd('cluster|shards', (client, _argv, _c, state) => shardsReply(client, state)),
-  clusterCmd('cluster|keyslot', (client, argv) => client.reply.integer(keyHashSlot(at(argv, 2)))),
-  clusterCmd('cluster|countkeysinslot', (client, argv) => {
+  clusterCmd('cluster|info', (ctx, _argv, cluster) => ctx.reply.verbatim(cluster.infoText())),
+  clusterCmd('cluster|nodes', (ctx, _argv, _c, state) => ctx.reply.verbatim(nodesText(state))),
+  clusterCmd('cluster|myid', (ctx, _argv, _c, state) => ctx.reply.bulk(state.myself.name)),
+  clusterCmd('cluster|slots', (ctx, _argv, _c, state) => slotsReply(ctx, state)),
+  clusterCmd('cluster|shards', (ctx, _argv, _c, state) => shardsReply(ctx, state)),
+  clusterCmd('cluster|keyslot', (ctx, argv) => ctx.reply.integer(keyHashSlot(at(argv, 2)))),
+  clusterCmd('cluster|countkeysinslot', (ctx, argv) => {
     const slot = intArg(at(argv, 2));
     if (slot < 0 || slot >= SLOT_COUNT) throw new ReplyError('ERR Invalid slot');
-    client.reply.integer(client.node.keyspace.db(0).countKeysInSlot(slot));
+    ctx.reply.integer(ctx.keyspace.db(0).countKeysInSlot(slot));
   }),
-  clusterCmd('cluster|getkeysinslot', (client, argv) => {
+  clusterCmd('cluster|getkeysinslot', (ctx, argv) => {
     const slot = intArg(at(argv, 2));
     const count = intArg(at(argv, 3));
     if (slot < 0 || slot >= SLOT_COUNT || count < 0) throw new ReplyError('ERR Invalid slot or number of keys');
-    client.reply.bulkArray(client.node.keyspace.db(0).keysInSlot(slot, count));
+    ctx.reply.bulkArray(ctx.keyspace.db(0).keysInSlot(slot, count));
   }),
   clusterCmd('cluster|meet', meet),
-  clusterCmd('cluster|addslots', (client, argv, cluster) => admin(client, cluster, { type: 'addslots', slots: argv.slice(2).map(slotArg) })),
-  clusterCmd('cluster|delslots', (client, argv, cluster) => admin(client, cluster, { type: 'delslots', slots: argv.slice(2).map(slotArg) })),
-  clusterCmd('cluster|addslotsrange', (client, argv, cluster) =>
-    admin(client, cluster, { type: 'addslots', slots: rangeSlots(argv, 'cluster|addslotsrange') }),
+  clusterCmd('cluster|addslots', (ctx, argv, cluster) => admin(ctx, cluster, { type: 'addslots', slots: argv.slice(2).map(slotArg) })),
+  clusterCmd('cluster|delslots', (ctx, argv, cluster) => admin(ctx, cluster, { type: 'delslots', slots: argv.slice(2).map(slotArg) })),
+  clusterCmd('cluster|addslotsrange', (ctx, argv, cluster) =>
+    admin(ctx, cluster, { type: 'addslots', slots: rangeSlots(argv, 'cluster|addslotsrange') }),
   ),
-  clusterCmd('cluster|delslotsrange', (client, argv, cluster) =>
-    admin(client, cluster, { type: 'delslots', slots: rangeSlots(argv, 'cluster|delslotsrange') }),
+  clusterCmd('cluster|delslotsrange', (ctx, argv, cluster) =>
+    admin(ctx, cluster, { type: 'delslots', slots: rangeSlots(argv, 'cluster|delslotsrange') }),
   ),
-  clusterCmd('cluster|flushslots', (client, _argv, cluster) => admin(client, cluster, { type: 'flushslots' })),
-  clusterCmd('cluster|forget', (client, argv, cluster) => admin(client, cluster, { type: 'forget', nodeId: at(argv, 2) })),
-  clusterCmd('cluster|replicate', (client, argv, cluster) => admin(client, cluster, { type: 'replicate', nodeId: at(argv, 2) })),
+  clusterCmd('cluster|flushslots', (ctx, _argv, cluster) => admin(ctx, cluster, { type: 'flushslots' })),
+  clusterCmd('cluster|forget', (ctx, argv, cluster) => admin(ctx, cluster, { type: 'forget', nodeId: at(argv, 2) })),
+  clusterCmd('cluster|replicate', (ctx, argv, cluster) => admin(ctx, cluster, { type: 'replicate', nodeId: at(argv, 2) })),
   ...(['cluster|replicas', 'cluster|slaves'] as const).map((name) =>
-    clusterCmd(name, (client, argv, _c, state) => {
+    clusterCmd(name, (ctx, argv, _c, state) => {
       const node = knownNode(state, at(argv, 2));
       if (!node.isMaster) throw new ReplyError('ERR The specified node is not a master');
       const lines = [...state.nodes.values()].filter((n) => n.slaveof === node.name).map((n) => nodeLine(state, n));
-      client.reply.bulkArray(lines);
+      ctx.reply.bulkArray(lines);
     }),
   ),
-  clusterCmd('cluster|count-failure-reports', (client, argv, _c, state) => {
+  clusterCmd('cluster|count-failure-reports', (ctx, argv, _c, state) => {
     const node = knownNode(state, at(argv, 2));
-    client.reply.integer(state.failureReportCount(node, client.node.clock()));
+    ctx.reply.integer(state.failureReportCount(node, ctx.server.clock()));
   }),
-  clusterCmd('cluster|failover', (client, argv, cluster) => {
+  clusterCmd('cluster|failover', (ctx, argv, cluster) => {
     let mode: 'default' | 'force' | 'takeover' = 'default';
     if (argv.length === 3) {
       if (isWord(argv[2], 'force')) mode = 'force';
@@ -243,53 +243,53 @@ export const clusterCommands: CommandImpl[] = [
     } else if (argv.length > 3) {
       syntaxError();
     }
-    admin(client, cluster, { type: 'failover', mode });
+    admin(ctx, cluster, { type: 'failover', mode });
   }),
-  clusterCmd('cluster|set-config-epoch', (client, argv, cluster) =>
-    admin(client, cluster, { type: 'set-config-epoch', epoch: BigInt(intArg(at(argv, 2))) }),
+  clusterCmd('cluster|set-config-epoch', (ctx, argv, cluster) =>
+    admin(ctx, cluster, { type: 'set-config-epoch', epoch: BigInt(intArg(at(argv, 2))) }),
   ),
-  clusterCmd('cluster|bumpepoch', (client, _argv, cluster, state) => {
+  clusterCmd('cluster|bumpepoch', (ctx, _argv, cluster, state) => {
     const result = cluster.admin({ type: 'bumpepoch' });
-    client.reply.simple(`${result.ok && result.bumped ? 'BUMPED' : 'STILL'} ${state.myself.configEpoch}`);
+    ctx.reply.simple(`${result.ok && result.bumped ? 'BUMPED' : 'STILL'} ${state.myself.configEpoch}`);
   }),
-  clusterCmd('cluster|reset', (client, argv, cluster) => {
+  clusterCmd('cluster|reset', (ctx, argv, cluster) => {
     let hard = false;
     if (argv.length === 3) {
       if (isWord(argv[2], 'hard')) hard = true;
       else if (!isWord(argv[2], 'soft')) syntaxError();
     }
-    admin(client, cluster, { type: 'reset', hard });
+    admin(ctx, cluster, { type: 'reset', hard });
   }),
-  clusterCmd('cluster|saveconfig', (client, _argv, cluster) => {
+  clusterCmd('cluster|saveconfig', (ctx, _argv, cluster) => {
     try {
       cluster.save();
     } catch (err) {
       throw new ReplyError(`ERR error saving the cluster node config: ${(err as Error).message}`);
     }
-    client.reply.ok();
+    ctx.reply.ok();
   }),
-  clusterCmd('cluster|links', (client, _argv, cluster, state) => {
+  clusterCmd('cluster|links', (ctx, _argv, cluster, state) => {
     const links = state.linkList();
-    client.reply.array(links.length);
+    ctx.reply.array(links.length);
     for (const link of links) {
       const output = cluster.linkOutput(link.id);
-      client.reply.map(6);
-      client.reply.bulk('direction');
-      client.reply.bulk(link.outbound ? 'to' : 'from');
-      client.reply.bulk('node');
-      client.reply.bulk(link.node);
-      client.reply.bulk('create-time');
-      client.reply.integer(link.createdMs);
-      client.reply.bulk('events');
-      client.reply.bulk(output.writing ? 'rw' : 'r');
-      client.reply.bulk('send-buffer-allocated');
-      client.reply.integer(output.allocatedBytes);
-      client.reply.bulk('send-buffer-used');
-      client.reply.integer(output.usedBytes);
+      ctx.reply.map(6);
+      ctx.reply.bulk('direction');
+      ctx.reply.bulk(link.outbound ? 'to' : 'from');
+      ctx.reply.bulk('node');
+      ctx.reply.bulk(link.node);
+      ctx.reply.bulk('create-time');
+      ctx.reply.integer(link.createdMs);
+      ctx.reply.bulk('events');
+      ctx.reply.bulk(output.writing ? 'rw' : 'r');
+      ctx.reply.bulk('send-buffer-allocated');
+      ctx.reply.integer(output.allocatedBytes);
+      ctx.reply.bulk('send-buffer-used');
+      ctx.reply.integer(output.usedBytes);
     }
   }),
   clusterCmd('cluster|setslot', setslot),
-  cmd('cluster|help', (client) => writeRespValue(client.reply, HELP_REPLIES.cluster ?? [])),
+  cmd('cluster|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.cluster ?? [])),
 ];
 
 

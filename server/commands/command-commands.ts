@@ -7,7 +7,7 @@
 import type { ByteString } from '../../storage/bytes';
 import { globMatch } from '../../storage/glob';
 import { writeRespValue, type RespValue } from '../../protocol/resp-value';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
 import { at, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl, type CommandSpec } from './command';
@@ -15,32 +15,32 @@ import { findKeys, hasKeySpecs } from './key-specs';
 import { lookupCommand } from '../dispatch';
 import { HELP_REPLIES } from './meta/command-meta.generated';
 
-function writeInfo(client: Client, names: Iterable<string>): void {
+function writeInfo(ctx: CommandContext, names: Iterable<string>): void {
   const list = [...names];
-  client.reply.array(list.length);
+  ctx.reply.array(list.length);
   for (const name of list) {
-    const info = client.node.commands.info(name.toLowerCase());
-    if (info === undefined) client.reply.nullBulk();
-    else writeRespValue(client.reply, info);
+    const info = ctx.server.commands.info(name.toLowerCase());
+    if (info === undefined) ctx.reply.nullBulk();
+    else writeRespValue(ctx.reply, info);
   }
 }
 
-function allNames(client: Client): string[] {
-  return [...client.node.commands.all()].map((spec) => spec.fullName);
+function allNames(ctx: CommandContext): string[] {
+  return [...ctx.server.commands.all()].map((spec) => spec.fullName);
 }
 
-function docsCommand(client: Client, argv: ByteString[]): void {
-  const table = client.node.commands;
-  const names = argv.length > 2 ? argv.slice(2).map((n) => n.toLowerCase()) : allNames(client);
+function docsCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const table = ctx.server.commands;
+  const names = argv.length > 2 ? argv.slice(2).map((n) => n.toLowerCase()) : allNames(ctx);
   const found: Array<[string, RespValue]> = [];
   for (const name of names) {
     const docs = table.docs(name);
     if (docs !== undefined) found.push([name, docs]);
   }
-  client.reply.map(found.length);
+  ctx.reply.map(found.length);
   for (const [name, docs] of found) {
-    client.reply.bulk(name);
-    writeRespValue(client.reply, docs);
+    ctx.reply.bulk(name);
+    writeRespValue(ctx.reply, docs);
   }
 }
 
@@ -51,7 +51,7 @@ function categoriesOf(info: RespValue | undefined): string[] {
   return cats['~'].map((c) => (typeof c === 'object' && c !== null && '+' in c ? c['+'] : String(c)));
 }
 
-function listCommand(client: Client, argv: ByteString[]): void {
+function listCommand(ctx: CommandContext, argv: ByteString[]): void {
   let accept: (spec: CommandSpec) => boolean = () => true;
   if (argv.length === 5 && isWord(argv[2], 'filterby')) {
     const kind = at(argv, 3).toLowerCase();
@@ -59,25 +59,25 @@ function listCommand(client: Client, argv: ByteString[]): void {
     if (kind === 'module') accept = () => false;
     else if (kind === 'aclcat') {
       const wanted = '@' + arg.toLowerCase();
-      accept = (spec) => categoriesOf(client.node.commands.info(spec.fullName)).includes(wanted);
+      accept = (spec) => categoriesOf(ctx.server.commands.info(spec.fullName)).includes(wanted);
     } else if (kind === 'pattern') accept = (spec) => globMatch(arg, spec.fullName, true);
     else syntaxError();
   } else if (argv.length !== 2) {
     syntaxError();
   }
   const names: string[] = [];
-  for (const spec of client.node.commands.all()) {
+  for (const spec of ctx.server.commands.all()) {
     if (accept(spec)) names.push(spec.fullName);
     if (spec.subcommands !== null) for (const sub of spec.subcommands.values()) if (accept(sub)) names.push(sub.fullName);
   }
-  client.reply.bulkArray(names);
+  ctx.reply.bulkArray(names);
 }
 
 /** The command an argv names for GETKEYS, with GETKEYS's own error texts. */
-function targetOf(client: Client, argv: ByteString[]): { spec: CommandSpec; args: ByteString[] } {
+function targetOf(ctx: CommandContext, argv: ByteString[]): { spec: CommandSpec; args: ByteString[] } {
   const args = argv.slice(2);
   try {
-    return { spec: lookupCommand(client.node.commands, args), args };
+    return { spec: lookupCommand(ctx.server.commands, args), args };
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
     if (err.text.startsWith('ERR wrong number')) throw new ReplyError(ERR.invalidArgsForCommand);
@@ -86,8 +86,8 @@ function targetOf(client: Client, argv: ByteString[]): { spec: CommandSpec; args
 }
 
 function getkeysCommand(withFlags: boolean) {
-  return (client: Client, argv: ByteString[]): void => {
-    const { spec, args } = targetOf(client, argv);
+  return (ctx: CommandContext, argv: ByteString[]): void => {
+    const { spec, args } = targetOf(ctx, argv);
     const flags: Array<readonly string[]> = [];
     const keys = findKeys(spec.keys, args, flags);
     if (keys.length === 0) {
@@ -96,33 +96,33 @@ function getkeysCommand(withFlags: boolean) {
       // larger than what follows).
       if (!hasKeySpecs(spec.keys)) throw new ReplyError(ERR.noKeysInCommand);
       if (spec.flags.has('no_mandatory_keys')) {
-        client.reply.array(0);
+        ctx.reply.array(0);
         return;
       }
       throw new ReplyError(ERR.invalidArgumentsForCommand);
     }
-    client.reply.array(keys.length);
+    ctx.reply.array(keys.length);
     keys.forEach((index, n) => {
       if (!withFlags) {
-        client.reply.bulk(args[index] as ByteString);
+        ctx.reply.bulk(args[index] as ByteString);
         return;
       }
       const keyFlags = flags[n] ?? [];
-      client.reply.array(2);
-      client.reply.bulk(args[index] as ByteString);
-      client.reply.set(keyFlags.length);
-      for (const f of keyFlags) client.reply.simple(f);
+      ctx.reply.array(2);
+      ctx.reply.bulk(args[index] as ByteString);
+      ctx.reply.set(keyFlags.length);
+      for (const f of keyFlags) ctx.reply.simple(f);
     });
   };
 }
 
 export const commandCommands: CommandImpl[] = [
-  cmd('command', (client) => writeInfo(client, allNames(client))),
-  cmd('command|count', (client) => client.reply.integer(client.node.commands.size)),
-  cmd('command|info', (client, argv) => writeInfo(client, argv.length > 2 ? argv.slice(2) : allNames(client))),
+  cmd('command', (ctx) => writeInfo(ctx, allNames(ctx))),
+  cmd('command|count', (ctx) => ctx.reply.integer(ctx.server.commands.size)),
+  cmd('command|info', (ctx, argv) => writeInfo(ctx, argv.length > 2 ? argv.slice(2) : allNames(ctx))),
   cmd('command|docs', docsCommand),
   cmd('command|list', listCommand),
   cmd('command|getkeys', getkeysCommand(false)),
   cmd('command|getkeysandflags', getkeysCommand(true)),
-  cmd('command|help', (client) => writeRespValue(client.reply, HELP_REPLIES.command ?? [])),
+  cmd('command|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.command ?? [])),
 ];

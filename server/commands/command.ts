@@ -8,11 +8,11 @@
  * a command has keys at all, and the key specs (key-specs.ts), which say where each call's are.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import type { CommandKeys } from './key-specs';
 
 /** Runs one command. Client errors are thrown as ReplyError; the dispatcher answers them. */
-export type Handler = (client: Client, argv: ByteString[]) => void;
+export type Handler = (ctx: CommandContext, argv: ByteString[]) => void;
 
 /** A handler bound to a command name; subcommands are named "container|sub" as in Redis. */
 export interface CommandImpl {
@@ -47,7 +47,7 @@ export interface CommandSpec {
   readonly stats: CommandStats;
 }
 
-/** Helper for command modules: `cmd('get', (client, argv) => ...)`. */
+/** Helper for command modules: `cmd('get', (ctx, argv) => ...)`. */
 export function cmd(name: string, handler: Handler): CommandImpl {
   return { name, handler };
 }

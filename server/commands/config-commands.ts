@@ -5,7 +5,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { writeRespValue } from '../../protocol/resp-value';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { type Config, ConfigSetError, configSetFailed, type SetPlan } from '../config/config';
 import { ListenError } from '../listener';
 import { ConfigRewriteError } from '../config/rewrite';
@@ -13,26 +13,27 @@ import { ERR, ReplyError } from '../errors';
 import { cmd, type CommandImpl } from './command';
 import { HELP_REPLIES } from './meta/command-meta.generated';
 
-function configGet(client: Client, argv: ByteString[]): void {
-  const pairs = client.node.config.get(argv.slice(2));
-  client.reply.map(pairs.length);
+function configGet(ctx: CommandContext, argv: ByteString[]): void {
+  const pairs = ctx.server.config.get(argv.slice(2));
+  ctx.reply.map(pairs.length);
   for (const [name, value] of pairs) {
-    client.reply.bulk(name);
-    client.reply.bulk(value);
+    ctx.reply.bulk(name);
+    ctx.reply.bulk(value);
   }
 }
 
-function configSet(client: Client, argv: ByteString[]): void {
+function configSet(ctx: CommandContext, argv: ByteString[]): void {
   if (argv.length % 2 !== 0) throw new ReplyError(ERR.syntax);
   const pairs: Array<[string, string]> = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i] as ByteString, argv[i + 1] as ByteString]);
-  const config = client.node.config;
-  const opts = { local: client.isLocal };
+  const config = ctx.server.config;
+  // A session without a connection is the server's own (a script, the testing API): local.
+  const opts = { local: ctx.session.connection?.isLocal ?? true };
   try {
     const listen = listenerChange(config.checkSet(pairs, opts), config);
     // Inside EXEC nothing can wait: the listeners then follow in the background (listener.ts).
-    if (listen !== null && client.kind === 'normal' && !client.transaction.executing) {
-      setWithNewListeners(client, pairs, listen);
+    if (listen !== null && ctx.session.connection !== null && ctx.session.kind === 'normal' && !ctx.session.transaction.executing) {
+      setWithNewListeners(ctx, pairs, listen);
       return;
     }
     config.set(pairs, opts);
@@ -40,7 +41,7 @@ function configSet(client: Client, argv: ByteString[]): void {
     if (err instanceof ConfigSetError) throw new ReplyError(err.reply);
     throw err;
   }
-  client.reply.ok();
+  ctx.reply.ok();
 }
 
 /** A CONFIG SET that moves the client port: the new port and bind, and which of the two to blame. */
@@ -67,19 +68,20 @@ function listenerChange(plan: SetPlan, config: Config): ListenerChange | null {
  * values; a port that cannot be bound refuses the whole CONFIG SET with Redis's reply and log,
  * and the node keeps serving on its old port.
  */
-function setWithNewListeners(client: Client, pairs: Array<[string, string]>, listen: ListenerChange): void {
-  const node = client.node;
+function setWithNewListeners(ctx: CommandContext, pairs: Array<[string, string]>, listen: ListenerChange): void {
+  const node = ctx.server;
+  const client = ctx.connection;
   client.block();
   node.listeners.prepare(listen.port, listen.bind).then(
     (set) => {
       try {
         node.config.set(pairs, { local: client.isLocal });
         node.listeners.finish(set, true);
-        client.reply.ok();
+        ctx.reply.ok();
       } catch (err) {
         node.listeners.finish(set, false);
         if (!(err instanceof ConfigSetError)) throw err;
-        client.reply.error(err.reply);
+        ctx.reply.error(err.reply);
       }
       client.unblock();
     },
@@ -89,33 +91,33 @@ function setWithNewListeners(client: Client, pairs: Array<[string, string]>, lis
       if (listen.directive === 'bind') node.log.warning('Failed to bind');
       node.log.warning(`Failed applying new configuration. Possibly related to new ${listen.directive} setting. Restoring previous settings.`);
       const reason = listen.directive === 'port' ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.';
-      client.reply.error(configSetFailed(listen.directive, reason).reply);
+      ctx.reply.error(configSetFailed(listen.directive, reason).reply);
       client.unblock();
     },
   );
 }
 
-function configRewrite(client: Client): void {
+function configRewrite(ctx: CommandContext): void {
   try {
-    client.node.config.rewrite();
+    ctx.server.config.rewrite();
   } catch (err) {
     if (err instanceof ConfigRewriteError) {
-      client.node.log.warning(`CONFIG REWRITE failed: ${err.message}`);
+      ctx.server.log.warning(`CONFIG REWRITE failed: ${err.message}`);
       throw new ReplyError(err.reply);
     }
     throw err;
   }
-  client.node.log.notice('CONFIG REWRITE executed with success.');
-  client.reply.ok();
+  ctx.server.log.notice('CONFIG REWRITE executed with success.');
+  ctx.reply.ok();
 }
 
-function configResetstat(client: Client): void {
-  const node = client.node;
+function configResetstat(ctx: CommandContext): void {
+  const node = ctx.server;
   node.stats.reset();
   for (const spec of node.commands.allWithSubcommands()) {
     spec.stats.calls = spec.stats.usec = spec.stats.rejectedCalls = spec.stats.failedCalls = 0;
   }
-  client.reply.ok();
+  ctx.reply.ok();
 }
 
 export const configCommands: CommandImpl[] = [
@@ -123,5 +125,5 @@ export const configCommands: CommandImpl[] = [
   cmd('config|set', configSet),
   cmd('config|rewrite', configRewrite),
   cmd('config|resetstat', configResetstat),
-  cmd('config|help', (client) => writeRespValue(client.reply, HELP_REPLIES.config ?? [])),
+  cmd('config|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.config ?? [])),
 ];

@@ -4,7 +4,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { REDIS_VERSION } from '../../storage/redis-version';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
 import { at, int32Arg, intArg, isWord } from './args';
 import { cmd, type CommandImpl } from './command';
@@ -19,26 +19,26 @@ export function validateClientName(name: ByteString): void {
 }
 
 /** Checks credentials of the default user (the only user until ACL support). */
-function checkPassword(client: Client, username: ByteString, password: ByteString): boolean {
-  const required = client.node.config.string('requirepass');
+function checkPassword(ctx: CommandContext, username: ByteString, password: ByteString): boolean {
+  const required = ctx.config.string('requirepass');
   if (username !== 'default') return false;
   return required === '' || password === required;
 }
 
-function authCommand(client: Client, argv: ByteString[]): void {
+function authCommand(ctx: CommandContext, argv: ByteString[]): void {
   if (argv.length > 3) throw new ReplyError(ERR.syntax);
-  if (argv.length === 2 && client.node.config.string('requirepass') === '') throw new ReplyError(ERR.authNoPassword);
+  if (argv.length === 2 && ctx.config.string('requirepass') === '') throw new ReplyError(ERR.authNoPassword);
   const username = argv.length === 3 ? at(argv, 1) : 'default';
   const password = at(argv, argv.length - 1);
-  if (!checkPassword(client, username, password)) {
-    client.node.log.verbose('Authentication failed');
+  if (!checkPassword(ctx, username, password)) {
+    ctx.server.log.verbose('Authentication failed');
     throw new ReplyError(ERR.wrongPass);
   }
-  client.authenticated = true;
-  client.reply.ok();
+  ctx.session.authenticated = true;
+  ctx.reply.ok();
 }
 
-function helloCommand(client: Client, argv: ByteString[]): void {
+function helloCommand(ctx: CommandContext, argv: ByteString[]): void {
   let version: number | null = null;
   let next = 1;
   if (argv.length >= 2) {
@@ -65,75 +65,75 @@ function helloCommand(client: Client, argv: ByteString[]): void {
     }
   }
   if (username !== null && password !== null) {
-    if (!checkPassword(client, username, password)) throw new ReplyError(ERR.wrongPass);
-    client.authenticated = true;
+    if (!checkPassword(ctx, username, password)) throw new ReplyError(ERR.wrongPass);
+    ctx.session.authenticated = true;
   }
-  if (!client.authenticated) {
+  if (!ctx.session.authenticated) {
     throw new ReplyError(
       'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
   }
-  if (name !== null) client.name = name;
-  if (version !== null) client.reply.resp = version === 3 ? 3 : 2;
-  const out = client.reply;
+  if (name !== null) ctx.session.name = name;
+  if (version !== null) ctx.reply.resp = version === 3 ? 3 : 2;
+  const out = ctx.reply;
   out.map(7);
   out.bulk('server');
   out.bulk('redis');
   out.bulk('version');
   out.bulk(REDIS_VERSION);
   out.bulk('proto');
-  out.integer(client.resp);
+  out.integer(ctx.session.resp);
   out.bulk('id');
-  out.integer(client.id);
+  out.integer(ctx.session.id);
   out.bulk('mode');
-  out.bulk(client.node.config.bool('cluster-enabled') ? 'cluster' : 'standalone');
+  out.bulk(ctx.config.bool('cluster-enabled') ? 'cluster' : 'standalone');
   out.bulk('role');
   out.bulk('master');
   out.bulk('modules');
   out.array(0);
 }
 
-function selectCommand(client: Client, argv: ByteString[]): void {
+function selectCommand(ctx: CommandContext, argv: ByteString[]): void {
   const index = int32Arg(at(argv, 1));
-  if (client.node.config.bool('cluster-enabled') && index !== 0) {
+  if (ctx.config.bool('cluster-enabled') && index !== 0) {
     throw new ReplyError('ERR SELECT is not allowed in cluster mode');
   }
-  const db = client.node.keyspace.dbs[index];
+  const db = ctx.keyspace.dbs[index];
   if (db === undefined || index < 0) throw new ReplyError(ERR.dbIndexOutOfRange);
-  client.db = db;
-  client.reply.ok();
+  ctx.session.db = db;
+  ctx.reply.ok();
 }
 
-function resetCommand(client: Client): void {
-  client.db = client.node.keyspace.db(0);
-  client.reply.resp = 2;
-  client.name = '';
-  client.replyMode = 'on';
-  client.skipNextReply = false;
-  client.noEvict = false;
-  client.asking = false;
-  client.readonly = false;
-  client.transaction.end();
-  client.node.pubsub.leaveAll(client);
-  client.authenticated = client.node.config.string('requirepass') === '';
-  client.reply.simple('RESET');
+function resetCommand(ctx: CommandContext): void {
+  ctx.session.db = ctx.keyspace.db(0);
+  ctx.reply.resp = 2;
+  ctx.session.name = '';
+  ctx.session.replyMode = 'on';
+  ctx.session.skipNextReply = false;
+  ctx.session.noEvict = false;
+  ctx.session.asking = false;
+  ctx.session.readonly = false;
+  ctx.session.transaction.end();
+  ctx.server.pubsub.leaveAll(ctx.session);
+  ctx.session.authenticated = ctx.config.string('requirepass') === '';
+  ctx.reply.simple('RESET');
 }
 
 export const connectionCommands: CommandImpl[] = [
-  cmd('ping', (client, argv) => {
+  cmd('ping', (ctx, argv) => {
     if (argv.length > 2) throw new ReplyError("ERR wrong number of arguments for 'ping' command");
     // A RESP2 subscriber cannot tell a +PONG from a message, so it is answered in message form.
-    if (client.resp === 2 && client.subscriptions.active) {
-      client.reply.array(2);
-      client.reply.bulk('pong');
-      client.reply.bulk(argv.length === 2 ? at(argv, 1) : '');
-    } else if (argv.length === 2) client.reply.bulk(at(argv, 1));
-    else client.reply.simple('PONG');
+    if (ctx.session.resp === 2 && ctx.session.subscriptions.active) {
+      ctx.reply.array(2);
+      ctx.reply.bulk('pong');
+      ctx.reply.bulk(argv.length === 2 ? at(argv, 1) : '');
+    } else if (argv.length === 2) ctx.reply.bulk(at(argv, 1));
+    else ctx.reply.simple('PONG');
   }),
-  cmd('echo', (client, argv) => client.reply.bulk(at(argv, 1))),
-  cmd('quit', (client) => {
-    client.reply.ok();
-    client.closeAfterReply = true;
+  cmd('echo', (ctx, argv) => ctx.reply.bulk(at(argv, 1))),
+  cmd('quit', (ctx) => {
+    ctx.reply.ok();
+    ctx.connection.closeAfterReply = true;
   }),
   cmd('select', selectCommand),
   cmd('hello', helloCommand),

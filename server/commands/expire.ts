@@ -4,11 +4,11 @@
  * the past deletes the key at once instead of leaving a dead key behind.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError, unsupportedOption } from '../errors';
 import { at } from './args';
 import { cmd, type CommandImpl } from './command';
-import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 import { deadlineFromExpireArg } from './expiry-args';
 
 interface ExpireFlags {
@@ -35,14 +35,14 @@ function parseExpireFlags(argv: readonly ByteString[]): ExpireFlags {
 }
 
 function expireGeneric(name: string, seconds: boolean, absolute: boolean) {
-  return (client: Client, argv: ByteString[]): void => {
+  return (ctx: CommandContext, argv: ByteString[]): void => {
     const key = at(argv, 1);
-    const now = client.node.nowMs;
+    const now = ctx.nowMs;
     const when = deadlineFromExpireArg(at(argv, 2), seconds, absolute ? 0 : now, name);
     const flags = parseExpireFlags(argv);
-    const db = client.db;
+    const db = ctx.db;
     if (db.get(key, now) === undefined) {
-      client.reply.integer(0);
+      ctx.reply.integer(0);
       return;
     }
     const current = db.expireAt(key);
@@ -52,57 +52,57 @@ function expireGeneric(name: string, seconds: boolean, absolute: boolean) {
       (flags.gt && (current === undefined || when <= current)) ||
       (flags.lt && current !== undefined && when >= current)
     ) {
-      client.reply.integer(0);
+      ctx.reply.integer(0);
       return;
     }
     // A replica applying its master's stream never expires a key itself: the master sends DEL.
-    if (when <= now && client.kind !== 'master') {
+    if (when <= now && ctx.session.kind !== 'master') {
       db.delete(key);
-      client.rewrittenArgv = ['DEL', key];
-      notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+      ctx.propagateAs(['DEL', key]);
+      ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
     } else {
       db.setExpireAt(key, when);
-      if (name !== 'pexpireat') client.rewrittenArgv = ['PEXPIREAT', key, String(when)];
-      notifyKeyEvent(client, NotifyFlag.generic, 'expire', key);
+      if (name !== 'pexpireat') ctx.propagateAs(['PEXPIREAT', key, String(when)]);
+      ctx.notifyKeyEvent(NotifyFlag.generic, 'expire', key);
     }
-    client.reply.integer(1);
+    ctx.reply.integer(1);
   };
 }
 
 /** TTL / PTTL / EXPIRETIME / PEXPIRETIME: -2 for a missing key, -1 without a deadline. */
 function ttlGeneric(inMs: boolean, absolute: boolean) {
-  return (client: Client, argv: ByteString[]): void => {
+  return (ctx: CommandContext, argv: ByteString[]): void => {
     const key = at(argv, 1);
-    const now = client.node.nowMs;
-    const db = client.db;
-    if (client.node.lookupReadNoTouch(db, key) === undefined) {
-      client.reply.integer(-2);
+    const now = ctx.nowMs;
+    const db = ctx.db;
+    if (ctx.lookupReadNoTouch(db, key) === undefined) {
+      ctx.reply.integer(-2);
       return;
     }
     const deadline = db.expireAtExact(key);
     if (deadline === undefined) {
-      client.reply.integer(-1);
+      ctx.reply.integer(-1);
       return;
     }
     if (absolute) {
-      client.reply.integer(inMs ? deadline : deadline / 1000n);
+      ctx.reply.integer(inMs ? deadline : deadline / 1000n);
       return;
     }
     const ttl = Math.max(0, Number(deadline) - now);
-    client.reply.integer(inMs ? ttl : Math.floor((ttl + 500) / 1000));
+    ctx.reply.integer(inMs ? ttl : Math.floor((ttl + 500) / 1000));
   };
 }
 
-function persistCommand(client: Client, argv: ByteString[]): void {
+function persistCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const db = client.db;
-  if (db.get(key, client.node.nowMs) === undefined) {
-    client.reply.integer(0);
+  const db = ctx.db;
+  if (db.get(key, ctx.nowMs) === undefined) {
+    ctx.reply.integer(0);
     return;
   }
   const removed = db.persist(key);
-  if (removed) notifyKeyEvent(client, NotifyFlag.generic, 'persist', key);
-  client.reply.integer(removed ? 1 : 0);
+  if (removed) ctx.notifyKeyEvent(NotifyFlag.generic, 'persist', key);
+  ctx.reply.integer(removed ? 1 : 0);
 }
 
 export const expireCommands: CommandImpl[] = [

@@ -18,11 +18,11 @@ import { HASH_MAX_LISTPACK_ENTRIES, LISTPACK_MAX_VALUE, markConverted, valueEnco
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../../storage/long-double';
 import { INT64_MAX, INT64_MIN, parseInt64 } from '../../storage/numbers';
 import { HashValue, type StoredValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError, wrongArity } from '../errors';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
-import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 import { distinctMembers, noteAdded, noteRemoved, randomMember } from '../../storage/container-sampler';
 import { scanStep } from '../../storage/container-scan';
 import { parseScanCursor, parseScanOptions, scanMatches } from './scan-args';
@@ -36,29 +36,29 @@ function asHash(value: StoredValue): Fields {
 }
 
 /** A hash for reading (counts keyspace hits/misses); undefined when the key is missing. */
-function readHash(client: Client, key: ByteString): Fields | undefined {
-  const value = client.node.lookupRead(client.db, key);
+function readHash(ctx: CommandContext, key: ByteString): Fields | undefined {
+  const value = ctx.lookupRead(ctx.db, key);
   return value === undefined ? undefined : asHash(value);
 }
 
 /** A hash for writing; undefined when the key is missing. */
-function writeHash(client: Client, key: ByteString): Fields | undefined {
-  const value = client.db.get(key, client.node.nowMs);
+function writeHash(ctx: CommandContext, key: ByteString): Fields | undefined {
+  const value = ctx.db.get(key, ctx.nowMs);
   return value === undefined ? undefined : asHash(value);
 }
 
 /** The hash at key, created empty (and stored) when missing: Redis's hashTypeLookupWriteOrCreate. */
-function hashForUpdate(client: Client, key: ByteString): { fields: Fields; created: boolean } {
-  const fields = writeHash(client, key);
+function hashForUpdate(ctx: CommandContext, key: ByteString): { fields: Fields; created: boolean } {
+  const fields = writeHash(ctx, key);
   if (fields !== undefined) return { fields, created: false };
   return { fields: new Map(), created: true };
 }
 
 /** Stores a hash changed by a command (a new key, or a changed one) and notifies `event`. */
-function commit(client: Client, key: ByteString, fields: Fields, created: boolean, event: string): void {
-  if (created) client.db.set(key, new HashValue(fields), client.node.nowMs);
-  else client.db.markModified(key, client.node.nowMs);
-  notifyKeyEvent(client, NotifyFlag.hash, event, key);
+function commit(ctx: CommandContext, key: ByteString, fields: Fields, created: boolean, event: string): void {
+  if (created) ctx.db.set(key, new HashValue(fields), ctx.nowMs);
+  else ctx.db.markModified(key, ctx.nowMs);
+  ctx.notifyKeyEvent(NotifyFlag.hash, event, key);
 }
 
 function setField(fields: Fields, field: ByteString, value: ByteString): boolean {
@@ -75,36 +75,36 @@ function setField(fields: Fields, field: ByteString, value: ByteString): boolean
 // -------------------------------------------------------------------------------------------------
 // Writes
 
-function hsetGeneric(client: Client, argv: ByteString[], name: string): number {
+function hsetGeneric(ctx: CommandContext, argv: ByteString[], name: string): number {
   if (argv.length % 2 === 1) throw new ReplyError(wrongArity(name));
   const key = at(argv, 1);
-  const { fields, created } = hashForUpdate(client, key);
+  const { fields, created } = hashForUpdate(ctx, key);
   let added = 0;
   for (let i = 2; i < argv.length; i += 2) {
     if (setField(fields, argv[i] as ByteString, argv[i + 1] as ByteString)) added++;
   }
-  commit(client, key, fields, created, 'hset');
+  commit(ctx, key, fields, created, 'hset');
   return added;
 }
 
-function hsetnxCommand(client: Client, argv: ByteString[]): void {
+function hsetnxCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   const field = at(argv, 2);
-  const { fields, created } = hashForUpdate(client, key);
+  const { fields, created } = hashForUpdate(ctx, key);
   if (fields.has(field)) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   setField(fields, field, at(argv, 3));
-  commit(client, key, fields, created, 'hset');
-  client.reply.integer(1);
+  commit(ctx, key, fields, created, 'hset');
+  ctx.reply.integer(1);
 }
 
-function hdelCommand(client: Client, argv: ByteString[]): void {
+function hdelCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const fields = writeHash(client, key);
+  const fields = writeHash(ctx, key);
   if (fields === undefined) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   let deleted = 0;
@@ -116,19 +116,19 @@ function hdelCommand(client: Client, argv: ByteString[]): void {
     }
   }
   if (deleted > 0) {
-    if (fields.size === 0) client.db.delete(key);
-    else client.db.markModified(key, client.node.nowMs);
-    notifyKeyEvent(client, NotifyFlag.hash, 'hdel', key);
-    if (fields.size === 0) notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+    if (fields.size === 0) ctx.db.delete(key);
+    else ctx.db.markModified(key, ctx.nowMs);
+    ctx.notifyKeyEvent(NotifyFlag.hash, 'hdel', key);
+    if (fields.size === 0) ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
   }
-  client.reply.integer(deleted);
+  ctx.reply.integer(deleted);
 }
 
-function hincrbyCommand(client: Client, argv: ByteString[]): void {
+function hincrbyCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   const field = at(argv, 2);
   const increment = int64Arg(at(argv, 3));
-  const { fields, created } = hashForUpdate(client, key);
+  const { fields, created } = hashForUpdate(ctx, key);
   const old = fields.get(field);
   let current = 0n;
   if (old !== undefined) {
@@ -140,17 +140,17 @@ function hincrbyCommand(client: Client, argv: ByteString[]): void {
   if (sum > INT64_MAX || sum < INT64_MIN) throw new ReplyError(ERR.overflow);
   const next = sum.toString();
   setField(fields, field, next);
-  commit(client, key, fields, created, 'hincrby');
-  client.reply.raw(':' + next + '\r\n');
+  commit(ctx, key, fields, created, 'hincrby');
+  ctx.reply.raw(':' + next + '\r\n');
 }
 
-function hincrbyfloatCommand(client: Client, argv: ByteString[]): void {
+function hincrbyfloatCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   const field = at(argv, 2);
   const increment = parseLongDouble(at(argv, 3));
   if (increment === null) throw new ReplyError(ERR.notFloat);
   if (typeof increment === 'string') throw new ReplyError(ERR.valueNanOrInf);
-  const { fields, created } = hashForUpdate(client, key);
+  const { fields, created } = hashForUpdate(ctx, key);
   const old = fields.get(field);
   const current = parseLongDouble(old ?? '0');
   if (current === null) throw new ReplyError(ERR.hashNotFloat);
@@ -159,62 +159,62 @@ function hincrbyfloatCommand(client: Client, argv: ByteString[]): void {
   if (sum === 'inf') throw new ReplyError(ERR.floatNanOrInf);
   const next = formatLongDouble(sum);
   setField(fields, field, next);
-  commit(client, key, fields, created, 'hincrbyfloat');
+  commit(ctx, key, fields, created, 'hincrbyfloat');
   // Replicas get the result, not the arithmetic, so both sides hold the same bytes.
-  client.rewrittenArgv = ['HSET', key, field, next];
-  client.reply.bulk(next);
+  ctx.propagateAs(['HSET', key, field, next]);
+  ctx.reply.bulk(next);
 }
 
 // -------------------------------------------------------------------------------------------------
 // Reads
 
-function hgetCommand(client: Client, argv: ByteString[]): void {
-  const value = readHash(client, at(argv, 1))?.get(at(argv, 2));
-  if (value === undefined) client.reply.nullBulk();
-  else client.reply.bulk(value);
+function hgetCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const value = readHash(ctx, at(argv, 1))?.get(at(argv, 2));
+  if (value === undefined) ctx.reply.nullBulk();
+  else ctx.reply.bulk(value);
 }
 
-function hmgetCommand(client: Client, argv: ByteString[]): void {
-  const fields = readHash(client, at(argv, 1));
-  client.reply.array(argv.length - 2);
+function hmgetCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const fields = readHash(ctx, at(argv, 1));
+  ctx.reply.array(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
     const value = fields?.get(argv[i] as ByteString);
-    if (value === undefined) client.reply.nullBulk();
-    else client.reply.bulk(value);
+    if (value === undefined) ctx.reply.nullBulk();
+    else ctx.reply.bulk(value);
   }
 }
 
-function hlenCommand(client: Client, argv: ByteString[]): void {
-  client.reply.integer(readHash(client, at(argv, 1))?.size ?? 0);
+function hlenCommand(ctx: CommandContext, argv: ByteString[]): void {
+  ctx.reply.integer(readHash(ctx, at(argv, 1))?.size ?? 0);
 }
 
-function hstrlenCommand(client: Client, argv: ByteString[]): void {
-  client.reply.integer(readHash(client, at(argv, 1))?.get(at(argv, 2))?.length ?? 0);
+function hstrlenCommand(ctx: CommandContext, argv: ByteString[]): void {
+  ctx.reply.integer(readHash(ctx, at(argv, 1))?.get(at(argv, 2))?.length ?? 0);
 }
 
-function hexistsCommand(client: Client, argv: ByteString[]): void {
-  client.reply.integer(readHash(client, at(argv, 1))?.has(at(argv, 2)) === true ? 1 : 0);
+function hexistsCommand(ctx: CommandContext, argv: ByteString[]): void {
+  ctx.reply.integer(readHash(ctx, at(argv, 1))?.has(at(argv, 2)) === true ? 1 : 0);
 }
 
-function hkeysCommand(client: Client, argv: ByteString[]): void {
-  const fields = readHash(client, at(argv, 1));
-  client.reply.array(fields?.size ?? 0);
-  if (fields !== undefined) for (const field of fields.keys()) client.reply.bulk(field);
+function hkeysCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const fields = readHash(ctx, at(argv, 1));
+  ctx.reply.array(fields?.size ?? 0);
+  if (fields !== undefined) for (const field of fields.keys()) ctx.reply.bulk(field);
 }
 
-function hvalsCommand(client: Client, argv: ByteString[]): void {
-  const fields = readHash(client, at(argv, 1));
-  client.reply.array(fields?.size ?? 0);
-  if (fields !== undefined) for (const value of fields.values()) client.reply.bulk(value);
+function hvalsCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const fields = readHash(ctx, at(argv, 1));
+  ctx.reply.array(fields?.size ?? 0);
+  if (fields !== undefined) for (const value of fields.values()) ctx.reply.bulk(value);
 }
 
-function hgetallCommand(client: Client, argv: ByteString[]): void {
-  const fields = readHash(client, at(argv, 1));
-  client.reply.map(fields?.size ?? 0);
+function hgetallCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const fields = readHash(ctx, at(argv, 1));
+  ctx.reply.map(fields?.size ?? 0);
   if (fields === undefined) return;
   for (const [field, value] of fields) {
-    client.reply.bulk(field);
-    client.reply.bulk(value);
+    ctx.reply.bulk(field);
+    ctx.reply.bulk(value);
   }
 }
 
@@ -230,12 +230,12 @@ export function randomCountArg(arg: ByteString): bigint {
 
 const HALF_INT64 = INT64_MAX / 2n;
 
-function hrandfieldCommand(client: Client, argv: ByteString[]): void {
+function hrandfieldCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   if (argv.length === 2) {
-    const fields = readHash(client, key);
-    if (fields === undefined) client.reply.nullBulk();
-    else client.reply.bulk(randomMember(fields, client.node.random));
+    const fields = readHash(ctx, key);
+    if (fields === undefined) ctx.reply.nullBulk();
+    else ctx.reply.bulk(randomMember(fields, ctx.random));
     return;
   }
   const count = randomCountArg(at(argv, 2));
@@ -243,12 +243,12 @@ function hrandfieldCommand(client: Client, argv: ByteString[]): void {
   const withValues = argv.length === 4;
   // With values the reply has twice as many elements: Redis bounds the count to keep that sane.
   if (withValues && (count < -HALF_INT64 || count > HALF_INT64)) throw new ReplyError(ERR.outOfRange);
-  const fields = readHash(client, key);
+  const fields = readHash(ctx, key);
   if (fields === undefined || count === 0n) {
-    client.reply.array(0);
+    ctx.reply.array(0);
     return;
   }
-  const out = client.reply;
+  const out = ctx.reply;
   const resp3 = out.resp === 3;
   const emit = (field: ByteString): void => {
     if (!withValues) {
@@ -265,24 +265,24 @@ function hrandfieldCommand(client: Client, argv: ByteString[]): void {
     const n = Number(-count);
     out.array(withValues && !resp3 ? n * 2 : n);
     const all = size < 64 ? [...fields.keys()] : null;
-    const random = client.node.random;
+    const random = ctx.random;
     for (let i = 0; i < n; i++) emit(all !== null ? (all[random.below(size)] as ByteString) : randomMember(fields, random));
     return;
   }
   const n = count >= BigInt(size) ? size : Number(count);
   out.array(withValues && !resp3 ? n * 2 : n);
   if (n === size) for (const field of fields.keys()) emit(field);
-  else for (const field of distinctMembers(fields, n, client.node.random)) emit(field);
+  else for (const field of distinctMembers(fields, n, ctx.random)) emit(field);
 }
 
 // -------------------------------------------------------------------------------------------------
 // HSCAN
 
-function hscanCommand(client: Client, argv: ByteString[]): void {
+function hscanCommand(ctx: CommandContext, argv: ByteString[]): void {
   const cursor = parseScanCursor(at(argv, 2));
-  const value = client.node.lookupRead(client.db, at(argv, 1));
+  const value = ctx.lookupRead(ctx.db, at(argv, 1));
   if (value === undefined) {
-    replyScan(client, 0n, [], null);
+    replyScan(ctx, 0n, [], null);
     return;
   }
   const fields = asHash(value);
@@ -291,16 +291,16 @@ function hscanCommand(client: Client, argv: ByteString[]): void {
     // Redis answers a listpack hash whole, in its order, whatever the cursor and COUNT.
     const matched: ByteString[] = [];
     for (const field of fields.keys()) if (scanMatches(options, field)) matched.push(field);
-    replyScan(client, 0n, matched, fields);
+    replyScan(ctx, 0n, matched, fields);
     return;
   }
   const [next, batch] = scanStep(fields, cursor, options.count);
-  replyScan(client, next, options.pattern === null ? batch : batch.filter((f) => scanMatches(options, f)), fields);
+  replyScan(ctx, next, options.pattern === null ? batch : batch.filter((f) => scanMatches(options, f)), fields);
 }
 
 /** `[cursor, [field, value, ...]]`, flat in RESP3 too, as Redis answers HSCAN. */
-function replyScan(client: Client, cursor: bigint, found: ByteString[], fields: Fields | null): void {
-  const out = client.reply;
+function replyScan(ctx: CommandContext, cursor: bigint, found: ByteString[], fields: Fields | null): void {
+  const out = ctx.reply;
   out.array(2);
   out.bulk(cursor.toString());
   out.array(fields === null ? found.length : found.length * 2);
@@ -311,13 +311,13 @@ function replyScan(client: Client, cursor: bigint, found: ByteString[], fields: 
 }
 
 export const hashCommands: CommandImpl[] = [
-  cmd('hset', (client, argv) => client.reply.integer(hsetGeneric(client, argv, 'hset'))),
+  cmd('hset', (ctx, argv) => ctx.reply.integer(hsetGeneric(ctx, argv, 'hset'))),
   cmd('hsetnx', hsetnxCommand),
   cmd('hget', hgetCommand),
   cmd('hmget', hmgetCommand),
-  cmd('hmset', (client, argv) => {
-    hsetGeneric(client, argv, 'hmset');
-    client.reply.ok();
+  cmd('hmset', (ctx, argv) => {
+    hsetGeneric(ctx, argv, 'hmset');
+    ctx.reply.ok();
   }),
   cmd('hdel', hdelCommand),
   cmd('hlen', hlenCommand),

@@ -6,7 +6,7 @@
  */
 import * as os from 'node:os';
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { replicationInfoFields } from '../replication/replication-views';
 import type { RedisNode } from '../node';
 import { cmd, type CommandImpl } from './command';
@@ -314,7 +314,7 @@ export function infoText(node: RedisNode, args: readonly ByteString[]): string {
 }
 
 export const infoCommands: CommandImpl[] = [
-  cmd('info', (client: Client, argv: ByteString[]) => {
-    client.reply.verbatim(infoText(client.node, argv.slice(1)));
+  cmd('info', (ctx: CommandContext, argv: ByteString[]) => {
+    ctx.reply.verbatim(infoText(ctx.server, argv.slice(1)));
   }),
 ];

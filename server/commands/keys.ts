@@ -5,142 +5,142 @@
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
 import { cloneValue, typeName } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
 import { at, int32Arg, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 import { parseScanCursor } from './scan-args';
-import { notifyKeyEvent, notifyKeyspaceEvent, NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 
-function deleteKeys(client: Client, argv: ByteString[]): void {
-  const db = client.db;
-  const now = client.node.nowMs;
+function deleteKeys(ctx: CommandContext, argv: ByteString[]): void {
+  const db = ctx.db;
+  const now = ctx.nowMs;
   let deleted = 0;
   for (let i = 1; i < argv.length; i++) {
     const key = argv[i] as ByteString;
     // An expired key counts as missing: look it up first so lazy expiry removes it.
     if (db.get(key, now) !== undefined && db.delete(key)) {
       deleted++;
-      notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+      ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
     }
   }
-  client.reply.integer(deleted);
+  ctx.reply.integer(deleted);
 }
 
 /** EXISTS (which leaves access times alone) and TOUCH (which updates them). */
 function countExisting(touch: boolean) {
-  return (client: Client, argv: ByteString[]): void => {
-    const db = client.db;
-    const now = client.node.nowMs;
+  return (ctx: CommandContext, argv: ByteString[]): void => {
+    const db = ctx.db;
+    const now = ctx.nowMs;
     let n = 0;
     for (let i = 1; i < argv.length; i++) {
       const key = argv[i] as ByteString;
-      if ((touch ? client.node.lookupRead(db, key) : client.node.lookupReadNoTouch(db, key)) !== undefined) n++;
+      if ((touch ? ctx.lookupRead(db, key) : ctx.lookupReadNoTouch(db, key)) !== undefined) n++;
     }
-    client.reply.integer(n);
+    ctx.reply.integer(n);
   };
 }
 
-function typeCommand(client: Client, argv: ByteString[]): void {
-  const value = client.node.lookupReadNoTouch(client.db, at(argv, 1));
-  client.reply.simple(value === undefined ? 'none' : typeName(value));
+function typeCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const value = ctx.lookupReadNoTouch(ctx.db, at(argv, 1));
+  ctx.reply.simple(value === undefined ? 'none' : typeName(value));
 }
 
-function renameGeneric(client: Client, argv: ByteString[], nx: boolean): void {
+function renameGeneric(ctx: CommandContext, argv: ByteString[], nx: boolean): void {
   const src = at(argv, 1);
   const dst = at(argv, 2);
-  const db = client.db;
-  const now = client.node.nowMs;
+  const db = ctx.db;
+  const now = ctx.nowMs;
   const value = db.get(src, now);
   if (value === undefined) throw new ReplyError(ERR.noSuchKey);
   if (src === dst) {
-    if (nx) client.reply.integer(0);
-    else client.reply.ok();
+    if (nx) ctx.reply.integer(0);
+    else ctx.reply.ok();
     return;
   }
   if (db.get(dst, now) !== undefined) {
     if (nx) {
-      client.reply.integer(0);
+      ctx.reply.integer(0);
       return;
     }
     db.delete(dst);
   }
   db.copyKeyTo(src, db, dst, now);
   db.delete(src);
-  notifyKeyEvent(client, NotifyFlag.generic, 'rename_from', src);
-  notifyKeyEvent(client, NotifyFlag.generic, 'rename_to', dst);
-  if (nx) client.reply.integer(1);
-  else client.reply.ok();
+  ctx.notifyKeyEvent(NotifyFlag.generic, 'rename_from', src);
+  ctx.notifyKeyEvent(NotifyFlag.generic, 'rename_to', dst);
+  if (nx) ctx.reply.integer(1);
+  else ctx.reply.ok();
 }
 
 /** The database with this index, or "DB index is out of range". */
-function targetDb(client: Client, index: number): Database {
-  const db = client.node.keyspace.dbs[index];
+function targetDb(ctx: CommandContext, index: number): Database {
+  const db = ctx.keyspace.dbs[index];
   if (db === undefined || index < 0) throw new ReplyError(ERR.dbIndexOutOfRange);
   return db;
 }
 
-function copyCommand(client: Client, argv: ByteString[]): void {
+function copyCommand(ctx: CommandContext, argv: ByteString[]): void {
   const src = at(argv, 1);
   const dst = at(argv, 2);
-  let target = client.db;
+  let target = ctx.db;
   let replace = false;
   for (let j = 3; j < argv.length; j++) {
     const opt = argv[j] as ByteString;
     if (isWord(opt, 'replace')) replace = true;
     else if (isWord(opt, 'db') && j + 1 < argv.length) {
       const index = intArg(argv[++j] as ByteString);
-      target = targetDb(client, index);
-      if (client.node.cluster !== null && index !== 0) {
+      target = targetDb(ctx, index);
+      if (ctx.clusterEnabled && index !== 0) {
         throw new ReplyError('ERR Copying to another database is not allowed in cluster mode');
       }
     }
     else syntaxError();
   }
-  if (src === dst && target === client.db) throw new ReplyError(ERR.sameObject);
-  const now = client.node.nowMs;
-  const value = client.node.lookupRead(client.db, src);
+  if (src === dst && target === ctx.db) throw new ReplyError(ERR.sameObject);
+  const now = ctx.nowMs;
+  const value = ctx.lookupRead(ctx.db, src);
   if (value === undefined) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   if (target.get(dst, now) !== undefined) {
     if (!replace) {
-      client.reply.integer(0);
+      ctx.reply.integer(0);
       return;
     }
     target.delete(dst);
   }
-  client.db.copyKeyTo(src, target, dst, now);
+  ctx.db.copyKeyTo(src, target, dst, now);
   // Strings are immutable and shared; a container is edited in place, so the copy needs its own.
   if (typeof value !== 'string') target.overwrite(dst, cloneValue(value), now);
-  notifyKeyspaceEvent(client.node, NotifyFlag.generic, 'copy_to', dst, target.id);
-  client.reply.integer(1);
+  ctx.notifyKeyspaceEvent(NotifyFlag.generic, 'copy_to', dst, target.id);
+  ctx.reply.integer(1);
 }
 
-function moveCommand(client: Client, argv: ByteString[]): void {
-  if (client.node.cluster !== null) throw new ReplyError('ERR MOVE is not allowed in cluster mode');
+function moveCommand(ctx: CommandContext, argv: ByteString[]): void {
+  if (ctx.clusterEnabled) throw new ReplyError('ERR MOVE is not allowed in cluster mode');
   const key = at(argv, 1);
-  const target = targetDb(client, int32Arg(at(argv, 2)));
-  if (target === client.db) throw new ReplyError(ERR.sameObject);
-  const now = client.node.nowMs;
-  const value = client.db.get(key, now);
+  const target = targetDb(ctx, int32Arg(at(argv, 2)));
+  if (target === ctx.db) throw new ReplyError(ERR.sameObject);
+  const now = ctx.nowMs;
+  const value = ctx.db.get(key, now);
   if (value === undefined || target.get(key, now) !== undefined) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
-  client.db.copyKeyTo(key, target, key, now);
-  client.db.delete(key);
-  notifyKeyEvent(client, NotifyFlag.generic, 'move_from', key);
-  notifyKeyspaceEvent(client.node, NotifyFlag.generic, 'move_to', key, target.id);
-  client.reply.integer(1);
+  ctx.db.copyKeyTo(key, target, key, now);
+  ctx.db.delete(key);
+  ctx.notifyKeyEvent(NotifyFlag.generic, 'move_from', key);
+  ctx.notifyKeyspaceEvent(NotifyFlag.generic, 'move_to', key, target.id);
+  ctx.reply.integer(1);
 }
 
-function keysCommand(client: Client, argv: ByteString[]): void {
-  client.reply.bulkArray(client.db.keys(at(argv, 1), client.node.nowMs));
+function keysCommand(ctx: CommandContext, argv: ByteString[]): void {
+  ctx.reply.bulkArray(ctx.db.keys(at(argv, 1), ctx.nowMs));
 }
 
-function scanCommand(client: Client, argv: ByteString[]): void {
+function scanCommand(ctx: CommandContext, argv: ByteString[]): void {
   const cursor = parseScanCursor(at(argv, 1));
   let count = 10;
   let pattern: ByteString | undefined;
@@ -160,16 +160,16 @@ function scanCommand(client: Client, argv: ByteString[]): void {
     }
   }
   const filter = { ...(pattern === undefined || pattern === '*' ? {} : { pattern }), ...(type === undefined ? {} : { type }) };
-  const [next, keys] = client.db.scan(cursor, count, filter, client.node.nowMs);
-  client.reply.array(2);
-  client.reply.bulk(next.toString());
-  client.reply.bulkArray(keys);
+  const [next, keys] = ctx.db.scan(cursor, count, filter, ctx.nowMs);
+  ctx.reply.array(2);
+  ctx.reply.bulk(next.toString());
+  ctx.reply.bulkArray(keys);
 }
 
-function randomkeyCommand(client: Client): void {
-  const key = client.db.randomKey(client.node.nowMs);
-  if (key === undefined) client.reply.nullBulk();
-  else client.reply.bulk(key);
+function randomkeyCommand(ctx: CommandContext): void {
+  const key = ctx.db.randomKey(ctx.nowMs);
+  if (key === undefined) ctx.reply.nullBulk();
+  else ctx.reply.bulk(key);
 }
 
 export const keyCommands: CommandImpl[] = [
@@ -178,8 +178,8 @@ export const keyCommands: CommandImpl[] = [
   cmd('exists', countExisting(false)),
   cmd('touch', countExisting(true)),
   cmd('type', typeCommand),
-  cmd('rename', (client, argv) => renameGeneric(client, argv, false)),
-  cmd('renamenx', (client, argv) => renameGeneric(client, argv, true)),
+  cmd('rename', (ctx, argv) => renameGeneric(ctx, argv, false)),
+  cmd('renamenx', (ctx, argv) => renameGeneric(ctx, argv, true)),
   cmd('copy', copyCommand),
   cmd('move', moveCommand),
   cmd('keys', keysCommand),

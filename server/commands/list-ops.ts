@@ -17,10 +17,9 @@
  * --------------------------------
  * BLPOP and friends wait for a list to receive elements. Every command that adds elements to a
  * list (LPUSH, RPUSH, LPUSHX, RPUSHX, LINSERT, the destination side of LMOVE and RPOPLPUSH) goes
- * through `pushElements`, which ends by calling `announceListPush`. A blocking layer subscribes
- * per node with `setListPushListener(node, listener)` and is told (db, key) after the elements
- * are in place; like Redis's "ready keys" it should only note the key there and serve the waiting
- * clients once the current command (or EXEC) has finished, using `popElements`/`moveElement`
+ * through `pushElements`, which ends by calling `ctx.signalKeyReady`, the node's one wake-up
+ * path (server/blocking.ts). Like Redis's "ready keys" it only notes the key; the waiting clients
+ * are served once the current command (or EXEC) has finished, using `popElements`/`moveElement`
  * so that a served pop is counted and propagated like the non-blocking command.
  *
  * Keys that become lists without a push (RENAME, COPY, MOVE, RESTORE) do not pass through here:
@@ -30,29 +29,13 @@
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
 import { ListValue, type StoredValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
 import { isWord } from './args';
-import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 
 /** Which end of a list: LEFT is the head (index 0), RIGHT the tail. */
 export type ListEnd = 'left' | 'right';
-
-/** Told that a list received elements: what a blocking layer hooks (see the essay above). */
-export type ListPushListener = (db: Database, key: ByteString) => void;
-
-/** One listener per node, so several nodes can share a process (npm start runs six). */
-const pushListeners = new WeakMap<object, ListPushListener>();
-
-export function setListPushListener(node: object, listener: ListPushListener | null): void {
-  if (listener === null) pushListeners.delete(node);
-  else pushListeners.set(node, listener);
-}
-
-function announceListPush(client: Client, key: ByteString): void {
-  const listener = pushListeners.get(client.node);
-  if (listener !== undefined) listener(client.db, key);
-}
 
 /** The value as a list, or WRONGTYPE. */
 export function asList(value: StoredValue): ListValue {
@@ -61,14 +44,14 @@ export function asList(value: StoredValue): ListValue {
 }
 
 /** A list for a read-only command: counts a keyspace hit or miss. */
-export function readList(client: Client, key: ByteString): ListValue | undefined {
-  const value = client.node.lookupRead(client.db, key);
+export function readList(ctx: CommandContext, key: ByteString): ListValue | undefined {
+  const value = ctx.lookupRead(ctx.db, key);
   return value === undefined ? undefined : asList(value);
 }
 
 /** A list for a writing command (no hit/miss statistics, as Redis's lookupKeyWrite). */
-export function writableList(client: Client, key: ByteString): ListValue | undefined {
-  const value = client.db.get(key, client.node.nowMs);
+export function writableList(ctx: CommandContext, key: ByteString): ListValue | undefined {
+  const value = ctx.db.get(key, ctx.nowMs);
   return value === undefined ? undefined : asList(value);
 }
 
@@ -85,15 +68,15 @@ export function listEndArg(arg: ByteString): ListEnd {
  * point for elements arriving in a list.
  */
 export function pushElements(
-  client: Client,
+  ctx: CommandContext,
   key: ByteString,
   list: ListValue | undefined,
   elements: readonly ByteString[],
   from: number,
   end: ListEnd,
 ): number {
-  const db = client.db;
-  const nowMs = client.node.nowMs;
+  const db = ctx.db;
+  const nowMs = ctx.nowMs;
   let target = list;
   if (target === undefined) {
     target = new ListValue();
@@ -107,16 +90,16 @@ export function pushElements(
   } else {
     for (let i = from; i < elements.length; i++) items.push(elements[i] as ByteString);
   }
-  notifyKeyEvent(client, NotifyFlag.list, end === 'left' ? 'lpush' : 'rpush', key);
-  announceListPush(client, key);
+  ctx.notifyKeyEvent(NotifyFlag.list, end === 'left' ? 'lpush' : 'rpush', key);
+  ctx.signalKeyReady(key);
   return items.length;
 }
 
 /** After an element was added in the middle of an existing list (LINSERT). */
-export function noteInsertedInPlace(client: Client, key: ByteString): void {
-  client.db.markModified(key, client.node.nowMs);
-  notifyKeyEvent(client, NotifyFlag.list, 'linsert', key);
-  announceListPush(client, key);
+export function noteInsertedInPlace(ctx: CommandContext, key: ByteString): void {
+  ctx.db.markModified(key, ctx.nowMs);
+  ctx.notifyKeyEvent(NotifyFlag.list, 'linsert', key);
+  ctx.signalKeyReady(key);
 }
 
 /**
@@ -124,12 +107,12 @@ export function noteInsertedInPlace(client: Client, key: ByteString): void {
  * deletes the key when the list is now empty (notifying del after the event), counts the
  * change otherwise.
  */
-export function noteRemoved(client: Client, key: ByteString, list: ListValue, event: string): void {
+export function noteRemoved(ctx: CommandContext, key: ByteString, list: ListValue, event: string): void {
   const emptied = list.items.length === 0;
-  if (emptied) client.db.delete(key);
-  else client.db.markModified(key, client.node.nowMs);
-  notifyKeyEvent(client, NotifyFlag.list, event, key);
-  if (emptied) notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+  if (emptied) ctx.db.delete(key);
+  else ctx.db.markModified(key, ctx.nowMs);
+  ctx.notifyKeyEvent(NotifyFlag.list, event, key);
+  if (emptied) ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
 }
 
 function popEvent(end: ListEnd): string {
@@ -137,12 +120,12 @@ function popEvent(end: ListEnd): string {
 }
 
 /** Pops up to `count` (> 0) elements from `end`, in popping order; deletes an emptied list. */
-export function popElements(client: Client, key: ByteString, list: ListValue, count: number, end: ListEnd): ByteString[] {
+export function popElements(ctx: CommandContext, key: ByteString, list: ListValue, count: number, end: ListEnd): ByteString[] {
   const items = list.items;
   const n = Math.min(count, items.length);
   const popped = new Array<ByteString>(n);
   for (let i = 0; i < n; i++) popped[i] = (end === 'left' ? items.shift() : items.pop()) as ByteString;
-  if (n > 0) noteRemoved(client, key, list, popEvent(end));
+  if (n > 0) noteRemoved(ctx, key, list, popEvent(end));
   return popped;
 }
 
@@ -152,7 +135,7 @@ export function popElements(client: Client, key: ByteString, list: ListValue, co
  * that the source exists. `dstList` is the destination as looked up before the pop.
  */
 export function moveElement(
-  client: Client,
+  ctx: CommandContext,
   src: ByteString,
   srcList: ListValue,
   dst: ByteString,
@@ -162,8 +145,8 @@ export function moveElement(
 ): ByteString {
   const element = (from === 'left' ? srcList.items.shift() : srcList.items.pop()) as ByteString;
   // Push before deciding about the source: for src === dst the list is not left empty.
-  pushElements(client, dst, dstList, [element], 0, to);
-  if (src !== dst) noteRemoved(client, src, srcList, popEvent(from));
-  else notifyKeyEvent(client, NotifyFlag.list, popEvent(from), src);
+  pushElements(ctx, dst, dstList, [element], 0, to);
+  if (src !== dst) noteRemoved(ctx, src, srcList, popEvent(from));
+  else ctx.notifyKeyEvent(NotifyFlag.list, popEvent(from), src);
   return element;
 }

@@ -14,7 +14,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import type { ListValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError, wrongArity } from '../errors';
 import { at, int64Arg, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
@@ -29,7 +29,7 @@ import {
   writableList,
   type ListEnd,
 } from './list-ops';
-import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 
 const LIST_ERR = {
   countNotPositive: 'ERR value is out of range, must be positive',
@@ -46,9 +46,9 @@ const LIST_ERR = {
 const LONG_MAX = 9223372036854775807;
 const LONG_MIN_BIG = -9223372036854775808n;
 
-function replyElements(client: Client, elements: readonly ByteString[]): void {
-  client.reply.array(elements.length);
-  for (const e of elements) client.reply.bulk(e);
+function replyElements(ctx: CommandContext, elements: readonly ByteString[]): void {
+  ctx.reply.array(elements.length);
+  for (const e of elements) ctx.reply.bulk(e);
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -56,20 +56,20 @@ function replyElements(client: Client, elements: readonly ByteString[]): void {
 
 /** LPUSH, RPUSH, and with `onlyExisting` LPUSHX, RPUSHX. */
 function pushCommand(end: ListEnd, onlyExisting: boolean) {
-  return (client: Client, argv: ByteString[]): void => {
+  return (ctx: CommandContext, argv: ByteString[]): void => {
     const key = at(argv, 1);
-    const list = writableList(client, key);
+    const list = writableList(ctx, key);
     if (list === undefined && onlyExisting) {
-      client.reply.integer(0);
+      ctx.reply.integer(0);
       return;
     }
-    client.reply.integer(pushElements(client, key, list, argv, 2, end));
+    ctx.reply.integer(pushElements(ctx, key, list, argv, 2, end));
   };
 }
 
 /** LPOP and RPOP: one element as a bulk string, or with a count an array of up to count. */
 function popCommand(end: ListEnd, name: string) {
-  return (client: Client, argv: ByteString[]): void => {
+  return (ctx: CommandContext, argv: ByteString[]): void => {
     if (argv.length > 3) throw new ReplyError(wrongArity(name));
     const key = at(argv, 1);
     const countArg = argv[2];
@@ -78,18 +78,18 @@ function popCommand(end: ListEnd, name: string) {
       count = intArg(countArg, LIST_ERR.countNotPositive);
       if (count < 0) throw new ReplyError(LIST_ERR.countNotPositive);
     }
-    const list = writableList(client, key);
+    const list = writableList(ctx, key);
     if (list === undefined) {
-      if (countArg === undefined) client.reply.nullBulk();
-      else client.reply.nullArray();
+      if (countArg === undefined) ctx.reply.nullBulk();
+      else ctx.reply.nullArray();
       return;
     }
     if (countArg === undefined) {
-      client.reply.bulk(popElements(client, key, list, 1, end)[0] as ByteString);
+      ctx.reply.bulk(popElements(ctx, key, list, 1, end)[0] as ByteString);
       return;
     }
     // A count of 0 answers an empty array and changes nothing (so nothing is propagated).
-    replyElements(client, count === 0 ? [] : popElements(client, key, list, count, end));
+    replyElements(ctx, count === 0 ? [] : popElements(ctx, key, list, count, end));
   };
 }
 
@@ -123,51 +123,51 @@ export function parseMpopArgs(argv: readonly ByteString[], numKeysIndex: number)
  * Pops up to `count` from `end` of the list at `key` and replies [key, [elements]]; returns the
  * command a replica is sent: LPOP/RPOP key popped-count (what Redis 7.0 sends for LMPOP).
  */
-export function mpopFrom(client: Client, key: ByteString, list: ListValue, end: ListEnd, count: number): ByteString[] {
-  const popped = popElements(client, key, list, count, end);
-  client.reply.array(2);
-  client.reply.bulk(key);
-  replyElements(client, popped);
+export function mpopFrom(ctx: CommandContext, key: ByteString, list: ListValue, end: ListEnd, count: number): ByteString[] {
+  const popped = popElements(ctx, key, list, count, end);
+  ctx.reply.array(2);
+  ctx.reply.bulk(key);
+  replyElements(ctx, popped);
   return [end === 'left' ? 'LPOP' : 'RPOP', key, String(popped.length)];
 }
 
 /** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list. */
-function lmpopCommand(client: Client, argv: ByteString[]): void {
+function lmpopCommand(ctx: CommandContext, argv: ByteString[]): void {
   const { keys, end, count } = parseMpopArgs(argv, 1);
   for (const key of keys) {
-    const list = writableList(client, key);
+    const list = writableList(ctx, key);
     if (list === undefined) continue;
-    client.rewrittenArgv = mpopFrom(client, key, list, end, count);
+    ctx.propagateAs(mpopFrom(ctx, key, list, end, count));
     return;
   }
-  client.reply.nullArray();
+  ctx.reply.nullArray();
 }
 
 /** LMOVE source destination LEFT|RIGHT LEFT|RIGHT. */
-function lmoveCommand(client: Client, argv: ByteString[]): void {
-  moveCommand(client, at(argv, 1), at(argv, 2), listEndArg(at(argv, 3)), listEndArg(at(argv, 4)));
+function lmoveCommand(ctx: CommandContext, argv: ByteString[]): void {
+  moveCommand(ctx, at(argv, 1), at(argv, 2), listEndArg(at(argv, 3)), listEndArg(at(argv, 4)));
 }
 
 /** RPOPLPUSH source destination: LMOVE source destination RIGHT LEFT. */
-function rpoplpushCommand(client: Client, argv: ByteString[]): void {
-  moveCommand(client, at(argv, 1), at(argv, 2), 'right', 'left');
+function rpoplpushCommand(ctx: CommandContext, argv: ByteString[]): void {
+  moveCommand(ctx, at(argv, 1), at(argv, 2), 'right', 'left');
 }
 
-function moveCommand(client: Client, src: ByteString, dst: ByteString, from: ListEnd, to: ListEnd): void {
-  const srcList = writableList(client, src);
+function moveCommand(ctx: CommandContext, src: ByteString, dst: ByteString, from: ListEnd, to: ListEnd): void {
+  const srcList = writableList(ctx, src);
   if (srcList === undefined) {
-    client.reply.nullBulk();
+    ctx.reply.nullBulk();
     return;
   }
-  const dstList = writableList(client, dst);
-  client.reply.bulk(moveElement(client, src, srcList, dst, dstList, from, to));
+  const dstList = writableList(ctx, dst);
+  ctx.reply.bulk(moveElement(ctx, src, srcList, dst, dstList, from, to));
 }
 
 // -------------------------------------------------------------------------------------------------
 // Length, index and range
 
-function llenCommand(client: Client, argv: ByteString[]): void {
-  client.reply.integer(readList(client, at(argv, 1))?.items.length ?? 0);
+function llenCommand(ctx: CommandContext, argv: ByteString[]): void {
+  ctx.reply.integer(readList(ctx, at(argv, 1))?.items.length ?? 0);
 }
 
 /** A possibly negative index made absolute; -1 when it falls outside a list of `length`. */
@@ -176,35 +176,35 @@ function absoluteIndex(index: number, length: number): number {
   return i < 0 || i >= length ? -1 : i;
 }
 
-function lindexCommand(client: Client, argv: ByteString[]): void {
-  const list = readList(client, at(argv, 1));
+function lindexCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const list = readList(ctx, at(argv, 1));
   if (list === undefined) {
-    client.reply.nullBulk();
+    ctx.reply.nullBulk();
     return;
   }
   const i = absoluteIndex(intArg(at(argv, 2)), list.items.length);
-  if (i < 0) client.reply.nullBulk();
-  else client.reply.bulk(list.items.peekAt(i) as ByteString);
+  if (i < 0) ctx.reply.nullBulk();
+  else ctx.reply.bulk(list.items.peekAt(i) as ByteString);
 }
 
-function lsetCommand(client: Client, argv: ByteString[]): void {
+function lsetCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const list = writableList(client, key);
+  const list = writableList(ctx, key);
   if (list === undefined) throw new ReplyError(ERR.noSuchKey);
   const i = absoluteIndex(intArg(at(argv, 2)), list.items.length);
   if (i < 0) throw new ReplyError(LIST_ERR.indexOutOfRange);
   list.items.splice(i, 1, at(argv, 3));
-  client.db.markModified(key, client.node.nowMs);
-  notifyKeyEvent(client, NotifyFlag.list, 'lset', key);
-  client.reply.ok();
+  ctx.db.markModified(key, ctx.nowMs);
+  ctx.notifyKeyEvent(NotifyFlag.list, 'lset', key);
+  ctx.reply.ok();
 }
 
-function lrangeCommand(client: Client, argv: ByteString[]): void {
+function lrangeCommand(ctx: CommandContext, argv: ByteString[]): void {
   let start = intArg(at(argv, 2));
   let end = intArg(at(argv, 3));
-  const list = readList(client, at(argv, 1));
+  const list = readList(ctx, at(argv, 1));
   if (list === undefined) {
-    client.reply.array(0);
+    ctx.reply.array(0);
     return;
   }
   const items = list.items;
@@ -213,12 +213,12 @@ function lrangeCommand(client: Client, argv: ByteString[]): void {
   if (end < 0) end += length;
   if (start < 0) start = 0;
   if (start > end || start >= length) {
-    client.reply.array(0);
+    ctx.reply.array(0);
     return;
   }
   if (end >= length) end = length - 1;
-  client.reply.array(end - start + 1);
-  replyBulkRun(client, list, start, end);
+  ctx.reply.array(end - start + 1);
+  replyBulkRun(ctx, list, start, end);
 }
 
 /** Elements below this size are encoded into one string and appended with a single write. */
@@ -229,7 +229,7 @@ const SMALL_ELEMENT_BYTES = 1024;
  * separately costs three buffer writes per element; LRANGE of 100 short elements (the common
  * case, and redis-benchmark's LRANGE_100) is markedly faster encoded as one string first.
  */
-function replyBulkRun(client: Client, list: ListValue, start: number, end: number): void {
+function replyBulkRun(ctx: CommandContext, list: ListValue, start: number, end: number): void {
   const items = list.items;
   let run = '';
   for (let i = start; i <= end; i++) {
@@ -238,20 +238,20 @@ function replyBulkRun(client: Client, list: ListValue, start: number, end: numbe
       run += '$' + item.length + '\r\n' + item + '\r\n';
       continue;
     }
-    if (run !== '') client.reply.raw(run);
+    if (run !== '') ctx.reply.raw(run);
     run = '';
-    client.reply.bulk(item);
+    ctx.reply.bulk(item);
   }
-  if (run !== '') client.reply.raw(run);
+  if (run !== '') ctx.reply.raw(run);
 }
 
-function ltrimCommand(client: Client, argv: ByteString[]): void {
+function ltrimCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   let start = intArg(at(argv, 2));
   let end = intArg(at(argv, 3));
-  const list = writableList(client, key);
+  const list = writableList(ctx, key);
   if (list === undefined) {
-    client.reply.ok();
+    ctx.reply.ok();
     return;
   }
   const items = list.items;
@@ -276,28 +276,28 @@ function ltrimCommand(client: Client, argv: ByteString[]): void {
     for (let i = 0; i < dropTail; i++) items.pop();
   }
   // Redis announces ltrim even when nothing was trimmed, but counts no change then.
-  if (dropHead + dropTail > 0) noteRemoved(client, key, list, 'ltrim');
-  else notifyKeyEvent(client, NotifyFlag.list, 'ltrim', key);
-  client.reply.ok();
+  if (dropHead + dropTail > 0) noteRemoved(ctx, key, list, 'ltrim');
+  else ctx.notifyKeyEvent(NotifyFlag.list, 'ltrim', key);
+  ctx.reply.ok();
 }
 
 // -------------------------------------------------------------------------------------------------
 // Searching: LREM, LINSERT, LPOS
 
 /** LREM key count element: count > 0 from the head, < 0 from the tail, 0 every occurrence. */
-function lremCommand(client: Client, argv: ByteString[]): void {
+function lremCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   const count = intArg(at(argv, 2));
   const element = at(argv, 3);
-  const list = writableList(client, key);
+  const list = writableList(ctx, key);
   if (list === undefined) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   const limit = count === 0 ? Infinity : Math.abs(count);
   const removed = count < 0 ? removeFromTail(list, element, limit) : removeFromHead(list, element, limit);
-  if (removed > 0) noteRemoved(client, key, list, 'lrem');
-  client.reply.integer(removed);
+  if (removed > 0) noteRemoved(ctx, key, list, 'lrem');
+  ctx.reply.integer(removed);
 }
 
 /** Removes up to `limit` occurrences scanning from the head: one O(n) pass and a rebuild. */
@@ -335,7 +335,7 @@ function refill(list: ListValue, kept: readonly ByteString[], reversed: boolean)
 }
 
 /** LINSERT key BEFORE|AFTER pivot element: the new length, -1 without the pivot, 0 without the key. */
-function linsertCommand(client: Client, argv: ByteString[]): void {
+function linsertCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   const where = at(argv, 2);
   let after: boolean;
@@ -343,9 +343,9 @@ function linsertCommand(client: Client, argv: ByteString[]): void {
   else if (isWord(where, 'before')) after = false;
   else syntaxError();
   const pivot = at(argv, 3);
-  const list = writableList(client, key);
+  const list = writableList(ctx, key);
   if (list === undefined) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   const items = list.items;
@@ -357,7 +357,7 @@ function linsertCommand(client: Client, argv: ByteString[]): void {
     }
   }
   if (found < 0) {
-    client.reply.integer(-1);
+    ctx.reply.integer(-1);
     return;
   }
   const position = after ? found + 1 : found;
@@ -365,8 +365,8 @@ function linsertCommand(client: Client, argv: ByteString[]): void {
   if (position === items.length) items.push(element);
   else if (position === 0) items.unshift(element);
   else items.splice(position, 0, element);
-  noteInsertedInPlace(client, key);
-  client.reply.integer(items.length);
+  noteInsertedInPlace(ctx, key);
+  ctx.reply.integer(items.length);
 }
 
 interface LposOptions {
@@ -412,13 +412,13 @@ function parseLposOptions(argv: readonly ByteString[]): LposOptions {
 }
 
 /** LPOS key element [RANK rank] [COUNT count] [MAXLEN len]. */
-function lposCommand(client: Client, argv: ByteString[]): void {
+function lposCommand(ctx: CommandContext, argv: ByteString[]): void {
   const element = at(argv, 2);
   const o = parseLposOptions(argv);
-  const list = readList(client, at(argv, 1));
+  const list = readList(ctx, at(argv, 1));
   if (list === undefined) {
-    if (o.count === null) client.reply.nullBulk();
-    else client.reply.array(0);
+    if (o.count === null) ctx.reply.nullBulk();
+    else ctx.reply.array(0);
     return;
   }
   const items = list.items;
@@ -435,12 +435,12 @@ function lposCommand(client: Client, argv: ByteString[]): void {
     if (matches++ >= skip) found.push(index);
   }
   if (o.count !== null) {
-    client.reply.array(found.length);
-    for (const index of found) client.reply.integer(index);
+    ctx.reply.array(found.length);
+    for (const index of found) ctx.reply.integer(index);
   } else if (found.length === 0) {
-    client.reply.nullBulk();
+    ctx.reply.nullBulk();
   } else {
-    client.reply.integer(found[0] as number);
+    ctx.reply.integer(found[0] as number);
   }
 }
 

@@ -11,39 +11,38 @@ import { INT64_MAX } from '../../storage/numbers';
 import { createDumpPayload, decodeDumpPayload, verifyDumpPayload } from '../../storage/rdb/dump-payload';
 import { RdbError } from '../../storage/rdb/rdb-error';
 import type { StoredValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ReplyError } from '../errors';
 import { persistenceState, saveNow, startBackgroundSave } from '../persistence';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
-import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 
 const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
 const BUSYKEY = 'BUSYKEY Target key name already exists.';
 const BAD_PAYLOAD_FOOTER = 'ERR DUMP payload version or checksum are wrong';
 const BAD_DATA_FORMAT = 'ERR Bad data format';
 
-function saveCommand(client: Client): void {
-  const node = client.node;
+function saveCommand(ctx: CommandContext): void {
+  const node = ctx.server;
   const state = persistenceState(node);
   if (state.bgsave !== null) throw new ReplyError(BGSAVE_IN_PROGRESS);
   state.saves++;
   if (!saveNow(node)) throw new ReplyError('ERR');
-  client.reply.ok();
+  ctx.reply.ok();
 }
 
-function bgsaveCommand(client: Client, argv: ByteString[]): void {
+function bgsaveCommand(ctx: CommandContext, argv: ByteString[]): void {
   // SCHEDULE matters in Redis when another child (an AOF rewrite) runs; there is none here.
   if (argv.length > 2 || (argv.length === 2 && !isWord(argv[1], 'schedule'))) syntaxError();
-  if (!startBackgroundSave(client.node)) throw new ReplyError(BGSAVE_IN_PROGRESS);
-  client.reply.simple('Background saving started');
+  if (!startBackgroundSave(ctx.server)) throw new ReplyError(BGSAVE_IN_PROGRESS);
+  ctx.reply.simple('Background saving started');
 }
 
-function dumpCommand(client: Client, argv: ByteString[]): void {
-  const node = client.node;
-  const value = node.lookupRead(client.db, at(argv, 1));
-  if (value === undefined) client.reply.nullBulk();
-  else client.reply.bulk(createDumpPayload(value, node.config.bool('rdbcompression')));
+function dumpCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const value = ctx.lookupRead(ctx.db, at(argv, 1));
+  if (value === undefined) ctx.reply.nullBulk();
+  else ctx.reply.bulk(createDumpPayload(value, ctx.config.bool('rdbcompression')));
 }
 
 interface RestoreOptions {
@@ -76,27 +75,26 @@ function parseRestoreOptions(argv: readonly ByteString[]): RestoreOptions {
 }
 
 /** The payload's value, or the error RESTORE answers for it. */
-function decodePayload(client: Client, payload: Buffer): StoredValue {
+function decodePayload(ctx: CommandContext, payload: Buffer): StoredValue {
   if (!verifyDumpPayload(payload)) throw new ReplyError(BAD_PAYLOAD_FOOTER);
   try {
     return decodeDumpPayload(payload);
   } catch (err) {
     if (!(err instanceof RdbError)) throw err;
-    client.node.log.verbose(`RESTORE refused a payload: ${err.message}`);
+    ctx.log.verbose(`RESTORE refused a payload: ${err.message}`);
     throw new ReplyError(BAD_DATA_FORMAT);
   }
 }
 
-function restoreCommand(client: Client, argv: ByteString[]): void {
-  const node = client.node;
-  const db = client.db;
-  const now = node.nowMs;
+function restoreCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const db = ctx.db;
+  const now = ctx.nowMs;
   const key = at(argv, 1);
   const options = parseRestoreOptions(argv);
   if (!options.replace && db.peek(key, now) !== undefined) throw new ReplyError(BUSYKEY);
   let ttl = int64Arg(at(argv, 2));
   if (ttl < 0n) throw new ReplyError('ERR Invalid TTL value, must be >= 0');
-  const value = decodePayload(client, Buffer.from(at(argv, 3), 'latin1'));
+  const value = decodePayload(ctx, Buffer.from(at(argv, 3), 'latin1'));
 
   const deleted = options.replace && db.peek(key, now) !== undefined && db.delete(key);
   if (ttl !== 0n && !options.absTtl) {
@@ -105,24 +103,24 @@ function restoreCommand(client: Client, argv: ByteString[]): void {
     if (ttl > INT64_MAX) ttl -= 2n ** 64n;
   }
   // A deadline already past creates nothing on a master (a replica keeps what its master sent).
-  if (ttl !== 0n && ttl <= BigInt(now) && node.keyspace.context.expiry === 'delete') {
+  if (ttl !== 0n && ttl <= BigInt(now) && ctx.keyspace.context.expiry === 'delete') {
     if (deleted) {
-      client.rewrittenArgv = [node.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key];
-      notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+      ctx.propagateAs([ctx.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
+      ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
     }
-    client.reply.ok();
+    ctx.reply.ok();
     return;
   }
   db.set(key, value, now);
   if (ttl !== 0n) {
     db.setExpireAt(key, ttl);
     // Replicas get the absolute deadline, so they expire the key at the same instant.
-    if (!options.absTtl) client.rewrittenArgv = [...argv.slice(0, 2), String(ttl), ...argv.slice(3), 'ABSTTL'];
+    if (!options.absTtl) ctx.propagateAs([...argv.slice(0, 2), String(ttl), ...argv.slice(3), 'ABSTTL']);
   }
   if (options.idleSec !== null) db.setIdleSeconds(key, Number(options.idleSec), now);
-  notifyKeyEvent(client, NotifyFlag.generic, 'restore', key);
+  ctx.notifyKeyEvent(NotifyFlag.generic, 'restore', key);
   // FREQ is accepted and ignored: LFU counters are not kept.
-  client.reply.ok();
+  ctx.reply.ok();
 }
 
 export const persistenceCommands: CommandImpl[] = [

@@ -10,7 +10,7 @@
  * stream.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ReplyError } from '../errors';
 import type { SubscriptionKind } from '../pubsub/pubsub';
 import { writeRespValue } from '../../protocol/resp-value';
@@ -19,53 +19,47 @@ import { cmd, type CommandImpl } from './command';
 import { HELP_REPLIES } from './meta/command-meta.generated';
 
 function subscribeCommand(kind: SubscriptionKind) {
-  return (client: Client, argv: ByteString[]): void => {
+  return (ctx: CommandContext, argv: ByteString[]): void => {
     // Shard subscriptions are refused inside EXEC (Redis treats the transaction as a client
     // that may not block); plain and pattern ones are accepted there for compatibility.
-    if (kind === 'shard' && client.transaction.executing) {
+    if (kind === 'shard' && ctx.session.transaction.executing) {
       throw new ReplyError("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
     }
-    client.node.pubsub.subscribe(client, kind, argv.slice(1));
+    ctx.server.pubsub.subscribe(ctx.session, kind, argv.slice(1));
   };
 }
 
 function unsubscribeCommand(kind: SubscriptionKind) {
-  return (client: Client, argv: ByteString[]): void => {
-    client.node.pubsub.unsubscribe(client, kind, argv.slice(1));
+  return (ctx: CommandContext, argv: ByteString[]): void => {
+    ctx.server.pubsub.unsubscribe(ctx.session, kind, argv.slice(1));
   };
 }
 
 function publishCommand(shard: boolean) {
-  return (client: Client, argv: ByteString[]): void => {
-    const node = client.node;
-    const channel = at(argv, 1);
-    const message = at(argv, 2);
-    const receivers = shard ? node.pubsub.publishShard(channel, message) : node.pubsub.publish(channel, message);
-    if (node.cluster !== null) node.cluster.publish(channel, message, shard);
-    else client.forcePropagation = true;
-    client.reply.integer(receivers);
+  return (ctx: CommandContext, argv: ByteString[]): void => {
+    ctx.reply.integer(ctx.publish(at(argv, 1), at(argv, 2), shard));
   };
 }
 
 /** PUBSUB CHANNELS and SHARDCHANNELS take at most one pattern; more is a syntax error. */
 function channelsCommand(kind: 'channel' | 'shard') {
-  return (client: Client, argv: ByteString[]): void => {
+  return (ctx: CommandContext, argv: ByteString[]): void => {
     if (argv.length > 3) {
       throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try PUBSUB HELP.`);
     }
-    const names = client.node.pubsub.activeNames(kind, argv.length === 3 ? at(argv, 2) : null);
-    client.reply.bulkArray(names);
+    const names = ctx.server.pubsub.activeNames(kind, argv.length === 3 ? at(argv, 2) : null);
+    ctx.reply.bulkArray(names);
   };
 }
 
 function numsubCommand(kind: 'channel' | 'shard') {
-  return (client: Client, argv: ByteString[]): void => {
-    const pubsub = client.node.pubsub;
-    client.reply.array((argv.length - 2) * 2);
+  return (ctx: CommandContext, argv: ByteString[]): void => {
+    const pubsub = ctx.server.pubsub;
+    ctx.reply.array((argv.length - 2) * 2);
     for (let j = 2; j < argv.length; j++) {
       const name = at(argv, j);
-      client.reply.bulk(name);
-      client.reply.integer(pubsub.subscriberCount(kind, name));
+      ctx.reply.bulk(name);
+      ctx.reply.integer(pubsub.subscriberCount(kind, name));
     }
   };
 }
@@ -83,6 +77,6 @@ export const pubsubCommands: CommandImpl[] = [
   cmd('pubsub|shardchannels', channelsCommand('shard')),
   cmd('pubsub|numsub', numsubCommand('channel')),
   cmd('pubsub|shardnumsub', numsubCommand('shard')),
-  cmd('pubsub|numpat', (client) => client.reply.integer(client.node.pubsub.size('pattern'))),
-  cmd('pubsub|help', (client) => writeRespValue(client.reply, HELP_REPLIES.pubsub ?? [])),
+  cmd('pubsub|numpat', (ctx) => ctx.reply.integer(ctx.server.pubsub.size('pattern'))),
+  cmd('pubsub|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.pubsub ?? [])),
 ];

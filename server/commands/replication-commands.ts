@@ -3,14 +3,14 @@
  * 7.0's replies and error texts. The work happens in server/replication/replication.ts.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ReplyError } from '../errors';
 import { writeRoleReply } from '../replication/replication-views';
 import { at, intArg, int64Arg, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 
-function replicaofCommand(client: Client, argv: ByteString[]): void {
-  const node = client.node;
+function replicaofCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const node = ctx.server;
   if (node.cluster !== null) throw new ReplyError('ERR REPLICAOF not allowed in cluster mode.');
   const host = at(argv, 1);
   const portText = at(argv, 2);
@@ -18,53 +18,53 @@ function replicaofCommand(client: Client, argv: ByteString[]): void {
   if (host.toLowerCase() === 'no' && portText.toLowerCase() === 'one') {
     if (replication.isReplica) {
       replication.promote();
-      node.log.notice(`MASTER MODE enabled (user request from '${client.describe()}')`);
+      node.log.notice(`MASTER MODE enabled (user request from '${ctx.connection.describe()}')`);
     }
-    client.reply.ok();
+    ctx.reply.ok();
     return;
   }
-  if (client.kind === 'replica') throw new ReplyError('ERR Command is not valid when client is a replica.');
+  if (ctx.session.kind === 'replica') throw new ReplyError('ERR Command is not valid when client is a replica.');
   const port = intArg(portText, 'ERR Invalid master port');
   if (port < 0 || port > 65535) throw new ReplyError('ERR Invalid master port');
   const master = replication.master;
   if (master !== null && master.host.toLowerCase() === host.toLowerCase() && master.port === port) {
     node.log.notice('REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.');
-    client.reply.simple('OK Already connected to specified master');
+    ctx.reply.simple('OK Already connected to specified master');
     return;
   }
   replication.replicaOf(host, port);
-  node.log.notice(`REPLICAOF ${host}:${port} enabled (user request from '${client.describe()}')`);
-  client.reply.ok();
+  node.log.notice(`REPLICAOF ${host}:${port} enabled (user request from '${ctx.connection.describe()}')`);
+  ctx.reply.ok();
 }
 
-function psyncCommand(client: Client, argv: ByteString[]): void {
+function psyncCommand(ctx: CommandContext, argv: ByteString[]): void {
   const offset = int64Arg(at(argv, 2));
-  client.node.replication.syncRequested(client, { replid: at(argv, 1), offset: Number(offset) });
+  ctx.server.replication.syncRequested(ctx.connection, { replid: at(argv, 1), offset: Number(offset) });
 }
 
-function replconfCommand(client: Client, argv: ByteString[]): void {
+function replconfCommand(ctx: CommandContext, argv: ByteString[]): void {
   if (argv.length % 2 === 0) syntaxError();
-  const replication = client.node.replication;
+  const replication = ctx.server.replication;
   for (let j = 1; j < argv.length; j += 2) {
     const option = at(argv, j).toLowerCase();
     const value = at(argv, j + 1);
     switch (option) {
       case 'listening-port':
-        client.replconf.listeningPort = intArg(value);
+        ctx.connection.replconf.listeningPort = intArg(value);
         break;
       case 'ip-address':
-        client.replconf.ipAddress = value;
+        ctx.connection.replconf.ipAddress = value;
         break;
       case 'capa':
-        if (value.toLowerCase() === 'eof') client.replconf.capaEof = true;
-        else if (value.toLowerCase() === 'psync2') client.replconf.capaPsync2 = true;
+        if (value.toLowerCase() === 'eof') ctx.connection.replconf.capaEof = true;
+        else if (value.toLowerCase() === 'psync2') ctx.connection.replconf.capaPsync2 = true;
         break;
       case 'ack':
         // Never answered: the replica does not read replies.
-        replication.acked(client, Number(int64Arg(value)));
+        replication.acked(ctx.connection, Number(int64Arg(value)));
         return;
       case 'getack':
-        if (client.kind === 'master') replication.sendAck();
+        if (ctx.session.kind === 'master') replication.sendAck();
         return;
       case 'rdb-only':
       case 'rdb-filter-only':
@@ -73,11 +73,11 @@ function replconfCommand(client: Client, argv: ByteString[]): void {
         throw new ReplyError(`ERR Unrecognized REPLCONF option: ${at(argv, j)}`);
     }
   }
-  client.reply.ok();
+  ctx.reply.ok();
 }
 
-function waitCommand(client: Client, argv: ByteString[]): void {
-  const replication = client.node.replication;
+function waitCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const replication = ctx.server.replication;
   if (replication.isReplica) {
     throw new ReplyError(
       'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
@@ -86,15 +86,15 @@ function waitCommand(client: Client, argv: ByteString[]): void {
   const replicas = Number(int64Arg(at(argv, 1)));
   const timeout = int64Arg(at(argv, 2), 'ERR timeout is not an integer or out of range');
   if (timeout < 0n) throw new ReplyError('ERR timeout is negative');
-  replication.wait(client, replicas, Number(timeout));
+  replication.wait(ctx.connection, replicas, Number(timeout));
 }
 
 export const replicationCommands: CommandImpl[] = [
   cmd('replicaof', replicaofCommand),
   cmd('slaveof', replicaofCommand),
   cmd('psync', psyncCommand),
-  cmd('sync', (client) => client.node.replication.syncRequested(client, null)),
+  cmd('sync', (ctx) => ctx.server.replication.syncRequested(ctx.connection, null)),
   cmd('replconf', replconfCommand),
   cmd('wait', waitCommand),
-  cmd('role', (client) => writeRoleReply(client, client.node.replication)),
+  cmd('role', (ctx) => writeRoleReply(ctx.session, ctx.server.replication)),
 ];

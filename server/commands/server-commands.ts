@@ -8,7 +8,7 @@ import type { Database } from '../../storage/database';
 import { valueEncoding } from '../../storage/encodings';
 import { isInt64String } from '../../storage/numbers';
 import type { StoredValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
 import { at, int32Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
@@ -23,18 +23,23 @@ function parseFlushMode(argv: readonly ByteString[], index: number): void {
   if (mode !== undefined && !isWord(mode, 'async') && !isWord(mode, 'sync')) syntaxError();
 }
 
-function swapdbCommand(client: Client, argv: ByteString[]): void {
-  const node = client.node;
+function swapdbCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const node = ctx.server;
   if (node.config.bool('cluster-enabled')) throw new ReplyError('ERR SWAPDB is not allowed in cluster mode');
   const a = int32Arg(at(argv, 1), 'ERR invalid first DB index');
   const b = int32Arg(at(argv, 2), 'ERR invalid second DB index');
   const count = node.keyspace.dbs.length;
   if (a < 0 || a >= count || b < 0 || b >= count) throw new ReplyError(ERR.dbIndexOutOfRange);
   node.keyspace.swap(a, b);
-  client.reply.ok();
+  // Clients blocked on a key of either database may find it filled now (served after SWAPDB).
+  if (a !== b) {
+    node.blocking.signalDatabase(node.keyspace.db(a));
+    node.blocking.signalDatabase(node.keyspace.db(b));
+  }
+  ctx.reply.ok();
 }
 
-function shutdownCommand(client: Client, argv: ByteString[]): void {
+function shutdownCommand(ctx: CommandContext, argv: ByteString[]): void {
   const flags = new Set<string>();
   for (let j = 1; j < argv.length; j++) {
     const opt = at(argv, j).toLowerCase();
@@ -47,14 +52,14 @@ function shutdownCommand(client: Client, argv: ByteString[]): void {
   // stays up unless FORCE. The connection closes without a reply, which is how clients see a
   // successful SHUTDOWN.
   const mode = flags.has('save') ? 'save' : flags.has('nosave') ? 'nosave' : 'default';
-  if (!saveBeforeShutdown(client.node, mode)) {
+  if (!saveBeforeShutdown(ctx.server, mode)) {
     if (!flags.has('force')) {
-      client.node.log.warning("Error trying to save the DB, can't exit.");
+      ctx.server.log.warning("Error trying to save the DB, can't exit.");
       throw new ReplyError('ERR Errors trying to SHUTDOWN. Check logs.');
     }
-    client.node.log.warning('Error trying to save the DB. Exit anyway.');
+    ctx.server.log.warning('Error trying to save the DB. Exit anyway.');
   }
-  client.node.shutdown();
+  ctx.server.shutdown();
 }
 
 /** Blocks the event loop like Redis's DEBUG SLEEP: the whole server stops for that long. */
@@ -63,26 +68,26 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function debugCommand(client: Client, argv: ByteString[]): void {
-  const node = client.node;
+function debugCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const node = ctx.server;
   const setting = node.config.string('enable-debug-command');
-  if (setting !== 'yes' && !(setting === 'local' && client.isLocal)) throw new ReplyError(ERR.debugDisabled);
+  if (setting !== 'yes' && !(setting === 'local' && ctx.connection.isLocal)) throw new ReplyError(ERR.debugDisabled);
   const sub = at(argv, 1).toLowerCase();
   if (sub === 'sleep' && argv.length === 3) {
     const seconds = Number(at(argv, 2));
     sleepSync(Number.isFinite(seconds) ? seconds * 1000 : 0);
-    client.reply.ok();
+    ctx.reply.ok();
   } else if (sub === 'set-active-expire' && argv.length === 3) {
     node.activeExpireEnabled = at(argv, 2) !== '0';
-    client.reply.ok();
+    ctx.reply.ok();
   } else if (sub === 'reload') {
     debugReload(node, parseReloadOptions(argv));
-    client.reply.ok();
+    ctx.reply.ok();
   } else if (sub === 'object' && argv.length === 3) {
-    const value = client.db.peek(at(argv, 2), node.nowMs);
+    const value = ctx.db.peek(at(argv, 2), node.nowMs);
     if (value === undefined) throw new ReplyError(ERR.noSuchKey);
-    client.reply.simple(
-      `Value at:0x0 refcount:${refcount(client.db, at(argv, 2), value)} encoding:${valueEncoding(value, client.db.isRawString(at(argv, 2)))} serializedlength:${typeof value === 'string' ? value.length : 0} lru:0 lru_seconds_idle:${client.db.idleSeconds(at(argv, 2), node.nowMs)}`,
+    ctx.reply.simple(
+      `Value at:0x0 refcount:${refcount(ctx.db, at(argv, 2), value)} encoding:${valueEncoding(value, ctx.db.isRawString(at(argv, 2)))} serializedlength:${typeof value === 'string' ? value.length : 0} lru:0 lru_seconds_idle:${ctx.db.idleSeconds(at(argv, 2), node.nowMs)}`,
     );
   } else {
     throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try DEBUG HELP.`);
@@ -111,66 +116,66 @@ function refcount(db: Database, key: ByteString, value: StoredValue): number {
   return 1;
 }
 
-function objectSubcommand(client: Client, argv: ByteString[], answer: (value: StoredValue) => void): void {
-  const value = client.db.peek(at(argv, 2), client.node.nowMs);
-  if (value === undefined) client.reply.null();
+function objectSubcommand(ctx: CommandContext, argv: ByteString[], answer: (value: StoredValue) => void): void {
+  const value = ctx.db.peek(at(argv, 2), ctx.nowMs);
+  if (value === undefined) ctx.reply.null();
   else answer(value);
 }
 
-function usesLfu(client: Client): boolean {
-  return client.node.config.string('maxmemory-policy').includes('lfu');
+function usesLfu(ctx: CommandContext): boolean {
+  return ctx.config.string('maxmemory-policy').includes('lfu');
 }
 
 export const serverCommands: CommandImpl[] = [
-  cmd('dbsize', (client) => client.reply.integer(client.db.size)),
-  cmd('flushdb', (client, argv) => {
+  cmd('dbsize', (ctx) => ctx.reply.integer(ctx.db.size)),
+  cmd('flushdb', (ctx, argv) => {
     parseFlushMode(argv, 1);
-    client.db.flush();
+    ctx.db.flush();
     // Even an empty database's flush reaches replicas, as in Redis.
-    client.forcePropagation = true;
-    client.reply.ok();
+    ctx.forcePropagation();
+    ctx.reply.ok();
   }),
-  cmd('flushall', (client, argv) => {
+  cmd('flushall', (ctx, argv) => {
     parseFlushMode(argv, 1);
-    client.node.keyspace.flushAll();
-    client.forcePropagation = true;
-    saveAfterFlushAll(client.node);
-    client.reply.ok();
+    ctx.keyspace.flushAll();
+    ctx.forcePropagation();
+    saveAfterFlushAll(ctx.server);
+    ctx.reply.ok();
   }),
   cmd('swapdb', swapdbCommand),
-  cmd('time', (client) => {
-    const micros = client.node.timeMicros();
-    client.reply.array(2);
-    client.reply.bulk(String(Math.floor(micros / 1e6)));
-    client.reply.bulk(String(micros % 1e6));
+  cmd('time', (ctx) => {
+    const micros = ctx.server.timeMicros();
+    ctx.reply.array(2);
+    ctx.reply.bulk(String(Math.floor(micros / 1e6)));
+    ctx.reply.bulk(String(micros % 1e6));
   }),
-  cmd('lastsave', (client) => client.reply.integer(client.node.lastSaveSec)),
+  cmd('lastsave', (ctx) => ctx.reply.integer(ctx.server.lastSaveSec)),
   cmd('shutdown', shutdownCommand),
   cmd('debug', debugCommand),
-  cmd('object|encoding', (client, argv) =>
-    objectSubcommand(client, argv, (value) => client.reply.bulk(valueEncoding(value, client.db.isRawString(at(argv, 2))))),
+  cmd('object|encoding', (ctx, argv) =>
+    objectSubcommand(ctx, argv, (value) => ctx.reply.bulk(valueEncoding(value, ctx.db.isRawString(at(argv, 2))))),
   ),
-  cmd('object|refcount', (client, argv) =>
-    objectSubcommand(client, argv, (value) => client.reply.integer(refcount(client.db, at(argv, 2), value))),
+  cmd('object|refcount', (ctx, argv) =>
+    objectSubcommand(ctx, argv, (value) => ctx.reply.integer(refcount(ctx.db, at(argv, 2), value))),
   ),
-  cmd('object|idletime', (client, argv) =>
-    objectSubcommand(client, argv, () => {
-      if (usesLfu(client)) throw new ReplyError(ERR.lfuSelected);
-      client.reply.integer(client.db.idleSeconds(at(argv, 2), client.node.nowMs));
+  cmd('object|idletime', (ctx, argv) =>
+    objectSubcommand(ctx, argv, () => {
+      if (usesLfu(ctx)) throw new ReplyError(ERR.lfuSelected);
+      ctx.reply.integer(ctx.db.idleSeconds(at(argv, 2), ctx.nowMs));
     }),
   ),
-  cmd('object|freq', (client, argv) =>
-    objectSubcommand(client, argv, () => {
-      if (!usesLfu(client)) throw new ReplyError(ERR.lfuNotSelected);
-      client.reply.integer(0);
+  cmd('object|freq', (ctx, argv) =>
+    objectSubcommand(ctx, argv, () => {
+      if (!usesLfu(ctx)) throw new ReplyError(ERR.lfuNotSelected);
+      ctx.reply.integer(0);
     }),
   ),
-  cmd('object|help', (client) => writeRespValue(client.reply, HELP_REPLIES.object ?? [])),
-  cmd('function|flush', (client, argv) => {
+  cmd('object|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.object ?? [])),
+  cmd('function|flush', (ctx, argv) => {
     const mode = argv[2];
     if (argv.length > 3 || (mode !== undefined && !isWord(mode, 'async') && !isWord(mode, 'sync'))) {
       throw new ReplyError('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
     }
-    client.reply.ok();
+    ctx.reply.ok();
   }),
 ];

@@ -18,11 +18,11 @@ import type { ByteString } from '../../storage/bytes';
 import { markConverted, SET_MAX_INTSET_ENTRIES, valueEncoding } from '../../storage/encodings';
 import { isInt64String } from '../../storage/numbers';
 import { SetValue, type StoredValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
 import { at, intArg, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
-import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 import { distinctMembers, noteAdded, noteRemoved, randomMember } from '../../storage/container-sampler';
 import { scanStep } from '../../storage/container-scan';
 import { parseScanCursor, parseScanOptions, scanMatches } from './scan-args';
@@ -36,14 +36,14 @@ function asSet(value: StoredValue): Members {
 }
 
 /** A set for reading (counts keyspace hits/misses); undefined when the key is missing. */
-function readSet(client: Client, key: ByteString): Members | undefined {
-  const value = client.node.lookupRead(client.db, key);
+function readSet(ctx: CommandContext, key: ByteString): Members | undefined {
+  const value = ctx.lookupRead(ctx.db, key);
   return value === undefined ? undefined : asSet(value);
 }
 
 /** A set for writing; undefined when the key is missing. */
-function writeSet(client: Client, key: ByteString): Members | undefined {
-  const value = client.db.get(key, client.node.nowMs);
+function writeSet(ctx: CommandContext, key: ByteString): Members | undefined {
+  const value = ctx.db.get(key, ctx.nowMs);
   return value === undefined ? undefined : asSet(value);
 }
 
@@ -62,9 +62,9 @@ export function inReplyOrder(members: Members): ByteString[] {
 }
 
 /** A RESP3 set reply (array in RESP2) of the given members. */
-function replySet(client: Client, members: readonly ByteString[]): void {
-  client.reply.set(members.length);
-  for (const m of members) client.reply.bulk(m);
+function replySet(ctx: CommandContext, members: readonly ByteString[]): void {
+  ctx.reply.set(members.length);
+  for (const m of members) ctx.reply.bulk(m);
 }
 
 function removeMember(members: Members, member: ByteString): boolean {
@@ -86,138 +86,138 @@ function addMember(members: Members, member: ByteString): boolean {
  * After members were removed in place by command `event` (srem, spop): delete an emptied set,
  * else count the change, and notify both.
  */
-function afterRemoval(client: Client, key: ByteString, members: Members, removed: number, event: string): void {
+function afterRemoval(ctx: CommandContext, key: ByteString, members: Members, removed: number, event: string): void {
   if (removed === 0) return;
-  if (members.size === 0) client.db.delete(key);
-  else client.db.markModified(key, client.node.nowMs);
-  notifyKeyEvent(client, NotifyFlag.set, event, key);
-  if (members.size === 0) notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+  if (members.size === 0) ctx.db.delete(key);
+  else ctx.db.markModified(key, ctx.nowMs);
+  ctx.notifyKeyEvent(NotifyFlag.set, event, key);
+  if (members.size === 0) ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
 }
 
 // -------------------------------------------------------------------------------------------------
 // Single-set commands
 
-function saddCommand(client: Client, argv: ByteString[]): void {
+function saddCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const existing = writeSet(client, key);
+  const existing = writeSet(ctx, key);
   const members = existing ?? new Set<ByteString>();
   let added = 0;
   for (let i = 2; i < argv.length; i++) if (addMember(members, argv[i] as ByteString)) added++;
-  if (existing === undefined) client.db.set(key, new SetValue(members), client.node.nowMs);
-  else if (added > 0) client.db.markModified(key, client.node.nowMs);
-  if (added > 0) notifyKeyEvent(client, NotifyFlag.set, 'sadd', key);
-  client.reply.integer(added);
+  if (existing === undefined) ctx.db.set(key, new SetValue(members), ctx.nowMs);
+  else if (added > 0) ctx.db.markModified(key, ctx.nowMs);
+  if (added > 0) ctx.notifyKeyEvent(NotifyFlag.set, 'sadd', key);
+  ctx.reply.integer(added);
 }
 
-function sremCommand(client: Client, argv: ByteString[]): void {
+function sremCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const members = writeSet(client, key);
+  const members = writeSet(ctx, key);
   let removed = 0;
   if (members !== undefined) {
     for (let i = 2; i < argv.length && members.size > 0; i++) if (removeMember(members, argv[i] as ByteString)) removed++;
-    afterRemoval(client, key, members, removed, 'srem');
+    afterRemoval(ctx, key, members, removed, 'srem');
   }
-  client.reply.integer(removed);
+  ctx.reply.integer(removed);
 }
 
-function smembersCommand(client: Client, argv: ByteString[]): void {
-  const members = readSet(client, at(argv, 1));
-  replySet(client, members === undefined ? [] : inReplyOrder(members));
+function smembersCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const members = readSet(ctx, at(argv, 1));
+  replySet(ctx, members === undefined ? [] : inReplyOrder(members));
 }
 
-function smoveCommand(client: Client, argv: ByteString[]): void {
+function smoveCommand(ctx: CommandContext, argv: ByteString[]): void {
   const srcKey = at(argv, 1);
   const dstKey = at(argv, 2);
   const member = at(argv, 3);
-  const srcValue = client.db.get(srcKey, client.node.nowMs);
-  const dstValue = client.db.get(dstKey, client.node.nowMs);
+  const srcValue = ctx.db.get(srcKey, ctx.nowMs);
+  const dstValue = ctx.db.get(dstKey, ctx.nowMs);
   if (srcValue === undefined) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   const src = asSet(srcValue);
   const dst = dstValue === undefined ? undefined : asSet(dstValue);
   if (src === dst) {
-    client.reply.integer(src.has(member) ? 1 : 0);
+    ctx.reply.integer(src.has(member) ? 1 : 0);
     return;
   }
   if (!removeMember(src, member)) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
-  afterRemoval(client, srcKey, src, 1, 'srem');
+  afterRemoval(ctx, srcKey, src, 1, 'srem');
   if (dst === undefined) {
-    client.db.set(dstKey, new SetValue(new Set([member])), client.node.nowMs);
-    notifyKeyEvent(client, NotifyFlag.set, 'sadd', dstKey);
+    ctx.db.set(dstKey, new SetValue(new Set([member])), ctx.nowMs);
+    ctx.notifyKeyEvent(NotifyFlag.set, 'sadd', dstKey);
   } else if (addMember(dst, member)) {
-    client.db.markModified(dstKey, client.node.nowMs);
-    notifyKeyEvent(client, NotifyFlag.set, 'sadd', dstKey);
+    ctx.db.markModified(dstKey, ctx.nowMs);
+    ctx.notifyKeyEvent(NotifyFlag.set, 'sadd', dstKey);
   }
-  client.reply.integer(1);
+  ctx.reply.integer(1);
 }
 
 // -------------------------------------------------------------------------------------------------
 // Random picks: SPOP, SRANDMEMBER
 
-function spopCommand(client: Client, argv: ByteString[]): void {
+function spopCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   if (argv.length > 3) syntaxError();
   if (argv.length === 3) {
-    spopWithCount(client, key, intArg(at(argv, 2), ERR.outOfRangePositive));
+    spopWithCount(ctx, key, intArg(at(argv, 2), ERR.outOfRangePositive));
     return;
   }
-  const members = writeSet(client, key);
+  const members = writeSet(ctx, key);
   if (members === undefined) {
-    client.reply.nullBulk();
+    ctx.reply.nullBulk();
     return;
   }
-  const member = randomMember(members, client.node.random);
+  const member = randomMember(members, ctx.random);
   removeMember(members, member);
-  afterRemoval(client, key, members, 1, 'spop');
-  client.rewrittenArgv = ['SREM', key, member];
-  client.reply.bulk(member);
+  afterRemoval(ctx, key, members, 1, 'spop');
+  ctx.propagateAs(['SREM', key, member]);
+  ctx.reply.bulk(member);
 }
 
-function spopWithCount(client: Client, key: ByteString, count: number): void {
+function spopWithCount(ctx: CommandContext, key: ByteString, count: number): void {
   if (count < 0) throw new ReplyError(ERR.outOfRangePositive);
-  const members = writeSet(client, key);
+  const members = writeSet(ctx, key);
   if (members === undefined || count === 0) {
-    replySet(client, []);
+    replySet(ctx, []);
     return;
   }
   if (count >= members.size) {
-    replySet(client, inReplyOrder(members));
-    client.db.delete(key);
-    notifyKeyEvent(client, NotifyFlag.set, 'spop', key);
-    notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
-    client.rewrittenArgv = [client.node.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key];
+    replySet(ctx, inReplyOrder(members));
+    ctx.db.delete(key);
+    ctx.notifyKeyEvent(NotifyFlag.set, 'spop', key);
+    ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
+    ctx.propagateAs([ctx.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
     return;
   }
-  const popped = distinctMembers(members, count, client.node.random);
+  const popped = distinctMembers(members, count, ctx.random);
   for (const member of popped) removeMember(members, member);
-  afterRemoval(client, key, members, popped.length, 'spop');
-  client.rewrittenArgv = ['SREM', key, ...popped];
-  replySet(client, popped);
+  afterRemoval(ctx, key, members, popped.length, 'spop');
+  ctx.propagateAs(['SREM', key, ...popped]);
+  replySet(ctx, popped);
 }
 
-function srandmemberCommand(client: Client, argv: ByteString[]): void {
+function srandmemberCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   if (argv.length > 3) syntaxError();
   if (argv.length === 2) {
-    const members = readSet(client, key);
-    if (members === undefined) client.reply.nullBulk();
-    else client.reply.bulk(randomMember(members, client.node.random));
+    const members = readSet(ctx, key);
+    if (members === undefined) ctx.reply.nullBulk();
+    else ctx.reply.bulk(randomMember(members, ctx.random));
     return;
   }
   const count = randomCountArg(at(argv, 2));
-  const members = readSet(client, key);
-  const out = client.reply;
+  const members = readSet(ctx, key);
+  const out = ctx.reply;
   if (members === undefined || count === 0n) {
     out.array(0);
     return;
   }
   const size = members.size;
-  const random = client.node.random;
+  const random = ctx.random;
   if (count < 0n) {
     // Independent picks, repeats allowed: streamed, never held in memory.
     const n = Number(-count);
@@ -233,18 +233,18 @@ function srandmemberCommand(client: Client, argv: ByteString[]): void {
 // -------------------------------------------------------------------------------------------------
 // Membership
 
-function scardCommand(client: Client, argv: ByteString[]): void {
-  client.reply.integer(readSet(client, at(argv, 1))?.size ?? 0);
+function scardCommand(ctx: CommandContext, argv: ByteString[]): void {
+  ctx.reply.integer(readSet(ctx, at(argv, 1))?.size ?? 0);
 }
 
-function sismemberCommand(client: Client, argv: ByteString[]): void {
-  client.reply.integer(readSet(client, at(argv, 1))?.has(at(argv, 2)) === true ? 1 : 0);
+function sismemberCommand(ctx: CommandContext, argv: ByteString[]): void {
+  ctx.reply.integer(readSet(ctx, at(argv, 1))?.has(at(argv, 2)) === true ? 1 : 0);
 }
 
-function smismemberCommand(client: Client, argv: ByteString[]): void {
-  const members = readSet(client, at(argv, 1));
-  client.reply.array(argv.length - 2);
-  for (let i = 2; i < argv.length; i++) client.reply.integer(members?.has(argv[i] as ByteString) === true ? 1 : 0);
+function smismemberCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const members = readSet(ctx, at(argv, 1));
+  ctx.reply.array(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) ctx.reply.integer(members?.has(argv[i] as ByteString) === true ? 1 : 0);
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -255,9 +255,9 @@ function smismemberCommand(client: Client, argv: ByteString[]): void {
  * (WRONGTYPE wins over a missing key anywhere in the list, as in Redis 7.0). The STORE forms read
  * their sources like the others (keyspace hits/misses, keymiss events), as Redis 7.0 does.
  */
-function sourceSets(client: Client, keys: readonly ByteString[]): Array<Members | null> {
+function sourceSets(ctx: CommandContext, keys: readonly ByteString[]): Array<Members | null> {
   return keys.map((key) => {
-    const value = client.node.lookupRead(client.db, key);
+    const value = ctx.lookupRead(ctx.db, key);
     return value === undefined ? null : asSet(value);
   });
 }
@@ -298,26 +298,26 @@ function difference(sets: Array<Members | null>): Members {
  * Stores a computed set at dst (deleting dst for an empty result), notifies `event` (or del),
  * and replies its size.
  */
-function storeResult(client: Client, dstKey: ByteString, result: Members, event: string): void {
+function storeResult(ctx: CommandContext, dstKey: ByteString, result: Members, event: string): void {
   if (result.size === 0) {
-    if (client.db.delete(dstKey)) notifyKeyEvent(client, NotifyFlag.generic, 'del', dstKey);
+    if (ctx.db.delete(dstKey)) ctx.notifyKeyEvent(NotifyFlag.generic, 'del', dstKey);
   } else {
-    client.db.set(dstKey, new SetValue(result), client.node.nowMs);
-    notifyKeyEvent(client, NotifyFlag.set, event, dstKey);
+    ctx.db.set(dstKey, new SetValue(result), ctx.nowMs);
+    ctx.notifyKeyEvent(NotifyFlag.set, event, dstKey);
   }
-  client.reply.integer(result.size);
+  ctx.reply.integer(result.size);
 }
 
-function sinterCommand(client: Client, argv: ByteString[]): void {
-  replySet(client, intersect(sourceSets(client, argv.slice(1)), 0));
+function sinterCommand(ctx: CommandContext, argv: ByteString[]): void {
+  replySet(ctx, intersect(sourceSets(ctx, argv.slice(1)), 0));
 }
 
-function sinterstoreCommand(client: Client, argv: ByteString[]): void {
-  const found = intersect(sourceSets(client, argv.slice(2)), 0);
-  storeResult(client, at(argv, 1), new Set(found), 'sinterstore');
+function sinterstoreCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const found = intersect(sourceSets(ctx, argv.slice(2)), 0);
+  storeResult(ctx, at(argv, 1), new Set(found), 'sinterstore');
 }
 
-function sintercardCommand(client: Client, argv: ByteString[]): void {
+function sintercardCommand(ctx: CommandContext, argv: ByteString[]): void {
   const numKeys = int64Arg(at(argv, 1), ERR.numkeysNotPositive);
   if (numKeys < 1n) throw new ReplyError(ERR.numkeysNotPositive);
   if (numKeys > BigInt(argv.length - 2)) throw new ReplyError(ERR.numkeysTooMany);
@@ -331,26 +331,26 @@ function sintercardCommand(client: Client, argv: ByteString[]): void {
       syntaxError();
     }
   }
-  client.reply.integer(intersect(sourceSets(client, argv.slice(2, 2 + n)), limit).length);
+  ctx.reply.integer(intersect(sourceSets(ctx, argv.slice(2, 2 + n)), limit).length);
 }
 
 /** SUNION/SDIFF, or with `storeEvent` (sunionstore, sdiffstore) their STORE forms. */
 function combineCommand(op: (sets: Array<Members | null>) => Members, storeEvent: string | null) {
-  return (client: Client, argv: ByteString[]): void => {
+  return (ctx: CommandContext, argv: ByteString[]): void => {
     const store = storeEvent !== null;
-    const result = op(sourceSets(client, argv.slice(store ? 2 : 1)));
-    if (store) storeResult(client, at(argv, 1), result, storeEvent);
-    else replySet(client, inReplyOrder(result));
+    const result = op(sourceSets(ctx, argv.slice(store ? 2 : 1)));
+    if (store) storeResult(ctx, at(argv, 1), result, storeEvent);
+    else replySet(ctx, inReplyOrder(result));
   };
 }
 
 // -------------------------------------------------------------------------------------------------
 // SSCAN
 
-function sscanCommand(client: Client, argv: ByteString[]): void {
+function sscanCommand(ctx: CommandContext, argv: ByteString[]): void {
   const cursor = parseScanCursor(at(argv, 2));
-  const value = client.node.lookupRead(client.db, at(argv, 1));
-  const out = client.reply;
+  const value = ctx.lookupRead(ctx.db, at(argv, 1));
+  const out = ctx.reply;
   if (value === undefined) {
     out.array(2);
     out.bulk('0');

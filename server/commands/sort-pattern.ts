@@ -8,7 +8,7 @@
  * reproduced here, so a pattern with a NUL in it resolves to the key Redis would look up.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 
 /** The part of a byte string a C string function sees: everything before the first NUL. */
 export function cString(s: ByteString): ByteString {
@@ -54,10 +54,10 @@ export function compilePattern(pattern: ByteString): SortPattern {
  * when the key is missing, is of another type, or the field is absent. Lookups count as reads
  * (keyspace hits and misses), as Redis's do.
  */
-export function lookupByPattern(client: Client, pattern: SortPattern, element: ByteString): ByteString | null {
+export function lookupByPattern(ctx: CommandContext, pattern: SortPattern, element: ByteString): ByteString | null {
   if (pattern.isElement) return element;
   if (pattern.prefix === null) return null;
-  const value = client.node.lookupRead(client.db, pattern.prefix + element + pattern.suffix);
+  const value = ctx.lookupRead(ctx.db, pattern.prefix + element + pattern.suffix);
   if (value === undefined) return null;
   if (pattern.field === null) return typeof value === 'string' ? value : null;
   if (typeof value === 'string' || value.kind !== 'hash') return null;

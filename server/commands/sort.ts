@@ -29,9 +29,9 @@
 import Denque from 'denque';
 import { compareBytes, type ByteString } from '../../storage/bytes';
 import { ListValue, type StoredValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
-import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 import { partialQuicksort } from '../../storage/partial-quicksort';
@@ -57,9 +57,9 @@ interface SortOptions {
   store: ByteString | null;
 }
 
-function parseOptions(client: Client, argv: readonly ByteString[], readonly: boolean): SortOptions {
+function parseOptions(ctx: CommandContext, argv: readonly ByteString[], readonly: boolean): SortOptions {
   const options: SortOptions = { desc: false, alpha: false, limitStart: 0, limitCount: -1, by: null, dontSort: false, gets: [], store: null };
-  const inCluster = client.node.cluster !== null;
+  const inCluster = ctx.clusterEnabled;
   for (let j = 2; j < argv.length; j++) {
     const word = argv[j];
     const argsLeft = argv.length - j - 1;
@@ -174,12 +174,12 @@ function collate(a: ByteString, b: ByteString): number {
  * The elements in sorted order (at least positions start..end of it); throws the conversion
  * error when a numeric sort meets a non-number.
  */
-function sortElements(client: Client, elements: ByteString[], options: SortOptions, start: number, end: number): ByteString[] {
+function sortElements(ctx: CommandContext, elements: ByteString[], options: SortOptions, start: number, end: number): ByteString[] {
   const by = options.by;
   let convertible = true;
   const items: SortItem[] = elements.map((element) => {
     const item: SortItem = { element, score: 0, weight: null };
-    const weight = by === null ? element : lookupByPattern(client, by, element);
+    const weight = by === null ? element : lookupByPattern(ctx, by, element);
     if (weight === null) return item;
     if (options.alpha) {
       if (by !== null) item.weight = weight;
@@ -219,9 +219,9 @@ function sortElements(client: Client, elements: ByteString[], options: SortOptio
 // -------------------------------------------------------------------------------------------------
 // The command
 
-function sortGeneric(client: Client, argv: ByteString[], readonly: boolean): void {
-  const options = parseOptions(client, argv, readonly);
-  const source = client.node.lookupRead(client.db, at(argv, 1));
+function sortGeneric(ctx: CommandContext, argv: ByteString[], readonly: boolean): void {
+  const options = parseOptions(ctx, argv, readonly);
+  const source = ctx.lookupRead(ctx.db, at(argv, 1));
   if (options.dontSort && source !== undefined && typeof source !== 'string' && source.kind === 'set' && options.store !== null) {
     // A set's own order differs between servers: store it ALPHA sorted instead.
     options.dontSort = false;
@@ -230,43 +230,43 @@ function sortGeneric(client: Client, argv: ByteString[], readonly: boolean): voi
   }
   const loaded = loadElements(source, options);
   const { start, end } = loaded;
-  const elements = options.dontSort ? loaded.elements : sortElements(client, loaded.elements, options, start, end);
+  const elements = options.dontSort ? loaded.elements : sortElements(ctx, loaded.elements, options, start, end);
   const count = Math.max(0, end - start + 1);
-  if (options.store === null) replyElements(client, elements, start, count, options.gets);
-  else storeElements(client, options.store, elements, start, count, options.gets);
+  if (options.store === null) replyElements(ctx, elements, start, count, options.gets);
+  else storeElements(ctx, options.store, elements, start, count, options.gets);
 }
 
-function replyElements(client: Client, elements: ByteString[], start: number, count: number, gets: SortPattern[]): void {
-  const out = client.reply;
+function replyElements(ctx: CommandContext, elements: ByteString[], start: number, count: number, gets: SortPattern[]): void {
+  const out = ctx.reply;
   out.array(gets.length === 0 ? count : count * gets.length);
   for (let j = start; j < start + count; j++) {
     const element = elements[j] as ByteString;
     if (gets.length === 0) out.bulk(element);
     for (const get of gets) {
-      const value = lookupByPattern(client, get, element);
+      const value = lookupByPattern(ctx, get, element);
       if (value === null) out.nullBulk();
       else out.bulk(value);
     }
   }
 }
 
-function storeElements(client: Client, dst: ByteString, elements: ByteString[], start: number, count: number, gets: SortPattern[]): void {
+function storeElements(ctx: CommandContext, dst: ByteString, elements: ByteString[], start: number, count: number, gets: SortPattern[]): void {
   const items = new Denque<ByteString>();
   for (let j = start; j < start + count; j++) {
     const element = elements[j] as ByteString;
     if (gets.length === 0) items.push(element);
-    for (const get of gets) items.push(lookupByPattern(client, get, element) ?? '');
+    for (const get of gets) items.push(lookupByPattern(ctx, get, element) ?? '');
   }
   if (items.length > 0) {
-    client.db.set(dst, new ListValue(items), client.node.nowMs);
-    notifyKeyEvent(client, NotifyFlag.list, 'sortstore', dst);
-  } else if (client.db.delete(dst)) {
-    notifyKeyEvent(client, NotifyFlag.generic, 'del', dst);
+    ctx.db.set(dst, new ListValue(items), ctx.nowMs);
+    ctx.notifyKeyEvent(NotifyFlag.list, 'sortstore', dst);
+  } else if (ctx.db.delete(dst)) {
+    ctx.notifyKeyEvent(NotifyFlag.generic, 'del', dst);
   }
-  client.reply.integer(items.length);
+  ctx.reply.integer(items.length);
 }
 
 export const sortCommands: CommandImpl[] = [
-  cmd('sort', (client, argv) => sortGeneric(client, argv, false)),
-  cmd('sort_ro', (client, argv) => sortGeneric(client, argv, true)),
+  cmd('sort', (ctx, argv) => sortGeneric(ctx, argv, false)),
+  cmd('sort_ro', (ctx, argv) => sortGeneric(ctx, argv, true)),
 ];

@@ -9,12 +9,12 @@ import type { Database } from '../../storage/database';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../../storage/long-double';
 import { INT64_MAX, INT64_MIN, parseInt64, parseSafeInt } from '../../storage/numbers';
 import type { StoredValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError, wrongArity } from '../errors';
 import { at, int64Arg, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 import { deadlineFromOption, type ExpireUnit } from './expiry-args';
-import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 
 /** The value as a string, or WRONGTYPE. */
 export function asString(value: StoredValue): ByteString {
@@ -22,13 +22,13 @@ export function asString(value: StoredValue): ByteString {
   return value;
 }
 
-function readString(client: Client, key: ByteString): ByteString | undefined {
-  const value = client.node.lookupRead(client.db, key);
+function readString(ctx: CommandContext, key: ByteString): ByteString | undefined {
+  const value = ctx.lookupRead(ctx.db, key);
   return value === undefined ? undefined : asString(value);
 }
 
-function checkLength(client: Client, length: number): void {
-  if (length > client.node.config.number('proto-max-bulk-len')) throw new ReplyError(ERR.stringTooLong);
+function checkLength(ctx: CommandContext, length: number): void {
+  if (length > ctx.config.number('proto-max-bulk-len')) throw new ReplyError(ERR.stringTooLong);
   checkRepresentable(length);
 }
 
@@ -79,138 +79,138 @@ function parseSetOptions(argv: readonly ByteString[], from: number, forGetex: bo
   return o;
 }
 
-function setCommand(client: Client, argv: ByteString[]): void {
+function setCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   const value = at(argv, 2);
   const o = parseSetOptions(argv, 3, false);
-  const db = client.db;
-  const now = client.node.nowMs;
+  const db = ctx.db;
+  const now = ctx.nowMs;
   const deadline = o.unit === null ? null : deadlineFromOption(o.expireArg as ByteString, o.unit, now, 'set');
   let old: StoredValue | undefined;
   if (o.get) {
-    old = client.node.lookupRead(db, key);
+    old = ctx.lookupRead(db, key);
     if (old !== undefined) asString(old);
   } else {
     old = db.get(key, now);
   }
   const exists = old !== undefined;
   if ((o.nx && exists) || (o.xx && !exists)) {
-    if (o.get) replyOptionalBulk(client, old);
-    else client.reply.nullBulk();
+    if (o.get) replyOptionalBulk(ctx, old);
+    else ctx.reply.nullBulk();
     return;
   }
   if (o.keepTtl) db.overwrite(key, value, now);
   else db.set(key, value, now);
-  notifyKeyEvent(client, NotifyFlag.string, 'set', key);
+  ctx.notifyKeyEvent(NotifyFlag.string, 'set', key);
   if (deadline !== null) {
     db.setExpireAt(key, deadline);
-    notifyKeyEvent(client, NotifyFlag.generic, 'expire', key);
+    ctx.notifyKeyEvent(NotifyFlag.generic, 'expire', key);
     // Replicas get an absolute deadline, so a late arrival does not extend the key's life.
-    client.rewrittenArgv = ['SET', key, value, 'PXAT', String(deadline)];
+    ctx.propagateAs(['SET', key, value, 'PXAT', String(deadline)]);
   }
-  if (o.get) replyOptionalBulk(client, old);
-  else client.reply.ok();
+  if (o.get) replyOptionalBulk(ctx, old);
+  else ctx.reply.ok();
 }
 
-function replyOptionalBulk(client: Client, value: StoredValue | undefined): void {
-  if (value === undefined) client.reply.nullBulk();
-  else client.reply.bulk(asString(value));
+function replyOptionalBulk(ctx: CommandContext, value: StoredValue | undefined): void {
+  if (value === undefined) ctx.reply.nullBulk();
+  else ctx.reply.bulk(asString(value));
 }
 
-function setnxCommand(client: Client, argv: ByteString[]): void {
+function setnxCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  if (client.db.get(key, client.node.nowMs) !== undefined) {
-    client.reply.integer(0);
+  if (ctx.db.get(key, ctx.nowMs) !== undefined) {
+    ctx.reply.integer(0);
     return;
   }
-  client.db.set(key, at(argv, 2), client.node.nowMs);
-  notifyKeyEvent(client, NotifyFlag.string, 'set', key);
-  client.reply.integer(1);
+  ctx.db.set(key, at(argv, 2), ctx.nowMs);
+  ctx.notifyKeyEvent(NotifyFlag.string, 'set', key);
+  ctx.reply.integer(1);
 }
 
 function setexFamily(unit: 'ex' | 'px', name: string) {
-  return (client: Client, argv: ByteString[]): void => {
+  return (ctx: CommandContext, argv: ByteString[]): void => {
     const key = at(argv, 1);
-    const deadline = deadlineFromOption(at(argv, 2), unit, client.node.nowMs, name);
-    client.db.set(key, at(argv, 3), client.node.nowMs);
-    notifyKeyEvent(client, NotifyFlag.string, 'set', key);
-    client.db.setExpireAt(key, deadline);
-    notifyKeyEvent(client, NotifyFlag.generic, 'expire', key);
-    client.rewrittenArgv = ['SET', key, at(argv, 3), 'PXAT', String(deadline)];
-    client.reply.ok();
+    const deadline = deadlineFromOption(at(argv, 2), unit, ctx.nowMs, name);
+    ctx.db.set(key, at(argv, 3), ctx.nowMs);
+    ctx.notifyKeyEvent(NotifyFlag.string, 'set', key);
+    ctx.db.setExpireAt(key, deadline);
+    ctx.notifyKeyEvent(NotifyFlag.generic, 'expire', key);
+    ctx.propagateAs(['SET', key, at(argv, 3), 'PXAT', String(deadline)]);
+    ctx.reply.ok();
   };
 }
 
-function getCommand(client: Client, argv: ByteString[]): void {
-  replyOptionalBulk(client, readString(client, at(argv, 1)));
+function getCommand(ctx: CommandContext, argv: ByteString[]): void {
+  replyOptionalBulk(ctx, readString(ctx, at(argv, 1)));
 }
 
-function getsetCommand(client: Client, argv: ByteString[]): void {
+function getsetCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const old = readString(client, key);
-  client.db.set(key, at(argv, 2), client.node.nowMs);
-  notifyKeyEvent(client, NotifyFlag.string, 'set', key);
-  replyOptionalBulk(client, old);
+  const old = readString(ctx, key);
+  ctx.db.set(key, at(argv, 2), ctx.nowMs);
+  ctx.notifyKeyEvent(NotifyFlag.string, 'set', key);
+  replyOptionalBulk(ctx, old);
 }
 
-function getdelCommand(client: Client, argv: ByteString[]): void {
+function getdelCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const old = readString(client, key);
+  const old = readString(ctx, key);
   if (old !== undefined) {
-    client.db.delete(key);
-    notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+    ctx.db.delete(key);
+    ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
   }
-  client.rewrittenArgv = ['DEL', key];
-  replyOptionalBulk(client, old);
+  ctx.propagateAs(['DEL', key]);
+  replyOptionalBulk(ctx, old);
 }
 
-function getexCommand(client: Client, argv: ByteString[]): void {
+function getexCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   const o = parseSetOptions(argv, 2, true);
-  const now = client.node.nowMs;
-  const value = readString(client, key);
+  const now = ctx.nowMs;
+  const value = readString(ctx, key);
   if (value === undefined) {
-    client.reply.nullBulk();
+    ctx.reply.nullBulk();
     return;
   }
   const deadline = o.unit === null ? null : deadlineFromOption(o.expireArg as ByteString, o.unit, now, 'getex');
-  const db = client.db;
+  const db = ctx.db;
   if (deadline !== null && deadline <= now) {
     // A deadline already in the past deletes the key, as Redis does.
     db.delete(key);
-    client.rewrittenArgv = ['DEL', key];
-    notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+    ctx.propagateAs(['DEL', key]);
+    ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
   } else if (deadline !== null) {
     db.setExpireAt(key, deadline);
-    client.rewrittenArgv = ['PEXPIREAT', key, String(deadline)];
-    notifyKeyEvent(client, NotifyFlag.generic, 'expire', key);
+    ctx.propagateAs(['PEXPIREAT', key, String(deadline)]);
+    ctx.notifyKeyEvent(NotifyFlag.generic, 'expire', key);
   } else if (o.persist && db.persist(key)) {
-    client.rewrittenArgv = ['PERSIST', key];
-    notifyKeyEvent(client, NotifyFlag.generic, 'persist', key);
+    ctx.propagateAs(['PERSIST', key]);
+    ctx.notifyKeyEvent(NotifyFlag.generic, 'persist', key);
   }
-  client.reply.bulk(value);
+  ctx.reply.bulk(value);
 }
 
-function mgetCommand(client: Client, argv: ByteString[]): void {
-  client.reply.array(argv.length - 1);
+function mgetCommand(ctx: CommandContext, argv: ByteString[]): void {
+  ctx.reply.array(argv.length - 1);
   for (let i = 1; i < argv.length; i++) {
-    const value = client.node.lookupRead(client.db, argv[i] as ByteString);
-    if (value === undefined || typeof value !== 'string') client.reply.nullBulk();
-    else client.reply.bulk(value);
+    const value = ctx.lookupRead(ctx.db, argv[i] as ByteString);
+    if (value === undefined || typeof value !== 'string') ctx.reply.nullBulk();
+    else ctx.reply.bulk(value);
   }
 }
 
-function msetGeneric(client: Client, argv: ByteString[], onlyIfNoneExist: boolean): boolean {
+function msetGeneric(ctx: CommandContext, argv: ByteString[], onlyIfNoneExist: boolean): boolean {
   if (argv.length % 2 === 0) throw new ReplyError(wrongArity(onlyIfNoneExist ? 'msetnx' : 'mset'));
-  const db = client.db;
+  const db = ctx.db;
   if (onlyIfNoneExist) {
     for (let i = 1; i < argv.length; i += 2) {
-      if (db.get(argv[i] as ByteString, client.node.nowMs) !== undefined) return false;
+      if (db.get(argv[i] as ByteString, ctx.nowMs) !== undefined) return false;
     }
   }
   for (let i = 1; i < argv.length; i += 2) {
-    db.set(argv[i] as ByteString, argv[i + 1] as ByteString, client.node.nowMs);
-    notifyKeyEvent(client, NotifyFlag.string, 'set', argv[i] as ByteString);
+    db.set(argv[i] as ByteString, argv[i + 1] as ByteString, ctx.nowMs);
+    ctx.notifyKeyEvent(NotifyFlag.string, 'set', argv[i] as ByteString);
   }
   return true;
 }
@@ -218,37 +218,37 @@ function msetGeneric(client: Client, argv: ByteString[], onlyIfNoneExist: boolea
 // -------------------------------------------------------------------------------------------------
 // Appending and ranges
 
-function appendCommand(client: Client, argv: ByteString[]): void {
+function appendCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const db = client.db;
-  const old = db.get(key, client.node.nowMs);
+  const db = ctx.db;
+  const old = db.get(key, ctx.nowMs);
   const suffix = at(argv, 2);
   if (old === undefined) {
-    db.set(key, suffix, client.node.nowMs);
-    notifyKeyEvent(client, NotifyFlag.string, 'append', key);
-    client.reply.integer(suffix.length);
+    db.set(key, suffix, ctx.nowMs);
+    ctx.notifyKeyEvent(NotifyFlag.string, 'append', key);
+    ctx.reply.integer(suffix.length);
     return;
   }
   const current = asString(old);
-  checkLength(client, current.length + suffix.length);
+  checkLength(ctx, current.length + suffix.length);
   const next = current + suffix;
-  db.overwriteInPlace(key, next, client.node.nowMs);
-  notifyKeyEvent(client, NotifyFlag.string, 'append', key);
-  client.reply.integer(next.length);
+  db.overwriteInPlace(key, next, ctx.nowMs);
+  ctx.notifyKeyEvent(NotifyFlag.string, 'append', key);
+  ctx.reply.integer(next.length);
 }
 
-function strlenCommand(client: Client, argv: ByteString[]): void {
-  const value = readString(client, at(argv, 1));
-  client.reply.integer(value === undefined ? 0 : value.length);
+function strlenCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const value = readString(ctx, at(argv, 1));
+  ctx.reply.integer(value === undefined ? 0 : value.length);
 }
 
-function getrangeCommand(client: Client, argv: ByteString[]): void {
+function getrangeCommand(ctx: CommandContext, argv: ByteString[]): void {
   let start = intArg(at(argv, 2));
   let end = intArg(at(argv, 3));
-  const value = readString(client, at(argv, 1)) ?? '';
+  const value = readString(ctx, at(argv, 1)) ?? '';
   const len = value.length;
   if (start < 0 && end < 0 && start > end) {
-    client.reply.bulk('');
+    ctx.reply.bulk('');
     return;
   }
   if (start < 0) start = len + start;
@@ -256,48 +256,48 @@ function getrangeCommand(client: Client, argv: ByteString[]): void {
   if (start < 0) start = 0;
   if (end < 0) end = 0;
   if (end >= len) end = len - 1;
-  if (start > end || len === 0) client.reply.bulk('');
-  else client.reply.bulk(value.slice(start, end + 1));
+  if (start > end || len === 0) ctx.reply.bulk('');
+  else ctx.reply.bulk(value.slice(start, end + 1));
 }
 
-function setrangeCommand(client: Client, argv: ByteString[]): void {
+function setrangeCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   const offset = intArg(at(argv, 2));
   const patch = at(argv, 3);
   if (offset < 0) throw new ReplyError(ERR.offsetOutOfRange);
-  const db = client.db;
-  const old = db.get(key, client.node.nowMs);
+  const db = ctx.db;
+  const old = db.get(key, ctx.nowMs);
   if (old === undefined) {
     if (patch.length === 0) {
-      client.reply.integer(0);
+      ctx.reply.integer(0);
       return;
     }
-    checkLength(client, offset + patch.length);
-    db.overwriteInPlace(key, '\0'.repeat(offset) + patch, client.node.nowMs);
-    notifyKeyEvent(client, NotifyFlag.string, 'setrange', key);
-    client.reply.integer(offset + patch.length);
+    checkLength(ctx, offset + patch.length);
+    db.overwriteInPlace(key, '\0'.repeat(offset) + patch, ctx.nowMs);
+    ctx.notifyKeyEvent(NotifyFlag.string, 'setrange', key);
+    ctx.reply.integer(offset + patch.length);
     return;
   }
   const current = asString(old);
   if (patch.length === 0) {
-    client.reply.integer(current.length);
+    ctx.reply.integer(current.length);
     return;
   }
-  checkLength(client, offset + patch.length);
+  checkLength(ctx, offset + patch.length);
   const padded = current.length < offset ? current + '\0'.repeat(offset - current.length) : current;
   const next = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
-  db.overwriteInPlace(key, next, client.node.nowMs);
-  notifyKeyEvent(client, NotifyFlag.string, 'setrange', key);
-  client.reply.integer(next.length);
+  db.overwriteInPlace(key, next, ctx.nowMs);
+  ctx.notifyKeyEvent(NotifyFlag.string, 'setrange', key);
+  ctx.reply.integer(next.length);
 }
 
 // -------------------------------------------------------------------------------------------------
 // Counters
 
 /** Adds `delta` to the integer stored at key (0 when missing), keeping its TTL. */
-function incrBy(client: Client, key: ByteString, delta: bigint | number): void {
-  const db: Database = client.db;
-  const old = db.get(key, client.node.nowMs);
+function incrBy(ctx: CommandContext, key: ByteString, delta: bigint | number): void {
+  const db: Database = ctx.db;
+  const old = db.get(key, ctx.nowMs);
   const text = old === undefined ? '0' : asString(old);
   const fast = parseSafeInt(text);
   let next: string;
@@ -310,10 +310,10 @@ function incrBy(client: Client, key: ByteString, delta: bigint | number): void {
     if (sum > INT64_MAX || sum < INT64_MIN) throw new ReplyError(ERR.overflow);
     next = sum.toString();
   }
-  if (old === undefined) db.set(key, next, client.node.nowMs);
-  else db.overwrite(key, next, client.node.nowMs);
-  notifyKeyEvent(client, NotifyFlag.string, 'incrby', key);
-  client.reply.raw(':' + next + '\r\n');
+  if (old === undefined) db.set(key, next, ctx.nowMs);
+  else db.overwrite(key, next, ctx.nowMs);
+  ctx.notifyKeyEvent(NotifyFlag.string, 'incrby', key);
+  ctx.reply.raw(':' + next + '\r\n');
 }
 
 /** A delta argument: a double-safe number when possible, else an exact bigint. */
@@ -322,10 +322,10 @@ function deltaArg(arg: ByteString): bigint | number {
   return fast !== null ? fast : int64Arg(arg);
 }
 
-function incrbyfloatCommand(client: Client, argv: ByteString[]): void {
+function incrbyfloatCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const db = client.db;
-  const old = db.get(key, client.node.nowMs);
+  const db = ctx.db;
+  const old = db.get(key, ctx.nowMs);
   const current = parseLongDouble(old === undefined ? '0' : asString(old));
   const increment = parseLongDouble(at(argv, 2));
   if (current === null || increment === null) throw new ReplyError(ERR.notFloat);
@@ -333,21 +333,20 @@ function incrbyfloatCommand(client: Client, argv: ByteString[]): void {
   const sum = addLongDouble(current, increment);
   if (sum === 'inf') throw new ReplyError(ERR.floatNanOrInf);
   const next = formatLongDouble(sum);
-  if (old === undefined) db.set(key, next, client.node.nowMs);
-  else db.overwrite(key, next, client.node.nowMs);
-  notifyKeyEvent(client, NotifyFlag.string, 'incrbyfloat', key);
+  if (old === undefined) db.set(key, next, ctx.nowMs);
+  else db.overwrite(key, next, ctx.nowMs);
+  ctx.notifyKeyEvent(NotifyFlag.string, 'incrbyfloat', key);
   // Replicas get the result, not the float arithmetic, so both sides hold the same bytes.
-  client.rewrittenArgv = ['SET', key, next, 'KEEPTTL'];
-  client.reply.bulk(next);
+  ctx.propagateAs(['SET', key, next, 'KEEPTTL']);
+  ctx.reply.bulk(next);
 }
 
 // -------------------------------------------------------------------------------------------------
 // LCS
 
-function lcsCommand(client: Client, argv: ByteString[]): void {
-  const node = client.node;
-  const objA = node.lookupRead(client.db, at(argv, 1));
-  const objB = node.lookupRead(client.db, at(argv, 2));
+function lcsCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const objA = ctx.lookupRead(ctx.db, at(argv, 1));
+  const objB = ctx.lookupRead(ctx.db, at(argv, 2));
   if ((objA !== undefined && typeof objA !== 'string') || (objB !== undefined && typeof objB !== 'string')) {
     throw new ReplyError(ERR.lcsNotStrings);
   }
@@ -370,7 +369,7 @@ function lcsCommand(client: Client, argv: ByteString[]): void {
   if (getIdx && getLen) throw new ReplyError(ERR.lcsLenAndIdx);
   const alen = a.length;
   const blen = b.length;
-  if ((alen + 1) * (blen + 1) * 4 > node.config.number('proto-max-bulk-len')) throw new ReplyError(ERR.lcsTooBig);
+  if ((alen + 1) * (blen + 1) * 4 > ctx.config.number('proto-max-bulk-len')) throw new ReplyError(ERR.lcsTooBig);
 
   // dp[i][j] = LCS length of a[0,i) and b[0,j)
   const width = blen + 1;
@@ -385,7 +384,7 @@ function lcsCommand(client: Client, argv: ByteString[]): void {
     }
   }
   const total = dp[alen * width + blen] as number;
-  const out = client.reply;
+  const out = ctx.reply;
   if (getLen) {
     out.integer(total);
     return;
@@ -459,20 +458,20 @@ export const stringCommands: CommandImpl[] = [
   cmd('getdel', getdelCommand),
   cmd('getex', getexCommand),
   cmd('mget', mgetCommand),
-  cmd('mset', (client, argv) => {
-    msetGeneric(client, argv, false);
-    client.reply.ok();
+  cmd('mset', (ctx, argv) => {
+    msetGeneric(ctx, argv, false);
+    ctx.reply.ok();
   }),
-  cmd('msetnx', (client, argv) => client.reply.integer(msetGeneric(client, argv, true) ? 1 : 0)),
+  cmd('msetnx', (ctx, argv) => ctx.reply.integer(msetGeneric(ctx, argv, true) ? 1 : 0)),
   cmd('append', appendCommand),
   cmd('strlen', strlenCommand),
-  cmd('incr', (client, argv) => incrBy(client, at(argv, 1), 1)),
-  cmd('decr', (client, argv) => incrBy(client, at(argv, 1), -1)),
-  cmd('incrby', (client, argv) => incrBy(client, at(argv, 1), deltaArg(at(argv, 2)))),
-  cmd('decrby', (client, argv) => {
+  cmd('incr', (ctx, argv) => incrBy(ctx, at(argv, 1), 1)),
+  cmd('decr', (ctx, argv) => incrBy(ctx, at(argv, 1), -1)),
+  cmd('incrby', (ctx, argv) => incrBy(ctx, at(argv, 1), deltaArg(at(argv, 2)))),
+  cmd('decrby', (ctx, argv) => {
     const delta = deltaArg(at(argv, 2));
     if (delta === INT64_MIN) throw new ReplyError(ERR.decrementOverflow);
-    incrBy(client, at(argv, 1), -delta);
+    incrBy(ctx, at(argv, 1), -delta);
   }),
   cmd('incrbyfloat', incrbyfloatCommand),
   cmd('getrange', getrangeCommand),

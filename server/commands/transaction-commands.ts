@@ -1,39 +1,39 @@
 /** MULTI, EXEC, DISCARD, WATCH, UNWATCH (server/transaction.ts holds the rules). */
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { runCommand } from '../dispatch';
 import { ReplyError } from '../errors';
 import { cmd, type CommandImpl } from './command';
 
-function multiCommand(client: Client): void {
-  const tx = client.transaction;
+function multiCommand(ctx: CommandContext): void {
+  const tx = ctx.session.transaction;
   if (tx.inMulti) throw new ReplyError('ERR MULTI calls can not be nested');
   tx.queue = [];
-  client.reply.ok();
+  ctx.reply.ok();
 }
 
-function execCommand(client: Client): void {
-  const tx = client.transaction;
+function execCommand(ctx: CommandContext): void {
+  const tx = ctx.session.transaction;
   const queue = tx.queue;
   if (queue === null) throw new ReplyError('ERR EXEC without MULTI');
   if (tx.aborted) {
     tx.end();
     throw new ReplyError('EXECABORT Transaction discarded because of previous errors.');
   }
-  if (tx.watchFailed(client.node.nowMs)) {
+  if (tx.watchFailed(ctx.nowMs)) {
     tx.end();
-    client.reply.nullArray();
+    ctx.reply.nullArray();
     return;
   }
   // Leave MULTI first: the queued commands run as ordinary calls.
   tx.queue = null;
-  const replication = client.node.replication;
+  const replication = ctx.server.replication;
   replication.beginTransaction();
-  client.reply.array(queue.length);
+  ctx.reply.array(queue.length);
   tx.executing = true;
   tx.running = queue;
   try {
-    for (const { spec, argv } of queue) runCommand(client, spec, argv);
+    for (const { spec, argv } of queue) runCommand(ctx.session, spec, argv);
   } finally {
     tx.executing = false;
     tx.running = null;
@@ -42,18 +42,18 @@ function execCommand(client: Client): void {
   }
 }
 
-function discardCommand(client: Client): void {
-  const tx = client.transaction;
+function discardCommand(ctx: CommandContext): void {
+  const tx = ctx.session.transaction;
   if (!tx.inMulti) throw new ReplyError('ERR DISCARD without MULTI');
   tx.end();
-  client.reply.ok();
+  ctx.reply.ok();
 }
 
-function watchCommand(client: Client, argv: ByteString[]): void {
-  const tx = client.transaction;
+function watchCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const tx = ctx.session.transaction;
   if (tx.inMulti) throw new ReplyError('ERR WATCH inside MULTI is not allowed');
-  for (let i = 1; i < argv.length; i++) tx.watch(client.db, argv[i] as ByteString, client.node.nowMs);
-  client.reply.ok();
+  for (let i = 1; i < argv.length; i++) tx.watch(ctx.db, argv[i] as ByteString, ctx.nowMs);
+  ctx.reply.ok();
 }
 
 export const transactionCommands: CommandImpl[] = [
@@ -61,8 +61,8 @@ export const transactionCommands: CommandImpl[] = [
   cmd('exec', execCommand),
   cmd('discard', discardCommand),
   cmd('watch', watchCommand),
-  cmd('unwatch', (client) => {
-    client.transaction.unwatchAll();
-    client.reply.ok();
+  cmd('unwatch', (ctx) => {
+    ctx.session.transaction.unwatchAll();
+    ctx.reply.ok();
   }),
 ];

@@ -17,7 +17,7 @@
 import type { ByteString } from '../../storage/bytes';
 import { parseScoreArg } from '../../storage/strtod';
 import { SortedSetValue, type StoredValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
@@ -79,7 +79,7 @@ interface Parsed {
  * Parses `numkeys key... [WEIGHTS w...] [AGGREGATE how] [WITHSCORES] [LIMIT n]`, from
  * `numkeysIndex`, as zunionInterDiffGenericCommand does; only the options `op` allows.
  */
-function parseArgs(client: Client, argv: ByteString[], numkeysIndex: number, op: Operation, store: boolean, cardinalityOnly: boolean): Parsed {
+function parseArgs(ctx: CommandContext, argv: ByteString[], numkeysIndex: number, op: Operation, store: boolean, cardinalityOnly: boolean): Parsed {
   const setNum = intArg(at(argv, numkeysIndex));
   if (setNum < 1) throw new ReplyError(`ERR at least 1 input key is needed for '${at(argv, 0).toLowerCase()}' command`);
   if (setNum > argv.length - (numkeysIndex + 1)) syntaxError();
@@ -87,7 +87,7 @@ function parseArgs(client: Client, argv: ByteString[], numkeysIndex: number, op:
   let j = numkeysIndex + 1;
   for (let i = 0; i < setNum; i++, j++) {
     const key = at(argv, j);
-    const value = client.node.lookupRead(client.db, key);
+    const value = ctx.lookupRead(ctx.db, key);
     sources.push(sourceOf(value));
   }
   const parsed: Parsed = { sources, aggregate: 'sum', withScores: false, limit: 0 };
@@ -180,20 +180,20 @@ function compute(op: Operation, p: Parsed): SortedSetValue {
 }
 
 function algebraCommand(op: Operation, store: boolean) {
-  return (client: Client, argv: ByteString[]): void => {
-    const parsed = parseArgs(client, argv, store ? 2 : 1, op, store, false);
+  return (ctx: CommandContext, argv: ByteString[]): void => {
+    const parsed = parseArgs(ctx, argv, store ? 2 : 1, op, store, false);
     const result = compute(op, parsed);
     if (store) {
-      storeZset(client, at(argv, 1), result, `z${op === 'union' ? 'union' : op === 'inter' ? 'inter' : 'diff'}store`);
+      storeZset(ctx, at(argv, 1), result, `z${op === 'union' ? 'union' : op === 'inter' ? 'inter' : 'diff'}store`);
       return;
     }
-    replyMembers(client, nodesByRank(result, 0, result.size - 1, false), parsed.withScores);
+    replyMembers(ctx, nodesByRank(result, 0, result.size - 1, false), parsed.withScores);
   };
 }
 
-function zintercardCommand(client: Client, argv: ByteString[]): void {
-  const parsed = parseArgs(client, argv, 1, 'inter', false, true);
-  client.reply.integer(intersection(parsed, parsed.limit).size);
+function zintercardCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const parsed = parseArgs(ctx, argv, 1, 'inter', false, true);
+  ctx.reply.integer(intersection(parsed, parsed.limit).size);
 }
 
 export const zsetAlgebraCommands: CommandImpl[] = [

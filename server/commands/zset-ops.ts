@@ -24,9 +24,9 @@ import type { SkipNode } from '../../storage/sorted-set';
 import { parseRangeNumber, parseScoreArg } from '../../storage/strtod';
 import { formatDouble } from '../../storage/numbers';
 import { SortedSetValue, type StoredValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
-import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 
 export const ZERR = {
   notFloat: ERR.notFloat,
@@ -48,14 +48,14 @@ export function asZset(value: StoredValue): SortedSetValue {
 }
 
 /** A zset for reading (counts keyspace hits/misses); undefined when the key is missing. */
-export function readZset(client: Client, key: ByteString): SortedSetValue | undefined {
-  const value = client.node.lookupRead(client.db, key);
+export function readZset(ctx: CommandContext, key: ByteString): SortedSetValue | undefined {
+  const value = ctx.lookupRead(ctx.db, key);
   return value === undefined ? undefined : asZset(value);
 }
 
 /** A zset for writing; undefined when the key is missing. */
-export function writeZset(client: Client, key: ByteString): SortedSetValue | undefined {
-  const value = client.db.get(key, client.node.nowMs);
+export function writeZset(ctx: CommandContext, key: ByteString): SortedSetValue | undefined {
+  const value = ctx.db.get(key, ctx.nowMs);
   return value === undefined ? undefined : asZset(value);
 }
 
@@ -69,16 +69,16 @@ export function scoreArg(arg: ByteString, error: string = ZERR.notFloat): number
 // -------------------------------------------------------------------------------------------------
 // Replies
 
-export function replyScore(client: Client, score: number): void {
-  client.reply.double(formatDouble(score));
+export function replyScore(ctx: CommandContext, score: number): void {
+  ctx.reply.double(formatDouble(score));
 }
 
 /**
  * Members with or without scores: RESP2 a flat array (member, score, ...); RESP3 with scores an
  * array of [member, score] pairs.
  */
-export function replyMembers(client: Client, nodes: ReadonlyArray<{ member: ByteString; score: number }>, withScores: boolean): void {
-  const out = client.reply;
+export function replyMembers(ctx: CommandContext, nodes: ReadonlyArray<{ member: ByteString; score: number }>, withScores: boolean): void {
+  const out = ctx.reply;
   if (!withScores) {
     out.array(nodes.length);
     for (const n of nodes) out.bulk(n.member);
@@ -89,7 +89,7 @@ export function replyMembers(client: Client, nodes: ReadonlyArray<{ member: Byte
   for (const n of nodes) {
     if (pairs) out.array(2);
     out.bulk(n.member);
-    replyScore(client, n.score);
+    replyScore(ctx, n.score);
   }
 }
 
@@ -200,19 +200,19 @@ export function nodesByRank(zset: SortedSetValue, from: number, to: number, reve
 // Writes
 
 /** Tells BZPOPMIN and friends that `key` holds members now (served after the command). */
-export function signalZsetReady(client: Client, key: ByteString): void {
-  client.node.blocking.signalReady(client.db, key);
+export function signalZsetReady(ctx: CommandContext, key: ByteString): void {
+  ctx.signalKeyReady(key);
 }
 
 /** After members were removed in place: the command's event, then delete an emptied zset. */
-export function afterRemoval(client: Client, key: ByteString, zset: SortedSetValue, removed: number, event: string): void {
+export function afterRemoval(ctx: CommandContext, key: ByteString, zset: SortedSetValue, removed: number, event: string): void {
   if (removed === 0) return;
-  notifyKeyEvent(client, NotifyFlag.zset, event, key);
+  ctx.notifyKeyEvent(NotifyFlag.zset, event, key);
   if (zset.size === 0) {
-    client.db.delete(key);
-    notifyKeyEvent(client, NotifyFlag.generic, 'del', key);
+    ctx.db.delete(key);
+    ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
   } else {
-    client.db.markModified(key, client.node.nowMs);
+    ctx.db.markModified(key, ctx.nowMs);
   }
 }
 
@@ -220,21 +220,21 @@ export function afterRemoval(client: Client, key: ByteString, zset: SortedSetVal
  * Stores a computed zset at dst, replacing what it held, or deletes dst for an empty result
  * (a "del" event only if something was deleted); replies the result's size.
  */
-export function storeZset(client: Client, dst: ByteString, result: SortedSetValue, event: string): void {
+export function storeZset(ctx: CommandContext, dst: ByteString, result: SortedSetValue, event: string): void {
   if (result.size === 0) {
-    if (client.db.delete(dst)) notifyKeyEvent(client, NotifyFlag.generic, 'del', dst);
+    if (ctx.db.delete(dst)) ctx.notifyKeyEvent(NotifyFlag.generic, 'del', dst);
   } else {
-    client.db.set(dst, result, client.node.nowMs);
-    notifyKeyEvent(client, NotifyFlag.zset, event, dst);
-    signalZsetReady(client, dst);
+    ctx.db.set(dst, result, ctx.nowMs);
+    ctx.notifyKeyEvent(NotifyFlag.zset, event, dst);
+    signalZsetReady(ctx, dst);
   }
-  client.reply.integer(result.size);
+  ctx.reply.integer(result.size);
 }
 
 export type PopEnd = 'min' | 'max';
 
 /** Pops up to `count` members from one end; deletes an emptied key. Events as ZPOPMIN/ZPOPMAX. */
-export function popMembers(client: Client, key: ByteString, zset: SortedSetValue, end: PopEnd, count: number): Array<{ member: ByteString; score: number }> {
+export function popMembers(ctx: CommandContext, key: ByteString, zset: SortedSetValue, end: PopEnd, count: number): Array<{ member: ByteString; score: number }> {
   const popped: Array<{ member: ByteString; score: number }> = [];
   while (popped.length < count) {
     const node = end === 'min' ? zset.order.first() : zset.order.last();
@@ -242,6 +242,6 @@ export function popMembers(client: Client, key: ByteString, zset: SortedSetValue
     popped.push({ member: node.member, score: node.score });
     zset.remove(node.member);
   }
-  afterRemoval(client, key, zset, popped.length, end === 'min' ? 'zpopmin' : 'zpopmax');
+  afterRemoval(ctx, key, zset, popped.length, end === 'min' ? 'zpopmin' : 'zpopmax');
   return popped;
 }

@@ -11,21 +11,23 @@
  * form that cannot wait or times out).
  *
  * A blocking form first does what its non-blocking form does (a WRONGTYPE key met before a
- * non-empty one is an error); only when every key is missing does it block. What a replica is
- * sent is what Redis 7.0 sends (read from its replication stream): BZPOPMIN/BZPOPMAX become
- * ZPOPMIN/ZPOPMAX key, and ZMPOP/BZMPOP become ZPOPMIN/ZPOPMAX key <number popped>. Inside EXEC or on a replication link it answers the null array at once.
+ * non-empty one is an error); only when every key is missing does it block (pop-or-block.ts,
+ * shared with the blocking list commands). What a replica is sent is what Redis 7.0 sends (read
+ * from its replication stream): BZPOPMIN/BZPOPMAX become ZPOPMIN/ZPOPMAX key, and ZMPOP/BZMPOP
+ * become ZPOPMIN/ZPOPMAX key <number popped>. Inside EXEC or on a replication link it answers
+ * the null array at once.
  *
  * Argument order: ZPOPMIN parses the count before the key; BZPOPMIN parses its timeout before
  * the keys; (B)ZMPOP parses numkeys, MIN|MAX and COUNT first, BZMPOP its timeout after those.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { SortedSetValue } from '../../storage/values';
-import type { ServeFn } from '../blocking';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
 import { at, intArg, isWord, syntaxError } from './args';
-import { deadlineArg, mayBlock } from './blocking-lists';
+import { deadlineArg } from './blocking-lists';
 import { cmd, type CommandImpl } from './command';
+import { popOrBlock } from './pop-or-block';
 import { popMembers, replyScore, writeZset, ZERR, type PopEnd } from './zset-ops';
 
 const POP_COMMAND: Record<PopEnd, string> = { min: 'ZPOPMIN', max: 'ZPOPMAX' };
@@ -34,7 +36,7 @@ const POP_COMMAND: Record<PopEnd, string> = { min: 'ZPOPMIN', max: 'ZPOPMAX' };
 // ZPOPMIN, ZPOPMAX
 
 function zpopCommand(end: PopEnd) {
-  return (client: Client, argv: ByteString[]): void => {
+  return (ctx: CommandContext, argv: ByteString[]): void => {
     if (argv.length > 3) syntaxError();
     let count = 1;
     const withCount = argv.length === 3;
@@ -43,19 +45,19 @@ function zpopCommand(end: PopEnd) {
       if (count < 0) throw new ReplyError(ERR.outOfRangePositive);
     }
     const key = at(argv, 1);
-    const zset = writeZset(client, key);
+    const zset = writeZset(ctx, key);
     if (zset === undefined || count === 0) {
-      client.reply.array(0);
+      ctx.reply.array(0);
       return;
     }
-    const popped = popMembers(client, key, zset, end, count);
-    const out = client.reply;
+    const popped = popMembers(ctx, key, zset, end, count);
+    const out = ctx.reply;
     const pairs = withCount && out.resp === 3;
     out.array(pairs ? popped.length : popped.length * 2);
     for (const p of popped) {
       if (pairs) out.array(2);
       out.bulk(p.member);
-      replyScore(client, p.score);
+      replyScore(ctx, p.score);
     }
   };
 }
@@ -90,104 +92,63 @@ function parseMpopArgs(argv: readonly ByteString[], numkeysIndex: number): MpopA
 }
 
 /** Pops for ZMPOP/BZMPOP and replies [key, [[member, score], ...]]; returns the replica's argv. */
-function mpopFrom(client: Client, key: ByteString, zset: SortedSetValue, end: PopEnd, count: number): ByteString[] {
-  const popped = popMembers(client, key, zset, end, count);
-  const out = client.reply;
+function mpopFrom(ctx: CommandContext, key: ByteString, zset: SortedSetValue, end: PopEnd, count: number): ByteString[] {
+  const popped = popMembers(ctx, key, zset, end, count);
+  const out = ctx.reply;
   out.array(2);
   out.bulk(key);
   out.array(popped.length);
   for (const p of popped) {
     out.array(2);
     out.bulk(p.member);
-    replyScore(client, p.score);
+    replyScore(ctx, p.score);
   }
   return [POP_COMMAND[end], key, String(popped.length)];
 }
 
 /** The first key holding a zset (missing keys skipped, other types WRONGTYPE). */
-function firstZset(client: Client, keys: readonly ByteString[]): [ByteString, SortedSetValue] | null {
+function firstZset(ctx: CommandContext, keys: readonly ByteString[]): [ByteString, SortedSetValue] | null {
   for (const key of keys) {
-    const zset = writeZset(client, key);
+    const zset = writeZset(ctx, key);
     if (zset !== undefined) return [key, zset];
   }
   return null;
 }
 
-function zmpopCommand(client: Client, argv: ByteString[]): void {
+function zmpopCommand(ctx: CommandContext, argv: ByteString[]): void {
   const { keys, end, count } = parseMpopArgs(argv, 1);
-  const found = firstZset(client, keys);
+  const found = firstZset(ctx, keys);
   if (found === null) {
-    client.reply.nullArray();
+    ctx.reply.nullArray();
     return;
   }
-  client.rewrittenArgv = mpopFrom(client, found[0], found[1], end, count);
+  ctx.propagateAs(mpopFrom(ctx, found[0], found[1], end, count));
 }
 
-/** The zset at `key` for a waiter being served, or undefined when there is none to pop. */
-function zsetToServe(client: Client, key: ByteString): SortedSetValue | undefined {
-  const value = client.db.get(key, client.node.nowMs);
-  if (value === undefined || typeof value === 'string' || value.kind !== 'zset') return undefined;
-  return value;
-}
-
-function propagate(client: Client, argv: ByteString[]): void {
-  client.node.replication.propagate(client.db.id, argv);
-}
-
-function bzmpopCommand(client: Client, argv: ByteString[]): void {
+function bzmpopCommand(ctx: CommandContext, argv: ByteString[]): void {
   const { keys, end, count } = parseMpopArgs(argv, 2);
-  const deadlineMs = deadlineArg(client, at(argv, 1));
-  popOrBlock(client, argv, keys, deadlineMs, (key, zset) => mpopFrom(client, key, zset, end, count));
-}
-
-/**
- * The blocking pops' common shape: pop from the first non-empty sorted set of `keys` now, or
- * (outside MULTI and replication links) block until one of them can serve. `pop` replies and
- * returns what replicas must replay.
- */
-function popOrBlock(
-  client: Client,
-  argv: ByteString[],
-  keys: readonly ByteString[],
-  deadlineMs: number,
-  pop: (key: ByteString, zset: SortedSetValue) => ByteString[],
-): void {
-  const found = firstZset(client, keys);
-  if (found !== null) {
-    client.rewrittenArgv = pop(found[0], found[1]);
-    return;
-  }
-  if (!mayBlock(client)) {
-    client.reply.nullArray();
-    return;
-  }
-  const serve: ServeFn = (key) => {
-    const zset = zsetToServe(client, key);
-    if (zset === undefined) return 'empty';
-    propagate(client, pop(key, zset));
-    return 'served';
-  };
-  client.node.blocking.block(client, argv, keys, deadlineMs, serve, 'zset');
+  const deadlineMs = deadlineArg(ctx, at(argv, 1));
+  popOrBlock(ctx, argv, keys, deadlineMs, 'zset', 'null-array', (key, zset) => mpopFrom(ctx, key, zset, end, count));
 }
 
 // -------------------------------------------------------------------------------------------------
 // BZPOPMIN, BZPOPMAX
 
 /** Pops one member and replies [key, member, score]; returns the replica's argv. */
-function popOne(client: Client, key: ByteString, zset: SortedSetValue, end: PopEnd): ByteString[] {
-  const [p] = popMembers(client, key, zset, end, 1);
+function popOne(ctx: CommandContext, key: ByteString, zset: SortedSetValue, end: PopEnd): ByteString[] {
+  const [p] = popMembers(ctx, key, zset, end, 1);
   if (p === undefined) throw new Error('popOne on an empty sorted set');
-  client.reply.array(3);
-  client.reply.bulk(key);
-  client.reply.bulk(p.member);
-  replyScore(client, p.score);
+  ctx.reply.array(3);
+  ctx.reply.bulk(key);
+  ctx.reply.bulk(p.member);
+  replyScore(ctx, p.score);
   return [POP_COMMAND[end], key];
 }
 
 function bzpopCommand(end: PopEnd) {
-  return (client: Client, argv: ByteString[]): void => {
-    const deadlineMs = deadlineArg(client, at(argv, argv.length - 1));
-    popOrBlock(client, argv, argv.slice(1, -1), deadlineMs, (key, zset) => popOne(client, key, zset, end));
+  return (ctx: CommandContext, argv: ByteString[]): void => {
+    const deadlineMs = deadlineArg(ctx, at(argv, argv.length - 1));
+    popOrBlock(ctx, argv, argv.slice(1, -1), deadlineMs, 'zset', 'null-array', (key, zset) => popOne(ctx, key, zset, end));
   };
 }
 

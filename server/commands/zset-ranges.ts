@@ -19,7 +19,7 @@
 import type { ByteString } from '../../storage/bytes';
 import type { SkipNode } from '../../storage/sorted-set';
 import { SortedSetValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 import {
@@ -55,10 +55,10 @@ type ParsedRange =
   | { type: 'lex'; range: LexRange };
 
 function rangeCommand(keyIndex: number, store: boolean, type: RangeType, direction: Direction) {
-  return (client: Client, argv: ByteString[]): void => zrangeGeneric(client, argv, { keyIndex, store, type, direction });
+  return (ctx: CommandContext, argv: ByteString[]): void => zrangeGeneric(ctx, argv, { keyIndex, store, type, direction });
 }
 
-function zrangeGeneric(client: Client, argv: ByteString[], request: RangeRequest): void {
+function zrangeGeneric(ctx: CommandContext, argv: ByteString[], request: RangeRequest): void {
   let { type, direction } = request;
   let withScores = false;
   let offset = 0;
@@ -96,15 +96,15 @@ function zrangeGeneric(client: Client, argv: ByteString[], request: RangeRequest
   else parsed = { type, range: parseLexRange(minArg, maxArg) };
 
   const source = at(argv, request.keyIndex);
-  const value = client.node.lookupRead(client.db, source);
+  const value = ctx.lookupRead(ctx.db, source);
   const zset = value === undefined ? undefined : asZset(value);
   const nodes = zset === undefined ? [] : selectNodes(zset, parsed, reverse, offset, limit);
   if (request.store) {
     const result = new SortedSetValue();
     for (const n of nodes) result.add(n.member, n.score);
-    storeZset(client, at(argv, 1), result, 'zrangestore');
+    storeZset(ctx, at(argv, 1), result, 'zrangestore');
   } else {
-    replyMembers(client, nodes, withScores);
+    replyMembers(ctx, nodes, withScores);
   }
 }
 

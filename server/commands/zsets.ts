@@ -14,9 +14,9 @@ import type { ByteString } from '../../storage/bytes';
 import { valueEncoding } from '../../storage/encodings';
 import { formatDouble, INT64_MAX } from '../../storage/numbers';
 import { SortedSetValue } from '../../storage/values';
-import type { Client } from '../client';
+import type { CommandContext } from '../command-context';
 import { ERR, ReplyError } from '../errors';
-import { notifyKeyEvent, NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../keyspace-events';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from './command';
 import { scanStep } from '../../storage/container-scan';
@@ -51,7 +51,7 @@ interface ZaddFlags {
   incr: boolean;
 }
 
-function zaddCommand(client: Client, argv: ByteString[]): void {
+function zaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   const flags: ZaddFlags = { nx: false, xx: false, gt: false, lt: false, ch: false, incr: false };
   let i = 2;
   for (; i < argv.length; i++) {
@@ -66,14 +66,14 @@ function zaddCommand(client: Client, argv: ByteString[]): void {
   if (flags.incr && elements > 2) throw new ReplyError(ZERR.incrPair);
   const pairs: Array<[number, ByteString]> = [];
   for (let j = i; j < argv.length; j += 2) pairs.push([scoreArg(argv[j] as ByteString), argv[j + 1] as ByteString]);
-  zaddPairs(client, at(argv, 1), pairs, flags);
+  zaddPairs(ctx, at(argv, 1), pairs, flags);
 }
 
-function zaddPairs(client: Client, key: ByteString, pairs: ReadonlyArray<[number, ByteString]>, flags: ZaddFlags): void {
-  let zset = writeZset(client, key);
+function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyArray<[number, ByteString]>, flags: ZaddFlags): void {
+  let zset = writeZset(ctx, key);
   if (zset === undefined && flags.xx) {
-    if (flags.incr) client.reply.nullBulk();
-    else client.reply.integer(0);
+    if (flags.incr) ctx.reply.nullBulk();
+    else ctx.reply.integer(0);
     return;
   }
   let created = false;
@@ -111,76 +111,76 @@ function zaddPairs(client: Client, key: ByteString, pairs: ReadonlyArray<[number
     }
   }
   if (created && zset.size > 0) {
-    client.db.set(key, zset, client.node.nowMs);
+    ctx.db.set(key, zset, ctx.nowMs);
   } else if (added + updated > 0) {
-    client.db.markModified(key, client.node.nowMs);
+    ctx.db.markModified(key, ctx.nowMs);
   }
   if (added + updated > 0) {
-    notifyKeyEvent(client, NotifyFlag.zset, flags.incr ? 'zincr' : 'zadd', key);
-    if (added > 0) signalZsetReady(client, key);
+    ctx.notifyKeyEvent(NotifyFlag.zset, flags.incr ? 'zincr' : 'zadd', key);
+    if (added > 0) signalZsetReady(ctx, key);
   }
   if (failure !== null) throw failure;
   if (flags.incr) {
-    if (processed > 0) replyScore(client, lastScore);
-    else client.reply.nullBulk();
+    if (processed > 0) replyScore(ctx, lastScore);
+    else ctx.reply.nullBulk();
   } else {
-    client.reply.integer(flags.ch ? added + updated : added);
+    ctx.reply.integer(flags.ch ? added + updated : added);
   }
 }
 
-function zincrbyCommand(client: Client, argv: ByteString[]): void {
+function zincrbyCommand(ctx: CommandContext, argv: ByteString[]): void {
   const increment = scoreArg(at(argv, 2));
-  zaddPairs(client, at(argv, 1), [[increment, at(argv, 3)]], { nx: false, xx: false, gt: false, lt: false, ch: false, incr: true });
+  zaddPairs(ctx, at(argv, 1), [[increment, at(argv, 3)]], { nx: false, xx: false, gt: false, lt: false, ch: false, incr: true });
 }
 
 // -------------------------------------------------------------------------------------------------
 // ZREM, ZREMRANGEBY*
 
-function zremCommand(client: Client, argv: ByteString[]): void {
+function zremCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const zset = writeZset(client, key);
+  const zset = writeZset(ctx, key);
   let removed = 0;
   if (zset !== undefined) {
     for (let i = 2; i < argv.length && zset.size > 0; i++) if (zset.remove(argv[i] as ByteString)) removed++;
-    afterRemoval(client, key, zset, removed, 'zrem');
+    afterRemoval(ctx, key, zset, removed, 'zrem');
   }
-  client.reply.integer(removed);
+  ctx.reply.integer(removed);
 }
 
 type RemoveRange = (zset: SortedSetValue) => [number, number] | null;
 
 /** Removes ranks [first, last] once the range is known; replies how many went. */
-function removeRanks(client: Client, key: ByteString, ranks: RemoveRange, event: string): void {
-  const zset = writeZset(client, key);
+function removeRanks(ctx: CommandContext, key: ByteString, ranks: RemoveRange, event: string): void {
+  const zset = writeZset(ctx, key);
   if (zset === undefined) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   const range = ranks(zset);
   if (range === null) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   const doomed = nodesByRank(zset, range[0], range[1], false).map((n) => n.member);
   for (const member of doomed) zset.remove(member);
-  afterRemoval(client, key, zset, doomed.length, event);
-  client.reply.integer(doomed.length);
+  afterRemoval(ctx, key, zset, doomed.length, event);
+  ctx.reply.integer(doomed.length);
 }
 
-function zremrangebyrankCommand(client: Client, argv: ByteString[]): void {
+function zremrangebyrankCommand(ctx: CommandContext, argv: ByteString[]): void {
   const start = intArg(at(argv, 2));
   const end = intArg(at(argv, 3));
-  removeRanks(client, at(argv, 1), (z) => rankRange(z.size, start, end), 'zremrangebyrank');
+  removeRanks(ctx, at(argv, 1), (z) => rankRange(z.size, start, end), 'zremrangebyrank');
 }
 
-function zremrangebyscoreCommand(client: Client, argv: ByteString[]): void {
+function zremrangebyscoreCommand(ctx: CommandContext, argv: ByteString[]): void {
   const range = parseScoreRange(at(argv, 2), at(argv, 3));
-  removeRanks(client, at(argv, 1), (z) => endInclusive(scoreRangeRanks(z, range)), 'zremrangebyscore');
+  removeRanks(ctx, at(argv, 1), (z) => endInclusive(scoreRangeRanks(z, range)), 'zremrangebyscore');
 }
 
-function zremrangebylexCommand(client: Client, argv: ByteString[]): void {
+function zremrangebylexCommand(ctx: CommandContext, argv: ByteString[]): void {
   const range = parseLexRange(at(argv, 2), at(argv, 3));
-  removeRanks(client, at(argv, 1), (z) => endInclusive(lexRangeRanks(z, range)), 'zremrangebylex');
+  removeRanks(ctx, at(argv, 1), (z) => endInclusive(lexRangeRanks(z, range)), 'zremrangebylex');
 }
 
 function endInclusive([start, end]: [number, number]): [number, number] | null {
@@ -190,59 +190,59 @@ function endInclusive([start, end]: [number, number]): [number, number] | null {
 // -------------------------------------------------------------------------------------------------
 // Reads: ZSCORE, ZMSCORE, ZCARD, ZCOUNT, ZLEXCOUNT, ZRANK, ZREVRANK
 
-function zscoreCommand(client: Client, argv: ByteString[]): void {
-  const score = readZset(client, at(argv, 1))?.scores.get(at(argv, 2));
-  if (score === undefined) client.reply.nullBulk();
-  else replyScore(client, score);
+function zscoreCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const score = readZset(ctx, at(argv, 1))?.scores.get(at(argv, 2));
+  if (score === undefined) ctx.reply.nullBulk();
+  else replyScore(ctx, score);
 }
 
-function zmscoreCommand(client: Client, argv: ByteString[]): void {
-  const zset = readZset(client, at(argv, 1));
-  client.reply.array(argv.length - 2);
+function zmscoreCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const zset = readZset(ctx, at(argv, 1));
+  ctx.reply.array(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
     const score = zset?.scores.get(argv[i] as ByteString);
-    if (score === undefined) client.reply.nullBulk();
-    else replyScore(client, score);
+    if (score === undefined) ctx.reply.nullBulk();
+    else replyScore(ctx, score);
   }
 }
 
-function zcardCommand(client: Client, argv: ByteString[]): void {
-  client.reply.integer(readZset(client, at(argv, 1))?.size ?? 0);
+function zcardCommand(ctx: CommandContext, argv: ByteString[]): void {
+  ctx.reply.integer(readZset(ctx, at(argv, 1))?.size ?? 0);
 }
 
-function zcountCommand(client: Client, argv: ByteString[]): void {
+function zcountCommand(ctx: CommandContext, argv: ByteString[]): void {
   const range = parseScoreRange(at(argv, 2), at(argv, 3));
-  const zset = readZset(client, at(argv, 1));
+  const zset = readZset(ctx, at(argv, 1));
   if (zset === undefined) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   const [start, end] = scoreRangeRanks(zset, range);
-  client.reply.integer(end - start);
+  ctx.reply.integer(end - start);
 }
 
-function zlexcountCommand(client: Client, argv: ByteString[]): void {
+function zlexcountCommand(ctx: CommandContext, argv: ByteString[]): void {
   const range = parseLexRange(at(argv, 2), at(argv, 3));
-  const zset = readZset(client, at(argv, 1));
+  const zset = readZset(ctx, at(argv, 1));
   if (zset === undefined) {
-    client.reply.integer(0);
+    ctx.reply.integer(0);
     return;
   }
   const [start, end] = lexRangeRanks(zset, range);
-  client.reply.integer(end - start);
+  ctx.reply.integer(end - start);
 }
 
 function zrankCommand(reverse: boolean) {
-  return (client: Client, argv: ByteString[]): void => {
-    const zset = readZset(client, at(argv, 1));
+  return (ctx: CommandContext, argv: ByteString[]): void => {
+    const zset = readZset(ctx, at(argv, 1));
     const member = at(argv, 2);
     const score = zset?.scores.get(member);
     if (zset === undefined || score === undefined) {
-      client.reply.nullBulk();
+      ctx.reply.nullBulk();
       return;
     }
     const rank = zset.order.rankOf(member, score);
-    client.reply.integer(reverse ? zset.size - 1 - rank : rank);
+    ctx.reply.integer(reverse ? zset.size - 1 - rank : rank);
   };
 }
 
@@ -251,42 +251,42 @@ function zrankCommand(reverse: boolean) {
 
 const HALF_INT64 = INT64_MAX / 2n;
 
-function zrandmemberCommand(client: Client, argv: ByteString[]): void {
+function zrandmemberCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const random = client.node.random;
+  const random = ctx.random;
   if (argv.length === 2) {
-    const zset = readZset(client, key);
-    if (zset === undefined) client.reply.nullBulk();
-    else client.reply.bulk((zset.order.at(random.below(zset.size)) as { member: ByteString }).member);
+    const zset = readZset(ctx, key);
+    if (zset === undefined) ctx.reply.nullBulk();
+    else ctx.reply.bulk((zset.order.at(random.below(zset.size)) as { member: ByteString }).member);
     return;
   }
   const count = randomCountArg(at(argv, 2));
   if (argv.length > 4 || (argv.length === 4 && !isWord(argv[3], 'withscores'))) syntaxError();
   const withScores = argv.length === 4;
   if (withScores && (count < -HALF_INT64 || count > HALF_INT64)) throw new ReplyError(ERR.outOfRange);
-  const zset = readZset(client, key);
+  const zset = readZset(ctx, key);
   if (zset === undefined || count === 0n) {
-    client.reply.array(0);
+    ctx.reply.array(0);
     return;
   }
   const size = zset.size;
   if (count < 0n) {
     // Independent picks, repeats allowed, streamed.
     const n = Number(-count);
-    const out = client.reply;
+    const out = ctx.reply;
     const pairs = withScores && out.resp === 3;
     out.array(withScores && !pairs ? n * 2 : n);
     for (let i = 0; i < n; i++) {
       const node = zset.order.at(random.below(size)) as { member: ByteString; score: number };
       if (pairs) out.array(2);
       out.bulk(node.member);
-      if (withScores) replyScore(client, node.score);
+      if (withScores) replyScore(ctx, node.score);
     }
     return;
   }
   if (count >= BigInt(size)) {
     // The whole set, highest score first: what Redis 7.0 answers here.
-    replyMembers(client, nodesByRank(zset, 0, size - 1, true), withScores);
+    replyMembers(ctx, nodesByRank(zset, 0, size - 1, true), withScores);
     return;
   }
   // Distinct picks: a partial Fisher-Yates shuffle over ranks, listed in rank order as Redis
@@ -301,7 +301,7 @@ function zrandmemberCommand(client: Client, argv: ByteString[]): void {
     ranks.push(picked);
   }
   ranks.sort((a, b) => a - b);
-  replyMembers(client, ranks.map((r) => zset.order.at(r) as { member: ByteString; score: number }), withScores);
+  replyMembers(ctx, ranks.map((r) => zset.order.at(r) as { member: ByteString; score: number }), withScores);
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -312,10 +312,10 @@ function isListpack(zset: SortedSetValue): boolean {
   return valueEncoding(zset, false) === 'listpack';
 }
 
-function zscanCommand(client: Client, argv: ByteString[]): void {
+function zscanCommand(ctx: CommandContext, argv: ByteString[]): void {
   const cursor = parseScanCursor(at(argv, 2));
-  const zset = readZset(client, at(argv, 1));
-  const out = client.reply;
+  const zset = readZset(ctx, at(argv, 1));
+  const out = ctx.reply;
   if (zset === undefined) {
     out.array(2);
     out.bulk('0');

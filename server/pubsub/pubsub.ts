@@ -16,7 +16,7 @@
  * batch of requests (or, for publications no client made, once the current turn of the event
  * loop is done): one socket write per receiver however many messages it got, the same batching
  * Redis does before it sleeps. Pushes, confirmations included, pass CLIENT REPLY OFF and SKIP,
- * as in Redis 7.0.15: Client.pushWritten marks them so that dropping the other replies keeps
+ * as in Redis 7.0.15: Session.pushWritten marks them so that dropping the other replies keeps
  * them. A subscriber that reads too slowly is closed by client-output-buffer-limit's pubsub class.
  *
  * Orders Redis takes from its hash tables (which pattern's pmessage comes first when several
@@ -29,6 +29,7 @@
 import { globMatch } from '../../storage/glob';
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../client';
+import type { Session } from '../session';
 import type { ClientSubscriptions } from './client-subscriptions';
 
 export type SubscriptionKind = 'channel' | 'pattern' | 'shard';
@@ -48,20 +49,20 @@ const RULES: Record<SubscriptionKind, KindRules> = {
 };
 
 export class PubSub {
-  private readonly registries: Record<SubscriptionKind, Map<ByteString, Set<Client>>> = {
+  private readonly registries: Record<SubscriptionKind, Map<ByteString, Set<Session>>> = {
     channel: new Map(),
     pattern: new Map(),
     shard: new Map(),
   };
   /** Receivers with output waiting for the end of this event-loop turn. */
-  private readonly unflushed = new Set<Client>();
+  private readonly unflushed = new Set<Session>();
   private flushScheduled = false;
 
   // ---------------------------------------------------------------------------------------------
   // Subscribing
 
   /** (P|S)SUBSCRIBE: subscribes to each name and confirms each one, duplicates included. */
-  subscribe(client: Client, kind: SubscriptionKind, names: readonly ByteString[]): void {
+  subscribe(client: Session, kind: SubscriptionKind, names: readonly ByteString[]): void {
     const rules = RULES[kind];
     const own = rules.own(client.subscriptions);
     const registry = this.registries[kind];
@@ -80,7 +81,7 @@ export class PubSub {
    * (P|S)UNSUBSCRIBE: leaves the named ones, or all of this kind when `names` is empty, and
    * confirms each. Leaving nothing at all is confirmed once with a null name.
    */
-  unsubscribe(client: Client, kind: SubscriptionKind, names: readonly ByteString[]): void {
+  unsubscribe(client: Session, kind: SubscriptionKind, names: readonly ByteString[]): void {
     const rules = RULES[kind];
     const own = rules.own(client.subscriptions);
     const targets = names.length > 0 ? names : [...own];
@@ -92,7 +93,7 @@ export class PubSub {
   }
 
   /** A closed or RESET connection leaves everything, without confirmations. */
-  leaveAll(client: Client): void {
+  leaveAll(client: Session): void {
     const subs = client.subscriptions;
     if (!subs.active) return;
     for (const kind of KINDS) {
@@ -102,7 +103,7 @@ export class PubSub {
   }
 
   /** Removes one subscription; false when the client did not have it. */
-  private leave(client: Client, kind: SubscriptionKind, name: ByteString): boolean {
+  private leave(client: Session, kind: SubscriptionKind, name: ByteString): boolean {
     if (!RULES[kind].own(client.subscriptions).delete(name)) return false;
     const registry = this.registries[kind];
     const clients = registry.get(name);
@@ -184,14 +185,14 @@ export class PubSub {
   }
 
   /** Opens a push of `items` to a receiver; false when it is closed and gets nothing. */
-  private startMessage(client: Client, items: number): boolean {
+  private startMessage(client: Session, items: number): boolean {
     if (client.closed) return false;
     client.reply.push(items);
     this.scheduleFlush(client);
     return true;
   }
 
-  private scheduleFlush(client: Client): void {
+  private scheduleFlush(client: Session): void {
     this.unflushed.add(client);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -208,7 +209,9 @@ export class PubSub {
    */
   flushReceivers(): void {
     if (this.unflushed.size === 0) return;
-    for (const client of this.unflushed) {
+    for (const session of this.unflushed) {
+      const client = session.connection;
+      if (client === null) continue;
       if (overOutputLimit(client)) {
         client.node.log.warning(`Client ${client.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
         client.close();
@@ -264,9 +267,9 @@ function patternMatches(pattern: ByteString, channel: ByteString): boolean {
 function overOutputLimit(client: Client): boolean {
   if (client.clientType !== 'pubsub') return false;
   const limit = client.node.config.value('client-output-buffer-limit').pubsub;
-  const bytes = client.reply.pendingBytes + client.outputBytes;
+  const bytes = client.session.reply.pendingBytes + client.outputBytes;
   if (limit.hardBytes > 0 && bytes >= limit.hardBytes) return true;
-  const subs = client.subscriptions;
+  const subs = client.session.subscriptions;
   if (limit.softBytes === 0 || bytes < limit.softBytes) {
     subs.overSoftLimitSinceMs = 0;
     return false;
@@ -280,7 +283,7 @@ function overOutputLimit(client: Client): boolean {
 }
 
 /** One (un)subscribe confirmation: [word, name or null, count]. */
-function confirm(client: Client, word: string, name: ByteString | null, count: number): void {
+function confirm(client: Session, word: string, name: ByteString | null, count: number): void {
   const out = client.reply;
   const start = out.mark();
   out.push(3);

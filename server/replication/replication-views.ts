@@ -2,7 +2,7 @@
  * What INFO replication and ROLE show of a node's replication state, in Redis 7.0's field
  * order and reply shapes (redis-wire.md §2.5).
  */
-import type { Client } from '../client';
+import type { Session } from '../session';
 import type { RedisNode } from '../node';
 import type { Replication } from './replication';
 
@@ -73,7 +73,7 @@ export function replicationInfoFields(node: RedisNode, replication: Replication)
 }
 
 /** ROLE: ["master", offset, [[ip, port, acked offset]...]] or ["slave", host, port, state, offset]. */
-export function writeRoleReply(client: Client, replication: Replication): void {
+export function writeRoleReply(client: Session, replication: Replication): void {
   const reply = client.reply;
   const master = replication.master;
   if (master === null) {

@@ -60,9 +60,15 @@ export class Replication implements MasterLinkOwner {
   private getackScheduled = false;
   /** Offset of the FULLRESYNC being received, applied once the snapshot has loaded. */
   private pendingFullSync: { replid: string; offset: number } | null = null;
-  /** Inside EXEC: the writes go out between MULTI and EXEC, so replicas apply them atomically. */
-  private inTransaction = false;
-  private multiSent = false;
+  /**
+   * Inside EXEC the writes are held here (encoded, SELECTs included) until the transaction ends:
+   * several go out between MULTI and EXEC, so replicas apply them atomically; a lone write goes
+   * out alone, as Redis 7.0 sends it (one command is atomic by itself). Null outside EXEC.
+   */
+  private transactionWrites: Buffer[] | null = null;
+  private transactionCommands = 0;
+  /** The held writes start with a SELECT, which goes before the MULTI. */
+  private transactionStartsWithSelect = false;
   /** The db the master client starts in: the snapshot's repl-stream-db, or -1 to keep its own. */
   private streamDbAfterLoad = -1;
 
@@ -87,27 +93,42 @@ export class Replication implements MasterLinkOwner {
   /** A write a client made: into the stream (masters only; a writable replica's writes stay local). */
   propagate(db: number, argv: readonly ByteString[]): void {
     if (this.master !== null || (this.backlog === null && this.replicas.size === 0)) return;
+    const held = this.transactionWrites;
     if (db !== this.streamDb) {
-      this.feed(encodeCommand(['SELECT', String(db)]));
+      const select = encodeCommand(['SELECT', String(db)]);
+      if (held === null) this.feed(select);
+      else if (held.push(select) === 1) this.transactionStartsWithSelect = true;
       this.streamDb = db;
     }
-    if (this.inTransaction && !this.multiSent) {
-      this.feed(MULTI);
-      this.multiSent = true;
+    if (held === null) {
+      this.feed(encodeCommand(argv));
+      return;
     }
-    this.feed(encodeCommand(argv));
+    held.push(encodeCommand(argv));
+    this.transactionCommands++;
   }
 
-  /** EXEC starts: a MULTI goes out before its first write, if it makes any. */
+  /** EXEC starts: its writes are held until endTransaction. */
   beginTransaction(): void {
-    this.inTransaction = true;
-    this.multiSent = false;
+    this.transactionWrites = [];
+    this.transactionCommands = 0;
+    this.transactionStartsWithSelect = false;
   }
 
+  /**
+   * EXEC ended: what it wrote goes out, wrapped in MULTI/EXEC when it is more than one command.
+   * The MULTI follows the first SELECT, so the transaction starts in its first write's db.
+   */
   endTransaction(): void {
-    if (this.multiSent) this.feed(EXEC);
-    this.inTransaction = false;
-    this.multiSent = false;
+    const held = this.transactionWrites;
+    this.transactionWrites = null;
+    if (held === null || held.length === 0) return;
+    const wrap = this.transactionCommands > 1;
+    held.forEach((command, i) => {
+      if (wrap && i === (this.transactionStartsWithSelect ? 1 : 0)) this.feed(MULTI);
+      this.feed(command);
+    });
+    if (wrap) this.feed(EXEC);
   }
 
   private feed(data: Buffer): void {
@@ -123,7 +144,7 @@ export class Replication implements MasterLinkOwner {
   syncRequested(client: Client, psync: { replid: string; offset: number } | null): void {
     if (client.kind === 'replica') return;
     if (this.master !== null && !this.linkUp) {
-      client.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
+      client.session.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
       return;
     }
     client.flush();
@@ -158,7 +179,7 @@ export class Replication implements MasterLinkOwner {
 
   private attach(client: Client, state: ReplicaHandle['state']): ReplicaHandle {
     const handle = new ReplicaHandle(client, { ...client.replconf }, state, this.node.clock());
-    client.kind = 'replica';
+    client.session.kind = 'replica';
     client.replica = handle;
     this.replicas.add(handle);
     return handle;
@@ -229,7 +250,7 @@ export class Replication implements MasterLinkOwner {
     const offset = this.offset;
     const acked = this.ackedAtLeast(offset);
     if (acked >= replicas || client.kind !== 'normal') {
-      client.reply.integer(acked);
+      client.session.reply.integer(acked);
       return;
     }
     const waiter: Waiter = { client, offset, replicas, timer: null };
@@ -267,7 +288,7 @@ export class Replication implements MasterLinkOwner {
     this.waiters.splice(index, 1);
     waiter.timer?.cancel();
     if (!reply) return;
-    waiter.client.reply.integer(this.ackedAtLeast(waiter.offset));
+    waiter.client.session.reply.integer(this.ackedAtLeast(waiter.offset));
     waiter.client.unblock();
   }
 
@@ -364,7 +385,7 @@ export class Replication implements MasterLinkOwner {
   }
 
   streaming(client: Client, ackNow: boolean): void {
-    if (this.streamDbAfterLoad >= 0) client.db = this.node.keyspace.db(this.streamDbAfterLoad);
+    if (this.streamDbAfterLoad >= 0) client.session.db = this.node.keyspace.db(this.streamDbAfterLoad);
     this.node.registerClient(client);
     this.node.log.notice('MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization or finished a full one.');
     if (ackNow) this.link?.sendAck(this.offset);

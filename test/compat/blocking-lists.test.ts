@@ -184,6 +184,27 @@ scenario('BLMOVE into a list another client waits on', [
   call('C', 'EXISTS', 'src', 'dst'),
 ]);
 
+// Issue 11: SWAPDB wakes clients blocked on keys that exist in their database after the swap.
+scenario('SWAPDB serves clients blocked on keys the other database holds', [
+  call('A', 'SELECT', '1'),
+  send('A', 'BLPOP', 'k', '0'),
+  blocked(1),
+  call('C', 'SELECT', '1'),
+  send('C', 'BLMOVE', 'src', 'dst', 'LEFT', 'RIGHT', '0'),
+  blocked(2),
+  call('B', 'RPUSH', 'k', 'a', 'b'),
+  call('B', 'RPUSH', 'src', 'x'),
+  call('B', 'SWAPDB', '0', '1'),
+  read('A'),
+  read('C'),
+  blocked(0),
+  call('A', 'LRANGE', 'k', '0', '-1'),
+  call('A', 'LRANGE', 'dst', '0', '-1'),
+  call('B', 'EXISTS', 'k', 'src', 'dst'),
+  call('B', 'SWAPDB', '1', '0'),
+  call('B', 'LRANGE', 'k', '0', '-1'),
+]);
+
 scenario('BLMPOP is woken with up to COUNT elements', [
   send('A', 'BLMPOP', '0', '2', 'a', 'b', 'RIGHT', 'COUNT', '2'),
   blocked(1),

@@ -166,3 +166,16 @@ scenario('a sorted set arriving by RENAME, COPY or MOVE serves waiters', [
   blocked(0),
   call('D', 'ZRANGE', 'k1', '0', '-1', 'WITHSCORES'),
 ]);
+
+// Issue 11: SWAPDB wakes clients blocked on keys that exist in their database after the swap.
+scenario('SWAPDB serves a BZPOPMIN blocked on a key the other database holds', [
+  call('A', 'SELECT', '1'),
+  send('A', 'BZPOPMIN', 'k', 'other', '0'),
+  blocked(1),
+  call('B', 'ZADD', 'k', '1', 'a', '2', 'b'),
+  call('B', 'SWAPDB', '0', '1'),
+  read('A'),
+  blocked(0),
+  call('A', 'ZRANGE', 'k', '0', '-1', 'WITHSCORES'),
+  call('B', 'EXISTS', 'k'),
+]);
