@@ -15,7 +15,7 @@
  * there; the phases are printed so a difference can be placed. Kinds alternate which goes first
  * in each round so drift on a shared box is spread over both; each cell is the median over rounds.
  *
- * Then, if hashslot's own local cluster exists (server/local-cluster.ts, started by `npm start`
+ * Then, if hashslot's own local cluster exists (server/cluster/local-cluster.ts, started by `npm start`
  * on ports 7000-7005), the time from spawning `npm start` to all six ports reporting
  * cluster_state:ok. It is skipped with a note when the file is absent or those ports are busy.
  *
@@ -75,7 +75,7 @@ const ms = (value: number): string => (Number.isFinite(value) ? `${Math.round(va
 
 function localClusterPresent(): boolean {
   const root = repoRoot();
-  return fs.existsSync(path.join(root, 'server', 'local-cluster.ts')) || fs.existsSync(path.join(root, 'dist', 'server', 'local-cluster.js'));
+  return fs.existsSync(path.join(root, 'server', 'cluster', 'local-cluster.ts')) || fs.existsSync(path.join(root, 'dist', 'server', 'cluster', 'local-cluster.js'));
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
 
   process.stdout.write('\n### npm start (local 3+3 cluster on 7000-7005) to all-ok\n\n');
   if (!localClusterPresent()) {
-    process.stdout.write('skipped: server/local-cluster.ts not found (npm start does not start a local cluster yet)\n');
+    process.stdout.write('skipped: server/cluster/local-cluster.ts not found (npm start does not start a local cluster yet)\n');
     return;
   }
   const busy = [];

@@ -3,7 +3,7 @@
  * having done (events). The machine never performs I/O: an adapter (tcp-transport.ts behind real
  * sockets, or a simulated network in tests) drains these after every input.
  *
- * Every step of failure detection and failover is an event, so a log (server/cluster-mode.ts
+ * Every step of failure detection and failover is an event, so a log (server/cluster/cluster-mode.ts
  * prints them with redis-server's texts), a test or a learner can follow a failover step by step.
  */
 import type { LinkId } from './cluster-node';

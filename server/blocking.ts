@@ -51,7 +51,7 @@ import type { ByteString } from '../storage/bytes';
 import type { Database } from '../storage/database';
 import type { TimerHandle } from './clock';
 import type { RedisNode } from './node';
-import type { Session } from './session';
+import type { Session } from './dispatch/session';
 
 /**
  * Tries to serve the waiter from `key`: 'served' after writing the reply and propagating the

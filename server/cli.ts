@@ -11,7 +11,7 @@ import { Config } from './config/config';
 import { ConfigFileError, ConfigOpenError, parseCommandLine } from './config/config-file';
 import { followingFileSink, Logger, type LogSink, stdoutSink } from './log';
 import { RedisNode, SnapshotLoadError } from './node';
-import { saveBeforeShutdown } from './persistence';
+import { saveBeforeShutdown } from './persistence/snapshots';
 
 const USAGE = `Usage: ./hashslot-server [/path/to/redis.conf] [options] [-]
        ./hashslot-server - (read config from stdin)

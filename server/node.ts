@@ -14,25 +14,25 @@ import type { ByteString } from '../storage/bytes';
 import type { Database, KeyspaceObserver } from '../storage/database';
 import { Keyspace } from '../storage/keyspace';
 import { SeededRandom } from '../storage/random';
-import { Client } from './client';
+import { Client } from './network/client';
 import { type NodeClock, type TimerHandle, systemClock } from './clock';
-import { Session } from './session';
-import { CommandTable } from './commands/command-table';
+import { Session } from './dispatch/session';
+import { CommandTable } from './dispatch/command-table';
 import { ALL_COMMANDS } from './commands/all';
-import { dispatch } from './dispatch';
-import type { CommandSpec } from './commands/command';
+import { dispatch } from './dispatch/dispatch';
+import type { CommandSpec } from './dispatch/command';
 import { Logger, type LogSink, stdoutSink } from './log';
 import { ServerStats } from './stats';
-import { ClusterMode } from './cluster-mode';
+import { ClusterMode } from './cluster/cluster-mode';
 import type { Config } from './config/config';
 import { Replication } from './replication/replication';
 import { BlockingLists } from './blocking';
 import { PubSub } from './pubsub/pubsub';
-import { notifyKeyspaceEvent, NotifyFlag } from './keyspace-events';
+import { notifyKeyspaceEvent, NotifyFlag } from './pubsub/keyspace-events';
 import type { StoredValue } from '../storage/values';
-import { loadSnapshotAtStartup, PersistenceState, persistenceCron } from './persistence';
+import { loadSnapshotAtStartup, PersistenceState, persistenceCron } from './persistence/snapshots';
 import { NodeEvents } from './node-events';
-import { ClientListeners } from './listener';
+import { ClientListeners } from './network/listener';
 
 export interface NodeOptions {
   config: Config;
@@ -69,7 +69,7 @@ export class RedisNode implements KeyspaceObserver {
   /** When the last successful save finished (LASTSAVE), in seconds. */
   lastSaveSec: number;
   private nextClientId = 1;
-  /** The client port's listening sockets (listener.ts). */
+  /** The client port's listening sockets (network/listener.ts). */
   readonly listeners: ClientListeners;
   private cronTimer: TimerHandle | null = null;
   private closing: Promise<void> | null = null;
@@ -83,7 +83,7 @@ export class RedisNode implements KeyspaceObserver {
   readonly pubsub = new PubSub();
   /** Typed events (cluster steps, log lines) for in-process listeners (node-events.ts). */
   readonly events = new NodeEvents();
-  /** notify-keyspace-events as NotifyFlag bits, read on every write (keyspace-events.ts). */
+  /** notify-keyspace-events as NotifyFlag bits, read on every write (pubsub/keyspace-events.ts). */
   notifyKeyspaceEvents = 0;
   /** Called once the node has shut down (SHUTDOWN); the CLI exits the process. */
   onShutdown: (() => void) | null = null;

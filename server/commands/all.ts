@@ -4,7 +4,7 @@ import { bitmapCommands } from './bitmaps';
 import { blockingListCommands } from './blocking-lists';
 import { clientCommands } from './client-commands';
 import { clusterCommands } from './cluster';
-import type { CommandImpl } from './command';
+import type { CommandImpl } from '../dispatch/command';
 import { commandCommands } from './command-commands';
 import { configCommands } from './config-commands';
 import { connectionCommands } from './connection';

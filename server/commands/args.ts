@@ -4,7 +4,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { parseInt64, parseSafeInt } from '../../storage/numbers';
-import { ERR, ReplyError } from '../errors';
+import { ERR, ReplyError } from '../dispatch/errors';
 
 /** A signed 64-bit integer argument that fits a double exactly, as Redis's getLongLong... */
 export function intArg(arg: ByteString, error: string = ERR.notInteger): number {

@@ -27,12 +27,12 @@ import {
   type OverflowPolicy,
 } from '../../storage/bitfield';
 import { parseInt64 } from '../../storage/numbers';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
-import { NotifyFlag } from '../keyspace-events';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
+import { NotifyFlag } from '../pubsub/keyspace-events';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { bitOffsetArg } from './bitmaps';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import { asString, checkRepresentable } from './strings';
 
 interface FieldOperation {

@@ -18,11 +18,11 @@
 import type { ByteString } from '../../storage/bytes';
 import { combineBits, countBits, findBit, getBit, resolveRange, withBit, type BitOperation, type RangeUnit } from '../../storage/bits';
 import { parseInt64, parseSafeInt } from '../../storage/numbers';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
-import { NotifyFlag } from '../keyspace-events';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
+import { NotifyFlag } from '../pubsub/keyspace-events';
 import { at, int64Arg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import { asString, checkRepresentable } from './strings';
 
 /**

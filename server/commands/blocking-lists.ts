@@ -22,10 +22,10 @@
 import type { ByteString } from '../../storage/bytes';
 import { parseLongDouble } from '../../storage/long-double';
 import type { ListValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
 import { at } from './args';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import { listEndArg, moveElement, popElements, writableList, type ListEnd } from './list-ops';
 import { popOrBlock } from './pop-or-block';
 import { mpopFrom, parseMpopArgs } from './lists';

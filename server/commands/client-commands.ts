@@ -3,13 +3,13 @@
  * per-connection switches NO-EVICT and REPLY.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../client';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
+import type { Client } from '../network/client';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
 import { at, intArg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import { validateClientName } from './connection';
-import { HELP_REPLIES } from './meta/command-meta.generated';
+import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
 
 function listCommand(ctx: CommandContext, argv: ByteString[]): void {

@@ -14,12 +14,12 @@ import { availableReplicas, nodeLine, nodesText, replicationOffsetOf, shardHealt
 import { writeRespValue } from '../../protocol/resp-value';
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot, SLOT_COUNT } from '../../storage/key-slot';
-import type { CommandContext } from '../command-context';
-import { isIpAddress, type ClusterMode } from '../cluster-mode';
-import { ReplyError, wrongArity } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { isIpAddress, type ClusterMode } from '../cluster/cluster-mode';
+import { ReplyError, wrongArity } from '../dispatch/errors';
 import { at, intArg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl, type Handler } from './command';
-import { HELP_REPLIES } from './meta/command-meta.generated';
+import { cmd, type CommandImpl, type Handler } from '../dispatch/command';
+import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 
 
 function clusterOf(ctx: CommandContext): ClusterMode {

@@ -7,13 +7,13 @@
 import type { ByteString } from '../../storage/bytes';
 import { globMatch } from '../../storage/glob';
 import { writeRespValue, type RespValue } from '../../protocol/resp-value';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
 import { at, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl, type CommandSpec } from './command';
-import { findKeys, hasKeySpecs } from './key-specs';
-import { lookupCommand } from '../dispatch';
-import { HELP_REPLIES } from './meta/command-meta.generated';
+import { cmd, type CommandImpl, type CommandSpec } from '../dispatch/command';
+import { findKeys, hasKeySpecs } from '../dispatch/key-specs';
+import { lookupCommand } from '../dispatch/dispatch';
+import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 
 function writeInfo(ctx: CommandContext, names: Iterable<string>): void {
   const list = [...names];

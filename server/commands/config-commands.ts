@@ -5,13 +5,13 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { writeRespValue } from '../../protocol/resp-value';
-import type { CommandContext } from '../command-context';
+import type { CommandContext } from '../dispatch/command-context';
 import { type Config, ConfigSetError, configSetFailed, type SetPlan } from '../config/config';
-import { ListenError } from '../listener';
+import { ListenError } from '../network/listener';
 import { ConfigRewriteError } from '../config/rewrite';
-import { ERR, ReplyError } from '../errors';
-import { cmd, type CommandImpl } from './command';
-import { HELP_REPLIES } from './meta/command-meta.generated';
+import { ERR, ReplyError } from '../dispatch/errors';
+import { cmd, type CommandImpl } from '../dispatch/command';
+import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 
 function configGet(ctx: CommandContext, argv: ByteString[]): void {
   const pairs = ctx.server.config.get(argv.slice(2));
@@ -31,7 +31,7 @@ function configSet(ctx: CommandContext, argv: ByteString[]): void {
   const opts = { local: ctx.session.connection?.isLocal ?? true };
   try {
     const listen = listenerChange(config.checkSet(pairs, opts), config);
-    // Inside EXEC nothing can wait: the listeners then follow in the background (listener.ts).
+    // Inside EXEC nothing can wait: the listeners then follow in the background (network/listener.ts).
     if (listen !== null && ctx.session.connection !== null && ctx.session.kind === 'normal' && !ctx.session.transaction.executing) {
       setWithNewListeners(ctx, pairs, listen);
       return;

@@ -4,10 +4,10 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { REDIS_VERSION } from '../../storage/redis-version';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
 import { at, int32Arg, intArg, isWord } from './args';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 
 
 /** Client names may not contain spaces or non-printable bytes. */

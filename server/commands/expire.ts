@@ -4,11 +4,11 @@
  * the past deletes the key at once instead of leaving a dead key behind.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError, unsupportedOption } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError, unsupportedOption } from '../dispatch/errors';
 import { at } from './args';
-import { cmd, type CommandImpl } from './command';
-import { NotifyFlag } from '../keyspace-events';
+import { cmd, type CommandImpl } from '../dispatch/command';
+import { NotifyFlag } from '../pubsub/keyspace-events';
 import { deadlineFromExpireArg } from './expiry-args';
 
 interface ExpireFlags {

@@ -6,7 +6,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { INT64_MAX, INT64_MIN } from '../../storage/numbers';
-import { invalidExpireTime, ReplyError } from '../errors';
+import { invalidExpireTime, ReplyError } from '../dispatch/errors';
 import { int64Arg } from './args';
 
 export type ExpireUnit = 'ex' | 'px' | 'exat' | 'pxat';

@@ -18,11 +18,11 @@ import { HASH_MAX_LISTPACK_ENTRIES, LISTPACK_MAX_VALUE, markConverted, valueEnco
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../../storage/long-double';
 import { INT64_MAX, INT64_MIN, parseInt64 } from '../../storage/numbers';
 import { HashValue, type StoredValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError, wrongArity } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError, wrongArity } from '../dispatch/errors';
 import { at, int64Arg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
-import { NotifyFlag } from '../keyspace-events';
+import { cmd, type CommandImpl } from '../dispatch/command';
+import { NotifyFlag } from '../pubsub/keyspace-events';
 import { distinctMembers, noteAdded, noteRemoved, randomMember } from '../../storage/container-sampler';
 import { scanStep } from '../../storage/container-scan';
 import { parseScanCursor, parseScanOptions, scanMatches } from './scan-args';

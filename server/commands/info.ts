@@ -6,12 +6,12 @@
  */
 import * as os from 'node:os';
 import type { ByteString } from '../../storage/bytes';
-import type { CommandContext } from '../command-context';
+import type { CommandContext } from '../dispatch/command-context';
 import { replicationInfoFields } from '../replication/replication-views';
 import type { RedisNode } from '../node';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import { REDIS_VERSION } from '../../storage/redis-version';
-import { rdbInfoFields } from '../persistence';
+import { rdbInfoFields } from '../persistence/snapshots';
 
 type Fields = Array<[string, string | number]>;
 

@@ -5,12 +5,12 @@
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
 import { cloneValue, typeName } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
 import { at, int32Arg, intArg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import { parseScanCursor } from './scan-args';
-import { NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../pubsub/keyspace-events';
 
 function deleteKeys(ctx: CommandContext, argv: ByteString[]): void {
   const db = ctx.db;

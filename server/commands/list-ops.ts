@@ -29,10 +29,10 @@
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
 import { ListValue, type StoredValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
 import { isWord } from './args';
-import { NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../pubsub/keyspace-events';
 
 /** Which end of a list: LEFT is the head (index 0), RIGHT the tail. */
 export type ListEnd = 'left' | 'right';

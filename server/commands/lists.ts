@@ -14,10 +14,10 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import type { ListValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError, wrongArity } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError, wrongArity } from '../dispatch/errors';
 import { at, int64Arg, intArg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import {
   listEndArg,
   moveElement,
@@ -29,7 +29,7 @@ import {
   writableList,
   type ListEnd,
 } from './list-ops';
-import { NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../pubsub/keyspace-events';
 
 const LIST_ERR = {
   countNotPositive: 'ERR value is out of range, must be positive',

@@ -1,6 +1,6 @@
 /**
  * SAVE, BGSAVE, DUMP, RESTORE: snapshots of the keyspace in RDB format (storage/rdb), with the
- * node-level bookkeeping in server/persistence.ts.
+ * node-level bookkeeping in server/persistence/snapshots.ts.
  *
  * RESTORE checks in Redis's order, which decides the error a client sees when several things
  * are wrong: options (syntax, IDLETIME, FREQ), then BUSYKEY, then the TTL, then the payload's
@@ -11,12 +11,12 @@ import { INT64_MAX } from '../../storage/numbers';
 import { createDumpPayload, decodeDumpPayload, verifyDumpPayload } from '../../storage/rdb/dump-payload';
 import { RdbError } from '../../storage/rdb/rdb-error';
 import type { StoredValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ReplyError } from '../errors';
-import { persistenceState, saveNow, startBackgroundSave } from '../persistence';
+import type { CommandContext } from '../dispatch/command-context';
+import { ReplyError } from '../dispatch/errors';
+import { persistenceState, saveNow, startBackgroundSave } from '../persistence/snapshots';
 import { at, int64Arg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
-import { NotifyFlag } from '../keyspace-events';
+import { cmd, type CommandImpl } from '../dispatch/command';
+import { NotifyFlag } from '../pubsub/keyspace-events';
 
 const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
 const BUSYKEY = 'BUSYKEY Target key name already exists.';

@@ -18,8 +18,8 @@
 import type { ByteString } from '../../storage/bytes';
 import type { ListValue, SortedSetValue, StoredValue } from '../../storage/values';
 import type { BlockedType, ServeFn } from '../blocking';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
 
 /** The value a waiter of each type pops from. */
 export type PopValue<T extends BlockedType> = T extends 'list' ? ListValue : SortedSetValue;

@@ -10,13 +10,13 @@
  * stream.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { CommandContext } from '../command-context';
-import { ReplyError } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ReplyError } from '../dispatch/errors';
 import type { SubscriptionKind } from '../pubsub/pubsub';
 import { writeRespValue } from '../../protocol/resp-value';
 import { at } from './args';
-import { cmd, type CommandImpl } from './command';
-import { HELP_REPLIES } from './meta/command-meta.generated';
+import { cmd, type CommandImpl } from '../dispatch/command';
+import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 
 function subscribeCommand(kind: SubscriptionKind) {
   return (ctx: CommandContext, argv: ByteString[]): void => {

@@ -3,11 +3,11 @@
  * 7.0's replies and error texts. The work happens in server/replication/replication.ts.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { CommandContext } from '../command-context';
-import { ReplyError } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ReplyError } from '../dispatch/errors';
 import { writeRoleReply } from '../replication/replication-views';
 import { at, intArg, int64Arg, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 
 function replicaofCommand(ctx: CommandContext, argv: ByteString[]): void {
   const node = ctx.server;

@@ -4,7 +4,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { globMatch } from '../../storage/glob';
-import { ERR, ReplyError } from '../errors';
+import { ERR, ReplyError } from '../dispatch/errors';
 import { intArg, isWord, syntaxError } from './args';
 
 const UINT64_RANGE = 2n ** 64n;

@@ -1,20 +1,20 @@
 /**
  * Server-wide commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, SHUTDOWN, DEBUG,
  * OBJECT, FUNCTION FLUSH. The saves FLUSHALL, SHUTDOWN and DEBUG RELOAD make are in
- * ../persistence.ts.
+ * ../persistence/snapshots.ts.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
 import { valueEncoding } from '../../storage/encodings';
 import { isInt64String } from '../../storage/numbers';
 import type { StoredValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
 import { at, int32Arg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
-import { HELP_REPLIES } from './meta/command-meta.generated';
+import { cmd, type CommandImpl } from '../dispatch/command';
+import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
-import { debugReload, type ReloadOptions, saveAfterFlushAll, saveBeforeShutdown } from '../persistence';
+import { debugReload, type ReloadOptions, saveAfterFlushAll, saveBeforeShutdown } from '../persistence/snapshots';
 
 /** FLUSHDB / FLUSHALL / FUNCTION FLUSH take an optional ASYNC or SYNC. */
 function parseFlushMode(argv: readonly ByteString[], index: number): void {

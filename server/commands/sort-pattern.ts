@@ -8,7 +8,7 @@
  * reproduced here, so a pattern with a NUL in it resolves to the key Redis would look up.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { CommandContext } from '../command-context';
+import type { CommandContext } from '../dispatch/command-context';
 
 /** The part of a byte string a C string function sees: everything before the first NUL. */
 export function cString(s: ByteString): ByteString {

@@ -29,11 +29,11 @@
 import Denque from 'denque';
 import { compareBytes, type ByteString } from '../../storage/bytes';
 import { ListValue, type StoredValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
-import { NotifyFlag } from '../keyspace-events';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
+import { NotifyFlag } from '../pubsub/keyspace-events';
 import { at, intArg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import { partialQuicksort } from '../../storage/partial-quicksort';
 import { inReplyOrder } from './sets';
 import { compilePattern, cString, lookupByPattern, patternHasStar, type SortPattern } from './sort-pattern';

@@ -9,12 +9,12 @@ import type { Database } from '../../storage/database';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../../storage/long-double';
 import { INT64_MAX, INT64_MIN, parseInt64, parseSafeInt } from '../../storage/numbers';
 import type { StoredValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError, wrongArity } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError, wrongArity } from '../dispatch/errors';
 import { at, int64Arg, intArg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import { deadlineFromOption, type ExpireUnit } from './expiry-args';
-import { NotifyFlag } from '../keyspace-events';
+import { NotifyFlag } from '../pubsub/keyspace-events';
 
 /** The value as a string, or WRONGTYPE. */
 export function asString(value: StoredValue): ByteString {

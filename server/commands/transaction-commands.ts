@@ -1,9 +1,9 @@
-/** MULTI, EXEC, DISCARD, WATCH, UNWATCH (server/transaction.ts holds the rules). */
+/** MULTI, EXEC, DISCARD, WATCH, UNWATCH (server/dispatch/transaction.ts holds the rules). */
 import type { ByteString } from '../../storage/bytes';
-import type { CommandContext } from '../command-context';
-import { runCommand } from '../dispatch';
-import { ReplyError } from '../errors';
-import { cmd, type CommandImpl } from './command';
+import type { CommandContext } from '../dispatch/command-context';
+import { runCommand } from '../dispatch/dispatch';
+import { ReplyError } from '../dispatch/errors';
+import { cmd, type CommandImpl } from '../dispatch/command';
 
 function multiCommand(ctx: CommandContext): void {
   const tx = ctx.session.transaction;

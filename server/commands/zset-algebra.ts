@@ -17,10 +17,10 @@
 import type { ByteString } from '../../storage/bytes';
 import { parseScoreArg } from '../../storage/strtod';
 import { SortedSetValue, type StoredValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
 import { at, intArg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import { nodesByRank, replyMembers, storeZset, ZERR } from './zset-ops';
 
 type Operation = 'union' | 'inter' | 'diff';

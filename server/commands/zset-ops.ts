@@ -24,9 +24,9 @@ import type { SkipNode } from '../../storage/sorted-set';
 import { parseRangeNumber, parseScoreArg } from '../../storage/strtod';
 import { formatDouble } from '../../storage/numbers';
 import { SortedSetValue, type StoredValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
-import { NotifyFlag } from '../keyspace-events';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
+import { NotifyFlag } from '../pubsub/keyspace-events';
 
 export const ZERR = {
   notFloat: ERR.notFloat,

@@ -22,11 +22,11 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import type { SortedSetValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
-import { ERR, ReplyError } from '../errors';
+import type { CommandContext } from '../dispatch/command-context';
+import { ERR, ReplyError } from '../dispatch/errors';
 import { at, intArg, isWord, syntaxError } from './args';
 import { deadlineArg } from './blocking-lists';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import { popOrBlock } from './pop-or-block';
 import { popMembers, replyScore, writeZset, ZERR, type PopEnd } from './zset-ops';
 

@@ -19,9 +19,9 @@
 import type { ByteString } from '../../storage/bytes';
 import type { SkipNode } from '../../storage/sorted-set';
 import { SortedSetValue } from '../../storage/values';
-import type { CommandContext } from '../command-context';
+import type { CommandContext } from '../dispatch/command-context';
 import { at, intArg, isWord, syntaxError } from './args';
-import { cmd, type CommandImpl } from './command';
+import { cmd, type CommandImpl } from '../dispatch/command';
 import {
   lexRangeRanks,
   nodesByRank,
@@ -36,7 +36,7 @@ import {
   type LexRange,
   type ScoreRange,
 } from './zset-ops';
-import { ReplyError } from '../errors';
+import { ReplyError } from '../dispatch/errors';
 
 type RangeType = 'auto' | 'rank' | 'score' | 'lex';
 type Direction = 'auto' | 'forward' | 'reverse';

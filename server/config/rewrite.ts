@@ -20,11 +20,11 @@
  *
  * The new file is written to a temp file in the same directory, fsynced, then renamed over the
  * old one (and the directory fsynced), so a crash leaves either the old or the new file
- * (server/atomic-file.ts, the writer RDB snapshots and nodes.conf use too).
+ * (server/persistence/atomic-file.ts, the writer RDB snapshots and nodes.conf use too).
  */
 import { readFileSync } from 'node:fs';
 import { splitArgs } from '../../protocol/split-args';
-import { replaceFileSync } from '../atomic-file';
+import { replaceFileSync } from '../persistence/atomic-file';
 import type { RewriteLine } from './codecs';
 import { errnoText } from './codecs';
 import { DIRECTIVES, findDirective, type Directive } from './directives';

@@ -28,8 +28,8 @@
  */
 import { globMatch } from '../../storage/glob';
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../client';
-import type { Session } from '../session';
+import type { Client } from '../network/client';
+import type { Session } from '../dispatch/session';
 import type { ClientSubscriptions } from './client-subscriptions';
 
 export type SubscriptionKind = 'channel' | 'pattern' | 'shard';

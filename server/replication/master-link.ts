@@ -13,7 +13,7 @@
  */
 import * as net from 'node:net';
 import { encodeCommand } from '../../protocol/command-encoder';
-import { Client } from '../client';
+import { Client } from '../network/client';
 import type { RedisNode } from '../node';
 
 type LinkState = 'connecting' | 'pong' | 'replies' | 'psync' | 'bulk-header' | 'bulk' | 'connected';

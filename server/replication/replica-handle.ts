@@ -9,7 +9,7 @@
  *   online       streaming (after a diskless transfer only once the replica has ACKed, so its
  *                loader never reads stream bytes as part of the RDB)
  */
-import type { Client } from '../client';
+import type { Client } from '../network/client';
 
 export type ReplicaState = 'wait_bgsave_start' | 'wait_bgsave_end' | 'send_bulk' | 'wait_ack' | 'online';
 

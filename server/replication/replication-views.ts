@@ -2,7 +2,7 @@
  * What INFO replication and ROLE show of a node's replication state, in Redis 7.0's field
  * order and reply shapes (redis-wire.md §2.5).
  */
-import type { Session } from '../session';
+import type { Session } from '../dispatch/session';
 import type { RedisNode } from '../node';
 import type { Replication } from './replication';
 

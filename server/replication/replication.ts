@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { encodeCommand } from '../../protocol/command-encoder';
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../client';
+import type { Client } from '../network/client';
 import type { TimerHandle } from '../clock';
 import type { RedisNode } from '../node';
 import { ReplicationBacklog } from './backlog';

@@ -10,7 +10,7 @@
  *                        returns, writes to the keyspace no longer affect the snapshot.
  *   rdbChunks()          a generator that encodes the snapshot lazily, about 64 KiB per chunk,
  *                        so a caller can write a chunk, yield to the event loop, and go on
- *                        (server/atomic-file.ts does exactly that for a file; a full sync
+ *                        (server/persistence/atomic-file.ts does exactly that for a file; a full sync
  *                        sends the chunks to a socket). This module returns bytes, never
  *                        touches the disk.
  *

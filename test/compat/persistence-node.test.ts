@@ -15,7 +15,7 @@ import { RedisNode } from '../../server/node';
 import {
   changesSinceLastSave, diskErrorReply, loadSnapshotAtStartup, persistenceCron, persistenceState, rdbInfoFields,
   saveAfterFlushAll, startBackgroundSave,
-} from '../../server/persistence';
+} from '../../server/persistence/snapshots';
 import { loadRdb } from '../../storage/rdb/rdb-reader';
 import { RdbError } from '../../storage/rdb/rdb-error';
 import { rdbChunks, snapshotKeyspace } from '../../storage/rdb/rdb-writer';

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { startRedisNode as startNode } from '../../server/start';
-import { notifyKeyspaceEvent, NotifyFlag } from '../../server/keyspace-events';
+import { notifyKeyspaceEvent, NotifyFlag } from '../../server/pubsub/keyspace-events';
 import { RawClient } from '../../bench/harness/raw-client';
 
 const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;

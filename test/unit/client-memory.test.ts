@@ -1,10 +1,10 @@
 /**
- * The CLIENT LIST memory model (server/client-memory.ts) on its own: jemalloc's size classes, the
+ * The CLIENT LIST memory model (server/network/client-memory.ts) on its own: jemalloc's size classes, the
  * query buffer's growth, and the clients cron's reply-buffer resizing, with the figures a
  * redis-server 7.0.15 shows (test/compat/client-memory.test.ts compares them live).
  */
 import t from 'tap';
-import { allocationBytes, ClientMemory, memoryFields } from '../../server/client-memory';
+import { allocationBytes, ClientMemory, memoryFields } from '../../server/network/client-memory';
 
 t.test('jemalloc size classes', async (t) => {
   t.same([1, 8, 9, 16, 17, 128, 129, 160, 161, 1024, 1025, 16390, 20480, 20481].map(allocationBytes),

@@ -9,9 +9,9 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { ALL_COMMANDS } from '../../server/commands/all';
-import type { CommandSpec } from '../../server/commands/command';
-import { CommandTable } from '../../server/commands/command-table';
-import { findKeys } from '../../server/commands/key-specs';
+import type { CommandSpec } from '../../server/dispatch/command';
+import { CommandTable } from '../../server/dispatch/command-table';
+import { findKeys } from '../../server/dispatch/key-specs';
 
 const table = new CommandTable(ALL_COMMANDS);
 

@@ -6,7 +6,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { partialQuicksort } from '../../storage/partial-quicksort';
-import { movableKeys } from '../../server/commands/movable-keys';
+import { movableKeys } from '../../server/dispatch/movable-keys';
 import { compilePattern } from '../../server/commands/sort-pattern';
 import { sortScore } from '../../server/commands/sort-score';
 

@@ -7,17 +7,17 @@
  * once they all know each other the replicas follow their masters. Later starts find nodes.conf
  * in the state directory and just rejoin. Logs go to one file per node in that directory.
  *
- *   node dist/server/local-cluster.js [--port 7000] [--dir .hashslot-cluster] [--node-timeout 5000]
+ *   node dist/server/cluster/local-cluster.js [--port 7000] [--dir .hashslot-cluster] [--node-timeout 5000]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { systemClock } from './clock';
-import type { AdminOp } from '../cluster-bus/cluster-state';
+import { systemClock } from '../clock';
+import type { AdminOp } from '../../cluster-bus/cluster-state';
 import type { ClusterMode } from './cluster-mode';
-import { SLOT_COUNT } from '../storage/key-slot';
-import { fileSink } from './log';
-import { startRedisNode } from './start';
-import type { RedisNode } from './node';
+import { SLOT_COUNT } from '../../storage/key-slot';
+import { fileSink } from '../log';
+import { startRedisNode } from '../start';
+import type { RedisNode } from '../node';
 
 const MASTERS = 3;
 const NODES = 6;

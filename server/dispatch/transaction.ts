@@ -7,9 +7,9 @@
  *    a null array and run nothing; so does a watched key that is past its deadline at EXEC;
  *  - EXEC and DISCARD end the transaction and forget every watch.
  */
-import type { ByteString } from '../storage/bytes';
-import type { Database, KeyWatcher } from '../storage/database';
-import type { CommandSpec } from './commands/command';
+import type { ByteString } from '../../storage/bytes';
+import type { Database, KeyWatcher } from '../../storage/database';
+import type { CommandSpec } from './command';
 
 export interface QueuedCommand {
   spec: CommandSpec;

@@ -15,13 +15,13 @@
  * exactly that). A socketless session never blocks: a blocking command answers at once, as
  * inside EXEC.
  */
-import { ReplyWriter } from '../protocol/reply-writer';
-import type { ByteString } from '../storage/bytes';
-import type { Database } from '../storage/database';
-import type { Client } from './client';
+import { ReplyWriter } from '../../protocol/reply-writer';
+import type { ByteString } from '../../storage/bytes';
+import type { Database } from '../../storage/database';
+import type { Client } from '../network/client';
 import { CommandContext } from './command-context';
-import type { RedisNode } from './node';
-import { ClientSubscriptions } from './pubsub/client-subscriptions';
+import type { RedisNode } from '../node';
+import { ClientSubscriptions } from '../pubsub/client-subscriptions';
 import { ClientTransaction } from './transaction';
 
 export type ReplyMode = 'on' | 'off' | 'skip';

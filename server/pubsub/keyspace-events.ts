@@ -3,15 +3,15 @@
  * subscribers of `__keyspace@<db>__:<key>` the event name and subscribers of
  * `__keyevent@<db>__:<event>` the key name, if the event's class is enabled.
  *
- * Commands call ctx.notifyKeyEvent (command-context.ts) after the change is made, with the class (NotifyFlag) and the
+ * Commands call ctx.notifyKeyEvent (dispatch/command-context.ts) after the change is made, with the class (NotifyFlag) and the
  * event name Redis 7.0 uses for that command; the names and which command emits which are
  * listed in Redis's documentation of keyspace events. Notifications are local to a node: they
  * are not broadcast over the cluster bus and not propagated to replicas (a replica emits its
  * own when it applies the stream).
  */
-import type { ByteString } from '../storage/bytes';
-import { NotifyFlag } from './config/special-codecs';
-import type { RedisNode } from './node';
+import type { ByteString } from '../../storage/bytes';
+import { NotifyFlag } from '../config/special-codecs';
+import type { RedisNode } from '../node';
 
 export { NotifyFlag };
 

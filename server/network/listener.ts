@@ -18,8 +18,8 @@
  * change Redis closes the old set first and reopens it if the new one fails; so does this.
  */
 import * as net from 'node:net';
-import type { Config } from './config/config';
-import type { Logger } from './log';
+import type { Config } from '../config/config';
+import type { Logger } from '../log';
 
 /** Where and how one listening socket could not be opened. */
 export class ListenError extends Error {

@@ -20,12 +20,12 @@
  * Client errors thrown by the handler as ReplyError become error replies; any other exception
  * is a server bug and propagates.
  */
-import type { ByteString } from '../storage/bytes';
+import type { ByteString } from '../../storage/bytes';
 import type { Session } from './session';
-import type { CommandSpec } from './commands/command';
-import type { CommandTable } from './commands/command-table';
+import type { CommandSpec } from './command';
+import type { CommandTable } from './command-table';
 import { ERR, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
-import { diskErrorReply } from './persistence';
+import { diskErrorReply } from '../persistence/snapshots';
 
 /** Resolves argv to the command (or subcommand) to run, or throws the lookup/arity error. */
 export function lookupCommand(table: CommandTable, argv: readonly ByteString[]): CommandSpec {

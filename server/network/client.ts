@@ -9,12 +9,12 @@
  * requests before it in the same chunk still run.
  */
 import type * as net from 'node:net';
-import { ByteStringRequestParser, ProtocolError } from '../protocol/request-parser';
-import type { ByteString } from '../storage/bytes';
-import type { RedisNode } from './node';
-import type { CommandSpec } from './commands/command';
-import type { ReplconfInfo, ReplicaHandle } from './replication/replica-handle';
-import { type ClientKind, Session } from './session';
+import { ByteStringRequestParser, ProtocolError } from '../../protocol/request-parser';
+import type { ByteString } from '../../storage/bytes';
+import type { RedisNode } from '../node';
+import type { CommandSpec } from '../dispatch/command';
+import type { ReplconfInfo, ReplicaHandle } from '../replication/replica-handle';
+import { type ClientKind, Session } from '../dispatch/session';
 import { ClientMemory, memoryFields } from './client-memory';
 
 export interface ClientOptions {

@@ -8,7 +8,7 @@
  * a command has keys at all, and the key specs (key-specs.ts), which say where each call's are.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { CommandContext } from '../command-context';
+import type { CommandContext } from './command-context';
 import type { CommandKeys } from './key-specs';
 
 /** Runs one command. Client errors are thrown as ReplyError; the dispatcher answers them. */

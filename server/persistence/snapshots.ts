@@ -29,14 +29,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Keyspace } from '../storage/keyspace';
-import { loadRdb, type RdbLoadResult } from '../storage/rdb/rdb-reader';
+import { Keyspace } from '../../storage/keyspace';
+import { loadRdb, type RdbLoadResult } from '../../storage/rdb/rdb-reader';
 import {
   type RdbAuxFields, type RdbWriteOptions, rdbChunks, snapshotKeyspace,
-} from '../storage/rdb/rdb-writer';
+} from '../../storage/rdb/rdb-writer';
 import { replaceFile, replaceFileSync } from './atomic-file';
-import { ReplyError } from './errors';
-import type { RedisNode } from './node';
+import { ReplyError } from '../dispatch/errors';
+import type { RedisNode } from '../node';
 
 /** After a failed background save, the cron retries a due save point only this much later. */
 const BGSAVE_RETRY_DELAY_SEC = 5;

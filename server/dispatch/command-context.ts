@@ -38,19 +38,19 @@
  * hot path allocates nothing per command. `nowMs` reads the node's command clock, so a waiter
  * served later (a blocked BLPOP) sees the instant of the command that woke it.
  */
-import type { ByteString } from '../storage/bytes';
-import type { Database } from '../storage/database';
-import type { Keyspace } from '../storage/keyspace';
-import type { SeededRandom } from '../storage/random';
-import type { StoredValue } from '../storage/values';
-import type { ReplyWriter } from '../protocol/reply-writer';
-import type { BlockedType, ServeFn } from './blocking';
-import type { Client } from './client';
-import type { Config } from './config/config';
-import type { Logger } from './log';
+import type { ByteString } from '../../storage/bytes';
+import type { Database } from '../../storage/database';
+import type { Keyspace } from '../../storage/keyspace';
+import type { SeededRandom } from '../../storage/random';
+import type { StoredValue } from '../../storage/values';
+import type { ReplyWriter } from '../../protocol/reply-writer';
+import type { BlockedType, ServeFn } from '../blocking';
+import type { Client } from '../network/client';
+import type { Config } from '../config/config';
+import type { Logger } from '../log';
 import { ReplyError } from './errors';
-import { notifyKeyspaceEvent } from './keyspace-events';
-import type { RedisNode } from './node';
+import { notifyKeyspaceEvent } from '../pubsub/keyspace-events';
+import type { RedisNode } from '../node';
 import type { Session } from './session';
 
 /** The configuration as commands read it; only CONFIG SET (through ctx.server) changes it. */

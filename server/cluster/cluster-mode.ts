@@ -3,14 +3,7 @@
  * transport, persists nodes.conf, logs the machine's events the way redis-server does, and
  * routes every keyed command to the node that serves its hash slot (redis-wire.md §4.2).
  *
- * Routing, in Redis's order:
- *   keys in several slots                      -CROSSSLOT Keys in request don't hash to the same slot
- *   slot unassigned                            -CLUSTERDOWN Hash slot not served
- *   cluster state fail                         -CLUSTERDOWN The cluster is down
- *   mine, MIGRATING, keys missing              -ASK <slot> <ip>:<port>  (or -TRYAGAIN when only some are)
- *   IMPORTING here and the client sent ASKING  served
- *   replica, READONLY client, read command     served when the slot is my master's
- *   someone else's                             -MOVED <slot> <ip>:<port>
+ * Routing itself is routing.ts; the log lines for the machine's events are event-log.ts.
  *
  * Failover (cluster-bus/election.ts and friends) reaches the rest of the node through here: a
  * role change re-points replication at once (promote, or follow the new master), the replica's
@@ -20,21 +13,22 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { type AdminOp, type AdminResult, ClusterState, type ClusterSettings } from '../cluster-bus/cluster-state';
-import type { LinkId } from '../cluster-bus/cluster-node';
-import { configText, infoText } from '../cluster-bus/cluster-views';
-import { loadNodesConf } from '../cluster-bus/nodes-conf';
-import { TcpTransport, type LinkOutput } from '../cluster-bus/tcp-transport';
-import type { CantFailoverReason, ClusterEvent as Event } from '../cluster-bus/effects';
-import type { ByteString } from '../storage/bytes';
-import { keyHashSlot } from '../storage/key-slot';
-import type { Client } from './client';
-import type { Session } from './session';
-import { findKeys } from './commands/key-specs';
-import type { CommandSpec } from './commands/command';
-import type { Config } from './config/config';
-import { replaceFileSync } from './atomic-file';
-import type { RedisNode } from './node';
+import { type AdminOp, type AdminResult, ClusterState, type ClusterSettings } from '../../cluster-bus/cluster-state';
+import type { LinkId } from '../../cluster-bus/cluster-node';
+import { configText, infoText } from '../../cluster-bus/cluster-views';
+import { loadNodesConf } from '../../cluster-bus/nodes-conf';
+import { TcpTransport, type LinkOutput } from '../../cluster-bus/tcp-transport';
+import type { ClusterEvent as Event } from '../../cluster-bus/effects';
+import type { ByteString } from '../../storage/bytes';
+import type { Client } from '../network/client';
+import type { Session } from '../dispatch/session';
+import { keyHashSlot } from '../../storage/key-slot';
+import { logClusterEvent } from './event-log';
+import { routeCommand } from './routing';
+import type { CommandSpec } from '../dispatch/command';
+import type { Config } from '../config/config';
+import { replaceFileSync } from '../persistence/atomic-file';
+import type { RedisNode } from '../node';
 
 export class ClusterMode {
   readonly state: ClusterState;
@@ -248,165 +242,21 @@ export class ClusterMode {
   }
 
   private onEvent(event: Event): void {
-    this.log(event);
+    logClusterEvent(this.node.log, event);
     this.node.events.emit('cluster', event);
     if (event.type === 'slots-claimed' || event.type === 'role-changed') this.dropUnservedShardChannels();
     // Replication follows a role change at once rather than at the next cron.
     if (event.type === 'role-changed') this.followRole();
   }
 
-  private log(event: Event): void {
-    const log = this.node.log;
-    switch (event.type) {
-      case 'node-added':
-        if (event.via === 'gossip') log.verbose(`Adding the new node ${event.id} (${event.address}) from gossip`);
-        else log.verbose(`Node ${event.id} (${event.address}) added (${event.via})`);
-        return;
-      case 'handshake-done':
-        log.verbose(`Handshake with node ${event.id} (${event.address}) completed.`);
-        return;
-      case 'handshake-timeout':
-        log.verbose(`Clusternode handshake timeout for ${event.address}`);
-        return;
-      case 'node-forgotten':
-        log.notice(`Node ${event.id} forgotten (CLUSTER FORGET)`);
-        return;
-      case 'node-renamed-duplicate':
-        log.verbose(`Handshake: we already know node ${event.id}, updating the address if needed.`);
-        return;
-      case 'slots-claimed':
-        log.verbose(`Node ${event.id} claims ${event.slots} slot(s) with configEpoch ${event.epoch}`);
-        return;
-      case 'epoch-bumped':
-        if (event.reason === 'collision') {
-          log.verbose(`WARNING: configEpoch collision with another node. configEpoch set to ${event.epoch}`);
-        } else if (event.reason === 'failover') {
-          log.warning(`configEpoch set to ${event.epoch} after successful failover`);
-        } else if (event.reason === 'takeover') {
-          log.notice(`New configEpoch set to ${event.epoch}`);
-        } else {
-          log.notice(`configEpoch set to ${event.epoch} via CLUSTER ${event.reason === 'bumpepoch' ? 'BUMPEPOCH' : 'SET-CONFIG-EPOCH'}`);
-        }
-        return;
-      case 'state-changed':
-        log.notice(event.state === 'ok' ? 'Cluster state changed: ok' : 'Cluster state changed: fail');
-        return;
-      case 'role-changed':
-        log.notice(event.master === null ? 'I am now a master' : `Configuration change detected. Reconfiguring myself as a replica of ${event.master}`);
-        return;
-      case 'message-dropped':
-        log.verbose(`Dropped a cluster bus message: ${event.reason}`);
-        return;
-      case 'node-pfail':
-        log.verbose(`*** NODE ${event.id} possibly failing`);
-        return;
-      case 'node-failed':
-        if (event.via === 'quorum') log.notice(`Marking node ${event.id} as failing (quorum reached).`);
-        else log.notice(`FAIL message received from ${event.from ?? ''} about ${event.id}`);
-        return;
-      case 'fail-cleared':
-        if (event.reason === 'slots-unserved') {
-          log.notice(`Clear FAIL state for node ${event.id}: is reachable again and nobody is serving its slots after some time.`);
-        } else {
-          log.notice(`Clear FAIL state for node ${event.id}: ${event.reason === 'replica' ? 'replica' : 'master without slots'} is reachable again.`);
-        }
-        return;
-      case 'election-scheduled':
-        log.warning(`Start of election delayed for ${event.delayMs} milliseconds (rank #${event.rank}, offset ${event.offset}).`);
-        return;
-      case 'election-rank-updated':
-        log.warning(`Replica rank updated to #${event.rank}, added ${event.addedMs} milliseconds of delay.`);
-        return;
-      case 'election-started':
-        log.warning(`Starting a failover election for epoch ${event.epoch}.`);
-        return;
-      case 'election-won':
-        log.warning("Failover election won: I'm the new master.");
-        return;
-      case 'cant-failover':
-        log.notice(`Currently unable to failover: ${CANT_FAILOVER_TEXT[event.reason]}`);
-        return;
-      case 'vote-granted':
-        log.notice(`Failover auth granted to ${event.to} for epoch ${event.epoch}`);
-        return;
-      case 'vote-denied':
-        log.notice(`Failover auth denied to ${event.to}: ${event.reason}`);
-        return;
-      case 'manual-failover-accepted':
-        log.notice(
-          event.mode === 'takeover'
-            ? 'Taking over the master (user request).'
-            : event.mode === 'force'
-              ? 'Forced failover user request accepted.'
-              : 'Manual failover user request accepted.',
-        );
-        return;
-      case 'manual-failover-requested':
-        log.notice(`Manual failover requested by replica ${event.replica}.`);
-        return;
-      case 'manual-failover-offset':
-        log.notice(`Received replication offset for paused master manual failover: ${event.offset}`);
-        return;
-      case 'manual-failover-can-start':
-        log.notice('All master replication stream processed, manual failover can start.');
-        return;
-      case 'manual-failover-timeout':
-        log.notice('Manual failover timed out.');
-        return;
-      case 'replica-migrated':
-        log.notice(`Migrating to orphaned master ${event.to}`);
-        return;
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Routing
-
   /** The error that redirects this call elsewhere, or null when this node serves it. */
-  route(client: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
-    const indexes = findKeys(spec.keys, argv);
-    if (indexes.length === 0) return null;
-    let slot = -1;
-    for (const i of indexes) {
-      const s = keyHashSlot(argv[i] as ByteString);
-      if (slot >= 0 && s !== slot) return "CROSSSLOT Keys in request don't hash to the same slot";
-      slot = s;
-    }
-    const state = this.state;
-    // SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH: their "keys" are shard channels, which follow the slot
-    // but are not data: a replica serves them without READONLY, a migrating slot keeps serving
-    // them here until it moves, and a down cluster may still serve them.
-    const shardPubsub = spec.flags.has('pubsub');
-    const ownerName = state.slots.owner(slot);
-    if (ownerName === null) return 'CLUSTERDOWN Hash slot not served';
-    if (state.state !== 'ok') {
-      if (shardPubsub) {
-        if (!this.node.config.bool('cluster-allow-pubsubshard-when-down')) return 'CLUSTERDOWN The cluster is down';
-      } else {
-        if (!this.node.config.bool('cluster-allow-reads-when-down')) return 'CLUSTERDOWN The cluster is down';
-        if (spec.isWrite) return 'CLUSTERDOWN The cluster is down and only accepts read commands';
-      }
-    }
-    const myself = state.myself;
-    const countMissing = (): number =>
-      indexes.filter((i) => client.db.peek(argv[i] as ByteString, this.node.nowMs) === undefined).length;
-    if (ownerName === myself.name) {
-      const target = state.slots.migrating.get(slot);
-      const missing = target === undefined || shardPubsub ? 0 : countMissing();
-      if (target !== undefined && missing > 0) {
-        if (missing < indexes.length) return 'TRYAGAIN Multiple keys request during rehashing of slot';
-        const node = state.nodes.get(target);
-        if (node !== undefined) return `ASK ${slot} ${node.ip}:${node.port}`;
-      }
-      return null;
-    }
-    if (state.slots.importing.has(slot) && (client.asking || spec.flags.has('asking'))) {
-      if (indexes.length > 1 && !shardPubsub && countMissing() > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
-      return null;
-    }
-    if ((client.readonly || shardPubsub) && !spec.isWrite && myself.isReplica && myself.slaveof === ownerName) return null;
-    const owner = state.nodes.get(ownerName);
-    return `MOVED ${slot} ${owner?.ip ?? ''}:${owner?.port ?? 0}`;
+  route(session: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
+    const config = this.node.config;
+    return routeCommand(this.state, session, spec, argv, {
+      nowMs: this.node.nowMs,
+      allowReadsWhenDown: config.bool('cluster-allow-reads-when-down'),
+      allowPubsubshardWhenDown: config.bool('cluster-allow-pubsubshard-when-down'),
+    });
   }
 }
 
@@ -427,14 +277,6 @@ function settingsFrom(config: Config, port: number, cport = 0): ClusterSettings 
     replPingReplicaPeriodMs: config.number('repl-ping-replica-period') * 1000,
   };
 }
-
-/** The reasons redis-server gives in "Currently unable to failover: ...". */
-const CANT_FAILOVER_TEXT: Record<CantFailoverReason, string> = {
-  'data-age': "Disconnected from master for longer than allowed. Please check the 'cluster-replica-validity-factor' configuration option.",
-  'waiting-delay': 'Waiting the delay before I can start a new failover.',
-  expired: 'Failover attempt expired.',
-  'waiting-votes': 'Waiting for votes, but majority still not reached.',
-};
 
 /** Whether a MEET address is an IP literal (Redis refuses host names). */
 export function isIpAddress(text: string): boolean {
