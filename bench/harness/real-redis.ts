@@ -32,12 +32,13 @@ export function commonServerArgs(port: number, dir: string): string[] {
   ];
 }
 
-export async function startRealRedis(extraArgs: readonly string[] = []): Promise<ServerProcess> {
+/** A redis-server on a free port; `leading` goes first on the command line (a config file). */
+export async function startRealRedis(extraArgs: readonly string[] = [], leading: readonly string[] = []): Promise<ServerProcess> {
   const command = redisServerPath();
   if (command === null) throw new Error(REDIS_MISSING_MESSAGE);
   return ServerProcess.start({
     name: 'redis-server',
     command,
-    args: (port, dir) => [...commonServerArgs(port, dir), ...extraArgs],
+    args: (port, dir) => [...leading, ...commonServerArgs(port, dir), ...extraArgs],
   });
 }

@@ -99,7 +99,11 @@ function setWithNewListeners(ctx: CommandContext, pairs: Array<[string, string]>
 
 function configRewrite(ctx: CommandContext): void {
   try {
-    ctx.server.config.rewrite();
+    // The master a REPLICAOF set is written out, so a restart follows it (and continues with
+    // a partial resync from the RDB's repl-id / repl-offset); cluster mode keeps it in nodes.conf.
+    const node = ctx.server;
+    const master = node.cluster === null ? node.replication.master : null;
+    node.config.rewrite([], new Map([['replicaof', master]]));
   } catch (err) {
     if (err instanceof ConfigRewriteError) {
       ctx.server.log.warning(`CONFIG REWRITE failed: ${err.message}`);

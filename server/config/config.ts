@@ -399,11 +399,13 @@ export class Config {
 
   /**
    * Rewrites the config file with the current values (see rewrite.ts). `extras` supplies lines
-   * of directives owned elsewhere, e.g. the ACL's `user` lines. Throws ConfigRewriteError.
+   * of directives owned elsewhere, e.g. the ACL's `user` lines; `live` the current value of
+   * directives the server changes at run time by other commands (replicaof, moved by REPLICAOF).
+   * Throws ConfigRewriteError.
    */
-  rewrite(extras: readonly ExtraDirective[] = []): void {
+  rewrite(extras: readonly ExtraDirective[] = [], live: ReadonlyMap<string, unknown> = new Map()): void {
     rewriteConfigFile(this.configFile, {
-      current: (d) => this.entry(d.name).value,
+      current: (d) => (live.has(d.name) ? live.get(d.name) : this.entry(d.name).value),
       defaultOf: (d) => this.defaults.get(d.name),
       text: (d) => this.entry(d.name).text,
     }, extras);

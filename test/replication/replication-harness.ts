@@ -259,6 +259,8 @@ export interface NodeSpec {
   name: string;
   /** Extra redis-server directives, e.g. FAST_SYNC_ARGS. */
   args?: readonly string[];
+  /** A config file, given first on the command line (CONFIG REWRITE writes to it). */
+  configFile?: string;
 }
 
 export class ReplNode {
@@ -274,9 +276,10 @@ export class ReplNode {
   static async start(spec: NodeSpec): Promise<ReplNode> {
     const extra = spec.args ?? [];
     const program = programOf(spec.kind);
+    const file = spec.configFile === undefined ? [] : [spec.configFile];
     const proc = program === 'redis'
-      ? await startRealRedis(extra)
-      : await startHashslot((port, dir) => [...commonServerArgs(port, dir), ...extra]);
+      ? await startRealRedis(extra, file)
+      : await startHashslot((port, dir) => [...file, ...commonServerArgs(port, dir), ...extra]);
     return new ReplNode(spec.kind, spec.name, proc);
   }
 
