@@ -213,6 +213,14 @@ export class Database {
     return value;
   }
 
+  /**
+   * The stored value even past its deadline, touching nothing (DEBUG DIGEST-VALUE, which reads
+   * Redis's dictionary directly so that a debug command never expires a key).
+   */
+  peekStored(key: ByteString): StoredValue | undefined {
+    return this.dict.get(key);
+  }
+
   /** Seconds since the key was last accessed (OBJECT IDLETIME). */
   idleSeconds(key: ByteString, nowMs: number): number {
     const at = this.accessSec.get(key) ?? this.loadedAtSec;

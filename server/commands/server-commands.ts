@@ -1,10 +1,11 @@
 /**
  * Server-wide commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, SHUTDOWN, DEBUG,
  * OBJECT, FUNCTION FLUSH. The saves FLUSHALL, SHUTDOWN and DEBUG RELOAD make are in
- * ../persistence/snapshots.ts.
+ * ../persistence/snapshots.ts; DEBUG DIGEST's fingerprint is computed in ../../storage/digest.ts.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
+import { datasetDigest, digestHex, valueDigest } from '../../storage/digest';
 import { valueEncoding } from '../../storage/encodings';
 import { isInt64String } from '../../storage/numbers';
 import type { StoredValue } from '../../storage/values';
@@ -83,6 +84,14 @@ function debugCommand(ctx: CommandContext, argv: ByteString[]): void {
   } else if (sub === 'reload') {
     debugReload(node, parseReloadOptions(argv));
     ctx.reply.ok();
+  } else if (sub === 'digest' && argv.length === 2) {
+    ctx.reply.simple(digestHex(datasetDigest(node.keyspace.dbs)));
+  } else if (sub === 'digest-value') {
+    // DEBUG DIGEST-VALUE key...: one status reply per key, zeros for a missing one.
+    ctx.reply.array(argv.length - 2);
+    for (const key of argv.slice(2)) {
+      ctx.reply.simple(digestHex(valueDigest(ctx.db.peekStored(key), ctx.db.expireAt(key) !== undefined)));
+    }
   } else if (sub === 'object' && argv.length === 3) {
     const value = ctx.db.peek(at(argv, 2), node.nowMs);
     if (value === undefined) throw new ReplyError(ERR.noSuchKey);
