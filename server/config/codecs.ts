@@ -236,9 +236,13 @@ const ERRNO_TEXT: Record<string, string> = {
   EACCES: 'Permission denied',
   ELOOP: 'Too many levels of symbolic links',
   ENAMETOOLONG: 'File name too long',
+  ECONNREFUSED: 'Connection refused',
+  ECONNRESET: 'Connection reset by peer',
+  ETIMEDOUT: 'Connection timed out',
+  EHOSTUNREACH: 'No route to host',
 };
 
-/** The strerror() text for a Node fs error, as Redis would print it. */
+/** The strerror() text for a Node fs or socket error, as Redis would print it. */
 export function errnoText(err: unknown): string {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') {
     return ERRNO_TEXT[err.code] ?? err.code;

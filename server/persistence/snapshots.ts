@@ -239,8 +239,8 @@ function loadDetached(node: RedisNode, bytes: Buffer, asReplica: boolean): { loa
   return { loaded, result };
 }
 
-/** The lines redis-server logs about an RDB it is loading. */
-function logLoaded(node: RedisNode, result: RdbLoadResult): void {
+/** The lines redis-server logs about an RDB it is loading (at start-up, DEBUG RELOAD, full sync). */
+export function logRdbLoaded(node: RedisNode, result: RdbLoadResult): void {
   const version = result.aux.get('redis-ver');
   if (version !== undefined) node.log.notice(`Loading RDB produced by version ${version}`);
   const ctime = Number(result.aux.get('ctime'));
@@ -290,7 +290,7 @@ export function loadSnapshotAtStartup(node: RedisNode): RdbLoadResult | null {
     node.log.warning(`Fatal error loading the RDB file ${path}: ${errorText(err)}. Exiting.`);
     throw err;
   }
-  logLoaded(node, detached.result);
+  logRdbLoaded(node, detached.result);
   node.keyspace.adoptContents(detached.loaded);
   recordLoad(node, detached.result);
   // Freshly loaded data is the saved data: nothing to save yet.
@@ -326,7 +326,7 @@ export function debugReload(node: RedisNode, options: ReloadOptions): void {
     throw new ReplyError(LOAD_FAILED);
   }
   const { loaded, result } = detached;
-  logLoaded(node, result);
+  logRdbLoaded(node, result);
   // Loading is not a change: what was unsaved before (nothing, after the save) stays unsaved.
   const unsaved = changesSinceLastSave(node);
   if (options.flush) node.keyspace.adoptContents(loaded);

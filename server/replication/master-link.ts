@@ -14,6 +14,7 @@
 import * as net from 'node:net';
 import { encodeCommand } from '../../protocol/command-encoder';
 import { Client } from '../network/client';
+import { errnoText } from '../config/codecs';
 import type { RedisNode } from '../node';
 
 type LinkState = 'connecting' | 'pong' | 'replies' | 'psync' | 'bulk-header' | 'bulk' | 'connected';
@@ -74,7 +75,7 @@ export class MasterLink {
     this.socket.setNoDelay(true);
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (err) => this.fail(`Error condition on socket for SYNC: ${err.message}`));
+    this.socket.on('error', (err) => this.fail(`Error condition on socket for SYNC: ${errnoText(err)}`));
     this.socket.on('close', () => this.fail('Connection with master lost.'));
   }
 
@@ -288,7 +289,6 @@ export class MasterLink {
 
   private finishBulk(rdb: Buffer, eofFramed: boolean): void {
     this.bulkChunks = [];
-    this.node.log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
     this.owner.loadSnapshot(rdb);
     this.node.log.notice('MASTER <-> REPLICA sync: Finished with success');
     // A diskless master waits for an ACK before it streams: it cannot tell where the RDB ends.

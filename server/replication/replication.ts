@@ -149,6 +149,8 @@ export class Replication implements MasterLinkOwner {
     }
     client.flush();
     const stats = this.node.stats;
+    const name = replicaName(client);
+    this.node.log.notice(`Replica ${name} asks for synchronization`);
     if (psync !== null && this.tryPartialSync(client, psync.replid, psync.offset)) return;
     if (psync !== null && psync.replid !== '?') stats.syncPartialErr++;
     stats.syncFull++;
@@ -159,21 +161,37 @@ export class Replication implements MasterLinkOwner {
       this.replid = newReplid();
       this.clearReplid2();
       this.backlog = new ReplicationBacklog(this.node.config.number('repl-backlog-size'), this.offset);
+      this.node.log.notice(`Replication backlog created, my new replication IDs are '${this.replid}' and '${this.replid2}'`);
     }
-    this.node.log.notice(`Replica ${handle.ip}:${handle.info.listeningPort} asks for synchronization`);
     if (this.firstWaitingMs === 0) this.firstWaitingMs = this.node.clock();
     this.maybeStartSnapshot();
   }
 
+  /** PSYNC: continues from the backlog if it can, else logs why not (as Redis words it). */
   private tryPartialSync(client: Client, replid: string, offset: number): boolean {
+    const log = this.node.log;
+    const name = replicaName(client);
     const known = replid === this.replid || (replid === this.replid2 && offset <= this.secondReplidOffset);
+    if (!known) {
+      if (replid === '?') log.notice(`Full resync requested by replica ${name}`);
+      else if (replid !== this.replid && replid !== this.replid2) {
+        log.notice(`Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${replid}', my replication IDs are '${this.replid}' and '${this.replid2}')`);
+      } else {
+        log.notice(`Partial resynchronization not accepted: Requested offset for second ID was ${offset}, but I can reply up to ${this.secondReplidOffset}`);
+      }
+      return false;
+    }
     const backlog = this.backlog;
-    if (!known || backlog === null || !backlog.covers(offset)) return false;
+    if (backlog === null || !backlog.covers(offset)) {
+      log.notice(`Unable to partial resync with replica ${name} for lack of backlog (Replica request was: ${offset}).`);
+      if (offset > this.offset) log.warning(`Warning: replica ${name} tried to PSYNC with an offset that is greater than the master replication offset.`);
+      return false;
+    }
     this.attach(client, 'online');
     client.writeRaw(client.replconf.capaPsync2 ? `+CONTINUE ${this.replid}\r\n` : '+CONTINUE\r\n');
     if (offset <= this.offset) client.writeRaw(backlog.readFrom(offset));
     this.node.stats.syncPartialOk++;
-    this.node.log.notice(`Partial resynchronization request from ${client.addr} accepted. Sending ${this.offset - offset + 1} bytes of backlog starting from offset ${offset}.`);
+    log.notice(`Partial resynchronization request from ${name} accepted. Sending ${this.offset - offset + 1} bytes of backlog starting from offset ${offset}.`);
     return true;
   }
 
@@ -189,7 +207,7 @@ export class Replication implements MasterLinkOwner {
   clientClosed(client: Client): void {
     if (client.replica !== null) {
       this.replicas.delete(client.replica);
-      this.node.log.notice(`Connection with replica ${client.replica.ip}:${client.replica.info.listeningPort} lost.`);
+      this.node.log.warning(`Connection with replica ${replicaName(client)} lost.`);
     }
     const waiter = this.waiters.find((w) => w.client === client);
     if (waiter !== undefined) this.finishWait(waiter, false);
@@ -220,10 +238,23 @@ export class Replication implements MasterLinkOwner {
     }
     // The snapshot holds no SELECT: the stream after it names its db again.
     this.streamDb = -1;
-    this.node.log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? 'replicas sockets' : 'disk'}`);
+    const log = this.node.log;
+    log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? 'replicas sockets' : 'disk'}`);
+    // No fork: the snapshot is made by this process, whose pid the line names.
+    log.notice(`${diskless ? 'Background RDB transfer' : 'Background saving'} started by pid ${process.pid}`);
     void sendSnapshot(waiting, chunks, diskless)
       .then(
-        () => this.node.log.notice(`Snapshot sent to ${waiting.filter((r) => !r.client.closed).length} replica(s)`),
+        () => {
+          log.notice(`${diskless ? 'Background RDB transfer' : 'Background saving'} terminated with success`);
+          for (const r of waiting) {
+            if (r.client.closed) continue;
+            if (r.state === 'wait_ack') {
+              log.notice(`Streamed RDB transfer with replica ${replicaName(r.client)} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming`);
+            } else {
+              log.notice(`Synchronization with replica ${replicaName(r.client)} succeeded`);
+            }
+          }
+        },
         (err: Error) => {
           this.node.log.warning(`Snapshot transfer failed: ${err.message}`);
           for (const r of waiting) r.client.close();
@@ -241,7 +272,10 @@ export class Replication implements MasterLinkOwner {
     if (handle === null) return;
     if (offset > handle.ackOffset) handle.ackOffset = offset;
     handle.ackTimeMs = this.node.clock();
-    if (handle.state === 'wait_ack') handle.goOnline();
+    if (handle.state === 'wait_ack') {
+      handle.goOnline();
+      this.node.log.notice(`Synchronization with replica ${replicaName(client)} succeeded`);
+    }
     this.checkWaiters();
   }
 
@@ -306,10 +340,14 @@ export class Replication implements MasterLinkOwner {
 
   /** REPLICAOF host port (also CLUSTER REPLICATE and the replicaof directive). */
   replicaOf(host: string, port: number): void {
+    const log = this.node.log;
     if (this.master === null) {
       // What we hold is where a partial resync can start from (a demoted master's data).
       this.cachedMaster = { replid: this.replid, offset: this.offset };
+      log.notice('Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.');
     } else if (this.linkUp) {
+      log.warning('Connection with master lost.');
+      log.notice('Caching the disconnected master state.');
       this.cachedMaster = { replid: this.replid, offset: this.offset };
     }
     this.link?.close();
@@ -320,30 +358,41 @@ export class Replication implements MasterLinkOwner {
     this.failWaiters();
     this.linkDownSinceMs = this.node.clock();
     this.node.log.notice(`Connecting to MASTER ${host}:${port}`);
-    this.connect();
+    this.connect('first');
   }
 
   /** REPLICAOF NO ONE: become a master; the old history stays valid as replid2. */
   promote(): void {
     if (this.master === null) return;
+    const log = this.node.log;
+    const wasUp = this.linkUp;
+    if (wasUp) {
+      log.warning('Connection with master lost.');
+      log.notice('Caching the disconnected master state.');
+    }
     this.link?.close();
     this.link = null;
     this.master = null;
+    if (this.cachedMaster !== null || wasUp) log.notice('Discarding previously cached master state.');
     this.cachedMaster = null;
     this.node.keyspace.context.expiry = 'delete';
     this.replid2 = this.replid;
     this.secondReplidOffset = this.offset + 1;
     this.replid = newReplid();
+    log.warning(`Setting secondary replication ID to ${this.replid2}, valid up to offset: ${this.secondReplidOffset}. New replication ID is ${this.replid}`);
     if (this.backlog === null) this.backlog = new ReplicationBacklog(this.node.config.number('repl-backlog-size'), this.offset);
     this.streamDb = -1;
     // Sub-replicas reconnect and continue with the old id through replid2.
     this.disconnectReplicas();
-    this.node.log.notice('MASTER MODE enabled (user request from replicaof no one)');
   }
 
-  private connect(): void {
+  /** `how`: the line before "sync started" (Redis words a retry and a reconnect differently). */
+  private connect(how: 'first' | 'retry' | 'reconnect' = 'retry'): void {
     const master = this.master;
     if (master === null || this.link !== null) return;
+    if (how === 'retry') this.node.log.notice(`Connecting to MASTER ${master.host}:${master.port}`);
+    else if (how === 'reconnect') this.node.log.notice(`Reconnecting to MASTER ${master.host}:${master.port}`);
+    this.node.log.notice('MASTER <-> REPLICA sync started');
     this.nextConnectMs = this.node.clock() + 1000;
     this.link = new MasterLink(this.node, master.host, master.port, this.cachedMaster, this);
   }
@@ -355,6 +404,9 @@ export class Replication implements MasterLinkOwner {
   loadSnapshot(rdb: Buffer): void {
     const sync = this.pendingFullSync;
     if (sync === null) throw new Error('snapshot without FULLRESYNC');
+    if (this.cachedMaster !== null) this.node.log.notice('Discarding previously cached master state.');
+    this.node.log.notice('MASTER <-> REPLICA sync: Flushing old data');
+    this.node.log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
     const aux = loadReplicationSnapshot(this.node, rdb);
     this.pendingFullSync = null;
     this.replid = sync.replid;
@@ -375,6 +427,7 @@ export class Replication implements MasterLinkOwner {
     }
     this.cachedMaster = null;
     if (newReplid !== null && newReplid !== this.replid) {
+      this.node.log.warning(`Master replication ID changed to ${newReplid}`);
       this.replid2 = this.replid;
       this.secondReplidOffset = this.offset + 1;
       this.replid = newReplid;
@@ -382,12 +435,12 @@ export class Replication implements MasterLinkOwner {
     }
     if (this.backlog === null) this.backlog = new ReplicationBacklog(this.node.config.number('repl-backlog-size'), this.offset);
     this.streamDbAfterLoad = -1;
+    this.node.log.notice('MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.');
   }
 
   streaming(client: Client, ackNow: boolean): void {
     if (this.streamDbAfterLoad >= 0) client.session.db = this.node.keyspace.db(this.streamDbAfterLoad);
     this.node.registerClient(client);
-    this.node.log.notice('MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization or finished a full one.');
     if (ackNow) this.link?.sendAck(this.offset);
   }
 
@@ -401,7 +454,9 @@ export class Replication implements MasterLinkOwner {
     const link = this.link;
     if (link === null) return;
     this.node.log.warning(reason);
-    if (link.state === 'connected') {
+    const wasStreaming = link.state === 'connected';
+    if (wasStreaming) {
+      this.node.log.notice('Caching the disconnected master state.');
       this.cachedMaster = { replid: this.replid, offset: this.offset };
       this.linkDownSinceMs = this.node.clock();
       // A link that worked is retried at once; a failing handshake once a second.
@@ -410,7 +465,7 @@ export class Replication implements MasterLinkOwner {
     this.link = null;
     this.pendingFullSync = null;
     setImmediate(() => {
-      if (this.master !== null && this.link === null && this.node.clock() >= this.nextConnectMs) this.connect();
+      if (this.master !== null && this.link === null && this.node.clock() >= this.nextConnectMs) this.connect(wasStreaming ? 'reconnect' : 'retry');
     });
   }
 
@@ -452,6 +507,9 @@ export class Replication implements MasterLinkOwner {
         link.close();
       }
     }
+    // Pings keep Redis's rhythm: every repl-ping-replica-period seconds counted from start-up,
+    // not at once when the first replica attaches (a replica's offset then matches Redis's).
+    if (this.lastPingMs === 0) this.lastPingMs = nowMs;
     if (this.master === null && this.replicas.size > 0 && nowMs - this.lastPingMs >= config.number('repl-ping-replica-period') * 1000) {
       this.lastPingMs = nowMs;
       this.feed(PING);
@@ -509,4 +567,11 @@ export class Replication implements MasterLinkOwner {
 
 function newReplid(): string {
   return randomBytes(20).toString('hex');
+}
+
+/** How Redis names a replica in its log: its ip and the port it listens on (REPLCONF listening-port). */
+function replicaName(client: Client): string {
+  const announced = client.replconf.ipAddress;
+  const ip = announced !== '' ? announced : client.addr.slice(0, client.addr.lastIndexOf(':'));
+  return `${ip}:${client.replconf.listeningPort}`;
 }

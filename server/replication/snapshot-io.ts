@@ -7,6 +7,7 @@ import { Keyspace } from '../../storage/keyspace';
 import { loadRdb } from '../../storage/rdb/rdb-reader';
 import { rdbChunks, snapshotKeyspace } from '../../storage/rdb/rdb-writer';
 import type { RedisNode } from '../node';
+import { logRdbLoaded } from '../persistence/snapshots';
 
 export interface ReplicationAux {
   replId: string;
@@ -37,5 +38,6 @@ export function loadReplicationSnapshot(node: RedisNode, rdb: Buffer): Map<ByteS
   const loaded = new Keyspace(node.keyspace.dbs.length, node.random);
   const result = loadRdb(rdb, loaded, node.clock(), { skipExpired: false });
   node.keyspace.adoptContents(loaded);
+  logRdbLoaded(node, result);
   return result.aux;
 }

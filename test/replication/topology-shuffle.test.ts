@@ -210,6 +210,9 @@ class Shuffle {
   }
 }
 
+// Three variants of SECONDS each, plus start-up and settling: more than tap's 120 s per file.
+t.setTimeout((SECONDS + 90) * VARIANTS.length * 1000);
+
 const missing = missingPrerequisite();
 if (missing !== null) {
   t.plan(0, missing);
