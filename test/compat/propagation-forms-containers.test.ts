@@ -51,6 +51,7 @@ const lists: Scenario[] = [
   row('BRPOPLPUSH finding elements', [LIST], ['BRPOPLPUSH', 'l', 'm', '0']),
   row('BLMPOP finding elements', [LIST], ['BLMPOP', '0', '1', 'l', 'RIGHT', 'COUNT', '3']),
   row('BLPOP in MULTI on a missing key', [], ['MULTI'], ['BLPOP', 'l', '0'], ['EXEC']),
+  row('BLPOP and BLMOVE in MULTI finding elements', [LIST], ['MULTI'], ['BLPOP', 'l', '0'], ['BLMOVE', 'l', 'm', 'left', 'RIGHT', '0'], ['EXEC']),
 ];
 
 /** A client blocked on `blocked`, served by `run`. */
@@ -145,6 +146,7 @@ const zsets: Scenario[] = [
   row('ZMPOP MAX without a count', [ZSET], ['ZMPOP', '1', 'z', 'MAX']),
   row('BZPOPMIN finding elements', [ZSET], ['BZPOPMIN', 'z', '0']),
   row('BZPOPMAX finding elements', [ZSET], ['BZPOPMAX', 'y', 'z', '0']),
+  row('BZPOPMIN in MULTI finding elements', [ZSET], ['MULTI'], ['BZPOPMIN', 'z', '0'], ['ZADD', 'z', '9', 'x'], ['EXEC']),
   row('BZMPOP finding elements', [ZSET], ['BZMPOP', '0', '1', 'z', 'MIN', 'COUNT', '10']),
   row('ZUNIONSTORE', [ZSET, ['ZADD', 'y', '5', 'a']], ['ZUNIONSTORE', 'd', '2', 'z', 'y', 'WEIGHTS', '1', '2']),
   row('ZINTERSTORE', [ZSET, ['ZADD', 'y', '5', 'a']], ['ZINTERSTORE', 'd', '2', 'z', 'y']),

@@ -33,6 +33,7 @@ const strings: Scenario[] = [
   row('SET XX on a missing key', [], ['SET', 'k', 'v', 'XX']),
   row('SET KEEPTTL', [['SET', 'k', 'a', 'EX', '100']], ['SET', 'k', 'v', 'KEEPTTL']),
   row('SET GET', [['SET', 'k', 'a']], ['SET', 'k', 'v', 'GET']),
+  row('SET KEEPTTL GET GET', [['SET', 'k', 'a', 'EX', '100']], ['SET', 'k', 'v', 'get', 'KEEPTTL', 'GET']),
   row('SET GET EX', [['SET', 'k', 'a']], ['SET', 'k', 'v', 'GET', 'EX', '100']),
   row('SET NX GET on an existing key', [['SET', 'k', 'a']], ['SET', 'k', 'v', 'NX', 'GET']),
   row('SET XX GET PXAT', [['SET', 'k', 'a']], ['SET', 'k', 'v', 'XX', 'GET', 'PXAT', AT_MS]),
