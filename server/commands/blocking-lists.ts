@@ -107,13 +107,16 @@ function blmpopCommand(ctx: CommandContext, argv: ByteString[]): void {
 function blmoveCommand(ctx: CommandContext, argv: ByteString[]): void {
   const from = listEndArg(at(argv, 3));
   const to = listEndArg(at(argv, 4));
-  const replicated = ['LMOVE', at(argv, 1), at(argv, 2), at(argv, 3), at(argv, 4)];
+  // Popping at once replicates the words as sent; serving a client that waited spells them in
+  // lower case, as Redis 7.0 does (it rebuilds the LMOVE from the parsed ends then).
+  const replicated = (served: boolean): ByteString[] =>
+    served ? ['LMOVE', at(argv, 1), at(argv, 2), from, to] : ['LMOVE', at(argv, 1), at(argv, 2), at(argv, 3), at(argv, 4)];
   blockingMove(ctx, argv, from, to, deadlineArg(ctx, at(argv, 5)), replicated);
 }
 
 /** BRPOPLPUSH source destination timeout: BLMOVE source destination RIGHT LEFT timeout. */
 function brpoplpushCommand(ctx: CommandContext, argv: ByteString[]): void {
-  const replicated = ['RPOPLPUSH', at(argv, 1), at(argv, 2)];
+  const replicated = (): ByteString[] => ['RPOPLPUSH', at(argv, 1), at(argv, 2)];
   blockingMove(ctx, argv, 'right', 'left', deadlineArg(ctx, at(argv, 3)), replicated);
 }
 
@@ -124,14 +127,14 @@ function blockingMove(
   from: ListEnd,
   to: ListEnd,
   deadlineMs: number,
-  replicated: ByteString[],
+  replicated: (served: boolean) => ByteString[],
 ): void {
   const src = at(argv, 1);
   const dst = at(argv, 2);
-  popOrBlock(ctx, argv, [src], deadlineMs, 'list', 'null-bulk', (key, list) => {
+  popOrBlock(ctx, argv, [src], deadlineMs, 'list', 'null-bulk', (key, list, served) => {
     const dstList = writableList(ctx, dst);
     ctx.reply.bulk(moveElement(ctx, key, list, dst, dstList, from, to));
-    return replicated;
+    return replicated(served);
   });
 }
 

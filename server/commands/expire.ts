@@ -62,7 +62,9 @@ function expireGeneric(name: string, seconds: boolean, absolute: boolean) {
       ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
     } else {
       db.setExpireAt(key, when);
-      if (name !== 'pexpireat') ctx.propagateAs(['PEXPIREAT', key, String(when)]);
+      // The NX/XX/GT/LT words stay, as sent, after the absolute deadline (Redis rewrites only
+      // the name and the time).
+      if (name !== 'pexpireat') ctx.propagateAs(['PEXPIREAT', key, String(when), ...argv.slice(3)]);
       ctx.notifyKeyEvent(NotifyFlag.generic, 'expire', key);
     }
     ctx.reply.integer(1);

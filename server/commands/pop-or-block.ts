@@ -13,7 +13,8 @@
  *      a client error then (BLMOVE whose destination now holds another type) answers it and
  *      unblocks the client without popping, as Redis does.
  *
- * `pop` writes the reply and returns what replicas must replay (LPOP key, ZPOPMIN key 2...).
+ * `pop` writes the reply and returns what replicas must replay (LPOP key, ZPOPMIN key 2...);
+ * `served` says whether it serves a client that waited (step 3) rather than popping at once.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { ListValue, SortedSetValue, StoredValue } from '../../storage/values';
@@ -38,13 +39,13 @@ export function popOrBlock<T extends BlockedType>(
   deadlineMs: number,
   type: T,
   noWaitReply: NoWaitReply,
-  pop: (key: ByteString, value: PopValue<T>) => ByteString[],
+  pop: (key: ByteString, value: PopValue<T>, served: boolean) => ByteString[],
 ): void {
   for (const key of keys) {
     const value = ctx.db.get(key, ctx.nowMs);
     if (value === undefined) continue;
     if (!holds(value, type)) throw new ReplyError(ERR.wrongType);
-    ctx.propagateAs(pop(key, value));
+    ctx.propagateAs(pop(key, value, false));
     return;
   }
   if (!ctx.mayBlock) {
@@ -57,7 +58,7 @@ export function popOrBlock<T extends BlockedType>(
     if (value === undefined || !holds(value, type)) return 'empty';
     let replicated: ByteString[];
     try {
-      replicated = pop(key, value);
+      replicated = pop(key, value, true);
     } catch (err) {
       if (!(err instanceof ReplyError)) throw err;
       ctx.reply.error(err.text);

@@ -37,6 +37,8 @@ function swapdbCommand(ctx: CommandContext, argv: ByteString[]): void {
     node.blocking.signalDatabase(node.keyspace.db(a));
     node.blocking.signalDatabase(node.keyspace.db(b));
   }
+  // Replicated even when a database is swapped with itself or both are empty, as in Redis.
+  ctx.forcePropagation();
   ctx.reply.ok();
 }
 
@@ -185,6 +187,9 @@ export const serverCommands: CommandImpl[] = [
     if (argv.length > 3 || (mode !== undefined && !isWord(mode, 'async') && !isWord(mode, 'sync'))) {
       throw new ReplyError('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
     }
+    // There is no function library to empty, but the flush is a write all the same: Redis
+    // counts it as one and its replicas receive it.
+    ctx.forcePropagation();
     ctx.reply.ok();
   }),
 ];

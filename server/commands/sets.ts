@@ -8,8 +8,8 @@
  *
  * Writes: a set emptied by a command is deleted; a change in place calls db.markModified, which
  * counts the write (propagation, WATCH, rdb_changes_since_last_save). SPOP is not deterministic,
- * so it is propagated as what it did: SREM of the popped members, or DEL when it popped the whole
- * set (Redis sends the SREMs in batches of 1024 members; one SREM has the same effect). The
+ * so it is propagated as what it did: one SREM per popped member (Redis 7.0 sends them so, in
+ * MULTI/EXEC when there are several), or DEL when it popped the whole set. The
  * *STORE forms replace the destination whatever it held, and delete it for an empty result.
  *
  * Random picks (SPOP, SRANDMEMBER) use the node's seeded source through container-sampler.ts.
@@ -196,7 +196,10 @@ function spopWithCount(ctx: CommandContext, key: ByteString, count: number): voi
   const popped = distinctMembers(members, count, ctx.random);
   for (const member of popped) removeMember(members, member);
   afterRemoval(ctx, key, members, popped.length, 'spop');
-  ctx.propagateAs(['SREM', key, ...popped]);
+  // Redis 7.0 replicates each pick as an SREM of its own (the execution unit then wraps them in
+  // MULTI/EXEC): all but the last go out now, the last one replaces the command itself.
+  for (let i = 0; i < popped.length - 1; i++) ctx.alsoPropagate(['SREM', key, popped[i] as ByteString]);
+  ctx.propagateAs(['SREM', key, popped[popped.length - 1] as ByteString]);
   replySet(ctx, popped);
 }
 

@@ -107,6 +107,9 @@ function setCommand(ctx: CommandContext, argv: ByteString[]): void {
     ctx.notifyKeyEvent(NotifyFlag.generic, 'expire', key);
     // Replicas get an absolute deadline, so a late arrival does not extend the key's life.
     ctx.propagateAs(['SET', key, value, 'PXAT', String(deadline)]);
+  } else if (o.get) {
+    // GET only shapes the reply: replicas get the SET without it (every GET word dropped).
+    ctx.propagateAs(argv.filter((arg, j) => j < 3 || arg.toLowerCase() !== 'get'));
   }
   if (o.get) replyOptionalBulk(ctx, old);
   else ctx.reply.ok();
@@ -150,6 +153,8 @@ function getsetCommand(ctx: CommandContext, argv: ByteString[]): void {
   const old = readString(ctx, key);
   ctx.db.set(key, at(argv, 2), ctx.nowMs);
   ctx.notifyKeyEvent(NotifyFlag.string, 'set', key);
+  // The old value is the client's business: replicas need only the write.
+  ctx.propagateAs(['SET', key, at(argv, 2)]);
   replyOptionalBulk(ctx, old);
 }
 

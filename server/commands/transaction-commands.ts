@@ -28,7 +28,7 @@ function execCommand(ctx: CommandContext): void {
   // Leave MULTI first: the queued commands run as ordinary calls.
   tx.queue = null;
   const replication = ctx.server.replication;
-  replication.beginTransaction();
+  replication.beginUnit();
   ctx.reply.array(queue.length);
   tx.executing = true;
   tx.running = queue;
@@ -37,7 +37,7 @@ function execCommand(ctx: CommandContext): void {
   } finally {
     tx.executing = false;
     tx.running = null;
-    replication.endTransaction();
+    replication.endUnit();
     tx.end();
   }
 }

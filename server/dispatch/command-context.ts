@@ -30,7 +30,10 @@
  *   - `alsoPropagate(argv)`: send this now, before the command's own entry (a command that
  *     must replicate as several, or a blocked client served outside any command).
  * The dispatcher reads the declaration back with `takePropagation` and clears it, so nothing
- * leaks into the session's next command.
+ * leaks into the session's next command. Everything one client command sends (its
+ * `alsoPropagate` entries, the DELs of keys it found expired, its own entry; for EXEC, all of
+ * its commands') is one execution unit: replicas get it wrapped in MULTI/EXEC when it is more
+ * than one command, as Redis 7.0 sends it (Replication.beginUnit/endUnit).
  *
  * One context per session
  * -----------------------

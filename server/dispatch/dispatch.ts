@@ -91,7 +91,14 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
     finishReply(session, replyMark);
     return null;
   }
-  runCommand(session, spec, argv);
+  // One execution unit: what the command replicates, with the DELs of keys it found expired,
+  // reaches replicas together (wrapped in MULTI/EXEC when it is more than one command).
+  node.replication.beginUnit();
+  try {
+    runCommand(session, spec, argv);
+  } finally {
+    node.replication.endUnit();
+  }
   // Clients blocked on keys this command (or this EXEC) pushed to are served now (blocking.ts).
   node.blocking.handleReadyKeys();
   // ASKING lasts for exactly one command.

@@ -61,14 +61,18 @@ export class Replication implements MasterLinkOwner {
   /** Offset of the FULLRESYNC being received, applied once the snapshot has loaded. */
   private pendingFullSync: { replid: string; offset: number } | null = null;
   /**
-   * Inside EXEC the writes are held here (encoded, SELECTs included) until the transaction ends:
-   * several go out between MULTI and EXEC, so replicas apply them atomically; a lone write goes
-   * out alone, as Redis 7.0 sends it (one command is atomic by itself). Null outside EXEC.
+   * An execution unit (one client command with everything it caused, EXEC and its commands
+   * included) holds its writes here (encoded, SELECTs included) until it ends: several go out
+   * between MULTI and EXEC, so replicas apply them atomically; a lone write goes out alone, as
+   * Redis 7.0 sends it (one command is atomic by itself). What a unit holds besides the command
+   * itself: the DELs of keys it found expired, the SREMs of an SPOP with a count, the commands
+   * of an EXEC. `unitDepth` counts the open units (EXEC opens one inside its own command's).
    */
-  private transactionWrites: Buffer[] | null = null;
-  private transactionCommands = 0;
+  private readonly unitWrites: Buffer[] = [];
+  private unitDepth = 0;
+  private unitCommands = 0;
   /** The held writes start with a SELECT, which goes before the MULTI. */
-  private transactionStartsWithSelect = false;
+  private unitStartsWithSelect = false;
   /** The db the master client starts in: the snapshot's repl-stream-db, or -1 to keep its own. */
   private streamDbAfterLoad = -1;
 
@@ -93,11 +97,11 @@ export class Replication implements MasterLinkOwner {
   /** A write a client made: into the stream (masters only; a writable replica's writes stay local). */
   propagate(db: number, argv: readonly ByteString[]): void {
     if (this.master !== null || (this.backlog === null && this.replicas.size === 0)) return;
-    const held = this.transactionWrites;
+    const held = this.unitDepth > 0 ? this.unitWrites : null;
     if (db !== this.streamDb) {
       const select = encodeCommand(['SELECT', String(db)]);
       if (held === null) this.feed(select);
-      else if (held.push(select) === 1) this.transactionStartsWithSelect = true;
+      else if (held.push(select) === 1) this.unitStartsWithSelect = true;
       this.streamDb = db;
     }
     if (held === null) {
@@ -105,30 +109,32 @@ export class Replication implements MasterLinkOwner {
       return;
     }
     held.push(encodeCommand(argv));
-    this.transactionCommands++;
+    this.unitCommands++;
   }
 
-  /** EXEC starts: its writes are held until endTransaction. */
-  beginTransaction(): void {
-    this.transactionWrites = [];
-    this.transactionCommands = 0;
-    this.transactionStartsWithSelect = false;
+  /** An execution unit starts (a client's command, or EXEC within it): writes are held. */
+  beginUnit(): void {
+    this.unitDepth++;
   }
 
   /**
-   * EXEC ended: what it wrote goes out, wrapped in MULTI/EXEC when it is more than one command.
-   * The MULTI follows the first SELECT, so the transaction starts in its first write's db.
+   * An execution unit ended: once the outermost one ends, what it wrote goes out, wrapped in
+   * MULTI/EXEC when it is more than one command. The MULTI follows the first SELECT, so the
+   * transaction starts in its first write's db.
    */
-  endTransaction(): void {
-    const held = this.transactionWrites;
-    this.transactionWrites = null;
-    if (held === null || held.length === 0) return;
-    const wrap = this.transactionCommands > 1;
+  endUnit(): void {
+    if (--this.unitDepth > 0) return;
+    const held = this.unitWrites;
+    if (held.length === 0) return;
+    const wrap = this.unitCommands > 1;
     held.forEach((command, i) => {
-      if (wrap && i === (this.transactionStartsWithSelect ? 1 : 0)) this.feed(MULTI);
+      if (wrap && i === (this.unitStartsWithSelect ? 1 : 0)) this.feed(MULTI);
       this.feed(command);
     });
     if (wrap) this.feed(EXEC);
+    held.length = 0;
+    this.unitCommands = 0;
+    this.unitStartsWithSelect = false;
   }
 
   private feed(data: Buffer): void {

@@ -15,6 +15,12 @@ import * as net from 'node:net';
 import { LOOPBACK_HOST } from '../../bench/harness/free-port';
 import { encodeCommand, frameReply, parseReply } from '../../bench/harness/resp';
 
+/** One command of the stream: its arguments (latin1) and its bytes as sent. */
+export interface StreamFrame {
+  argv: string[];
+  raw: Buffer;
+}
+
 export class FakeReplica {
   private buffer = Buffer.alloc(0);
   private waiting: (() => void) | null = null;
@@ -54,8 +60,16 @@ export class FakeReplica {
 
   /** Reads stream commands (PINGs left out) until one satisfies `last`, which is included. */
   async readUntil(last: (argv: string[]) => boolean, deadlineMs = 10_000): Promise<string[][]> {
+    return (await this.readFramesUntil(last, deadlineMs)).map((frame) => frame.argv);
+  }
+
+  /**
+   * Like readUntil, with each command's bytes exactly as the master sent them, for tests that
+   * compare the stream byte for byte.
+   */
+  async readFramesUntil(last: (argv: string[]) => boolean, deadlineMs = 10_000): Promise<StreamFrame[]> {
     const deadline = Date.now() + deadlineMs;
-    const out: string[][] = [];
+    const out: StreamFrame[] = [];
     for (;;) {
       const end = frameReply(this.buffer, 0);
       if (end < 0) {
@@ -63,10 +77,11 @@ export class FakeReplica {
         continue;
       }
       const node = parseReply(this.buffer, 0);
+      const raw = Buffer.from(this.buffer.subarray(0, end));
       this.buffer = this.buffer.subarray(end);
       const argv = node.items.map((item) => item.text.toString('latin1'));
       if (argv.length === 1 && argv[0]?.toLowerCase() === 'ping') continue;
-      out.push(argv);
+      out.push({ argv, raw });
       if (last(argv)) return out;
     }
   }
