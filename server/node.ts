@@ -261,7 +261,7 @@ export class RedisNode implements KeyspaceObserver {
 
   /** Looks a key up for a read, counting keyspace hits and misses for INFO. */
   lookupRead(db: Database, key: ByteString): ReturnType<Database['get']> {
-    return this.countRead(db, key, db.get(key, this.nowMs));
+    return this.countRead(db, key, db.get(key, this.nowMs, 'read'));
   }
 
   /**
@@ -269,7 +269,7 @@ export class RedisNode implements KeyspaceObserver {
    * statistics and announced as a key miss like any other read.
    */
   lookupReadNoTouch(db: Database, key: ByteString): ReturnType<Database['peek']> {
-    return this.countRead(db, key, db.peek(key, this.nowMs));
+    return this.countRead(db, key, db.peek(key, this.nowMs, 'read'));
   }
 
   /** A read's keyspace hit or miss, and the keymiss event for a miss. */
@@ -307,7 +307,12 @@ export class RedisNode implements KeyspaceObserver {
   /** Runs hz times a second: active expiry, idle client timeouts, ops/sec sampling. */
   cron(): void {
     const now = (this.nowMs = this.clock());
-    if (this.activeExpireEnabled) this.keyspace.activeExpire(now);
+    if (this.activeExpireEnabled) {
+      // A replica leaves expiry to its master, except for the deadlines its own clients set
+      // when it is writable (storage/replica-expires.ts).
+      if (this.replication.isReplica) this.keyspace.expireReplicaKeys(now);
+      else this.keyspace.activeExpire(now);
+    }
     this.stats.sampleOps(now);
     this.cluster?.followRole();
     this.blocking.cron();

@@ -23,6 +23,7 @@ import type { ByteString } from './bytes';
 import { globMatch } from './glob';
 import { SLOT_COUNT, keyHashSlot } from './key-slot';
 import type { RandomSource } from './random';
+import type { RememberedKeyExpirer, RememberedKeyState, ReplicaKeysWithExpire } from './replica-expires';
 import { typeName, type StoredValue } from './values';
 
 /**
@@ -45,12 +46,24 @@ export interface KeyspaceObserver {
  *
  * `expiry` is the role's view of a key past its deadline: a master deletes it (`delete`); a
  * replica hides it from its clients but keeps it until the master's DEL arrives (`hide`), and
- * while applying the master's stream sees it as alive (`keep`), so both sides agree.
+ * while applying the master's stream sees it as alive (`keep`), so both sides agree. A
+ * writable replica running a write of its own client (`own`) deletes an expired key where the
+ * write looks it up, as a master would (Redis's lookupKeyWrite; a read lookup still only hides
+ * it), and remembers the deadlines the write sets in `replicaKeysWithExpire`, since no master
+ * will ever send a DEL for them (replica-expires.ts).
  */
 export interface KeyspaceContext {
   dirty: number;
-  expiry: 'delete' | 'hide' | 'keep';
+  expiry: 'delete' | 'hide' | 'keep' | 'own';
+  /** The deadlines a writable replica's own clients set; null where nothing tracks them. */
+  readonly replicaKeysWithExpire: ReplicaKeysWithExpire | null;
 }
+
+/**
+ * Which kind of lookup finds an expired key: they differ only in `own` mode (KeyspaceContext),
+ * where a write lookup deletes the key and a read lookup hides it.
+ */
+export type Lookup = 'read' | 'write';
 
 /** Told when a watched key is written, deleted or expires (WATCH ... EXEC). */
 export interface KeyWatcher {
@@ -73,7 +86,7 @@ interface ScanPosition {
   passed: number;
 }
 
-export class Database {
+export class Database implements RememberedKeyExpirer {
   private dict = new Map<ByteString, StoredValue>();
   private expires = new Map<ByteString, number>();
   /**
@@ -118,7 +131,7 @@ export class Database {
     public id: number,
     private readonly random: RandomSource,
     private readonly observer: KeyspaceObserver | null = null,
-    private readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete' },
+    private readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete', replicaKeysWithExpire: null },
   ) {}
 
   /** Starts maintaining the per-slot key index (cluster mode). */
@@ -196,20 +209,24 @@ export class Database {
   // ---------------------------------------------------------------------------------------------
   // Lookups and writes
 
-  /** The value of a live key, marking it accessed; an expired key is deleted and reads as missing. */
-  get(key: ByteString, nowMs: number): StoredValue | undefined {
+  /**
+   * The value of a live key, marking it accessed; an expired key reads as missing (and is
+   * deleted where the role deletes expired keys, see KeyspaceContext). Handlers of writes call it
+   * as a write lookup; reads go through the server's lookupRead, a read lookup.
+   */
+  get(key: ByteString, nowMs: number, lookup: Lookup = 'write'): StoredValue | undefined {
     const value = this.dict.get(key);
     if (value === undefined) return undefined;
-    if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs)) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs, lookup)) return undefined;
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     return value;
   }
 
   /** Like get, without marking the key accessed (TTL, TYPE, EXISTS, OBJECT: Redis's NOTOUCH). */
-  peek(key: ByteString, nowMs: number): StoredValue | undefined {
+  peek(key: ByteString, nowMs: number, lookup: Lookup = 'write'): StoredValue | undefined {
     const value = this.dict.get(key);
     if (value === undefined) return undefined;
-    if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs)) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs, lookup)) return undefined;
     return value;
   }
 
@@ -309,6 +326,17 @@ export class Database {
   /** Whether a string value was last modified in place (OBJECT ENCODING says raw). */
   isRawString(key: ByteString): boolean {
     return this.rawStrings.size !== 0 && this.rawStrings.has(key);
+  }
+
+  /**
+   * DEL and UNLINK: lazy expiry as a read lookup, then deletes whatever is still there; true when
+   * this call deleted a key. On a master an expired key is expired first, so DEL answers 0 for
+   * it; a writable replica only hides it, so its own client's DEL deletes it and answers 1, as
+   * Redis 7.0 does.
+   */
+  deleteUnlessExpired(key: ByteString, nowMs: number): boolean {
+    if (this.expires.size !== 0) this.expireIfNeeded(key, nowMs, 'read');
+    return this.delete(key);
   }
 
   delete(key: ByteString): boolean {
@@ -476,6 +504,7 @@ export class Database {
     if (this.watchers !== null) this.touch(key);
     const approx = Number(atMs);
     this.expires.set(key, approx);
+    if (this.context.expiry === 'own') this.context.replicaKeysWithExpire?.remember(this.id, key);
     if (typeof atMs === 'bigint' && !Number.isSafeInteger(approx)) this.exactDeadlines.set(key, atMs);
     else if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
   }
@@ -494,14 +523,29 @@ export class Database {
     if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
   }
 
-  /** Deletes the key when its deadline has passed; true when it did. */
-  private expireIfNeeded(key: ByteString, nowMs: number): boolean {
+  /**
+   * Whether the key is past its deadline and must read as missing; deletes it where the role
+   * does (KeyspaceContext): always on a master, on a writable replica's own write lookup.
+   */
+  private expireIfNeeded(key: ByteString, nowMs: number, lookup: Lookup): boolean {
     const at = this.expires.get(key);
     if (at === undefined || nowMs <= at) return false;
     const mode = this.context.expiry;
     if (mode === 'keep') return false;
-    if (mode === 'delete') this.deleteExpired(key);
+    if (mode === 'delete' || (mode === 'own' && lookup === 'write')) this.deleteExpired(key);
     return true;
+  }
+
+  /**
+   * A writable replica's cron, on a key its own client gave a deadline (replica-expires.ts):
+   * deletes it when the deadline has passed, whatever the role's expiry mode.
+   */
+  expireRemembered(key: ByteString, nowMs: number): RememberedKeyState {
+    const at = this.expires.get(key);
+    if (at === undefined) return 'untimed';
+    if (nowMs <= at) return 'alive';
+    this.deleteExpired(key);
+    return 'expired';
   }
 
   private deleteExpired(key: ByteString): void {
@@ -562,7 +606,7 @@ export class Database {
     const out: ByteString[] = [];
     for (const key of [...this.dict.keys()]) {
       if (!all && !globMatch(pattern, key)) continue;
-      if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs)) continue;
+      if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs, 'read')) continue;
       out.push(key);
     }
     return out;
@@ -589,7 +633,7 @@ export class Database {
   private filterScanned(keys: ByteString[], filter: ScanFilter, nowMs: number): ByteString[] {
     return keys.filter((key) => {
       if (filter.pattern !== undefined && !globMatch(filter.pattern, key)) return false;
-      const value = this.peek(key, nowMs);
+      const value = this.peek(key, nowMs, 'read');
       if (value === undefined) return false;
       return filter.type === undefined || typeName(value) === filter.type;
     });
@@ -640,7 +684,7 @@ export class Database {
         }
         key = step.value;
       }
-      if (key !== undefined && this.peek(key, nowMs) !== undefined) return key;
+      if (key !== undefined && this.peek(key, nowMs, 'read') !== undefined) return key;
     }
     return undefined;
   }

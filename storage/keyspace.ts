@@ -4,11 +4,17 @@
  */
 import { Database, type KeyspaceObserver, type KeyspaceContext } from './database';
 import type { RandomSource } from './random';
+import { ReplicaKeysWithExpire } from './replica-expires';
 
 export class Keyspace {
   readonly dbs: Database[];
-  /** Shared by every database: the write counter and the expiry mode (see KeyspaceContext). */
-  readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete' };
+  /** What a writable replica's own clients gave a deadline (replica-expires.ts). */
+  readonly replicaKeysWithExpire = new ReplicaKeysWithExpire();
+  /**
+   * Shared by every database: the write counter, the expiry mode and the deadlines a writable
+   * replica's own clients set (see KeyspaceContext).
+   */
+  readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete', replicaKeysWithExpire: this.replicaKeysWithExpire };
 
   constructor(count: number, random: RandomSource, observer: KeyspaceObserver | null = null) {
     this.dbs = [];
@@ -31,8 +37,10 @@ export class Keyspace {
   flushAll(): number {
     let n = 0;
     for (const db of this.dbs) n += db.flush();
+    this.replicaKeysWithExpire.clear();
     return n;
   }
+
 
   /** SWAPDB: clients stay on their db index and see the other contents. */
   swap(a: number, b: number): void {
@@ -49,6 +57,17 @@ export class Keyspace {
   adoptContents(loaded: Keyspace): void {
     if (loaded.dbs.length !== this.dbs.length) throw new RangeError('adoptContents: keyspaces differ in database count');
     this.dbs.forEach((db, i) => db.adoptContents(loaded.db(i)));
+    // Every database was replaced, as by FLUSHALL: the remembered names go with the old data.
+    this.replicaKeysWithExpire.clear();
+  }
+
+  /**
+   * A replica's cron in place of active expiry: deletes the expired keys among those its own
+   * clients gave a deadline (a writable replica); returns keys deleted.
+   */
+  expireReplicaKeys(nowMs: number): number {
+    const tracked = this.replicaKeysWithExpire;
+    return tracked.size === 0 ? 0 : tracked.expireCycle(this.dbs, nowMs);
   }
 
   /** Runs the active expiry cycle on every database; returns keys deleted. */

@@ -55,8 +55,9 @@ function expireGeneric(name: string, seconds: boolean, absolute: boolean) {
       ctx.reply.integer(0);
       return;
     }
-    // A replica applying its master's stream never expires a key itself: the master sends DEL.
-    if (when <= now && ctx.session.kind !== 'master') {
+    // A deadline in the past deletes the key at once on a master only: a replica (its master's
+    // stream, or its own client when writable) sets it, and the key reads as expired.
+    if (when <= now && ctx.keyspace.context.expiry === 'delete') {
       db.delete(key);
       ctx.propagateAs(['DEL', key]);
       ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);

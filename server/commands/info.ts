@@ -209,7 +209,11 @@ function statsSection(node: RedisNode): Fields {
     ['pubsubshard_channels', node.pubsub.size('shard')],
     ...zeros([
       'latest_fork_usec', 'total_forks',
-      'migrate_cached_sockets', 'slave_expires_tracked_keys', 'active_defrag_hits', 'active_defrag_misses',
+      'migrate_cached_sockets',
+    ]),
+    ['slave_expires_tracked_keys', node.keyspace.replicaKeysWithExpire.size],
+    ...zeros([
+      'active_defrag_hits', 'active_defrag_misses',
       'active_defrag_key_hits', 'active_defrag_key_misses', 'total_active_defrag_time', 'current_active_defrag_time',
       'tracking_total_keys', 'tracking_total_items', 'tracking_total_prefixes',
     ]),

@@ -18,8 +18,7 @@ function deleteKeys(ctx: CommandContext, argv: ByteString[]): void {
   let deleted = 0;
   for (let i = 1; i < argv.length; i++) {
     const key = argv[i] as ByteString;
-    // An expired key counts as missing: look it up first so lazy expiry removes it.
-    if (db.get(key, now) !== undefined && db.delete(key)) {
+    if (db.deleteUnlessExpired(key, now)) {
       deleted++;
       ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);
     }

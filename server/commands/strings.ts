@@ -180,8 +180,9 @@ function getexCommand(ctx: CommandContext, argv: ByteString[]): void {
   }
   const deadline = o.unit === null ? null : deadlineFromOption(o.expireArg as ByteString, o.unit, now, 'getex');
   const db = ctx.db;
-  if (deadline !== null && deadline <= now) {
-    // A deadline already in the past deletes the key, as Redis does.
+  if (deadline !== null && deadline <= now && ctx.keyspace.context.expiry === 'delete') {
+    // A deadline already in the past deletes the key, as Redis does on a master (a writable
+    // replica sets it, like EXPIRE there).
     db.delete(key);
     ctx.propagateAs(['DEL', key]);
     ctx.notifyKeyEvent(NotifyFlag.generic, 'del', key);

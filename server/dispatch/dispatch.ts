@@ -118,6 +118,10 @@ export function runCommand(session: Session, spec: CommandSpec, argv: ByteString
   if (handler === null) throw new Error(`container ${spec.fullName} has no handler`);
   const context = node.keyspace.context;
   const dirtyBefore = context.dirty;
+  // A write of a replica's own client (it passed READONLY: the replica is writable) deletes the
+  // expired keys it looks up and has its deadlines remembered (KeyspaceContext's `own`).
+  const ownWrite = spec.isWrite && session.kind !== 'master' && context.expiry === 'hide';
+  if (ownWrite) context.expiry = 'own';
   try {
     handler(ctx, argv);
   } catch (err) {
@@ -125,6 +129,8 @@ export function runCommand(session: Session, spec: CommandSpec, argv: ByteString
     spec.stats.failedCalls++;
     node.stats.countError(err.text);
     session.reply.error(err.text);
+  } finally {
+    if (ownWrite) context.expiry = 'hide';
   }
   const propagated = ctx.takePropagation(argv, context.dirty !== dirtyBefore && spec.isWrite);
   if (propagated !== null) node.replication.propagate(session.db.id, propagated);
