@@ -14,26 +14,19 @@ import { randomBytes } from 'node:crypto';
 import { encodeCommand } from '../../protocol/command-encoder';
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../network/client';
-import type { TimerHandle } from '../clock';
 import type { RedisNode } from '../node';
 import { ReplicationBacklog } from './backlog';
 import { sendSnapshot } from './full-sync';
 import { type CachedMaster, MasterLink, type MasterLinkOwner } from './master-link';
 import { ReplicaHandle } from './replica-handle';
 import { loadReplicationSnapshot, snapshotChunks } from './snapshot-io';
+import { WaitQueue } from './wait';
 
 const NO_REPLID = '0'.repeat(40);
 const PING = encodeCommand(['ping']);
 const GETACK = encodeCommand(['REPLCONF', 'GETACK', '*']);
 const MULTI = encodeCommand(['MULTI']);
 const EXEC = encodeCommand(['EXEC']);
-
-interface Waiter {
-  client: Client;
-  offset: number;
-  replicas: number;
-  timer: TimerHandle | null;
-}
 
 export class Replication implements MasterLinkOwner {
   replid = newReplid();
@@ -56,8 +49,6 @@ export class Replication implements MasterLinkOwner {
   private firstWaitingMs = 0;
   private lastPingMs = 0;
   private lastSecondMs = 0;
-  private waiters: Waiter[] = [];
-  private getackScheduled = false;
   /** Offset of the FULLRESYNC being received, applied once the snapshot has loaded. */
   private pendingFullSync: { replid: string; offset: number } | null = null;
   /**
@@ -76,7 +67,22 @@ export class Replication implements MasterLinkOwner {
   /** The db the master client starts in: the snapshot's repl-stream-db, or -1 to keep its own. */
   private streamDbAfterLoad = -1;
 
-  constructor(private readonly node: RedisNode) {}
+  /** Clients blocked in WAIT (wait.ts). */
+  private readonly waits: WaitQueue;
+
+  constructor(private readonly node: RedisNode) {
+    const replication = this;
+    this.waits = new WaitQueue({
+      replicas: this.replicas,
+      get offset() {
+        return replication.offset;
+      },
+      time: node.time,
+      requestAckNow: () => {
+        if (this.master === null && this.replicas.size > 0) this.feed(GETACK);
+      },
+    });
+  }
 
   get isReplica(): boolean {
     return this.master !== null;
@@ -215,8 +221,7 @@ export class Replication implements MasterLinkOwner {
       this.replicas.delete(client.replica);
       this.node.log.warning(`Connection with replica ${replicaName(client)} lost.`);
     }
-    const waiter = this.waiters.find((w) => w.client === client);
-    if (waiter !== undefined) this.finishWait(waiter, false);
+    this.waits.forget(client);
   }
 
   private maybeStartSnapshot(): void {
@@ -282,54 +287,12 @@ export class Replication implements MasterLinkOwner {
       handle.goOnline();
       this.node.log.notice(`Synchronization with replica ${replicaName(client)} succeeded`);
     }
-    this.checkWaiters();
+    this.waits.check();
   }
 
   /** WAIT numreplicas timeout: replies now or blocks the client. */
   wait(client: Client, replicas: number, timeoutMs: number): void {
-    const offset = this.offset;
-    const acked = this.ackedAtLeast(offset);
-    if (acked >= replicas || client.kind !== 'normal') {
-      client.session.reply.integer(acked);
-      return;
-    }
-    const waiter: Waiter = { client, offset, replicas, timer: null };
-    if (timeoutMs > 0) waiter.timer = this.node.time.schedule(timeoutMs, () => this.finishWait(waiter, true));
-    this.waiters.push(waiter);
-    client.block();
-    this.requestAcks();
-  }
-
-  private ackedAtLeast(offset: number): number {
-    let n = 0;
-    for (const r of this.replicas) if (r.state === 'online' && r.ackOffset >= offset) n++;
-    return n;
-  }
-
-  /** Asks every replica for an ACK, once per turn of the event loop however many WAITs. */
-  private requestAcks(): void {
-    if (this.getackScheduled) return;
-    this.getackScheduled = true;
-    setImmediate(() => {
-      this.getackScheduled = false;
-      if (this.master === null && this.replicas.size > 0) this.feed(GETACK);
-    });
-  }
-
-  private checkWaiters(): void {
-    for (const waiter of [...this.waiters]) {
-      if (this.ackedAtLeast(waiter.offset) >= waiter.replicas) this.finishWait(waiter, true);
-    }
-  }
-
-  private finishWait(waiter: Waiter, reply: boolean): void {
-    const index = this.waiters.indexOf(waiter);
-    if (index < 0) return;
-    this.waiters.splice(index, 1);
-    waiter.timer?.cancel();
-    if (!reply) return;
-    waiter.client.session.reply.integer(this.ackedAtLeast(waiter.offset));
-    waiter.client.unblock();
+    this.waits.wait(client, replicas, timeoutMs);
   }
 
   /** min-replicas-to-write: replicas online whose last ACK is within min-replicas-max-lag. */
@@ -361,7 +324,7 @@ export class Replication implements MasterLinkOwner {
     this.master = { host, port };
     this.node.keyspace.context.expiry = 'hide';
     this.disconnectReplicas();
-    this.failWaiters();
+    this.waits.answerAll();
     this.linkDownSinceMs = this.node.clock();
     this.node.log.notice(`Connecting to MASTER ${host}:${port}`);
     this.connect('first');
@@ -485,10 +448,6 @@ export class Replication implements MasterLinkOwner {
     for (const r of [...this.replicas]) r.client.close();
   }
 
-  private failWaiters(): void {
-    for (const waiter of [...this.waiters]) this.finishWait(waiter, true);
-  }
-
   private clearReplid2(): void {
     this.replid2 = NO_REPLID;
     this.secondReplidOffset = -1;
@@ -538,7 +497,7 @@ export class Replication implements MasterLinkOwner {
   close(): void {
     this.link?.close();
     this.link = null;
-    for (const waiter of [...this.waiters]) this.finishWait(waiter, false);
+    this.waits.dropAll();
   }
 
   /**

@@ -42,41 +42,53 @@ export async function checkRandomSequences(pair: Pair, tt: Test, command: fc.Arb
   const seed = envSeed !== undefined && envSeed !== '' ? Number(envSeed) : (Date.now() + (options.seedOffset ?? 0)) % 2_147_483_647;
   tt.comment(`fast-check seed ${seed} (replay with FC_SEED=${seed})`);
   let firstMismatch = '';
-  const result = await fc.check(
-    fc.asyncProperty(fc.array(command, { minLength: options.minLength ?? 1, maxLength: options.maxLength }), async (commands) => {
-      await pair.both((c) => c.call('FLUSHALL'));
-      const events = options.events;
-      // A run that stopped at a differing reply left its notifications unread: drop them.
-      if (events !== undefined) {
-        await pair.both((c) => c.call(...SYNC_MARKER_COMMAND));
-        await pair.both((_c, side) => messagesUntilMarker(events[side]));
-      }
-      for (const [i, c] of commands.entries()) {
-        const request = encodeCommand(c.argv);
-        const [r, h] = await pair.both(async (client) => {
-          client.write(request);
-          const [reply] = await client.readReplies(1);
-          return reply ?? Buffer.alloc(0);
-        });
-        const { expected, actual } = c.compare(r, h instanceof Error ? Buffer.from(`<${h.message}>`) : h);
-        if (expected !== actual) {
-          const history = commands.slice(0, i + 1).map((x) => describeArgv(x.argv)).join('\n  ');
-          firstMismatch = `after:\n  ${history}\nredis-server: ${expected}\nhashslot:     ${actual}`;
-          return false;
-        }
-      }
-      if (events === undefined) return true;
+  // fast-check's time limit stops waiting for a run, not the run: the interrupted run would go
+  // on writing commands whose replies the next test step would then read. So a run stops at its
+  // next command once the check is over, and the check waits for it before returning.
+  let stopped = false;
+  let running: Promise<boolean> = Promise.resolve(true);
+  const property = async (commands: RandomCommand[]): Promise<boolean> => {
+    await pair.both((c) => c.call('FLUSHALL'));
+    const events = options.events;
+    // A run that stopped at a differing reply left its notifications unread: drop them.
+    if (events !== undefined) {
       await pair.both((c) => c.call(...SYNC_MARKER_COMMAND));
-      const [r, h] = await pair.both((_c, side) => messagesUntilMarker(events[side]));
-      const expected = r.join('');
-      const actual = h instanceof Error ? `<${h.message}>` : h.join('');
-      if (expected === actual) return true;
-      const history = commands.map((x) => describeArgv(x.argv)).join('\n  ');
-      firstMismatch = `(notifications) after:\n  ${history}\nredis-server: ${JSON.stringify(r)}\nhashslot:     ${JSON.stringify(h)}`;
-      return false;
+      await pair.both((_c, side) => messagesUntilMarker(events[side]));
+    }
+    for (const [i, c] of commands.entries()) {
+      if (stopped) return true;
+      const request = encodeCommand(c.argv);
+      const [r, h] = await pair.both(async (client) => {
+        client.write(request);
+        const [reply] = await client.readReplies(1);
+        return reply ?? Buffer.alloc(0);
+      });
+      const { expected, actual } = c.compare(r, h instanceof Error ? Buffer.from(`<${h.message}>`) : h);
+      if (expected !== actual) {
+        const history = commands.slice(0, i + 1).map((x) => describeArgv(x.argv)).join('\n  ');
+        firstMismatch = `after:\n  ${history}\nredis-server: ${expected}\nhashslot:     ${actual}`;
+        return false;
+      }
+    }
+    if (events === undefined) return true;
+    await pair.both((c) => c.call(...SYNC_MARKER_COMMAND));
+    const [r, h] = await pair.both((_c, side) => messagesUntilMarker(events[side]));
+    const expected = r.join('');
+    const actual = h instanceof Error ? `<${h.message}>` : h.join('');
+    if (expected === actual) return true;
+    const history = commands.map((x) => describeArgv(x.argv)).join('\n  ');
+    firstMismatch = `(notifications) after:\n  ${history}\nredis-server: ${JSON.stringify(r)}\nhashslot:     ${JSON.stringify(h)}`;
+    return false;
+  };
+  const result = await fc.check(
+    fc.asyncProperty(fc.array(command, { minLength: options.minLength ?? 1, maxLength: options.maxLength }), (commands) => {
+      running = property(commands);
+      return running;
     }),
     { seed, numRuns: options.numRuns, interruptAfterTimeLimit: options.timeLimitMs, markInterruptAsFailure: false },
   );
+  stopped = true;
+  await running.catch(() => false);
   if (result.failed) {
     tt.fail(`replies differ (seed ${seed}, ${result.numShrinks} shrinks). Smallest failing sequence ${firstMismatch}`);
   } else {
