@@ -21,6 +21,7 @@
  */
 import type { ByteString } from './bytes';
 import { globMatch } from './glob';
+import { MapWalk } from './map-walk';
 import { SLOT_COUNT, keyHashSlot } from './key-slot';
 import type { RandomSource } from './random';
 import type { RememberedKeyExpirer, RememberedKeyState, ReplicaKeysWithExpire } from './replica-expires';
@@ -120,7 +121,7 @@ export class Database implements RememberedKeyExpirer {
    * keys but do not move the watchers.
    */
   private watchers: Map<ByteString, Set<KeyWatcher>> | null = null;
-  private expireWalk: Iterator<[ByteString, number]> | null = null;
+  private readonly expireWalk = new MapWalk<ByteString, number>();
   private scanCache = new Map<number, ScanPosition>();
   private nextScanTag = 1;
   private randomWalk: Iterator<ByteString> | null = null;
@@ -362,7 +363,7 @@ export class Database implements RememberedKeyExpirer {
     this.accessSec = new Map();
     this.loadedAtSec = 0;
     if (this.slotKeys !== null) this.slotKeys = new Array<Set<ByteString> | undefined>(SLOT_COUNT);
-    this.expireWalk = null;
+    this.expireWalk.reset();
     this.randomWalk = null;
     this.scanCache.clear();
     return removed;
@@ -380,7 +381,8 @@ export class Database implements RememberedKeyExpirer {
     [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
     [this.loadedAtSec, other.loadedAtSec] = [other.loadedAtSec, this.loadedAtSec];
     [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
-    this.expireWalk = other.expireWalk = null;
+    this.expireWalk.reset();
+    other.expireWalk.reset();
     this.randomWalk = other.randomWalk = null;
     this.scanCache.clear();
     other.scanCache.clear();
@@ -572,7 +574,7 @@ export class Database implements RememberedKeyExpirer {
       let expiredInRound = 0;
       let round = 0;
       for (; round < EXPIRE_SAMPLE && this.expires.size > 0; round++) {
-        const entry = this.nextExpireEntry();
+        const entry = this.expireWalk.next(this.expires);
         if (entry === null) break;
         const [key, at] = entry;
         if (nowMs > at && this.expires.get(key) === at) {
@@ -585,16 +587,6 @@ export class Database implements RememberedKeyExpirer {
       if (round === 0 || expiredInRound * 4 <= round) break;
     }
     return deleted;
-  }
-
-  private nextExpireEntry(): [ByteString, number] | null {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (this.expireWalk === null) this.expireWalk = this.expires.entries();
-      const step = this.expireWalk.next();
-      if (!step.done) return step.value;
-      this.expireWalk = null;
-    }
-    return null;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@
  * stopping rule, and a bound on the names examined per tick in place of Redis's 1 ms budget.
  */
 import type { ByteString } from './bytes';
+import { MapWalk } from './map-walk';
 
 /** Databases beyond this index are not tracked (a 64-bit mask per name in Redis). */
 const MAX_TRACKED_DB = 63;
@@ -52,7 +53,7 @@ export interface RememberedKeyExpirer {
 export class ReplicaKeysWithExpire {
   /** Name → bit i set when the name was given a deadline in database i. */
   private keys = new Map<ByteString, bigint>();
-  private walk: Iterator<[ByteString, bigint]> | null = null;
+  private readonly walk = new MapWalk<ByteString, bigint>();
 
   /** INFO's slave_expires_tracked_keys: distinct names, whatever their databases. */
   get size(): number {
@@ -69,7 +70,7 @@ export class ReplicaKeysWithExpire {
   /** Forgets everything (every database was emptied). */
   clear(): void {
     this.keys = new Map();
-    this.walk = null;
+    this.walk.reset();
   }
 
   /**
@@ -82,7 +83,7 @@ export class ReplicaKeysWithExpire {
     let alive = 0;
     const passLength = Math.min(this.keys.size, MAX_EXAMINED_PER_TICK);
     for (let examined = 0; examined < passLength && alive < ALIVE_BEFORE_STOP; examined++) {
-      const entry = this.nextEntry();
+      const entry = this.walk.next(this.keys);
       if (entry === null) break;
       const [key, mask] = entry;
       let kept = 0n;
@@ -100,15 +101,5 @@ export class ReplicaKeysWithExpire {
       else if (kept !== mask) this.keys.set(key, kept);
     }
     return deleted;
-  }
-
-  private nextEntry(): [ByteString, bigint] | null {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (this.walk === null) this.walk = this.keys.entries();
-      const step = this.walk.next();
-      if (!step.done) return step.value;
-      this.walk = null;
-    }
-    return null;
   }
 }

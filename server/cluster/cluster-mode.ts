@@ -251,12 +251,7 @@ export class ClusterMode {
 
   /** The error that redirects this call elsewhere, or null when this node serves it. */
   route(session: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
-    const config = this.node.config;
-    return routeCommand(this.state, session, spec, argv, {
-      nowMs: this.node.nowMs,
-      allowReadsWhenDown: config.bool('cluster-allow-reads-when-down'),
-      allowPubsubshardWhenDown: config.bool('cluster-allow-pubsubshard-when-down'),
-    });
+    return routeCommand(this.state, session, spec, argv, this.node.nowMs, this.node.config);
   }
 }
 

@@ -17,19 +17,13 @@
 import type { ClusterState } from '../../cluster-bus/cluster-state';
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot } from '../../storage/key-slot';
+import type { Config } from '../config/config';
 import type { CommandSpec } from '../dispatch/command';
 import { findKeys } from '../dispatch/key-specs';
 import type { Session } from '../dispatch/session';
 
-/** The configuration and instant routing reads (kept out so routing never reaches for the node). */
-export interface RoutingOptions {
-  /** The command's instant: a key past its deadline counts as missing for ASK/TRYAGAIN. */
-  nowMs: number;
-  /** cluster-allow-reads-when-down */
-  allowReadsWhenDown: boolean;
-  /** cluster-allow-pubsubshard-when-down */
-  allowPubsubshardWhenDown: boolean;
-}
+/** The directives routing reads, and only when the cluster is down (off the common path). */
+export type RoutingConfig = Pick<Config, 'bool'>;
 
 /** The error that redirects this call elsewhere (without its leading '-'), or null when this node serves it. */
 export function routeCommand(
@@ -37,7 +31,9 @@ export function routeCommand(
   session: Session,
   spec: CommandSpec,
   argv: readonly ByteString[],
-  options: RoutingOptions,
+  /** The command's instant: a key past its deadline counts as missing for ASK/TRYAGAIN. */
+  nowMs: number,
+  config: RoutingConfig,
 ): string | null {
   const indexes = findKeys(spec.keys, argv);
   if (indexes.length === 0) return null;
@@ -55,15 +51,15 @@ export function routeCommand(
   if (ownerName === null) return 'CLUSTERDOWN Hash slot not served';
   if (state.state !== 'ok') {
     if (shardPubsub) {
-      if (!options.allowPubsubshardWhenDown) return 'CLUSTERDOWN The cluster is down';
+      if (!config.bool('cluster-allow-pubsubshard-when-down')) return 'CLUSTERDOWN The cluster is down';
     } else {
-      if (!options.allowReadsWhenDown) return 'CLUSTERDOWN The cluster is down';
+      if (!config.bool('cluster-allow-reads-when-down')) return 'CLUSTERDOWN The cluster is down';
       if (spec.isWrite) return 'CLUSTERDOWN The cluster is down and only accepts read commands';
     }
   }
   const myself = state.myself;
   const countMissing = (): number =>
-    indexes.filter((i) => session.db.peek(argv[i] as ByteString, options.nowMs) === undefined).length;
+    indexes.filter((i) => session.db.peek(argv[i] as ByteString, nowMs) === undefined).length;
   if (ownerName === myself.name) {
     const target = state.slots.migrating.get(slot);
     const missing = target === undefined || shardPubsub ? 0 : countMissing();

@@ -27,8 +27,8 @@ function execCommand(ctx: CommandContext): void {
   }
   // Leave MULTI first: the queued commands run as ordinary calls.
   tx.queue = null;
-  const replication = ctx.server.replication;
-  replication.beginUnit();
+  // The dispatcher runs EXEC as one execution unit: the writes of its commands reach replicas
+  // together, in MULTI/EXEC when there are several (Replication.beginUnit/endUnit).
   ctx.reply.array(queue.length);
   tx.executing = true;
   tx.running = queue;
@@ -37,7 +37,6 @@ function execCommand(ctx: CommandContext): void {
   } finally {
     tx.executing = false;
     tx.running = null;
-    replication.endUnit();
     tx.end();
   }
 }

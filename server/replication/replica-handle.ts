@@ -43,9 +43,7 @@ export class ReplicaHandle {
 
   /** Address for INFO and ROLE: the announced ip, else the connection's. */
   get ip(): string {
-    if (this.info.ipAddress !== '') return this.info.ipAddress;
-    const addr = this.client.addr;
-    return addr.startsWith('[') ? addr.slice(1, addr.lastIndexOf(']')) : addr.slice(0, addr.lastIndexOf(':'));
+    return replicaIp(this.info.ipAddress, this.client.addr);
   }
 
   /** INFO's state name. */
@@ -75,4 +73,18 @@ export class ReplicaHandle {
     for (const b of this.pending) n += b.length;
     return n;
   }
+}
+
+/** A replica's ip: the one it announced (REPLCONF ip-address), else its connection's. */
+function replicaIp(announced: string, addr: string): string {
+  if (announced !== '') return announced;
+  return addr.startsWith('[') ? addr.slice(1, addr.lastIndexOf(']')) : addr.slice(0, addr.lastIndexOf(':'));
+}
+
+/**
+ * How Redis names a replica in its log: ip and the port it listens on (REPLCONF listening-port),
+ * known from its handshake, before and after it is attached.
+ */
+export function replicaName(client: Client): string {
+  return `${replicaIp(client.replconf.ipAddress, client.addr)}:${client.replconf.listeningPort}`;
 }

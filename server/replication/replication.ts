@@ -18,7 +18,7 @@ import type { RedisNode } from '../node';
 import { ReplicationBacklog } from './backlog';
 import { sendSnapshot } from './full-sync';
 import { type CachedMaster, MasterLink, type MasterLinkOwner } from './master-link';
-import { ReplicaHandle } from './replica-handle';
+import { ReplicaHandle, replicaName } from './replica-handle';
 import { loadReplicationSnapshot, snapshotChunks } from './snapshot-io';
 import { WaitQueue } from './wait';
 
@@ -57,7 +57,8 @@ export class Replication implements MasterLinkOwner {
    * between MULTI and EXEC, so replicas apply them atomically; a lone write goes out alone, as
    * Redis 7.0 sends it (one command is atomic by itself). What a unit holds besides the command
    * itself: the DELs of keys it found expired, the SREMs of an SPOP with a count, the commands
-   * of an EXEC. `unitDepth` counts the open units (EXEC opens one inside its own command's).
+   * of an EXEC. `unitDepth` counts the open units: a unit opened inside another (a command run
+   * from within a command) adds to the outer one, which alone sends.
    */
   private readonly unitWrites: Buffer[] = [];
   private unitDepth = 0;
@@ -71,12 +72,9 @@ export class Replication implements MasterLinkOwner {
   private readonly waits: WaitQueue;
 
   constructor(private readonly node: RedisNode) {
-    const replication = this;
     this.waits = new WaitQueue({
       replicas: this.replicas,
-      get offset() {
-        return replication.offset;
-      },
+      currentOffset: () => this.offset,
       time: node.time,
       requestAckNow: () => {
         if (this.master === null && this.replicas.size > 0) this.feed(GETACK);
@@ -118,7 +116,7 @@ export class Replication implements MasterLinkOwner {
     this.unitCommands++;
   }
 
-  /** An execution unit starts (a client's command, or EXEC within it): writes are held. */
+  /** An execution unit starts (the dispatcher, around a client's command): writes are held. */
   beginUnit(): void {
     this.unitDepth++;
   }
@@ -483,7 +481,7 @@ export class Replication implements MasterLinkOwner {
       // Replicas waiting for the snapshot get a newline a second, so they know we are alive.
       if (r.state === 'wait_bgsave_start' || r.state === 'wait_bgsave_end') r.client.writeRaw('\n');
       else if (r.state === 'online' && nowMs - r.ackTimeMs > timeoutMs) {
-        this.node.log.warning(`Disconnecting timedout replica (streaming sync): ${r.ip}:${r.info.listeningPort}`);
+        this.node.log.warning(`Disconnecting timedout replica (streaming sync): ${replicaName(r.client)}`);
         r.client.close();
       }
     }
@@ -532,11 +530,4 @@ export class Replication implements MasterLinkOwner {
 
 function newReplid(): string {
   return randomBytes(20).toString('hex');
-}
-
-/** How Redis names a replica in its log: its ip and the port it listens on (REPLCONF listening-port). */
-function replicaName(client: Client): string {
-  const announced = client.replconf.ipAddress;
-  const ip = announced !== '' ? announced : client.addr.slice(0, client.addr.lastIndexOf(':'));
-  return `${ip}:${client.replconf.listeningPort}`;
 }

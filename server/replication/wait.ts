@@ -22,7 +22,8 @@ interface Waiter {
 /** What WAIT needs of the master: its replicas, its offset, and a way to ask for ACKs. */
 export interface WaitHost {
   readonly replicas: ReadonlySet<ReplicaHandle>;
-  readonly offset: number;
+  /** master_repl_offset now. */
+  currentOffset(): number;
   readonly time: NodeClock;
   /** Sends REPLCONF GETACK * to every replica (if still a master with replicas). */
   requestAckNow(): void;
@@ -36,7 +37,7 @@ export class WaitQueue {
 
   /** WAIT numreplicas timeout: replies now or blocks the client. */
   wait(client: Client, replicas: number, timeoutMs: number): void {
-    const offset = this.host.offset;
+    const offset = this.host.currentOffset();
     const acked = this.ackedAtLeast(offset);
     if (acked >= replicas || client.kind !== 'normal') {
       client.session.reply.integer(acked);
