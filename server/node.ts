@@ -149,9 +149,15 @@ export class RedisNode implements KeyspaceObserver {
     } catch (err) {
       throw new SnapshotLoadError(err instanceof Error ? err.message : String(err));
     }
+    // The snapshot's replication position: a node starting as a replica (replicaof, or a replica
+    // in nodes.conf) continues it; one starting as a master keeps it as its secondary id.
     const replId = loaded?.aux.get('repl-id');
     const replOffset = loaded?.aux.get('repl-offset');
-    if (replId !== undefined && replOffset !== undefined) this.replication.restoreHistory(replId, Number(replOffset));
+    const streamDb = loaded?.aux.get('repl-stream-db');
+    if (replId !== undefined && replOffset !== undefined && streamDb !== undefined && streamDb !== '-1') {
+      const startsAsReplica = this.cluster === null ? this.config.value('replicaof') !== null : this.cluster.state.myself.isReplica;
+      this.replication.restoreHistory(replId, Number(replOffset), startsAsReplica ? 'replica' : 'master');
+    }
     await this.listeners.open();
     if (this.cluster !== null) {
       await this.cluster.start(this.port);

@@ -499,14 +499,23 @@ export class Replication implements MasterLinkOwner {
   }
 
   /**
-   * dump.rdb at start-up named the history it was saved in: a restarted master keeps serving
-   * partial resyncs in it, and a restarted replica offers it to its master with PSYNC.
+   * dump.rdb at start-up named the history it was saved in. A node starting as a replica makes
+   * it its own and offers it to its master with PSYNC (a cached master of itself). A node
+   * starting as a master keeps its new id but accepts the old one as replid2 up to the saved
+   * offset, with an empty backlog from there, so the replicas it had before the restart can
+   * continue with a partial resync (Redis 7.0).
    */
-  restoreHistory(replid: string, offset: number): void {
+  restoreHistory(replid: string, offset: number, role: 'replica' | 'master'): void {
     if (!/^[0-9a-f]{40}$/.test(replid) || !Number.isSafeInteger(offset) || offset < 0) return;
-    this.replid = replid;
     this.offset = offset;
-    this.cachedMaster = { replid, offset };
+    if (role === 'replica') {
+      this.replid = replid;
+      this.cachedMaster = { replid, offset };
+      return;
+    }
+    this.replid2 = replid;
+    this.secondReplidOffset = offset + 1;
+    this.backlog = new ReplicationBacklog(this.node.config.number('repl-backlog-size'), offset);
   }
 
   /**

@@ -70,12 +70,31 @@ if (missing !== null) {
       await waitForSync(master, replica);
       const fullBefore = await stat(master, 'sync_full');
       const partialBefore = await stat(master, 'sync_partial_ok');
+      const historyBefore = (await replica.info('replication')).get('master_replid');
       t.equal(await replica.callText('CONFIG', 'REWRITE'), 'OK');
       t.match(fs.readFileSync(configFile, 'latin1'), `\nreplicaof ${master.host} ${master.port}\n`, 'CONFIG REWRITE wrote the replicaof line');
       // SHUTDOWN SAVE writes dump.rdb with the replication position in its aux fields.
       await replica.call('SHUTDOWN', 'SAVE').catch(() => undefined);
       await waitFor('the replica exits', 10_000, async () => ({ ok: !replica.isRunning, detail: 'still running' }));
       fs.copyFileSync(path.join(replica.process.dir, 'dump.rdb'), path.join(keep, 'dump.rdb'));
+      // The same file loaded by a node that starts as a master: it takes a new replication id
+      // and keeps the saved one as its secondary id, valid up to the saved offset.
+      const asMasterDir = path.join(keep, 'as-master');
+      fs.mkdirSync(asMasterDir);
+      fs.copyFileSync(path.join(keep, 'dump.rdb'), path.join(asMasterDir, 'dump.rdb'));
+      const [asMaster] = await startNodes(t, [{ kind, name: 'master from the replica rdb', args: [...FAST_SYNC_ARGS, '--dir', asMasterDir] }]);
+      if (asMaster === undefined) throw new Error('the node did not start');
+      const asMasterInfo = await asMaster.info('replication');
+      t.equal(await asMaster.callText('DBSIZE'), '100', 'it loaded the keys');
+      const savedOffset = asMasterInfo.num('master_repl_offset');
+      t.not(asMasterInfo.get('master_replid'), historyBefore, 'a node starting as a master takes a new replication id');
+      t.equal(asMasterInfo.get('master_replid2'), historyBefore, 'and keeps the saved one as replid2');
+      t.ok(savedOffset > 0, 'at the saved offset');
+      t.equal(asMasterInfo.num('second_repl_offset'), savedOffset + 1, 'valid up to the saved offset');
+      t.equal(asMasterInfo.get('repl_backlog_active'), '1', 'with a backlog');
+      t.equal(asMasterInfo.num('repl_backlog_first_byte_offset'), savedOffset + 1, 'that starts after it');
+      t.equal(asMasterInfo.num('repl_backlog_histlen'), 0, 'empty');
+      await asMaster.stop();
       await master.callText('SELECT', '0');
       await master.callText('SET', 'after', 'restart');
       const [restarted] = await startNodes(t, [{
