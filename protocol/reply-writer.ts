@@ -53,6 +53,13 @@ export class ReplyWriter {
     this.appendBuffer(all.subarray(0, mark));
   }
 
+  /** Drops everything appended so far (replies nobody reads: a replica's master link). */
+  discard(): void {
+    this.len = 0;
+    this.chunks = [];
+    this.chunkBytes = 0;
+  }
+
   /** Removes and returns everything appended so far. */
   take(): Buffer {
     const tail = Buffer.allocUnsafe(this.len);

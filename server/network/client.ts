@@ -186,7 +186,7 @@ export class Client {
     if (this.closed) return;
     // Replicas and masters are never sent replies (REPLCONF GETACK answers with writeRaw).
     const reply = this.session.reply;
-    if (this.kind !== 'normal' && reply.pendingBytes > 0) reply.take();
+    if (this.kind !== 'normal' && reply.pendingBytes > 0) reply.discard();
     this.session.pushRanges.length = 0;
     if (reply.pendingBytes > 0) {
       this.memory.noteReplies(reply.pendingBytes);
