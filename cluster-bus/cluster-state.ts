@@ -147,7 +147,7 @@ export class ClusterState {
       this.epochs.observe(hdr.currentEpoch);
       if (hdr.configEpoch > sender.configEpoch) {
         sender.configEpoch = hdr.configEpoch;
-        this.outbox.saveConfig();
+        this.outbox.saveConfig(true);
       }
       sender.replOffset = hdr.offset;
     }

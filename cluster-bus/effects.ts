@@ -51,8 +51,12 @@ export type ClusterEffect =
   | { kind: 'connect'; link: LinkId; ip: string; port: number }
   | { kind: 'send'; link: LinkId; message: ClusterMessage }
   | { kind: 'close'; link: LinkId }
-  /** Persist nodes.conf (the text comes from configText(state), cluster-views.ts). */
-  | { kind: 'save-config' }
+  /**
+   * Persist nodes.conf (the text comes from configText(state), cluster-views.ts); `durable`:
+   * fsync it before going on, as Redis does where losing the change in a crash could break the
+   * cluster (epochs, votes, failovers, slot claims), not for slot changes made by hand.
+   */
+  | { kind: 'save-config'; durable: boolean }
   /** Keys in a slot this node no longer serves must go. */
   | { kind: 'delete-slot-keys'; slot: number }
   /** A PUBLISH (or PUBLISHSHARD) arrived over the bus: deliver it to local subscribers. */

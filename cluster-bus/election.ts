@@ -127,7 +127,7 @@ export class Election {
         if (manualInProgress) header.mflags |= MessageFlag.FORCEACK;
         return { type: MessageType.FAILOVER_AUTH_REQUEST, header };
       });
-      m.outbox.saveConfig();
+      m.outbox.saveConfig(true);
       return;
     }
     const quorum = Math.floor(m.health.size / 2) + 1;
@@ -178,7 +178,7 @@ export class Election {
     this.authTimeMs = Number.NEGATIVE_INFINITY;
     m.resetManualFailover();
     m.health.update(nowMs);
-    m.outbox.saveConfig();
+    m.outbox.saveConfig(true);
     // Everybody learns the new claim at once (and the other replicas follow me).
     m.messenger.broadcastPong(nowMs);
   }
@@ -236,7 +236,7 @@ export class Election {
     epochs.recordVote();
     master.votedTimeMs = nowMs;
     // The vote must survive a crash before it is given (Redis fsyncs here).
-    m.outbox.saveConfig();
+    m.outbox.saveConfig(true);
     const ack = { type: MessageType.FAILOVER_AUTH_ACK, header: m.messenger.header() } as const;
     if (!m.messenger.sendToNode(requester, ack)) m.messenger.sendOnLink(linkId, ack);
     m.outbox.emit({ type: 'vote-granted', to: requester.name, epoch: epochs.currentEpoch });

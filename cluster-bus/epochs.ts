@@ -43,7 +43,7 @@ export class Epochs {
     this.currentEpoch++;
     myself.configEpoch = this.currentEpoch;
     this.outbox.emit({ type: 'epoch-bumped', epoch: this.currentEpoch, reason: 'collision' });
-    this.outbox.saveConfig();
+    this.outbox.saveConfig(true);
   }
 
   /** A new configEpoch without an election, unless mine is already the maximum (BUMPEPOCH, TAKEOVER). */
@@ -56,7 +56,7 @@ export class Epochs {
     this.currentEpoch++;
     myself.configEpoch = this.currentEpoch;
     this.outbox.emit({ type: 'epoch-bumped', epoch: this.currentEpoch, reason });
-    this.outbox.saveConfig();
+    this.outbox.saveConfig(true);
     return true;
   }
 
@@ -65,7 +65,7 @@ export class Epochs {
     this.table.myself.configEpoch = epoch;
     if (this.currentEpoch < epoch) this.currentEpoch = epoch;
     this.outbox.emit({ type: 'epoch-bumped', epoch, reason: 'set-config-epoch' });
-    this.outbox.saveConfig();
+    this.outbox.saveConfig(true);
   }
 
   /** An election starts: a new epoch of my own to ask votes in. */

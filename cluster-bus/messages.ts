@@ -12,11 +12,13 @@
  * literals so that it never widens a `case`.
  */
 
-import { SLOT_COUNT } from '../storage/key-slot';
+import { SLOT_COUNT as KEYSPACE_SLOT_COUNT } from '../storage/key-slot';
 
 export const NODE_ID_LENGTH = 40;
-// The slot count is the keyspace's (storage/key-slot.ts); the bitmap on the wire has a bit per slot.
-export { SLOT_COUNT };
+// The slot count is the keyspace's (storage/key-slot.ts); the bitmap on the wire has a bit per
+// slot. A constant of this module, not a re-export: CommonJS turns a re-export into a getter,
+// which every loop over the 16384 slots would call on each iteration.
+export const SLOT_COUNT = KEYSPACE_SLOT_COUNT;
 export const SLOT_BITMAP_BYTES = SLOT_COUNT / 8;
 
 /** Message types (the header's `type` field). */

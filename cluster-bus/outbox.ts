@@ -9,7 +9,8 @@
  *
  * Two details live here because every chapter relies on them. "Save the config" is idempotent
  * within one drain: ten changes in one input still write nodes.conf once, after the last one
- * (as Redis batches CLUSTER_TODO_SAVE_CONFIG to its next sleep). And every message sent is
+ * (as Redis batches CLUSTER_TODO_SAVE_CONFIG to its next sleep), synced to disk only when a change
+ * needs it. And every message sent is
  * counted by type, for CLUSTER INFO's cluster_stats_messages_*_sent.
  */
 import type { LinkId } from './cluster-node';
@@ -18,7 +19,7 @@ import { type ClusterMessage, typeCode } from './messages';
 
 export class Outbox {
   private effects: ClusterEffect[] = [];
-  private saveQueued = false;
+  private queuedSave: { kind: 'save-config'; durable: boolean } | null = null;
   /** Messages sent, by wire type (CLUSTER INFO). */
   readonly sent = new Map<number, number>();
 
@@ -26,7 +27,7 @@ export class Outbox {
   take(): ClusterEffect[] {
     const out = this.effects;
     this.effects = [];
-    this.saveQueued = false;
+    this.queuedSave = null;
     return out;
   }
 
@@ -38,11 +39,17 @@ export class Outbox {
     this.effects.push(effect);
   }
 
-  /** nodes.conf must be written; once per drain however often it is asked. */
-  saveConfig(): void {
-    if (this.saveQueued) return;
-    this.saveQueued = true;
-    this.effects.push({ kind: 'save-config' });
+  /**
+   * nodes.conf must be written; once per drain however often it is asked, and synced to disk if
+   * any of the changes asked for it (Redis's CLUSTER_TODO_FSYNC_CONFIG).
+   */
+  saveConfig(durable = false): void {
+    if (this.queuedSave !== null) {
+      if (durable) this.queuedSave.durable = true;
+      return;
+    }
+    this.queuedSave = { kind: 'save-config', durable };
+    this.effects.push(this.queuedSave);
   }
 
   send(link: LinkId, message: ClusterMessage): void {

@@ -79,7 +79,7 @@ export class SlotClaims {
     if (node.isReplica) this.p.table.setMaster(node);
     node.configEpoch = msg.configEpoch;
     this.applyClaim(node, msg.configEpoch, msg.slots, nowMs);
-    this.p.outbox.saveConfig();
+    this.p.outbox.saveConfig(true);
   }
 
   /** If the sender claims a slot whose owner has a newer configEpoch, tell it (first one only). */
@@ -129,7 +129,7 @@ export class SlotClaims {
     }
     if (taken > 0) {
       outbox.emit({ type: 'slots-claimed', id: sender.name, epoch, slots: taken });
-      outbox.saveConfig();
+      outbox.saveConfig(true);
       // As Redis does before its next sleep: a failed-over slot range is served again at once,
       // not at the next cron tick.
       this.p.health.update(nowMs);

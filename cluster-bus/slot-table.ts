@@ -8,6 +8,12 @@
 import { SLOT_COUNT } from './messages';
 import { emptySlotBitmap, setSlotBit, slotBitmapHas } from './slot-bitmap';
 
+const NO_OWNER = -1;
+/** Matches no slot: the number of a name that owns nothing. */
+const UNKNOWN_NAME = -2;
+/** Past the last slot, different from every owner and from NO_OWNER. */
+const END_OF_TABLE = -3;
+
 /** The slot table as the rest of the node sees it: routing and views read, only the machine writes. */
 export interface ReadonlySlotTable {
   owner(slot: number): string | null;
@@ -22,13 +28,35 @@ export interface ReadonlySlotTable {
 }
 
 export class SlotTable implements ReadonlySlotTable {
-  private readonly owners: Array<string | null> = new Array<string | null>(SLOT_COUNT).fill(null);
+  /**
+   * Owners are kept as small numbers (NO_OWNER for none), one per node name ever seen, so that
+   * the whole-table walks (a node's ranges for every nodes.conf save, its bitmap for every
+   * message header) compare integers, not 40-character ids.
+   */
+  private readonly owners = new Int32Array(SLOT_COUNT).fill(NO_OWNER);
+  private readonly names: string[] = [];
+  private readonly numbers = new Map<string, number>();
   private readonly counts = new Map<string, number>();
   readonly migrating = new Map<number, string>();
   readonly importing = new Map<number, string>();
 
+  /** The number standing for `name` in `owners`; -2 (matching no slot) for a name never seen. */
+  private numberOf(name: string): number {
+    return this.numbers.get(name) ?? UNKNOWN_NAME;
+  }
+
+  private numberFor(name: string): number {
+    let n = this.numbers.get(name);
+    if (n === undefined) {
+      n = this.names.push(name) - 1;
+      this.numbers.set(name, n);
+    }
+    return n;
+  }
+
   owner(slot: number): string | null {
-    return this.owners[slot] ?? null;
+    const n = this.owners[slot] ?? NO_OWNER;
+    return n === NO_OWNER ? null : (this.names[n] ?? null);
   }
 
   count(name: string): number {
@@ -42,37 +70,40 @@ export class SlotTable implements ReadonlySlotTable {
   }
 
   assign(slot: number, name: string): void {
-    const previous = this.owners[slot] ?? null;
+    const previous = this.owner(slot);
     if (previous === name) return;
     if (previous !== null) this.counts.set(previous, this.count(previous) - 1);
-    this.owners[slot] = name;
+    this.owners[slot] = this.numberFor(name);
     this.counts.set(name, this.count(name) + 1);
   }
 
   unassign(slot: number): void {
-    const previous = this.owners[slot] ?? null;
+    const previous = this.owner(slot);
     if (previous === null) return;
-    this.owners[slot] = null;
+    this.owners[slot] = NO_OWNER;
     this.counts.set(previous, this.count(previous) - 1);
   }
 
   /** Removes every slot of a node; returns how many it had. */
   unassignAll(name: string): number {
-    let n = 0;
+    const n = this.numberOf(name);
+    let removed = 0;
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      if (this.owners[slot] === name) {
-        this.unassign(slot);
-        n++;
+      if (this.owners[slot] === n) {
+        this.owners[slot] = NO_OWNER;
+        removed++;
       }
     }
     this.counts.delete(name);
-    return n;
+    return removed;
   }
 
   /** Renames an owner (a handshake node learning its real id). */
   rename(from: string, to: string): void {
     if (this.count(from) === 0) return;
-    for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === from) this.owners[slot] = to;
+    const n = this.numberOf(from);
+    const m = this.numberFor(to);
+    for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === n) this.owners[slot] = m;
     this.counts.set(to, this.count(from));
     this.counts.delete(from);
   }
@@ -81,14 +112,16 @@ export class SlotTable implements ReadonlySlotTable {
   bitmapOf(name: string | null): Uint8Array {
     const bitmap = emptySlotBitmap();
     if (name === null || this.count(name) === 0) return bitmap;
-    for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === name) setSlotBit(bitmap, slot);
+    const n = this.numberOf(name);
+    for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === n) setSlotBit(bitmap, slot);
     return bitmap;
   }
 
   /** Whether `bitmap` is exactly the set of slots `name` owns here. */
   sameAs(name: string, bitmap: Uint8Array): boolean {
+    const n = this.numberOf(name);
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      if ((this.owners[slot] === name) !== slotBitmapHas(bitmap, slot)) return false;
+      if ((this.owners[slot] === n) !== slotBitmapHas(bitmap, slot)) return false;
     }
     return true;
   }
@@ -97,9 +130,10 @@ export class SlotTable implements ReadonlySlotTable {
   rangesOf(name: string): Array<[number, number]> {
     const ranges: Array<[number, number]> = [];
     if (this.count(name) === 0) return ranges;
+    const n = this.numberOf(name);
     let start = -1;
     for (let slot = 0; slot <= SLOT_COUNT; slot++) {
-      const mine = slot < SLOT_COUNT && this.owners[slot] === name;
+      const mine = slot < SLOT_COUNT && this.owners[slot] === n;
       if (mine && start < 0) start = slot;
       if (!mine && start >= 0) {
         ranges.push([start, slot - 1]);
@@ -114,10 +148,10 @@ export class SlotTable implements ReadonlySlotTable {
     const out: Array<{ start: number; end: number; owner: string }> = [];
     let start = 0;
     for (let slot = 1; slot <= SLOT_COUNT; slot++) {
-      const prev = this.owners[slot - 1] ?? null;
-      const cur = slot < SLOT_COUNT ? (this.owners[slot] ?? null) : undefined;
+      const prev = this.owners[slot - 1] ?? NO_OWNER;
+      const cur = slot < SLOT_COUNT ? (this.owners[slot] ?? NO_OWNER) : END_OF_TABLE;
       if (cur !== prev) {
-        if (prev !== null) out.push({ start, end: slot - 1, owner: prev });
+        if (prev !== NO_OWNER) out.push({ start, end: slot - 1, owner: this.names[prev] as string });
         start = slot;
       }
     }
@@ -125,7 +159,7 @@ export class SlotTable implements ReadonlySlotTable {
   }
 
   clear(): void {
-    this.owners.fill(null);
+    this.owners.fill(NO_OWNER);
     this.counts.clear();
     this.migrating.clear();
     this.importing.clear();

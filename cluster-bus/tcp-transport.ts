@@ -36,7 +36,7 @@ export interface BusOwner {
   clock(): number;
   readonly scheduler: BusScheduler;
   /** Persist nodes.conf atomically. */
-  saveConfig(text: string): void;
+  saveConfig(text: string, durable: boolean): void;
   /** Text of nodes.conf for the current state. */
   configText(): string;
   deleteSlotKeys(slot: number): void;
@@ -172,7 +172,7 @@ export class TcpTransport {
         return;
       case 'save-config':
         try {
-          this.owner.saveConfig(this.owner.configText());
+          this.owner.saveConfig(this.owner.configText(), effect.durable);
         } catch (err) {
           this.owner.warn(`Could not save the cluster config: ${(err as Error).message}`);
         }

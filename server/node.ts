@@ -33,6 +33,8 @@ import type { StoredValue } from '../storage/values';
 import { loadSnapshotAtStartup, PersistenceState, persistenceCron } from './persistence/snapshots';
 import { NodeEvents } from './node-events';
 import { ClientListeners } from './network/listener';
+import { MigrateSockets } from './network/migrate-sockets';
+import { ExclusiveRun } from './dispatch/exclusive-run';
 
 export interface NodeOptions {
   config: Config;
@@ -77,6 +79,10 @@ export class RedisNode implements KeyspaceObserver {
   readonly cluster: ClusterMode | null;
   /** Master or replica: the stream, the backlog, the link to a master. */
   readonly replication: Replication;
+  /** MIGRATE's cached connections to its targets. */
+  readonly migrateSockets: MigrateSockets;
+  /** A command holding the node for itself while it waits on the network (MIGRATE). */
+  readonly exclusive = new ExclusiveRun();
   /** Clients blocked in BLPOP and friends, and the keys that can serve them. */
   readonly blocking: BlockingLists;
   /** Channel and pattern subscriptions; keyspace notifications publish through it. */
@@ -104,6 +110,7 @@ export class RedisNode implements KeyspaceObserver {
     this.log.onLine = (line) => this.events.emit('log', line);
     this.replication = new Replication(this);
     this.blocking = new BlockingLists(this);
+    this.migrateSockets = new MigrateSockets(time, (n) => this.random.below(n));
     this.listeners = new ClientListeners(this.config, (socket) => this.accept(socket), this.log);
     this.applyConfigChanges();
     this.cluster = this.config.bool('cluster-enabled') ? new ClusterMode(this) : null;
@@ -177,6 +184,7 @@ export class RedisNode implements KeyspaceObserver {
       this.cronTimer?.cancel();
       this.cronTimer = null;
       this.replication.close();
+      this.migrateSockets.closeAll();
       if (this.cluster !== null) await this.cluster.close();
       for (const client of [...this.clients.values()]) client.close();
       await this.listeners.close();
@@ -313,7 +321,8 @@ export class RedisNode implements KeyspaceObserver {
   /** Runs hz times a second: active expiry, idle client timeouts, ops/sec sampling. */
   cron(): void {
     const now = (this.nowMs = this.clock());
-    if (this.activeExpireEnabled) {
+    // Not while a MIGRATE holds the node: in Redis nothing runs until it is done.
+    if (this.activeExpireEnabled && !this.exclusive.active) {
       // A replica leaves expiry to its master, except for the deadlines its own clients set
       // when it is writable (storage/replica-expires.ts).
       if (this.replication.isReplica) this.keyspace.expireReplicaKeys(now);
@@ -322,6 +331,7 @@ export class RedisNode implements KeyspaceObserver {
     this.stats.sampleOps(now);
     this.cluster?.followRole();
     this.blocking.cron();
+    this.migrateSockets.closeIdle(now);
     this.replication.cron(now);
     persistenceCron(this);
     for (const client of this.clients.values()) client.memory.cron(now, client.outputBytes);

@@ -27,7 +27,7 @@ import { logClusterEvent } from './event-log';
 import { routeCommand } from './routing';
 import type { CommandSpec } from '../dispatch/command';
 import type { Config } from '../config/config';
-import { replaceFileSync } from '../persistence/atomic-file';
+import { writeNodesConf } from './nodes-conf-file';
 import type { RedisNode } from '../node';
 
 export class ClusterMode {
@@ -60,7 +60,7 @@ export class ClusterMode {
     this.transport = new TcpTransport(this.state, {
       clock: () => node.clock(),
       scheduler: node.time,
-      saveConfig: (text) => this.writeConfig(text),
+      saveConfig: (text, durable) => this.writeConfig(text, durable),
       configText: () => configText(this.state),
       deleteSlotKeys: (slot) => node.keyspace.db(0).deleteSlot(slot),
       publish: (channel, message, shard) => {
@@ -95,17 +95,19 @@ export class ClusterMode {
       log.notice(`Node configuration loaded, I'm still ${this.state.myself.name}`);
     } else {
       log.notice(`No cluster configuration found, I'm ${this.state.myself.name}`);
+      // Only a new node writes its file at once; a loaded one is rewritten at its next change.
+      this.save();
     }
-    this.save();
   }
 
+  /** Writes nodes.conf now and syncs it to disk (start-up, CLUSTER SAVECONFIG). */
   save(): void {
-    this.writeConfig(configText(this.state));
+    this.writeConfig(configText(this.state), true);
   }
 
-  /** Replaces nodes.conf with `text` (cluster-bus/nodes-conf.ts formats it; the disk is ours). */
-  private writeConfig(text: string): void {
-    replaceFileSync(this.configPath, [Buffer.from(text, 'latin1')], { keepMode: true });
+  /** Writes `text` as nodes.conf (cluster-bus/nodes-conf.ts formats it; the disk is ours). */
+  private writeConfig(text: string, durable: boolean): void {
+    writeNodesConf(this.configPath, text, durable);
   }
 
   /** Binds the bus port (port + 10000 unless cluster-port is set) and starts the cron. */

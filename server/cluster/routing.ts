@@ -58,6 +58,11 @@ export function routeCommand(
     }
   }
   const myself = state.myself;
+  // MIGRATE runs where it is sent while its slot is open (migrating from here, or importing):
+  // keys must be free to move between the two nodes in either direction.
+  if (spec.fullName === 'migrate' && ((ownerName === myself.name && state.slots.migrating.has(slot)) || state.slots.importing.has(slot))) {
+    return null;
+  }
   const countMissing = (): number =>
     indexes.filter((i) => session.db.peek(argv[i] as ByteString, nowMs) === undefined).length;
   if (ownerName === myself.name) {

@@ -13,6 +13,7 @@ import { infoCommands } from './info';
 import { hashCommands } from './hashes';
 import { keyCommands } from './keys';
 import { listCommands } from './lists';
+import { migrateCommands } from './migrate';
 import { persistenceCommands } from './persistence-commands';
 import { pubsubCommands } from './pubsub-commands';
 import { replicationCommands } from './replication-commands';
@@ -39,6 +40,7 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...clusterCommands,
   ...replicationCommands,
   ...persistenceCommands,
+  ...migrateCommands,
   ...transactionCommands,
   ...hashCommands,
   ...setCommands,

@@ -207,10 +207,8 @@ function statsSection(node: RedisNode): Fields {
     ['pubsub_channels', node.pubsub.size('channel')],
     ['pubsub_patterns', node.pubsub.size('pattern')],
     ['pubsubshard_channels', node.pubsub.size('shard')],
-    ...zeros([
-      'latest_fork_usec', 'total_forks',
-      'migrate_cached_sockets',
-    ]),
+    ...zeros(['latest_fork_usec', 'total_forks']),
+    ['migrate_cached_sockets', node.migrateSockets.size],
     ['slave_expires_tracked_keys', node.keyspace.replicaKeysWithExpire.size],
     ...zeros([
       'active_defrag_hits', 'active_defrag_misses',

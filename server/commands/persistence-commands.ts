@@ -128,4 +128,6 @@ export const persistenceCommands: CommandImpl[] = [
   cmd('bgsave', bgsaveCommand),
   cmd('dump', dumpCommand),
   cmd('restore', restoreCommand),
+  // What MIGRATE sends in cluster mode: RESTORE that an importing slot serves without ASKING.
+  cmd('restore-asking', restoreCommand),
 ];

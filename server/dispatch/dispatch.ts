@@ -51,6 +51,13 @@ export function lookupCommand(table: CommandTable, argv: readonly ByteString[]):
  */
 export function dispatch(table: CommandTable, session: Session, argv: ByteString[]): CommandSpec | null {
   const node = session.context.server;
+  // Another client's MIGRATE is waiting for its target: this command waits too, unread, as it
+  // would in Redis, whose MIGRATE blocks the server (exclusive-run.ts).
+  const exclusive = node.exclusive;
+  if (exclusive.active && session.connection !== null && exclusive.holds(session)) {
+    exclusive.hold(session.connection, argv);
+    return null;
+  }
   const replyMark = session.reply.mark();
   let spec: CommandSpec | undefined;
   try {

@@ -40,9 +40,38 @@ function sortKeys(args: readonly ByteString[]): KeyPositions {
   return keys;
 }
 
+/** Words of MIGRATE before KEYS, with how many arguments each takes (skipped when looking for KEYS). */
+const MIGRATE_OPTION_ARGS: ReadonlyMap<string, number> = new Map([
+  ['copy', 0],
+  ['replace', 0],
+  ['auth', 1],
+  ['auth2', 2],
+]);
+
+/**
+ * MIGRATE: the key argument, or with the KEYS option (whose key argument must be empty) every
+ * argument after the first KEYS word found among the options; a KEYS form with a non-empty key
+ * argument has no keys (Redis refuses it).
+ */
+function migrateKeys(args: readonly ByteString[]): KeyPositions {
+  const flags = ['RW', 'access', 'delete'];
+  for (let i = 6; i < args.length; i++) {
+    const word = (args[i] as ByteString).toLowerCase();
+    if (word === 'keys') {
+      if ((args[3] as ByteString).length > 0) return [];
+      const keys: KeyPositions = [];
+      for (let k = i + 1; k < args.length; k++) keys.push([k, flags]);
+      return keys;
+    }
+    i += MIGRATE_OPTION_ARGS.get(word) ?? 0;
+  }
+  return [[3, flags]];
+}
+
 const PROCS: ReadonlyMap<string, KeysProc> = new Map([
   ['sort', sortKeys],
   ['sort_ro', () => [[1, READ]]],
+  ['migrate', migrateKeys],
 ]);
 
 /** The procedure finding the keys of `fullName`, or undefined when its key specs describe them. */

@@ -173,6 +173,23 @@ export class Client {
     if (!this.closed) this.runPending();
   }
 
+  /**
+   * Runs a command that was held while this client was blocked (a pause, another client's
+   * MIGRATE), then the requests that queued behind it, unless the command blocks it again.
+   */
+  runHeld(argv: ByteString[]): void {
+    if (this.closed) return;
+    this.blocked = false;
+    const node = this.node;
+    node.nowMs = node.clock();
+    this.runningArgv = argv;
+    node.execute(this.session, argv);
+    this.runningArgv = null;
+    node.pubsub.flushReceivers();
+    if (this.blocked) this.flush();
+    else this.runPending();
+  }
+
   /** Bytes that are not replies (the snapshot and stream to a replica, ACKs to a master). */
   writeRaw(data: Buffer | string): void {
     if (this.closed) return;

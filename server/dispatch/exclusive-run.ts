@@ -1,0 +1,57 @@
+/**
+ * A command that must look atomic while it waits on the network takes the node for itself.
+ *
+ * MIGRATE serializes keys, sends them to another server and deletes them here only once the
+ * target acknowledged them. Redis does all of it with blocking I/O, so no other command runs in
+ * between: a write to a key after it was serialized cannot be lost by the deletion that follows.
+ * hashslot waits for the target asynchronously instead, so it recreates that guarantee here:
+ * while an owner holds the node, every other client's next command is held (its connection
+ * stops being read, like a client paused by Redis), and the held commands run in arrival order
+ * once the owner releases the node. Replication links and socketless sessions are not held.
+ */
+import type { ByteString } from '../../storage/bytes';
+import type { Client } from '../network/client';
+import type { Session } from './session';
+
+interface HeldCommand {
+  client: Client;
+  argv: ByteString[];
+}
+
+export class ExclusiveRun {
+  private owner: Session | null = null;
+  private readonly held: HeldCommand[] = [];
+
+  get active(): boolean {
+    return this.owner !== null;
+  }
+
+  /** Whether `session`'s command must wait for the owner. */
+  holds(session: Session): boolean {
+    return this.owner !== null && this.owner !== session && session.kind === 'normal' && session.connection !== null;
+  }
+
+  /** Holds the command (the dispatcher calls it instead of running it) and blocks its client. */
+  hold(client: Client, argv: ByteString[]): void {
+    this.held.push({ client, argv });
+    client.block();
+  }
+
+  acquire(session: Session): void {
+    if (this.owner !== null) throw new Error('the node is already held exclusively');
+    this.owner = session;
+  }
+
+  /**
+   * The owner is done: the held commands run, oldest first; if one of them takes the node in
+   * turn, the rest stay held for it.
+   */
+  release(): void {
+    this.owner = null;
+    while (this.owner === null) {
+      const next = this.held.shift();
+      if (next === undefined) return;
+      next.client.runHeld(next.argv);
+    }
+  }
+}
