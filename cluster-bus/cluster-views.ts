@@ -99,7 +99,7 @@ export function infoText(state: ClusterState, linksFreedForBufferLimit: number):
 export interface ShardView {
   master: ClusterNode;
   replicas: ClusterNode[];
-  ranges: Array<[number, number]>;
+  ranges: ReadonlyArray<readonly [number, number]>;
 }
 
 /**

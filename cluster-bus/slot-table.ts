@@ -5,9 +5,11 @@
  * MIGRATING to another node (here, the owner) or IMPORTING from another node (here, the
  * receiver); both marks are local and shown only on the myself line of CLUSTER NODES.
  */
-import { SLOT_COUNT } from './messages';
+import { SLOT_COUNT as WIRE_SLOT_COUNT } from './messages';
 import { emptySlotBitmap, setSlotBit, slotBitmapHas } from './slot-bitmap';
 
+/** A local constant: an imported binding is a property load on every use in a hot loop. */
+const SLOT_COUNT = WIRE_SLOT_COUNT;
 const NO_OWNER = -1;
 /** Matches no slot: the number of a name that owns nothing. */
 const UNKNOWN_NAME = -2;
@@ -23,7 +25,7 @@ export interface ReadonlySlotTable {
   readonly importing: ReadonlyMap<number, string>;
   bitmapOf(name: string | null): Uint8Array;
   sameAs(name: string, bitmap: Uint8Array): boolean;
-  rangesOf(name: string): Array<[number, number]>;
+  rangesOf(name: string): ReadonlyArray<readonly [number, number]>;
   allRanges(): Array<{ start: number; end: number; owner: string }>;
 }
 
@@ -39,6 +41,18 @@ export class SlotTable implements ReadonlySlotTable {
   private readonly counts = new Map<string, number>();
   readonly migrating = new Map<number, string>();
   readonly importing = new Map<number, string>();
+  /**
+   * Views computed from the table, dropped at every change of owner: every nodes.conf save
+   * asks for each node's ranges, and every message sent carries its sender's bitmap, many
+   * times between two changes during a reshard.
+   */
+  private rangesByName: Map<string, Array<[number, number]>> | null = null;
+  private readonly bitmaps = new Map<string, Uint8Array>();
+
+  private changed(): void {
+    this.rangesByName = null;
+    this.bitmaps.clear();
+  }
 
   /** The number standing for `name` in `owners`; -2 (matching no slot) for a name never seen. */
   private numberOf(name: string): number {
@@ -73,6 +87,7 @@ export class SlotTable implements ReadonlySlotTable {
     const previous = this.owner(slot);
     if (previous === name) return;
     if (previous !== null) this.counts.set(previous, this.count(previous) - 1);
+    this.changed();
     this.owners[slot] = this.numberFor(name);
     this.counts.set(name, this.count(name) + 1);
   }
@@ -80,6 +95,7 @@ export class SlotTable implements ReadonlySlotTable {
   unassign(slot: number): void {
     const previous = this.owner(slot);
     if (previous === null) return;
+    this.changed();
     this.owners[slot] = NO_OWNER;
     this.counts.set(previous, this.count(previous) - 1);
   }
@@ -87,6 +103,7 @@ export class SlotTable implements ReadonlySlotTable {
   /** Removes every slot of a node; returns how many it had. */
   unassignAll(name: string): number {
     const n = this.numberOf(name);
+    this.changed();
     let removed = 0;
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       if (this.owners[slot] === n) {
@@ -103,17 +120,21 @@ export class SlotTable implements ReadonlySlotTable {
     if (this.count(from) === 0) return;
     const n = this.numberOf(from);
     const m = this.numberFor(to);
+    this.changed();
     for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === n) this.owners[slot] = m;
     this.counts.set(to, this.count(from));
     this.counts.delete(from);
   }
 
-  /** The slot bitmap a node claims, as sent in message headers. */
+  /** The slot bitmap a node claims, as sent in message headers (shared: never to be modified). */
   bitmapOf(name: string | null): Uint8Array {
+    if (name === null || this.count(name) === 0) return emptySlotBitmap();
+    const cached = this.bitmaps.get(name);
+    if (cached !== undefined) return cached;
     const bitmap = emptySlotBitmap();
-    if (name === null || this.count(name) === 0) return bitmap;
     const n = this.numberOf(name);
     for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === n) setSlotBit(bitmap, slot);
+    this.bitmaps.set(name, bitmap);
     return bitmap;
   }
 
@@ -126,21 +147,19 @@ export class SlotTable implements ReadonlySlotTable {
     return true;
   }
 
-  /** Owned slots as [start, end] ranges, ascending. */
-  rangesOf(name: string): Array<[number, number]> {
-    const ranges: Array<[number, number]> = [];
-    if (this.count(name) === 0) return ranges;
-    const n = this.numberOf(name);
-    let start = -1;
-    for (let slot = 0; slot <= SLOT_COUNT; slot++) {
-      const mine = slot < SLOT_COUNT && this.owners[slot] === n;
-      if (mine && start < 0) start = slot;
-      if (!mine && start >= 0) {
-        ranges.push([start, slot - 1]);
-        start = -1;
+  /** Owned slots as [start, end] ranges, ascending (shared: never to be modified). */
+  rangesOf(name: string): ReadonlyArray<readonly [number, number]> {
+    if (this.rangesByName === null) {
+      // One walk of the table finds every owner's ranges.
+      const all = new Map<string, Array<[number, number]>>();
+      for (const { start, end, owner } of this.allRanges()) {
+        let list = all.get(owner);
+        if (list === undefined) all.set(owner, (list = []));
+        list.push([start, end]);
       }
+      this.rangesByName = all;
     }
-    return ranges;
+    return this.rangesByName.get(name) ?? [];
   }
 
   /** Every (range, owner) in slot order, for CLUSTER SLOTS. */
@@ -159,6 +178,7 @@ export class SlotTable implements ReadonlySlotTable {
   }
 
   clear(): void {
+    this.changed();
     this.owners.fill(NO_OWNER);
     this.counts.clear();
     this.migrating.clear();
