@@ -277,8 +277,7 @@ function finish(node: RedisNode, session: Session, db: Database, request: Migrat
     node.stats.countError(outcome.text);
     session.reply.error(outcome.text);
   }
-  node.exclusive.release();
-  session.connection?.unblock();
+  node.exclusive.release(() => session.connection?.unblock());
 }
 
 export const migrateCommands: CommandImpl[] = [cmd('migrate', migrateCommand)];

@@ -43,11 +43,14 @@ export class ExclusiveRun {
   }
 
   /**
-   * The owner is done: the held commands run, oldest first; if one of them takes the node in
-   * turn, the rest stay held for it.
+   * The owner is done: `ownerResumes` first (its reply goes out before theirs, as Redis writes
+   * the replies of one event-loop turn in client order), then the held commands run, oldest
+   * first; if one of them (or the owner's next command) takes the node in turn, the rest stay
+   * held for it.
    */
-  release(): void {
+  release(ownerResumes: () => void): void {
     this.owner = null;
+    ownerResumes();
     while (this.owner === null) {
       const next = this.held.shift();
       if (next === undefined) return;
