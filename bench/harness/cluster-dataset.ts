@@ -126,13 +126,15 @@ export interface KeyState {
 
 export interface Snapshot {
   keys: KeyState[];
-  /** When the PTTLs were read (Date.now() at the end of the fetch), to age them at comparison. */
-  takenAtMs: number;
+  /** When the fetch began and ended (Date.now()): every PTTL was read in between. */
+  startedAtMs: number;
+  endedAtMs: number;
 }
 
 /** DUMP and PTTL of every key, from the master that owns its slot according to `view`. */
 export async function snapshotDataset(view: readonly NodeLine[], count: number): Promise<Snapshot> {
   const keys = new Array<KeyState>(count);
+  const startedAtMs = Date.now();
   await Promise.all([...indexesByOwner(view, count)].map(async ([port, indexes]) => {
     const commands = indexes.flatMap((i) => [['DUMP', datasetKey(i)], ['PTTL', datasetKey(i)]]);
     const replies = await pipelined(port, commands);
@@ -145,7 +147,7 @@ export async function snapshotDataset(view: readonly NodeLine[], count: number):
       keys[index] = { dump: dump.isNull ? null : Buffer.from(dump.text), pttlMs: Number(pttl.text.toString('latin1')) };
     });
   }));
-  return { keys, takenAtMs: Date.now() };
+  return { keys, startedAtMs, endedAtMs: Date.now() };
 }
 
 export interface Comparison {
@@ -158,11 +160,12 @@ export interface Comparison {
 
 /**
  * Every key of `now` against `reference`: same DUMP bytes; TTLs (whole seconds) no further apart
- * than the time between the two snapshots plus `slackSeconds` (a TTL only counts down).
+ * than the longest time that can lie between the two reads of a key (the start of the reference
+ * fetch to the end of this one) plus `slackSeconds` for the rounding; a TTL only counts down.
  */
-export function compareSnapshots(reference: Snapshot, now: Snapshot, slackSeconds = 2): Comparison {
+export function compareSnapshots(reference: Snapshot, now: Snapshot, slackSeconds = 1): Comparison {
   const result: Comparison = { missing: 0, dumpDiffers: 0, ttlDiffers: 0, examples: [] };
-  const agedSeconds = (now.takenAtMs - reference.takenAtMs) / 1000;
+  const agedSeconds = (now.endedAtMs - reference.startedAtMs) / 1000;
   const note = (text: string): void => void (result.examples.length < 5 && result.examples.push(text));
   reference.keys.forEach((ref, index) => {
     const cur = now.keys[index];

@@ -9,7 +9,8 @@
  *        ▼
  *   reshard 1,000 slots from the 4th to the 1st (--cluster-pipeline 100) ─► check, compare
  *        ▼
- *   reshard the 4th's remaining slots to the 2nd ─► check, compare ─► del-node the 4th ─► check, compare
+ *   reshard the 4th's remaining slots to the 2nd (the 4th then turns into the 2nd's replica, as
+ *        │   Redis 7.0 does) ─► check, compare ─► del-node the 4th ─► check, compare
  *        ▼
  *   add-node a replica of the 1st (--cluster-slave), in sync ─► del-node it
  *        ▼
@@ -29,7 +30,7 @@ import t from 'tap';
 import { LocalCluster, missingPrerequisite, type ClusterNode } from '../../bench/harness/cluster-harness';
 import { compareSnapshots, keysWithTtl, loadDataset, snapshotDataset, type Snapshot } from '../../bench/harness/cluster-dataset';
 import { infoField, isMaster, isReplica, ownedSlots, type NodeLine } from '../../bench/harness/cluster-replies';
-import { address, clusterCli, dbsizeSum, nodeOf, selectedVariants, waitForMembers } from './resharding-support';
+import { address, clusterCli, dbsizeSum, selectedVariants, waitForMembers } from './resharding-support';
 
 const KEYS = Number(process.env['HASHSLOT_RESHARD_KEYS'] ?? 100_000);
 /** Per variant; the file's tap timeout is raised to cover all of them. */
@@ -84,6 +85,10 @@ if (problem !== null) {
       t.equal(reference.keys.filter((k) => k.dump === null).length, 0, 'every key loaded');
       t.ok(keysWithTtl(reference) > KEYS / 8, `${keysWithTtl(reference)} keys with TTLs`);
       t.equal(await dbsizeSum([m1, m2, m3]), KEYS);
+      const slotsOf = (node: ClusterNode): number[] => {
+        const line = view.find((l) => l.port === node.port);
+        return line === undefined ? [] : ownedSlots(line);
+      };
       const id = (node: ClusterNode): string => {
         const line = view.find((l) => l.port === node.port);
         if (line === undefined) throw new Error(`${node.label} not in the view`);
@@ -95,7 +100,7 @@ if (problem !== null) {
       await waitForMembers(cluster, [m1, m2, m3, fourth]);
       await step('rebalance --cluster-use-empty-masters', ['rebalance', address(m1), '--cluster-use-empty-masters']);
       view = await check([m1, m2, m3, fourth], m2);
-      const fourthSlots = ownedSlots(view.find((l) => l.port === fourth.port) ?? view[0] as NodeLine).length;
+      const fourthSlots = slotsOf(fourth).length;
       t.ok(fourthSlots >= 4000 && fourthSlots <= 4200, `the 4th master got its quarter (${fourthSlots} slots)`);
       t.ok(Number((await fourth.call('DBSIZE')).toString('latin1').slice(1)) > KEYS / 5, 'the 4th master holds keys');
       await compare('after rebalance', view, [m1, m2, m3, fourth]);
@@ -104,16 +109,23 @@ if (problem !== null) {
       await step('reshard 1000', ['reshard', address(m1), '--cluster-from', id(fourth), '--cluster-to', id(m1),
         '--cluster-slots', '1000', '--cluster-yes', '--cluster-pipeline', '100']);
       view = await check([m1, m2, m3, fourth], fourth);
-      t.equal(ownedSlots(view.find((l) => l.port === fourth.port) ?? view[0] as NodeLine).length, fourthSlots - 1000, 'the 4th gave 1,000 slots');
+      t.equal(slotsOf(fourth).length, fourthSlots - 1000, 'the 4th gave 1,000 slots');
       await compare('after reshard of 1,000 slots', view, [m1, m2, m3, fourth]);
 
       // The rest of the 4th's slots to the 2nd; then the empty 4th leaves.
       await step('reshard the rest', ['reshard', address(m1), '--cluster-from', id(fourth), '--cluster-to', id(m2),
         '--cluster-slots', String(fourthSlots - 1000), '--cluster-yes', '--cluster-pipeline', '100']);
+      // Redis 7.0 (cluster-allow-replica-migration yes): a master that lost its last slot becomes a
+      // replica of the master that took it, so the 4th now follows the 2nd.
+      await cluster.waitFor('every node to see the 4th as a replica of the 2nd', 30_000, async () => {
+        const lines = await Promise.all([m1, m2, m3, fourth].map(async (n) => (await n.clusterNodes()).find((l) => l.port === fourth.port)));
+        return { ok: lines.every((l) => l !== undefined && isReplica(l) && l.masterId === id(m2)), detail: lines.map((l) => l?.raw).join('\n') };
+      });
       view = await check([m1, m2, m3, fourth], m3);
-      t.same(ownedSlots(view.find((l) => l.port === fourth.port) ?? view[0] as NodeLine), [], 'the 4th holds no slots');
-      t.equal((await fourth.call('DBSIZE')).toString('latin1'), ':0\r\n', 'the 4th holds no keys');
-      await compare('after emptying the 4th', view, [m1, m2, m3, fourth]);
+      t.same(slotsOf(fourth), [], 'the 4th holds no slots');
+      const fourthLine = view.find((l) => l.port === fourth.port);
+      t.ok(fourthLine !== undefined && isReplica(fourthLine) && fourthLine.masterId === id(m2), 'the emptied 4th became a replica of the 2nd');
+      await compare('after emptying the 4th', view, [m1, m2, m3]);
       await step('del-node the 4th', ['del-node', address(m1), id(fourth)]);
       view = await check([m1, m2, m3], m1);
       t.equal(view.filter(isMaster).length, 3, 'three masters again');
