@@ -117,14 +117,16 @@ if (problem !== null) {
         '--cluster-slots', String(fourthSlots - 1000), '--cluster-yes', '--cluster-pipeline', '100']);
       // Redis 7.0 (cluster-allow-replica-migration yes): a master that lost its last slot becomes a
       // replica of the master that took it, so the 4th now follows the 2nd.
-      await cluster.waitFor('every node to see the 4th as a replica of the 2nd', 30_000, async () => {
+      // Either message may reach the 4th first: the 2nd's PONG with its bumped epoch, or redis-cli's
+      // SETSLOT NODE; Redis 7.0 turns it into a replica on both paths. Checked softly, so that the
+      // rest of the lifecycle still runs on a node that stays an empty master.
+      const becameReplica = await cluster.waitFor('every node to see the 4th as a replica of the 2nd', 15_000, async () => {
         const lines = await Promise.all([m1, m2, m3, fourth].map(async (n) => (await n.clusterNodes()).find((l) => l.port === fourth.port)));
         return { ok: lines.every((l) => l !== undefined && isReplica(l) && l.masterId === id(m2)), detail: lines.map((l) => l?.raw).join('\n') };
-      });
+      }).then(() => 'yes', (e: unknown) => (e instanceof Error ? e.message : String(e)));
+      t.equal(becameReplica, 'yes', 'the emptied 4th became a replica of the 2nd (every node says so)');
       view = await check([m1, m2, m3, fourth], m3);
       t.same(slotsOf(fourth), [], 'the 4th holds no slots');
-      const fourthLine = view.find((l) => l.port === fourth.port);
-      t.ok(fourthLine !== undefined && isReplica(fourthLine) && fourthLine.masterId === id(m2), 'the emptied 4th became a replica of the 2nd');
       await compare('after emptying the 4th', view, [m1, m2, m3]);
       await step('del-node the 4th', ['del-node', address(m1), id(fourth)]);
       view = await check([m1, m2, m3], m1);
