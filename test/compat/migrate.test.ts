@@ -100,6 +100,19 @@ const SCENARIOS: Array<[string, Scenario]> = [
       await observe(seen, argv.join(' '), source, ...argv);
     }
     await observe(seen, 'k still here', source, 'GET', 'k');
+    // What MIGRATE sends, sent by hand: RESTORE-ASKING is RESTORE with the asking flag.
+    const payload = await source.client.call('DUMP', 'k');
+    const bytes = payload.subarray(payload.indexOf('\r\n') + 2, payload.length - 2);
+    const corrupt = Buffer.from(bytes);
+    corrupt[corrupt.length - 1] = (corrupt[corrupt.length - 1] ?? 0) ^ 0xff;
+    await observe(seen, 'RESTORE-ASKING', target, 'RESTORE-ASKING', 'r', '0', bytes);
+    await observe(seen, 'RESTORE-ASKING busy', target, 'RESTORE-ASKING', 'r', '0', bytes);
+    await observe(seen, 'RESTORE-ASKING bad checksum', target, 'RESTORE-ASKING', 'r2', '0', corrupt);
+    await observe(seen, 'RESTORE-ASKING truncated', target, 'RESTORE-ASKING', 'r2', '0', bytes.subarray(0, 5));
+    await observe(seen, 'RESTORE-ASKING not a payload', target, 'RESTORE-ASKING', 'r2', '0', 'garbage');
+    await observe(seen, 'RESTORE-ASKING REPLACE ABSTTL', target, 'RESTORE-ASKING', 'r', '4102444800000', bytes, 'REPLACE', 'ABSTTL');
+    await observe(seen, 'its deadline', target, 'PEXPIRETIME', 'r');
+    await observe(seen, 'r2 never created', target, 'EXISTS', 'r2');
   }],
 
   ['every type, with and without TTL, one key and KEYS', async (p, seen) => {
