@@ -61,7 +61,7 @@ function refuse(error: string): AdminResult {
 }
 
 /** What the admin input may touch. */
-export type AdminParts = Pick<MachineParts, 'host' | 'table' | 'slots' | 'epochs' | 'health' | 'messenger' | 'outbox' | 'handshake' | 'claims' | 'manualFailover'>;
+export type AdminParts = Pick<MachineParts, 'host' | 'table' | 'slots' | 'epochs' | 'health' | 'messenger' | 'outbox' | 'handshake' | 'claims' | 'manualFailover' | 'settings'>;
 
 export class Admin {
   constructor(private readonly p: AdminParts) {}
@@ -168,7 +168,14 @@ export class Admin {
         }
         if (keys === 0) slots.migrating.delete(slot);
         const closesImport = target === myself && slots.importing.has(slot);
+        const wasMine = slots.owner(slot) === myself.name;
         slots.assign(slot, target.name);
+        // A master that gives its last slot away follows the new owner, as it would had the
+        // owner's PONG (with its bumped epoch) arrived before this command: the end result of a
+        // resharding must not depend on which of the two reaches this node first.
+        if (wasMine && target !== myself && slots.count(myself.name) === 0 && this.p.settings.allowReplicaMigration) {
+          this.p.claims.becomeReplicaOf(target);
+        }
         if (closesImport) {
           // The end of a resharding on the importing side: a new configEpoch makes the claim win
           // everywhere, and a PONG to everybody spreads it without waiting for the ping round.

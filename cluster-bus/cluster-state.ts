@@ -105,7 +105,7 @@ export class ClusterState {
       gossipAbout: (node, sender, flags, now) => failureDetector.gossip(node, sender, flags, now),
       pingFrom: (sender, hdr) => manualFailover.pingReceived(sender, hdr),
     }));
-    this.adminInput = new Admin({ host, table, slots, epochs, health, messenger, outbox, handshake, claims, manualFailover });
+    this.adminInput = new Admin({ settings, host, table, slots, epochs, health, messenger, outbox, handshake, claims, manualFailover });
     this.migration = {
       settings, table, slots, outbox,
       clusterOk: () => health.state === 'ok',

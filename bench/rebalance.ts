@@ -1,0 +1,175 @@
+/*
+ * Rebalance benchmark: how long `redis-cli --cluster rebalance --cluster-use-empty-masters` takes
+ * to give a new, empty 4th master its quarter of a 3-master cluster holding 100,000 keys, for a
+ * cluster of real redis-servers and a cluster of hashslot nodes, in one run.
+ *
+ *   node dist/bench/rebalance.js [--rounds N] [--keys N]      (npm run bench:rebalance)
+ *
+ * One round of one kind, on four freshly started nodes of that kind:
+ *
+ *   create 3 masters (redis-cli) ─► load N keys of every type (cluster-dataset.ts, pipelined per
+ *   owner) ─► add-node the 4th ─► all four agree ─► t0 ── rebalance ──► redis-cli exits ── t1
+ *
+ * t1 - t0 is the figure: redis-cli moving ~4,096 slots one by one (SETSLOT IMPORTING/MIGRATING,
+ * GETKEYSINSLOT, MIGRATE in batches of 10 keys, SETSLOT NODE on every master). The round then
+ * checks the result (exit 0, the 4th owns about a quarter of the slots, the masters' DBSIZEs sum
+ * to N) and a round that fails is reported, not counted.
+ *
+ * Pinning, as the README's "Measuring speed" asks on this 2-core machine: every node is moved to
+ * core 0 as soon as it answers PING (taskset -a, all its threads), and this script and redis-cli
+ * run on core 1, so the client side never takes CPU from the servers being timed. The load
+ * average is printed before and after; a run that starts above 1 should be repeated, not quoted.
+ *
+ * Kinds alternate which goes first in each round so drift on a shared box is spread over both;
+ * each cell is the median over the rounds. The target: hashslot/redis <= 1.2x. Progress goes to
+ * stderr, the table to stdout.
+ */
+
+import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
+import { LocalCluster, type ClusterNode, type NodeKind } from './harness/cluster-harness';
+import { loadDataset } from './harness/cluster-dataset';
+import { address, clusterCli, dbsizeSum, waitForMembers } from './harness/cluster-steps';
+import { ownedSlots } from './harness/cluster-replies';
+import { BenchArgs, log } from './bench-cli';
+import { machine, redisServerVersion } from './machine';
+import { redisServerPath } from './harness/real-redis';
+import { formatCount, formatRatio, formatTable, median } from './table';
+
+const TARGET = 1.2;
+const KINDS: readonly NodeKind[] = ['redis', 'hashslot'];
+const SERVER_CORE = '0';
+const CLIENT_CORE = '1';
+const REBALANCE_DEADLINE_MS = 600_000;
+
+const USAGE = `usage: node dist/bench/rebalance.js [options]
+  --rounds N   rounds per kind, median reported   (env BENCH_ROUNDS, default 3)
+  --keys N     keys loaded before the rebalance   (env BENCH_KEYS,   default 100000)
+  --no-pin     do not pin (servers core 0, redis-cli and this script core 1)`;
+
+type Outcome = { ok: true; ms: number; moved: number } | { ok: false; reason: string };
+
+/** Moves a process and all its threads to `core`; false when taskset is missing or refused. */
+function pin(pid: number, core: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', core, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const loadText = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+
+let liveCluster: LocalCluster | null = null;
+
+async function oneRound(kind: NodeKind, keys: number, pinned: boolean): Promise<Outcome> {
+  const cluster = await LocalCluster.launch([kind, kind, kind, kind]);
+  liveCluster = cluster;
+  try {
+    if (pinned) {
+      for (const node of cluster.nodes) {
+        if (node.pid === undefined || !pin(node.pid, SERVER_CORE)) return { ok: false, reason: `could not pin ${node.label}` };
+      }
+    }
+    const prefix = pinned ? ['taskset', '-c', CLIENT_CORE] : [];
+    const [m1, m2, m3, fourth] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode, ClusterNode];
+    const create = await clusterCli(['create', address(m1), address(m2), address(m3), '--cluster-replicas', '0', '--cluster-yes'], 90_000, prefix);
+    if (create.code !== 0) return { ok: false, reason: `create exited ${String(create.code)}: ${create.out.slice(-500)}` };
+    const view = await waitForMembers(cluster, [m1, m2, m3], 60_000);
+    await loadDataset(view, keys);
+    const add = await clusterCli(['add-node', address(fourth), address(m1)], 60_000, prefix);
+    if (add.code !== 0) return { ok: false, reason: `add-node exited ${String(add.code)}: ${add.out.slice(-500)}` };
+    await waitForMembers(cluster, [m1, m2, m3, fourth], 60_000);
+
+    const run = await clusterCli(['rebalance', address(m1), '--cluster-use-empty-masters'], REBALANCE_DEADLINE_MS, prefix);
+    if (run.code !== 0 || run.out.includes('[ERR]')) {
+      return { ok: false, reason: `rebalance exited ${String(run.code)} after ${run.ms} ms: ${run.out.slice(-800)}` };
+    }
+    const after = await waitForMembers(cluster, [m1, m2, m3, fourth], 60_000);
+    const line = after.find((l) => l.port === fourth.port);
+    const moved = line === undefined ? 0 : ownedSlots(line).length;
+    if (moved < 4000) return { ok: false, reason: `the 4th master owns ${moved} slots after the rebalance` };
+    const total = await dbsizeSum([m1, m2, m3, fourth]);
+    if (total !== keys) return { ok: false, reason: `the masters hold ${total} keys, not ${keys}` };
+    return { ok: true, ms: run.ms, moved };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message.slice(0, 800) : String(error) };
+  } finally {
+    liveCluster = null;
+    await cluster.destroy();
+  }
+}
+
+function report(results: ReadonlyMap<NodeKind, Outcome[]>, keys: number, rounds: number): string {
+  const times = (kind: NodeKind): number[] => (results.get(kind) ?? []).flatMap((o) => (o.ok ? [o.ms] : []));
+  const cell = (kind: NodeKind, pick: (values: number[]) => number): string => {
+    const values = times(kind);
+    return values.length === 0 ? 'n/a' : formatCount(pick(values));
+  };
+  const ratio = median(times('hashslot')) / median(times('redis'));
+  const verdict = !Number.isFinite(ratio) ? 'no figure' : Number(ratio.toFixed(2)) <= TARGET ? 'met' : 'NOT MET';
+  const rows = KINDS.map((kind) => [
+    kind,
+    `${times(kind).length}/${rounds}`,
+    cell(kind, median),
+    cell(kind, (v) => Math.min(...v)),
+    cell(kind, (v) => Math.max(...v)),
+    kind === 'hashslot' ? formatRatio(ratio) : '',
+    kind === 'hashslot' ? `<= ${TARGET}x: ${verdict}` : '',
+  ]);
+  const failures = [...results].flatMap(([kind, outcomes]) =>
+    outcomes.flatMap((o, i) => (o.ok ? [] : [`- ${kind} round ${i + 1}: ${o.reason}`])));
+  return [
+    '',
+    `## rebalance --cluster-use-empty-masters, 3 -> 4 masters, ${formatCount(keys)} keys (ms, median of ${rounds} round(s))`,
+    '',
+    formatTable([
+      { header: 'kind', align: 'left' }, { header: 'rounds ok', align: 'right' }, { header: 'median', align: 'right' },
+      { header: 'min', align: 'right' }, { header: 'max', align: 'right' }, { header: 'vs redis', align: 'right' },
+      { header: 'target', align: 'left' },
+    ], rows),
+    ...(failures.length > 0 ? ['', 'Failed rounds:', ...failures] : []),
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = BenchArgs.parse(process.argv.slice(2), { usage: USAGE, options: ['rounds', 'keys'], switches: ['no-pin'] });
+  const rounds = args.positiveInt('rounds', 'BENCH_ROUNDS', 3);
+  const keys = args.positiveInt('keys', 'BENCH_KEYS', 100_000);
+  const pinned = !args.has('no-pin') && pin(process.pid, CLIENT_CORE);
+  const box = machine();
+  const redis = redisServerPath();
+  process.stdout.write([
+    `# redis-cli --cluster rebalance benchmark`,
+    `${box.cores} cores, ${box.cpuModel}, ${box.totalMemGib}; node ${process.version}; ${redis === null ? 'redis-server not found' : redisServerVersion(redis)}`,
+    pinned ? `pinned: nodes on core ${SERVER_CORE}, redis-cli and this script on core ${CLIENT_CORE}` : 'NOT pinned',
+    `load average before (1/5/15 min): ${loadText()}${box.busy ? ' (busy: figures will be noisy)' : ''}`,
+  ].join('\n') + '\n');
+  const results = new Map<NodeKind, Outcome[]>(KINDS.map((k) => [k, []]));
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? KINDS : [...KINDS].reverse();
+    for (const kind of order) {
+      log(`round ${round + 1}/${rounds} ${kind}...`);
+      const outcome = await oneRound(kind, keys, pinned);
+      results.get(kind)?.push(outcome);
+      log(outcome.ok ? `  rebalance ${outcome.ms} ms (${outcome.moved} slots to the 4th)` : `  FAILED: ${outcome.reason}`);
+    }
+  }
+  process.stdout.write(report(results, keys, rounds));
+  process.stdout.write(`load average after (1/5/15 min): ${loadText()}\n`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: stopping the nodes`);
+    void (liveCluster?.destroy() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`rebalance benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+  void liveCluster?.destroy();
+});
