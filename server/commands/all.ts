@@ -13,6 +13,7 @@ import { infoCommands } from './info';
 import { hashCommands } from './hashes';
 import { keyCommands } from './keys';
 import { listCommands } from './lists';
+import { functionCommands } from './function-commands';
 import { migrateCommands } from './migrate';
 import { persistenceCommands } from './persistence-commands';
 import { pubsubCommands } from './pubsub-commands';
@@ -31,6 +32,7 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...connectionCommands,
   ...clientCommands,
   ...serverCommands,
+  ...functionCommands,
   ...infoCommands,
   ...configCommands,
   ...commandCommands,

@@ -182,14 +182,4 @@ export const serverCommands: CommandImpl[] = [
     }),
   ),
   cmd('object|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.object ?? [])),
-  cmd('function|flush', (ctx, argv) => {
-    const mode = argv[2];
-    if (argv.length > 3 || (mode !== undefined && !isWord(mode, 'async') && !isWord(mode, 'sync'))) {
-      throw new ReplyError('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
-    }
-    // There is no function library to empty, but the flush is a write all the same: Redis
-    // counts it as one and its replicas receive it.
-    ctx.forcePropagation();
-    ctx.reply.ok();
-  }),
 ];

@@ -30,6 +30,17 @@ export function createDumpPayload(value: StoredValue, compress: boolean): Buffer
   return sink.take();
 }
 
+/**
+ * FUNCTION DUMP of an empty library set: no library entries, only the footer (version and the
+ * CRC-64 of the version bytes).
+ */
+export function createEmptyFunctionsPayload(): Buffer {
+  const sink = new ByteSink(FOOTER_BYTES);
+  sink.u16le(RDB_VERSION);
+  sink.u64le(crc64(0n, sink.view()));
+  return sink.take();
+}
+
 /** Whether the footer is sound: a version we can read and a matching CRC. */
 export function verifyDumpPayload(payload: Buffer): boolean {
   if (payload.length < FOOTER_BYTES) return false;
