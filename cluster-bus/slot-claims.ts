@@ -27,9 +27,8 @@
  */
 import type { ClusterNode } from './cluster-node';
 import type { Link } from './links';
-import { type MessageHeader, MessageType, NodeFlag, SLOT_COUNT, type UpdateMessage } from './messages';
+import { type MessageHeader, MessageType, NodeFlag, type UpdateMessage } from './messages';
 import type { MachineParts } from './parts';
-import { slotBitmapHas } from './slot-bitmap';
 
 export type SlotClaimParts = Pick<MachineParts, 'settings' | 'host' | 'table' | 'slots' | 'health' | 'messenger' | 'outbox'> & {
   /** A role change abandons a manual failover in progress. */
@@ -85,12 +84,10 @@ export class SlotClaims {
   /** If the sender claims a slot whose owner has a newer configEpoch, tell it (first one only). */
   private answerStaleClaim(link: Link, sender: ClusterNode, hdr: MessageHeader): void {
     const { table, slots, messenger } = this.p;
-    for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      if (!slotBitmapHas(hdr.myslots, slot)) continue;
-      const ownerName = slots.owner(slot);
-      if (ownerName === null || ownerName === sender.name) continue;
+    slots.scanClaim(hdr.myslots, sender.name, (_slot, ownerName) => {
+      if (ownerName === null) return false;
       const owner = table.get(ownerName);
-      if (owner === undefined || owner.configEpoch <= hdr.configEpoch) continue;
+      if (owner === undefined || owner.configEpoch <= hdr.configEpoch) return false;
       messenger.send(link, {
         type: MessageType.UPDATE,
         header: messenger.header(),
@@ -98,8 +95,8 @@ export class SlotClaims {
         nodename: owner.name,
         slots: slots.bitmapOf(owner.name),
       });
-      return;
-    }
+      return true;
+    });
   }
 
   /**
@@ -111,22 +108,18 @@ export class SlotClaims {
     const { table, slots, host, outbox } = this.p;
     if (sender === table.myself) return;
     const myMaster = table.myMaster();
-    let claimedCount = 0;
     let lostToSender = 0;
     let taken = 0;
     const lostSlotsWithKeys: number[] = [];
-    for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      if (!slotBitmapHas(claimed, slot)) continue;
-      claimedCount++;
-      const ownerName = slots.owner(slot);
-      if (ownerName === sender.name || slots.importing.has(slot)) continue;
+    const claimedCount = slots.scanClaim(claimed, sender.name, (slot, ownerName) => {
+      if (ownerName === sender.name || slots.importing.has(slot)) return;
       const owner = ownerName === null ? null : (table.get(ownerName) ?? null);
-      if (owner !== null && owner.configEpoch >= epoch) continue;
+      if (owner !== null && owner.configEpoch >= epoch) return;
       if (owner === table.myself && host.keysInSlot(slot) > 0) lostSlotsWithKeys.push(slot);
       if (owner !== null && owner === myMaster) lostToSender++;
       slots.assign(slot, sender.name);
       taken++;
-    }
+    });
     if (taken > 0) {
       outbox.emit({ type: 'slots-claimed', id: sender.name, epoch, slots: taken });
       outbox.saveConfig(true);

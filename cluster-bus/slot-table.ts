@@ -6,7 +6,7 @@
  * receiver); both marks are local and shown only on the myself line of CLUSTER NODES.
  */
 import { SLOT_COUNT as WIRE_SLOT_COUNT } from './messages';
-import { emptySlotBitmap, setSlotBit, slotBitmapHas } from './slot-bitmap';
+import { emptySlotBitmap, setSlotBit } from './slot-bitmap';
 
 /** A local constant: an imported binding is a property load on every use in a hot loop. */
 const SLOT_COUNT = WIRE_SLOT_COUNT;
@@ -25,6 +25,7 @@ export interface ReadonlySlotTable {
   readonly importing: ReadonlyMap<number, string>;
   bitmapOf(name: string | null): Uint8Array;
   sameAs(name: string, bitmap: Uint8Array): boolean;
+  scanClaim(claimed: Uint8Array, claimant: string, visit: (slot: number, owner: string | null) => boolean | void): number;
   rangesOf(name: string): ReadonlyArray<readonly [number, number]>;
   allRanges(): Array<{ start: number; end: number; owner: string }>;
 }
@@ -140,11 +141,34 @@ export class SlotTable implements ReadonlySlotTable {
 
   /** Whether `bitmap` is exactly the set of slots `name` owns here. */
   sameAs(name: string, bitmap: Uint8Array): boolean {
-    const n = this.numberOf(name);
-    for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      if ((this.owners[slot] === n) !== slotBitmapHas(bitmap, slot)) return false;
-    }
+    const mine = this.bitmapOf(name);
+    if (bitmap.length !== mine.length) return false;
+    for (let i = 0; i < mine.length; i++) if (mine[i] !== bitmap[i]) return false;
     return true;
+  }
+
+  /**
+   * Walks the slots set in `claimed` (a message's slot bitmap, one bit per slot): `visit` is
+   * called for each one that `claimant` does not already own, with its current owner, and may
+   * return true to stop. Returns how many slots were walked. Every message header carries such
+   * a bitmap and the usual claim is of slots the sender already has here, so the walk skips
+   * empty bytes and compares owner numbers, touching names only where they differ.
+   */
+  scanClaim(claimed: Uint8Array, claimant: string, visit: (slot: number, owner: string | null) => boolean | void): number {
+    const n = this.numberOf(claimant);
+    let walked = 0;
+    const bytes = Math.min(claimed.length, SLOT_COUNT >> 3);
+    for (let i = 0; i < bytes; i++) {
+      const byte = claimed[i] ?? 0;
+      if (byte === 0) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        if ((byte & (1 << bit)) === 0) continue;
+        const slot = (i << 3) | bit;
+        walked++;
+        if (this.owners[slot] !== n && visit(slot, this.owner(slot)) === true) return walked;
+      }
+    }
+    return walked;
   }
 
   /** Owned slots as [start, end] ranges, ascending (shared: never to be modified). */
