@@ -35,6 +35,7 @@ import { NodeEvents } from './node-events';
 import { ClientListeners } from './network/listener';
 import { MigrateSockets } from './network/migrate-sockets';
 import { ExclusiveRun } from './dispatch/exclusive-run';
+import { ClientPause } from './client-pause';
 
 export interface NodeOptions {
   config: Config;
@@ -83,6 +84,8 @@ export class RedisNode implements KeyspaceObserver {
   readonly migrateSockets: MigrateSockets;
   /** A command holding the node for itself while it waits on the network (MIGRATE). */
   readonly exclusive = new ExclusiveRun();
+  /** CLIENT PAUSE and a manual failover's write pause. */
+  readonly pause: ClientPause;
   /** Clients blocked in BLPOP and friends, and the keys that can serve them. */
   readonly blocking: BlockingLists;
   /** Channel and pattern subscriptions; keyspace notifications publish through it. */
@@ -111,6 +114,7 @@ export class RedisNode implements KeyspaceObserver {
     this.replication = new Replication(this);
     this.blocking = new BlockingLists(this);
     this.migrateSockets = new MigrateSockets(time, (n) => this.random.below(n));
+    this.pause = new ClientPause(time, this.keyspace.context);
     this.listeners = new ClientListeners(this.config, (socket) => this.accept(socket), this.log);
     this.applyConfigChanges();
     this.cluster = this.config.bool('cluster-enabled') ? new ClusterMode(this) : null;
@@ -321,8 +325,9 @@ export class RedisNode implements KeyspaceObserver {
   /** Runs hz times a second: active expiry, idle client timeouts, ops/sec sampling. */
   cron(): void {
     const now = (this.nowMs = this.clock());
-    // Not while a MIGRATE holds the node: in Redis nothing runs until it is done.
-    if (this.activeExpireEnabled && !this.exclusive.active) {
+    // Not while a MIGRATE holds the node (in Redis nothing runs until it is done), nor while
+    // clients are paused (keys past their deadline wait for the end of the pause).
+    if (this.activeExpireEnabled && !this.exclusive.active && !this.pause.active) {
       // A replica leaves expiry to its master, except for the deadlines its own clients set
       // when it is writable (storage/replica-expires.ts).
       if (this.replication.isReplica) this.keyspace.expireReplicaKeys(now);

@@ -7,8 +7,8 @@
  *
  * Failover (cluster-bus/election.ts and friends) reaches the rest of the node through here: a
  * role change re-points replication at once (promote, or follow the new master), the replica's
- * data age comes from its replication link, and a master in a manual failover holds clients'
- * writes (holdWrite) until the pause ends.
+ * data age comes from its replication link, and a master in a manual failover pauses clients'
+ * writes (server/client-pause.ts, the mechanism CLIENT PAUSE uses) until its replica caught up.
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -20,7 +20,6 @@ import { loadNodesConf } from '../../cluster-bus/nodes-conf';
 import { TcpTransport, type LinkOutput } from '../../cluster-bus/tcp-transport';
 import type { ClusterEvent as Event } from '../../cluster-bus/effects';
 import type { ByteString } from '../../storage/bytes';
-import type { Client } from '../network/client';
 import type { Session } from '../dispatch/session';
 import { keyHashSlot } from '../../storage/key-slot';
 import { logClusterEvent } from './event-log';
@@ -37,9 +36,6 @@ export class ClusterMode {
   readonly configPath: string;
   /** When the replication link to my master was last seen carrying data (data age). */
   private lastMasterIoMs: number;
-  /** Manual failover, master side: writes from clients wait until then (0: not paused). */
-  private writesPausedUntilMs = 0;
-  private readonly heldWrites: Array<{ client: Client; argv: ByteString[] }> = [];
 
   constructor(private readonly node: RedisNode) {
     const config = node.config;
@@ -183,7 +179,6 @@ export class ClusterMode {
     const replication = this.node.replication;
     this.noteMasterIo();
     this.dropUnservedShardChannels();
-    if (this.writesPausedUntilMs !== 0 && this.node.clock() >= this.writesPausedUntilMs) this.pauseWrites(0);
     if (myself.isMaster || myself.slaveof === null) {
       if (replication.isReplica) replication.promote();
       return;
@@ -205,28 +200,11 @@ export class ClusterMode {
   // ---------------------------------------------------------------------------------------------
   // Manual failover: the master's write pause
 
-  /**
-   * Called by dispatch for a write command of a normal client: while a manual failover pauses
-   * writes, the command is held (the client blocked, as WAIT blocks it) and run when the pause
-   * ends, as Redis postpones paused clients rather than failing them. Returns whether it held it.
-   */
-  holdWrite(client: Client, argv: ByteString[]): boolean {
-    if (this.writesPausedUntilMs === 0 || this.node.clock() >= this.writesPausedUntilMs) return false;
-    this.heldWrites.push({ client, argv });
-    client.block();
-    return true;
-  }
-
-  /** The machine's pause-writes effect: pause until then, or (0) resume and run what was held. */
+  /** The machine's pause-writes effect: writes wait until then, or (0) resume (client-pause.ts). */
   private pauseWrites(untilMs: number): void {
-    this.writesPausedUntilMs = untilMs;
-    if (untilMs !== 0) return;
-    // By now I may be a replica: the held writes then get the replica's answer (MOVED), as in Redis.
-    for (const { client, argv } of this.heldWrites.splice(0)) {
-      if (client.closed) continue;
-      this.node.execute(client.session, argv);
-      client.unblock();
-    }
+    // By then I may be a replica: the held writes get the replica's answer (MOVED), as in Redis.
+    if (untilMs === 0) this.node.pause.unpause('failover');
+    else this.node.pause.pause('failover', 'write', untilMs);
   }
 
   get droppedMessages(): number {

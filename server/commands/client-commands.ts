@@ -6,7 +6,8 @@ import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../network/client';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
-import { at, intArg, isWord, syntaxError } from './args';
+import { at, int64Arg, intArg, isWord, syntaxError } from './args';
+import type { PauseMode } from '../client-pause';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { validateClientName } from './connection';
 import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
@@ -120,6 +121,24 @@ function replyCommand(ctx: CommandContext, argv: ByteString[]): void {
   }
 }
 
+/**
+ * CLIENT PAUSE timeout [WRITE|ALL] (server/client-pause.ts). Redis checks the mode word before
+ * the timeout, and a timeout of 0 pauses nothing.
+ */
+function pauseCommand(ctx: CommandContext, argv: ByteString[]): void {
+  if (argv.length > 4) throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try CLIENT HELP.`);
+  let mode: PauseMode = 'all';
+  const word = argv[3];
+  if (word !== undefined) {
+    if (isWord(word, 'write')) mode = 'write';
+    else if (!isWord(word, 'all')) throw new ReplyError('ERR CLIENT PAUSE mode must be WRITE or ALL');
+  }
+  const timeout = int64Arg(at(argv, 2), 'ERR timeout is not an integer or out of range');
+  if (timeout < 0n) throw new ReplyError(ERR.timeoutNegative);
+  ctx.server.pause.pause('client', mode, timeout === 0n ? 0 : ctx.nowMs + Number(timeout));
+  ctx.reply.ok();
+}
+
 export const clientCommands: CommandImpl[] = [
   cmd('client|id', (ctx) => ctx.reply.integer(ctx.session.id)),
   cmd('client|setname', (ctx, argv) => {
@@ -143,5 +162,10 @@ export const clientCommands: CommandImpl[] = [
     ctx.reply.ok();
   }),
   cmd('client|reply', replyCommand),
+  cmd('client|pause', pauseCommand),
+  cmd('client|unpause', (ctx) => {
+    ctx.server.pause.unpause('client');
+    ctx.reply.ok();
+  }),
   cmd('client|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.client ?? [])),
 ];

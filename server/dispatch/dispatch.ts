@@ -73,14 +73,18 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
       }
       checkWriteGuards(session, spec);
     }
+    // CLIENT PAUSE, or a manual failover's write pause: the command waits (before it would be
+    // queued inside MULTI, as in Redis) and runs once the pause no longer covers it.
+    const connection = session.connection;
+    if (connection !== null && node.pause.active && node.pause.covers(session, spec)) {
+      node.pause.hold(connection, argv);
+      return null;
+    }
     if (session.transaction.inMulti && !RUN_INSIDE_MULTI.has(spec.fullName)) {
       queueCommand(session, spec, argv);
       finishReply(session, replyMark);
       return null;
     }
-    // A master in a manual failover holds writes (not errors them) until its replica caught up.
-    const connection = session.connection;
-    if (spec.isWrite && session.kind === 'normal' && connection !== null && node.cluster?.holdWrite(connection, argv) === true) return null;
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
     let text = err.text;

@@ -23,7 +23,7 @@ export const IMPLEMENTED: readonly string[] = [
   // connection
   'ping', 'echo', 'quit', 'select', 'hello', 'auth', 'reset',
   'client|id', 'client|setname', 'client|getname', 'client|list', 'client|info', 'client|kill',
-  'client|no-evict', 'client|reply', 'client|help',
+  'client|no-evict', 'client|reply', 'client|pause', 'client|unpause', 'client|help',
   // server
   'info', 'config|get', 'config|set', 'config|resetstat', 'config|rewrite', 'config|help',
   'dbsize', 'flushdb', 'flushall', 'time', 'swapdb', 'shutdown', 'debug', 'lastsave',
