@@ -26,6 +26,16 @@ const MAX_BACK_OFFSET = 1 << 13;
 const MAX_MATCH = (1 << 8) + (1 << 3);
 const HASH_SLOTS = 1 << 16;
 
+/**
+ * The hash table, kept between calls: most compressed strings are short, and a fresh 2^16-slot
+ * table (256 KiB zeroed) per call cost more than compressing them. Each call stores positions
+ * offset by its own `base`, which grows from call to call, so an entry left by an earlier call
+ * reads as a position before the input and is never used; the table is cleared only when the
+ * offsets would overflow. The only state of this module, a scratch area no result depends on.
+ */
+const hashTable = new Int32Array(HASH_SLOTS);
+let nextBase = 1;
+
 /** Decompresses input[start, end) into exactly `outLength` bytes; throws RdbError otherwise. */
 export function lzfDecompress(input: Uint8Array, outLength: number, start = 0, end = input.length): Buffer {
   const out = Buffer.allocUnsafe(outLength);
@@ -78,8 +88,13 @@ export function lzfCompress(input: Uint8Array, outLimit: number): Buffer | null 
   if (inLength === 0 || outLimit <= 0) return null;
   // A little slack: a literal run reserves its control byte before knowing it will be used.
   const out = Buffer.allocUnsafe(outLimit + 4);
-  // Position 0 can never be referenced, so 0 doubles as "empty slot".
-  const table = new Int32Array(HASH_SLOTS);
+  if (nextBase + inLength + 1 > 0x7fffffff) {
+    hashTable.fill(0);
+    nextBase = 1;
+  }
+  const base = nextBase;
+  nextBase += inLength + 1;
+  const table = hashTable;
   let ip = 0;
   let op = 1; // out[0] is reserved for the first literal run's control byte
   let literals = 0;
@@ -88,8 +103,9 @@ export function lzfCompress(input: Uint8Array, outLimit: number): Buffer | null 
   while (ip < inLength - 2) {
     prefix = ((prefix << 8) | (input[ip + 2] as number)) & 0xffffff;
     const slot = slotOf(prefix);
-    const ref = table[slot] as number;
-    table[slot] = ip;
+    // Position 0 is never referenced (as in liblzf); older calls' entries come out negative.
+    const ref = (table[slot] as number) - base;
+    table[slot] = base + ip;
     const offset = ip - ref - 1;
     if (
       ref > 0 &&
@@ -121,7 +137,7 @@ export function lzfCompress(input: Uint8Array, outLimit: number): Buffer | null 
       prefix = ((input[ip] as number) << 8) | (input[ip + 1] as number);
       for (let k = 0; k < 2; k++) {
         prefix = ((prefix << 8) | (input[ip + 2] as number)) & 0xffffff;
-        table[slotOf(prefix)] = ip;
+        table[slotOf(prefix)] = base + ip;
         ip++;
       }
     } else {
