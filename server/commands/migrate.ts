@@ -196,57 +196,38 @@ async function exchange(
     const socket: MigrateSocket = opened.socket;
     const select = socket.lastDbId !== request.dbid;
     const { bytes, sent } = build(select);
-    const wrote = await socket.write(bytes, timeout);
-    if (!wrote.ok) {
+    const head = (request.auth !== null ? 1 : 0) + (select ? 1 : 0);
+    const { lines, failure } = await socket.exchange(bytes, head + sent.length, timeout);
+    if (failure !== null && (failure.stage === 'writing' || lines.length < head)) {
+      // Nothing was acknowledged: retried once on a new connection unless it timed out.
       sockets.close(name);
-      if (!wrote.timedOut && mayRetry) {
+      if (!failure.timedOut && mayRetry) {
         mayRetry = false;
         continue;
       }
-      return { kind: 'error', text: IOERR_WRITING, acked: [] };
+      return { kind: 'error', text: failure.stage === 'writing' ? IOERR_WRITING : IOERR_READING, acked: [] };
     }
     // AUTH and SELECT answer first; an error there counts for every key.
-    let headError: string | null = null;
-    let headFailed: { timedOut: boolean } | null = null;
-    for (const expected of [request.auth !== null, select]) {
-      if (!expected || headFailed !== null) continue;
-      const reply = await socket.readLine(timeout);
-      if (!reply.ok) headFailed = reply;
-      else if (headError === null && reply.line.startsWith('-')) headError = reply.line;
-    }
-    if (headFailed !== null) {
-      sockets.close(name);
-      if (!headFailed.timedOut && mayRetry) {
-        mayRetry = false;
-        continue;
-      }
-      return { kind: 'error', text: IOERR_READING, acked: [] };
-    }
+    const headError = lines.slice(0, head).find((line) => line.startsWith('-')) ?? null;
     const acked: ByteString[] = [];
     let targetError: string | null = null;
-    let linkFailed: { timedOut: boolean } | null = null;
-    let read = 0;
-    for (; read < sent.length; read++) {
-      const reply = await socket.readLine(timeout);
-      if (!reply.ok) {
-        linkFailed = reply;
-        break;
-      }
-      const error = headError ?? (reply.line.startsWith('-') ? reply.line : null);
-      if (error === null) acked.push(sent[read] as ByteString);
+    const replies = lines.slice(head);
+    replies.forEach((line, i) => {
+      const error = headError ?? (line.startsWith('-') ? line : null);
+      if (error === null) acked.push(sent[i] as ByteString);
       else if (targetError === null) {
         targetError = error.slice(1);
         socket.lastDbId = -1;
       }
-    }
-    if (targetError === null && linkFailed !== null && read === 0 && mayRetry && !linkFailed.timedOut) {
+    });
+    if (targetError === null && failure !== null && replies.length === 0 && mayRetry && !failure.timedOut) {
       sockets.close(name);
       mayRetry = false;
       continue;
     }
-    if (linkFailed !== null) sockets.close(name);
-    if (targetError !== null) return { kind: 'error', text: `ERR Target instance replied with error: ${targetError}`, acked };
-    if (linkFailed !== null) return { kind: 'error', text: IOERR_READING, acked };
+    if (failure !== null) sockets.close(name);
+    if (targetError !== null) return { kind: 'error', text: `ERR Target instance replied with error: ${targetError as string}`, acked };
+    if (failure !== null) return { kind: 'error', text: IOERR_READING, acked };
     socket.lastDbId = request.dbid;
     return { kind: 'ok', acked };
   }

@@ -6,14 +6,14 @@
  * MIGRATE to the same db sends no SELECT.
  *
  * Redis talks to the target with blocking reads and writes, each bounded by MIGRATE's timeout.
- * Node has no blocking sockets, so the same steps are promises here, each with that timeout on
- * the node's clock:
+ * Node has no blocking sockets, so the same steps are promises here, with that timeout on the
+ * node's clock:
  *
- *   open(timeout)       connect; a connect that does not complete in time is a timeout, a
- *                       refused one a failure (Redis sees that one only when it writes)
- *   write(bytes)        resolves once the kernel took everything; times out when the queued
- *                       bytes made no progress for a whole timeout
- *   readLine()          the next reply line, CRLF stripped; times out like a blocking read
+ *   get(timeout)        the cached connection, or a new one; a connect that does not complete in
+ *                       time is a timeout, a refused one a failure (Redis sees that one only
+ *                       when it writes)
+ *   exchange(bytes, n)  sends the commands and collects the n reply lines; fails at the writing
+ *                       or reading stage, by timeout when nothing moved for a whole timeout
  *
  * The caller (server/commands/migrate.ts) decides what a failure means for the reply.
  */
@@ -25,17 +25,17 @@ const IDLE_TTL_SEC = 10;
 /** Redis caches at most this many. */
 const MAX_CACHED = 64;
 
-export type IoResult = { ok: true } | { ok: false; timedOut: boolean };
-export type LineResult = { ok: true; line: string } | { ok: false; timedOut: boolean };
 
 export class MigrateSocket {
   /** The db the target has selected on this connection; -1 when unknown (SELECT next time). */
   lastDbId = -1;
   lastUseSec: number;
   private input = '';
+  /** Bytes received so far (progress, for the timeout). */
+  private received = 0;
   private closed = false;
-  /** A read waiting for a line: called with it, or with null when the connection ends. */
-  private lineWaiter: ((line: string | null) => void) | null = null;
+  /** The exchange in progress, told when bytes arrive or the connection ends. */
+  private waiter: (() => void) | null = null;
 
   constructor(
     private readonly socket: net.Socket,
@@ -45,11 +45,12 @@ export class MigrateSocket {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.input += chunk.toString('latin1');
-      this.deliverLine();
+      this.received += chunk.length;
+      this.waiter?.();
     });
     const end = (): void => {
       this.closed = true;
-      this.deliverLine();
+      this.waiter?.();
     };
     socket.on('close', end);
     socket.on('error', end);
@@ -62,67 +63,69 @@ export class MigrateSocket {
   close(): void {
     this.closed = true;
     this.socket.destroy();
-    this.deliverLine();
+    this.waiter?.();
   }
 
-  /** Hands the bytes to the socket; resolves when they have all left or the link failed. */
-  write(bytes: Buffer, timeoutMs: number): Promise<IoResult> {
-    if (this.closed) return Promise.resolve({ ok: false, timedOut: false });
+  /**
+   * Sends `bytes` and collects the next `lines` reply lines (CRLF stripped). Resolves with the
+   * lines received and, if the link failed first, how: at the writing stage (bytes still queued,
+   * or the write itself failed) or the reading stage, and whether by timeout, which is "no
+   * progress (nothing sent, nothing received) for a whole timeout", Redis's bound on each of its
+   * blocking reads and writes. One timer per exchange, not one per reply.
+   */
+  exchange(bytes: Buffer, lines: number, timeoutMs: number): Promise<Exchanged> {
+    const got: string[] = [];
+    if (this.closed) return Promise.resolve({ lines: got, failure: { stage: 'writing', timedOut: false } });
     const socket = this.socket;
     return new Promise((resolve) => {
-      let settled = false;
-      let queued = Number.POSITIVE_INFINITY;
-      const finish = (result: IoResult): void => {
-        if (settled) return;
-        settled = true;
+      let writeFailed = false;
+      let progress = 0;
+      const finish = (failure: Exchanged['failure']): void => {
+        if (this.waiter === null) return;
+        this.waiter = null;
         watchdog.cancel();
-        socket.off('close', onClose);
-        resolve(result);
+        resolve({ lines: got, failure });
       };
-      const onClose = (): void => finish({ ok: false, timedOut: false });
-      // Redis bounds each 64 KiB write by the timeout: here, the queue must shrink within it.
-      const check = (): void => {
-        const now = socket.writableLength;
-        if (now === 0) finish({ ok: true });
-        else if (now >= queued) finish({ ok: false, timedOut: true });
-        else queued = now;
+      const stage = (): 'writing' | 'reading' => (writeFailed || socket.writableLength > 0 ? 'writing' : 'reading');
+      this.waiter = () => {
+        for (;;) {
+          if (got.length === lines) return finish(null);
+          const line = this.takeLine();
+          if (line === null) break;
+          got.push(line);
+        }
+        if (this.closed) finish({ stage: stage(), timedOut: false });
       };
-      const watchdog = this.time.every(timeoutMs, check);
-      socket.once('close', onClose);
-      socket.write(bytes, (err) => finish(err === null || err === undefined ? { ok: true } : { ok: false, timedOut: false }));
-    });
-  }
-
-  /** The next line the target sends, without its CRLF. */
-  readLine(timeoutMs: number): Promise<LineResult> {
-    return new Promise((resolve) => {
-      const timer = this.time.schedule(timeoutMs, () => {
-        this.lineWaiter = null;
-        resolve({ ok: false, timedOut: true });
+      const watchdog = this.time.every(timeoutMs, () => {
+        const now = this.received - socket.writableLength;
+        if (now === progress) finish({ stage: stage(), timedOut: true });
+        progress = now;
       });
-      this.lineWaiter = (line) => {
-        timer.cancel();
-        resolve(line === null ? { ok: false, timedOut: false } : { ok: true, line });
-      };
-      this.deliverLine();
+      socket.write(bytes, (err) => {
+        if (err === null || err === undefined) return;
+        writeFailed = true;
+        this.waiter?.();
+      });
+      progress = this.received - socket.writableLength;
+      this.waiter();
     });
   }
 
-  private deliverLine(): void {
-    const waiter = this.lineWaiter;
-    if (waiter === null) return;
+  /** The next complete line of input, without its CRLF, or null. */
+  private takeLine(): string | null {
     const nl = this.input.indexOf('\n');
-    if (nl >= 0) {
-      const end = nl > 0 && this.input.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-      const line = this.input.slice(0, end);
-      this.input = this.input.slice(nl + 1);
-      this.lineWaiter = null;
-      waiter(line);
-    } else if (this.closed) {
-      this.lineWaiter = null;
-      waiter(null);
-    }
+    if (nl < 0) return null;
+    const end = nl > 0 && this.input.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+    const line = this.input.slice(0, end);
+    this.input = this.input.slice(nl + 1);
+    return line;
   }
+}
+
+/** What an exchange got: the reply lines, and the failure that cut it short, if any. */
+export interface Exchanged {
+  lines: string[];
+  failure: { stage: 'writing' | 'reading'; timedOut: boolean } | null;
 }
 
 export type OpenResult = { ok: true; socket: MigrateSocket } | { ok: false; timedOut: boolean };
