@@ -46,7 +46,9 @@ export type AdminOp =
   | { type: 'reset'; hard: boolean }
   | { type: 'set-config-epoch'; epoch: bigint }
   | { type: 'bumpepoch' }
-  | { type: 'failover'; mode: ManualFailoverMode };
+  | { type: 'failover'; mode: ManualFailoverMode }
+  /** DEBUG CLUSTERLINK KILL to|from|all <node>: frees bus links; the cron reconnects. */
+  | { type: 'kill-links'; nodeId: string; direction: string };
 
 /**
  * The outcome: done (with `bumped` saying whether myself took a new configEpoch, which is the
@@ -61,7 +63,7 @@ function refuse(error: string): AdminResult {
 }
 
 /** What the admin input may touch. */
-export type AdminParts = Pick<MachineParts, 'host' | 'table' | 'slots' | 'epochs' | 'health' | 'messenger' | 'outbox' | 'handshake' | 'claims' | 'manualFailover' | 'settings'>;
+export type AdminParts = Pick<MachineParts, 'host' | 'table' | 'slots' | 'links' | 'epochs' | 'health' | 'messenger' | 'outbox' | 'handshake' | 'claims' | 'manualFailover' | 'settings'>;
 
 export class Admin {
   constructor(private readonly p: AdminParts) {}
@@ -99,7 +101,23 @@ export class Admin {
         const error = this.p.manualFailover.start(op.mode, nowMs);
         return error === null ? DONE : refuse(error);
       }
+      case 'kill-links':
+        return this.killLinks(op.nodeId, op.direction);
     }
+  }
+
+  /** DEBUG CLUSTERLINK KILL: my outbound link to the node (to), its inbound one (from), or both. */
+  private killLinks(nodeId: string, direction: string): AdminResult {
+    const node = this.p.table.get(nodeId);
+    if (node === undefined) return refuse(`ERR Unknown node ${nodeId}`);
+    const which = direction.toLowerCase();
+    if (which !== 'to' && which !== 'from' && which !== 'all') return refuse(`ERR Unknown direction ${direction}`);
+    const links = this.p.links;
+    for (const id of [which !== 'from' ? node.link : null, which !== 'to' ? node.inboundLink : null]) {
+      const link = id === null ? undefined : links.get(id);
+      if (link !== undefined) links.closeByMe(link);
+    }
+    return DONE;
   }
 
   /** Slot changes by hand: save, and judge the cluster state again at once. */

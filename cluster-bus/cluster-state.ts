@@ -105,7 +105,7 @@ export class ClusterState {
       gossipAbout: (node, sender, flags, now) => failureDetector.gossip(node, sender, flags, now),
       pingFrom: (sender, hdr) => manualFailover.pingReceived(sender, hdr),
     }));
-    this.adminInput = new Admin({ settings, host, table, slots, epochs, health, messenger, outbox, handshake, claims, manualFailover });
+    this.adminInput = new Admin({ settings, host, table, slots, links, epochs, health, messenger, outbox, handshake, claims, manualFailover });
     this.migration = {
       settings, table, slots, outbox,
       clusterOk: () => health.state === 'ok',
@@ -138,6 +138,11 @@ export class ClusterState {
     const hdr = msg.header;
     const code = typeCode(msg);
     this.received.set(code, (this.received.get(code) ?? 0) + 1);
+    // DEBUG DROP-CLUSTER-PACKET-FILTER: counted as received, then ignored (Redis's test hook).
+    if (code === this.dropPacketFilter) {
+      this.outbox.emit({ type: 'packet-dropped-by-filter', messageType: code });
+      return;
+    }
     let sender = link.node !== null && !link.node.inHandshake ? link.node : (this.table.get(hdr.sender) ?? null);
     if (sender?.inHandshake === true) sender = null;
     // First message identifying an inbound link's peer.
@@ -205,6 +210,12 @@ export class ClusterState {
   }
 
   /** A CLUSTER subcommand that changes the state; refusals come back with Redis's error text. */
+  /**
+   * The message type DEBUG DROP-CLUSTER-PACKET-FILTER drops on arrival, -1 for none. A test
+   * hook, not cluster state: it is neither saved nor told to anyone.
+   */
+  dropPacketFilter = -1;
+
   admin(op: AdminOp, nowMs: number): AdminResult {
     return this.adminInput.run(op, nowMs);
   }

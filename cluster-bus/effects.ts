@@ -44,7 +44,9 @@ export type ClusterEvent =
   | { type: 'manual-failover-can-start' }
   | { type: 'manual-failover-timeout' }
   // Replica migration (replica-migration.ts)
-  | { type: 'replica-migrated'; to: string };
+  | { type: 'replica-migrated'; to: string }
+  /** DEBUG DROP-CLUSTER-PACKET-FILTER dropped an incoming message of its type. */
+  | { type: 'packet-dropped-by-filter'; messageType: number };
 
 export type ClusterEffect =
   /** Open an outbound link to a node's bus port; report back with outboundConnected / linkClosed. */

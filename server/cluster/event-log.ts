@@ -107,6 +107,9 @@ export function logClusterEvent(log: Logger, event: Event): void {
     case 'replica-migrated':
       log.notice(`Migrating to orphaned master ${event.to}`);
       return;
+    case 'packet-dropped-by-filter':
+      log.warning('Dropping packet that matches debug drop filter');
+      return;
   }
 }
 

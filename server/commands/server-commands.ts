@@ -11,7 +11,7 @@ import { isInt64String } from '../../storage/numbers';
 import type { StoredValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
-import { at, int32Arg, isWord, syntaxError } from './args';
+import { at, int32Arg, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
@@ -100,6 +100,16 @@ function debugCommand(ctx: CommandContext, argv: ByteString[]): void {
     ctx.reply.simple(
       `Value at:0x0 refcount:${refcount(ctx.db, at(argv, 2), value)} encoding:${valueEncoding(value, ctx.db.isRawString(at(argv, 2)))} serializedlength:${typeof value === 'string' ? value.length : 0} lru:0 lru_seconds_idle:${ctx.db.idleSeconds(at(argv, 2), node.nowMs)}`,
     );
+  } else if (sub === 'drop-cluster-packet-filter' && argv.length === 3) {
+    // Incoming bus messages of this type are dropped (-1: none), as Redis's cluster tests use it.
+    const messageType = int64Arg(at(argv, 2));
+    if (node.cluster !== null) node.cluster.state.dropPacketFilter = Number(messageType);
+    ctx.reply.ok();
+  } else if (sub === 'clusterlink' && argv.length === 5 && isWord(at(argv, 2), 'kill')) {
+    if (node.cluster === null) throw new ReplyError('ERR Debug option only available for cluster mode enabled setup!');
+    const result = node.cluster.admin({ type: 'kill-links', nodeId: at(argv, 4), direction: at(argv, 3) });
+    if (!result.ok) throw new ReplyError(result.error);
+    ctx.reply.ok();
   } else {
     throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try DEBUG HELP.`);
   }
