@@ -25,7 +25,6 @@ const IDLE_TTL_SEC = 10;
 /** Redis caches at most this many. */
 const MAX_CACHED = 64;
 
-
 export class MigrateSocket {
   /** The db the target has selected on this connection; -1 when unknown (SELECT next time). */
   lastDbId = -1;
