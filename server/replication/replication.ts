@@ -43,6 +43,8 @@ export class Replication implements MasterLinkOwner {
   /** When the link to our master went down (0: never up yet), for INFO. */
   linkDownSinceMs = 0;
   private nextConnectMs = 0;
+  /** How the next connect is worded: a link that worked and broke is "Reconnecting". */
+  private nextConnectHow: 'retry' | 'reconnect' = 'retry';
   /** The db the last command fed to the stream ran in; -1 forces a SELECT before the next. */
   private streamDb = -1;
   private snapshotRunning = false;
@@ -361,6 +363,7 @@ export class Replication implements MasterLinkOwner {
     else if (how === 'reconnect') this.node.log.notice(`Reconnecting to MASTER ${master.host}:${master.port}`);
     this.node.log.notice('MASTER <-> REPLICA sync started');
     this.nextConnectMs = this.node.clock() + 1000;
+    this.nextConnectHow = 'retry';
     this.link = new MasterLink(this.node, master.host, master.port, this.cachedMaster, this);
   }
 
@@ -431,8 +434,10 @@ export class Replication implements MasterLinkOwner {
     }
     this.link = null;
     this.pendingFullSync = null;
+    this.nextConnectHow = wasStreaming ? 'reconnect' : 'retry';
+    // Whichever comes first, this or the cron, makes the next connection with the same words.
     setImmediate(() => {
-      if (this.master !== null && this.link === null && this.node.clock() >= this.nextConnectMs) this.connect(wasStreaming ? 'reconnect' : 'retry');
+      if (this.master !== null && this.link === null && this.node.clock() >= this.nextConnectMs) this.connect(this.nextConnectHow);
     });
   }
 
@@ -458,7 +463,7 @@ export class Replication implements MasterLinkOwner {
   cron(nowMs: number): void {
     const config = this.node.config;
     if (this.replicas.size > 0) this.maybeStartSnapshot();
-    if (this.master !== null && this.link === null && nowMs >= this.nextConnectMs) this.connect();
+    if (this.master !== null && this.link === null && nowMs >= this.nextConnectMs) this.connect(this.nextConnectHow);
     if (nowMs - this.lastSecondMs < 1000) return;
     this.lastSecondMs = nowMs;
     const timeoutMs = config.number('repl-timeout') * 1000;

@@ -55,6 +55,12 @@ async function scenario(kind: NodeKind, t: Test): Promise<{ master: string[]; re
     return { ok: stats.num('sync_partial_ok') === 1 && repl.get('master_link_status') === 'up', detail: stats.toString() };
   }, [master, replica]);
   await replica.replicaOf(null);
+  // The master logs the lost replica when it reads the close; the next step waits for it, or the
+  // two lines' order would depend on the scheduler rather than on the server.
+  await waitFor('the master sees its replica gone', 10_000, async () => {
+    const info = await master.info('replication');
+    return { ok: info.num('connected_slaves') === 0, detail: info.toString() };
+  }, [master, replica]);
   await master.replicaOf(replica);
   await waitForSync(replica, master);
   // Both logs are read once every line of the last step is out.
