@@ -42,7 +42,7 @@ export function clearSlotBit(bitmap: Uint8Array, slot: number): void {
 }
 
 /** Bits set in each byte value, so counting a whole bitmap is 2048 lookups. */
-const POPCOUNT_BYTE: Uint8Array = (() => {
+export const POPCOUNT_BYTE: Uint8Array = (() => {
   const table = new Uint8Array(256);
   for (let b = 1; b < 256; b++) table[b] = (b & 1) + (table[b >> 1] ?? 0);
   return table;
@@ -67,6 +67,34 @@ export function slotBitmapFromRange(first: number, last: number): Uint8Array {
   const bitmap = emptySlotBitmap();
   for (let s = first; s <= last; s++) setSlotBit(bitmap, s);
   return bitmap;
+}
+
+/**
+ * The set slots as [start, end] ranges, ascending. A byte at 0x00 or 0xff continues or ends the
+ * current range whole, so a node's usual few long ranges cost one look per byte, not per slot.
+ */
+export function slotBitmapRanges(bitmap: Uint8Array): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = -1;
+  for (let i = 0; i < bitmap.length; i++) {
+    const byte = bitmap[i] ?? 0;
+    if (byte === 0xff) {
+      if (start < 0) start = i << 3;
+      continue;
+    }
+    if (byte === 0 && start < 0) continue;
+    for (let bit = 0; bit < 8; bit++) {
+      const slot = (i << 3) | bit;
+      if ((byte & (1 << bit)) !== 0) {
+        if (start < 0) start = slot;
+      } else if (start >= 0) {
+        out.push([start, slot - 1]);
+        start = -1;
+      }
+    }
+  }
+  if (start >= 0) out.push([start, bitmap.length * 8 - 1]);
+  return out;
 }
 
 /** The set slots in ascending order. */

@@ -6,7 +6,7 @@
  * receiver); both marks are local and shown only on the myself line of CLUSTER NODES.
  */
 import { SLOT_COUNT as WIRE_SLOT_COUNT } from './messages';
-import { emptySlotBitmap, setSlotBit } from './slot-bitmap';
+import { clearSlotBit, emptySlotBitmap, POPCOUNT_BYTE, setSlotBit, slotBitmapRanges } from './slot-bitmap';
 
 /** A local constant: an imported binding is a property load on every use in a hot loop. */
 const SLOT_COUNT = WIRE_SLOT_COUNT;
@@ -33,8 +33,7 @@ export interface ReadonlySlotTable {
 export class SlotTable implements ReadonlySlotTable {
   /**
    * Owners are kept as small numbers (NO_OWNER for none), one per node name ever seen, so that
-   * the whole-table walks (a node's ranges for every nodes.conf save, its bitmap for every
-   * message header) compare integers, not 40-character ids.
+   * whole-table walks (CLUSTER SLOTS) compare integers, not 40-character ids.
    */
   private readonly owners = new Int32Array(SLOT_COUNT).fill(NO_OWNER);
   private readonly names: string[] = [];
@@ -43,16 +42,27 @@ export class SlotTable implements ReadonlySlotTable {
   readonly migrating = new Map<number, string>();
   readonly importing = new Map<number, string>();
   /**
-   * Views computed from the table, dropped at every change of owner: every nodes.conf save
-   * asks for each node's ranges, and every message sent carries its sender's bitmap, many
-   * times between two changes during a reshard.
+   * Each owner's slots as a bitmap, by owner number, kept up to date a bit at a time: a reshard
+   * changes one slot at a time, and every message header carries its sender's bitmap while
+   * every header received is compared with the sender's bitmap here, so nothing that happens
+   * once per slot may walk all 16384 slots.
    */
-  private rangesByName: Map<string, Array<[number, number]>> | null = null;
+  private readonly live: Array<Uint8Array | undefined> = [];
+  /**
+   * What bitmapOf and rangesOf hand out, dropped per owner when its slots change: a copy, since
+   * a bitmap put in a message must not change before the message is encoded.
+   */
   private readonly bitmaps = new Map<string, Uint8Array>();
+  private readonly ranges = new Map<string, Array<[number, number]>>();
 
-  private changed(): void {
-    this.rangesByName = null;
+  private changed(name: string): void {
+    this.bitmaps.delete(name);
+    this.ranges.delete(name);
+  }
+
+  private changedAll(): void {
     this.bitmaps.clear();
+    this.ranges.clear();
   }
 
   /** The number standing for `name` in `owners`; -2 (matching no slot) for a name never seen. */
@@ -67,6 +77,12 @@ export class SlotTable implements ReadonlySlotTable {
       this.numbers.set(name, n);
     }
     return n;
+  }
+
+  private liveBitmap(n: number): Uint8Array {
+    let bitmap = this.live[n];
+    if (bitmap === undefined) this.live[n] = bitmap = emptySlotBitmap();
+    return bitmap;
   }
 
   owner(slot: number): string | null {
@@ -87,24 +103,31 @@ export class SlotTable implements ReadonlySlotTable {
   assign(slot: number, name: string): void {
     const previous = this.owner(slot);
     if (previous === name) return;
-    if (previous !== null) this.counts.set(previous, this.count(previous) - 1);
-    this.changed();
-    this.owners[slot] = this.numberFor(name);
+    if (previous !== null) this.release(slot, previous);
+    const n = this.numberFor(name);
+    this.owners[slot] = n;
+    setSlotBit(this.liveBitmap(n), slot);
     this.counts.set(name, this.count(name) + 1);
+    this.changed(name);
   }
 
   unassign(slot: number): void {
     const previous = this.owner(slot);
     if (previous === null) return;
-    this.changed();
+    this.release(slot, previous);
     this.owners[slot] = NO_OWNER;
+  }
+
+  /** Takes `slot` out of `previous`'s count and bitmap. */
+  private release(slot: number, previous: string): void {
     this.counts.set(previous, this.count(previous) - 1);
+    clearSlotBit(this.liveBitmap(this.numberOf(previous)), slot);
+    this.changed(previous);
   }
 
   /** Removes every slot of a node; returns how many it had. */
   unassignAll(name: string): number {
     const n = this.numberOf(name);
-    this.changed();
     let removed = 0;
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       if (this.owners[slot] === n) {
@@ -112,7 +135,9 @@ export class SlotTable implements ReadonlySlotTable {
         removed++;
       }
     }
+    if (n >= 0) this.live[n] = undefined;
     this.counts.delete(name);
+    this.changed(name);
     return removed;
   }
 
@@ -121,51 +146,66 @@ export class SlotTable implements ReadonlySlotTable {
     if (this.count(from) === 0) return;
     const n = this.numberOf(from);
     const m = this.numberFor(to);
-    this.changed();
-    for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === n) this.owners[slot] = m;
-    this.counts.set(to, this.count(from));
+    const moved = this.liveBitmap(m);
+    for (let slot = 0; slot < SLOT_COUNT; slot++) {
+      if (this.owners[slot] === n) {
+        this.owners[slot] = m;
+        setSlotBit(moved, slot);
+      }
+    }
+    this.live[n] = undefined;
+    this.counts.set(to, this.count(to) + this.count(from));
     this.counts.delete(from);
+    this.changed(from);
+    this.changed(to);
   }
 
   /** The slot bitmap a node claims, as sent in message headers (shared: never to be modified). */
   bitmapOf(name: string | null): Uint8Array {
     if (name === null || this.count(name) === 0) return emptySlotBitmap();
-    const cached = this.bitmaps.get(name);
-    if (cached !== undefined) return cached;
-    const bitmap = emptySlotBitmap();
-    const n = this.numberOf(name);
-    for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === n) setSlotBit(bitmap, slot);
-    this.bitmaps.set(name, bitmap);
+    let bitmap = this.bitmaps.get(name);
+    if (bitmap === undefined) {
+      bitmap = this.liveBitmap(this.numberOf(name)).slice();
+      this.bitmaps.set(name, bitmap);
+    }
     return bitmap;
   }
 
   /** Whether `bitmap` is exactly the set of slots `name` owns here. */
   sameAs(name: string, bitmap: Uint8Array): boolean {
-    const mine = this.bitmapOf(name);
-    if (bitmap.length !== mine.length) return false;
-    for (let i = 0; i < mine.length; i++) if (mine[i] !== bitmap[i]) return false;
-    return true;
+    const n = this.numberOf(name);
+    const mine = n >= 0 && this.count(name) > 0 ? this.live[n] : undefined;
+    if (bitmap.length !== SLOT_COUNT >> 3) return false;
+    if (mine === undefined) {
+      for (let i = 0; i < bitmap.length; i++) if (bitmap[i] !== 0) return false;
+      return true;
+    }
+    return bytesEqual(mine, bitmap);
   }
 
   /**
    * Walks the slots set in `claimed` (a message's slot bitmap, one bit per slot): `visit` is
    * called for each one that `claimant` does not already own, with its current owner, and may
-   * return true to stop. Returns how many slots were walked. Every message header carries such
-   * a bitmap and the usual claim is of slots the sender already has here, so the walk skips
-   * empty bytes and compares owner numbers, touching names only where they differ.
+   * return true to stop. Returns how many slots are set in `claimed` (as far as the walk went).
+   * Every header carries such a bitmap and the usual claim is of slots the sender already has
+   * here, so the walk compares the claim with the claimant's bitmap a byte at a time and looks
+   * at single slots only where they differ.
    */
   scanClaim(claimed: Uint8Array, claimant: string, visit: (slot: number, owner: string | null) => boolean | void): number {
     const n = this.numberOf(claimant);
+    const mine = n >= 0 ? this.live[n] : undefined;
     let walked = 0;
     const bytes = Math.min(claimed.length, SLOT_COUNT >> 3);
     for (let i = 0; i < bytes; i++) {
       const byte = claimed[i] ?? 0;
       if (byte === 0) continue;
+      walked += POPCOUNT_BYTE[byte] ?? 0;
+      const news = byte & ~(mine === undefined ? 0 : (mine[i] ?? 0));
+      if (news === 0) continue;
       for (let bit = 0; bit < 8; bit++) {
-        if ((byte & (1 << bit)) === 0) continue;
+        if ((news & (1 << bit)) === 0) continue;
         const slot = (i << 3) | bit;
-        walked++;
-        if (this.owners[slot] !== n && visit(slot, this.owner(slot)) === true) return walked;
+        if (visit(slot, this.owner(slot)) === true) return walked;
       }
     }
     return walked;
@@ -173,17 +213,13 @@ export class SlotTable implements ReadonlySlotTable {
 
   /** Owned slots as [start, end] ranges, ascending (shared: never to be modified). */
   rangesOf(name: string): ReadonlyArray<readonly [number, number]> {
-    if (this.rangesByName === null) {
-      // One walk of the table finds every owner's ranges.
-      const all = new Map<string, Array<[number, number]>>();
-      for (const { start, end, owner } of this.allRanges()) {
-        let list = all.get(owner);
-        if (list === undefined) all.set(owner, (list = []));
-        list.push([start, end]);
-      }
-      this.rangesByName = all;
+    if (this.count(name) === 0) return [];
+    let ranges = this.ranges.get(name);
+    if (ranges === undefined) {
+      ranges = slotBitmapRanges(this.liveBitmap(this.numberOf(name)));
+      this.ranges.set(name, ranges);
     }
-    return this.rangesByName.get(name) ?? [];
+    return ranges;
   }
 
   /** Every (range, owner) in slot order, for CLUSTER SLOTS. */
@@ -202,10 +238,24 @@ export class SlotTable implements ReadonlySlotTable {
   }
 
   clear(): void {
-    this.changed();
+    this.changedAll();
+    this.live.length = 0;
     this.owners.fill(NO_OWNER);
     this.counts.clear();
     this.migrating.clear();
     this.importing.clear();
   }
+}
+
+/** Byte-for-byte equality, four bytes at a time where both arrays are aligned for it. */
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 && a.length % 4 === 0) {
+    const wa = new Uint32Array(a.buffer, a.byteOffset, a.length / 4);
+    const wb = new Uint32Array(b.buffer, b.byteOffset, b.length / 4);
+    for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return false;
+    return true;
+  }
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

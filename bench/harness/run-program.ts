@@ -24,6 +24,8 @@ export interface ProgramOptions {
   timeoutMs?: number;
   /** Aborting kills the program with SIGKILL; runProgram then rejects with the AbortError. */
   abortSignal?: AbortSignal;
+  /** Called with all of stdout so far whenever more arrives (to act on a program's progress). */
+  onStdout?: (soFar: string) => void;
 }
 
 /** Rejects only when the program could not be started (or was aborted); a failing exit resolves. */
@@ -40,7 +42,10 @@ export function runProgram(command: string, args: readonly string[], options: Pr
     let timedOut = false;
     child.stdout?.setEncoding('latin1');
     child.stderr?.setEncoding('latin1');
-    child.stdout?.on('data', (chunk: string) => (stdout += chunk));
+    child.stdout?.on('data', (chunk: string) => {
+      stdout += chunk;
+      options.onStdout?.(stdout);
+    });
     child.stderr?.on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       timedOut = true;

@@ -16,8 +16,12 @@ import { runProgram } from '../../bench/harness/run-program';
 
 const KINDS = ['redis', 'hashslot'] as const;
 const KEYS = 3000;
-/** After how long redis-cli is killed, in each of the three reshards. */
-const KILL_AFTER_MS = [150, 400, 900];
+/**
+ * After how many "Moving slot" lines redis-cli is killed, in each of the three reshards of 2000
+ * slots. Progress, not time: a redis-server cluster can move 2000 slots in under a second. The
+ * lines arrive in redis-cli's 4 KB stdout blocks, so the kill lands up to ~60 slots later.
+ */
+const KILL_AFTER_SLOTS = [1, 300, 900];
 const problem = missingPrerequisite([...KINDS]);
 
 async function poll(what: string, deadlineMs: number, probe: () => Promise<{ ok: boolean; detail: string }>): Promise<void> {
@@ -48,17 +52,26 @@ if (problem !== null) {
       for (let i = 0; i < KEYS; i++) if ((await client.call(cluster.node(0).port, 'SET', `rk:${i}`, `v${i}`)).toString('latin1') === '+OK\r\n') written++;
       t.equal(written, KEYS, 'keys written');
 
-      for (const [round, killAfterMs] of KILL_AFTER_MS.entries()) {
+      for (const [round, killAfterSlots] of KILL_AFTER_SLOTS.entries()) {
         const from = masters[round % 3];
         const to = masters[(round + 1) % 3];
         if (from === undefined || to === undefined) throw new Error('three masters expected');
         const abort = new AbortController();
-        const timer = setTimeout(() => abort.abort(), killAfterMs);
         const cli = redisCliPath() as string;
+        let seenAtKill = 0;
         await runProgram(cli, ['--cluster', 'reshard', entry, '--cluster-from', from.id, '--cluster-to', to.id, '--cluster-slots', '2000',
-          '--cluster-yes', '--cluster-pipeline', '10'], { timeoutMs: 60_000, abortSignal: abort.signal }).catch(() => undefined);
-        clearTimeout(timer);
-        t.ok(abort.signal.aborted, `round ${round + 1}: redis-cli killed after ${killAfterMs} ms, mid-reshard`);
+          '--cluster-yes', '--cluster-pipeline', '10'], {
+          timeoutMs: 60_000,
+          abortSignal: abort.signal,
+          onStdout: (soFar) => {
+            const seen = soFar.match(/Moving slot /g)?.length ?? 0;
+            if (!abort.signal.aborted && seen >= killAfterSlots) {
+              seenAtKill = seen;
+              abort.abort();
+            }
+          },
+        }).catch(() => undefined);
+        t.ok(abort.signal.aborted && seenAtKill < 2000, `round ${round + 1}: redis-cli killed after ${seenAtKill} of 2000 slots`);
 
         // fix refuses while the nodes still disagree about the slots the killed run was moving
         // (their PONGs may be in flight): run it until it succeeds, as an operator would.
