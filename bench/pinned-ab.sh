@@ -7,8 +7,10 @@
 # its ratio to redis-server. The load average is printed before and after: a busy machine makes
 # the ratios unreliable, and the figures should then be re-run, not quoted.
 #
-#   bench/pinned-ab.sh [--rounds N] [--requests N] [--tests set,get] CHECKOUT...
+#   bench/pinned-ab.sh [--rounds N] [--requests N] [--tests set,get] [--ceiling] CHECKOUT...
 #
+# --ceiling adds bench/ceiling-server.ts (of the first CHECKOUT): a Node server that answers +OK
+# to every request without doing anything, the most any Node server can do here.
 # CHECKOUT is the root of a built hashslot tree (its bin/hashslot-server is started); pass two to
 # compare a change with the code before it, e.g. `bench/pinned-ab.sh . ../baseline`.
 set -euo pipefail
@@ -16,17 +18,19 @@ set -euo pipefail
 rounds=5
 requests=200000
 tests=set,get
+ceiling=no
 checkouts=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --requests) requests=$2; shift 2 ;;
     --tests) tests=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --ceiling) ceiling=yes; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) checkouts+=("$(cd "$1" && pwd)"); shift ;;
   esac
 done
-[ ${#checkouts[@]} -gt 0 ] || { echo "usage: $0 [--rounds N] [--requests N] [--tests set,get] CHECKOUT..." >&2; exit 2; }
+[ ${#checkouts[@]} -gt 0 ] || { echo "usage: $0 [--rounds N] [--requests N] [--tests set,get] [--ceiling] CHECKOUT..." >&2; exit 2; }
 for tool in taskset redis-server redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 2; }
 done
@@ -55,9 +59,13 @@ for c in "${checkouts[@]}"; do
   i=$((i + 1)); names+=("hashslot$i")
   start "hashslot$i" node "$c/bin/hashslot-server"
 done
+if [ "$ceiling" = yes ]; then
+  names+=(ceiling)
+  start ceiling node "${checkouts[0]}/dist/bench/ceiling-server.js"
+fi
 
 echo "# pinned A/B: servers on core 0, redis-benchmark on core 1; -n $requests -c 50, $rounds rounds"
-for n in $(seq 1 $((${#names[@]} - 1))); do echo "# hashslot$n = ${checkouts[$((n - 1))]} ($(git -C "${checkouts[$((n - 1))]}" rev-parse --short HEAD 2>/dev/null || echo '?'))"; done
+for n in $(seq 1 ${#checkouts[@]}); do echo "# hashslot$n = ${checkouts[$((n - 1))]} ($(git -C "${checkouts[$((n - 1))]}" rev-parse --short HEAD 2>/dev/null || echo '?'))"; done
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 results="$work/results"
