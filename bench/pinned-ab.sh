@@ -75,7 +75,7 @@ for r in $(seq "$rounds"); do
     for idx in "${!names[@]}"; do
       redis-cli -p "${ports[$idx]}" flushall >/dev/null
       taskset -c 1 redis-benchmark -p "${ports[$idx]}" -t "$tests" -n "$requests" -c 50 -P "$pipeline" -q 2>/dev/null \
-        | tr '\r' '\n' | grep -E '^[A-Z]+: [0-9.]+ requests per second' \
+        | tr '\r' '\n' | sed -E 's/ \([^)]*\)//' | grep -E '^[A-Z_0-9]+: [0-9.]+ requests per second' \
         | while read -r test rate _; do echo "${names[$idx]} P$pipeline ${test%:} $rate" >>"$results"; done
     done
   done

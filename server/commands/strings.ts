@@ -307,19 +307,23 @@ function incrBy(ctx: CommandContext, key: ByteString, delta: bigint | number): v
   const text = old === undefined ? '0' : asString(old);
   const fast = parseSafeInt(text);
   let next: string;
-  if (fast !== null && typeof delta === 'number' && Number.isSafeInteger(fast + delta)) {
-    next = String(fast + delta);
+  // The sum as a number when it is exact in one (most counters), else null and only `next`.
+  let sum: number | null = fast !== null && typeof delta === 'number' ? fast + delta : null;
+  if (sum !== null && Number.isSafeInteger(sum)) {
+    next = String(sum);
   } else {
+    sum = null;
     const current = fast !== null ? BigInt(fast) : parseInt64(text);
     if (current === null) throw new ReplyError(ERR.notInteger);
-    const sum = current + BigInt(delta);
-    if (sum > INT64_MAX || sum < INT64_MIN) throw new ReplyError(ERR.overflow);
-    next = sum.toString();
+    const exact = current + BigInt(delta);
+    if (exact > INT64_MAX || exact < INT64_MIN) throw new ReplyError(ERR.overflow);
+    next = exact.toString();
   }
   if (old === undefined) db.set(key, next, ctx.nowMs);
   else db.overwrite(key, next, ctx.nowMs);
   ctx.notifyKeyEvent(NotifyFlag.string, 'incrby', key);
-  ctx.reply.raw(':' + next + '\r\n');
+  if (sum !== null) ctx.reply.integer(sum);
+  else ctx.reply.raw(':' + next + '\r\n');
 }
 
 /** A delta argument: a double-safe number when possible, else an exact bigint. */

@@ -176,8 +176,8 @@ function checkWriteGuards(session: Session, spec: CommandSpec): void {
     if (diskError !== null) throw new ReplyError(diskError);
   }
   if (spec.isWrite) {
-    const minReplicas = config.number('min-replicas-to-write');
-    if (minReplicas > 0 && !replication.isReplica && config.number('min-replicas-max-lag') > 0 && replication.goodReplicas() < minReplicas) {
+    const minReplicas = replication.isReplica ? 0 : config.number('min-replicas-to-write');
+    if (minReplicas > 0 && config.number('min-replicas-max-lag') > 0 && replication.goodReplicas() < minReplicas) {
       throw new ReplyError('NOREPLICAS Not enough good replicas to write.');
     }
     if (replication.isReplica && config.bool('replica-read-only')) {

@@ -201,9 +201,11 @@ const MISCONF =
  * are configured and stop-writes-on-bgsave-error is yes; null when writes are accepted.
  */
 export function diskErrorReply(node: RedisNode): string | null {
+  // The field first: this runs before every write, and the last save nearly always went well.
+  if (persistenceState(node).lastBgsaveOk) return null;
   const config = node.config;
   if (!config.bool('stop-writes-on-bgsave-error') || config.value('save').length === 0) return null;
-  return persistenceState(node).lastBgsaveOk ? null : MISCONF;
+  return MISCONF;
 }
 
 /** FLUSHALL: a running BGSAVE is dropped and, with save points, the empty dataset is saved. */
