@@ -180,7 +180,7 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
 
   private nextInline(): Arg[] | null {
     const buf = this.buf;
-    const nl = buf.indexOf(LF, this.pos);
+    const nl = lineByteBeforeNul(buf, LF, this.pos);
     if (nl < 0) {
       if (buf.length - this.pos > this.maxInlineLen) {
         throw new ProtocolError('Protocol error: too big inline request');
@@ -303,13 +303,28 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
    */
   private findLineEnd(tooBigMessage: string): number {
     const buf = this.buf;
-    const cr = buf.indexOf(CR, this.pos);
+    const cr = lineByteBeforeNul(buf, CR, this.pos);
     if (cr < 0 || cr + 1 >= buf.length) {
       if (buf.length - this.pos > this.maxInlineLen) throw new ProtocolError(tooBigMessage);
       return -1;
     }
     return cr;
   }
+}
+
+/**
+ * Where `byte` (the CR or LF ending a line) first occurs from `from`, or -1 if it does not occur
+ * before a NUL byte. Redis finds line ends with C's strchr on its query buffer, which stops at
+ * the first NUL: a line holding a NUL never ends for it, and the request grows until it is "too
+ * big" (`*\0\r\n` answers "too big mbulk count string" once 64 KB followed it). Clients see
+ * that, so the parser does the same.
+ */
+function lineByteBeforeNul(buf: Buffer, byte: number, from: number): number {
+  const at = buf.indexOf(byte, from);
+  if (at < 0) return -1;
+  // Only the line itself is looked at (a later NUL, say in a binary value, does not count).
+  for (let i = from; i < at; i++) if (buf[i] === 0) return -1;
+  return at;
 }
 
 /** A request parser producing Buffer arguments (views into the received bytes). */

@@ -212,7 +212,10 @@ export class Client {
       this.socket.write(out);
     }
     if (this.closeAfterReply) {
-      this.socket.end();
+      // Closed for real once the reply is out, as Redis closes the descriptor: a half-close
+      // would keep reading, and a client that goes on writing would never be stopped.
+      const socket = this.socket;
+      socket.end(() => socket.destroy());
       this.markClosed();
       return;
     }
