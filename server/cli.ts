@@ -12,6 +12,7 @@ import { ConfigFileError, ConfigOpenError, parseCommandLine } from './config/con
 import { followingFileSink, Logger, type LogSink, stdoutSink } from './log';
 import { RedisNode, SnapshotLoadError } from './node';
 import { saveBeforeShutdown } from './persistence/snapshots';
+import { adjustOpenFilesLimit } from './network/open-files-limit';
 
 const USAGE = `Usage: ./hashslot-server [/path/to/redis.conf] [options] [-]
        ./hashslot-server - (read config from stdin)
@@ -89,6 +90,9 @@ export function main(args: string[]): void {
     log.warning('Configuration loaded');
   }
   if (config.bool('daemonize')) log.warning('daemonize yes is not supported: running in the foreground');
+  const maxclients = adjustOpenFilesLimit(config.number('maxclients'), log);
+  if (maxclients === null) process.exit(1);
+  if (maxclients !== config.number('maxclients')) config.set([['maxclients', String(maxclients)]]);
 
   node
     .listen()

@@ -200,12 +200,13 @@ export class RedisNode implements KeyspaceObserver {
     this.stats.totalConnectionsReceived++;
     if (this.refusedByProtectedMode(socket)) {
       this.stats.rejectedConnections++;
-      socket.end(PROTECTED_MODE_ERROR);
+      socket.end(PROTECTED_MODE_ERROR, () => socket.destroy());
       return;
     }
     if (this.clients.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      // Written, then closed for real, as Redis does (not half-closed: see Client.flush).
+      socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return;
     }
     this.registerClient(new Client(this.allocateClientId(), this, socket));
