@@ -16,6 +16,7 @@ import type { CommandSpec } from '../dispatch/command';
 import type { ReplconfInfo, ReplicaHandle } from '../replication/replica-handle';
 import { type ClientKind, Session } from '../dispatch/session';
 import { ClientMemory, memoryFields } from './client-memory';
+import { closeForOutputLimit, overOutputLimit } from './output-limit';
 
 export interface ClientOptions {
   kind?: ClientKind;
@@ -198,9 +199,16 @@ export class Client {
     this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
   }
 
-  /** Writes everything replied so far in one socket write. */
+  /** When the output waiting for this client first went over its soft limit (0: it is not). */
+  overSoftLimitSinceMs = 0;
+
+  /** Writes everything replied so far in one socket write (unless that passes its output limit). */
   flush(): void {
     if (this.closed) return;
+    if (this.kind === 'normal' && overOutputLimit(this)) {
+      closeForOutputLimit(this);
+      return;
+    }
     // Replicas and masters are never sent replies (REPLCONF GETACK answers with writeRaw).
     const reply = this.session.reply;
     if (this.kind !== 'normal' && reply.pendingBytes > 0) reply.discard();

@@ -13,8 +13,6 @@ export class ClientSubscriptions {
   readonly channels = new Set<ByteString>();
   readonly patterns = new Set<ByteString>();
   readonly shardChannels = new Set<ByteString>();
-  /** When the output waiting for this subscriber first went over the soft limit (0: it is not). */
-  overSoftLimitSinceMs = 0;
 
   /** The count SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE and PUNSUBSCRIBE report. */
   get count(): number {

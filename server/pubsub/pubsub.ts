@@ -17,7 +17,8 @@
  * loop is done): one socket write per receiver however many messages it got, the same batching
  * Redis does before it sleeps. Pushes, confirmations included, pass CLIENT REPLY OFF and SKIP,
  * as in Redis 7.0.15: Session.pushWritten marks them so that dropping the other replies keeps
- * them. A subscriber that reads too slowly is closed by client-output-buffer-limit's pubsub class.
+ * them. A subscriber that reads too slowly is closed by client-output-buffer-limit's pubsub class
+ * (network/output-limit.ts).
  *
  * Orders Redis takes from its hash tables (which pattern's pmessage comes first when several
  * match, which channel an argument-less UNSUBSCRIBE leaves first) are subscription order here:
@@ -212,12 +213,8 @@ export class PubSub {
     for (const session of this.unflushed) {
       const client = session.connection;
       if (client === null) continue;
-      if (overOutputLimit(client)) {
-        client.node.log.warning(`Client ${client.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
-        client.close();
-      } else {
-        client.flush();
-      }
+      // flush() checks client-output-buffer-limit (output-limit.ts) before writing.
+      client.flush();
     }
     this.unflushed.clear();
   }
@@ -255,31 +252,6 @@ const KINDS: readonly SubscriptionKind[] = ['channel', 'pattern', 'shard'];
 function patternMatches(pattern: ByteString, channel: ByteString): boolean {
   if (channel.length === 0) return pattern.length === 0;
   return globMatch(pattern, channel);
-}
-
-/**
- * client-output-buffer-limit for the pubsub class: a subscriber that does not read what it is
- * sent would otherwise make the server hold messages without bound. Over the hard limit it is
- * closed at once, over the soft limit once that has lasted more than the soft seconds, without
- * being sent what waits (Redis frees such a client rather than writing to it). The measure is
- * what waits in our buffer plus what the socket has not yet handed to the kernel.
- */
-function overOutputLimit(client: Client): boolean {
-  if (client.clientType !== 'pubsub') return false;
-  const limit = client.node.config.value('client-output-buffer-limit').pubsub;
-  const bytes = client.session.reply.pendingBytes + client.outputBytes;
-  if (limit.hardBytes > 0 && bytes >= limit.hardBytes) return true;
-  const subs = client.session.subscriptions;
-  if (limit.softBytes === 0 || bytes < limit.softBytes) {
-    subs.overSoftLimitSinceMs = 0;
-    return false;
-  }
-  const nowMs = client.node.clock();
-  if (subs.overSoftLimitSinceMs === 0) {
-    subs.overSoftLimitSinceMs = nowMs;
-    return false;
-  }
-  return Math.floor((nowMs - subs.overSoftLimitSinceMs) / 1000) > limit.softSeconds;
 }
 
 /** One (un)subscribe confirmation: [word, name or null, count]. */
