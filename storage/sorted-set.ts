@@ -1,43 +1,45 @@
 /**
- * The order of a sorted set: a skiplist with spans, ordered by (score, member bytes), as Redis's
- * zskiplist. See https://redis.io/docs/data-types/sorted-sets/ and Pugh's "Skip Lists: A
- * Probabilistic Alternative to Balanced Trees".
+ * The order of a sorted set: a counted B+tree ordered by (score, member bytes). Redis keeps this
+ * order in a skiplist with spans; hashslot keeps the same answers (rank, "the k-th element", "how
+ * many elements come before this boundary", all O(log n)) in a shape that suits a JavaScript heap.
  *
- * Every node sits on level 0 and, with probability 1/4 per step, on each level above. A forward
- * pointer on level i also records its span: how many level-0 steps it jumps. Summing spans along
- * a search path gives a node's rank, so rank, "the k-th element" and "how many elements come
- * before this boundary" all cost O(log n) expected, with no linear walk:
+ * Why not a skiplist here: in V8 a skiplist node is an object plus an array of forward pointers,
+ * an array of spans and a boxed double for the score, so every step of a search touches three or
+ * four scattered objects, and a million members cost about 100 bytes each in nodes alone. A
+ * B+tree keeps up to 64 entries per leaf in two plain arrays (scores stay unboxed in a double
+ * array, members are pointers), so a search is a binary search inside a few contiguous arrays.
  *
- *   level 2  head ─────────────── 3 ───────────────▶ (c,5) ───────── 2 ─────────▶ nil
- *   level 1  head ──── 1 ──▶ (a,1) ──── 2 ─────────▶ (c,5) ── 1 ──▶ (d,7) ─ 1 ──▶ nil
- *   level 0  head ─▶ (a,1) ─▶ (b,3) ─▶ (c,5) ─▶ (d,7) ─▶ nil     (and backward pointers)
+ *   inner   counts [3, 4]           max keys [(c,5), (g,9)]
+ *            /                        \
+ *   leaf   (a,1) (b,3) (c,5)  ⇄  (d,7) (e,8) (f,8) (g,9)       leaves are linked both ways
  *
- * Range queries are phrased as one primitive, `countBefore(pred)`: the number of leading
- * elements for which a monotone predicate holds (all elements before some boundary). The first
- * element of a score range [min, max] has rank countBefore(score < min); its end is
- * countBefore(score <= max); a lex range is the same over members. Reading the elements is then
- * `at(rank)` followed by next/prev steps, so a range costs O(log n + output).
+ * Every inner node records, for each child, how many entries its subtree holds and its largest
+ * key. A search for a key goes to the first child whose largest key is not before it; summing the
+ * counts of the children passed on the way gives the key's rank. The k-th element is found by
+ * walking down the counts. Ranges are phrased as one primitive, `countBefore(pred)`: the number of
+ * leading elements for which a monotone predicate holds, e.g. countBefore(score < min) is the rank
+ * where the score range [min, ...] starts. Reading a range is then `slice(from, to)`, a descent to
+ * `from` and a walk along the leaves, O(log n + output).
+ *
+ * A node splits in two when it fills; one that falls under a quarter full is merged into a
+ * neighbour when they fit together, and an emptied node leaves its parent, so the tree stays
+ * about log64(n) deep and its leaves mostly full.
  *
  * The member → score map lives beside this index (storage/values.ts SortedSetValue); this module
  * only keeps order. Members compare byte-wise: they are latin1 strings (one char per byte), for
  * which JavaScript's string comparison is byte order.
- *
- * Node levels come from a small xorshift generator owned by each index, seeded with a constant:
- * storage draws no ambient randomness, and the shape only affects speed, never results.
  */
 import type { ByteString } from './bytes';
 
-const MAX_LEVEL = 32;
-/** 1/4 chance per level, as Redis's ZSKIPLIST_P: the low 31 bits of the draw below 2^29. */
-const LEVEL_UP_BELOW = 0x20000000;
+/** Entries per node before it splits. */
+const CAPACITY = 64;
+/** A node with fewer entries than this after a removal tries to merge with a neighbour. */
+const MERGE_BELOW = CAPACITY / 4;
 
-export interface SkipNode {
+/** One element of the order, as read out (a fresh object: the tree does not keep these). */
+export interface OrderEntry {
   readonly member: ByteString;
   readonly score: number;
-  /** The previous node on level 0, null for the first element. */
-  backward: SkipNode | null;
-  readonly forward: Array<SkipNode | null>;
-  readonly span: number[];
 }
 
 /** Whether (scoreA, memberA) orders before (scoreB, memberB). */
@@ -45,173 +47,337 @@ export function entryBefore(scoreA: number, memberA: ByteString, scoreB: number,
   return scoreA < scoreB || (scoreA === scoreB && memberA < memberB);
 }
 
-function newNode(level: number, member: ByteString, score: number): SkipNode {
-  return { member, score, backward: null, forward: new Array<SkipNode | null>(level).fill(null), span: new Array<number>(level).fill(0) };
+class Leaf {
+  readonly isLeaf = true;
+  scores: number[] = [];
+  members: ByteString[] = [];
+  prev: Leaf | null = null;
+  next: Leaf | null = null;
+
+  get size(): number {
+    return this.scores.length;
+  }
+}
+
+class Inner {
+  readonly isLeaf = false;
+  children: TreeNode[] = [];
+  /** Entries under each child. */
+  counts: number[] = [];
+  /** Each child's largest key. */
+  maxScores: number[] = [];
+  maxMembers: ByteString[] = [];
+  /** Entries under this node. */
+  size = 0;
+}
+
+type TreeNode = Leaf | Inner;
+
+/** The index of the first of n (score, member) keys that is not before (score, member). */
+function firstNotBefore(scores: number[], members: ByteString[], score: number, member: ByteString): number {
+  let lo = 0;
+  let hi = scores.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entryBefore(scores[mid] as number, members[mid] as ByteString, score, member)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The index of the first key for which the monotone `before` fails. */
+function firstFailing(scores: number[], members: ByteString[], before: (score: number, member: ByteString) => boolean): number {
+  let lo = 0;
+  let hi = scores.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(scores[mid] as number, members[mid] as ByteString)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertAt<T>(array: T[], index: number, value: T): void {
+  let i = array.length;
+  array.push(value);
+  for (; i > index; i--) array[i] = array[i - 1] as T;
+  array[index] = value;
+}
+
+function removeAt<T>(array: T[], index: number): void {
+  const last = array.length - 1;
+  for (let i = index; i < last; i++) array[i] = array[i + 1] as T;
+  array.pop();
+}
+
+/** Moves the entries from `index` on out of `from` to the end of `to`. */
+function moveTail<T>(from: T[], index: number, to: T[]): void {
+  for (let i = index; i < from.length; i++) to.push(from[i] as T);
+  from.length = index;
+}
+
+function sizeOf(node: TreeNode): number {
+  return node.size;
+}
+
+function maxScoreOf(node: TreeNode): number {
+  return (node.isLeaf ? node.scores[node.scores.length - 1] : node.maxScores[node.maxScores.length - 1]) as number;
+}
+
+function maxMemberOf(node: TreeNode): ByteString {
+  return (node.isLeaf ? node.members[node.members.length - 1] : node.maxMembers[node.maxMembers.length - 1]) as ByteString;
+}
+
+function entryCount(node: TreeNode): number {
+  return node.isLeaf ? node.scores.length : node.children.length;
+}
+
+/** Refreshes what `parent` records about its child at `index` (count and largest key). */
+function refreshChild(parent: Inner, index: number): void {
+  const child = parent.children[index] as TreeNode;
+  parent.counts[index] = sizeOf(child);
+  parent.maxScores[index] = maxScoreOf(child);
+  parent.maxMembers[index] = maxMemberOf(child);
+}
+
+function insertChild(parent: Inner, index: number, child: TreeNode): void {
+  insertAt(parent.children, index, child);
+  insertAt(parent.counts, index, sizeOf(child));
+  insertAt(parent.maxScores, index, maxScoreOf(child));
+  insertAt(parent.maxMembers, index, maxMemberOf(child));
+}
+
+function removeChild(parent: Inner, index: number): void {
+  removeAt(parent.children, index);
+  removeAt(parent.counts, index);
+  removeAt(parent.maxScores, index);
+  removeAt(parent.maxMembers, index);
+}
+
+/** Splits a full node in two; the returned right half goes after it in the parent. */
+function split(node: TreeNode): TreeNode {
+  const half = entryCount(node) >>> 1;
+  if (node.isLeaf) {
+    const right = new Leaf();
+    moveTail(node.scores, half, right.scores);
+    moveTail(node.members, half, right.members);
+    right.next = node.next;
+    if (right.next !== null) right.next.prev = right;
+    right.prev = node;
+    node.next = right;
+    return right;
+  }
+  const right = new Inner();
+  moveTail(node.children, half, right.children);
+  moveTail(node.counts, half, right.counts);
+  moveTail(node.maxScores, half, right.maxScores);
+  moveTail(node.maxMembers, half, right.maxMembers);
+  for (const c of right.counts) right.size += c;
+  node.size -= right.size;
+  return right;
+}
+
+/** Appends `right`'s entries to `left` (its neighbour on the left); `right` is then empty. */
+function mergeInto(left: TreeNode, right: TreeNode): void {
+  if (left.isLeaf && right.isLeaf) {
+    moveTail(right.scores, 0, left.scores);
+    moveTail(right.members, 0, left.members);
+    left.next = right.next;
+    if (left.next !== null) left.next.prev = left;
+    return;
+  }
+  if (!left.isLeaf && !right.isLeaf) {
+    moveTail(right.children, 0, left.children);
+    moveTail(right.counts, 0, left.counts);
+    moveTail(right.maxScores, 0, left.maxScores);
+    moveTail(right.maxMembers, 0, left.maxMembers);
+    left.size += right.size;
+    right.size = 0;
+  }
 }
 
 export class SortedSetIndex {
-  private readonly head: SkipNode = newNode(MAX_LEVEL, '', -Infinity);
-  private tail: SkipNode | null = null;
-  private level = 1;
-  private count = 0;
-  private seed = 0x9e3779b9;
-  /** Scratch for insert/delete: the last node before the new one on each level, and its rank. */
-  private readonly update = new Array<SkipNode>(MAX_LEVEL).fill(this.head);
-  private readonly rank = new Array<number>(MAX_LEVEL).fill(0);
+  private root: TreeNode = new Leaf();
+  private head: Leaf = this.root as Leaf;
+  private tail: Leaf = this.root as Leaf;
 
   get length(): number {
-    return this.count;
-  }
-
-  private randomLevel(): number {
-    let level = 1;
-    for (;;) {
-      // xorshift32
-      let x = this.seed;
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      this.seed = x >>> 0;
-      if (level >= MAX_LEVEL || (this.seed & 0x7fffffff) >= LEVEL_UP_BELOW) return level;
-      level++;
-    }
+    return sizeOf(this.root);
   }
 
   /** Adds an entry; the caller guarantees the member is not already present. */
   insert(member: ByteString, score: number): void {
-    const update = this.update;
-    const rank = this.rank;
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      rank[i] = i === this.level - 1 ? 0 : (rank[i + 1] as number);
-      let next = x.forward[i] ?? null;
-      while (next !== null && entryBefore(next.score, next.member, score, member)) {
-        rank[i] = (rank[i] as number) + (x.span[i] as number);
-        x = next;
-        next = x.forward[i] ?? null;
-      }
-      update[i] = x;
+    const right = this.insertIn(this.root, score, member);
+    if (right === null) return;
+    const root = new Inner();
+    root.size = sizeOf(this.root) + sizeOf(right);
+    insertChild(root, 0, this.root);
+    insertChild(root, 1, right);
+    this.root = root;
+  }
+
+  /** Inserts under `node`; returns the new right sibling when `node` had to split. */
+  private insertIn(node: TreeNode, score: number, member: ByteString): TreeNode | null {
+    if (node.isLeaf) {
+      const at = firstNotBefore(node.scores, node.members, score, member);
+      insertAt(node.scores, at, score);
+      insertAt(node.members, at, member);
+      if (node.scores.length < CAPACITY) return null;
+      const right = split(node);
+      if (this.tail === node) this.tail = right as Leaf;
+      return right;
     }
-    const level = this.randomLevel();
-    if (level > this.level) {
-      for (let i = this.level; i < level; i++) {
-        rank[i] = 0;
-        update[i] = this.head;
-        this.head.span[i] = this.count;
-      }
-      this.level = level;
-    }
-    const node = newNode(level, member, score);
-    for (let i = 0; i < level; i++) {
-      const prev = update[i] as SkipNode;
-      node.forward[i] = prev.forward[i] ?? null;
-      prev.forward[i] = node;
-      const behind = (rank[0] as number) - (rank[i] as number);
-      node.span[i] = (prev.span[i] as number) - behind;
-      prev.span[i] = behind + 1;
-    }
-    for (let i = level; i < this.level; i++) (update[i] as SkipNode).span[i] = ((update[i] as SkipNode).span[i] as number) + 1;
-    const first = update[0] as SkipNode;
-    node.backward = first === this.head ? null : first;
-    const after = node.forward[0] ?? null;
-    if (after !== null) after.backward = node;
-    else this.tail = node;
-    this.count++;
+    let i = firstNotBefore(node.maxScores, node.maxMembers, score, member);
+    if (i === node.children.length) i--; // past every key: the last child grows
+    const child = node.children[i] as TreeNode;
+    const right = this.insertIn(child, score, member);
+    node.size++;
+    refreshChild(node, i);
+    if (right === null) return null;
+    insertChild(node, i + 1, right);
+    return node.children.length < CAPACITY ? null : split(node);
   }
 
   /** Removes the entry (member, score); false when it is not there. */
   delete(member: ByteString, score: number): boolean {
-    const update = this.update;
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i] ?? null;
-      while (next !== null && entryBefore(next.score, next.member, score, member)) {
-        x = next;
-        next = x.forward[i] ?? null;
-      }
-      update[i] = x;
+    if (!this.deleteIn(this.root, score, member)) return false;
+    if (this.length === 0) {
+      this.root = this.head = this.tail = new Leaf();
+      return true;
     }
-    const node = x.forward[0] ?? null;
-    if (node === null || node.score !== score || node.member !== member) return false;
-    for (let i = 0; i < this.level; i++) {
-      const prev = update[i] as SkipNode;
-      if (prev.forward[i] === node) {
-        prev.span[i] = (prev.span[i] as number) + (node.span[i] as number) - 1;
-        prev.forward[i] = node.forward[i] ?? null;
-      } else {
-        prev.span[i] = (prev.span[i] as number) - 1;
-      }
-    }
-    const after = node.forward[0] ?? null;
-    if (after !== null) after.backward = node.backward;
-    else this.tail = node.backward;
-    while (this.level > 1 && this.head.forward[this.level - 1] === null) this.level--;
-    this.count--;
+    // A root left with one child hands the tree to that child.
+    while (!this.root.isLeaf && this.root.children.length === 1) this.root = this.root.children[0] as TreeNode;
+    if (this.root.isLeaf) this.head = this.tail = this.root;
     return true;
+  }
+
+  private deleteIn(node: TreeNode, score: number, member: ByteString): boolean {
+    if (node.isLeaf) {
+      const at = firstNotBefore(node.scores, node.members, score, member);
+      if (at === node.scores.length || node.scores[at] !== score || node.members[at] !== member) return false;
+      removeAt(node.scores, at);
+      removeAt(node.members, at);
+      return true;
+    }
+    const i = firstNotBefore(node.maxScores, node.maxMembers, score, member);
+    if (i === node.children.length) return false;
+    const child = node.children[i] as TreeNode;
+    if (!this.deleteIn(child, score, member)) return false;
+    node.size--;
+    if (entryCount(child) === 0) {
+      this.unlinkLeaf(child);
+      removeChild(node, i);
+    } else {
+      refreshChild(node, i);
+      if (entryCount(child) < MERGE_BELOW) this.mergeNeighbours(node, i);
+    }
+    return true;
+  }
+
+  /** Merges the child at `i` with a neighbour in the same parent when both fit in one node. */
+  private mergeNeighbours(parent: Inner, i: number): void {
+    const child = parent.children[i] as TreeNode;
+    let left = i;
+    if (i + 1 < parent.children.length && entryCount(child) + entryCount(parent.children[i + 1] as TreeNode) < CAPACITY) left = i;
+    else if (i > 0 && entryCount(child) + entryCount(parent.children[i - 1] as TreeNode) < CAPACITY) left = i - 1;
+    else return;
+    const into = parent.children[left] as TreeNode;
+    const from = parent.children[left + 1] as TreeNode;
+    if (this.tail === from) this.tail = into as Leaf;
+    mergeInto(into, from);
+    removeChild(parent, left + 1);
+    refreshChild(parent, left);
+  }
+
+  /** Takes an emptied leaf out of the chain of leaves. */
+  private unlinkLeaf(node: TreeNode): void {
+    if (!node.isLeaf) return;
+    if (node.prev !== null) node.prev.next = node.next;
+    else if (node.next !== null) this.head = node.next;
+    if (node.next !== null) node.next.prev = node.prev;
+    else if (node.prev !== null) this.tail = node.prev;
   }
 
   /**
    * How many leading elements satisfy `before`, a predicate that holds for a prefix of the order
    * and fails for the rest (e.g. "score < 5").
    */
-  countBefore(before: (node: SkipNode) => boolean): number {
-    let x = this.head;
+  countBefore(before: (score: number, member: ByteString) => boolean): number {
+    let node = this.root;
     let passed = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i] ?? null;
-      while (next !== null && before(next)) {
-        passed += x.span[i] as number;
-        x = next;
-        next = x.forward[i] ?? null;
-      }
+    while (!node.isLeaf) {
+      const i = firstFailing(node.maxScores, node.maxMembers, before);
+      for (let k = 0; k < i; k++) passed += node.counts[k] as number;
+      if (i === node.children.length) return passed;
+      node = node.children[i] as TreeNode;
     }
-    return passed;
+    return passed + firstFailing(node.scores, node.members, before);
   }
 
   /** The 0-based rank of an entry known to be present. */
   rankOf(member: ByteString, score: number): number {
-    return this.countBefore((n) => entryBefore(n.score, n.member, score, member));
+    let node = this.root;
+    let passed = 0;
+    while (!node.isLeaf) {
+      const i = firstNotBefore(node.maxScores, node.maxMembers, score, member);
+      for (let k = 0; k < i; k++) passed += node.counts[k] as number;
+      if (i === node.children.length) return passed;
+      node = node.children[i] as TreeNode;
+    }
+    return passed + firstNotBefore(node.scores, node.members, score, member);
+  }
+
+  /** The leaf holding the element of a 0-based rank in range, and its index there. */
+  private seek(rank: number): [Leaf, number] {
+    let node = this.root;
+    let left = rank;
+    while (!node.isLeaf) {
+      let i = 0;
+      while (left >= (node.counts[i] as number)) left -= node.counts[i++] as number;
+      node = node.children[i] as TreeNode;
+    }
+    return [node, left];
   }
 
   /** The element at a 0-based rank, null when out of range. */
-  at(rank: number): SkipNode | null {
-    if (rank < 0 || rank >= this.count) return null;
-    if (rank === this.count - 1) return this.tail;
-    const target = rank + 1; // spans count from the head, which is "rank 0" here
-    let x = this.head;
-    let traversed = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i] ?? null;
-      while (next !== null && traversed + (x.span[i] as number) <= target) {
-        traversed += x.span[i] as number;
-        x = next;
-        next = x.forward[i] ?? null;
-      }
-      if (traversed === target) return x;
+  at(rank: number): OrderEntry | null {
+    if (rank < 0 || rank >= this.length) return null;
+    const [leaf, i] = this.seek(rank);
+    return { member: leaf.members[i] as ByteString, score: leaf.scores[i] as number };
+  }
+
+  /**
+   * The elements of ranks from..to (inclusive, clamped to the set), ascending, or from `to` down
+   * to `from` with `reverse`.
+   */
+  slice(from: number, to: number, reverse = false): OrderEntry[] {
+    const out: OrderEntry[] = [];
+    const first = Math.max(0, from);
+    const last = Math.min(to, this.length - 1);
+    if (first > last) return out;
+    let [leaf, i] = this.seek(first) as [Leaf | null, number];
+    for (let left = last - first + 1; left > 0 && leaf !== null; leaf = leaf.next, i = 0) {
+      const { scores, members } = leaf;
+      for (; i < scores.length && left > 0; i++, left--) out.push({ member: members[i] as ByteString, score: scores[i] as number });
     }
-    return null;
+    if (reverse) out.reverse();
+    return out;
   }
 
-  first(): SkipNode | null {
-    return this.head.forward[0] ?? null;
+  first(): OrderEntry | null {
+    return this.length === 0 ? null : { member: this.head.members[0] as ByteString, score: this.head.scores[0] as number };
   }
 
-  last(): SkipNode | null {
-    return this.tail;
-  }
-
-  /** The element after `node` in the order. */
-  next(node: SkipNode): SkipNode | null {
-    return node.forward[0] ?? null;
-  }
-
-  /** The element before `node` in the order. */
-  prev(node: SkipNode): SkipNode | null {
-    return node.backward;
+  last(): OrderEntry | null {
+    const n = this.tail.scores.length;
+    return n === 0 ? null : { member: this.tail.members[n - 1] as ByteString, score: this.tail.scores[n - 1] as number };
   }
 
   /** Every element in ascending order. */
-  *entries(): IterableIterator<SkipNode> {
-    for (let x = this.first(); x !== null; x = x.forward[0] ?? null) yield x;
+  *entries(): IterableIterator<OrderEntry> {
+    for (let leaf: Leaf | null = this.head; leaf !== null; leaf = leaf.next) {
+      const { scores, members } = leaf;
+      for (let i = 0; i < scores.length; i++) yield { member: members[i] as ByteString, score: scores[i] as number };
+    }
   }
 }

@@ -28,7 +28,41 @@ function isCSpace(code: number): boolean {
   return code === 0x20 || (code >= 0x09 && code <= 0x0d);
 }
 
+/**
+ * Plain decimals ("0", "-12", "3.25"): sign, digits, at most one point, no exponent. Most scores
+ * look like this, and reading them needs none of the regular expressions below. Up to 15 digits
+ * the value is exact as an integer and is summed directly; longer ones go to parseFloat, which
+ * rounds as glibc does. Without an exponent and under 300 characters nothing overflows or
+ * underflows. Null when the string is anything else.
+ */
+function plainDecimal(s: string): number | null {
+  const length = s.length;
+  if (length === 0 || length > 300) return null;
+  let i = 0;
+  const first = s.charCodeAt(0);
+  if (first === 0x2d || first === 0x2b) i = 1;
+  let digits = 0;
+  let point = -1;
+  let integer = 0;
+  for (; i < length; i++) {
+    const code = s.charCodeAt(i);
+    if (code >= 0x30 && code <= 0x39) {
+      digits++;
+      integer = integer * 10 + (code - 0x30);
+    } else if (code === 0x2e && point < 0) {
+      point = i;
+    } else {
+      return null;
+    }
+  }
+  if (digits === 0) return null;
+  if (point < 0 && digits <= 15) return first === 0x2d ? -integer : integer;
+  return parseFloat(s);
+}
+
 export function strtod(s: string): StrtodResult {
+  const plain = plainDecimal(s);
+  if (plain !== null) return { value: plain, end: s.length, outOfRange: false };
   let start = 0;
   while (start < s.length && isCSpace(s.charCodeAt(start))) start++;
   const rest = s.slice(start);

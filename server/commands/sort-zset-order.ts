@@ -12,13 +12,8 @@ import type { SortedSetValue } from '../../storage/values';
  */
 export function zsetMembersByRank(value: SortedSetValue, start: number, end: number, desc: boolean): ByteString[] {
   const order = value.order;
-  const out: ByteString[] = [];
-  let node = order.at(desc ? order.length - 1 - start : start);
-  for (let i = start; i <= end && node !== null; i++) {
-    out.push(node.member);
-    node = desc ? order.prev(node) : order.next(node);
-  }
-  return out;
+  const ranks: [number, number] = desc ? [order.length - 1 - end, order.length - 1 - start] : [start, end];
+  return order.slice(ranks[0], ranks[1], desc).map((entry) => entry.member);
 }
 
 /** The members in the order Redis's member dictionary would list them (any order will do). */

@@ -20,7 +20,7 @@
  * BZPOPMIN and friends waiting on it are served once the command has finished.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { SkipNode } from '../../storage/sorted-set';
+import type { OrderEntry } from '../../storage/sorted-set';
 import { parseRangeNumber, parseScoreArg } from '../../storage/strtod';
 import { formatDouble } from '../../storage/numbers';
 import { SortedSetValue, type StoredValue } from '../../storage/values';
@@ -139,8 +139,8 @@ export function parseLexRange(minArg: ByteString, maxArg: ByteString): LexRange 
 /** [first rank, end rank) of the elements inside a score range. */
 export function scoreRangeRanks(zset: SortedSetValue, r: ScoreRange): [number, number] {
   if (r.min > r.max || (r.min === r.max && (r.minExclusive || r.maxExclusive))) return [0, 0];
-  const start = zset.order.countBefore((n) => (r.minExclusive ? n.score <= r.min : n.score < r.min));
-  const end = zset.order.countBefore((n) => (r.maxExclusive ? n.score < r.max : n.score <= r.max));
+  const start = zset.order.countBefore((score) => (r.minExclusive ? score <= r.min : score < r.min));
+  const end = zset.order.countBefore((score) => (r.maxExclusive ? score < r.max : score <= r.max));
   return [start, Math.max(start, end)];
 }
 
@@ -169,8 +169,8 @@ function lexRangeEmpty(r: LexRange): boolean {
 /** [first rank, end rank) of the elements inside a lex range (members of equal scores). */
 export function lexRangeRanks(zset: SortedSetValue, r: LexRange): [number, number] {
   if (lexRangeEmpty(r)) return [0, 0];
-  const start = zset.order.countBefore((n) => beforeMin(n.member, r.min));
-  const end = zset.order.countBefore((n) => withinMax(n.member, r.max));
+  const start = zset.order.countBefore((_, member) => beforeMin(member, r.min));
+  const end = zset.order.countBefore((_, member) => withinMax(member, r.max));
   return [start, Math.max(start, end)];
 }
 
@@ -184,16 +184,9 @@ export function rankRange(size: number, start: number, end: number): [number, nu
   return [s, e];
 }
 
-/** The nodes of ranks [from, to] (inclusive), ascending or from `to` down to `from`. */
-export function nodesByRank(zset: SortedSetValue, from: number, to: number, reverse: boolean): SkipNode[] {
-  const out: SkipNode[] = [];
-  if (to < from) return out;
-  let node = zset.order.at(reverse ? to : from);
-  for (let i = from; i <= to && node !== null; i++) {
-    out.push(node);
-    node = reverse ? zset.order.prev(node) : zset.order.next(node);
-  }
-  return out;
+/** The elements of ranks [from, to] (inclusive), ascending or from `to` down to `from`. */
+export function nodesByRank(zset: SortedSetValue, from: number, to: number, reverse: boolean): OrderEntry[] {
+  return zset.order.slice(from, to, reverse);
 }
 
 // -------------------------------------------------------------------------------------------------

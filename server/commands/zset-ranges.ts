@@ -17,7 +17,7 @@
  * offset is skipped by rank too, so a range costs O(log n + output).
  */
 import type { ByteString } from '../../storage/bytes';
-import type { SkipNode } from '../../storage/sorted-set';
+import type { OrderEntry } from '../../storage/sorted-set';
 import { SortedSetValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
 import { at, intArg, isWord, syntaxError } from './args';
@@ -109,7 +109,7 @@ function zrangeGeneric(ctx: CommandContext, argv: ByteString[], request: RangeRe
 }
 
 /** The nodes a range selects, in reply order. */
-function selectNodes(zset: SortedSetValue, parsed: ParsedRange, reverse: boolean, offset: number, limit: number): SkipNode[] {
+function selectNodes(zset: SortedSetValue, parsed: ParsedRange, reverse: boolean, offset: number, limit: number): OrderEntry[] {
   if (parsed.type === 'rank') {
     const ranks = rankRange(zset.size, parsed.start, parsed.end);
     if (ranks === null) return [];

@@ -22,9 +22,20 @@ function checkAgainst(t: tap.Test, index: SortedSetIndex, map: Map<string, numbe
   t.equal(index.length, expected.length, 'length');
   const walked = [...index.entries()].map((n): Entry => [n.member, n.score]);
   t.same(walked, expected, 'ascending walk');
-  const back: Entry[] = [];
-  for (let n = index.last(); n !== null; n = index.prev(n)) back.push([n.member, n.score]);
-  t.same(back.reverse(), expected, 'descending walk');
+  const back = index.slice(0, expected.length - 1, true).map((n): Entry => [n.member, n.score]);
+  t.same(back.reverse(), expected, 'descending slice');
+  const last = index.last();
+  t.same(last === null ? null : [last.member, last.score], expected[expected.length - 1] ?? null, 'last');
+  const first = index.first();
+  t.same(first === null ? null : [first.member, first.score], expected[0] ?? null, 'first');
+  let slices = true;
+  for (const from of [0, 1, 63, 64, 65, Math.floor(expected.length / 2), expected.length - 1]) {
+    for (const length of [1, 10, 200]) {
+      const got = index.slice(from, from + length - 1).map((n): Entry => [n.member, n.score]);
+      if (JSON.stringify(got) !== JSON.stringify(expected.slice(from, from + length))) slices = false;
+    }
+  }
+  t.ok(slices, 'slices from several ranks');
   let ok = true;
   for (const [i, [member, score]] of expected.entries()) {
     const node = index.at(i);
@@ -34,7 +45,7 @@ function checkAgainst(t: tap.Test, index: SortedSetIndex, map: Map<string, numbe
   t.equal(index.at(expected.length), null, 'at past the end');
   t.equal(index.at(-1), null, 'at before the start');
   for (const bound of [-Infinity, -1, 0, 0.5, 1, 2, 3, 10, Infinity]) {
-    t.equal(index.countBefore((n) => n.score < bound), expected.filter((e) => e[1] < bound).length, `count below ${bound}`);
+    t.equal(index.countBefore((score) => score < bound), expected.filter((e) => e[1] < bound).length, `count below ${bound}`);
   }
 }
 
@@ -91,6 +102,49 @@ t.test('a large index keeps ranks exact through deletes', async (t) => {
   checkAgainst(t, index, map);
 });
 
+t.test('a tree that splits, merges, empties and grows again agrees with a sorted array', async (t) => {
+  // Enough entries for three levels of 64-entry nodes, and deletions in runs and at random, so
+  // that leaves and inner nodes split, merge, empty, and the root grows and collapses.
+  let seed = 7;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const index = new SortedSetIndex();
+  const map = new Map<string, number>();
+  const add = (member: string, score: number): void => {
+    const old = map.get(member);
+    if (old !== undefined) index.delete(member, old);
+    index.insert(member, score);
+    map.set(member, score);
+  };
+  for (let i = 0; i < 20000; i++) add(`k${random(30000)}`, random(500) / 4);
+  checkAgainst(t, index, map);
+  // Delete the lowest half in order (whole leaves empty from the left), then random ones.
+  for (const [member, score] of sortedEntries(map).slice(0, map.size >> 1)) {
+    if (!index.delete(member, score)) t.fail(`delete ${member}`);
+    map.delete(member);
+  }
+  checkAgainst(t, index, map);
+  for (const [member, score] of [...map]) {
+    if (random(4) !== 0) continue;
+    index.delete(member, score);
+    map.delete(member);
+  }
+  checkAgainst(t, index, map);
+  // Ascending inserts at the end (the tail leaf keeps splitting), then everything removed from the top.
+  for (let i = 0; i < 5000; i++) add(`z${i}`, 1000 + i);
+  checkAgainst(t, index, map);
+  for (const [member, score] of sortedEntries(map).reverse()) {
+    if (!index.delete(member, score)) t.fail(`delete ${member}`);
+    map.delete(member);
+  }
+  checkAgainst(t, index, map);
+  t.equal(index.first(), null, 'empty: no first');
+  for (let i = 0; i < 300; i++) add(`again${i}`, -i);
+  checkAgainst(t, index, map);
+});
+
 t.test('SortedSetValue: encoding conversion, -0, clone', async (t) => {
   const z = new SortedSetValue();
   z.add('a', -0);
@@ -129,5 +183,19 @@ t.test('strtod and the score readers', async (t) => {
   t.equal(parseRangeNumber('1e400'), Infinity);
   t.equal(parseRangeNumber('2\0junk'), 2, 'a NUL ends the C string');
   t.equal(parseRangeNumber('nan'), null);
+  // Plain decimals take a shortcut past the regular expressions; it must read what parseFloat reads.
+  for (const text of ['0', '-0', '+7', '007', '5.', '.5', '-.25', '123456789012345', '1234567890123456789', '9007199254740993', '0.1', '-3.000000000000000000001']) {
+    t.same(strtod(text), { value: parseFloat(text), end: text.length, outOfRange: false }, text);
+  }
+  t.ok(Object.is(strtod('-0').value, -0), '-0 keeps its sign');
+  for (const text of ['.', '-', '+', '1.2.3', '--1', '']) t.equal(parseScoreArg(text), null, `'${text}' refused`);
+  fc.assert(
+    fc.property(fc.stringMatching(/^[+-]?\d{0,20}(\.\d{0,20})?$/), (text) => {
+      const r = strtod(text);
+      const expected = /\d/.test(text) ? parseFloat(text) : null;
+      if (expected === null) return r.end === 0;
+      return Object.is(r.value, expected) && r.end === text.length && !r.outOfRange;
+    }),
+  );
   t.equal(parseRangeNumber(' '), null);
 });
