@@ -11,7 +11,7 @@
  */
 import * as net from 'node:net';
 import type { ByteString } from '../storage/bytes';
-import type { Database, KeyspaceObserver } from '../storage/database';
+import type { Database, EditableValue, KeyspaceObserver } from '../storage/database';
 import { Keyspace } from '../storage/keyspace';
 import { SeededRandom } from '../storage/random';
 import { Client } from './network/client';
@@ -29,7 +29,7 @@ import { Replication } from './replication/replication';
 import { BlockingLists } from './blocking';
 import { PubSub } from './pubsub/pubsub';
 import { notifyKeyspaceEvent, NotifyFlag } from './pubsub/keyspace-events';
-import type { StoredValue } from '../storage/values';
+import type { TypeName } from '../storage/values';
 import { loadSnapshotAtStartup, PersistenceState, persistenceCron } from './persistence/snapshots';
 import { NodeEvents } from './node-events';
 import { ClientListeners } from './network/listener';
@@ -291,8 +291,17 @@ export class RedisNode implements KeyspaceObserver {
     return this.countRead(db, key, db.peek(key, this.nowMs, 'read'));
   }
 
+  /**
+   * A read by the commands that read a string's bytes where they are (GETBIT, BITCOUNT, BITPOS,
+   * GETRANGE, STRLEN, BITFIELD_RO, BITOP's sources): the value in whichever form it is held,
+   * so a bitmap SETBIT keeps in the editable form (storage/mutable-string.ts) is not copied.
+   */
+  lookupReadBytes(db: Database, key: ByteString): EditableValue | undefined {
+    return this.countRead(db, key, db.getBytes(key, this.nowMs, 'read'));
+  }
+
   /** A read's keyspace hit or miss, and the keymiss event for a miss. */
-  private countRead(db: Database, key: ByteString, value: StoredValue | undefined): StoredValue | undefined {
+  private countRead<T>(db: Database, key: ByteString, value: T | undefined): T | undefined {
     if (value === undefined) {
       this.stats.keyspaceMisses++;
       if (this.notifyKeyspaceEvents & NotifyFlag.keyMiss) notifyKeyspaceEvent(this, NotifyFlag.keyMiss, 'keymiss', key, db.id);
@@ -315,9 +324,9 @@ export class RedisNode implements KeyspaceObserver {
   }
 
   /** A command created a key: the "new" event, and clients blocked on it may be served. */
-  keyAdded(db: Database, key: ByteString, value: StoredValue): void {
+  keyAdded(db: Database, key: ByteString, type: TypeName): void {
     if (this.notifyKeyspaceEvents & NotifyFlag.newKey) notifyKeyspaceEvent(this, NotifyFlag.newKey, 'new', key, db.id);
-    if (typeof value !== 'string' && (value.kind === 'list' || value.kind === 'zset')) this.blocking.signalReady(db, key);
+    if (type === 'list' || type === 'zset') this.blocking.signalReady(db, key);
   }
 
   // ---------------------------------------------------------------------------------------------

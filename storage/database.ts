@@ -24,8 +24,9 @@ import { globMatch } from './glob';
 import { MapWalk } from './map-walk';
 import { SLOT_COUNT, keyHashSlot } from './key-slot';
 import type { RandomSource } from './random';
+import { EDIT_IN_PLACE_MIN_BYTES, MutableString } from './mutable-string';
 import type { RememberedKeyExpirer, RememberedKeyState, ReplicaKeysWithExpire } from './replica-expires';
-import { typeName, type StoredValue } from './values';
+import { typeName, type ContainerValue, type StoredValue, type TypeName } from './values';
 
 /**
  * Told about keys that expired (the server propagates a DEL and notifies) and about keys a
@@ -34,8 +35,18 @@ import { typeName, type StoredValue } from './values';
  */
 export interface KeyspaceObserver {
   keyExpired(db: Database, key: ByteString): void;
-  keyAdded(db: Database, key: ByteString, value: StoredValue): void;
+  keyAdded(db: Database, key: ByteString, type: TypeName): void;
 }
+
+/**
+ * What the dictionary holds: a stored value, or a long string in the form that is edited in
+ * place (mutable-string.ts). Only the lookups for in-place edits see the second; every other
+ * lookup turns it back into a byte string first (`settle`).
+ */
+type HeldValue = StoredValue | MutableString;
+
+/** A value as the commands that work on a string's bytes see it (getForEdit). */
+export type EditableValue = ByteString | MutableString | ContainerValue;
 
 /**
  * What every database of a keyspace shares: the change counter and how expiry behaves.
@@ -88,7 +99,9 @@ interface ScanPosition {
 }
 
 export class Database implements RememberedKeyExpirer {
-  private dict = new Map<ByteString, StoredValue>();
+  private dict = new Map<ByteString, HeldValue>();
+  /** Keys whose value may be in the editable form (a superset: settleAll checks each). */
+  private editedKeys = new Set<ByteString>();
   private expires = new Map<ByteString, number>();
   /**
    * Deadlines beyond 2^53 ms (year 287396) do not fit a double exactly; the few keys given one
@@ -216,19 +229,67 @@ export class Database implements RememberedKeyExpirer {
    * as a write lookup; reads go through the server's lookupRead, a read lookup.
    */
   get(key: ByteString, nowMs: number, lookup: Lookup = 'write'): StoredValue | undefined {
-    const value = this.dict.get(key);
+    const value = this.live(key, nowMs, lookup);
     if (value === undefined) return undefined;
-    if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs, lookup)) return undefined;
     this.accessSec.set(key, Math.floor(nowMs / 1000));
-    return value;
+    return value instanceof MutableString ? this.settle(key, value) : value;
   }
 
   /** Like get, without marking the key accessed (TTL, TYPE, EXISTS, OBJECT: Redis's NOTOUCH). */
   peek(key: ByteString, nowMs: number, lookup: Lookup = 'write'): StoredValue | undefined {
+    const value = this.live(key, nowMs, lookup);
+    return value instanceof MutableString ? this.settle(key, value) : value;
+  }
+
+  /**
+   * get() for the commands that edit a string's bytes in place (SETBIT, SETRANGE, BITFIELD,
+   * APPEND): a string of EDIT_IN_PLACE_MIN_BYTES or more is kept in the editable form from now
+   * on (one copy), so the next edit finds it there; a shorter one comes back as it is.
+   */
+  getForEdit(key: ByteString, nowMs: number): EditableValue | undefined {
+    const value = this.getBytes(key, nowMs, 'write');
+    if (typeof value !== 'string' || value.length < EDIT_IN_PLACE_MIN_BYTES) return value;
+    const editable = MutableString.from(value);
+    this.dict.set(key, editable);
+    this.editedKeys.add(key);
+    return editable;
+  }
+
+  /**
+   * get() for the commands that read a string's bytes where they are (GETBIT, BITCOUNT,
+   * BITPOS, GETRANGE, STRLEN, BITFIELD_RO, BITOP's sources): the value in whichever form it is
+   * held, so reading an edited bitmap copies nothing and reading a byte string converts nothing.
+   */
+  getBytes(key: ByteString, nowMs: number, lookup: Lookup = 'write'): EditableValue | undefined {
+    const value = this.live(key, nowMs, lookup);
+    if (value === undefined) return undefined;
+    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    return value;
+  }
+
+  /** The held value of a live key (expiry applied as `lookup` says), in whichever form. */
+  private live(key: ByteString, nowMs: number, lookup: Lookup): HeldValue | undefined {
     const value = this.dict.get(key);
     if (value === undefined) return undefined;
     if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs, lookup)) return undefined;
     return value;
+  }
+
+  /** Turns an edited value back into a byte string for every reader but the in-place ones. */
+  private settle(key: ByteString, value: MutableString): ByteString {
+    const s = value.toByteString();
+    this.dict.set(key, s);
+    this.editedKeys.delete(key);
+    return s;
+  }
+
+  /** Settles every edited value: before a snapshot, which must hold values that never change. */
+  private settleAll(): void {
+    for (const key of this.editedKeys) {
+      const value = this.dict.get(key);
+      if (value instanceof MutableString) this.dict.set(key, value.toByteString());
+    }
+    this.editedKeys.clear();
   }
 
   /**
@@ -236,7 +297,8 @@ export class Database implements RememberedKeyExpirer {
    * Redis's dictionary directly so that a debug command never expires a key).
    */
   peekStored(key: ByteString): StoredValue | undefined {
-    return this.dict.get(key);
+    const value = this.dict.get(key);
+    return value instanceof MutableString ? this.settle(key, value) : value;
   }
 
   /** Seconds since the key was last accessed (OBJECT IDLETIME). */
@@ -259,7 +321,7 @@ export class Database implements RememberedKeyExpirer {
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     if (this.expires.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
-    if (this.dict.size !== before) this.observer?.keyAdded(this, key, value);
+    if (this.dict.size !== before) this.observer?.keyAdded(this, key, typeName(value));
   }
 
   /**
@@ -283,12 +345,15 @@ export class Database implements RememberedKeyExpirer {
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.dict.size !== before) {
       if (this.slotKeys !== null) this.indexKey(key);
-      this.observer?.keyAdded(this, key, value);
+      this.observer?.keyAdded(this, key, typeName(value));
     }
   }
 
-  /** Replaces a string value in place the way APPEND and SETRANGE do (Redis's raw encoding). */
-  overwriteInPlace(key: ByteString, value: ByteString, nowMs: number): void {
+  /**
+   * Replaces a string value in place the way APPEND and SETRANGE do (Redis's raw encoding). An
+   * edited value shorter than EDIT_IN_PLACE_MIN_BYTES is stored as a byte string.
+   */
+  overwriteInPlace(key: ByteString, value: ByteString | MutableString, nowMs: number): void {
     this.context.dirty++;
     if (this.watchers !== null) this.touch(key);
     this.storeInPlaceUncounted(key, value, nowMs);
@@ -299,13 +364,18 @@ export class Database implements RememberedKeyExpirer {
    * propagated) and no WATCH invalidation. Redis 7.0 does this when SETBIT or BITFIELD only
    * re-encode a string as raw, or BITFIELD creates or zero-extends one, without changing a bit.
    */
-  storeInPlaceUncounted(key: ByteString, value: ByteString, nowMs: number): void {
+  storeInPlaceUncounted(key: ByteString, value: ByteString | MutableString, nowMs: number): void {
     const before = this.dict.size;
-    this.dict.set(key, value);
+    if (typeof value === 'string') this.dict.set(key, value);
+    else if (value.length < EDIT_IN_PLACE_MIN_BYTES) this.dict.set(key, value.toByteString());
+    else {
+      this.dict.set(key, value);
+      this.editedKeys.add(key);
+    }
     if (this.slotKeys !== null) this.indexKey(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     this.rawStrings.add(key);
-    if (this.dict.size !== before) this.observer?.keyAdded(this, key, value);
+    if (this.dict.size !== before) this.observer?.keyAdded(this, key, 'string');
   }
 
   /**
@@ -314,7 +384,7 @@ export class Database implements RememberedKeyExpirer {
    * source's access time, as a moved object does in Redis.
    */
   copyKeyTo(key: ByteString, target: Database, targetKey: ByteString, nowMs: number): void {
-    const value = this.dict.get(key);
+    const value = this.peekStored(key);
     if (value === undefined) throw new Error('copyKeyTo on a missing key');
     const deadline = this.expireAtExact(key);
     target.set(targetKey, value, nowMs);
@@ -348,6 +418,7 @@ export class Database implements RememberedKeyExpirer {
     this.accessSec.delete(key);
     if (this.expires.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+    if (this.editedKeys.size !== 0) this.editedKeys.delete(key);
     return true;
   }
 
@@ -360,6 +431,7 @@ export class Database implements RememberedKeyExpirer {
     this.expires = new Map();
     this.exactDeadlines = new Map();
     this.rawStrings = new Set();
+    this.editedKeys = new Set();
     this.accessSec = new Map();
     this.loadedAtSec = 0;
     if (this.slotKeys !== null) this.slotKeys = new Array<Set<ByteString> | undefined>(SLOT_COUNT);
@@ -378,6 +450,7 @@ export class Database implements RememberedKeyExpirer {
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.exactDeadlines, other.exactDeadlines] = [other.exactDeadlines, this.exactDeadlines];
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
+    [this.editedKeys, other.editedKeys] = [other.editedKeys, this.editedKeys];
     [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
     [this.loadedAtSec, other.loadedAtSec] = [other.loadedAtSec, this.loadedAtSec];
     [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
@@ -407,9 +480,10 @@ export class Database implements RememberedKeyExpirer {
    * bigint beyond 2^53, undefined without one): what a snapshot copies. `visit` must not write.
    */
   forEachEntry(visit: (key: ByteString, value: StoredValue, deadlineMs: number | bigint | undefined) => void): void {
+    this.settleAll();
     const expires = this.expires;
     const exact = this.exactDeadlines;
-    for (const [key, value] of this.dict) {
+    for (const [key, value] of this.dict as Map<ByteString, StoredValue>) {
       const at = expires.size === 0 ? undefined : expires.get(key);
       visit(key, value, at === undefined || exact.size === 0 ? at : (exact.get(key) ?? at));
     }
@@ -421,9 +495,11 @@ export class Database implements RememberedKeyExpirer {
    * shared, not copied: the caller clones what it must keep unchanged.
    */
   snapshotContents(): { keys: ByteString[]; values: StoredValue[]; deadlines: Map<ByteString, number | bigint> } {
+    this.settleAll();
+    const settled = this.dict as Map<ByteString, StoredValue>;
     // Spreading a Map's iterators is far cheaper than visiting its entries one by one.
-    const keys = [...this.dict.keys()];
-    const values = [...this.dict.values()];
+    const keys = [...settled.keys()];
+    const values = [...settled.values()];
     const deadlines = new Map<ByteString, number | bigint>(this.expires);
     for (const [key, exact] of this.exactDeadlines) deadlines.set(key, exact);
     return { keys, values, deadlines };
@@ -625,9 +701,9 @@ export class Database implements RememberedKeyExpirer {
   private filterScanned(keys: ByteString[], filter: ScanFilter, nowMs: number): ByteString[] {
     return keys.filter((key) => {
       if (filter.pattern !== undefined && !globMatch(filter.pattern, key)) return false;
-      const value = this.peek(key, nowMs, 'read');
+      const value = this.live(key, nowMs, 'read');
       if (value === undefined) return false;
-      return filter.type === undefined || typeName(value) === filter.type;
+      return filter.type === undefined || heldTypeName(value) === filter.type;
     });
   }
 
@@ -676,8 +752,12 @@ export class Database implements RememberedKeyExpirer {
         }
         key = step.value;
       }
-      if (key !== undefined && this.peek(key, nowMs, 'read') !== undefined) return key;
+      if (key !== undefined && this.live(key, nowMs, 'read') !== undefined) return key;
     }
     return undefined;
   }
+}
+
+function heldTypeName(value: HeldValue): TypeName {
+  return value instanceof MutableString ? 'string' : typeName(value);
 }

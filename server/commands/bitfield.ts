@@ -5,8 +5,10 @@
  *
  * Like Redis, the whole argument list is parsed before anything runs, so a bad argument anywhere
  * answers an error and changes nothing. Then, if any operation writes, the string is grown once
- * to hold the furthest field written, every operation runs on one mutable copy of the bytes (a
- * GET sees the writes before it), and the result is stored once.
+ * to hold the furthest field written, every operation runs in turn on the value's bytes (a GET
+ * sees the writes before it), and the result is stored once. A long value is edited where it is
+ * held (storage/mutable-string.ts), so a call costs what its fields cost, not the string's length;
+ * a short one is edited in a copy that is stored back as a byte string.
  *
  * What counts as a change follows Redis 7.0: a write that stored a different value, or any
  * write at all when the string was created or extended. An OVERFLOW FAIL that refused every
@@ -26,6 +28,7 @@ import {
   type OverflowCheck,
   type OverflowPolicy,
 } from '../../storage/bitfield';
+import { byteAt } from '../../storage/mutable-string';
 import { parseInt64 } from '../../storage/numbers';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
@@ -33,7 +36,7 @@ import { NotifyFlag } from '../pubsub/keyspace-events';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { bitOffsetArg } from './bitmaps';
 import { cmd, type CommandImpl } from '../dispatch/command';
-import { asString, checkRepresentable } from './strings';
+import { asStringBytes, checkRepresentable, editable } from './strings';
 
 interface FieldOperation {
   kind: 'get' | 'set' | 'incrby';
@@ -89,15 +92,15 @@ function bitfieldGeneric(ctx: CommandContext, argv: ByteString[], readOnlyComman
 
 /** Only GETs: a read of the key, fields past the end read as zeros. */
 function readFields(ctx: CommandContext, key: ByteString, ops: readonly FieldOperation[]): void {
-  const value = ctx.lookupRead(ctx.db, key);
-  const s = value === undefined ? '' : asString(value);
+  const value = ctx.lookupReadBytes(ctx.db, key);
+  const s = value === undefined ? '' : asStringBytes(value);
   const out = ctx.reply;
   out.array(ops.length);
   // A field spans at most 9 bytes (a 64-bit field not aligned to a byte): copy those out.
   const window = new Uint8Array(9);
   for (const op of ops) {
     const firstByte = Math.floor(op.offset / 8);
-    for (let i = 0; i < 9; i++) window[i] = s.charCodeAt(firstByte + i) | 0;
+    for (let i = 0; i < 9; i++) window[i] = byteAt(s, firstByte + i);
     const offset = op.offset - firstByte * 8;
     out.integer(op.type.signed ? getSignedField(window, offset, op.type.bits) : getUnsignedField(window, offset, op.type.bits));
   }
@@ -106,13 +109,14 @@ function readFields(ctx: CommandContext, key: ByteString, ops: readonly FieldOpe
 function writeFields(ctx: CommandContext, key: ByteString, ops: readonly FieldOperation[], lastWrittenBit: number): void {
   const db = ctx.db;
   const now = ctx.nowMs;
-  const old = db.get(key, now);
-  const current = old === undefined ? '' : asString(old);
+  const old = db.getForEdit(key, now);
+  const current = old === undefined ? undefined : asStringBytes(old);
   const neededBytes = Math.floor(lastWrittenBit / 8) + 1;
   checkRepresentable(neededBytes);
-  const grown = old === undefined || current.length < neededBytes;
-  const bytes = Buffer.alloc(Math.max(current.length, neededBytes));
-  bytes.latin1Write(current, 0);
+  const grown = current === undefined || current.length < neededBytes;
+  const edited = editable(current);
+  edited.ensureLength(neededBytes);
+  const bytes = edited.view;
   const out = ctx.reply;
   out.array(ops.length);
   let changes = 0;
@@ -142,13 +146,12 @@ function writeFields(ctx: CommandContext, key: ByteString, ops: readonly FieldOp
     setField(bytes, op.offset, bits, newValue);
     if (grown || oldValue !== newValue) changes++;
   }
-  const result = bytes.latin1Slice(0, bytes.length);
   if (changes > 0) {
-    db.overwriteInPlace(key, result, now);
+    db.overwriteInPlace(key, edited, now);
     for (let i = 1; i < changes; i++) db.markModified(key, now);
     ctx.notifyKeyEvent(NotifyFlag.string, 'setbit', key);
   } else if (grown || !db.isRawString(key)) {
-    db.storeInPlaceUncounted(key, result, now);
+    db.storeInPlaceUncounted(key, edited, now);
   }
 }
 

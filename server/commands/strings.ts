@@ -5,7 +5,8 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import type { ByteString } from '../../storage/bytes';
-import type { Database } from '../../storage/database';
+import type { Database, EditableValue } from '../../storage/database';
+import { MutableString, type StringBytes } from '../../storage/mutable-string';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../../storage/long-double';
 import { INT64_MAX, INT64_MIN, parseInt64, parseSafeInt } from '../../storage/numbers';
 import type { StoredValue } from '../../storage/values';
@@ -20,6 +21,21 @@ import { NotifyFlag } from '../pubsub/keyspace-events';
 export function asString(value: StoredValue): ByteString {
   if (typeof value !== 'string') throw new ReplyError(ERR.wrongType);
   return value;
+}
+
+/** A string value in either form (storage/mutable-string.ts), or WRONGTYPE. */
+export function asStringBytes(value: EditableValue): StringBytes {
+  if (typeof value === 'string' || value instanceof MutableString) return value;
+  throw new ReplyError(ERR.wrongType);
+}
+
+/**
+ * The value to edit in place: a long value's editable form itself, or an editable copy of a
+ * short one (empty for a missing key), which the database stores back as a byte string.
+ */
+export function editable(value: StringBytes | undefined): MutableString {
+  if (value === undefined) return MutableString.empty();
+  return typeof value === 'string' ? MutableString.from(value) : value;
 }
 
 function readString(ctx: CommandContext, key: ByteString): ByteString | undefined {
@@ -227,7 +243,7 @@ function msetGeneric(ctx: CommandContext, argv: ByteString[], onlyIfNoneExist: b
 function appendCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   const db = ctx.db;
-  const old = db.get(key, ctx.nowMs);
+  const old = db.getForEdit(key, ctx.nowMs);
   const suffix = at(argv, 2);
   if (old === undefined) {
     db.set(key, suffix, ctx.nowMs);
@@ -235,23 +251,26 @@ function appendCommand(ctx: CommandContext, argv: ByteString[]): void {
     ctx.reply.integer(suffix.length);
     return;
   }
-  const current = asString(old);
+  const current = asStringBytes(old);
   checkLength(ctx, current.length + suffix.length);
-  const next = current + suffix;
+  // A short value grows as a rope (V8 concatenates without copying), a long one in place.
+  const next = typeof current === 'string' ? current + suffix : current;
+  if (typeof next !== 'string') next.write(next.length, suffix);
   db.overwriteInPlace(key, next, ctx.nowMs);
   ctx.notifyKeyEvent(NotifyFlag.string, 'append', key);
   ctx.reply.integer(next.length);
 }
 
 function strlenCommand(ctx: CommandContext, argv: ByteString[]): void {
-  const value = readString(ctx, at(argv, 1));
-  ctx.reply.integer(value === undefined ? 0 : value.length);
+  const value = ctx.lookupReadBytes(ctx.db, at(argv, 1));
+  ctx.reply.integer(value === undefined ? 0 : asStringBytes(value).length);
 }
 
 function getrangeCommand(ctx: CommandContext, argv: ByteString[]): void {
   let start = intArg(at(argv, 2));
   let end = intArg(at(argv, 3));
-  const value = readString(ctx, at(argv, 1)) ?? '';
+  const found = ctx.lookupReadBytes(ctx.db, at(argv, 1));
+  const value = found === undefined ? '' : asStringBytes(found);
   const len = value.length;
   if (start < 0 && end < 0 && start > end) {
     ctx.reply.bulk('');
@@ -272,29 +291,18 @@ function setrangeCommand(ctx: CommandContext, argv: ByteString[]): void {
   const patch = at(argv, 3);
   if (offset < 0) throw new ReplyError(ERR.offsetOutOfRange);
   const db = ctx.db;
-  const old = db.get(key, ctx.nowMs);
-  if (old === undefined) {
-    if (patch.length === 0) {
-      ctx.reply.integer(0);
-      return;
-    }
-    checkLength(ctx, offset + patch.length);
-    db.overwriteInPlace(key, '\0'.repeat(offset) + patch, ctx.nowMs);
-    ctx.notifyKeyEvent(NotifyFlag.string, 'setrange', key);
-    ctx.reply.integer(offset + patch.length);
-    return;
-  }
-  const current = asString(old);
+  const old = db.getForEdit(key, ctx.nowMs);
+  const current = old === undefined ? undefined : asStringBytes(old);
   if (patch.length === 0) {
-    ctx.reply.integer(current.length);
+    ctx.reply.integer(current === undefined ? 0 : current.length);
     return;
   }
   checkLength(ctx, offset + patch.length);
-  const padded = current.length < offset ? current + '\0'.repeat(offset - current.length) : current;
-  const next = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
-  db.overwriteInPlace(key, next, ctx.nowMs);
+  const edited = editable(current);
+  edited.write(offset, patch);
+  db.overwriteInPlace(key, edited, ctx.nowMs);
   ctx.notifyKeyEvent(NotifyFlag.string, 'setrange', key);
-  ctx.reply.integer(next.length);
+  ctx.reply.integer(edited.length);
 }
 
 // -------------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@
  * served later (a blocked BLPOP) sees the instant of the command that woke it.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { Database } from '../../storage/database';
+import type { Database, EditableValue } from '../../storage/database';
 import type { Keyspace } from '../../storage/keyspace';
 import type { SeededRandom } from '../../storage/random';
 import type { StoredValue } from '../../storage/values';
@@ -113,6 +113,14 @@ export class CommandContext {
   /** Looks a key up for a read, counting a keyspace hit or miss (and the keymiss event). */
   lookupRead(db: Database, key: ByteString): StoredValue | undefined {
     return this.server.lookupRead(db, key);
+  }
+
+  /**
+   * A counted read for the commands that read a string's bytes where they are (GETBIT,
+   * BITCOUNT, GETRANGE...): the value in whichever form the database holds it, uncopied.
+   */
+  lookupReadBytes(db: Database, key: ByteString): EditableValue | undefined {
+    return this.server.lookupReadBytes(db, key);
   }
 
   /** A counted read that leaves the key's access time alone (EXISTS, TYPE, TTL). */

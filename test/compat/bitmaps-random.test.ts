@@ -6,7 +6,7 @@
  * servers after FLUSHALL and every reply must match byte for byte; the bitmap's bytes are then
  * visible through GET. Offsets stay small (a few bytes) so ranges, edges and BIT/BYTE units all
  * collide; BITFIELD draws widths from 1 to 64 bits, every overflow policy and 64-bit operands.
- * Once over RESP2 and once over RESP3.
+ * Once over RESP2 and once over RESP3, and once more with values past 4 KB (longCommand).
  *
  * Seeded: the seed is printed, and FC_SEED=<n> replays a run. Runtime is capped by a time limit.
  */
@@ -90,8 +90,41 @@ const command: fc.Arbitrary<Arg[]> = fc.oneof(
   { weight: 1, arbitrary: key.map((k) => ['DEL', k]) },
 );
 
-const runSequences = (pair: Pair, tt: Test, seedOffset: number, events?: Record<Side, RawClient>): Promise<void> =>
-  checkRandomSequences(pair, tt, command.map((argv) => exactCommand(...argv)), {
+/**
+ * Values past 4 KB, which SETBIT, SETRANGE, BITFIELD and APPEND edit in place
+ * (storage/mutable-string.ts), and commands that reach their far end, mixed with the ones above,
+ * so values cross between the two forms (SET of a short value, GET, DUMP, a reload from an RDB
+ * snapshot) in every order.
+ */
+const LONG_BYTES = 4096;
+const longValue = fc.constantFrom<Arg>(
+  'x'.repeat(LONG_BYTES),
+  Buffer.alloc(LONG_BYTES + 100, 0xa5),
+  Buffer.from(Array.from({ length: LONG_BYTES + 7 }, (_, i) => (i * 131 + 7) & 0xff)),
+);
+const farOffset = fc.integer({ min: LONG_BYTES * 8 - 40, max: LONG_BYTES * 8 + 900 }).map(String);
+const farIndex = fc.integer({ min: -20, max: 20 }).map((n) => String(n < 0 ? n : LONG_BYTES + n));
+const longCommand: fc.Arbitrary<Arg[]> = fc.oneof(
+  { weight: 10, arbitrary: command },
+  { weight: 2, arbitrary: fc.tuple(bitmapKey, longValue).map(([k, v]) => ['SET', k, v]) },
+  { weight: 1, arbitrary: fc.tuple(bitmapKey, longValue).map(([k, v]) => ['APPEND', k, v]) },
+  { weight: 2, arbitrary: fc.tuple(key, farOffset, bitValue).map(([k, o, v]) => ['SETBIT', k, o, v]) },
+  { weight: 1, arbitrary: fc.tuple(key, farOffset).map(([k, o]) => ['GETBIT', k, o]) },
+  { weight: 1, arbitrary: fc.tuple(bitmapKey, farIndex, value).map(([k, o, v]) => ['SETRANGE', k, o.replace('-', ''), v]) },
+  { weight: 1, arbitrary: fc.tuple(key, farIndex, farIndex).map(([k, a, b]) => ['GETRANGE', k, a, b]) },
+  { weight: 1, arbitrary: fc.tuple(key, farIndex, farIndex, unit).map(([k, a, b, u]) => ['BITCOUNT', k, a, b, ...u]) },
+  { weight: 1, arbitrary: fc.tuple(key, fc.constantFrom('0', '1'), farIndex).map(([k, b, a]) => ['BITPOS', k, b, a]) },
+  { weight: 1, arbitrary: fc.tuple(key, fieldType, farOffset, operand).map(([k, ty, o, v]) => ['BITFIELD', k, 'INCRBY', ty, o, v]) },
+  { weight: 1, arbitrary: fc.tuple(key, fieldType, farOffset).map(([k, ty, o]) => ['BITFIELD_RO', k, 'GET', ty, o]) },
+  { weight: 1, arbitrary: key.map((k) => ['STRLEN', k]) },
+  { weight: 1, arbitrary: key.map((k) => ['DUMP', k]) },
+  { weight: 1, arbitrary: key.map((k) => ['DEBUG', 'DIGEST-VALUE', k]) },
+  { weight: 1, arbitrary: fc.constant(['DEBUG', 'RELOAD']) },
+  { weight: 1, arbitrary: fc.tuple(bitmapKey, bitmapKey).map(([a, b]) => ['COPY', a, b, 'REPLACE']) },
+);
+
+const runSequences = (pair: Pair, tt: Test, seedOffset: number, events?: Record<Side, RawClient>, commands = command): Promise<void> =>
+  checkRandomSequences(pair, tt, commands.map((argv) => exactCommand(...argv)), {
     numRuns: NUM_RUNS,
     timeLimitMs: TIME_LIMIT_MS,
     maxLength: 25,
@@ -103,3 +136,6 @@ dual.case('random bitmap command sequences give the same replies and keyspace no
   withKeyspaceEvents(pair, dual.running, ALL_EVENTS, (events) => runSequences(pair, tt, 0, events)),
 );
 dual.case('random bitmap command sequences give the same replies (RESP3)', (pair, tt) => runSequences(pair, tt, 4099), { resp3: true });
+dual.case('random sequences over values past 4 KB, edited in place, give the same replies', (pair, tt) =>
+  withKeyspaceEvents(pair, dual.running, ALL_EVENTS, (events) => runSequences(pair, tt, 8191, events, longCommand)),
+);

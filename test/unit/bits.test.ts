@@ -1,11 +1,14 @@
 /*
  * Unit tests for the pure bit arithmetic (storage/bits.ts, storage/bitfield.ts): fixed cases,
  * and fast-check properties against bit-by-bit reference implementations (a string unpacked
- * into an array of 0/1), which are too slow to serve but obviously right.
+ * into an array of 0/1), which are too slow to serve but obviously right. Every read is checked
+ * on both forms of a string value: the byte string, and the editable bytes SETBIT writes in
+ * place (storage/mutable-string.ts), grown a byte at a time so it has spare room past its end.
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { combineBits, countBits, findBit, getBit, resolveRange, withBit, type BitRange } from '../../storage/bits';
+import { combineBits, countBits, findBit, getBit, resolveRange, setBit, type BitRange } from '../../storage/bits';
+import { MutableString, type StringBytes } from '../../storage/mutable-string';
 import {
   checkSignedOverflow,
   checkUnsignedOverflow,
@@ -19,18 +22,58 @@ import { parseInt64 } from '../../storage/numbers';
 const bytesToString = (bytes: number[]): string => String.fromCharCode(...bytes);
 const unpack = (s: string): number[] => [...s].flatMap((c) => [7, 6, 5, 4, 3, 2, 1, 0].map((b) => (c.charCodeAt(0) >> b) & 1));
 
+/** The value in both forms: as a byte string, and as editable bytes with spare room. */
+function bothForms(s: string): StringBytes[] {
+  const grown = MutableString.empty();
+  for (let i = 0; i < s.length; i++) grown.write(i, s.charAt(i));
+  return [s, grown];
+}
+
 const byteString = fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 12 }).map(bytesToString);
 
-t.test('getBit and withBit', async (t) => {
-  t.equal(getBit('\x80', 0), 1);
-  t.equal(getBit('\x80', 1), 0);
-  t.equal(getBit('\x01', 7), 1);
-  t.equal(getBit('\x01', 8), 0, 'past the end reads 0');
-  t.equal(getBit('', 4294967295), 0);
-  t.equal(withBit('', 7, 1), '\x01');
-  t.equal(withBit('', 100, 1), '\0'.repeat(12) + '\x08');
-  t.equal(withBit('\xff', 0, 0), '\x7f');
-  t.equal(withBit('ab', 9, 0), 'a"', 'clears one bit of the second byte');
+t.test('getBit and setBit', async (t) => {
+  for (const form of [(s: string): StringBytes => s, (s: string): StringBytes => MutableString.from(s)]) {
+    t.equal(getBit(form('\x80'), 0), 1);
+    t.equal(getBit(form('\x80'), 1), 0);
+    t.equal(getBit(form('\x01'), 7), 1);
+    t.equal(getBit(form('\x01'), 8), 0, 'past the end reads 0');
+    t.equal(getBit(form(''), 4294967295), 0);
+  }
+  const edited = MutableString.empty();
+  edited.ensureLength(13);
+  setBit(edited.view, 100, 1);
+  t.equal(edited.toByteString(), '\0'.repeat(12) + '\x08');
+  const ab = MutableString.from('ab');
+  setBit(ab.view, 9, 0);
+  t.equal(ab.toByteString(), 'a"', 'clears one bit of the second byte');
+  setBit(ab.view, 1, 0);
+  setBit(ab.view, 15, 1);
+  t.equal(ab.toByteString(), '!#');
+});
+
+t.test('MutableString grows greedily, zero-filled, and reads back what was written', async (t) => {
+  const m = MutableString.empty();
+  m.write(3, 'xy');
+  t.equal(m.toByteString(), '\0\0\0xy', 'a new value is zero-padded up to the offset');
+  m.write(0, 'a');
+  m.ensureLength(9);
+  t.equal(m.toByteString(), 'a\0\0xy\0\0\0\0', 'growing exposes zeros only');
+  t.equal(m.slice(3, 100), 'xy\0\0\0\0', 'slice stops at the end');
+  t.equal(m.length, 9);
+  // Model check: random writes and extensions against a plain string.
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3000 }), byteString)), (writes) => {
+      const edited = MutableString.empty();
+      let model = '';
+      for (const [offset, patch] of writes) {
+        if (patch.length === 0) continue;
+        edited.write(offset, patch);
+        const padded = model.length < offset ? model + '\0'.repeat(offset - model.length) : model;
+        model = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
+      }
+      return edited.toByteString() === model && edited.length === model.length;
+    }),
+  );
 });
 
 t.test('resolveRange clamps like BITCOUNT/BITPOS', async (t) => {
@@ -55,7 +98,8 @@ t.test('countBits matches counting bit by bit', async (t) => {
   fc.assert(
     fc.property(byteString.chain((s) => fc.tuple(fc.constant(s), rangeOf(s))), ([s, range]) => {
       const bits = unpack(s).slice(range.firstBit, range.lastBit + 1);
-      return countBits(s, range) === (range.firstBit > range.lastBit ? 0 : bits.reduce((a, b) => a + b, 0));
+      const expected = range.firstBit > range.lastBit ? 0 : bits.reduce((a, b) => a + b, 0);
+      return bothForms(s).every((value) => countBits(value, range) === expected);
     }),
   );
   // Long enough for the word-at-a-time path, with ranges starting at unaligned bytes.
@@ -63,7 +107,8 @@ t.test('countBits matches counting bit by bit', async (t) => {
   fc.assert(
     fc.property(longString.chain((s) => fc.tuple(fc.constant(s), rangeOf(s))), ([s, range]) => {
       const bits = unpack(s).slice(range.firstBit, range.lastBit + 1);
-      return countBits(s, range) === (range.firstBit > range.lastBit ? 0 : bits.reduce((a, b) => a + b, 0));
+      const expected = range.firstBit > range.lastBit ? 0 : bits.reduce((a, b) => a + b, 0);
+      return bothForms(s).every((value) => countBits(value, range) === expected);
     }),
     { numRuns: 300 },
   );
@@ -82,7 +127,7 @@ t.test('findBit matches searching bit by bit', async (t) => {
           break;
         }
       }
-      return findBit(s, bit, range) === expected;
+      return bothForms(s).every((value) => findBit(value, bit, range) === expected);
     }),
   );
   t.equal(findBit('\xff\xf0\x00', 0, { firstBit: 0, lastBit: 23 }), 12);
@@ -96,9 +141,10 @@ t.test('combineBits pads shorter sources with zeros', async (t) => {
   t.equal(combineBits('not', ['\xf0\x0f']), '\x0f\xf0');
   t.equal(combineBits('and', ['', '']), '');
   t.equal(combineBits('or', ['', 'ab']), 'ab', 'a missing first key reads as zeros');
+  t.equal(combineBits('xor', [MutableString.from('\xf0\x0f\xaa'), '\xff\x01']), '\x0f\x0e\xaa', 'sources in either form');
   fc.assert(
     fc.property(fc.array(byteString, { minLength: 1, maxLength: 4 }), fc.constantFrom('and', 'or', 'xor') as fc.Arbitrary<'and' | 'or' | 'xor'>, (sources, op) => {
-      const out = combineBits(op, sources);
+      const out = combineBits(op, sources.map((s, i) => (i % 2 === 0 ? s : MutableString.from(s))));
       const length = Math.max(...sources.map((s) => s.length));
       if (out.length !== length) return false;
       for (let i = 0; i < length; i++) {
