@@ -2,7 +2,7 @@
  * Data-type benchmark: real redis-server versus hashslot, side by side in one run.
  *
  *   npm run bench:types -- [-n REQUESTS] [-c CLIENTS] [--rounds N] [--ops N] [--bursts N] [--max-size N]
- *                          [--only throughput|zset]
+ *                          [--only throughput|zset|strings]
  *
  * Two phases on the same pair of servers (launch.ts starts and always stops them):
  *
@@ -12,6 +12,8 @@
  *   2. sorted-set scaling: one sorted set grown to 1k, 10k, 100k and 1M members, with ZADD,
  *      ZRANK, ZRANGE and ZRANGEBYSCORE timed at each size (zset-scaling.ts): the cost per
  *      operation should stay about flat (logarithmic structures) on both servers.
+ *   3. string edits: SETBIT, SETRANGE, GETBIT and APPEND on a 1 MB and a 16 MB value, µs
+ *      per call (string-edit-cost.ts): an edit should cost the same at any size.
  *
  * A command a server does not have (ZADD before hashslot has sorted sets) shows as n/a instead
  * of failing the run. Defaults keep the whole run under about three minutes on a 2-core box.
@@ -21,9 +23,14 @@
 import { BenchArgs, log } from './bench-cli';
 import { loadGenerators, startPair, stopAll, stopServersOnExit } from './launch';
 import { runThroughputPhase } from './throughput-phase';
+import { measureStringEdits, renderStringEdits, STRING_SIZES, type StringEditCosts } from './string-edit-cost';
 import { measureZsetScaling, renderZsetScaling, ZSET_SIZES, type ZsetScaling } from './zset-scaling';
 
 const TESTS = ['lpush', 'lpop', 'sadd', 'hset', 'zadd', 'lrange_100'];
+const PHASES = ['throughput', 'zset', 'strings'];
+/** Calls per timed burst of the strings phase, and bursts per cell. */
+const STRING_CALLS_PER_BURST = 2000;
+const STRING_BURSTS = 3;
 
 interface Options {
   requests: number;
@@ -41,7 +48,7 @@ const USAGE = `usage: node dist/bench/data-types.js [options]   (npm run bench:t
   -n, --requests N     requests per redis-benchmark run        (env BENCH_REQUESTS,    default 100000)
   -c, --clients N      redis-benchmark connections             (env BENCH_CLIENTS,     default 50)
   --rounds N           runs per cell, median reported          (env BENCH_ROUNDS,      default 1)
-  --only PHASE         throughput | zset
+  --only PHASE         throughput | zset | strings
   --max-size N         largest sorted set of the zset phase    (env BENCH_ZSET_MAX,    default 1000000)
   --ops N              pipelined calls per burst               (env BENCH_ZSET_OPS,    default 10000)
   --bursts N           bursts per size, median reported        (env BENCH_ZSET_BURSTS, default 3)
@@ -56,7 +63,7 @@ function parseOptions(argv: readonly string[]): Options {
   });
   const maxSize = args.positiveInt('max-size', 'BENCH_ZSET_MAX', 1_000_000);
   const only = args.text('only');
-  if (only !== undefined && only !== 'throughput' && only !== 'zset') throw new Error('--only takes throughput or zset');
+  if (only !== undefined && !PHASES.includes(only)) throw new Error(`--only takes one of ${PHASES.join(', ')}`);
   return {
     requests: args.positiveInt('requests', 'BENCH_REQUESTS', 100_000),
     clients: args.positiveInt('clients', 'BENCH_CLIENTS', 50),
@@ -64,7 +71,7 @@ function parseOptions(argv: readonly string[]): Options {
     opsPerBurst: args.positiveInt('ops', 'BENCH_ZSET_OPS', 10_000),
     bursts: args.positiveInt('bursts', 'BENCH_ZSET_BURSTS', 3),
     sizes: ZSET_SIZES.filter((size) => size <= maxSize),
-    phases: new Set(only === undefined ? ['throughput', 'zset'] : [only]),
+    phases: new Set(only === undefined ? PHASES : [only]),
     redisServer: args.text('redis-server', 'BENCH_REDIS_SERVER') ?? 'redis-server',
     redisBenchmark: args.text('redis-benchmark', 'BENCH_REDIS_BENCHMARK') ?? 'redis-benchmark',
   };
@@ -108,6 +115,19 @@ async function main(): Promise<void> {
       `## Sorted set scaling (µs per call: median of ${options.bursts} bursts of ${options.opsPerBurst.toLocaleString('en-US')} pipelined calls; flat = logarithmic)`,
       '',
       renderZsetScaling(results, options.sizes),
+      '',
+    );
+    for (const result of results) if (result.firstError !== null) out.push(`${result.server}: first error reply: ${result.firstError}`);
+  }
+  if (options.phases.has('strings')) {
+    log('string edits...');
+    const results: StringEditCosts[] = [];
+    const edits = { sizes: STRING_SIZES, callsPerBurst: STRING_CALLS_PER_BURST, bursts: STRING_BURSTS };
+    for (const server of [redis, hashslot]) results.push(await measureStringEdits(server, edits, log));
+    out.push(
+      `## Editing a long string (µs per call: median of ${STRING_BURSTS} bursts of ${STRING_CALLS_PER_BURST} pipelined calls)`,
+      '',
+      renderStringEdits(results, STRING_SIZES),
       '',
     );
     for (const result of results) if (result.firstError !== null) out.push(`${result.server}: first error reply: ${result.firstError}`);
