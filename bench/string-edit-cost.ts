@@ -21,6 +21,7 @@ import type { Arg } from './harness/resp';
 import type { ServerProcess } from './harness/server-process';
 import { runPipelined } from './key-loader';
 import { formatTable, median } from './table';
+import { picker } from './zset-scaling';
 
 export const STRING_SIZES: readonly number[] = [1 << 20, 16 << 20];
 const KEY = 'bench:string';
@@ -41,19 +42,6 @@ export interface StringEditOptions {
   /** Calls per timed burst. */
   callsPerBurst: number;
   bursts: number;
-}
-
-/** A small seeded generator for offsets (xorshift32), so both servers get the same calls. */
-function picker(seed: number): (below: number) => number {
-  let state = seed >>> 0 || 1;
-  return (below) => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state % below;
-  };
 }
 
 function commandFor(operation: Operation, size: number, burst: number): (i: number) => Arg[] {

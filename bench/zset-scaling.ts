@@ -64,8 +64,8 @@ function scoreOf(index: number): string {
   return String((Math.imul(index + 1, 2654435761) >>> 0) % SCORE_RANGE);
 }
 
-/** A small seeded generator for picking members and scores (xorshift32). */
-function picker(seed: number): (below: number) => number {
+/** A small seeded generator for picking members, scores and offsets (xorshift32). */
+export function picker(seed: number): (below: number) => number {
   let state = seed >>> 0 || 1;
   return (below) => {
     state ^= state << 13;
