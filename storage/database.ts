@@ -229,9 +229,7 @@ export class Database implements RememberedKeyExpirer {
    * as a write lookup; reads go through the server's lookupRead, a read lookup.
    */
   get(key: ByteString, nowMs: number, lookup: Lookup = 'write'): StoredValue | undefined {
-    const value = this.live(key, nowMs, lookup);
-    if (value === undefined) return undefined;
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    const value = this.getBytes(key, nowMs, lookup);
     return value instanceof MutableString ? this.settle(key, value) : value;
   }
 
@@ -249,10 +247,7 @@ export class Database implements RememberedKeyExpirer {
   getForEdit(key: ByteString, nowMs: number): EditableValue | undefined {
     const value = this.getBytes(key, nowMs, 'write');
     if (typeof value !== 'string' || value.length < EDIT_IN_PLACE_MIN_BYTES) return value;
-    const editable = MutableString.from(value);
-    this.dict.set(key, editable);
-    this.editedKeys.add(key);
-    return editable;
+    return this.holdEditable(key, MutableString.from(value));
   }
 
   /**
@@ -272,6 +267,13 @@ export class Database implements RememberedKeyExpirer {
     const value = this.dict.get(key);
     if (value === undefined) return undefined;
     if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs, lookup)) return undefined;
+    return value;
+  }
+
+  /** Keeps `value` in the editable form under `key` (the caller counts and announces the write). */
+  private holdEditable(key: ByteString, value: MutableString): MutableString {
+    this.dict.set(key, value);
+    this.editedKeys.add(key);
     return value;
   }
 
@@ -368,10 +370,7 @@ export class Database implements RememberedKeyExpirer {
     const before = this.dict.size;
     if (typeof value === 'string') this.dict.set(key, value);
     else if (value.length < EDIT_IN_PLACE_MIN_BYTES) this.dict.set(key, value.toByteString());
-    else {
-      this.dict.set(key, value);
-      this.editedKeys.add(key);
-    }
+    else this.holdEditable(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
     this.rawStrings.add(key);
