@@ -15,7 +15,7 @@
  */
 
 import { LOOPBACK_HOST } from './harness/free-port';
-import { hashslotBinPath } from './harness/hashslot-process';
+import { hashslotBinPath, hashslotNodeFlags } from './harness/hashslot-process';
 import { ServerProcess } from './harness/server-process';
 
 export type ServerKind = 'redis' | 'hashslot';
@@ -58,7 +58,7 @@ export function startServer(launch: BenchServerLaunch): Promise<ServerProcess> {
   return ServerProcess.start({
     name: launch.name,
     command: launch.kind === 'redis' ? launch.redisServer : process.execPath,
-    args: launch.kind === 'redis' ? args : (port, dir) => [hashslotBin, ...args(port, dir)],
+    args: launch.kind === 'redis' ? args : (port, dir) => [...hashslotNodeFlags(), hashslotBin, ...args(port, dir)],
     readiness: 'answers-ping',
     ...(launch.readyDeadlineMs === undefined ? {} : { readyDeadlineMs: launch.readyDeadlineMs }),
     onSpawn: (server) => void liveServers.add(server),

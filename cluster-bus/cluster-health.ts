@@ -50,7 +50,7 @@ export class ClusterHealth {
     const myself = this.table.myself;
     // A master that just started waits before judging, so it can learn a newer config first
     // (until then even cluster_size keeps its initial value, as in Redis).
-    if (myself.isMaster && this.state === 'fail' && nowMs - this.startedMs < WRITABLE_DELAY_MS) return;
+    if (myself.isMaster && this.state === 'fail' && nowMs - this.startedMs < (this.settings.writableDelayMs ?? WRITABLE_DELAY_MS)) return;
     let ok = !this.settings.requireFullCoverage || this.fullyCovered();
     let size = 0;
     let reachable = 0;
@@ -62,7 +62,9 @@ export class ClusterHealth {
     this.size = size;
     if (reachable < Math.floor(size / 2) + 1) {
       ok = false;
-      this.amongMinorityMs = nowMs;
+      // Without the start-up wait (hashslot/testing sets it to 0), a master that knows no slot
+      // owner yet is not back from a minority: in Redis the wait hides that first judgement.
+      if (size > 0 || this.settings.writableDelayMs !== 0) this.amongMinorityMs = nowMs;
     }
     const next = ok ? 'ok' : 'fail';
     if (next === this.state) return;

@@ -33,6 +33,8 @@ export interface ClusterSettings {
   migrationBarrier: number;
   /** repl-ping-replica-period in ms (part of the data-age limit). */
   replPingReplicaPeriodMs: number;
+  /** A master's wait at start-up before it first declares the cluster ok (CLUSTER_WRITABLE_DELAY, 2000 ms when absent). */
+  writableDelayMs?: number;
 }
 
 /** Everything the machine asks of its host that is not I/O. */

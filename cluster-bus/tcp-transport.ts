@@ -24,6 +24,7 @@ import * as net from 'node:net';
 import type { LinkId } from './cluster-node';
 import type { ClusterState } from './cluster-state';
 import type { ClusterEffect, ClusterEvent } from './effects';
+import type { ClusterMessage } from './messages';
 import { BusFrameReader, decodeMessage, encodeMessage, isDecodeProblem, isFrameError } from './message-codec';
 import { SendBuffer } from './send-buffer';
 
@@ -54,6 +55,10 @@ export interface BusOwner {
   warn(message: string): void;
   /** cluster-link-sendbuf-limit, read at every cron (CONFIG SET applies at once); 0: none. */
   sendBufferLimitBytes(): number;
+  /** A test harness's verdict on an incoming message (server/node-hooks.ts); deliver when absent. */
+  busMessage?(message: ClusterMessage): 'deliver' | 'drop' | { delayMs: number };
+  /** Every bus socket, accepted or opened (a test harness freezes or resets them). */
+  socketOpened?(socket: net.Socket): void;
 }
 
 /** One link's output as CLUSTER LINKS shows it. */
@@ -75,6 +80,8 @@ export class TcpTransport {
   /** Encoded messages not yet written, per link (see the opening comment). */
   private readonly outgoing = new Map<LinkId, Buffer[]>();
   private writeScheduled = false;
+  /** Per link, how many delayed messages are still on their way (later ones wait behind them). */
+  private readonly delayed = new Map<LinkId, { pending: number; lastDueMs: number }>();
   private cron: BusTimer | null = null;
   /** Frames dropped because they did not decode (malformed, wrong version, bad length). */
   droppedMessages = 0;
@@ -151,7 +158,36 @@ export class TcpTransport {
     }
   }
 
+  /**
+   * Hands a message to the machine, unless a test harness drops or delays it. A delayed message
+   * keeps its place: later ones on the same link wait behind it, as on a slow TCP connection.
+   */
+  private deliver(link: LinkId, socket: net.Socket, message: ClusterMessage): void {
+    const verdict = this.owner.busMessage?.(message) ?? 'deliver';
+    if (verdict === 'drop') return;
+    const queue = this.delayed.get(link);
+    const delayMs = verdict === 'deliver' ? 0 : verdict.delayMs;
+    if (delayMs <= 0 && queue === undefined) {
+      this.state.receive(link, message, this.owner.clock());
+      this.apply();
+      return;
+    }
+    const nowMs = this.owner.clock();
+    const dueMs = Math.max(nowMs + delayMs, queue?.lastDueMs ?? 0);
+    const entry = queue ?? { pending: 0, lastDueMs: 0 };
+    entry.pending++;
+    entry.lastDueMs = dueMs;
+    this.delayed.set(link, entry);
+    this.owner.scheduler.schedule(dueMs - nowMs, () => {
+      if (--entry.pending === 0 && this.delayed.get(link) === entry) this.delayed.delete(link);
+      if (this.sockets.get(link) !== socket || socket.destroyed) return;
+      this.state.receive(link, message, this.owner.clock());
+      this.apply();
+    });
+  }
+
   private forget(link: LinkId): void {
+    this.delayed.delete(link);
     this.sockets.delete(link);
     this.sendBuffers.delete(link);
     this.outgoing.delete(link);
@@ -251,6 +287,7 @@ export class TcpTransport {
   }
 
   private attach(link: LinkId, socket: net.Socket): void {
+    this.owner.socketOpened?.(socket);
     this.sockets.set(link, socket);
     this.sendBuffers.set(link, new SendBuffer());
     socket.setNoDelay(true);
@@ -269,8 +306,7 @@ export class TcpTransport {
           this.owner.event({ type: 'message-dropped', reason: message.reason });
           continue;
         }
-        this.state.receive(link, message, this.owner.clock());
-        this.apply();
+        this.deliver(link, socket, message);
         if (socket.destroyed) return;
       }
     });

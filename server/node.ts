@@ -24,6 +24,8 @@ import type { CommandSpec } from './dispatch/command';
 import { Logger, type LogSink, stdoutSink } from './log';
 import { ServerStats } from './stats';
 import { ClusterMode } from './cluster/cluster-mode';
+import type { NodesConfStore } from './cluster/nodes-conf-file';
+import type { NodeHooks } from './node-hooks';
 import type { Config } from './config/config';
 import { Replication } from './replication/replication';
 import { BlockingLists } from './blocking';
@@ -45,6 +47,10 @@ export interface NodeOptions {
   logSink?: LogSink;
   /** Absolute path of the program, for INFO's executable field. */
   executable?: string;
+  /** Where nodes.conf lives instead of a file (hashslot/testing keeps it in memory). */
+  nodesConf?: NodesConfStore;
+  /** A master's wait before it first declares the cluster ok (Redis: 2000 ms); tests may shorten it. */
+  clusterWritableDelayMs?: number;
 }
 
 export class RedisNode implements KeyspaceObserver {
@@ -96,6 +102,8 @@ export class RedisNode implements KeyspaceObserver {
   notifyKeyspaceEvents = 0;
   /** Called once the node has shut down (SHUTDOWN); the CLI exits the process. */
   onShutdown: (() => void) | null = null;
+  /** A test harness's hooks (node-hooks.ts); none in a normal server. */
+  hooks: NodeHooks = {};
 
   constructor(options: NodeOptions) {
     this.config = options.config;
@@ -113,11 +121,13 @@ export class RedisNode implements KeyspaceObserver {
     this.log.onLine = (line) => this.events.emit('log', line);
     this.replication = new Replication(this);
     this.blocking = new BlockingLists(this);
-    this.migrateSockets = new MigrateSockets(time, (n) => this.random.below(n));
+    this.migrateSockets = new MigrateSockets(time, (n) => this.random.below(n), (socket) => this.hooks.socketOpened?.(socket, 'migrate'));
     this.pause = new ClientPause(time, this.keyspace.context);
     this.listeners = new ClientListeners(this.config, (socket) => this.accept(socket), this.log);
     this.applyConfigChanges();
-    this.cluster = this.config.bool('cluster-enabled') ? new ClusterMode(this) : null;
+    this.cluster = this.config.bool('cluster-enabled')
+      ? new ClusterMode(this, { ...(options.nodesConf === undefined ? {} : { store: options.nodesConf }), ...(options.clusterWritableDelayMs === undefined ? {} : { writableDelayMs: options.clusterWritableDelayMs }) })
+      : null;
   }
 
   /** CONFIG SET of these takes effect at once, as in Redis. */
@@ -197,6 +207,7 @@ export class RedisNode implements KeyspaceObserver {
   }
 
   private accept(socket: net.Socket): void {
+    this.hooks.socketOpened?.(socket, 'client');
     this.stats.totalConnectionsReceived++;
     if (this.refusedByProtectedMode(socket)) {
       this.stats.rejectedConnections++;
@@ -255,6 +266,19 @@ export class RedisNode implements KeyspaceObserver {
    * and every few dozen commands within one, which saves a clock read per command).
    */
   execute(session: Session, argv: ByteString[]): CommandSpec | null {
+    const hook = this.hooks.command;
+    if (hook !== undefined && session.kind === 'normal' && argv.length > 0) {
+      const verdict = hook((argv[0] as ByteString).toLowerCase(), argv.slice(1));
+      if (verdict.kind === 'error') {
+        session.reply.error(verdict.message);
+        return null;
+      }
+      if (verdict.kind === 'bulk') {
+        if (verdict.value === null) session.reply.nullBulk();
+        else session.reply.bulk(verdict.value);
+        return null;
+      }
+    }
     return dispatch(this.commands, session, argv);
   }
 

@@ -10,6 +10,9 @@ import { Config } from './config/config';
 import { parseCommandLine } from './config/config-file';
 import { type LogSink } from './log';
 import { RedisNode } from './node';
+import type { NodeClock } from './clock';
+import type { NodesConfStore } from './cluster/nodes-conf-file';
+import type { NodeHooks } from './node-hooks';
 
 /** Directive values as a user writes them: `{ port: 0, appendonly: false, maxmemory: '2mb' }`. */
 export type Directives = Record<string, string | number | boolean>;
@@ -21,12 +24,26 @@ export interface StartOptions {
   seed?: number;
 }
 
+/** What hashslot's own tools (hashslot/testing, npm start) may also set. */
+export interface NodeStartOptions extends StartOptions {
+  /** The node's clock (a ManualClock for virtual time); the system clock by default. */
+  clock?: NodeClock;
+  /** nodes.conf kept somewhere other than its file (hashslot/testing keeps it in memory). */
+  nodesConf?: NodesConfStore;
+  /** A cluster master's start-up wait before it declares the cluster ok (Redis: 2000 ms). */
+  clusterWritableDelayMs?: number;
+  /** Applied before the node opens its ports, so the first socket already sees them. */
+  hooks?: NodeHooks;
+  /** Runs on the new node before it loads its snapshot and opens its ports. */
+  beforeListen?: (node: RedisNode) => void;
+}
+
 const SILENT: LogSink = { write: () => undefined };
 
 /** Starts a node with the given directives and resolves once it accepts connections. */
 export async function startRedisNode(
   directives: Directives = {},
-  options: StartOptions = {},
+  options: NodeStartOptions = {},
 ): Promise<RedisNode> {
   const argv: string[] = [];
   const withDefaults = { port: 0, bind: '127.0.0.1', ...directives };
@@ -40,7 +57,12 @@ export async function startRedisNode(
     config,
     logSink: options.logSink ?? SILENT,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.nodesConf === undefined ? {} : { nodesConf: options.nodesConf }),
+    ...(options.clusterWritableDelayMs === undefined ? {} : { clusterWritableDelayMs: options.clusterWritableDelayMs }),
   });
+  if (options.hooks !== undefined) node.hooks = options.hooks;
+  options.beforeListen?.(node);
   await node.listen();
   return node;
 }

@@ -26,7 +26,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LOOPBACK_HOST } from './free-port';
-import { hashslotBinPath } from './hashslot-process';
+import { hashslotBinPath, hashslotNodeFlags } from './hashslot-process';
 import { RawClient } from './raw-client';
 import { redisServerPath } from './real-redis';
 import { parseReply, type Arg } from './resp';
@@ -173,7 +173,7 @@ export class ClusterNode {
       '--cluster-node-timeout', String(this.options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS),
       ...(this.options.extraArgs ?? []),
     ];
-    if (this.kind === 'hashslot') return { command: process.execPath, args: [hashslotBinPath(), ...args] };
+    if (this.kind === 'hashslot') return { command: process.execPath, args: [...hashslotNodeFlags(), hashslotBinPath(), ...args] };
     const redis = redisServerPath();
     if (redis === null) throw new Error('redis-server not installed');
     return { command: redis, args };

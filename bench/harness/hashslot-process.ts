@@ -29,12 +29,21 @@ export function hashslotBinPath(): string {
   return path.join(repoRoot(), 'bin', 'hashslot-server');
 }
 
+/**
+ * Flags for the node binary that runs each hashslot process, from HASHSLOT_NODE_FLAGS (split on
+ * spaces), e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile every node of a benchmark:
+ * node refuses --cpu-prof in NODE_OPTIONS, and NODE_OPTIONS would reach the benchmark too.
+ */
+export function hashslotNodeFlags(): string[] {
+  return (process.env['HASHSLOT_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
+}
+
 /** Starts `node bin/hashslot-server <args>`; `args` gets the port and temp dir. */
 export function startHashslot(args: (port: number, dir: string) => string[]): Promise<ServerProcess> {
   return ServerProcess.start({
     name: 'hashslot',
     command: process.execPath,
-    args: (port, dir) => [hashslotBinPath(), ...args(port, dir)],
+    args: (port, dir) => [...hashslotNodeFlags(), hashslotBinPath(), ...args(port, dir)],
   });
 }
 

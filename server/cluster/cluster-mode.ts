@@ -10,7 +10,6 @@
  * data age comes from its replication link, and a master in a manual failover pauses clients'
  * writes (server/client-pause.ts, the mechanism CLIENT PAUSE uses) until its replica caught up.
  */
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { type AdminOp, type AdminResult, ClusterState, type ClusterSettings } from '../../cluster-bus/cluster-state';
@@ -26,7 +25,7 @@ import { logClusterEvent } from './event-log';
 import { routeCommand } from './routing';
 import type { CommandSpec } from '../dispatch/command';
 import type { Config } from '../config/config';
-import { writeNodesConf } from './nodes-conf-file';
+import { nodesConfFile, type NodesConfStore } from './nodes-conf-file';
 import type { RedisNode } from '../node';
 
 export class ClusterMode {
@@ -34,13 +33,19 @@ export class ClusterMode {
   private readonly transport: TcpTransport;
   private readonly settings: ClusterSettings;
   readonly configPath: string;
+  private readonly store: NodesConfStore;
   /** When the replication link to my master was last seen carrying data (data age). */
   private lastMasterIoMs: number;
 
-  constructor(private readonly node: RedisNode) {
+  constructor(
+    private readonly node: RedisNode,
+    options: { store?: NodesConfStore; writableDelayMs?: number } = {},
+  ) {
     const config = node.config;
     this.settings = settingsFrom(config, node.config.number('port'));
+    if (options.writableDelayMs !== undefined) this.settings.writableDelayMs = options.writableDelayMs;
     this.configPath = path.resolve(config.string('dir'), config.string('cluster-config-file'));
+    this.store = options.store ?? nodesConfFile(this.configPath);
     const host = {
       keysInSlot: (slot: number) => node.keyspace.db(0).countKeysInSlot(slot),
       keyCount: () => node.keyspace.db(0).size,
@@ -67,6 +72,8 @@ export class ClusterMode {
       pauseWrites: (untilMs) => this.pauseWrites(untilMs),
       warn: (message) => node.log.warning(message),
       sendBufferLimitBytes: () => config.number('cluster-link-sendbuf-limit'),
+      busMessage: (message) => node.hooks.busMessage?.(message) ?? 'deliver',
+      socketOpened: (socket) => node.hooks.socketOpened?.(socket, 'bus'),
     });
     node.keyspace.db(0).enableSlotIndex();
     for (const name of ['cluster-node-timeout', 'cluster-announce-ip', 'cluster-announce-port', 'cluster-announce-bus-port', 'cluster-announce-hostname', 'cluster-require-full-coverage', 'cluster-allow-replica-migration', 'cluster-replica-validity-factor', 'cluster-replica-no-failover', 'cluster-migration-barrier', 'repl-ping-replica-period'] as const) {
@@ -80,12 +87,7 @@ export class ClusterMode {
   /** nodes.conf: load it when present, else start fresh and write one at once, as Redis does. */
   private loadConfig(): void {
     const log = this.node.log;
-    let text = '';
-    try {
-      text = fs.readFileSync(this.configPath, 'latin1');
-    } catch {
-      /* no file yet */
-    }
+    const text = this.store.read() ?? '';
     if (loadNodesConf(this.state, text, this.node.clock())) {
       this.state.refreshMyAddress();
       log.notice(`Node configuration loaded, I'm still ${this.state.myself.name}`);
@@ -103,7 +105,7 @@ export class ClusterMode {
 
   /** Writes `text` as nodes.conf (cluster-bus/nodes-conf.ts formats it; the disk is ours). */
   private writeConfig(text: string, durable: boolean): void {
-    writeNodesConf(this.configPath, text, durable);
+    this.store.write(text, durable);
   }
 
   /** Binds the bus port (port + 10000 unless cluster-port is set) and starts the cron. */
@@ -209,6 +211,14 @@ export class ClusterMode {
 
   get droppedMessages(): number {
     return this.transport.droppedMessages;
+  }
+
+  /**
+   * Runs the bus cron now, between its regular ticks (hashslot/testing forms a cluster faster by
+   * not waiting 100 ms for each handshake step).
+   */
+  runCronNow(): void {
+    this.transport.tick();
   }
 
   /** The cluster bus port this node listens on. */

@@ -29,3 +29,24 @@ export function writeNodesConf(path: string, text: string, durable: boolean): vo
     fs.closeSync(fd);
   }
 }
+
+/** Where a node keeps nodes.conf: the file by default, memory in hashslot/testing. */
+export interface NodesConfStore {
+  /** The saved text, or null when there is none yet. */
+  read(): string | null;
+  write(text: string, durable: boolean): void;
+}
+
+/** nodes.conf as a file at `path`, written in place as above. */
+export function nodesConfFile(path: string): NodesConfStore {
+  return {
+    read: () => {
+      try {
+        return fs.readFileSync(path, 'latin1');
+      } catch {
+        return null;
+      }
+    },
+    write: (text, durable) => writeNodesConf(path, text, durable),
+  };
+}

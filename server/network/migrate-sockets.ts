@@ -135,6 +135,8 @@ export class MigrateSockets {
   constructor(
     private readonly time: NodeClock,
     private readonly pickIndex: (n: number) => number,
+    /** Told of every socket opened (a test harness's hook, server/node-hooks.ts). */
+    private readonly opened: (socket: net.Socket) => void = () => undefined,
   ) {}
 
   /** INFO migrate_cached_sockets. */
@@ -185,6 +187,7 @@ export class MigrateSockets {
     if (!Number.isInteger(port) || port < 0 || port > 65535) return Promise.resolve({ ok: false, timedOut: false });
     return new Promise((resolve) => {
       const socket = net.connect({ host, port });
+      this.opened(socket);
       let settled = false;
       const settle = (result: OpenResult): void => {
         if (settled) return;

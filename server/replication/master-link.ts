@@ -72,6 +72,7 @@ export class MasterLink {
   ) {
     this.lastIoMs = node.clock();
     this.socket = net.connect({ host, port });
+    node.hooks.socketOpened?.(this.socket, 'replication');
     this.socket.setNoDelay(true);
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));

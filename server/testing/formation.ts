@@ -1,0 +1,111 @@
+/**
+ * Forming a test cluster from freshly started nodes, as `redis-cli --cluster create` would, but
+ * through the nodes' admin inputs directly (no client round trips) and with every node meeting
+ * every other one, so the handshakes finish in one exchange instead of spreading by gossip:
+ *
+ *   primaries: ADDSLOTS of an even share ─ every node: SET-CONFIG-EPOCH i+1 ─ MEET the others
+ *   ─▶ all know all ─▶ replicas: REPLICATE their primary ─▶ every node cluster_state:ok and every
+ *   replica's link to its primary up
+ *
+ * A master normally waits 2 s after start-up before it declares the cluster ok (Redis's
+ * CLUSTER_WRITABLE_DELAY); test nodes start with that wait at 0, the one difference from
+ * redis-server's behaviour, and only here.
+ */
+import * as path from 'node:path';
+import type { AdminOp } from '../../cluster-bus/cluster-state';
+import { SLOT_COUNT } from '../../storage/key-slot';
+import type { NodesConfStore } from '../cluster/nodes-conf-file';
+import type { Directives } from '../start';
+import type { ClusterClock } from './cluster-clock';
+import type { TestNode } from './test-node';
+
+/** The directives of test node `index`: cluster mode, nothing persisted unless the test asks. */
+export function nodeDirectives(dir: string, index: number, nodeTimeoutMs: number, extra: Directives): Directives {
+  return {
+    bind: '127.0.0.1',
+    'cluster-enabled': 'yes',
+    'cluster-node-timeout': nodeTimeoutMs,
+    'cluster-config-file': `nodes-${index}.conf`,
+    dir: path.resolve(dir),
+    dbfilename: `dump-${index}.rdb`,
+    save: '',
+    appendonly: 'no',
+    // A replica's first sync starts at once instead of after Redis's default 5 s wait for others.
+    'repl-diskless-sync-delay': 0,
+    ...extra,
+  };
+}
+
+/** nodes.conf in memory: it survives a kill and is read at restart, and never touches the disk. */
+export function memoryNodesConf(): NodesConfStore {
+  let text: string | null = null;
+  return {
+    read: () => text,
+    write: (next) => {
+      text = next;
+    },
+  };
+}
+
+export async function formCluster(nodes: readonly TestNode[], shards: number, clock: ClusterClock, timeoutMs: number): Promise<void> {
+  // Each handshake and each slot claim would wait for the next 100 ms bus cron; run the crons
+  // (bus and node, whose cron makes a new replica connect) at every poll instead.
+  const kick = (): void => {
+    for (const node of nodes) {
+      node.redisNode.cluster?.runCronNow();
+      node.redisNode.cron();
+    }
+  };
+  const admin = (node: TestNode, op: AdminOp): void => {
+    const result = node.redisNode.cluster?.admin(op);
+    if (result === undefined) throw new Error(`node on port ${node.port} is not in cluster mode`);
+    if (!result.ok) throw new Error(`${op.type} on port ${node.port}: ${result.error}`);
+  };
+  nodes.forEach((node, i) => {
+    if (i < shards) {
+      const first = Math.floor((SLOT_COUNT * i) / shards);
+      const last = Math.floor((SLOT_COUNT * (i + 1)) / shards) - 1;
+      const slots: number[] = [];
+      for (let slot = first; slot <= last; slot++) slots.push(slot);
+      admin(node, { type: 'addslots', slots });
+    }
+    admin(node, { type: 'set-config-epoch', epoch: BigInt(i + 1) });
+  });
+  nodes.forEach((node, i) => {
+    for (const other of nodes.slice(i + 1)) admin(node, { type: 'meet', ip: other.host, port: other.port, cport: other.busPort });
+  });
+  await waitUntil(clock, timeoutMs, 'every node to know the others', () => {
+    kick();
+    return nodes.every((node) => {
+      const state = node.redisNode.cluster?.state;
+      return state !== undefined && state.nodes.size === nodes.length && [...state.nodes.values()].every((n) => !n.inHandshake);
+    });
+  });
+  for (const node of nodes.slice(shards)) {
+    const primary = nodes[node.shard];
+    if (primary === undefined) throw new Error(`no primary for shard ${node.shard}`);
+    admin(node, { type: 'replicate', nodeId: primary.id });
+  }
+  await waitUntil(clock, timeoutMs, 'cluster_state:ok on every node and every replica in sync', () => {
+    kick();
+    return nodes.every((node) => {
+      const running = node.redisNode;
+      if (running.cluster?.state.state !== 'ok') return false;
+      return node.index < shards || running.replication.linkUp;
+    });
+  });
+}
+
+/**
+ * Waits until `done()` holds, or fails after `timeoutMs` of wall time. On a virtual clock it
+ * moves time forward meanwhile (the nodes' crons must run for anything to happen); on the real
+ * clock it polls every few milliseconds.
+ */
+export async function waitUntil(clock: ClusterClock, timeoutMs: number, what: string, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (clock.kind === 'virtual') await clock.advance(10);
+    else await new Promise<void>((resolve) => setTimeout(resolve, 2));
+  }
+}

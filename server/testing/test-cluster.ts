@@ -1,0 +1,369 @@
+/**
+ * A real Redis Cluster inside the test process: shards × (1 + replicas) hashslot nodes, each
+ * with its own client port and a bus port chosen free, formed the way `redis-cli --cluster
+ * create` forms one (slots split evenly, distinct config epochs, every node meets the others,
+ * replicas follow their primaries), then handed to the test to use and to break.
+ *
+ * Breaking it: kill/restart/pause/resume act on one node (test-node.ts); partition, isolate,
+ * dropBus and delay add faults (faults.ts) that the receiving nodes apply to what arrives, so
+ * the cluster sees a real network fault while clients keep the real addresses. Every step of
+ * every node lands in one event log (events.ts), on the cluster's clock (cluster-clock.ts).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { keyHashSlot } from '../../storage/key-slot';
+import type { ManualFailoverMode } from '../../cluster-bus/manual-failover';
+import type { AdminOp } from '../../cluster-bus/cluster-state';
+import type { LogSink } from '../log';
+import type { RedisNode } from '../node';
+import type { Directives } from '../start';
+import { RealClusterClock, VirtualClusterClock, type ClusterClock } from './cluster-clock';
+import { EventLog, type HarnessEvent, type TestEvent, type TestEventOf, type TestEventType } from './events';
+import { FaultBook, messageTypeCode, type BusMessageName, type Fault, type Plane } from './faults';
+import { formCluster, memoryNodesConf, nodeDirectives, waitUntil } from './formation';
+import { freePort } from './free-port';
+import { TestNode, type NodeEnvironment } from './test-node';
+
+export interface ClusterOptions {
+  /** Primaries (default 3). */
+  shards?: number;
+  /** Replicas of each primary (default 1). */
+  replicasPerShard?: number;
+  /** cluster-node-timeout (default 500 ms). */
+  nodeTimeoutMs?: number;
+  /** 'real' (default) or 'virtual': time moves only with cluster.clock.advance(). */
+  clock?: 'real' | 'virtual';
+  /** Seeds node ids, elections' jitter, gossip choices and random drops. Printed in errors. */
+  seed?: number;
+  /** Any redis.conf directive, for every node. */
+  directives?: Directives;
+  /** Where the nodes' log lines go (silent by default). */
+  logSink?: LogSink;
+  /** Deadline for the cluster to form, in wall-clock ms (default 10,000). */
+  startTimeoutMs?: number;
+}
+
+/** A node, by its handle, its index in `cluster.nodes`, or its cluster id. */
+export type NodeRef = TestNode | number | string;
+
+export interface FaultHandle {
+  readonly id: number;
+  /** Removes this fault (harmless if already healed). */
+  heal(): void;
+}
+
+export class TestCluster {
+  readonly nodes: readonly TestNode[];
+  readonly clock: ClusterClock;
+  readonly seed: number;
+  private readonly events: EventLog;
+  private readonly faults: FaultBook;
+  private closed = false;
+  private readonly faultNames = new Map<number, string>();
+
+  private constructor(
+    nodes: TestNode[],
+    clock: ClusterClock,
+    seed: number,
+    events: EventLog,
+    faults: FaultBook,
+    private readonly dir: string,
+  ) {
+    this.nodes = nodes;
+    this.clock = clock;
+    this.seed = seed;
+    this.events = events;
+    this.faults = faults;
+  }
+
+  /** Starts and forms a cluster; resolves once every node reports cluster_state:ok. */
+  static async start(options: ClusterOptions = {}): Promise<TestCluster> {
+    const shards = positiveInt('shards', options.shards ?? 3, 1);
+    const replicas = positiveInt('replicasPerShard', options.replicasPerShard ?? 1, 0);
+    const nodeTimeoutMs = positiveInt('nodeTimeoutMs', options.nodeTimeoutMs ?? 500, 1);
+    const seed = options.seed ?? (Math.random() * 2 ** 31) >>> 0;
+    const clock = options.clock === 'virtual' ? new VirtualClusterClock(Date.now()) : options.clock === undefined || options.clock === 'real' ? new RealClusterClock() : null;
+    if (clock === null) throw new Error(`clock must be 'real' or 'virtual', not ${JSON.stringify(options.clock)}`);
+    const random = mulberry32(seed);
+    const events = new EventLog(() => clock.now());
+    const faults = new FaultBook(random);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hashslot-cluster-'));
+    const host = '127.0.0.1';
+    const count = shards * (1 + replicas);
+    const nodes: TestNode[] = [];
+    const cluster = new TestCluster(nodes, clock, seed, events, faults, dir);
+    const env = cluster.environment(options.logSink ?? { write: () => undefined });
+    try {
+      for (let i = 0; i < count; i++) {
+        const shard = i < shards ? i : (i - shards) % shards;
+        const directives = nodeDirectives(dir, i, nodeTimeoutMs, options.directives ?? {});
+        const handle = new TestNode(i, shard, host, await freePort(host), await freePort(host), directives, memoryNodesConf(), (seed + i * 7919) >>> 0, env);
+        nodes.push(handle);
+      }
+      await Promise.all(nodes.map((node) => node.start()));
+      await formCluster(nodes, shards, clock, options.startTimeoutMs ?? 10_000);
+    } catch (err) {
+      await cluster.close();
+      throw new Error(`startCluster (seed ${seed}): ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return cluster;
+  }
+
+  /** Where clients start: every node's address (ioredis Cluster, createCluster's rootNodes). */
+  get startupNodes(): Array<{ host: string; port: number }> {
+    return this.nodes.map((node) => ({ host: node.host, port: node.port }));
+  }
+
+  /** The node serving `shard` as primary now (after failovers too). */
+  primary(shard: number): TestNode {
+    this.usable();
+    const up = this.nodes.filter((n) => n.shard === shard && n.up);
+    const primary = up.find((n) => n.role === 'primary') ?? this.nodes.find((n) => n.shard === shard && n.role === 'primary');
+    if (primary === undefined) throw new Error(`no primary for shard ${shard} (shards 0-${this.shardCount - 1})`);
+    return primary;
+  }
+
+  /** The other nodes of `shard`. */
+  replicas(shard: number): TestNode[] {
+    const primary = this.primary(shard);
+    return this.nodes.filter((n) => n.shard === shard && n !== primary);
+  }
+
+  /** The node that owns the key's slot, as a running node sees the cluster. */
+  nodeForKey(key: string): TestNode {
+    this.usable();
+    const slot = keyHashSlot(Buffer.from(key, 'utf8').toString('latin1'));
+    const viewer = this.nodes.find((n) => n.up);
+    const owner = viewer?.redisNode.cluster?.state.slots.owner(slot) ?? null;
+    const node = this.nodes.find((n) => n.id === owner);
+    if (node === undefined) throw new Error(`slot ${slot} of '${key}' has no owner`);
+    return node;
+  }
+
+  node(ref: NodeRef): TestNode {
+    this.usable();
+    const found = typeof ref === 'number' ? this.nodes[ref] : typeof ref === 'string' ? this.nodes.find((n) => n.id === ref) : this.nodes.includes(ref) ? ref : undefined;
+    if (found === undefined) throw new Error(`unknown node ${typeof ref === 'object' ? `on port ${ref.port}` : JSON.stringify(ref)}`);
+    return found;
+  }
+
+  // ─── lifecycle faults ──────────────────────────────────────────────────────────────────────
+
+  async kill(ref: NodeRef): Promise<void> {
+    const node = this.node(ref);
+    await node.kill();
+    this.record(node, { type: 'node-killed' });
+  }
+
+  async restart(ref: NodeRef, options: { data?: 'kept' | 'empty' } = {}): Promise<void> {
+    const node = this.node(ref);
+    const data = options.data ?? 'kept';
+    if (data !== 'kept' && data !== 'empty') throw new Error(`restart: data must be 'kept' or 'empty'`);
+    await node.restart(data);
+    this.record(node, { type: 'node-restarted', data });
+  }
+
+  pause(ref: NodeRef): void {
+    const node = this.node(ref);
+    node.pause();
+    this.record(node, { type: 'node-paused' });
+  }
+
+  resume(ref: NodeRef): void {
+    const node = this.node(ref);
+    node.resume();
+    this.record(node, { type: 'node-resumed' });
+  }
+
+  // ─── network faults ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Splits the nodes into groups that cannot reach each other (nodes in no group are
+   * unaffected). plane 'all' (default) also cuts replication and the test's clients, who sit
+   * with group `clientSide` (default 0); 'bus' cuts only the cluster bus; 'clients' only clients.
+   */
+  partition(groups: NodeRef[][], options: { plane?: Plane; clientSide?: number } = {}): FaultHandle {
+    this.usable();
+    const plane = options.plane ?? 'all';
+    if (plane !== 'bus' && plane !== 'clients' && plane !== 'all') throw new Error(`plane must be 'bus', 'clients' or 'all'`);
+    if (groups.length < 2) throw new Error('a partition needs at least two groups');
+    const seen = new Set<TestNode>();
+    const sets = groups.map((group) => {
+      if (group.length === 0) throw new Error('a partition group is empty');
+      return new Set(
+        group.map((ref) => {
+          const node = this.node(ref);
+          if (seen.has(node)) throw new Error(`node on port ${node.port} is in two groups of the partition`);
+          seen.add(node);
+          return node.id;
+        }),
+      );
+    });
+    const clientSide = options.clientSide ?? 0;
+    if (!Number.isInteger(clientSide) || clientSide < 0 || clientSide >= groups.length) throw new Error(`clientSide must be a group index (0-${groups.length - 1})`);
+    const ports = groups.map((g) => g.map((ref) => this.node(ref).port).join(',')).join(' | ');
+    return this.addFault({ kind: 'partition', groups: sets, plane, clientSide }, `partition ${ports} (${plane})`);
+  }
+
+  /** Cuts one node off from all the others; the test's clients stay with the others. */
+  isolate(ref: NodeRef, options: { plane?: Plane } = {}): FaultHandle {
+    const node = this.node(ref);
+    return this.partition([[node], this.nodes.filter((n) => n !== node)], { ...options, clientSide: 1 });
+  }
+
+  /** Drops bus messages (of these types, from/to these nodes) with this probability (default 1). */
+  dropBus(options: { types?: BusMessageName[]; from?: NodeRef; to?: NodeRef; probability?: number } = {}): FaultHandle {
+    this.usable();
+    const probability = options.probability ?? 1;
+    if (!(probability >= 0 && probability <= 1)) throw new Error('probability must be between 0 and 1');
+    const types = options.types === undefined ? null : new Set(options.types.map(messageTypeCode));
+    const from = options.from === undefined ? null : this.node(options.from).id;
+    const to = options.to === undefined ? null : this.node(options.to).id;
+    const what = `drop ${options.types?.join('/') ?? 'all'} bus messages${from === null ? '' : ` from ${this.node(options.from as NodeRef).port}`}${to === null ? '' : ` to ${this.node(options.to as NodeRef).port}`} p=${probability}`;
+    return this.addFault({ kind: 'drop', types, from, to, probability }, what);
+  }
+
+  /** Delays bus messages from/to these nodes by `ms` (order on each link is kept). */
+  delay(options: { from?: NodeRef; to?: NodeRef; ms: number; plane?: 'bus' }): FaultHandle {
+    this.usable();
+    if ((options.plane ?? 'bus') !== 'bus') throw new Error("delay: only plane 'bus' is supported");
+    if (!(options.ms >= 0) || !Number.isFinite(options.ms)) throw new Error('delay: ms must be a number >= 0');
+    const from = options.from === undefined ? null : this.node(options.from).id;
+    const to = options.to === undefined ? null : this.node(options.to).id;
+    return this.addFault({ kind: 'delay', from, to, ms: options.ms }, `delay bus messages by ${options.ms} ms`);
+  }
+
+  /** Removes every fault. */
+  healAll(): void {
+    for (const id of this.faults.ids()) this.heal(id);
+  }
+
+  // ─── operations ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * CLUSTER FAILOVER [FORCE|TAKEOVER] on a replica of `shard` (the first one up, or `replica`);
+   * resolves once that replica is the shard's primary.
+   */
+  async failover(shard: number, options: { mode?: ManualFailoverMode; replica?: NodeRef; timeoutMs?: number } = {}): Promise<TestNode> {
+    const replica = options.replica === undefined ? this.replicas(shard).find((n) => n.up && !n.isPaused) : this.node(options.replica);
+    if (replica === undefined) throw new Error(`shard ${shard} has no replica up to fail over to`);
+    const op: AdminOp = { type: 'failover', mode: options.mode ?? 'default' };
+    const result = replica.redisNode.cluster?.admin(op);
+    if (result !== undefined && !result.ok) throw new Error(`CLUSTER FAILOVER on port ${replica.port}: ${result.error}`);
+    await waitUntil(this.clock, options.timeoutMs ?? 10_000, `the failover of shard ${shard} to port ${replica.port}`, () => {
+      replica.refreshFaults();
+      return replica.role === 'primary';
+    });
+    return replica;
+  }
+
+  // ─── events ────────────────────────────────────────────────────────────────────────────────
+
+  on<T extends TestEventType>(type: T, listener: (event: TestEventOf<T>) => void): () => void {
+    return this.events.on(type, listener);
+  }
+
+  next<T extends TestEventType>(type: T, options: { timeoutMs?: number; where?: (event: TestEventOf<T>) => boolean } = {}): Promise<TestEventOf<T>> {
+    return this.events.next(type, options.timeoutMs ?? 10_000, options.where);
+  }
+
+  history(): TestEvent[] {
+    return this.events.history();
+  }
+
+  /** Stops every node and removes the cluster's directory. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.nodes.map((node) => node.close()));
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private get shardCount(): number {
+    return new Set(this.nodes.map((n) => n.shard)).size;
+  }
+
+  private usable(): void {
+    if (this.closed) throw new Error('the cluster is closed');
+  }
+
+  private addFault(fault: Fault, description: string): FaultHandle {
+    const id = this.faults.add(fault);
+    this.faultNames.set(id, description);
+    this.refreshAll();
+    this.events.record('', { type: 'fault-added', fault: id, description }, () => -1);
+    return { id, heal: () => this.heal(id) };
+  }
+
+  private heal(id: number): void {
+    if (!this.faults.remove(id)) return;
+    this.refreshAll();
+    this.events.record('', { type: 'fault-healed', fault: id, description: this.faultNames.get(id) ?? '' }, () => -1);
+  }
+
+  private refreshAll(): void {
+    for (const node of this.nodes) node.refreshFaults();
+  }
+
+  private record(node: TestNode, event: HarnessEvent): void {
+    this.events.record(node.id, event, () => node.shard);
+  }
+
+  /** What every node of this cluster is given: the clock, the faults, the event log. */
+  private environment(logSink: LogSink): NodeEnvironment {
+    const replicationPorts = new Set<number>();
+    return {
+      clock: this.clock instanceof VirtualClusterClock ? this.clock.base : (this.clock as RealClusterClock).base,
+      logSink,
+      busVerdict: (from, to, type) => this.faults.size === 0 ? 'deliver' : this.faults.busVerdict(from, to, type),
+      clientsCut: (id) => this.faults.size > 0 && this.faults.clientsCut(id),
+      replicationCut: (replica, master) => this.faults.size > 0 && this.faults.replicationCut(replica, master),
+      isNodeConnection: (socket) => replicationPorts.has(socket.remotePort ?? -1),
+      attached: (handle: TestNode, node: RedisNode) => {
+        node.hooks = {
+          ...node.hooks,
+          socketOpened: chain(node.hooks.socketOpened, (socket, kind) => {
+            if (kind !== 'replication' && kind !== 'migrate') return;
+            // Known once connected: the local port another node's accepted socket will show.
+            socket.once('connect', () => {
+              const port = socket.localPort;
+              if (port === undefined) return;
+              replicationPorts.add(port);
+              socket.once('close', () => replicationPorts.delete(port));
+            });
+          }),
+        };
+        node.events.on('cluster', (event) => this.events.record(handle.id, event, () => handle.shard));
+      },
+    };
+  }
+}
+
+function chain<A extends unknown[]>(first: ((...args: A) => void) | undefined, second: (...args: A) => void): (...args: A) => void {
+  return (...args: A) => {
+    first?.(...args);
+    second(...args);
+  };
+}
+
+function positiveInt(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, not ${value}`);
+  return value;
+}
+
+/** A small seeded generator (for random drops): the same seed, the same sequence. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
