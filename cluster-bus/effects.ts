@@ -26,6 +26,10 @@ export type ClusterEvent =
   // Failure detection (failure-detection.ts)
   /** No answer to a ping for longer than node-timeout: this node suspects it (PFAIL, "fail?"). */
   | { type: 'node-pfail'; id: string }
+  /** A master's gossip says `id` is failing: a new failure report from `from`. */
+  | { type: 'failure-report'; id: string; from: string }
+  /** That master's gossip now says `id` is fine: its report is gone. */
+  | { type: 'failure-report-withdrawn'; id: string; from: string }
   /** FAIL: by a quorum of masters' reports here, or told by another node's FAIL message. */
   | { type: 'node-failed'; id: string; via: 'quorum' | 'message'; from: string | null }
   | { type: 'fail-cleared'; id: string; reason: 'replica' | 'master-without-slots' | 'slots-unserved' }

@@ -62,10 +62,12 @@ export class FailureDetector {
     const m = this.m;
     if (!sender.isMaster || node === m.table.myself) return;
     if ((flags & (NodeFlag.PFAIL | NodeFlag.FAIL)) !== 0) {
+      // A new report is news (Redis logs it); a repeated one only refreshes its time.
+      if (!node.failReports.has(sender.name)) m.outbox.emit({ type: 'failure-report', id: node.name, from: sender.name });
       node.failReports.set(sender.name, nowMs);
       this.markFailingIfNeeded(node, nowMs);
-    } else {
-      node.failReports.delete(sender.name);
+    } else if (node.failReports.delete(sender.name)) {
+      m.outbox.emit({ type: 'failure-report-withdrawn', id: node.name, from: sender.name });
     }
   }
 

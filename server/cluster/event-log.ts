@@ -51,6 +51,12 @@ export function logClusterEvent(log: Logger, event: Event): void {
     case 'node-pfail':
       log.verbose(`*** NODE ${event.id} possibly failing`);
       return;
+    case 'failure-report':
+      log.verbose(`Node ${event.from} reported node ${event.id} as not reachable.`);
+      return;
+    case 'failure-report-withdrawn':
+      log.verbose(`Node ${event.from} reported node ${event.id} is back online.`);
+      return;
     case 'node-failed':
       if (event.via === 'quorum') log.notice(`Marking node ${event.id} as failing (quorum reached).`);
       else log.notice(`FAIL message received from ${event.from ?? ''} about ${event.id}`);

@@ -19,6 +19,7 @@ export type HarnessEvent =
   | { type: 'node-restarted'; data: 'kept' | 'empty' }
   | { type: 'node-paused' }
   | { type: 'node-resumed' }
+  | { type: 'clients-reset'; connections: number }
   | { type: 'fault-added'; fault: number; description: string }
   | { type: 'fault-healed'; fault: number; description: string }
   /** A replica won an election (or took over) and serves its shard now. */

@@ -5,6 +5,7 @@
  *   a bus message from A arriving at B   → deliver, drop, or delay (busVerdict)
  *   a client connection arriving at B    → served, or accepted and ignored (clientsCut)
  *   B's replication link to its master A → flowing, or stalled (replicationCut)
+ *   a reply B writes to a test client    → now, or held for a while (replyDelayMs)
  *
  * Faults act inside the receiving node, so every address clients see stays real and nothing can
  * route around them. A partition is symmetric because both sides ask: A drops B's messages and B
@@ -37,6 +38,8 @@ export interface DropFault {
 
 export interface DelayFault {
   kind: 'delay';
+  /** 'bus': messages from `from` to `to`; 'clients': replies of node `to` to the test's clients. */
+  plane: 'bus' | 'clients';
   from: string | null;
   to: string | null;
   ms: number;
@@ -83,7 +86,7 @@ export class FaultBook {
           }
           break;
         case 'delay':
-          if (matches(fault.from, from) && matches(fault.to, to)) delayMs += fault.ms;
+          if (fault.plane === 'bus' && matches(fault.from, from) && matches(fault.to, to)) delayMs += fault.ms;
           break;
       }
     }
@@ -98,6 +101,15 @@ export class FaultBook {
       if (side >= 0 && side !== fault.clientSide) return true;
     }
     return false;
+  }
+
+  /** How long node `id` holds each reply to the test's clients (client-plane delays), in ms. */
+  replyDelayMs(id: string): number {
+    let ms = 0;
+    for (const fault of this.faults.values()) {
+      if (fault.kind === 'delay' && fault.plane === 'clients' && matches(fault.to, id)) ms += fault.ms;
+    }
+    return ms;
   }
 
   /** Whether replica `replica` and its master `master` are on two sides of an 'all' partition. */

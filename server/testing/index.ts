@@ -79,6 +79,7 @@ export async function startNode(directives: Directives = {}, options: NodeOption
       busVerdict: () => 'deliver',
       clientsCut: () => false,
       replicationCut: () => false,
+      replyDelayMs: () => 0,
       isNodeConnection: () => false,
       attached: () => undefined,
     },

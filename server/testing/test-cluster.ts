@@ -224,14 +224,28 @@ export class TestCluster {
     return this.addFault({ kind: 'drop', types, from, to, probability }, what);
   }
 
-  /** Delays bus messages from/to these nodes by `ms` (order on each link is kept). */
-  delay(options: { from?: NodeRef; to?: NodeRef; ms: number; plane?: 'bus' }): FaultHandle {
+  /**
+   * Delays by `ms`: on plane 'bus' (default), bus messages from/to these nodes (order on each
+   * link is kept); on plane 'clients', every reply node `to` (or every node) sends the test's
+   * clients, in order.
+   */
+  delay(options: { from?: NodeRef; to?: NodeRef; ms: number; plane?: 'bus' | 'clients' }): FaultHandle {
     this.usable();
-    if ((options.plane ?? 'bus') !== 'bus') throw new Error("delay: only plane 'bus' is supported");
+    const plane = options.plane ?? 'bus';
+    if (plane !== 'bus' && plane !== 'clients') throw new Error("delay: plane must be 'bus' or 'clients'");
     if (!(options.ms >= 0) || !Number.isFinite(options.ms)) throw new Error('delay: ms must be a number >= 0');
+    if (plane === 'clients' && options.from !== undefined) throw new Error("delay: plane 'clients' delays what node `to` replies; `from` does not apply");
     const from = options.from === undefined ? null : this.node(options.from).id;
     const to = options.to === undefined ? null : this.node(options.to).id;
-    return this.addFault({ kind: 'delay', from, to, ms: options.ms }, `delay bus messages by ${options.ms} ms`);
+    return this.addFault({ kind: 'delay', plane, from, to, ms: options.ms }, `delay ${plane === 'bus' ? 'bus messages' : 'replies'} by ${options.ms} ms`);
+  }
+
+  /** Resets every connection the test's clients have to this node (they see ECONNRESET). */
+  resetClients(ref: NodeRef): number {
+    const node = this.node(ref);
+    const count = node.resetClients();
+    this.record(node, { type: 'clients-reset', connections: count });
+    return count;
   }
 
   /** Removes every fault. */
@@ -323,6 +337,7 @@ export class TestCluster {
       busVerdict: (from, to, type) => this.faults.size === 0 ? 'deliver' : this.faults.busVerdict(from, to, type),
       clientsCut: (id) => this.faults.size > 0 && this.faults.clientsCut(id),
       replicationCut: (replica, master) => this.faults.size > 0 && this.faults.replicationCut(replica, master),
+      replyDelayMs: (id) => (this.faults.size === 0 ? 0 : this.faults.replyDelayMs(id)),
       isNodeConnection: (socket) => replicationPorts.has(socket.remotePort ?? -1),
       attached: (handle: TestNode, node: RedisNode) => {
         node.hooks = {

@@ -49,6 +49,8 @@ export interface NodeEnvironment {
   busVerdict(from: string, to: string, typeCode: number): BusVerdict;
   clientsCut(id: string): boolean;
   replicationCut(replica: string, master: string): boolean;
+  /** How long this node holds each reply to a test client now (client-plane delays). */
+  replyDelayMs(id: string): number;
   /** Whether an accepted client connection comes from another node (replication, MIGRATE). */
   isNodeConnection(socket: net.Socket): boolean;
   attached(handle: TestNode, node: RedisNode): void;
@@ -192,6 +194,17 @@ export class TestNode {
     this.refreshFaults();
   }
 
+  /** Resets the test's client connections (not other nodes' replication or MIGRATE links). */
+  resetClients(): number {
+    let count = 0;
+    for (const [socket, kind] of this.sockets) {
+      if (kind !== 'client' || this.env.isNodeConnection(socket)) continue;
+      socket.resetAndDestroy();
+      count++;
+    }
+    return count;
+  }
+
   /** Closes the node for good (the cluster is closing). */
   async close(): Promise<void> {
     const node = this.node;
@@ -245,6 +258,7 @@ export class TestNode {
     return {
       socketOpened: (socket, kind) => {
         this.sockets.set(socket, kind);
+        if (kind === 'client') this.delayReplies(socket);
         socket.once('close', () => {
           this.sockets.delete(socket);
           this.held.delete(socket);
@@ -254,6 +268,31 @@ export class TestNode {
       busMessage: (message: ClusterMessage) => this.env.busVerdict(message.header.sender, this.id, typeCode(message)),
       command: (name, args) => this.answer(name, args),
     };
+  }
+
+  /**
+   * Replies to a test client leave after the client-plane delay in force when they were written,
+   * in order: a write waits behind the ones still held. Timers come from the node's clock, so a
+   * virtual clock holds them until it is advanced.
+   */
+  private delayReplies(socket: net.Socket): void {
+    const write = socket.write.bind(socket) as (chunk: Buffer | string) => boolean;
+    let held = 0;
+    let lastDueMs = 0;
+    const patched = (chunk: Buffer | string): boolean => {
+      const delayMs = this.env.isNodeConnection(socket) ? 0 : this.env.replyDelayMs(this.id);
+      if (delayMs <= 0 && held === 0) return write(chunk);
+      const clock = this.env.clock;
+      const dueMs = Math.max(clock.now() + delayMs, lastDueMs);
+      lastDueMs = dueMs;
+      held++;
+      clock.schedule(dueMs - clock.now(), () => {
+        held--;
+        if (!socket.destroyed) write(chunk);
+      });
+      return true;
+    };
+    socket.write = patched as typeof socket.write;
   }
 
   private answer(name: string, args: readonly ByteString[]): CommandVerdict {

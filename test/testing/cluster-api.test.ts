@@ -3,6 +3,7 @@
  * in-process, used by ioredis and node-redis, and broken on purpose (kill, pause, partitions,
  * dropped bus messages, injected command failures), with the events a test waits on.
  */
+import * as net from 'node:net';
 import t from 'tap';
 import Redis from 'ioredis';
 import { createCluster } from 'redis';
@@ -65,7 +66,7 @@ t.test('killing a primary under writes: failover event, clients continue, the ol
   });
   t.equal(victim.masterId, event.node, 'the old primary follows the new one');
   const types = cluster.history().map((e) => e.type);
-  for (const type of ['node-killed', 'node-pfail', 'node-failed', 'election-started', 'vote-granted', 'failover', 'node-restarted']) {
+  for (const type of ['node-killed', 'node-pfail', 'failure-report', 'node-failed', 'election-started', 'vote-granted', 'failover', 'node-restarted']) {
     t.ok(types.includes(type as (typeof types)[number]), `history has ${type}`);
   }
 });
@@ -163,4 +164,45 @@ t.test('bad input: clear errors, nothing half-applied', async (t) => {
   await cluster.close();
   t.throws(() => cluster.primary(0), /closed/);
   await t.rejects(startCluster({ shards: 0 }), /shards must be an integer >= 1/);
+});
+
+t.test('client-plane faults: replies delayed, connections reset, a node cut off from clients', async (t) => {
+  const cluster = await startCluster({ seed: 12, replicasPerShard: 0 });
+  t.teardown(() => cluster.close());
+  const node = cluster.primary(0);
+  const client = new Redis(node.port, node.host, { maxRetriesPerRequest: 0 });
+  t.teardown(() => client.disconnect());
+  // resetClients below resets this connection too; ioredis reports it as an error event.
+  client.on('error', () => undefined);
+  t.equal(await client.ping(), 'PONG');
+
+  const slow = cluster.delay({ to: node, ms: 150, plane: 'clients' });
+  const started = Date.now();
+  t.equal(await client.ping(), 'PONG');
+  t.ok(Date.now() - started >= 140, `the reply waited for the delay (${Date.now() - started} ms)`);
+  slow.heal();
+
+  const raw = net.connect(node.port, node.host);
+  await new Promise((resolve) => raw.once('connect', resolve));
+  const closed = new Promise<string>((resolve) => raw.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? '')));
+  await eventually(5000, async () => {
+    if (cluster.resetClients(node) < 2) throw new Error('the raw connection is not accepted yet');
+  });
+  t.equal(await closed, 'ECONNRESET', 'a client sees its connection reset');
+
+  const cut = cluster.partition([[cluster.nodes[1] as TestCluster['nodes'][number], cluster.nodes[2] as TestCluster['nodes'][number]], [node]], { plane: 'clients' });
+  const silent = new Redis(node.port, node.host, { maxRetriesPerRequest: 0, commandTimeout: 300, retryStrategy: () => null });
+  t.teardown(() => silent.disconnect());
+  await t.rejects(silent.ping(), /timed out/i, 'the node does not answer clients on the other side');
+  t.match(await clusterInfo(cluster.nodes[1] as TestCluster['nodes'][number]), /cluster_state:ok/, 'the bus is untouched: the cluster stays ok');
+  cut.heal();
+  await eventually(5000, async () => {
+    const fresh = new Redis(node.port, node.host, { maxRetriesPerRequest: 0, commandTimeout: 1000 });
+    try {
+      if ((await fresh.ping()) !== 'PONG') throw new Error('no PONG');
+    } finally {
+      fresh.disconnect();
+    }
+  });
+  t.pass('after healing the node answers again');
 });
