@@ -17,11 +17,24 @@ export function nodeLine(state: ClusterState, node: ClusterNode): string {
     `${node.name} ${address} ${state.flagsOf(node)} ${master} ${node.pingSentMs} ${node.pongReceivedMs} ` +
     `${state.nodeEpoch(node)} ${link}`;
   for (const [start, end] of state.slots.rangesOf(node.name)) line += start === end ? ` ${start}` : ` ${start}-${end}`;
-  if (node.isMyself) {
-    for (const [slot, target] of state.slots.migrating) line += ` [${slot}->-${target}]`;
-    for (const [slot, source] of state.slots.importing) line += ` [${slot}-<-${source}]`;
-  }
+  if (node.isMyself) line += openSlotTokens(state);
   return line;
+}
+
+/**
+ * The myself line's open slots, in slot order as Redis walks them (redis-cli prints a node's
+ * importing and migrating lists in this order); a slot marked both ways shows as migrating.
+ */
+function openSlotTokens(state: ClusterState): string {
+  const { migrating, importing } = state.slots;
+  if (migrating.size === 0 && importing.size === 0) return '';
+  const open = [...new Set([...migrating.keys(), ...importing.keys()])].sort((a, b) => a - b);
+  let tokens = '';
+  for (const slot of open) {
+    const target = migrating.get(slot);
+    tokens += target !== undefined ? ` [${slot}->-${target}]` : ` [${slot}-<-${importing.get(slot) ?? ''}]`;
+  }
+  return tokens;
 }
 
 /** CLUSTER NODES: one line per node, each ending in a newline. */

@@ -16,6 +16,12 @@
  * announces the new owner reaches the other nodes, so they usually learn it from redis-cli's own
  * SETSLOT first and do not also save (and fsync) the claim the PONG carries.
  *
+ * A test harness on virtual time may take over the order of a link's inputs (BusOwner.linkInput):
+ * the accept or connect, each decoded message and the close are then handed to it as closures,
+ * which it runs once the network has settled, in an order that does not depend on which socket
+ * the kernel happened to report first (server/testing/virtual-network.ts). Without one, each
+ * input runs at once, in the I/O callback that brought it.
+ *
  * Output a peer does not read piles up in the socket; each link's pile is measured
  * (send-buffer.ts) and, with `cluster-link-sendbuf-limit` set, a link past it is freed by the
  * cron and counted, and the machine, told the link closed, connects again in the same cron.
@@ -59,6 +65,11 @@ export interface BusOwner {
   busMessage?(message: ClusterMessage): 'deliver' | 'drop' | { delayMs: number };
   /** Every bus socket, accepted or opened (a test harness freezes or resets them). */
   socketOpened?(socket: net.Socket): void;
+  /**
+   * Runs an input of a link (accepted, connected, a message, closed) now, or later in a test
+   * harness's own order, each socket's inputs in the order they came. Run at once when absent.
+   */
+  linkInput?(socket: net.Socket, run: () => void): void;
 }
 
 /** One link's output as CLUSTER LINKS shows it. */
@@ -83,6 +94,8 @@ export class TcpTransport {
   /** Per link, how many delayed messages are still on their way (later ones wait behind them). */
   private readonly delayed = new Map<LinkId, { pending: number; lastDueMs: number }>();
   private cron: BusTimer | null = null;
+  /** Closed: inputs a harness still holds for this transport are dropped. */
+  private stopped = false;
   /** Frames dropped because they did not decode (malformed, wrong version, bad length). */
   droppedMessages = 0;
   /** Links freed for passing cluster-link-sendbuf-limit (CLUSTER INFO total_cluster_links_buffer_limit_exceeded). */
@@ -111,6 +124,7 @@ export class TcpTransport {
   }
 
   async close(): Promise<void> {
+    this.stopped = true;
     this.cron?.cancel();
     this.cron = null;
     for (const socket of this.sockets.values()) socket.destroy();
@@ -265,13 +279,26 @@ export class TcpTransport {
     }
   }
 
+  /** Runs a link's input now, or hands it to the owner's harness (BusOwner.linkInput). */
+  private input(socket: net.Socket, run: () => void): void {
+    const order = this.owner.linkInput;
+    if (order === undefined) run();
+    else
+      order(socket, () => {
+        if (!this.stopped) run();
+      });
+  }
+
   private acceptInbound(socket: net.Socket): void {
-    const link = this.state.inboundAccepted(
-      stripV4Mapped(socket.remoteAddress ?? ''),
-      stripV4Mapped(socket.localAddress ?? ''),
-      this.owner.clock(),
-    );
-    this.attach(link, socket);
+    // Read now: a socket closed before a harness runs the accept no longer knows its addresses.
+    const peerIp = stripV4Mapped(socket.remoteAddress ?? '');
+    const localIp = stripV4Mapped(socket.localAddress ?? '');
+    const ref: { link: LinkId | null } = { link: null };
+    this.attach(socket, ref);
+    this.input(socket, () => {
+      ref.link = this.state.inboundAccepted(peerIp, localIp, this.owner.clock());
+      this.adopt(ref.link, socket);
+    });
   }
 
   private connect(link: LinkId, ip: string, port: number): void {
@@ -280,17 +307,33 @@ export class TcpTransport {
     socket.once('close', () => connectTimeout.cancel());
     socket.once('connect', () => {
       connectTimeout.cancel();
-      this.state.outboundConnected(link, stripV4Mapped(socket.localAddress ?? ''), this.owner.clock());
-      this.apply();
+      const localIp = stripV4Mapped(socket.localAddress ?? '');
+      this.input(socket, () => {
+        // The machine may have closed the link meanwhile (a harness runs this later).
+        if (this.sockets.get(link) !== socket) return;
+        this.state.outboundConnected(link, localIp, this.owner.clock());
+        this.apply();
+      });
     });
-    this.attach(link, socket);
+    this.adopt(link, socket);
+    this.attach(socket, { link });
   }
 
-  private attach(link: LinkId, socket: net.Socket): void {
-    this.owner.socketOpened?.(socket);
+  private adopt(link: LinkId, socket: net.Socket): void {
     this.sockets.set(link, socket);
     this.sendBuffers.set(link, new SendBuffer());
+  }
+
+  /**
+   * Frames and decodes what arrives (at once, so a socket never stalls on a full read buffer)
+   * and hands each message and the close to the machine as inputs. `ref.link` is null until an
+   * inbound socket's accept has run; every later input of that socket runs after it.
+   */
+  private attach(socket: net.Socket, ref: { readonly link: LinkId | null }): void {
+    this.owner.socketOpened?.(socket);
     socket.setNoDelay(true);
+    // The socket's link, while the socket is still the one of its link (not once the machine closed it).
+    const currentLink = (): LinkId | null => (ref.link !== null && this.sockets.get(ref.link) === socket ? ref.link : null);
     const reader = new BusFrameReader();
     socket.on('data', (chunk: Buffer) => {
       reader.feed(chunk);
@@ -301,23 +344,29 @@ export class TcpTransport {
           return;
         }
         const message = decodeMessage(frame);
-        if (isDecodeProblem(message)) {
-          this.droppedMessages++;
-          this.owner.event({ type: 'message-dropped', reason: message.reason });
-          continue;
-        }
-        this.deliver(link, socket, message);
+        this.input(socket, () => {
+          const link = currentLink();
+          if (link === null) return;
+          if (isDecodeProblem(message)) {
+            this.droppedMessages++;
+            this.owner.event({ type: 'message-dropped', reason: message.reason });
+            return;
+          }
+          this.deliver(link, socket, message);
+        });
         if (socket.destroyed) return;
       }
     });
-    const closed = (): void => {
-      if (this.sockets.get(link) !== socket) return;
-      this.forget(link);
-      this.state.linkClosed(link);
-      this.apply();
-    };
     socket.on('error', () => socket.destroy());
-    socket.on('close', closed);
+    socket.on('close', () =>
+      this.input(socket, () => {
+        const link = currentLink();
+        if (link === null) return;
+        this.forget(link);
+        this.state.linkClosed(link);
+        this.apply();
+      }),
+    );
   }
 }
 

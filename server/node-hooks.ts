@@ -9,13 +9,24 @@
  *                  (socket.pause, like SIGSTOP) or to kill it (reset, like kill -9).
  *   busMessage     a decoded cluster-bus message before the state machine sees it: deliver it,
  *                  drop it, or deliver it after a delay (partitions, lossy links, slow links).
+ *   busInput       each input of a bus link (accepted, connected, a message, closed), to run now
+ *                  or later: a harness on virtual time runs them once the sockets are quiet, in
+ *                  an order that is the same in every run (server/testing/virtual-network.ts).
  *   command        a command of a normal client before it runs: run it, or answer instead.
+ *   commandExecuted  a command of a normal client after it ran (the lost-write oracle records
+ *                  the writes a primary acknowledged, server/testing/oracle.ts).
+ *   waitAnswered   a WAIT replied to a normal client, with the number of replicas it counted
+ *                  (the oracle marks that connection's earlier writes as covered).
  *
- * A node without hooks pays one property read per command and per bus message.
+ * A node without hooks pays one property read per bus message and two per command (`command`
+ * and `commandExecuted`).
  */
 import type * as net from 'node:net';
 import type { ClusterMessage } from '../cluster-bus/messages';
 import type { ByteString } from '../storage/bytes';
+import type { CommandSpec } from './dispatch/command';
+import type { Session } from './dispatch/session';
+import type { QueuedCommand } from './dispatch/transaction';
 
 export type SocketKind = 'client' | 'bus' | 'replication' | 'migrate';
 
@@ -28,8 +39,27 @@ export type CommandVerdict =
   | { kind: 'error'; message: string }
   | { kind: 'bulk'; value: ByteString | null };
 
+/** A command of a normal client that got past the checks and ran (RedisNode.execute). */
+export interface ExecutedCommand {
+  /** The command (or subcommand) that ran: EXEC for a transaction. */
+  readonly spec: CommandSpec;
+  readonly argv: readonly ByteString[];
+  /** For EXEC, the commands it ran (in order); null for any other command. */
+  readonly queued: readonly QueuedCommand[] | null;
+  readonly session: Session;
+  /** The dataset changed (the keyspace's dirty counter moved): what replicas are sent. */
+  readonly changed: boolean;
+  /** An error reply was counted while it ran (for EXEC: in any of its commands). */
+  readonly failed: boolean;
+}
+
 export interface NodeHooks {
   socketOpened?(socket: net.Socket, kind: SocketKind): void;
   busMessage?(message: ClusterMessage): BusVerdict;
+  /** Runs `run` (one input of this bus socket) now or later; each socket's in the order given. */
+  busInput?(socket: net.Socket, run: () => void): void;
   command?(name: string, args: readonly ByteString[]): CommandVerdict;
+  commandExecuted?(command: ExecutedCommand): void;
+  /** WAIT answered `replicas` to client `clientId` (a normal client, replying now). */
+  waitAnswered?(clientId: number, replicas: number): void;
 }

@@ -279,7 +279,31 @@ export class RedisNode implements KeyspaceObserver {
         return null;
       }
     }
-    return dispatch(this.commands, session, argv);
+    const observer = this.hooks.commandExecuted;
+    if (observer === undefined || session.kind !== 'normal') return dispatch(this.commands, session, argv);
+    return this.executeObserved(session, argv, observer);
+  }
+
+  /**
+   * dispatch() with a harness watching (node-hooks.ts commandExecuted): what the command changed
+   * and whether it failed are read around it, so the dispatcher itself stays untouched.
+   */
+  private executeObserved(session: Session, argv: ByteString[], observer: NonNullable<NodeHooks['commandExecuted']>): CommandSpec | null {
+    const dirtyBefore = this.keyspace.context.dirty;
+    const errorsBefore = this.stats.totalErrorReplies;
+    // EXEC ends the transaction (queue = null) as it runs: keep the list it is about to run.
+    const queued = session.transaction.queue;
+    const spec = dispatch(this.commands, session, argv);
+    if (spec === null) return null;
+    observer({
+      spec,
+      argv,
+      queued: spec.fullName === 'exec' ? queued : null,
+      session,
+      changed: this.keyspace.context.dirty !== dirtyBefore,
+      failed: this.stats.totalErrorReplies !== errorsBefore,
+    });
+    return spec;
   }
 
   /**

@@ -63,6 +63,13 @@ export async function startRedisNode(
   });
   if (options.hooks !== undefined) node.hooks = options.hooks;
   options.beforeListen?.(node);
-  await node.listen();
+  try {
+    await node.listen();
+  } catch (err) {
+    // A port taken meanwhile (the bus port, after the client port opened): without the close the
+    // half-started node's listeners and cron would keep the caller's process alive.
+    await node.close();
+    throw err;
+  }
   return node;
 }

@@ -74,6 +74,11 @@ export class ClusterMode {
       sendBufferLimitBytes: () => config.number('cluster-link-sendbuf-limit'),
       busMessage: (message) => node.hooks.busMessage?.(message) ?? 'deliver',
       socketOpened: (socket) => node.hooks.socketOpened?.(socket, 'bus'),
+      linkInput: (socket, run) => {
+        const order = node.hooks.busInput;
+        if (order === undefined) run();
+        else order(socket, run);
+      },
     });
     node.keyspace.db(0).enableSlotIndex();
     for (const name of ['cluster-node-timeout', 'cluster-announce-ip', 'cluster-announce-port', 'cluster-announce-bus-port', 'cluster-announce-hostname', 'cluster-require-full-coverage', 'cluster-allow-replica-migration', 'cluster-replica-validity-factor', 'cluster-replica-no-failover', 'cluster-migration-barrier', 'repl-ping-replica-period'] as const) {

@@ -18,8 +18,9 @@
  * Redis does steps 2-3 with blocking socket calls, so nothing else runs meanwhile. Here they
  * are asynchronous, and the node is taken exclusively for their duration
  * (dispatch/exclusive-run.ts): other clients' commands wait, so a key cannot change between its
- * serialization and its deletion. A link that fails before anything was read is retried once on
- * a new connection, unless it timed out, as Redis does.
+ * serialization and its deletion; inside EXEC, the transaction's later commands wait too. A
+ * link that fails before anything was read is retried once on a new connection, unless it timed
+ * out, as Redis does.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Database } from '../../storage/database';
@@ -114,21 +115,20 @@ function migrateCommand(ctx: CommandContext, argv: ByteString[]): void {
   }
   const node = ctx.server;
   const session = ctx.session;
-  const client = session.connection;
-  if (!ctx.mayBlock || client === null) {
-    throw new ReplyError('ERR MIGRATE cannot wait for its target inside MULTI/EXEC or a script in hashslot');
+  // Inside EXEC too, as in Redis: the rest of the transaction waits for the reply.
+  if (session.connection === null) {
+    throw new ReplyError('ERR MIGRATE cannot wait for its target without a client connection in hashslot');
   }
-  node.exclusive.acquire(session);
-  client.block();
+  const resume = ctx.suspend();
   const compress = ctx.config.bool('rdbcompression');
   const command = node.cluster !== null ? 'RESTORE-ASKING' : 'RESTORE';
   const build = (select: boolean): { bytes: Buffer; sent: ByteString[] } =>
     encodeRequest(request, found, node.clock(), select, command, compress);
   void exchange(node.migrateSockets, request, build).then(
-    (outcome) => finish(node, session, db, request, outcome),
+    (outcome) => finish(node, session, db, request, outcome, resume),
     (err: unknown) => {
       node.log.warning(`MIGRATE failed: ${err instanceof Error ? err.message : String(err)}`);
-      finish(node, session, db, request, { kind: 'error', text: 'IOERR error or timeout reading to target instance', acked: [] });
+      finish(node, session, db, request, { kind: 'error', text: 'IOERR error or timeout reading to target instance', acked: [] }, resume);
     },
   );
 }
@@ -234,7 +234,7 @@ async function exchange(
 }
 
 /** Step 3's deletions and step 4's reply; then the node is free again. */
-function finish(node: RedisNode, session: Session, db: Database, request: MigrateRequest, outcome: Outcome): void {
+function finish(node: RedisNode, session: Session, db: Database, request: MigrateRequest, outcome: Outcome, resume: () => void): void {
   node.nowMs = node.clock();
   if (!request.copy && outcome.acked.length > 0) {
     const deleted: ByteString[] = [];
@@ -258,7 +258,7 @@ function finish(node: RedisNode, session: Session, db: Database, request: Migrat
     node.stats.countError(outcome.text);
     session.reply.error(outcome.text);
   }
-  node.exclusive.release(() => session.connection?.unblock());
+  resume();
 }
 
 export const migrateCommands: CommandImpl[] = [cmd('migrate', migrateCommand)];

@@ -4,6 +4,7 @@ import type { CommandContext } from '../dispatch/command-context';
 import { runCommand } from '../dispatch/dispatch';
 import { ReplyError } from '../dispatch/errors';
 import { cmd, type CommandImpl } from '../dispatch/command';
+import type { QueuedCommand } from '../dispatch/transaction';
 
 function multiCommand(ctx: CommandContext): void {
   const tx = ctx.session.transaction;
@@ -32,13 +33,47 @@ function execCommand(ctx: CommandContext): void {
   ctx.reply.array(queue.length);
   tx.executing = true;
   tx.running = queue;
-  try {
-    for (const { spec, argv } of queue) runCommand(ctx.session, spec, argv);
-  } finally {
-    tx.executing = false;
-    tx.running = null;
-    tx.end();
+  runQueued(ctx, queue, 0, false);
+}
+
+/**
+ * Runs EXEC's commands from `from` on. A command that waits on the network (MIGRATE, which
+ * Redis runs inside EXEC with blocking I/O) suspends the rest: it runs once that command has
+ * replied (Session.afterWait), while other clients are still held (dispatch/exclusive-run.ts).
+ * The execution unit is kept open across the wait, so replicas get the whole transaction in one
+ * MULTI/EXEC as Redis sends it; clients blocked on keys it pushed to are served after it.
+ */
+function runQueued(ctx: CommandContext, queue: readonly QueuedCommand[], from: number, resumed: boolean): void {
+  const session = ctx.session;
+  const node = ctx.server;
+  for (let i = from; i < queue.length; i++) {
+    const { spec, argv } = queue[i] as QueuedCommand;
+    try {
+      runCommand(session, spec, argv);
+    } catch (err) {
+      finishExec(ctx, resumed);
+      throw err;
+    }
+    if (session.waiting) {
+      if (!resumed) node.replication.beginUnit();
+      session.afterWait = () => runQueued(ctx, queue, i + 1, true);
+      return;
+    }
   }
+  finishExec(ctx, resumed);
+}
+
+/** EXEC is over; after a wait, also what the dispatcher does once a command has run. */
+function finishExec(ctx: CommandContext, resumed: boolean): void {
+  const tx = ctx.session.transaction;
+  tx.executing = false;
+  tx.running = null;
+  tx.end();
+  if (!resumed) return;
+  const node = ctx.server;
+  node.replication.endUnit();
+  node.blocking.handleReadyKeys();
+  ctx.session.connection?.unblock();
 }
 
 function discardCommand(ctx: CommandContext): void {

@@ -15,6 +15,7 @@
  *   notifyKeyEvent     keyspace notifications
  *   block, signalKeyReady  wait for a key to receive elements (BLPOP, BZPOPMIN...), and say
  *                      that one did
+ *   suspend            reply later, after waiting on the network (MIGRATE)
  *
  * Commands that administer the server (INFO, CONFIG, DEBUG, CLIENT, CLUSTER, REPLICAOF, SAVE,
  * SHUTDOWN, COMMAND...) need the whole node and reach it through one field named for that:
@@ -52,6 +53,7 @@ import type { Client } from '../network/client';
 import type { Config } from '../config/config';
 import type { Logger } from '../log';
 import { ReplyError } from './errors';
+import { suspend } from './exclusive-run';
 import { notifyKeyspaceEvent } from '../pubsub/keyspace-events';
 import type { RedisNode } from '../node';
 import type { Session } from './session';
@@ -190,6 +192,16 @@ export class CommandContext {
   get mayBlock(): boolean {
     const session = this.session;
     return !session.transaction.executing && session.kind === 'normal' && session.connection !== null;
+  }
+
+  /**
+   * The command waits on the network and replies later (MIGRATE): other clients are held until
+   * then, also inside EXEC, whose remaining commands run once it has replied (exclusive-run.ts).
+   * Returns the call that ends the wait, to be made after the reply is written. Only for a
+   * session with a connection (a socketless one cannot wait).
+   */
+  suspend(): () => void {
+    return suspend(this.server, this.session);
   }
 
   /**

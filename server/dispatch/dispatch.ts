@@ -110,8 +110,9 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
   } finally {
     node.replication.endUnit();
   }
-  // Clients blocked on keys this command (or this EXEC) pushed to are served now (blocking.ts).
-  node.blocking.handleReadyKeys();
+  // Clients blocked on keys this command (or this EXEC) pushed to are served now (blocking.ts);
+  // after an EXEC that waits on the network, once it has finished (transaction-commands.ts).
+  if (!session.waiting) node.blocking.handleReadyKeys();
   // ASKING lasts for exactly one command.
   if (session.asking && spec.fullName !== 'asking') session.asking = false;
   finishReply(session, replyMark);

@@ -8,9 +8,18 @@
  * while an owner holds the node, every other client's next command is held (its connection
  * stops being read, like a client paused by Redis), and the held commands run in arrival order
  * once the owner releases the node. Replication links and socketless sessions are not held.
+ *
+ * suspend() is how a command handler waits: it takes the node and stops reading its own client,
+ * and the function it returns ends the wait once the command has written its reply. Inside EXEC
+ * (Redis runs MIGRATE there too, blocking as ever) the transaction's remaining commands run at
+ * that point, still holding everyone else off, so the EXEC stays atomic:
+ *
+ *   EXEC ─ SET ─ MIGRATE ┄┄ waits for the target ┄┄ replies ─ GET ─ SET ─ EXEC's reply complete
+ *          └───────────── other clients' commands held until here ─────────────┘
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../network/client';
+import type { RedisNode } from '../node';
 import type { Session } from './session';
 
 interface HeldCommand {
@@ -57,4 +66,25 @@ export class ExclusiveRun {
       next.client.runHeld(next.argv);
     }
   }
+}
+
+/**
+ * The running command of `session` waits on the network and replies later: the node is held
+ * for it and its client is not read. Returns the call that ends the wait, made once the command
+ * has written its reply: EXEC's remaining commands run then (Session.afterWait), or the client
+ * is read again.
+ */
+export function suspend(node: RedisNode, session: Session): () => void {
+  node.exclusive.acquire(session);
+  session.connection?.block();
+  session.waiting = true;
+  return () => {
+    session.waiting = false;
+    node.exclusive.release(() => {
+      const next = session.afterWait;
+      session.afterWait = null;
+      if (next !== null) next();
+      else session.connection?.unblock();
+    });
+  };
 }

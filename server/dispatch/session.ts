@@ -45,6 +45,16 @@ export class Session {
   asking = false;
   /** READONLY: a replica may serve this client's reads of its master's slots. */
   readonly = false;
+  /**
+   * A command of this session is waiting on the network and will reply later (MIGRATE, through
+   * CommandContext.suspend): the node is held for it and the client is not read meanwhile.
+   */
+  waiting = false;
+  /**
+   * What runs once the waiting command has replied: the rest of the EXEC it belongs to. Null
+   * outside EXEC: the client is simply read again.
+   */
+  afterWait: (() => void) | null = null;
   lastCommand = 'NULL';
   kind: ClientKind;
   /** MULTI/EXEC state and WATCHed keys. */

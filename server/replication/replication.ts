@@ -81,6 +81,7 @@ export class Replication implements MasterLinkOwner {
       requestAckNow: () => {
         if (this.master === null && this.replicas.size > 0) this.feed(GETACK);
       },
+      answered: (client, replicas) => node.hooks.waitAnswered?.(client.id, replicas),
     });
   }
 

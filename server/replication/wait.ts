@@ -27,6 +27,8 @@ export interface WaitHost {
   readonly time: NodeClock;
   /** Sends REPLCONF GETACK * to every replica (if still a master with replicas). */
   requestAckNow(): void;
+  /** A WAIT of a normal client is answered `replicas` now (a test harness may be watching). */
+  answered(client: Client, replicas: number): void;
 }
 
 export class WaitQueue {
@@ -41,6 +43,7 @@ export class WaitQueue {
     const acked = this.ackedAtLeast(offset);
     if (acked >= replicas || client.kind !== 'normal') {
       client.session.reply.integer(acked);
+      if (client.kind === 'normal') this.host.answered(client, acked);
       return;
     }
     const waiter: Waiter = { client, offset, replicas, timer: null };
@@ -96,7 +99,9 @@ export class WaitQueue {
     this.waiters.splice(index, 1);
     waiter.timer?.cancel();
     if (!reply) return;
-    waiter.client.session.reply.integer(this.ackedAtLeast(waiter.offset));
+    const acked = this.ackedAtLeast(waiter.offset);
+    waiter.client.session.reply.integer(acked);
+    this.host.answered(waiter.client, acked);
     waiter.client.unblock();
   }
 }

@@ -2,17 +2,38 @@
  * The clock a test cluster runs on, shared by all its nodes: the real one, or a virtual one
  * that moves only when the test says so.
  *
- * Virtual time still runs over real sockets, so advance(ms) moves in steps (at most 10 ms of
- * virtual time, the bus cron's tenth) and after each step lets the event loop run a few turns,
- * enough for the messages and replies the step caused to cross loopback. A failover at
- * node-timeout 15 s is then some 1,600 steps of well under a millisecond of wall time each.
+ * Virtual time (virtual-timeline.ts) gives each node a lane of one timeline; the nodes still
+ * talk over real sockets, which virtual-network.ts waits for and puts in order. advance(ms)
+ * goes from one instant where some timer is due to the next, and at each one runs the timers,
+ * then lets the network settle (every message sent is received and acted on, in a fixed order)
+ * before time moves on:
+ *
+ *   advance(250):  settle ─ t+30: crons ─ settle ─ t+130: crons ─ settle ─ t+230: ... ─ t+250
+ *
+ * (the first settle takes in what the test did since the last advance: a kill, a fault). So
+ * messages take no virtual time, nothing can happen between two due timers, and a run is a
+ * function of the seed and of what the test does: the same event history every time. A
+ * failover at node-timeout 15 s is some 170 such instants, a few hundred milliseconds of wall
+ * time, much of it Node's cost of the refused reconnects to the dead node (every live node
+ * tries again at every 100 ms cron, as Redis does).
+ *
+ * Virtual time starts at VIRTUAL_EPOCH_MS, not at the wall clock's now, for the same reason:
+ * the times in the event history must not depend on when the test ran.
+ *
+ * What stays outside the guarantee: the test's own client connections are not ordered (a test
+ * that keeps commands in flight while time moves gets a timing-dependent run; one that awaits
+ * its replies does not), and the fields of events that carry addresses carry the ports, which
+ * differ from run to run (node ids, which come from the seed, are the identity).
  */
-import { ManualClock, systemClock, type NodeClock } from '../clock';
+import { systemClock, type NodeClock } from '../clock';
+import { VirtualNetwork } from './virtual-network';
+import { VirtualTimeline } from './virtual-timeline';
 
-/** Virtual milliseconds per step of advance(). */
-const STEP_MS = 10;
-/** Event-loop turns per step: enough for a bus message and its answer to cross loopback. */
-const TURNS_PER_STEP = 4;
+/** The lane of the harness's own timers (reply delays): after every node's at the same instant. */
+export const HARNESS_LANE = Number.MAX_SAFE_INTEGER;
+
+/** Where virtual time starts: 2026-01-01T00:00:00Z. */
+export const VIRTUAL_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 export interface ClusterClock {
   readonly kind: 'real' | 'virtual';
@@ -24,7 +45,6 @@ export interface ClusterClock {
 
 export class RealClusterClock implements ClusterClock {
   readonly kind = 'real';
-  readonly base: NodeClock = systemClock;
 
   now(): number {
     return Date.now();
@@ -33,19 +53,31 @@ export class RealClusterClock implements ClusterClock {
   advance(): Promise<void> {
     return Promise.reject(new Error("clock.advance() needs a virtual clock: startCluster({ clock: 'virtual' })"));
   }
+
+  /** The clock of a node: the system's, for every node. */
+  clockFor(_lane: number): NodeClock {
+    return systemClock;
+  }
 }
 
 export class VirtualClusterClock implements ClusterClock {
   readonly kind = 'virtual';
-  readonly base: ManualClock;
+  readonly timeline: VirtualTimeline;
+  /** The nodes' sockets, waited for and put in order at every instant. */
+  readonly network = new VirtualNetwork();
   private advancing = false;
 
-  constructor(startMs: number) {
-    this.base = new ManualClock(startMs);
+  constructor(startMs: number = VIRTUAL_EPOCH_MS) {
+    this.timeline = new VirtualTimeline(startMs);
   }
 
   now(): number {
-    return this.base.now();
+    return this.timeline.now();
+  }
+
+  /** The clock of node `lane` (its index): its timers order by lane at equal instants. */
+  clockFor(lane: number): NodeClock {
+    return this.timeline.clockFor(lane);
   }
 
   async advance(ms: number): Promise<void> {
@@ -53,21 +85,19 @@ export class VirtualClusterClock implements ClusterClock {
     if (this.advancing) throw new Error('clock.advance() is already running: await the first call');
     this.advancing = true;
     try {
-      let left = ms;
-      await settle();
-      while (left > 0) {
-        const step = Math.min(STEP_MS, left);
-        this.base.advance(step);
-        left -= step;
-        await settle();
+      const targetMs = this.timeline.now() + ms;
+      // What the test did since the last advance (a kill, a command) is taken in first.
+      await this.network.settleIfMoved();
+      for (;;) {
+        const dueMs = this.timeline.nextDueMs();
+        const dueInTime = dueMs !== null && dueMs <= targetMs;
+        // Done at the target, unless what the last settle ran armed a timer due by then.
+        if (!dueInTime && this.timeline.now() >= targetMs) return;
+        // An instant where no timer ran (the target) brings nothing new to settle.
+        if (this.timeline.runUntil(dueInTime ? dueMs : targetMs) > 0) await this.network.settle();
       }
     } finally {
       this.advancing = false;
     }
   }
-}
-
-/** Lets the event loop run I/O callbacks for a few turns. */
-async function settle(): Promise<void> {
-  for (let turn = 0; turn < TURNS_PER_STEP; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

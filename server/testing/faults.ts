@@ -112,6 +112,14 @@ export class FaultBook {
     return ms;
   }
 
+  /** Whether a partition of plane 'bus' or 'all' puts nodes `a` and `b` on two sides. */
+  busSeparated(a: string, b: string): boolean {
+    for (const fault of this.faults.values()) {
+      if (fault.kind === 'partition' && fault.plane !== 'clients' && separated(fault, a, b)) return true;
+    }
+    return false;
+  }
+
   /** Whether replica `replica` and its master `master` are on two sides of an 'all' partition. */
   replicationCut(replica: string, master: string): boolean {
     for (const fault of this.faults.values()) {

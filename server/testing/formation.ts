@@ -5,7 +5,7 @@
  *
  *   primaries: ADDSLOTS of an even share ─ every node: SET-CONFIG-EPOCH i+1 ─ MEET the others
  *   ─▶ all know all ─▶ replicas: REPLICATE their primary ─▶ every node cluster_state:ok and every
- *   replica's link to its primary up
+ *   replica's link to its primary up, its primary's configEpoch known
  *
  * A master normally waits 2 s after start-up before it declares the cluster ok (Redis's
  * CLUSTER_WRITABLE_DELAY); test nodes start with that wait at 0, the one difference from
@@ -72,7 +72,10 @@ export async function formCluster(nodes: readonly TestNode[], shards: number, cl
     admin(node, { type: 'set-config-epoch', epoch: BigInt(i + 1) });
   });
   nodes.forEach((node, i) => {
-    for (const other of nodes.slice(i + 1)) admin(node, { type: 'meet', ip: other.host, port: other.port, cport: other.busPort });
+    // Each node meets those before it, so replicas meet primaries: the side that sends MEET
+    // hears the other's configEpoch in its first PING after the handshake, where the side met
+    // learns the sender's only at a later ping (see knowsMasterEpoch).
+    for (const other of nodes.slice(0, i)) admin(node, { type: 'meet', ip: other.host, port: other.port, cport: other.busPort });
   });
   await waitUntil(clock, timeoutMs, 'every node to know the others', () => {
     kick();
@@ -91,9 +94,23 @@ export async function formCluster(nodes: readonly TestNode[], shards: number, cl
     return nodes.every((node) => {
       const running = node.redisNode;
       if (running.cluster?.state.state !== 'ok') return false;
-      return node.index < shards || running.replication.linkUp;
+      return node.index < shards || (running.replication.linkUp && knowsMasterEpoch(node, nodes));
     });
   });
+}
+
+/**
+ * Whether replica `node` has heard its primary's configEpoch. A header's configEpoch is taken
+ * only from a node past its handshake, so right after the handshakes a node may still hold 0 for
+ * a peer until that peer's next ping. A replica that holds 0 for its master and then loses it
+ * asks for votes with configEpoch 0; every primary that knows better refuses ("slot 0 epoch (1)
+ * > reqEpoch (0)"), and nothing corrects it (the master is dead, and gossip carries no epochs):
+ * the shard never fails over. redis-cli's create waits seconds, long enough to hide this.
+ */
+function knowsMasterEpoch(node: TestNode, nodes: readonly TestNode[]): boolean {
+  const master = nodes[node.shard]?.redisNode.cluster?.state.myself;
+  const state = node.redisNode.cluster?.state;
+  return master !== undefined && state !== undefined && state.nodes.get(master.name)?.configEpoch === master.configEpoch;
 }
 
 /**

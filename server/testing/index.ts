@@ -10,10 +10,17 @@
  *
  * Nodes run in the test's process on loopback ports; faults act inside them (test-cluster.ts),
  * so clients see real addresses and real errors. See the README's "Testing with hashslot".
+ *
+ * On virtual time every timer of every node waits for the test, and a seed replays a run's
+ * event history exactly (cluster-clock.ts):
+ *
+ *   const cluster = await startCluster({ clock: 'virtual', seed: 7, nodeTimeoutMs: 15_000 });
+ *   await cluster.kill(cluster.primary(0));
+ *   await cluster.clock.advance(20_000);   // PFAIL, FAIL, election: some 200 ms of wall time
  */
 import type { LogSink } from '../log';
 import type { Directives } from '../start';
-import { RealClusterClock, VirtualClusterClock, type ClusterClock } from './cluster-clock';
+import { HARNESS_LANE, RealClusterClock, VirtualClusterClock, type ClusterClock } from './cluster-clock';
 import { nodeDirectives, memoryNodesConf } from './formation';
 import { freePort } from './free-port';
 import { TestCluster, type ClusterOptions } from './test-cluster';
@@ -24,10 +31,23 @@ import * as path from 'node:path';
 
 export { TestCluster, type ClusterOptions, type FaultHandle, type NodeRef } from './test-cluster';
 export { TestNode, type InterceptedCommand, type Interceptor } from './test-node';
+export type { MigrateSlotOptions, PausedMigration, SlotMoved } from './migrate-slot';
 export type { TestEvent, TestEventType, TestEventOf, HarnessEvent } from './events';
 export type { ClusterClock } from './cluster-clock';
 export type { Plane, BusMessageName } from './faults';
 export type { CommandVerdict } from '../node-hooks';
+export type { WriteOracle, OracleOptions } from './oracle';
+export type {
+  OracleReport,
+  RecordedWrite,
+  LostWrite,
+  IndeterminateWrite,
+  LossReason,
+  IndeterminateReason,
+  WriteOutcome,
+  WriteSituation,
+} from './oracle-judge';
+export { formatReport } from './oracle-judge';
 
 /** Starts a cluster (3 primaries and 3 replicas by default) and resolves once it is ok. */
 export function startCluster(options: ClusterOptions = {}): Promise<TestCluster> {
@@ -61,7 +81,7 @@ export interface SingleNode {
 
 /** Starts one node (not in cluster mode unless the directives say so). */
 export async function startNode(directives: Directives = {}, options: NodeOptions = {}): Promise<SingleNode> {
-  const clock = options.clock === 'virtual' ? new VirtualClusterClock(Date.now()) : new RealClusterClock();
+  const clock = options.clock === 'virtual' ? new VirtualClusterClock() : new RealClusterClock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hashslot-node-'));
   const host = '127.0.0.1';
   const handle = new TestNode(
@@ -74,7 +94,9 @@ export async function startNode(directives: Directives = {}, options: NodeOption
     memoryNodesConf(),
     options.seed ?? (Math.random() * 2 ** 31) >>> 0,
     {
-      clock: clock instanceof VirtualClusterClock ? clock.base : clock.base,
+      clock: clock.clockFor(HARNESS_LANE),
+      clockFor: (lane) => clock.clockFor(lane),
+      network: clock instanceof VirtualClusterClock ? clock.network : undefined,
       logSink: options.logSink ?? { write: () => undefined },
       busVerdict: () => 'deliver',
       clientsCut: () => false,

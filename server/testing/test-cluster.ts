@@ -18,12 +18,14 @@ import type { AdminOp } from '../../cluster-bus/cluster-state';
 import type { LogSink } from '../log';
 import type { RedisNode } from '../node';
 import type { Directives } from '../start';
-import { RealClusterClock, VirtualClusterClock, type ClusterClock } from './cluster-clock';
+import { HARNESS_LANE, RealClusterClock, VirtualClusterClock, type ClusterClock } from './cluster-clock';
 import { EventLog, type HarnessEvent, type TestEvent, type TestEventOf, type TestEventType } from './events';
 import { FaultBook, messageTypeCode, type BusMessageName, type Fault, type Plane } from './faults';
 import { formCluster, memoryNodesConf, nodeDirectives, waitUntil } from './formation';
 import { freePort } from './free-port';
+import { migrateSlot, type MigrateSlotOptions, type PausedMigration, type SlotMoved } from './migrate-slot';
 import { TestNode, type NodeEnvironment } from './test-node';
+import { WriteOracle } from './oracle';
 
 export interface ClusterOptions {
   /** Primaries (default 3). */
@@ -57,6 +59,8 @@ export class TestCluster {
   readonly nodes: readonly TestNode[];
   readonly clock: ClusterClock;
   readonly seed: number;
+  /** The lost-write oracle: oracle.start(), then await oracle.check() (oracle.ts). */
+  readonly oracle: WriteOracle;
   private readonly events: EventLog;
   private readonly faults: FaultBook;
   private closed = false;
@@ -75,15 +79,30 @@ export class TestCluster {
     this.seed = seed;
     this.events = events;
     this.faults = faults;
+    this.oracle = new WriteOracle({ nodes, events, busSeparated: (a, b) => faults.size > 0 && faults.busSeparated(a, b) });
   }
 
-  /** Starts and forms a cluster; resolves once every node reports cluster_state:ok. */
+  /**
+   * Starts and forms a cluster; resolves once every node reports cluster_state:ok. A port picked
+   * free can be taken by another process before a node binds it: such a start is closed and
+   * tried again on fresh ports (a few times), never reported as the test's failure.
+   */
   static async start(options: ClusterOptions = {}): Promise<TestCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TestCluster.startOnce(options);
+      } catch (err) {
+        if (!(err instanceof PortTakenError) || attempt >= START_ATTEMPTS) throw err instanceof PortTakenError ? err.cause : err;
+      }
+    }
+  }
+
+  private static async startOnce(options: ClusterOptions): Promise<TestCluster> {
     const shards = positiveInt('shards', options.shards ?? 3, 1);
     const replicas = positiveInt('replicasPerShard', options.replicasPerShard ?? 1, 0);
     const nodeTimeoutMs = positiveInt('nodeTimeoutMs', options.nodeTimeoutMs ?? 500, 1);
     const seed = options.seed ?? (Math.random() * 2 ** 31) >>> 0;
-    const clock = options.clock === 'virtual' ? new VirtualClusterClock(Date.now()) : options.clock === undefined || options.clock === 'real' ? new RealClusterClock() : null;
+    const clock = options.clock === 'virtual' ? new VirtualClusterClock() : options.clock === undefined || options.clock === 'real' ? new RealClusterClock() : null;
     if (clock === null) throw new Error(`clock must be 'real' or 'virtual', not ${JSON.stringify(options.clock)}`);
     const random = mulberry32(seed);
     const events = new EventLog(() => clock.now());
@@ -101,11 +120,16 @@ export class TestCluster {
         const handle = new TestNode(i, shard, host, await freePort(host), await freePort(host), directives, memoryNodesConf(), (seed + i * 7919) >>> 0, env);
         nodes.push(handle);
       }
-      await Promise.all(nodes.map((node) => node.start()));
+      // Every start settles before any failure is thrown: close() below must find each node that
+      // did start, or its ports would stay open and keep the test's process alive.
+      const started = await Promise.allSettled(nodes.map((node) => node.start()));
+      const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
       await formCluster(nodes, shards, clock, options.startTimeoutMs ?? 10_000);
     } catch (err) {
       await cluster.close();
-      throw new Error(`startCluster (seed ${seed}): ${err instanceof Error ? err.message : String(err)}`);
+      const failure = new Error(`startCluster (seed ${seed}): ${err instanceof Error ? err.message : String(err)}`);
+      throw (err as { code?: unknown }).code === 'EADDRINUSE' ? new PortTakenError(failure) : failure;
     }
     return cluster;
   }
@@ -202,8 +226,9 @@ export class TestCluster {
     });
     const clientSide = options.clientSide ?? 0;
     if (!Number.isInteger(clientSide) || clientSide < 0 || clientSide >= groups.length) throw new Error(`clientSide must be a group index (0-${groups.length - 1})`);
-    const ports = groups.map((g) => g.map((ref) => this.node(ref).port).join(',')).join(' | ');
-    return this.addFault({ kind: 'partition', groups: sets, plane, clientSide }, `partition ${ports} (${plane})`);
+    // Node indexes, not ports: the history must read the same in every run of a seed.
+    const sides = groups.map((g) => g.map((ref) => this.node(ref).index).join(',')).join(' | ');
+    return this.addFault({ kind: 'partition', groups: sets, plane, clientSide }, `partition nodes ${sides} (${plane})`);
   }
 
   /** Cuts one node off from all the others; the test's clients stay with the others. */
@@ -220,7 +245,7 @@ export class TestCluster {
     const types = options.types === undefined ? null : new Set(options.types.map(messageTypeCode));
     const from = options.from === undefined ? null : this.node(options.from).id;
     const to = options.to === undefined ? null : this.node(options.to).id;
-    const what = `drop ${options.types?.join('/') ?? 'all'} bus messages${from === null ? '' : ` from ${this.node(options.from as NodeRef).port}`}${to === null ? '' : ` to ${this.node(options.to as NodeRef).port}`} p=${probability}`;
+    const what = `drop ${options.types?.join('/') ?? 'all'} bus messages${from === null ? '' : ` from node ${this.node(options.from as NodeRef).index}`}${to === null ? '' : ` to node ${this.node(options.to as NodeRef).index}`} p=${probability}`;
     return this.addFault({ kind: 'drop', types, from, to, probability }, what);
   }
 
@@ -270,6 +295,17 @@ export class TestCluster {
       return replica.role === 'primary';
     });
     return replica;
+  }
+
+  /**
+   * Moves `slot` and its keys to the primary `to` with redis-cli's commands (migrate-slot.ts);
+   * with `pause: true` it resolves mid-way to a PausedMigration, to be resume()d.
+   */
+  migrateSlot(slot: number, to: NodeRef, options: MigrateSlotOptions & { pause: true }): Promise<PausedMigration>;
+  migrateSlot(slot: number, to: NodeRef, options?: MigrateSlotOptions & { pause?: false }): Promise<SlotMoved>;
+  migrateSlot(slot: number, to: NodeRef, options?: MigrateSlotOptions): Promise<SlotMoved | PausedMigration>;
+  async migrateSlot(slot: number, to: NodeRef, options: MigrateSlotOptions = {}): Promise<SlotMoved | PausedMigration> {
+    return migrateSlot({ nodes: this.nodes, record: (node, event) => this.record(node, event) }, slot, this.node(to), options);
   }
 
   // ─── events ────────────────────────────────────────────────────────────────────────────────
@@ -331,8 +367,11 @@ export class TestCluster {
   /** What every node of this cluster is given: the clock, the faults, the event log. */
   private environment(logSink: LogSink): NodeEnvironment {
     const replicationPorts = new Set<number>();
+    const clock = this.clock as RealClusterClock | VirtualClusterClock;
     return {
-      clock: this.clock instanceof VirtualClusterClock ? this.clock.base : (this.clock as RealClusterClock).base,
+      clock: clock.clockFor(HARNESS_LANE),
+      clockFor: (lane) => clock.clockFor(lane),
+      network: clock instanceof VirtualClusterClock ? clock.network : undefined,
       logSink,
       busVerdict: (from, to, type) => this.faults.size === 0 ? 'deliver' : this.faults.busVerdict(from, to, type),
       clientsCut: (id) => this.faults.size > 0 && this.faults.clientsCut(id),
@@ -354,6 +393,7 @@ export class TestCluster {
           }),
         };
         node.events.on('cluster', (event) => this.events.record(handle.id, event, () => handle.shard));
+        this.oracle.attach(handle, node);
       },
     };
   }
@@ -364,6 +404,16 @@ function chain<A extends unknown[]>(first: ((...args: A) => void) | undefined, s
     first?.(...args);
     second(...args);
   };
+}
+
+/** Starts of a cluster tried before a port taken by another process counts as a failure. */
+const START_ATTEMPTS = 4;
+
+/** A start lost a port to another process (carries the error to report if every attempt does). */
+class PortTakenError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
 }
 
 function positiveInt(name: string, value: number, min: number): number {

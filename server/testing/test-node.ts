@@ -12,6 +12,9 @@
  *
  * The node's sockets are known through the socketOpened hook; the cluster's faults reach it
  * through the other hooks (server/node-hooks.ts), and failCommands/intercept answer commands.
+ * On virtual time the node runs on its own lane of the timeline, its sockets are waited for and
+ * its bus inputs ordered by the virtual network (virtual-network.ts); inputs held for a node
+ * that was killed since are dropped, those of a paused node wait for resume().
  */
 import type * as net from 'node:net';
 import type { ClusterMessage } from '../../cluster-bus/messages';
@@ -25,6 +28,7 @@ import type { RedisNode } from '../node';
 import type { BusVerdict, CommandVerdict, NodeHooks, SocketKind } from '../node-hooks';
 import { startRedisNode, type Directives } from '../start';
 import { PausableClock } from './pausable-clock';
+import type { VirtualNetwork } from './virtual-network';
 
 /** A command as an interceptor sees it, with the two ways to answer. */
 export interface InterceptedCommand {
@@ -44,7 +48,12 @@ export type Interceptor = (command: InterceptedCommand) => CommandVerdict;
 
 /** What a node asks of its cluster: the faults between nodes, and where events go. */
 export interface NodeEnvironment {
+  /** The harness's own clock (reply delays); nodes run on clockFor(index). */
   readonly clock: NodeClock;
+  /** Node `lane`'s clock: on virtual time, each node's timers have their own lane. */
+  clockFor(lane: number): NodeClock;
+  /** On virtual time: the sockets to wait for, and the order bus inputs run in. */
+  readonly network?: VirtualNetwork;
   readonly logSink: LogSink;
   busVerdict(from: string, to: string, typeCode: number): BusVerdict;
   clientsCut(id: string): boolean;
@@ -70,6 +79,9 @@ export class TestNode {
   private interceptor: Interceptor | null = null;
   private kept: { keyspace: Keyspace; replid: string; offset: number } | null = null;
   private clusterId = '';
+  /** Moves at every start and kill: bus inputs held for an older life of the node are dropped. */
+  private generation = 0;
+  private starts = 0;
 
   constructor(
     readonly index: number,
@@ -81,7 +93,9 @@ export class TestNode {
     private readonly nodesConf: NodesConfStore,
     private readonly seed: number,
     private readonly env: NodeEnvironment,
-  ) {}
+  ) {
+    env.network?.addNodePorts(port, busPort);
+  }
 
   /** The node's 40-character cluster id (stays the same across restarts). */
   get id(): string {
@@ -129,18 +143,20 @@ export class TestNode {
 
   async start(): Promise<void> {
     if (this.node !== null) throw new Error(`node ${this.port} is already running`);
-    const clock = new PausableClock(this.env.clock);
+    const clock = new PausableClock(this.env.clockFor(this.index));
+    const generation = ++this.generation;
     const kept = this.kept;
     this.kept = null;
     const node = await startRedisNode(
       { ...this.directives, port: this.port, 'cluster-port': this.busPort },
       {
         clock,
-        seed: this.seed,
+        // A restarted process draws new random numbers (a new run id), from the seed still.
+        seed: (this.seed + this.starts++ * 0x9e3779b9) >>> 0,
         logSink: this.env.logSink,
         nodesConf: this.nodesConf,
         clusterWritableDelayMs: 0,
-        hooks: this.hooks(),
+        hooks: this.hooks(generation),
         beforeListen: (fresh) => {
           if (kept === null) return;
           fresh.keyspace.adoptContents(kept.keyspace);
@@ -164,6 +180,7 @@ export class TestNode {
     this.noteRole();
     this.kept = { keyspace: node.keyspace, replid: node.replication.replid, offset: node.replication.offset };
     this.node = null;
+    this.generation++;
     this.clock?.close();
     for (const socket of this.sockets.keys()) socket.resetAndDestroy();
     this.sockets.clear();
@@ -209,6 +226,7 @@ export class TestNode {
   async close(): Promise<void> {
     const node = this.node;
     this.node = null;
+    this.generation++;
     this.clock?.close();
     if (node !== null) await node.close();
   }
@@ -254,9 +272,11 @@ export class TestNode {
     if (state !== undefined) this.lastRole = state.myself.isMaster ? 'primary' : 'replica';
   }
 
-  private hooks(): NodeHooks {
+  private hooks(generation: number): NodeHooks {
+    const network = this.env.network;
     return {
       socketOpened: (socket, kind) => {
+        network?.track(this.index, socket, kind, () => this.held.has(socket));
         this.sockets.set(socket, kind);
         if (kind === 'client') this.delayReplies(socket);
         socket.once('close', () => {
@@ -267,6 +287,9 @@ export class TestNode {
       },
       busMessage: (message: ClusterMessage) => this.env.busVerdict(message.header.sender, this.id, typeCode(message)),
       command: (name, args) => this.answer(name, args),
+      // Virtual time: bus inputs wait for the network to settle and run in a fixed order.
+      busInput:
+        network === undefined ? undefined : (socket, run) => network.input(socket, run, { alive: () => this.generation === generation, frozen: () => this.paused }),
     };
   }
 

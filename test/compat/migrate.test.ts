@@ -3,7 +3,8 @@
  * a redis-server to a redis-server (the reference) and then for each pairing that involves
  * hashslot (hashslot → hashslot, hashslot → redis, redis → hashslot), and what each pairing
  * observes (MIGRATE's replies, what the source and the target hold afterwards, the source's
- * keyspace events, its replica) must equal the reference's, byte for byte.
+ * keyspace events, its replica) must equal the reference's, byte for byte. That includes MIGRATE
+ * inside MULTI/EXEC, which Redis runs there like anywhere else.
  *
  *   source ──MIGRATE──▶ target        each source has a replica: the deletions must reach it
  *      └── replica
@@ -17,6 +18,7 @@ import { RawClient } from '../../bench/harness/raw-client';
 import { redisServerPath, REDIS_MISSING_MESSAGE, startRealRedis } from '../../bench/harness/real-redis';
 import type { ServerProcess } from '../../bench/harness/server-process';
 import { escapeBytes, type Arg } from '../../bench/harness/resp';
+import { FakeReplica } from '../helpers/fake-replica';
 import { startTarget, targetName } from '../helpers/target';
 
 interface Server {
@@ -220,6 +222,84 @@ const SCENARIOS: Array<[string, Scenario]> = [
     // The stopped target still applied the RESTORE once it went on: BUSYKEY now.
     await waitFor('the target to apply the late RESTORE', 5_000, async () => (await call(target, 'EXISTS', 'k')) === ':1\r\n');
     await observe(seen, 'late BUSYKEY', source, 'MIGRATE', '127.0.0.1', String(target.process.port), 'k', '0', '1000');
+  }],
+
+  // Redis runs MIGRATE inside EXEC like anywhere else, blocking until the target answers; the
+  // transaction's later commands see its effect, replicas get its DELs inside the transaction's
+  // one MULTI/EXEC, and a client blocked on a list the transaction pushed to is served after it.
+  ['inside MULTI/EXEC', async (p, seen) => {
+    const { source, target } = p;
+    const port = String(target.process.port);
+    await call(source, 'SET', 'k', 'v');
+    await call(source, 'SET', 'k2', 'v2', 'PX', '900000');
+    await call(source, 'SET', 'busy', 'mine');
+    await call(target, 'SET', 'busy', 'theirs');
+    const stream = await FakeReplica.attach(source.process.port);
+    const waiter = await RawClient.connect(source.process.port);
+    try {
+      const popped = waiter.call('BLPOP', 'list', '10');
+      await waitFor('the BLPOP to block', 5_000, async () => /blocked_clients:1\r\n/.test(await call(source, 'INFO', 'clients')));
+      for (const argv of [
+        ['MULTI'],
+        ['SET', 'a', '1'],
+        ['RPUSH', 'list', 'x', 'y'],
+        ['MIGRATE', '127.0.0.1', port, 'k', '0', '5000'],
+        ['GET', 'k'],
+        ['MIGRATE', '127.0.0.1', port, 'nokey', '0', '5000'],
+        ['MIGRATE', '127.0.0.1', '1', 'k2', '0', '300'],
+        ['MIGRATE', '127.0.0.1', port, 'busy', '0', '5000'],
+        ['MIGRATE', '127.0.0.1', port, '', '0', '5000', 'KEYS', 'k2', 'a', 'nope'],
+        ['MIGRATE', '127.0.0.1', port, 'busy', '0', '5000', 'COPY', 'REPLACE'],
+        ['MIGRATE', '127.0.0.1', port, 'k', '0', '5000', 'BOGUS'],
+        ['SET', 'a', '2'],
+        ['EXEC'],
+      ]) {
+        await observe(seen, argv.join(' '), source, ...argv);
+      }
+      seen.push(['the BLPOP', (await popped).toString('latin1')]);
+      await call(source, 'SET', 'marker', '1');
+      const sent = await stream.readUntil((argv) => argv[1] === 'marker');
+      seen.push(['sent to replicas', sent.map((argv) => argv.join(' ')).join(' | ')]);
+    } finally {
+      waiter.close();
+      stream.close();
+    }
+    for (const key of ['k', 'k2', 'a', 'busy', 'list']) {
+      await observe(seen, `source EXISTS ${key}`, source, 'EXISTS', key);
+      await observe(seen, `target GET ${key}`, target, 'GET', key);
+    }
+    const ttl = Number((await call(target, 'PTTL', 'k2')).slice(1));
+    seen.push(['k2 kept its TTL', String(ttl > 800_000 && ttl <= 900_000)]);
+    await replicaCaughtUp(p);
+    await observe(seen, 'replica DBSIZE', p.replica, 'DBSIZE');
+  }],
+
+  // The whole EXEC is one command to other clients: one that arrives while its MIGRATE waits
+  // for a stopped target runs after the EXEC, and sees all of it.
+  ['EXEC waiting for a stopped target', async (p, seen) => {
+    const { source, target } = p;
+    await call(source, 'SET', 'k', 'v');
+    const pid = target.process.pid;
+    if (pid === undefined) throw new Error('no target pid');
+    const other = await RawClient.connect(source.process.port);
+    try {
+      await observe(seen, 'MULTI', source, 'MULTI');
+      await observe(seen, 'SET a', source, 'SET', 'a', '1');
+      await observe(seen, 'MIGRATE', source, 'MIGRATE', '127.0.0.1', String(target.process.port), 'k', '0', '300');
+      await observe(seen, 'SET b', source, 'SET', 'b', '2');
+      process.kill(pid, 'SIGSTOP');
+      const order: string[] = [];
+      const exec = call(source, 'EXEC').then((r) => { order.push('exec'); return r; });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const read = other.call('MGET', 'a', 'b', 'k').then((r) => { order.push('mget'); return r; });
+      seen.push(['EXEC', await exec]);
+      seen.push(['the other client', (await read).toString('latin1')]);
+      seen.push(['order', order.join(',')]);
+    } finally {
+      other.close();
+      process.kill(pid, 'SIGCONT');
+    }
+    await observe(seen, 'k kept', source, 'GET', 'k');
   }],
 ];
 

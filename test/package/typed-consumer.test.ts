@@ -5,9 +5,11 @@
  * importable), and runs.
  *
  * It checks the three promises of the public surface: the typings exist and type-check a real use
- * (start, port, events, close); the compiled consumer runs against the built package and talks
- * RESP to the node it started; and the internals are out of reach (importing a file that
- * `exports` does not name, or touching a field the facade does not have, fails to compile).
+ * (start, port, events, close; and `hashslot/testing`'s startCluster, nodeForKey, close); the
+ * compiled consumer runs against the built package and talks RESP to the nodes it started; and
+ * the internals are out of reach (importing a file that `exports` does not name, or touching a
+ * field the facade does not have, fails to compile). An ES module consumer imports both entry
+ * points by name, as the README shows, since the package itself is CommonJS.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -24,6 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { startNode, type HashslotNode, type LogLine, type ClusterEvent } from 'hashslot';
+import { startCluster, type TestCluster, type TestNode } from 'hashslot/testing';
 
 function roundTrip(port: number, request: string, replyLength: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -54,8 +57,20 @@ async function main(): Promise<void> {
   clustered.on('cluster', (event) => events.push(event));
   const bump = await roundTrip(clustered.port, '*2\\r\\n$7\\r\\nCLUSTER\\r\\n$9\\r\\nBUMPEPOCH\\r\\n', 10);
 
+  const cluster: TestCluster = await startCluster({ shards: 3, replicasPerShard: 1 });
+  const owner: TestNode = cluster.nodeForKey('greeting');
+  const viaOwner = await roundTrip(owner.port, '*3\\r\\n$3\\r\\nSET\\r\\n$8\\r\\ngreeting\\r\\n$5\\r\\nhello\\r\\n*2\\r\\n$3\\r\\nGET\\r\\n$8\\r\\ngreeting\\r\\n', 16);
+  const testing = {
+    nodes: cluster.nodes.length,
+    primaries: cluster.nodes.filter((n) => n.role === 'primary').length,
+    startupNodes: cluster.startupNodes.length,
+    reply: viaOwner,
+  };
+  await cluster.close();
+
   console.log(JSON.stringify({
     reply,
+    testing,
     bump: bump.trim(),
     plainBusPort: plain.busPort,
     plainNodeId: plain.clusterNodeId,
@@ -70,6 +85,16 @@ async function main(): Promise<void> {
 }
 
 void main();
+`;
+
+const ESM_CONSUMER = `
+import { startNode } from 'hashslot';
+import { startCluster } from 'hashslot/testing';
+
+const cluster = await startCluster({ shards: 3, replicasPerShard: 0 });
+const primaries = cluster.nodes.filter((n) => n.role === 'primary').length;
+await cluster[Symbol.asyncDispose]();
+console.log(JSON.stringify({ primaries, startNode: typeof startNode }));
 `;
 
 const FORBIDDEN = `
@@ -117,6 +142,7 @@ t.test('a TypeScript consumer compiles against the typings and runs', async (t) 
   const result: unknown = JSON.parse(ran.stdout.trim().split('\n').pop() ?? '{}');
   t.same(result, {
     reply: '+OK\r\n$1\r\nv\r\n',
+    testing: { nodes: 6, primaries: 3, startupNodes: 6, reply: '+OK\r\n$5\r\nhello\r\n' },
     bump: '+BUMPED 1',
     plainBusPort: null,
     plainNodeId: null,
@@ -126,6 +152,17 @@ t.test('a TypeScript consumer compiles against the typings and runs', async (t) 
     host: '127.0.0.1',
     epochEvents: ['bumpepoch'],
   });
+});
+
+t.test('an ES module consumer imports hashslot and hashslot/testing by name', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hashslot-esm-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+  fs.symlinkSync(REPO, path.join(dir, 'node_modules', 'hashslot'), 'dir');
+  fs.writeFileSync(path.join(dir, 'main.mjs'), ESM_CONSUMER);
+  const ran = await runProgram(process.execPath, [path.join(dir, 'main.mjs')], { timeoutMs: 30_000 });
+  t.equal(ran.code, 0, ran.stderr);
+  t.same(JSON.parse(ran.stdout.trim().split('\n').pop() ?? '{}'), { primaries: 3, startNode: 'function' });
 });
 
 t.test('internals are out of reach of a consumer', async (t) => {

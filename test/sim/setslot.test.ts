@@ -83,6 +83,27 @@ for (const seed of scenarioSeeds(9009)) {
     t.end();
   });
 
+  // redis-cli's check lists a node's open slots in the order its myself line gives them: Redis
+  // walks the slots in order, whichever way each is open and in whatever order they were opened.
+  t.test(`open slots are listed in slot order on the myself line (seed ${seed})`, (t) => {
+    const sim = formedCluster(t, { seed, nodes: 3, masters: 3 });
+    const owned = (index: number): number[] => [0, 1000, 2000, 6000, 7000, 12000, 13000].filter((s) => ownerIndex(sim, 1, s) === index);
+    const [mine1 = -1, mine2 = -1] = owned(1);
+    const [theirs1 = -1, theirs2 = -1] = owned(0);
+    t.ok(mine1 >= 0 && mine2 >= 0 && theirs1 >= 0 && theirs2 >= 0, 'slots of node 1 and of node 0 to open');
+    const [id0, id2] = [sim.node(0).id, sim.node(2).id];
+    adminOk(sim, 1, { type: 'setslot', slot: mine2, action: 'migrating', nodeId: id2 });
+    adminOk(sim, 1, { type: 'setslot', slot: theirs2, action: 'importing', nodeId: id0 });
+    adminOk(sim, 1, { type: 'setslot', slot: mine1, action: 'migrating', nodeId: id2 });
+    adminOk(sim, 1, { type: 'setslot', slot: theirs1, action: 'importing', nodeId: id0 });
+    const expected = [
+      [theirs1, `[${theirs1}-<-${id0}]`], [theirs2, `[${theirs2}-<-${id0}]`],
+      [mine1, `[${mine1}->-${id2}]`], [mine2, `[${mine2}->-${id2}]`],
+    ].sort(([a], [b]) => Number(a) - Number(b)).map(([, mark]) => mark);
+    t.same(marks(sim, 1), expected, 'importing and migrating marks in slot order');
+    t.end();
+  });
+
   t.test(`a node cut off during the move learns the new owner after the heal (seed ${seed})`, (t) => {
     const sim = formedCluster(t, { seed, nodes: 6, masters: 3 });
     const slot = 5000;

@@ -5,22 +5,11 @@
  */
 import * as net from 'node:net';
 import t from 'tap';
+import { eventually } from '../helpers/eventually';
 import Redis from 'ioredis';
 import { createCluster } from 'redis';
 import { startCluster, startNode, type TestCluster } from '../../server/testing';
 
-/** Retries `fn` until it resolves or `timeoutMs` passes (a client finding the new primary). */
-async function eventually<T>(timeoutMs: number, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 function clusterInfo(node: { port: number; host: string }): Promise<string> {
   const client = new Redis(node.port, node.host, { lazyConnect: false, maxRetriesPerRequest: 0 });
