@@ -154,12 +154,24 @@ export class TestCluster {
     return this.nodes.filter((n) => n.shard === shard && n !== primary);
   }
 
-  /** The node that owns the key's slot, as a running node sees the cluster. */
+  /** The node that owns the key's slot: the running nodes' claim with the newest configEpoch. */
   nodeForKey(key: string): TestNode {
     this.usable();
     const slot = keyHashSlot(Buffer.from(key, 'utf8').toString('latin1'));
-    const viewer = this.nodes.find((n) => n.up);
-    const owner = viewer?.redisNode.cluster?.state.slots.owner(slot) ?? null;
+    // Every running node's claim for the slot; the one with the newest configEpoch wins, as the
+    // cluster itself settles it (a node that has not heard of a failover yet is outvoted).
+    let owner: string | null = null;
+    let newest = -1n;
+    for (const viewer of this.nodes) {
+      const state = viewer.up ? viewer.redisNode.cluster?.state : undefined;
+      const claimed = state?.slots.owner(slot) ?? null;
+      if (state === undefined || claimed === null) continue;
+      const epoch = state.nodes.get(claimed)?.configEpoch ?? -1n;
+      if (epoch > newest) {
+        newest = epoch;
+        owner = claimed;
+      }
+    }
     const node = this.nodes.find((n) => n.id === owner);
     if (node === undefined) throw new Error(`slot ${slot} of '${key}' has no owner`);
     return node;

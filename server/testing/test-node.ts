@@ -278,6 +278,11 @@ export class TestNode {
       socketOpened: (socket, kind) => {
         network?.track(this.index, socket, kind, () => this.held.has(socket));
         this.sockets.set(socket, kind);
+        // The node's own flow control resumes a socket when its output drains (Client.flush):
+        // one held for a pause or a fault stays unread all the same.
+        socket.on('resume', () => {
+          if (this.held.has(socket)) socket.pause();
+        });
         if (kind === 'client') this.delayReplies(socket);
         socket.once('close', () => {
           this.sockets.delete(socket);
