@@ -31,6 +31,7 @@
  * Event-loop yields (setImmediate, process.nextTick: "after the current I/O", not "after some
  * time") are not timers and stay where they are used.
  */
+import { VirtualTimeline } from './virtual-timeline';
 
 /** A pending timer; cancel() is harmless after it ran or was cancelled. */
 export interface TimerHandle {
@@ -101,56 +102,40 @@ class ChainedTimeout implements TimerHandle {
 /** The SystemClock the server layer uses when none is injected (the CLI, launchers). */
 export const systemClock: NodeClock = new SystemClock();
 
-interface ManualTimer {
-  dueMs: number;
-  /** Order among timers due at the same instant: the order they were (re)scheduled in. */
-  order: number;
-  /** 0 for a one-shot timer. */
-  readonly intervalMs: number;
-  readonly fn: () => void;
-}
-
 /** Virtual time for tests: it moves only when advance() is called. */
 export class ManualClock implements NodeClock {
-  private nowMs: number;
-  private readonly timers = new Set<ManualTimer>();
-  private nextOrder = 0;
-  private advancing = false;
+  /** A timeline of one lane: the same timer order, one node's worth of it. */
+  private readonly timeline: VirtualTimeline;
+  private readonly lane: NodeClock;
 
   constructor(startMs: number) {
-    this.nowMs = startMs;
+    this.timeline = new VirtualTimeline(startMs);
+    this.lane = this.timeline.clockFor(0);
   }
 
   now(): number {
-    return this.nowMs;
+    return this.timeline.now();
   }
 
   nowMicros(): number {
-    return Math.floor(this.nowMs * 1000);
+    return this.lane.nowMicros();
   }
 
   monotonicMs(): number {
-    return this.nowMs;
+    return this.lane.monotonicMs();
   }
 
   /** Timers waiting to run. */
   get pendingTimers(): number {
-    return this.timers.size;
+    return this.timeline.pendingTimers;
   }
 
   schedule(delayMs: number, fn: () => void): TimerHandle {
-    return this.add(Math.max(0, delayMs), 0, fn);
+    return this.lane.schedule(delayMs, fn);
   }
 
   every(intervalMs: number, fn: () => void): TimerHandle {
-    if (!(intervalMs > 0)) throw new RangeError(`interval must be positive, got ${intervalMs}`);
-    return this.add(intervalMs, intervalMs, fn);
-  }
-
-  private add(delayMs: number, intervalMs: number, fn: () => void): TimerHandle {
-    const timer: ManualTimer = { dueMs: this.nowMs + delayMs, order: this.nextOrder++, intervalMs, fn };
-    this.timers.add(timer);
-    return { cancel: () => void this.timers.delete(timer) };
+    return this.lane.every(intervalMs, fn);
   }
 
   /**
@@ -160,33 +145,7 @@ export class ManualClock implements NodeClock {
    */
   advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`cannot advance by ${ms} ms`);
-    if (this.advancing) throw new Error('advance() called from a timer');
-    const targetMs = this.nowMs + ms;
-    this.advancing = true;
-    try {
-      for (let timer = this.nextDue(targetMs); timer !== null; timer = this.nextDue(targetMs)) {
-        this.nowMs = timer.dueMs;
-        if (timer.intervalMs > 0) {
-          timer.dueMs += timer.intervalMs;
-          timer.order = this.nextOrder++;
-        } else {
-          this.timers.delete(timer);
-        }
-        timer.fn();
-      }
-      this.nowMs = targetMs;
-    } finally {
-      this.advancing = false;
-    }
-  }
-
-  /** The earliest timer due at or before `limitMs`, or null. */
-  private nextDue(limitMs: number): ManualTimer | null {
-    let best: ManualTimer | null = null;
-    for (const timer of this.timers) {
-      if (timer.dueMs > limitMs) continue;
-      if (best === null || timer.dueMs < best.dueMs || (timer.dueMs === best.dueMs && timer.order < best.order)) best = timer;
-    }
-    return best;
+    if (this.timeline.isRunning) throw new Error('advance() called from a timer');
+    this.timeline.runUntil(this.timeline.now() + ms);
   }
 }

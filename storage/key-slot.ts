@@ -10,6 +10,18 @@
 /** How many hash slots a cluster has: every key maps to one of 0..SLOT_COUNT-1. */
 export const SLOT_COUNT = 16384;
 
+/**
+ * The slots master `index` of `masters` serves in an even split, as `redis-cli --cluster create`
+ * makes it (npm start's cluster and hashslot/testing form theirs this way).
+ */
+export function evenSlotShare(index: number, masters: number): number[] {
+  const first = Math.floor((SLOT_COUNT * index) / masters);
+  const last = Math.floor((SLOT_COUNT * (index + 1)) / masters) - 1;
+  const slots: number[] = [];
+  for (let slot = first; slot <= last; slot++) slots.push(slot);
+  return slots;
+}
+
 /** CRC-16/XMODEM lookup table: polynomial 0x1021, MSB first. */
 const CRC16_TABLE = ((): Uint16Array => {
   const table = new Uint16Array(256);

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { systemClock } from '../clock';
 import type { AdminOp } from '../../cluster-bus/cluster-state';
 import type { ClusterMode } from './cluster-mode';
-import { SLOT_COUNT } from '../../storage/key-slot';
+import { evenSlotShare } from '../../storage/key-slot';
 import { fileSink } from '../log';
 import { startRedisNode } from '../start';
 import type { RedisNode } from '../node';
@@ -86,11 +86,7 @@ export async function startLocalCluster(options: Options): Promise<RedisNode[]> 
     };
     states.forEach((cluster, i) => {
       if (i < MASTERS) {
-        const first = Math.floor((SLOT_COUNT * i) / MASTERS);
-        const last = Math.floor((SLOT_COUNT * (i + 1)) / MASTERS) - 1;
-        const slots: number[] = [];
-        for (let slot = first; slot <= last; slot++) slots.push(slot);
-        admin(cluster, { type: 'addslots', slots });
+        admin(cluster, { type: 'addslots', slots: evenSlotShare(i, MASTERS) });
       }
       admin(cluster, { type: 'set-config-epoch', epoch: BigInt(i + 1) });
       if (i > 0) admin(cluster, { type: 'meet', ip: '127.0.0.1', port: options.basePort, cport: options.basePort + 10000 });

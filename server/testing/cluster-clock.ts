@@ -2,7 +2,7 @@
  * The clock a test cluster runs on, shared by all its nodes: the real one, or a virtual one
  * that moves only when the test says so.
  *
- * Virtual time (virtual-timeline.ts) gives each node a lane of one timeline; the nodes still
+ * Virtual time (server/virtual-timeline.ts) gives each node a lane of one timeline; the nodes still
  * talk over real sockets, which virtual-network.ts waits for and puts in order. advance(ms)
  * goes from one instant where some timer is due to the next, and at each one runs the timers,
  * then lets the network settle (every message sent is received and acted on, in a fixed order)
@@ -27,7 +27,7 @@
  */
 import { systemClock, type NodeClock } from '../clock';
 import { VirtualNetwork } from './virtual-network';
-import { VirtualTimeline } from './virtual-timeline';
+import { VirtualTimeline } from '../virtual-timeline';
 
 /** The lane of the harness's own timers (reply delays): after every node's at the same instant. */
 export const HARNESS_LANE = Number.MAX_SAFE_INTEGER;

@@ -13,7 +13,7 @@
  */
 import * as path from 'node:path';
 import type { AdminOp } from '../../cluster-bus/cluster-state';
-import { SLOT_COUNT } from '../../storage/key-slot';
+import { evenSlotShare } from '../../storage/key-slot';
 import type { NodesConfStore } from '../cluster/nodes-conf-file';
 import type { Directives } from '../start';
 import type { ClusterClock } from './cluster-clock';
@@ -63,11 +63,7 @@ export async function formCluster(nodes: readonly TestNode[], shards: number, cl
   };
   nodes.forEach((node, i) => {
     if (i < shards) {
-      const first = Math.floor((SLOT_COUNT * i) / shards);
-      const last = Math.floor((SLOT_COUNT * (i + 1)) / shards) - 1;
-      const slots: number[] = [];
-      for (let slot = first; slot <= last; slot++) slots.push(slot);
-      admin(node, { type: 'addslots', slots });
+      admin(node, { type: 'addslots', slots: evenSlotShare(i, shards) });
     }
     admin(node, { type: 'set-config-epoch', epoch: BigInt(i + 1) });
   });

@@ -3,7 +3,7 @@
  * node-timeout, failure detection, elections, blocking timeouts, WAIT) wait for
  * `clock.advance(ms)`, and makes a run a function of its seed and of the test's actions, so the
  * event history comes out the same every time (server/testing/cluster-clock.ts,
- * virtual-timeline.ts, virtual-network.ts).
+ * server/virtual-timeline.ts, virtual-network.ts).
  *
  * Failure detection and failover as cluster-spec.md describes them ("Failure detection",
  * "Replica election and promotion"): PFAIL after node-timeout without a PONG, FAIL on a

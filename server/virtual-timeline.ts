@@ -7,8 +7,8 @@
  *
  *   due instant  ─▶  lane (the node's index)  ─▶  order of scheduling within the lane
  *
- * The lane is what makes the order reproducible. A single clock shared by all nodes (server/
- * clock.ts's ManualClock) breaks ties at one instant by the order the timers were scheduled in,
+ * The lane is what makes the order reproducible. A single clock shared by all nodes (a one-lane
+ * timeline, which is what clock.ts's ManualClock is) breaks ties at one instant by the order the timers were scheduled in,
  * and across nodes that order comes from the event loop: six nodes started together arm their
  * crons in whatever order their listen() calls complete, so two runs of the same seed would see
  * node 3's cron before node 1's in one and after it in the other, and every event those crons
@@ -19,7 +19,7 @@
  * A repeating timer takes a new place in its lane each time it runs, as ManualClock's does, so
  * a cron that ran first at one instant does not overtake timers scheduled meanwhile.
  */
-import type { NodeClock, TimerHandle } from '../clock';
+import type { NodeClock, TimerHandle } from './clock';
 
 interface LaneTimer {
   dueMs: number;
@@ -43,6 +43,16 @@ export class VirtualTimeline {
 
   now(): number {
     return this.nowMs;
+  }
+
+  /** Timers waiting to run, on every lane. */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /** Whether a timer of the timeline is running now (runUntil cannot be called from one). */
+  get isRunning(): boolean {
+    return this.running;
   }
 
   /** The clock a node on lane `lane` reads and schedules on. */
