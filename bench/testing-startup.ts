@@ -16,6 +16,13 @@
  *
  *   kill(primary 0) ── PFAIL ── FAIL ── election won (`failover` event) ── every survivor ok
  *
+ * Failover on virtual time, `--virtual-failovers` times (default 5), run after the start-ups and
+ * before the real-clock failovers, so that the first one runs the failure detection and election
+ * code cold, as the first failover of a test file does:
+ *
+ *   startCluster({ clock: 'virtual', nodeTimeoutMs: 15000 }) ── kill(primary 1) ──
+ *   clock.advance(100) until the `failover` event   (wall time and CPU from the kill)
+ *
  * PFAIL and FAIL come from the event log (the first survivor to report each); the election's
  * random 500-1000 ms delay (cluster-spec.md, "Replica election and promotion") is most of the
  * spread. The survivors' cluster_state is polled every 2 ms.
@@ -32,6 +39,8 @@ import { formatTable, median } from './table';
 
 const USAGE = 'usage: node dist/bench/testing-startup.js [--rounds N (default 20)] [--failovers N (default 5)]';
 const NODE_TIMEOUT_MS = 500;
+/** Redis's default node-timeout: a failover that takes some 16 s of virtual time. */
+const VIRTUAL_NODE_TIMEOUT_MS = 15_000;
 const DEADLINE_MS = 30_000;
 
 /** Start-ups that lost a port to another process and were started again (printed at the end). */
@@ -105,6 +114,28 @@ async function oneFailover(): Promise<Failover> {
   }
 }
 
+/** Kill → `failover` on virtual time: wall and CPU ms, and the virtual ms it took. */
+async function oneVirtualFailover(seed: number): Promise<{ wallMs: number; cpuMs: number; virtualMs: number }> {
+  const { cluster } = await start({ clock: 'virtual', seed, nodeTimeoutMs: VIRTUAL_NODE_TIMEOUT_MS });
+  try {
+    const victim = cluster.primary(1);
+    let elected = false;
+    cluster.on('failover', () => (elected = true));
+    const virtualStart = cluster.clock.now();
+    const wallStart = performance.now();
+    const cpuStart = process.cpuUsage();
+    await cluster.kill(victim);
+    while (!elected) {
+      if (cluster.clock.now() - virtualStart > 10 * VIRTUAL_NODE_TIMEOUT_MS) throw new Error(`no failover on virtual time (seed ${seed})`);
+      await cluster.clock.advance(100);
+    }
+    const cpu = process.cpuUsage(cpuStart);
+    return { wallMs: performance.now() - wallStart, cpuMs: (cpu.user + cpu.system) / 1000, virtualMs: cluster.clock.now() - virtualStart };
+  } finally {
+    await cluster.close();
+  }
+}
+
 function row(what: string, values: readonly number[], digits: number): string[] {
   const fixed = (v: number): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
   const finite = values.filter(Number.isFinite);
@@ -112,9 +143,10 @@ function row(what: string, values: readonly number[], digits: number): string[] 
 }
 
 async function main(): Promise<void> {
-  const args = BenchArgs.parse(process.argv.slice(2), { usage: USAGE, options: ['rounds', 'failovers'] });
+  const args = BenchArgs.parse(process.argv.slice(2), { usage: USAGE, options: ['rounds', 'failovers', 'virtual-failovers'] });
   const rounds = args.rounds(20);
   const failoverRounds = args.positiveInt('failovers', 'BENCH_FAILOVERS', 5);
+  const virtualRounds = args.positiveInt('virtual-failovers', 'BENCH_VIRTUAL_FAILOVERS', 5);
   const box = machine();
   const loadBefore = box.loadText();
   process.stdout.write(
@@ -127,6 +159,12 @@ async function main(): Promise<void> {
   );
 
   const { startMs, closeMs } = await startUps(rounds);
+  const virtual: Array<{ wallMs: number; cpuMs: number; virtualMs: number }> = [];
+  for (let round = 0; round < virtualRounds; round++) {
+    const v = await oneVirtualFailover(1501 + round);
+    virtual.push(v);
+    log(`virtual failover ${round + 1}/${virtualRounds}: ${v.virtualMs} virtual ms in ${v.wallMs.toFixed(0)} ms of wall time (${v.cpuMs.toFixed(0)} ms CPU)`);
+  }
   const failovers: Failover[] = [];
   for (let round = 0; round < failoverRounds; round++) {
     const f = await oneFailover();
@@ -159,6 +197,15 @@ async function main(): Promise<void> {
         row('first FAIL', failovers.map((f) => f.failMs), 0),
         row('replica elected (`failover` event)', failovers.map((f) => f.electedMs), 0),
         row('every survivor cluster_state:ok', failovers.map((f) => f.allOkMs), 0),
+      ]),
+      '',
+      `## kill of a primary → failover, virtual clock, nodeTimeoutMs ${VIRTUAL_NODE_TIMEOUT_MS}, ${virtualRounds} runs (seeds 1501...)`,
+      '',
+      formatTable(columns, [
+        row('virtual time, kill → `failover` event', virtual.map((v) => v.virtualMs), 0),
+        row('wall time', virtual.map((v) => v.wallMs), 1),
+        row('  of which the first (cold) run', virtual.slice(0, 1).map((v) => v.wallMs), 1),
+        row('CPU time (all threads)', virtual.map((v) => v.cpuMs), 1),
       ]),
       '',
       `load average before (1/5/15 min): ${loadBefore}, after: ${machine().loadText()}`,

@@ -70,6 +70,12 @@ export interface BusOwner {
    * harness's own order, each socket's inputs in the order they came. Run at once when absent.
    */
   linkInput?(socket: net.Socket, run: () => void): void;
+  /**
+   * A test harness that knows nothing listens at this address (a node it killed) says so, and
+   * the connect is refused without a socket: the machine hears at once what it would hear of a
+   * connect the kernel refused. Saves a socket per cron and per peer while a node is dead.
+   */
+  refusesConnect?(ip: string, port: number): boolean;
 }
 
 /** One link's output as CLUSTER LINKS shows it. */
@@ -91,6 +97,8 @@ export class TcpTransport {
   /** Encoded messages not yet written, per link (see the opening comment). */
   private readonly outgoing = new Map<LinkId, Buffer[]>();
   private writeScheduled = false;
+  /** Links whose connect the owner refused, to tell the machine once the current effects are done. */
+  private readonly refused: LinkId[] = [];
   /** Per link, how many delayed messages are still on their way (later ones wait behind them). */
   private readonly delayed = new Map<LinkId, { pending: number; lastDueMs: number }>();
   private cron: BusTimer | null = null;
@@ -228,7 +236,12 @@ export class TcpTransport {
   apply(): void {
     for (;;) {
       const effects = this.state.takeEffects();
-      if (effects.length === 0) return;
+      if (effects.length === 0) {
+        const link = this.refused.shift();
+        if (link === undefined) return;
+        this.state.linkClosed(link);
+        continue;
+      }
       for (const effect of effects) this.perform(effect);
     }
   }
@@ -302,6 +315,10 @@ export class TcpTransport {
   }
 
   private connect(link: LinkId, ip: string, port: number): void {
+    if (this.owner.refusesConnect?.(ip, port) === true) {
+      this.refused.push(link);
+      return;
+    }
     const socket = net.connect({ host: ip, port });
     const connectTimeout = this.owner.scheduler.schedule(CONNECT_TIMEOUT_MS, () => socket.destroy());
     socket.once('close', () => connectTimeout.cancel());

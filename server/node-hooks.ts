@@ -12,6 +12,9 @@
  *   busInput       each input of a bus link (accepted, connected, a message, closed), to run now
  *                  or later: a harness on virtual time runs them once the sockets are quiet, in
  *                  an order that is the same in every run (server/testing/virtual-network.ts).
+ *   busConnectRefused  a bus connect to an address the harness knows is dead (a node it killed)
+ *                  fails at once, as the kernel would refuse it, without the cost of a socket:
+ *                  every live node retries a dead peer at each 100 ms cron.
  *   command        a command of a normal client before it runs: run it, or answer instead.
  *   commandExecuted  a command of a normal client after it ran (the lost-write oracle records
  *                  the writes a primary acknowledged, server/testing/oracle.ts).
@@ -58,6 +61,8 @@ export interface NodeHooks {
   busMessage?(message: ClusterMessage): BusVerdict;
   /** Runs `run` (one input of this bus socket) now or later; each socket's in the order given. */
   busInput?(socket: net.Socket, run: () => void): void;
+  /** Nothing listens at this bus address (a killed node): refuse the connect without a socket. */
+  busConnectRefused?(ip: string, port: number): boolean;
   command?(name: string, args: readonly ByteString[]): CommandVerdict;
   commandExecuted?(command: ExecutedCommand): void;
   /** WAIT answered `replicas` to client `clientId` (a normal client, replying now). */

@@ -79,6 +79,7 @@ export class ClusterMode {
         if (order === undefined) run();
         else order(socket, run);
       },
+      refusesConnect: (ip, port) => node.hooks.busConnectRefused?.(ip, port) ?? false,
     });
     node.keyspace.db(0).enableSlotIndex();
     for (const name of ['cluster-node-timeout', 'cluster-announce-ip', 'cluster-announce-port', 'cluster-announce-bus-port', 'cluster-announce-hostname', 'cluster-require-full-coverage', 'cluster-allow-replica-migration', 'cluster-replica-validity-factor', 'cluster-replica-no-failover', 'cluster-migration-barrier', 'repl-ping-replica-period'] as const) {

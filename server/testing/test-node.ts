@@ -62,6 +62,8 @@ export interface NodeEnvironment {
   replyDelayMs(id: string): number;
   /** Whether an accepted client connection comes from another node (replication, MIGRATE). */
   isNodeConnection(socket: net.Socket): boolean;
+  /** Whether this is the bus address of a node of the cluster that is down (killed). */
+  deadBusAddress(ip: string, port: number): boolean;
   attached(handle: TestNode, node: RedisNode): void;
 }
 
@@ -292,6 +294,7 @@ export class TestNode {
       },
       busMessage: (message: ClusterMessage) => this.env.busVerdict(message.header.sender, this.id, typeCode(message)),
       command: (name, args) => this.answer(name, args),
+      busConnectRefused: (ip, port) => this.env.deadBusAddress(ip, port),
       // Virtual time: bus inputs wait for the network to settle and run in a fixed order.
       busInput:
         network === undefined ? undefined : (socket, run) => network.input(socket, run, { alive: () => this.generation === generation, frozen: () => this.paused }),
