@@ -112,7 +112,7 @@ export class RedisNode implements KeyspaceObserver {
     this.random = new SeededRandom(options.seed ?? (Math.random() * 2 ** 32) >>> 0);
     this.nowMs = this.startedAtMs = this.clock();
     this.lastSaveSec = Math.floor(this.startedAtMs / 1000);
-    this.runId = randomHex(this.random, 40);
+    this.runId = this.random.hex(40);
     this.configFile = options.config.configFile ?? '';
     this.executable = options.executable ?? '';
     this.keyspace = new Keyspace(this.config.number('databases'), this.random, this);
@@ -415,9 +415,3 @@ const PROTECTED_MODE_ERROR =
 
 /** dump.rdb could not be loaded at start-up (already logged): the server must not start. */
 export class SnapshotLoadError extends Error {}
-
-function randomHex(random: SeededRandom, length: number): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += random.below(16).toString(16);
-  return out;
-}

@@ -27,4 +27,11 @@ export class SeededRandom implements RandomSource {
   below(n: number): number {
     return Math.floor(this.next() * n);
   }
+
+  /** `length` lowercase hex digits (run ids, replication ids). */
+  hex(length: number): string {
+    let out = '';
+    for (let i = 0; i < length; i++) out += this.below(16).toString(16);
+    return out;
+  }
 }

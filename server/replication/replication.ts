@@ -10,7 +10,6 @@
  * after a promotion the old one stays valid as `replid2` up to `secondReplidOffset`, so the
  * other replicas of the old master can continue here with a partial resync.
  */
-import { randomBytes } from 'node:crypto';
 import { encodeCommand } from '../../protocol/command-encoder';
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../network/client';
@@ -29,7 +28,8 @@ const MULTI = encodeCommand(['MULTI']);
 const EXEC = encodeCommand(['EXEC']);
 
 export class Replication implements MasterLinkOwner {
-  replid = newReplid();
+  /** Ids come from the node's seeded source, as its run id does: a seeded run repeats them. */
+  replid: string;
   replid2 = NO_REPLID;
   secondReplidOffset = -1;
   /** master_repl_offset: bytes of stream produced (master) or applied (replica). */
@@ -74,6 +74,7 @@ export class Replication implements MasterLinkOwner {
   private readonly waits: WaitQueue;
 
   constructor(private readonly node: RedisNode) {
+    this.replid = node.random.hex(40);
     this.waits = new WaitQueue({
       replicas: this.replicas,
       currentOffset: () => this.offset,
@@ -171,7 +172,7 @@ export class Replication implements MasterLinkOwner {
     handle.oldSync = psync === null;
     if (this.master === null && this.backlog === null) {
       // The first replica of a master starts a new history (Redis changes the replid here).
-      this.replid = newReplid();
+      this.replid = this.node.random.hex(40);
       this.clearReplid2();
       this.backlog = new ReplicationBacklog(this.node.config.number('repl-backlog-size'), this.offset);
       this.node.log.notice(`Replication backlog created, my new replication IDs are '${this.replid}' and '${this.replid2}'`);
@@ -348,7 +349,7 @@ export class Replication implements MasterLinkOwner {
     this.node.keyspace.context.expiry = 'delete';
     this.replid2 = this.replid;
     this.secondReplidOffset = this.offset + 1;
-    this.replid = newReplid();
+    this.replid = this.node.random.hex(40);
     log.warning(`Setting secondary replication ID to ${this.replid2}, valid up to offset: ${this.secondReplidOffset}. New replication ID is ${this.replid}`);
     if (this.backlog === null) this.backlog = new ReplicationBacklog(this.node.config.number('repl-backlog-size'), this.offset);
     this.streamDb = -1;
@@ -541,8 +542,4 @@ export class Replication implements MasterLinkOwner {
     if (this.master === null && this.backlog === null) return undefined;
     return { streamDb: Math.max(0, this.streamDb), replId: this.replid, offset: this.offset };
   }
-}
-
-function newReplid(): string {
-  return randomBytes(20).toString('hex');
 }

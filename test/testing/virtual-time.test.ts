@@ -11,7 +11,9 @@
  */
 import t from 'tap';
 import Redis from 'ioredis';
-import { startCluster, startNode, type TestCluster, type TestEvent, type TestEventOf } from '../../server/testing';
+import { startCluster, startNode, type TestCluster, type TestEvent, type TestEventOf, type TestNode } from '../../server/testing';
+
+type Test = tap.Test;
 
 /** Polls `check` until it holds; fails after `timeoutMs` of wall time. */
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
@@ -100,7 +102,13 @@ async function killAndRejoin(seed: number): Promise<string[]> {
     await cluster.clock.advance(4_000);
     lossy.heal();
     await cluster.clock.advance(3_000);
-    return canonicalHistory(cluster);
+    // The ids a node draws come from its seed too (run id, replication ids), and its offset
+    // from what happened: INFO's replication section reads the same in every run.
+    const positions = cluster.nodes.map((node, i) => {
+      const { replid, replid2, offset } = node.redisNode.replication;
+      return `node${i} run_id:${node.redisNode.runId} master_replid:${replid} master_replid2:${replid2} master_repl_offset:${offset}`;
+    });
+    return [...canonicalHistory(cluster), ...positions];
   } finally {
     await cluster.close();
   }
@@ -112,10 +120,11 @@ t.test('the same seed and the same actions give the same event history', async (
   const second = await killAndRejoin(seed);
   t.ok(first.length > 50, `a history worth comparing (${first.length} events)`);
   t.ok(first.some((line) => line.includes('"type":"failover"')) && first.some((line) => line.includes('"type":"node-restarted"')), 'with the failover and the restart in it');
+  t.ok(first.some((line) => /^node0 run_id:[0-9a-f]{40} master_replid:[0-9a-f]{40} /.test(line)), "and every node's run id, replication ids and offset at the end");
   const at = first.findIndex((line, i) => line !== second[i]);
   const differsAt = at >= 0 ? at : first.length !== second.length ? first.length : -1;
   const detail = differsAt < 0 ? '' : `; first difference, event #${differsAt}:\n  ${first[differsAt] ?? '(none)'}\n  ${second[differsAt] ?? '(none)'}`;
-  t.equal(differsAt, -1, `identical, event by event: type, node, timeMs and every field (seed ${seed})${detail}`);
+  t.equal(differsAt, -1, `identical, event by event: type, node, timeMs and every field, then the ids and offsets (seed ${seed})${detail}`);
 });
 
 t.test("startNode({ clock: 'virtual' }): blocking timeouts, expiry and WAIT move with node.clock.advance()", async (t) => {
@@ -157,4 +166,63 @@ t.test("startNode({ clock: 'virtual' }): blocking timeouts, expiry and WAIT move
   t.notOk(waited, 'WAIT 1 1000 still waits for a replica 1 ms before its timeout');
   await node.clock.advance(1);
   t.equal(await wait, 0, 'and answers 0 replicas at its timeout');
+});
+
+/** The port of the master serving `slot` in `client`'s node's CLUSTER SLOTS. */
+async function slotsOwnerPort(client: Redis, slot: number): Promise<number | null> {
+  const ranges = (await client.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number, ...unknown[]], ...unknown[]]>;
+  const range = ranges.find(([first, last]) => first <= slot && slot <= last);
+  return range?.[2][1] ?? null;
+}
+
+/**
+ * A slot moved on virtual time: the steps need no time to pass (each waits for a reply, not a
+ * timer), the other nodes learn the new owner from the bus as the clock advances, and the
+ * history, migration steps included, is the same in every run of the seed.
+ */
+async function moveSlotOnVirtualTime(t: Test, seed: number): Promise<string[]> {
+  const cluster = await startCluster({ clock: 'virtual', seed, nodeTimeoutMs: 15_000 });
+  const clients: Redis[] = [];
+  const plain = (node: TestNode): Redis => {
+    const client = new Redis(node.port, node.host, { maxRetriesPerRequest: 0 });
+    clients.push(client);
+    return client;
+  };
+  try {
+    const source = cluster.nodeForKey('{v}');
+    const target = cluster.primary((source.shard + 1) % 3);
+    const atSource = plain(source);
+    const slot = Number(await atSource.call('CLUSTER', 'KEYSLOT', '{v}'));
+    for (let i = 0; i < 25; i++) await atSource.set(`{v}${i}`, `value ${i}`);
+    const startedAtMs = cluster.clock.now();
+    const paused = await cluster.migrateSlot(slot, target, { keysPerStep: 10, pause: true });
+    t.equal(paused.movedKeys.length, 10, 'paused after one step of 10 keys');
+    const moved = paused.movedKeys[0] ?? '';
+    t.equal(await atSource.get(moved).catch((err: Error) => err.message), `ASK ${slot} ${target.host}:${target.port}`, 'a moved key: -ASK to the target');
+    const done = await paused.resume();
+    t.equal(done.keys, 25, 'every key moved');
+    t.equal(cluster.clock.now(), startedAtMs, 'no virtual time passed: the steps wait for replies, not timers');
+    t.equal(await atSource.get('{v}0').catch((err: Error) => err.message), `MOVED ${slot} ${target.host}:${target.port}`);
+    t.equal(await plain(target).get('{v}24'), 'value 24');
+    // Replicas were not told: they learn the new owner from their primaries' pings.
+    const replica = cluster.replicas(source.shard)[0] as TestNode;
+    await advanceUntil(cluster, "the source's replica to learn the new owner", () => replica.redisNode.cluster?.state.slots.owner(slot) === target.id, 5_000);
+    t.ok(cluster.clock.now() - startedAtMs <= 1_000, `learnt within ${cluster.clock.now() - startedAtMs} virtual ms (a ping or two)`);
+    t.equal(await slotsOwnerPort(plain(replica), slot), target.port, "the replica's CLUSTER SLOTS names the target");
+    await cluster.clock.advance(2_000);
+    return canonicalHistory(cluster);
+  } finally {
+    for (const client of clients) client.disconnect();
+    await cluster.close();
+  }
+}
+
+t.test('migrateSlot on virtual time: ASK mid-way, the owner learnt through the bus, the same history twice', async (t) => {
+  const first = await moveSlotOnVirtualTime(t, 77);
+  const second = await moveSlotOnVirtualTime(t, 77);
+  t.ok(first.filter((line) => line.includes('"type":"migration-step"')).length >= 5, 'the migration steps are in the history');
+  t.ok(first.some((line) => line.includes('"type":"slot-moved"')), 'and the slot-moved event');
+  const at = first.findIndex((line, i) => line !== second[i]);
+  const differsAt = at >= 0 ? at : first.length !== second.length ? first.length : -1;
+  t.equal(differsAt, -1, `identical histories (seed 77)${differsAt < 0 ? '' : `; first difference, event #${differsAt}:\n  ${first[differsAt] ?? '(none)'}\n  ${second[differsAt] ?? '(none)'}`}`);
 });
