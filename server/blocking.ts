@@ -204,7 +204,9 @@ export class BlockingLists {
     for (const waiter of [...queue]) {
       if (this.byClient.get(waiter.client) !== waiter) continue;
       if (waiter.type !== value.kind) continue;
-      if (waiter.serve(key) === 'empty') break;
+      const outcome = waiter.serve(key);
+      if (outcome === 'empty') break;
+      if (outcome === 'served') this.node.commandCompletedLate(waiter.client, waiter.argv);
       this.forget(waiter);
       this.toUnblock.push(waiter.client);
     }

@@ -16,8 +16,9 @@
  *                  fails at once, as the kernel would refuse it, without the cost of a socket:
  *                  every live node retries a dead peer at each 100 ms cron.
  *   command        a command of a normal client before it runs: run it, or answer instead.
- *   commandExecuted  a command of a normal client after it ran (the lost-write oracle records
- *                  the writes a primary acknowledged, server/testing/oracle.ts).
+ *   commandExecuted  a command of a normal client after it ran, and a blocked one when it is
+ *                  served (the lost-write oracle records the writes a primary acknowledged,
+ *                  server/testing/oracle.ts).
  *   waitAnswered   a WAIT replied to a normal client, with the number of replicas it counted
  *                  (the oracle marks that connection's earlier writes as covered).
  *
@@ -54,6 +55,8 @@ export interface ExecutedCommand {
   readonly changed: boolean;
   /** An error reply was counted while it ran (for EXEC: in any of its commands). */
   readonly failed: boolean;
+  /** Its reply went to the client's output: false under CLIENT REPLY OFF, or the one SKIP drops. */
+  readonly replied: boolean;
 }
 
 export interface NodeHooks {

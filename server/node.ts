@@ -17,6 +17,7 @@ import { SeededRandom } from '../storage/random';
 import { Client } from './network/client';
 import { type NodeClock, type TimerHandle, systemClock } from './clock';
 import { Session } from './dispatch/session';
+import type { QueuedCommand } from './dispatch/transaction';
 import { CommandTable } from './dispatch/command-table';
 import { ALL_COMMANDS } from './commands/all';
 import { dispatch } from './dispatch/dispatch';
@@ -293,6 +294,8 @@ export class RedisNode implements KeyspaceObserver {
     const errorsBefore = this.stats.totalErrorReplies;
     // EXEC ends the transaction (queue = null) as it runs: keep the list it is about to run.
     const queued = session.transaction.queue;
+    // Read before it runs: the command that CLIENT REPLY SKIP silences turns replies back on.
+    const replied = session.replyMode === 'on' || (session.replyMode === 'skip' && !session.skipNextReply);
     const spec = dispatch(this.commands, session, argv);
     if (spec === null) return null;
     observer({
@@ -302,8 +305,22 @@ export class RedisNode implements KeyspaceObserver {
       session,
       changed: this.keyspace.context.dirty !== dirtyBefore,
       failed: this.stats.totalErrorReplies !== errorsBefore,
+      replied,
     });
     return spec;
+  }
+
+  /**
+   * A command that wrote after dispatch returned has now replied: a blocked one served (BLPOP,
+   * BLMOVE, BZPOPMIN...), or an EXEC that a MIGRATE inside suspended (`queued`: its commands).
+   * A watching harness hears of it as of a command that ran at this moment.
+   */
+  commandCompletedLate(session: Session, argv: readonly ByteString[], queued: readonly QueuedCommand[] | null = null): void {
+    const observer = this.hooks.commandExecuted;
+    if (observer === undefined || session.kind !== 'normal' || argv.length === 0) return;
+    const spec = this.commands.lookup(argv[0] as ByteString);
+    if (spec === undefined) return;
+    observer({ spec, argv, queued, session, changed: true, failed: false, replied: session.replyMode === 'on' });
   }
 
   /**

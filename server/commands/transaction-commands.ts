@@ -6,6 +6,9 @@ import { ReplyError } from '../dispatch/errors';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import type { QueuedCommand } from '../dispatch/transaction';
 
+/** What a harness hears when an EXEC that MIGRATE suspended has finished. */
+const EXEC_ARGV: readonly ByteString[] = ['EXEC'];
+
 function multiCommand(ctx: CommandContext): void {
   const tx = ctx.session.transaction;
   if (tx.inMulti) throw new ReplyError('ERR MULTI calls can not be nested');
@@ -51,7 +54,7 @@ function runQueued(ctx: CommandContext, queue: readonly QueuedCommand[], from: n
     try {
       runCommand(session, spec, argv);
     } catch (err) {
-      finishExec(ctx, resumed);
+      finishExec(ctx, queue, resumed);
       throw err;
     }
     if (session.waiting) {
@@ -60,11 +63,11 @@ function runQueued(ctx: CommandContext, queue: readonly QueuedCommand[], from: n
       return;
     }
   }
-  finishExec(ctx, resumed);
+  finishExec(ctx, queue, resumed);
 }
 
 /** EXEC is over; after a wait, also what the dispatcher does once a command has run. */
-function finishExec(ctx: CommandContext, resumed: boolean): void {
+function finishExec(ctx: CommandContext, queue: readonly QueuedCommand[], resumed: boolean): void {
   const tx = ctx.session.transaction;
   tx.executing = false;
   tx.running = null;
@@ -72,6 +75,7 @@ function finishExec(ctx: CommandContext, resumed: boolean): void {
   if (!resumed) return;
   const node = ctx.server;
   node.replication.endUnit();
+  node.commandCompletedLate(ctx.session, EXEC_ARGV, queue);
   node.blocking.handleReadyKeys();
   ctx.session.connection?.unblock();
 }

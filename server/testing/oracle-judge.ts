@@ -62,9 +62,8 @@
  *                        (FLUSHALL, FLUSHDB, SWAPDB...) ran after it;
  *   may-have-expired     (above);
  *   unexplained-value    the key holds a value no recorded write and not its baseline had
- *                        (a blocked BLPOP served after its command returned, MIGRATE, a
- *                        writable replica's own write, a MULTI suspended by MIGRATE): every
- *                        write of the key is indeterminate;
+ *                        (a change made behind the nodes' backs, as a test writing into
+ *                        a keyspace directly): every write of the key is indeterminate;
  *   owner-unreachable    no running node owns the key's slot now: nothing to compare with.
  *
  * ── WAIT ───────────────────────────────────────────────────────────────────────────────────────

@@ -17,17 +17,29 @@
  *                                          or the owner
  *   the shard's failover count             to tell later whether the owner changed since
  *
+ * A blocked command (BLPOP, BLMOVE, BZPOPMIN...) writes when it is served, long after it was
+ * dispatched: the node calls the same hook then, and the pop is recorded at that moment; so
+ * does an EXEC that a MIGRATE inside suspended, once its last command has run. A
+ * MIGRATE is not recorded at the source (the key leaves with its value); the target's
+ * RESTORE-ASKING, a normal client's command there, is.
+ *
  * The reply is written to the socket at the end of the same event-loop turn, so a microtask
  * looks at the connection once the turn is over: closed by then (the node was killed, the
- * client went over its output limit), the write was never acknowledged.
+ * client went over its output limit), the write was never acknowledged. Nor was one whose
+ * reply CLIENT REPLY OFF or SKIP dropped.
  *
  * WAIT: the `waitAnswered` hook reports each WAIT's answer; it covers the earlier writes of the
  * same connection, which are kept per connection until a WAIT covers them.
  *
  * Reading values directly rather than recording command arguments makes every write command
  * work the same way (SET, INCR, APPEND, HSET, DEL, LPUSH...): the oracle compares states of a
- * key, never replays commands. What it cannot see (MIGRATE moving a key, FLUSHALL, expiry) is
- * named in the report as indeterminate rather than guessed at.
+ * key, never replays commands. What it cannot attribute to keys (FLUSHALL, SWAPDB) or cannot
+ * see (expiry) is named in the report as
+ * indeterminate rather than guessed at. Writes on replicas do not arise: in cluster mode a
+ * replica answers every write with -MOVED.
+ *
+ * check() reads each key where a client would: at the slot's owner, or, for a key that left
+ * a slot still migrating, at the importing node -ASK points to.
  *
  * Recording costs a digest of every written key and a few slot-table reads per write; the
  * hooks are installed only while recording, so a cluster that never starts the oracle pays
@@ -155,8 +167,8 @@ export class WriteOracle {
 
   private executed(handle: TestNode, node: RedisNode, connections: Map<number, OpenWrite[]>, command: ExecutedCommand): void {
     const { spec, session, queued } = command;
-    // Only what changed the dataset on a primary and has replied: a suspended EXEC (MIGRATE
-    // inside) replies later, and its keys show up as unexplained values if they matter.
+    // Only what changed the dataset on a primary and has replied: an EXEC that a MIGRATE
+    // inside suspended is recorded when it finishes (RedisNode.commandCompletedLate).
     if (!command.changed || session.waiting || node.replication.isReplica) return;
     // MIGRATE moves a key and does not change its value: the target's RESTORE is recorded.
     if (spec.fullName === 'migrate') return;
@@ -172,7 +184,7 @@ export class WriteOracle {
     const repliedAtMs = node.clock();
     const minority = this.inMinority(handle, node);
     const db = session.db;
-    const outcome = queued === null && command.failed ? 'error-reply' : session.replyMode === 'off' ? 'reply-not-delivered' : 'acknowledged';
+    const outcome = queued === null && command.failed ? 'error-reply' : !command.replied ? 'reply-not-delivered' : 'acknowledged';
     let pending = connections.get(session.id);
     if (pending === undefined) connections.set(session.id, (pending = []));
     for (const key of keys) {
@@ -302,15 +314,30 @@ export class WriteOracle {
     };
   }
 
+  /**
+   * The key's value as a client reads it now: at the slot's owner, or, when the owner is
+   * migrating the slot and no longer holds the key, at the importing node, where -ASK sends
+   * the client (a slot moved half-way: cluster.migrateSlot with pause, an interrupted reshard).
+   */
   private currentValue(owners: (slot: number) => string | null, db: number, key: ByteString): CurrentValue {
-    const owner = owners(keyHashSlot(key));
+    const slot = keyHashSlot(key);
+    const owner = owners(slot);
     const handle = this.host.nodes.find((n) => n.id === owner);
     if (owner === null || handle === undefined || !handle.up) return { digest: null, owner };
+    const atOwner = this.valueAt(handle, db, key);
+    const importer = handle.redisNode.cluster?.state.slots.migrating.get(slot);
+    if (atOwner !== ABSENT_DIGEST || importer === undefined) return { digest: atOwner, owner };
+    const target = this.host.nodes.find((n) => n.id === importer);
+    if (target === undefined || !target.up) return { digest: atOwner, owner };
+    return { digest: this.valueAt(target, db, key), owner: importer };
+  }
+
+  private valueAt(handle: TestNode, db: number, key: ByteString): string {
     const node = handle.redisNode;
     const database = node.keyspace.db(db);
     // A key past its deadline is gone for every client, deleted yet or not.
-    if (database.isLogicallyExpired(key, node.clock())) return { digest: ABSENT_DIGEST, owner };
-    return { digest: digestHex(valueDigest(database.peekStored(key), database.expireAt(key) !== undefined)), owner };
+    if (database.isLogicallyExpired(key, node.clock())) return ABSENT_DIGEST;
+    return digestHex(valueDigest(database.peekStored(key), database.expireAt(key) !== undefined));
   }
 }
 

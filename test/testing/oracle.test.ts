@@ -2,8 +2,10 @@
  * The lost-write oracle (server/testing/oracle.ts) against a real in-process cluster driven by
  * ioredis: nothing is lost without faults; the writes a primary acknowledged while cut off in a
  * minority are reported lost, with that reason; writes a WAIT confirmed survive the kill of
- * their primary.
+ * their primary; and the writes that reach a key by other ways are followed: a blocked pop
+ * served later, a reply CLIENT REPLY OFF/SKIP dropped, a slot moved half-way and then whole.
  */
+import * as net from 'node:net';
 import t from 'tap';
 import Redis from 'ioredis';
 import { formatReport, startCluster, type TestCluster, type TestNode } from '../../server/testing';
@@ -128,4 +130,86 @@ t.test('writes confirmed by WAIT survive the kill of their primary', async (t) =
   t.same(report.lostDespiteWait, [], formatReport(report));
   t.same(report.lost, [], formatReport(report));
   t.same(report.indeterminate, [], formatReport(report));
+});
+
+/** Sends `request` on a raw connection and resolves with what came back once it ends with `until`. */
+function rawExchange(node: TestNode, request: string, until: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(node.port, node.host, () => socket.write(request));
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      if (received.endsWith(until)) {
+        socket.end();
+        resolve(received);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+async function blockedClients(node: TestNode): Promise<number> {
+  const client = new Redis(node.port, node.host, { maxRetriesPerRequest: 0 });
+  try {
+    return Number(/blocked_clients:(\d+)/.exec(await client.info('clients'))?.[1] ?? NaN);
+  } finally {
+    client.disconnect();
+  }
+}
+
+t.test('the oracle follows blocked pops served later, CLIENT REPLY OFF/SKIP, and a slot moved half-way then whole', async (t) => {
+  const cluster = await startCluster({ seed: 31 });
+  t.teardown(() => cluster.close());
+  const client = new Redis.Cluster(cluster.startupNodes);
+  t.teardown(() => client.disconnect());
+  const queues = cluster.nodeForKey('{q}');
+  const blocker = new Redis(queues.port, queues.host, { maxRetriesPerRequest: 0 });
+  t.teardown(() => blocker.disconnect());
+  const moving = cluster.nodeForKey('{m}');
+  const target = cluster.primary((moving.shard + 1) % 3);
+  for (let i = 0; i < 12; i++) await client.set(`{m}${i}`, `before ${i}`);
+  cluster.oracle.start();
+
+  // A pop served after its command returned: BLPOP, then BLMOVE, each woken by a push.
+  const popped = blocker.blpop('{q}list', 0);
+  await waitFor(5_000, 'BLPOP to block', async () => (await blockedClients(queues)) === 1);
+  await client.lpush('{q}list', 'a', 'b');
+  t.same(await popped, ['{q}list', 'b'], 'BLPOP served with the last pushed');
+  const moved = blocker.blmove('{q}src', '{q}dst', 'LEFT', 'RIGHT', 0);
+  await waitFor(5_000, 'BLMOVE to block', async () => (await blockedClients(queues)) === 1);
+  await client.rpush('{q}src', 'x');
+  t.equal(await moved, 'x');
+
+  // Replies the client never gets: the write is done, but not acknowledged.
+  const silent = cluster.nodeForKey('{r}');
+  t.equal(await rawExchange(silent, 'CLIENT REPLY SKIP\r\nSET {r}skipped v\r\nSET {r}answered v\r\n', '+OK\r\n'), '+OK\r\n', 'SKIP drops the reply of the next command only');
+  t.equal(await rawExchange(silent, 'CLIENT REPLY OFF\r\nSET {r}off v\r\nCLIENT REPLY ON\r\n', '+OK\r\n'), '+OK\r\n', 'OFF drops every reply until ON');
+
+  // Half-way: 5 keys on the target, the rest on the source; writes on both sides of -ASK.
+  const slot = Number(await client.call('CLUSTER', 'KEYSLOT', '{m}'));
+  const paused = await cluster.migrateSlot(slot, target, { keysPerStep: 5, pause: true });
+  t.equal(paused.movedKeys.length, 5);
+  for (let i = 0; i < 12; i += 3) await client.set(`{m}${i}`, `during ${i}`);
+  // A transaction with a MIGRATE inside: EXEC waits for the target, then finishes.
+  const [kept, carried] = Array.from({ length: 12 }, (_, i) => `{m}${i}`).filter((key) => !paused.movedKeys.includes(key));
+  const atSource = new Redis(moving.port, moving.host, { maxRetriesPerRequest: 0 });
+  t.teardown(() => atSource.disconnect());
+  const exec = await atSource.multi().set(kept as string, 'in exec').call('MIGRATE', target.host, String(target.port), '', '0', '5000', 'KEYS', carried as string).exec();
+  t.same(exec, [[null, 'OK'], [null, 'OK']], 'MULTI with SET and MIGRATE');
+  const midway = await cluster.oracle.check();
+  t.same(midway.lost, [], `mid-migration, the moved keys are read where -ASK sends a client\n${formatReport(midway)}`);
+  t.same(
+    midway.indeterminate.map((w) => `${w.key} ${w.reason}`),
+    ['{r}skipped reply-not-delivered', '{r}off reply-not-delivered'],
+    'only the writes whose reply was dropped are indeterminate',
+  );
+  await paused.resume();
+  for (let i = 1; i < 12; i += 3) await client.set(`{m}${i}`, `after ${i}`);
+
+  const report = await cluster.oracle.check();
+  t.same(report.lost, [], formatReport(report));
+  t.same(report.indeterminate.map((w) => w.reason), ['reply-not-delivered', 'reply-not-delivered'], formatReport(report));
+  // LPUSH, BLPOP, RPUSH, BLMOVE (2 keys), SET answered, 4 SETs during, the SET in EXEC, 12
+  // RESTORE-ASKINGs (the keys MIGRATE carried: 5, 1 in the EXEC, then 6), 4 SETs after.
+  t.equal(report.acked, 1 + 1 + 1 + 2 + 1 + 4 + 1 + 12 + 4, `acked writes counted\n${formatReport(report)}`);
 });
