@@ -103,6 +103,7 @@ export async function startNode(directives: Directives = {}, options: NodeOption
       replicationCut: () => false,
       replyDelayMs: () => 0,
       isNodeConnection: () => false,
+      lastKnownShard: () => undefined,
       deadBusAddress: () => false,
       attached: () => undefined,
     },

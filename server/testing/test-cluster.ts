@@ -390,6 +390,7 @@ export class TestCluster {
       replicationCut: (replica, master) => this.faults.size > 0 && this.faults.replicationCut(replica, master),
       replyDelayMs: (id) => (this.faults.size === 0 ? 0 : this.faults.replyDelayMs(id)),
       isNodeConnection: (socket) => replicationPorts.has(socket.remotePort ?? -1),
+      lastKnownShard: (id) => this.nodes.find((n) => n.id === id)?.lastKnownShard,
       deadBusAddress: (ip, port) => this.nodes.some((n) => !n.up && n.busPort === port && n.host === ip),
       attached: (handle: TestNode, node: RedisNode) => {
         node.hooks = {

@@ -62,6 +62,8 @@ export interface NodeEnvironment {
   replyDelayMs(id: string): number;
   /** Whether an accepted client connection comes from another node (replication, MIGRATE). */
   isNodeConnection(socket: net.Socket): boolean;
+  /** The shard node `id` of this cluster was last known to serve in (undefined: not ours). */
+  lastKnownShard(id: string): number | undefined;
   /** Whether this is the bus address of a node of the cluster that is down (killed). */
   deadBusAddress(ip: string, port: number): boolean;
   attached(handle: TestNode, node: RedisNode): void;
@@ -87,7 +89,7 @@ export class TestNode {
 
   constructor(
     readonly index: number,
-    readonly shard: number,
+    private knownShard: number,
     readonly host: string,
     readonly port: number,
     readonly busPort: number,
@@ -124,6 +126,23 @@ export class TestNode {
   get redisNode(): RedisNode {
     if (this.node === null) throw new Error(`node ${this.port} is not running (killed)`);
     return this.node;
+  }
+
+  /**
+   * The shard this node serves in now: a primary keeps the one it had, a replica takes its
+   * master's. So a replica moved by CLUSTER REPLICATE or by replica migration, and a replica
+   * that then wins an election, are counted in the shard they serve, not where they started.
+   */
+  get shard(): number {
+    const master = this.masterId;
+    const masterShard = master === null ? undefined : this.env.lastKnownShard(master);
+    if (masterShard !== undefined) this.knownShard = masterShard;
+    return this.knownShard;
+  }
+
+  /** The shard as last worked out, without looking at the node's view (no recursion). */
+  get lastKnownShard(): number {
+    return this.knownShard;
   }
 
   /** The id of the master this node replicates (null for a master). */
