@@ -13,9 +13,9 @@
  * (the first settle takes in what the test did since the last advance: a kill, a fault). So
  * messages take no virtual time, nothing can happen between two due timers, and a run is a
  * function of the seed and of what the test does: the same event history every time. A
- * failover at node-timeout 15 s is some 170 such instants, a few hundred milliseconds of wall
- * time, much of it Node's cost of the refused reconnects to the dead node (every live node
- * tries again at every 100 ms cron, as Redis does).
+ * failover at node-timeout 15 s is some 170 such instants, around 100 ms of wall time. Every
+ * live node retries a dead peer at every 100 ms cron, as Redis does; those connects are refused
+ * at once without a socket (node-hooks.ts busConnectRefused), which halved that figure.
  *
  * Virtual time starts at VIRTUAL_EPOCH_MS, not at the wall clock's now, for the same reason:
  * the times in the event history must not depend on when the test ran.
