@@ -15,9 +15,9 @@
  * there; the phases are printed so a difference can be placed. Kinds alternate which goes first
  * in each round so drift on a shared box is spread over both; each cell is the median over rounds.
  *
- * Then, if hashslot's own local cluster exists (server/cluster/local-cluster.ts, started by `npm start`
- * on ports 7000-7005), the time from spawning `npm start` to all six ports reporting
- * cluster_state:ok. It is skipped with a note when the file is absent or those ports are busy.
+ * Then the time from spawning `npm start` (bin/hashslot-cluster: a 3+3 cluster on ports
+ * 7000-7005, control port 6999, state in .hashslot-cluster/) to all six ports reporting
+ * cluster_state:ok. It is skipped with a note when the command is not built or those ports are busy.
  *
  * Progress goes to stderr, tables to stdout.
  */
@@ -38,6 +38,8 @@ import { formatRatio, formatTable, median } from './table';
 
 const OK_DEADLINE_MS = 60_000;
 const LOCAL_CLUSTER_PORTS = [7000, 7001, 7002, 7003, 7004, 7005];
+/** npm start's control port (the base port - 1). */
+const CONTROL_PORT = 6999;
 
 interface Round {
   launchMs: number;
@@ -75,7 +77,7 @@ const ms = (value: number): string => (Number.isFinite(value) ? `${Math.round(va
 
 function localClusterPresent(): boolean {
   const root = repoRoot();
-  return fs.existsSync(path.join(root, 'server', 'cluster', 'local-cluster.ts')) || fs.existsSync(path.join(root, 'dist', 'server', 'cluster', 'local-cluster.js'));
+  return fs.existsSync(path.join(root, 'dist', 'server', 'testing', 'cluster-command.js'));
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -181,11 +183,12 @@ async function main(): Promise<void> {
 
   process.stdout.write('\n### npm start (local 3+3 cluster on 7000-7005) to all-ok\n\n');
   if (!localClusterPresent()) {
-    process.stdout.write('skipped: server/cluster/local-cluster.ts not found (npm start does not start a local cluster yet)\n');
+    process.stdout.write('skipped: dist/server/testing/cluster-command.js not found (run npm run build)\n');
     return;
   }
   const busy = [];
   for (const port of LOCAL_CLUSTER_PORTS) if (!(await portFree(port)) || !(await portFree(port + 10_000))) busy.push(port);
+  if (!(await portFree(CONTROL_PORT))) busy.push(CONTROL_PORT);
   if (busy.length > 0) {
     process.stdout.write(`skipped: ports ${busy.join(', ')} (or their bus ports) are in use\n`);
     return;
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
     [['npm start', `${totals.length}/${rounds}`, ms(totals.length > 0 ? median(totals) : NaN),
       ms(totals.length > 0 ? Math.min(...totals) : NaN), ms(totals.length > 0 ? Math.max(...totals) : NaN)]],
   ));
-  process.stdout.write('\n(npm start may reuse the nodes.conf files of an earlier round; see its own docs for where they live)\n');
+  process.stdout.write('\n(after the first round, npm start rejoins the cluster whose nodes.conf files it left in .hashslot-cluster/)\n');
   const npmFailure = npmOutcomes.find((o): o is { ok: false; error: string } => !o.ok);
   if (npmFailure !== undefined) process.stdout.write(`\nfirst failure:\n${npmFailure.error}\n`);
 }

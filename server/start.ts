@@ -4,7 +4,7 @@
  * exactly as the CLI validates it, and the node binds its ports before the promise resolves.
  *
  * This returns the internal RedisNode, with all its parts reachable: `npm start`
- * (cluster/local-cluster.ts) and hashslot's own tests use it. Users get the small facade of index.ts.
+ * (through hashslot/testing) and hashslot's own tests use it. Users get the small facade of index.ts.
  */
 import { Config } from './config/config';
 import { parseCommandLine } from './config/config-file';

@@ -19,15 +19,18 @@ import type { Directives } from '../start';
 import type { ClusterClock } from './cluster-clock';
 import type { TestNode } from './test-node';
 
-/** The directives of test node `index`: cluster mode, nothing persisted unless the test asks. */
-export function nodeDirectives(dir: string, index: number, nodeTimeoutMs: number, extra: Directives): Directives {
+/**
+ * The directives of a test node (`fileTag` names its files in `dir`): cluster mode, nothing
+ * persisted unless the test asks.
+ */
+export function nodeDirectives(dir: string, fileTag: string, nodeTimeoutMs: number, extra: Directives): Directives {
   return {
     bind: '127.0.0.1',
     'cluster-enabled': 'yes',
     'cluster-node-timeout': nodeTimeoutMs,
-    'cluster-config-file': `nodes-${index}.conf`,
+    'cluster-config-file': `nodes-${fileTag}.conf`,
     dir: path.resolve(dir),
-    dbfilename: `dump-${index}.rdb`,
+    dbfilename: `dump-${fileTag}.rdb`,
     save: '',
     appendonly: 'no',
     // A replica's first sync starts at once instead of after Redis's default 5 s wait for others.
@@ -47,7 +50,27 @@ export function memoryNodesConf(): NodesConfStore {
   };
 }
 
-export async function formCluster(nodes: readonly TestNode[], shards: number, clock: ClusterClock, timeoutMs: number): Promise<void> {
+/**
+ * Forms the cluster, or, when every node loaded a nodes.conf that already names the whole
+ * cluster (hashslot-cluster started again on its directory), lets it rejoin: no admin step,
+ * just the wait for every node to be ok. A mix of both is refused rather than patched up.
+ */
+export async function formOrRejoin(nodes: readonly TestNode[], shards: number, clock: ClusterClock, timeoutMs: number): Promise<void> {
+  const known = nodes.map((node) => node.redisNode.cluster?.state.nodes.size ?? 0);
+  if (known.every((size) => size === 1)) {
+    await formCluster(nodes, shards, clock, timeoutMs);
+    return;
+  }
+  if (!known.every((size) => size === nodes.length)) {
+    throw new Error(`the nodes' saved nodes.conf files describe another cluster (nodes known: ${known.join(', ')}); remove them to form a new one`);
+  }
+  await waitUntil(clock, timeoutMs, 'cluster_state:ok on every node (rejoining)', () => {
+    for (const node of nodes) node.redisNode.cluster?.runCronNow();
+    return nodes.every((node) => node.redisNode.cluster?.state.state === 'ok');
+  });
+}
+
+async function formCluster(nodes: readonly TestNode[], shards: number, clock: ClusterClock, timeoutMs: number): Promise<void> {
   // Each handshake and each slot claim would wait for the next 100 ms bus cron; run the crons
   // (bus and node, whose cron makes a new replica connect) at every poll instead.
   const kick = (): void => {

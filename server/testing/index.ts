@@ -90,7 +90,7 @@ export async function startNode(directives: Directives = {}, options: NodeOption
     host,
     await freePort(host),
     await freePort(host),
-    { ...nodeDirectives(dir, 0, 15_000, {}), 'cluster-enabled': 'no', ...directives },
+    { ...nodeDirectives(dir, '0', 15_000, {}), 'cluster-enabled': 'no', ...directives },
     memoryNodesConf(),
     options.seed ?? (Math.random() * 2 ** 31) >>> 0,
     {

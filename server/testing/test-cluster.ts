@@ -9,9 +9,6 @@
  * the cluster sees a real network fault while clients keep the real addresses. Every step of
  * every node lands in one event log (events.ts), on the cluster's clock (cluster-clock.ts).
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { keyHashSlot } from '../../storage/key-slot';
 import type { ManualFailoverMode } from '../../cluster-bus/manual-failover';
 import type { AdminOp } from '../../cluster-bus/cluster-state';
@@ -21,8 +18,8 @@ import type { Directives } from '../start';
 import { HARNESS_LANE, RealClusterClock, VirtualClusterClock, type ClusterClock } from './cluster-clock';
 import { EventLog, type HarnessEvent, type TestEvent, type TestEventOf, type TestEventType } from './events';
 import { FaultBook, messageTypeCode, type BusMessageName, type Fault, type Plane } from './faults';
-import { formCluster, memoryNodesConf, nodeDirectives, waitUntil } from './formation';
-import { freePort } from './free-port';
+import { formOrRejoin, nodeDirectives, waitUntil } from './formation';
+import { Placement } from './node-placement';
 import { migrateSlot, type MigrateSlotOptions, type PausedMigration, type SlotMoved } from './migrate-slot';
 import { TestNode, type NodeEnvironment } from './test-node';
 import { WriteOracle } from './oracle';
@@ -38,6 +35,17 @@ export interface ClusterOptions {
   clock?: 'real' | 'virtual';
   /** Seeds node ids, elections' jitter, gossip choices and random drops. Printed in errors. */
   seed?: number;
+  /**
+   * Fixed ports: node i on basePort + i, its bus on basePort + i + 10000 (default: free ports
+   * picked by the kernel, bus ports chosen apart).
+   */
+  basePort?: number;
+  /**
+   * A directory for the nodes' nodes.conf files and logs, kept after close(): a later start
+   * with the same directory (and basePort) rejoins that cluster. Default: a temporary one,
+   * nodes.conf in memory.
+   */
+  dir?: string;
   /** Any redis.conf directive, for every node. */
   directives?: Directives;
   /** Where the nodes' log lines go (silent by default). */
@@ -72,7 +80,7 @@ export class TestCluster {
     seed: number,
     events: EventLog,
     faults: FaultBook,
-    private readonly dir: string,
+    private readonly placement: Placement,
   ) {
     this.nodes = nodes;
     this.clock = clock;
@@ -107,29 +115,29 @@ export class TestCluster {
     const random = mulberry32(seed);
     const events = new EventLog(() => clock.now());
     const faults = new FaultBook(random);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hashslot-cluster-'));
     const host = '127.0.0.1';
     const count = shards * (1 + replicas);
+    const placement = Placement.create(options, host, count);
     const nodes: TestNode[] = [];
-    const cluster = new TestCluster(nodes, clock, seed, events, faults, dir);
+    const cluster = new TestCluster(nodes, clock, seed, events, faults, placement);
     const env = cluster.environment(options.logSink ?? { write: () => undefined });
     try {
       for (let i = 0; i < count; i++) {
         const shard = i < shards ? i : (i - shards) % shards;
-        const directives = nodeDirectives(dir, i, nodeTimeoutMs, options.directives ?? {});
-        const handle = new TestNode(i, shard, host, await freePort(host), await freePort(host), directives, memoryNodesConf(), (seed + i * 7919) >>> 0, env);
-        nodes.push(handle);
+        const site = await placement.place(i);
+        const directives = nodeDirectives(placement.dir, site.fileTag, nodeTimeoutMs, options.directives ?? {});
+        nodes.push(new TestNode(i, shard, host, site.port, site.busPort, directives, site.nodesConf, (seed + i * 7919) >>> 0, env, site.logSink));
       }
       // Every start settles before any failure is thrown: close() below must find each node that
       // did start, or its ports would stay open and keep the test's process alive.
       const started = await Promise.allSettled(nodes.map((node) => node.start()));
       const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
-      await formCluster(nodes, shards, clock, options.startTimeoutMs ?? 10_000);
+      await formOrRejoin(nodes, shards, clock, options.startTimeoutMs ?? 10_000);
     } catch (err) {
       await cluster.close();
       const failure = new Error(`startCluster (seed ${seed}): ${err instanceof Error ? err.message : String(err)}`);
-      throw (err as { code?: unknown }).code === 'EADDRINUSE' ? new PortTakenError(failure) : failure;
+      throw (err as { code?: unknown }).code === 'EADDRINUSE' && placement.portsMayBeTaken ? new PortTakenError(failure) : failure;
     }
     return cluster;
   }
@@ -285,6 +293,18 @@ export class TestCluster {
     return count;
   }
 
+  /** The faults in force, oldest first, as their fault-added events describe them. */
+  faultList(): Array<{ id: number; description: string }> {
+    return this.faults.ids().map((id) => ({ id, description: this.faultNames.get(id) ?? '' }));
+  }
+
+  /** Removes fault `id`; false when no such fault is in force. */
+  healFault(id: number): boolean {
+    if (!this.faults.ids().includes(id)) return false;
+    this.heal(id);
+    return true;
+  }
+
   /** Removes every fault. */
   healAll(): void {
     for (const id of this.faults.ids()) this.heal(id);
@@ -334,12 +354,12 @@ export class TestCluster {
     return this.events.history();
   }
 
-  /** Stops every node and removes the cluster's directory. Idempotent. */
+  /** Stops every node and removes the cluster's directory (unless it was given). Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all(this.nodes.map((node) => node.close()));
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    this.placement.release();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

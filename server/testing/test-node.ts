@@ -97,6 +97,8 @@ export class TestNode {
     private readonly nodesConf: NodesConfStore,
     private readonly seed: number,
     private readonly env: NodeEnvironment,
+    /** Its own log (hashslot-cluster's per-node files); the environment's when absent. */
+    private readonly logSink?: LogSink,
   ) {
     env.network?.addNodePorts(port, busPort);
   }
@@ -174,7 +176,7 @@ export class TestNode {
         clock,
         // A restarted process draws new random numbers (a new run id), from the seed still.
         seed: (this.seed + this.starts++ * 0x9e3779b9) >>> 0,
-        logSink: this.env.logSink,
+        logSink: this.logSink ?? this.env.logSink,
         nodesConf: this.nodesConf,
         clusterWritableDelayMs: 0,
         hooks: this.hooks(generation),
