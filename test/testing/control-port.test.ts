@@ -121,6 +121,10 @@ t.test('redis-cli drives every verb; bad calls get clear errors and change nothi
   const moved = await cli(cp, 'SLOT', 'MIGRATE', '0', 's1', 'STEP', '5');
   t.match(moved, new RegExp(`^slot\\n0\\nfrom\\n${topology[0]?.id}\\nto\\n${topology[1]?.id}\\nkeys\\n\\d+$`));
   t.match(topologyOf(await cli(cp, 'TOPOLOGY'))[1]?.slots, /^0 5461-10921$/, 'slot 0 now with shard 1');
+  t.match(await cli(cp, 'SLOT', 'MIGRATE', '1', 's2', 'PAUSE'), new RegExp(`^slot\\n1\\nfrom\\n${topology[0]?.id}\\nto\\n${topology[2]?.id}\\nmoved-keys$`), 'PAUSE: stopped mid-way (an empty slot: right after MIGRATING)');
+  t.equal(await cli(cp, 'SLOT', 'MIGRATE', '1', 's1'), 'ERR slot 1 is paused mid-migration: SLOT RESUME 1 first');
+  t.match(await cli(cp, 'SLOT', 'RESUME', '1'), /^slot\n1\nfrom\n[0-9a-f]{40}\nto\n[0-9a-f]{40}\nkeys\n0$/);
+  t.equal(await cli(cp, 'SLOT', 'RESUME', '1'), 'ERR no paused migration of slot 1');
   t.equal(await cli(cp, 'NODE', 'PAUSE', 's2r0'), 'OK');
   t.equal(topologyOf(await cli(cp, 'TOPOLOGY'))[5]?.paused, '1');
   t.equal(await cli(cp, 'NODE', 'RESUME', 's2r0'), 'OK');

@@ -11,7 +11,8 @@
  *   FAULT DELAY <ms> [FROM <ref>] [TO <ref>] [PLANE bus|clients]
  *   FAULT LIST                                 FAULT HEAL <id>|ALL
  *   FAILOVER <shard> [FORCE|TAKEOVER] [TIMEOUT <ms>]
- *   SLOT MIGRATE <slot> <ref> [STEP <keys>]    CLOCK NOW | CLOCK ADVANCE <ms>
+ *   SLOT MIGRATE <slot> <ref> [STEP <keys>] [PAUSE]    SLOT RESUME <slot>
+ *   CLOCK NOW | CLOCK ADVANCE <ms>
  *   AWAIT <event> [TIMEOUT <ms>] [NODE <ref>]  HISTORY [SINCE <n>]
  *   ORACLE START [QUORUM <n>|ALL] | CHECK | STOP
  *
@@ -24,6 +25,7 @@ import type { RespValue } from '../../../protocol/resp-value';
 import { SLOT_COUNT } from '../../../storage/key-slot';
 import type { TestEvent, TestEventType } from '../events';
 import type { BusMessageName } from '../faults';
+import type { PausedMigration, SlotMoved } from '../migrate-slot';
 import type { TestCluster } from '../test-cluster';
 import type { TestNode } from '../test-node';
 import { RefError, refOf, resolveRef, resolveRefs } from './node-refs';
@@ -61,7 +63,8 @@ const HELP: readonly string[] = [
   'FAULT LIST -- The faults in force: "<id> <description>".',
   'FAULT HEAL <id>|ALL -- Remove one fault, or all.',
   'FAILOVER <shard> [FORCE|TAKEOVER] [TIMEOUT <ms>] -- CLUSTER FAILOVER on a replica of the shard; reply: the new primary.',
-  'SLOT MIGRATE <slot> <ref> [STEP <keys>] -- Move a slot and its keys as redis-cli --cluster reshard does.',
+  'SLOT MIGRATE <slot> <ref> [STEP <keys>] [PAUSE] -- Move a slot and its keys as redis-cli --cluster reshard does; PAUSE stops after the first step (keys on both sides, -ASK).',
+  'SLOT RESUME <slot> -- Finish a migration stopped with PAUSE.',
   'CLOCK NOW | CLOCK ADVANCE <ms> -- The cluster\'s time in ms; advance it (--clock virtual only).',
   'AWAIT <event> [TIMEOUT <ms>] [NODE <ref>] -- The next such event as JSON, or nil at the timeout (default 10000).',
   'HISTORY [SINCE <n>] -- Every event so far (from the n-th), as JSON.',
@@ -76,6 +79,9 @@ export function toJson(value: unknown): string {
 }
 
 export class ControlVerbs {
+  /** SLOT MIGRATE ... PAUSE: the migrations stopped mid-way, for SLOT RESUME. */
+  private readonly pausedMigrations = new Map<number, PausedMigration>();
+
   constructor(private readonly cluster: TestCluster) {}
 
   /** Every event type there is (SUBSCRIBE events listens to each). */
@@ -274,15 +280,28 @@ export class ControlVerbs {
   }
 
   private async slotVerb(args: readonly string[]): Promise<RespValue> {
-    if ((args[0] ?? '').toUpperCase() !== 'MIGRATE') throw new ControlError(`ERR unknown subcommand '${args[0] ?? ''}'. Try SLOT MIGRATE.`);
-    const { positional, options } = splitOptions('SLOT MIGRATE', args.slice(1), ['STEP']);
+    const sub = (args[0] ?? '').toUpperCase();
+    if (sub === 'RESUME') {
+      expectCount('SLOT RESUME', args, 2, 2);
+      const slot = integer('slot', args[1] as string, 0);
+      const paused = this.pausedMigrations.get(slot);
+      if (paused === undefined) throw new ControlError(`ERR no paused migration of slot ${slot}`);
+      this.pausedMigrations.delete(slot);
+      return movedReply(await paused.resume());
+    }
+    if (sub !== 'MIGRATE') throw new ControlError(`ERR unknown subcommand '${args[0] ?? ''}'. Try SLOT MIGRATE|RESUME.`);
+    const { positional, options, flags } = splitOptions('SLOT MIGRATE', args.slice(1), ['STEP'], ['PAUSE']);
     if (positional.length !== 2) throw new ControlError('ERR SLOT MIGRATE takes a slot and a node');
     const slot = integer('slot', positional[0] as string, 0);
     if (slot >= SLOT_COUNT) throw new ControlError(`ERR slot must be 0-${SLOT_COUNT - 1}`);
+    if (this.pausedMigrations.has(slot)) throw new ControlError(`ERR slot ${slot} is paused mid-migration: SLOT RESUME ${slot} first`);
     const to = resolveRef(this.cluster, positional[1] as string);
     const step = options.get('STEP');
-    const moved = await this.cluster.migrateSlot(slot, to, step === undefined ? {} : { keysPerStep: integer('STEP', step, 1) });
-    return { '%': ['slot', moved.slot, 'from', moved.from.id, 'to', moved.to.id, 'keys', moved.keys] };
+    const stepOption = step === undefined ? {} : { keysPerStep: integer('STEP', step, 1) };
+    if (!flags.has('PAUSE')) return movedReply(await this.cluster.migrateSlot(slot, to, stepOption));
+    const paused = await this.cluster.migrateSlot(slot, to, { ...stepOption, pause: true });
+    this.pausedMigrations.set(slot, paused);
+    return { '%': ['slot', paused.slot, 'from', paused.from.id, 'to', paused.to.id, 'moved-keys', [...paused.movedKeys]] };
   }
 
   private async clockVerb(args: readonly string[]): Promise<RespValue> {
@@ -349,6 +368,10 @@ export class ControlVerbs {
 }
 
 const OK: RespValue = { '+': 'OK' };
+
+function movedReply(moved: SlotMoved): RespValue {
+  return { '%': ['slot', moved.slot, 'from', moved.from.id, 'to', moved.to.id, 'keys', moved.keys] };
+}
 
 function expectCount(verb: string, args: readonly string[], min: number, max: number): void {
   if (args.length < min || args.length > max) throw new ControlError(`ERR wrong number of arguments for '${verb}' command`);
