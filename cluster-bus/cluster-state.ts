@@ -161,9 +161,14 @@ export class ClusterState {
     switch (msg.type) {
       case MessageType.PING:
       case MessageType.PONG:
-      case MessageType.MEET:
+      case MessageType.MEET: {
+        const couldStart = this.manualFailover.canStart;
         this.handshake.pingReceived(link, msg, sender, nowMs);
+        // The paused master's offset has just been reached: as Redis does from clusterBeforeSleep,
+        // the manual failover's election starts now, not at the next cron up to 100 ms later.
+        if (!couldStart && this.manualFailover.canStart && this.myself.isReplica) this.replicaFailover(nowMs);
         return;
+      }
       case 'unknown':
       case MessageType.MODULE:
         return;

@@ -53,8 +53,10 @@ export function startPythonWorkload(scenario: ScenarioName, config: WorkloadConf
   });
   void exited.then((code) => failReady(new Error(`redis-py workload exited (${code}) before it was ready: ${stderr}`)));
   ready.catch(() => undefined);
+  // A workload that reported at once (unsupported) may be gone before a line reaches it.
+  child.stdin.on('error', () => undefined);
   const send = (line: object): void => {
-    if (child.exitCode === null) child.stdin.write(`${JSON.stringify(line)}\n`);
+    if (child.exitCode === null && !child.stdin.destroyed) child.stdin.write(`${JSON.stringify(line)}\n`);
   };
   return {
     ready,

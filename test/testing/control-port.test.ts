@@ -114,6 +114,19 @@ t.test('redis-cli drives every verb; bad calls get clear errors and change nothi
   t.equal(await cli(cp, 'FAULT', 'LIST'), '', 'no fault was half-added');
   t.equal(await cli(cp, 'AWAIT', 'slot-moved', 'TIMEOUT', '20'), '', 'AWAIT answers nil at its timeout');
 
+  // Client-plane verbs, checked on the node itself.
+  const node2 = cluster.description.nodes[2]?.port ?? 0;
+  t.equal(await cli(cp, 'NODE', 'FAIL-COMMANDS', 's2', 'ERR injected by the test'), 'OK');
+  t.equal(await cli(node2, 'PING'), 'ERR injected by the test', 'FAIL-COMMANDS: every command of a client errors');
+  t.equal(await cli(cp, 'NODE', 'FAIL-COMMANDS', 's2', 'OFF'), 'OK');
+  t.equal(await cli(node2, 'PING'), 'PONG', 'and OFF lifts it');
+  t.equal(await cli(cp, 'NODE', 'RESET-CLIENTS', 's2'), '0', 'RESET-CLIENTS: how many connections it reset (none open now)');
+  const isolated = await cli(cp, 'FAULT', 'ISOLATE', 's2', 'PLANE', 'clients');
+  t.match(await cli(cp, 'FAULT', 'LIST'), new RegExp(`^${isolated} partition nodes 2 \\| 0,1,3,4,5 \\(clients\\)$`), 'ISOLATE is a one-node partition');
+  t.equal(await cli(cp, 'FAULT', 'HEAL', isolated), '1');
+  t.equal(await cli(cp, 'ECHO', 'hi'), 'hi');
+  t.match(await cli(cp, 'INFO'), /^# Control\r?\nhashslot_cluster:1\r?\nnodes:6\r?\nclock:real/);
+
   // Slots, pause, failover, kill, restart, oracle, history.
   t.equal(await cli(cp, 'ORACLE', 'START'), 'OK');
   const node0 = cluster.description.nodes[0]?.port ?? 0;
@@ -141,6 +154,8 @@ t.test('redis-cli drives every verb; bad calls get clear errors and change nothi
   const report = JSON.parse(await cli(cp, 'ORACLE', 'CHECK')) as { acked: number; lostDespiteWait: unknown[] };
   t.ok(report.acked >= 20, `the oracle counted the writes (${report.acked}, with the keys MIGRATE carried)`);
   t.same(report.lostDespiteWait, []);
+  t.equal(await cli(cp, 'ORACLE', 'STOP'), 'OK');
+  t.equal(await cli(cp, 'HISTORY', 'SINCE', '100000'), '', 'HISTORY SINCE past the end: nothing');
   const history = (await cli(cp, 'HISTORY')).split('\n').map((line) => (JSON.parse(line) as { type: string }).type);
   for (const type of ['migration-step', 'slot-moved', 'node-paused', 'node-killed', 'failover', 'node-restarted']) t.ok(history.includes(type), `HISTORY has ${type}`);
   t.equal(await cli(cp, 'NODE', 'KILL', '0'), 'OK');
@@ -225,6 +240,8 @@ t.test('--clock virtual: nothing happens until CLOCK ADVANCE; a kill is failed o
   const now = Number(await cli(cp, 'CLOCK', 'ADVANCE', '20000'));
   t.equal(now, startedAt + 20_000);
   t.ok(Date.now() - wallStart < 10_000, `20 virtual seconds in ${Date.now() - wallStart} ms`);
+  t.equal(await cli(cp, 'ORACLE', 'STOP'), 'OK');
+  t.equal(await cli(cp, 'HISTORY', 'SINCE', '100000'), '', 'HISTORY SINCE past the end: nothing');
   const history = (await cli(cp, 'HISTORY')).split('\n').map((line) => JSON.parse(line) as { type: string; timeMs: number });
   const failover = history.find((e) => e.type === 'failover');
   t.ok(failover !== undefined && failover.timeMs - startedAt >= 15_000, 'failed over, after node-timeout on the virtual clock');
