@@ -190,10 +190,27 @@ class RedisServerCluster implements ClusterUnderTest {
   ) {}
 
   static async start(nodeTimeoutMs: number): Promise<RedisServerCluster> {
-    const cluster = await LocalCluster.launch(Array.from({ length: 6 }, () => 'redis' as const), { nodeTimeoutMs });
+    // repl-diskless-sync-delay 0, as hashslot-cluster's nodes have it: with Redis's default 5 s
+    // a replica is still waiting for its first sync when a scenario starts, and cannot fail
+    // over ("Disconnected from master for longer than allowed").
+    const cluster = await LocalCluster.launch(Array.from({ length: 6 }, () => 'redis' as const), { nodeTimeoutMs, extraArgs: ['--repl-diskless-sync-delay', '0'] });
     try {
       await cluster.createOrThrow(1);
       await cluster.waitForOk();
+      await cluster.waitFor('every replica in sync with its master', 30_000, async () => {
+        const links = await Promise.all(
+          cluster.nodes.map(async (node) => {
+            const connection = await RespConnection.connect(node.host, node.port, 5_000);
+            try {
+              const info = String(await connection.call(['INFO', 'replication'], 5_000));
+              return /role:master/.test(info) || /master_link_status:up/.test(info);
+            } finally {
+              connection.close();
+            }
+          }),
+        );
+        return { ok: links.every(Boolean), detail: links.join(' ') };
+      });
     } catch (err) {
       await cluster.destroy();
       throw err;
