@@ -16,7 +16,7 @@
  * in each round so drift on a shared box is spread over both; each cell is the median over rounds.
  *
  * Then the time from spawning `npm start` (bin/hashslot-cluster: a 3+3 cluster on ports
- * 7000-7005, control port 6999, state in .hashslot-cluster/) to all six ports reporting
+ * 7000-7005, control port 6999, live view on 8080, state in .hashslot-cluster/) to all six ports reporting
  * cluster_state:ok. It is skipped with a note when the command is not built or those ports are busy.
  *
  * Progress goes to stderr, tables to stdout.
@@ -38,8 +38,9 @@ import { formatRatio, formatTable, median } from './table';
 
 const OK_DEADLINE_MS = 60_000;
 const LOCAL_CLUSTER_PORTS = [7000, 7001, 7002, 7003, 7004, 7005];
-/** npm start's control port (the base port - 1). */
+/** npm start's control port (the base port - 1) and its live view's port. */
 const CONTROL_PORT = 6999;
+const VIEW_PORT = 8080;
 
 interface Round {
   launchMs: number;
@@ -188,7 +189,7 @@ async function main(): Promise<void> {
   }
   const busy = [];
   for (const port of LOCAL_CLUSTER_PORTS) if (!(await portFree(port)) || !(await portFree(port + 10_000))) busy.push(port);
-  if (!(await portFree(CONTROL_PORT))) busy.push(CONTROL_PORT);
+  for (const port of [CONTROL_PORT, VIEW_PORT]) if (!(await portFree(port))) busy.push(port);
   if (busy.length > 0) {
     process.stdout.write(`skipped: ports ${busy.join(', ')} (or their bus ports) are in use\n`);
     return;

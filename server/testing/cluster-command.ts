@@ -6,7 +6,8 @@
  *
  *   hashslot-cluster [--shards 3] [--replicas 1] [--port 7000 | --port 0] [--node-timeout 5000]
  *                    [--dir DIR | --in-memory] [--control-port P] [--control-pass PASS]
- *                    [--clock real|virtual] [--seed N] [--json] [-- --directive value ...]
+ *                    [--clock real|virtual] [--seed N] [--view-port P [--view-controls]]
+ *                    [--json] [-- --directive value ...]
  *
  * Ports: with --port 7000 (the default) node i listens on 7000+i and its bus on 17000+i, and the
  * control port is 6999; with --port 0 every port is a free one picked by the kernel (the control
@@ -14,6 +15,9 @@
  * --dir), so starting again on the same directory and ports rejoins the same cluster; with
  * --in-memory (the default for --port 0) nothing is written. Everything after `--` is redis.conf
  * directives for every node, written as redis-server takes them (`-- --maxmemory 100mb`).
+ *
+ * --view-port serves the live view (view/view-server.ts) on loopback: the cluster drawn from its
+ * events, and with --view-controls the buttons that break it.
  *
  * Once every node is ok it prints where everything is (one JSON line with --json, for a
  * test's process to read) and runs until SIGINT, SIGTERM or SHUTDOWN on the control port; each
@@ -23,10 +27,12 @@ import * as path from 'node:path';
 import type { Directives } from '../start';
 import { ControlServer } from './control/control-server';
 import { TestCluster, type ClusterOptions } from './test-cluster';
+import { ViewServer } from './view/view-server';
 
 export const USAGE = `usage: hashslot-cluster [--shards 3] [--replicas 1] [--port 7000 | --port 0] [--node-timeout 5000]
                         [--dir DIR | --in-memory] [--control-port P] [--control-pass PASS]
-                        [--clock real|virtual] [--seed N] [--json] [-- --directive value ...]`;
+                        [--clock real|virtual] [--seed N] [--view-port P [--view-controls]] [--json]
+                        [-- --directive value ...]`;
 
 export interface CommandOptions {
   shards: number;
@@ -41,18 +47,22 @@ export interface CommandOptions {
   clock: 'real' | 'virtual';
   seed: number | undefined;
   json: boolean;
+  /** null: no live view. */
+  viewPort: number | null;
+  viewControls: boolean;
   directives: Directives;
 }
 
 /** A bad command line, with the message to print above the usage. */
 export class UsageError extends Error {}
 
-const VALUE_OPTIONS = ['shards', 'replicas', 'port', 'node-timeout', 'dir', 'control-port', 'control-pass', 'clock', 'seed'] as const;
+const VALUE_OPTIONS = ['shards', 'replicas', 'port', 'node-timeout', 'dir', 'control-port', 'control-pass', 'clock', 'seed', 'view-port'] as const;
 
 export function parseCommandLine(argv: readonly string[]): CommandOptions | 'help' {
   const given = new Map<string, string>();
   let inMemory = false;
   let json = false;
+  let viewControls = false;
   let directives: Directives = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -62,6 +72,7 @@ export function parseCommandLine(argv: readonly string[]): CommandOptions | 'hel
       break;
     }
     if (arg === '--json') json = true;
+    else if (arg === '--view-controls') viewControls = true;
     else if (arg === '--in-memory') inMemory = true;
     else if (arg.startsWith('--') && (VALUE_OPTIONS as readonly string[]).includes(arg.slice(2))) {
       const value = argv[i + 1];
@@ -81,6 +92,7 @@ export function parseCommandLine(argv: readonly string[]): CommandOptions | 'hel
   };
   const basePort = int('port', 7000, 0, 55535);
   if (inMemory && given.has('dir')) throw new UsageError('--dir and --in-memory exclude each other');
+  if (viewControls && !given.has('view-port')) throw new UsageError('--view-controls needs --view-port');
   const clock = given.get('clock') ?? 'real';
   if (clock !== 'real' && clock !== 'virtual') throw new UsageError(`--clock must be real or virtual, not '${clock}'`);
   const dirGiven = given.get('dir');
@@ -95,6 +107,8 @@ export function parseCommandLine(argv: readonly string[]): CommandOptions | 'hel
     clock,
     seed: given.has('seed') ? int('seed', 0, 0, 2 ** 32 - 1) : undefined,
     json,
+    viewPort: given.has('view-port') ? int('view-port', 0, 0, 65535) : null,
+    viewControls,
     directives,
   };
 }
@@ -127,6 +141,7 @@ function parseDirectives(words: readonly string[]): Directives {
 export interface RunningCluster {
   readonly cluster: TestCluster;
   readonly control: ControlServer;
+  readonly view: ViewServer | null;
   /** Stops the control port and every node; idempotent. */
   stop(): Promise<void>;
 }
@@ -144,18 +159,23 @@ export async function startFromOptions(options: CommandOptions, onShutdown: () =
     ...(options.seed === undefined ? {} : { seed: options.seed }),
   };
   const cluster = await TestCluster.start(clusterOptions);
-  let control: ControlServer;
+  let control: ControlServer | null = null;
+  let view: ViewServer | null = null;
   try {
     control = await ControlServer.start(cluster, { port: options.controlPort, ...(options.controlPass === undefined ? {} : { password: options.controlPass }), onShutdown });
+    if (options.viewPort !== null) view = await ViewServer.start(cluster, { port: options.viewPort, controls: options.viewControls });
   } catch (err) {
+    await control?.close();
     await cluster.close();
     throw err;
   }
+  const started = control;
   let stopping: Promise<void> | null = null;
   return {
     cluster,
-    control,
-    stop: () => (stopping ??= control.close().then(() => cluster.close())),
+    control: started,
+    view,
+    stop: () => (stopping ??= Promise.all([started.close(), view?.close()]).then(() => cluster.close())),
   };
 }
 
@@ -165,6 +185,7 @@ export function describe(running: RunningCluster, options: CommandOptions): stri
   return JSON.stringify({
     nodes: cluster.nodes.map((n) => ({ index: n.index, id: n.id, host: n.host, port: n.port, busPort: n.busPort, shard: n.shard, role: n.role })),
     control: { host: control.host, port: control.port },
+    view: running.view === null ? null : { url: running.view.url, controls: options.viewControls },
     seed: cluster.seed,
     clock: cluster.clock.kind,
     dir: options.dir,
@@ -180,6 +201,7 @@ function summary(running: RunningCluster, options: CommandOptions, elapsedMs: nu
     ...nodes.map((n) => `  node ${n.index}  ${n.host}:${n.port}  bus ${n.busPort}  ${n.role} of shard ${n.shard}  ${n.id}`),
     `  connect:  redis-cli -c -p ${first?.port ?? 0}`,
     `  control:  redis-cli -p ${control.port}${options.controlPass === undefined ? '' : ' -a <control-pass>'}   (try TOPOLOGY, NODE HELP, FAULT HELP)`,
+    ...(running.view === null ? [] : [`  view:     ${running.view.url}${options.viewControls ? ' (with controls)' : ''}`]),
     `  state:    ${options.dir === null ? 'in memory' : `${options.dir} (nodes.conf and one log per node)`}`,
     '  stop:     Ctrl-C',
   ];

@@ -1,0 +1,250 @@
+/**
+ * The live view's script, run in the browser (compiled on its own, with the DOM's types, by
+ * this folder's tsconfig.json). It listens to /events and draws: `snapshot` messages repaint
+ * the node cards and the slot map; `cluster-event` messages are appended to the timeline, at
+ * most once per animation frame however many arrive. Controls POST control-port commands to
+ * /control. No framework: the page is a few lists and one canvas.
+ */
+
+interface NodeCard {
+  index: number;
+  id: string;
+  address: string;
+  busPort: number;
+  shard: number;
+  role: 'primary' | 'replica';
+  up: boolean;
+  paused: boolean;
+  master: string | null;
+  health: 'ok' | 'pfail' | 'fail';
+  configEpoch: number;
+  currentEpoch: number;
+  offset: number;
+  linkUp: boolean | null;
+  clusterState: 'ok' | 'fail' | null;
+  keys: number;
+}
+
+interface ClusterSnapshot {
+  clock: 'real' | 'virtual';
+  nowMs: number;
+  nodes: NodeCard[];
+  slots: Array<[number, number, number]>;
+  migrating: Array<[number, number, number]>;
+}
+
+interface ClusterEvent {
+  type: string;
+  node: string;
+  timeMs: number;
+  [field: string]: unknown;
+}
+
+const SLOTS = 16384;
+const TIMELINE_ROWS = 400;
+const COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#e15759', '#9c755f', '#ff9da7', '#bab0ac'];
+
+/** What each step of failure detection and failover is, and which file makes it. */
+const EXPLAIN: Record<string, [string, string]> = {
+  'node-pfail': ['No PONG within node-timeout: this node now suspects that one (PFAIL, "fail?").', 'cluster-bus/failure-detection.ts'],
+  'failure-report': ['A peer\'s gossip says it suspects the node too; reports count toward the FAIL quorum.', 'cluster-bus/failure-detection.ts'],
+  'node-failed': ['A majority of slot-owning masters suspect it: FAIL, broadcast to every node.', 'cluster-bus/failure-detection.ts'],
+  'election-scheduled': ['A replica of the failed master waits 500 ms + random 0-500 ms + 1 s per rank before asking for votes.', 'cluster-bus/election.ts'],
+  'election-started': ['The replica takes a new epoch and sends FAILOVER_AUTH_REQUEST to every master.', 'cluster-bus/election.ts'],
+  'vote-granted': ['A master votes for the replica (once per epoch).', 'cluster-bus/election.ts'],
+  'vote-denied': ['A master refuses its vote, and says why.', 'cluster-bus/election.ts'],
+  'election-won': ['A majority of masters voted: the replica promotes itself and claims the slots.', 'cluster-bus/election.ts'],
+  failover: ['The shard has a new primary (the harness\'s summary of the election).', 'server/testing/events.ts'],
+  'epoch-bumped': ['A node took a new configEpoch (an election, a takeover, a collision).', 'cluster-bus/epochs.ts'],
+  'state-changed': ['cluster_state went ok or fail on this node.', 'cluster-bus/cluster-health.ts'],
+  'role-changed': ['The node became a master or a replica.', 'cluster-bus/slot-claims.ts'],
+  'replica-migrated': ['A replica moved to a master left without replicas.', 'cluster-bus/replica-migration.ts'],
+  'migration-step': ['A step of moving a slot, as redis-cli --cluster reshard takes it.', 'server/testing/migrate-slot.ts'],
+  'slot-moved': ['A slot and its keys now belong to another primary.', 'server/testing/migrate-slot.ts'],
+  'node-killed': ['The harness killed the node (like kill -9).', 'server/testing/test-node.ts'],
+  'fault-added': ['A network fault is in force.', 'server/testing/faults.ts'],
+};
+
+const controlsOn = document.body.dataset.controls === 'on';
+let snapshot: ClusterSnapshot | null = null;
+let pending: ClusterEvent[] = [];
+let eventCount = 0;
+let firstEventMs: number | null = null;
+const indexById = new Map<string, number>();
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text = ''): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  if (text !== '') node.textContent = text;
+  return node;
+}
+
+function byId<T extends HTMLElement>(id: string): T {
+  return document.getElementById(id) as T;
+}
+
+async function control(argv: string[]): Promise<void> {
+  const reply = byId<HTMLDivElement>('control-reply');
+  const response = await fetch('/control', { method: 'POST', body: JSON.stringify(argv) });
+  const body = (await response.json()) as { reply?: unknown; error?: string };
+  if (reply !== null) reply.textContent = `${argv.join(' ')} → ${body.error ?? JSON.stringify(body.reply)}`;
+}
+
+function renderCards(snap: ClusterSnapshot): void {
+  const shards = byId<HTMLDivElement>('shards');
+  shards.replaceChildren();
+  const groups = new Map<number, NodeCard[]>();
+  for (const node of snap.nodes) groups.set(node.shard, [...(groups.get(node.shard) ?? []), node]);
+  for (const [shard, nodes] of [...groups].sort((a, b) => a[0] - b[0])) {
+    const box = el('div', { class: 'shard', 'data-shard': String(shard) });
+    box.append(el('div', { class: 'title' }, `shard ${shard}`));
+    nodes.sort((a, b) => (a.role === b.role ? a.index - b.index : a.role === 'primary' ? -1 : 1));
+    for (const node of nodes) box.append(card(node));
+    shards.append(box);
+  }
+}
+
+function card(node: NodeCard): HTMLDivElement {
+  const state = !node.up ? 'down' : node.paused ? 'paused' : node.health;
+  const div = el('div', { class: `card ${node.role} ${state}`, 'data-index': String(node.index), 'data-role': node.role, 'data-state': state, 'data-cluster-state': node.clusterState ?? 'none' });
+  div.append(el('span', { class: 'role' }, `#${node.index} ${node.role}`), ' ', el('span', { class: 'id' }, node.id.slice(0, 8)), ' ', el('span', {}, node.address));
+  const link = node.linkUp === null ? '' : node.linkUp ? ', link up' : ', link DOWN';
+  const facts = `${state}${node.up ? `, cluster_state:${node.clusterState ?? '?'}` : ''} · configEpoch ${node.configEpoch} · currentEpoch ${node.currentEpoch} · offset ${node.offset}${link} · ${node.keys} keys`;
+  div.append(el('div', { class: 'facts' }, facts));
+  if (controlsOn) {
+    const ref = String(node.index);
+    const button = (label: string, argv: string[]): void => {
+      const b = el('button', { 'data-action': label }, label);
+      b.addEventListener('click', () => void control(argv));
+      div.append(b);
+    };
+    if (node.up) button('kill', ['NODE', 'KILL', ref]);
+    else button('restart', ['NODE', 'RESTART', ref]);
+    if (node.up && !node.paused) button('pause', ['NODE', 'PAUSE', ref]);
+    if (node.paused) button('resume', ['NODE', 'RESUME', ref]);
+    if (node.up && node.role === 'replica') button('failover', ['FAILOVER', String(node.shard)]);
+  }
+  return div;
+}
+
+function renderSlots(snap: ClusterSnapshot): void {
+  const canvas = byId<HTMLCanvasElement>('slotmap');
+  const ctx = canvas.getContext('2d');
+  if (ctx === null) return;
+  const perPixel = SLOTS / canvas.width;
+  let covered = 0;
+  for (const [first, last, owner] of snap.slots) {
+    if (owner >= 0) covered += last - first + 1;
+    ctx.fillStyle = owner < 0 ? '#ddd' : (COLORS[owner % COLORS.length] as string);
+    ctx.fillRect(Math.floor(first / perPixel), 0, Math.max(1, Math.ceil((last - first + 1) / perPixel)), 1);
+  }
+  ctx.fillStyle = '#000';
+  for (const [slot] of snap.migrating) ctx.fillRect(Math.floor(slot / perPixel), 0, 1, 1);
+  byId<HTMLSpanElement>('coverage').textContent = `${covered} of ${SLOTS} slots covered${snap.migrating.length > 0 ? `, ${snap.migrating.length} migrating` : ''}`;
+  byId<HTMLSpanElement>('coverage').dataset.covered = String(covered);
+  const legend = byId<HTMLSpanElement>('legend');
+  legend.replaceChildren();
+}
+
+function slotAt(event: MouseEvent): void {
+  if (snapshot === null) return;
+  const canvas = byId<HTMLCanvasElement>('slotmap');
+  const slot = Math.min(SLOTS - 1, Math.floor((event.offsetX / canvas.clientWidth) * SLOTS));
+  const run = snapshot.slots.find(([first, last]) => slot >= first && slot <= last);
+  const owner = run === undefined ? undefined : snapshot.nodes[run[2]];
+  byId<HTMLDivElement>('slotinfo').textContent = `slot ${slot}: ${owner === undefined ? 'unassigned' : `node #${owner.index} (${owner.address}), slots ${run?.[0]}-${run?.[1]}`}`;
+}
+
+function describe(event: ClusterEvent): string {
+  const { type: _type, node: _node, timeMs: _time, ...rest } = event;
+  return Object.entries(rest)
+    .map(([key, value]) => {
+      const index = typeof value === 'string' ? indexById.get(value) : undefined;
+      return `${key}=${index === undefined ? String(value) : `#${index}`}`;
+    })
+    .join(' ');
+}
+
+function flushTimeline(): void {
+  const timeline = byId<HTMLDivElement>('timeline');
+  const atBottom = timeline.scrollTop + timeline.clientHeight >= timeline.scrollHeight - 4;
+  const fragment = document.createDocumentFragment();
+  for (const event of pending.slice(-TIMELINE_ROWS)) {
+    firstEventMs ??= event.timeMs;
+    const row = el('div', { 'data-type': event.type });
+    const node = indexById.get(event.node);
+    row.append(el('span', { class: 't' }, `${((event.timeMs - firstEventMs) / 1000).toFixed(3)}s`), el('span', { class: 'n' }, node === undefined ? '' : `#${node}`));
+    const name = el('a', { href: '#' }, event.type);
+    name.addEventListener('click', (e) => {
+      e.preventDefault();
+      const [text, file] = EXPLAIN[event.type] ?? ['A step the cluster state machine reports.', 'cluster-bus/effects.ts'];
+      byId<HTMLDivElement>('explain').textContent = `${event.type}: ${text} (${file})`;
+    });
+    row.append(name, ` ${describe(event)}`);
+    fragment.append(row);
+  }
+  pending = [];
+  timeline.append(fragment);
+  while (timeline.childElementCount > TIMELINE_ROWS) timeline.firstElementChild?.remove();
+  if (atBottom) timeline.scrollTop = timeline.scrollHeight;
+}
+
+function scheduleTimeline(): void {
+  if (pending.length === 1) requestAnimationFrame(flushTimeline);
+}
+
+function connect(): void {
+  const source = new EventSource('/events');
+  source.addEventListener('open', () => (byId<HTMLSpanElement>('status').textContent = 'live'));
+  source.addEventListener('error', () => (byId<HTMLSpanElement>('status').textContent = 'disconnected, retrying…'));
+  source.addEventListener('snapshot', (message) => {
+    snapshot = JSON.parse((message as MessageEvent<string>).data) as ClusterSnapshot;
+    for (const node of snapshot.nodes) indexById.set(node.id, node.index);
+    renderCards(snapshot);
+    renderSlots(snapshot);
+    document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots ?? '0') + 1);
+    const clock = byId<HTMLDivElement>('clock-controls');
+    if (clock !== null) clock.style.display = snapshot.clock === 'virtual' ? '' : 'none';
+  });
+  source.addEventListener('cluster-event', (message) => {
+    pending.push(JSON.parse((message as MessageEvent<string>).data) as ClusterEvent);
+    eventCount++;
+    scheduleTimeline();
+  });
+}
+
+function wireControls(): void {
+  if (!controlsOn) return;
+  const picks = byId<HTMLSpanElement>('partition-nodes');
+  const refreshPicks = (): void => {
+    if (snapshot === null || picks.childElementCount === snapshot.nodes.length) return;
+    picks.replaceChildren(...snapshot.nodes.map((n) => {
+      const label = el('label');
+      label.append(el('input', { type: 'checkbox', value: String(n.index), 'data-pick': String(n.index) }), ` #${n.index}`);
+      return label;
+    }));
+  };
+  setInterval(refreshPicks, 500);
+  byId('partition').addEventListener('click', () => {
+    const chosen = [...picks.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
+    const rest = (snapshot?.nodes ?? []).map((n) => String(n.index)).filter((i) => !chosen.includes(i));
+    const plane = byId<HTMLSelectElement>('partition-plane').value;
+    if (chosen.length > 0 && rest.length > 0) void control(['FAULT', 'PARTITION', chosen.join(','), rest.join(','), 'PLANE', plane]);
+  });
+  byId('drop').addEventListener('click', () => void control(['FAULT', 'DROP', byId<HTMLSelectElement>('drop-type').value]));
+  byId('heal').addEventListener('click', () => void control(['FAULT', 'HEAL', 'ALL']));
+  byId('move').addEventListener('click', () => void control(['SLOT', 'MIGRATE', byId<HTMLInputElement>('slot').value, byId<HTMLInputElement>('slot-to').value]));
+  for (const button of document.querySelectorAll<HTMLButtonElement>('[data-advance]')) {
+    button.addEventListener('click', () => void control(['CLOCK', 'ADVANCE', button.dataset.advance ?? '100']));
+  }
+  byId('next-event').addEventListener('click', () => {
+    void (async () => {
+      const seen = eventCount;
+      for (let step = 0; step < 600 && eventCount === seen; step++) await control(['CLOCK', 'ADVANCE', '100']);
+    })();
+  });
+}
+
+byId<HTMLCanvasElement>('slotmap').addEventListener('mousemove', slotAt);
+wireControls();
+connect();
