@@ -174,8 +174,9 @@ def writer(ctl, cfg, prefix, per_second, wait_every, read_back):
     i = 0
     while not ctl.stop.is_set():
         due = started + attempts / per_second  # pace: sleep when ahead of schedule
-        if due > time.time():
-            time.sleep(due - time.time())
+        ahead = due - time.time()
+        if ahead > 0:  # read once: time.sleep refuses a negative length
+            time.sleep(ahead)
         key, value = f"{prefix}:{i}", f"v{i}"
         with_wait = wait_every > 0 and i % wait_every == 0
         i += 1
