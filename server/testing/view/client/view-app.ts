@@ -65,9 +65,31 @@ const EXPLAIN: Record<string, [string, string]> = {
   'fault-added': ['A network fault is in force.', 'server/testing/faults.ts'],
 };
 
+/**
+ * How responsive the page is, for the browser test to read (window.viewStats): the intervals
+ * between animation frames, and each event's delay from its arrival to the frame that drew it.
+ * The last STATS_KEPT of each.
+ */
+const STATS_KEPT = 5000;
+const stats = { frameMs: [] as number[], eventToFrameMs: [] as number[], events: 0 };
+(window as unknown as { viewStats: typeof stats }).viewStats = stats;
+const keep = (list: number[], value: number): void => {
+  list.push(value);
+  if (list.length > STATS_KEPT) list.splice(0, list.length - STATS_KEPT);
+};
+let lastFrame = performance.now();
+const frame = (now: number): void => {
+  keep(stats.frameMs, now - lastFrame);
+  lastFrame = now;
+  requestAnimationFrame(frame);
+};
+requestAnimationFrame(frame);
+
 const controlsOn = document.body.dataset.controls === 'on';
 let snapshot: ClusterSnapshot | null = null;
 let pending: ClusterEvent[] = [];
+/** When each pending event arrived (performance.now()). */
+let arrivals: number[] = [];
 let eventCount = 0;
 let firstEventMs: number | null = null;
 const indexById = new Map<string, number>();
@@ -183,7 +205,10 @@ function flushTimeline(): void {
     row.append(name, ` ${describe(event)}`);
     fragment.append(row);
   }
+  const drawnAt = performance.now();
+  for (const arrived of arrivals) keep(stats.eventToFrameMs, drawnAt - arrived);
   pending = [];
+  arrivals = [];
   timeline.append(fragment);
   while (timeline.childElementCount > TIMELINE_ROWS) timeline.firstElementChild?.remove();
   if (atBottom) timeline.scrollTop = timeline.scrollHeight;
@@ -208,7 +233,9 @@ function connect(): void {
   });
   source.addEventListener('cluster-event', (message) => {
     pending.push(JSON.parse((message as MessageEvent<string>).data) as ClusterEvent);
+    arrivals.push(performance.now());
     eventCount++;
+    stats.events++;
     scheduleTimeline();
   });
 }
