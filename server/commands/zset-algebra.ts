@@ -16,6 +16,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { parseScoreArg } from '../../storage/strtod';
+import { markConverted } from '../../storage/encodings';
 import { SortedSetValue, type StoredValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
@@ -174,15 +175,21 @@ function difference(p: Parsed): Map<ByteString, number> {
   return out;
 }
 
-function compute(op: Operation, p: Parsed): SortedSetValue {
+/**
+ * The result as a sorted set. Redis builds it as a skiplist and, for ZUNION/ZINTER/ZDIFF, replies
+ * from that skiplist, where a score of -0 stays -0; only the *STORE forms convert a small result
+ * to a listpack, which keeps scores as text and reads "-0" back as 0.
+ */
+function compute(op: Operation, p: Parsed, stored: boolean): SortedSetValue {
   const result = op === 'union' ? union(p) : op === 'inter' ? intersection(p, 0) : difference(p);
+  if (!stored) markConverted(result);
   return new SortedSetValue(result);
 }
 
 function algebraCommand(op: Operation, store: boolean) {
   return (ctx: CommandContext, argv: ByteString[]): void => {
     const parsed = parseArgs(ctx, argv, store ? 2 : 1, op, store, false);
-    const result = compute(op, parsed);
+    const result = compute(op, parsed, store);
     if (store) {
       storeZset(ctx, at(argv, 1), result, `z${op === 'union' ? 'union' : op === 'inter' ? 'inter' : 'diff'}store`);
       return;

@@ -73,6 +73,7 @@ export class TestCluster {
   private readonly faults: FaultBook;
   private closed = false;
   private readonly faultNames = new Map<number, string>();
+  private readonly traffic = new BusTraffic();
 
   private constructor(
     nodes: TestNode[],
@@ -350,6 +351,11 @@ export class TestCluster {
     return this.events.next(type, options.timeoutMs ?? 10_000, options.where);
   }
 
+  /** Bus messages delivered so far, per sender, receiver and type (the live view's rates). */
+  busTraffic(): ReadonlyMap<string, number> {
+    return this.traffic.counts;
+  }
+
   history(): TestEvent[] {
     return this.events.history();
   }
@@ -405,7 +411,11 @@ export class TestCluster {
       clockFor: (lane) => clock.clockFor(lane),
       network: clock instanceof VirtualClusterClock ? clock.network : undefined,
       logSink,
-      busVerdict: (from, to, type) => this.faults.size === 0 ? 'deliver' : this.faults.busVerdict(from, to, type),
+      busVerdict: (from, to, type) => {
+        const verdict = this.faults.size === 0 ? 'deliver' : this.faults.busVerdict(from, to, type);
+        if (verdict !== 'drop') this.traffic.count(from, to, type);
+        return verdict;
+      },
       clientsCut: (id) => this.faults.size > 0 && this.faults.clientsCut(id),
       replicationCut: (replica, master) => this.faults.size > 0 && this.faults.replicationCut(replica, master),
       replyDelayMs: (id) => (this.faults.size === 0 ? 0 : this.faults.replyDelayMs(id)),
@@ -465,4 +475,17 @@ function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Bus messages delivered (not dropped by a fault), counted per "sender>receiver>type code" with
+ * node ids: one map increment per message, read by the live view to show each link's rates.
+ */
+class BusTraffic {
+  readonly counts = new Map<string, number>();
+
+  count(from: string, to: string, type: number): void {
+    const key = `${from}>${to}>${type}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
 }

@@ -37,6 +37,19 @@ inBothProtocols(dual, 'ZADD ZSCORE ZCARD ZMSCORE ZRANK and score formatting', [
   ['ZADD', 'f', '0', 'u', '-0.0', 'v', '00012', 'w', '+7', 'x', '0X1A', 'y', '1e-400', 'z'],
   ['ZADD', 'f', '1e-300', 'z'],
   ['ZRANGE', 'f', '0', '-1', 'WITHSCORES'],
+  // -0 survives in a skiplist (a member over 64 bytes), and ZUNION/ZINTER/ZDIFF reply from the
+  // skiplist they build, while the *STORE forms convert a small result to a listpack, where -0
+  // reads back as 0 (found by zsets-random.test.ts, seed 1082824936).
+  ['ZADD', 'neg', '0', 'L'.repeat(65), '-0', 'x', '0', 'x'],
+  ['ZSCORE', 'neg', 'x'],
+  ['ZDIFF', '1', 'neg', 'WITHSCORES'],
+  ['ZUNION', '1', 'neg', 'WITHSCORES'],
+  ['ZINTER', '1', 'neg', 'WITHSCORES'],
+  ['ZDIFFSTORE', 'negd', '1', 'neg'],
+  ['ZSCORE', 'negd', 'x'],
+  ['ZREM', 'negd', 'L'.repeat(65)],
+  ['ZUNIONSTORE', 'negu', '1', 'negd'],
+  ['ZSCORE', 'negu', 'x'],
   ['ZSCORE', 'f', 'a'],
   ['ZSCORE', 'f', 'i'],
   ['ZSCORE', 'f', 'j'],

@@ -38,6 +38,11 @@ export function viewPage(options: { controls: boolean }): string {
   #explain { color: #444; min-height: 18px; }
   #controls { background: #fff; border: 1px solid #ccc; border-radius: 6px; padding: 6px; }
   #controls label { margin-right: 8px; }
+  #links { border-collapse: collapse; font-size: 11px; background: #fff; }
+  #links td, #links th { border: 1px solid #ddd; padding: 1px 4px; text-align: right; min-width: 28px; }
+  #links td.live { background: #e6f4e6; }
+  #links td.quiet { background: #f8d7d7; }
+  #links td.self { background: #eee; }
   .legend span { display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 10px; }
 </style>
 </head>
@@ -48,6 +53,8 @@ export function viewPage(options: { controls: boolean }): string {
 <h2>Slot map <span id="coverage"></span></h2>
 <canvas id="slotmap" width="1024" height="1"></canvas>
 <div id="slotinfo"></div>
+<h2>Bus links <span id="links-note">(messages delivered per second, sender row → receiver column; red: two running nodes whose link went quiet)</span></h2>
+<table id="links"></table>
 ${options.controls ? `<h2>Controls</h2>
 <div id="controls">
   <div>Partition: nodes <span id="partition-nodes"></span> against the rest

@@ -13,7 +13,10 @@
  *                     the view was started with controls on (`--view-controls`)
  *
  * Snapshots follow events, at most one per SNAPSHOT_EVERY_MS, so a burst of a thousand events
- * costs a handful of snapshots; each event is one small SSE message.
+ * costs a handful of snapshots; each event is one small SSE message. Once a second a `traffic`
+ * message gives each bus link's rates (PING, PONG and other messages delivered per second, from
+ * the harness's counts of what the receiving nodes took in), which is how the page colours a
+ * link that has gone quiet.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -32,6 +35,12 @@ export interface ViewOptions {
 
 const LOOPBACK = '127.0.0.1';
 const SNAPSHOT_EVERY_MS = 100;
+const TRAFFIC_EVERY_MS = 1_000;
+const PING = 0;
+const PONG = 1;
+
+/** One bus link's rates: [from index, to index, PING/s, PONG/s, other/s]. */
+export type LinkRates = [number, number, number, number, number];
 /** The compiled page script, next to this file's compiled form. */
 const APP_JS = path.join(__dirname, 'client', 'view-app.js');
 const MAX_BODY_BYTES = 64 * 1024;
@@ -41,6 +50,9 @@ export class ViewServer {
   private readonly streams = new Set<http.ServerResponse>();
   private readonly unsubscribe: Array<() => void> = [];
   private snapshotTimer: NodeJS.Timeout | null = null;
+  private trafficTimer: NodeJS.Timeout | null = null;
+  private lastTraffic = new Map<string, number>();
+  private lastTrafficAt = Date.now();
 
   private constructor(
     private readonly cluster: TestCluster,
@@ -65,6 +77,8 @@ export class ViewServer {
       });
     });
     for (const type of ControlVerbs.eventTypes()) view.unsubscribe.push(cluster.on(type, (event) => view.broadcast(event)));
+    view.trafficTimer = setInterval(() => view.sendTraffic(), TRAFFIC_EVERY_MS);
+    view.trafficTimer.unref();
     return view;
   }
 
@@ -80,6 +94,7 @@ export class ViewServer {
   async close(): Promise<void> {
     for (const stop of this.unsubscribe) stop();
     if (this.snapshotTimer !== null) clearTimeout(this.snapshotTimer);
+    if (this.trafficTimer !== null) clearInterval(this.trafficTimer);
     for (const stream of this.streams) stream.end();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -123,6 +138,36 @@ export class ViewServer {
     }, SNAPSHOT_EVERY_MS);
   }
 
+  /** Each link's delivered messages per second since the last call. */
+  private linkRates(): LinkRates[] {
+    const now = Date.now();
+    const seconds = Math.max(0.001, (now - this.lastTrafficAt) / 1000);
+    const index = new Map(this.cluster.nodes.map((n) => [n.id, n.index]));
+    const links = new Map<string, LinkRates>();
+    const counts = new Map(this.cluster.busTraffic());
+    for (const [key, total] of counts) {
+      const [from = '', to = '', type = ''] = key.split('>');
+      const delta = total - (this.lastTraffic.get(key) ?? 0);
+      const [fromIndex, toIndex] = [index.get(from), index.get(to)];
+      if (fromIndex === undefined || toIndex === undefined) continue;
+      const id = `${fromIndex}>${toIndex}`;
+      const link = links.get(id) ?? [fromIndex, toIndex, 0, 0, 0];
+      const column = Number(type) === PING ? 2 : Number(type) === PONG ? 3 : 4;
+      link[column] += delta / seconds;
+      links.set(id, link);
+    }
+    this.lastTraffic = counts;
+    this.lastTrafficAt = now;
+    return [...links.values()].map(([f, t, ping, pong, other]) => [f, t, round1(ping), round1(pong), round1(other)]);
+  }
+
+  private sendTraffic(): void {
+    const rates = this.linkRates();
+    if (this.streams.size === 0) return;
+    const message = `event: traffic\ndata: ${JSON.stringify(rates)}\n\n`;
+    for (const stream of this.streams) stream.write(message);
+  }
+
   private async control(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!this.options.controls) {
       res.writeHead(403, { 'content-type': 'application/json' });
@@ -157,4 +202,8 @@ export class ViewServer {
     const snapshot = `event: snapshot\ndata: ${JSON.stringify(takeSnapshot(this.cluster))}\n\n`;
     for (const stream of this.streams) stream.write(snapshot);
   }
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
 }

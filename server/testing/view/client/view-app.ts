@@ -177,6 +177,33 @@ function slotAt(event: MouseEvent): void {
   byId<HTMLDivElement>('slotinfo').textContent = `slot ${slot}: ${owner === undefined ? 'unassigned' : `node #${owner.index} (${owner.address}), slots ${run?.[0]}-${run?.[1]}`}`;
 }
 
+/** The bus-link matrix: [from, to, PING/s, PONG/s, other/s] rows from the `traffic` message. */
+function renderLinks(rates: Array<[number, number, number, number, number]>): void {
+  if (snapshot === null) return;
+  const nodes = snapshot.nodes;
+  const byPair = new Map(rates.map((r) => [`${r[0]}>${r[1]}`, r]));
+  const table = byId<HTMLTableElement>('links');
+  const head = el('tr');
+  head.append(el('th', {}, '→'), ...nodes.map((n) => el('th', {}, `#${n.index}`)));
+  const rows = nodes.map((from) => {
+    const row = el('tr');
+    row.append(el('th', {}, `#${from.index}`));
+    for (const to of nodes) {
+      if (from.index === to.index) {
+        row.append(el('td', { class: 'self' }));
+        continue;
+      }
+      const rate = byPair.get(`${from.index}>${to.index}`);
+      const total = rate === undefined ? 0 : rate[2] + rate[3] + rate[4];
+      const running = from.up && to.up && !from.paused && !to.paused;
+      const cell = el('td', { class: total > 0 ? 'live' : running ? 'quiet' : '', 'data-link': `${from.index}>${to.index}`, title: rate === undefined ? 'nothing delivered' : `PING ${rate[2]}/s, PONG ${rate[3]}/s, other ${rate[4]}/s` }, total > 0 ? total.toFixed(1) : '0');
+      row.append(cell);
+    }
+    return row;
+  });
+  table.replaceChildren(head, ...rows);
+}
+
 function describe(event: ClusterEvent): string {
   const { type: _type, node: _node, timeMs: _time, ...rest } = event;
   return Object.entries(rest)
@@ -230,6 +257,9 @@ function connect(): void {
     document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots ?? '0') + 1);
     const clock = byId<HTMLDivElement>('clock-controls');
     if (clock !== null) clock.style.display = snapshot.clock === 'virtual' ? '' : 'none';
+  });
+  source.addEventListener('traffic', (message) => {
+    renderLinks(JSON.parse((message as MessageEvent<string>).data) as Array<[number, number, number, number, number]>);
   });
   source.addEventListener('cluster-event', (message) => {
     pending.push(JSON.parse((message as MessageEvent<string>).data) as ClusterEvent);
