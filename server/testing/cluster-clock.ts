@@ -81,18 +81,28 @@ export class VirtualClusterClock implements ClusterClock {
   }
 
   async advance(ms: number): Promise<void> {
-    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`clock.advance(${ms}): not a number of ms >= 0`);
+    await this.advanceUntil(() => false, ms);
+  }
+
+  /**
+   * Advances instant by instant (each due timer, then the sockets settled) until `reached()`
+   * holds after an instant, or `limitMs` have passed. Resolves to whether it was reached. The
+   * live view's "to the next event" button: the clock stops at the instant the event happened.
+   */
+  async advanceUntil(reached: () => boolean, limitMs: number): Promise<boolean> {
+    if (!(limitMs >= 0) || !Number.isFinite(limitMs)) throw new RangeError(`clock.advance(${limitMs}): not a number of ms >= 0`);
     if (this.advancing) throw new Error('clock.advance() is already running: await the first call');
     this.advancing = true;
     try {
-      const targetMs = this.timeline.now() + ms;
+      const targetMs = this.timeline.now() + limitMs;
       // What the test did since the last advance (a kill, a command) is taken in first.
       await this.network.settleIfMoved();
       for (;;) {
+        if (reached()) return true;
         const dueMs = this.timeline.nextDueMs();
         const dueInTime = dueMs !== null && dueMs <= targetMs;
         // Done at the target, unless what the last settle ran armed a timer due by then.
-        if (!dueInTime && this.timeline.now() >= targetMs) return;
+        if (!dueInTime && this.timeline.now() >= targetMs) return false;
         // An instant where no timer ran (the target) brings nothing new to settle.
         if (this.timeline.runUntil(dueInTime ? dueMs : targetMs) > 0) await this.network.settle();
       }

@@ -163,7 +163,7 @@ export async function startFromOptions(options: CommandOptions, onShutdown: () =
   let view: ViewServer | null = null;
   try {
     control = await ControlServer.start(cluster, { port: options.controlPort, ...(options.controlPass === undefined ? {} : { password: options.controlPass }), onShutdown });
-    if (options.viewPort !== null) view = await ViewServer.start(cluster, { port: options.viewPort, controls: options.viewControls });
+    if (options.viewPort !== null) view = await ViewServer.start(cluster, { port: options.viewPort, controls: options.viewControls, verbs: control.verbs });
   } catch (err) {
     await control?.close();
     await cluster.close();

@@ -64,6 +64,7 @@ import {
   type UntrackedWrite,
   type WriteSituation,
 } from './oracle-judge';
+import { slotOwner } from './slot-owners';
 import type { TestNode } from './test-node';
 
 export interface OracleOptions {
@@ -286,29 +287,13 @@ export class WriteOracle {
     return baselines;
   }
 
-  /**
-   * Who owns each slot now: of the claims the running nodes' views make, the one with the
-   * highest configEpoch, the rule by which Redis Cluster settles competing claims. Right after
-   * an election only the winner may know it won; the others still name the old owner, with
-   * the older epoch.
-   */
+  /** Who owns each slot now (slot-owners.ts), each slot looked up once per check. */
   private currentOwners(): (slot: number) => string | null {
     const cache = new Map<number, string | null>();
     return (slot) => {
       const known = cache.get(slot);
       if (known !== undefined) return known;
-      let owner: string | null = null;
-      let epoch = -1n;
-      for (const handle of this.host.nodes) {
-        const view = handle.up ? handle.redisNode.cluster?.state : undefined;
-        const claimed = view?.slots.owner(slot) ?? null;
-        if (view === undefined || claimed === null) continue;
-        const claimEpoch = view.nodes.get(claimed)?.configEpoch ?? 0n;
-        if (claimEpoch > epoch) {
-          epoch = claimEpoch;
-          owner = claimed;
-        }
-      }
+      const owner = slotOwner(this.host.nodes, slot);
       cache.set(slot, owner);
       return owner;
     };

@@ -23,6 +23,7 @@ import { Placement } from './node-placement';
 import { migrateSlot, type MigrateSlotOptions, type PausedMigration, type SlotMoved } from './migrate-slot';
 import { TestNode, type NodeEnvironment } from './test-node';
 import { WriteOracle } from './oracle';
+import { slotOwner } from './slot-owners';
 
 export interface ClusterOptions {
   /** Primaries (default 3). */
@@ -73,7 +74,8 @@ export class TestCluster {
   private readonly faults: FaultBook;
   private closed = false;
   private readonly faultNames = new Map<number, string>();
-  private readonly traffic = new BusTraffic();
+  /** Bus messages delivered, per link and type; counted once someone asks (the live view). */
+  private traffic: BusTraffic | null = null;
 
   private constructor(
     nodes: TestNode[],
@@ -167,20 +169,7 @@ export class TestCluster {
   nodeForKey(key: string): TestNode {
     this.usable();
     const slot = keyHashSlot(Buffer.from(key, 'utf8').toString('latin1'));
-    // Every running node's claim for the slot; the one with the newest configEpoch wins, as the
-    // cluster itself settles it (a node that has not heard of a failover yet is outvoted).
-    let owner: string | null = null;
-    let newest = -1n;
-    for (const viewer of this.nodes) {
-      const state = viewer.up ? viewer.redisNode.cluster?.state : undefined;
-      const claimed = state?.slots.owner(slot) ?? null;
-      if (state === undefined || claimed === null) continue;
-      const epoch = state.nodes.get(claimed)?.configEpoch ?? -1n;
-      if (epoch > newest) {
-        newest = epoch;
-        owner = claimed;
-      }
-    }
+    const owner = slotOwner(this.nodes, slot);
     const node = this.nodes.find((n) => n.id === owner);
     if (node === undefined) throw new Error(`slot ${slot} of '${key}' has no owner`);
     return node;
@@ -351,8 +340,13 @@ export class TestCluster {
     return this.events.next(type, options.timeoutMs ?? 10_000, options.where);
   }
 
-  /** Bus messages delivered so far, per sender, receiver and type (the live view's rates). */
-  busTraffic(): ReadonlyMap<string, number> {
+  /**
+   * Starts counting the bus messages delivered, per sender, receiver and type, and returns the
+   * live counts (keys `from>to>type`); later calls return the same counts. The live view's
+   * link rates come from it. Off until asked: a key per message is not free.
+   */
+  countBusTraffic(): ReadonlyMap<string, number> {
+    this.traffic ??= new BusTraffic();
     return this.traffic.counts;
   }
 
@@ -413,7 +407,7 @@ export class TestCluster {
       logSink,
       busVerdict: (from, to, type) => {
         const verdict = this.faults.size === 0 ? 'deliver' : this.faults.busVerdict(from, to, type);
-        if (verdict !== 'drop') this.traffic.count(from, to, type);
+        if (verdict !== 'drop') this.traffic?.count(from, to, type);
         return verdict;
       },
       clientsCut: (id) => this.faults.size > 0 && this.faults.clientsCut(id),

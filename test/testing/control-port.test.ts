@@ -106,6 +106,7 @@ t.test('redis-cli drives every verb; bad calls get clear errors and change nothi
     [['FAILOVER', '1', 'FORCE', 'TAKEOVER'], /^ERR FAILOVER takes FORCE or TAKEOVER, not both$/],
     [['SLOT', 'MIGRATE', '16384', 's1'], /^ERR slot must be 0-16383$/],
     [['CLOCK', 'ADVANCE', '10'], /^ERR CLOCK ADVANCE needs a virtual clock/],
+    [['CLOCK', 'NEXT'], /^ERR CLOCK NEXT needs a virtual clock/],
     [['AWAIT', 'nothing'], /^ERR unknown event type 'nothing'/],
     [['ORACLE', 'START', 'QUORUM', '0'], /^ERR QUORUM must be an integer >= 1/],
     [['FROBNICATE'], /^ERR unknown command 'FROBNICATE'/],
@@ -236,8 +237,13 @@ t.test('--clock virtual: nothing happens until CLOCK ADVANCE; a kill is failed o
   t.ok(startedAt < Date.UTC(2026, 0, 2), 'starts on 2026-01-01, not today');
   t.equal(await cli(cp, 'NODE', 'KILL', 's1'), 'OK');
   t.equal(await cli(cp, 'AWAIT', 'node-pfail', 'TIMEOUT', '200'), '', 'no PFAIL while the clock stands still');
+  // CLOCK NEXT stops at the instant of the next event: here the first PFAIL, after node-timeout.
+  const [nextAt, nextType] = (await cli(cp, 'CLOCK', 'NEXT')).split('\n');
+  t.equal(nextType, 'node-pfail', 'CLOCK NEXT: the next event is a PFAIL');
+  t.ok(Number(nextAt) - startedAt >= 15_000 && Number(nextAt) - startedAt < 17_000, `at ${Number(nextAt) - startedAt} virtual ms, just past node-timeout`);
+  t.equal(await cli(cp, 'CLOCK', 'NEXT', '0'), nextAt, 'with a zero limit, the clock stays (and the type is nil, printed empty)');
   const wallStart = Date.now();
-  const now = Number(await cli(cp, 'CLOCK', 'ADVANCE', '20000'));
+  const now = Number(await cli(cp, 'CLOCK', 'ADVANCE', String(20_000 - (Number(nextAt) - startedAt))));
   t.equal(now, startedAt + 20_000);
   t.ok(Date.now() - wallStart < 10_000, `20 virtual seconds in ${Date.now() - wallStart} ms`);
   t.equal(await cli(cp, 'ORACLE', 'STOP'), 'OK');

@@ -2,7 +2,9 @@
  * The live view (server/testing/view/) in a real browser: Debian's headless Chromium driven with
  * puppeteer-core. The page must show the six nodes and full slot coverage; a click on "kill" of
  * a primary must show PFAIL, FAIL, the election and the promoted replica, and the slot map
- * recoloured; a partition made in the page must show the cut-off primary's cluster_state:fail.
+ * recoloured; hovering a slot shows its keys; clients sent to the wrong node show up as
+ * redirects per second; a partition made by dragging a node into the other group must show the
+ * cut-off primary's cluster_state:fail.
  * Screenshots of each step go to test-artifacts/live-view/ for review. With HASHSLOT_VIEW_LOAD=1
  * it also measures the page with 30 nodes and about 1,000 events per second.
  */
@@ -10,6 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import Redis from 'ioredis';
+import { keyHashSlot } from '../../storage/key-slot';
 import { startCluster } from '../../server/testing';
 import { ViewServer } from '../../server/testing/view/view-server';
 import { REPO_ROOT } from '../helpers/cluster-process';
@@ -28,6 +32,19 @@ const SHOTS = path.join(REPO_ROOT, 'test-artifacts', 'live-view');
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function box(page: Page, selector: string): Promise<{ x: number; y: number; width: number; height: number }> {
+  const found = await (await page.$(selector))?.boundingBox();
+  if (found === null || found === undefined) throw new Error(`${selector} is not on the page`);
+  return found;
+}
+
+/** `count` key names that hash to `slot`. */
+function keysOfSlot(slot: number, count: number): string[] {
+  const keys: string[] = [];
+  for (let i = 0; keys.length < count; i++) if (keyHashSlot(`view:${i}`) === slot) keys.push(`view:${i}`);
+  return keys;
 }
 
 if (CHROMIUM === undefined) {
@@ -76,19 +93,105 @@ if (CHROMIUM === undefined) {
     t.match(await page.$eval('#explain', (e) => e.textContent ?? ''), /majority of slot-owning masters/, 'an event explains itself on click');
     await shot(page, '2-failed-over');
 
-    // Partition node 1 (a primary) away on the bus: it sees itself in a minority.
-    await page.waitForSelector('#partition-nodes input[data-pick="1"]', { timeout: 5_000 });
-    await page.click('#partition-nodes input[data-pick="1"]');
+    // Hover the slot map: the slot under the pointer, its owner and its keys. Keys are written
+    // to the hovered slot, then the pointer leaves and comes back.
+    const mapBox = await box(page, '#slotmap');
+    const hoverX = mapBox.x + mapBox.width * 0.3;
+    await page.mouse.move(hoverX, mapBox.y + mapBox.height / 2);
+    await page.waitForFunction("document.getElementById('slotinfo').dataset.keys === '0'", { timeout: 5_000 });
+    const slot = Number(await page.$eval('#slotinfo', (e) => e.getAttribute('data-slot')));
+    const keys = keysOfSlot(slot, 7);
+    const owner = cluster.nodeForKey(keys[0] as string);
+    const ownerClient = new Redis({ port: owner.port, lazyConnect: true });
+    t.teardown(() => ownerClient.disconnect());
+    for (const key of keys) await ownerClient.set(key, 'v');
+    await page.mouse.move(hoverX, mapBox.y + mapBox.height + 40);
+    await page.mouse.move(hoverX, mapBox.y + mapBox.height / 2);
+    await page.waitForFunction("document.getElementById('slotinfo').dataset.keys === '7'", { timeout: 5_000 });
+    t.match(await page.$eval('#slotinfo', (e) => e.textContent ?? ''), new RegExp(`^slot ${slot}: node #${owner.index} .* 7 keys on #${owner.index}$`), 'hover shows the slot, its owner and its 7 keys');
+
+    // Clients at the wrong node: -MOVED, counted per second on the page.
+    const wrong = cluster.nodes.find((n) => n.up && n.role === 'primary' && n !== owner);
+    if (wrong === undefined) throw new Error('no other primary');
+    const wrongClient = new Redis({ port: wrong.port, lazyConnect: true });
+    t.teardown(() => wrongClient.disconnect());
+    for (let i = 0; i < 40; i++) await wrongClient.get(keys[0] as string).catch(() => null);
+    await page.waitForSelector('#timeline div[data-type="client-redirects"]', { timeout: 5_000 });
+    t.match(await page.$eval('#redirects', (e) => e.textContent ?? ''), new RegExp(`#${wrong.index} MOVED [0-9.]+/s ASK 0/s`), `node #${wrong.index}'s MOVED replies shown per second`);
+    await shot(page, '3-slot-hover-and-redirects');
+
+    // The explanation links to the source file that makes the event; the view serves it.
+    const source = await page.$eval('#explain a.source', (a) => a.getAttribute('href'));
+    t.equal(source, '/source/cluster-bus/failure-detection.ts');
+    const sourceText = await (await fetch(new URL(source ?? '', view.url))).text();
+    t.match(sourceText, /node-failed/, 'the linked source file is served');
+    t.equal((await fetch(new URL('/source/../package.json', view.url))).status, 404, 'nothing outside the sources');
+
+    // Partition node 1 (a primary) away on the bus by dragging it into group B.
+    await page.waitForSelector('#side-a .chip[data-node="1"]', { timeout: 5_000 });
+    const chip = await box(page, '#side-a .chip[data-node="1"]');
+    const target = await box(page, '#side-b');
+    await page.mouse.move(chip.x + chip.width / 2, chip.y + chip.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 8 });
+    await page.mouse.up();
+    t.same(await page.$$eval('#side-b .chip', (cs) => cs.map((c) => c.getAttribute('data-node'))), ['1'], 'node 1 dragged into group B');
     await page.select('#partition-plane', 'bus');
     await page.click('#partition');
     await page.waitForSelector('.card[data-index="1"][data-cluster-state="fail"]', { timeout: 15_000 });
     t.pass('the primary cut off in the minority shows cluster_state:fail');
     await page.waitForSelector('#links td.quiet[data-link="2>1"]', { timeout: 10_000 });
     t.pass('its links drawn as quiet: both ends run, nothing is delivered');
-    await shot(page, '3-partitioned');
+    await shot(page, '4-partitioned');
     await page.click('#heal');
     await page.waitForSelector('.card[data-index="1"][data-cluster-state="ok"]', { timeout: 15_000 });
     t.pass('healed: ok again');
+    t.same(pageErrors, [], 'no script error in the page');
+  });
+
+  t.test('on a virtual clock the page steps time: nothing moves until a step, "to the next event" walks through a failover', { timeout: 120_000 }, async (t) => {
+    const cluster = await startCluster({ seed: 34, clock: 'virtual', nodeTimeoutMs: 2_000 });
+    t.teardown(() => cluster.close());
+    const view = await ViewServer.start(cluster, { port: 0, controls: true });
+    t.teardown(() => view.close());
+    const browser: Browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    t.teardown(() => browser.close());
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 1000 });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(String(err)));
+    await page.goto(view.url);
+    await page.waitForFunction("document.querySelectorAll('.card').length === 6", { timeout: 10_000 });
+    await page.waitForSelector('#clock-controls', { visible: true, timeout: 5_000 });
+    const clockOnPage = async (): Promise<number> => Number(await page.$eval('#clock-now', (e) => e.getAttribute('data-ms')));
+    const startMs = cluster.clock.now();
+    t.equal(await clockOnPage(), startMs, 'the page shows the virtual time');
+
+    await page.click('.card[data-index="0"] button[data-action="kill"]');
+    await page.waitForSelector('#timeline div[data-type="node-killed"]', { timeout: 5_000 });
+    await page.click('[data-advance="100"]');
+    await page.waitForFunction(`document.getElementById('clock-now').dataset.ms === '${startMs + 100}'`, { timeout: 5_000 });
+    t.equal(await page.$('#timeline div[data-type="node-pfail"]'), null, '100 virtual ms after the kill: nobody suspects it yet');
+
+    // Step from event to event; each step stops at the instant of an event.
+    const firstSeen: string[] = [];
+    let stoppedOnEvents = 0;
+    let steps = 0;
+    for (; steps < 80 && !firstSeen.includes('failover'); steps++) {
+      await page.click('#next-event');
+      await page.waitForSelector('#next-event:not([disabled])', { timeout: 30_000 });
+      const last = cluster.history().at(-1);
+      if (last !== undefined && last.timeMs === cluster.clock.now()) stoppedOnEvents++;
+      for (const event of cluster.history()) if (!firstSeen.includes(event.type) && event.timeMs > startMs) firstSeen.push(event.type);
+    }
+    const order = ['node-pfail', 'node-failed', 'election-scheduled', 'election-started', 'vote-granted', 'election-won', 'failover'];
+    t.same(firstSeen.filter((type) => order.includes(type)), order, `the failover's steps, one click at a time (${stoppedOnEvents} steps)`);
+    t.equal(stoppedOnEvents, steps, 'every step stopped at the instant of an event');
+    const elapsed = cluster.clock.now() - startMs;
+    t.ok(elapsed >= 2_000, `failed over ${elapsed} virtual ms after the kill, past node-timeout`);
+    await page.waitForSelector('.card[data-index="3"][data-role="primary"]', { timeout: 10_000 });
+    t.equal(await clockOnPage(), cluster.clock.now(), 'the page shows the time the clock stopped at');
+    await shot(page, '5-virtual-clock-stepped');
     t.same(pageErrors, [], 'no script error in the page');
   });
 

@@ -43,7 +43,8 @@ const LOOPBACK = '127.0.0.1';
 export class ControlServer {
   private readonly server: net.Server;
   private readonly connections = new Set<ControlConnection>();
-  private readonly verbs: ControlVerbs;
+  /** The verbs this port runs; the live view runs the same instance (paused migrations are shared). */
+  readonly verbs: ControlVerbs;
   private unsubscribeEvents: Array<() => void> = [];
 
   private constructor(

@@ -12,7 +12,7 @@
  *   FAULT LIST                                 FAULT HEAL <id>|ALL
  *   FAILOVER <shard> [FORCE|TAKEOVER] [TIMEOUT <ms>]
  *   SLOT MIGRATE <slot> <ref> [STEP <keys>] [PAUSE]    SLOT RESUME <slot>
- *   CLOCK NOW | CLOCK ADVANCE <ms>
+ *   CLOCK NOW | CLOCK ADVANCE <ms> | CLOCK NEXT [<limit-ms>]
  *   AWAIT <event> [TIMEOUT <ms>] [NODE <ref>]  HISTORY [SINCE <n>]
  *   ORACLE START [QUORUM <n>|ALL] | CHECK | STOP
  *
@@ -24,6 +24,8 @@
 import type { RespValue } from '../../../protocol/resp-value';
 import { SLOT_COUNT } from '../../../storage/key-slot';
 import type { TestEvent, TestEventType } from '../events';
+import { allSlotOwners } from '../slot-owners';
+import { VirtualClusterClock } from '../cluster-clock';
 import type { BusMessageName } from '../faults';
 import type { PausedMigration, SlotMoved } from '../migrate-slot';
 import type { TestCluster } from '../test-cluster';
@@ -66,6 +68,7 @@ const HELP: readonly string[] = [
   'SLOT MIGRATE <slot> <ref> [STEP <keys>] [PAUSE] -- Move a slot and its keys as redis-cli --cluster reshard does; PAUSE stops after the first step (keys on both sides, -ASK).',
   'SLOT RESUME <slot> -- Finish a migration stopped with PAUSE.',
   'CLOCK NOW | CLOCK ADVANCE <ms> -- The cluster\'s time in ms; advance it (--clock virtual only).',
+  'CLOCK NEXT [<limit-ms>] -- Advance to the instant of the next event (at most limit, default 60000); reply: [time, event type or nil].',
   'AWAIT <event> [TIMEOUT <ms>] [NODE <ref>] -- The next such event as JSON, or nil at the timeout (default 10000).',
   'HISTORY [SINCE <n>] -- Every event so far (from the n-th), as JSON.',
   'ORACLE START [QUORUM <n>|ALL] | ORACLE CHECK | ORACLE STOP -- The lost-write oracle; CHECK replies its report as JSON.',
@@ -134,7 +137,7 @@ export class ControlVerbs {
   }
 
   private topology(): RespValue {
-    const owners = this.slotOwners();
+    const owners = allSlotOwners(this.cluster.nodes);
     return this.cluster.nodes.map((node) => {
       const slots: string[] = [];
       for (let slot = 0; slot < SLOT_COUNT; slot++) {
@@ -151,26 +154,6 @@ export class ControlVerbs {
         ],
       };
     });
-  }
-
-  /** Each slot's owner, as the running nodes claim it (the newest configEpoch wins). */
-  private slotOwners(): Array<string | null> {
-    const owners: Array<string | null> = new Array<string | null>(SLOT_COUNT).fill(null);
-    const epochs: bigint[] = new Array<bigint>(SLOT_COUNT).fill(-1n);
-    for (const viewer of this.cluster.nodes) {
-      const state = viewer.up ? viewer.redisNode.cluster?.state : undefined;
-      if (state === undefined) continue;
-      for (let slot = 0; slot < SLOT_COUNT; slot++) {
-        const owner = state.slots.owner(slot);
-        if (owner === null) continue;
-        const epoch = state.nodes.get(owner)?.configEpoch ?? -1n;
-        if (epoch > (epochs[slot] as bigint)) {
-          epochs[slot] = epoch;
-          owners[slot] = owner;
-        }
-      }
-    }
-    return owners;
   }
 
   private async nodeVerb(args: readonly string[]): Promise<RespValue> {
@@ -316,7 +299,21 @@ export class ControlVerbs {
       await this.cluster.clock.advance(integer('ms', args[1] as string, 0));
       return this.cluster.clock.now();
     }
-    throw new ControlError(`ERR unknown subcommand '${args[0] ?? ''}'. Try CLOCK NOW|ADVANCE.`);
+    if (sub === 'NEXT') {
+      expectCount('CLOCK NEXT', args, 1, 2);
+      const clock = this.cluster.clock;
+      if (!(clock instanceof VirtualClusterClock)) throw new ControlError('ERR CLOCK NEXT needs a virtual clock (start with --clock virtual)');
+      const limitMs = args[1] === undefined ? 60_000 : integer('limit-ms', args[1], 0);
+      let first: TestEvent | null = null;
+      const stops = EVENT_TYPES.map((type) => this.cluster.on(type, (event: TestEvent) => (first ??= event)));
+      try {
+        await clock.advanceUntil(() => first !== null, limitMs);
+      } finally {
+        for (const stop of stops) stop();
+      }
+      return [clock.now(), first === null ? null : (first as TestEvent).type];
+    }
+    throw new ControlError(`ERR unknown subcommand '${args[0] ?? ''}'. Try CLOCK NOW|ADVANCE|NEXT.`);
   }
 
   private async awaitEvent(args: readonly string[]): Promise<RespValue> {

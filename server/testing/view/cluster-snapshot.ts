@@ -7,6 +7,7 @@
  * (client/view-app.ts keeps a copy of these types).
  */
 import { SLOT_COUNT } from '../../../storage/key-slot';
+import { allSlotOwners } from '../slot-owners';
 import { NodeFlag } from '../../../cluster-bus/messages';
 import type { TestCluster } from '../test-cluster';
 
@@ -26,6 +27,8 @@ export interface NodeCard {
   currentEpoch: number;
   /** master_repl_offset (a replica: what it applied). */
   offset: number;
+  /** A replica: how many bytes of its master's stream it has not applied yet (master running). */
+  lag: number | null;
   /** A replica's link to its master. */
   linkUp: boolean | null;
   clusterState: 'ok' | 'fail' | null;
@@ -71,6 +74,7 @@ export function takeSnapshot(cluster: TestCluster): ClusterSnapshot {
       configEpoch: Number(state?.myself.configEpoch ?? 0n),
       currentEpoch: Number(state?.currentEpoch ?? 0n),
       offset: running?.replication.offset ?? 0,
+      lag: replicationLag(cluster, node.masterId, running?.replication.offset),
       linkUp: running === null || !running.replication.isReplica ? null : running.replication.linkUp,
       clusterState: state?.state ?? null,
       keys,
@@ -79,27 +83,21 @@ export function takeSnapshot(cluster: TestCluster): ClusterSnapshot {
   return { clock: cluster.clock.kind, nowMs: cluster.clock.now(), nodes, slots: slotRuns(cluster, byId), migrating: openSlots(cluster, byId) };
 }
 
+function replicationLag(cluster: TestCluster, masterId: string | null, offset: number | undefined): number | null {
+  const master = cluster.nodes.find((n) => n.id === masterId);
+  if (offset === undefined || master === undefined || !master.up) return null;
+  return Math.max(0, master.redisNode.replication.offset - offset);
+}
+
 function slotRuns(cluster: TestCluster, byId: ReadonlyMap<string, number>): Array<[number, number, number]> {
-  const owner = new Int32Array(SLOT_COUNT).fill(-1);
-  const epoch: bigint[] = new Array<bigint>(SLOT_COUNT).fill(-1n);
-  for (const viewer of cluster.nodes) {
-    const state = viewer.up ? viewer.redisNode.cluster?.state : undefined;
-    if (state === undefined) continue;
-    for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      const id = state.slots.owner(slot);
-      if (id === null) continue;
-      const claimEpoch = state.nodes.get(id)?.configEpoch ?? -1n;
-      if (claimEpoch > (epoch[slot] as bigint)) {
-        epoch[slot] = claimEpoch;
-        owner[slot] = byId.get(id) ?? -1;
-      }
-    }
-  }
+  const owners = allSlotOwners(cluster.nodes);
+  const owner = (slot: number): number => byId.get(owners[slot] ?? '') ?? -1;
   const runs: Array<[number, number, number]> = [];
   for (let slot = 0; slot < SLOT_COUNT; slot++) {
     const last = runs[runs.length - 1];
-    if (last !== undefined && last[2] === owner[slot] && last[1] === slot - 1) last[1] = slot;
-    else runs.push([slot, slot, owner[slot] as number]);
+    const who = owner(slot);
+    if (last !== undefined && last[2] === who && last[1] === slot - 1) last[1] = slot;
+    else runs.push([slot, slot, who]);
   }
   return runs;
 }

@@ -44,6 +44,12 @@ export function viewPage(options: { controls: boolean }): string {
   #links td.quiet { background: #f8d7d7; }
   #links td.self { background: #eee; }
   .legend span { display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 10px; }
+  #board { display: flex; gap: 8px; margin: 4px 0; }
+  .side { flex: 1; min-height: 34px; border: 1px dashed #aaa; border-radius: 6px; padding: 4px; background: #fcfcfa; }
+  .side b { display: block; font-size: 11px; color: #777; font-weight: normal; }
+  .chip { display: inline-block; padding: 2px 8px; margin: 2px; border-radius: 10px; background: #dde6f3; cursor: grab; user-select: none; touch-action: none; }
+  .chip.dragging { cursor: grabbing; box-shadow: 0 2px 6px rgba(0,0,0,.3); position: relative; z-index: 2; }
+  #redirects-line { color: #555; }
 </style>
 </head>
 <body data-controls="${options.controls ? 'on' : 'off'}">
@@ -57,16 +63,18 @@ export function viewPage(options: { controls: boolean }): string {
 <table id="links"></table>
 ${options.controls ? `<h2>Controls</h2>
 <div id="controls">
-  <div>Partition: nodes <span id="partition-nodes"></span> against the rest
-    <select id="partition-plane"><option>bus</option><option>all</option><option>clients</option></select>
-    <button id="partition">partition</button></div>
+  <div>Partition: drag nodes (or click them) into two groups, then cut between them on the
+    <select id="partition-plane"><option>bus</option><option>all</option><option>clients</option></select> plane
+    <button id="partition">cut</button>
+    <div id="board"><div class="side" id="side-a"><b>group A</b></div><div class="side" id="side-b"><b>group B</b></div></div></div>
   <div>Drop bus messages: <select id="drop-type"><option>PING,PONG</option><option>FAIL</option><option>FAILOVER_AUTH_REQUEST,FAILOVER_AUTH_ACK</option><option>UPDATE</option><option>ALL</option></select>
     <button id="drop">drop</button> <button id="heal">heal all faults</button> <span id="faults"></span></div>
   <div>Move slot <input id="slot" size="6" value="0"> to <input id="slot-to" size="5" value="s1"> <button id="move">move</button></div>
-  <div id="clock-controls">Virtual clock: <button data-advance="100">+100 ms</button> <button data-advance="1000">+1 s</button> <button id="next-event">to the next event</button></div>
+  <div id="clock-controls">Virtual clock, now <span id="clock-now"></span>: <button data-advance="100">+100 ms</button> <button data-advance="1000">+1 s</button> <button id="next-event">to the next event</button></div>
   <div id="control-reply"></div>
 </div>` : ''}
 <h2>Timeline <span class="legend" id="legend"></span></h2>
+<div id="redirects-line">Client redirects per second: <span id="redirects">none</span></div>
 <div id="explain"></div>
 <div id="timeline"></div>
 <script src="/app.js"></script>

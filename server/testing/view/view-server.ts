@@ -8,41 +8,51 @@
  *                     every batch of cluster events, and `cluster-event` for each event of the
  *                     harness's log, the same typed events the testing API and the control port
  *                     give, as they happen
+ *   GET  /slot?slot=N the keys of one slot on every running node that holds any (CLUSTER
+ *                     COUNTKEYSINSLOT's count, read from the node directly), for the slot map's hover
+ *   GET  /source/F    a source file the timeline's explanations name (cluster-bus/election.ts),
+ *                     from the checkout the cluster runs from; 404 from an installed package
  *   POST /control     a control-port command as a JSON array (["NODE","KILL","s0"]), run by the
- *                     same verbs as the control port (control-verbs.ts); refused with 403 unless
- *                     the view was started with controls on (`--view-controls`)
+ *                     same verbs as the control port (control-verbs.ts; hashslot-cluster passes the
+ *                     control port's own instance); refused with 403 unless the view was started
+ *                     with controls on (`--view-controls`)
  *
  * Snapshots follow events, at most one per SNAPSHOT_EVERY_MS, so a burst of a thousand events
  * costs a handful of snapshots; each event is one small SSE message. Once a second a `traffic`
- * message gives each bus link's rates (PING, PONG and other messages delivered per second, from
- * the harness's counts of what the receiving nodes took in), which is how the page colours a
- * link that has gone quiet.
+ * message gives each bus link's rates and each node's client redirects per second
+ * (traffic-rates.ts): how the page colours a link that has gone quiet, and how it shows clients
+ * chasing a moved slot.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { ControlError, ControlVerbs, toJson } from '../control/control-verbs';
+import { SLOT_COUNT } from '../../../storage/key-slot';
 import type { TestEvent } from '../events';
+import { slotOwner } from '../slot-owners';
 import type { TestCluster } from '../test-cluster';
 import { takeSnapshot } from './cluster-snapshot';
+import { TrafficRates } from './traffic-rates';
 import { viewPage } from './view-page';
 
 export interface ViewOptions {
   port: number;
   /** Whether the page may change the cluster (POST /control). */
   controls: boolean;
+  /** The verbs POST /control runs (default: a new instance for this view). */
+  verbs?: ControlVerbs;
 }
 
 const LOOPBACK = '127.0.0.1';
 const SNAPSHOT_EVERY_MS = 100;
 const TRAFFIC_EVERY_MS = 1_000;
-const PING = 0;
-const PONG = 1;
 
-/** One bus link's rates: [from index, to index, PING/s, PONG/s, other/s]. */
-export type LinkRates = [number, number, number, number, number];
 /** The compiled page script, next to this file's compiled form. */
 const APP_JS = path.join(__dirname, 'client', 'view-app.js');
+/** The checkout's root, from this file's compiled place (dist/server/testing/view/). */
+const SOURCE_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+/** The folders whose sources the page may show, and the one shape of name it may ask for. */
+const SOURCE_NAME = /^(cluster-bus|server|protocol|storage)\/[a-z0-9-/]+\.ts$/;
 const MAX_BODY_BYTES = 64 * 1024;
 
 export class ViewServer {
@@ -51,14 +61,14 @@ export class ViewServer {
   private readonly unsubscribe: Array<() => void> = [];
   private snapshotTimer: NodeJS.Timeout | null = null;
   private trafficTimer: NodeJS.Timeout | null = null;
-  private lastTraffic = new Map<string, number>();
-  private lastTrafficAt = Date.now();
+  private readonly rates: TrafficRates;
 
   private constructor(
     private readonly cluster: TestCluster,
     private readonly verbs: ControlVerbs,
     private readonly options: ViewOptions,
   ) {
+    this.rates = new TrafficRates(cluster);
     this.server = http.createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -68,7 +78,7 @@ export class ViewServer {
   }
 
   static async start(cluster: TestCluster, options: ViewOptions): Promise<ViewServer> {
-    const view = new ViewServer(cluster, new ControlVerbs(cluster), options);
+    const view = new ViewServer(cluster, options.verbs ?? new ControlVerbs(cluster), options);
     await new Promise<void>((resolve, reject) => {
       view.server.once('error', reject);
       view.server.listen({ port: options.port, host: LOOPBACK, exclusive: true }, () => {
@@ -110,6 +120,10 @@ export class ViewServer {
       res.end(await fs.promises.readFile(APP_JS));
     } else if (req.method === 'GET' && url.pathname === '/events') {
       this.openStream(res);
+    } else if (req.method === 'GET' && url.pathname === '/slot') {
+      this.slotKeys(url, res);
+    } else if (req.method === 'GET' && url.pathname.startsWith('/source/')) {
+      await this.source(url.pathname.slice('/source/'.length), res);
     } else if (req.method === 'POST' && url.pathname === '/control') {
       await this.control(req, res);
     } else {
@@ -138,34 +152,41 @@ export class ViewServer {
     }, SNAPSHOT_EVERY_MS);
   }
 
-  /** Each link's delivered messages per second since the last call. */
-  private linkRates(): LinkRates[] {
-    const now = Date.now();
-    const seconds = Math.max(0.001, (now - this.lastTrafficAt) / 1000);
-    const index = new Map(this.cluster.nodes.map((n) => [n.id, n.index]));
-    const links = new Map<string, LinkRates>();
-    const counts = new Map(this.cluster.busTraffic());
-    for (const [key, total] of counts) {
-      const [from = '', to = '', type = ''] = key.split('>');
-      const delta = total - (this.lastTraffic.get(key) ?? 0);
-      const [fromIndex, toIndex] = [index.get(from), index.get(to)];
-      if (fromIndex === undefined || toIndex === undefined) continue;
-      const id = `${fromIndex}>${toIndex}`;
-      const link = links.get(id) ?? [fromIndex, toIndex, 0, 0, 0];
-      const column = Number(type) === PING ? 2 : Number(type) === PONG ? 3 : 4;
-      link[column] += delta / seconds;
-      links.set(id, link);
-    }
-    this.lastTraffic = counts;
-    this.lastTrafficAt = now;
-    return [...links.values()].map(([f, t, ping, pong, other]) => [f, t, round1(ping), round1(pong), round1(other)]);
+  private sendTraffic(): void {
+    const sample = this.rates.sample();
+    if (sample === null || this.streams.size === 0) return;
+    const message = `event: traffic\ndata: ${JSON.stringify(sample)}\n\n`;
+    for (const stream of this.streams) stream.write(message);
   }
 
-  private sendTraffic(): void {
-    const rates = this.linkRates();
-    if (this.streams.size === 0) return;
-    const message = `event: traffic\ndata: ${JSON.stringify(rates)}\n\n`;
-    for (const stream of this.streams) stream.write(message);
+  /** The slot's owner and, per running node that holds keys of it, how many (db 0: cluster mode). */
+  private slotKeys(url: URL, res: http.ServerResponse): void {
+    const slot = Number(url.searchParams.get('slot'));
+    if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: `slot must be an integer from 0 to ${SLOT_COUNT - 1}` }));
+      return;
+    }
+    const owner = slotOwner(this.cluster.nodes, slot);
+    const keys: Array<[number, number]> = [];
+    for (const node of this.cluster.nodes) {
+      const count = node.up ? node.redisNode.keyspace.db(0).countKeysInSlot(slot) : 0;
+      if (count > 0) keys.push([node.index, count]);
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ slot, owner: this.cluster.nodes.find((n) => n.id === owner)?.index ?? -1, keys }));
+  }
+
+  private async source(name: string, res: http.ServerResponse): Promise<void> {
+    const file = path.join(SOURCE_ROOT, name);
+    const text = SOURCE_NAME.test(name) && !name.includes('..') ? await fs.promises.readFile(file, 'utf8').catch(() => null) : null;
+    if (text === null) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`${name}: not here (sources are in the hashslot checkout, not in the installed package)`);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(text);
   }
 
   private async control(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -202,8 +223,4 @@ export class ViewServer {
     const snapshot = `event: snapshot\ndata: ${JSON.stringify(takeSnapshot(this.cluster))}\n\n`;
     for (const stream of this.streams) stream.write(snapshot);
   }
-}
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
 }

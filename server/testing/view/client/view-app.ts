@@ -20,6 +20,7 @@ interface NodeCard {
   configEpoch: number;
   currentEpoch: number;
   offset: number;
+  lag: number | null;
   linkUp: boolean | null;
   clusterState: 'ok' | 'fail' | null;
   keys: number;
@@ -31,6 +32,22 @@ interface ClusterSnapshot {
   nodes: NodeCard[];
   slots: Array<[number, number, number]>;
   migrating: Array<[number, number, number]>;
+}
+
+/** The once-a-second `traffic` message (traffic-rates.ts). */
+interface TrafficSample {
+  timeMs: number;
+  /** [from, to, PING/s, PONG/s, other/s] */
+  links: Array<[number, number, number, number, number]>;
+  /** [node, MOVED/s, ASK/s], nodes that redirected clients */
+  redirects: Array<[number, number, number]>;
+}
+
+/** GET /slot?slot=N */
+interface SlotKeys {
+  slot: number;
+  owner: number;
+  keys: Array<[number, number]>;
 }
 
 interface ClusterEvent {
@@ -63,6 +80,23 @@ const EXPLAIN: Record<string, [string, string]> = {
   'slot-moved': ['A slot and its keys now belong to another primary.', 'server/testing/migrate-slot.ts'],
   'node-killed': ['The harness killed the node (like kill -9).', 'server/testing/test-node.ts'],
   'fault-added': ['A network fault is in force.', 'server/testing/faults.ts'],
+  'fault-healed': ['The fault is gone; the links carry messages again.', 'server/testing/faults.ts'],
+  'node-restarted': ['The harness started the node again, with its data and nodes.conf kept (or empty).', 'server/testing/test-node.ts'],
+  'node-paused': ['The node is frozen (like SIGSTOP): its sockets unread, its timers stopped.', 'server/testing/test-node.ts'],
+  'node-resumed': ['The frozen node runs again and catches up on what it missed.', 'server/testing/test-node.ts'],
+  'failure-report-withdrawn': ['That master\'s gossip no longer flags the node; its report is dropped.', 'cluster-bus/failure-detection.ts'],
+  'fail-cleared': ['The FAIL flag is removed: the node answers again (a replica, or a master whose slots nobody took).', 'cluster-bus/failure-detection.ts'],
+  'election-rank-updated': ['A replica learned that others have newer data than it: its rank rose, so it waits longer.', 'cluster-bus/election.ts'],
+  'cant-failover': ['Why the replica does not start an election yet (Redis logs the same reasons).', 'cluster-bus/election.ts'],
+  'manual-failover-accepted': ['CLUSTER FAILOVER on a replica: it asks its master to stop writes.', 'cluster-bus/manual-failover.ts'],
+  'manual-failover-requested': ['The master paused its clients and sends its offset to the replica.', 'cluster-bus/manual-failover.ts'],
+  'manual-failover-offset': ['The replica learns the offset it must reach before it may take over.', 'cluster-bus/manual-failover.ts'],
+  'manual-failover-can-start': ['The replica has the master\'s last write: the election starts at once.', 'cluster-bus/manual-failover.ts'],
+  'slots-claimed': ['A node announced these slots with its configEpoch; the newer epoch wins.', 'cluster-bus/slot-claims.ts'],
+  'node-added': ['A new node entered the node table (MEET, gossip or handshake).', 'cluster-bus/handshake.ts'],
+  'handshake-done': ['The handshake with a new node finished: its real id is known.', 'cluster-bus/handshake.ts'],
+  'config-epoch-collision': ['Two masters had the same configEpoch: the one with the smaller id takes a new one.', 'cluster-bus/epochs.ts'],
+  'client-redirects': ['Clients sent to the wrong node got -MOVED (the slot lives elsewhere) or -ASK (it is moving) per second: the slot map they hold is behind.', 'server/cluster/routing.ts'],
 };
 
 /**
@@ -90,7 +124,6 @@ let snapshot: ClusterSnapshot | null = null;
 let pending: ClusterEvent[] = [];
 /** When each pending event arrived (performance.now()). */
 let arrivals: number[] = [];
-let eventCount = 0;
 let firstEventMs: number | null = null;
 const indexById = new Map<string, number>();
 
@@ -130,7 +163,7 @@ function card(node: NodeCard): HTMLDivElement {
   const state = !node.up ? 'down' : node.paused ? 'paused' : node.health;
   const div = el('div', { class: `card ${node.role} ${state}`, 'data-index': String(node.index), 'data-role': node.role, 'data-state': state, 'data-cluster-state': node.clusterState ?? 'none' });
   div.append(el('span', { class: 'role' }, `#${node.index} ${node.role}`), ' ', el('span', { class: 'id' }, node.id.slice(0, 8)), ' ', el('span', {}, node.address));
-  const link = node.linkUp === null ? '' : node.linkUp ? ', link up' : ', link DOWN';
+  const link = (node.linkUp === null ? '' : node.linkUp ? ', link up' : ', link DOWN') + (node.lag === null ? '' : `, lag ${node.lag} B`);
   const facts = `${state}${node.up ? `, cluster_state:${node.clusterState ?? '?'}` : ''} · configEpoch ${node.configEpoch} · currentEpoch ${node.currentEpoch} · offset ${node.offset}${link} · ${node.keys} keys`;
   div.append(el('div', { class: 'facts' }, facts));
   if (controlsOn) {
@@ -168,13 +201,43 @@ function renderSlots(snap: ClusterSnapshot): void {
   legend.replaceChildren();
 }
 
+/** The slot under the pointer, its owner, and its keys on each node (fetched, latest hover wins). */
+let hoverSlot = -1;
+let slotFetch: Promise<void> | null = null;
 function slotAt(event: MouseEvent): void {
   if (snapshot === null) return;
   const canvas = byId<HTMLCanvasElement>('slotmap');
-  const slot = Math.min(SLOTS - 1, Math.floor((event.offsetX / canvas.clientWidth) * SLOTS));
+  hoverSlot = Math.max(0, Math.min(SLOTS - 1, Math.floor((event.offsetX / canvas.clientWidth) * SLOTS)));
+  showSlot(null);
+  slotFetch ??= fetchSlot();
+}
+
+async function fetchSlot(): Promise<void> {
+  try {
+    while (true) {
+      const slot = hoverSlot;
+      const keys = (await (await fetch(`/slot?slot=${slot}`)).json()) as SlotKeys;
+      if (slot === hoverSlot) {
+        showSlot(keys);
+        break;
+      }
+    }
+  } finally {
+    slotFetch = null;
+  }
+}
+
+function showSlot(keys: SlotKeys | null): void {
+  if (snapshot === null) return;
+  const slot = hoverSlot;
   const run = snapshot.slots.find(([first, last]) => slot >= first && slot <= last);
   const owner = run === undefined ? undefined : snapshot.nodes[run[2]];
-  byId<HTMLDivElement>('slotinfo').textContent = `slot ${slot}: ${owner === undefined ? 'unassigned' : `node #${owner.index} (${owner.address}), slots ${run?.[0]}-${run?.[1]}`}`;
+  const where = owner === undefined ? 'unassigned' : `node #${owner.index} (${owner.address}), slots ${run?.[0]}-${run?.[1]}`;
+  const count = keys === null ? '…' : keys.keys.length === 0 ? 'no keys' : keys.keys.map(([node, n]) => `${n} key${n === 1 ? '' : 's'} on #${node}`).join(', ');
+  const info = byId<HTMLDivElement>('slotinfo');
+  info.textContent = `slot ${slot}: ${where} · ${count}`;
+  info.dataset.slot = String(slot);
+  info.dataset.keys = keys === null ? '' : String(keys.keys.reduce((sum, [, n]) => sum + n, 0));
 }
 
 /** The bus-link matrix: [from, to, PING/s, PONG/s, other/s] rows from the `traffic` message. */
@@ -204,6 +267,20 @@ function renderLinks(rates: Array<[number, number, number, number, number]>): vo
   table.replaceChildren(head, ...rows);
 }
 
+/** Client redirects per second: a line above the timeline, and a timeline row when any. */
+function showRedirects(sample: TrafficSample): void {
+  const total = sample.redirects.reduce((sum, [, moved, ask]) => sum + moved + ask, 0);
+  const line = byId<HTMLSpanElement>('redirects');
+  line.textContent = total === 0 ? 'none' : sample.redirects.map(([node, moved, ask]) => `#${node} MOVED ${moved}/s ASK ${ask}/s`).join(' · ');
+  line.dataset.total = String(total);
+  if (total === 0) return;
+  const row: ClusterEvent = { type: 'client-redirects', node: '', timeMs: sample.timeMs };
+  for (const [node, moved, ask] of sample.redirects) row[`#${node}`] = `MOVED ${moved}/s ASK ${ask}/s`;
+  pending.push(row);
+  arrivals.push(performance.now());
+  scheduleTimeline();
+}
+
 function describe(event: ClusterEvent): string {
   const { type: _type, node: _node, timeMs: _time, ...rest } = event;
   return Object.entries(rest)
@@ -227,7 +304,8 @@ function flushTimeline(): void {
     name.addEventListener('click', (e) => {
       e.preventDefault();
       const [text, file] = EXPLAIN[event.type] ?? ['A step the cluster state machine reports.', 'cluster-bus/effects.ts'];
-      byId<HTMLDivElement>('explain').textContent = `${event.type}: ${text} (${file})`;
+      const source = el('a', { href: `/source/${file}`, target: '_blank', class: 'source' }, file);
+      byId<HTMLDivElement>('explain').replaceChildren(`${event.type}: ${text} (`, source, ')');
     });
     row.append(name, ` ${describe(event)}`);
     fragment.append(row);
@@ -257,48 +335,90 @@ function connect(): void {
     document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots ?? '0') + 1);
     const clock = byId<HTMLDivElement>('clock-controls');
     if (clock !== null) clock.style.display = snapshot.clock === 'virtual' ? '' : 'none';
+    const now = byId<HTMLSpanElement>('clock-now');
+    if (now !== null) {
+      now.textContent = new Date(snapshot.nowMs).toISOString().replace('T', ' ').slice(0, 23);
+      now.dataset.ms = String(snapshot.nowMs);
+    }
   });
   source.addEventListener('traffic', (message) => {
-    renderLinks(JSON.parse((message as MessageEvent<string>).data) as Array<[number, number, number, number, number]>);
+    const sample = JSON.parse((message as MessageEvent<string>).data) as TrafficSample;
+    renderLinks(sample.links);
+    showRedirects(sample);
   });
   source.addEventListener('cluster-event', (message) => {
     pending.push(JSON.parse((message as MessageEvent<string>).data) as ClusterEvent);
     arrivals.push(performance.now());
-    eventCount++;
     stats.events++;
     scheduleTimeline();
   });
 }
 
+/**
+ * The partition board: a chip per node in one of two groups; drag a chip (pointer events, so
+ * mouse, pen and touch alike) or click it to move it to the other group, then "cut" asks the
+ * control verbs for FAULT PARTITION between the two groups on the chosen plane.
+ */
+function wirePartitionBoard(): void {
+  const sides = [byId<HTMLDivElement>('side-a'), byId<HTMLDivElement>('side-b')];
+  const refreshChips = (): void => {
+    if (snapshot === null) return;
+    const chips = document.querySelectorAll('.chip').length;
+    if (chips === snapshot.nodes.length) return;
+    for (const side of sides) side.querySelectorAll('.chip').forEach((c) => c.remove());
+    for (const node of snapshot.nodes) (sides[0] as HTMLDivElement).append(chip(node.index));
+  };
+  const chip = (index: number): HTMLSpanElement => {
+    const c = el('span', { class: 'chip', 'data-node': String(index) }, `#${index}`);
+    let start: { x: number; y: number } | null = null;
+    c.addEventListener('pointerdown', (e) => {
+      start = { x: e.clientX, y: e.clientY };
+      c.setPointerCapture(e.pointerId);
+      c.classList.add('dragging');
+    });
+    c.addEventListener('pointermove', (e) => {
+      if (start !== null) c.style.transform = `translate(${e.clientX - start.x}px, ${e.clientY - start.y}px)`;
+    });
+    c.addEventListener('pointerup', (e) => {
+      if (start === null) return;
+      const moved = Math.abs(e.clientX - start.x) + Math.abs(e.clientY - start.y) > 4;
+      start = null;
+      c.classList.remove('dragging');
+      c.style.transform = '';
+      c.style.visibility = 'hidden';
+      const under = document.elementFromPoint(e.clientX, e.clientY)?.closest('.side');
+      c.style.visibility = '';
+      const other = sides.find((side) => side !== c.parentElement) as HTMLDivElement;
+      const target = moved ? (under instanceof HTMLDivElement ? under : null) : other;
+      if (target !== null && target !== c.parentElement) target.append(c);
+    });
+    return c;
+  };
+  setInterval(refreshChips, 500);
+  const group = (side: HTMLDivElement): string[] => [...side.querySelectorAll<HTMLSpanElement>('.chip')].map((c) => c.dataset.node ?? '');
+  byId('partition').addEventListener('click', () => {
+    const [a, b] = sides.map(group) as [string[], string[]];
+    const plane = byId<HTMLSelectElement>('partition-plane').value;
+    if (a.length > 0 && b.length > 0) void control(['FAULT', 'PARTITION', a.join(','), b.join(','), 'PLANE', plane]);
+    else byId<HTMLDivElement>('control-reply').textContent = 'drag at least one node into each group first';
+  });
+}
+
 function wireControls(): void {
   if (!controlsOn) return;
-  const picks = byId<HTMLSpanElement>('partition-nodes');
-  const refreshPicks = (): void => {
-    if (snapshot === null || picks.childElementCount === snapshot.nodes.length) return;
-    picks.replaceChildren(...snapshot.nodes.map((n) => {
-      const label = el('label');
-      label.append(el('input', { type: 'checkbox', value: String(n.index), 'data-pick': String(n.index) }), ` #${n.index}`);
-      return label;
-    }));
-  };
-  setInterval(refreshPicks, 500);
-  byId('partition').addEventListener('click', () => {
-    const chosen = [...picks.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
-    const rest = (snapshot?.nodes ?? []).map((n) => String(n.index)).filter((i) => !chosen.includes(i));
-    const plane = byId<HTMLSelectElement>('partition-plane').value;
-    if (chosen.length > 0 && rest.length > 0) void control(['FAULT', 'PARTITION', chosen.join(','), rest.join(','), 'PLANE', plane]);
-  });
+  wirePartitionBoard();
   byId('drop').addEventListener('click', () => void control(['FAULT', 'DROP', byId<HTMLSelectElement>('drop-type').value]));
   byId('heal').addEventListener('click', () => void control(['FAULT', 'HEAL', 'ALL']));
   byId('move').addEventListener('click', () => void control(['SLOT', 'MIGRATE', byId<HTMLInputElement>('slot').value, byId<HTMLInputElement>('slot-to').value]));
   for (const button of document.querySelectorAll<HTMLButtonElement>('[data-advance]')) {
     button.addEventListener('click', () => void control(['CLOCK', 'ADVANCE', button.dataset.advance ?? '100']));
   }
-  byId('next-event').addEventListener('click', () => {
-    void (async () => {
-      const seen = eventCount;
-      for (let step = 0; step < 600 && eventCount === seen; step++) await control(['CLOCK', 'ADVANCE', '100']);
-    })();
+  // The server advances instant by instant and stops at the first event (CLOCK NEXT); the
+  // button is off meanwhile, since the clock takes one advance at a time.
+  const next = byId<HTMLButtonElement>('next-event');
+  next.addEventListener('click', () => {
+    next.disabled = true;
+    void control(['CLOCK', 'NEXT']).finally(() => (next.disabled = false));
   });
 }
 
