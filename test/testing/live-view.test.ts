@@ -10,11 +10,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import t from 'tap';
+import t, * as tap from 'tap';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import Redis from 'ioredis';
 import { keyHashSlot } from '../../storage/key-slot';
-import { startCluster } from '../../server/testing';
+import { startCluster, type TestCluster } from '../../server/testing';
 import { ViewServer } from '../../server/testing/view/view-server';
 import { REPO_ROOT } from '../helpers/cluster-process';
 
@@ -32,6 +32,20 @@ const SHOTS = path.join(REPO_ROOT, 'test-artifacts', 'live-view');
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A view of `cluster` and a Chromium page on it (closed with the test), with the page's script errors. */
+async function openView(t: tap.Test, cluster: TestCluster, controls: boolean): Promise<{ view: ViewServer; page: Page; pageErrors: string[] }> {
+  const view = await ViewServer.start(cluster, { port: 0, controls });
+  t.teardown(() => view.close());
+  const browser: Browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 1000 });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  await page.goto(view.url);
+  return { view, page, pageErrors };
 }
 
 async function box(page: Page, selector: string): Promise<{ x: number; y: number; width: number; height: number }> {
@@ -53,15 +67,7 @@ if (CHROMIUM === undefined) {
   t.test('the page draws the cluster, and a kill and a partition clicked in it play out live', { timeout: 120_000 }, async (t) => {
     const cluster = await startCluster({ seed: 31, nodeTimeoutMs: 500 });
     t.teardown(() => cluster.close());
-    const view = await ViewServer.start(cluster, { port: 0, controls: true });
-    t.teardown(() => view.close());
-    const browser: Browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    t.teardown(() => browser.close());
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 1000 });
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
-    await page.goto(view.url);
+    const { view, page, pageErrors } = await openView(t, cluster, true);
 
     // Page-side code as strings: this file compiles without the DOM's types.
     await page.waitForFunction("document.querySelectorAll('.card').length === 6", { timeout: 10_000 });
@@ -152,15 +158,7 @@ if (CHROMIUM === undefined) {
   t.test('on a virtual clock the page steps time: nothing moves until a step, "to the next event" walks through a failover', { timeout: 120_000 }, async (t) => {
     const cluster = await startCluster({ seed: 34, clock: 'virtual', nodeTimeoutMs: 2_000 });
     t.teardown(() => cluster.close());
-    const view = await ViewServer.start(cluster, { port: 0, controls: true });
-    t.teardown(() => view.close());
-    const browser: Browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    t.teardown(() => browser.close());
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 1000 });
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
-    await page.goto(view.url);
+    const { view, page, pageErrors } = await openView(t, cluster, true);
     await page.waitForFunction("document.querySelectorAll('.card').length === 6", { timeout: 10_000 });
     await page.waitForSelector('#clock-controls', { visible: true, timeout: 5_000 });
     const clockOnPage = async (): Promise<number> => Number(await page.$eval('#clock-now', (e) => e.getAttribute('data-ms')));
@@ -200,13 +198,7 @@ if (CHROMIUM === undefined) {
     // once took more than 30 s, so the deadline is generous.
     const cluster = await startCluster({ seed: 33, shards: 15, replicasPerShard: 1, startTimeoutMs: 120_000 });
     t.teardown(() => cluster.close());
-    const view = await ViewServer.start(cluster, { port: 0, controls: false });
-    t.teardown(() => view.close());
-    const browser: Browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    t.teardown(() => browser.close());
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 1000 });
-    await page.goto(view.url);
+    const { page } = await openView(t, cluster, false);
     await page.waitForFunction("document.querySelectorAll('.card').length === 30", { timeout: 15_000 });
     t.pass('thirty node cards');
     // Real events through the real path: a fault added and healed is two events of the log
