@@ -14,6 +14,7 @@ import type { ByteString } from '../storage/bytes';
 import type { Database, EditableValue, KeyspaceObserver } from '../storage/database';
 import { Keyspace } from '../storage/keyspace';
 import { SeededRandom } from '../storage/random';
+import { ScriptEngine } from './scripting/script-engine';
 import { Client } from './network/client';
 import { type NodeClock, type TimerHandle, systemClock } from './clock';
 import { Session } from './dispatch/session';
@@ -78,7 +79,13 @@ export class RedisNode implements KeyspaceObserver {
   readonly persistence = new PersistenceState();
   /** When the last successful save finished (LASTSAVE), in seconds. */
   lastSaveSec: number;
-  private nextClientId = 1;
+  /**
+   * Client ids 1 and 2 belong to the script engines' own clients, as in Redis, which creates its
+   * EVAL and FUNCTION Lua clients at start-up: the first connection is client 3 on both.
+   */
+  private nextClientId = 3;
+  static readonly EVAL_CLIENT_ID = 1;
+  static readonly FUNCTION_CLIENT_ID = 2;
   /** The client port's listening sockets (network/listener.ts). */
   readonly listeners: ClientListeners;
   private cronTimer: TimerHandle | null = null;
@@ -105,6 +112,7 @@ export class RedisNode implements KeyspaceObserver {
   onShutdown: (() => void) | null = null;
   /** A test harness's hooks (node-hooks.ts); none in a normal server. */
   hooks: NodeHooks = {};
+  private scriptEngine: ScriptEngine | null = null;
 
   constructor(options: NodeOptions) {
     this.config = options.config;
@@ -193,6 +201,11 @@ export class RedisNode implements KeyspaceObserver {
   }
 
   /** Stops listening, closes every client and the cron. Idempotent. */
+  /** close() was called: the node is shutting down or down. */
+  get isClosing(): boolean {
+    return this.closing !== null;
+  }
+
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
     this.closing = (async () => {
@@ -328,8 +341,8 @@ export class RedisNode implements KeyspaceObserver {
    * with runSocketless. It starts authenticated in db 0, is not listed by CLIENT LIST, and
    * never blocks (a blocking command answers as inside EXEC).
    */
-  createSocketlessSession(): Session {
-    return new Session(this.allocateClientId(), this, 'normal', null);
+  createSocketlessSession(id = this.allocateClientId()): Session {
+    return new Session(id, this, 'normal', null);
   }
 
   /**
@@ -341,6 +354,17 @@ export class RedisNode implements KeyspaceObserver {
     dispatch(this.commands, session, argv);
     this.pubsub.flushReceivers();
     return session.reply.take();
+  }
+
+  /** A script runs past busy-reply-threshold: other clients get -BUSY (scripting/script-run.ts). */
+  get scriptBusy(): boolean {
+    return this.scriptEngine?.run?.busy === true;
+  }
+
+  /** The Lua engine (EVAL, SCRIPT), created on first use: a node that runs no script pays nothing. */
+  get scripting(): ScriptEngine {
+    this.scriptEngine ??= new ScriptEngine(this);
+    return this.scriptEngine;
   }
 
   /** Looks a key up for a read, counting keyspace hits and misses for INFO. */

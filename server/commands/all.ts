@@ -20,6 +20,7 @@ import { pubsubCommands } from './pubsub-commands';
 import { replicationCommands } from './replication-commands';
 import { serverCommands } from './server-commands';
 import { setCommands } from './sets';
+import { scriptingCommands } from './scripting-commands';
 import { sortCommands } from './sort';
 import { stringCommands } from './strings';
 import { transactionCommands } from './transaction-commands';
@@ -56,4 +57,5 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...bitmapCommands,
   ...bitfieldCommands,
   ...sortCommands,
+  ...scriptingCommands,
 ];

@@ -7,7 +7,8 @@
  *   3. authentication (NOAUTH unless the command is flagged no_auth)
  *   4. cluster routing (MOVED/ASK/CROSSSLOT/CLUSTERDOWN)
  *   5. write guards: MISCONF after a failed background save, NOREPLICAS, READONLY on a replica,
- *      the RESP2 subscriber's restricted command set, MASTERDOWN while a replica's link is down
+ *      the RESP2 subscriber's restricted command set, MASTERDOWN while a replica's link is down;
+ *      then -BUSY while a script runs past busy-reply-threshold (unless flagged allow_busy)
  *   6. inside MULTI: the command is queued (+QUEUED) instead; a rejection above dooms the
  *      transaction
  *   7. the handler, run synchronously to completion
@@ -26,6 +27,7 @@ import type { CommandSpec } from './command';
 import type { CommandTable } from './command-table';
 import { ERR, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
 import { diskErrorReply } from '../persistence/snapshots';
+import { BUSY_SCRIPT_ERROR } from '../scripting/script-run';
 
 /** Resolves argv to the command (or subcommand) to run, or throws the lookup/arity error. */
 export function lookupCommand(table: CommandTable, argv: readonly ByteString[]): CommandSpec {
@@ -54,7 +56,8 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
   // Another client's MIGRATE is waiting for its target: this command waits too, unread, as it
   // would in Redis, whose MIGRATE blocks the server (exclusive-run.ts).
   const exclusive = node.exclusive;
-  if (exclusive.active && session.connection !== null && exclusive.holds(session)) {
+  // (A busy script holds the node too, but others are answered -BUSY below instead of waiting.)
+  if (exclusive.active && session.connection !== null && exclusive.holds(session) && !node.scriptBusy) {
     exclusive.hold(session.connection, argv);
     return null;
   }
@@ -72,6 +75,9 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
         if (redirect !== null) throw new ReplyError(redirect);
       }
       checkWriteGuards(session, spec);
+      // A script past busy-reply-threshold: only what may interrupt or leave it (SCRIPT KILL,
+      // SHUTDOWN NOSAVE) and connection housekeeping run.
+      if (node.scriptBusy && !spec.flags.has('allow_busy')) throw new ReplyError(BUSY_SCRIPT_ERROR);
     }
     // CLIENT PAUSE, or a manual failover's write pause: the command waits (before it would be
     // queued inside MULTI, as in Redis) and runs once the pause no longer covers it.

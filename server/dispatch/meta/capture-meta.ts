@@ -75,6 +75,9 @@ export const IMPLEMENTED: readonly string[] = [
   'setbit', 'getbit', 'bitcount', 'bitpos', 'bitop', 'bitfield', 'bitfield_ro',
   // sort
   'sort', 'sort_ro',
+  // scripting
+  'eval', 'evalsha', 'eval_ro', 'evalsha_ro',
+  'script|load', 'script|exists', 'script|flush', 'script|kill', 'script|help',
 ];
 
 function topLevelNames(): string[] {

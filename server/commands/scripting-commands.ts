@@ -1,0 +1,116 @@
+/**
+ * EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT: the client's side of scripting. The engine
+ * (server/scripting/script-engine.ts) compiles, caches and runs; these parse the arguments and
+ * answer with Redis's errors.
+ *
+ *   EVAL script numkeys key... arg...      compiles (or finds in the cache) and runs
+ *   EVALSHA sha1 numkeys key... arg...     runs a cached script, or NOSCRIPT
+ *   *_RO                                   the same, refusing writes inside the script
+ *   SCRIPT LOAD script                     compiles and caches, replies the SHA1
+ *   SCRIPT EXISTS sha1...                  1/0 per SHA1
+ *   SCRIPT FLUSH [ASYNC|SYNC]              empties the cache
+ *   SCRIPT KILL                            stops a running read-only script (NOTBUSY if none)
+ *
+ * The keys are the first numkeys arguments after it: the dispatcher has routed them already in
+ * cluster mode (CROSSSLOT, MOVED) from the command's key specs.
+ */
+import type { ByteString } from '../../storage/bytes';
+import type { CommandContext } from '../dispatch/command-context';
+import { cmd, type CommandImpl } from '../dispatch/command';
+import { ERR, ReplyError } from '../dispatch/errors';
+import { ScriptEngine, type CachedScript } from '../scripting/script-engine';
+import { at, isWord } from './args';
+
+function engineOf(ctx: CommandContext): ScriptEngine {
+  return ctx.server.scripting;
+}
+
+/** numkeys, checked as Redis checks it. */
+function keyCount(argv: readonly ByteString[]): number {
+  const text = at(argv, 2);
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new ReplyError(ERR.notInteger);
+  const count = Number(text);
+  if (count > argv.length - 3) throw new ReplyError("ERR Number of keys can't be greater than number of args");
+  if (count < 0) throw new ReplyError("ERR Number of keys can't be negative");
+  return count;
+}
+
+function evalGeneric(ctx: CommandContext, argv: ByteString[], bySha: boolean, readOnly: boolean): void {
+  const count = keyCount(argv);
+  const engine = engineOf(ctx);
+  let script: CachedScript | { error: string } | undefined;
+  if (bySha) {
+    script = engine.scripts.get(at(argv, 1).toLowerCase());
+    if (script === undefined) throw new ReplyError('NOSCRIPT No matching script. Please use EVAL.');
+  } else {
+    script = engine.load(at(argv, 1));
+  }
+  if ('error' in script) throw new ReplyError(script.error);
+  engine.execute(ctx, script, argv.slice(3, 3 + count), argv.slice(3 + count), readOnly);
+}
+
+function scriptLoad(ctx: CommandContext, argv: ByteString[]): void {
+  const script = engineOf(ctx).load(at(argv, 2));
+  if ('error' in script) throw new ReplyError(script.error);
+  ctx.reply.bulk(script.sha);
+}
+
+function scriptExists(ctx: CommandContext, argv: ByteString[]): void {
+  const scripts = engineOf(ctx).scripts;
+  ctx.reply.array(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) ctx.reply.integer(scripts.has(at(argv, i).toLowerCase()) ? 1 : 0);
+}
+
+function scriptFlush(ctx: CommandContext, argv: ByteString[]): void {
+  const mode = argv[2];
+  if (argv.length > 3 || (mode !== undefined && !isWord(mode, 'async') && !isWord(mode, 'sync'))) {
+    throw new ReplyError('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+  }
+  engineOf(ctx).flush();
+  ctx.reply.ok();
+}
+
+function scriptKill(ctx: CommandContext): void {
+  const run = engineOf(ctx).run;
+  if (run === null || !run.busy) throw new ReplyError('NOTBUSY No scripts in execution right now.');
+  if (run.wrote) {
+    throw new ReplyError(
+      'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+    );
+  }
+  run.killRequested = true;
+  ctx.reply.ok();
+}
+
+const SCRIPT_HELP = [
+  'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'EXISTS <sha1> [<sha1> ...]',
+  '    Return information about the existence of the scripts in the script cache.',
+  'FLUSH [ASYNC|SYNC]',
+  '    Flush the Lua scripts cache. Very dangerous on replicas.',
+  '    When called without the optional mode argument, the behavior is determined by the',
+  '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+  '    * ASYNC: Asynchronously flush the scripts cache.',
+  '    * SYNC: Synchronously flush the scripts cache.',
+  'KILL',
+  '    Kill the currently executing Lua script.',
+  'LOAD <script>',
+  '    Load a script into the scripts cache without executing it.',
+  'HELP',
+  '    Prints this help.',
+];
+
+export const scriptingCommands: readonly CommandImpl[] = [
+  cmd('eval', (ctx, argv) => evalGeneric(ctx, argv, false, false)),
+  cmd('evalsha', (ctx, argv) => evalGeneric(ctx, argv, true, false)),
+  cmd('eval_ro', (ctx, argv) => evalGeneric(ctx, argv, false, true)),
+  cmd('evalsha_ro', (ctx, argv) => evalGeneric(ctx, argv, true, true)),
+  cmd('script|load', scriptLoad),
+  cmd('script|exists', scriptExists),
+  cmd('script|flush', scriptFlush),
+  cmd('script|kill', scriptKill),
+  cmd('script|help', (ctx) => {
+    ctx.reply.array(SCRIPT_HELP.length);
+    for (const line of SCRIPT_HELP) ctx.reply.simple(line);
+  }),
+];

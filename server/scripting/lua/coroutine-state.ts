@@ -1,0 +1,81 @@
+/**
+ * A Lua thread's state: its stack of values, its call frames and its open upvalues. The main
+ * script runs on one; every coroutine.create() makes another.
+ *
+ *   stack:  [ ... caller's registers ... | fn | arg1 arg2 ... (callee's registers: base ...) ]
+ *   frames: one Frame per active Lua call, innermost last
+ *
+ * A Lua-to-Lua call pushes a Frame and the VM's loop goes on with it, without a JS call, so a
+ * thread can stop between two instructions (a coroutine.yield, or a pause to serve the event
+ * loop while a long script runs) and go on later from exactly the same place.
+ */
+import type { LuaClosure, Upvalue } from './closure';
+import { Coroutine, type LuaValue } from './values';
+
+export class Frame {
+  /** The next instruction to run (saved while another frame runs). */
+  pc = 0;
+
+  constructor(
+    readonly closure: LuaClosure,
+    /** Absolute stack index of register 0. */
+    readonly base: number,
+    /** The arguments beyond the declared parameters (`...`), when the function is vararg. */
+    readonly varargs: LuaValue[],
+    /** Where the results go: the absolute index the function was called from. */
+    readonly returnTo: number,
+    /** How many results the caller wants (-1: all of them, which sets the thread's top). */
+    readonly wanted: number,
+    /** Returning from this frame returns from the VM loop that pushed it (a call made by native code). */
+    readonly boundary: boolean,
+  ) {}
+
+  /** One past the highest register this frame may use: where a nested call may start. */
+  get limit(): number {
+    return this.base + this.closure.proto.maxStack;
+  }
+}
+
+export type ThreadStatus = 'running' | 'suspended' | 'normal' | 'dead';
+
+export class CoroutineState extends Coroutine {
+  readonly stack: LuaValue[] = [];
+  readonly frames: Frame[] = [];
+  /** One past the last value of the latest multiple results (calls, `...` with "all"). */
+  top = 0;
+  /** Open upvalues, by ascending stack index. */
+  readonly openUpvalues: Upvalue[] = [];
+  state: ThreadStatus = 'suspended';
+  /** A coroutine not started yet: its body. */
+  pendingBody: LuaValue;
+  /** Where a yield's resume values go (the yield call's register) and how many are wanted. */
+  yieldTo = 0;
+  yieldWanted = 0;
+
+  constructor(body: LuaValue) {
+    super();
+    this.pendingBody = body;
+  }
+
+  status(): ThreadStatus {
+    return this.state;
+  }
+
+  /** Closes the open upvalues of stack slots >= level (their frames are ending). */
+  closeUpvalues(level: number): void {
+    const open = this.openUpvalues;
+    while (open.length > 0) {
+      const last = open[open.length - 1] as Upvalue;
+      if (last.index < level) break;
+      last.close();
+      open.pop();
+    }
+  }
+
+  /** Drops frames above `depth` after an error unwound them (pcall), closing their upvalues. */
+  unwindTo(depth: number): void {
+    const first = this.frames[depth];
+    if (first !== undefined) this.closeUpvalues(first.base);
+    this.frames.length = depth;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Lua 5.1's math library as Redis 7.0 loads it, with Redis's own random generator.
+ *
+ * Redis replaces math.random and math.randomseed with a 48-bit linear congruential generator
+ * of its own (the lrand48 recurrence: x = x * 0x5DEECE66D + 0xB mod 2^48, each draw the top 31
+ * bits; randomseed(s) starts from x = s * 2^16 + 0x330E), so that a seeded script draws the same
+ * numbers on every platform. A draw in [0, 1) is (draw mod (2^31 - 1)) / (2^31 - 1), and
+ * random(m) / random(m, n) scale it as Lua 5.1 does: floor(r * m) + 1 and floor(r * (n - m + 1)) + m.
+ * The generator is one per engine and goes on from script to script, as Redis's does.
+ */
+import { LuaTable } from './table';
+import { checkNumber } from './lib-args';
+import { NativeFunction } from './values';
+
+const MULTIPLIER = 0x5deece66dn;
+const INCREMENT = 0xbn;
+const MASK_48 = (1n << 48n) - 1n;
+const RAND_MAX = 2147483647;
+
+export class RedisRandom {
+  private state = 0n;
+
+  constructor(seed: number) {
+    this.seed(seed);
+  }
+
+  seed(seed: number): void {
+    this.state = ((BigInt.asIntN(32, BigInt(Math.trunc(seed))) << 16n) | 0x330en) & MASK_48;
+  }
+
+  /** A draw in [0, 1), as Redis's math.random computes it. */
+  next(): number {
+    this.state = (this.state * MULTIPLIER + INCREMENT) & MASK_48;
+    const draw = Number(this.state >> 17n);
+    return (draw % RAND_MAX) / RAND_MAX;
+  }
+}
+
+/** frexp: x = m * 2^e with 0.5 <= |m| < 1 (m = x and e = 0 for 0, inf and nan). */
+function frexp(x: number): [number, number] {
+  if (x === 0 || !Number.isFinite(x)) return [x, 0];
+  let exponent = Math.max(-1073, Math.floor(Math.log2(Math.abs(x))) + 1);
+  let mantissa = x * Math.pow(2, -exponent);
+  // log2 can be off by one near powers of two; settle into [0.5, 1).
+  while (Math.abs(mantissa) < 0.5) {
+    mantissa *= 2;
+    exponent--;
+  }
+  while (Math.abs(mantissa) >= 1) {
+    mantissa /= 2;
+    exponent++;
+  }
+  return [mantissa, exponent];
+}
+
+function ldexp(m: number, e: number): number {
+  // In steps, so that neither 2^e nor the product overflows or underflows early.
+  let result = m;
+  let exponent = Math.trunc(e);
+  while (exponent > 1000) {
+    result *= Math.pow(2, 1000);
+    exponent -= 1000;
+  }
+  while (exponent < -1000) {
+    result *= Math.pow(2, -1000);
+    exponent += 1000;
+  }
+  return result * Math.pow(2, exponent);
+}
+
+export function openMathLib(random: RedisRandom): LuaTable {
+  const math = new LuaTable(0, 32);
+  const unary = (name: string, f: (x: number) => number): void => {
+    math.setStr(name, new NativeFunction(name, (rt, args) => [f(checkNumber(rt, args, 1, name))]));
+  };
+  const binary = (name: string, f: (x: number, y: number) => number): void => {
+    math.setStr(name, new NativeFunction(name, (rt, args) => [f(checkNumber(rt, args, 1, name), checkNumber(rt, args, 2, name))]));
+  };
+  unary('abs', Math.abs);
+  unary('acos', Math.acos);
+  unary('asin', Math.asin);
+  unary('atan', Math.atan);
+  binary('atan2', Math.atan2);
+  unary('ceil', Math.ceil);
+  unary('cos', Math.cos);
+  unary('cosh', Math.cosh);
+  unary('deg', (x) => x * (180 / Math.PI));
+  unary('exp', Math.exp);
+  unary('floor', Math.floor);
+  binary('fmod', (x, y) => x % y);
+  binary('mod', (x, y) => x % y);
+  unary('log', Math.log);
+  unary('log10', Math.log10);
+  binary('pow', Math.pow);
+  unary('rad', (x) => x * (Math.PI / 180));
+  unary('sin', Math.sin);
+  unary('sinh', Math.sinh);
+  unary('sqrt', Math.sqrt);
+  unary('tan', Math.tan);
+  unary('tanh', Math.tanh);
+  math.setStr('frexp', new NativeFunction('frexp', (rt, args) => frexp(checkNumber(rt, args, 1, 'frexp'))));
+  math.setStr('ldexp', new NativeFunction('ldexp', (rt, args) => [ldexp(checkNumber(rt, args, 1, 'ldexp'), Math.trunc(checkNumber(rt, args, 2, 'ldexp')))]));
+  math.setStr('modf', new NativeFunction('modf', (rt, args) => {
+    const x = checkNumber(rt, args, 1, 'modf');
+    const whole = x >= 0 ? Math.floor(x) : Math.ceil(x);
+    return [whole, Number.isFinite(x) ? x - whole : Number.isNaN(x) ? x : 0];
+  }));
+  const extreme = (name: string, better: (candidate: number, best: number) => boolean): void => {
+    math.setStr(name, new NativeFunction(name, (rt, args) => {
+      let best = checkNumber(rt, args, 1, name);
+      for (let i = 2; i <= args.length; i++) {
+        const candidate = checkNumber(rt, args, i, name);
+        if (better(candidate, best)) best = candidate;
+      }
+      return [best];
+    }));
+  };
+  extreme('max', (candidate, best) => candidate > best);
+  extreme('min', (candidate, best) => candidate < best);
+  math.setStr('random', new NativeFunction('random', (rt, args) => {
+    const r = random.next();
+    switch (args.length) {
+      case 0:
+        return [r];
+      case 1: {
+        const upper = Math.trunc(checkNumber(rt, args, 1, 'random'));
+        if (!(upper >= 1)) rt.error("bad argument #1 to 'random' (interval is empty)");
+        return [Math.floor(r * upper) + 1];
+      }
+      case 2: {
+        const lower = Math.trunc(checkNumber(rt, args, 1, 'random'));
+        const upper = Math.trunc(checkNumber(rt, args, 2, 'random'));
+        if (!(lower <= upper)) rt.error("bad argument #2 to 'random' (interval is empty)");
+        return [Math.floor(r * (upper - lower + 1)) + lower];
+      }
+      default:
+        return rt.error('wrong number of arguments');
+    }
+  }));
+  math.setStr('randomseed', new NativeFunction('randomseed', (rt, args) => {
+    random.seed(Math.trunc(checkNumber(rt, args, 1, 'randomseed')));
+    return [];
+  }));
+  math.setStr('pi', Math.PI);
+  math.setStr('huge', Number.POSITIVE_INFINITY);
+  return math;
+}

@@ -1,0 +1,240 @@
+/**
+ * The VM's threads and calls: how a call is set up (a frame pushed, arguments in place,
+ * varargs kept), how results reach the caller's registers, how native code calls back into Lua
+ * (a boundary frame and a nested run of the loop), pcall's unwinding, error() positions, and
+ * coroutine resume. The loop that runs instructions is vm.ts, which extends this class.
+ */
+import { LuaClosure } from './closure';
+import { CoroutineState, Frame } from './coroutine-state';
+import type { Proto } from './opcodes';
+import { LuaError, NativeFunction, type LuaValue } from './values';
+import { LuaOperations } from './vm-ops';
+import { chunkId } from './lexer';
+
+export { chunkId };
+
+/** Lua 5.1's limits: Lua calls deep ("stack overflow"), native re-entries ("C stack overflow"). */
+const MAX_LUA_FRAMES = 16_000;
+const MAX_NATIVE_DEPTH = 190;
+
+export type RunMode = 'nested' | 'coroutine' | 'main';
+
+/** Why a resumable run stopped before its function returned. */
+export type Suspension = { kind: 'yield'; values: LuaValue[] } | { kind: 'pause' };
+
+/** What the tick hook answers: go on, or pause (honoured only by a 'main' run). */
+export type TickVerdict = 'continue' | 'pause';
+
+const NO_VALUES: LuaValue[] = [];
+
+export abstract class LuaThreads extends LuaOperations {
+  readonly main = new CoroutineState(undefined);
+  current: CoroutineState = this.main;
+  /** The native function coroutine.yield is (the loop treats a call of it specially). */
+  yieldFunction: NativeFunction | null = null;
+  /** Called every TICK_INTERVAL-ish instructions: time checks, SCRIPT KILL (it may throw). */
+  onTick: () => TickVerdict = () => 'continue';
+  protected nativeDepth = 0;
+  /** Whether the native function running now was called by Lua code directly (for error levels). */
+  protected nativeFromLua = false;
+  /** The call instruction that called it (prototype and index), for its name in errors. */
+  protected callSite: { proto: Proto; pc: number } = { proto: null as unknown as Proto, pc: 0 };
+
+  calleeName(): { name: string; isMethod: boolean } | null | undefined {
+    if (!this.nativeFromLua) return null;
+    const name = this.callSite.proto.operandNames.get(this.callSite.pc)?.[0];
+    if (name === undefined || name === null) return null;
+    return { name: name.name, isMethod: name.kind === 'method' };
+  }
+
+  constructor() {
+    super();
+    this.main.state = 'running';
+  }
+
+  /** Runs the innermost frame of `co` until its boundary frame returns, or it suspends. */
+  protected abstract execute(co: CoroutineState, mode: RunMode): LuaValue[] | Suspension;
+
+  /** Calls any callable value with `args` and returns all its results (native code's entry). */
+  call(fn: LuaValue, args: LuaValue[]): LuaValue[] {
+    if (fn instanceof NativeFunction) {
+      this.nativeFromLua = false;
+      return this.callNative(fn, args);
+    }
+    if (!(fn instanceof LuaClosure)) {
+      const handler = this.metamethod(fn, '__call');
+      if (handler === undefined) return this.callError(fn, null);
+      return this.call(handler, [fn, ...args]);
+    }
+    if (this.nativeDepth >= MAX_NATIVE_DEPTH) this.error('C stack overflow');
+    const co = this.current;
+    this.pushLuaCall(co, fn, this.freeSlot(co), args, -1, true);
+    this.nativeDepth++;
+    try {
+      return this.execute(co, 'nested') as LuaValue[];
+    } finally {
+      this.nativeDepth--;
+    }
+  }
+
+  /**
+   * Starts `fn` on the main thread as a resumable run: returns its results, or a pause (then
+   * `resumeMain()` goes on). Errors propagate as LuaError.
+   */
+  runMain(fn: LuaClosure, args: LuaValue[]): LuaValue[] | Suspension {
+    const co = this.main;
+    co.frames.length = 0;
+    co.openUpvalues.length = 0;
+    co.top = 0;
+    this.pushLuaCall(co, fn, 0, args, -1, true);
+    return this.execute(co, 'main');
+  }
+
+  resumeMain(): LuaValue[] | Suspension {
+    return this.execute(this.main, 'main');
+  }
+
+  /**
+   * pcall / xpcall: calls fn; on a Lua error, unwinds what the call left on the thread and
+   * returns [false, error value] (through `handler` first, for xpcall). A ScriptAbort (SCRIPT
+   * KILL, a timeout) is not a Lua error and goes through.
+   */
+  protectedCall(fn: LuaValue, args: LuaValue[], handler: LuaValue | null): LuaValue[] {
+    const co = this.current;
+    const depth = co.frames.length;
+    const top = co.top;
+    const nativeDepth = this.nativeDepth;
+    try {
+      const results = this.call(fn, args);
+      return [true, ...results];
+    } catch (err) {
+      if (!(err instanceof LuaError) || err.uncatchable) throw err;
+      co.unwindTo(depth);
+      co.top = top;
+      this.nativeDepth = nativeDepth;
+      // Raised by a native called straight from pcall: no Lua position to add (Lua 5.1 too).
+      err.needsPosition = false;
+      if (handler === null) return [false, err.value];
+      return [false, this.call(handler, [err.value])[0]];
+    }
+  }
+
+  /**
+   * error()'s position prefix for `level`: 1 is the Lua function that called error, 2 its
+   * caller; '' where that level is native code.
+   */
+  positionOfLevel(level: number): string {
+    const frames = this.current.frames;
+    if (level === 1) {
+      const top = frames[frames.length - 1];
+      return this.nativeFromLua && top !== undefined ? this.where(top) : '';
+    }
+    if (level === 2) {
+      const top = frames[frames.length - 1];
+      const caller = frames[frames.length - 2];
+      return this.nativeFromLua && top !== undefined && !top.boundary && caller !== undefined ? this.where(caller) : '';
+    }
+    return '';
+  }
+
+  /** Resumes a coroutine with `args` (coroutine.resume). */
+  resume(co: CoroutineState, args: LuaValue[]): { ok: true; values: LuaValue[]; done: boolean } | { ok: false; error: LuaValue } {
+    if (co.state === 'dead') return { ok: false, error: 'cannot resume dead coroutine' };
+    if (co.state !== 'suspended') return { ok: false, error: 'cannot resume non-suspended coroutine' };
+    if (this.nativeDepth >= MAX_NATIVE_DEPTH) return { ok: false, error: 'C stack overflow' };
+    const previous = this.current;
+    previous.state = 'normal';
+    this.current = co;
+    co.state = 'running';
+    this.nativeDepth++;
+    try {
+      let outcome: LuaValue[] | Suspension;
+      const body = co.pendingBody;
+      if (body !== undefined) {
+        co.pendingBody = undefined;
+        if (!(body instanceof LuaClosure)) {
+          // A native body runs to completion (it cannot yield).
+          outcome = this.call(body, args);
+        } else {
+          this.pushLuaCall(co, body, 0, args, -1, true);
+          outcome = this.execute(co, 'coroutine');
+        }
+      } else {
+        this.deliver(co, args, co.yieldTo, co.yieldWanted);
+        outcome = this.execute(co, 'coroutine');
+      }
+      if (Array.isArray(outcome)) {
+        co.state = 'dead';
+        return { ok: true, values: outcome, done: true };
+      }
+      if (outcome.kind === 'pause') throw new Error('a coroutine cannot pause');
+      co.state = 'suspended';
+      return { ok: true, values: outcome.values, done: false };
+    } catch (err) {
+      co.state = 'dead';
+      if (!(err instanceof LuaError) || err.uncatchable) throw err;
+      return { ok: false, error: err.value };
+    } finally {
+      this.nativeDepth--;
+      this.current = previous;
+      previous.state = 'running';
+    }
+  }
+
+  protected callNative(fn: NativeFunction, args: LuaValue[]): LuaValue[] {
+    if (this.nativeDepth >= MAX_NATIVE_DEPTH) this.error('C stack overflow');
+    this.nativeDepth++;
+    try {
+      return fn.body(this, args);
+    } finally {
+      this.nativeDepth--;
+    }
+  }
+
+  /** Where a call made by native code may put its function: above everything in use. */
+  protected freeSlot(co: CoroutineState): number {
+    const frame = co.frames[co.frames.length - 1];
+    return frame === undefined ? co.top : Math.max(frame.limit, co.top);
+  }
+
+  /** Places fn and args at `at` and pushes its frame. */
+  protected pushLuaCall(co: CoroutineState, fn: LuaClosure, at: number, args: LuaValue[], wanted: number, boundary: boolean): Frame {
+    const stack = co.stack;
+    stack[at] = fn;
+    for (let i = 0; i < args.length; i++) stack[at + 1 + i] = args[i];
+    return this.enter(co, fn, at, args.length, wanted, boundary);
+  }
+
+  /** Pushes the frame of a call whose function is at `at` with `nargs` arguments above it. */
+  protected enter(co: CoroutineState, fn: LuaClosure, at: number, nargs: number, wanted: number, boundary: boolean): Frame {
+    if (co.frames.length >= MAX_LUA_FRAMES) this.error('stack overflow');
+    const proto = fn.proto;
+    const base = at + 1;
+    const stack = co.stack;
+    let varargs: LuaValue[] = NO_VALUES;
+    if (proto.isVararg && nargs > proto.params) varargs = stack.slice(base + proto.params, base + nargs);
+    // Missing arguments are nil. (Other registers are always written before they are read.)
+    for (let i = nargs; i < proto.params; i++) stack[base + i] = undefined;
+    const frame = new Frame(fn, base, varargs, at, wanted, boundary);
+    co.frames.push(frame);
+    return frame;
+  }
+
+  /** Puts `values` at `to`, adjusted to `wanted` (-1: all, and top follows them). */
+  protected deliver(co: CoroutineState, values: LuaValue[], to: number, wanted: number): void {
+    const stack = co.stack;
+    if (wanted < 0) {
+      for (let i = 0; i < values.length; i++) stack[to + i] = values[i];
+      co.top = to + values.length;
+      return;
+    }
+    for (let i = 0; i < wanted; i++) stack[to + i] = values[i];
+  }
+
+  /** "user_script:3: " for a frame's current instruction. */
+  where(frame: Frame): string {
+    const proto = frame.closure.proto;
+    const line = proto.lines[Math.max(0, frame.pc - 1)] ?? 0;
+    return `${chunkId(proto.chunkName)}:${line}: `;
+  }
+}

@@ -1,0 +1,445 @@
+/**
+ * The Lua VM: runs compiled prototypes (opcodes.ts) on a thread's stack (coroutine-state.ts).
+ *
+ * One loop, `execute`, runs instructions of the innermost frame. A call to a Lua function
+ * pushes a frame and the loop continues in it; a return pops it and delivers the results to
+ * the caller's registers. No JS recursion happens for Lua-to-Lua calls. JS recursion happens
+ * only where native code calls back into Lua (pcall, table.sort's comparator, metamethods,
+ * gsub with a function): `call()` pushes a *boundary* frame and runs a nested `execute` until
+ * that frame returns, exactly where C Lua 5.1 would recurse in C too, and where it forbids a
+ * coroutine to yield ("attempt to yield across metamethod/C-call boundary").
+ *
+ * A loop run with `mode` 'coroutine' may stop at a coroutine.yield; one run with 'main' may
+ * stop when the tick hook asks for a pause (the event loop is then served, so SCRIPT KILL can
+ * arrive while a long script runs; scripting/ decides when). Both leave the frames as they are
+ * and the loop picks them up again later.
+ */
+import { LuaClosure, Upvalue } from './closure';
+import type { CoroutineState, Frame } from './coroutine-state';
+import { Op, type Proto } from './opcodes';
+import { LuaTable } from './table';
+import { LuaError, NativeFunction, type LuaValue } from './values';
+import { LuaOperations, toNumber } from './vm-ops';
+import { LuaThreads, type RunMode, type Suspension } from './vm-threads';
+
+export { chunkId, type RunMode, type Suspension, type TickVerdict } from './vm-threads';
+
+/** Instructions between two calls of the tick hook (counted at calls and backward jumps). */
+export const TICK_INTERVAL = 10_000;
+
+export class LuaVM extends LuaThreads {
+  private ticks = TICK_INTERVAL;
+
+  // ─── the loop ──────────────────────────────────────────────────────────────────────────────
+
+  protected execute(co: CoroutineState, mode: RunMode): LuaValue[] | Suspension {
+    const stack = co.stack;
+    const frames = co.frames;
+    let frame = frames[frames.length - 1] as Frame;
+    let closure = frame.closure;
+    let proto: Proto = closure.proto;
+    let code = proto.code;
+    let k = proto.constants;
+    let base = frame.base;
+    let pc = frame.pc;
+    try {
+      for (;;) {
+        const at = pc << 2;
+        const a = code[at + 1] as number;
+        const b = code[at + 2] as number;
+        const c = code[at + 3] as number;
+        pc++;
+        switch (code[at] as Op) {
+          case Op.Move:
+            stack[base + a] = stack[base + b];
+            break;
+          case Op.LoadK:
+            stack[base + a] = k[-1 - b];
+            break;
+          case Op.LoadNil:
+            for (let r = a; r <= b; r++) stack[base + r] = undefined;
+            break;
+          case Op.LoadBool:
+            stack[base + a] = b !== 0;
+            break;
+          case Op.GetUpval:
+            stack[base + a] = (closure.upvalues[b] as Upvalue).get();
+            break;
+          case Op.SetUpval:
+            (closure.upvalues[b] as Upvalue).set(stack[base + a]);
+            break;
+          case Op.GetGlobal: {
+            const key = k[-1 - b];
+            const env = closure.env;
+            const value = typeof key === 'string' ? env.getStr(key) : env.get(key);
+            if (value !== undefined || env.metatable === null) stack[base + a] = value;
+            else {
+              frame.pc = pc;
+              stack[base + a] = this.index(env, key);
+            }
+            break;
+          }
+          case Op.SetGlobal:
+            frame.pc = pc;
+            this.setIndex(closure.env, k[-1 - b], stack[base + a]);
+            break;
+          case Op.GetTable: {
+            const object = stack[base + b];
+            const key = c >= 0 ? stack[base + c] : k[-1 - c];
+            if (object instanceof LuaTable) {
+              const value = object.get(key);
+              if (value !== undefined || object.metatable === null) {
+                stack[base + a] = value;
+                break;
+              }
+            }
+            frame.pc = pc;
+            stack[base + a] = this.index(object, key, proto.operandNames.get(pc - 1)?.[1] ?? null);
+            break;
+          }
+          case Op.SetTable: {
+            const object = stack[base + a];
+            const key = b >= 0 ? stack[base + b] : k[-1 - b];
+            const value = c >= 0 ? stack[base + c] : k[-1 - c];
+            frame.pc = pc;
+            if (object instanceof LuaTable && object.metatable === null && !object.readonly && typeof key === 'string') object.setStr(key, value);
+            else this.setIndex(object, key, value, proto.operandNames.get(pc - 1)?.[0] ?? null);
+            break;
+          }
+          case Op.NewTable:
+            stack[base + a] = new LuaTable(b, c);
+            break;
+          case Op.Self: {
+            const object = stack[base + b];
+            const key = c >= 0 ? stack[base + c] : k[-1 - c];
+            stack[base + a + 1] = object;
+            frame.pc = pc;
+            stack[base + a] = this.index(object, key, proto.operandNames.get(pc - 1)?.[1] ?? null);
+            break;
+          }
+          // Arithmetic: numbers inline (the common case), everything else through vm-ops.
+          case Op.Add: {
+            const x = b >= 0 ? stack[base + b] : k[-1 - b];
+            const y = c >= 0 ? stack[base + c] : k[-1 - c];
+            if (typeof x === 'number' && typeof y === 'number') stack[base + a] = x + y;
+            else {
+              frame.pc = pc;
+              stack[base + a] = this.arith('add', x, y, proto.operandNames.get(pc - 1));
+            }
+            break;
+          }
+          case Op.Sub: {
+            const x = b >= 0 ? stack[base + b] : k[-1 - b];
+            const y = c >= 0 ? stack[base + c] : k[-1 - c];
+            if (typeof x === 'number' && typeof y === 'number') stack[base + a] = x - y;
+            else {
+              frame.pc = pc;
+              stack[base + a] = this.arith('sub', x, y, proto.operandNames.get(pc - 1));
+            }
+            break;
+          }
+          case Op.Mul: {
+            const x = b >= 0 ? stack[base + b] : k[-1 - b];
+            const y = c >= 0 ? stack[base + c] : k[-1 - c];
+            if (typeof x === 'number' && typeof y === 'number') stack[base + a] = x * y;
+            else {
+              frame.pc = pc;
+              stack[base + a] = this.arith('mul', x, y, proto.operandNames.get(pc - 1));
+            }
+            break;
+          }
+          case Op.Div: {
+            const x = b >= 0 ? stack[base + b] : k[-1 - b];
+            const y = c >= 0 ? stack[base + c] : k[-1 - c];
+            if (typeof x === 'number' && typeof y === 'number') stack[base + a] = x / y;
+            else {
+              frame.pc = pc;
+              stack[base + a] = this.arith('div', x, y, proto.operandNames.get(pc - 1));
+            }
+            break;
+          }
+          case Op.Mod: {
+            const x = b >= 0 ? stack[base + b] : k[-1 - b];
+            const y = c >= 0 ? stack[base + c] : k[-1 - c];
+            if (typeof x === 'number' && typeof y === 'number') stack[base + a] = x - Math.floor(x / y) * y;
+            else {
+              frame.pc = pc;
+              stack[base + a] = this.arith('mod', x, y, proto.operandNames.get(pc - 1));
+            }
+            break;
+          }
+          case Op.Pow: {
+            const x = b >= 0 ? stack[base + b] : k[-1 - b];
+            const y = c >= 0 ? stack[base + c] : k[-1 - c];
+            if (typeof x === 'number' && typeof y === 'number') stack[base + a] = Math.pow(x, y);
+            else {
+              frame.pc = pc;
+              stack[base + a] = this.arith('pow', x, y, proto.operandNames.get(pc - 1));
+            }
+            break;
+          }
+          case Op.Unm: {
+            const x = stack[base + b];
+            if (typeof x === 'number') stack[base + a] = -x;
+            else {
+              frame.pc = pc;
+              stack[base + a] = this.arith('unm', x, x, proto.operandNames.get(pc - 1));
+            }
+            break;
+          }
+          case Op.Not: {
+            const x = stack[base + b];
+            stack[base + a] = x === undefined || x === false;
+            break;
+          }
+          case Op.Len:
+            frame.pc = pc;
+            stack[base + a] = this.length(stack[base + b], proto.operandNames.get(pc - 1)?.[1] ?? null);
+            break;
+          case Op.Concat: {
+            frame.pc = pc;
+            stack[base + a] = this.concat(stack.slice(base + b, base + c + 1), proto.operandNames.get(pc - 1));
+            break;
+          }
+          case Op.Jmp:
+            if (a < pc && --this.ticks <= 0 && this.tick(mode)) {
+              frame.pc = a;
+              return { kind: 'pause' };
+            }
+            pc = a;
+            break;
+          case Op.Eq:
+          case Op.Lt:
+          case Op.Le: {
+            const x = b >= 0 ? stack[base + b] : k[-1 - b];
+            const y = c >= 0 ? stack[base + c] : k[-1 - c];
+            frame.pc = pc;
+            const op = code[at] as Op;
+            stack[base + a] = op === Op.Eq ? this.equals(x, y) : op === Op.Lt ? this.lessThan(x, y) : this.lessOrEqual(x, y);
+            break;
+          }
+          case Op.JmpUnlessEq:
+          case Op.JmpIfEq: {
+            const x = a >= 0 ? stack[base + a] : k[-1 - a];
+            const y = b >= 0 ? stack[base + b] : k[-1 - b];
+            frame.pc = pc;
+            const holds = x === y || this.equals(x, y);
+            if (holds === ((code[at] as Op) === Op.JmpIfEq)) pc = c;
+            break;
+          }
+          case Op.JmpUnlessLt:
+          case Op.JmpIfLt: {
+            const x = a >= 0 ? stack[base + a] : k[-1 - a];
+            const y = b >= 0 ? stack[base + b] : k[-1 - b];
+            frame.pc = pc;
+            const holds = typeof x === 'number' && typeof y === 'number' ? x < y : this.lessThan(x, y);
+            if (holds === ((code[at] as Op) === Op.JmpIfLt)) pc = c;
+            break;
+          }
+          case Op.JmpUnlessLe:
+          case Op.JmpIfLe: {
+            const x = a >= 0 ? stack[base + a] : k[-1 - a];
+            const y = b >= 0 ? stack[base + b] : k[-1 - b];
+            frame.pc = pc;
+            const holds = typeof x === 'number' && typeof y === 'number' ? x <= y : this.lessOrEqual(x, y);
+            if (holds === ((code[at] as Op) === Op.JmpIfLe)) pc = c;
+            break;
+          }
+          case Op.JmpIfFalse: {
+            const x = stack[base + a];
+            if (x === undefined || x === false) pc = b;
+            break;
+          }
+          case Op.JmpIfTrue: {
+            const x = stack[base + a];
+            if (x !== undefined && x !== false) pc = b;
+            break;
+          }
+          case Op.Call:
+          case Op.TailCall: {
+            frame.pc = pc;
+            const slot = base + a;
+            const fn = stack[slot];
+            const nargs = b !== 0 ? b - 1 : co.top - slot - 1;
+            if (--this.ticks <= 0 && this.tick(mode)) {
+              frame.pc = pc - 1;
+              return { kind: 'pause' };
+            }
+            if (fn instanceof LuaClosure) {
+              if ((code[at] as Op) === Op.TailCall && !frame.boundary) {
+                // A proper tail call: the callee replaces this frame.
+                co.closeUpvalues(base);
+                frames.pop();
+                const target = frame.returnTo;
+                for (let i = 0; i <= nargs; i++) stack[target + i] = stack[slot + i];
+                frame = this.enter(co, fn, target, nargs, frame.wanted, false);
+              } else {
+                frame = this.enter(co, fn, slot, nargs, c - 1, false);
+              }
+              closure = fn;
+              proto = fn.proto;
+              code = proto.code;
+              k = proto.constants;
+              base = frame.base;
+              pc = 0;
+              break;
+            }
+            if (fn === this.yieldFunction && fn !== null) {
+              if (mode !== 'coroutine' || co === this.main) {
+                this.error(co === this.main ? 'attempt to yield from outside a coroutine' : 'attempt to yield across metamethod/C-call boundary');
+              }
+              co.yieldTo = slot;
+              co.yieldWanted = c - 1;
+              return { kind: 'yield', values: stack.slice(slot + 1, slot + 1 + nargs) };
+            }
+            const args = stack.slice(slot + 1, slot + 1 + nargs);
+            this.nativeFromLua = true;
+            this.callSite.proto = proto;
+            this.callSite.pc = pc - 1;
+            const results = fn instanceof NativeFunction ? this.callNative(fn, args) : this.callValue(fn, args, proto.operandNames.get(pc - 1)?.[0]);
+            this.deliver(co, results, slot, c - 1);
+            break;
+          }
+          case Op.Return: {
+            const from = base + a;
+            const count = b !== 0 ? b - 1 : co.top - from;
+            co.closeUpvalues(base);
+            frames.pop();
+            if (frame.boundary) return stack.slice(from, from + count);
+            const to = frame.returnTo;
+            const wanted = frame.wanted;
+            if (wanted < 0) {
+              for (let i = 0; i < count; i++) stack[to + i] = stack[from + i];
+              co.top = to + count;
+            } else {
+              for (let i = 0; i < wanted; i++) stack[to + i] = i < count ? stack[from + i] : undefined;
+            }
+            frame = frames[frames.length - 1] as Frame;
+            closure = frame.closure;
+            proto = closure.proto;
+            code = proto.code;
+            k = proto.constants;
+            base = frame.base;
+            pc = frame.pc;
+            break;
+          }
+          case Op.ForPrep: {
+            frame.pc = pc;
+            const init = this.forNumber(stack[base + a], "'for' initial value must be a number");
+            const limit = this.forNumber(stack[base + a + 1], "'for' limit must be a number");
+            const step = this.forNumber(stack[base + a + 2], "'for' step must be a number");
+            stack[base + a] = init - step;
+            stack[base + a + 1] = limit;
+            stack[base + a + 2] = step;
+            pc = b;
+            break;
+          }
+          case Op.ForLoop: {
+            const step = stack[base + a + 2] as number;
+            const index = (stack[base + a] as number) + step;
+            const limit = stack[base + a + 1] as number;
+            if (step > 0 ? index <= limit : limit <= index) {
+              stack[base + a] = index;
+              stack[base + a + 3] = index;
+              if (--this.ticks <= 0 && this.tick(mode)) {
+                frame.pc = b;
+                return { kind: 'pause' };
+              }
+              pc = b;
+            }
+            break;
+          }
+          case Op.TForLoop: {
+            const first = stack[base + a + 3];
+            if (first !== undefined) {
+              stack[base + a + 2] = first;
+              pc = b;
+            }
+            break;
+          }
+          case Op.SetList: {
+            const table = stack[base + a] as LuaTable;
+            const count = b !== 0 ? b : co.top - (base + a) - 1;
+            // A constructor ending in a call or `...`: Lua 5.1 sizes the array part to the exact
+            // count first, which decides the table's layout (`#{1, 2, nil, f()}`).
+            if (b === 0) table.reserveArray(c + count);
+            for (let i = 1; i <= count; i++) table.setInt(c + i, stack[base + a + i]);
+            break;
+          }
+          case Op.Close:
+            co.closeUpvalues(base + a);
+            break;
+          case Op.Closure: {
+            const child = proto.protos[b] as Proto;
+            const upvalues = child.upvalues.map((capture) => (capture.fromParentRegister ? this.openUpvalue(co, base + capture.index) : (closure.upvalues[capture.index] as Upvalue)));
+            stack[base + a] = new LuaClosure(child, upvalues, closure.env);
+            break;
+          }
+          case Op.Vararg: {
+            const varargs = frame.varargs;
+            if (b === 0) {
+              for (let i = 0; i < varargs.length; i++) stack[base + a + i] = varargs[i];
+              co.top = base + a + varargs.length;
+            } else {
+              for (let i = 0; i < b - 1; i++) stack[base + a + i] = varargs[i];
+            }
+            break;
+          }
+          default:
+            throw new Error(`unknown opcode ${code[at]}`);
+        }
+      }
+    } catch (err) {
+      frame.pc = pc;
+      throw this.positioned(err, frame);
+    }
+  }
+
+  /** Adds "chunk:line: " to an error raised by the running code, once. */
+  private positioned(err: unknown, frame: Frame): unknown {
+    if (err instanceof RangeError) return this.positioned(new LuaError('stack overflow', true), frame);
+    if (!(err instanceof LuaError)) return err;
+    err.luaLine ??= frame.closure.proto.lines[Math.max(0, frame.pc - 1)] ?? 0;
+    if (!err.needsPosition) return err;
+    err.needsPosition = false;
+    err.value = `${this.where(frame)}${String(err.value)}`;
+    err.message = err.value;
+    return err;
+  }
+
+
+  private callValue(fn: LuaValue, args: LuaValue[], name: Parameters<LuaOperations['callError']>[1]): LuaValue[] {
+    const handler = this.metamethod(fn, '__call');
+    if (handler === undefined) this.callError(fn, name);
+    return this.call(handler, [fn, ...args]);
+  }
+
+  private forNumber(value: LuaValue, message: string): number {
+    const converted = toNumber(value);
+    if (converted === undefined) this.error(message);
+    return converted;
+  }
+
+  private openUpvalue(co: CoroutineState, index: number): Upvalue {
+    const open = co.openUpvalues;
+    for (let i = open.length - 1; i >= 0; i--) {
+      const upvalue = open[i] as Upvalue;
+      if (upvalue.index === index) return upvalue;
+      if (upvalue.index < index) {
+        const created = new Upvalue(co.stack, index);
+        open.splice(i + 1, 0, created);
+        return created;
+      }
+    }
+    const created = new Upvalue(co.stack, index);
+    open.unshift(created);
+    return created;
+  }
+
+  /** Called when the tick budget runs out; true when a 'main' run should pause now. */
+  private tick(mode: RunMode): boolean {
+    this.ticks = TICK_INTERVAL;
+    const verdict = this.onTick();
+    return verdict === 'pause' && mode === 'main';
+  }
+}

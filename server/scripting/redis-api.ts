@@ -1,0 +1,197 @@
+/**
+ * The `redis` table scripts call into: redis.call / redis.pcall run a Redis command from the
+ * script, the rest are helpers (error_reply, status_reply, sha1hex, log, setresp, set_repl,
+ * replicate_commands, acl_check_cmd, breakpoint, debug) and constants (REDIS_VERSION, LOG_*,
+ * REPL_*).
+ *
+ * A command from a script goes through Redis's script checks, in its order, each failure an
+ * error table ({err = "..."}) that redis.call raises and redis.pcall returns:
+ *
+ *   1. at least one argument; every argument a string or a number (numbers as %.14g)
+ *   2. the command exists, with the right arity
+ *   3. it is allowed in scripts (not flagged noscript: EVAL, MULTI, WATCH, SUBSCRIBE, ...)
+ *   4. a write: not from a read-only script (EVAL_RO, no-writes), not after a failed save
+ *      (MISCONF), not on a read-only replica (READONLY), not without enough good replicas
+ *   5. in cluster mode: its keys are served here, all in one slot over the whole script
+ *
+ * then it runs on the engine's own session, exactly as a client's command runs (stats,
+ * keyspace events, propagation into the EVAL's execution unit, so several writes reach replicas
+ * wrapped in MULTI/EXEC), and its reply is read back into Lua (reply-to-lua.ts).
+ */
+import { createHash } from 'node:crypto';
+import type { ByteString } from '../../storage/bytes';
+import { REDIS_VERSION } from '../../storage/redis-version';
+import { diskErrorReply } from '../persistence/snapshots';
+import { runCommand } from '../dispatch/dispatch';
+import type { CommandSpec } from '../dispatch/command';
+import { numberToString } from './lua/numbers';
+import { LuaTable } from './lua/table';
+import { LuaError, NativeFunction, type LuaRuntime, type LuaValue } from './lua/values';
+import { replyToLua } from './reply-to-lua';
+import type { ScriptEngine } from './script-engine';
+import type { ScriptRun } from './script-run';
+
+/** An error as scripts see it: a table with an `err` field. */
+function errorTable(message: string): LuaTable {
+  const table = new LuaTable(0, 1);
+  table.setStr('err', message);
+  return table;
+}
+
+/** Raises an error as Redis's API helpers raise theirs: an error table, no script position. */
+function raise(message: string): never {
+  throw new LuaError(errorTable(`ERR ${message}`));
+}
+
+/** redis.error_reply's rule: "-CODE msg" and "CODE msg" keep their code; a bare word gets ERR. */
+function errorReplyMessage(text: string): string {
+  const message = text.startsWith('-') ? text.slice(1) : text;
+  return message.includes(' ') ? message : `ERR ${message}`;
+}
+
+const LOG_LEVELS = ['debug', 'verbose', 'notice', 'warning'] as const;
+
+export function openRedisApi(engine: ScriptEngine): LuaTable {
+  const redis = new LuaTable(0, 32);
+  const define = (name: string, body: (rt: LuaRuntime, args: LuaValue[]) => LuaValue[]): void => {
+    redis.setStr(name, new NativeFunction(name, body));
+  };
+  define('call', (_rt, args) => {
+    const reply = scriptCall(engine, args);
+    if (reply instanceof LuaTable && typeof reply.getStr('err') === 'string') throw new LuaError(reply);
+    return [reply];
+  });
+  define('pcall', (_rt, args) => [scriptCall(engine, args)]);
+  // A bad argument makes error_reply and status_reply return an error table, not raise one.
+  define('error_reply', (_rt, args) => {
+    if (args.length !== 1 || typeof args[0] !== 'string') return [errorTable('ERR wrong number or type of arguments')];
+    return [errorTable(errorReplyMessage(args[0] as string))];
+  });
+  define('status_reply', (_rt, args) => {
+    if (args.length !== 1 || typeof args[0] !== 'string') return [errorTable('ERR wrong number or type of arguments')];
+    const table = new LuaTable(0, 1);
+    table.setStr('ok', args[0]);
+    return [table];
+  });
+  define('sha1hex', (rt, args) => {
+    if (args.length !== 1) raise('wrong number of arguments');
+    const value = args[0];
+    const text = typeof value === 'string' ? value : typeof value === 'number' ? numberToString(value) : '';
+    return [sha1hex(text)];
+  });
+  define('log', (rt, args) => {
+    if (args.length < 2) raise('redis.log() requires two arguments or more.');
+    const level = args[0];
+    if (typeof level !== 'number') return raise('First argument must be a number');
+    const name = LOG_LEVELS[level];
+    if (name === undefined) return raise('Invalid debug level.');
+    const parts = args.slice(1).map((a) => (typeof a === 'string' ? a : typeof a === 'number' ? numberToString(a) : ''));
+    engine.node.log[name](parts.join(' '));
+    return [];
+  });
+  define('setresp', (rt, args) => {
+    if (args.length !== 1) raise('redis.setresp() requires one argument.');
+    const version = args[0];
+    if (version !== 2 && version !== 3) return raise('RESP version must be 2 or 3.');
+    const run = engine.run;
+    if (run !== null) run.resp = version;
+    engine.session.reply.resp = version;
+    return [];
+  });
+  define('set_repl', (rt, args) => {
+    if (args.length !== 1) raise('redis.set_repl() requires one argument.');
+    const flags = args[0];
+    if (typeof flags !== 'number' || flags < 0 || flags > 3 || !Number.isInteger(flags)) {
+      raise('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
+    }
+    return [];
+  });
+  define('replicate_commands', () => [true]);
+  define('breakpoint', () => [false]);
+  define('debug', () => []);
+  define('acl_check_cmd', (rt, args) => {
+    if (args.length < 1) raise('Please specify at least one argument for this redis lib call');
+    const name = args[0];
+    if (typeof name !== 'string' || engine.node.commands.lookup(name) === undefined) throw new LuaError(errorTable('ERR Invalid command passed to redis.acl_check_cmd()'));
+    return [true];
+  });
+  redis.setStr('REDIS_VERSION', REDIS_VERSION);
+  const [major = 0, minor = 0, patch = 0] = REDIS_VERSION.split('.').map(Number);
+  redis.setStr('REDIS_VERSION_NUM', (major << 16) | (minor << 8) | patch);
+  LOG_LEVELS.forEach((level, i) => redis.setStr(`LOG_${level.toUpperCase()}`, i));
+  redis.setStr('REPL_NONE', 0);
+  redis.setStr('REPL_AOF', 1);
+  redis.setStr('REPL_SLAVE', 2);
+  redis.setStr('REPL_REPLICA', 2);
+  redis.setStr('REPL_ALL', 3);
+  return redis;
+}
+
+/** The SHA1 of a script body (or any byte string), in lowercase hex: a script's name. */
+export function sha1hex(text: ByteString): string {
+  return createHash('sha1').update(Buffer.from(text, 'latin1')).digest('hex');
+}
+
+/** Runs one command for a script: its checks, then the command; the reply as a Lua value. */
+function scriptCall(engine: ScriptEngine, args: LuaValue[]): LuaValue {
+  const run = engine.run;
+  if (run === null) throw new LuaError(errorTable('ERR redis.call() called outside of a script'));
+  if (args.length === 0) return errorTable('ERR Please specify at least one argument for this redis lib call');
+  const argv: ByteString[] = [];
+  for (const arg of args) {
+    if (typeof arg === 'string') argv.push(arg);
+    else if (typeof arg === 'number') argv.push(numberToString(arg));
+    else return errorTable('ERR Lua redis lib command arguments must be strings or integers');
+  }
+  const node = engine.node;
+  const spec = lookupForScript(engine, argv);
+  if (typeof spec === 'string') return errorTable(spec);
+  if (spec.flags.has('noscript')) return errorTable('ERR This Redis command is not allowed from script');
+  if (spec.isWrite) {
+    const refusal = writeRefusal(engine, run);
+    if (refusal !== null) return errorTable(refusal);
+  }
+  const session = engine.session;
+  const cluster = node.cluster;
+  if (cluster !== null && (spec.firstKey > 0 || spec.flags.has('movablekeys'))) {
+    const caller = run.caller.session;
+    session.asking = caller.asking;
+    session.readonly = caller.readonly;
+    if (cluster.route(session, spec, argv) !== null) return errorTable('ERR Script attempted to access a non local key in a cluster node');
+  }
+  runCommand(session, spec, argv);
+  if (spec.isWrite) run.wrote = true;
+  return replyToLua(session.reply.take());
+}
+
+function lookupForScript(engine: ScriptEngine, argv: readonly ByteString[]): CommandSpec | string {
+  const top = engine.node.commands.lookup(argv[0] as ByteString);
+  if (top === undefined) return 'ERR Unknown Redis command called from script';
+  let spec = top;
+  if (top.subcommands !== null && argv.length >= 2) {
+    const sub = top.subcommands.get((argv[1] as ByteString).toLowerCase());
+    if (sub === undefined) return 'ERR Unknown Redis command called from script';
+    spec = sub;
+  }
+  if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return 'ERR Wrong number of args calling Redis command from script';
+  return spec;
+}
+
+/** Why a write may not run from this script now, or null (Redis's scriptVerifyWriteCommandAllow). */
+function writeRefusal(engine: ScriptEngine, run: ScriptRun): string | null {
+  if (run.readOnly) return 'ERR Write commands are not allowed from read-only scripts.';
+  const node = engine.node;
+  const replication = node.replication;
+  if (!replication.isReplica) {
+    const diskError = diskErrorReply(node);
+    if (diskError !== null) return diskError;
+  }
+  if (replication.isReplica && node.config.bool('replica-read-only') && run.caller.session.kind !== 'master') {
+    return "READONLY You can't write against a read only replica.";
+  }
+  const minReplicas = replication.isReplica ? 0 : node.config.number('min-replicas-to-write');
+  if (minReplicas > 0 && node.config.number('min-replicas-max-lag') > 0 && replication.goodReplicas() < minReplicas) {
+    return 'NOREPLICAS Not enough good replicas to write.';
+  }
+  return null;
+}

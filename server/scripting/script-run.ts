@@ -1,0 +1,150 @@
+/**
+ * One run of a script, from EVAL to its reply, including the case Redis calls a "busy" script:
+ * one that runs longer than busy-reply-threshold (lua-time-limit, 5 s by default).
+ *
+ * A script is atomic: no other command runs while it does. Redis keeps that by running it to
+ * the end on its only thread, and once the threshold has passed it serves other clients from
+ * inside the Lua hook only to answer them -BUSY (and to take SCRIPT KILL or SHUTDOWN NOSAVE).
+ * Node cannot read sockets in the middle of a synchronous call, so a busy script here runs in
+ * slices instead:
+ *
+ *   EVAL ──runs── threshold ┄ pause ┄ event loop (others: -BUSY; SCRIPT KILL) ┄ slice ┄ pause ┄ … ─ reply
+ *        └─────────────── the node is held: no other command, no active expiry ───────────────┘
+ *
+ * The VM stops between two instructions when the tick hook asks it to (vm.ts), the node is
+ * held as MIGRATE holds it (exclusive-run.ts) except that other clients get -BUSY instead of
+ * waiting, and the writes of the whole run stay one replication unit (MULTI/EXEC on replicas).
+ * Time is frozen: every slice sees the EVAL's time.
+ */
+import type { CommandContext } from '../dispatch/command-context';
+import type { LuaClosure } from './lua/closure';
+import { LuaTable } from './lua/table';
+import { LuaError, type LuaValue } from './lua/values';
+import type { Suspension, TickVerdict } from './lua/vm';
+import { writeLuaReply } from './lua-to-reply';
+import type { ScriptEngine } from './script-engine';
+
+/** How long a busy script runs between two turns of the event loop. */
+const SLICE_MS = 20;
+
+export const BUSY_SCRIPT_ERROR = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+const KILLED_MESSAGE = 'ERR Script killed by user with SCRIPT KILL...';
+
+function errorTable(message: string): LuaTable {
+  const table = new LuaTable(0, 1);
+  table.setStr('err', message);
+  return table;
+}
+
+export class ScriptRun {
+  /** redis.setresp: the protocol redis.call's replies are read in (and booleans returned). */
+  resp: 2 | 3 = 2;
+  /** A write command ran (SCRIPT KILL then refuses: the script is UNKILLABLE). */
+  wrote = false;
+  /** The slot of the first key a command touched (cluster mode), for the one-slot rule. */
+  slot: number | undefined = undefined;
+  /** Past busy-reply-threshold: other clients get -BUSY. */
+  busy = false;
+  /** SCRIPT KILL asked for it: the next tick raises an error no pcall catches. */
+  killRequested = false;
+  private release: (() => void) | null = null;
+  private readonly startedAtMs: number;
+  private sliceStartedAtMs = 0;
+  /** The node's time when EVAL ran: every slice runs at it. */
+  private readonly nowMs: number;
+
+  constructor(
+    private readonly engine: ScriptEngine,
+    readonly sha: string,
+    /** EVAL_RO / EVALSHA_RO, or a no-writes shebang flag. */
+    readonly readOnly: boolean,
+    /** The client that ran EVAL. */
+    readonly caller: CommandContext,
+  ) {
+    this.startedAtMs = engine.node.time.monotonicMs();
+    this.nowMs = engine.node.nowMs;
+  }
+
+  /** Runs `fn` (with KEYS and ARGV already set); the reply is written now or, if busy, later. */
+  start(fn: LuaClosure): void {
+    const node = this.engine.node;
+    node.replication.beginUnit();
+    this.engine.vm.onTick = () => this.tick();
+    this.step(() => this.engine.vm.runMain(fn, []));
+  }
+
+  private step(slice: () => LuaValue[] | Suspension): void {
+    let outcome: LuaValue[] | Suspension;
+    try {
+      outcome = slice();
+    } catch (err) {
+      if (!(err instanceof LuaError)) {
+        this.end();
+        throw err;
+      }
+      this.replyError(err);
+      this.end();
+      return;
+    }
+    if (!Array.isArray(outcome)) {
+      // A pause: hold the node (first time), let the event loop run, then the next slice.
+      this.release ??= this.caller.suspend();
+      setImmediate(() => {
+        // The node shut down meanwhile (SHUTDOWN NOSAVE): the script ends with it.
+        if (this.engine.node.isClosing) return;
+        this.engine.node.nowMs = this.nowMs;
+        this.sliceStartedAtMs = this.engine.node.time.monotonicMs();
+        this.step(() => this.engine.vm.resumeMain());
+      });
+      return;
+    }
+    writeLuaReply(this.caller.reply, outcome[0], this.resp);
+    this.end();
+  }
+
+  private tick(): TickVerdict {
+    if (this.killRequested) throw new LuaError(errorTable(KILLED_MESSAGE), false, true);
+    const now = this.engine.node.time.monotonicMs();
+    if (!this.busy) {
+      const elapsedMs = now - this.startedAtMs;
+      if (elapsedMs < this.engine.node.config.number('busy-reply-threshold')) return 'continue';
+      this.busy = true;
+      this.engine.node.log.warning(
+        `Slow script detected: still in execution after ${Math.round(elapsedMs)} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${this.sha}.`,
+      );
+      return 'pause';
+    }
+    return now - this.sliceStartedAtMs >= SLICE_MS ? 'pause' : 'continue';
+  }
+
+  private replyError(err: LuaError): void {
+    const text = errorReplyText(err, this.sha);
+    this.caller.reply.raw(`-${text}\r\n`);
+    this.engine.node.stats.countError(text);
+  }
+
+  private end(): void {
+    this.engine.run = null;
+    this.engine.vm.onTick = () => 'continue';
+    this.engine.node.replication.endUnit();
+    const release = this.release;
+    this.release = null;
+    release?.();
+  }
+}
+
+/** The error reply for a script that raised `err` (without the leading '-'). */
+export function errorReplyText(err: LuaError, sha: string): string {
+  const value = err.value;
+  let message: string;
+  if (value instanceof LuaTable) {
+    const text = value.getStr('err');
+    message = typeof text === 'string' ? text : typeof text === 'number' ? String(text) : 'ERR unknown error';
+  } else if (typeof value === 'string') {
+    message = `ERR ${value}`;
+  } else {
+    message = `ERR ${value === undefined ? 'nil' : typeof value === 'boolean' || typeof value === 'number' ? String(value) : 'a Lua value'}`;
+  }
+  const suffix = err.luaLine === null ? '' : ` script: ${sha}, on @user_script:${err.luaLine}.`;
+  return `${message}${suffix}`.replace(/[\r\n]/g, ' ');
+}

@@ -1,0 +1,262 @@
+/*
+ * EVAL and SCRIPT against a real redis-server, reply bytes compared: the conversions both ways
+ * (RESP2 and RESP3), redis.call's checks and errors, error replies with their "script: <sha>,
+ * on @user_script:N." suffix, the script cache, KEYS/ARGV, globals protection, SELECT inside a
+ * script, and the libraries scripts use most (string, table, math, cjson, bit, struct, cmsgpack).
+ */
+import t from 'tap';
+import { dualRun, error, mapExcept } from './harness';
+
+const dual = dualRun(t);
+
+const evalOf = (body: string, ...keysAndArgs: string[]): string[] => ['EVAL', body, ...keysAndArgs];
+
+dual.case('Lua values to replies', [
+  evalOf('return 1', '0'),
+  evalOf('return 3.99', '0'),
+  evalOf('return -3.99', '0'),
+  evalOf('return 2^53', '0'),
+  evalOf('return 1e20', '0'),
+  evalOf('return 0/0', '0'),
+  evalOf('return "str"', '0'),
+  evalOf('return ""', '0'),
+  evalOf('return true', '0'),
+  evalOf('return false', '0'),
+  evalOf('return nil', '0'),
+  evalOf('return {}', '0'),
+  evalOf('return {1, 2, {3, "x", {}}, true, false}', '0'),
+  evalOf('return {1, 2, nil, 4}', '0'),
+  evalOf('return {ok = "fine"}', '0'),
+  evalOf('return {ok = "two\\r\\nlines"}', '0'),
+  evalOf('return {err = "ERR custom"}', '0'),
+  evalOf('return {err = "nocode"}', '0'),
+  evalOf('return {err = 1}', '0'),
+  evalOf('return redis.error_reply("E2 x")', '0'),
+  evalOf('return redis.error_reply("nocode")', '0'),
+  evalOf('return redis.error_reply("-E3 x")', '0'),
+  evalOf('return redis.status_reply("S")', '0'),
+  evalOf('return 1, 2, 3', '0'),
+  evalOf('return print', '0'),
+]);
+
+dual.case('replies to Lua values (RESP2)', [
+  ['SET', 's', 'v'],
+  ['RPUSH', 'l', 'a', 'b'],
+  ['HSET', 'h', 'f', 'v'],
+  evalOf('return redis.call("get", "s")', '0'),
+  evalOf('return type(redis.call("get", "missing"))', '0'),
+  evalOf('return redis.call("get", "missing")', '0'),
+  evalOf('return redis.call("set", "k", "v")', '0'),
+  evalOf('local r = redis.call("set", "k", "v") return r.ok', '0'),
+  evalOf('return redis.call("lrange", "l", 0, -1)', '0'),
+  evalOf('return redis.call("incr", "n")', '0'),
+  evalOf('return redis.call("hgetall", "h")', '0'),
+  evalOf('return redis.call("mget", "s", "missing", "s")', '0'),
+  evalOf('return redis.pcall("incr", "s")', '0'),
+  evalOf('local r = redis.pcall("incr", "s") return type(r) .. " " .. r.err', '0'),
+  evalOf('return redis.call("exists", "s", "missing")', '0'),
+  evalOf('return redis.call("ping")', '0'),
+  evalOf('return redis.call("echo", 12.5)', '0'),
+  evalOf('return redis.call("echo", 1e20)', '0'),
+]);
+
+dual.case('replies to Lua values and back in RESP3 (redis.setresp(3), HELLO 3)', [
+  ['HSET', 'h', 'f', 'v'],
+  ['SADD', 'set', 'm'],
+  ['ZADD', 'z', '1.5', 'a'],
+  evalOf('redis.setresp(3) return redis.call("hgetall", "h")', '0'),
+  evalOf('redis.setresp(3) local r = redis.call("hgetall", "h") return r.map.f', '0'),
+  evalOf('redis.setresp(3) return redis.call("smembers", "set")', '0'),
+  evalOf('redis.setresp(3) return redis.call("zscore", "z", "a")', '0'),
+  evalOf('redis.setresp(3) local r = redis.call("zscore", "z", "a") return tostring(r.double)', '0'),
+  evalOf('redis.setresp(3) return redis.call("get", "missing")', '0'),
+  evalOf('redis.setresp(3) return true', '0'),
+  evalOf('redis.setresp(3) return false', '0'),
+  evalOf('return {double = 3.5}', '0'),
+  evalOf('return {map = {a = 1}}', '0'),
+  evalOf('return {set = {a = true}}', '0'),
+  mapExcept(['id', 'version'], 'HELLO', '3'),
+  evalOf('return {double = 3.5}', '0'),
+  evalOf('return {map = {a = 1}}', '0'),
+  evalOf('return {set = {a = true}}', '0'),
+  evalOf('return nil', '0'),
+  evalOf('return false', '0'),
+  evalOf('redis.setresp(3) return false', '0'),
+  evalOf('return {big_number = "123456789012345678901234567890"}', '0'),
+  evalOf('redis.setresp(3) return redis.call("hgetall", "h")', '0'),
+  evalOf('return redis.call("hgetall", "h")', '0'),
+]);
+
+dual.case('redis.call errors and checks', [
+  ['SET', 's', 'v'],
+  error(...evalOf('return redis.call("incr", "s")', '0')),
+  error(...evalOf('return redis.call("nosuch")', '0')),
+  error(...evalOf('return redis.call("get")', '0')),
+  error(...evalOf('return redis.call()', '0')),
+  error(...evalOf('return redis.call({})', '0')),
+  error(...evalOf('return redis.call("get", {})', '0')),
+  error(...evalOf('return redis.call("eval", "return 1", "0")', '0')),
+  error(...evalOf('return redis.call("multi")', '0')),
+  error(...evalOf('return redis.call("subscribe", "c")', '0')),
+  evalOf('local ok, e = pcall(redis.call, "nosuch") return e', '0'),
+  evalOf('local ok, e = pcall(redis.call, "nosuch") return type(e)', '0'),
+  evalOf('local ok, e = pcall(function() return redis.call("incr", "s") end) return e', '0'),
+  evalOf('local ok, e = pcall(function() error({err = "x"}) end) return {type(e), e}', '0'),
+  evalOf('local ok, e = pcall(function() error({err = 7}) end) return {type(e), e}', '0'),
+  evalOf('local ok, e = pcall(function() error({nope = 7}) end) return type(e)', '0'),
+  evalOf('return {pcall(redis.error_reply, 1)}', '0'),
+  evalOf('return redis.status_reply()', '0'),
+  evalOf('return {pcall(redis.sha1hex)}', '0'),
+  evalOf('local ok, e = pcall(string.rep) return e', '0'),
+  evalOf('local ok, e = xpcall(function() return redis.call("nosuch") end, function(m) return type(m) end) return e', '0'),
+  evalOf('return redis.pcall("nosuch")', '0'),
+  error(...['EVAL_RO', 'return redis.call("set", "k", "v")', '0']),
+  ['EVAL_RO', 'return redis.call("get", "s")', '0'],
+  evalOf('redis.call("config", "get", "maxmemory") return 1', '0'),
+]);
+
+dual.case('runtime errors: messages, lines and the script suffix', [
+  ['SET', 's', 'v'],
+  error(...evalOf('error("boom")', '0')),
+  error(...evalOf('error("no position", 0)', '0')),
+  error(...evalOf('error({err = "MYCODE custom"})', '0')),
+  error(...evalOf('error({err = 1})', '0')),
+  error(...evalOf('error(123)', '0')),
+  error(...evalOf('error(nil)', '0')),
+  error(...evalOf('error(true)', '0')),
+  error(...evalOf('local t = nil\nreturn t.x', '0')),
+  error(...evalOf('local t = {}\n\nt.x.y = 1', '0')),
+  error(...evalOf('local function f() error("in f") end\nf()', '0')),
+  error(...evalOf('return string.rep()', '0')),
+  error(...evalOf('return 1 + {}', '0')),
+  error(...evalOf('return #nil', '0')),
+  error(...evalOf('undefined_function()', '0')),
+  error(...evalOf('return assert(false, "asserted")', '0')),
+  error(...evalOf('return redis.call("incr", "s") .. "x"', '0')),
+]);
+
+dual.case('compile errors', [
+  error(...evalOf('for i=1,3 do', '0')),
+  error(...evalOf('local x = = 1', '0')),
+  error(...evalOf('return "unfinished', '0')),
+  error(...evalOf('x = ', '0')),
+  error('SCRIPT', 'LOAD', 'return ('),
+]);
+
+dual.case('globals protection and the environment', [
+  error(...evalOf('x = 1', '0')),
+  error(...evalOf('return x', '0')),
+  error(...evalOf('_G.x = 1', '0')),
+  error(...evalOf('string.x = 1', '0')),
+  error(...evalOf('table.insert = nil', '0')),
+  error(...evalOf('setmetatable(_G, nil)', '0')),
+  error(...evalOf('print("x")', '0')),
+  error(...evalOf('return os.time()', '0')),
+  error(...evalOf('return io', '0')),
+  error(...evalOf('return dofile("/etc/passwd")', '0')),
+  error(...evalOf('return getfenv(1)', '0')),
+  evalOf('local t = {} t.x = 1 return t.x', '0'),
+  evalOf('return _VERSION', '0'),
+  evalOf('return type(loadstring)', '0'),
+  evalOf('return loadstring("return 7")()', '0'),
+  evalOf('return {loadstring("return (")}', '0'),
+  evalOf('return {loadstring(string.dump and "\\27Lua" or "\\27Lua")}', '0'),
+  evalOf('local n = 0 for k in pairs(_G) do n = n + 1 end return n', '0'),
+  evalOf('return redis.REDIS_VERSION', '0'),
+  evalOf('return redis.REDIS_VERSION_NUM', '0'),
+  evalOf('return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING}', '0'),
+  evalOf('return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_REPLICA, redis.REPL_SLAVE, redis.REPL_ALL}', '0'),
+  evalOf('return redis.sha1hex("")', '0'),
+  evalOf('return redis.sha1hex("abc")', '0'),
+  evalOf('return redis.replicate_commands()', '0'),
+  evalOf('return redis.setresp(2)', '0'),
+  error(...evalOf('return redis.setresp(4)', '0')),
+  error(...evalOf('return redis.log(1)', '0')),
+  error(...evalOf('return redis.log(9, "x")', '0')),
+  evalOf('return redis.log(redis.LOG_DEBUG, "from a script")', '0'),
+]);
+
+dual.case('KEYS, ARGV and numkeys', [
+  evalOf('return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], #KEYS, #ARGV}', '2', 'k1', 'k2', 'a1', 'a2'),
+  evalOf('return #KEYS .. #ARGV', '0'),
+  evalOf('redis.call("set", KEYS[1], ARGV[1]) return redis.call("get", KEYS[1])', '1', 'kk', 'vv'),
+  error(...evalOf('return 1', '-1')),
+  error(...evalOf('return 1', '3', 'a')),
+  error(...evalOf('return 1', 'x')),
+  error(...evalOf('return 1', '1.5', 'a')),
+  error('EVAL', 'return 1'),
+]);
+
+dual.case('the script cache: SCRIPT LOAD, EXISTS, FLUSH, EVALSHA', [
+  ['SCRIPT', 'FLUSH'],
+  error('EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0'),
+  ['SCRIPT', 'LOAD', 'return 1'],
+  ['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0'],
+  ['EVALSHA', 'E0E1F9FABFC9D4800C877A703B823AC0578FF8DB', '0'],
+  ['EVALSHA_RO', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0'],
+  error('EVALSHA', 'abc', '0'),
+  ['SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 'ffffffffffffffffffffffffffffffffffffffff'],
+  evalOf('return 2', '0'),
+  ['SCRIPT', 'EXISTS', '7f923f79fe76194c868d7e1d0820de36700eb649'],
+  ['SCRIPT', 'FLUSH'],
+  ['SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db'],
+  ['SCRIPT', 'FLUSH', 'ASYNC'],
+  ['SCRIPT', 'FLUSH', 'sync'],
+  error('SCRIPT', 'FLUSH', 'bogus'),
+  error('SCRIPT', 'KILL'),
+  error('SCRIPT', 'LOAD'),
+  error('SCRIPT', 'bogus'),
+]);
+
+dual.case('SELECT inside a script does not leak; time is frozen', [
+  ['SELECT', '2'],
+  evalOf('redis.call("select", 5) redis.call("set", "in5", "x") return redis.call("get", "in5")', '0'),
+  ['GET', 'in5'],
+  ['SELECT', '5'],
+  ['GET', 'in5'],
+  evalOf('local a = redis.call("time") local b = redis.call("time") return a[1] == b[1] and a[2] == b[2]', '0'),
+]);
+
+dual.case('blocking commands inside a script answer at once', [
+  evalOf('return redis.call("blpop", "nolist", 0)', '0'),
+  ['RPUSH', 'l', 'x'],
+  evalOf('return redis.call("blpop", "l", 0)', '0'),
+]);
+
+dual.case('libraries: string, table, math', [
+  evalOf('return string.format("%5.2f|%d|%s|%q", 3.14159, 42, "x", "a\\nb")', '0'),
+  evalOf('return {string.find("hello world", "o w")}', '0'),
+  evalOf('return string.gsub("hello", "l", "L")', '0'),
+  evalOf('return {string.match("key:123", "(%a+):(%d+)")}', '0'),
+  evalOf('local t = {} for w in string.gmatch("a b c", "%a") do t[#t+1] = w end return t', '0'),
+  evalOf('local t = {3, 1, 2} table.sort(t) return t', '0'),
+  evalOf('local t = {3, 1, 2} table.sort(t, function(a, b) return a > b end) return t', '0'),
+  evalOf('return table.concat({1, 2, "x"}, "-")', '0'),
+  evalOf('local t = {} table.insert(t, "a") table.insert(t, 1, "b") return t', '0'),
+  evalOf('return {math.floor(3.7), math.ceil(3.2), math.max(1, 5, 3), math.min(4, 2), math.abs(-3)}', '0'),
+  evalOf('return tostring(math.pi)', '0'),
+  evalOf('return tostring(math.sqrt(2))', '0'),
+  evalOf('math.randomseed(1) return {tostring(math.random()), math.random(10), math.random(5, 7)}', '0'),
+  evalOf('return tostring(10/3)', '0'),
+  evalOf('return tostring(1e15) .. " " .. tostring(1e16) .. " " .. tostring(-0.0)', '0'),
+]);
+
+dual.case('libraries: cjson, cmsgpack, bit, struct', [
+  evalOf('return cjson.encode({1, 2, 3})', '0'),
+  evalOf('return cjson.encode({a = 1})', '0'),
+  evalOf('return cjson.encode({a = {b = {1, "x", true}}, c = cjson.null})', '0'),
+  evalOf('local t = cjson.decode("[1,2,{\\"a\\":\\"b\\"}]") return t[3].a', '0'),
+  evalOf('return cjson.encode(cjson.decode("{\\"k\\":[1,2.5,null,true]}"))', '0'),
+  evalOf('return cmsgpack.pack({1, 2, "x"})', '0'),
+  evalOf('return cmsgpack.unpack(cmsgpack.pack({1, 2, "x"}))', '0'),
+  evalOf('return {bit.band(0xff, 0x0f), bit.bor(1, 2), bit.bxor(3, 1), bit.lshift(1, 4), bit.tohex(255)}', '0'),
+  evalOf('return struct.pack(">I2", 258)', '0'),
+  evalOf('return {struct.unpack(">I2", "\\1\\2")}', '0'),
+]);
+
+dual.case('scripts that write: the keyspace and stats', [
+  evalOf('redis.call("set", "a", "1") redis.call("incr", "a") return redis.call("get", "a")', '0'),
+  ['GET', 'a'],
+  evalOf('for i = 1, 100 do redis.call("rpush", "list", i) end return redis.call("llen", "list")', '0'),
+  ['LRANGE', 'list', '0', '4'],
+]);
