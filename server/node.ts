@@ -15,6 +15,8 @@ import type { Database, EditableValue, KeyspaceObserver } from '../storage/datab
 import { Keyspace } from '../storage/keyspace';
 import { SeededRandom } from '../storage/random';
 import { ScriptEngine } from './scripting/script-engine';
+import { FunctionEngine } from './scripting/function-engine';
+import { BUSY_FUNCTION_ERROR, BUSY_SCRIPT_ERROR } from './scripting/script-run';
 import { Client } from './network/client';
 import { type NodeClock, type TimerHandle, systemClock } from './clock';
 import { Session } from './dispatch/session';
@@ -113,6 +115,7 @@ export class RedisNode implements KeyspaceObserver {
   /** A test harness's hooks (node-hooks.ts); none in a normal server. */
   hooks: NodeHooks = {};
   private scriptEngine: ScriptEngine | null = null;
+  private functionEngine: FunctionEngine | null = null;
 
   constructor(options: NodeOptions) {
     this.config = options.config;
@@ -358,13 +361,51 @@ export class RedisNode implements KeyspaceObserver {
 
   /** A script runs past busy-reply-threshold: other clients get -BUSY (scripting/script-run.ts). */
   get scriptBusy(): boolean {
-    return this.scriptEngine?.run?.busy === true;
+    return this.scriptEngine?.run?.busy === true || this.functionEngine?.run?.busy === true;
+  }
+
+  /** Redis's -BUSY text: it names the command that can stop what runs (SCRIPT or FUNCTION KILL). */
+  get busyError(): string {
+    return this.functionEngine?.run?.busy === true ? BUSY_FUNCTION_ERROR : BUSY_SCRIPT_ERROR;
   }
 
   /** The Lua engine (EVAL, SCRIPT), created on first use: a node that runs no script pays nothing. */
   get scripting(): ScriptEngine {
     this.scriptEngine ??= new ScriptEngine(this);
     return this.scriptEngine;
+  }
+
+  /** The FUNCTION engine (FUNCTION LOAD, FCALL), created on first use. */
+  get functions(): FunctionEngine {
+    this.functionEngine ??= new FunctionEngine(this);
+    return this.functionEngine;
+  }
+
+  /** The code of every function library, for an RDB (none: no engine needed). */
+  functionLibraryCodes(): ByteString[] {
+    return this.functionEngine === null ? [] : [...this.functionEngine.libraries.values()].map((library) => library.code);
+  }
+
+  /**
+   * Replaces every function library with these (an RDB loaded at start-up, by DEBUG RELOAD or
+   * by a replica's full sync). A library that fails to load is logged and left out.
+   */
+  replaceFunctionLibraries(codes: readonly ByteString[]): void {
+    if (codes.length === 0 && this.functionEngine === null) return;
+    const engine = this.functions;
+    engine.flush();
+    for (const code of codes) {
+      try {
+        engine.load(code, false);
+      } catch (err) {
+        this.log.warning(`Failed loading a function library from the RDB: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  /** SCRIPT FLUSH: a fresh Lua engine (empty script cache, library settings back to defaults). */
+  resetScripting(): void {
+    this.scriptEngine = null;
   }
 
   /** Looks a key up for a read, counting keyspace hits and misses for INFO. */

@@ -66,7 +66,9 @@ function scriptFlush(ctx: CommandContext, argv: ByteString[]): void {
   if (argv.length > 3 || (mode !== undefined && !isWord(mode, 'async') && !isWord(mode, 'sync'))) {
     throw new ReplyError('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
   }
-  engineOf(ctx).flush();
+  // Redis starts a new Lua state: the cache goes, and so does what scripts changed in it
+  // (cjson's settings, math.randomseed).
+  ctx.server.resetScripting();
   ctx.reply.ok();
 }
 

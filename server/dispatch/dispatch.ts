@@ -27,7 +27,6 @@ import type { CommandSpec } from './command';
 import type { CommandTable } from './command-table';
 import { ERR, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
 import { diskErrorReply } from '../persistence/snapshots';
-import { BUSY_SCRIPT_ERROR } from '../scripting/script-run';
 
 /** Resolves argv to the command (or subcommand) to run, or throws the lookup/arity error. */
 export function lookupCommand(table: CommandTable, argv: readonly ByteString[]): CommandSpec {
@@ -77,7 +76,7 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
       checkWriteGuards(session, spec);
       // A script past busy-reply-threshold: only what may interrupt or leave it (SCRIPT KILL,
       // SHUTDOWN NOSAVE) and connection housekeeping run.
-      if (node.scriptBusy && !spec.flags.has('allow_busy')) throw new ReplyError(BUSY_SCRIPT_ERROR);
+      if (node.scriptBusy && !spec.flags.has('allow_busy')) throw new ReplyError(node.busyError);
     }
     // CLIENT PAUSE, or a manual failover's write pause: the command waits (before it would be
     // queued inside MULTI, as in Redis) and runs once the pause no longer covers it.

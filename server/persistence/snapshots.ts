@@ -81,6 +81,7 @@ function auxFields(node: RedisNode): RdbAuxFields {
     ctimeSec: Math.floor(node.clock() / 1000),
     usedMemBytes: process.memoryUsage().heapUsed,
     ...(replication === undefined ? {} : { replication }),
+    functions: node.functionLibraryCodes(),
   };
 }
 
@@ -249,7 +250,6 @@ export function logRdbLoaded(node: RedisNode, result: RdbLoadResult): void {
   if (Number.isFinite(ctime)) node.log.notice(`RDB age ${Math.max(0, nowSec(node) - ctime)} seconds`);
   const usedMem = Number(result.aux.get('used-mem'));
   if (Number.isFinite(usedMem)) node.log.notice(`RDB memory usage when created ${(usedMem / 1024 / 1024).toFixed(2)} Mb`);
-  if (result.functionsSkipped > 0) node.log.warning(`Skipped ${result.functionsSkipped} function libraries: functions are not supported`);
   node.log.notice(`Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`);
 }
 
@@ -294,6 +294,7 @@ export function loadSnapshotAtStartup(node: RedisNode): RdbLoadResult | null {
   }
   logRdbLoaded(node, detached.result);
   node.keyspace.adoptContents(detached.loaded);
+  node.replaceFunctionLibraries(detached.result.functions);
   recordLoad(node, detached.result);
   // Freshly loaded data is the saved data: nothing to save yet.
   persistenceState(node).dirtyAtLastSave = node.keyspace.context.dirty;
@@ -331,8 +332,12 @@ export function debugReload(node: RedisNode, options: ReloadOptions): void {
   logRdbLoaded(node, result);
   // Loading is not a change: what was unsaved before (nothing, after the save) stays unsaved.
   const unsaved = changesSinceLastSave(node);
-  if (options.flush) node.keyspace.adoptContents(loaded);
-  else mergeInto(node, loaded, options.merge);
+  if (options.flush) {
+    node.keyspace.adoptContents(loaded);
+    node.replaceFunctionLibraries(result.functions);
+  } else {
+    mergeInto(node, loaded, options.merge);
+  }
   persistenceState(node).dirtyAtLastSave = node.keyspace.context.dirty - unsaved;
   recordLoad(node, result);
   node.log.warning('DB reloaded by DEBUG RELOAD');

@@ -24,6 +24,7 @@ export function snapshotChunks(node: RedisNode, aux: ReplicationAux): Generator<
       ctimeSec: Math.floor(node.clock() / 1000),
       usedMemBytes: process.memoryUsage().heapUsed,
       replication: { streamDb: aux.replStreamDb, replId: aux.replId, offset: aux.replOffset },
+      functions: node.functionLibraryCodes(),
     },
     { compression: node.config.bool('rdbcompression'), checksum: node.config.bool('rdbchecksum') },
   );
@@ -38,6 +39,8 @@ export function loadReplicationSnapshot(node: RedisNode, rdb: Buffer): Map<ByteS
   const loaded = new Keyspace(node.keyspace.dbs.length, node.random);
   const result = loadRdb(rdb, loaded, node.clock(), { skipExpired: false });
   node.keyspace.adoptContents(loaded);
+  // A replica takes its master's function libraries with its data (Redis flushes its own).
+  node.replaceFunctionLibraries(result.functions);
   logRdbLoaded(node, result);
   return result.aux;
 }

@@ -28,7 +28,7 @@ import { numberToString } from './lua/numbers';
 import { LuaTable } from './lua/table';
 import { LuaError, NativeFunction, type LuaRuntime, type LuaValue } from './lua/values';
 import { replyToLua } from './reply-to-lua';
-import type { ScriptEngine } from './script-engine';
+import type { ScriptHost } from './script-host';
 import type { ScriptRun } from './script-run';
 
 /** An error as scripts see it: a table with an `err` field. */
@@ -51,7 +51,7 @@ function errorReplyMessage(text: string): string {
 
 const LOG_LEVELS = ['debug', 'verbose', 'notice', 'warning'] as const;
 
-export function openRedisApi(engine: ScriptEngine): LuaTable {
+export function openRedisApi(engine: ScriptHost): LuaTable {
   const redis = new LuaTable(0, 32);
   const define = (name: string, body: (rt: LuaRuntime, args: LuaValue[]) => LuaValue[]): void => {
     redis.setStr(name, new NativeFunction(name, body));
@@ -133,7 +133,7 @@ export function sha1hex(text: ByteString): string {
 }
 
 /** Runs one command for a script: its checks, then the command; the reply as a Lua value. */
-function scriptCall(engine: ScriptEngine, args: LuaValue[]): LuaValue {
+function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
   const run = engine.run;
   if (run === null) throw new LuaError(errorTable('ERR redis.call() called outside of a script'));
   if (args.length === 0) return errorTable('ERR Please specify at least one argument for this redis lib call');
@@ -164,7 +164,7 @@ function scriptCall(engine: ScriptEngine, args: LuaValue[]): LuaValue {
   return replyToLua(session.reply.take());
 }
 
-function lookupForScript(engine: ScriptEngine, argv: readonly ByteString[]): CommandSpec | string {
+function lookupForScript(engine: ScriptHost, argv: readonly ByteString[]): CommandSpec | string {
   const top = engine.node.commands.lookup(argv[0] as ByteString);
   if (top === undefined) return 'ERR Unknown Redis command called from script';
   let spec = top;
@@ -178,7 +178,7 @@ function lookupForScript(engine: ScriptEngine, argv: readonly ByteString[]): Com
 }
 
 /** Why a write may not run from this script now, or null (Redis's scriptVerifyWriteCommandAllow). */
-function writeRefusal(engine: ScriptEngine, run: ScriptRun): string | null {
+function writeRefusal(engine: ScriptHost, run: ScriptRun): string | null {
   if (run.readOnly) return 'ERR Write commands are not allowed from read-only scripts.';
   const node = engine.node;
   const replication = node.replication;

@@ -1,13 +1,7 @@
 /**
- * A node's Lua engine, set up as Redis 7.0 sets up its own: one Lua state for EVAL scripts,
- * the libraries Redis loads (base, table, string, math, cjson, cmsgpack, bit, struct), the
- * `redis` table (redis-api.ts), and globals protection:
- *
- *   - _G is readonly: `x = 1` fails with "Attempt to modify a readonly table";
- *   - reading a global that does not exist fails with "Script attempted to access nonexistent
- *     global variable 'x'" (a metatable on _G whose __index raises);
- *   - the library tables are readonly too;
- *   - KEYS and ARGV are set for each call by the engine itself (a raw store past the flag).
+ * The EVAL engine: its own Lua state (lua-state.ts: Redis's libraries, the `redis` table,
+ * protected globals), with KEYS and ARGV set for each call by the engine itself (a raw store
+ * past the readonly flag of _G).
  *
  * Scripts are compiled once and cached by the SHA1 of their body (EVAL caches what it runs;
  * SCRIPT LOAD caches without running; EVALSHA runs from the cache; SCRIPT FLUSH empties it).
@@ -20,22 +14,15 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import type { CommandContext } from '../dispatch/command-context';
-import { RedisNode } from '../node';
 import type { Session } from '../dispatch/session';
-import { loadChunk, openBaseLib } from './lua/base-lib';
+import { RedisNode } from '../node';
+import { loadChunk } from './lua/base-lib';
 import type { LuaClosure } from './lua/closure';
-import { openCoroutineLib } from './lua/coroutine-lib';
-import { openMathLib, RedisRandom } from './lua/math-lib';
 import { LuaTable } from './lua/table';
-import { openTableLib } from './lua/table-lib';
-import { openStringLib } from './lua/string-lib';
-import { NativeFunction } from './lua/values';
 import { LuaVM } from './lua/vm';
-import { openBit } from './lua/redis-libs/bit';
-import { openCjson } from './lua/redis-libs/cjson';
-import { openCmsgpack } from './lua/redis-libs/cmsgpack';
-import { openStruct } from './lua/redis-libs/struct';
-import { openRedisApi, sha1hex } from './redis-api';
+import { openScriptingGlobals } from './lua-state';
+import { sha1hex } from './redis-api';
+import type { ScriptHost } from './script-host';
 import { ScriptRun } from './script-run';
 
 export interface CachedScript {
@@ -44,9 +31,10 @@ export interface CachedScript {
   readonly fn: LuaClosure;
 }
 
-export class ScriptEngine {
+export class ScriptEngine implements ScriptHost {
+  readonly source = '@user_script';
   readonly vm = new LuaVM();
-  readonly globals = new LuaTable(0, 64);
+  readonly globals: LuaTable;
   readonly scripts = new Map<string, CachedScript>();
   /** The session redis.call runs commands on (Redis's "lua client"). */
   readonly session: Session;
@@ -55,53 +43,7 @@ export class ScriptEngine {
 
   constructor(readonly node: RedisNode) {
     this.session = node.createSocketlessSession(RedisNode.EVAL_CLIENT_ID);
-    const vm = this.vm;
-    const globals = this.globals;
-    openBaseLib(vm, globals);
-    const libraries: Array<[string, LuaTable]> = [
-      ['table', openTableLib()],
-      ['string', openStringLib()],
-      ['math', openMathLib(new RedisRandom(node.random.below(2 ** 31)))],
-      ['coroutine', openCoroutineLib(vm)],
-      ['cjson', openCjson()],
-      ['cmsgpack', openCmsgpack()],
-      ['bit', openBit()],
-      ['struct', openStruct()],
-      ['redis', openRedisApi(this)],
-    ];
-    for (const [name, table] of libraries) globals.setStr(name, table);
-    const stringMeta = new LuaTable(0, 1);
-    stringMeta.setStr('__index', globals.getStr('string'));
-    vm.stringMetatable = stringMeta;
-    // Redis's pcall: an error table ({err = "..."}, as redis.call raises) is caught as its
-    // message string, so scripts can test and print it.
-    const basePcall = globals.getStr('pcall');
-    globals.setStr('pcall', new NativeFunction('pcall', (rt, args) => {
-      const results = rt.call(basePcall, args);
-      const error = results[1];
-      if (results[0] === false && error instanceof LuaTable) {
-        const message = error.getStr('err');
-        if (typeof message === 'string' || typeof message === 'number') results[1] = message;
-      }
-      return results;
-    }));
-    // Redis's error handler is visible to scripts as a global; here errors are shaped by the
-    // engine (errorReply), so it only passes its argument through.
-    globals.setStr('__redis__err__handler', new NativeFunction('__redis__err__handler', (_rt, args) => [args[0]]));
-    this.protectGlobals();
-  }
-
-  private protectGlobals(): void {
-    const guard = new LuaTable(0, 1);
-    guard.setStr('__index', new NativeFunction('__index', (rt, args) => {
-      const name = args[1];
-      return rt.error(`Script attempted to access nonexistent global variable '${typeof name === 'string' ? name : rt.tostring(name)}'`);
-    }));
-    this.globals.metatable = guard;
-    for (let entry = this.globals.next(undefined); entry !== undefined; entry = this.globals.next(entry[0])) {
-      if (entry[1] instanceof LuaTable) entry[1].readonly = true;
-    }
-    this.globals.readonly = true;
+    this.globals = openScriptingGlobals(this);
   }
 
   /** Compiles `body` and caches it under its SHA1 (a script already cached is reused). */
@@ -131,9 +73,6 @@ export class ScriptEngine {
     run.start(script.fn);
   }
 
-  flush(): void {
-    this.scripts.clear();
-  }
 }
 
 /** A shebang line (`#!lua flags=...`) is not Lua: it is blanked, keeping the line count. */

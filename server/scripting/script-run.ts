@@ -22,12 +22,13 @@ import { LuaTable } from './lua/table';
 import { LuaError, type LuaValue } from './lua/values';
 import type { Suspension, TickVerdict } from './lua/vm';
 import { writeLuaReply } from './lua-to-reply';
-import type { ScriptEngine } from './script-engine';
+import type { ScriptHost } from './script-host';
 
 /** How long a busy script runs between two turns of the event loop. */
 const SLICE_MS = 20;
 
 export const BUSY_SCRIPT_ERROR = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+export const BUSY_FUNCTION_ERROR = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 const KILLED_MESSAGE = 'ERR Script killed by user with SCRIPT KILL...';
 
 function errorTable(message: string): LuaTable {
@@ -47,6 +48,8 @@ export class ScriptRun {
   busy = false;
   /** SCRIPT KILL asked for it: the next tick raises an error no pcall catches. */
   killRequested = false;
+  /** The command that started the run (FUNCTION STATS shows it). */
+  command: string[] = [];
   private release: (() => void) | null = null;
   private readonly startedAtMs: number;
   private sliceStartedAtMs = 0;
@@ -54,7 +57,7 @@ export class ScriptRun {
   private readonly nowMs: number;
 
   constructor(
-    private readonly engine: ScriptEngine,
+    private readonly engine: ScriptHost,
     readonly sha: string,
     /** EVAL_RO / EVALSHA_RO, or a no-writes shebang flag. */
     readonly readOnly: boolean,
@@ -65,12 +68,17 @@ export class ScriptRun {
     this.nowMs = engine.node.nowMs;
   }
 
+  /** How long it has been running, in ms. */
+  elapsedMs(): number {
+    return this.engine.node.time.monotonicMs() - this.startedAtMs;
+  }
+
   /** Runs `fn` (with KEYS and ARGV already set); the reply is written now or, if busy, later. */
-  start(fn: LuaClosure): void {
+  start(fn: LuaClosure, args: LuaValue[] = []): void {
     const node = this.engine.node;
     node.replication.beginUnit();
     this.engine.vm.onTick = () => this.tick();
-    this.step(() => this.engine.vm.runMain(fn, []));
+    this.step(() => this.engine.vm.runMain(fn, args));
   }
 
   private step(slice: () => LuaValue[] | Suspension): void {
@@ -118,7 +126,7 @@ export class ScriptRun {
   }
 
   private replyError(err: LuaError): void {
-    const text = errorReplyText(err, this.sha);
+    const text = errorReplyText(err, this.sha, this.engine.source);
     this.caller.reply.raw(`-${text}\r\n`);
     this.engine.node.stats.countError(text);
   }
@@ -134,7 +142,7 @@ export class ScriptRun {
 }
 
 /** The error reply for a script that raised `err` (without the leading '-'). */
-export function errorReplyText(err: LuaError, sha: string): string {
+export function errorReplyText(err: LuaError, sha: string, source = '@user_script'): string {
   const value = err.value;
   let message: string;
   if (value instanceof LuaTable) {
@@ -145,6 +153,6 @@ export function errorReplyText(err: LuaError, sha: string): string {
   } else {
     message = `ERR ${value === undefined ? 'nil' : typeof value === 'boolean' || typeof value === 'number' ? String(value) : 'a Lua value'}`;
   }
-  const suffix = err.luaLine === null ? '' : ` script: ${sha}, on @user_script:${err.luaLine}.`;
+  const suffix = err.luaLine === null ? '' : ` script: ${sha}, on ${source}:${err.luaLine}.`;
   return `${message}${suffix}`.replace(/[\r\n]/g, ' ');
 }

@@ -13,7 +13,9 @@ import { ByteCursor } from './byte-cursor';
 import { ByteSink } from './byte-sink';
 import { crc64 } from './crc64';
 import { RdbError } from './rdb-error';
-import { RDB_VERSION } from './rdb-format';
+import { Opcode, RDB_VERSION } from './rdb-format';
+import { readString, writeString } from './rdb-strings';
+import type { ByteString } from '../bytes';
 import { rdbTypeOf, writeValue } from './value-encoder';
 import { readValue } from './value-decoder';
 
@@ -31,14 +33,31 @@ export function createDumpPayload(value: StoredValue, compress: boolean): Buffer
 }
 
 /**
- * FUNCTION DUMP of an empty library set: no library entries, only the footer (version and the
- * CRC-64 of the version bytes).
+ * FUNCTION DUMP: each library as an RDB FUNCTION2 entry (the opcode, then its code as an RDB
+ * string), then the footer (version and the CRC-64 of everything before). No library: the
+ * footer alone.
  */
-export function createEmptyFunctionsPayload(): Buffer {
-  const sink = new ByteSink(FOOTER_BYTES);
+export function createFunctionsPayload(codes: readonly ByteString[], compress: boolean): Buffer {
+  const sink = new ByteSink(FOOTER_BYTES + codes.reduce((sum, code) => sum + code.length + 8, 0));
+  for (const code of codes) {
+    sink.u8(Opcode.FUNCTION2);
+    writeString(sink, code, compress);
+  }
   sink.u16le(RDB_VERSION);
   sink.u64le(crc64(0n, sink.view()));
   return sink.take();
+}
+
+/** The library codes of a FUNCTION DUMP payload whose footer verifyDumpPayload accepted. */
+export function decodeFunctionsPayload(payload: Buffer): ByteString[] {
+  const c = new ByteCursor(payload.subarray(0, payload.length - FOOTER_BYTES));
+  const codes: ByteString[] = [];
+  while (c.remaining > 0) {
+    const opcode = c.u8('a function entry');
+    if (opcode !== Opcode.FUNCTION2) throw new RdbError(`given type is not a function (${opcode})`);
+    codes.push(readString(c, 'a function library'));
+  }
+  return codes;
 }
 
 /** Whether the footer is sound: a version we can read and a matching CRC. */

@@ -13,8 +13,8 @@
  * leaves the live data as it was.
  *
  * What hashslot cannot represent is refused clearly rather than dropped silently: streams
- * (for now) and module data. Function libraries (FUNCTION2) are skipped and counted: hashslot
- * has no functions, and a dataset is still usable without them.
+ * (for now) and module data. Function libraries (FUNCTION2) are handed back as their code, for
+ * the node's function engine to load.
  */
 import type { ByteString } from '../bytes';
 import type { Keyspace } from '../keyspace';
@@ -46,8 +46,8 @@ export interface RdbLoadResult {
   keysExpired: number;
   /** Empty aggregates, which Redis never writes but skips when it reads them. */
   emptyKeysSkipped: number;
-  /** Function libraries present in the file and ignored. */
-  functionsSkipped: number;
+  /** The code of each function library in the file (FUNCTION2 entries), in file order. */
+  functions: ByteString[];
   /** Whether a CRC was present and matched (false: version < 5, or written with rdbchecksum no). */
   checksumVerified: boolean;
   /** Offset just past the snapshot (after the CRC): anything after it is not part of it. */
@@ -71,7 +71,7 @@ export function loadRdb(bytes: Buffer, into: Keyspace, nowMs: number, options: R
     keysLoaded: 0,
     keysExpired: 0,
     emptyKeysSkipped: 0,
-    functionsSkipped: 0,
+    functions: [],
     checksumVerified: false,
     bytesRead: 0,
   };
@@ -114,8 +114,7 @@ export function loadRdb(bytes: Buffer, into: Keyspace, nowMs: number, options: R
         continue;
       }
       case Opcode.FUNCTION2:
-        readStringBytes(c, 'a function library');
-        result.functionsSkipped++;
+        result.functions.push(readString(c, 'a function library'));
         continue;
       case Opcode.FUNCTION_PRE_GA:
         throw new RdbUnsupportedError(`functions in the pre-release 7.0 format at offset ${at} are not supported`);

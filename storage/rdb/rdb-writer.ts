@@ -76,6 +76,8 @@ export interface RdbAuxFields {
   usedMemBytes: number;
   /** Replication position, written by a master for full syncs (and saves while it has a backlog). */
   replication?: { streamDb: number; replId: string; offset: number | bigint };
+  /** The code of each function library (FUNCTION LOAD), written after the AUX fields. */
+  functions?: readonly ByteString[];
 }
 
 export interface RdbWriteOptions {
@@ -110,6 +112,10 @@ export function* rdbChunks(snapshot: KeyspaceSnapshot, aux: RdbAuxFields, option
     field('repl-offset', String(aux.replication.offset));
   }
   field('aof-base', '0');
+  for (const code of aux.functions ?? []) {
+    sink.u8(Opcode.FUNCTION2);
+    writeString(sink, code, options.compression);
+  }
 
   for (const db of snapshot.dbs) {
     sink.u8(Opcode.SELECTDB);

@@ -236,6 +236,15 @@ const PROGRAMS: Record<string, string> = {
     print(loadstring('x ='))
     print(loadstring('return 2', 'chunk')())
   `,
+  'the hidden arg of vararg functions': `
+    local function f(a, ...) return a, arg and arg.n, arg and arg[1], arg and arg[2] end
+    print(f(1, 'x', 'y'))
+    print(f(1))
+    local function g(...) local n = select('#', ...) return n, arg end
+    print(g(1, 2))
+    local function h(...) return #arg end
+    print(h(nil, nil, 3))
+  `,
   'syntax error: missing end': `for i=1,3 do`,
   'syntax error: unexpected symbol': `local x = = 1`,
   'runtime error at a later line': `

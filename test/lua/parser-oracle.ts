@@ -5,7 +5,8 @@
  * loadstring(src, "@user_script"), as Redis names its scripts).
  *
  * lua5.1 runs the driver as a main chunk, so its loadstring parses at C-call depth 2 (Redis
- * compiles from C at depth 0): comparisons pass { cCallDepth: 2 } to parse().
+ * compiles from C at depth 0), and Debian builds it with LUA_COMPAT_LSTR=1 (Redis does not):
+ * comparisons pass LUA51_OPTIONS to parse().
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,11 @@ export const haveLua = existsSync(LUA);
 export const haveLuac = existsSync(LUAC);
 /** The C-call depth of loadstring called from a chunk run by lua5.1. */
 export const LUA51_DEPTH = 2;
+/**
+ * parse() options that make the parser behave as Debian's lua5.1 (rather than Redis's Lua):
+ * its depth, and its LUA_COMPAT_LSTR=1 rejection of `[[` inside `[[...]]`.
+ */
+export const LUA51_OPTIONS = { cCallDepth: LUA51_DEPTH, rejectNestedLongBrackets: true } as const;
 
 const DRIVER = `
 local dir, n = arg[1], tonumber(arg[2])

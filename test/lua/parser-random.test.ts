@@ -14,7 +14,7 @@ import t from 'tap';
 import type { FunctionExpr } from '../../server/scripting/lua/ast';
 import { parse, type FunctionFigures } from '../../server/scripting/lua/parser';
 import { GROUPS, emptyGroups, impliedInstructions, opcodeGroup } from './parser-instructions';
-import { LUA51_DEPTH, haveLua, haveLuac, luaCompileResults, luacListings, seededRandom } from './parser-oracle';
+import { LUA51_OPTIONS, haveLua, haveLuac, luaCompileResults, luacListings, seededRandom } from './parser-oracle';
 import { ProgramGenerator, layout, mutate, type ProgramToken } from './parser-programs';
 
 const BASE_SEED = Number(process.env['LUA_PARSER_SEED'] ?? 5150);
@@ -23,7 +23,7 @@ const MUTANTS_PER_PROGRAM = 2;
 
 function myResult(source: string): string | null {
   try {
-    parse(source, '@user_script', { cCallDepth: LUA51_DEPTH });
+    parse(source, '@user_script', LUA51_OPTIONS);
     return null;
   } catch (e) {
     if (e instanceof Error && e.name === 'LuaSyntaxError') return e.message;
@@ -78,6 +78,52 @@ if (!haveLua) {
     });
     t.equal(agree, mutants.length, `${agree}/${mutants.length} agree (${errors} with a syntax error)`);
     t.ok(errors > mutants.length / 2, 'most mutants are broken');
+  });
+
+  t.test('register pressure: "function or expression too complex" where lua5.1 raises it', async (t) => {
+    const random = seededRandom(BASE_SEED ^ 0x5eed);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const width = (max: number): number => Math.floor(random() * max);
+    const leaf = (): string => pick(['v0', 'v1', 'g', '"s"', '1', '2.5', 'nil', 'true', '...', 't.x', 'v2[v3]', 'f()']);
+    const wide = (depth: number): string => {
+      const choice = depth <= 0 ? 0 : random();
+      const list = (n: number): string => Array.from({ length: n }, () => wide(depth - 1)).join(', ');
+      if (choice < 0.3) return leaf();
+      if (choice < 0.45) return `f(${list(width(60))})`;
+      if (choice < 0.55) return `o:m(${list(width(40))})`;
+      if (choice < 0.65) return `{${list(width(70))}}`;
+      if (choice < 0.72) return `{${Array.from({ length: width(10) }, () => `[${wide(depth - 1)}] = ${wide(depth - 1)}`).join(', ')}}`;
+      if (choice < 0.82) return Array.from({ length: 1 + width(40) }, () => wide(depth - 1)).join(' .. ');
+      if (choice < 0.9) return `${wide(depth - 1)} ${pick(['+', '*', '<', '==', 'and', 'or'])} ${wide(depth - 1)}`;
+      return `(${wide(depth - 1)})`;
+    };
+    const sources: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const locals = 150 + width(50);
+      const declare = `local ${Array.from({ length: locals }, (_, k) => `v${k}`).join(', ')}\n`;
+      const expression = wide(3);
+      const statement = pick([
+        `local a, b = ${expression}, ${wide(2)}`,
+        `x, y = ${expression}`,
+        `return ${expression}, ${wide(2)}`,
+        `f(${expression})`,
+        `for k in ${expression} do end`,
+        `if ${expression} then end`,
+        `t[${wide(2)}], t.y = ${expression}, 1`,
+      ]);
+      sources.push(random() < 0.5 ? declare + statement : `function h(...)\n${declare}${statement}\nend`);
+    }
+    const expected = luaCompileResults(sources);
+    let agree = 0;
+    let complex = 0;
+    sources.forEach((source, i) => {
+      const actual = myResult(source);
+      if (actual === expected[i]) agree++;
+      else t.fail(show(source), { expected: expected[i], actual });
+      if (expected[i]?.includes('too complex') === true) complex++;
+    });
+    t.equal(agree, sources.length, `${agree}/${sources.length} agree (${complex} too complex)`);
+    t.ok(complex > 20, 'the register limit is reached often enough');
   });
 
   t.test('luac5.1 -l: function figures and instruction lines', { skip: haveLuac ? false : 'luac5.1 missing' }, async (t) => {

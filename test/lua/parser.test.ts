@@ -315,17 +315,17 @@ t.test('precedence: random expressions evaluate as in lua5.1', { skip: haveLua ?
     if (choice < 0.9) return '- ' + numeric(depth - 1);
     return `(${numeric(depth - 1)})`;
   };
-  const any = (depth: number): string => {
+  const anyValue = (depth: number): string => {
     const choice = depth <= 0 ? random() * 0.4 : random();
     if (choice < 0.3) return numeric(2);
     if (choice < 0.4) return pick(['true', 'false', 'nil']);
     if (choice < 0.55) return numeric(1) + spaced(pick(['<', '<=', '>', '>='])) + numeric(1);
-    if (choice < 0.65) return any(depth - 1) + spaced(pick(['==', '~='])) + any(depth - 1);
-    if (choice < 0.85) return any(depth - 1) + spaced(pick(['and', 'or'])) + any(depth - 1);
-    if (choice < 0.93) return 'not ' + any(depth - 1);
-    return `(${any(depth - 1)})`;
+    if (choice < 0.65) return anyValue(depth - 1) + spaced(pick(['==', '~='])) + anyValue(depth - 1);
+    if (choice < 0.85) return anyValue(depth - 1) + spaced(pick(['and', 'or'])) + anyValue(depth - 1);
+    if (choice < 0.93) return 'not ' + anyValue(depth - 1);
+    return `(${anyValue(depth - 1)})`;
   };
-  const sources = Array.from({ length: 400 }, () => any(4));
+  const sources = Array.from({ length: 400 }, () => anyValue(4));
   // numbers are variables (n0..n9, h = 0.5): literals would be folded by luac, whose constant
   // table shares one slot between 0 and -0
   const program =

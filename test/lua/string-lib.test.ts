@@ -53,7 +53,7 @@ function handCases(): Case[] {
   const subjects = ['', 'abc', 'aXbXc', 'THE (quick) fox', 'hello world', 'k=v, x=y', 'a\0b', 'x\0', '((a)(b))', '(', 'a]c', 'a^c', 'a-c', 'ab$c', 'ab^c', '  pad  ', 'a.b', 'aab', 'a%b', '\xff\x80 z', 'a_b1 2.5'];
   for (const p of patterns) for (const s of subjects) cases.push(c('find', s, p), c('match', s, p), c('gmatch', s, p), c('gsub', s, p, '<%0>'));
   cases.push(c('find', 'x'.repeat(40), '(a)'.repeat(33)), c('find', 'a'.repeat(40), '(a)'.repeat(33)), c('find', 'a'.repeat(40), '(a)'.repeat(32)), c('match', 'a'.repeat(40), '()'.repeat(33)));
-  cases.push(c('find', 'a'.repeat(10), 'a*'.repeat(20000)), c('find', 'a'.repeat(10), 'a?'.repeat(20000)), c('match', 'a'.repeat(300), '(a-)'.repeat(3) + 'b'), c('match', 'a'.repeat(300), '(a-)'.repeat(3) + '$'));
+  cases.push(c('find', 'a'.repeat(10), 'a*'.repeat(20000)), c('find', 'a'.repeat(10), 'a?'.repeat(20000)), c('match', 'a'.repeat(120), '(a-)'.repeat(3) + 'b'), c('match', 'a'.repeat(300), '(a-)'.repeat(3) + '$'));
   cases.push(c('find'), c('find', 'a'), c('find', tableArg('bad'), 'a'), c('match', 'a', 1), c('find', 123, 2), c('find', 'a', 'a', tableArg('bad')));
   // gmatch
   for (const [s, p] of [['abc', ''], ['a^abc', '^a'], ['abc', 'b*'], ['k=v, x=y', '(%w+)=(%w+)'], ['abc', '()'], ['one two', '%a+'], ['', ''], ['', 'x']]) cases.push(c('gmatch', s, p));

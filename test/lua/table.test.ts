@@ -72,7 +72,9 @@ class Generator {
     const alphabet = 'abcdefghijklmnopqrstuvwxyz\0\xff\x80 ';
     const count = wide ? 300 : 6 + this.int(30);
     for (let i = 0; i < count; i++) {
-      const length = this.pick([0, 1, 1, 2, 3, 4, 5, 8, 12, 31, 32, 33, 63, 64, 65, 100]);
+      // Under 32 bytes: longer keys hash differently in Redis's Lua than in lua5.1 (table.ts);
+      // redis-libs-cjson.test.ts compares long keys' order against redis-server instead.
+      const length = this.pick([0, 1, 1, 2, 3, 4, 5, 8, 12, 20, 24, 31, 31, 30, 29, 28]);
       let s = '';
       for (let j = 0; j < length; j++) s += alphabet[this.int(this.random() < 0.9 ? 26 : alphabet.length)] as string;
       this.strings.push(s);

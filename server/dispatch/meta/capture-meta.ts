@@ -28,7 +28,7 @@ export const IMPLEMENTED: readonly string[] = [
   'info', 'config|get', 'config|set', 'config|resetstat', 'config|rewrite', 'config|help',
   'dbsize', 'flushdb', 'flushall', 'time', 'swapdb', 'shutdown', 'debug', 'lastsave',
   'object|encoding', 'object|refcount', 'object|idletime', 'object|freq', 'object|help',
-  'function|flush', 'function|list', 'function|dump', 'function|restore', 'command', 'command|count', 'command|info', 'command|docs', 'command|list',
+  'function|flush', 'function|list', 'function|dump', 'function|restore', 'function|load', 'function|delete', 'function|kill', 'function|stats', 'function|help', 'fcall', 'fcall_ro', 'command', 'command|count', 'command|info', 'command|docs', 'command|list',
   'command|getkeys', 'command|getkeysandflags', 'command|help',
   // keys
   'del', 'unlink', 'exists', 'type', 'rename', 'renamenx', 'copy', 'move', 'touch', 'keys', 'scan',

@@ -25,6 +25,9 @@ export function loadChunk(source: string, chunkName: string, env: LuaTable): Lua
   } catch (err) {
     if (err instanceof LuaSyntaxError) return err.message;
     if (err instanceof CompileError) return `${chunkId(chunkName)}: ${err.message}`;
+    // An expression nested deeper than the compiler's JS stack allows (100,000 terms in one
+    // chain): refused, never a crash.
+    if (err instanceof RangeError) return `${chunkId(chunkName)}: function or expression too complex`;
     throw err;
   }
 }

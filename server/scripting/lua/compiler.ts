@@ -46,8 +46,13 @@ class Compiler extends ExpressionCompiler {
     const fs = new FunctionState(parent, this.chunkName, f.line, f.isVararg, params.length);
     this.fs = fs;
     fs.line = f.line;
-    fs.reserve(params.length);
-    fs.activate(params, 0);
+    // Lua 5.1 (as Redis builds it, with LUA_COMPAT_VARARG) gives a vararg function a hidden
+    // local `arg` after its parameters: a table of the extra arguments and their count `n`,
+    // made only when the body does not use `...` (otherwise arg is nil).
+    const locals = f.isVararg ? [...params, 'arg'] : params;
+    fs.reserve(locals.length);
+    fs.activate(locals, 0);
+    fs.needsArg = f.isVararg && !usesVararg(f.body);
     this.block(f.body);
     fs.emit(Op.Return, 0, 1, 0, f.endLine);
     this.fs = parent;
@@ -303,6 +308,94 @@ class Compiler extends ExpressionCompiler {
       }
     }
   }
+}
+
+/** Whether a function body uses `...` itself (nested functions have their own). */
+function usesVararg(body: Block): boolean {
+  let found = false;
+  const expr = (e: Expr | null | undefined): void => {
+    if (found || e === null || e === undefined) return;
+    switch (e.kind) {
+      case 'Vararg':
+        found = true;
+        return;
+      case 'Index':
+        expr(e.object);
+        expr(e.key);
+        return;
+      case 'Call':
+        expr(e.callee);
+        e.args.forEach(expr);
+        return;
+      case 'MethodCall':
+        expr(e.object);
+        e.args.forEach(expr);
+        return;
+      case 'Binary':
+        expr(e.left);
+        expr(e.right);
+        return;
+      case 'Unary':
+        expr(e.operand);
+        return;
+      case 'Paren':
+        expr(e.expr);
+        return;
+      case 'Table':
+        for (const item of e.items) {
+          if (item.kind === 'Keyed') expr(item.key);
+          expr(item.value);
+        }
+        return;
+      default:
+        return;
+    }
+  };
+  const statements = (block: Block): void => {
+    for (const s of block) {
+      if (found) return;
+      switch (s.kind) {
+        case 'Local':
+        case 'Return':
+          s.values.forEach(expr);
+          break;
+        case 'Assign':
+          s.targets.forEach(expr);
+          s.values.forEach(expr);
+          break;
+        case 'CallStatement':
+          expr(s.call);
+          break;
+        case 'Do':
+          statements(s.body);
+          break;
+        case 'While':
+        case 'Repeat':
+          expr(s.condition);
+          statements(s.body);
+          break;
+        case 'If':
+          for (const clause of s.clauses) {
+            expr(clause.condition);
+            statements(clause.body);
+          }
+          if (s.orElse !== null) statements(s.orElse);
+          break;
+        case 'NumericFor':
+          [s.start, s.limit, s.step].forEach(expr);
+          statements(s.body);
+          break;
+        case 'GenericFor':
+          s.iterators.forEach(expr);
+          statements(s.body);
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  statements(body);
+  return found;
 }
 
 /** Whether compiling e into a register writes that register before e has read everything it needs. */

@@ -51,6 +51,8 @@ export class FunctionState {
   private maxStack = 2;
   /** The line of the statement being compiled: instructions get it. */
   line = 0;
+  /** A vararg function that does not use `...`: calls build its hidden `arg` table. */
+  needsArg = false;
 
   constructor(
     readonly parent: FunctionState | null,
@@ -217,6 +219,7 @@ export class FunctionState {
       operandNames: this.operandNames,
       params: this.params,
       isVararg: this.isVararg,
+      needsArg: this.needsArg,
       maxStack: this.maxStack,
       lineDefined: this.lineDefined,
       chunkName: this.chunkName,

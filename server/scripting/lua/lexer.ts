@@ -22,7 +22,11 @@
  * - "near" shows a name, number or string token as read (a string with its quotes and its
  *   escapes already decoded), cut at the first NUL byte, since C formats it with %s;
  * - a NUL byte matches the "is the next char one of ..." tests of 5.1 (C's strchr finds the
- *   string terminator), so `1\0` reads as the number 1 and `.\0` as `..`.
+ *   string terminator), so `1\0` reads as the number 1 and `.\0` as `..`; a NUL token is
+ *   "token 0", for which messages have no "near" part;
+ * - a long bracket ends at the first closing bracket of its level; `[[` inside `[[...]]` is
+ *   accepted as Redis's Lua does (Debian's lua5.1, built with LUA_COMPAT_LSTR=1, rejects it
+ *   with "nesting of [[...]] is deprecated": an option, for the differential tests).
  */
 import type { LuaString } from './values';
 
@@ -138,14 +142,19 @@ export class Lexer {
   readonly chunk: string;
 
   private ahead: Token | null = null;
+  /** The reader's position in the source; `current` is the byte there (END past the end). */
   private pos = 0;
   private current: number;
-  /** The bytes of the token being read, as 5.1 buffers them (for "near" texts). */
-  private buffer = '';
 
   constructor(
     private readonly source: LuaString,
     chunkName: string,
+    /**
+     * Reject `[[` inside a `[[...]]` string or comment ("nesting of [[...]] is deprecated"),
+     * as Lua 5.1 built with LUA_COMPAT_LSTR=1 does (Debian's lua5.1). Redis 7.0's Lua does not:
+     * there such a string simply ends at the first `]]`.
+     */
+    private readonly rejectNestedLongBrackets = false,
   ) {
     this.chunk = chunkId(chunkName);
     this.current = source.length > 0 ? source.charCodeAt(0) : END;
@@ -206,21 +215,17 @@ export class Lexer {
     this.current = this.pos < this.source.length ? this.source.charCodeAt(this.pos) : END;
   }
 
-  private keep(): void {
-    this.buffer += String.fromCharCode(this.ch());
-    this.advance();
-  }
-
   /** 5.1's "is the current char in this set": a NUL byte always is (see the header). */
-  private keepIfIn(set: string): boolean {
-    if (this.ch() === END || (this.ch() !== 0 && !set.includes(String.fromCharCode(this.ch())))) return false;
-    this.keep();
+  private skipIfIn(set: string): boolean {
+    const c = this.ch();
+    if (c === END || (c !== 0 && !set.includes(String.fromCharCode(c)))) return false;
+    this.advance();
     return true;
   }
 
   /** Skips one line break (\n, \r, \r\n or \n\r) and counts it. */
   private newline(): void {
-    const first = this.ch();
+    const first = this.current;
     this.advance();
     if (isNewline(this.ch()) && this.ch() !== first) this.advance();
     this.line++;
@@ -231,9 +236,8 @@ export class Lexer {
   }
 
   private scan(): Token {
-    this.buffer = '';
     for (;;) {
-      const c = this.ch();
+      const c = this.current;
       switch (c) {
         case LF:
         case CR:
@@ -245,23 +249,23 @@ export class Lexer {
           this.advance();
           if (this.ch() === 91 /* [ */) {
             const level = this.bracketLevel();
-            this.buffer = '';
             if (level >= 0) {
               this.longBracket(level, true);
-              this.buffer = '';
               continue;
             }
           }
           while (!isNewline(this.ch()) && this.ch() !== END) this.advance();
           continue;
         case 91 /* [ */: {
+          const start = this.pos;
           const level = this.bracketLevel();
           if (level >= 0) {
             const text = this.longBracket(level, false);
-            return this.token0('string', this.buffer, text);
+            const bracket = '='.repeat(level);
+            return this.token0('string', `[${bracket}[${text}]${bracket}]`, text);
           }
           if (level === -1) return this.token0('[');
-          return this.fail('invalid long string delimiter', this.buffer);
+          return this.fail('invalid long string delimiter', this.source.slice(start, this.pos));
         }
         case 61 /* = */:
           this.advance();
@@ -286,11 +290,13 @@ export class Lexer {
         case 34 /* " */:
         case 39 /* ' */:
           return this.shortString(c);
-        case 46 /* . */:
-          this.keep();
-          if (this.keepIfIn('.')) return this.keepIfIn('.') ? this.token0('...') : this.token0('..');
+        case 46 /* . */: {
+          const start = this.pos;
+          this.advance();
+          if (this.skipIfIn('.')) return this.skipIfIn('.') ? this.token0('...') : this.token0('..');
           if (!isDigit(this.ch())) return this.token0('.');
-          return this.numeral();
+          return this.numeral(start);
+        }
         case END:
           return this.token0('eof');
         default:
@@ -298,11 +304,12 @@ export class Lexer {
             this.advance();
             continue;
           }
-          if (isDigit(c)) return this.numeral();
+          if (isDigit(c)) return this.numeral(this.pos);
           if (isAlpha(c) || c === 95 /* _ */) {
-            do this.keep();
+            const start = this.pos;
+            do this.advance();
             while (isAlnum(this.ch()) || this.ch() === 95);
-            const word = this.buffer;
+            const word = this.source.slice(start, this.pos);
             return RESERVED.has(word) ? this.token0(word as ReservedWord) : this.token0('name', word, word);
           }
           this.advance();
@@ -317,111 +324,106 @@ export class Lexer {
    * is left unread, as is whatever char stopped the '='s.
    */
   private bracketLevel(): number {
-    const bracket = this.ch();
-    this.keep();
+    const bracket = this.current;
+    this.advance();
     let count = 0;
     while (this.ch() === 61) {
-      this.keep();
+      this.advance();
       count++;
     }
     return this.ch() === bracket ? count : -count - 1;
   }
 
-  /** Reads a long string or comment whose opening bracket (of `level`) is at the reader. */
+  /**
+   * Reads a long string or comment whose opening bracket (of `level`) is at the reader (on its
+   * second '['). Its text keeps each line break as one \n. It ends at the first closing
+   * bracket of its level: 5.1 does not nest them.
+   */
   private longBracket(level: number, isComment: boolean): string {
-    this.keep(); // the second '['
+    this.advance(); // the second '['
     if (isNewline(this.ch())) this.newline(); // a first line break is not part of the string
     let text = '';
+    let runStart = this.pos;
     for (;;) {
-      switch (this.ch()) {
-        case END:
-          return this.fail(isComment ? 'unfinished long comment' : 'unfinished long string', '<eof>');
-        case 91 /* [ */: {
-          const start = this.buffer.length;
-          if (this.bracketLevel() === level) {
-            this.keep();
-            if (level === 0) this.fail('nesting of [[...]] is deprecated', '[');
-          }
-          text += this.buffer.slice(start);
-          break;
+      const c = this.ch();
+      if (c === END) return this.fail(isComment ? 'unfinished long comment' : 'unfinished long string', '<eof>');
+      if (c === 93 /* ] */) {
+        const at = this.pos;
+        if (this.bracketLevel() === level) {
+          this.advance();
+          return text + this.source.slice(runStart, at);
         }
-        case 93 /* ] */: {
-          const start = this.buffer.length;
-          if (this.bracketLevel() === level) {
-            this.keep();
-            return text;
-          }
-          text += this.buffer.slice(start);
-          break;
+      } else if (c === 91 /* [ */ && level === 0 && this.rejectNestedLongBrackets) {
+        this.advance();
+        if (this.ch() === 91) {
+          this.advance();
+          this.fail('nesting of [[...]] is deprecated', '[');
         }
-        case LF:
-        case CR:
-          this.buffer += '\n';
-          text += '\n';
-          this.newline();
-          break;
-        default:
-          text += String.fromCharCode(this.ch());
-          this.keep();
+      } else if (c === LF || c === CR) {
+        text += this.source.slice(runStart, this.pos) + '\n';
+        this.newline();
+        runStart = this.pos;
+      } else {
+        this.advance();
       }
     }
   }
 
   private shortString(delimiter: number): Token {
-    this.keep();
+    const quote = String.fromCharCode(delimiter);
+    this.advance();
     let text = '';
-    while (this.ch() !== delimiter) {
-      switch (this.ch()) {
-        case END:
-          return this.fail('unfinished string', '<eof>');
-        case LF:
-        case CR:
-          return this.fail('unfinished string', this.buffer);
-        case 92 /* \ */: {
-          this.advance();
-          const escaped = ESCAPES.get(this.ch());
-          let byte: number;
-          if (escaped !== undefined) {
-            byte = escaped;
-            this.advance();
-          } else if (isNewline(this.ch())) {
-            this.newline();
-            byte = LF;
-          } else if (this.ch() === END) {
-            continue; // reported as an unfinished string by the loop
-          } else if (!isDigit(this.ch())) {
-            byte = this.ch(); // \\ \" \' and any other char stand for themselves
-            this.advance();
-          } else {
-            byte = 0;
-            let digits = 0;
-            do {
-              byte = byte * 10 + (this.ch() - 48);
-              this.advance();
-            } while (++digits < 3 && isDigit(this.ch()));
-            if (byte > 255) this.fail('escape sequence too large', this.buffer);
-          }
-          const char = String.fromCharCode(byte);
-          this.buffer += char;
-          text += char;
-          break;
-        }
-        default:
-          text += String.fromCharCode(this.ch());
-          this.keep();
+    let runStart = this.pos;
+    for (;;) {
+      const c = this.ch();
+      if (c === delimiter) break;
+      if (c === END) return this.fail('unfinished string', '<eof>');
+      if (c === LF || c === CR) return this.fail('unfinished string', quote + text + this.source.slice(runStart, this.pos));
+      if (c !== 92 /* \ */) {
+        this.advance();
+        continue;
       }
+      text += this.source.slice(runStart, this.pos);
+      this.advance();
+      const escaped = ESCAPES.get(this.ch());
+      let byte: number;
+      if (escaped !== undefined) {
+        byte = escaped;
+        this.advance();
+      } else if (isNewline(this.ch())) {
+        this.newline();
+        byte = LF;
+      } else if (this.ch() === END) {
+        return this.fail('unfinished string', '<eof>');
+      } else if (!isDigit(this.ch())) {
+        byte = this.ch(); // \\ \" \' and any other char stand for themselves
+        this.advance();
+      } else {
+        byte = 0;
+        let digits = 0;
+        do {
+          byte = byte * 10 + (this.ch() - 48);
+          this.advance();
+        } while (++digits < 3 && isDigit(this.ch()));
+        if (byte > 255) this.fail('escape sequence too large', quote + text);
+      }
+      text += String.fromCharCode(byte);
+      runStart = this.pos;
     }
-    this.keep();
-    return this.token0('string', this.buffer, text);
+    text += this.source.slice(runStart, this.pos);
+    this.advance();
+    return this.token0('string', quote + text + quote, text);
   }
 
-  private numeral(): Token {
-    while (isDigit(this.ch()) || this.ch() === 46) this.keep();
-    if (this.keepIfIn('Ee')) this.keepIfIn('+-');
-    while (isAlnum(this.ch()) || this.ch() === 95) this.keep();
-    const value = numeralValue(this.buffer);
-    if (value === null) return this.fail('malformed number', this.buffer);
-    return this.token0('number', this.buffer, '', value);
+  /** A numeral from `start` (its first digit, or the '.' before one) up to where 5.1 stops. */
+  private numeral(start: number): Token {
+    while (isDigit(this.ch()) || this.ch() === 46) this.advance();
+    if (this.skipIfIn('Ee')) this.skipIfIn('+-');
+    while (isAlnum(this.ch()) || this.ch() === 95) this.advance();
+    const raw = this.source.slice(start, this.pos);
+    const value = numeralValue(raw);
+    if (value === null) return this.fail('malformed number', raw);
+    return this.token0('number', raw, '', value);
   }
 }
 

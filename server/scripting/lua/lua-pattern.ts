@@ -132,7 +132,9 @@ export class PatternMatcher {
   private readonly patternLength: number;
   /** classEnd results by item start (+1; 0: not computed yet). */
   private readonly itemEnds: Int32Array;
-  private readonly stack: number[] = [];
+  /** The backtracking stack: FRAME_SIZE numbers per choice point, `stackTop` of them in use. */
+  private stack = new Int32Array(FRAME_SIZE * 64);
+  private stackTop = 0;
 
   constructor(
     private readonly rt: LuaRuntime,
@@ -147,7 +149,7 @@ export class PatternMatcher {
   /** Matches the pattern from `patternStart` against the subject at `start`: the end, or -1. */
   matchAt(start: number, patternStart: number): number {
     this.level = 0;
-    this.stack.length = 0;
+    this.stackTop = 0;
     return this.run(start, patternStart);
   }
 
@@ -252,7 +254,19 @@ export class PatternMatcher {
   }
 
   private push(kind: number, a: number, b: number, c: number, d: number): void {
-    this.stack.push(kind, a, b, c, d);
+    let stack = this.stack;
+    const top = this.stackTop;
+    if (top + FRAME_SIZE > stack.length) {
+      const grown = new Int32Array(stack.length * 2);
+      grown.set(stack);
+      this.stack = stack = grown;
+    }
+    stack[top] = kind;
+    stack[top + 1] = a;
+    stack[top + 2] = b;
+    stack[top + 3] = c;
+    stack[top + 4] = d;
+    this.stackTop = top + FRAME_SIZE;
   }
 
   /** %bxy at s with x, y at p, p + 1: the end of the balanced run, or -1. */
@@ -292,7 +306,6 @@ export class PatternMatcher {
     const subject = this.subject;
     const pattern = this.pattern;
     const patternLength = this.patternLength;
-    const stack = this.stack;
     for (;;) {
       let failed = false;
       // Advance item by item until the pattern ends (success) or an item fails.
@@ -385,9 +398,10 @@ export class PatternMatcher {
       }
       // Backtrack to the latest choice point that has another choice.
       let resumed = false;
+      const stack = this.stack; // (push may have replaced it with a bigger one)
       while (!resumed) {
-        if (stack.length === 0) return -1;
-        const top = stack.length - FRAME_SIZE;
+        if (this.stackTop === 0) return -1;
+        const top = this.stackTop - FRAME_SIZE;
         const kind = stack[top]!;
         if (kind === UNDO_OPEN) {
           this.level--;
@@ -418,7 +432,7 @@ export class PatternMatcher {
             continue; // the record stays
           }
         }
-        stack.length = top;
+        this.stackTop = top;
       }
     }
   }

@@ -215,7 +215,8 @@ function onlySpaceFrom(text: string, start: number): boolean {
  * stopped, or undefined when nothing numeric is there.
  */
 function readUnsignedNumber(text: string, start: number): { value: number; end: number } | undefined {
-  const rest = text.slice(start, start + 8).toLowerCase();
+  const first = text.charCodeAt(start) | 0x20;
+  const rest = first === 105 /* i */ || first === 110 /* n */ ? text.slice(start, start + 8).toLowerCase() : '';
   if (rest.startsWith('inf')) return { value: Infinity, end: start + (rest.startsWith('infinity') ? 8 : 3) };
   if (rest.startsWith('nan')) {
     let end = start + 3;

@@ -103,6 +103,8 @@ export interface Proto {
   operandNames: Map<number, Array<OperandName | null>>;
   params: number;
   isVararg: boolean;
+  /** Give the hidden local `arg` (register `params`) a table of the extra arguments. */
+  needsArg: boolean;
   /** Registers this function needs. */
   maxStack: number;
   /** 0 for the main chunk, else the line of `function` (Lua names it "function at line N"). */

@@ -63,7 +63,10 @@ export class FunctionState {
   private block: Block | null = null;
   /** Each upvalue: the variable it captures in the enclosing function (a local or an upvalue index). */
   private readonly upvalues: Array<LocalVariable | number> = [];
-  private readonly constants = new Map<string, number>();
+  private readonly strings = new Map<string, number>();
+  private readonly numbers = new Map<number, number>();
+  private readonly others = new Map<boolean | null, number>();
+  private constantTotal = 0;
   freeReg = 0;
   /** The most registers used at once (luac starts at 2). */
   maxStack = 2;
@@ -157,33 +160,33 @@ export class FunctionState {
   // ---- constants --------------------------------------------------------------------------
 
   get constantCount(): number {
-    return this.constants.size;
+    return this.constantTotal;
   }
 
-  private constant(key: string): number {
-    let index = this.constants.get(key);
+  private add<K>(table: Map<K, number>, key: K): number {
+    let index = table.get(key);
     if (index === undefined) {
-      index = this.constants.size;
-      this.constants.set(key, index);
+      index = this.constantTotal++;
+      table.set(key, index);
     }
     return index;
   }
 
   stringConstant(s: string): number {
-    return this.constant('s' + s);
+    return this.add(this.strings, s);
   }
 
-  /** Numbers are keyed by value, so 0 and -0 share a constant, as in 5.1 (String(-0) is "0"). */
+  /** Numbers are keyed by value, so 0 and -0 share a constant, as in 5.1 (Map keys do that too). */
   numberConstant(n: number): number {
-    return this.constant('n' + String(n));
+    return this.add(this.numbers, n);
   }
 
   booleanConstant(b: boolean): number {
-    return this.constant(b ? 'true' : 'false');
+    return this.add(this.others, b);
   }
 
   nilConstant(): number {
-    return this.constant('nil');
+    return this.add(this.others, null);
   }
 
   // ---- registers --------------------------------------------------------------------------
@@ -216,7 +219,7 @@ export class FunctionState {
       maxStack: this.maxStack,
       upvalues: this.upvalues.length,
       locals: this.declaredLocals,
-      constants: this.constants.size,
+      constants: this.constantTotal,
     };
   }
 }

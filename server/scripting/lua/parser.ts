@@ -13,7 +13,8 @@
  * is what runtime errors print. Found with lua5.1, luac5.1 -l and redis-server 7.0:
  * - an operator is emitted once its right operand is read: its line is that of the last token
  *   of the right operand (`1 +\n a` fails on line 2 of those two lines), not the operator's;
- * - a call's line is where its arguments start: the `(`, string or `{` after the function;
+ * - a call's line is where its arguments are: the line of its `(` or `{`, or where its string
+ *   argument ends;
  * - loads of globals and fields wait until the value is needed: `f(a\n, b)` loads `a` on the
  *   comma's line; `t\n.x` indexes t on x's line (see parser-operands.ts);
  * - an assignment stores all its targets after reading the values: Assign.line is the line of
@@ -27,10 +28,14 @@
  *   the name / `function` keyword (normally the `(`); endLine is the line of `end`.
  * - If/While/Repeat/Do/Local/Return/Break/CallStatement and if clauses: the keyword's or the
  *   statement's first line (no instruction of theirs fails).
+ * What one line per node cannot say: `o:m "s"` with the string starting on a later line than
+ * `m` looks m up (SELF) on m's line but calls on the string's (the node has the call's line);
+ * `a .. (b .. c\n)` is one CONCAT on the inner node's line; a keyed table item `[k] = v` is
+ * stored ("table index is nil") on the line where v ends, and items carry no line.
  */
 import type { Block, CallExpr, Chunk, Expr, FunctionExpr, IndexExpr, MethodCallExpr, NameExpr, Statement } from './ast';
 import { Lexer } from './lexer';
-import { ExpressionParser } from './parser-expressions';
+import { ExpressionParser, MAX_DEPTH } from './parser-expressions';
 import { FunctionState, type FunctionFigures } from './parser-function-state';
 import {
   hasMultipleResults,
@@ -56,6 +61,11 @@ export interface ParseOptions {
    */
   cCallDepth?: number;
   /**
+   * Reject `[[` inside `[[...]]` as Debian's lua5.1 does (built with LUA_COMPAT_LSTR=1):
+   * "nesting of [[...]] is deprecated". Off by default: Redis 7.0's Lua accepts it.
+   */
+  rejectNestedLongBrackets?: boolean;
+  /**
    * Told each function's figures as luac -l prints them (registers, constants, upvalues...)
    * when its `end` is read, then the main chunk's (func null) at the end. For tests.
    */
@@ -64,7 +74,7 @@ export interface ParseOptions {
 
 /** Parses a chunk. `chunkName` is Lua's: "@user_script", "=stdin", or the source itself. */
 export function parse(source: LuaString, chunkName: string, options: ParseOptions = {}): Chunk {
-  return new Parser(new Lexer(source, chunkName), options).chunk(chunkName);
+  return new Parser(new Lexer(source, chunkName, options.rejectNestedLongBrackets ?? false), options).chunk(chunkName);
 }
 
 function blockFollows(kind: string): boolean {
@@ -339,7 +349,7 @@ class Parser extends ExpressionParser {
     while (this.testNext(',')) {
       const target = this.primaryExpression();
       if (target.place === 'local') this.avoidConflict(targets, target);
-      this.fs.checkLimit(targets.length, 200 - this.depth, 'variables in assignment');
+      this.fs.checkLimit(targets.length, MAX_DEPTH - this.depth, 'variables in assignment');
       this.checkAssignable(target);
       targets.push(target);
     }

@@ -131,7 +131,13 @@ function exponentialText(magnitude: number, precision: number, alternate: boolea
 function generalText(magnitude: number, precision: number, alternate: boolean, upper: boolean): string {
   const significant = precision === 0 ? 1 : precision;
   if (magnitude === 0) return layoutG('0', 0, significant, alternate, upper);
-  const rounded = roundDecimal(exactDecimal(magnitude), significant);
+  const exact = exactDecimal(magnitude);
+  const rounded = roundDecimal(exact, significant);
+  if (alternate && exact.exponent === significant - 1 && rounded.exponent === significant) {
+    // glibc's quirk: a value that was to print in fixed style with no decimals, and whose
+    // rounding carried into one more digit, prints as "1.e+XX" with '#', not "1.00000e+XX".
+    return '1.' + (upper ? 'E' : 'e') + exponentText(rounded.exponent);
+  }
   return layoutG(rounded.digits, rounded.exponent, significant, alternate, upper);
 }
 

@@ -70,8 +70,9 @@ function charFn(rt: LuaRuntime, args: LuaValue[]): LuaValue[] {
 
 function dumpFn(rt: LuaRuntime, args: LuaValue[]): LuaValue[] {
   if (!(args[0] instanceof LuaFunction)) typeError(rt, args, 1, 'dump', 'function');
-  // Native functions cannot be dumped in C Lua either; Lua functions have no bytecode format
-  // here that lua5.1 could load, so they fail the same way.
+  // C Lua cannot dump a native function either. For a Lua function lua5.1 (and Redis) return
+  // its bytecode ("\27LuaQ..."); this interpreter has no such bytecode, so it fails the way a
+  // native function does: a deliberate difference.
   return rt.error('unable to dump given function');
 }
 

@@ -44,11 +44,16 @@ const MAX_PROBE = 2147483645;
 const numberBits = new Float64Array(1);
 const numberHalves = new Uint32Array(numberBits.buffer);
 
-/** Lua 5.1's string hash: seeded with the length, it folds in at most ~32 bytes, from the end. */
+/**
+ * The string hash of Redis's Lua: Lua 5.1's function (seeded with the length, bytes folded in
+ * from the end), except that Redis's copy folds in every byte where stock Lua 5.1 samples about
+ * 32 of a long string (a change Redis made against hash flooding). So a table with string keys
+ * of 32 bytes or more iterates as in Redis, not as in lua5.1; shorter keys hash the same in both.
+ */
 export function luaStringHash(s: LuaString): number {
   const length = s.length;
   let h = length >>> 0;
-  const step = (length >>> 5) + 1;
+  const step = 1;
   for (let remaining = length; remaining >= step; remaining -= step) {
     // (h << 5) may read as negative, but XOR reduces the exact sum mod 2^32 as C's unsigned does.
     h = (h ^ ((h << 5) + (h >>> 2) + s.charCodeAt(remaining - 1))) >>> 0;

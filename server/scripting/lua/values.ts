@@ -108,7 +108,11 @@ export abstract class Coroutine {
 export class LuaUserdata {
   readonly id = newObjectId();
   metatable: import('./table').LuaTable | null = null;
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** What tostring prints after "userdata: " when not an address (cjson.null: "(nil)"). */
+    readonly printedAs: string | null = null,
+  ) {}
 }
 
 /** Lua's type() names. */

@@ -250,6 +250,7 @@ export function rawToString(value: LuaValue): LuaString {
     case 'string':
       return value;
     default:
+      if (value instanceof LuaUserdata && value.printedAs !== null) return `userdata: ${value.printedAs}`;
       return `${luaType(value)}: 0x${(0x55550000 + value.id * 0x20).toString(16).padStart(8, '0')}`;
   }
 }

@@ -7,6 +7,7 @@
 import { LuaClosure } from './closure';
 import { CoroutineState, Frame } from './coroutine-state';
 import type { Proto } from './opcodes';
+import { LuaTable } from './table';
 import { LuaError, NativeFunction, type LuaValue } from './values';
 import { LuaOperations } from './vm-ops';
 import { chunkId } from './lexer';
@@ -26,6 +27,14 @@ export type Suspension = { kind: 'yield'; values: LuaValue[] } | { kind: 'pause'
 export type TickVerdict = 'continue' | 'pause';
 
 const NO_VALUES: LuaValue[] = [];
+
+/** The hidden `arg` of a vararg function: the extra arguments, and their count in `n`. */
+function argTable(extra: LuaValue[]): LuaTable {
+  const table = new LuaTable(extra.length, 1);
+  for (let i = 0; i < extra.length; i++) table.setInt(i + 1, extra[i]);
+  table.setStr('n', extra.length);
+  return table;
+}
 
 export abstract class LuaThreads extends LuaOperations {
   readonly main = new CoroutineState(undefined);
@@ -215,6 +224,7 @@ export abstract class LuaThreads extends LuaOperations {
     if (proto.isVararg && nargs > proto.params) varargs = stack.slice(base + proto.params, base + nargs);
     // Missing arguments are nil. (Other registers are always written before they are read.)
     for (let i = nargs; i < proto.params; i++) stack[base + i] = undefined;
+    if (proto.isVararg && proto.lineDefined !== 0) stack[base + proto.params] = proto.needsArg ? argTable(varargs) : undefined;
     const frame = new Frame(fn, base, varargs, at, wanted, boundary);
     co.frames.push(frame);
     return frame;

@@ -32,7 +32,7 @@ import { formatG } from './c-numbers';
 import { LUA_C_STACK_LIMIT, decodeJson } from './cjson-decode';
 
 /** cjson.null: Lua's NULL light userdata; one value shared by every cjson instance. */
-export const CJSON_NULL = new LuaUserdata('lightuserdata');
+export const CJSON_NULL = new LuaUserdata('lightuserdata', '(nil)');
 
 const INT_MAX = 2147483647;
 const INT_MIN = -2147483648;

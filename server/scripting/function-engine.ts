@@ -1,0 +1,147 @@
+/**
+ * The FUNCTION engine: libraries of named functions, loaded once (FUNCTION LOAD, an RDB, a
+ * replica's full sync) and called by name (FCALL name numkeys key... arg...).
+ *
+ * It has a Lua state of its own, as Redis has one for functions apart from EVAL's. Every library
+ * chunk runs with one environment table, `libraryEnv`, which is empty and readonly and looks
+ * names up through its metatable: while a library loads, in the narrow load-time environment
+ * (only `redis`, with register_function and log); afterwards, in the full one (the libraries,
+ * redis.call...). The functions a library registers are closures of its chunk, so they share
+ * that environment and see the full one when FCALL runs them:
+ *
+ *   FUNCTION LOAD ─▶ parse shebang ─▶ compile ─▶ run chunk (load env) ─▶ check names ─▶ commit
+ *   FCALL f 1 k a ─▶ ScriptRun(f's callback, {k}, {a}) (full env; busy slicing as for EVAL)
+ */
+import type { ByteString } from '../../storage/bytes';
+import type { CommandContext } from '../dispatch/command-context';
+import type { Session } from '../dispatch/session';
+import { RedisNode } from '../node';
+import { loadChunk } from './lua/base-lib';
+import { LuaClosure } from './lua/closure';
+import { LuaTable } from './lua/table';
+import { LuaError, NativeFunction } from './lua/values';
+import { LuaVM } from './lua/vm';
+import { LibraryError, loadTimeRedisApi, parseShebang, type FunctionLibrary, type RegisteredFunction } from './function-library';
+import { nonexistentGlobalGuard, openScriptingGlobals } from './lua-state';
+import type { ScriptHost } from './script-host';
+import { errorReplyText, ScriptRun } from './script-run';
+
+export { LibraryError };
+
+/** Loading a library may not run longer than this (Redis's limit for FUNCTION LOAD). */
+const LOAD_TIMEOUT_MS = 500;
+
+export class FunctionEngine implements ScriptHost {
+  readonly source = '@user_function';
+  readonly vm = new LuaVM();
+  readonly session: Session;
+  run: ScriptRun | null = null;
+  readonly libraries = new Map<string, FunctionLibrary>();
+  /** Every function of every library, by name (names are unique across libraries). */
+  readonly functions = new Map<string, { library: FunctionLibrary; fn: RegisteredFunction }>();
+  private readonly globals: LuaTable;
+  private readonly loadEnv: LuaTable;
+  private readonly libraryEnv: LuaTable;
+  /** The functions registered by the library loading now; null when none is. */
+  private loading: Map<string, RegisteredFunction> | null = null;
+
+  constructor(readonly node: RedisNode) {
+    this.session = node.createSocketlessSession(RedisNode.FUNCTION_CLIENT_ID);
+    this.globals = openScriptingGlobals(this);
+    const fullApi = this.globals.getStr('redis') as LuaTable;
+    const loadApi = loadTimeRedisApi(fullApi, () => {
+      if (this.loading === null) throw new LuaError('redis.register_function can only be called on FUNCTION LOAD command');
+      return this.loading;
+    });
+    loadApi.metatable = nonexistentGlobalGuard();
+    loadApi.readonly = true;
+    this.loadEnv = new LuaTable(0, 1);
+    this.loadEnv.setStr('redis', loadApi);
+    this.loadEnv.metatable = nonexistentGlobalGuard();
+    this.loadEnv.readonly = true;
+    this.libraryEnv = new LuaTable(0, 0);
+    const lookup = new LuaTable(0, 1);
+    lookup.setStr('__index', new NativeFunction('__index', (_rt, args) => [this.vm.index(this.loading !== null ? this.loadEnv : this.globals, args[1])]));
+    this.libraryEnv.metatable = lookup;
+    this.libraryEnv.readonly = true;
+  }
+
+  /** Loads (or with `replace`, replaces) a library; returns its name. Throws LibraryError. */
+  load(code: ByteString, replace: boolean): string {
+    const name = parseShebang(code);
+    if (this.libraries.has(name) && !replace) throw new LibraryError(`ERR Library '${name}' already exists`);
+    const newlineAt = code.indexOf('\n');
+    // The shebang is not Lua: blanked, keeping line numbers.
+    const chunk = loadChunk(newlineAt < 0 ? '' : code.slice(newlineAt), this.source, this.libraryEnv);
+    if (typeof chunk === 'string') throw new LibraryError(`ERR Error compiling function: ${chunk}`);
+    const registered = this.runLoad(chunk);
+    if (registered.size === 0) throw new LibraryError('ERR No functions registered');
+    for (const fname of registered.keys()) {
+      const other = this.functions.get(fname);
+      if (other !== undefined && other.library.name !== name) throw new LibraryError(`ERR Function ${fname} already exists`);
+    }
+    this.delete(name);
+    const library: FunctionLibrary = { name, code, functions: registered };
+    this.libraries.set(name, library);
+    for (const fn of registered.values()) this.functions.set(fn.name, { library, fn });
+    return name;
+  }
+
+  private runLoad(chunk: LuaClosure): Map<string, RegisteredFunction> {
+    const registered = new Map<string, RegisteredFunction>();
+    this.loading = registered;
+    const started = this.node.time.monotonicMs();
+    this.vm.onTick = () => {
+      if (this.node.time.monotonicMs() - started > LOAD_TIMEOUT_MS) throw new LuaError('FUNCTION LOAD timeout', true, true);
+      return 'continue';
+    };
+    try {
+      const outcome = this.vm.runMain(chunk, []);
+      if (!Array.isArray(outcome)) throw new Error('a library paused while loading');
+    } catch (err) {
+      if (!(err instanceof LuaError)) throw err;
+      err.luaLine = null;
+      throw new LibraryError(`ERR Error registering functions: ${errorReplyText(err, '', this.source)}`);
+    } finally {
+      this.loading = null;
+      this.vm.onTick = () => 'continue';
+    }
+    return registered;
+  }
+
+  /** Removes a library and its functions; false if there was none. */
+  delete(name: string): boolean {
+    const library = this.libraries.get(name);
+    if (library === undefined) return false;
+    for (const fname of library.functions.keys()) this.functions.delete(fname);
+    this.libraries.delete(name);
+    return true;
+  }
+
+  flush(): void {
+    this.libraries.clear();
+    this.functions.clear();
+  }
+
+  /** FCALL / FCALL_RO: runs the function; its reply is written now or, if it runs long, later. */
+  call(ctx: CommandContext, name: string, keys: ByteString[], args: ByteString[], readOnlyCommand: boolean): void {
+    const found = this.functions.get(name);
+    if (found === undefined) throw new LibraryError('ERR Function not found');
+    const noWrites = found.fn.flags.includes('no-writes');
+    if (readOnlyCommand && !noWrites) throw new LibraryError('ERR Can not execute a script with write flag using *_ro command.');
+    const callback = found.fn.callback;
+    if (!(callback instanceof LuaClosure)) throw new LibraryError('ERR Function not found');
+    this.session.db = ctx.db;
+    this.session.reply.resp = 2;
+    const run = new ScriptRun(this, name, noWrites || readOnlyCommand, ctx);
+    run.command = [readOnlyCommand ? 'fcall_ro' : 'fcall', name, String(keys.length), ...keys, ...args];
+    this.run = run;
+    run.start(callback, [arrayOf(keys), arrayOf(args)]);
+  }
+}
+
+function arrayOf(values: readonly ByteString[]): LuaTable {
+  const table = new LuaTable(values.length, 0);
+  values.forEach((value, i) => table.setInt(i + 1, value));
+  return table;
+}

@@ -1,0 +1,154 @@
+/*
+ * FUNCTION and FCALL against a real redis-server, reply bytes compared: loading libraries (the
+ * shebang, register_function's forms and every registration error), calling them, FCALL_RO,
+ * LIST/STATS/DELETE/FLUSH, DUMP payloads interchanged both ways and RESTORE's policies, and a
+ * library surviving DEBUG RELOAD (it is in the RDB). An empty library set answers as Redis's
+ * does, which `redis-cli --cluster add-node` relies on.
+ */
+import t from 'tap';
+import { dualRun, error, sorted, type Pair } from './harness';
+import type { Arg } from '../../bench/harness/resp';
+
+const dual = dualRun(t);
+
+dual.case('FUNCTION LIST of no libraries, and its argument errors', [
+  ['FUNCTION', 'LIST'],
+  ['FUNCTION', 'LIST', 'WITHCODE'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'x*', 'withcode'],
+  error('FUNCTION', 'LIST', 'bogus'),
+  error('FUNCTION', 'LIST', 'LIBRARYNAME'),
+  error('FUNCTION', 'LIST', 'WITHCODE', 'WITHCODE'),
+  error('FUNCTION', 'LIST', 'LIBRARYNAME', 'a', 'LIBRARYNAME', 'b'),
+]);
+
+/** Both servers' raw replies to one command. */
+async function both(pair: Pair, ...argv: Arg[]): Promise<{ redis: string; target: string }> {
+  const [redis, target] = await pair.both((client) => client.call(...argv));
+  return { redis: redis.toString('latin1'), target: target instanceof Error ? String(target) : target.toString('latin1') };
+}
+
+dual.case('FUNCTION DUMP of no libraries, restored with every policy', async (pair, tt) => {
+  const [reply] = await pair.both((client) => client.call('FUNCTION', 'DUMP'));
+  const dumps = await both(pair, 'FUNCTION', 'DUMP');
+  tt.equal(dumps.target, dumps.redis, 'the same payload bytes');
+  const payload = reply.subarray(reply.indexOf('\r\n') + 2, reply.length - 2);
+  for (const argv of [
+    ['FUNCTION', 'RESTORE', payload],
+    ['FUNCTION', 'RESTORE', payload, 'FLUSH'],
+    ['FUNCTION', 'RESTORE', payload, 'append'],
+    ['FUNCTION', 'RESTORE', payload, 'REPLACE'],
+    ['FUNCTION', 'RESTORE', payload, 'bogus'],
+    ['FUNCTION', 'RESTORE', payload, 'FLUSH', 'extra'],
+    ['FUNCTION', 'RESTORE', 'abc'],
+    ['FUNCTION', 'RESTORE', Buffer.concat([payload.subarray(0, 2), Buffer.alloc(8)])],
+    ['FUNCTION', 'RESTORE'],
+  ]) {
+    const replies = await both(pair, ...argv);
+    tt.equal(replies.target, replies.redis, argv.map(String).join(' ').slice(0, 60));
+  }
+});
+
+const LIB1 = "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return {keys[1], args[1], #keys, #args} end)";
+// One function per library where LIST shows them: Redis lists a library's functions in its
+// hash table's order, which differs from run to run.
+const LIB2 = "#!lua name=lib2\nredis.register_function{function_name='ro', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='reads'}";
+const LIB3 = "#!lua name=lib3\nredis.register_function('rw', function(keys, args) return redis.call('set', keys[1], args[1]) end)";
+
+dual.case('FUNCTION LOAD and FCALL', [
+  ['FUNCTION', 'FLUSH'],
+  ['FUNCTION', 'LOAD', LIB1],
+  ['FCALL', 'f1', '1', 'k', 'a'],
+  ['FCALL', 'f1', '0'],
+  error('FCALL', 'f1', '2', 'k'),
+  error('FCALL', 'f1', '-1'),
+  error('FCALL', 'nosuch', '0'),
+  error('FUNCTION', 'LOAD', LIB1),
+  ['FUNCTION', 'LOAD', 'REPLACE', LIB1],
+  ['FUNCTION', 'LOAD', LIB2],
+  ['FUNCTION', 'LOAD', LIB3],
+  ['FCALL', 'rw', '1', 'key', 'value'],
+  ['FCALL', 'ro', '1', 'key'],
+  ['FCALL_RO', 'ro', '1', 'key'],
+  error('FCALL_RO', 'rw', '1', 'key', 'v'),
+  sorted('FUNCTION', 'LIST'),
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'lib2', 'WITHCODE'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'nomatch*'],
+  ['FUNCTION', 'STATS'],
+  ['FUNCTION', 'DELETE', 'lib1'],
+  error('FUNCTION', 'DELETE', 'lib1'),
+  error('FCALL', 'f1', '0'),
+  ['FUNCTION', 'FLUSH', 'SYNC'],
+  ['FUNCTION', 'LIST'],
+]);
+
+dual.case('library errors', [
+  ['FUNCTION', 'FLUSH'],
+  error('FUNCTION', 'LOAD', 'return 1'),
+  error('FUNCTION', 'LOAD', '#!lua\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!js name=x\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!lua name=bad-name\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!lua name=a foo=bar\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!lua name=a name=b\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!lua name=a\nlocal x = 1'),
+  error('FUNCTION', 'LOAD', '#!lua name=a\nfor'),
+  error('FUNCTION', 'LOAD', "#!lua name=a\nredis.call('set', 'k', 'v')"),
+  error('FUNCTION', 'LOAD', '#!lua name=a\nx = 1'),
+  error('FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function('f')"),
+  error('FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function('a b', function() end)"),
+  error('FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function('f', 'notfn')"),
+  error('FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function{function_name='f', callback=function() end, flags={'bogus'}}"),
+  error('FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function{function_name='f', callback=function() end, extra=1}"),
+  error('FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function{callback=function() end}"),
+  error('FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function('f', function() end, 'x')"),
+  error('FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function('f', function() end)\nredis.register_function('f', function() end)"),
+  ['FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function('f', function() return 1 end)"],
+  error('FUNCTION', 'LOAD', "#!lua name=b\nredis.register_function('f', function() end)"),
+  error('FUNCTION', 'LOAD', "#!lua name=b\nerror('at load')"),
+  error('FUNCTION', 'LOAD', '#!lua name=b\nreturn pairs'),
+  error('FUNCTION', 'LOAD'),
+  error('FUNCTION', 'LOAD', 'BOGUS', "#!lua name=c\nredis.register_function('g', function() end)"),
+]);
+
+dual.case('function errors at FCALL: the suffix names the function and @user_function', [
+  ['FUNCTION', 'FLUSH'],
+  ['FUNCTION', 'LOAD', "#!lua name=e\nredis.register_function('boom', function() error('boom') end)\nredis.register_function('nokeys', function() return type(KEYS) end)\nredis.register_function('unknown', function() return redis.call('nosuch') end)"],
+  error('FCALL', 'boom', '0'),
+  error('FCALL', 'nokeys', '0'),
+  error('FCALL', 'unknown', '0'),
+]);
+
+dual.case('FUNCTION DUMP and RESTORE carry libraries between redis-server and hashslot', async (pair, tt) => {
+  await pair.both((client) => client.call('FUNCTION', 'FLUSH'));
+  await pair.both((client) => client.call('FUNCTION', 'LOAD', LIB3));
+  const dumps = await both(pair, 'FUNCTION', 'DUMP');
+  tt.equal(dumps.target, dumps.redis, 'the same payload bytes (an RDB FUNCTION2 entry, LZF as Redis compresses)');
+  // With several libraries the entries come in each server's own order (Redis: its hash table's).
+  await pair.both((client) => client.call('FUNCTION', 'LOAD', LIB1));
+  await pair.both((client) => client.call('FUNCTION', 'LOAD', LIB2));
+  const [redisDump, targetDump] = await pair.both((client) => client.call('FUNCTION', 'DUMP'));
+  const payloadOf = (reply: Buffer): Buffer => reply.subarray(reply.indexOf('\r\n') + 2, reply.length - 2);
+  for (const [label, payload] of [['redis-server\'s payload', payloadOf(redisDump)], ['hashslot\'s payload', payloadOf(targetDump instanceof Buffer ? targetDump : Buffer.alloc(0))]] as const) {
+    // A clash: both refuse; which library each names first depends on its own hash order.
+    const clash = await both(pair, 'FUNCTION', 'RESTORE', payload);
+    for (const reply of [clash.redis, clash.target]) tt.match(reply, /^-ERR Library lib\d already exists\r\n$/, `${label}: RESTORE over existing libraries is refused`);
+    for (const argv of [
+      ['FUNCTION', 'RESTORE', payload, 'REPLACE'],
+      ['FUNCTION', 'FLUSH'],
+      ['FUNCTION', 'RESTORE', payload],
+      ['FCALL', 'f1', '1', 'k', 'a'],
+      ['FUNCTION', 'RESTORE', payload, 'FLUSH'],
+      ['FCALL', 'rw', '1', 'x', 'y'],
+    ]) {
+      const replies = await both(pair, ...argv);
+      tt.equal(replies.target, replies.redis, `${label}: ${argv.map((a) => (a instanceof Buffer ? '<payload>' : a)).join(' ')}`);
+    }
+  }
+});
+
+dual.case('libraries are in the RDB: DEBUG RELOAD keeps them', [
+  ['FUNCTION', 'FLUSH'],
+  ['FUNCTION', 'LOAD', LIB1],
+  ['DEBUG', 'RELOAD'],
+  ['FCALL', 'f1', '1', 'k', 'a'],
+  ['FUNCTION', 'LIST', 'WITHCODE'],
+]);
