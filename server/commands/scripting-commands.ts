@@ -46,7 +46,13 @@ function evalGeneric(ctx: CommandContext, argv: ByteString[], bySha: boolean, re
     script = engine.load(at(argv, 1));
   }
   if ('error' in script) throw new ReplyError(script.error);
-  engine.execute(ctx, script, argv.slice(3, 3 + count), argv.slice(3 + count), readOnly);
+  const flags = script.flags;
+  // A script that declares its flags is checked before it runs; one without a shebang may
+  // write unless run with *_RO (each write is then refused as it comes).
+  const noWrites = flags !== null && flags.includes('no-writes');
+  if (readOnly && flags !== null && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
+  if (flags !== null && flags.includes('no-cluster') && ctx.clusterEnabled) throw new ReplyError("ERR Can not run script on cluster, 'no-cluster' flag is set.");
+  engine.execute(ctx, script, argv.slice(3, 3 + count), argv.slice(3 + count), readOnly || noWrites);
 }
 
 function scriptLoad(ctx: CommandContext, argv: ByteString[]): void {

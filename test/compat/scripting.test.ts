@@ -260,3 +260,19 @@ dual.case('scripts that write: the keyspace and stats', [
   evalOf('for i = 1, 100 do redis.call("rpush", "list", i) end return redis.call("llen", "list")', '0'),
   ['LRANGE', 'list', '0', '4'],
 ]);
+
+dual.case('shebang flags', [
+  error(...evalOf("#!lua flags=no-writes\nreturn redis.call('set','a','b')", '0')),
+  evalOf('#!lua flags=no-writes\nreturn 1', '0'),
+  error(...evalOf('#!lua flags=bogus\nreturn 1', '0')),
+  error(...evalOf('#!lua foo=bar\nreturn 1', '0')),
+  error(...evalOf('#!js\nreturn 1', '0')),
+  error(...evalOf('#!luax\nreturn 1', '0')),
+  error('EVAL_RO', '#!lua\nreturn 1', '0'),
+  ['EVAL_RO', '#!lua flags=no-writes\nreturn 2', '0'],
+  evalOf("#!lua\nreturn redis.call('set','a','b')", '0'),
+  evalOf('#!lua flags=no-writes,allow-oom\nreturn 3', '0'),
+  evalOf('#!lua flags=\nreturn 4', '0'),
+  error(...evalOf("#!lua\nerror('x')", '0')),
+  evalOf('#!lua  flags=no-writes   \nreturn 5', '0'),
+]);
