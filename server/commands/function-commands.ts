@@ -23,10 +23,11 @@ import { createFunctionsPayload, decodeFunctionsPayload, verifyDumpPayload } fro
 import { globMatch } from '../../storage/glob';
 import type { CommandContext } from '../dispatch/command-context';
 import { cmd, type CommandImpl } from '../dispatch/command';
-import { ERR, ReplyError } from '../dispatch/errors';
+import { ReplyError } from '../dispatch/errors';
 import { LibraryError, type FunctionEngine } from '../scripting/function-engine';
 import { parseShebang, type FunctionLibrary } from '../scripting/function-library';
 import { at, isWord } from './args';
+import { keyCount, killRun } from './script-args';
 
 function engineOf(ctx: CommandContext): FunctionEngine {
   return ctx.server.functions;
@@ -188,26 +189,10 @@ function restore(ctx: CommandContext, argv: ByteString[]): void {
 }
 
 function kill(ctx: CommandContext): void {
-  const run = engineOf(ctx).run;
-  if (run === null || !run.busy) throw new ReplyError('NOTBUSY No scripts in execution right now.');
-  if (run.wrote) {
-    throw new ReplyError(
-      'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
-    );
-  }
-  run.killRequested = true;
+  killRun(engineOf(ctx).run);
   ctx.reply.ok();
 }
 
-/** numkeys, checked as Redis checks it (as for EVAL). */
-function keyCount(argv: readonly ByteString[]): number {
-  const text = at(argv, 2);
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new ReplyError(ERR.notInteger);
-  const count = Number(text);
-  if (count > argv.length - 3) throw new ReplyError("ERR Number of keys can't be greater than number of args");
-  if (count < 0) throw new ReplyError("ERR Number of keys can't be negative");
-  return count;
-}
 
 function fcall(ctx: CommandContext, argv: ByteString[], readOnly: boolean): void {
   const count = keyCount(argv);

@@ -22,7 +22,7 @@ import { LuaTable } from './lua/table';
 import { LuaError, NativeFunction } from './lua/values';
 import { LuaVM } from './lua/vm';
 import { LibraryError, loadTimeRedisApi, parseShebang, type FunctionLibrary, type RegisteredFunction } from './function-library';
-import { nonexistentGlobalGuard, openScriptingGlobals } from './lua-state';
+import { luaArray, nonexistentGlobalGuard, openScriptingGlobals } from './lua-state';
 import type { ScriptHost } from './script-host';
 import { errorReplyText, ScriptRun } from './script-run';
 
@@ -135,13 +135,8 @@ export class FunctionEngine implements ScriptHost {
     this.session.reply.resp = 2;
     const run = new ScriptRun(this, name, noWrites || readOnlyCommand, ctx);
     run.command = [readOnlyCommand ? 'fcall_ro' : 'fcall', name, String(keys.length), ...keys, ...args];
+    if (this.node.cluster !== null && !found.fn.flags.includes('allow-cross-slot-keys')) run.restrictToOneSlot(keys);
     this.run = run;
-    run.start(callback, [arrayOf(keys), arrayOf(args)]);
+    run.start(callback, [luaArray(keys), luaArray(args)]);
   }
-}
-
-function arrayOf(values: readonly ByteString[]): LuaTable {
-  const table = new LuaTable(values.length, 0);
-  values.forEach((value, i) => table.setInt(i + 1, value));
-  return table;
 }

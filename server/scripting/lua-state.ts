@@ -78,3 +78,10 @@ function protectGlobals(globals: LuaTable): void {
   }
   globals.readonly = true;
 }
+
+/** A Lua array of byte strings (KEYS, ARGV, FCALL's keys and args). */
+export function luaArray(values: readonly string[]): LuaTable {
+  const table = new LuaTable(values.length, 0);
+  values.forEach((value, i) => table.setInt(i + 1, value));
+  return table;
+}

@@ -12,7 +12,9 @@
  *   3. it is allowed in scripts (not flagged noscript: EVAL, MULTI, WATCH, SUBSCRIBE, ...)
  *   4. a write: not from a read-only script (EVAL_RO, no-writes), not after a failed save
  *      (MISCONF), not on a read-only replica (READONLY), not without enough good replicas
- *   5. in cluster mode: its keys are served here, all in one slot over the whole script
+ *   5. in cluster mode: its keys are served here (else "non local key", or that the cluster
+ *      is down), and, unless the script may cross slots (an EVAL without a shebang, or the
+ *      allow-cross-slot-keys flag), all in one slot over the whole script
  *
  * then it runs on the engine's own session, exactly as a client's command runs (stats,
  * keyspace events, propagation into the EVAL's execution unit, so several writes reach replicas
@@ -24,6 +26,8 @@ import { REDIS_VERSION } from '../../storage/redis-version';
 import { diskErrorReply } from '../persistence/snapshots';
 import { runCommand } from '../dispatch/dispatch';
 import type { CommandSpec } from '../dispatch/command';
+import { findKeys } from '../dispatch/key-specs';
+import { keyHashSlot } from '../../storage/key-slot';
 import { numberToString } from './lua/numbers';
 import { LuaTable } from './lua/table';
 import { LuaError, NativeFunction, type LuaRuntime, type LuaValue } from './lua/values';
@@ -73,13 +77,13 @@ export function openRedisApi(engine: ScriptHost): LuaTable {
     table.setStr('ok', args[0]);
     return [table];
   });
-  define('sha1hex', (rt, args) => {
+  define('sha1hex', (_rt, args) => {
     if (args.length !== 1) raise('wrong number of arguments');
     const value = args[0];
     const text = typeof value === 'string' ? value : typeof value === 'number' ? numberToString(value) : '';
     return [sha1hex(text)];
   });
-  define('log', (rt, args) => {
+  define('log', (_rt, args) => {
     if (args.length < 2) raise('redis.log() requires two arguments or more.');
     const level = args[0];
     if (typeof level !== 'number') return raise('First argument must be a number');
@@ -89,7 +93,7 @@ export function openRedisApi(engine: ScriptHost): LuaTable {
     engine.node.log[name](parts.join(' '));
     return [];
   });
-  define('setresp', (rt, args) => {
+  define('setresp', (_rt, args) => {
     if (args.length !== 1) raise('redis.setresp() requires one argument.');
     const version = args[0];
     if (version !== 2 && version !== 3) return raise('RESP version must be 2 or 3.');
@@ -98,7 +102,7 @@ export function openRedisApi(engine: ScriptHost): LuaTable {
     engine.session.reply.resp = version;
     return [];
   });
-  define('set_repl', (rt, args) => {
+  define('set_repl', (_rt, args) => {
     if (args.length !== 1) raise('redis.set_repl() requires one argument.');
     const flags = args[0];
     if (typeof flags !== 'number' || flags < 0 || flags > 3 || !Number.isInteger(flags)) {
@@ -109,7 +113,7 @@ export function openRedisApi(engine: ScriptHost): LuaTable {
   define('replicate_commands', () => [true]);
   define('breakpoint', () => [false]);
   define('debug', () => []);
-  define('acl_check_cmd', (rt, args) => {
+  define('acl_check_cmd', (_rt, args) => {
     if (args.length < 1) raise('Please specify at least one argument for this redis lib call');
     const name = args[0];
     if (typeof name !== 'string' || engine.node.commands.lookup(name) === undefined) throw new LuaError(errorTable('ERR Invalid command passed to redis.acl_check_cmd()'));
@@ -151,17 +155,48 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
     const refusal = writeRefusal(engine, run);
     if (refusal !== null) return errorTable(refusal);
   }
+  // Dirty from here on, whether or not the write then passes the cluster check or succeeds.
+  if (spec.isWrite) run.wrote = true;
   const session = engine.session;
   const cluster = node.cluster;
   if (cluster !== null && (spec.firstKey > 0 || spec.flags.has('movablekeys'))) {
     const caller = run.caller.session;
     session.asking = caller.asking;
     session.readonly = caller.readonly;
-    if (cluster.route(session, spec, argv) !== null) return errorTable('ERR Script attempted to access a non local key in a cluster node');
+    const redirect = cluster.route(session, spec, argv);
+    if (redirect !== null) return errorTable(clusterRefusal(redirect));
+    const refusal = slotRefusal(run, spec, argv);
+    if (refusal !== null) return errorTable(refusal);
   }
   runCommand(session, spec, argv);
-  if (spec.isWrite) run.wrote = true;
   return replyToLua(session.reply.take());
+}
+
+/**
+ * A script's command this node would not serve, as Redis words it for scripts
+ * (scriptVerifyClusterState): a down cluster is said so; every redirect (MOVED, ASK, TRYAGAIN,
+ * CROSSSLOT, an unassigned slot) is a "non local key", since a script cannot follow one.
+ */
+function clusterRefusal(redirect: string): string {
+  if (redirect === 'CLUSTERDOWN The cluster is down') return 'ERR Script attempted to execute a command while the cluster is down';
+  if (redirect === 'CLUSTERDOWN The cluster is down and only accepts read commands') {
+    return 'ERR Script attempted to execute a write command while the cluster is down and readonly';
+  }
+  return 'ERR Script attempted to access a non local key in a cluster node';
+}
+
+/**
+ * The one-slot rule of a run held to one slot (ScriptRun.restrictToOneSlot): its first keyed
+ * command fixes the slot if its declared keys did not; a later one on another slot is refused.
+ */
+function slotRefusal(run: ScriptRun, spec: CommandSpec, argv: readonly ByteString[]): string | null {
+  if (run.crossSlotAllowed) return null;
+  const first = findKeys(spec.keys, argv)[0];
+  if (first === undefined) return null;
+  const slot = keyHashSlot(argv[first] as ByteString);
+  if (run.slot === undefined) run.slot = slot;
+  else if (run.slot !== slot) return 'ERR Script attempted to access keys that do not hash to the same slot';
+  return null;
 }
 
 function lookupForScript(engine: ScriptHost, argv: readonly ByteString[]): CommandSpec | string {

@@ -20,7 +20,7 @@ import { loadChunk } from './lua/base-lib';
 import type { LuaClosure } from './lua/closure';
 import { LuaTable } from './lua/table';
 import { LuaVM } from './lua/vm';
-import { openScriptingGlobals } from './lua-state';
+import { luaArray, openScriptingGlobals } from './lua-state';
 import { sha1hex } from './redis-api';
 import type { ScriptHost } from './script-host';
 import { ScriptRun } from './script-run';
@@ -69,13 +69,15 @@ export class ScriptEngine implements ScriptHost {
   execute(ctx: CommandContext, script: CachedScript, keys: ByteString[], args: ByteString[], readOnly: boolean): void {
     const globals = this.globals;
     globals.readonly = false;
-    globals.setStr('KEYS', arrayOf(keys));
-    globals.setStr('ARGV', arrayOf(args));
+    globals.setStr('KEYS', luaArray(keys));
+    globals.setStr('ARGV', luaArray(args));
     globals.readonly = true;
     const session = this.session;
     session.db = ctx.db;
     session.reply.resp = 2;
     const run = new ScriptRun(this, script.sha, readOnly, ctx);
+    // A script that declares flags (a shebang) keeps to one slot unless allow-cross-slot-keys.
+    if (this.node.cluster !== null && script.flags !== null && !script.flags.includes('allow-cross-slot-keys')) run.restrictToOneSlot(keys);
     this.run = run;
     run.start(script.fn);
   }
@@ -108,10 +110,4 @@ function stripShebang(body: ByteString): ByteString {
   if (!body.startsWith('#!')) return body;
   const end = body.indexOf('\n');
   return end < 0 ? '' : body.slice(end);
-}
-
-function arrayOf(values: readonly ByteString[]): LuaTable {
-  const table = new LuaTable(values.length, 0);
-  values.forEach((value, i) => table.setInt(i + 1, value));
-  return table;
 }

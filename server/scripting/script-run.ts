@@ -15,7 +15,16 @@
  * held as MIGRATE holds it (exclusive-run.ts) except that other clients get -BUSY instead of
  * waiting, and the writes of the whole run stay one replication unit (MULTI/EXEC on replicas).
  * Time is frozen: every slice sees the EVAL's time.
+ *
+ * SCRIPT KILL (FUNCTION KILL) can only arrive during a pause, so that is where a kill lands:
+ * the run ends before its next slice, with Redis's error naming the line the script was about
+ * to run. Redis raises the kill from its instruction-count hook at the instruction it stopped
+ * on, and then raises it again on every new line, so a pcall around the loop catches it once
+ * and the next line ends the script; here the kill is not a Lua error at all and no pcall sees
+ * it. The two agree for a script whose loop is not on the same line as its pcall.
  */
+import type { ByteString } from '../../storage/bytes';
+import { keyHashSlot } from '../../storage/key-slot';
 import type { CommandContext } from '../dispatch/command-context';
 import type { LuaClosure } from './lua/closure';
 import { LuaTable } from './lua/table';
@@ -30,6 +39,8 @@ const SLICE_MS = 20;
 export const BUSY_SCRIPT_ERROR = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 export const BUSY_FUNCTION_ERROR = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 const KILLED_MESSAGE = 'ERR Script killed by user with SCRIPT KILL...';
+/** What Redis logs (at warning level) when a kill stops a script, for EVAL and FCALL alike. */
+const KILLED_LOG_LINE = 'Lua script killed by user with SCRIPT KILL.';
 
 function errorTable(message: string): LuaTable {
   const table = new LuaTable(0, 1);
@@ -40,9 +51,19 @@ function errorTable(message: string): LuaTable {
 export class ScriptRun {
   /** redis.setresp: the protocol redis.call's replies are read in (and booleans returned). */
   resp: 2 | 3 = 2;
-  /** A write command ran (SCRIPT KILL then refuses: the script is UNKILLABLE). */
+  /**
+   * A write command was called (SCRIPT KILL then refuses: the script is UNKILLABLE). Set once it
+   * passed the write checks, before the cluster check and before it runs, as Redis sets
+   * SCRIPT_WRITE_DIRTY: a write that then fails still counts.
+   */
   wrote = false;
-  /** The slot of the first key a command touched (cluster mode), for the one-slot rule. */
+  /**
+   * Whether the script may touch keys of several slots (cluster mode). Redis allows it to an
+   * EVAL without a shebang (compatibility mode) and to scripts and functions flagged
+   * allow-cross-slot-keys; any other run is held to one slot (restrictToOneSlot).
+   */
+  crossSlotAllowed = true;
+  /** The one slot a restricted run may touch: its declared keys', else its first key's. */
   slot: number | undefined = undefined;
   /** Past busy-reply-threshold: other clients get -BUSY. */
   busy = false;
@@ -66,6 +87,18 @@ export class ScriptRun {
   ) {
     this.startedAtMs = engine.node.time.monotonicMs();
     this.nowMs = engine.node.nowMs;
+  }
+
+  /**
+   * Holds the run to one slot, for its engine to call before start() when the script is not in
+   * compatibility mode and lacks allow-cross-slot-keys: the slot of `keys` (the declared keys,
+   * which the dispatcher already checked share one), or, without any, of the first key a
+   * command touches. A command on another slot then fails with Redis's error (redis-api.ts).
+   */
+  restrictToOneSlot(keys: readonly ByteString[]): void {
+    this.crossSlotAllowed = false;
+    const first = keys[0];
+    this.slot = first === undefined ? undefined : keyHashSlot(first);
   }
 
   /** How long it has been running, in ms. */
@@ -100,6 +133,10 @@ export class ScriptRun {
       setImmediate(() => {
         // The node shut down meanwhile (SHUTDOWN NOSAVE): the script ends with it.
         if (this.engine.node.isClosing) return;
+        if (this.killRequested) {
+          this.killWhilePaused();
+          return;
+        }
         this.engine.node.nowMs = this.nowMs;
         this.sliceStartedAtMs = this.engine.node.time.monotonicMs();
         this.step(() => this.engine.vm.resumeMain());
@@ -111,18 +148,45 @@ export class ScriptRun {
   }
 
   private tick(): TickVerdict {
-    if (this.killRequested) throw new LuaError(errorTable(KILLED_MESSAGE), false, true);
+    // Normally a kill is taken at the pause it arrived in (killWhilePaused). A run that cannot
+    // pause (its loop inside pcall or another native call) is stopped here instead, at whatever
+    // instruction it is on.
+    if (this.killRequested) {
+      this.engine.node.log.warning(KILLED_LOG_LINE);
+      throw new LuaError(errorTable(KILLED_MESSAGE), false, true);
+    }
     const now = this.engine.node.time.monotonicMs();
     if (!this.busy) {
       const elapsedMs = now - this.startedAtMs;
       if (elapsedMs < this.engine.node.config.number('busy-reply-threshold')) return 'continue';
       this.busy = true;
+      // A function is stopped with FUNCTION KILL, an EVAL with SCRIPT KILL: the line says which.
+      const killCommand = this.engine.source === '@user_function' ? 'FUNCTION KILL' : 'SCRIPT KILL';
       this.engine.node.log.warning(
-        `Slow script detected: still in execution after ${Math.round(elapsedMs)} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: ${this.sha}.`,
+        `Slow script detected: still in execution after ${Math.round(elapsedMs)} milliseconds. You can try killing the script using the ${killCommand} command. Script name is: ${this.sha}.`,
       );
       return 'pause';
     }
     return now - this.sliceStartedAtMs >= SLICE_MS ? 'pause' : 'continue';
+  }
+
+  /**
+   * SCRIPT KILL arrived while the run was paused: it ends now, without running another slice.
+   * The error names the line of the next instruction to run, where the VM paused the innermost
+   * frame: the first of the loop (a `for`'s body, a `while`'s condition) or a call about to be
+   * made. Redis names the line its instruction-count hook stopped at, anywhere in the loop and
+   * so mostly in the body: `for i = 1, n do\n  t[i % 10] = i\nend` is killed on line 3 there
+   * (on line 2 when the hook lands on the jump back). An error raised from the tick would always
+   * name the jump back, on the loop's first line.
+   */
+  private killWhilePaused(): void {
+    const frames = this.engine.vm.main.frames;
+    const frame = frames[frames.length - 1];
+    const err = new LuaError(errorTable(KILLED_MESSAGE), false, true);
+    err.luaLine = frame === undefined ? null : frame.closure.proto.lines[frame.pc] ?? null;
+    this.engine.node.log.warning(KILLED_LOG_LINE);
+    this.replyError(err);
+    this.end();
   }
 
   private replyError(err: LuaError): void {

@@ -224,7 +224,14 @@ export class LuaVM extends LuaThreads {
             const y = b >= 0 ? stack[base + b] : k[-1 - b];
             frame.pc = pc;
             const holds = x === y || this.equals(x, y);
-            if (holds === ((code[at] as Op) === Op.JmpIfEq)) pc = c;
+            if (holds === ((code[at] as Op) === Op.JmpIfEq)) {
+              // A backward jump (repeat ... until) counts toward the tick hook like a loop.
+              if (c < pc && --this.ticks <= 0 && this.tick(mode)) {
+                frame.pc = c;
+                return { kind: 'pause' };
+              }
+              pc = c;
+            }
             break;
           }
           case Op.JmpUnlessLt:
@@ -233,7 +240,14 @@ export class LuaVM extends LuaThreads {
             const y = b >= 0 ? stack[base + b] : k[-1 - b];
             frame.pc = pc;
             const holds = typeof x === 'number' && typeof y === 'number' ? x < y : this.lessThan(x, y);
-            if (holds === ((code[at] as Op) === Op.JmpIfLt)) pc = c;
+            if (holds === ((code[at] as Op) === Op.JmpIfLt)) {
+              // A backward jump (repeat ... until) counts toward the tick hook like a loop.
+              if (c < pc && --this.ticks <= 0 && this.tick(mode)) {
+                frame.pc = c;
+                return { kind: 'pause' };
+              }
+              pc = c;
+            }
             break;
           }
           case Op.JmpUnlessLe:
@@ -242,17 +256,36 @@ export class LuaVM extends LuaThreads {
             const y = b >= 0 ? stack[base + b] : k[-1 - b];
             frame.pc = pc;
             const holds = typeof x === 'number' && typeof y === 'number' ? x <= y : this.lessOrEqual(x, y);
-            if (holds === ((code[at] as Op) === Op.JmpIfLe)) pc = c;
+            if (holds === ((code[at] as Op) === Op.JmpIfLe)) {
+              // A backward jump (repeat ... until) counts toward the tick hook like a loop.
+              if (c < pc && --this.ticks <= 0 && this.tick(mode)) {
+                frame.pc = c;
+                return { kind: 'pause' };
+              }
+              pc = c;
+            }
             break;
           }
           case Op.JmpIfFalse: {
             const x = stack[base + a];
-            if (x === undefined || x === false) pc = b;
+            if (x === undefined || x === false) {
+              if (b < pc && --this.ticks <= 0 && this.tick(mode)) {
+                frame.pc = b;
+                return { kind: 'pause' };
+              }
+              pc = b;
+            }
             break;
           }
           case Op.JmpIfTrue: {
             const x = stack[base + a];
-            if (x !== undefined && x !== false) pc = b;
+            if (x !== undefined && x !== false) {
+              if (b < pc && --this.ticks <= 0 && this.tick(mode)) {
+                frame.pc = b;
+                return { kind: 'pause' };
+              }
+              pc = b;
+            }
             break;
           }
           case Op.Call:
