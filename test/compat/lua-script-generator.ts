@@ -96,6 +96,8 @@ const NUMBERS = [
   '.5', '3.', '1E2', '0xA', '4294967295', '4294967296', '9007199254740993', '1e-7', '-1e-7', '2^-1074',
 ];
 
+const POW_EXPONENTS = ['0.5', '2', '-1', '3', '(1/3)', '0', '-0.5', '10', '1e-5', '0.1', '-2', '1024', '-1074', '(-0)'];
+
 interface NumExpr {
   text: string;
   /** The value when Lua 5.1 folds the expression into a constant, else undefined. */
@@ -319,6 +321,8 @@ export class LuaScriptGenerator {
       const x = sub();
       const y = sub();
       const op = r.pick(exact ? ['+', '-', '*', '/', '%'] : ['+', '-', '*', '/', '%', '^']);
+      // A finite exponent: C's pow(1, inf) and pow(1, nan) are 1, hashslot's NaN (KNOWN DIFFERENCES: pow).
+      if (op === '^') return runtime(`(${x.text} ^ ${r.pick(POW_EXPONENTS)})`);
       if (x.value === undefined || y.value === undefined) return runtime(`(${x.text} ${op} ${y.text})`);
       const folded = foldArith(op, x.value, y.value);
       if (folded === undefined) return runtime(`(${x.text} ${op} ${y.text})`);
@@ -337,22 +341,25 @@ export class LuaScriptGenerator {
       [6, binary],
       [1, negate],
       [1, () => runtime(`math.${r.pick(['floor', 'ceil', 'abs', 'sqrt'])}(${a()})`)],
-      [1, () => runtime(`math.fmod(${a()}, ${a()})`)],
+      // In exact expressions never by 0: math.fmod(1, 0) is -nan in redis-server, nan in hashslot
+      // (KNOWN DIFFERENCES: NaN signs), which string.byte or # would show.
+      [1, () => runtime(`math.fmod(${a()}, ${exact ? r.pick(['2', '-3', '0.5', '1e300', 'math.huge', '-1.5', '7']) : a()})`)],
       [1, () => runtime(`math.${r.pick(['max', 'min'])}(${a()}, ${a()}, ${a()})`)],
       [1, () => runtime(`(math.modf(${a()}))`)],
-      // + 0: the fraction of a negative integer is -0 in C, 0 in hashslot (KNOWN DIFFERENCES: math.modf).
-      [1, () => runtime(`(select(2, math.modf(${a()})) + 0)`)],
+      // + #"" (a +0 made at run time, where a 0 constant could be a -0): the fraction of a negative
+      // integer or -0 is -0 in C, 0 in hashslot (KNOWN DIFFERENCES: math.modf).
+      [1, () => runtime(`(select(2, math.modf(${a()})) + #"")`)],
       [1, () => runtime(`math.ldexp(${a()}, ${r.pick(['0', '1', '-1', '10', '-1074', '1024', '52'])})`)],
       [1, () => runtime(`(math.frexp(nd(${a()})))`)],
       [1, () => runtime(`select(2, math.frexp(nd(${a()})))`)],
       [1, () => runtime(`(${r.pick(NUMERIC_STRINGS)} + 0)`)],
       [1, () => runtime(`#${r.pick(STRINGS)}`)],
-      [1, () => runtime(`math.mod(${a()}, ${a()})`)],
+      [1, () => runtime(`math.mod(${a()}, ${exact ? r.pick(['2', '-3', '0.5', '1e300', 'math.huge', '-1.5', '7']) : a()})`)],
       [1, () => runtime(`math.${r.pick(['deg', 'rad'])}(${a()})`)],
     ];
     if (!exact) {
       choices.push(
-        [1, () => runtime(`math.pow(${a()}, ${r.pick(['0.5', '2', '-1', '3', '1/3', '0'])})`)],
+        [1, () => runtime(`math.pow(${a()}, ${r.pick(POW_EXPONENTS)})`)],
         [1, () => runtime(`math.${r.pick(['exp', 'log', 'log10', 'sin', 'cos', 'tan', 'atan', 'sinh', 'cosh', 'tanh', 'asin', 'acos'])}(${a()})`)],
         [1, () => runtime(`math.atan2(${a()}, ${a()})`)],
       );
@@ -370,8 +377,8 @@ export class LuaScriptGenerator {
       [2, () => `string.sub(${a()}, ${r.pick(SMALL_INTS)}, ${r.pick(SMALL_INTS)})`],
       [1, () => `string.sub(${a()}, ${r.pick(SMALL_INTS)})`],
       [1, () => `string.${r.pick(['upper', 'lower', 'reverse'])}(${a()})`],
-      [1, () => `tostring(${this.num(1)})`],
-      [1, () => `(${this.num(1)} .. "")`],
+      [1, () => `tostring(${this.num(1, true)})`],
+      [1, () => `(${this.num(1, true)} .. "")`],
       [1, () => `string.char(${r.times(0, 4, () => r.pick(['0', '65', '97', '255', '128', '10', '13', '34', '92'])).join(', ')})`],
     ])();
   }
