@@ -41,6 +41,8 @@ export function openScriptingGlobals(host: ScriptHost): LuaTable {
   for (const [name, table] of libraries) globals.setStr(name, table);
   const stringMeta = new LuaTable(0, 1);
   stringMeta.setStr('__index', globals.getStr('string'));
+  // Readonly as in Redis: a script changing it would change strings for every later script.
+  stringMeta.readonly = true;
   vm.stringMetatable = stringMeta;
   // Redis's pcall: an error table ({err = "..."}, as redis.call raises) is caught as its
   // message string, so scripts can test and print it.
@@ -73,6 +75,7 @@ export function nonexistentGlobalGuard(): LuaTable {
 
 function protectGlobals(globals: LuaTable): void {
   globals.metatable = nonexistentGlobalGuard();
+  globals.metatable.readonly = true;
   for (let entry = globals.next(undefined); entry !== undefined; entry = globals.next(entry[0])) {
     if (entry[1] instanceof LuaTable) entry[1].readonly = true;
   }

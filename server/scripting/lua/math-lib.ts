@@ -39,14 +39,23 @@ export class RedisRandom {
 /** frexp: x = m * 2^e with 0.5 <= |m| < 1 (m = x and e = 0 for 0, inf and nan). */
 function frexp(x: number): [number, number] {
   if (x === 0 || !Number.isFinite(x)) return [x, 0];
-  let exponent = Math.max(-1073, Math.floor(Math.log2(Math.abs(x))) + 1);
-  let mantissa = x * Math.pow(2, -exponent);
-  // log2 can be off by one near powers of two; settle into [0.5, 1).
-  while (Math.abs(mantissa) < 0.5) {
+  let mantissa = x;
+  let exponent = 0;
+  // Subnormals first: scale into the normal range (2^-1074 * 2^64 is normal), so 2^-e below
+  // never overflows to infinity.
+  if (Math.abs(mantissa) < 2 ** -1022) {
+    mantissa *= 2 ** 64;
+    exponent -= 64;
+  }
+  const e = Math.floor(Math.log2(Math.abs(mantissa))) + 1;
+  mantissa = ldexp(mantissa, -e);
+  exponent += e;
+  // log2 can be off by one near powers of two; settle into [0.5, 1) (bounded: a step or two).
+  for (let i = 0; i < 4 && Math.abs(mantissa) < 0.5; i++) {
     mantissa *= 2;
     exponent--;
   }
-  while (Math.abs(mantissa) >= 1) {
+  for (let i = 0; i < 4 && Math.abs(mantissa) >= 1; i++) {
     mantissa /= 2;
     exponent++;
   }

@@ -124,7 +124,16 @@ export abstract class LuaThreads extends LuaOperations {
       // Raised by a native called straight from pcall: no Lua position to add (Lua 5.1 too).
       err.needsPosition = false;
       if (handler === null) return [false, err.value];
-      return [false, this.call(handler, [err.value])[0]];
+      // xpcall: a handler that fails itself gives Lua 5.1's "error in error handling".
+      try {
+        return [false, this.call(handler, [err.value])[0]];
+      } catch (handlerErr) {
+        if (!(handlerErr instanceof LuaError) || handlerErr.uncatchable) throw handlerErr;
+        co.unwindTo(depth);
+        co.top = top;
+        this.nativeDepth = nativeDepth;
+        return [false, 'error in error handling'];
+      }
     }
   }
 
