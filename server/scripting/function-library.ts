@@ -15,6 +15,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { LuaTable } from './lua/table';
+import { errorTable } from './reply-to-lua';
 import { LuaError, LuaFunction, NativeFunction, type LuaValue } from './lua/values';
 
 export const FUNCTION_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
@@ -57,9 +58,7 @@ export function parseShebang(code: ByteString): string {
 }
 
 function registrationError(message: string): never {
-  const table = new LuaTable(0, 1);
-  table.setStr('err', `ERR ${message}`);
-  throw new LuaError(table);
+  throw new LuaError(errorTable(`ERR ${message}`));
 }
 
 /** redis.register_function's two forms, checked as Redis checks them. */

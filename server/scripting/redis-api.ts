@@ -31,16 +31,10 @@ import { keyHashSlot } from '../../storage/key-slot';
 import { numberToString } from './lua/numbers';
 import { LuaTable } from './lua/table';
 import { LuaError, NativeFunction, type LuaRuntime, type LuaValue } from './lua/values';
-import { replyToLua } from './reply-to-lua';
+import { errorTable, field, replyToLua } from './reply-to-lua';
 import type { ScriptHost } from './script-host';
 import type { ScriptRun } from './script-run';
 
-/** An error as scripts see it: a table with an `err` field. */
-function errorTable(message: string): LuaTable {
-  const table = new LuaTable(0, 1);
-  table.setStr('err', message);
-  return table;
-}
 
 /** Raises an error as Redis's API helpers raise theirs: an error table, no script position. */
 function raise(message: string): never {
@@ -73,9 +67,7 @@ export function openRedisApi(engine: ScriptHost): LuaTable {
   });
   define('status_reply', (_rt, args) => {
     if (args.length !== 1 || typeof args[0] !== 'string') return [errorTable('ERR wrong number or type of arguments')];
-    const table = new LuaTable(0, 1);
-    table.setStr('ok', args[0]);
-    return [table];
+    return [field('ok', args[0])];
   });
   define('sha1hex', (_rt, args) => {
     if (args.length !== 1) raise('wrong number of arguments');

@@ -113,10 +113,16 @@ class ReplyReader {
   }
 }
 
-function field(name: string, value: LuaValue): LuaTable {
+/** A table with one field: the shape of Redis's status and error values ({ok = ...}, {err = ...}). */
+export function field(name: string, value: LuaValue): LuaTable {
   const table = new LuaTable(0, 1);
   table.setStr(name, value);
   return table;
+}
+
+/** An error as scripts see it: { err = message }. */
+export function errorTable(message: string): LuaTable {
+  return field('err', message);
 }
 
 /** The one reply in `bytes` as a Lua value. */

@@ -31,6 +31,7 @@ import { LuaTable } from './lua/table';
 import { LuaError, type LuaValue } from './lua/values';
 import type { Suspension, TickVerdict } from './lua/vm';
 import { writeLuaReply } from './lua-to-reply';
+import { errorTable } from './reply-to-lua';
 import type { ScriptHost } from './script-host';
 
 /** How long a busy script runs between two turns of the event loop. */
@@ -41,12 +42,6 @@ export const BUSY_FUNCTION_ERROR = 'BUSY Redis is busy running a script. You can
 const KILLED_MESSAGE = 'ERR Script killed by user with SCRIPT KILL...';
 /** What Redis logs (at warning level) when a kill stops a script, for EVAL and FCALL alike. */
 const KILLED_LOG_LINE = 'Lua script killed by user with SCRIPT KILL.';
-
-function errorTable(message: string): LuaTable {
-  const table = new LuaTable(0, 1);
-  table.setStr('err', message);
-  return table;
-}
 
 export class ScriptRun {
   /** redis.setresp: the protocol redis.call's replies are read in (and booleans returned). */
