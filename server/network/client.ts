@@ -221,9 +221,17 @@ export class Client {
     }
     if (this.closeAfterReply) {
       // Closed for real once the reply is out, as Redis closes the descriptor: a half-close
-      // would keep reading, and a client that goes on writing would never be stopped.
+      // would keep reading, and a client that goes on writing would never be stopped. When the
+      // kernel took the whole reply, the descriptor is closed in this same turn, as Redis does,
+      // so the close is done before the client can read the reply; waiting for 'finish' left a
+      // window, on a busy machine, in which a client could write megabytes into the void.
       const socket = this.socket;
-      socket.end(() => socket.destroy());
+      if (socket.writableLength === 0) {
+        socket.destroy();
+      } else {
+        socket.pause();
+        socket.end(() => socket.destroy());
+      }
       this.markClosed();
       return;
     }
