@@ -16,7 +16,7 @@ import { Keyspace } from '../storage/keyspace';
 import { SeededRandom } from '../storage/random';
 import { ScriptEngine } from './scripting/script-engine';
 import { FunctionEngine } from './scripting/function-engine';
-import { BUSY_FUNCTION_ERROR, BUSY_SCRIPT_ERROR } from './scripting/script-run';
+import { BUSY_FUNCTION_ERROR, BUSY_SCRIPT_ERROR, type ScriptRun } from './scripting/script-run';
 import { Client } from './network/client';
 import { type NodeClock, type TimerHandle, systemClock } from './clock';
 import { Session } from './dispatch/session';
@@ -362,6 +362,14 @@ export class RedisNode implements KeyspaceObserver {
   /** A script runs past busy-reply-threshold: other clients get -BUSY (scripting/script-run.ts). */
   get scriptBusy(): boolean {
     return this.scriptEngine?.run?.busy === true || this.functionEngine?.run?.busy === true;
+  }
+
+  /** The script running now (at most one: a run holds the node), and whether EVAL or FCALL. */
+  get runningScript(): { run: ScriptRun; kind: 'eval' | 'function' } | null {
+    const evalRun = this.scriptEngine?.run ?? null;
+    if (evalRun !== null) return { run: evalRun, kind: 'eval' };
+    const functionRun = this.functionEngine?.run ?? null;
+    return functionRun === null ? null : { run: functionRun, kind: 'function' };
   }
 
   /** Redis's -BUSY text: it names the command that can stop what runs (SCRIPT or FUNCTION KILL). */

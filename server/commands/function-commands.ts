@@ -120,6 +120,8 @@ function writeLibrary(ctx: CommandContext, library: FunctionLibrary, withCode: b
 }
 
 function stats(ctx: CommandContext): void {
+  // During a busy EVAL, Redis answers as it answers any command but SCRIPT KILL.
+  if (ctx.server.runningScript?.kind === 'eval') throw new ReplyError(ctx.server.busyError);
   const engine = engineOf(ctx);
   const reply = ctx.reply;
   reply.map(2);
@@ -189,7 +191,7 @@ function restore(ctx: CommandContext, argv: ByteString[]): void {
 }
 
 function kill(ctx: CommandContext): void {
-  killRun(engineOf(ctx).run);
+  killRun(ctx.server, 'function');
   ctx.reply.ok();
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { ERR, ReplyError } from '../dispatch/errors';
-import type { ScriptRun } from '../scripting/script-run';
+import type { RedisNode } from '../node';
 import { at } from './args';
 
 /** numkeys (argv[2]), checked as Redis checks it. */
@@ -17,13 +17,23 @@ export function keyCount(argv: readonly ByteString[]): number {
   return count;
 }
 
-/** SCRIPT KILL / FUNCTION KILL: stops `run` at its next tick, unless it wrote (UNKILLABLE). */
-export function killRun(run: ScriptRun | null): void {
-  if (run === null || !run.busy) throw new ReplyError('NOTBUSY No scripts in execution right now.');
+/**
+ * SCRIPT KILL ('eval') / FUNCTION KILL ('function'): stops the busy script at its next tick,
+ * in Redis's order of refusals: none busy (NOTBUSY), sent by this node's master or already
+ * written (UNKILLABLE), or the other kind of script (-BUSY naming the KILL that would work).
+ */
+export function killRun(node: RedisNode, kind: 'eval' | 'function'): void {
+  const running = node.runningScript;
+  if (running === null || !running.run.busy) throw new ReplyError('NOTBUSY No scripts in execution right now.');
+  const run = running.run;
+  if (run.caller.session.kind === 'master') {
+    throw new ReplyError('UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.');
+  }
   if (run.wrote) {
     throw new ReplyError(
       'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
     );
   }
+  if (running.kind !== kind) throw new ReplyError(node.busyError);
   run.killRequested = true;
 }

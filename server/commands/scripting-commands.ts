@@ -71,7 +71,7 @@ function scriptFlush(ctx: CommandContext, argv: ByteString[]): void {
 }
 
 function scriptKill(ctx: CommandContext): void {
-  killRun(engineOf(ctx).run);
+  killRun(ctx.server, 'eval');
   ctx.reply.ok();
 }
 

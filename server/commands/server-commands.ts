@@ -51,6 +51,9 @@ function shutdownCommand(ctx: CommandContext, argv: ByteString[]): void {
   }
   if ((flags.has('abort') && flags.size > 1) || (flags.has('save') && flags.has('nosave'))) syntaxError();
   if (flags.has('abort')) throw new ReplyError('ERR No shutdown in progress.');
+  // A busy script can only be left by SHUTDOWN NOSAVE: saving would write a dataset the
+  // script is halfway through changing.
+  if (!flags.has('nosave') && ctx.server.scriptBusy) throw new ReplyError(ctx.server.busyError);
   // With save points configured (or SAVE) the dataset is saved first; if that fails the server
   // stays up unless FORCE. The connection closes without a reply, which is how clients see a
   // successful SHUTDOWN.

@@ -45,17 +45,8 @@ export function openScriptingGlobals(host: ScriptHost): LuaTable {
   stringMeta.readonly = true;
   vm.stringMetatable = stringMeta;
   // Redis's pcall: an error table ({err = "..."}, as redis.call raises) is caught as its
-  // message string, so scripts can test and print it.
-  const basePcall = globals.getStr('pcall');
-  globals.setStr('pcall', new NativeFunction('pcall', (rt, args) => {
-    const results = rt.call(basePcall, args);
-    const error = results[1];
-    if (results[0] === false && error instanceof LuaTable) {
-      const message = error.getStr('err');
-      if (typeof message === 'string' || typeof message === 'number') results[1] = message;
-    }
-    return results;
-  }));
+  // message string, so scripts can test and print it (xpcall's handler gets the table).
+  vm.redisPcall = true;
   // Redis's error handler is visible to scripts as a global; here errors are shaped when the
   // reply is written (script-run.ts), so it only passes its argument through.
   globals.setStr('__redis__err__handler', new NativeFunction('__redis__err__handler', (_rt, args) => [args[0]]));

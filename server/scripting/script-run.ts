@@ -16,12 +16,10 @@
  * waiting, and the writes of the whole run stay one replication unit (MULTI/EXEC on replicas).
  * Time is frozen: every slice sees the EVAL's time.
  *
- * SCRIPT KILL (FUNCTION KILL) can only arrive during a pause, so that is where a kill lands:
- * the run ends before its next slice, with Redis's error naming the line the script was about
- * to run. Redis raises the kill from its instruction-count hook at the instruction it stopped
- * on, and then raises it again on every new line, so a pcall around the loop catches it once
- * and the next line ends the script; here the kill is not a Lua error at all and no pcall sees
- * it. The two agree for a script whose loop is not on the same line as its pcall.
+ * SCRIPT KILL (FUNCTION KILL) arrives during a pause. Like Redis, the kill is then a Lua error
+ * raised where the script stands, on the line it was about to run; and as Redis does, from then
+ * on the same error is raised again before each new line (the VM's line hook), so a pcall around
+ * the loop catches it once and the script ends on the next line after the pcall.
  */
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot } from '../../storage/key-slot';
@@ -147,8 +145,8 @@ export class ScriptRun {
     // pause (its loop inside pcall or another native call) is stopped here instead, at whatever
     // instruction it is on.
     if (this.killRequested) {
-      this.engine.node.log.warning(KILLED_LOG_LINE);
-      throw new LuaError(errorTable(KILLED_MESSAGE), false, true);
+      this.armKill();
+      throw killedError(null);
     }
     const now = this.engine.node.time.monotonicMs();
     if (!this.busy) {
@@ -166,22 +164,26 @@ export class ScriptRun {
   }
 
   /**
-   * SCRIPT KILL arrived while the run was paused: it ends now, without running another slice.
-   * The error names the line of the next instruction to run, where the VM paused the innermost
-   * frame: the first of the loop (a `for`'s body, a `while`'s condition) or a call about to be
-   * made. Redis names the line its instruction-count hook stopped at, anywhere in the loop and
-   * so mostly in the body: `for i = 1, n do\n  t[i % 10] = i\nend` is killed on line 3 there
-   * (on line 2 when the hook lands on the jump back). An error raised from the tick would always
-   * name the jump back, on the loop's first line.
+   * SCRIPT KILL arrived while the run was paused: the next slice raises the kill before its
+   * first instruction, on that instruction's line (the first of the loop, a `for`'s body, a
+   * `while`'s condition, or a call about to be made). Redis names the line its instruction-count
+   * hook stopped at, anywhere in the loop and so mostly in the body: `for i = 1, n do\n  t[i %
+   * 10] = i\nend` is killed on line 3 there (on line 2 when the hook lands on the jump back).
    */
   private killWhilePaused(): void {
-    const frames = this.engine.vm.main.frames;
-    const frame = frames[frames.length - 1];
-    const err = new LuaError(errorTable(KILLED_MESSAGE), false, true);
-    err.luaLine = frame === undefined ? null : frame.closure.proto.lines[frame.pc] ?? null;
+    this.armKill();
+    this.engine.vm.forceLineHook = true;
+    this.engine.node.nowMs = this.nowMs;
+    this.step(() => this.engine.vm.resumeMain());
+  }
+
+  /** From now on every new line raises the kill again (so pcall cannot swallow it). */
+  private armKill(): void {
+    if (this.engine.vm.lineHook !== null) return;
     this.engine.node.log.warning(KILLED_LOG_LINE);
-    this.replyError(err);
-    this.end();
+    this.engine.vm.lineHook = (line) => {
+      throw killedError(line);
+    };
   }
 
   private replyError(err: LuaError): void {
@@ -193,11 +195,20 @@ export class ScriptRun {
   private end(): void {
     this.engine.run = null;
     this.engine.vm.onTick = () => 'continue';
+    this.engine.vm.lineHook = null;
+    this.engine.vm.forceLineHook = false;
     this.engine.node.replication.endUnit();
     const release = this.release;
     this.release = null;
     release?.();
   }
+}
+
+/** The kill as a Lua error ({err = ...}), on `line` (null: where the VM raises it). */
+function killedError(line: number | null): LuaError {
+  const err = new LuaError(errorTable(KILLED_MESSAGE));
+  err.luaLine = line;
+  return err;
 }
 
 /** The error reply for a script that raised `err` (without the leading '-'). */

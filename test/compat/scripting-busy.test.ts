@@ -299,7 +299,7 @@ dual.case('SCRIPT KILL and FUNCTION KILL each refuse the other kind of script; F
   await other.do('FUNCTION', 'KILL');
   await expectReplies(pair, 'the function killed by FUNCTION KILL');
   await pair.do('FUNCTION', 'DELETE', 'spinlib');
-}, onHashslot('FUNCTION KILL during a busy EVAL and SCRIPT KILL during a busy FCALL answer NOTBUSY, FUNCTION STATS runs (Redis: -BUSY naming the other KILL)'));
+});
 
 // ─── pcall and the kill ─────────────────────────────────────────────────────────────────────────
 
@@ -310,7 +310,7 @@ dual.case('a pcall around the loop does not save the script from SCRIPT KILL', a
   await waitBusy(other);
   await other.do('SCRIPT', 'KILL');
   await expectReplies(pair, 'killed on the line after the pcall');
-}, onHashslot('a loop inside pcall never pauses: hashslot serves no other client (not even -BUSY or SCRIPT KILL) until it ends'));
+});
 
 // ─── INFO ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -410,7 +410,7 @@ withOwnServers('SHUTDOWN without NOSAVE during a busy script answers -BUSY', asy
   });
   other.same(escapeBytes(r), '', 'SHUTDOWN NOSAVE closes the connection');
   await expectExited(other, servers);
-}, onHashslot('SHUTDOWN and SHUTDOWN SAVE stop hashslot during a busy script, FUNCTION KILL answers NOTBUSY (Redis: -BUSY, UNKILLABLE)'));
+});
 
 withOwnServers('a repeat ... until loop is a busy script like any other', async (script, other) => {
   send(script, ['EVAL', 'local i = 0 repeat i = i + 1 until i < 0', '0']);
@@ -419,4 +419,4 @@ withOwnServers('a repeat ... until loop is a busy script like any other', async 
   await other.do('SCRIPT', 'KILL');
   await expectReplies(script, 'killed');
   await other.do('PING');
-}, onHashslot('a backward conditional jump (repeat ... until) never reaches the tick hook: the script neither turns busy nor can be killed, and hashslot serves no one until it ends'));
+});

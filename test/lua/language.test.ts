@@ -245,6 +245,36 @@ const PROGRAMS: Record<string, string> = {
     local function h(...) return #arg end
     print(h(nil, nil, 3))
   `,
+  'pcall and xpcall run in the loop: results, errors, levels, tail calls': `
+    print(pcall(function(...) return ... end, 1, nil, 3))
+    print(select('#', pcall(function() end)))
+    local a, b, c = pcall(function() return 1, 2, 3, 4 end) print(a, b, c)
+    local x = pcall(function() error('e') end) print(x)
+    print(select(2, pcall(function() error({code = 1}) end)).code)
+    print(pcall(function() error('lvl2', 2) end))
+    print(pcall(function() local function inner() error('lvl2 inner', 2) end inner() end))
+    print(pcall(function() error('nolevel', 0) end))
+    print(pcall(function() return pcall(function() error('inner') end) end))
+    print(pcall(function() local ok, e = pcall(error, 'x') error('outer ' .. e) end))
+    local function tail(n) if n == 0 then error('bottom') end return tail(n - 1) end
+    print(pcall(tail, 5))
+    print(pcall(function() return tail(3) end))
+    print(xpcall(function() error('boom') end, function(m) return 'handled: ' .. m end))
+    print(xpcall(function() return 1, 2 end, print))
+    print(xpcall(function() error('boom') end, function(m) error('again') end))
+    print(pcall(xpcall, function() error('x') end, function(m) return m .. '!' end))
+    local n = 0
+    local function deep() n = n + 1 return pcall(deep) end
+    print(deep(), n > 100)
+    local co = coroutine.create(function() pcall(function() coroutine.yield(1) end) return 'after' end)
+    print(coroutine.resume(co))
+    print(coroutine.resume(co))
+    local t = setmetatable({}, {__index = function(t, k) local ok, e = pcall(function() error(k) end) return e end})
+    print(t.key)
+    for i = 1, 3 do print(pcall(function() if i == 2 then error(i) end return i end)) end
+    local up = 0
+    print(pcall(function() local v = 5 local f = function() up = v end f() error('after closure') end), up)
+  `,
   'syntax error: missing end': `for i=1,3 do`,
   'syntax error: unexpected symbol': `local x = = 1`,
   'runtime error at a later line': `

@@ -106,14 +106,19 @@ export function openBaseLib(vm: LuaVM, globals: LuaTable): void {
     const loaded = loadChunk(text, name, globals);
     return typeof loaded === 'string' ? [undefined, loaded] : [loaded];
   };
+  // Called from Lua code with a Lua function, these two never run: the VM's loop recognises
+  // them and runs the call in a protected frame of its own (vm.ts). These bodies serve the
+  // other cases (a native function to protect, a call from native code such as pcall(pcall, f)).
   define('pcall', (args) => {
     checkAny(vm, args, 1, 'pcall');
     return vm.protectedCall(args[0], args.slice(1), null);
   });
+  vm.pcallFunction = globals.getStr('pcall') as NativeFunction;
   define('xpcall', (args) => {
     checkAny(vm, args, 2, 'xpcall');
     return vm.protectedCall(args[0], [], args[1] ?? null);
   });
+  vm.xpcallFunction = globals.getStr('xpcall') as NativeFunction;
   define('rawequal', (args) => {
     checkAny(vm, args, 1, 'rawequal');
     checkAny(vm, args, 2, 'rawequal');

@@ -30,10 +30,29 @@ export class Frame {
     readonly boundary: boolean,
   ) {}
 
+  /**
+   * Set on the frame of a Lua function that pcall or xpcall called from Lua code: the VM's loop
+   * catches an error raised above it here, instead of in a nested run (so a loop under pcall
+   * still pauses for the event loop and can be killed).
+   */
+  protection: Protection | null = null;
+
   /** One past the highest register this frame may use: where a nested call may start. */
   get limit(): number {
     return this.base + this.closure.proto.maxStack;
   }
+}
+
+/** What a protected frame (pcall/xpcall run in the loop) needs to catch an error. */
+export class Protection {
+  constructor(
+    /** xpcall's message handler; null for pcall. */
+    readonly handler: LuaValue | null,
+    /** The VM's native depth before the call, restored when the error is caught. */
+    readonly nativeDepth: number,
+    /** Redis's pcall: an error table is caught as its `err` string. */
+    readonly redisPcall: boolean,
+  ) {}
 }
 
 export type ThreadStatus = 'running' | 'suspended' | 'normal' | 'dead';

@@ -5,7 +5,7 @@
  * coroutine resume. The loop that runs instructions is vm.ts, which extends this class.
  */
 import { LuaClosure } from './closure';
-import { CoroutineState, Frame } from './coroutine-state';
+import { CoroutineState, Frame, Protection } from './coroutine-state';
 import type { Proto } from './opcodes';
 import { LuaTable } from './table';
 import { LuaError, NativeFunction, type LuaValue } from './values';
@@ -41,8 +41,20 @@ export abstract class LuaThreads extends LuaOperations {
   current: CoroutineState = this.main;
   /** The native function coroutine.yield is (the loop treats a call of it specially). */
   yieldFunction: NativeFunction | null = null;
+  /** pcall and xpcall: a call of them from Lua code runs in a protected frame (vm.ts). */
+  pcallFunction: NativeFunction | null = null;
+  xpcallFunction: NativeFunction | null = null;
+  /** Redis's pcall: an error table ({err = ...}) is returned as its message. */
+  redisPcall = false;
   /** Called every TICK_INTERVAL-ish instructions: time checks, SCRIPT KILL (it may throw). */
   onTick: () => TickVerdict = () => 'continue';
+  /**
+   * Lua's line hook, off (null) except after SCRIPT KILL: called with the line before the
+   * first instruction of each new line, of each function entered, and (with forceLineHook)
+   * before the very next instruction. It may throw.
+   */
+  lineHook: ((line: number) => void) | null = null;
+  forceLineHook = false;
   protected nativeDepth = 0;
   /** Whether the native function running now was called by Lua code directly (for error levels). */
   protected nativeFromLua = false;
@@ -92,6 +104,7 @@ export abstract class LuaThreads extends LuaOperations {
    */
   runMain(fn: LuaClosure, args: LuaValue[]): LuaValue[] | Suspension {
     const co = this.main;
+    this.nativeDepth = 0;
     co.frames.length = 0;
     co.openUpvalues.length = 0;
     co.top = 0;
@@ -123,7 +136,7 @@ export abstract class LuaThreads extends LuaOperations {
       this.nativeDepth = nativeDepth;
       // Raised by a native called straight from pcall: no Lua position to add (Lua 5.1 too).
       err.needsPosition = false;
-      if (handler === null) return [false, err.value];
+      if (handler === null) return [false, this.caughtByPcall(err.value)];
       // xpcall: a handler that fails itself gives Lua 5.1's "error in error handling".
       try {
         return [false, this.call(handler, [err.value])[0]];
@@ -135,6 +148,15 @@ export abstract class LuaThreads extends LuaOperations {
         return [false, 'error in error handling'];
       }
     }
+  }
+
+  /** The error value pcall returns: Redis's pcall turns an error table into its message. */
+  caughtByPcall(value: LuaValue): LuaValue {
+    if (this.redisPcall && value instanceof LuaTable) {
+      const message = value.getStr('err');
+      if (typeof message === 'string' || typeof message === 'number') return message;
+    }
+    return value;
   }
 
   /**
@@ -150,7 +172,8 @@ export abstract class LuaThreads extends LuaOperations {
     if (level === 2) {
       const top = frames[frames.length - 1];
       const caller = frames[frames.length - 2];
-      return this.nativeFromLua && top !== undefined && !top.boundary && caller !== undefined ? this.where(caller) : '';
+      // A function pcall called has pcall, a native function, for its caller.
+      return this.nativeFromLua && top !== undefined && !top.boundary && top.protection === null && caller !== undefined ? this.where(caller) : '';
     }
     return '';
   }
@@ -237,6 +260,35 @@ export abstract class LuaThreads extends LuaOperations {
     const frame = new Frame(fn, base, varargs, at, wanted, boundary);
     co.frames.push(frame);
     return frame;
+  }
+
+  /**
+   * Pushes the frame of pcall(f, ...) or xpcall(f, handler), called from Lua with pcall at
+   * `slot`: f runs with pcall's arguments, and its frame remembers how to catch an error. Like
+   * the C call it stands for, it counts toward the native depth ("C stack overflow").
+   */
+  protected enterProtected(co: CoroutineState, slot: number, nargs: number, wanted: number, isXpcall: boolean): Frame {
+    if (this.nativeDepth >= MAX_NATIVE_DEPTH) this.error('C stack overflow');
+    const stack = co.stack;
+    const callee = stack[slot + 1] as LuaClosure;
+    const protection = new Protection(isXpcall ? stack[slot + 2] : null, this.nativeDepth, !isXpcall && this.redisPcall);
+    const frame = this.enter(co, callee, slot + 1, isXpcall ? 0 : nargs - 1, wanted, false);
+    frame.protection = protection;
+    this.nativeDepth++;
+    return frame;
+  }
+
+  /** pcall's results at `to`: true, then the `count` values at `from` (above `to`). */
+  protected deliverProtected(co: CoroutineState, from: number, count: number, to: number, wanted: number): void {
+    const stack = co.stack;
+    if (wanted < 0) {
+      stack[to] = true;
+      for (let i = 0; i < count; i++) stack[to + 1 + i] = stack[from + i];
+      co.top = to + 1 + count;
+      return;
+    }
+    if (wanted > 0) stack[to] = true;
+    for (let i = 1; i < wanted; i++) stack[to + i] = i - 1 < count ? stack[from + i - 1] : undefined;
   }
 
   /** Puts `values` at `to`, adjusted to `wanted` (-1: all, and top follows them). */

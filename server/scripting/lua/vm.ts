@@ -15,7 +15,7 @@
  * and the loop picks them up again later.
  */
 import { LuaClosure, Upvalue } from './closure';
-import type { CoroutineState, Frame } from './coroutine-state';
+import type { CoroutineState, Frame, Protection } from './coroutine-state';
 import { Op, type Proto } from './opcodes';
 import { LuaTable } from './table';
 import { LuaError, NativeFunction, type LuaValue } from './values';
@@ -23,6 +23,13 @@ import { LuaOperations, toNumber } from './vm-ops';
 import { LuaThreads, type RunMode, type Suspension } from './vm-threads';
 
 export { chunkId, type RunMode, type Suspension, type TickVerdict } from './vm-threads';
+
+/** The frame a run of the loop started from: the nearest boundary frame at or below the top. */
+function lowestFrameOfRun(frames: Frame[]): number {
+  let index = frames.length - 1;
+  while (index > 0 && !(frames[index] as Frame).boundary) index--;
+  return index;
+}
 
 /** Instructions between two calls of the tick hook (counted at calls and backward jumps). */
 export const TICK_INTERVAL = 10_000;
@@ -33,6 +40,18 @@ export class LuaVM extends LuaThreads {
   // ─── the loop ──────────────────────────────────────────────────────────────────────────────
 
   protected execute(co: CoroutineState, mode: RunMode): LuaValue[] | Suspension {
+    const runBase = lowestFrameOfRun(co.frames);
+    for (;;) {
+      try {
+        return this.runLoop(co, mode);
+      } catch (err) {
+        // An error under a pcall/xpcall of this run: the loop goes on in pcall's caller.
+        if (!this.catchInProtectedFrame(co, err, runBase)) throw err;
+      }
+    }
+  }
+
+  private runLoop(co: CoroutineState, mode: RunMode): LuaValue[] | Suspension {
     const stack = co.stack;
     const frames = co.frames;
     let frame = frames[frames.length - 1] as Frame;
@@ -42,8 +61,14 @@ export class LuaVM extends LuaThreads {
     let k = proto.constants;
     let base = frame.base;
     let pc = frame.pc;
+    const hooked = this.lineHook !== null;
     try {
       for (;;) {
+        if (hooked && (this.forceLineHook || pc === 0 || proto.lines[pc] !== proto.lines[pc - 1])) {
+          frame.pc = pc;
+          this.forceLineHook = false;
+          (this.lineHook as (line: number) => void)(proto.lines[pc] ?? 0);
+        }
         const at = pc << 2;
         const a = code[at + 1] as number;
         const b = code[at + 2] as number;
@@ -300,12 +325,14 @@ export class LuaVM extends LuaThreads {
             }
             if (fn instanceof LuaClosure) {
               if ((code[at] as Op) === Op.TailCall && !frame.boundary) {
-                // A proper tail call: the callee replaces this frame.
+                // A proper tail call: the callee replaces this frame (and its pcall, if any).
                 co.closeUpvalues(base);
                 frames.pop();
                 const target = frame.returnTo;
+                const protection = frame.protection;
                 for (let i = 0; i <= nargs; i++) stack[target + i] = stack[slot + i];
                 frame = this.enter(co, fn, target, nargs, frame.wanted, false);
+                frame.protection = protection;
               } else {
                 frame = this.enter(co, fn, slot, nargs, c - 1, false);
               }
@@ -317,7 +344,23 @@ export class LuaVM extends LuaThreads {
               pc = 0;
               break;
             }
+            if ((fn === this.pcallFunction || fn === this.xpcallFunction) && fn !== null && stack[slot + 1] instanceof LuaClosure && nargs >= (fn === this.pcallFunction ? 1 : 2)) {
+              // pcall(f, ...) / xpcall(f, handler) of a Lua function: f runs in this loop, in
+              // a frame that catches errors (catchInProtectedFrame), so it can pause like any
+              // other code; Return gives pcall's results.
+              frame = this.enterProtected(co, slot, nargs, c - 1, fn === this.xpcallFunction);
+              closure = frame.closure;
+              proto = closure.proto;
+              code = proto.code;
+              k = proto.constants;
+              base = frame.base;
+              pc = 0;
+              break;
+            }
             if (fn === this.yieldFunction && fn !== null) {
+              if (mode === 'coroutine' && co !== this.main && co.frames.some((f) => f.protection !== null)) {
+                this.error('attempt to yield across metamethod/C-call boundary');
+              }
               if (mode !== 'coroutine' || co === this.main) {
                 this.error(co === this.main ? 'attempt to yield from outside a coroutine' : 'attempt to yield across metamethod/C-call boundary');
               }
@@ -341,7 +384,11 @@ export class LuaVM extends LuaThreads {
             if (frame.boundary) return stack.slice(from, from + count);
             const to = frame.returnTo;
             const wanted = frame.wanted;
-            if (wanted < 0) {
+            if (frame.protection !== null) {
+              // The end of a function pcall called: pcall's results are true and its results.
+              this.nativeDepth = frame.protection.nativeDepth;
+              this.deliverProtected(co, from, count, to - 1, wanted);
+            } else if (wanted < 0) {
               for (let i = 0; i < count; i++) stack[to + i] = stack[from + i];
               co.top = to + count;
             } else {
@@ -425,6 +472,57 @@ export class LuaVM extends LuaThreads {
     } catch (err) {
       frame.pc = pc;
       throw this.positioned(err, frame);
+    }
+  }
+
+  /**
+   * pcall's catch, for the calls that run in the loop: finds the innermost protected frame of
+   * this run above `runBase`, drops the frames above it and puts false and the error (through
+   * xpcall's handler) where pcall's results go. False when no such frame holds the error.
+   */
+  private catchInProtectedFrame(co: CoroutineState, err: unknown, runBase: number): boolean {
+    if (!(err instanceof LuaError) || err.uncatchable) {
+      this.restoreNativeDepth(co, runBase);
+      return false;
+    }
+    const frames = co.frames;
+    let index = frames.length - 1;
+    while (index > runBase && (frames[index] as Frame).protection === null) index--;
+    if (index <= runBase) {
+      this.restoreNativeDepth(co, runBase);
+      return false;
+    }
+    const target = frames[index] as Frame;
+    const protection = target.protection as Protection;
+    co.unwindTo(index);
+    co.top = target.returnTo;
+    this.nativeDepth = protection.nativeDepth;
+    let value = err.value;
+    if (protection.handler === null) value = this.caughtByPcall(value);
+    else {
+      // xpcall: a handler that fails itself gives Lua 5.1's "error in error handling".
+      try {
+        value = this.call(protection.handler, [value])[0];
+      } catch (handlerErr) {
+        if (!(handlerErr instanceof LuaError) || handlerErr.uncatchable) throw handlerErr;
+        co.unwindTo(index);
+        this.nativeDepth = protection.nativeDepth;
+        value = 'error in error handling';
+      }
+    }
+    this.deliver(co, [false, value], target.returnTo - 1, target.wanted);
+    return true;
+  }
+
+  /** An error leaves this run: the native depth its protected frames added is given back. */
+  private restoreNativeDepth(co: CoroutineState, runBase: number): void {
+    const frames = co.frames;
+    for (let i = runBase + 1; i < frames.length; i++) {
+      const protection = (frames[i] as Frame).protection;
+      if (protection !== null) {
+        this.nativeDepth = protection.nativeDepth;
+        return;
+      }
     }
   }
 
