@@ -17,6 +17,7 @@ import { SeededRandom } from '../storage/random';
 import { ScriptEngine } from './scripting/script-engine';
 import { FunctionEngine } from './scripting/function-engine';
 import { BUSY_FUNCTION_ERROR, BUSY_SCRIPT_ERROR, type ScriptRun } from './scripting/script-run';
+import { scriptingMemory, type ScriptingMemory } from './scripting/script-memory';
 import { Client } from './network/client';
 import { type NodeClock, type TimerHandle, systemClock } from './clock';
 import { Session } from './dispatch/session';
@@ -362,6 +363,11 @@ export class RedisNode implements KeyspaceObserver {
   /** A script runs past busy-reply-threshold: other clients get -BUSY (scripting/script-run.ts). */
   get scriptBusy(): boolean {
     return this.scriptEngine?.run?.busy === true || this.functionEngine?.run?.busy === true;
+  }
+
+  /** INFO memory's scripting figures (without creating an engine that was never used). */
+  get scriptingMemory(): ScriptingMemory {
+    return scriptingMemory(this.scriptEngine, this.functionEngine);
   }
 
   /** The script running now (at most one: a run holds the node), and whether EVAL or FCALL. */

@@ -96,6 +96,9 @@ function memorySection(node: RedisNode): Fields {
   const used = mem.heapUsed + mem.external;
   const total = os.totalmem();
   const maxmemory = node.config.number('maxmemory');
+  const scripting = node.scriptingMemory;
+  const vmTotal = scripting.usedMemoryVmEval + scripting.usedMemoryVmFunctions;
+  const scriptsTotal = scripting.usedMemoryScriptsEval + scripting.usedMemoryFunctions;
   return [
     ['used_memory', used],
     ['used_memory_human', human(used)],
@@ -113,19 +116,19 @@ function memorySection(node: RedisNode): Fields {
     ['allocator_resident', mem.rss],
     ['total_system_memory', total],
     ['total_system_memory_human', human(total)],
-    ['used_memory_lua', 0],
-    ['used_memory_vm_eval', 0],
-    ['used_memory_lua_human', '0B'],
-    ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0],
-    ['number_of_functions', 0],
-    ['number_of_libraries', 0],
-    ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', 0],
-    ['used_memory_vm_total_human', '0B'],
-    ['used_memory_functions', 0],
-    ['used_memory_scripts', 0],
-    ['used_memory_scripts_human', '0B'],
+    ['used_memory_lua', scripting.usedMemoryVmEval],
+    ['used_memory_vm_eval', scripting.usedMemoryVmEval],
+    ['used_memory_lua_human', human(scripting.usedMemoryVmEval)],
+    ['used_memory_scripts_eval', scripting.usedMemoryScriptsEval],
+    ['number_of_cached_scripts', scripting.numberOfCachedScripts],
+    ['number_of_functions', scripting.numberOfFunctions],
+    ['number_of_libraries', scripting.numberOfLibraries],
+    ['used_memory_vm_functions', scripting.usedMemoryVmFunctions],
+    ['used_memory_vm_total', vmTotal],
+    ['used_memory_vm_total_human', human(vmTotal)],
+    ['used_memory_functions', scripting.usedMemoryFunctions],
+    ['used_memory_scripts', scriptsTotal],
+    ['used_memory_scripts_human', human(scriptsTotal)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', human(maxmemory)],
     ['maxmemory_policy', node.config.string('maxmemory-policy')],

@@ -44,7 +44,7 @@ function evalGeneric(ctx: CommandContext, argv: ByteString[], bySha: boolean, re
   const noWrites = flags !== null && flags.includes('no-writes');
   if (readOnly && flags !== null && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
   if (flags !== null && flags.includes('no-cluster') && ctx.clusterEnabled) throw new ReplyError("ERR Can not run script on cluster, 'no-cluster' flag is set.");
-  engine.execute(ctx, script, argv.slice(3, 3 + count), argv.slice(3 + count), readOnly || noWrites);
+  engine.execute(ctx, script, argv.slice(3, 3 + count), argv.slice(3 + count), readOnly || noWrites, at(argv, 0));
 }
 
 function scriptLoad(ctx: CommandContext, argv: ByteString[]): void {

@@ -41,9 +41,16 @@ export function lookupCommand(table: CommandTable, argv: readonly ByteString[]):
   }
   const argc = argv.length;
   if ((spec.arity > 0 && argc !== spec.arity) || argc < -spec.arity) {
-    throw new ReplyError(wrongArity(spec.fullName));
+    throw new WrongArity(spec);
   }
   return spec;
+}
+
+/** A known command with the wrong number of arguments: Redis counts it in its rejected_calls. */
+class WrongArity extends ReplyError {
+  constructor(readonly spec: CommandSpec) {
+    super(wrongArity(spec.fullName));
+  }
 }
 
 /**
@@ -100,7 +107,8 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
       text = `EXECABORT Transaction discarded because of: ${text.replace(/^ERR /, '')}`;
       session.transaction.end();
     }
-    if (spec !== undefined) spec.stats.rejectedCalls++;
+    const rejected = spec ?? (err instanceof WrongArity ? err.spec : undefined);
+    if (rejected !== undefined) rejected.stats.rejectedCalls++;
     node.stats.countError(text);
     session.reply.error(text);
     session.asking = false;

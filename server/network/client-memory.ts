@@ -69,7 +69,7 @@ export function allocationBytes(bytes: number): number {
 }
 
 /** An sds header's size for a string of `bytes` (sdshdr8/16/32). */
-function sdsHeaderBytes(bytes: number): number {
+export function sdsHeaderBytes(bytes: number): number {
   return bytes < 256 ? 3 : bytes < 65536 ? 5 : 9;
 }
 

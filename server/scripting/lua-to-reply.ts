@@ -21,6 +21,7 @@ import type { ReplyWriter } from '../../protocol/reply-writer';
 import { formatDouble } from '../../storage/numbers';
 import { LuaTable } from './lua/table';
 import type { LuaValue } from './lua/values';
+import { IGNORE_STATS_FIELD } from './reply-to-lua';
 
 /** Deeper tables than this get Redis's error instead of a reply (its Lua stack check). */
 const MAX_DEPTH = 2000;
@@ -37,7 +38,15 @@ function oneLine(text: string): string {
   return text.replace(/[\r\n]/g, ' ');
 }
 
-export function writeLuaReply(reply: ReplyWriter, value: LuaValue, scriptResp: 2 | 3, depth = 0): void {
+/**
+ * Told of each error reply a script's value writes: its text, and whether it was counted
+ * already (ignore_error_stats_update, on the errors of commands the script called).
+ */
+export type ScriptErrorSink = (message: string, alreadyCounted: boolean) => void;
+
+const IGNORE_ERRORS: ScriptErrorSink = () => undefined;
+
+export function writeLuaReply(reply: ReplyWriter, value: LuaValue, scriptResp: 2 | 3, onError: ScriptErrorSink = IGNORE_ERRORS, depth = 0): void {
   switch (typeof value) {
     case 'string':
       reply.bulk(value);
@@ -65,11 +74,14 @@ export function writeLuaReply(reply: ReplyWriter, value: LuaValue, scriptResp: 2
   }
   if (depth >= MAX_DEPTH) {
     reply.error('ERR reached lua stack limit');
+    onError('ERR reached lua stack limit', false);
     return;
   }
   const err = value.getStr('err');
   if (typeof err === 'string') {
-    reply.raw(`-${oneLine(err)}\r\n`);
+    const message = oneLine(err);
+    reply.raw(`-${message}\r\n`);
+    onError(message, value.getStr(IGNORE_STATS_FIELD) === true);
     return;
   }
   const ok = value.getStr('ok');
@@ -102,8 +114,8 @@ export function writeLuaReply(reply: ReplyWriter, value: LuaValue, scriptResp: 2
     const entries = entriesOf(map);
     reply.map(entries.length);
     for (const [k, v] of entries) {
-      writeLuaReply(reply, k, scriptResp, depth + 1);
-      writeLuaReply(reply, v, scriptResp, depth + 1);
+      writeLuaReply(reply, k, scriptResp, onError, depth + 1);
+      writeLuaReply(reply, v, scriptResp, onError, depth + 1);
     }
     return;
   }
@@ -111,13 +123,13 @@ export function writeLuaReply(reply: ReplyWriter, value: LuaValue, scriptResp: 2
   if (set instanceof LuaTable) {
     const entries = entriesOf(set);
     reply.set(entries.length);
-    for (const [k] of entries) writeLuaReply(reply, k, scriptResp, depth + 1);
+    for (const [k] of entries) writeLuaReply(reply, k, scriptResp, onError, depth + 1);
     return;
   }
   let count = 0;
   while (value.getInt(count + 1) !== undefined) count++;
   reply.array(count);
-  for (let i = 1; i <= count; i++) writeLuaReply(reply, value.getInt(i), scriptResp, depth + 1);
+  for (let i = 1; i <= count; i++) writeLuaReply(reply, value.getInt(i), scriptResp, onError, depth + 1);
 }
 
 function entriesOf(table: LuaTable): Array<[LuaValue, LuaValue]> {

@@ -31,7 +31,7 @@ import { keyHashSlot } from '../../storage/key-slot';
 import { numberToString } from './lua/numbers';
 import { LuaTable } from './lua/table';
 import { LuaError, NativeFunction, type LuaRuntime, type LuaValue } from './lua/values';
-import { errorTable, field, replyToLua } from './reply-to-lua';
+import { commandErrorTable, errorTable, field, replyToLua } from './reply-to-lua';
 import type { ScriptHost } from './script-host';
 import type { ScriptRun } from './script-run';
 
@@ -141,11 +141,14 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
   }
   const node = engine.node;
   const spec = lookupForScript(engine, argv);
-  if (typeof spec === 'string') return errorTable(spec);
-  if (spec.flags.has('noscript')) return errorTable('ERR This Redis command is not allowed from script');
+  if (spec === undefined) return refused(engine, null, 'ERR Unknown Redis command called from script');
+  if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
+    return refused(engine, spec, 'ERR Wrong number of args calling Redis command from script');
+  }
+  if (spec.flags.has('noscript')) return refused(engine, spec, 'ERR This Redis command is not allowed from script');
   if (spec.isWrite) {
     const refusal = writeRefusal(engine, run);
-    if (refusal !== null) return errorTable(refusal);
+    if (refusal !== null) return refused(engine, spec, refusal);
   }
   // Dirty from here on, whether or not the write then passes the cluster check or succeeds.
   if (spec.isWrite) run.wrote = true;
@@ -156,9 +159,9 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
     session.asking = caller.asking;
     session.readonly = caller.readonly;
     const redirect = cluster.route(session, spec, argv);
-    if (redirect !== null) return errorTable(clusterRefusal(redirect));
+    if (redirect !== null) return refused(engine, spec, clusterRefusal(redirect));
     const refusal = slotRefusal(run, spec, argv);
-    if (refusal !== null) return errorTable(refusal);
+    if (refusal !== null) return refused(engine, spec, refusal);
   }
   runCommand(session, spec, argv);
   return replyToLua(session.reply.take());
@@ -191,17 +194,20 @@ function slotRefusal(run: ScriptRun, spec: CommandSpec, argv: readonly ByteStrin
   return null;
 }
 
-function lookupForScript(engine: ScriptHost, argv: readonly ByteString[]): CommandSpec | string {
+function lookupForScript(engine: ScriptHost, argv: readonly ByteString[]): CommandSpec | undefined {
   const top = engine.node.commands.lookup(argv[0] as ByteString);
-  if (top === undefined) return 'ERR Unknown Redis command called from script';
-  let spec = top;
-  if (top.subcommands !== null && argv.length >= 2) {
-    const sub = top.subcommands.get((argv[1] as ByteString).toLowerCase());
-    if (sub === undefined) return 'ERR Unknown Redis command called from script';
-    spec = sub;
-  }
-  if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return 'ERR Wrong number of args calling Redis command from script';
-  return spec;
+  if (top === undefined || top.subcommands === null || argv.length < 2) return top;
+  return top.subcommands.get((argv[1] as ByteString).toLowerCase());
+}
+
+/**
+ * A command the script may not run: counted now as Redis counts a rejected command (INFO
+ * errorstats, and the command's rejected_calls), and given to the script marked as counted.
+ */
+function refused(engine: ScriptHost, spec: CommandSpec | null, message: string): LuaTable {
+  engine.node.stats.countError(message);
+  if (spec !== null) spec.stats.rejectedCalls++;
+  return commandErrorTable(message);
 }
 
 /** Why a write may not run from this script now, or null (Redis's scriptVerifyWriteCommandAllow). */

@@ -47,7 +47,7 @@ class ReplyReader {
       case '+':
         return field('ok', line);
       case '-':
-        return field('err', line);
+        return commandErrorTable(line);
       case '*':
       case '>': {
         const count = Number(line);
@@ -124,6 +124,20 @@ export function field(name: string, value: LuaValue): LuaTable {
 export function errorTable(message: string): LuaTable {
   return field('err', message);
 }
+
+/**
+ * The error of a command a script called (its error reply, or why it was refused to run):
+ * { err = message, ignore_error_stats_update = true }. It was counted in INFO errorstats when
+ * it happened; the flag keeps the script's own error reply, if it is this table again, from
+ * counting it twice (as Redis marks it; scripts can see the field).
+ */
+export function commandErrorTable(message: string): LuaTable {
+  const table = field('err', message);
+  table.setStr(IGNORE_STATS_FIELD, true);
+  return table;
+}
+
+export const IGNORE_STATS_FIELD = 'ignore_error_stats_update';
 
 /** The one reply in `bytes` as a Lua value. */
 export function replyToLua(bytes: Buffer): LuaValue {

@@ -66,7 +66,7 @@ export class ScriptEngine implements ScriptHost {
   }
 
   /** Runs a cached script for the client of `ctx`; its reply is written now, or later if it runs long. */
-  execute(ctx: CommandContext, script: CachedScript, keys: ByteString[], args: ByteString[], readOnly: boolean): void {
+  execute(ctx: CommandContext, script: CachedScript, keys: ByteString[], args: ByteString[], readOnly: boolean, commandName: string): void {
     const globals = this.globals;
     globals.readonly = false;
     globals.setStr('KEYS', luaArray(keys));
@@ -76,6 +76,7 @@ export class ScriptEngine implements ScriptHost {
     session.db = ctx.db;
     session.reply.resp = 2;
     const run = new ScriptRun(this, script.sha, readOnly, ctx);
+    run.command = [commandName];
     // A script that declares flags (a shebang) keeps to one slot unless allow-cross-slot-keys.
     if (this.node.cluster !== null && script.flags !== null && !script.flags.includes('allow-cross-slot-keys')) run.restrictToOneSlot(keys);
     this.run = run;

@@ -29,7 +29,7 @@ import { LuaTable } from './lua/table';
 import { LuaError, type LuaValue } from './lua/values';
 import type { Suspension, TickVerdict } from './lua/vm';
 import { writeLuaReply } from './lua-to-reply';
-import { errorTable } from './reply-to-lua';
+import { errorTable, IGNORE_STATS_FIELD } from './reply-to-lua';
 import type { ScriptHost } from './script-host';
 
 /** How long a busy script runs between two turns of the event loop. */
@@ -62,7 +62,7 @@ export class ScriptRun {
   busy = false;
   /** SCRIPT KILL asked for it: the next tick raises an error no pcall catches. */
   killRequested = false;
-  /** The command that started the run (FUNCTION STATS shows it). */
+  /** The command that started the run: FUNCTION STATS shows an FCALL whole; an EVAL gives its name, for INFO commandstats. */
   command: string[] = [];
   private release: (() => void) | null = null;
   private readonly startedAtMs: number;
@@ -136,7 +136,12 @@ export class ScriptRun {
       });
       return;
     }
-    writeLuaReply(this.caller.reply, outcome[0], this.resp);
+    let failed = false;
+    writeLuaReply(this.caller.reply, outcome[0], this.resp, (message, alreadyCounted) => {
+      this.countError(message, alreadyCounted);
+      failed ||= !alreadyCounted;
+    });
+    if (failed) this.countFailedCall();
     this.end();
   }
 
@@ -189,7 +194,24 @@ export class ScriptRun {
   private replyError(err: LuaError): void {
     const text = errorReplyText(err, this.sha, this.engine.source);
     this.caller.reply.raw(`-${text}\r\n`);
-    this.engine.node.stats.countError(text);
+    const alreadyCounted = err.value instanceof LuaTable && err.value.getStr(IGNORE_STATS_FIELD) === true;
+    this.countError(text, alreadyCounted);
+    if (!alreadyCounted) this.countFailedCall();
+  }
+
+  /**
+   * Redis's accounting of a script's error replies: one counted already (the error of a command
+   * the script called) only marks EVAL/FCALL as failed; any other counts in errorstats too.
+   */
+  private countError(text: string, alreadyCounted: boolean): void {
+    if (alreadyCounted) this.countFailedCall();
+    else this.engine.node.stats.countError(text);
+  }
+
+  /** failed_calls of the EVAL/EVALSHA/FCALL... that started the run. */
+  private countFailedCall(): void {
+    const spec = this.engine.node.commands.lookup(this.command[0] ?? '');
+    if (spec !== undefined) spec.stats.failedCalls++;
   }
 
   private end(): void {

@@ -5,7 +5,7 @@
  * script, and the libraries scripts use most (string, table, math, cjson, bit, struct, cmsgpack).
  */
 import t from 'tap';
-import { dualRun, error, mapExcept } from './harness';
+import { dualRun, error, mapExcept, type Pair } from './harness';
 
 const dual = dualRun(t);
 
@@ -276,3 +276,70 @@ dual.case('shebang flags', [
   error(...evalOf("#!lua\nerror('x')", '0')),
   evalOf('#!lua  flags=no-writes   \nreturn 5', '0'),
 ]);
+
+// ─── INFO: a script's errors and the scripting memory figures ──────────────────────────────────
+
+/** INFO `section` as sorted lines, only those `keep` accepts, timings removed. */
+async function infoLines(pair: Pair, section: string, keep: (line: string) => boolean): Promise<[string[], string[] | Error]> {
+  return pair.both(async (c) => (await c.call('INFO', section)).toString('latin1').split('\r\n')
+    .filter((line) => line !== '' && !line.startsWith('#') && keep(line))
+    .map((line) => line.replace(/,usec=[\d.]+,usec_per_call=[\d.]+/, ''))
+    .sort());
+}
+
+/** A script that lists its error table's fields, as `k=v` strings (pairs order included). */
+const fieldsOf = (expression: string): string[] =>
+  evalOf(`local e = ${expression} local out = {} for k, v in pairs(e) do out[#out + 1] = k .. '=' .. tostring(v) end return out`, '0');
+
+dual.case('INFO counts a script\'s errors as Redis does (errorstats, failed and rejected calls)', async (pair) => {
+  await pair.do('CONFIG', 'RESETSTAT');
+  await pair.do('SET', 's', 'str');
+  for (const command of [
+    evalOf("return redis.call('lpush', KEYS[1], 'x')", '1', 's'),
+    evalOf("return redis.pcall('lpush', KEYS[1], 'x')", '1', 's'),
+    evalOf("local e = redis.pcall('lpush', KEYS[1], 'x') return 1", '1', 's'),
+    evalOf("return redis.error_reply('MYERR boom')", '0'),
+    evalOf("error('plain')", '0'),
+    evalOf("return {err = 'ERR t'}", '0'),
+    evalOf("return {1, {err = 'ERR nested'}, redis.pcall('nosuch')}", '0'),
+    evalOf("return redis.pcall('nosuch')", '0'),
+    fieldsOf("redis.pcall('lpush', 's', 'x')"),
+    fieldsOf("redis.pcall('nosuch')"),
+    fieldsOf("redis.pcall('get')"),
+    fieldsOf("redis.pcall('get', {})"),
+    fieldsOf('redis.pcall()'),
+    fieldsOf("redis.pcall('subscribe', 'x')"),
+    fieldsOf("redis.error_reply('X y')"),
+    ['EVAL_RO', "local e = redis.pcall('set', 'a', 'b') return e", '0'],
+    ['EVAL', 'return 1'],
+    ['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', '0'],
+  ]) {
+    await pair.step(command.length > 0 && command[0] === 'EVAL' && command.length === 2 ? error(...command) : command);
+  }
+  const pick = (line: string): boolean => /^(errorstat_|cmdstat_(eval|evalsha|eval_ro|lpush|get|set|subscribe):|total_error_replies|unexpected_error)/.test(line);
+  for (const section of ['errorstats', 'commandstats', 'stats']) {
+    const [r, h] = await infoLines(pair, section, pick);
+    pair.same(h, r, `INFO ${section}`);
+  }
+});
+
+dual.case('INFO memory: the cached scripts and the functions', async (pair) => {
+  await pair.do('SCRIPT', 'FLUSH');
+  await pair.do('FUNCTION', 'FLUSH');
+  // Exact: the counts and what the script cache holds; not the Lua VMs' own memory (estimated).
+  const pick = (line: string): boolean => /^(number_of_|used_memory_scripts_eval|used_memory_functions)/.test(line);
+  let [r, h] = await infoLines(pair, 'memory', pick);
+  pair.same(h, r, 'nothing loaded');
+  const [, vmBefore] = await infoLines(pair, 'memory', (line) => line.startsWith('used_memory_vm_eval:'));
+  await pair.do('SCRIPT', 'LOAD', 'return 1');
+  await pair.do('SCRIPT', 'LOAD', `return '${'a'.repeat(95)}'`);
+  for (let i = 0; i < 6; i++) await pair.do('EVAL', `return ${i}`, '0');
+  await pair.do('FUNCTION', 'LOAD', "#!lua name=lib\nredis.register_function('f', function() return 1 end)");
+  [r, h] = await infoLines(pair, 'memory', (line) => /^(number_of_|used_memory_scripts_eval)/.test(line));
+  pair.same(h, r, 'two loaded, six run, a library');
+  const [, vmAfter] = await infoLines(pair, 'memory', (line) => line.startsWith('used_memory_vm_eval:'));
+  const bytes = (lines: string[] | Error): number => (lines instanceof Error ? NaN : Number(lines[0]?.split(':')[1]));
+  pair.same(bytes(vmAfter) > bytes(vmBefore), true, `used_memory_vm_eval grew (${bytes(vmBefore)} -> ${bytes(vmAfter)})`);
+  await pair.do('SCRIPT', 'FLUSH');
+  await pair.do('FUNCTION', 'FLUSH');
+});
