@@ -158,7 +158,7 @@ export function runCommand(session: Session, spec: CommandSpec, argv: ByteString
     if (ownWrite) context.expiry = 'hide';
   }
   const propagated = ctx.takePropagation(argv, context.dirty !== dirtyBefore && spec.isWrite);
-  if (propagated !== null) node.replication.propagate(session.db.id, propagated);
+  if (propagated !== null && session.replicateCommands) node.replication.propagate(session.db.id, propagated);
   spec.stats.calls++;
   node.stats.totalCommandsProcessed++;
 }

@@ -43,6 +43,11 @@ export class Session {
   noEvict = false;
   /** ASKING was sent: the next command may touch an IMPORTING slot (one shot). */
   asking = false;
+  /**
+   * Whether the commands this session runs reach replicas (their own entries; what they find
+   * expired is always sent). Only a script's session turns it off, with redis.set_repl.
+   */
+  replicateCommands = true;
   /** READONLY: a replica may serve this client's reads of its master's slots. */
   readonly = false;
   /**

@@ -100,6 +100,8 @@ export function openRedisApi(engine: ScriptHost): LuaTable {
     if (typeof flags !== 'number' || flags < 0 || flags > 3 || !Number.isInteger(flags)) {
       raise('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
     }
+    // REPL_REPLICA (2) is the bit replicas depend on; REPL_AOF alone keeps the writes here.
+    engine.session.replicateCommands = (flags & 2) !== 0;
     return [];
   });
   define('replicate_commands', () => [true]);

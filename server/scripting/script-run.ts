@@ -103,6 +103,7 @@ export class ScriptRun {
   start(fn: LuaClosure, args: LuaValue[] = []): void {
     const node = this.engine.node;
     node.replication.beginUnit();
+    this.engine.session.replicateCommands = true;
     this.engine.vm.onTick = () => this.tick();
     this.step(() => this.engine.vm.runMain(fn, args));
   }
@@ -219,6 +220,7 @@ export class ScriptRun {
     this.engine.vm.onTick = () => 'continue';
     this.engine.vm.lineHook = null;
     this.engine.vm.forceLineHook = false;
+    this.engine.session.replicateCommands = true;
     this.engine.node.replication.endUnit();
     const release = this.release;
     this.release = null;

@@ -94,8 +94,6 @@ const setRepl: Scenario[] = [
     ['EVAL', 'redis.set_repl(redis.REPL_REPLICA) redis.call("set", "x", "1") return redis.call("set", "y", "1")', '0']),
 ];
 
-const onHashslot = (todo: string): { todo?: string } => (targetName() === 'hashslot' ? { todo } : {});
-
 // ─── A busy script's stream ─────────────────────────────────────────────────────────────────────
 
 const BUSY_SCRIPT = 'redis.call("set", "a", "1") local i = 0 while i < 40000000 do i = i + 1 end redis.call("select", 3) redis.call("set", "b", "2") return i';
@@ -191,7 +189,7 @@ if (redisServerPath() === null) {
   t.plan(0, REDIS_MISSING_MESSAGE);
 } else {
   t.test('scripts replicate as their effects: the stream is Redis 7.0\'s', (tt) => compareStreams(tt, effects, PINNED));
-  t.test('redis.set_repl chooses what replicas get', onHashslot('redis.set_repl is accepted but ignored: every write is propagated'), (tt) => compareStreams(tt, setRepl));
+  t.test('redis.set_repl chooses what replicas get', (tt) => compareStreams(tt, setRepl));
   t.test('a busy script\'s writes reach replicas as one MULTI/EXEC', busyStreams);
   forEachSyncedPair('EVAL writes, a busy script among them, reach the replica: same DEBUG DIGEST', endToEnd);
 }
