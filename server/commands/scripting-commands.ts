@@ -21,6 +21,7 @@ import { ReplyError } from '../dispatch/errors';
 import { ScriptEngine, type CachedScript } from '../scripting/script-engine';
 import { at, isWord } from './args';
 import { keyCount, killRun } from './script-args';
+import { checkScriptGuards } from '../dispatch/dispatch';
 
 function engineOf(ctx: CommandContext): ScriptEngine {
   return ctx.server.scripting;
@@ -39,6 +40,7 @@ function evalGeneric(ctx: CommandContext, argv: ByteString[], bySha: boolean, re
   }
   if ('error' in script) throw new ReplyError(script.error);
   const flags = script.flags;
+  checkScriptGuards(ctx.session, flags);
   // A script that declares its flags is checked before it runs; one without a shebang may
   // write unless run with *_RO (each write is then refused as it comes).
   const noWrites = flags !== null && flags.includes('no-writes');

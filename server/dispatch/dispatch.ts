@@ -182,14 +182,27 @@ const ALLOWED_WHILE_SUBSCRIBED = new Set([
  * subscribed context, MASTERDOWN.
  */
 function checkWriteGuards(session: Session, spec: CommandSpec): void {
+  checkDataGuards(session, spec.isWrite, spec.fullName === 'ping');
+  // A RESP2 subscriber's connection carries messages; replies to other commands would be
+  // mistaken for them, so only these are allowed until it leaves pub/sub mode.
+  if (session.resp === 2 && session.subscriptions.active && !ALLOWED_WHILE_SUBSCRIBED.has(spec.fullName)) {
+    throw new ReplyError(
+      `ERR Can't execute '${spec.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+    );
+  }
+  if (!spec.flags.has('stale')) checkNotStale(session);
+}
+
+/** MISCONF, NOREPLICAS and READONLY, in Redis's order, for a write (and PING, for MISCONF). */
+function checkDataGuards(session: Session, isWrite: boolean, isPing: boolean): void {
   const node = session.context.server;
   const replication = node.replication;
   const config = node.config;
-  if ((spec.isWrite || spec.fullName === 'ping') && !replication.isReplica) {
+  if ((isWrite || isPing) && !replication.isReplica) {
     const diskError = diskErrorReply(node);
     if (diskError !== null) throw new ReplyError(diskError);
   }
-  if (spec.isWrite) {
+  if (isWrite) {
     const minReplicas = replication.isReplica ? 0 : config.number('min-replicas-to-write');
     if (minReplicas > 0 && config.number('min-replicas-max-lag') > 0 && replication.goodReplicas() < minReplicas) {
       throw new ReplyError('NOREPLICAS Not enough good replicas to write.');
@@ -198,16 +211,27 @@ function checkWriteGuards(session: Session, spec: CommandSpec): void {
       throw new ReplyError("READONLY You can't write against a read only replica.");
     }
   }
-  // A RESP2 subscriber's connection carries messages; replies to other commands would be
-  // mistaken for them, so only these are allowed until it leaves pub/sub mode.
-  if (session.resp === 2 && session.subscriptions.active && !ALLOWED_WHILE_SUBSCRIBED.has(spec.fullName)) {
-    throw new ReplyError(
-      `ERR Can't execute '${spec.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
-    );
-  }
-  if (replication.isReplica && !replication.linkUp && !config.bool('replica-serve-stale-data') && !spec.flags.has('stale')) {
+}
+
+/** A replica whose link is down and that must not serve stale data: MASTERDOWN. */
+function checkNotStale(session: Session): void {
+  const node = session.context.server;
+  const replication = node.replication;
+  if (replication.isReplica && !replication.linkUp && !node.config.bool('replica-serve-stale-data')) {
     throw new ReplyError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
   }
+}
+
+/**
+ * The same guards for EVAL and FCALL, once the script is known: Redis derives the command's
+ * flags from the flags the script declares (a write unless no-writes, stale-safe only with
+ * allow-stale). A script without a shebang (`flags` null) is refused on a stale replica, and
+ * its writes are checked one by one as it runs (redis-api.ts).
+ */
+export function checkScriptGuards(session: Session, flags: readonly string[] | null): void {
+  if (session.kind === 'master') return;
+  if (flags !== null) checkDataGuards(session, !flags.includes('no-writes'), false);
+  if (flags === null || !flags.includes('allow-stale')) checkNotStale(session);
 }
 
 /** Applies CLIENT REPLY OFF|SKIP: drops the reply the command just produced. */

@@ -21,6 +21,7 @@ import { LuaClosure } from './lua/closure';
 import { LuaTable } from './lua/table';
 import { LuaError, NativeFunction } from './lua/values';
 import { LuaVM } from './lua/vm';
+import { checkScriptGuards } from '../dispatch/dispatch';
 import { LibraryError, loadTimeRedisApi, parseShebang, type FunctionLibrary, type RegisteredFunction } from './function-library';
 import { luaArray, nonexistentGlobalGuard, openScriptingGlobals } from './lua-state';
 import type { ScriptHost } from './script-host';
@@ -127,6 +128,7 @@ export class FunctionEngine implements ScriptHost {
   call(ctx: CommandContext, name: string, keys: ByteString[], args: ByteString[], readOnlyCommand: boolean): void {
     const found = this.functions.get(name);
     if (found === undefined) throw new LibraryError('ERR Function not found');
+    checkScriptGuards(ctx.session, found.fn.flags);
     const noWrites = found.fn.flags.includes('no-writes');
     if (readOnlyCommand && !noWrites) throw new LibraryError('ERR Can not execute a script with write flag using *_ro command.');
     const callback = found.fn.callback;

@@ -148,6 +148,8 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
     return refused(engine, spec, 'ERR Wrong number of args calling Redis command from script');
   }
   if (spec.flags.has('noscript')) return refused(engine, spec, 'ERR This Redis command is not allowed from script');
+  // A script flagged allow-stale runs on a stale replica, but only commands that may.
+  if (!spec.flags.has('stale') && isStale(node)) return refused(engine, spec, 'ERR Can not execute the command on a stale replica');
   if (spec.isWrite) {
     const refusal = writeRefusal(engine, run);
     if (refusal !== null) return refused(engine, spec, refusal);
@@ -210,6 +212,12 @@ function refused(engine: ScriptHost, spec: CommandSpec | null, message: string):
   engine.node.stats.countError(message);
   if (spec !== null) spec.stats.rejectedCalls++;
   return commandErrorTable(message);
+}
+
+/** A replica whose link is down and that must not serve stale data. */
+function isStale(node: ScriptHost['node']): boolean {
+  const replication = node.replication;
+  return replication.isReplica && !replication.linkUp && !node.config.bool('replica-serve-stale-data');
 }
 
 /** Why a write may not run from this script now, or null (Redis's scriptVerifyWriteCommandAllow). */
