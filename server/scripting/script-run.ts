@@ -18,8 +18,9 @@
  *
  * SCRIPT KILL (FUNCTION KILL) arrives during a pause. Like Redis, the kill is then a Lua error
  * raised where the script stands, on the line it was about to run; and as Redis does, from then
- * on the same error is raised again before each new line (the VM's line hook), so a pcall around
- * the loop catches it once and the script ends on the next line after the pcall.
+ * on the same error is raised again before each new line of that thread (the VM's line hook)
+ * and at each tick, so a pcall around the loop catches it once and the script ends on the next
+ * line after the pcall.
  */
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot } from '../../storage/key-slot';
@@ -183,11 +184,18 @@ export class ScriptRun {
     this.step(() => this.engine.vm.resumeMain());
   }
 
-  /** From now on every new line raises the kill again (so pcall cannot swallow it). */
+  /**
+   * From now on every new line of the running thread raises the kill again (so a pcall cannot
+   * swallow it). As in Redis, where the hook is set on the thread the kill stopped: a coroutine
+   * killed inside coroutine.resume only fails that resume, and the main chunk goes on until the
+   * next tick raises the kill there.
+   */
   private armKill(): void {
-    if (this.engine.vm.lineHook !== null) return;
+    const vm = this.engine.vm;
+    if (vm.lineHook !== null && vm.lineHookThread === vm.current) return;
     this.engine.node.log.warning(KILLED_LOG_LINE);
-    this.engine.vm.lineHook = (line) => {
+    vm.lineHookThread = vm.current;
+    vm.lineHook = (line) => {
       throw killedError(line);
     };
   }
@@ -219,6 +227,7 @@ export class ScriptRun {
     this.engine.run = null;
     this.engine.vm.onTick = () => 'continue';
     this.engine.vm.lineHook = null;
+    this.engine.vm.lineHookThread = null;
     this.engine.vm.forceLineHook = false;
     this.engine.session.replicateCommands = true;
     this.engine.node.replication.endUnit();

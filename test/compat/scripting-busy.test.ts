@@ -312,6 +312,28 @@ dual.case('a pcall around the loop does not save the script from SCRIPT KILL', a
   await expectReplies(pair, 'killed on the line after the pcall');
 });
 
+dual.case('a loop inside a coroutine or a wrap function is a busy script like any other', async (pair, tt) => {
+  const other = await another(tt, dual.running);
+  await pair.do('CONFIG', 'SET', 'busy-reply-threshold', THRESHOLD_MS);
+  for (const body of [
+    `local co = coroutine.create(function() ${SPIN} end)\nlocal ok, err = coroutine.resume(co)\nreturn 'after'`,
+    `local f = coroutine.wrap(function() coroutine.yield(1) ${SPIN} end)\nf()\nf()\nreturn 'after'`,
+    `local co = coroutine.create(function() return pcall(function() ${SPIN} end) end)\ncoroutine.resume(co)\nreturn 'after'`,
+  ]) {
+    send(pair, ['EVAL', body, '0']);
+    await waitBusy(other);
+    await other.step(error('GET', 'x'));
+    await other.do('SCRIPT', 'KILL');
+    await expectReplies(pair, `killed: ${JSON.stringify(body)}`);
+    await other.do('PING');
+  }
+  // A coroutine that yields from inside its loop, resumed again and again by the main chunk.
+  send(pair, ['EVAL', 'local co = coroutine.wrap(function() while true do coroutine.yield() end end)\nwhile true do co() end', '0']);
+  await waitBusy(other);
+  await other.do('SCRIPT', 'KILL');
+  await expectReplies(pair, 'a generator resumed for ever, killed');
+});
+
 // ─── INFO ───────────────────────────────────────────────────────────────────────────────────────
 
 /** INFO `section` as name:value lines, the timings (usec, latency percentiles) removed. */

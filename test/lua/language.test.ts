@@ -275,6 +275,59 @@ const PROGRAMS: Record<string, string> = {
     local up = 0
     print(pcall(function() local v = 5 local f = function() up = v end f() error('after closure') end), up)
   `,
+  'coroutines resumed from Lua code run in the loop: values, errors, wrap, nesting': `
+    local co = coroutine.create(function(a, b)
+      print('start', a, b)
+      local c = coroutine.yield(a + b)
+      print('got', c)
+      local d, e = coroutine.yield(c * 2)
+      print('got', d, e)
+      return 'done', 99
+    end)
+    print(coroutine.resume(co, 1, 2))
+    print(coroutine.status(co))
+    print(coroutine.resume(co, 10))
+    print(coroutine.resume(co, 'x', 'y'))
+    print(coroutine.status(co), coroutine.resume(co))
+    local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end)
+    print(gen(), gen(), gen(), select('#', gen()))
+    print(pcall(gen))
+    local failing = coroutine.create(function() local x = nil; return x.y end)
+    print(coroutine.resume(failing))
+    print(coroutine.status(failing))
+    local w = coroutine.wrap(function() error('wrapped') end)
+    print(pcall(w))
+    local w2 = coroutine.wrap(function() error({code = 7}) end)
+    print(select(2, pcall(w2)).code)
+    local outer = coroutine.create(function()
+      local inner = coroutine.create(function() coroutine.yield('inner1') return 'inner done' end)
+      print('in outer', coroutine.resume(inner))
+      coroutine.yield('outer1')
+      print('in outer', coroutine.resume(inner))
+      print('status', coroutine.status(inner), coroutine.running() ~= nil)
+      return 'outer done'
+    end)
+    print(coroutine.resume(outer))
+    print(coroutine.resume(outer))
+    print(coroutine.resume(outer))
+    print(coroutine.resume(coroutine.create(function() return coroutine.resume(coroutine.running()) end)))
+    local self
+    self = coroutine.create(function() return coroutine.status(self) end)
+    print(coroutine.resume(self))
+    print(pcall(coroutine.resume))
+    print(coroutine.resume(coroutine.create(function() local ok, e = pcall(coroutine.yield, 1) return ok, e end)))
+    local t = setmetatable({}, {__index = function(t, k) return coroutine.yield(k) end})
+    print(coroutine.resume(coroutine.create(function() return t.key end)))
+    local depth = 0
+    local function nest() depth = depth + 1 local c = coroutine.create(nest) local ok, e = coroutine.resume(c) return ok, e end
+    print(nest())
+    print(depth > 100)
+    local w3 = coroutine.wrap(function(...) local a = {...} coroutine.yield(#a) return select('#', ...) end)
+    print(w3(1, 2, 3), w3())
+    print(pcall(w3))
+    print(pcall(function() return coroutine.yield(1) end))
+    coroutine.yield(1)
+  `,
   'syntax error: missing end': `for i=1,3 do`,
   'syntax error: unexpected symbol': `local x = = 1`,
   'runtime error at a later line': `

@@ -1,21 +1,24 @@
 /**
  * Lua 5.1's coroutine library: create, resume, running, status, wrap, yield.
  *
- * A coroutine is a thread of its own (CoroutineState: its own stack and frames). resume runs it
- * in a nested VM loop until it returns or yields; yield is recognised by the VM's call
- * instruction, which saves the coroutine where it stands and leaves the loop. As in Lua 5.1, a
+ * A coroutine is a thread of its own (CoroutineState: its own stack and frames). Resumed by Lua
+ * code in a script's main run, it runs in that same loop (vm.ts switches threads), so a long
+ * loop inside a coroutine still pauses for the event loop; resumed from native code, it runs in
+ * a nested VM loop until it returns or yields. Either way yield is recognised by the VM's call
+ * instruction, which saves the coroutine where it stands. As in Lua 5.1, a
  * coroutine can only yield from its own Lua code, not from inside a metamethod, a pcall or a
  * native callback ("attempt to yield across metamethod/C-call boundary").
  */
-import { CoroutineState } from './coroutine-state';
+import { CoroutineState, WrapFunction } from './coroutine-state';
 import { LuaTable } from './table';
 import { LuaError, NativeFunction, type LuaValue } from './values';
 import { LuaClosure } from './closure';
 import type { LuaVM } from './vm';
+import { argError } from './lib-args';
 
 function checkCoroutine(vm: LuaVM, args: LuaValue[], name: string): CoroutineState {
   const co = args[0];
-  if (!(co instanceof CoroutineState)) vm.error(`bad argument #1 to '${name}' (coroutine expected)`);
+  if (!(co instanceof CoroutineState)) argError(vm, 1, name, 'coroutine expected');
   return co;
 }
 
@@ -31,7 +34,7 @@ export function openCoroutineLib(vm: LuaVM): LuaTable {
     if (!(body instanceof LuaClosure)) vm.error("bad argument #1 to 'create' (Lua function expected)");
     return [new CoroutineState(body)];
   });
-  define('resume', (args) => {
+  vm.resumeFunction = define('resume', (args) => {
     const co = checkCoroutine(vm, args, 'resume');
     const outcome = vm.resume(co, args.slice(1));
     return outcome.ok ? [true, ...outcome.values] : [false, outcome.error];
@@ -43,7 +46,7 @@ export function openCoroutineLib(vm: LuaVM): LuaTable {
     if (!(body instanceof LuaClosure)) vm.error("bad argument #1 to 'wrap' (Lua function expected)");
     const co = new CoroutineState(body);
     return [
-      new NativeFunction('wrap', (_rt, resumeArgs) => {
+      new WrapFunction(co, (_rt, resumeArgs) => {
         const outcome = vm.resume(co, resumeArgs);
         if (outcome.ok) return outcome.values;
         // Lua 5.1 re-raises the error; a message gets the position of the wrap's caller.

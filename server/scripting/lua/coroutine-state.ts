@@ -10,7 +10,7 @@
  * loop while a long script runs) and go on later from exactly the same place.
  */
 import type { LuaClosure, Upvalue } from './closure';
-import { Coroutine, type LuaValue } from './values';
+import { Coroutine, NativeFunction, type LuaValue } from './values';
 
 export class Frame {
   /** The next instruction to run (saved while another frame runs). */
@@ -70,6 +70,15 @@ export class CoroutineState extends Coroutine {
   /** Where a yield's resume values go (the yield call's register) and how many are wanted. */
   yieldTo = 0;
   yieldWanted = 0;
+  /**
+   * Set while the coroutine runs in the VM's main loop, resumed there by Lua code (vm.ts): the
+   * thread that resumed it, where in that thread the results go, and how: coroutine.resume's
+   * (true, values...) or (false, error), or a wrap function's values (an error is raised again).
+   */
+  resumer: CoroutineState | null = null;
+  resumeSlot = 0;
+  resumeWanted = 0;
+  resumeKind: 'resume' | 'wrap' = 'resume';
 
   constructor(body: LuaValue) {
     super();
@@ -96,5 +105,15 @@ export class CoroutineState extends Coroutine {
     const first = this.frames[depth];
     if (first !== undefined) this.closeUpvalues(first.base);
     this.frames.length = depth;
+  }
+}
+
+/** The function coroutine.wrap returns: the VM's loop recognises it and resumes `co` in place. */
+export class WrapFunction extends NativeFunction {
+  constructor(
+    readonly co: CoroutineState,
+    body: ConstructorParameters<typeof NativeFunction>[1],
+  ) {
+    super('wrap', body);
   }
 }

@@ -16,12 +16,16 @@ export { chunkId };
 
 /** Lua 5.1's limits: Lua calls deep ("stack overflow"), native re-entries ("C stack overflow"). */
 const MAX_LUA_FRAMES = 16_000;
-const MAX_NATIVE_DEPTH = 190;
+export const MAX_NATIVE_DEPTH = 190;
 
 export type RunMode = 'nested' | 'coroutine' | 'main';
 
 /** Why a resumable run stopped before its function returned. */
 export type Suspension = { kind: 'yield'; values: LuaValue[] } | { kind: 'pause' };
+
+/** What the loop returns when the running thread changed (an in-loop resume, yield or end). */
+export const SWITCH_THREAD = { kind: 'switch' } as const;
+export type LoopExit = LuaValue[] | Suspension | typeof SWITCH_THREAD;
 
 /** What the tick hook answers: go on, or pause (honoured only by a 'main' run). */
 export type TickVerdict = 'continue' | 'pause';
@@ -41,6 +45,8 @@ export abstract class LuaThreads extends LuaOperations {
   current: CoroutineState = this.main;
   /** The native function coroutine.yield is (the loop treats a call of it specially). */
   yieldFunction: NativeFunction | null = null;
+  /** coroutine.resume: called from Lua code in a main run, the coroutine runs in the same loop. */
+  resumeFunction: NativeFunction | null = null;
   /** pcall and xpcall: a call of them from Lua code runs in a protected frame (vm.ts). */
   pcallFunction: NativeFunction | null = null;
   xpcallFunction: NativeFunction | null = null;
@@ -54,6 +60,8 @@ export abstract class LuaThreads extends LuaOperations {
    * before the very next instruction. It may throw.
    */
   lineHook: ((line: number) => void) | null = null;
+  /** The thread the line hook is set on (as in Lua, a hook belongs to one thread). */
+  lineHookThread: CoroutineState | null = null;
   forceLineHook = false;
   protected nativeDepth = 0;
   /** Whether the native function running now was called by Lua code directly (for error levels). */
@@ -105,6 +113,9 @@ export abstract class LuaThreads extends LuaOperations {
   runMain(fn: LuaClosure, args: LuaValue[]): LuaValue[] | Suspension {
     const co = this.main;
     this.nativeDepth = 0;
+    // (An earlier run that failed inside a coroutine may have left another thread current.)
+    this.current = co;
+    co.state = 'running';
     co.frames.length = 0;
     co.openUpvalues.length = 0;
     co.top = 0;
@@ -181,7 +192,7 @@ export abstract class LuaThreads extends LuaOperations {
   /** Resumes a coroutine with `args` (coroutine.resume). */
   resume(co: CoroutineState, args: LuaValue[]): { ok: true; values: LuaValue[]; done: boolean } | { ok: false; error: LuaValue } {
     if (co.state === 'dead') return { ok: false, error: 'cannot resume dead coroutine' };
-    if (co.state !== 'suspended') return { ok: false, error: 'cannot resume non-suspended coroutine' };
+    if (co.state !== 'suspended') return { ok: false, error: `cannot resume ${co.state} coroutine` };
     if (this.nativeDepth >= MAX_NATIVE_DEPTH) return { ok: false, error: 'C stack overflow' };
     const previous = this.current;
     previous.state = 'normal';
@@ -276,6 +287,43 @@ export abstract class LuaThreads extends LuaOperations {
     frame.protection = protection;
     this.nativeDepth++;
     return frame;
+  }
+
+  /**
+   * Starts or continues `target` in the main loop, resumed by `resumer`'s call at `slot`
+   * (coroutine.resume or a wrap function, `kind`); the loop then runs `target`'s frames.
+   */
+  protected resumeInLoop(resumer: CoroutineState, target: CoroutineState, args: LuaValue[], slot: number, wanted: number, kind: 'resume' | 'wrap'): void {
+    target.resumer = resumer;
+    target.resumeSlot = slot;
+    target.resumeWanted = wanted;
+    target.resumeKind = kind;
+    resumer.state = 'normal';
+    target.state = 'running';
+    this.current = target;
+    // Like lua_resume, a C call: it counts toward "C stack overflow".
+    this.nativeDepth++;
+    const body = target.pendingBody;
+    if (body !== undefined) {
+      target.pendingBody = undefined;
+      this.pushLuaCall(target, body as LuaClosure, 0, args, -1, true);
+    } else {
+      this.deliver(target, args, target.yieldTo, target.yieldWanted);
+    }
+  }
+
+  /**
+   * `thread`, resumed in the loop, yielded ('suspended') or ended ('dead'): its resumer runs
+   * again, with `values` where its resume call wanted them (after `ok`, for coroutine.resume).
+   */
+  protected leaveInLoop(thread: CoroutineState, state: 'suspended' | 'dead', values: LuaValue[], ok = true): void {
+    const resumer = thread.resumer as CoroutineState;
+    thread.resumer = null;
+    thread.state = state;
+    resumer.state = 'running';
+    this.current = resumer;
+    this.nativeDepth--;
+    this.deliver(resumer, thread.resumeKind === 'resume' ? [ok, ...values] : values, thread.resumeSlot, thread.resumeWanted);
   }
 
   /** pcall's results at `to`: true, then the `count` values at `from` (above `to`). */

@@ -15,12 +15,12 @@
  * and the loop picks them up again later.
  */
 import { LuaClosure, Upvalue } from './closure';
-import type { CoroutineState, Frame, Protection } from './coroutine-state';
+import { CoroutineState, WrapFunction, type Frame, type Protection } from './coroutine-state';
 import { Op, type Proto } from './opcodes';
 import { LuaTable } from './table';
 import { LuaError, NativeFunction, type LuaValue } from './values';
 import { LuaOperations, toNumber } from './vm-ops';
-import { LuaThreads, type RunMode, type Suspension } from './vm-threads';
+import { LuaThreads, MAX_NATIVE_DEPTH, SWITCH_THREAD, type LoopExit, type RunMode, type Suspension } from './vm-threads';
 
 export { chunkId, type RunMode, type Suspension, type TickVerdict } from './vm-threads';
 
@@ -40,10 +40,11 @@ export class LuaVM extends LuaThreads {
   // ─── the loop ──────────────────────────────────────────────────────────────────────────────
 
   protected execute(co: CoroutineState, mode: RunMode): LuaValue[] | Suspension {
+    if (mode === 'main') return this.executeMain();
     const runBase = lowestFrameOfRun(co.frames);
     for (;;) {
       try {
-        return this.runLoop(co, mode);
+        return this.runLoop(co, mode) as LuaValue[] | Suspension;
       } catch (err) {
         // An error under a pcall/xpcall of this run: the loop goes on in pcall's caller.
         if (!this.catchInProtectedFrame(co, err, runBase)) throw err;
@@ -51,7 +52,60 @@ export class LuaVM extends LuaThreads {
     }
   }
 
-  private runLoop(co: CoroutineState, mode: RunMode): LuaValue[] | Suspension {
+  /**
+   * A script's main run, which may pause: the main thread and the coroutines Lua code resumes
+   * from it, each in turn in this one loop (`this.current` is the one running; every thread's
+   * frames start with a boundary frame at index 0). A coroutine that ends, yields or fails hands
+   * the loop back to its resumer; a failure goes on as coroutine.resume's (false, error), or as
+   * an error raised again at a wrap function's call.
+   */
+  private executeMain(): LuaValue[] | Suspension {
+    for (;;) {
+      const thread = this.current;
+      let outcome: LoopExit;
+      try {
+        outcome = this.runLoop(thread, 'main');
+      } catch (err) {
+        this.raiseInLoop(thread, err);
+        continue;
+      }
+      if (outcome === SWITCH_THREAD) continue;
+      if (Array.isArray(outcome) && thread.resumer !== null) {
+        this.leaveInLoop(thread, 'dead', outcome);
+        continue;
+      }
+      return outcome as LuaValue[] | Suspension;
+    }
+  }
+
+  /** An error in `thread` of a main run: caught by a pcall, or passed to resumers, or thrown. */
+  private raiseInLoop(thread: CoroutineState, err: unknown): void {
+    let error = err;
+    for (let current = thread; ; ) {
+      if (this.catchInProtectedFrame(current, error, 0)) return;
+      if (current.resumer === null || !(error instanceof LuaError) || error.uncatchable) throw error;
+      const kind = current.resumeKind;
+      current.unwindTo(0);
+      if (kind === 'resume') {
+        this.leaveInLoop(current, 'dead', [error.value], false);
+        return;
+      }
+      // A wrap function raises the coroutine's error again, where it was called.
+      const resumer = current.resumer;
+      current.resumer = null;
+      current.state = 'dead';
+      resumer.state = 'running';
+      this.current = resumer;
+      this.nativeDepth--;
+      const raised = new LuaError(error.value);
+      const caller = resumer.frames[resumer.frames.length - 1];
+      if (caller !== undefined) raised.luaLine = caller.closure.proto.lines[caller.pc - 1] ?? null;
+      error = raised;
+      current = resumer;
+    }
+  }
+
+  private runLoop(co: CoroutineState, mode: RunMode): LoopExit {
     const stack = co.stack;
     const frames = co.frames;
     let frame = frames[frames.length - 1] as Frame;
@@ -61,7 +115,7 @@ export class LuaVM extends LuaThreads {
     let k = proto.constants;
     let base = frame.base;
     let pc = frame.pc;
-    const hooked = this.lineHook !== null;
+    const hooked = this.lineHook !== null && this.lineHookThread === co;
     try {
       for (;;) {
         if (hooked && (this.forceLineHook || pc === 0 || proto.lines[pc] !== proto.lines[pc - 1])) {
@@ -357,12 +411,32 @@ export class LuaVM extends LuaThreads {
               pc = 0;
               break;
             }
+            if (mode === 'main' && fn !== null && (fn === this.resumeFunction ? nargs >= 1 : fn instanceof WrapFunction)) {
+              // coroutine.resume(co, ...) / a wrap function: the coroutine runs in this loop.
+              const isResume = fn === this.resumeFunction;
+              const target = isResume ? stack[slot + 1] : (fn as WrapFunction).co;
+              if (target instanceof CoroutineState && target.state === 'suspended' && this.nativeDepth < MAX_NATIVE_DEPTH) {
+                const first = isResume ? slot + 2 : slot + 1;
+                this.resumeInLoop(co, target, stack.slice(first, slot + 1 + nargs), slot, c - 1, isResume ? 'resume' : 'wrap');
+                return SWITCH_THREAD;
+              }
+            }
             if (fn === this.yieldFunction && fn !== null) {
-              if (mode === 'coroutine' && co !== this.main && co.frames.some((f) => f.protection !== null)) {
-                this.error('attempt to yield across metamethod/C-call boundary');
+              const inLoop = mode === 'main' && co.resumer !== null;
+              // (Raised from inside yield, a native function: no Lua position, as in Lua 5.1.)
+              if ((mode === 'coroutine' || inLoop) && co.frames.some((f) => f.protection !== null)) {
+                throw new LuaError('attempt to yield across metamethod/C-call boundary');
+              }
+              if (inLoop) {
+                // A coroutine running in the main loop: back to its resumer.
+                co.yieldTo = slot;
+                co.yieldWanted = c - 1;
+                this.leaveInLoop(co, 'suspended', stack.slice(slot + 1, slot + 1 + nargs));
+                return SWITCH_THREAD;
               }
               if (mode !== 'coroutine' || co === this.main) {
-                this.error(co === this.main ? 'attempt to yield from outside a coroutine' : 'attempt to yield across metamethod/C-call boundary');
+                // (The main chunk too: Redis calls it from C, as lua5.1 calls a file's.)
+                throw new LuaError('attempt to yield across metamethod/C-call boundary');
               }
               co.yieldTo = slot;
               co.yieldWanted = c - 1;
