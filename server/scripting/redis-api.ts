@@ -22,6 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ByteString } from '../../storage/bytes';
+import { formatDouble } from '../../storage/numbers';
 import { REDIS_VERSION } from '../../storage/redis-version';
 import { diskErrorReply } from '../persistence/snapshots';
 import { runCommand } from '../dispatch/dispatch';
@@ -29,6 +30,7 @@ import type { CommandSpec } from '../dispatch/command';
 import { findKeys } from '../dispatch/key-specs';
 import { keyHashSlot } from '../../storage/key-slot';
 import { numberToString } from './lua/numbers';
+import { toNumber } from './lua/vm-ops';
 import { LuaTable } from './lua/table';
 import { LuaError, NativeFunction, type LuaRuntime, type LuaValue } from './lua/values';
 import { commandErrorTable, errorTable, field, replyToLua } from './reply-to-lua';
@@ -43,7 +45,10 @@ function raise(message: string): never {
 
 /** redis.error_reply's rule: "-CODE msg" and "CODE msg" keep their code; a bare word gets ERR. */
 function errorReplyMessage(text: string): string {
-  const message = text.startsWith('-') ? text.slice(1) : text;
+  // Redis handles the text as a C string: it ends at a NUL byte.
+  const nul = text.indexOf('\0');
+  const cut = nul < 0 ? text : text.slice(0, nul);
+  const message = cut.startsWith('-') ? cut.slice(1) : cut;
   return message.includes(' ') ? message : `ERR ${message}`;
 }
 
@@ -77,9 +82,9 @@ export function openRedisApi(engine: ScriptHost): LuaTable {
   });
   define('log', (_rt, args) => {
     if (args.length < 2) raise('redis.log() requires two arguments or more.');
-    const level = args[0];
-    if (typeof level !== 'number') return raise('First argument must be a number');
-    const name = LOG_LEVELS[level];
+    const number = toNumber(args[0]);
+    if (number === undefined) return raise('First argument must be a number (log level).');
+    const name = LOG_LEVELS[Math.trunc(number)];
     if (name === undefined) return raise('Invalid debug level.');
     const parts = args.slice(1).map((a) => (typeof a === 'string' ? a : typeof a === 'number' ? numberToString(a) : ''));
     engine.node.log[name](parts.join(' '));
@@ -87,7 +92,8 @@ export function openRedisApi(engine: ScriptHost): LuaTable {
   });
   define('setresp', (_rt, args) => {
     if (args.length !== 1) raise('redis.setresp() requires one argument.');
-    const version = args[0];
+    // Read as C reads it: lua_tonumber ("3" is 3, "x" is 0), then cut to an int.
+    const version = Math.trunc(toNumber(args[0]) ?? 0);
     if (version !== 2 && version !== 3) return raise('RESP version must be 2 or 3.');
     const run = engine.run;
     if (run !== null) run.resp = version;
@@ -95,9 +101,10 @@ export function openRedisApi(engine: ScriptHost): LuaTable {
     return [];
   });
   define('set_repl', (_rt, args) => {
-    if (args.length !== 1) raise('redis.set_repl() requires one argument.');
-    const flags = args[0];
-    if (typeof flags !== 'number' || flags < 0 || flags > 3 || !Number.isInteger(flags)) {
+    // (Redis's own wording, whatever the count.)
+    if (args.length !== 1) raise('redis.set_repl() requires two arguments.');
+    const flags = Math.trunc(toNumber(args[0]) ?? 0);
+    if (flags < 0 || flags > 3) {
       raise('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.');
     }
     // REPL_REPLICA (2) is the bit replicas depend on; REPL_AOF alone keeps the writes here.
@@ -110,6 +117,7 @@ export function openRedisApi(engine: ScriptHost): LuaTable {
   define('acl_check_cmd', (_rt, args) => {
     if (args.length < 1) raise('Please specify at least one argument for this redis lib call');
     const name = args[0];
+    if (typeof name !== 'string' && typeof name !== 'number') throw new LuaError(errorTable('ERR Lua redis lib command arguments must be strings or integers'));
     if (typeof name !== 'string' || engine.node.commands.lookup(name) === undefined) throw new LuaError(errorTable('ERR Invalid command passed to redis.acl_check_cmd()'));
     return [true];
   });
@@ -138,7 +146,8 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
   const argv: ByteString[] = [];
   for (const arg of args) {
     if (typeof arg === 'string') argv.push(arg);
-    else if (typeof arg === 'number') argv.push(numberToString(arg));
+    // Redis 7.0 writes a number argument with "%.17g" (tostring's "%.14g" would lose digits).
+    else if (typeof arg === 'number') argv.push(Number.isFinite(arg) ? formatDouble(arg) : numberToString(arg));
     else return errorTable('ERR Lua redis lib command arguments must be strings or integers');
   }
   const node = engine.node;

@@ -326,6 +326,18 @@ const PROGRAMS: Record<string, string> = {
     print(w3(1, 2, 3), w3())
     print(pcall(w3))
     print(pcall(function() return coroutine.yield(1) end))
+    print(pcall(assert, false, nil))
+    print(pcall(assert, false, 5))
+    print(pcall(assert, false, {}))
+    print(pcall(function() assert(false) end))
+    print(pcall(math.fmod))
+    print(pcall(math.atan2, 'x'))
+    print(pcall(math.ldexp))
+    print(pcall(setmetatable, {}))
+    print(pcall(coroutine.create, nil))
+    print(pcall(function() coroutine.wrap(1) end))
+    print(pcall(function() local f = coroutine.wrap(function() error('x') end) f() end))
+    print(type(select(2, pcall(function() local f = coroutine.wrap(function() error({}) end) f() end))))
     coroutine.yield(1)
   `,
   'syntax error: missing end': `for i=1,3 do`,

@@ -51,7 +51,10 @@ export function openBaseLib(vm: LuaVM, globals: LuaTable): void {
   define('assert', (args) => {
     if (!truthy(args[0])) {
       checkAny(vm, args, 1, 'assert');
-      vm.error(args.length >= 2 ? vm.tostring(args[1]) : 'assertion failed!');
+      // luaL_optstring: a missing or nil message is the default one, a number becomes text.
+      const message = args[1];
+      if (message !== undefined && typeof message !== 'string' && typeof message !== 'number') typeError(vm, args, 2, 'assert', 'string');
+      vm.error(message === undefined ? 'assertion failed!' : vm.tostring(message));
     }
     return args;
   });
@@ -151,7 +154,8 @@ export function openBaseLib(vm: LuaVM, globals: LuaTable): void {
   define('setmetatable', (args) => {
     const table = checkTable(vm, args, 1, 'setmetatable');
     const meta = args[1];
-    if (meta !== undefined && !(meta instanceof LuaTable)) argError(vm, 2, 'setmetatable', 'nil or table expected');
+    // An absent second argument is not nil to Lua 5.1 (it is "none"): refused too.
+    if (args.length < 2 || (meta !== undefined && !(meta instanceof LuaTable))) argError(vm, 2, 'setmetatable', 'nil or table expected');
     if (table.metatable !== null && table.metatable.getStr('__metatable') !== undefined) vm.error('cannot change a protected metatable');
     // Redis 7: a readonly table keeps its metatable; the error carries no position.
     if (table.readonly) throw new LuaError('Attempt to modify a readonly table');

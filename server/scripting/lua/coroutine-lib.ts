@@ -31,7 +31,7 @@ export function openCoroutineLib(vm: LuaVM): LuaTable {
   };
   define('create', (args) => {
     const body = args[0];
-    if (!(body instanceof LuaClosure)) vm.error("bad argument #1 to 'create' (Lua function expected)");
+    if (!(body instanceof LuaClosure)) argError(vm, 1, 'create', 'Lua function expected');
     return [new CoroutineState(body)];
   });
   vm.resumeFunction = define('resume', (args) => {
@@ -43,15 +43,14 @@ export function openCoroutineLib(vm: LuaVM): LuaTable {
   define('status', (args) => [checkCoroutine(vm, args, 'status').status()]);
   define('wrap', (args) => {
     const body = args[0];
-    if (!(body instanceof LuaClosure)) vm.error("bad argument #1 to 'wrap' (Lua function expected)");
+    if (!(body instanceof LuaClosure)) argError(vm, 1, 'wrap', 'Lua function expected');
     const co = new CoroutineState(body);
     return [
       new WrapFunction(co, (_rt, resumeArgs) => {
         const outcome = vm.resume(co, resumeArgs);
         if (outcome.ok) return outcome.values;
         // Lua 5.1 re-raises the error; a message gets the position of the wrap's caller.
-        if (typeof outcome.error === 'string') throw new LuaError(outcome.error, false);
-        throw new LuaError(outcome.error);
+        throw new LuaError(outcome.error, typeof outcome.error === 'string');
       }),
     ];
   });

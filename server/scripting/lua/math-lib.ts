@@ -82,8 +82,13 @@ export function openMathLib(random: RedisRandom): LuaTable {
   const unary = (name: string, f: (x: number) => number): void => {
     math.setStr(name, new NativeFunction(name, (rt, args) => [f(checkNumber(rt, args, 1, name))]));
   };
+  // The second argument is checked first: C Lua's `f(luaL_checknumber(L, 1), luaL_checknumber(L,
+  // 2))` is compiled by gcc right to left, so math.fmod() complains about #2 in Redis.
   const binary = (name: string, f: (x: number, y: number) => number): void => {
-    math.setStr(name, new NativeFunction(name, (rt, args) => [f(checkNumber(rt, args, 1, name), checkNumber(rt, args, 2, name))]));
+    math.setStr(name, new NativeFunction(name, (rt, args) => {
+      const y = checkNumber(rt, args, 2, name);
+      return [f(checkNumber(rt, args, 1, name), y)];
+    }));
   };
   unary('abs', Math.abs);
   unary('acos', Math.acos);
@@ -108,7 +113,10 @@ export function openMathLib(random: RedisRandom): LuaTable {
   unary('tan', Math.tan);
   unary('tanh', Math.tanh);
   math.setStr('frexp', new NativeFunction('frexp', (rt, args) => frexp(checkNumber(rt, args, 1, 'frexp'))));
-  math.setStr('ldexp', new NativeFunction('ldexp', (rt, args) => [ldexp(checkNumber(rt, args, 1, 'ldexp'), Math.trunc(checkNumber(rt, args, 2, 'ldexp')))]));
+  math.setStr('ldexp', new NativeFunction('ldexp', (rt, args) => {
+    const e = Math.trunc(checkNumber(rt, args, 2, 'ldexp'));
+    return [ldexp(checkNumber(rt, args, 1, 'ldexp'), e)];
+  }));
   math.setStr('modf', new NativeFunction('modf', (rt, args) => {
     const x = checkNumber(rt, args, 1, 'modf');
     const whole = x >= 0 ? Math.floor(x) : Math.ceil(x);

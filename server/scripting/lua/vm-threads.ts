@@ -16,7 +16,7 @@ export { chunkId };
 
 /** Lua 5.1's limits: Lua calls deep ("stack overflow"), native re-entries ("C stack overflow"). */
 const MAX_LUA_FRAMES = 16_000;
-export const MAX_NATIVE_DEPTH = 190;
+export const MAX_NATIVE_DEPTH = 198;
 
 export type RunMode = 'nested' | 'coroutine' | 'main';
 

@@ -97,8 +97,10 @@ export class LuaVM extends LuaThreads {
       resumer.state = 'running';
       this.current = resumer;
       this.nativeDepth--;
-      const raised = new LuaError(error.value);
+      // A message gets the position of the wrap's caller, as a native function's error would.
       const caller = resumer.frames[resumer.frames.length - 1];
+      const value = error.value;
+      const raised = new LuaError(typeof value === 'string' && caller !== undefined ? `${this.where(caller)}${value}` : value);
       if (caller !== undefined) raised.luaLine = caller.closure.proto.lines[caller.pc - 1] ?? null;
       error = raised;
       current = resumer;
