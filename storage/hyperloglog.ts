@@ -1,0 +1,478 @@
+/**
+ * HyperLogLog sketches laid out byte for byte as Redis 7.0 lays them out, so that the value PFADD
+ * leaves in a key is a plain string identical to redis-server's: GET, DUMP/RESTORE, RDB files and
+ * replication carry it between the two servers unchanged.
+ *
+ * The idea: hash each element to 64 bits; the low 14 bits pick one of 16384 registers, and the
+ * register keeps the longest run seen of "zeros before the first one" in the other 50 bits (plus
+ * one). A set of n distinct elements leaves runs of about log2(n / 16384); the harmonic mean of
+ * the registers gives the estimate (hyperloglog-estimate.ts). Adding an element that is already
+ * there changes nothing, which is why PFADD can answer whether the sketch changed.
+ *
+ * The string (all multi-byte numbers little-endian):
+ *
+ *   offset  0    4         5        8              16
+ *          +----+---------+--------+--------------+----------------------------------------+
+ *          |HYLL| encoding| unused |  cardinality |  registers: dense or sparse            |
+ *          +----+---------+--------+--------------+----------------------------------------+
+ *                 0 dense   3 bytes   8 bytes, the cached PFCOUNT; the top bit of byte 15
+ *                 1 sparse  (kept)    set means "stale, recompute"
+ *
+ * Dense: 16384 registers of 6 bits packed from the least significant bit of each byte up, so a
+ * register may straddle two bytes; always exactly 16 + 12288 bytes.
+ *
+ *   byte:    |  b0 = r0 | r1<<6   |  b1 = r1>>2 | r2<<4  |  b2 = r2>>4 | r3<<2  | ...
+ *
+ * Sparse: runs of registers as opcodes, for a sketch that has seen few elements:
+ *   ZERO   00xxxxxx            xxxxxx+1 registers (1..64) set to 0
+ *   XZERO  01xxxxxx yyyyyyyy   (xxxxxx·256 + yyyyyyyy)+1 registers (1..16384) set to 0
+ *   VAL    1vvvvvxx            xx+1 registers (1..4) set to vvvvv+1 (1..32)
+ * A fresh sketch is one XZERO of 16384 (18 bytes in all). Setting a register splits the opcode
+ * that covers it into at most three (e.g. XZERO-VAL-XZERO), then neighbouring VALs of equal value
+ * are merged back. The sketch turns dense ("promotion") when a register needs a value above 32
+ * or when the string would grow past hll-sparse-max-bytes.
+ *
+ * Corrupt strings: any string with the magic and a valid encoding byte reaches this code (a
+ * client can SETRANGE anything into one). Redis walks such a string with its C pointers, which
+ * may read the one byte past the end (the sds terminator, zero) when the last opcode is a
+ * truncated XZERO; HllSketch keeps that byte, `bytes[length]`, so every walk reads exactly what
+ * Redis's does, and answers -1 where Redis finds the representation invalid.
+ */
+import type { ByteString } from './bytes';
+import { murmurHash64A, type Hash64 } from './murmur-hash';
+
+/** Redis's HLL_P: 2^14 registers. */
+export const HLL_REGISTERS = 16384;
+const REGISTER_INDEX_MASK = HLL_REGISTERS - 1;
+const REGISTER_BITS = 6;
+const REGISTER_MAX = (1 << REGISTER_BITS) - 1;
+export const HLL_HEADER_BYTES = 16;
+/** The whole dense string: the header and 16384 six-bit registers. */
+export const HLL_DENSE_BYTES = HLL_HEADER_BYTES + Math.floor((HLL_REGISTERS * REGISTER_BITS + 7) / 8);
+export const HLL_DENSE = 0;
+export const HLL_SPARSE = 1;
+/** The seed Redis hashes elements with. */
+const HASH_SEED = 0xadc83b19;
+
+const SPARSE_VAL_MAX_VALUE = 32;
+const SPARSE_VAL_MAX_LEN = 4;
+const SPARSE_ZERO_MAX_LEN = 64;
+/** The top bit of the cardinality's last byte: set when the cached count is stale. */
+const CACHE_STALE_BIT = 0x80;
+const CARD_OFFSET = 8;
+
+// ---------------------------------------------------------------------------------------------
+// Sparse opcodes
+
+const isZero = (op: number): boolean => (op & 0xc0) === 0;
+const isXzero = (op: number): boolean => (op & 0xc0) === 0x40;
+const zeroLength = (op: number): number => (op & 0x3f) + 1;
+const xzeroLength = (op: number, second: number): number => (((op & 0x3f) << 8) | second) + 1;
+const valValue = (op: number): number => ((op >> 2) & 0x1f) + 1;
+const valLength = (op: number): number => (op & 0x3) + 1;
+const valOpcode = (value: number, length: number): number => ((((value - 1) << 2) | (length - 1)) | 0x80) & 0xff;
+
+/** Appends the opcode(s) for a run of `length` zero registers: ZERO when it fits, else XZERO. */
+function pushZeroRun(seq: number[], length: number): void {
+  if (length > SPARSE_ZERO_MAX_LEN) {
+    const l = length - 1;
+    seq.push(((l >> 8) | 0x40) & 0xff, l & 0xff);
+  } else {
+    seq.push(length - 1);
+  }
+}
+
+/**
+ * Whether a string is a HyperLogLog as Redis's isHLLObjectOrReply sees it: the magic, an
+ * encoding byte of 0 or 1, and for dense exactly the dense length. Nothing else is checked;
+ * the opcodes of a sparse one are checked as they are walked.
+ */
+export function isHllString(s: ByteString): boolean {
+  if (s.length < HLL_HEADER_BYTES) return false;
+  if (s.charCodeAt(0) !== 0x48 || s.charCodeAt(1) !== 0x59 || s.charCodeAt(2) !== 0x4c || s.charCodeAt(3) !== 0x4c) return false;
+  const encoding = s.charCodeAt(4);
+  if (encoding > HLL_SPARSE) return false;
+  return encoding !== HLL_DENSE || s.length === HLL_DENSE_BYTES;
+}
+
+/** Where an element falls: its register, and the run of zeros it brings (1..51). */
+export interface ElementPattern {
+  register: number;
+  count: number;
+}
+
+/** Redis's hllPatLen: the register is the hash's low 14 bits, the count 1 + the zeros above them. */
+export function elementPattern(element: ByteString, scratch: Hash64, out: ElementPattern): ElementPattern {
+  const hash = murmurHash64A(element, HASH_SEED, scratch);
+  out.register = hash.lo & REGISTER_INDEX_MASK;
+  // The 50 bits above the index, with bit 50 set so that the count stops at 51.
+  const low = ((hash.lo >>> 14) | (hash.hi << 18)) >>> 0;
+  const trailingZeros = (x: number): number => 31 - Math.clz32(x & -x);
+  out.count = low !== 0 ? trailingZeros(low) + 1 : 32 + trailingZeros(((hash.hi >>> 14) | (1 << 18)) >>> 0) + 1;
+  return out;
+}
+
+/** One register of a dense register array that starts at `base` in `bytes` (exported for the self-test). */
+export function denseRegister(bytes: Uint8Array, base: number, index: number): number {
+  const bit = index * REGISTER_BITS;
+  const at = base + (bit >> 3);
+  const shift = bit & 7;
+  // The second byte may be the terminator past the last register: it reads as stored (zero).
+  return ((bytes[at]! >> shift) | ((bytes[at + 1] ?? 0) << (8 - shift))) & REGISTER_MAX;
+}
+
+export function setDenseRegister(bytes: Uint8Array, base: number, index: number, value: number): void {
+  const bit = index * REGISTER_BITS;
+  const at = base + (bit >> 3);
+  const shift = bit & 7;
+  bytes[at] = (bytes[at]! & ~(REGISTER_MAX << shift)) | ((value << shift) & 0xff);
+  // Bits that spill into the next byte (none for the last register, whose 6 bits fit).
+  const spill = 8 - shift;
+  if (spill < REGISTER_BITS) bytes[at + 1] = (bytes[at + 1]! & ~(REGISTER_MAX >> spill)) | (value >> spill);
+}
+
+/**
+ * One sketch being read or changed: the string's bytes in a buffer with room to grow, as Redis
+ * edits its sds in place. `bytes[length]` is the terminator (see the opening comment).
+ */
+export class HllSketch {
+  private bytes: Buffer;
+  private length: number;
+
+  private constructor(bytes: Buffer, length: number) {
+    this.bytes = bytes;
+    this.length = length;
+  }
+
+  /** A sketch over a string that passed isHllString. */
+  static fromString(s: ByteString): HllSketch {
+    const bytes = Buffer.alloc(s.length + 8);
+    bytes.latin1Write(s, 0);
+    return new HllSketch(bytes, s.length);
+  }
+
+  /** A new, empty sketch: sparse, one XZERO of 16384 registers, a valid cached count of 0. */
+  static empty(): HllSketch {
+    const bytes = Buffer.alloc(HLL_HEADER_BYTES + 2 + 8);
+    bytes.latin1Write('HYLL', 0);
+    bytes[4] = HLL_SPARSE;
+    bytes[HLL_HEADER_BYTES] = (((HLL_REGISTERS - 1) >> 8) | 0x40) & 0xff;
+    bytes[HLL_HEADER_BYTES + 1] = (HLL_REGISTERS - 1) & 0xff;
+    return new HllSketch(bytes, HLL_HEADER_BYTES + 2);
+  }
+
+  toByteString(): ByteString {
+    return this.bytes.latin1Slice(0, this.length);
+  }
+
+  get encoding(): number {
+    return this.bytes[4]!;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The cached cardinality
+
+  get cacheValid(): boolean {
+    return (this.bytes[CARD_OFFSET + 7]! & CACHE_STALE_BIT) === 0;
+  }
+
+  /** The cached count as stored (a 64-bit unsigned number). */
+  get cachedCardinality(): bigint {
+    return this.bytes.readBigUInt64LE(CARD_OFFSET);
+  }
+
+  setCachedCardinality(card: bigint): void {
+    this.bytes.writeBigUInt64LE(BigInt.asUintN(64, card), CARD_OFFSET);
+  }
+
+  invalidateCache(): void {
+    this.bytes[CARD_OFFSET + 7]! |= CACHE_STALE_BIT;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Adding
+
+  /**
+   * Redis's hllAdd: 1 when a register grew, 0 when none did, -1 when the sparse opcodes turned
+   * out invalid (Redis's "Corrupted HLL object"; the sketch may hold earlier changes).
+   */
+  add(element: ByteString, sparseMaxBytes: number, scratch: Hash64, pattern: ElementPattern): -1 | 0 | 1 {
+    const { register, count } = elementPattern(element, scratch, pattern);
+    return this.setRegister(register, count, sparseMaxBytes);
+  }
+
+  /** Raises register `index` to `count` if it is lower (hllDenseSet / hllSparseSet). */
+  setRegister(index: number, count: number, sparseMaxBytes: number): -1 | 0 | 1 {
+    if (this.encoding === HLL_DENSE) return this.denseSet(index, count);
+    if (this.encoding === HLL_SPARSE) return this.sparseSet(index, count, sparseMaxBytes);
+    return -1;
+  }
+
+  /** A register of a dense sketch. */
+  register(index: number): number {
+    return denseRegister(this.bytes, HLL_HEADER_BYTES, index);
+  }
+
+  private denseSet(index: number, count: number): 0 | 1 {
+    if (count <= denseRegister(this.bytes, HLL_HEADER_BYTES, index)) return 0;
+    setDenseRegister(this.bytes, HLL_HEADER_BYTES, index, count);
+    return 1;
+  }
+
+  /** Makes room for `extra` more bytes and the terminator, keeping the contents. */
+  private reserve(extra: number): void {
+    if (this.length + extra + 8 <= this.bytes.length) return;
+    const grown = Buffer.alloc((this.length + extra) * 2 + 8);
+    this.bytes.copy(grown, 0, 0, this.length + 1);
+    this.bytes = grown;
+  }
+
+  /** sdsIncrLen: the string grows or shrinks by `delta` bytes and gets a terminator there. */
+  private changeLength(delta: number): void {
+    this.length += delta;
+    this.bytes[this.length] = 0;
+  }
+
+  /**
+   * Redis's hllSparseSet, step by step:
+   *  1. find the opcode covering register `index` (and the one before it, for the merge);
+   *  2. nothing to do if it is a VAL already at least `count`; a VAL or ZERO covering just this
+   *     register is rewritten in place;
+   *  3. otherwise split it into up to three opcodes (run before, VAL, run after), moving the
+   *     rest of the string, unless that would pass `sparseMaxBytes`: then promote;
+   *  4. merge adjacent VALs of equal value, scanning up to 5 opcodes from the previous one.
+   */
+  private sparseSet(index: number, count: number, sparseMaxBytes: number): -1 | 0 | 1 {
+    if (count > SPARSE_VAL_MAX_VALUE) return this.promoteAndSet(index, count);
+    this.reserve(3);
+    const b = this.bytes;
+    const end = this.length;
+    let p = HLL_HEADER_BYTES;
+    let first = 0;
+    let prev = -1;
+    let span = 0;
+    while (p < end) {
+      const op = b[p]!;
+      let opLength = 1;
+      if (isZero(op)) span = zeroLength(op);
+      else if (op & 0x80) span = valLength(op);
+      else {
+        span = xzeroLength(op, b[p + 1]!);
+        opLength = 2;
+      }
+      if (index <= first + span - 1) break;
+      prev = p;
+      p += opLength;
+      first += span;
+    }
+    if (span === 0 || p >= end) return -1;
+    const op = b[p]!;
+    let next = isXzero(op) ? p + 2 : p + 1;
+    if (next >= end) next = -1;
+
+    const zero = isZero(op);
+    const xzero = isXzero(op);
+    const runLength = zero ? zeroLength(op) : xzero ? xzeroLength(op, b[p + 1]!) : valLength(op);
+    if (!zero && !xzero) {
+      if (valValue(op) >= count) return 0;
+      if (runLength === 1) {
+        b[p] = valOpcode(count, 1);
+        return this.mergeValRuns(prev);
+      }
+    }
+    if (zero && runLength === 1) {
+      b[p] = valOpcode(count, 1);
+      return this.mergeValRuns(prev);
+    }
+
+    // The general case: the opcode becomes [run before] VAL(count) [run after].
+    const seq: number[] = [];
+    const last = first + span - 1;
+    if (zero || xzero) {
+      if (index !== first) pushZeroRun(seq, index - first);
+      seq.push(valOpcode(count, 1));
+      if (index !== last) pushZeroRun(seq, last - index);
+    } else {
+      const current = valValue(op);
+      if (index !== first) seq.push(valOpcode(current, index - first));
+      seq.push(valOpcode(count, 1));
+      if (index !== last) seq.push(valOpcode(current, last - index));
+    }
+    const delta = seq.length - (xzero ? 2 : 1);
+    if (delta > 0 && this.length + delta > sparseMaxBytes) return this.promoteAndSet(index, count);
+    if (delta !== 0 && next !== -1) b.copyWithin(next + delta, next, end);
+    this.changeLength(delta);
+    for (let i = 0; i < seq.length; i++) b[p + i] = seq[i]!;
+    return this.mergeValRuns(prev);
+  }
+
+  /** Step 4 of sparseSet: two adjacent VALs of one value become one while the run fits in 4. */
+  private mergeValRuns(prev: number): 1 {
+    const b = this.bytes;
+    let p = prev === -1 ? HLL_HEADER_BYTES : prev;
+    let scanLength = 5;
+    while (p < this.length && scanLength-- > 0) {
+      const op = b[p]!;
+      if (isXzero(op)) {
+        p += 2;
+        continue;
+      }
+      if (isZero(op)) {
+        p++;
+        continue;
+      }
+      const nextOp = b[p + 1]!;
+      if (p + 1 < this.length && nextOp & 0x80 && valValue(op) === valValue(nextOp)) {
+        const merged = valLength(op) + valLength(nextOp);
+        if (merged <= SPARSE_VAL_MAX_LEN) {
+          b[p + 1] = valOpcode(valValue(op), merged);
+          b.copyWithin(p, p + 1, this.length + 1);
+          this.changeLength(-1);
+          // Stay on this opcode: it may merge with the next one too.
+          continue;
+        }
+      }
+      p++;
+    }
+    this.invalidateCache();
+    return 1;
+  }
+
+  /** Promotion inside sparseSet: turn dense, then set the register there (always a raise). */
+  private promoteAndSet(index: number, count: number): -1 | 1 {
+    if (!this.toDense()) return -1;
+    this.denseSet(index, count);
+    return 1;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Conversions and reads
+
+  /**
+   * Redis's hllSparseToDense: false (and the sketch unchanged) when the opcodes do not cover
+   * exactly 16384 registers. The header, cached count and unused bytes included, is kept.
+   */
+  toDense(): boolean {
+    if (this.encoding === HLL_DENSE) return true;
+    const dense = Buffer.alloc(HLL_DENSE_BYTES + 8);
+    this.bytes.copy(dense, 0, 0, HLL_HEADER_BYTES);
+    dense[4] = HLL_DENSE;
+    const b = this.bytes;
+    let index = 0;
+    let p = HLL_HEADER_BYTES;
+    while (p < this.length) {
+      const op = b[p]!;
+      if (isZero(op)) {
+        index += zeroLength(op);
+        p++;
+      } else if (isXzero(op)) {
+        index += xzeroLength(op, b[p + 1]!);
+        p += 2;
+      } else {
+        const run = valLength(op);
+        const value = valValue(op);
+        if (run + index > HLL_REGISTERS) break;
+        for (let i = 0; i < run; i++) setDenseRegister(dense, HLL_HEADER_BYTES, index++, value);
+        p++;
+      }
+    }
+    if (index !== HLL_REGISTERS) return false;
+    this.bytes = dense;
+    this.length = HLL_DENSE_BYTES;
+    return true;
+  }
+
+  /**
+   * Redis's hllMerge: raises each of `max`'s 16384 registers to this sketch's. False when sparse
+   * opcodes do not cover exactly 16384 registers (`max` may then hold part of them).
+   */
+  mergeInto(max: Uint8Array): boolean {
+    const b = this.bytes;
+    if (this.encoding === HLL_DENSE) {
+      for (let i = 0; i < HLL_REGISTERS; i++) {
+        const value = denseRegister(b, HLL_HEADER_BYTES, i);
+        if (value > max[i]!) max[i] = value;
+      }
+      return true;
+    }
+    let index = 0;
+    let p = HLL_HEADER_BYTES;
+    while (p < this.length) {
+      const op = b[p]!;
+      if (isZero(op)) {
+        index += zeroLength(op);
+        p++;
+      } else if (isXzero(op)) {
+        index += xzeroLength(op, b[p + 1]!);
+        p += 2;
+      } else {
+        const run = valLength(op);
+        const value = valValue(op);
+        if (run + index > HLL_REGISTERS) break;
+        for (let i = 0; i < run; i++, index++) if (value > max[index]!) max[index] = value;
+        p++;
+      }
+    }
+    return index === HLL_REGISTERS;
+  }
+
+  /**
+   * Counts registers by value into `histogram` (64 slots): Redis's hllDenseRegHisto and
+   * hllSparseRegHisto. False when sparse opcodes do not cover exactly 16384 registers.
+   */
+  registerHistogram(histogram: Float64Array): boolean {
+    const b = this.bytes;
+    if (this.encoding === HLL_DENSE) {
+      for (let i = 0; i < HLL_REGISTERS; i++) histogram[denseRegister(b, HLL_HEADER_BYTES, i)]!++;
+      return true;
+    }
+    let index = 0;
+    let p = HLL_HEADER_BYTES;
+    while (p < this.length) {
+      const op = b[p]!;
+      if (isZero(op)) {
+        const run = zeroLength(op);
+        index += run;
+        histogram[0]! += run;
+        p++;
+      } else if (isXzero(op)) {
+        const run = xzeroLength(op, b[p + 1]!);
+        index += run;
+        histogram[0]! += run;
+        p += 2;
+      } else {
+        const run = valLength(op);
+        index += run;
+        histogram[valValue(op)]! += run;
+        p++;
+      }
+    }
+    return index === HLL_REGISTERS;
+  }
+
+  /** PFDEBUG DECODE: the sparse opcodes as "z:<len>", "Z:<len>" and "v:<value>,<len>", spaced. */
+  decodeSparse(): string {
+    const parts: string[] = [];
+    const b = this.bytes;
+    let p = HLL_HEADER_BYTES;
+    while (p < this.length) {
+      const op = b[p]!;
+      if (isZero(op)) {
+        parts.push(`z:${zeroLength(op)}`);
+        p++;
+      } else if (isXzero(op)) {
+        parts.push(`Z:${xzeroLength(op, b[p + 1]!)}`);
+        p += 2;
+      } else {
+        parts.push(`v:${valValue(op)},${valLength(op)}`);
+        p++;
+      }
+    }
+    return parts.join(' ');
+  }
+}
+
+/** Counts a raw register array (one byte per register: PFCOUNT's union of several keys). */
+export function rawRegisterHistogram(registers: Uint8Array, histogram: Float64Array): void {
+  for (let i = 0; i < HLL_REGISTERS; i++) histogram[registers[i]!]!++;
+}
