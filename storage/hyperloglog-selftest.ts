@@ -14,8 +14,8 @@ import { denseRegister, elementPattern, HllSketch, HLL_DENSE_BYTES, HLL_HEADER_B
 import { estimateCardinality } from './hyperloglog-estimate';
 import type { Hash64 } from './murmur-hash';
 
-const REGISTER_CYCLES = 8;
-const ELEMENTS = 5_000;
+const REGISTER_CYCLES = 4;
+const ELEMENTS = 2_000;
 /** Redis's expected relative error for 16384 registers, 1.04 / sqrt(m). */
 const RELATIVE_ERROR = 1.04 / Math.sqrt(HLL_REGISTERS);
 

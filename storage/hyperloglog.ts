@@ -350,7 +350,7 @@ export class HllSketch {
 
   /**
    * Redis's hllSparseToDense: false (and the sketch unchanged) when the opcodes do not cover
-   * exactly 16384 registers. The header, cached count and unused bytes included, is kept.
+   * exactly 16384 registers, or a VAL reaches past the last one. The header, cached count and unused bytes included, is kept.
    */
   toDense(): boolean {
     if (this.encoding === HLL_DENSE) return true;
@@ -371,7 +371,8 @@ export class HllSketch {
       } else {
         const run = valLength(op);
         const value = valValue(op);
-        if (run + index > HLL_REGISTERS) break;
+        // A VAL reaching past the last register makes the whole sketch invalid.
+        if (run + index > HLL_REGISTERS) return false;
         for (let i = 0; i < run; i++) setDenseRegister(dense, HLL_HEADER_BYTES, index++, value);
         p++;
       }
@@ -384,7 +385,8 @@ export class HllSketch {
 
   /**
    * Redis's hllMerge: raises each of `max`'s 16384 registers to this sketch's. False when sparse
-   * opcodes do not cover exactly 16384 registers (`max` may then hold part of them).
+   * opcodes do not cover exactly 16384 registers or a VAL reaches past the last one (`max` may
+   * then hold part of them).
    */
   mergeInto(max: Uint8Array): boolean {
     const b = this.bytes;
@@ -408,7 +410,7 @@ export class HllSketch {
       } else {
         const run = valLength(op);
         const value = valValue(op);
-        if (run + index > HLL_REGISTERS) break;
+        if (run + index > HLL_REGISTERS) return false;
         for (let i = 0; i < run; i++, index++) if (value > max[index]!) max[index] = value;
         p++;
       }
