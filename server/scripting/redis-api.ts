@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import type { ByteString } from '../../storage/bytes';
 import { REDIS_VERSION } from '../../storage/redis-version';
 import { diskErrorReply } from '../persistence/snapshots';
+import { mayReplicate } from '../client-pause';
 import { runCommand } from '../dispatch/dispatch';
 import type { CommandSpec } from '../dispatch/command';
 import { findKeys } from '../dispatch/key-specs';
@@ -143,7 +144,9 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
   const spec = lookupForScript(engine, argv);
   if (typeof spec === 'string') return errorTable(spec);
   if (spec.flags.has('noscript')) return errorTable('ERR This Redis command is not allowed from script');
-  if (spec.isWrite) {
+  // A read-only script may not call a may_replicate command either (PFCOUNT, PUBLISH): it
+  // gets the read-only refusal, the first one writeRefusal checks.
+  if (spec.isWrite || (run.readOnly && mayReplicate(spec))) {
     const refusal = writeRefusal(engine, run);
     if (refusal !== null) return errorTable(refusal);
   }

@@ -524,3 +524,15 @@ dual.case('sketches move between redis-server and hashslot with DUMP/RESTORE and
     await pair.do('PFCOUNT', `all${n}`);
   }
 });
+
+dual.case('PFCOUNT from scripts: may replicate, so refused in read-only scripts', [
+  ['PFADD', 'h', 'a', 'b'],
+  ['EVAL', "return redis.call('pfcount', KEYS[1])", '1', 'h'],
+  error('EVAL_RO', "return redis.call('pfcount', KEYS[1])", '1', 'h'),
+  error('EVAL', "#!lua flags=no-writes\nreturn redis.call('pfcount', KEYS[1])", '1', 'h'),
+  ['EVAL', "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1]) ~= nil", '1', 'h'],
+  error('EVAL_RO', "return redis.call('pfadd', KEYS[1], 'x')", '1', 'h'),
+  ['EVAL', "return redis.pcall('pfcount', KEYS[1], 'list')", '2', 'h', 'list'],
+  ['EVAL', "return redis.call('pfadd', KEYS[1], 'c')", '1', 'h'],
+  ['GET', 'h'],
+]);
