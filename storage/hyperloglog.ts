@@ -36,9 +36,16 @@
  * client can SETRANGE anything into one). Redis walks such a string with its C pointers, which
  * may read the one byte past the end (the sds terminator, zero) when the last opcode is a
  * truncated XZERO; HllSketch keeps that byte, `bytes[length]`, so every walk reads exactly what
- * Redis's does, and answers -1 where Redis finds the representation invalid.
+ * Redis's does, and answers -1 where Redis finds the representation invalid. (The byte is zero
+ * whenever a sketch is read from its string: a write Redis makes over its terminator is not kept
+ * between commands. Only a corrupt sketch whose last byte is a truncated XZERO can tell.)
+ *
+ * Copies: a dense sketch held in the database's editable form (mutable-string.ts) is edited in
+ * its own bytes, as Redis edits its sds, so a PFADD on a 12 KB sketch copies nothing; a sparse
+ * one, short and able to grow, is copied into a buffer with room and stored back.
  */
 import type { ByteString } from './bytes';
+import { byteAt, EDIT_IN_PLACE_MIN_BYTES, MutableString, type StringBytes } from './mutable-string';
 import { murmurHash64A, type Hash64 } from './murmur-hash';
 
 /** Redis's HLL_P: 2^14 registers. */
@@ -83,16 +90,32 @@ function pushZeroRun(seq: number[], length: number): void {
 }
 
 /**
- * Whether a string is a HyperLogLog as Redis's isHLLObjectOrReply sees it: the magic, an
+ * Whether a string value is a HyperLogLog as Redis's isHLLObjectOrReply sees it: the magic, an
  * encoding byte of 0 or 1, and for dense exactly the dense length. Nothing else is checked;
  * the opcodes of a sparse one are checked as they are walked.
  */
-export function isHllString(s: ByteString): boolean {
-  if (s.length < HLL_HEADER_BYTES) return false;
-  if (s.charCodeAt(0) !== 0x48 || s.charCodeAt(1) !== 0x59 || s.charCodeAt(2) !== 0x4c || s.charCodeAt(3) !== 0x4c) return false;
-  const encoding = s.charCodeAt(4);
+export function isHllValue(value: StringBytes): boolean {
+  if (value.length < HLL_HEADER_BYTES) return false;
+  if (byteAt(value, 0) !== 0x48 || byteAt(value, 1) !== 0x59 || byteAt(value, 2) !== 0x4c || byteAt(value, 3) !== 0x4c) return false;
+  const encoding = byteAt(value, 4);
   if (encoding > HLL_SPARSE) return false;
-  return encoding !== HLL_DENSE || s.length === HLL_DENSE_BYTES;
+  return encoding !== HLL_DENSE || value.length === HLL_DENSE_BYTES;
+}
+
+/**
+ * The cached cardinality of a sketch's string when it is valid, read where the value is (no
+ * copy: PFCOUNT of a cached sketch is the common case); null when the stale bit is set.
+ */
+export function validCachedCardinality(value: StringBytes): number | bigint | null {
+  if ((byteAt(value, CARD_OFFSET + 7) & CACHE_STALE_BIT) !== 0) return null;
+  let low = 0;
+  let high = 0;
+  for (let i = 3; i >= 0; i--) {
+    low = low * 256 + byteAt(value, CARD_OFFSET + i);
+    high = high * 256 + byteAt(value, CARD_OFFSET + 4 + i);
+  }
+  // Exact as a double below 2^53; a BigInt above.
+  return high < 1 << 21 ? high * 2 ** 32 + low : (BigInt(high) << 32n) | BigInt(low);
 }
 
 /** Where an element falls: its register, and the run of zeros it brings (1..51). */
@@ -138,17 +161,33 @@ export function setDenseRegister(bytes: Uint8Array, base: number, index: number,
 export class HllSketch {
   private bytes: Buffer;
   private length: number;
+  /** The database's editable value this sketch edits in place, or null (a copy). */
+  private readonly heldValue: MutableString | null;
 
-  private constructor(bytes: Buffer, length: number) {
+  private constructor(bytes: Buffer, length: number, heldValue: MutableString | null = null) {
     this.bytes = bytes;
     this.length = length;
+    this.heldValue = heldValue;
   }
 
-  /** A sketch over a string that passed isHllString. */
+  /** A sketch over a copy of a string that passed isHllValue. */
   static fromString(s: ByteString): HllSketch {
     const bytes = Buffer.alloc(s.length + 8);
     bytes.latin1Write(s, 0);
     return new HllSketch(bytes, s.length);
+  }
+
+  /**
+   * A sketch over a value that passed isHllValue. A dense one held in the editable form is
+   * edited where it is, as Redis edits its string: a dense sketch never changes length, so
+   * PFADD on it copies nothing. Anything else is copied (a sparse one may grow).
+   */
+  static fromValue(value: StringBytes): HllSketch {
+    if (typeof value === 'string') return HllSketch.fromString(value);
+    if (value.view[4] === HLL_DENSE) return new HllSketch(value.view, value.length, value);
+    const bytes = Buffer.alloc(value.length + 8);
+    value.view.copy(bytes);
+    return new HllSketch(bytes, value.length);
   }
 
   /** A new, empty sketch: sparse, one XZERO of 16384 registers, a valid cached count of 0. */
@@ -163,6 +202,16 @@ export class HllSketch {
 
   toByteString(): ByteString {
     return this.bytes.latin1Slice(0, this.length);
+  }
+
+  /**
+   * The value to store: the editable value this sketch was edited in, or its bytes, in the
+   * editable form when long enough to be held so (storage/mutable-string.ts).
+   */
+  toStored(): ByteString | MutableString {
+    if (this.heldValue !== null && this.bytes === this.heldValue.view) return this.heldValue;
+    if (this.length < EDIT_IN_PLACE_MIN_BYTES) return this.toByteString();
+    return MutableString.adopt(this.bytes.subarray(0, this.length));
   }
 
   get encoding(): number {
@@ -391,9 +440,19 @@ export class HllSketch {
   mergeInto(max: Uint8Array): boolean {
     const b = this.bytes;
     if (this.encoding === HLL_DENSE) {
-      for (let i = 0; i < HLL_REGISTERS; i++) {
-        const value = denseRegister(b, HLL_HEADER_BYTES, i);
-        if (value > max[i]!) max[i] = value;
+      // Four registers per three bytes (see the byte map at the top).
+      for (let at = HLL_HEADER_BYTES, i = 0; i < HLL_REGISTERS; at += 3, i += 4) {
+        const b0 = b[at]!;
+        const b1 = b[at + 1]!;
+        const b2 = b[at + 2]!;
+        const r0 = b0 & REGISTER_MAX;
+        const r1 = ((b0 >> 6) | (b1 << 2)) & REGISTER_MAX;
+        const r2 = ((b1 >> 4) | (b2 << 4)) & REGISTER_MAX;
+        const r3 = b2 >> 2;
+        if (r0 > max[i]!) max[i] = r0;
+        if (r1 > max[i + 1]!) max[i + 1] = r1;
+        if (r2 > max[i + 2]!) max[i + 2] = r2;
+        if (r3 > max[i + 3]!) max[i + 3] = r3;
       }
       return true;
     }
@@ -425,7 +484,15 @@ export class HllSketch {
   registerHistogram(histogram: Float64Array): boolean {
     const b = this.bytes;
     if (this.encoding === HLL_DENSE) {
-      for (let i = 0; i < HLL_REGISTERS; i++) histogram[denseRegister(b, HLL_HEADER_BYTES, i)]!++;
+      for (let at = HLL_HEADER_BYTES; at < HLL_DENSE_BYTES; at += 3) {
+        const b0 = b[at]!;
+        const b1 = b[at + 1]!;
+        const b2 = b[at + 2]!;
+        histogram[b0 & REGISTER_MAX]!++;
+        histogram[((b0 >> 6) | (b1 << 2)) & REGISTER_MAX]!++;
+        histogram[((b1 >> 4) | (b2 << 4)) & REGISTER_MAX]!++;
+        histogram[b2 >> 2]!++;
+      }
       return true;
     }
     let index = 0;

@@ -21,28 +21,33 @@
  * it reads its subcommand.
  */
 import type { ByteString } from '../../storage/bytes';
-import { HllSketch, HLL_DENSE, HLL_REGISTERS, HLL_SPARSE, isHllString, rawRegisterHistogram, type ElementPattern } from '../../storage/hyperloglog';
+import type { EditableValue } from '../../storage/database';
+import { HllSketch, HLL_DENSE, HLL_REGISTERS, HLL_SPARSE, isHllValue, rawRegisterHistogram, validCachedCardinality, type ElementPattern } from '../../storage/hyperloglog';
 import { estimateCardinality } from '../../storage/hyperloglog-estimate';
+import type { StringBytes } from '../../storage/mutable-string';
 import type { Hash64 } from '../../storage/murmur-hash';
-import type { StoredValue } from '../../storage/values';
+import { runHllSelfTest } from '../../storage/hyperloglog-selftest';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { NotifyFlag } from '../pubsub/keyspace-events';
 import { at, isWord } from './args';
-import { asString } from './strings';
-import { runHllSelfTest } from '../../storage/hyperloglog-selftest';
+import { asStringBytes } from './strings';
 
-/** The value as a sketch's string: WRONGTYPE for a non-string, Redis's HLL error for others. */
-function hllString(value: StoredValue): ByteString {
-  const s = asString(value);
-  if (!isHllString(s)) throw new ReplyError(ERR.hllNotHll);
+/**
+ * The value as a sketch's string, in whichever form the database holds it (a long one may be
+ * in the editable form, storage/mutable-string.ts): WRONGTYPE for a non-string, Redis's HLL
+ * error for a string that is not a sketch.
+ */
+function hllValue(value: EditableValue): StringBytes {
+  const s = asStringBytes(value);
+  if (!isHllValue(s)) throw new ReplyError(ERR.hllNotHll);
   return s;
 }
 
 /** Redis's dbUnshareStringValue: the string is raw from now on (counts as no change). */
-function unshare(ctx: CommandContext, key: ByteString, s: ByteString): void {
-  if (!ctx.db.isRawString(key)) ctx.db.storeInPlaceUncounted(key, s, ctx.nowMs);
+function unshare(ctx: CommandContext, key: ByteString, value: StringBytes): void {
+  if (!ctx.db.isRawString(key)) ctx.db.storeInPlaceUncounted(key, value, ctx.nowMs);
 }
 
 function sparseMaxBytes(ctx: CommandContext): number {
@@ -61,16 +66,16 @@ function pfaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   const db = ctx.db;
   const now = ctx.nowMs;
-  const old = db.get(key, now);
+  const old = db.getForEdit(key, now);
   let sketch: HllSketch;
   let updated = 0;
   if (old === undefined) {
     sketch = HllSketch.empty();
     updated++;
   } else {
-    const s = hllString(old);
-    sketch = HllSketch.fromString(s);
-    unshare(ctx, key, s);
+    const value = hllValue(old);
+    sketch = HllSketch.fromValue(value);
+    unshare(ctx, key, value);
   }
   const maxBytes = sparseMaxBytes(ctx);
   const scratch: Hash64 = { hi: 0, lo: 0 };
@@ -80,7 +85,7 @@ function pfaddCommand(ctx: CommandContext, argv: ByteString[]): void {
     if (result === 1) updated++;
     else if (result === -1) {
       // Redis edited the string in place: what earlier elements raised stays, uncounted.
-      db.storeInPlaceUncounted(key, sketch.toByteString(), now);
+      db.storeInPlaceUncounted(key, sketch.toStored(), now);
       throw new ReplyError(ERR.hllCorrupt);
     }
   }
@@ -89,9 +94,9 @@ function pfaddCommand(ctx: CommandContext, argv: ByteString[]): void {
     return;
   }
   sketch.invalidateCache();
-  const value = sketch.toByteString();
+  const value = sketch.toStored();
   if (old === undefined) {
-    db.set(key, value, now);
+    db.set(key, sketch.toByteString(), now);
     // A new sketch is a raw string in Redis whatever its length.
     db.storeInPlaceUncounted(key, value, now);
   } else {
@@ -111,23 +116,24 @@ function pfcountCommand(ctx: CommandContext, argv: ByteString[]): void {
     return;
   }
   const key = at(argv, 1);
-  const value = ctx.lookupRead(ctx.db, key);
-  if (value === undefined) {
+  const found = ctx.lookupReadBytes(ctx.db, key);
+  if (found === undefined) {
     ctx.reply.integer(0);
     return;
   }
-  const s = hllString(value);
-  unshare(ctx, key, s);
-  const sketch = HllSketch.fromString(s);
-  if (sketch.cacheValid) {
-    replyCardinality(ctx, sketch.cachedCardinality);
+  const value = hllValue(found);
+  unshare(ctx, key, value);
+  const cached = validCachedCardinality(value);
+  if (cached !== null) {
+    ctx.reply.integer(cached);
     return;
   }
+  const sketch = HllSketch.fromValue(value);
   const histogram = new Float64Array(64);
   if (!sketch.registerHistogram(histogram)) throw new ReplyError(ERR.hllCorrupt);
   const card = estimateCardinality(histogram);
   sketch.setCachedCardinality(card);
-  ctx.db.overwriteInPlace(key, sketch.toByteString(), ctx.nowMs);
+  ctx.db.overwriteInPlace(key, sketch.toStored(), ctx.nowMs);
   // A read-only command that changed the value: Redis propagates it as it does writes.
   ctx.forcePropagation();
   replyCardinality(ctx, card);
@@ -137,9 +143,9 @@ function pfcountCommand(ctx: CommandContext, argv: ByteString[]): void {
 function pfcountUnion(ctx: CommandContext, argv: ByteString[]): void {
   const max = new Uint8Array(HLL_REGISTERS);
   for (let j = 1; j < argv.length; j++) {
-    const value = ctx.lookupRead(ctx.db, argv[j] as ByteString);
-    if (value === undefined) continue;
-    if (!HllSketch.fromString(hllString(value)).mergeInto(max)) throw new ReplyError(ERR.hllCorrupt);
+    const found = ctx.lookupReadBytes(ctx.db, argv[j] as ByteString);
+    if (found === undefined) continue;
+    if (!HllSketch.fromValue(hllValue(found)).mergeInto(max)) throw new ReplyError(ERR.hllCorrupt);
   }
   const histogram = new Float64Array(64);
   rawRegisterHistogram(max, histogram);
@@ -156,21 +162,21 @@ function pfmergeCommand(ctx: CommandContext, argv: ByteString[]): void {
   // The destination is also the first source: its registers are kept.
   let anyDense = false;
   for (let j = 1; j < argv.length; j++) {
-    const value = ctx.lookupRead(db, argv[j] as ByteString);
-    if (value === undefined) continue;
-    const source = HllSketch.fromString(hllString(value));
+    const found = ctx.lookupReadBytes(db, argv[j] as ByteString);
+    if (found === undefined) continue;
+    const source = HllSketch.fromValue(hllValue(found));
     if (source.encoding === HLL_DENSE) anyDense = true;
     if (!source.mergeInto(max)) throw new ReplyError(ERR.hllCorrupt);
   }
   const destination = at(argv, 1);
-  const old = db.get(destination, now);
+  const old = db.getForEdit(destination, now);
   let sketch: HllSketch;
   if (old === undefined) {
     sketch = HllSketch.empty();
   } else {
-    const s = hllString(old);
-    sketch = HllSketch.fromString(s);
-    unshare(ctx, destination, s);
+    const value = hllValue(old);
+    sketch = HllSketch.fromValue(value);
+    unshare(ctx, destination, value);
   }
   // A dense source makes a dense result at once rather than growing a sparse one until it
   // turns dense. (The destination was merged above, so it converts.)
@@ -181,9 +187,9 @@ function pfmergeCommand(ctx: CommandContext, argv: ByteString[]): void {
     if (register !== 0) sketch.setRegister(j, register, maxBytes);
   }
   sketch.invalidateCache();
-  const value = sketch.toByteString();
+  const value = sketch.toStored();
   if (old === undefined) {
-    db.set(destination, value, now);
+    db.set(destination, sketch.toByteString(), now);
     db.storeInPlaceUncounted(destination, value, now);
   } else {
     db.overwriteInPlace(destination, value, now);
@@ -205,11 +211,11 @@ function pfdebugCommand(ctx: CommandContext, argv: ByteString[]): void {
   const subcommand = cString(at(argv, 1));
   const key = at(argv, 2);
   const db = ctx.db;
-  const old = db.get(key, ctx.nowMs);
+  const old = db.getForEdit(key, ctx.nowMs);
   if (old === undefined) throw new ReplyError(ERR.hllNoSuchKey);
-  const s = hllString(old);
-  unshare(ctx, key, s);
-  const sketch = HllSketch.fromString(s);
+  const value = hllValue(old);
+  unshare(ctx, key, value);
+  const sketch = HllSketch.fromValue(value);
   if (isWord(subcommand, 'getreg')) {
     if (sketch.encoding === HLL_SPARSE) turnDense(ctx, key, sketch);
     ctx.reply.array(HLL_REGISTERS);
@@ -234,7 +240,7 @@ function pfdebugCommand(ctx: CommandContext, argv: ByteString[]): void {
  */
 function turnDense(ctx: CommandContext, key: ByteString, sketch: HllSketch): void {
   if (!sketch.toDense()) throw new ReplyError(ERR.hllCorrupt);
-  ctx.db.storeInPlaceUncounted(key, sketch.toByteString(), ctx.nowMs);
+  ctx.db.storeInPlaceUncounted(key, sketch.toStored(), ctx.nowMs);
   ctx.keyspace.context.dirty++;
 }
 
