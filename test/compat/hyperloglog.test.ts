@@ -536,3 +536,29 @@ dual.case('PFCOUNT from scripts: may replicate, so refused in read-only scripts'
   ['EVAL', "return redis.call('pfadd', KEYS[1], 'c')", '1', 'h'],
   ['GET', 'h'],
 ]);
+
+/** Compares only keyspace_hits and keyspace_misses of INFO stats. */
+const lookupCounters: Comparator = (redis, target) => {
+  const pick = (b: Buffer): string => (b.toString('latin1').match(/keyspace_(hits|misses):\d+/g) ?? [escapeMultiline(b)]).join(' ');
+  return { expected: pick(redis), actual: pick(target) };
+};
+const lookups = (): Step => check(lookupCounters, 'INFO', 'stats');
+
+dual.case('which lookups count as keyspace hits and misses', [
+  ['PFADD', 'h', 'a'],
+  ['CONFIG', 'RESETSTAT'],
+  ['PFADD', 'h', 'b'],
+  ['PFADD', 'new', 'b'],
+  lookups(),
+  ['PFCOUNT', 'h'],
+  ['PFCOUNT', 'missing'],
+  lookups(),
+  ['PFCOUNT', 'h', 'missing', 'new'],
+  lookups(),
+  ['PFMERGE', 'dest', 'h', 'missing'],
+  ['PFMERGE', 'dest2'],
+  lookups(),
+  ['PFDEBUG', 'ENCODING', 'h'],
+  error('PFDEBUG', 'ENCODING', 'missing'),
+  lookups(),
+]);
