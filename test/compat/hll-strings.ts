@@ -46,3 +46,14 @@ export const val = (value: number, run: number): number[] => [0x80 | ((value - 1
 export function scatter(i: number, modulo: number): number {
   return (Math.imul(i + 1, 2654435761) >>> 16) % modulo;
 }
+
+/**
+ * Elements whose hash has 32 zeros above the register index, so they bring a count of 33: more
+ * than a sparse VAL opcode holds (32), which turns a sparse sketch dense at once. Found by a
+ * brute-force search over 8-byte little-endian counters (about one hash in 2^32 qualifies).
+ */
+export const COUNT_33_ELEMENTS: readonly Buffer[] = [3130853818n, 7555790606n, 9524120947n].map((n) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(n);
+  return b;
+});

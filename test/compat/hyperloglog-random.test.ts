@@ -3,7 +3,8 @@
  * PFADD, PFCOUNT (one key and several), PFMERGE, PFDEBUG and plain string commands over a few
  * keys, and every reply must match redis-server's byte for byte, GET of the sketches included.
  *
- * Elements come from a small pool (so PFADD often changes nothing) or in batches of hundreds to
+ * Elements come from a small pool (so PFADD often changes nothing; it holds elements whose count
+ * of 33 turns a sparse sketch dense at once) or in batches of hundreds to
  * thousands (so sketches cross from sparse into dense, at hll-sparse-max-bytes limits the
  * sequence itself sets). Sketches also meet a list (WRONGTYPE), plain strings, and header
  * corruptions made with SETRANGE and APPEND: a wrong magic or encoding byte, the cache's stale
@@ -23,6 +24,7 @@ import { dualRun, type Pair, type Side, type Test } from './harness';
 import type { RawClient } from '../../bench/harness/raw-client';
 import type { Arg } from '../../bench/harness/resp';
 import { checkRandomSequences, exactCommand } from './random-sequences';
+import { COUNT_33_ELEMENTS } from './hll-strings';
 
 const dual = dualRun(t);
 
@@ -36,6 +38,8 @@ const keys = fc.array(key, { minLength: 1, maxLength: 4 });
 const poolElement = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 60 }).map((i) => `e${i}`) },
   { weight: 1, arbitrary: fc.constantFrom<Arg>('', Buffer.from([0]), Buffer.from([0xff, 0xfe]), 'x'.repeat(33)) },
+  // Counts of 33, past what a sparse sketch holds: promotion to dense at once.
+  { weight: 1, arbitrary: fc.constantFrom<Arg>(...COUNT_33_ELEMENTS) },
 );
 /** A batch of distinct elements: `count` of them, named after `batch` so batches differ. */
 const batch = fc

@@ -24,7 +24,7 @@ import { inBothProtocols } from './random-picks';
 import type { Comparator } from './compare';
 import { escapeMultiline, type Arg } from '../../bench/harness/resp';
 import { SYNC_MARKER_COMMAND, messagesUntilMarker, withKeyspaceEvents } from './keyspace-subscriber';
-import { denseSketch, scatter, sparseSketch, val, xzero, zero } from './hll-strings';
+import { COUNT_33_ELEMENTS, denseSketch, scatter, sparseSketch, val, xzero, zero } from './hll-strings';
 
 const dual = dualRun(t);
 
@@ -561,4 +561,28 @@ dual.case('which lookups count as keyspace hits and misses', [
   ['PFDEBUG', 'ENCODING', 'h'],
   error('PFDEBUG', 'ENCODING', 'missing'),
   lookups(),
+]);
+
+const [RARE_A, RARE_B, RARE_C] = COUNT_33_ELEMENTS as [Buffer, Buffer, Buffer];
+
+dual.case('an element counting 33 turns a sparse sketch dense at once', [
+  ['PFADD', 'h', 'a', 'b', 'c'],
+  ['PFADD', 'h', RARE_A],
+  ['PFDEBUG', 'ENCODING', 'h'],
+  ['GET', 'h'],
+  ['PFCOUNT', 'h'],
+  ['PFADD', 'fresh', RARE_B],
+  ['PFDEBUG', 'ENCODING', 'fresh'],
+  ['GET', 'fresh'],
+  ['PFADD', 'batch', 'x', 'y', RARE_C, 'z'],
+  ['GET', 'batch'],
+  ['PFADD', 'batch', RARE_C],
+  ['PFADD', 's', 'q'],
+  ['PFMERGE', 's', 'batch'],
+  ['PFDEBUG', 'ENCODING', 's'],
+  ['GET', 's'],
+  ['PFCOUNT', 's', 'h', 'fresh'],
+  ['SET', 'bad', sparseSketch([...xzero(9000)])],
+  error('PFADD', 'bad', RARE_A),
+  ['GET', 'bad'],
 ]);
