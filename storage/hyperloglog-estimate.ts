@@ -24,7 +24,7 @@
  * -9223372036854775808 and which, its top bit being the "stale" flag, is never taken from the
  * cache.
  */
-import { HLL_REGISTERS } from './hyperloglog';
+import { HLL_REGISTERS } from './hyperloglog-layout';
 
 /** Redis's HLL_Q: the hash bits left after the 14 that pick the register. */
 const HASH_BITS_Q = 50;

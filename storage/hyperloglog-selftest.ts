@@ -10,7 +10,8 @@
  *
  * It returns null when everything holds, or the failure's description.
  */
-import { denseRegister, elementPattern, HllSketch, HLL_DENSE_BYTES, HLL_HEADER_BYTES, HLL_REGISTERS, setDenseRegister, type ElementPattern } from './hyperloglog';
+import { HllSketch } from './hyperloglog';
+import { denseRegister, elementPattern, HLL_DENSE_BYTES, HLL_HEADER_BYTES, HLL_REGISTERS, setDenseRegister, type ElementPattern } from './hyperloglog-layout';
 import { estimateCardinality } from './hyperloglog-estimate';
 import type { Hash64 } from './murmur-hash';
 

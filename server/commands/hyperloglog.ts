@@ -22,7 +22,8 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import type { EditableValue } from '../../storage/database';
-import { HllSketch, HLL_DENSE, HLL_REGISTERS, HLL_SPARSE, isHllValue, rawRegisterHistogram, validCachedCardinality, type ElementPattern } from '../../storage/hyperloglog';
+import { HllSketch } from '../../storage/hyperloglog';
+import { HLL_DENSE, HLL_REGISTERS, HLL_SPARSE, isHllValue, rawRegisterHistogram, validCachedCardinality, type ElementPattern } from '../../storage/hyperloglog-layout';
 import { estimateCardinality } from '../../storage/hyperloglog-estimate';
 import type { StringBytes } from '../../storage/mutable-string';
 import type { Hash64 } from '../../storage/murmur-hash';

@@ -9,17 +9,17 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { murmurHash64A } from '../../storage/murmur-hash';
+import { HllSketch } from '../../storage/hyperloglog';
 import {
   denseRegister,
   elementPattern,
-  HllSketch,
   HLL_DENSE_BYTES,
   HLL_HEADER_BYTES,
   HLL_REGISTERS,
   isHllValue,
   setDenseRegister,
   validCachedCardinality,
-} from '../../storage/hyperloglog';
+} from '../../storage/hyperloglog-layout';
 import { estimateCardinality } from '../../storage/hyperloglog-estimate';
 import { runHllSelfTest } from '../../storage/hyperloglog-selftest';
 import { MutableString } from '../../storage/mutable-string';
