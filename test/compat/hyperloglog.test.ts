@@ -442,3 +442,14 @@ dual.case('which lookups count as keyspace hits and misses', [
   error('PFDEBUG', 'ENCODING', 'missing'),
   lookups(),
 ]);
+
+dual.case('error replies are counted under their codes (INFO errorstats)', [
+  ['CONFIG', 'RESETSTAT'],
+  ['SET', 'str', 'foo'],
+  ['SET', 'bad', sparseSketch([...xzero(100)])],
+  error('PFADD', 'str', 'a'),
+  error('PFCOUNT', 'bad'),
+  error('PFDEBUG', 'nosuch', 'bad'),
+  error('PFDEBUG', 'GETREG', 'missing'),
+  ['INFO', 'errorstats'],
+]);
