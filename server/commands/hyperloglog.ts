@@ -103,7 +103,7 @@ function pfaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   } else {
     db.overwriteInPlace(key, value, now);
   }
-  ctx.keyspace.context.dirty += updated - 1;
+  db.countChanges(updated - 1);
   ctx.notifyKeyEvent(NotifyFlag.string, 'pfadd', key);
   ctx.reply.integer(1);
 }
@@ -242,7 +242,7 @@ function pfdebugCommand(ctx: CommandContext, argv: ByteString[]): void {
 function turnDense(ctx: CommandContext, key: ByteString, sketch: HllSketch): void {
   if (!sketch.toDense()) throw new ReplyError(ERR.hllCorrupt);
   ctx.db.storeInPlaceUncounted(key, sketch.toStored(), ctx.nowMs);
-  ctx.keyspace.context.dirty++;
+  ctx.db.countChanges(1);
 }
 
 function pfselftestCommand(ctx: CommandContext): void {
