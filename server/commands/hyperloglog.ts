@@ -1,6 +1,7 @@
 /**
  * The HyperLogLog commands: PFADD, PFCOUNT, PFMERGE, PFDEBUG and PFSELFTEST. A sketch is a plain
- * string laid out as Redis lays it out (storage/hyperloglog.ts), so these handlers only find
+ * string laid out as Redis lays it out (storage/hyperloglog-layout.ts, edited by
+ * storage/hyperloglog.ts), so these handlers only find
  * the strings, check that they are sketches, and store what changed, with Redis 7.0's
  * accounting:
  *
@@ -11,7 +12,8 @@
  *    read-only command that changes the value. Redis counts it as a change, so it is propagated
  *    to replicas as "PFCOUNT key" (which recompute it) and invalidates WATCH. PFCOUNT of
  *    several keys counts the union in a scratch register array and writes nothing.
- *  - PFDEBUG GETREG and TODENSE that turn a sparse sketch dense count one change.
+ *  - PFDEBUG GETREG and TODENSE that turn a sparse sketch dense count one change (propagated),
+ *    but signal no modified key: a WATCH of it still holds.
  *  - Every command that reaches a key's string as a sketch (all but PFCOUNT of several keys)
  *    first unshares it, which leaves it raw-encoded even when nothing else changes; a PFADD
  *    that fails half way on a corrupt sketch keeps the registers it already raised, uncounted.
