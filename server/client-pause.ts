@@ -136,7 +136,10 @@ export class ClientPause {
  */
 const MAY_REPLICATE: ReadonlySet<string> = new Set(['publish', 'spublish', 'pfcount', 'eval', 'evalsha', 'fcall']);
 
-/** A write, or may_replicate: what a WRITE pause holds. */
-function mayReplicate(spec: CommandSpec): boolean {
+/**
+ * A write, or may_replicate: what a WRITE pause holds, and what a read-only script may not call
+ * (Redis's scriptVerifyWriteCommandAllow treats may_replicate commands as writes there).
+ */
+export function mayReplicate(spec: CommandSpec): boolean {
   return spec.isWrite || MAY_REPLICATE.has(spec.fullName);
 }

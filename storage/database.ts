@@ -337,6 +337,15 @@ export class Database implements RememberedKeyExpirer {
     this.accessSec.set(key, Math.floor(nowMs / 1000));
   }
 
+  /**
+   * Counts `count` more writes without touching any key: for a command Redis counts as several
+   * changes (PFADD: one per register it raised), or as a change that signals no modified key
+   * (PFDEBUG TODENSE: propagated, but a WATCH of the key still holds).
+   */
+  countChanges(count: number): void {
+    this.context.dirty += count;
+  }
+
   /** Replaces the value of an existing key keeping its TTL (APPEND, INCR, SETRANGE, KEEPTTL). */
   overwrite(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;

@@ -10,6 +10,7 @@ import { configCommands } from './config-commands';
 import { connectionCommands } from './connection';
 import { expireCommands } from './expire';
 import { infoCommands } from './info';
+import { hyperloglogCommands } from './hyperloglog';
 import { hashCommands } from './hashes';
 import { keyCommands } from './keys';
 import { listCommands } from './lists';
@@ -56,6 +57,7 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...zsetPopCommands,
   ...bitmapCommands,
   ...bitfieldCommands,
+  ...hyperloglogCommands,
   ...sortCommands,
   ...scriptingCommands,
 ];

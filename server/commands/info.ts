@@ -271,7 +271,9 @@ function latencystatsSection(node: RedisNode): Fields {
 }
 
 function errorstatsSection(node: RedisNode): Fields {
-  return [...node.stats.errorsByPrefix].map(([prefix, count]) => [`errorstat_${prefix}`, `count=${count}`]);
+  // Redis keeps them in a radix tree: listed in byte order of the prefix, not in order of first use.
+  const sorted = [...node.stats.errorsByPrefix].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return sorted.map(([prefix, count]) => [`errorstat_${prefix}`, `count=${count}`]);
 }
 
 function keyspaceSection(node: RedisNode): Fields {

@@ -71,6 +71,10 @@ export const ERR = {
   bitfieldType: 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.',
   bitfieldOverflowType: 'ERR Invalid OVERFLOW type specified',
   bitfieldReadOnly: 'ERR BITFIELD_RO only supports the GET subcommand',
+  hllNotHll: 'WRONGTYPE Key is not a valid HyperLogLog string value.',
+  hllCorrupt: 'INVALIDOBJ Corrupted HLL object detected',
+  hllNoSuchKey: 'ERR The specified key does not exist',
+  hllNotSparse: 'ERR HLL encoding is not sparse',
 } as const;
 
 export function unknownCommand(name: string, args: readonly string[]): string {

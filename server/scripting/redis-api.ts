@@ -25,6 +25,7 @@ import type { ByteString } from '../../storage/bytes';
 import { formatDouble } from '../../storage/numbers';
 import { REDIS_VERSION } from '../../storage/redis-version';
 import { diskErrorReply } from '../persistence/snapshots';
+import { mayReplicate } from '../client-pause';
 import { runCommand } from '../dispatch/dispatch';
 import type { CommandSpec } from '../dispatch/command';
 import { findKeys } from '../dispatch/key-specs';
@@ -159,7 +160,9 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
   if (spec.flags.has('noscript')) return refused(engine, spec, 'ERR This Redis command is not allowed from script');
   // A script flagged allow-stale runs on a stale replica, but only commands that may.
   if (!spec.flags.has('stale') && isStale(node)) return refused(engine, spec, 'ERR Can not execute the command on a stale replica');
-  if (spec.isWrite) {
+  // A read-only script may not call a may_replicate command either (PFCOUNT, PUBLISH): it
+  // gets the read-only refusal, the first one writeRefusal checks.
+  if (spec.isWrite || (run.readOnly && mayReplicate(spec))) {
     const refusal = writeRefusal(engine, run);
     if (refusal !== null) return refused(engine, spec, refusal);
   }

@@ -73,6 +73,8 @@ export const IMPLEMENTED: readonly string[] = [
   'bzpopmin', 'bzpopmax', 'bzmpop',
   // bitmaps
   'setbit', 'getbit', 'bitcount', 'bitpos', 'bitop', 'bitfield', 'bitfield_ro',
+  // hyperloglog
+  'pfadd', 'pfcount', 'pfmerge', 'pfdebug', 'pfselftest',
   // sort
   'sort', 'sort_ro',
   // scripting
