@@ -42,7 +42,7 @@ import {
 // -------------------------------------------------------------------------------------------------
 // ZADD, ZINCRBY
 
-interface ZaddFlags {
+export interface ZaddFlags {
   nx: boolean;
   xx: boolean;
   gt: boolean;
@@ -69,7 +69,8 @@ function zaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   zaddPairs(ctx, at(argv, 1), pairs, flags);
 }
 
-function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyArray<[number, ByteString]>, flags: ZaddFlags): void {
+/** ZADD's work once its arguments are parsed (GEOADD comes here too). */
+export function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyArray<[number, ByteString]>, flags: ZaddFlags): void {
   let zset = writeZset(ctx, key);
   if (zset === undefined && flags.xx) {
     if (flags.incr) ctx.reply.nullBulk();
