@@ -20,6 +20,7 @@
  * neighbour is never compared with the centre. Unsorted replies list members in this order, and
  * COUNT ... ANY stops in it, so the order is part of the interface.
  */
+import { correctCos } from './correctly-rounded-trig';
 import {
   areaOfCell,
   type Cell,
@@ -48,8 +49,8 @@ function boundingBox(shape: GeoShape): Bounds {
   const halfHeight = shape.metresPerUnit * (shape.kind === 'radius' ? shape.radius : shape.height / 2);
   const halfWidth = shape.metresPerUnit * (shape.kind === 'radius' ? shape.radius : shape.width / 2);
   const latDelta = radiansToDegrees(halfHeight / EARTH_RADIUS_IN_METERS);
-  const lonDeltaTop = radiansToDegrees(halfWidth / EARTH_RADIUS_IN_METERS / Math.cos(degreesToRadians(shape.lat + latDelta)));
-  const lonDeltaBottom = radiansToDegrees(halfWidth / EARTH_RADIUS_IN_METERS / Math.cos(degreesToRadians(shape.lat - latDelta)));
+  const lonDeltaTop = radiansToDegrees(halfWidth / EARTH_RADIUS_IN_METERS / correctCos(degreesToRadians(shape.lat + latDelta)));
+  const lonDeltaBottom = radiansToDegrees(halfWidth / EARTH_RADIUS_IN_METERS / correctCos(degreesToRadians(shape.lat - latDelta)));
   // Meridians converge towards the pole: the wider delta is on the side away from the equator.
   const lonDelta = shape.lat < 0 ? lonDeltaBottom : lonDeltaTop;
   return { minLon: shape.lon - lonDelta, maxLon: shape.lon + lonDelta, minLat: shape.lat - latDelta, maxLat: shape.lat + latDelta };

@@ -31,10 +31,13 @@
  *   the bottom row (the counter arithmetic is modulo 2^step on the reduced coordinate only).
  *
  * Distances use the haversine formula on a sphere of radius 6372797.560856 m (Redis's earth),
- * with a shortcut Redis takes when both longitudes are equal: the arc along the meridian.
+ * with a shortcut Redis takes when both longitudes are equal: the arc along the meridian. The
+ * trigonometry is correctly rounded (correctly-rounded-trig.ts says why not Math.sin).
  *
  * The search cells for a radius or box query are in geo-search-cells.ts.
  */
+
+import { correctAsin, correctCos, correctSin } from './correctly-rounded-trig';
 
 export const GEO_LONG_MIN = -180;
 export const GEO_LONG_MAX = 180;
@@ -237,11 +240,11 @@ export function latitudeDistance(lat1: number, lat2: number): number {
 export function geoDistance(lon1: number, lat1: number, lon2: number, lat2: number): number {
   const lon1r = degreesToRadians(lon1);
   const lon2r = degreesToRadians(lon2);
-  const v = Math.sin((lon2r - lon1r) / 2);
+  const v = correctSin((lon2r - lon1r) / 2);
   if (v === 0.0) return latitudeDistance(lat1, lat2);
   const lat1r = degreesToRadians(lat1);
   const lat2r = degreesToRadians(lat2);
-  const u = Math.sin((lat2r - lat1r) / 2);
-  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
-  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+  const u = correctSin((lat2r - lat1r) / 2);
+  const a = u * u + correctCos(lat1r) * correctCos(lat2r) * v * v;
+  return 2.0 * EARTH_RADIUS_IN_METERS * correctAsin(Math.sqrt(a));
 }
