@@ -30,6 +30,8 @@ const geo: Scenario[] = [
   row('GEORADIUS STORE from a missing key', [], ['GEORADIUS', 'nokey', '15', '37', '200', 'km', 'STORE', 'dst']),
   row('GEORADIUS without STORE', [SICILY], ['GEORADIUS', 'g', '15', '37', '200', 'km']),
   row('GEOSEARCHSTORE in MULTI', [SICILY], ['MULTI'], ['GEOADD', 'g', '1', '1', 'x'], ['GEOSEARCHSTORE', 'dst', 'g', 'FROMLONLAT', '1', '1', 'BYRADIUS', '1', 'km'], ['EXEC']),
+  row('GEOADD from a script', [], ['EVAL', "return redis.call('GEOADD', KEYS[1], 'CH', '1', '2', 'a', '3', '4', 'b')", '1', 'g']),
+  row('GEOSEARCHSTORE from a script', [SICILY], ['EVAL', "return redis.call('GEOSEARCHSTORE', KEYS[1], KEYS[2], 'FROMMEMBER', 'Palermo', 'BYRADIUS', '300', 'km', 'STOREDIST')", '2', 'dst', 'g']),
 ];
 
 if (redisServerPath() === null) {
