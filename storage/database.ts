@@ -337,6 +337,15 @@ export class Database implements RememberedKeyExpirer {
     this.accessSec.set(key, Math.floor(nowMs / 1000));
   }
 
+  /**
+   * Counts `extra` more changes than the one `set`/`markModified` counted, for the commands Redis
+   * counts per element (ZADD: each member added or updated; GEOSEARCHSTORE: each member stored).
+   * The count is what rdb_changes_since_last_save reports and the save points compare.
+   */
+  countExtraChanges(extra: number): void {
+    if (extra > 0) this.context.dirty += extra;
+  }
+
   /** Replaces the value of an existing key keeping its TTL (APPEND, INCR, SETRANGE, KEEPTTL). */
   overwrite(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;

@@ -151,6 +151,8 @@ function searchCommand({ form, readOnly }: SearchForms) {
       result.add(point.member, options.storeDist ? point.distanceMetres / shape.metresPerUnit : point.score);
     }
     storeZset(ctx, options.store, result, isSearch ? 'geosearchstore' : 'georadiusstore');
+    // Redis counts one change per member stored (the store itself counted one).
+    ctx.db.countExtraChanges(result.size - 1);
   };
 }
 

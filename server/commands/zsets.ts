@@ -117,6 +117,8 @@ export function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyA
     ctx.db.markModified(key, ctx.nowMs);
   }
   if (added + updated > 0) {
+    // Redis counts each member added or updated as one change.
+    ctx.db.countExtraChanges(added + updated - 1);
     ctx.notifyKeyEvent(NotifyFlag.zset, flags.incr ? 'zincr' : 'zadd', key);
     if (added > 0) signalZsetReady(ctx, key);
   }

@@ -355,3 +355,29 @@ dual.case('INFO commandstats and keyspace hits count a GEOADD as GEOADD', async 
   const target = await stats('target');
   pair.same(target, redis, 'commandstats and keyspace hits');
 });
+
+dual.case('changes counted as Redis counts them (rdb_changes_since_last_save)', async (pair) => {
+  const changes = async (): Promise<void> => {
+    const [r, h] = await pair.both(async (c) => {
+      const info = (await c.call('INFO', 'persistence')).toString('latin1');
+      return /rdb_changes_since_last_save:(\d+)/.exec(info)?.[1] ?? '?';
+    });
+    pair.same(h, r, 'rdb_changes_since_last_save');
+  };
+  await pair.do('SAVE');
+  await pair.do(...SICILY);
+  await changes();
+  await pair.do('GEOADD', 'Sicily', 'CH', '13.361389', '38.2', 'Palermo', '1', '1', 'x', '2', '2', 'y', '1', '1', 'x');
+  await changes();
+  await pair.do('GEOSEARCHSTORE', 'd', 'Sicily', 'FROMLONLAT', '15', '37', 'BYRADIUS', '300', 'km');
+  await changes();
+  await pair.do('GEORADIUS', 'Sicily', '15', '37', '300', 'km', 'STOREDIST', 'd2', 'COUNT', '1');
+  await changes();
+  await pair.do('GEOSEARCHSTORE', 'd', 'Sicily', 'FROMLONLAT', '15', '37', 'BYRADIUS', '1', 'm');
+  await pair.do('GEOSEARCHSTORE', 'd', 'Sicily', 'FROMLONLAT', '15', '37', 'BYRADIUS', '1', 'm');
+  await pair.do('GEORADIUS', 'missing', '15', '37', '300', 'km', 'STORE', 'd2');
+  await changes();
+  await pair.do('ZADD', 'z', '1', 'a', '2', 'b', '3', 'c');
+  await pair.do('ZADD', 'z', 'INCR', '5', 'a');
+  await changes();
+});
