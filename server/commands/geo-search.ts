@@ -24,7 +24,8 @@
  *   6. the reply, or a new zset at the destination scored by geohash (STORE) or by distance in
  *      the search's unit (STOREDIST), with a "georadiusstore"/"geosearchstore" event.
  *
- * A store is replicated as the command itself (the replica repeats the search on the same data).
+ * A store is replicated as the command itself (the replica repeats the search on the same data),
+ * and counts one change per member stored, or one for deleting the destination.
  */
 import type { ByteString } from '../../storage/bytes';
 import { cellScoreRange, decodeScore } from '../../storage/geohash';
@@ -132,7 +133,8 @@ function searchCommand({ form, readOnly }: SearchForms) {
     if (options.any && options.count === 0) throw new ReplyError(GEO_ERR.anyWithoutCount);
 
     if (zset === undefined) {
-      if (options.store !== null) storeZset(ctx, options.store, new SortedSetValue(), '');
+      // An empty result deletes the destination (a "del" event, no store event).
+      if (options.store !== null) storeZset(ctx, options.store, new SortedSetValue(), 'unused');
       else ctx.reply.array(0);
       return;
     }
