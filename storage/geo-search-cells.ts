@@ -27,7 +27,7 @@ import {
   degreesToRadians,
   EARTH_RADIUS_IN_METERS,
   encodeCell,
-  geoDistance,
+  geoDistanceWithCosines,
   latitudeDistance,
   MERCATOR_MAX,
   radiansToDegrees,
@@ -148,20 +148,27 @@ function nineCellsAt(shape: GeoShape, step: number): NineCells {
 
 // ─── Membership ──────────────────────────────────────────────────────────────────────────────
 
+/** cos of a latitude in degrees, as the distance formula takes it. */
+export function latitudeCosine(lat: number): number {
+  return correctCos(degreesToRadians(lat));
+}
+
 /**
  * The distance in metres from the shape's centre to (lon, lat) when the point is inside the
  * shape, else null. A circle includes its boundary. A box is tested by the arc along the point's
  * meridian (latitude) and the arc along the point's parallel to the centre's meridian (longitude),
- * each against half the box's side.
+ * each against half the box's side. `centreCosine` is latitudeCosine(shape.lat), computed once
+ * per search.
  */
-export function distanceIfInside(shape: GeoShape, lon: number, lat: number): number | null {
+export function distanceIfInside(shape: GeoShape, lon: number, lat: number, centreCosine: number): number | null {
   if (shape.kind === 'radius') {
-    const distance = geoDistance(shape.lon, shape.lat, lon, lat);
+    const distance = geoDistanceWithCosines(shape.lon, shape.lat, lon, lat, centreCosine, NaN);
     return distance > shape.radius * shape.metresPerUnit ? null : distance;
   }
   const width = shape.width * shape.metresPerUnit;
   const height = shape.height * shape.metresPerUnit;
   if (latitudeDistance(lat, shape.lat) > height / 2) return null;
-  if (geoDistance(lon, lat, shape.lon, lat) > width / 2) return null;
-  return geoDistance(shape.lon, shape.lat, lon, lat);
+  const pointCosine = latitudeCosine(lat);
+  if (geoDistanceWithCosines(lon, lat, shape.lon, lat, pointCosine, pointCosine) > width / 2) return null;
+  return geoDistanceWithCosines(shape.lon, shape.lat, lon, lat, centreCosine, pointCosine);
 }

@@ -238,6 +238,15 @@ export function latitudeDistance(lat1: number, lat2: number): number {
 
 /** Great-circle distance in metres (haversine), with the equal-longitude shortcut. */
 export function geoDistance(lon1: number, lat1: number, lon2: number, lat2: number): number {
+  return geoDistanceWithCosines(lon1, lat1, lon2, lat2, NaN, NaN);
+}
+
+/**
+ * geoDistance given cos(lat1) and cos(lat2) (latitudes in radians) when the caller already has
+ * them (a search reuses its centre's for every member); NaN means "compute it". The result is
+ * the same double: only the order of evaluation Redis uses matters, not where a factor came from.
+ */
+export function geoDistanceWithCosines(lon1: number, lat1: number, lon2: number, lat2: number, cosLat1: number, cosLat2: number): number {
   const lon1r = degreesToRadians(lon1);
   const lon2r = degreesToRadians(lon2);
   const v = correctSin((lon2r - lon1r) / 2);
@@ -245,6 +254,8 @@ export function geoDistance(lon1: number, lat1: number, lon2: number, lat2: numb
   const lat1r = degreesToRadians(lat1);
   const lat2r = degreesToRadians(lat2);
   const u = correctSin((lat2r - lat1r) / 2);
-  const a = u * u + correctCos(lat1r) * correctCos(lat2r) * v * v;
+  const cos1 = Number.isNaN(cosLat1) ? correctCos(lat1r) : cosLat1;
+  const cos2 = Number.isNaN(cosLat2) ? correctCos(lat2r) : cosLat2;
+  const a = u * u + cos1 * cos2 * v * v;
   return 2.0 * EARTH_RADIUS_IN_METERS * correctAsin(Math.sqrt(a));
 }

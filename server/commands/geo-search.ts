@@ -29,7 +29,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { cellScoreRange, decodeScore } from '../../storage/geohash';
-import { distanceIfInside, type GeoShape, searchCells } from '../../storage/geo-search-cells';
+import { distanceIfInside, type GeoShape, latitudeCosine, searchCells } from '../../storage/geo-search-cells';
 import { partialQuicksort } from '../../storage/partial-quicksort';
 import { SortedSetValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
@@ -211,6 +211,7 @@ function parseOptions(
 /** Reads the search cells in order; with a limit (COUNT ... ANY), stops once it is reached. */
 function pointsInShape(zset: SortedSetValue, shape: GeoShape, limit: number): GeoPoint[] {
   const found: GeoPoint[] = [];
+  const centreCosine = latitudeCosine(shape.lat);
   for (const cell of searchCells(shape)) {
     if (limit !== 0 && found.length >= limit) break;
     const [min, max] = cellScoreRange(cell);
@@ -219,7 +220,7 @@ function pointsInShape(zset: SortedSetValue, shape: GeoShape, limit: number): Ge
     if (end <= start) continue;
     for (const entry of zset.order.slice(start, end - 1)) {
       const [lon, lat] = decodeScore(entry.score);
-      const distanceMetres = distanceIfInside(shape, lon, lat);
+      const distanceMetres = distanceIfInside(shape, lon, lat, centreCosine);
       if (distanceMetres !== null) found.push({ member: entry.member, score: entry.score, lon, lat, distanceMetres });
       if (limit !== 0 && found.length >= limit) break;
     }
