@@ -96,29 +96,42 @@ function reduce(x: number): [DoubleDouble, number] {
 }
 
 const TINY_TERM = 1e-36;
+/**
+ * Once a term falls below this fraction of the sum, the rest of the series (its tail) is added
+ * in plain doubles: the tail's rounding errors are then below 2^-77 of the result, far under the
+ * 2^-53 that decides the rounding, and the costly double-double steps stop early.
+ */
+const TAIL_FRACTION = 2 ** -27;
+
+/**
+ * Sums the alternating series first + t1 + t2 + ..., where each term is the previous one times
+ * -r² / (k(k+1)) for k = `firstK`, `firstK` + 2, ...: sin (from r, k = 2) or cos (from 1, k = 1).
+ */
+function alternatingSeries(first: DoubleDouble, r2: DoubleDouble, firstK: number): DoubleDouble {
+  let term = first;
+  let sum = first;
+  let k = firstK;
+  for (; Math.abs(term.hi) > TAIL_FRACTION * Math.abs(sum.hi) && k < 80; k += 2) {
+    term = negate(divByDouble(mul(term, r2), k * (k + 1)));
+    sum = add(sum, term);
+  }
+  let tail = 0;
+  let small = term.hi;
+  for (; Math.abs(small) > TINY_TERM * Math.abs(sum.hi) && k < 80; k += 2) {
+    small = (-small * r2.hi) / (k * (k + 1));
+    tail += small;
+  }
+  return add(sum, { hi: tail, lo: 0 });
+}
 
 /** sin r by its Taylor series, |r| ≤ about π/4. */
 function sinSeries(r: DoubleDouble): DoubleDouble {
-  const r2 = mul(r, r);
-  let term = r;
-  let sum = r;
-  for (let n = 1; Math.abs(term.hi) > TINY_TERM * Math.abs(sum.hi) && n < 40; n++) {
-    term = negate(divByDouble(mul(term, r2), 2 * n * (2 * n + 1)));
-    sum = add(sum, term);
-  }
-  return sum;
+  return alternatingSeries(r, mul(r, r), 2);
 }
 
 /** cos r by its Taylor series, |r| ≤ about π/4. */
 function cosSeries(r: DoubleDouble): DoubleDouble {
-  const r2 = mul(r, r);
-  let term: DoubleDouble = { hi: 1, lo: 0 };
-  let sum = term;
-  for (let n = 1; Math.abs(term.hi) > TINY_TERM && n < 40; n++) {
-    term = negate(divByDouble(mul(term, r2), (2 * n - 1) * (2 * n)));
-    sum = add(sum, term);
-  }
-  return sum;
+  return alternatingSeries({ hi: 1, lo: 0 }, mul(r, r), 1);
 }
 
 function sinDD(x: number): DoubleDouble {
