@@ -338,12 +338,14 @@ export class Database implements RememberedKeyExpirer {
   }
 
   /**
-   * Counts `count` more writes without touching any key: for a command Redis counts as several
-   * changes (PFADD: one per register it raised), or as a change that signals no modified key
-   * (PFDEBUG TODENSE: propagated, but a WATCH of the key still holds).
+   * Counts `count` more changes without touching any key, for the commands Redis counts per
+   * element or as a change that modifies no key: PFADD (one per register it raised), ZADD (each
+   * member added or updated beyond the first), GEOSEARCHSTORE (each member stored), PFDEBUG
+   * TODENSE (propagated, but a WATCH of the key still holds). The count is what
+   * rdb_changes_since_last_save reports and the save points compare.
    */
   countChanges(count: number): void {
-    this.context.dirty += count;
+    if (count > 0) this.context.dirty += count;
   }
 
   /** Replaces the value of an existing key keeping its TTL (APPEND, INCR, SETRANGE, KEEPTTL). */

@@ -15,6 +15,8 @@ import { hashCommands } from './hashes';
 import { keyCommands } from './keys';
 import { listCommands } from './lists';
 import { functionCommands } from './function-commands';
+import { geoCommands } from './geo';
+import { geoSearchCommands } from './geo-search';
 import { migrateCommands } from './migrate';
 import { persistenceCommands } from './persistence-commands';
 import { pubsubCommands } from './pubsub-commands';
@@ -55,6 +57,8 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...zsetRangeCommands,
   ...zsetAlgebraCommands,
   ...zsetPopCommands,
+  ...geoCommands,
+  ...geoSearchCommands,
   ...bitmapCommands,
   ...bitfieldCommands,
   ...hyperloglogCommands,

@@ -42,7 +42,7 @@ import {
 // -------------------------------------------------------------------------------------------------
 // ZADD, ZINCRBY
 
-interface ZaddFlags {
+export interface ZaddFlags {
   nx: boolean;
   xx: boolean;
   gt: boolean;
@@ -69,7 +69,8 @@ function zaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   zaddPairs(ctx, at(argv, 1), pairs, flags);
 }
 
-function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyArray<[number, ByteString]>, flags: ZaddFlags): void {
+/** ZADD's work once its arguments are parsed (GEOADD comes here too). */
+export function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyArray<[number, ByteString]>, flags: ZaddFlags): void {
   let zset = writeZset(ctx, key);
   if (zset === undefined && flags.xx) {
     if (flags.incr) ctx.reply.nullBulk();
@@ -116,6 +117,8 @@ function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyArray<[n
     ctx.db.markModified(key, ctx.nowMs);
   }
   if (added + updated > 0) {
+    // Redis counts each member added or updated as one change.
+    ctx.db.countChanges(added + updated - 1);
     ctx.notifyKeyEvent(NotifyFlag.zset, flags.incr ? 'zincr' : 'zadd', key);
     if (added > 0) signalZsetReady(ctx, key);
   }

@@ -71,6 +71,9 @@ export const IMPLEMENTED: readonly string[] = [
   'zrevrange', 'zrangebyscore', 'zrevrangebyscore', 'zrangebylex', 'zrevrangebylex', 'zunion', 'zinter',
   'zdiff', 'zunionstore', 'zinterstore', 'zdiffstore', 'zintercard', 'zpopmin', 'zpopmax', 'zmpop',
   'bzpopmin', 'bzpopmax', 'bzmpop',
+  // geo
+  'geoadd', 'geodist', 'geohash', 'geopos', 'georadius', 'georadius_ro', 'georadiusbymember',
+  'georadiusbymember_ro', 'geosearch', 'geosearchstore',
   // bitmaps
   'setbit', 'getbit', 'bitcount', 'bitpos', 'bitop', 'bitfield', 'bitfield_ro',
   // hyperloglog

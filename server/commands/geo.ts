@@ -1,0 +1,117 @@
+/**
+ * The GEO family's point commands: GEOADD, GEODIST, GEOHASH, GEOPOS. The searches (GEOSEARCH,
+ * GEOSEARCHSTORE, GEORADIUS and friends) are in geo-search.ts. See https://redis.io/commands/?group=geo
+ *
+ * A geo set is an ordinary sorted set (TYPE says "zset", every Z command works on it) whose
+ * scores are 52-bit geohashes (storage/geohash.ts explains them). So GEOADD is ZADD with the
+ * coordinates turned into scores, and that is how Redis replicates it: as
+ * "zadd key [NX|XX] [CH] <integer score> member ...", which is also why its keyspace event is
+ * "zadd". Reading a member's position back decodes its score to the centre of its cell, so
+ * GEOPOS does not return the exact coordinates that were added.
+ *
+ * Replies: GEOPOS's coordinates are doubles printed as "%.17Lf" with trailing zeros trimmed
+ * (bulk strings in RESP2, RESP3 doubles); distances are "%.4f" bulk strings in both protocols.
+ */
+import type { ByteString } from '../../storage/bytes';
+import { formatFixed, humanFixed } from '../../storage/fixed-point';
+import { decodeScore, geoDistance, geohashString, geoScoreText } from '../../storage/geohash';
+import type { CommandContext } from '../dispatch/command-context';
+import { cmd, type CommandImpl } from '../dispatch/command';
+import { at, syntaxError } from './args';
+import { isCWord, longLatArgs, unitArg } from './geo-args';
+import { readZset } from './zset-ops';
+import { zaddPairs } from './zsets';
+
+// -------------------------------------------------------------------------------------------------
+// GEOADD
+
+function geoaddCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const key = at(argv, 1);
+  let nx = false;
+  let xx = false;
+  let ch = false;
+  let first = 2;
+  for (; first < argv.length; first++) {
+    const word = argv[first];
+    if (isCWord(word, 'nx')) nx = true;
+    else if (isCWord(word, 'xx')) xx = true;
+    else if (isCWord(word, 'ch')) ch = true;
+    else break;
+  }
+  if ((argv.length - first) % 3 !== 0 || (xx && nx)) syntaxError();
+  const pairs: Array<[number, ByteString]> = [];
+  const propagated: ByteString[] = ['zadd', ...argv.slice(1, first)];
+  for (let i = first; i < argv.length; i += 3) {
+    const [lon, lat] = longLatArgs(at(argv, i), at(argv, i + 1));
+    const scoreText = geoScoreText(lon, lat);
+    const member = at(argv, i + 2);
+    pairs.push([Number(scoreText), member]);
+    propagated.push(scoreText, member);
+  }
+  // Only option words and no element: ZADD's own "no element" syntax error.
+  if (pairs.length === 0) syntaxError();
+  ctx.propagateAs(propagated);
+  zaddPairs(ctx, key, pairs, { nx, xx, ch, gt: false, lt: false, incr: false });
+}
+
+// -------------------------------------------------------------------------------------------------
+// GEODIST, GEOHASH, GEOPOS
+
+/** A distance as Redis prints it: "%.4f", a bulk string in RESP2 and RESP3 alike. */
+export function replyDistance(ctx: CommandContext, distance: number): void {
+  ctx.reply.bulk(formatFixed(distance, 4));
+}
+
+/** A coordinate: "%.17Lf" trimmed, a double in RESP3. */
+export function replyCoordinate(ctx: CommandContext, degrees: number): void {
+  ctx.reply.double(humanFixed(degrees));
+}
+
+function geodistCommand(ctx: CommandContext, argv: ByteString[]): void {
+  let metresPerUnit = 1;
+  if (argv.length === 5) metresPerUnit = unitArg(at(argv, 4));
+  else if (argv.length > 5) syntaxError();
+  const zset = readZset(ctx, at(argv, 1));
+  const score1 = zset?.scores.get(at(argv, 2));
+  const score2 = zset?.scores.get(at(argv, 3));
+  if (score1 === undefined || score2 === undefined) {
+    ctx.reply.nullBulk();
+    return;
+  }
+  const [lon1, lat1] = decodeScore(score1);
+  const [lon2, lat2] = decodeScore(score2);
+  replyDistance(ctx, geoDistance(lon1, lat1, lon2, lat2) / metresPerUnit);
+}
+
+function geohashCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const zset = readZset(ctx, at(argv, 1));
+  ctx.reply.array(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const score = zset?.scores.get(argv[i] as ByteString);
+    if (score === undefined) ctx.reply.nullBulk();
+    else ctx.reply.bulk(geohashString(score));
+  }
+}
+
+function geoposCommand(ctx: CommandContext, argv: ByteString[]): void {
+  const zset = readZset(ctx, at(argv, 1));
+  ctx.reply.array(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const score = zset?.scores.get(argv[i] as ByteString);
+    if (score === undefined) {
+      ctx.reply.nullArray();
+      continue;
+    }
+    const [lon, lat] = decodeScore(score);
+    ctx.reply.array(2);
+    replyCoordinate(ctx, lon);
+    replyCoordinate(ctx, lat);
+  }
+}
+
+export const geoCommands: CommandImpl[] = [
+  cmd('geoadd', geoaddCommand),
+  cmd('geodist', geodistCommand),
+  cmd('geohash', geohashCommand),
+  cmd('geopos', geoposCommand),
+];
