@@ -1460,8 +1460,6 @@ export class LuaScriptGenerator {
  *                                                    fresh server; hashslot's sign changes with its history)
  *   'return math.random(2^31)'                      "interval is empty" error | a number
  * Errors and pcall:
- *   'return select("#", pcall(error, {}))'           3 | 2   (Redis's pcall keeps a nil `err`)
- *   'return {pcall()}'                               nil, "attempt to call a boolean value" | error
  *   'return {xpcall(error, error)}'                  nil, "error in error handling" | "-ERR nil"
  *   'return select(2, pcall(error, "s", 2))'         "user_script:1: s" | "s"
  *   'local function f() error("x", 2) end local function g() return f() end g()'  "x" | "user_script:1: x"

@@ -343,3 +343,15 @@ dual.case('INFO memory: the cached scripts and the functions', async (pair) => {
   await pair.do('SCRIPT', 'FLUSH');
   await pair.do('FUNCTION', 'FLUSH');
 });
+
+dual.case("Redis's pcall: error tables, a table without a text err, no argument", [
+  evalOf('return select("#", pcall(error, {}))', '0'),
+  evalOf('return {pcall()}', '0'),
+  evalOf('local a, b, c = pcall(error, {}) return {type(a), type(b), type(c)}', '0'),
+  evalOf('local a, b, c = pcall(function() error({err = 5}) end) return {type(a), b, type(c)}', '0'),
+  evalOf('return select("#", pcall(function() error({}) end))', '0'),
+  evalOf('return {pcall(function() redis.call("nosuch") end)}', '0'),
+  evalOf('local ok, e = xpcall(function() redis.call("nosuch") end, function(x) return x end) return type(e)', '0'),
+  evalOf('return {pcall(nil)}', '0'),
+  evalOf('local n = 0 local function f() n = n + 1 return pcall(f) end f() return n', '0'),
+]);

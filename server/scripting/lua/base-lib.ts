@@ -113,6 +113,9 @@ export function openBaseLib(vm: LuaVM, globals: LuaTable): void {
   // them and runs the call in a protected frame of its own (vm.ts). These bodies serve the
   // other cases (a native function to protect, a call from native code such as pcall(pcall, f)).
   define('pcall', (args) => {
+    // Redis's pcall calls whatever sits first on its stack, the `true` it pushed itself when
+    // there is no argument.
+    if (args.length === 0 && vm.redisPcall) return [false, 'attempt to call a boolean value'];
     checkAny(vm, args, 1, 'pcall');
     return vm.protectedCall(args[0], args.slice(1), null);
   });

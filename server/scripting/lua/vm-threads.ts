@@ -147,7 +147,7 @@ export abstract class LuaThreads extends LuaOperations {
       this.nativeDepth = nativeDepth;
       // Raised by a native called straight from pcall: no Lua position to add (Lua 5.1 too).
       err.needsPosition = false;
-      if (handler === null) return [false, this.caughtByPcall(err.value)];
+      if (handler === null) return this.caughtByPcall(err.value);
       // xpcall: a handler that fails itself gives Lua 5.1's "error in error handling".
       try {
         return [false, this.call(handler, [err.value])[0]];
@@ -161,13 +161,18 @@ export abstract class LuaThreads extends LuaOperations {
     }
   }
 
-  /** The error value pcall returns: Redis's pcall turns an error table into its message. */
-  caughtByPcall(value: LuaValue): LuaValue {
-    if (this.redisPcall && value instanceof LuaTable) {
+  /**
+   * What pcall returns for an error `value`. Redis's pcall (redisPcall) turns an error table into
+   * its `err` message; a table whose `err` is not text is returned with that field's nil after
+   * it (Redis's pcall leaves it on the stack): false, table, nil.
+   */
+  caughtByPcall(value: LuaValue, redisPcall = this.redisPcall): LuaValue[] {
+    if (redisPcall && value instanceof LuaTable) {
       const message = value.getStr('err');
-      if (typeof message === 'string' || typeof message === 'number') return message;
+      if (typeof message === 'string' || typeof message === 'number') return [false, message];
+      return [false, value, undefined];
     }
-    return value;
+    return [false, value];
   }
 
   /**

@@ -573,18 +573,19 @@ export class LuaVM extends LuaThreads {
     co.unwindTo(index);
     co.top = target.returnTo;
     this.nativeDepth = protection.nativeDepth;
-    let value = err.value;
-    if (protection.handler === null) value = this.caughtByPcall(value);
-    else {
-      // xpcall: a handler that fails itself gives Lua 5.1's "error in error handling".
-      try {
-        value = this.call(protection.handler, [value])[0];
-      } catch (handlerErr) {
-        if (!(handlerErr instanceof LuaError) || handlerErr.uncatchable) throw handlerErr;
-        co.unwindTo(index);
-        this.nativeDepth = protection.nativeDepth;
-        value = 'error in error handling';
-      }
+    if (protection.handler === null) {
+      this.deliver(co, this.caughtByPcall(err.value, protection.redisPcall), target.returnTo - 1, target.wanted);
+      return true;
+    }
+    // xpcall: a handler that fails itself gives Lua 5.1's "error in error handling".
+    let value: LuaValue;
+    try {
+      value = this.call(protection.handler, [err.value])[0];
+    } catch (handlerErr) {
+      if (!(handlerErr instanceof LuaError) || handlerErr.uncatchable) throw handlerErr;
+      co.unwindTo(index);
+      this.nativeDepth = protection.nativeDepth;
+      value = 'error in error handling';
     }
     this.deliver(co, [false, value], target.returnTo - 1, target.wanted);
     return true;
