@@ -214,6 +214,12 @@ export abstract class ExpressionCompiler {
     const fs = this.fs;
     if (e.kind === 'Unary' && e.op === 'not') return this.conditionJumps(e.operand, !when);
     if (e.kind === 'Paren') return this.conditionJumps(e.expr, when);
+    // A constant condition is decided here, as Lua 5.1 decides it: `while true do` has no test,
+    // its loop is the body and the jump back (which is where SCRIPT KILL finds it, as in Redis).
+    if (e.kind === 'True' || e.kind === 'Number' || e.kind === 'String' || e.kind === 'Nil' || e.kind === 'False') {
+      const truthy = e.kind !== 'Nil' && e.kind !== 'False';
+      return truthy === when ? [fs.emit(Op.Jmp, -1, 0, 0, e.line)] : [];
+    }
     if (e.kind === 'Binary' && (e.op === 'and' || e.op === 'or')) {
       // `a and b` is false if either is; `a or b` is true if either is.
       const shortCircuits = (e.op === 'and') !== when;
