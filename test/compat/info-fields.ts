@@ -6,6 +6,7 @@
  */
 
 import { parseReply } from '../../bench/harness/resp';
+import type { Pair } from './harness';
 
 export interface InfoSection {
   name: string;
@@ -70,4 +71,16 @@ export function compareInfo(redisText: string, targetText: string): InfoDifferen
     missingFields,
     nonNumeric,
   };
+}
+
+/**
+ * INFO `section` from both servers of a pair as sorted `name:value` lines, for an exact
+ * comparison of counters: headers and latency percentiles dropped, commandstats' timings
+ * removed, and only the lines `keep` accepts.
+ */
+export async function infoLines(pair: Pair, section: string, keep: (line: string) => boolean = () => true): Promise<[string[], string[] | Error]> {
+  return pair.both(async (c) => (await c.call('INFO', section)).toString('latin1').split('\r\n')
+    .filter((line) => line !== '' && !line.startsWith('$') && !line.startsWith('#') && !line.startsWith('latency_percentiles') && keep(line))
+    .map((line) => line.replace(/,usec=[\d.]+,usec_per_call=[\d.]+/, ''))
+    .sort());
 }

@@ -22,6 +22,7 @@
  */
 import t from 'tap';
 import { compatTargetName, dualRun, error, mapExcept, Pair, rawClose, type Servers, type Test } from './harness';
+import { infoLines } from './info-fields';
 import { RawClient } from '../../bench/harness/raw-client';
 import { startRealRedis } from '../../bench/harness/real-redis';
 import { delay, type ServerProcess } from '../../bench/harness/server-process';
@@ -333,16 +334,6 @@ dual.case('a loop inside a coroutine or a wrap function is a busy script like an
 
 // ─── INFO ───────────────────────────────────────────────────────────────────────────────────────
 
-/** INFO `section` as name:value lines, the timings (usec, latency percentiles) removed. */
-async function infoLines(pair: Pair, section: string): Promise<[string[], string[] | Error]> {
-  return pair.both(async (c) => {
-    const body = (await c.call('INFO', section)).toString('latin1');
-    return body.split('\r\n')
-      .filter((line) => line !== '' && !line.startsWith('$') && !line.startsWith('#') && !line.startsWith('latency_percentiles'))
-      .map((line) => line.replace(/,usec=[\d.]+,usec_per_call=[\d.]+/, ''))
-      .sort();
-  });
-}
 
 dual.case('INFO after busy scripts: error counts and rejected calls', async (pair, tt) => {
   const other = await another(tt, dual.running);

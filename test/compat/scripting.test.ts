@@ -5,7 +5,8 @@
  * script, and the libraries scripts use most (string, table, math, cjson, bit, struct, cmsgpack).
  */
 import t from 'tap';
-import { dualRun, error, mapExcept, type Pair } from './harness';
+import { dualRun, error, mapExcept } from './harness';
+import { infoLines } from './info-fields';
 
 const dual = dualRun(t);
 
@@ -279,13 +280,6 @@ dual.case('shebang flags', [
 
 // ─── INFO: a script's errors and the scripting memory figures ──────────────────────────────────
 
-/** INFO `section` as sorted lines, only those `keep` accepts, timings removed. */
-async function infoLines(pair: Pair, section: string, keep: (line: string) => boolean): Promise<[string[], string[] | Error]> {
-  return pair.both(async (c) => (await c.call('INFO', section)).toString('latin1').split('\r\n')
-    .filter((line) => line !== '' && !line.startsWith('#') && keep(line))
-    .map((line) => line.replace(/,usec=[\d.]+,usec_per_call=[\d.]+/, ''))
-    .sort());
-}
 
 /** A script that lists its error table's fields, as `k=v` strings (pairs order included). */
 const fieldsOf = (expression: string): string[] =>
