@@ -56,12 +56,14 @@ import type { Session } from './dispatch/session';
 /**
  * Tries to serve the waiter from `key`: 'served' after writing the reply and propagating the
  * pop; 'empty' when the key holds no list to pop from (nobody behind can be served either);
- * 'answered' when the waiter got an error instead (BLMOVE to a destination of the wrong type).
+ * 'answered' when the waiter got an error instead (BLMOVE to a destination of the wrong type);
+ * 'waiting' when this waiter cannot be served but those behind it may be (an XREAD waiting for
+ * IDs above its own, which differ from waiter to waiter).
  */
-export type ServeFn = (key: ByteString) => 'served' | 'empty' | 'answered';
+export type ServeFn = (key: ByteString) => 'served' | 'empty' | 'answered' | 'waiting';
 
 /** The type of value a waiter pops from. */
-export type BlockedType = 'list' | 'zset';
+export type BlockedType = 'list' | 'zset' | 'stream';
 
 interface Waiter {
   readonly client: Session;
@@ -206,6 +208,7 @@ export class BlockingLists {
       if (waiter.type !== value.kind) continue;
       const outcome = waiter.serve(key);
       if (outcome === 'empty') break;
+      if (outcome === 'waiting') continue;
       if (outcome === 'served') this.node.commandCompletedLate(waiter.client, waiter.argv);
       this.forget(waiter);
       this.toUnblock.push(waiter.client);

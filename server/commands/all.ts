@@ -28,6 +28,8 @@ import { zsetAlgebraCommands } from './zset-algebra';
 import { zsetPopCommands } from './zset-pops';
 import { zsetRangeCommands } from './zset-ranges';
 import { zsetCommands } from './zsets';
+import { streamCommands } from './streams';
+import { streamReadCommands } from './stream-read';
 
 export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...connectionCommands,
@@ -54,6 +56,8 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...zsetRangeCommands,
   ...zsetAlgebraCommands,
   ...zsetPopCommands,
+  ...streamCommands,
+  ...streamReadCommands,
   ...bitmapCommands,
   ...bitfieldCommands,
   ...sortCommands,

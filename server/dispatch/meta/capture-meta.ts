@@ -71,6 +71,8 @@ export const IMPLEMENTED: readonly string[] = [
   'zrevrange', 'zrangebyscore', 'zrevrangebyscore', 'zrangebylex', 'zrevrangebylex', 'zunion', 'zinter',
   'zdiff', 'zunionstore', 'zinterstore', 'zdiffstore', 'zintercard', 'zpopmin', 'zpopmax', 'zmpop',
   'bzpopmin', 'bzpopmax', 'bzmpop',
+  // streams
+  'xadd', 'xtrim', 'xdel', 'xlen', 'xrange', 'xrevrange', 'xsetid', 'xread',
   // bitmaps
   'setbit', 'getbit', 'bitcount', 'bitpos', 'bitop', 'bitfield', 'bitfield_ro',
   // sort
