@@ -309,15 +309,15 @@ export class StreamValue {
   /**
    * Trims from the front as streamTrim does; returns how many entries went. Whole nodes go
    * first; an approximate trim stops at the first node it could not remove whole; an exact one
-   * then flags entries deleted inside that node. LIMIT bounds the entries removed (checked
-   * before each node, so a node is never split by it).
+   * then flags entries deleted inside that node. LIMIT bounds the entries removed: a node
+   * whose removal would take the count past it stays, with everything after it.
    */
   trim(spec: TrimSpec): number {
     let removed = 0;
     while (this.nodes.length > 0) {
-      if (spec.limit > 0 && removed >= spec.limit) break;
       if (spec.strategy === 'maxlen' && this.length <= spec.maxLength) break;
       const node = this.nodes[0] as StreamNode;
+      if (spec.limit > 0 && removed + node.live > spec.limit) break;
       const removeWhole = spec.strategy === 'maxlen' ? this.length - node.live >= spec.maxLength : node.lastId < spec.minId;
       if (removeWhole) {
         this.nodes.shift();

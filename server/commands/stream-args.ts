@@ -34,6 +34,7 @@ export const XERR = {
   maxlenNegative: 'ERR The MAXLEN argument must be >= 0.',
   limitNegative: 'ERR The LIMIT argument must be >= 0.',
   limitWithoutApprox: 'ERR syntax error, LIMIT cannot be used without the special ~ option',
+  limitWithoutStrategy: 'ERR syntax error, LIMIT cannot be used without specifying a trimming strategy',
   trimWithoutStrategy: 'ERR syntax error, XTRIM must be called with a trimming strategy',
   invalidStart: 'ERR invalid start ID for the interval',
   invalidEnd: 'ERR invalid end ID for the interval',
@@ -204,7 +205,7 @@ export function parseTrimArgs(ctx: CommandContext, argv: readonly ByteString[], 
       out.spec.limit = bound <= 0 || bound > 1 << 30 ? 10000 : bound;
     }
   } else if (limitGiven && ctx.session.kind !== 'master') {
-    throw new ReplyError(XERR.limitWithoutApprox);
+    throw new ReplyError(XERR.limitWithoutStrategy);
   }
   return out;
 }

@@ -129,13 +129,14 @@ function markWrites(ctx: CommandContext, key: ByteString, count: number): void {
 
 function xdelCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
-  const ids: StreamId[] = [];
-  for (let i = 2; i < argv.length; i++) ids.push(strictId(argv[i] as ByteString));
   const stream = writeStream(ctx, key);
   if (stream === undefined) {
     ctx.reply.integer(0);
     return;
   }
+  // Every ID is checked before any is deleted, so a bad one leaves the stream as it was.
+  const ids: StreamId[] = [];
+  for (let i = 2; i < argv.length; i++) ids.push(strictId(argv[i] as ByteString));
   let deleted = 0;
   let firstDeleted = false;
   for (const id of ids) {
