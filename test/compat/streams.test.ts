@@ -1,0 +1,249 @@
+/*
+ * Differential tests for the stream commands: every reply compared byte for byte with a real
+ * redis-server, in RESP2 and RESP3. XADD's ID rules and errors, ranges with exclusive bounds,
+ * trimming, XSETID, XREAD (also blocking), the generic key commands on streams, and DUMP/RESTORE
+ * in both directions. streams-random.test.ts draws random sequences of the same commands.
+ */
+
+import t from 'tap';
+import { blocked, call, close, read, scenarioRunner, send } from './blocking-script';
+import { check, dualRun, error, shape } from './harness';
+import { inBothProtocols, scanUnordered } from './random-picks';
+
+const dual = dualRun(t);
+const scenario = scenarioRunner(dual);
+
+inBothProtocols(dual, 'XADD IDs and errors', [
+  ['XADD', 's', '1-1', 'a', '1'],
+  error('XADD', 's', '1-1', 'a', '1'),
+  error('XADD', 's', '1-0', 'a', '1'),
+  ['XADD', 's', '1-*', 'b', '2'],
+  ['XADD', 's', '5', 'c', '3', 'd', '4'],
+  ['XADD', 's', '5-*', 'c', '3'],
+  ['XADD', 's', '6-*', 'c', '3'],
+  error('XADD', 's', '0-0', 'a', 'b'),
+  error('XADD', 'new', '0-0', 'a', 'b'),
+  ['EXISTS', 'new'],
+  ['XADD', 'new', '0-*', 'a', 'b'],
+  error('XADD', 's', 'abc', 'a', 'b'),
+  error('XADD', 's', '7-x', 'a', 'b'),
+  error('XADD', 's', '7-1', 'a'),
+  error('XADD', 's', '7-1', 'a', 'b', 'c'),
+  error('XADD', 's', '7-1'),
+  error('XADD', 's', '-', 'a', 'b'),
+  error('XADD', 's', '+', 'a', 'b'),
+  ['XADD', 's', 'NOMKSTREAM', '8-1', 'a', 'b'],
+  ['XADD', 'missing', 'NOMKSTREAM', '8-1', 'a', 'b'],
+  ['XADD', 'missing', 'nomkstream', '*', 'a', 'b'],
+  ['EXISTS', 'missing'],
+  ['XADD', 'big', '18446744073709551615-18446744073709551614', 'a', 'b'],
+  ['XADD', 'big', '18446744073709551615-*', 'a', 'b'],
+  error('XADD', 'big', '18446744073709551615-*', 'a', 'b'),
+  error('XADD', 'big', '*', 'a', 'b'),
+  error('XADD', 'big', '18446744073709551616-1', 'a', 'b'),
+  ['XLEN', 'big'],
+  ['XRANGE', 's', '-', '+'],
+  ['SET', 'str', 'x'],
+  error('XADD', 'str', '*', 'a', 'b'),
+  error('XLEN', 'str'),
+  error('XRANGE', 'str', '-', '+'),
+  ['TYPE', 's'],
+  ['OBJECT', 'ENCODING', 's'],
+  ['XLEN', 'nothing'],
+  ['XRANGE', 'nothing', '-', '+'],
+]);
+
+inBothProtocols(dual, 'XADD with * picks increasing IDs', [
+  shape('XADD', 's', '*', 'a', '1'),
+  shape('XADD', 's', '*', 'a', '2'),
+  ['XLEN', 's'],
+  ['XADD', 'future', '99999999999999-5', 'a', '1'],
+  ['XADD', 'future', '*', 'a', '1'],
+  ['XADD', 'future', 'MAXLEN', '1', '*', 'a', '1'],
+  ['XRANGE', 'future', '-', '+'],
+]);
+
+inBothProtocols(dual, 'XRANGE and XREVRANGE bounds and COUNT', [
+  ['XADD', 's', '1-1', 'a', '1'],
+  ['XADD', 's', '1-2', 'b', '2'],
+  ['XADD', 's', '2-0', 'c', '3'],
+  ['XADD', 's', '3-5', 'd', '4'],
+  ['XRANGE', 's', '-', '+'],
+  ['XRANGE', 's', '1', '2'],
+  ['XRANGE', 's', '(1-1', '(3-5'],
+  ['XRANGE', 's', '(1', '+'],
+  ['XREVRANGE', 's', '+', '-', 'COUNT', '2'],
+  ['XREVRANGE', 's', '(3-5', '(1-1'],
+  ['XRANGE', 's', '-', '+', 'COUNT', '0'],
+  ['XRANGE', 's', '-', '+', 'COUNT', '-3'],
+  ['XRANGE', 's', '-', '+', 'count', '1', 'COUNT', '3'],
+  error('XRANGE', 's', '-', '+', 'COUNT'),
+  error('XRANGE', 's', '-', '+', 'COUNT', 'x'),
+  error('XRANGE', 's', '-', '+', 'LIMIT', '1'),
+  error('XRANGE', 's', '(-', '+'),
+  error('XRANGE', 's', '(18446744073709551615-18446744073709551615', '+'),
+  error('XRANGE', 's', '-', '(0-0'),
+  error('XRANGE', 's', 'x', '+'),
+  ['XRANGE', 's', '3', '1'],
+  ['XRANGE', 's', '(', '+'],
+]);
+
+inBothProtocols(dual, 'XDEL XTRIM XSETID', [
+  ['XADD', 's', '1-1', 'a', '1'],
+  ['XADD', 's', '2-1', 'b', '2'],
+  ['XADD', 's', '3-1', 'c', '3'],
+  ['XADD', 's', '4-1', 'd', '4'],
+  ['XDEL', 's', '1-1', '9-9', '1-1'],
+  error('XDEL', 's', '2-1', 'bad'),
+  ['XLEN', 's'],
+  ['XDEL', 'missing', 'bad'],
+  ['XTRIM', 's', 'MAXLEN', '2'],
+  ['XTRIM', 's', 'MINID', '=', '4'],
+  ['XTRIM', 's', 'MAXLEN', '~', '0'],
+  error('XTRIM', 's'),
+  error('XTRIM', 's', 'MAXLEN', '1', 'LIMIT', '3'),
+  error('XTRIM', 's', 'LIMIT', '3'),
+  error('XTRIM', 's', 'MAXLEN', '-1'),
+  error('XTRIM', 's', 'MAXLEN', '1', 'MINID', '1'),
+  error('XTRIM', 's', 'MINID', '~', 'x'),
+  error('XTRIM', 's', 'MAXLEN', '~', '1', 'LIMIT', '-1'),
+  error('XTRIM', 's', 'FOO'),
+  ['XTRIM', 'missing', 'MAXLEN', '0'],
+  ['XRANGE', 's', '-', '+'],
+  error('XADD', 's', '4-1', 'x', 'y'),
+  ['XSETID', 's', '10-0'],
+  error('XADD', 's', '9-0', 'x', 'y'),
+  ['XSETID', 's', '1-0'],
+  ['XADD', 's', '20-0', 'x', 'y'],
+  error('XSETID', 's', '1-0'),
+  error('XSETID', 'missing', '1-0'),
+  error('XSETID', 's', '11-0', 'ENTRIESADDED', '-1'),
+  error('XSETID', 's', '21-0', 'ENTRIESADDED', '0'),
+  error('XSETID', 's', '11-0', 'MAXDELETEDID', '12-0'),
+  error('XSETID', 's', '11-0', 'FOO', '1'),
+  ['XSETID', 's', '21-0', 'ENTRIESADDED', '100', 'MAXDELETEDID', '5-0'],
+  shape('XADD', 's', '*', 'x', 'y'),
+  ['DEL', 's'],
+  ['XADD', 's', '1-1', 'a', '1'],
+  ['XDEL', 's', '1-1'],
+  ['XLEN', 's'],
+  ['EXISTS', 's'],
+  ['XADD', 's', '1-2', 'a', '1'],
+  ['XADD', 's', 'MAXLEN', '0', '5-0', 'a', '1'],
+  ['XLEN', 's'],
+  ['EXISTS', 's'],
+]);
+
+inBothProtocols(dual, 'XREAD', [
+  ['XADD', 's', '1-1', 'a', '1'],
+  ['XADD', 's', '2-1', 'b', '2'],
+  ['XADD', 't', '1-5', 'c', '3'],
+  ['XREAD', 'STREAMS', 's', '0'],
+  ['XREAD', 'COUNT', '1', 'STREAMS', 's', 't', '0', '0'],
+  ['XREAD', 'STREAMS', 's', 't', 'missing', '1-1', '$', '0'],
+  ['XREAD', 'STREAMS', 's', '$'],
+  ['XREAD', 'STREAMS', 's', 's', '0', '1-1'],
+  error('XREAD', 'STREAMS', 's'),
+  error('XREAD', 'STREAMS', 's', 't', '0'),
+  error('XREAD', 'COUNT', '1', 's', '0'),
+  error('XREAD', 'STREAMS', 's', '>'),
+  error('XREAD', 'STREAMS', 's', 'x'),
+  error('XREAD', 'GROUP', 'g', 'c', 'STREAMS', 's', '0'),
+  error('XREAD', 'NOACK', 'STREAMS', 's', '0'),
+  error('XREAD', 'BLOCK', '-1', 'STREAMS', 's', '0'),
+  error('XREAD', 'BLOCK', 'x', 'STREAMS', 's', '0'),
+  error('XREAD', 'COUNT', 'x', 'STREAMS', 's', '0'),
+  ['SET', 'str', 'x'],
+  error('XREAD', 'STREAMS', 's', 'str', '0', '0'),
+  ['XREAD', 'BLOCK', '0', 'STREAMS', 's', '0'],
+  ['MULTI'],
+  ['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'],
+  ['EXEC'],
+]);
+
+inBothProtocols(dual, 'generic key commands on streams', [
+  ['XADD', 's', '1-1', 'a', '1'],
+  ['XADD', 's', '2-1', 'b', '2'],
+  ['XDEL', 's', '1-1'],
+  ['COPY', 's', 'c'],
+  ['XRANGE', 'c', '-', '+'],
+  ['RENAME', 'c', 'r'],
+  ['TYPE', 'r'],
+  ['EXPIRE', 'r', '100'],
+  ['TTL', 'r'],
+  check(scanUnordered, 'SCAN', '0', 'TYPE', 'stream'),
+  ['DUMP', 's'],
+  ['DEL', 'r'],
+  ['DEBUG', 'DIGEST-VALUE', 's'],
+  ['DEBUG', 'RELOAD'],
+  ['XRANGE', 's', '-', '+'],
+  ['DUMP', 's'],
+]);
+
+dual.case('DUMP payloads RESTORE on the other server', async (pair, tt) => {
+  const setup = [
+    ['CONFIG', 'SET', 'stream-node-max-entries', '3'],
+    ['XADD', 's', '1-1', 'a', '1', 'b', '2'],
+    ['XADD', 's', '1-2', 'a', '3', 'b', '4'],
+    ['XADD', 's', '2-0', 'other', 'x'.repeat(100)],
+    ['XADD', 's', '3-0', 'a', '12345678901'],
+    ['XADD', 's', '4-0', 'a', '-1', 'b', ''],
+    ['XDEL', 's', '1-2'],
+    ['XADD', 'e', '5-5', 'a', '1'],
+    ['XDEL', 'e', '5-5'],
+  ];
+  for (const argv of setup) await pair.both((c) => c.call(...argv));
+  for (const key of ['s', 'e']) {
+    const [fromRedis, fromTarget] = await pair.both((c) => c.call('DUMP', key));
+    tt.same(fromTarget, fromRedis, `DUMP ${key} is byte for byte Redis's`);
+    await pair.both((c) => c.call('DEL', key));
+    // Each side restores the other's payload.
+    await pair.redis.call('RESTORE', key, '0', fromTarget as Buffer);
+    await pair.target.call('RESTORE', key, '0', fromRedis as Buffer);
+    const [r, h] = await pair.both((c) => c.call('XRANGE', key, '-', '+'));
+    tt.same(h, r, `XRANGE ${key} after the crossed RESTORE`);
+    const [rd, hd] = await pair.both((c) => c.call('DUMP', key));
+    tt.same(hd, rd, `DUMP ${key} after the crossed RESTORE`);
+  }
+  await pair.both((c) => c.call('CONFIG', 'SET', 'stream-node-max-entries', '100'));
+});
+
+scenario('XADD wakes blocked XREADs that wait below its ID', [
+  send('A', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'),
+  blocked(1),
+  send('B', 'XREAD', 'BLOCK', '0', 'STREAMS', 'other', 's', '0', '5-0'),
+  blocked(2),
+  call('C', 'XADD', 's', '3-0', 'a', '1'),
+  read('A'),
+  blocked(1),
+  call('C', 'XADD', 's', '6-0', 'b', '2'),
+  read('B'),
+  blocked(0),
+]);
+
+scenario('XREAD BLOCK times out with the null array; MULTI wakes after EXEC', [
+  call('A', 'XREAD', 'BLOCK', '50', 'STREAMS', 's', '$'),
+  send('A', 'XREAD', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 's', '$'),
+  blocked(1),
+  call('B', 'MULTI'),
+  call('B', 'XADD', 's', '1-0', 'a', '1'),
+  call('B', 'XADD', 's', '2-0', 'a', '2'),
+  call('B', 'EXEC'),
+  read('A'),
+]);
+
+scenario(
+  'XREAD wake-ups in RESP3; a closed waiter is forgotten',
+  [
+    send('A', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '0'),
+    blocked(1),
+    send('B', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '0'),
+    blocked(2),
+    close('A'),
+    blocked(1),
+    call('C', 'XADD', 's', '1-0', 'a', '1'),
+    read('B'),
+  ],
+  true,
+);
+
