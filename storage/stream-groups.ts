@@ -12,6 +12,7 @@
  */
 import type { ByteString } from './bytes';
 import type { StreamId } from './stream-id';
+import type { StreamValue } from './stream';
 
 /** A set of IDs in order: binary search for ranges, O(1) appends of a new largest ID. */
 export class PendingIndex<T> {
@@ -111,4 +112,89 @@ export class ConsumerGroup {
   sortedConsumers(): Consumer[] {
     return [...this.consumers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
+}
+
+// -------------------------------------------------------------------------------------------------
+// Membership and acknowledgements
+
+/** Creates a consumer unless the group has one by that name (then null). */
+export function createConsumer(group: ConsumerGroup, name: ByteString, nowMs: number): Consumer | null {
+  if (group.consumers.has(name)) return null;
+  const consumer = new Consumer(name, nowMs);
+  group.consumers.set(name, consumer);
+  return consumer;
+}
+
+/** Removes a consumer and its pending entries; returns how many it had. */
+export function deleteConsumer(group: ConsumerGroup, consumer: Consumer): number {
+  const pending = consumer.pel.size;
+  for (const [id] of consumer.pel.entries()) group.pel.delete(id);
+  group.consumers.delete(consumer.name);
+  return pending;
+}
+
+/** Acknowledges one ID: removed from the group's PEL and its owner's. */
+export function acknowledge(group: ConsumerGroup, id: StreamId): boolean {
+  const pending = group.pel.get(id);
+  if (pending === undefined) return false;
+  group.pel.delete(id);
+  pending.consumer.pel.delete(id);
+  return true;
+}
+
+/** Moves (or gives) pending entry `id` to `consumer`. */
+export function assignPending(group: ConsumerGroup, id: StreamId, pending: PendingEntry, consumer: Consumer): void {
+  if (pending.consumer !== consumer) {
+    if (pending.consumer.pel.get(id) === pending) pending.consumer.pel.delete(id);
+    pending.consumer = consumer;
+  }
+  group.pel.set(id, pending);
+  consumer.pel.set(id, pending);
+}
+
+// -------------------------------------------------------------------------------------------------
+// entries-read and lag (Redis 7.0's logical read counters)
+//
+// A group counts the entries it has read (entries-read) so XINFO can say how far behind it is:
+// lag = entries-added - entries-read. The counter stays exact while the group reads in order and
+// no deleted entry lies ahead of it; otherwise it is estimated from the stream's own counters
+// where that is possible (nothing deleted inside the stream, or the ID at one of its ends), and
+// is unknown (-1, shown as null) where it is not.
+
+/** -1: the counter is not known (SCG_INVALID_ENTRIES_READ). */
+export const ENTRIES_READ_UNKNOWN = -1n;
+
+/** Whether a deleted entry may lie in [start, end] (streamRangeHasTombstones). */
+export function rangeHasTombstones(stream: StreamValue, start: StreamId, end: StreamId = (1n << 128n) - 1n): boolean {
+  if (stream.length === 0 || stream.maxDeletedId === 0n) return false;
+  if (stream.firstId > stream.maxDeletedId) return false;
+  return start <= stream.maxDeletedId && stream.maxDeletedId <= end;
+}
+
+/** The entries-read counter a group at `id` would have, or -1 (streamEstimateDistanceFromFirstEverEntry). */
+export function estimateEntriesRead(stream: StreamValue, id: StreamId): bigint {
+  if (stream.entriesAdded === 0n) return 0n;
+  if (stream.length === 0 && id <= stream.lastId) return stream.entriesAdded;
+  if (id === stream.lastId) return stream.entriesAdded;
+  if (id > stream.lastId) return ENTRIES_READ_UNKNOWN;
+  if (stream.maxDeletedId === 0n || stream.maxDeletedId < stream.firstId) {
+    if (id < stream.firstId) return stream.entriesAdded - BigInt(stream.length);
+    if (id === stream.firstId) return stream.entriesAdded - BigInt(stream.length) + 1n;
+  }
+  return ENTRIES_READ_UNKNOWN;
+}
+
+/** A group read entry `id` beyond its last delivered ID: move it there and count the read. */
+export function advanceGroup(stream: StreamValue, group: ConsumerGroup, id: StreamId): void {
+  if (group.entriesRead !== ENTRIES_READ_UNKNOWN && !rangeHasTombstones(stream, id)) group.entriesRead++;
+  else if (stream.entriesAdded !== 0n) group.entriesRead = estimateEntriesRead(stream, id);
+  group.lastId = id;
+}
+
+/** The group's lag, or null when it cannot be known (streamReplyWithCGLag). */
+export function groupLag(stream: StreamValue, group: ConsumerGroup): bigint | null {
+  if (stream.entriesAdded === 0n) return 0n;
+  if (group.entriesRead !== ENTRIES_READ_UNKNOWN && !rangeHasTombstones(stream, group.lastId)) return stream.entriesAdded - group.entriesRead;
+  const estimate = estimateEntriesRead(stream, group.lastId);
+  return estimate === ENTRIES_READ_UNKNOWN ? null : stream.entriesAdded - estimate;
 }

@@ -30,6 +30,10 @@ import { zsetRangeCommands } from './zset-ranges';
 import { zsetCommands } from './zsets';
 import { streamCommands } from './streams';
 import { streamReadCommands } from './stream-read';
+import { streamReadGroupCommands } from './stream-read-group';
+import { streamGroupCommands } from './stream-groups';
+import { streamClaimCommands } from './stream-claim';
+import { streamInfoCommands } from './stream-info';
 
 export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...connectionCommands,
@@ -58,6 +62,10 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...zsetPopCommands,
   ...streamCommands,
   ...streamReadCommands,
+  ...streamReadGroupCommands,
+  ...streamGroupCommands,
+  ...streamClaimCommands,
+  ...streamInfoCommands,
   ...bitmapCommands,
   ...bitfieldCommands,
   ...sortCommands,

@@ -72,7 +72,10 @@ export const IMPLEMENTED: readonly string[] = [
   'zdiff', 'zunionstore', 'zinterstore', 'zdiffstore', 'zintercard', 'zpopmin', 'zpopmax', 'zmpop',
   'bzpopmin', 'bzpopmax', 'bzmpop',
   // streams
-  'xadd', 'xtrim', 'xdel', 'xlen', 'xrange', 'xrevrange', 'xsetid', 'xread',
+  'xadd', 'xtrim', 'xdel', 'xlen', 'xrange', 'xrevrange', 'xsetid', 'xread', 'xreadgroup', 'xack',
+  'xpending', 'xclaim', 'xautoclaim', 'xgroup|create', 'xgroup|setid', 'xgroup|destroy',
+  'xgroup|createconsumer', 'xgroup|delconsumer', 'xgroup|help', 'xinfo|stream', 'xinfo|groups',
+  'xinfo|consumers', 'xinfo|help',
   // bitmaps
   'setbit', 'getbit', 'bitcount', 'bitpos', 'bitop', 'bitfield', 'bitfield_ro',
   // sort
