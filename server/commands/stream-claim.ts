@@ -24,7 +24,7 @@ import type { CommandContext } from '../dispatch/command-context';
 import { ReplyError } from '../dispatch/errors';
 import { at, int64Arg, intArg, isWord } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
-import { parseStreamId, rangeBound, readStream, replyEntry } from './stream-args';
+import { asStream, parseStreamId, rangeBound, readStream, replyEntry } from './stream-args';
 import { ensureConsumer, noKeyOrGroup } from './stream-groups';
 import { propagateClaim } from './stream-read-group';
 
@@ -142,6 +142,9 @@ const ATTEMPTS_FACTOR = 10;
 
 function xautoclaimCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
+  // Looked up before the arguments are read (a missing key fires "keymiss" even when they are
+  // wrong), checked after, as Redis does.
+  const value = ctx.lookupRead(ctx.db, key);
   const minIdleMs = Math.max(0, intArg(at(argv, 4), 'ERR Invalid min-idle-time argument for XAUTOCLAIM'));
   const start = rangeBound(at(argv, 5), false);
   let count = 100;
@@ -160,7 +163,9 @@ function xautoclaimCommand(ctx: CommandContext, argv: ByteString[]): void {
       throw new ReplyError('ERR syntax error');
     }
   }
-  const { stream, group } = groupOf(ctx, argv);
+  const stream = value === undefined ? undefined : asStream(value);
+  const group = stream?.groups.get(at(argv, 2));
+  if (stream === undefined || group === undefined) throw noKeyOrGroup(key, at(argv, 2));
   ctx.preventPropagation();
   const now = ctx.nowMs;
   const name = at(argv, 3);

@@ -16,9 +16,11 @@
 import { ALL_EVENTS, withKeyspaceEvents } from './keyspace-subscriber';
 import t from 'tap';
 import fc from 'fast-check';
-import { dualRun, type Pair, type Test } from './harness';
+import { dualRun, type Pair, type Side, type Test } from './harness';
+import { approximately } from './compare';
+import type { RawClient } from '../../bench/harness/raw-client';
 import type { Arg } from '../../bench/harness/resp';
-import { checkRandomSequences, exactCommand } from './random-sequences';
+import { checkRandomSequences, exactCommand, type RandomCommand } from './random-sequences';
 
 const dual = dualRun(t);
 
@@ -102,9 +104,70 @@ const command: fc.Arbitrary<Arg[]> = fc.oneof(
   { weight: 1, arbitrary: key.map((k) => ['TYPE', k]) },
   { weight: 1, arbitrary: fc.constant(['RPUSH', 'list', 'x']) },
   { weight: 1, arbitrary: fc.tuple(key, key).map(([a, b]) => ['COPY', a, b, 'REPLACE']) },
+  { weight: 1, arbitrary: fc.tuple(key, key).map(([a, b]) => ['XINFO', 'STREAM', a, 'FULL', 'COUNT', b === 's' ? '2' : '0']) },
   { weight: 1, arbitrary: streamKey.map((k) => ['DEL', k]) },
   { weight: 1, arbitrary: fc.constantFrom('0', '1', '2', '3', '5', '100').map((n) => ['CONFIG', 'SET', 'stream-node-max-entries', n]) },
   { weight: 1, arbitrary: fc.constantFrom('0', '40', '90', '200', '4096').map((n) => ['CONFIG', 'SET', 'stream-node-max-bytes', n]) },
+  { weight: 2, arbitrary: streamKey.map((k) => ['XINFO', 'STREAM', k]) },
+);
+
+/*
+ * Consumer groups live on their own key, 'q', which DUMP and XINFO STREAM FULL never read and
+ * COPY never touches: those would show delivery and seen times, which differ by a millisecond or
+ * two between the servers. Idle times (XPENDING's extended form, XINFO CONSUMERS) are compared
+ * with a tolerance.
+ */
+const groupKey = fc.constantFrom<Arg>('q', 'q', 'q', 'none', 'list');
+const groupName = fc.constantFrom<Arg>('g1', 'g1', 'g2', 'nog');
+const consumerName = fc.constantFrom<Arg>('alice', 'bob', 'carol');
+const readId = fc.oneof({ weight: 6, arbitrary: fc.constant('>') }, { weight: 3, arbitrary: id }, { weight: 1, arbitrary: fc.constant('$') });
+const groupStart = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('$', '0') }, { weight: 3, arbitrary: id });
+const entriesRead = fc.constantFrom<Arg[]>([], [], ['ENTRIESREAD', '0'], ['ENTRIESREAD', '3'], ['ENTRIESREAD', '-1'], ['ENTRIESREAD', '-2']);
+const groupCommand: fc.Arbitrary<RandomCommand> = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(trim, addId, pairs).map(([tr, i, p]) => exactCommand('XADD', 'q', ...tr, i, ...p)) },
+  { weight: 2, arbitrary: fc.array(id, { minLength: 1, maxLength: 2 }).map((ids) => exactCommand('XDEL', 'q', ...ids)) },
+  { weight: 1, arbitrary: trim.map((tr) => exactCommand('XTRIM', 'q', ...tr)) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(groupKey, groupName, groupStart, fc.constantFrom<Arg[]>([], ['MKSTREAM']), entriesRead)
+      .map(([k, g, i, m, e]) => exactCommand('XGROUP', 'CREATE', k, g, i, ...m, ...e)),
+  },
+  { weight: 1, arbitrary: fc.tuple(groupKey, groupName, groupStart, entriesRead).map(([k, g, i, e]) => exactCommand('XGROUP', 'SETID', k, g, i, ...e)) },
+  { weight: 1, arbitrary: fc.tuple(groupKey, groupName).map(([k, g]) => exactCommand('XGROUP', 'DESTROY', k, g)) },
+  { weight: 1, arbitrary: fc.tuple(groupKey, groupName, consumerName).map(([k, g, c]) => exactCommand('XGROUP', 'CREATECONSUMER', k, g, c)) },
+  { weight: 1, arbitrary: fc.tuple(groupKey, groupName, consumerName).map(([k, g, c]) => exactCommand('XGROUP', 'DELCONSUMER', k, g, c)) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(groupName, consumerName, fc.constantFrom<Arg[]>([], ['COUNT', '1'], ['COUNT', '2'], ['COUNT', '0']), fc.constantFrom<Arg[]>([], [], ['NOACK']), groupKey, readId)
+      .map(([g, c, n, a, k, i]) => exactCommand('XREADGROUP', 'GROUP', g, c, ...n, ...a, 'STREAMS', k, i)),
+  },
+  { weight: 3, arbitrary: fc.tuple(groupKey, groupName, fc.array(id, { minLength: 1, maxLength: 3 })).map(([k, g, ids]) => exactCommand('XACK', k, g, ...ids)) },
+  { weight: 3, arbitrary: fc.tuple(groupKey, groupName).map(([k, g]) => exactCommand('XPENDING', k, g)) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(groupKey, groupName, bound, bound, count, fc.constantFrom<Arg[]>([], ['alice'], ['nobody']))
+      .map(([k, g, a, b, n, c]) => ({ argv: ['XPENDING', k, g, a, b, n, ...c], compare: approximately(100) })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(groupKey, groupName, consumerName, fc.array(id, { minLength: 1, maxLength: 3 }), fc.constantFrom<Arg[]>([], ['JUSTID'], ['FORCE'], ['RETRYCOUNT', '7'], ['LASTID', '50-0'], ['FORCE', 'JUSTID'], ['BOGUS']))
+      .map(([k, g, c, ids, o]) => exactCommand('XCLAIM', k, g, c, '0', ...ids, ...o)),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(groupKey, groupName, consumerName, bound, fc.constantFrom<Arg[]>([], ['COUNT', '1'], ['COUNT', '2'], ['JUSTID'], ['COUNT', '0']))
+      .map(([k, g, c, st, o]) => exactCommand('XAUTOCLAIM', k, g, c, '0', st, ...o)),
+  },
+  { weight: 3, arbitrary: groupKey.map((k) => exactCommand('XINFO', 'GROUPS', k)) },
+  { weight: 2, arbitrary: groupKey.map((k) => exactCommand('XINFO', 'STREAM', k)) },
+  { weight: 1, arbitrary: fc.tuple(groupKey, groupName).map(([k, g]) => ({ argv: ['XINFO', 'CONSUMERS', k, g], compare: approximately(100) })) },
+  { weight: 1, arbitrary: fc.constant(exactCommand('DEL', 'q')) },
+  { weight: 1, arbitrary: fc.constant(exactCommand('XRANGE', 'q', '-', '+')) },
 );
 
 const runSequences = (pair: Pair, tt: Test, seedOffset: number, withEvents: boolean): Promise<void> => {
@@ -122,3 +185,18 @@ const runSequences = (pair: Pair, tt: Test, seedOffset: number, withEvents: bool
 
 dual.case('random stream command sequences give the same replies and notifications', (pair, tt) => runSequences(pair, tt, 0, true));
 dual.case('random stream command sequences give the same replies (RESP3)', (pair, tt) => runSequences(pair, tt, 7919, false), { resp3: true });
+
+const runGroupSequences = (pair: Pair, tt: Test, seedOffset: number, events?: Record<Side, RawClient>): Promise<void> =>
+  checkRandomSequences(pair, tt, groupCommand, {
+    numRuns: NUM_RUNS,
+    timeLimitMs: TIME_LIMIT_MS,
+    maxLength: 40,
+    minLength: 5,
+    seedOffset,
+    ...(events === undefined ? {} : { events }),
+  });
+
+dual.case('random consumer group sequences give the same replies and notifications', (pair, tt) =>
+  withKeyspaceEvents(pair, dual.running, ALL_EVENTS, (events) => runGroupSequences(pair, tt, 104729, events)),
+);
+dual.case('random consumer group sequences give the same replies (RESP3)', (pair, tt) => runGroupSequences(pair, tt, 1299709), { resp3: true });
