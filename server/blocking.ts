@@ -206,7 +206,15 @@ export class BlockingLists {
     for (const waiter of [...queue]) {
       if (this.byClient.get(waiter.client) !== waiter) continue;
       if (waiter.type !== value.kind) continue;
-      const outcome = waiter.serve(key);
+      // What serving one waiter replicates is one execution unit: an XREADGROUP's XGROUP
+      // CREATECONSUMER and SETID reach replicas inside MULTI/EXEC, as Redis 7.0 sends them.
+      this.node.replication.beginUnit();
+      let outcome: ReturnType<ServeFn>;
+      try {
+        outcome = waiter.serve(key);
+      } finally {
+        this.node.replication.endUnit();
+      }
       if (outcome === 'empty') break;
       if (outcome === 'waiting') continue;
       if (outcome === 'served') this.node.commandCompletedLate(waiter.client, waiter.argv);

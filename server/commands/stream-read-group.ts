@@ -15,8 +15,8 @@
  *
  * Replication, as Redis 7.0 does it: the command itself is not sent. Each delivered entry goes as
  *   XCLAIM key group consumer 0 id TIME <delivery ms> RETRYCOUNT <count> FORCE JUSTID LASTID <group last id>
- * and a read that moved the group as XGROUP SETID key group <last id> ENTRIESREAD <n>, so a
- * replica holds the same PELs and counters.
+ * With NOACK, where there are no XCLAIMs, a read that moved the group goes as XGROUP SETID key
+ * group <last id> ENTRIESREAD <n>, after XGROUP CREATECONSUMER for a consumer it created.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { StreamValue } from '../../storage/stream';
@@ -33,14 +33,19 @@ import { lookupStreamForRead, openStreamReply, openStreamsReply, parseReadOption
 /** ">" as an ID: new entries only. */
 const NEW_ENTRIES = ID_MAX;
 
-/** The consumer, its seen time refreshed, or a new one. */
-function activeConsumer(ctx: CommandContext, key: ByteString, group: ConsumerGroup, name: ByteString): Consumer {
+/**
+ * The consumer, its seen time refreshed, or a new one. A new one reaches replicas through the
+ * XCLAIMs of what it reads; with NOACK there are none, so Redis 7.0 sends XGROUP CREATECONSUMER.
+ */
+function activeConsumer(ctx: CommandContext, key: ByteString, group: ConsumerGroup, name: ByteString, noAck: boolean): Consumer {
   const existing = group.consumers.get(name);
   if (existing !== undefined) {
     existing.seenTimeMs = ctx.nowMs;
     return existing;
   }
-  return ensureConsumer(ctx, key, group, name) as Consumer;
+  const created = ensureConsumer(ctx, key, group, name) as Consumer;
+  if (noAck) ctx.alsoPropagate(['XGROUP', 'CREATECONSUMER', key, group.name, name]);
+  return created;
 }
 
 /** XGROUP SETID key group <last id> ENTRIESREAD <n>, as streamPropagateGroupID sends it. */
@@ -74,7 +79,9 @@ function deliverNew(ctx: CommandContext, key: ByteString, stream: StreamValue, g
     assignPending(group, entry.id, pending, consumer);
     propagateClaim(ctx, key, group, formatId(entry.id), consumer.name, pending.deliveryTimeMs, pending.deliveryCount);
   }
-  if (moved) propagateGroupId(ctx, key, group);
+  // Without NOACK the XCLAIMs' LASTID already moved the replica's group (Redis 7.0 sends SETID
+  // only with NOACK, entries-read included).
+  if (moved && noAck) propagateGroupId(ctx, key, group);
 }
 
 /** Re-reads the consumer's own pending entries above `after` (streamReplyWithRangeFromConsumerPEL). */
@@ -129,7 +136,7 @@ function xreadgroupCommand(ctx: CommandContext, argv: ByteString[]): void {
       const key = keys[index] as ByteString;
       const group = groups[index] as ConsumerGroup;
       openStreamReply(ctx, key);
-      const consumer = activeConsumer(ctx, key, group, consumerName);
+      const consumer = activeConsumer(ctx, key, group, consumerName, options.noAck);
       if (history) deliverHistory(ctx, stream, group, consumer, from, options.count);
       else deliverNew(ctx, key, stream, group, consumer, from, options.count, options.noAck);
       ctx.db.markModified(key, ctx.nowMs);
@@ -149,7 +156,7 @@ function xreadgroupCommand(ctx: CommandContext, argv: ByteString[]): void {
       return 'answered';
     }
     if (value.lastId <= group.lastId) return 'waiting';
-    const consumer = activeConsumer(ctx, key, group, consumerName);
+    const consumer = activeConsumer(ctx, key, group, consumerName, options.noAck);
     openStreamsReply(ctx, 1);
     openStreamReply(ctx, key);
     deliverNew(ctx, key, value, group, consumer, group.lastId, options.count, options.noAck);
