@@ -102,10 +102,11 @@ function xinfoStream(ctx: CommandContext, argv: ByteString[]): void {
   const stream = streamOf(ctx, at(argv, 2));
   const options = argv.length - 3;
   let count = 10;
+  const optionError = (): ReplyError => new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try XINFO HELP.`);
   if (options !== 0) {
-    if ((options !== 1 && options !== 3) || !isWord(argv[3], 'full')) throw new ReplyError(ERR.syntax);
+    if ((options !== 1 && options !== 3) || !isWord(argv[3], 'full')) throw optionError();
     if (options === 3) {
-      if (!isWord(argv[4], 'count')) throw new ReplyError(ERR.syntax);
+      if (!isWord(argv[4], 'count')) throw optionError();
       count = intArg(at(argv, 5));
       if (count < 0) count = 10;
     }

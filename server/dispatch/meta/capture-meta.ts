@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     docs[name] = keepImplementedDocs(d['%'][1] as RespValue);
   }
   const help: Record<string, RespValue> = {};
-  for (const container of ['client', 'config', 'object', 'command', 'function', 'cluster', 'pubsub']) {
+  for (const container of ['client', 'config', 'object', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
     help[container] = await query(port, [container, 'HELP']);
   }
   const out =
