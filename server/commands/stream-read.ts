@@ -50,6 +50,8 @@ export function parseReadOptions(ctx: CommandContext, argv: readonly ByteString[
     const more = argv.length - i - 1;
     const opt = argv[i] as ByteString;
     if (isWord(opt, 'block') && more > 0) {
+      // Redis refuses BLOCK in scripts outright (elsewhere that cannot wait, it answers at once).
+      if (ctx.fromScript) throw new ReplyError(`ERR ${argv[0] as ByteString} command is not allowed with BLOCK option from scripts`);
       i++;
       options.deadlineMs = blockDeadline(ctx, argv[i] as ByteString);
     } else if (isWord(opt, 'count') && more > 0) {

@@ -198,6 +198,15 @@ export class CommandContext {
   }
 
   /**
+   * Whether a script runs the command (EVAL's or FUNCTION's redis.call): their sessions have the
+   * node's reserved client IDs (RedisNode.EVAL_CLIENT_ID, FUNCTION_CLIENT_ID).
+   */
+  get fromScript(): boolean {
+    const session = this.session;
+    return session.connection === null && (session.id === 1 || session.id === 2);
+  }
+
+  /**
    * Whether the session may wait: not inside EXEC, not on a replication link, and only with a
    * connection to answer on later. Otherwise a blocking command answers at once.
    */

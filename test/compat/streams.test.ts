@@ -160,6 +160,8 @@ inBothProtocols(dual, 'XREAD', [
   ['MULTI'],
   ['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'],
   ['EXEC'],
+  error('EVAL', "return redis.call('xread', 'block', '0', 'streams', 's', '$')", '0'),
+  ['EVAL', "return redis.call('XREAD', 'COUNT', '1', 'STREAMS', 's', '0')", '0'],
 ]);
 
 inBothProtocols(dual, 'generic key commands on streams', [
@@ -261,3 +263,18 @@ scenario(
   true,
 );
 
+
+scenario('a stream renamed onto a waited-on key serves its readers', [
+  send('A', 'XREAD', 'BLOCK', '0', 'STREAMS', 'dst', '0'),
+  blocked(1),
+  call('B', 'XADD', 'src', '1-0', 'a', '1'),
+  call('B', 'RENAME', 'src', 'dst'),
+  read('A'),
+  send('A', 'XREAD', 'BLOCK', '0', 'STREAMS', 'other', '0'),
+  blocked(1),
+  call('B', 'RPUSH', 'other', 'x'),
+  blocked(1),
+  call('B', 'DEL', 'other'),
+  call('B', 'COPY', 'dst', 'other'),
+  read('A'),
+]);
