@@ -48,7 +48,7 @@
  * MOVED (or CLUSTERDOWN), as Redis's clusterRedirectBlockedClientIfNeeded does.
  */
 import type { ByteString } from '../storage/bytes';
-import type { Database } from '../storage/database';
+import type { Database, KeyWatcher } from '../storage/database';
 import type { TimerHandle } from './clock';
 import type { RedisNode } from './node';
 import type { Session } from './dispatch/session';
@@ -66,6 +66,11 @@ export type ServeFn = (key: ByteString) => 'served' | 'empty' | 'answered' | 'wa
 export type BlockedType = 'list' | 'zset' | 'stream';
 
 interface Waiter {
+  /**
+   * Stream waiters only: told when a key they wait on is written, deleted or replaced, so that
+   * an XREADGROUP whose stream goes away is answered (UNBLOCKED), as Redis 7.0.15 answers it.
+   */
+  watcher: KeyWatcher | null;
   readonly client: Session;
   readonly db: Database;
   readonly keys: readonly ByteString[];
@@ -105,12 +110,18 @@ export class BlockingLists {
     serve: ServeFn,
     type: BlockedType = 'list',
   ): void {
-    const waiter: Waiter = { client, db: client.db, keys, argv, serve, type, timer: null, deadlineMs };
+    const waiter: Waiter = { watcher: null, client, db: client.db, keys, argv, serve, type, timer: null, deadlineMs };
     for (const key of new Set(keys)) {
       const id = queueId(client.db, key);
       let queue = this.queues.get(id);
       if (queue === undefined) this.queues.set(id, (queue = []));
       queue.push(waiter);
+    }
+    if (type === 'stream') {
+      const db = client.db;
+      const watcher: KeyWatcher = { keyTouched: () => this.signalStreamKeys(waiter) };
+      waiter.watcher = watcher;
+      for (const key of new Set(keys)) db.watch(key, watcher);
     }
     this.byClient.set(client, waiter);
     if (deadlineMs > 0) this.armTimer(waiter);
@@ -143,6 +154,10 @@ export class BlockingLists {
     this.byClient.delete(waiter.client);
     waiter.timer?.cancel();
     waiter.timer = null;
+    if (waiter.watcher !== null) {
+      for (const key of new Set(waiter.keys)) waiter.db.unwatch(key, waiter.watcher);
+      waiter.watcher = null;
+    }
     for (const key of new Set(waiter.keys)) {
       const id = queueId(waiter.db, key);
       const queue = this.queues.get(id);
@@ -152,6 +167,14 @@ export class BlockingLists {
       if (queue.length === 0) this.queues.delete(id);
     }
     return true;
+  }
+
+  /**
+   * One of a stream waiter's keys was touched (its watcher does not say which): each of them
+   * is looked at after the command, where only what changed can serve or answer it.
+   */
+  private signalStreamKeys(waiter: Waiter): void {
+    for (const key of waiter.keys) this.signalReady(waiter.db, key);
   }
 
   /** A list or sorted set at (db, key) received elements: note it, serve later. */
@@ -202,10 +225,12 @@ export class BlockingLists {
     const queue = this.queues.get(id);
     if (queue === undefined) return;
     const value = db.peek(key, this.node.nowMs);
-    if (value === undefined || typeof value === 'string') return;
+    const kind = value === undefined ? null : typeof value === 'string' ? 'string' : value.kind;
     for (const waiter of [...queue]) {
       if (this.byClient.get(waiter.client) !== waiter) continue;
-      if (waiter.type !== value.kind) continue;
+      // A stream waiter is also offered a key that no longer holds a stream (XREADGROUP then
+      // answers UNBLOCKED; XREAD keeps waiting).
+      if (waiter.type !== kind && waiter.type !== 'stream') continue;
       // What serving one waiter replicates is one execution unit: an XREADGROUP's XGROUP
       // CREATECONSUMER and SETID reach replicas inside MULTI/EXEC, as Redis 7.0 sends them.
       this.node.replication.beginUnit();

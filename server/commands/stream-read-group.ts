@@ -10,8 +10,9 @@
  * deleted meanwhile comes back as [id, null].
  *
  * Nothing new and BLOCK given: the client waits like XREAD (stream-read.ts), served when an XADD
- * takes the stream past the group's last delivered ID at that time, or answered NOGROUP when the
- * group is destroyed meanwhile.
+ * takes the stream past the group's last delivered ID at that time, answered NOGROUP when the
+ * group is destroyed meanwhile, and UNBLOCKED when the key stops holding a stream (DEL, SET,
+ * RENAME, FLUSHALL...), as Redis 7.0.15 answers.
  *
  * Replication, as Redis 7.0 does it: the command itself is not sent. Each delivered entry goes as
  *   XCLAIM key group consumer 0 id TIME <delivery ms> RETRYCOUNT <count> FORCE JUSTID LASTID <group last id>
@@ -149,7 +150,10 @@ function xreadgroupCommand(ctx: CommandContext, argv: ByteString[]): void {
   }
   const serve: ServeFn = (key) => {
     const value = ctx.db.get(key, ctx.nowMs);
-    if (value === undefined || typeof value === 'string' || value.kind !== 'stream') return 'waiting';
+    if (value === undefined || typeof value === 'string' || value.kind !== 'stream') {
+      ctx.reply.error('UNBLOCKED the stream key no longer exists');
+      return 'answered';
+    }
     const group = value.groups.get(groupName);
     if (group === undefined) {
       ctx.reply.error('NOGROUP the consumer group this client was blocked on no longer exists');

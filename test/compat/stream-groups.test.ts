@@ -116,6 +116,9 @@ inBothProtocols(dual, 'XCLAIM and XAUTOCLAIM', [
   error('XAUTOCLAIM', 's', 'nog', 'dave', '0', '0'),
   ['XPENDING', 's', 'g'],
   ['XINFO', 'GROUPS', 's'],
+  approx(1000, 'XINFO', 'STREAM', 's', 'FULL'),
+  approx(1000, 'XINFO', 'STREAM', 's', 'FULL', 'COUNT', '1'),
+  approx(1000, 'XINFO', 'STREAM', 's', 'FULL', 'COUNT', '0'),
 ]);
 
 inBothProtocols(dual, 'XINFO STREAM, entries-read and lag', [
@@ -198,3 +201,47 @@ scenario(
   ],
   true,
 );
+
+scenario('XREADGROUP waiters are answered UNBLOCKED when their stream goes; XREAD waiters wait on', [
+  call('C', 'XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'),
+  send('A', 'XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'),
+  blocked(1),
+  send('B', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'),
+  blocked(2),
+  call('C', 'DEL', 's'),
+  read('A'),
+  blocked(1),
+  call('C', 'XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'),
+  send('A', 'XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'),
+  blocked(2),
+  call('C', 'SET', 's', 'x'),
+  read('A'),
+  blocked(1),
+  call('C', 'DEL', 's'),
+  call('C', 'XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'),
+  send('A', 'XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'),
+  blocked(2),
+  call('C', 'RENAME', 's', 'elsewhere'),
+  read('A'),
+  call('C', 'XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'),
+  send('A', 'XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'),
+  blocked(2),
+  call('C', 'FLUSHALL'),
+  read('A'),
+  blocked(1),
+  call('C', 'XADD', 's', '1-0', 'a', '1'),
+  read('B'),
+  blocked(0),
+]);
+
+scenario('DEL and XADD in one transaction: the re-created stream has no group (NOGROUP)', [
+  call('C', 'XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'),
+  send('A', 'XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'),
+  blocked(1),
+  call('C', 'MULTI'),
+  call('C', 'DEL', 's'),
+  call('C', 'XADD', 's', '1-0', 'a', '1'),
+  call('C', 'EXEC'),
+  read('A'),
+  blocked(0),
+]);
