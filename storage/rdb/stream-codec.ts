@@ -19,7 +19,7 @@
  */
 import type { ByteString } from '../bytes';
 import { FLAG_DELETED, FLAG_SAMEFIELDS, signedDelta, StreamNode, StreamValue } from '../stream';
-import { Consumer, ConsumerGroup, type PendingEntry } from '../stream-groups';
+import { Consumer, ConsumerGroup, estimateEntriesRead, type PendingEntry } from '../stream-groups';
 import { idMs, idSeq, makeId, type StreamId } from '../stream-id';
 import type { ByteCursor } from './byte-cursor';
 import type { ByteSink } from './byte-sink';
@@ -220,7 +220,8 @@ export function readStream(c: ByteCursor, version2: boolean): StreamValue {
   for (let g = 0; g < groupCount; g++) {
     const name = readString(c, 'consumer group name');
     const lastId = readId(c, 'group last ID');
-    const entriesRead = version2 ? BigInt.asIntN(64, readLength64(c, 'group entries read')) : -1n;
+    // Type 15 has no counter: Redis estimates it from the stream's (streamEstimateDistanceFromFirstEverEntry).
+    const entriesRead = version2 ? BigInt.asIntN(64, readLength64(c, 'group entries read')) : estimateEntriesRead(stream, lastId);
     if (stream.groups.has(name)) throw new RdbError('Duplicated consumer group name');
     const group = new ConsumerGroup(name, lastId, entriesRead);
     const pelSize = readCount(c, 'group PEL size', 18);
