@@ -255,9 +255,11 @@ export class StreamValue {
     const out: StreamEntry[] = [];
     if (start > end) return out;
     if (!reverse) {
-      for (let n = this.nodeIndexFor(start); n < this.nodes.length; n++) {
+      const firstNode = this.nodeIndexFor(start);
+      for (let n = firstNode; n < this.nodes.length; n++) {
         const node = this.nodes[n] as StreamNode;
-        for (let i = n === 0 || node.masterId <= start ? node.lowerBound(start) : 0; i < node.size; i++) {
+        // Only the first node can hold IDs below start; later ones are read from their start.
+        for (let i = n === firstNode ? node.lowerBound(start) : 0; i < node.size; i++) {
           const id = node.ids[i] as StreamId;
           if (id > end) return out;
           if (node.isDeleted(i)) continue;

@@ -9,6 +9,11 @@ import t from 'tap';
 import { blocked, call, close, read, scenarioRunner, send } from './blocking-script';
 import { check, dualRun, error, shape } from './harness';
 import { parseReply } from '../../bench/harness/resp';
+import { ByteCursor } from '../../storage/rdb/byte-cursor';
+import { ByteSink } from '../../storage/rdb/byte-sink';
+import { crc64 } from '../../storage/rdb/crc64';
+import { RDB_VERSION, ValueType } from '../../storage/rdb/rdb-format';
+import { readStream as readStreamValue, writeStream } from '../../storage/rdb/stream-codec';
 import { inBothProtocols, scanUnordered } from './random-picks';
 
 const dual = dualRun(t);
@@ -287,3 +292,35 @@ scenario('a stream renamed onto a waited-on key serves its readers', [
   call('B', 'COPY', 'dst', 'other'),
   read('A'),
 ]);
+
+dual.case('a type-15 stream (the pre-7.0 RDB form) RESTOREs as Redis reads it', async (pair, tt) => {
+  const setup = [
+    ['XADD', 's', '1-1', 'a', '1'],
+    ['XADD', 's', '2-1', 'b', '2'],
+    ['XADD', 's', '3-1', 'c', '3'],
+    ['XADD', 's', '4-1', 'd', '4'],
+    ['XDEL', 's', '2-1'],
+    ['XGROUP', 'CREATE', 's', 'before', '0'],
+    ['XGROUP', 'CREATE', 's', 'first', '1-1'],
+    ['XGROUP', 'CREATE', 's', 'last', '$'],
+    ['XGROUP', 'CREATE', 's', 'inside', '3-1'],
+    ['XREADGROUP', 'GROUP', 'before', 'alice', 'COUNT', '1', 'STREAMS', 's', '>'],
+  ];
+  for (const argv of setup) await pair.redis.call(...argv);
+  // Redis 7.0 writes type 19 only: rewrite its payload as type 15 with hashslot's codec.
+  const payload = parseReply(await pair.redis.call('DUMP', 's')).text;
+  const stream = readStreamValue(new ByteCursor(payload.subarray(1, payload.length - 10)), true);
+  const sink = new ByteSink();
+  sink.u8(ValueType.STREAM_LISTPACKS);
+  writeStream(sink, stream, false, false);
+  sink.u16le(RDB_VERSION);
+  sink.u64le(crc64(0n, sink.view()));
+  const old = sink.take();
+  await pair.both((c) => c.call('DEL', 's'));
+  const restored = await pair.both((c) => c.call('RESTORE', 's', '0', old));
+  tt.same(restored[1], restored[0], 'RESTORE of the type-15 payload');
+  for (const argv of [['XINFO', 'STREAM', 's'], ['XINFO', 'GROUPS', 's'], ['XPENDING', 's', 'before']]) {
+    const [r, h] = await pair.both((c) => c.call(...argv));
+    tt.same(h, r, `${argv.join(' ')} after loading type 15`);
+  }
+});
