@@ -190,6 +190,7 @@ function readNode(masterId: StreamId, items: ByteString[]): StreamNode {
   }
   if (BigInt(node.live) !== live || BigInt(node.deleted) !== deleted) throw new RdbError('stream listpack: master counters do not match the entries');
   if (node.size === 0) throw new RdbError('stream listpack: a node without entries');
+  if ((node.ids[0] as StreamId) < masterId) throw new RdbError('stream listpack: an entry below its node\'s master ID');
   return node;
 }
 
@@ -220,6 +221,9 @@ export function readStream(c: ByteCursor, version2: boolean): StreamValue {
   let live = 0;
   for (const node of stream.nodes) live += node.live;
   if (live !== stream.length) throw new RdbError('stream length does not match its entries');
+  // The next XADD must land after every stored entry, or the nodes would fall out of order.
+  const lastNode = stream.nodes[stream.nodes.length - 1];
+  if (lastNode !== undefined && stream.lastId < lastNode.lastId) throw new RdbError('stream last ID is below its last entry');
   const groupCount = readCount(c, 'stream group count');
   for (let g = 0; g < groupCount; g++) {
     const name = readString(c, 'consumer group name');

@@ -283,7 +283,7 @@ function main(): void {
 
   t.test('RESTORE of damaged payloads with valid footers never brings hashslot down', async (tt) => {
     const payloads: Buffer[] = [];
-    for (const key of ['db0:list:small', 'db0:hash:listpack', 'db0:set:int16', 'db0:zset:listpack', 'db0:compressible', 'db0:set:strings', 'db0:zset:skiplist']) {
+    for (const key of ['db0:list:small', 'db0:hash:listpack', 'db0:set:int16', 'db0:zset:listpack', 'db0:compressible', 'db0:set:strings', 'db0:zset:skiplist', 'db0:stream', 'db0:stream:empty']) {
       payloads.push(parseReply(await reference.call('DUMP', key)).text);
     }
     let seed = 99;
