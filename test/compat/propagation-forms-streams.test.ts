@@ -73,6 +73,21 @@ const groups: Scenario[] = [
     run: [['XADD', 's', '5-1', 'a', '1']],
   },
   {
+    name: 'two blocked XREADGROUP clients served after one EXEC',
+    setup: [['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']],
+    blocked: [
+      ['XREADGROUP', 'GROUP', 'g', 'alice', 'NOACK', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'bob', 'NOACK', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 's', '>'],
+    ],
+    run: [['MULTI'], ['XADD', 's', 'MAXLEN', '5', '5-1', 'a', '1'], ['XADD', 's', '6-1', 'a', '1'], ['EXEC']],
+  },
+  {
+    name: 'blocked XREADGROUP served inside EXEC',
+    setup: [['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']],
+    blocked: [['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>']],
+    run: [['MULTI'], ['XADD', 's', '5-1', 'a', '1'], ['XADD', 's', '6-1', 'a', '1'], ['EXEC']],
+  },
+  {
     name: 'blocked XREAD served by XADD',
     setup: [],
     blocked: [['XREAD', 'BLOCK', '0', 'STREAMS', 's', '$']],
