@@ -51,8 +51,14 @@ export function signedDelta(a: bigint, b: bigint): bigint {
 export class StreamNode {
   readonly ids: StreamId[] = [];
   readonly flags: number[] = [];
-  /** Each entry's fields and values, interleaved. */
-  readonly pairs: ByteString[][] = [];
+  /**
+   * Every entry's strings in one array, as the listpack lays them out: for a SAMEFIELDS entry
+   * its values only (the names are the master's), for another its fields and values
+   * interleaved. `starts[i]` is where entry i begins. One flat array instead of an array per
+   * entry, and no repeated field names, keep a small entry at a fraction of the memory.
+   */
+  private readonly items: ByteString[] = [];
+  private readonly starts: number[] = [];
   live = 0;
   deleted = 0;
   /** Listpack bytes of the entries (the master entry's are in masterBytes). */
@@ -103,8 +109,24 @@ export class StreamNode {
     this.entryBytes += bytes;
     this.ids.push(id);
     this.flags.push(same ? FLAG_SAMEFIELDS : 0);
-    this.pairs.push(pairs);
+    this.starts.push(this.items.length);
+    if (same) for (let i = 1; i < pairs.length; i += 2) this.items.push(pairs[i] as ByteString);
+    else for (const item of pairs) this.items.push(item);
     this.live++;
+  }
+
+  /** Entry i's fields and values, interleaved (a new array). */
+  pairsAt(i: number): ByteString[] {
+    const start = this.starts[i] as number;
+    const end = i + 1 < this.starts.length ? (this.starts[i + 1] as number) : this.items.length;
+    if (((this.flags[i] as number) & FLAG_SAMEFIELDS) === 0) return this.items.slice(start, end);
+    const master = this.masterFields;
+    const out: ByteString[] = new Array<ByteString>(master.length * 2);
+    for (let j = 0; j < master.length; j++) {
+      out[j * 2] = master[j] as ByteString;
+      out[j * 2 + 1] = this.items[start + j] as ByteString;
+    }
+    return out;
   }
 
   /** Index of the first entry with an ID >= id (size if none). */
@@ -134,12 +156,15 @@ export class StreamNode {
     return this.ids[this.ids.length - 1] as StreamId;
   }
 
-  /** An independent copy (entries' pair arrays are never changed in place, so they are shared). */
+  /** An independent copy (the strings themselves are immutable and shared). */
   clone(): StreamNode {
     const copy = new StreamNode(this.masterId, this.masterFields);
-    copy.ids.push(...this.ids);
-    copy.flags.push(...this.flags);
-    copy.pairs.push(...this.pairs);
+    // Loops, not push(...): a node can hold millions of entries (stream-node-max-entries 0),
+    // more than a call's arguments may be.
+    for (const id of this.ids) copy.ids.push(id);
+    for (const flag of this.flags) copy.flags.push(flag);
+    for (const item of this.items) copy.items.push(item);
+    for (const start of this.starts) copy.starts.push(start);
     copy.live = this.live;
     copy.deleted = this.deleted;
     copy.entryBytes = this.entryBytes;
@@ -228,7 +253,7 @@ export class StreamValue {
     if (node === undefined) return undefined;
     const i = node.lowerBound(id);
     if (i >= node.size || node.ids[i] !== id || node.isDeleted(i)) return undefined;
-    return node.pairs[i];
+    return node.pairsAt(i);
   }
 
   /**
@@ -263,7 +288,7 @@ export class StreamValue {
           const id = node.ids[i] as StreamId;
           if (id > end) return out;
           if (node.isDeleted(i)) continue;
-          out.push({ id, pairs: node.pairs[i] as ByteString[] });
+          out.push({ id, pairs: node.pairsAt(i) });
           if (out.length === count) return out;
         }
       }
@@ -278,7 +303,7 @@ export class StreamValue {
         const id = node.ids[i] as StreamId;
         if (id < start) return out;
         if (node.isDeleted(i)) continue;
-        out.push({ id, pairs: node.pairs[i] as ByteString[] });
+        out.push({ id, pairs: node.pairsAt(i) });
         if (out.length === count) return out;
       }
     }

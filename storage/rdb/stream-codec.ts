@@ -54,20 +54,25 @@ function rawId(id: StreamId): Buffer {
 
 /** The listpack of one node, element by element (integers as their decimal text). */
 export function nodeListpackItems(node: StreamNode): ByteString[] {
-  const items: ByteString[] = [String(node.live), String(node.deleted), String(node.masterFields.length), ...node.masterFields, '0'];
+  // Loops rather than spreads throughout: an entry may have more fields than a call may take arguments.
+  const items: ByteString[] = [String(node.live), String(node.deleted), String(node.masterFields.length)];
+  for (const field of node.masterFields) items.push(field);
+  items.push('0');
   const masterMs = idMs(node.masterId);
   const masterSeq = idSeq(node.masterId);
   for (let i = 0; i < node.size; i++) {
     const flags = node.flags[i] as number;
     const id = node.ids[i] as StreamId;
-    const pairs = node.pairs[i] as ByteString[];
+    const pairs = node.pairsAt(i);
     items.push(String(flags), String(signedDelta(idMs(id), masterMs)), String(signedDelta(idSeq(id), masterSeq)));
     const fieldCount = pairs.length / 2;
     if (flags & FLAG_SAMEFIELDS) {
       for (let j = 1; j < pairs.length; j += 2) items.push(pairs[j] as ByteString);
       items.push(String(fieldCount + 3));
     } else {
-      items.push(String(fieldCount), ...pairs, String(fieldCount * 2 + 4));
+      items.push(String(fieldCount));
+      for (const item of pairs) items.push(item);
+      items.push(String(fieldCount * 2 + 4));
     }
   }
   return items;
