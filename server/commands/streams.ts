@@ -18,7 +18,7 @@ import { formatId, ID_MAX, idMs, idSeq, makeId, U64_MAX, type StreamId } from '.
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError, wrongArity } from '../dispatch/errors';
 import { NotifyFlag } from '../pubsub/keyspace-events';
-import { at, intArg, isWord, syntaxError } from './args';
+import { at, int64Arg, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import {
   nodeLimits,
@@ -197,7 +197,7 @@ function xsetidCommand(ctx: CommandContext, argv: ByteString[]): void {
   for (let i = 3; i < argv.length; i += 2) {
     const more = argv.length - 1 - i;
     if (isWord(argv[i], 'entriesadded') && more > 0) {
-      entriesAdded = BigInt(intArg(argv[i + 1] as ByteString));
+      entriesAdded = int64Arg(argv[i + 1] as ByteString);
       if (entriesAdded < 0n) throw new ReplyError('ERR entries_added must be positive');
     } else if (isWord(argv[i], 'maxdeletedid') && more > 0) {
       maxDeleted = strictId(argv[i + 1] as ByteString);
