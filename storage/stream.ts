@@ -38,14 +38,38 @@ export const FLAG_SAMEFIELDS = 2;
 export const STREAM_LISTPACK_MAX_SIZE = 1 << 30;
 const LISTPACK_HEADER_AND_END_BYTES = 7;
 
-/** The size in a listpack of an integer element. */
+/**
+ * The size in a listpack of an integer element: the smallest integer encoding that holds it,
+ * plus its one-byte back-length (what listpackEntryBytes(String(n)) says, without the text).
+ */
 function intBytes(n: bigint | number): number {
-  return listpackEntryBytes(String(n));
+  if (typeof n === 'number') {
+    if (n >= 0 && n <= 127) return 2;
+    if (n >= -4096 && n <= 4095) return 3;
+    if (n >= -32768 && n <= 32767) return 4;
+    if (n >= -8388608 && n <= 8388607) return 5;
+    if (n >= -2147483648 && n <= 2147483647) return 6;
+    if (Number.isSafeInteger(n)) return 10;
+  }
+  const v = typeof n === 'bigint' ? n : BigInt(n);
+  if (v >= 0n && v <= 127n) return 2;
+  if (v >= -4096n && v <= 4095n) return 3;
+  if (v >= -32768n && v <= 32767n) return 4;
+  if (v >= -8388608n && v <= 8388607n) return 5;
+  if (v >= -2147483648n && v <= 2147483647n) return 6;
+  return 10;
 }
 
 /** Delta as Redis stores it: unsigned 64-bit subtraction read back as a signed 64-bit number. */
 export function signedDelta(a: bigint, b: bigint): bigint {
   return BigInt.asIntN(64, a - b);
+}
+
+/** intBytes of a delta, without BigInt.asIntN when it is small (the usual case). */
+function deltaBytes(a: bigint, b: bigint): number {
+  const d = a - b;
+  if (d >= 0n && d <= 127n) return 2;
+  return intBytes(BigInt.asIntN(64, d));
 }
 
 export class StreamNode {
@@ -66,10 +90,16 @@ export class StreamNode {
   /** The master entry without its two counters, plus the listpack's header and terminator. */
   private readonly masterBytes: number;
 
+  /** The master ID's halves, from which entries' deltas are taken. */
+  private readonly masterMs: bigint;
+  private readonly masterSeq: bigint;
+
   constructor(
     readonly masterId: StreamId,
     readonly masterFields: readonly ByteString[],
   ) {
+    this.masterMs = idMs(masterId);
+    this.masterSeq = idSeq(masterId);
     let bytes = LISTPACK_HEADER_AND_END_BYTES + intBytes(masterFields.length) + intBytes(0);
     for (const field of masterFields) bytes += listpackEntryBytes(field);
     this.masterBytes = bytes;
@@ -96,8 +126,8 @@ export class StreamNode {
     const same = this.sameFields(pairs);
     const fieldCount = pairs.length / 2;
     let bytes = intBytes(same ? FLAG_SAMEFIELDS : 0);
-    bytes += intBytes(signedDelta(idMs(id), idMs(this.masterId)));
-    bytes += intBytes(signedDelta(idSeq(id), idSeq(this.masterId)));
+    bytes += deltaBytes(idMs(id), this.masterMs);
+    bytes += deltaBytes(idSeq(id), this.masterSeq);
     if (same) {
       for (let i = 1; i < pairs.length; i += 2) bytes += listpackEntryBytes(pairs[i] as ByteString);
       bytes += intBytes(fieldCount + 3);
