@@ -1,12 +1,19 @@
 /**
  * Clients blocked on keys: the machinery behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH and BLMPOP
- * (commands/blocking-lists.ts) and BZPOPMIN, BZPOPMAX and BZMPOP (commands/zset-pops.ts).
+ * (commands/blocking-lists.ts), BZPOPMIN, BZPOPMAX and BZMPOP (commands/zset-pops.ts), and
+ * XREAD / XREADGROUP with BLOCK (commands/stream-read.ts, stream-read-group.ts).
  * See https://redis.io/commands/blpop/ and https://redis.io/commands/bzpopmin/.
  *
  * A waiter waits for one type of value: a list waiter is only offered keys that hold a list, a
  * zset waiter keys that hold a sorted set. Both kinds can queue on the same key; when the key is
  * served, waiters of the other kind are skipped and keep their place (Redis walks the key's
  * clients and skips those whose blocking type does not match).
+ *
+ * Stream waiters differ in two ways. Each waits for IDs above its own, so one that cannot be
+ * served does not stop those behind it ('waiting'). And an XREADGROUP must hear of its stream
+ * going away (DEL, SET over it, RENAME, FLUSHALL: answered UNBLOCKED, as Redis 7.0.15 does), so
+ * a stream waiter watches its keys (the WATCH hook, Database.watch) and is offered its keys
+ * whenever they are written, whatever they then hold.
  *
  * A blocking command that finds nothing to pop registers a Waiter and blocks its session's
  * connection (Client.block(): nothing more runs for it until unblocked, later requests queue in
