@@ -13,7 +13,7 @@
  * keep the same entries (stream-args.ts rewriteApproximateTrim).
  */
 import type { ByteString } from '../../storage/bytes';
-import { StreamValue } from '../../storage/stream';
+import { STREAM_LISTPACK_MAX_SIZE, StreamValue } from '../../storage/stream';
 import { formatId, ID_MAX, idMs, idSeq, makeId, U64_MAX, type StreamId } from '../../storage/stream-id';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError, wrongArity } from '../dispatch/errors';
@@ -75,7 +75,11 @@ function xaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   // A new stream's last ID is 0-0, which was refused above: there the ID cannot fail.
   const id = newEntryId(stream, args.id, ctx.nowMs);
   if (created) ctx.db.set(key, stream, ctx.nowMs);
-  else ctx.db.markModified(key, ctx.nowMs);
+  // Redis refuses more than a listpack can hold only now, leaving a stream it just created.
+  let payloadBytes = 0;
+  for (let i = fieldStart; i < argv.length; i++) payloadBytes += (argv[i] as ByteString).length;
+  if (payloadBytes > STREAM_LISTPACK_MAX_SIZE) throw new ReplyError('ERR Elements are too large to be stored');
+  if (!created) ctx.db.markModified(key, ctx.nowMs);
   stream.append(id, argv.slice(fieldStart), nodeLimits(ctx));
   const idText = formatId(id);
   ctx.reply.bulk(idText);
