@@ -1,12 +1,19 @@
 /**
  * Clients blocked on keys: the machinery behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH and BLMPOP
- * (commands/blocking-lists.ts) and BZPOPMIN, BZPOPMAX and BZMPOP (commands/zset-pops.ts).
+ * (commands/blocking-lists.ts), BZPOPMIN, BZPOPMAX and BZMPOP (commands/zset-pops.ts), and
+ * XREAD / XREADGROUP with BLOCK (commands/stream-read.ts, stream-read-group.ts).
  * See https://redis.io/commands/blpop/ and https://redis.io/commands/bzpopmin/.
  *
  * A waiter waits for one type of value: a list waiter is only offered keys that hold a list, a
  * zset waiter keys that hold a sorted set. Both kinds can queue on the same key; when the key is
  * served, waiters of the other kind are skipped and keep their place (Redis walks the key's
  * clients and skips those whose blocking type does not match).
+ *
+ * Stream waiters differ in two ways. Each waits for IDs above its own, so one that cannot be
+ * served does not stop those behind it ('waiting'). And an XREADGROUP must hear of its stream
+ * going away (DEL, SET over it, RENAME, FLUSHALL: answered UNBLOCKED, as Redis 7.0.15 does), so
+ * a stream waiter watches its keys (the WATCH hook, Database.watch) and is offered its keys
+ * whenever they are written, whatever they then hold.
  *
  * A blocking command that finds nothing to pop registers a Waiter and blocks its session's
  * connection (Client.block(): nothing more runs for it until unblocked, later requests queue in
@@ -48,7 +55,7 @@
  * MOVED (or CLUSTERDOWN), as Redis's clusterRedirectBlockedClientIfNeeded does.
  */
 import type { ByteString } from '../storage/bytes';
-import type { Database } from '../storage/database';
+import type { Database, KeyWatcher } from '../storage/database';
 import type { TimerHandle } from './clock';
 import type { RedisNode } from './node';
 import type { Session } from './dispatch/session';
@@ -56,14 +63,21 @@ import type { Session } from './dispatch/session';
 /**
  * Tries to serve the waiter from `key`: 'served' after writing the reply and propagating the
  * pop; 'empty' when the key holds no list to pop from (nobody behind can be served either);
- * 'answered' when the waiter got an error instead (BLMOVE to a destination of the wrong type).
+ * 'answered' when the waiter got an error instead (BLMOVE to a destination of the wrong type);
+ * 'waiting' when this waiter cannot be served but those behind it may be (an XREAD waiting for
+ * IDs above its own, which differ from waiter to waiter).
  */
-export type ServeFn = (key: ByteString) => 'served' | 'empty' | 'answered';
+export type ServeFn = (key: ByteString) => 'served' | 'empty' | 'answered' | 'waiting';
 
 /** The type of value a waiter pops from. */
-export type BlockedType = 'list' | 'zset';
+export type BlockedType = 'list' | 'zset' | 'stream';
 
 interface Waiter {
+  /**
+   * Stream waiters only: told when a key they wait on is written, deleted or replaced, so that
+   * an XREADGROUP whose stream goes away is answered (UNBLOCKED), as Redis 7.0.15 answers it.
+   */
+  watcher: KeyWatcher | null;
   readonly client: Session;
   readonly db: Database;
   readonly keys: readonly ByteString[];
@@ -103,12 +117,18 @@ export class BlockingLists {
     serve: ServeFn,
     type: BlockedType = 'list',
   ): void {
-    const waiter: Waiter = { client, db: client.db, keys, argv, serve, type, timer: null, deadlineMs };
+    const waiter: Waiter = { watcher: null, client, db: client.db, keys, argv, serve, type, timer: null, deadlineMs };
     for (const key of new Set(keys)) {
       const id = queueId(client.db, key);
       let queue = this.queues.get(id);
       if (queue === undefined) this.queues.set(id, (queue = []));
       queue.push(waiter);
+    }
+    if (type === 'stream') {
+      const db = client.db;
+      const watcher: KeyWatcher = { keyTouched: () => this.signalStreamKeys(waiter) };
+      waiter.watcher = watcher;
+      for (const key of new Set(keys)) db.watch(key, watcher);
     }
     this.byClient.set(client, waiter);
     if (deadlineMs > 0) this.armTimer(waiter);
@@ -141,6 +161,10 @@ export class BlockingLists {
     this.byClient.delete(waiter.client);
     waiter.timer?.cancel();
     waiter.timer = null;
+    if (waiter.watcher !== null) {
+      for (const key of new Set(waiter.keys)) waiter.db.unwatch(key, waiter.watcher);
+      waiter.watcher = null;
+    }
     for (const key of new Set(waiter.keys)) {
       const id = queueId(waiter.db, key);
       const queue = this.queues.get(id);
@@ -150,6 +174,14 @@ export class BlockingLists {
       if (queue.length === 0) this.queues.delete(id);
     }
     return true;
+  }
+
+  /**
+   * One of a stream waiter's keys was touched (its watcher does not say which): each of them
+   * is looked at after the command, where only what changed can serve or answer it.
+   */
+  private signalStreamKeys(waiter: Waiter): void {
+    for (const key of waiter.keys) this.signalReady(waiter.db, key);
   }
 
   /** A list or sorted set at (db, key) received elements: note it, serve later. */
@@ -200,12 +232,23 @@ export class BlockingLists {
     const queue = this.queues.get(id);
     if (queue === undefined) return;
     const value = db.peek(key, this.node.nowMs);
-    if (value === undefined || typeof value === 'string') return;
+    const kind = value === undefined ? null : typeof value === 'string' ? 'string' : value.kind;
     for (const waiter of [...queue]) {
       if (this.byClient.get(waiter.client) !== waiter) continue;
-      if (waiter.type !== value.kind) continue;
-      const outcome = waiter.serve(key);
+      // A stream waiter is also offered a key that no longer holds a stream (XREADGROUP then
+      // answers UNBLOCKED; XREAD keeps waiting).
+      if (waiter.type !== kind && waiter.type !== 'stream') continue;
+      // What serving one waiter replicates is one execution unit: an XREADGROUP's XGROUP
+      // CREATECONSUMER and SETID reach replicas inside MULTI/EXEC, as Redis 7.0 sends them.
+      this.node.replication.beginUnit();
+      let outcome: ReturnType<ServeFn>;
+      try {
+        outcome = waiter.serve(key);
+      } finally {
+        this.node.replication.endUnit();
+      }
       if (outcome === 'empty') break;
+      if (outcome === 'waiting') continue;
       if (outcome === 'served') this.node.commandCompletedLate(waiter.client, waiter.argv);
       this.forget(waiter);
       this.toUnblock.push(waiter.client);

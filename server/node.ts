@@ -470,7 +470,7 @@ export class RedisNode implements KeyspaceObserver {
   /** A command created a key: the "new" event, and clients blocked on it may be served. */
   keyAdded(db: Database, key: ByteString, type: TypeName): void {
     if (this.notifyKeyspaceEvents & NotifyFlag.newKey) notifyKeyspaceEvent(this, NotifyFlag.newKey, 'new', key, db.id);
-    if (type === 'list' || type === 'zset') this.blocking.signalReady(db, key);
+    if (type === 'list' || type === 'zset' || type === 'stream') this.blocking.signalReady(db, key);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@
  *   set      xor(each member)
  *   zset     per member: e = 0; mix(e, member); mix(e, score as "%.17g"); xor(acc, e)
  *   hash     per field:  e = 0; mix(e, field);  mix(e, value);            xor(acc, e)
+ *   stream   per live entry in ID order: mix("<ms>.<seq>"), then mix each field and value
+ *            (type code 6; consumer groups stay out)
  *   expiry   xor("!!expire!!") when the key has a deadline: the deadline itself stays out, so
  *            a primary and a replica that set the same TTL a millisecond apart still agree
  *
@@ -37,6 +39,7 @@ import * as crypto from 'node:crypto';
 import type { ByteString } from './bytes';
 import { formatDouble } from './numbers';
 import type { StoredValue } from './values';
+import { ID_MAX, ID_ZERO, idMs, idSeq } from './stream-id';
 
 export const DIGEST_BYTES = 20;
 
@@ -66,6 +69,7 @@ const TYPE_CODE_HASH = {
   set: sha1(uint32(2)),
   zset: sha1(uint32(3)),
   hash: sha1(uint32(4)),
+  stream: sha1(uint32(6)),
 } as const;
 const EXPIRE_MARK_HASH = sha1(Buffer.from('!!expire!!', 'latin1'));
 
@@ -121,6 +125,12 @@ function addValue(acc: Buffer, value: StoredValue, hasExpire: boolean): void {
         break;
       case 'hash':
         for (const [field, fieldValue] of value.fields) xorInto(acc, pairDigest(field, fieldValue));
+        break;
+      case 'stream':
+        for (const entry of value.range(ID_ZERO, ID_MAX, 0)) {
+          mixInto(acc, bytesOf(`${idMs(entry.id)}.${idSeq(entry.id)}`));
+          for (const item of entry.pairs) mixInto(acc, bytesOf(item));
+        }
         break;
     }
   }

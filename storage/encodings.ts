@@ -49,6 +49,8 @@ export function valueEncoding(value: StoredValue, modifiedInPlace: boolean): str
     case 'zset':
       if (converted.has(value.scores)) return 'skiplist';
       return value.scores.size <= ZSET_MAX_LISTPACK_ENTRIES && allShort(value.scores.keys()) ? 'listpack' : 'skiplist';
+    case 'stream':
+      return 'stream';
   }
 }
 

@@ -11,6 +11,10 @@ import Denque from 'denque';
 import type { ByteString } from './bytes';
 import { LISTPACK_MAX_VALUE, markConverted, wasConverted, ZSET_MAX_LISTPACK_ENTRIES } from './encodings';
 import { SortedSetIndex } from './sorted-set';
+import { StreamValue } from './stream';
+import { cloneStream } from './stream-clone';
+
+export { StreamValue };
 
 export class ListValue {
   readonly kind = 'list';
@@ -91,7 +95,7 @@ export class SortedSetValue {
   }
 }
 
-export type ContainerValue = ListValue | HashValue | SetValue | SortedSetValue;
+export type ContainerValue = ListValue | HashValue | SetValue | SortedSetValue | StreamValue;
 export type StoredValue = ByteString | ContainerValue;
 export type TypeName = 'string' | ContainerValue['kind'];
 
@@ -112,6 +116,8 @@ export function cloneValue(value: StoredValue): StoredValue {
       return new SetValue(keepEncoding(value.members, new Set(value.members)));
     case 'zset':
       return new SortedSetValue(keepEncoding(value.scores, new Map(value.scores)));
+    case 'stream':
+      return cloneStream(value);
   }
 }
 

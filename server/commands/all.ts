@@ -31,6 +31,12 @@ import { zsetAlgebraCommands } from './zset-algebra';
 import { zsetPopCommands } from './zset-pops';
 import { zsetRangeCommands } from './zset-ranges';
 import { zsetCommands } from './zsets';
+import { streamCommands } from './streams';
+import { streamReadCommands } from './stream-read';
+import { streamReadGroupCommands } from './stream-read-group';
+import { streamGroupCommands } from './stream-groups';
+import { streamClaimCommands } from './stream-claim';
+import { streamInfoCommands } from './stream-info';
 
 export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...connectionCommands,
@@ -59,6 +65,12 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...zsetPopCommands,
   ...geoCommands,
   ...geoSearchCommands,
+  ...streamCommands,
+  ...streamReadCommands,
+  ...streamReadGroupCommands,
+  ...streamGroupCommands,
+  ...streamClaimCommands,
+  ...streamInfoCommands,
   ...bitmapCommands,
   ...bitfieldCommands,
   ...hyperloglogCommands,

@@ -23,7 +23,7 @@ import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
 
 /** The value a waiter of each type pops from. */
-export type PopValue<T extends BlockedType> = T extends 'list' ? ListValue : SortedSetValue;
+export type PopValue<T extends BlockedType> = T extends 'list' ? ListValue : T extends 'zset' ? SortedSetValue : never;
 
 function holds<T extends BlockedType>(value: StoredValue, type: T): value is PopValue<T> {
   return typeof value !== 'string' && value.kind === type;

@@ -124,7 +124,7 @@ function limitRange(options: SortOptions, length: number): [number, number] {
 
 function loadElements(source: StoredValue | undefined, options: SortOptions): Loaded {
   if (source === undefined) return { elements: [], start: -1, end: -2 };
-  if (typeof source === 'string' || source.kind === 'hash') throw new ReplyError(ERR.wrongType);
+  if (typeof source === 'string' || source.kind === 'hash' || source.kind === 'stream') throw new ReplyError(ERR.wrongType);
   switch (source.kind) {
     case 'list': {
       const items = source.items;

@@ -29,7 +29,8 @@
  *   - `forcePropagation()`: send it even though no key changed (FLUSHALL on an empty node,
  *     PUBLISH outside cluster mode);
  *   - `alsoPropagate(argv)`: send this now, before the command's own entry (a command that
- *     must replicate as several, or a blocked client served outside any command).
+ *     must replicate as several, or a blocked client served outside any command);
+ *   - `preventPropagation()`: send nothing of the command itself (XREADGROUP, XCLAIM).
  * The dispatcher reads the declaration back with `takePropagation` and clears it, so nothing
  * leaks into the session's next command. Everything one client command sends (its
  * `alsoPropagate` entries, the DELs of keys it found expired, its own entry; for EXEC, all of
@@ -71,6 +72,7 @@ export class CommandContext {
   /** The command's replacement argv for the replication stream, or null to send it as received. */
   private propagatedArgv: ByteString[] | null = null;
   private forced = false;
+  private prevented = false;
 
   constructor(
     /** The whole node: only for commands that administer the server. */
@@ -138,6 +140,15 @@ export class CommandContext {
     this.propagatedArgv = argv;
   }
 
+  /**
+   * Do not replicate the command itself: what it changed reached replicas as other commands it
+   * sent with alsoPropagate (XREADGROUP → XCLAIM and XGROUP SETID, as Redis's
+   * preventCommandPropagation).
+   */
+  preventPropagation(): void {
+    this.prevented = true;
+  }
+
   /** Replicate the command even if it changed nothing. */
   forcePropagation(): void {
     this.forced = true;
@@ -153,9 +164,10 @@ export class CommandContext {
    * `changed` the dataset (null: nothing), clearing the declaration for the next command.
    */
   takePropagation(argv: ByteString[], changed: boolean): ByteString[] | null {
-    const out = changed || this.forced ? (this.propagatedArgv ?? argv) : null;
+    const out = this.prevented ? null : changed || this.forced ? (this.propagatedArgv ?? argv) : null;
     this.propagatedArgv = null;
     this.forced = false;
+    this.prevented = false;
     return out;
   }
 
@@ -183,6 +195,15 @@ export class CommandContext {
     if (node.cluster !== null) node.cluster.publish(channel, message, shard);
     else this.forcePropagation();
     return receivers;
+  }
+
+  /**
+   * Whether a script runs the command (EVAL's or FUNCTION's redis.call): their sessions have the
+   * node's reserved client IDs (RedisNode.EVAL_CLIENT_ID, FUNCTION_CLIENT_ID).
+   */
+  get fromScript(): boolean {
+    const session = this.session;
+    return session.connection === null && (session.id === 1 || session.id === 2);
   }
 
   /**

@@ -4,7 +4,7 @@
  *
  * Every encoding Redis 7.0 loads is accepted, including those only older versions wrote
  * (redis-wire.md §3.4): plain lists/sets/hashes/zsets, zipmap and ziplist blobs, intsets,
- * quicklists of ziplists or listpacks, listpack hashes and zsets. They all come out as the same
+ * quicklists of ziplists or listpacks, listpack hashes and zsets, streams (stream-codec.ts). They all come out as the same
  * few containers, because hashslot keeps one representation per type.
  *
  * Stricter than Redis in one respect: duplicate set members, hash fields or zset members inside
@@ -21,6 +21,7 @@ import { RdbError, RdbUnsupportedError } from './rdb-error';
 import { QuicklistNode, ValueType } from './rdb-format';
 import { parseScore, readAsciiDouble, readCount, readLength, readString, readStringBytes } from './rdb-strings';
 import { decodeZiplist } from './ziplist';
+import { readStream } from './stream-codec';
 import { decodeZipmap } from './zipmap';
 
 /**
@@ -80,8 +81,9 @@ export function readValue(c: ByteCursor, type: number): StoredValue | null {
     case ValueType.LIST_QUICKLIST_2:
       return readQuicklist(c, true);
     case ValueType.STREAM_LISTPACKS:
+      return readStream(c, false);
     case ValueType.STREAM_LISTPACKS_2:
-      throw new RdbUnsupportedError('stream values are not supported yet');
+      return readStream(c, true);
     case ValueType.MODULE:
     case ValueType.MODULE_2:
       throw new RdbUnsupportedError('module values are not supported');

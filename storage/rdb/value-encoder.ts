@@ -7,6 +7,7 @@
  *                                       -2), a plain node for an element of 1 GiB or more
  *   hash          HASH_LISTPACK (16)    while OBJECT ENCODING says listpack, else HASH (4)
  *   set           SET_INTSET (11)       while OBJECT ENCODING says intset, else SET (2)
+ *   stream        STREAM_LISTPACKS_2 (19), see stream-codec.ts
  *   sorted set    ZSET_LISTPACK (17)    while OBJECT ENCODING says listpack (ascending by score,
  *                                       then member), else ZSET_2 (5): highest score first,
  *                                       binary doubles, which lets a loader append to its
@@ -24,6 +25,7 @@ import { encodeIntset } from './intset';
 import { encodeListpack, listpackEntryBytes } from './listpack';
 import { QuicklistNode, ValueType } from './rdb-format';
 import { writeBlob, writeLength, writeString } from './rdb-strings';
+import { writeStream } from './stream-codec';
 
 /** Bytes per listpack node of a list, as Redis's default list-max-listpack-size -2. */
 const LIST_NODE_MAX_BYTES = 8192;
@@ -43,6 +45,8 @@ export function rdbTypeOf(value: StoredValue): number {
       return valueEncoding(value, false) === 'intset' ? ValueType.SET_INTSET : ValueType.SET;
     case 'zset':
       return valueEncoding(value, false) === 'listpack' ? ValueType.ZSET_LISTPACK : ValueType.ZSET_2;
+    case 'stream':
+      return ValueType.STREAM_LISTPACKS_2;
   }
 }
 
@@ -79,6 +83,9 @@ export function writeValue(sink: ByteSink, value: StoredValue, type: number, com
       return;
     case 'zset':
       writeSortedSet(sink, value, type, compress);
+      return;
+    case 'stream':
+      writeStream(sink, value, compress);
       return;
   }
 }

@@ -2,6 +2,7 @@
  * Shared by the RDB unit tests: building keyspaces with every type, and describing a keyspace's
  * contents as plain data so two keyspaces (or a keyspace and an expectation) compare with t.same.
  */
+import { formatId, ID_MAX } from '../../storage/stream-id';
 import fs from 'node:fs';
 import path from 'node:path';
 import Denque from 'denque';
@@ -41,6 +42,8 @@ export function describeValue(value: StoredValue): unknown {
       return { set: [...value.members].sort() };
     case 'zset':
       return { zset: [...value.scores].sort((a, b) => (a[0] < b[0] ? -1 : 1)) };
+    case 'stream':
+      return { stream: value.range(0n, ID_MAX, 0).map((e) => [formatId(e.id), e.pairs]), lastId: formatId(value.lastId) };
   }
 }
 

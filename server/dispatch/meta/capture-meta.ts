@@ -74,6 +74,11 @@ export const IMPLEMENTED: readonly string[] = [
   // geo
   'geoadd', 'geodist', 'geohash', 'geopos', 'georadius', 'georadius_ro', 'georadiusbymember',
   'georadiusbymember_ro', 'geosearch', 'geosearchstore',
+  // streams
+  'xadd', 'xtrim', 'xdel', 'xlen', 'xrange', 'xrevrange', 'xsetid', 'xread', 'xreadgroup', 'xack',
+  'xpending', 'xclaim', 'xautoclaim', 'xgroup|create', 'xgroup|setid', 'xgroup|destroy',
+  'xgroup|createconsumer', 'xgroup|delconsumer', 'xgroup|help', 'xinfo|stream', 'xinfo|groups',
+  'xinfo|consumers', 'xinfo|help',
   // bitmaps
   'setbit', 'getbit', 'bitcount', 'bitpos', 'bitop', 'bitfield', 'bitfield_ro',
   // hyperloglog
@@ -159,7 +164,7 @@ async function main(): Promise<void> {
     docs[name] = keepImplementedDocs(d['%'][1] as RespValue);
   }
   const help: Record<string, RespValue> = {};
-  for (const container of ['client', 'config', 'object', 'command', 'function', 'cluster', 'pubsub']) {
+  for (const container of ['client', 'config', 'object', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
     help[container] = await query(port, [container, 'HELP']);
   }
   const out =

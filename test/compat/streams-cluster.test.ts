@@ -1,0 +1,47 @@
+/*
+ * Streams in cluster mode: XREAD and XREADGROUP find their keys after STREAMS through the
+ * command table's key specs, so keys in different slots answer CROSSSLOT before anything runs
+ * (also with BLOCK), and keys sharing a slot (a hash tag) run normally. Each server is a
+ * one-node cluster owning every slot.
+ */
+
+import t from 'tap';
+import { dualRun, error } from './harness';
+import { RawClient } from '../../bench/harness/raw-client';
+import { delay } from '../../bench/harness/server-process';
+import type { Arg } from '../../bench/harness/resp';
+
+const dual = dualRun(t, { serverArgs: ['--cluster-enabled', 'yes'] });
+
+const crossSlot: Arg[][] = [
+  ['XREAD', 'STREAMS', 'a', 'b', '0', '0'],
+  ['XREAD', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 'a', 'b', '$', '$'],
+  ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'a', 'b', '>', '>'],
+];
+
+const sameSlot: Arg[][] = [
+  ['XADD', '{t}a', '1-1', 'f', 'v'],
+  ['XADD', '{t}b', '2-1', 'f', 'v'],
+  ['XREAD', 'STREAMS', '{t}a', '{t}b', '0', '0'],
+  ['XGROUP', 'CREATE', '{t}a', 'g', '0'],
+  ['XGROUP', 'CREATE', '{t}b', 'g', '0'],
+  ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', '{t}a', '{t}b', '>', '>'],
+  ['XINFO', 'GROUPS', '{t}b'],
+  ['XREAD', 'BLOCK', '10', 'STREAMS', '{t}a', '{t}b', '$', '$'],
+];
+
+/** Polls CLUSTER INFO until the one-node cluster says ok (deadline 10 s). */
+async function clusterOk(c: RawClient): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await c.call('CLUSTER', 'INFO')).toString('latin1').includes('cluster_state:ok')) {
+    if (Date.now() > deadline) throw new Error('cluster_state never became ok');
+    await delay(20);
+  }
+}
+
+dual.case('CROSSSLOT for streams in different slots; streams of one slot are read', async (pair) => {
+  await pair.do('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+  await pair.both((c) => clusterOk(c));
+  for (const argv of crossSlot) await pair.step(error(...argv));
+  for (const argv of sameSlot) await pair.do(...argv);
+});
