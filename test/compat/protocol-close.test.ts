@@ -4,8 +4,8 @@
  * ECONNRESET within a few hundred KB. A server that only half-closes (sends FIN, keeps reading
  * and discarding) would let a misbehaving client stream megabytes into the void.
  *
- * For each malformed start of a stream, on each server: write it, wait for the reply, then keep
- * writing 16 KB chunks until a write fails or 2 MB went out. Compared: the bytes received (the
+ * For each malformed start of a stream, on each server: write it, wait for the reply and for the
+ * server's FIN, then keep writing 16 KB chunks until a write fails or 2 MB went out. Compared: the bytes received (the
  * error reply, exactly), and that the writes failed well before 2 MB. (Writing on before the
  * reply is read would race it: the server's RST, answering bytes it never read, can discard a
  * reply still waiting in the client's receive queue.)
@@ -42,6 +42,8 @@ async function abuse(port: number, malformed: Buffer): Promise<Outcome> {
   socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
   let failed = false;
   socket.on('error', () => (failed = true));
+  let ended = false;
+  socket.on('end', () => (ended = true));
   const write = (bytes: Buffer): Promise<boolean> =>
     new Promise((resolve) => {
       if (failed || socket.destroyed) {
@@ -53,6 +55,12 @@ async function abuse(port: number, malformed: Buffer): Promise<Outcome> {
   await write(malformed);
   const deadline = Date.now() + 5000;
   while (!received.includes('\r\n') && !socket.destroyed && !failed && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  // Then wait for the server's FIN (or RST): on a loaded machine it can come a while after the
+  // reply, and a client writing meanwhile would fill the kernel's buffers, which says nothing
+  // about the server. A server that only half-closes sends its FIN too, and goes on reading.
+  while (!ended && !socket.destroyed && !failed && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   let written = 0;

@@ -107,7 +107,8 @@ t.test('a primary cut off in a minority: its acknowledged writes are reported lo
 });
 
 t.test('writes confirmed by WAIT survive the kill of their primary', async (t) => {
-  const cluster = await startCluster({ seed: 13, nodeTimeoutMs: 300 });
+  // A node timeout long enough that a loaded machine does not fail a node before the kill.
+  const cluster = await startCluster({ seed: 13, nodeTimeoutMs: 1500 });
   t.teardown(() => cluster.close());
   const victim = cluster.primary(1);
   const tag = tagServedBy(cluster, victim);
