@@ -61,7 +61,7 @@ export class ScriptRun {
   slot: number | undefined = undefined;
   /** Past busy-reply-threshold: other clients get -BUSY. */
   busy = false;
-  /** SCRIPT KILL asked for it: the next tick raises an error no pcall catches. */
+  /** SCRIPT KILL asked for it: raised at the next instruction, then at each new line and tick. */
   killRequested = false;
   /** The command that started the run: FUNCTION STATS shows an FCALL whole; an EVAL gives its name, for INFO commandstats. */
   command: string[] = [];
@@ -149,8 +149,9 @@ export class ScriptRun {
 
   private tick(): TickVerdict {
     // Normally a kill is taken at the pause it arrived in (killWhilePaused). A run that cannot
-    // pause (its loop inside pcall or another native call) is stopped here instead, at whatever
-    // instruction it is on.
+    // pause (its loop inside a metamethod or another native callback) is stopped here instead,
+    // at whatever instruction it is on; so is a script whose pcall caught the kill and that
+    // loops on without reaching a new line.
     if (this.killRequested) {
       this.armKill();
       throw killedError(null);
