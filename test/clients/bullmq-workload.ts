@@ -45,6 +45,11 @@ export interface Outcome {
   failedEvents: string[];
   /** XLEN of the events stream is above 0. */
   eventsStreamWritten: boolean;
+  /**
+   * How many entries of each event name the events stream holds (XRANGE), without 'drained':
+   * that one is written whenever a worker finds the queue empty, so its count depends on timing.
+   */
+  streamEventCounts: Record<string, number>;
 }
 
 export interface RunResult {
@@ -166,7 +171,26 @@ async function readOutcome(queue: Queue<JobData>, completedEvents: string[], fai
     completedEvents: sortedUnique(completedEvents),
     failedEvents: sortedUnique(failedEvents),
     eventsStreamWritten: (await client.xlen(eventsKey)) > 0,
+    streamEventCounts: await countStreamEvents(client, eventsKey),
   };
+}
+
+/** Reads the whole events stream, a page at a time, and counts its entries by event name. */
+async function countStreamEvents(client: Awaited<Queue['client']>, key: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  let start = '-';
+  for (;;) {
+    const page = await client.xrange(key, start, '+', 'COUNT', 5000);
+    for (const [, fields] of page) {
+      // BullMQ writes 'event' <name> first.
+      const name = fields[0] === 'event' ? fields[1] ?? '' : '<no event field>';
+      if (name !== 'drained') counts[name] = (counts[name] ?? 0) + 1;
+    }
+    const last = page.at(-1);
+    if (page.length < 5000 || last === undefined) break;
+    start = `(${last[0]}`;
+  }
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** How many jobs must end completed and failed, from the job kinds alone. */

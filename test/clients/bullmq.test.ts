@@ -86,6 +86,7 @@ async function compareOn(t: Test, deployments: readonly Deployment[], queueName:
       t.equal(outcome.completedEvents.length, totals.completed, "QueueEvents 'completed' for every completed job");
       t.equal(outcome.failedEvents.length, totals.failed, "QueueEvents 'failed' for every failed job");
       t.ok(outcome.eventsStreamWritten, 'the events stream exists (XLEN > 0)');
+      t.equal(outcome.streamEventCounts['added'], n, "an 'added' event per job in the stream");
     });
   }
   const reference = outcomes.get('redis-server');
@@ -98,6 +99,7 @@ async function compareOn(t: Test, deployments: readonly Deployment[], queueName:
     t.same(candidate.completedEvents, reference.completedEvents, "QueueEvents 'completed' events");
     t.same(candidate.failedEvents, reference.failedEvents, "QueueEvents 'failed' events");
     t.equal(candidate.eventsStreamWritten, reference.eventsStreamWritten, 'events stream written');
+    t.same(candidate.streamEventCounts, reference.streamEventCounts, "entries of the events stream by event name, 'drained' aside");
   });
 }
 
