@@ -27,6 +27,7 @@ import { Cluster } from 'bullmq/node_modules/ioredis';
 import { startHashslotLikeRedis } from '../../bench/harness/hashslot-process';
 import { redisServerPath, REDIS_MISSING_MESSAGE, startRealRedis } from '../../bench/harness/real-redis';
 import { LocalCluster, missingPrerequisite, type NodeKind } from '../../bench/harness/cluster-harness';
+import { runFeatures, type Transcript } from './bullmq-features';
 import { expectedTotals, runWorkload, type BullConnections, type Outcome } from './bullmq-workload';
 
 const jobCount = (variable: string, fallback: number): number => {
@@ -103,6 +104,26 @@ async function compareOn(t: Test, deployments: readonly Deployment[], queueName:
   });
 }
 
+/** The feature steps (bullmq-features.ts) on each deployment, the transcripts compared. */
+async function compareFeatures(t: Test, deployments: readonly Deployment[], queueName: string): Promise<void> {
+  const transcripts = new Map<string, Transcript>();
+  for (const deployment of deployments) {
+    await t.test(deployment.name, async (t) => {
+      const transcript = await runFeatures(deployment.conns, queueName);
+      transcripts.set(deployment.name, transcript);
+      const threw = transcript.filter(([, value]) => typeof value === 'string' && value.startsWith('threw: '));
+      t.same(threw, [], 'no step threw');
+    });
+  }
+  const reference = transcripts.get('redis-server');
+  const candidate = transcripts.get('hashslot');
+  if (reference === undefined || candidate === undefined) return;
+  await t.test('hashslot and redis-server: the same transcript', async (t) => {
+    for (const [i, [label, value]] of reference.entries()) t.same(candidate[i], [label, value], label);
+    t.equal(candidate.length, reference.length, 'as many steps');
+  });
+}
+
 t.test(`standalone servers: ${STANDALONE_JOBS} jobs`, async (t) => {
   const deployments: Deployment[] = [];
   if (redisServerPath() === null) {
@@ -115,7 +136,8 @@ t.test(`standalone servers: ${STANDALONE_JOBS} jobs`, async (t) => {
   const hashslot = await startHashslotLikeRedis();
   closers.push(() => hashslot.stop());
   deployments.push(standalone('hashslot', hashslot.port, hashslot.host));
-  await compareOn(t, deployments, 'standalone-jobs', STANDALONE_JOBS);
+  await t.test('the workload', (t) => compareOn(t, deployments, 'standalone-jobs', STANDALONE_JOBS));
+  await t.test('flows, deduplication, schedulers, limiter, pause, retry, clean, obliterate', (t) => compareFeatures(t, deployments, 'features'));
 });
 
 t.test(`clusters of three primaries, prefix {bull}: ${CLUSTER_JOBS} jobs`, async (t) => {
@@ -124,5 +146,6 @@ t.test(`clusters of three primaries, prefix {bull}: ${CLUSTER_JOBS} jobs`, async
   if (problem === null) deployments.push(await clusterOf('redis-server', 'redis'));
   else t.comment(`${problem}; the hashslot cluster is checked against the totals only`);
   deployments.push(await clusterOf('hashslot', 'hashslot'));
-  await compareOn(t, deployments, 'cluster-jobs', CLUSTER_JOBS);
+  await t.test('the workload', (t) => compareOn(t, deployments, 'cluster-jobs', CLUSTER_JOBS));
+  await t.test('flows, deduplication, schedulers, limiter, pause, retry, clean, obliterate', (t) => compareFeatures(t, deployments, 'features'));
 });
