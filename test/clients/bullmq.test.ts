@@ -2,7 +2,9 @@
  * BullMQ against hashslot and against redis-server: the same job workload through a Queue, a
  * Worker and QueueEvents on each (bullmq-workload.ts), and the outcomes compared exactly — job
  * counts, which jobs completed with which return values, which failed with which reason after how
- * many attempts, the events QueueEvents read from the events stream.
+ * many attempts, the events QueueEvents read from the events stream and the stream's entries by
+ * event name. Then BullMQ's less common paths (bullmq-features.ts: flows, deduplication, job
+ * schedulers, a rate limiter, pause, retryJobs, clean, drain, obliterate), step by step.
  *
  * BullMQ is the heaviest Lua user among common Node libraries: every state change is a script
  * (EVALSHA of scripts that unpack cmsgpack arguments, touch lists, sorted sets, hashes and XADD
