@@ -26,26 +26,8 @@ for tool in taskset redis-server redis-benchmark redis-cli node; do
   command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 2; }
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-
-names=(redis hashslot)
-ports=()
-start() { # name, command...
-  local name=$1 port dir; shift
-  port=$(free_port); dir="$work/$name"; mkdir -p "$dir"
-  taskset -c 0 "$@" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  redis-cli -p "$port" ping >/dev/null || { echo "$name did not start; log:" >&2; cat "$dir/log" >&2; exit 1; }
-  ports+=("$port")
-}
-start redis redis-server
-start hashslot node "$checkout/bin/hashslot-server"
+source "$(dirname "$0")/pinned-lib.sh"
+start_servers
 
 GET_SCRIPT="return redis.call('GET', KEYS[1])"
 LOOP_SCRIPT='local x = 0 for i = 1, 10000000 do x = x + i end return x'
@@ -63,8 +45,7 @@ results="$work/results"
 for r in $(seq "$rounds"); do
   for idx in "${!names[@]}"; do
     for pipeline in 1 16; do
-      rate=$(taskset -c 1 redis-benchmark -p "${ports[$idx]}" -n "$requests" -c 50 -P "$pipeline" -q EVALSHA "${shas[$idx]}" 1 key:1 2>/dev/null \
-        | tr '\r' '\n' | grep -oE '[0-9.]+ requests per second' | tail -1 | cut -d' ' -f1)
+      rate=$(rps "${ports[$idx]}" -n "$requests" -c 50 -P "$pipeline" EVALSHA "${shas[$idx]}" 1 key:1)
       echo "${names[$idx]} EVALSHA_GET_-P$pipeline $rate" >>"$results"
     done
     start_ns=$(date +%s%N)
@@ -75,15 +56,4 @@ for r in $(seq "$rounds"); do
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-node - "$results" <<'EOF'
-const fs = require('fs');
-const rows = fs.readFileSync(process.argv[2], 'utf8').trim().split('\n').map((l) => l.split(' '));
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-console.log('| measure | redis-server | hashslot | hashslot/redis |');
-console.log('|---|--:|--:|--:|');
-for (const measure of [...new Set(rows.map((r) => r[1]))]) {
-  const [redis, hashslot] = ['redis', 'hashslot'].map((n) => median(rows.filter((r) => r[0] === n && r[1] === measure).map((r) => Number(r[2]))));
-  const ratio = measure.endsWith('_ms') ? `${(hashslot / redis).toFixed(2)}x the time` : `${(hashslot / redis).toFixed(2)}x`;
-  console.log(`| ${measure} | ${Math.round(redis).toLocaleString('en-US')} | ${Math.round(hashslot).toLocaleString('en-US')} | ${ratio} |`);
-}
-EOF
+print_medians "$results"
