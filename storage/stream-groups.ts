@@ -11,7 +11,7 @@
  * sorted array of IDs for the ranges XPENDING and XAUTOCLAIM walk (PendingIndex).
  */
 import type { ByteString } from './bytes';
-import type { StreamId } from './stream-id';
+import { lowerBoundId, type StreamId } from './stream-id';
 import type { StreamValue } from './stream';
 
 /** A set of IDs in order: binary search for ranges, O(1) appends of a new largest ID. */
@@ -48,14 +48,7 @@ export class PendingIndex<T> {
 
   /** Index of the first ID >= id. */
   lowerBound(id: StreamId): number {
-    let lo = 0;
-    let hi = this.ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.ids[mid] as StreamId) < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBoundId(this.ids, id);
   }
 
   /** IDs in [start, end], ascending, at most `count` (0 = all). */

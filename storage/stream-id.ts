@@ -42,3 +42,15 @@ export function nextId(id: StreamId): StreamId | null {
 export function previousId(id: StreamId): StreamId | null {
   return id === ID_ZERO ? null : id - 1n;
 }
+
+/** Index of the first of the ascending `ids` that is >= id (ids.length if none): a binary search. */
+export function lowerBoundId(ids: readonly StreamId[], id: StreamId): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((ids[mid] as StreamId) < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

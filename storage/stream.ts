@@ -27,7 +27,7 @@
  */
 import type { ByteString } from './bytes';
 import { listpackEntryBytes } from './rdb/listpack';
-import { ID_MAX, ID_ZERO, idMs, idSeq, type StreamId } from './stream-id';
+import { ID_MAX, ID_ZERO, idMs, idSeq, lowerBoundId, type StreamId } from './stream-id';
 import type { ConsumerGroup } from './stream-groups';
 
 /** Entry flags, as Redis stores them in the listpack. */
@@ -161,14 +161,7 @@ export class StreamNode {
 
   /** Index of the first entry with an ID >= id (size if none). */
   lowerBound(id: StreamId): number {
-    let lo = 0;
-    let hi = this.ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.ids[mid] as StreamId) < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBoundId(this.ids, id);
   }
 
   /** Flags entry i deleted; the counters follow. */
