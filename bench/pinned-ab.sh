@@ -35,24 +35,11 @@ for tool in taskset redis-server redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 2; }
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-
+# work, pids, cleanup, free_port and start come from pinned-lib.sh; the servers here are
+# redis-server and each checkout given.
+source "$(dirname "$0")/pinned-lib.sh"
 names=(redis)
 ports=()
-start() { # name, command...
-  local name=$1 port dir; shift
-  port=$(free_port); dir="$work/$name"; mkdir -p "$dir"
-  taskset -c 0 "$@" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  redis-cli -p "$port" ping >/dev/null || { echo "$name did not start; log:" >&2; cat "$dir/log" >&2; exit 1; }
-  ports+=("$port")
-}
 start redis redis-server
 i=0
 for c in "${checkouts[@]}"; do

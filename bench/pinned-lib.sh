@@ -1,7 +1,7 @@
 # Shared by the bench/pinned-*.sh scripts that compare redis-server and hashslot with
 # redis-benchmark: start each server on core 0 (the clients run on core 1), and print the
 # medians of a results file ("server measure value" lines) as a table of ratios.
-# Sourced after `checkout` is set; defines `work`, `names`, `ports`, `start_servers`,
+# Defines `work`, `names`, `ports`, `start`, `start_servers` (which needs `checkout` set),
 # `print_medians`, and cleans up on exit.
 
 work=$(mktemp -d)
