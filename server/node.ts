@@ -43,6 +43,7 @@ import { ClientListeners } from './network/listener';
 import { MigrateSockets } from './network/migrate-sockets';
 import { ExclusiveRun } from './dispatch/exclusive-run';
 import { ClientPause } from './client-pause';
+import { ClientTracking } from './tracking/client-tracking';
 
 export interface NodeOptions {
   config: Config;
@@ -109,6 +110,8 @@ export class RedisNode implements KeyspaceObserver {
   readonly pubsub = new PubSub();
   /** Typed events (cluster steps, log lines) for in-process listeners (node-events.ts). */
   readonly events = new NodeEvents();
+  /** CLIENT TRACKING: who caches which keys, and their invalidations (tracking/client-tracking.ts). */
+  readonly tracking: ClientTracking;
   /** notify-keyspace-events as NotifyFlag bits, read on every write (pubsub/keyspace-events.ts). */
   notifyKeyspaceEvents = 0;
   /** Called once the node has shut down (SHUTDOWN); the CLI exits the process. */
@@ -129,6 +132,8 @@ export class RedisNode implements KeyspaceObserver {
     this.configFile = options.config.configFile ?? '';
     this.executable = options.executable ?? '';
     this.keyspace = new Keyspace(this.config.number('databases'), this.random, this);
+    this.tracking = new ClientTracking(this);
+    this.keyspace.onFlush = () => this.tracking.flushed();
     this.commands = new CommandTable(ALL_COMMANDS);
     this.log = new Logger(this.config.value('loglevel'), options.logSink ?? stdoutSink, this.clock);
     this.log.onLine = (line) => this.events.emit('log', line);
@@ -267,6 +272,7 @@ export class RedisNode implements KeyspaceObserver {
     this.replication.clientClosed(client);
     this.blocking.clientClosed(client.session);
     this.pubsub.leaveAll(client.session);
+    this.tracking.disable(client.session);
   }
 
   /** SHUTDOWN: closes everything, then tells the owner (the CLI exits the process). */

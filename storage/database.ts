@@ -69,6 +69,16 @@ export interface KeyspaceContext {
   expiry: 'delete' | 'hide' | 'keep' | 'own';
   /** The deadlines a writable replica's own clients set; null where nothing tracks them. */
   readonly replicaKeysWithExpire: ReplicaKeysWithExpire | null;
+  /**
+   * Told of every key changed in any database (CLIENT TRACKING's invalidations); null while
+   * nothing is tracked, so a write pays one null check.
+   */
+  tracking: KeyChangeListener | null;
+}
+
+/** Told when a key is written, deleted or expires, whichever database it is in. */
+export interface KeyChangeListener {
+  keyChanged(key: ByteString): void;
 }
 
 /**
@@ -145,7 +155,7 @@ export class Database implements RememberedKeyExpirer {
     public id: number,
     private readonly random: RandomSource,
     private readonly observer: KeyspaceObserver | null = null,
-    private readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete', replicaKeysWithExpire: null },
+    private readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete', replicaKeysWithExpire: null, tracking: null },
   ) {}
 
   /** Starts maintaining the per-slot key index (cluster mode). */
@@ -316,7 +326,7 @@ export class Database implements RememberedKeyExpirer {
   /** Sets a key's value and clears any TTL it had (SET semantics). */
   set(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;
-    if (this.watchers !== null) this.touch(key);
+    if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     const before = this.dict.size;
     this.dict.set(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
@@ -333,7 +343,7 @@ export class Database implements RememberedKeyExpirer {
    */
   markModified(key: ByteString, nowMs: number): void {
     this.context.dirty++;
-    if (this.watchers !== null) this.touch(key);
+    if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
   }
 
@@ -351,7 +361,7 @@ export class Database implements RememberedKeyExpirer {
   /** Replaces the value of an existing key keeping its TTL (APPEND, INCR, SETRANGE, KEEPTTL). */
   overwrite(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;
-    if (this.watchers !== null) this.touch(key);
+    if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     const before = this.dict.size;
     this.dict.set(key, value);
     this.accessSec.set(key, Math.floor(nowMs / 1000));
@@ -368,7 +378,7 @@ export class Database implements RememberedKeyExpirer {
    */
   overwriteInPlace(key: ByteString, value: ByteString | MutableString, nowMs: number): void {
     this.context.dirty++;
-    if (this.watchers !== null) this.touch(key);
+    if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.storeInPlaceUncounted(key, value, nowMs);
   }
 
@@ -423,7 +433,7 @@ export class Database implements RememberedKeyExpirer {
   delete(key: ByteString): boolean {
     if (!this.dict.delete(key)) return false;
     this.context.dirty++;
-    if (this.watchers !== null) this.touch(key);
+    if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     if (this.slotKeys !== null) this.unindexKey(key);
     this.accessSec.delete(key);
     if (this.expires.size !== 0) this.clearDeadline(key);
@@ -553,16 +563,26 @@ export class Database implements RememberedKeyExpirer {
     return at !== undefined && nowMs > at && this.dict.has(key);
   }
 
+  /** A key changed: its WATCHers and client tracking are told. */
   private touch(key: ByteString): void {
+    this.touchWatchers(key);
+    this.context.tracking?.keyChanged(key);
+  }
+
+  private touchWatchers(key: ByteString): void {
     const set = this.watchers?.get(key);
     if (set !== undefined) for (const watcher of set) watcher.keyTouched();
   }
 
-  /** Touches the watched keys present here, or in `other` (FLUSHDB, FLUSHALL, SWAPDB). */
+  /**
+   * Touches the watched keys present here, or in `other` (FLUSHDB, FLUSHALL, SWAPDB). Client
+   * tracking is not told key by key: a flush sends it one null (Keyspace), SWAPDB nothing, as in
+   * Redis 7.0.
+   */
   private touchExisting(other: Database | null = null): void {
     if (this.watchers === null) return;
     for (const key of this.watchers.keys()) {
-      if (this.dict.has(key) || (other !== null && other.dict.has(key))) this.touch(key);
+      if (this.dict.has(key) || (other !== null && other.dict.has(key))) this.touchWatchers(key);
     }
   }
 
@@ -589,7 +609,7 @@ export class Database implements RememberedKeyExpirer {
   /** Sets an absolute deadline (ms) on an existing key. */
   setExpireAt(key: ByteString, atMs: number | bigint): void {
     this.context.dirty++;
-    if (this.watchers !== null) this.touch(key);
+    if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     const approx = Number(atMs);
     this.expires.set(key, approx);
     if (this.context.expiry === 'own') this.context.replicaKeysWithExpire?.remember(this.id, key);
@@ -602,7 +622,7 @@ export class Database implements RememberedKeyExpirer {
     if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
     if (!this.expires.delete(key)) return false;
     this.context.dirty++;
-    if (this.watchers !== null) this.touch(key);
+    if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     return true;
   }
 
@@ -642,7 +662,7 @@ export class Database implements RememberedKeyExpirer {
     this.accessSec.delete(key);
     this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
-    if (this.watchers !== null) this.touch(key);
+    if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.expiredKeys++;
     this.observer?.keyExpired(this, key);
   }

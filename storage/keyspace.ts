@@ -14,7 +14,12 @@ export class Keyspace {
    * Shared by every database: the write counter, the expiry mode and the deadlines a writable
    * replica's own clients set (see KeyspaceContext).
    */
-  readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete', replicaKeysWithExpire: this.replicaKeysWithExpire };
+  readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete', replicaKeysWithExpire: this.replicaKeysWithExpire, tracking: null };
+  /**
+   * Told after a flush of every database (FLUSHALL, a reload, a full sync) or of one (FLUSHDB):
+   * client tracking sends every tracking client one null for it.
+   */
+  onFlush: (() => void) | null = null;
 
   constructor(count: number, random: RandomSource, observer: KeyspaceObserver | null = null) {
     this.dbs = [];
@@ -38,6 +43,14 @@ export class Keyspace {
     let n = 0;
     for (const db of this.dbs) n += db.flush();
     this.replicaKeysWithExpire.clear();
+    this.onFlush?.();
+    return n;
+  }
+
+  /** FLUSHDB of one database. */
+  flushDb(db: Database): number {
+    const n = db.flush();
+    this.onFlush?.();
     return n;
   }
 
@@ -59,6 +72,7 @@ export class Keyspace {
     this.dbs.forEach((db, i) => db.adoptContents(loaded.db(i)));
     // Every database was replaced, as by FLUSHALL: the remembered names go with the old data.
     this.replicaKeysWithExpire.clear();
+    this.onFlush?.();
   }
 
   /**

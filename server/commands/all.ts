@@ -3,6 +3,7 @@ import { bitfieldCommands } from './bitfield';
 import { bitmapCommands } from './bitmaps';
 import { blockingListCommands } from './blocking-lists';
 import { clientCommands } from './client-commands';
+import { clientTrackingCommands } from './client-tracking-commands';
 import { clusterCommands } from './cluster';
 import type { CommandImpl } from '../dispatch/command';
 import { commandCommands } from './command-commands';
@@ -41,6 +42,7 @@ import { streamInfoCommands } from './stream-info';
 export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...connectionCommands,
   ...clientCommands,
+  ...clientTrackingCommands,
   ...serverCommands,
   ...functionCommands,
   ...infoCommands,

@@ -115,6 +115,7 @@ function resetCommand(ctx: CommandContext): void {
   ctx.session.readonly = false;
   ctx.session.transaction.end();
   ctx.server.pubsub.leaveAll(ctx.session);
+  ctx.server.tracking.disable(ctx.session);
   ctx.session.authenticated = ctx.config.string('requirepass') === '';
   ctx.reply.simple('RESET');
 }

@@ -86,7 +86,7 @@ function clientsSection(node: RedisNode): Fields {
     ['client_recent_max_input_buffer', 0],
     ['client_recent_max_output_buffer', 0],
     ['blocked_clients', [...node.clients.values()].filter((c) => c.isBlocked).length],
-    ['tracking_clients', 0],
+    ['tracking_clients', node.tracking.clients],
     ['clients_in_timeout_table', node.blocking.clientsWithTimeout],
   ];
 }
@@ -216,8 +216,10 @@ function statsSection(node: RedisNode): Fields {
     ...zeros([
       'active_defrag_hits', 'active_defrag_misses',
       'active_defrag_key_hits', 'active_defrag_key_misses', 'total_active_defrag_time', 'current_active_defrag_time',
-      'tracking_total_keys', 'tracking_total_items', 'tracking_total_prefixes',
     ]),
+    ['tracking_total_keys', node.tracking.totalKeys],
+    ['tracking_total_items', node.tracking.totalItems],
+    ['tracking_total_prefixes', node.tracking.totalPrefixes],
     ['unexpected_error_replies', s.unexpectedErrorReplies],
     ['total_error_replies', s.totalErrorReplies],
     ['dump_payload_sanitizations', 0],

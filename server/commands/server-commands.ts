@@ -154,7 +154,7 @@ export const serverCommands: CommandImpl[] = [
   cmd('dbsize', (ctx) => ctx.reply.integer(ctx.db.size)),
   cmd('flushdb', (ctx, argv) => {
     parseFlushMode(argv, 1);
-    ctx.db.flush();
+    ctx.keyspace.flushDb(ctx.db);
     // Even an empty database's flush reaches replicas, as in Redis.
     ctx.forcePropagation();
     ctx.reply.ok();

@@ -67,6 +67,7 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
     exclusive.hold(session.connection, argv);
     return null;
   }
+  if (node.tracking.clients !== 0) node.tracking.limitTable();
   const replyMark = session.reply.mark();
   let spec: CommandSpec | undefined;
   try {
@@ -112,17 +113,24 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
     node.stats.countError(text);
     session.reply.error(text);
     session.asking = false;
+    if (session.tracking !== null) node.tracking.afterCommand(session, null);
     finishReply(session, replyMark);
     return null;
   }
   // One execution unit: what the command replicates, with the DELs of keys it found expired,
   // reaches replicas together (wrapped in MULTI/EXEC when it is more than one command).
   node.replication.beginUnit();
+  // Client tracking compares key changes with the running client (NOLOOP, and its own
+  // invalidations, which follow its reply).
+  const tracking = node.tracking;
+  tracking.current = session;
   try {
     runCommand(session, spec, argv);
   } finally {
+    tracking.current = null;
     node.replication.endUnit();
   }
+  tracking.afterCommand(session, spec);
   // Clients blocked on keys this command (or this EXEC) pushed to are served now (blocking.ts);
   // after an EXEC that waits on the network, once it has finished (transaction-commands.ts).
   if (!session.waiting) node.blocking.handleReadyKeys();
@@ -157,6 +165,7 @@ export function runCommand(session: Session, spec: CommandSpec, argv: ByteString
   } finally {
     if (ownWrite) context.expiry = 'hide';
   }
+  if (session.tracking !== null && spec.flags.has('readonly')) node.tracking.rememberCommand(session, spec, argv);
   const propagated = ctx.takePropagation(argv, context.dirty !== dirtyBefore && spec.isWrite);
   if (propagated !== null && session.replicateCommands) node.replication.propagate(session.db.id, propagated);
   spec.stats.calls++;

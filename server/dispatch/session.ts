@@ -23,6 +23,7 @@ import { CommandContext } from './command-context';
 import type { RedisNode } from '../node';
 import { ClientSubscriptions } from '../pubsub/client-subscriptions';
 import { ClientTransaction } from './transaction';
+import type { TrackingState } from '../tracking/client-tracking';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -66,6 +67,8 @@ export class Session {
   readonly transaction = new ClientTransaction();
   /** Pub/sub channels, patterns and shard channels this session listens to. */
   readonly subscriptions = new ClientSubscriptions();
+  /** CLIENT TRACKING's settings; null while tracking is off (tracking/client-tracking.ts). */
+  tracking: TrackingState | null = null;
   /**
    * Where pub/sub pushes sit in the reply buffer (start, end pairs since the last write), kept
    * only while CLIENT REPLY OFF|SKIP may drop replies: pushes survive the dropping.

@@ -17,6 +17,7 @@ import type { ReplconfInfo, ReplicaHandle } from '../replication/replica-handle'
 import { type ClientKind, Session } from '../dispatch/session';
 import { ClientMemory, memoryFields } from './client-memory';
 import { closeForOutputLimit, overOutputLimit } from './output-limit';
+import { trackingRedirect } from '../commands/client-tracking-commands';
 
 export interface ClientOptions {
   kind?: ClientKind;
@@ -290,7 +291,7 @@ export class Client {
       `age=${Math.floor((now - this.createdAtMs) / 1000)} idle=${Math.floor((now - this.lastInteractionMs) / 1000)} ` +
       `flags=${this.flags()} db=${db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} ` +
       `multi=${queued === null ? -1 : queued.length} ${memory} ` +
-      `events=r cmd=${lastCommand} user=default redir=-1 resp=${resp}`
+      `events=r cmd=${lastCommand} user=default redir=${trackingRedirect(this.session.tracking)} resp=${resp}`
     );
   }
 
@@ -301,6 +302,8 @@ export class Client {
     const tx = session.transaction;
     if (tx.queue !== null || tx.running !== null) flags += 'x';
     if (this.blocked) flags += 'b';
+    const tracking = session.tracking;
+    if (tracking !== null) flags += 't' + (tracking.brokenRedirect ? 'R' : '') + (tracking.bcast ? 'B' : '');
     // EXEC forgets the watched keys before running the queue, so its writes do not show.
     if (tx.touched && tx.running === null) flags += 'd';
     if (this.closeAfterReply) flags += 'c';

@@ -185,6 +185,14 @@ export class PubSub {
     return clients.size;
   }
 
+  /**
+   * Opens a push of `items` to a receiver for another sender (client tracking's invalidations),
+   * flushed with the messages of this turn; false when it is closed and gets nothing.
+   */
+  openPush(client: Session, items: number): boolean {
+    return this.startMessage(client, items);
+  }
+
   /** Opens a push of `items` to a receiver; false when it is closed and gets nothing. */
   private startMessage(client: Session, items: number): boolean {
     if (client.closed) return false;

@@ -180,6 +180,8 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
     if (refusal !== null) return refused(engine, spec, refusal);
   }
   runCommand(session, spec, argv);
+  const caller = run.caller.session;
+  if (caller.tracking !== null && spec.flags.has('readonly')) node.tracking.remember(caller, run.declaredKeys);
   return replyToLua(session.reply.take());
 }
 

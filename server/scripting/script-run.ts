@@ -65,6 +65,8 @@ export class ScriptRun {
   killRequested = false;
   /** The command that started the run: FUNCTION STATS shows an FCALL whole; an EVAL gives its name, for INFO commandstats. */
   command: string[] = [];
+  /** The keys the caller declared (KEYS): what a tracking caller is recorded as reading. */
+  declaredKeys: readonly ByteString[] = [];
   private release: (() => void) | null = null;
   private readonly startedAtMs: number;
   private sliceStartedAtMs = 0;

@@ -19,6 +19,7 @@ import { encodeCommand, type Arg } from '../../bench/harness/resp';
 import { check, dualRun, error, raw, sorted, type Pair, type Side } from './harness';
 import { inBothProtocols } from './random-picks';
 import { clientLines } from './client-fields';
+import { call, close, read, scenario as connectionScenario, send, until, type ScriptStep } from './connection-script';
 import type { Comparator } from './compare';
 
 const dual = dualRun(t);
@@ -177,70 +178,9 @@ const pubsubStats: Comparator = (redis, target) => {
 
 // ─── Several connections ────────────────────────────────────────────────────────────────────────
 
-/** One step of a script: send without reading, call and record, read a pending message. */
-type ScriptStep =
-  | { on: string; send: Arg[] }
-  | { on: string; call: Arg[] }
-  | { on: string; read: number }
-  | { on: string; close: true }
-  | { on: string; until: Arg[]; expected: string };
-
-const send = (on: string, ...argv: Arg[]): ScriptStep => ({ on, send: argv });
-const call = (on: string, ...argv: Arg[]): ScriptStep => ({ on, call: argv });
-const read = (on: string, count = 1): ScriptStep => ({ on, read: count });
-const close = (on: string): ScriptStep => ({ on, close: true });
-/** Repeats a command (5 s deadline) until it answers `expected`: for effects of a close. */
-const until = (on: string, expected: string, ...argv: Arg[]): ScriptStep => ({ on, until: argv, expected });
-
-const POLL_DEADLINE_MS = 5_000;
-
-/** Runs the script on one side with its own connections; returns every recorded reply. */
-async function runScript(side: Side, steps: readonly ScriptStep[], resp3: readonly string[]): Promise<string[]> {
-  const port = side === 'redis' ? dual.running.redis.port : dual.running.target.port;
-  const clients = new Map<string, RawClient>();
-  const get = async (name: string): Promise<RawClient> => {
-    let c = clients.get(name);
-    if (c === undefined) {
-      c = await RawClient.connect(port);
-      if (resp3.includes(name)) await c.call('HELLO', '3');
-      clients.set(name, c);
-    }
-    return c;
-  };
-  const out: string[] = [];
-  try {
-    for (const step of steps) {
-      if ('send' in step) {
-        (await get(step.on)).send(...step.send);
-      } else if ('call' in step) {
-        out.push(`${step.on}: ${(await (await get(step.on)).call(...step.call)).toString('latin1')}`);
-      } else if ('read' in step) {
-        const replies = await (await get(step.on)).readReplies(step.read);
-        for (const reply of replies) out.push(`${step.on}: ${reply.toString('latin1')}`);
-      } else if ('until' in step) {
-        const c = await get(step.on);
-        const deadline = Date.now() + POLL_DEADLINE_MS;
-        let reply = '';
-        while ((reply = (await c.call(...step.until)).toString('latin1')) !== step.expected && Date.now() < deadline) {
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        out.push(`${step.on}: ${reply}`);
-      } else {
-        (await get(step.on)).close();
-        clients.delete(step.on);
-      }
-    }
-  } finally {
-    for (const c of clients.values()) c.close();
-  }
-  return out;
-}
-
+/** Runs the script on both servers and compares the transcripts (connection-script.ts). */
 function scenario(name: string, steps: readonly ScriptStep[], resp3: readonly string[] = []): void {
-  dual.case(name, async (pair: Pair) => {
-    const [r, h] = await pair.both((_c, side) => runScript(side, steps, resp3));
-    pair.same(h, r, name);
-  });
+  connectionScenario(dual, name, steps, { resp3 });
 }
 
 const fanOut: ScriptStep[] = [
@@ -453,6 +393,8 @@ dual.case('a subscriber over the pubsub output buffer hard limit is disconnected
 });
 
 // ─── Client libraries ───────────────────────────────────────────────────────────────────────────
+
+const POLL_DEADLINE_MS = 5_000;
 
 /** Waits (deadline) until `log` holds `count` entries. */
 async function logged(log: readonly string[], count: number): Promise<void> {

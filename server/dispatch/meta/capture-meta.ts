@@ -24,6 +24,7 @@ export const IMPLEMENTED: readonly string[] = [
   'ping', 'echo', 'quit', 'select', 'hello', 'auth', 'reset',
   'client|id', 'client|setname', 'client|getname', 'client|list', 'client|info', 'client|kill',
   'client|no-evict', 'client|reply', 'client|pause', 'client|unpause', 'client|help',
+  'client|tracking', 'client|caching', 'client|getredir', 'client|trackinginfo',
   // server
   'info', 'config|get', 'config|set', 'config|resetstat', 'config|rewrite', 'config|help',
   'dbsize', 'flushdb', 'flushall', 'time', 'swapdb', 'shutdown', 'debug', 'lastsave',
