@@ -16,6 +16,7 @@ import { encodeCommand } from '../../protocol/command-encoder';
 import { Client } from '../network/client';
 import { errnoText } from '../config/codecs';
 import type { RedisNode } from '../node';
+import { chooseLoadMode, SyncTempFile, type SyncLoadMode } from './sync-load';
 
 type LinkState = 'connecting' | 'pong' | 'replies' | 'psync' | 'bulk-header' | 'bulk' | 'connected';
 
@@ -28,8 +29,8 @@ export interface CachedMaster {
 export interface MasterLinkOwner {
   /** +FULLRESYNC: the snapshot is about to come. */
   fullSyncStarting(replid: string, offset: number): void;
-  /** The snapshot arrived; load it (throws on a bad payload). */
-  loadSnapshot(rdb: Buffer): void;
+  /** The snapshot arrived; load it as `mode` says (throws on a bad payload). */
+  loadSnapshot(rdb: Buffer, mode: SyncLoadMode): void;
   /** +CONTINUE [newid]. */
   partialSyncAccepted(newReplid: string | null): void;
   /** The link is streaming; `client` applies the master's commands; ACK at once if asked. */
@@ -52,6 +53,9 @@ export class MasterLink {
   private bulkChunks: Buffer[] = [];
   private bulkTail: Buffer = Buffer.alloc(0);
   private bulkReceived = 0;
+  /** How the snapshot is taken in (sync-load.ts), and its temp file in disk mode. */
+  private loadMode: SyncLoadMode = 'disk';
+  private tempFile: SyncTempFile | null = null;
   /**
    * Stream bytes handed to the master client, and how many of them (whole applied commands)
    * went on to our backlog and sub-replicas; `pendingStream` holds the ones not forwarded yet.
@@ -77,7 +81,7 @@ export class MasterLink {
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err) => this.fail(`Error condition on socket for SYNC: ${errnoText(err)}`));
-    this.socket.on('close', () => this.fail('Connection with master lost.'));
+    this.socket.on('close', () => this.fail(this.state === 'bulk' ? 'I/O error trying to sync with MASTER: connection lost' : 'Connection with master lost.'));
   }
 
   /** Bytes of the snapshot received so far and expected (-1 with EOF framing). */
@@ -106,6 +110,9 @@ export class MasterLink {
   private fail(reason: string): void {
     if (this.closed) return;
     this.close();
+    // A transfer cut short leaves no partial file behind.
+    this.tempFile?.discard();
+    this.tempFile = null;
     this.owner.linkLost(reason);
   }
 
@@ -250,17 +257,20 @@ export class MasterLink {
   private handleBulkHeader(line: string): void {
     if (line.startsWith('-')) throw new Error(`MASTER aborted replication with an error: ${line.slice(1)}`);
     if (!line.startsWith('$')) throw new Error(`Bad protocol from MASTER, the first byte is not '$' (we received '${line}'), are you sure the host and port are right?`);
+    this.loadMode = chooseLoadMode(this.node);
+    const to = this.loadMode === 'disk' ? 'disk' : 'parser';
     if (line.startsWith('$EOF:')) {
       const mark = line.slice(5);
       if (mark.length !== EOF_MARK_LENGTH) throw new Error('Bad EOF mark from MASTER');
       this.eofMark = Buffer.from(mark, 'latin1');
-      this.node.log.notice('MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk');
+      this.node.log.notice(`MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to ${to}`);
     } else {
       const length = Number(line.slice(1));
       if (!Number.isSafeInteger(length) || length < 0) throw new Error(`Bad bulk length from MASTER: ${line}`);
       this.bulkLength = length;
-      this.node.log.notice(`MASTER <-> REPLICA sync: receiving ${length} bytes from master to disk`);
+      this.node.log.notice(`MASTER <-> REPLICA sync: receiving ${length} bytes from master to ${to}`);
     }
+    if (this.loadMode === 'disk') this.tempFile = new SyncTempFile(this.node);
     this.state = 'bulk';
   }
 
@@ -290,7 +300,13 @@ export class MasterLink {
 
   private finishBulk(rdb: Buffer, eofFramed: boolean): void {
     this.bulkChunks = [];
-    this.owner.loadSnapshot(rdb);
+    const file = this.tempFile;
+    if (file !== null) {
+      this.tempFile = null;
+      file.write(rdb);
+      file.complete();
+    }
+    this.owner.loadSnapshot(rdb, this.loadMode);
     this.node.log.notice('MASTER <-> REPLICA sync: Finished with success');
     // A diskless master waits for an ACK before it streams: it cannot tell where the RDB ends.
     this.goStreaming(eofFramed);

@@ -18,7 +18,8 @@ import { ReplicationBacklog } from './backlog';
 import { sendSnapshot } from './full-sync';
 import { type CachedMaster, MasterLink, type MasterLinkOwner } from './master-link';
 import { ReplicaHandle, replicaName } from './replica-handle';
-import { loadReplicationSnapshot, snapshotChunks } from './snapshot-io';
+import { snapshotChunks } from './snapshot-io';
+import { loadSyncPayload, type SyncLoadMode } from './sync-load';
 import { WaitQueue } from './wait';
 
 const NO_REPLID = '0'.repeat(40);
@@ -44,7 +45,7 @@ export class Replication implements MasterLinkOwner {
   linkDownSinceMs = 0;
   private nextConnectMs = 0;
   /** How the next connect is worded: a link that worked and broke is "Reconnecting". */
-  private nextConnectHow: 'retry' | 'reconnect' = 'retry';
+  private nextConnectHow: 'retry' | 'reconnect' | 'after-failure' = 'retry';
   /** The db the last command fed to the stream ran in; -1 forces a SELECT before the next. */
   private streamDb = -1;
   private snapshotRunning = false;
@@ -358,11 +359,12 @@ export class Replication implements MasterLinkOwner {
   }
 
   /** `how`: the line before "sync started" (Redis words a retry and a reconnect differently). */
-  private connect(how: 'first' | 'retry' | 'reconnect' = 'retry'): void {
+  private connect(how: 'first' | 'retry' | 'reconnect' | 'after-failure' = 'retry'): void {
     const master = this.master;
     if (master === null || this.link !== null) return;
     if (how === 'retry') this.node.log.notice(`Connecting to MASTER ${master.host}:${master.port}`);
     else if (how === 'reconnect') this.node.log.notice(`Reconnecting to MASTER ${master.host}:${master.port}`);
+    else if (how === 'after-failure') this.node.log.notice(`Reconnecting to MASTER ${master.host}:${master.port} after failure`);
     this.node.log.notice('MASTER <-> REPLICA sync started');
     this.nextConnectMs = this.node.clock() + 1000;
     this.nextConnectHow = 'retry';
@@ -373,13 +375,10 @@ export class Replication implements MasterLinkOwner {
     this.pendingFullSync = { replid, offset };
   }
 
-  loadSnapshot(rdb: Buffer): void {
+  loadSnapshot(rdb: Buffer, mode: SyncLoadMode): void {
     const sync = this.pendingFullSync;
     if (sync === null) throw new Error('snapshot without FULLRESYNC');
-    if (this.cachedMaster !== null) this.node.log.notice('Discarding previously cached master state.');
-    this.node.log.notice('MASTER <-> REPLICA sync: Flushing old data');
-    this.node.log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
-    const aux = loadReplicationSnapshot(this.node, rdb);
+    const aux = loadSyncPayload(this.node, rdb, mode, this.cachedMaster !== null);
     this.pendingFullSync = null;
     this.replid = sync.replid;
     this.offset = sync.offset;
@@ -427,6 +426,9 @@ export class Replication implements MasterLinkOwner {
     if (link === null) return;
     this.node.log.warning(reason);
     const wasStreaming = link.state === 'connected';
+    // A transfer cut short is retried at once, as Redis's cancelReplicationHandshake does.
+    const wasTransferring = link.state === 'bulk';
+    if (wasTransferring) this.nextConnectMs = 0;
     if (wasStreaming) {
       this.node.log.notice('Caching the disconnected master state.');
       this.cachedMaster = { replid: this.replid, offset: this.offset };
@@ -436,7 +438,7 @@ export class Replication implements MasterLinkOwner {
     }
     this.link = null;
     this.pendingFullSync = null;
-    this.nextConnectHow = wasStreaming ? 'reconnect' : 'retry';
+    this.nextConnectHow = wasStreaming ? 'reconnect' : wasTransferring ? 'after-failure' : 'retry';
     // Whichever comes first, this or the cron, makes the next connection with the same words.
     setImmediate(() => {
       if (this.master !== null && this.link === null && this.node.clock() >= this.nextConnectMs) this.connect(this.nextConnectHow);
