@@ -307,27 +307,10 @@ export class HllSketch {
     const dense = Buffer.alloc(HLL_DENSE_BYTES + 8);
     this.bytes.copy(dense, 0, 0, HLL_HEADER_BYTES);
     dense[4] = HLL_DENSE;
-    const b = this.bytes;
-    let index = 0;
-    let p = HLL_HEADER_BYTES;
-    while (p < this.length) {
-      const op = b[p]!;
-      if (isZero(op)) {
-        index += zeroLength(op);
-        p++;
-      } else if (isXzero(op)) {
-        index += xzeroLength(op, b[p + 1]!);
-        p += 2;
-      } else {
-        const run = valLength(op);
-        const value = valValue(op);
-        // A VAL reaching past the last register makes the whole sketch invalid.
-        if (run + index > HLL_REGISTERS) return false;
-        for (let i = 0; i < run; i++) setDenseRegister(dense, HLL_HEADER_BYTES, index++, value);
-        p++;
-      }
-    }
-    if (index !== HLL_REGISTERS) return false;
+    const complete = this.forEachSparseRun((index, run, value) => {
+      for (let i = 0; i < run; i++) setDenseRegister(dense, HLL_HEADER_BYTES, index + i, value);
+    });
+    if (!complete) return false;
     this.bytes = dense;
     this.length = HLL_DENSE_BYTES;
     return true;
@@ -357,6 +340,18 @@ export class HllSketch {
       }
       return true;
     }
+    return this.forEachSparseRun((index, run, value) => {
+      for (let i = index; i < index + run; i++) if (value > max[i]!) max[i] = value;
+    });
+  }
+
+  /**
+   * Walks a sparse sketch's opcodes, handing each VAL run (first register, length, value) to
+   * `visit`; ZERO and XZERO runs are skipped. False when a VAL reaches past the last register
+   * (before visiting it) or the opcodes do not cover exactly 16384 registers.
+   */
+  private forEachSparseRun(visit: (index: number, run: number, value: number) => void): boolean {
+    const b = this.bytes;
     let index = 0;
     let p = HLL_HEADER_BYTES;
     while (p < this.length) {
@@ -369,9 +364,9 @@ export class HllSketch {
         p += 2;
       } else {
         const run = valLength(op);
-        const value = valValue(op);
         if (run + index > HLL_REGISTERS) return false;
-        for (let i = 0; i < run; i++, index++) if (value > max[index]!) max[index] = value;
+        visit(index, run, valValue(op));
+        index += run;
         p++;
       }
     }

@@ -15,22 +15,13 @@
  * with a comment naming the difference (see KNOWN DIFFERENCES).
  */
 
-/** A small fast PRNG (mulberry32): the same seed draws the same scripts everywhere. */
-export class Rand {
-  private state: number;
+import { SeededRandom } from '../../storage/random';
 
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
+/**
+ * The node's seeded generator (mulberry32) with the draws scripts need: the same seed draws the
+ * same scripts everywhere.
+ */
+export class Rand extends SeededRandom {
   /** An integer in [lo, hi]. */
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));
