@@ -250,6 +250,7 @@ function finish(node: RedisNode, session: Session, db: Database, request: Migrat
       node.replication.endUnit();
     }
   }
+  const replyMark = session.reply.mark();
   if (outcome.kind === 'ok') {
     session.reply.ok();
   } else {
@@ -257,6 +258,11 @@ function finish(node: RedisNode, session: Session, db: Database, request: Migrat
     if (spec !== undefined) spec.stats.failedCalls++;
     node.stats.countError(outcome.text);
     session.reply.error(outcome.text);
+  }
+  // Under CLIENT REPLY OFF or SKIP the reply is written (and counted) but never sent.
+  if (session.dropLateReply) {
+    session.dropLateReply = false;
+    session.reply.rewind(replyMark);
   }
   resume();
 }

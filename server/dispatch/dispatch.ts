@@ -243,11 +243,15 @@ export function checkScriptGuards(session: Session, flags: readonly string[] | n
   if (flags === null || !flags.includes('allow-stale')) checkNotStale(session);
 }
 
-/** Applies CLIENT REPLY OFF|SKIP: drops the reply the command just produced. */
+/**
+ * Applies CLIENT REPLY OFF|SKIP: drops the reply the command just produced, and the one a command
+ * waiting on the network (MIGRATE) will produce when it finishes.
+ */
 function finishReply(session: Session, mark: number): void {
   if (session.replyMode === 'on') return;
   if (session.replyMode === 'skip') {
     if (session.skipNextReply) {
+      if (session.waiting && session.afterWait === null) session.dropLateReply = true;
       dropReplies(session, mark);
       session.skipNextReply = false;
       session.replyMode = 'on';
@@ -258,6 +262,7 @@ function finishReply(session: Session, mark: number): void {
     }
     return;
   }
+  if (session.waiting && session.afterWait === null) session.dropLateReply = true;
   dropReplies(session, mark);
 }
 

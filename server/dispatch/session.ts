@@ -61,6 +61,11 @@ export class Session {
    * outside EXEC: the client is simply read again.
    */
   afterWait: (() => void) | null = null;
+  /**
+   * CLIENT REPLY OFF or SKIP covered the command that is waiting (outside EXEC): the reply it
+   * writes when it finishes is dropped then (dispatch.ts finishReply sets it, MIGRATE applies it).
+   */
+  dropLateReply = false;
   lastCommand = 'NULL';
   kind: ClientKind;
   /** MULTI/EXEC state and WATCHed keys. */

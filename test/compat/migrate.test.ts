@@ -301,6 +301,22 @@ const SCENARIOS: Array<[string, Scenario]> = [
     }
     await observe(seen, 'k kept', source, 'GET', 'k');
   }],
+
+  ['CLIENT REPLY OFF and SKIP silence the reply MIGRATE sends once its target answered', async (p, seen) => {
+    const { source, target } = p;
+    await call(source, 'SET', 'k', 'v');
+    await call(target, 'SET', 'k', 'taken');
+    const port = String(target.process.port);
+    // The target refuses (BUSYKEY): an error reply that could not be mistaken for the next one.
+    source.client.send('CLIENT', 'REPLY', 'OFF');
+    source.client.send('MIGRATE', '127.0.0.1', port, 'k', '0', '1000');
+    await observe(seen, 'CLIENT REPLY ON after a silenced MIGRATE', source, 'CLIENT', 'REPLY', 'ON');
+    source.client.send('CLIENT', 'REPLY', 'SKIP');
+    source.client.send('MIGRATE', '127.0.0.1', port, 'k', '0', '1000');
+    await observe(seen, 'PING after a skipped MIGRATE', source, 'PING');
+    await observe(seen, 'MIGRATE answered again', source, 'MIGRATE', '127.0.0.1', port, 'k', '0', '1000');
+    await observe(seen, 'k kept', source, 'GET', 'k');
+  }],
 ];
 
 const PAIRINGS: Array<[string, 'redis' | 'hashslot', 'redis' | 'hashslot']> = [
