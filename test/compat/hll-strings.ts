@@ -1,5 +1,6 @@
 /*
- * HyperLogLog strings built by hand for the differential tests: sketches no sequence of PFADDs
+ * HyperLogLog strings built by hand for the differential tests (and the steps the HLL test files
+ * share: the change counter, element lists, the cached cardinality): sketches no sequence of PFADDs
  * would make (registers at the saturation value 51, above it, every register set), and corrupt
  * ones (sparse opcodes that cover too few or too many registers, a truncated last XZERO). Both
  * servers are given the same bytes with SET and must answer the same.
@@ -8,7 +9,23 @@
  * its own, so that a test does not rely on the code it checks.
  */
 
+import { check, type Step } from './harness';
+import type { Comparator } from './compare';
+import { escapeMultiline, type Arg } from '../../bench/harness/resp';
+
 const REGISTERS = 16384;
+
+/** Compares only the rdb_changes_since_last_save line of INFO persistence. */
+const dirtyCounter: Comparator = (redis, target) => {
+  const pick = (b: Buffer): string => /rdb_changes_since_last_save:\d+/.exec(b.toString('latin1'))?.[0] ?? escapeMultiline(b);
+  return { expected: pick(redis), actual: pick(target) };
+};
+/** A step comparing how many changes each server counted (PFADD counts per raised register). */
+export const changes = (): Step => check(dirtyCounter, 'INFO', 'persistence');
+
+export const elements = (prefix: string, count: number, from = 0): string[] => Array.from({ length: count }, (_, i) => `${prefix}${i + from}`);
+/** The cached cardinality: bytes 8..15 of the string. */
+export const cache = (key: string): Arg[] => ['GETRANGE', key, '8', '15'];
 
 function header(encoding: number, staleCache: boolean): Buffer {
   const h = Buffer.alloc(16);

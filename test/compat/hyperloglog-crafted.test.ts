@@ -10,23 +10,12 @@
  */
 
 import t from 'tap';
-import { check, dualRun, error, type Step } from './harness';
-import type { Comparator } from './compare';
-import { escapeMultiline, type Arg } from '../../bench/harness/resp';
-import { COUNT_33_ELEMENTS, denseSketch, scatter, sparseSketch, val, xzero, zero } from './hll-strings';
+import { dualRun, error, type Step } from './harness';
+import type { Arg } from '../../bench/harness/resp';
+import { cache, changes, COUNT_33_ELEMENTS, denseSketch, elements, scatter, sparseSketch, val, xzero, zero } from './hll-strings';
 
 const dual = dualRun(t);
 
-/** Compares only the rdb_changes_since_last_save line of INFO persistence. */
-const dirtyCounter: Comparator = (redis, target) => {
-  const pick = (b: Buffer): string => /rdb_changes_since_last_save:\d+/.exec(b.toString('latin1'))?.[0] ?? escapeMultiline(b);
-  return { expected: pick(redis), actual: pick(target) };
-};
-const changes = (): Step => check(dirtyCounter, 'INFO', 'persistence');
-
-const elements = (prefix: string, count: number, from = 0): string[] => Array.from({ length: count }, (_, i) => `${prefix}${i + from}`);
-/** The cached cardinality: bytes 8..15 of the string. */
-const cache = (key: string): Arg[] => ['GETRANGE', key, '8', '15'];
 
 /** Steps that poke at a (possibly corrupt) sketch in `key` from every command, with GETs between. */
 function probe(key: string): Step[] {

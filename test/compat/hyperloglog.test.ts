@@ -21,20 +21,10 @@ import { inBothProtocols } from './random-picks';
 import type { Comparator } from './compare';
 import { escapeMultiline, type Arg } from '../../bench/harness/resp';
 import { SYNC_MARKER_COMMAND, messagesUntilMarker, withKeyspaceEvents } from './keyspace-subscriber';
-import { denseSketch, sparseSketch, xzero } from './hll-strings';
+import { cache, changes, denseSketch, elements, sparseSketch, xzero } from './hll-strings';
 
 const dual = dualRun(t);
 
-/** Compares only the rdb_changes_since_last_save line of INFO persistence. */
-const dirtyCounter: Comparator = (redis, target) => {
-  const pick = (b: Buffer): string => /rdb_changes_since_last_save:\d+/.exec(b.toString('latin1'))?.[0] ?? escapeMultiline(b);
-  return { expected: pick(redis), actual: pick(target) };
-};
-const changes = (): Step => check(dirtyCounter, 'INFO', 'persistence');
-
-const elements = (prefix: string, count: number, from = 0): string[] => Array.from({ length: count }, (_, i) => `${prefix}${i + from}`);
-/** The cached cardinality: bytes 8..15 of the string. */
-const cache = (key: string): Arg[] => ['GETRANGE', key, '8', '15'];
 
 inBothProtocols(dual, 'PFADD builds the same sparse bytes', [
   ['PFADD', 'h', 'a', 'b', 'c'],

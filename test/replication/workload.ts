@@ -19,27 +19,12 @@
  * are compared. The seed is printed by the tests; HASHSLOT_REPLICATION_SEED replays it.
  */
 
-import { SeededRandom } from '../../storage/random';
+import { TestRandom as Prng } from '../helpers/test-random';
 import type { Arg } from '../../bench/harness/resp';
 import { isErrorReply, text, type Conn } from './replication-harness';
 
-/** The server's own seeded generator (mulberry32), with the draws the workload needs. */
-export class Prng extends SeededRandom {
-  /** An integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new Error('pick from an empty list');
-    return item;
-  }
-}
+/** The workload's seeded draws. */
+export { Prng };
 
 export function workloadSeed(): number {
   const fromEnv = process.env['HASHSLOT_REPLICATION_SEED'];
