@@ -19,9 +19,11 @@
  * that many entries from the start, which keeps the guarantee as long as no key before the
  * position was deleted.
  */
+import { lfuInitial, lfuTouched, type LfuSettings } from './access-clock';
 import type { ByteString } from './bytes';
 import { globMatch } from './glob';
 import { MapWalk } from './map-walk';
+import { MemoryAccount } from './memory-accounting';
 import { SLOT_COUNT, keyHashSlot } from './key-slot';
 import type { RandomSource } from './random';
 import { EDIT_IN_PLACE_MIN_BYTES, MutableString } from './mutable-string';
@@ -69,6 +71,11 @@ export interface KeyspaceContext {
   expiry: 'delete' | 'hide' | 'keep' | 'own';
   /** The deadlines a writable replica's own clients set; null where nothing tracks them. */
   readonly replicaKeysWithExpire: ReplicaKeysWithExpire | null;
+  /**
+   * Set while an LFU maxmemory-policy is in force: access times are then LFU words
+   * (access-clock.ts). Absent or null: plain LRU seconds.
+   */
+  lfu?: LfuSettings | null;
 }
 
 /**
@@ -140,6 +147,11 @@ export class Database implements RememberedKeyExpirer {
   private randomWalk: Iterator<ByteString> | null = null;
   /** Keys deleted by lazy and active expiry since the last stats reset. */
   expiredKeys = 0;
+  /** The modelled bytes of this database's keys (used_memory's dataset part). */
+  private readonly memory = new MemoryAccount();
+  /** Where eviction's sampling of all keys, and of keys with a deadline, resumes. */
+  private readonly evictionWalk = new MapWalk<ByteString, HeldValue>();
+  private readonly volatileEvictionWalk = new MapWalk<ByteString, number>();
 
   constructor(
     public id: number,
@@ -258,7 +270,7 @@ export class Database implements RememberedKeyExpirer {
   getBytes(key: ByteString, nowMs: number, lookup: Lookup = 'write'): EditableValue | undefined {
     const value = this.live(key, nowMs, lookup);
     if (value === undefined) return undefined;
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    this.touchAccess(key, nowMs, false);
     return value;
   }
 
@@ -272,7 +284,7 @@ export class Database implements RememberedKeyExpirer {
 
   /** Keeps `value` in the editable form under `key` (the caller counts and announces the write). */
   private holdEditable(key: ByteString, value: MutableString): MutableString {
-    this.dict.set(key, value);
+    this.put(key, value);
     this.editedKeys.add(key);
     return value;
   }
@@ -280,7 +292,7 @@ export class Database implements RememberedKeyExpirer {
   /** Turns an edited value back into a byte string for every reader but the in-place ones. */
   private settle(key: ByteString, value: MutableString): ByteString {
     const s = value.toByteString();
-    this.dict.set(key, s);
+    this.put(key, s);
     this.editedKeys.delete(key);
     return s;
   }
@@ -289,7 +301,7 @@ export class Database implements RememberedKeyExpirer {
   private settleAll(): void {
     for (const key of this.editedKeys) {
       const value = this.dict.get(key);
-      if (value instanceof MutableString) this.dict.set(key, value.toByteString());
+      if (value instanceof MutableString) this.put(key, value.toByteString());
     }
     this.editedKeys.clear();
   }
@@ -318,9 +330,9 @@ export class Database implements RememberedKeyExpirer {
     this.context.dirty++;
     if (this.watchers !== null) this.touch(key);
     const before = this.dict.size;
-    this.dict.set(key, value);
+    const existed = this.put(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    this.touchAccess(key, nowMs, !existed);
     if (this.expires.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.dict.size !== before) this.observer?.keyAdded(this, key, typeName(value));
@@ -334,7 +346,9 @@ export class Database implements RememberedKeyExpirer {
   markModified(key: ByteString, nowMs: number): void {
     this.context.dirty++;
     if (this.watchers !== null) this.touch(key);
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    this.memory.modified(key);
+    // Under LFU the command's lookup already counted the access.
+    if (this.context.lfu == null) this.accessSec.set(key, Math.floor(nowMs / 1000));
   }
 
   /**
@@ -353,8 +367,8 @@ export class Database implements RememberedKeyExpirer {
     this.context.dirty++;
     if (this.watchers !== null) this.touch(key);
     const before = this.dict.size;
-    this.dict.set(key, value);
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    const existed = this.put(key, value);
+    this.touchAccess(key, nowMs, !existed);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.dict.size !== before) {
       if (this.slotKeys !== null) this.indexKey(key);
@@ -379,11 +393,11 @@ export class Database implements RememberedKeyExpirer {
    */
   storeInPlaceUncounted(key: ByteString, value: ByteString | MutableString, nowMs: number): void {
     const before = this.dict.size;
-    if (typeof value === 'string') this.dict.set(key, value);
-    else if (value.length < EDIT_IN_PLACE_MIN_BYTES) this.dict.set(key, value.toByteString());
+    if (typeof value === 'string') this.put(key, value);
+    else if (value.length < EDIT_IN_PLACE_MIN_BYTES) this.put(key, value.toByteString());
     else this.holdEditable(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    this.touchAccess(key, nowMs, this.dict.size !== before);
     this.rawStrings.add(key);
     if (this.dict.size !== before) this.observer?.keyAdded(this, key, 'string');
   }
@@ -421,7 +435,10 @@ export class Database implements RememberedKeyExpirer {
   }
 
   delete(key: ByteString): boolean {
-    if (!this.dict.delete(key)) return false;
+    const old = this.dict.get(key);
+    if (old === undefined) return false;
+    this.dict.delete(key);
+    this.memory.removed(key, old);
     this.context.dirty++;
     if (this.watchers !== null) this.touch(key);
     if (this.slotKeys !== null) this.unindexKey(key);
@@ -444,6 +461,9 @@ export class Database implements RememberedKeyExpirer {
     this.editedKeys = new Set();
     this.accessSec = new Map();
     this.loadedAtSec = 0;
+    this.memory.reset();
+    this.evictionWalk.reset();
+    this.volatileEvictionWalk.reset();
     if (this.slotKeys !== null) this.slotKeys = new Array<Set<ByteString> | undefined>(SLOT_COUNT);
     this.expireWalk.reset();
     this.randomWalk = null;
@@ -464,8 +484,13 @@ export class Database implements RememberedKeyExpirer {
     [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
     [this.loadedAtSec, other.loadedAtSec] = [other.loadedAtSec, this.loadedAtSec];
     [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
+    this.memory.swap(other.memory);
     this.expireWalk.reset();
     other.expireWalk.reset();
+    for (const db of [this, other]) {
+      db.evictionWalk.reset();
+      db.volatileEvictionWalk.reset();
+    }
     this.randomWalk = other.randomWalk = null;
     this.scanCache.clear();
     other.scanCache.clear();
@@ -520,9 +545,8 @@ export class Database implements RememberedKeyExpirer {
    * Its deadline and idle time, if any, follow with setExpireAt and setIdleSeconds.
    */
   insertLoaded(key: ByteString, value: StoredValue, nowMs: number): boolean {
-    const before = this.dict.size;
-    this.dict.set(key, value);
-    if (this.dict.size === before) return false;
+    if (this.dict.has(key)) return false;
+    this.put(key, value);
     this.context.dirty++;
     if (this.slotKeys !== null) this.indexKey(key);
     this.loadedAtSec = Math.floor(nowMs / 1000);
@@ -637,6 +661,8 @@ export class Database implements RememberedKeyExpirer {
   }
 
   private deleteExpired(key: ByteString): void {
+    const old = this.dict.get(key);
+    if (old !== undefined) this.memory.removed(key, old);
     this.dict.delete(key);
     if (this.slotKeys !== null) this.unindexKey(key);
     this.accessSec.delete(key);
@@ -673,6 +699,75 @@ export class Database implements RememberedKeyExpirer {
       if (round === 0 || expiredInRound * 4 <= round) break;
     }
     return deleted;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Memory and eviction (storage/memory-accounting.ts, server/memory/eviction.ts)
+
+  /** Stores a value through the memory account; true when the key already existed. */
+  private put(key: ByteString, value: HeldValue): boolean {
+    const old = this.dict.get(key);
+    this.dict.set(key, value);
+    this.memory.stored(key, old, value);
+    return old !== undefined;
+  }
+
+  /** Records an access: the second (LRU), or an LFU increment (a new key starts at LFU_INIT_VAL). */
+  private touchAccess(key: ByteString, nowMs: number, isNew: boolean): void {
+    const lfu = this.context.lfu;
+    if (lfu == null) {
+      this.accessSec.set(key, Math.floor(nowMs / 1000));
+      return;
+    }
+    const word = this.accessSec.get(key);
+    this.accessSec.set(key, isNew || word === undefined ? lfuInitial(nowMs) : lfuTouched(word, nowMs, lfu, this.random));
+  }
+
+  /** The modelled bytes of every key and value here (containers re-estimated first). */
+  modelledBytes(): number {
+    this.memory.settle((key) => this.dict.get(key));
+    return this.memory.bytes;
+  }
+
+  /**
+   * The key's raw access word (LRU seconds or LFU word, see access-clock.ts); keys loaded from a
+   * snapshot and never touched read as loaded at load time.
+   */
+  accessWord(key: ByteString, nowMs: number): number {
+    const word = this.accessSec.get(key);
+    if (word !== undefined) return word;
+    return this.context.lfu == null ? this.loadedAtSec : lfuInitial(this.loadedAtSec * 1000 || nowMs);
+  }
+
+  /**
+   * `count` keys for eviction to consider, from every key or only from keys with a deadline. A
+   * Map has no random access, so a walk that resumes where it stopped advances by a random
+   * stride of 1 to 8 per key: every key is reached in turn, and consecutive picks are spread.
+   */
+  sampleKeys(count: number, volatile: boolean, out: ByteString[]): void {
+    const map: Map<ByteString, unknown> = volatile ? this.expires : this.dict;
+    if (map.size === 0) return;
+    const walk = (volatile ? this.volatileEvictionWalk : this.evictionWalk) as MapWalk<ByteString, unknown>;
+    for (let i = 0; i < count; i++) {
+      let entry: [ByteString, unknown] | null = null;
+      const stride = map.size <= count ? 1 : 1 + Math.floor(this.random.next() * 8);
+      for (let s = 0; s < stride; s++) entry = walk.next(map);
+      if (entry === null) return;
+      out.push(entry[0]);
+    }
+  }
+
+  /**
+   * Deletes a key for maxmemory (Redis's eviction: not a write of any command, so no change to
+   * `dirty`; WATCH is touched); returns the modelled bytes freed, or -1 if the key is gone.
+   */
+  evict(key: ByteString): number {
+    const old = this.dict.get(key);
+    if (old === undefined) return -1;
+    const before = this.memory.bytes;
+    this.context.dirty--;
+    this.delete(key);
+    return before - this.memory.bytes;
   }
 
   // ---------------------------------------------------------------------------------------------

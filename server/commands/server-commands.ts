@@ -15,6 +15,7 @@ import { at, int32Arg, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
+import { lfuCounter } from '../../storage/access-clock';
 import { debugReload, type ReloadOptions, saveAfterFlushAll, saveBeforeShutdown } from '../persistence/snapshots';
 
 /** FLUSHDB / FLUSHALL / FUNCTION FLUSH take an optional ASYNC or SYNC. */
@@ -190,8 +191,9 @@ export const serverCommands: CommandImpl[] = [
   ),
   cmd('object|freq', (ctx, argv) =>
     objectSubcommand(ctx, argv, () => {
-      if (!usesLfu(ctx)) throw new ReplyError(ERR.lfuNotSelected);
-      ctx.reply.integer(0);
+      const lfu = ctx.keyspace.context.lfu;
+      if (!usesLfu(ctx) || lfu == null) throw new ReplyError(ERR.lfuNotSelected);
+      ctx.reply.integer(lfuCounter(ctx.db.accessWord(at(argv, 2), ctx.nowMs), ctx.nowMs, lfu));
     }),
   ),
   cmd('object|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.object ?? [])),

@@ -77,6 +77,7 @@ export class ScriptEngine implements ScriptHost {
     session.reply.resp = 2;
     const run = new ScriptRun(this, script.sha, readOnly, ctx);
     run.command = [commandName];
+    run.allowOom = script.flags !== null && script.flags.includes('allow-oom');
     // A script that declares flags (a shebang) keeps to one slot unless allow-cross-slot-keys.
     if (this.node.cluster !== null && script.flags !== null && !script.flags.includes('allow-cross-slot-keys')) run.restrictToOneSlot(keys);
     this.run = run;
