@@ -38,9 +38,24 @@ import type { ContainerValue, HashValue, ListValue, SetValue, SortedSetValue, St
 /** sizeof(robj), dictEntry, dict, quicklist, quicklistNode in Redis 7.0 on x86-64. */
 export const ROBJ_BYTES = 16;
 export const DICT_ENTRY_BYTES = 24;
-const DICT_BYTES = 56;
-const QUICKLIST_BYTES = 40;
-const QUICKLIST_NODE_BYTES = 40;
+/**
+ * What a dict entry really takes: jemalloc has no 24-byte class, so 32. MEMORY USAGE adds
+ * sizeof(dictEntry) (24); used_memory counts the allocation (32).
+ */
+export const DICT_ENTRY_ALLOC_BYTES = 32;
+
+/**
+ * The sizes of Redis's fixed structures as counted: MEMORY USAGE adds sizeof() of each;
+ * used_memory counts the jemalloc class each is allocated from (40 -> 48, 56 -> 64, 24 -> 32).
+ */
+export interface StructSizes {
+  dictEntry: number;
+  dict: number;
+  quicklist: number;
+  quicklistNode: number;
+}
+export const SIZEOF: StructSizes = { dictEntry: 24, dict: 56, quicklist: 40, quicklistNode: 40 };
+export const ALLOCATED: StructSizes = { dictEntry: 32, dict: 64, quicklist: 48, quicklistNode: 48 };
 /** struct zset (dict*, zsl*) and struct zskiplist (header, tail, length, level). */
 const ZSET_BYTES = 16;
 const ZSKIPLIST_BYTES = 32;
@@ -87,9 +102,9 @@ export function dictBucketBytes(used: number): number {
   return 8 * Math.max(4, 2 ** Math.ceil(Math.log2(used)));
 }
 
-/** What a key costs besides its value: the dict entry and the key's sds. */
+/** What a key costs besides its value: the dict entry (as allocated) and the key's sds. */
 export function keyOverheadBytes(key: ByteString): number {
-  return DICT_ENTRY_BYTES + sdsAllocSize(key.length);
+  return DICT_ENTRY_ALLOC_BYTES + sdsAllocSize(key.length);
 }
 
 /** A string value's object, by the encoding Redis would choose for it (int, embstr, raw). */
@@ -109,16 +124,16 @@ export function rawStringObjectBytes(length: number): number {
  * A container's object as Redis would hold it. `samples` bounds how many elements are read
  * before extrapolating (0: all of them), as MEMORY USAGE's SAMPLES does.
  */
-export function containerBytes(value: ContainerValue, samples: number): number {
+export function containerBytes(value: ContainerValue, samples: number, sizes: StructSizes = ALLOCATED): number {
   switch (value.kind) {
     case 'list':
-      return listBytes(value, samples);
+      return listBytes(value, samples, sizes);
     case 'hash':
-      return hashBytes(value, samples);
+      return hashBytes(value, samples, sizes);
     case 'set':
-      return setBytes(value, samples);
+      return setBytes(value, samples, sizes);
     case 'zset':
-      return zsetBytes(value, samples);
+      return zsetBytes(value, samples, sizes);
     case 'stream':
       return streamBytes(value, samples);
   }
@@ -126,8 +141,8 @@ export function containerBytes(value: ContainerValue, samples: number): number {
 
 /** MEMORY USAGE's figure: the value object, the key's sds and its dict entry. */
 export function keyUsageBytes(key: ByteString, value: StoredValue, raw: boolean, samples: number): number {
-  const object = typeof value === 'string' ? stringObjectBytes(value, raw) : containerBytes(value, samples);
-  return object + keyOverheadBytes(key);
+  const object = typeof value === 'string' ? stringObjectBytes(value, raw) : containerBytes(value, samples, SIZEOF);
+  return object + DICT_ENTRY_BYTES + sdsAllocSize(key.length);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,7 +153,7 @@ export function keyUsageBytes(key: ByteString, value: StoredValue, raw: boolean,
  * listpack plus the element's length plus 8 stays within 8 KB. Past `samples` elements the
  * rest is extrapolated from the mean element seen.
  */
-function listBytes(list: ListValue, samples: number): number {
+function listBytes(list: ListValue, samples: number, sizes: StructSizes): number {
   const items = list.items;
   const count = items.length;
   // MEMORY USAGE reads up to 4096 elements (Redis samples whole 8 KB nodes); the accounting 256.
@@ -186,7 +201,7 @@ function listBytes(list: ListValue, samples: number): number {
     }
   }
   if (nodes > 0) blocks += mallocSize(Math.round(nodeBytes));
-  return ROBJ_BYTES + QUICKLIST_BYTES + nodes * QUICKLIST_NODE_BYTES + blocks;
+  return ROBJ_BYTES + sizes.quicklist + nodes * sizes.quicklistNode + blocks;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,18 +214,18 @@ function isListpackHash(hash: HashValue): boolean {
   return true;
 }
 
-function hashBytes(hash: HashValue, samples: number): number {
+function hashBytes(hash: HashValue, samples: number, sizes: StructSizes): number {
   const fields = hash.fields;
   if (isListpackHash(hash)) {
     let bytes = LISTPACK_EMPTY_BYTES;
     for (const [field, value] of fields) bytes += listpackEntryBytes(field) + listpackEntryBytes(value);
     return ROBJ_BYTES + mallocSize(bytes);
   }
-  const mean = sampleMean(fields, samples, (field, value) => sdsAllocSize(field.length) + sdsAllocSize(value.length) + DICT_ENTRY_BYTES);
-  return ROBJ_BYTES + DICT_BYTES + dictBucketBytes(fields.size) + Math.round(mean * fields.size);
+  const mean = sampleMean(fields, samples, (field, value) => sdsAllocSize(field.length) + sdsAllocSize(value.length) + sizes.dictEntry);
+  return ROBJ_BYTES + sizes.dict + dictBucketBytes(fields.size) + Math.round(mean * fields.size);
 }
 
-function setBytes(set: SetValue, samples: number): number {
+function setBytes(set: SetValue, samples: number, sizes: StructSizes): number {
   const members = set.members;
   if (!wasConverted(members) && members.size <= SET_MAX_INTSET_ENTRIES) {
     let width = 2;
@@ -224,8 +239,8 @@ function setBytes(set: SetValue, samples: number): number {
     }
     if (allInts) return ROBJ_BYTES + mallocSize(8 + members.size * width);
   }
-  const mean = sampleMean(members, samples, (member) => sdsAllocSize(member.length) + DICT_ENTRY_BYTES);
-  return ROBJ_BYTES + DICT_BYTES + dictBucketBytes(members.size) + Math.round(mean * members.size);
+  const mean = sampleMean(members, samples, (member) => sdsAllocSize(member.length) + sizes.dictEntry);
+  return ROBJ_BYTES + sizes.dict + dictBucketBytes(members.size) + Math.round(mean * members.size);
 }
 
 /** Bytes an intset needs per element to hold this integer (16, 32 or 64 bits). */
@@ -236,7 +251,7 @@ function intsetWidth(member: ByteString): number {
   return 8;
 }
 
-function zsetBytes(zset: SortedSetValue, samples: number): number {
+function zsetBytes(zset: SortedSetValue, samples: number, sizes: StructSizes): number {
   const scores = zset.scores;
   let listpack = !wasConverted(scores) && scores.size <= ZSET_MAX_LISTPACK_ENTRIES;
   if (listpack) for (const member of scores.keys()) if (member.length > LISTPACK_MAX_VALUE) listpack = false;
@@ -245,8 +260,8 @@ function zsetBytes(zset: SortedSetValue, samples: number): number {
     for (const [member, score] of scores) bytes += listpackEntryBytes(member) + listpackEntryBytes(formatDouble(score));
     return ROBJ_BYTES + mallocSize(bytes);
   }
-  const mean = sampleMean(scores, samples, (member) => sdsAllocSize(member.length) + ZSKIPLIST_NODE_MEAN_BYTES + DICT_ENTRY_BYTES);
-  const fixed = ROBJ_BYTES + ZSET_BYTES + ZSKIPLIST_BYTES + DICT_BYTES + ZSKIPLIST_HEADER_BYTES;
+  const mean = sampleMean(scores, samples, (member) => sdsAllocSize(member.length) + ZSKIPLIST_NODE_MEAN_BYTES + sizes.dictEntry);
+  const fixed = ROBJ_BYTES + ZSET_BYTES + ZSKIPLIST_BYTES + sizes.dict + ZSKIPLIST_HEADER_BYTES;
   return fixed + dictBucketBytes(scores.size) + Math.round(mean * scores.size);
 }
 

@@ -21,7 +21,7 @@
  * its time budget (maxmemory-eviction-tenacity) and the cron carries on, as Redis's timer does.
  */
 import type { ByteString } from '../../storage/bytes';
-import { dictBucketBytes, DICT_ENTRY_BYTES } from '../../storage/memory-model';
+import { dictBucketBytes, DICT_ENTRY_ALLOC_BYTES } from '../../storage/memory-model';
 import type { CommandSpec } from '../dispatch/command';
 import { ReplyError } from '../dispatch/errors';
 import type { Session } from '../dispatch/session';
@@ -98,7 +98,7 @@ export class NodeMemory {
       keys += db.size;
       modelled += db.modelledBytes();
       const main = dictBucketBytes(db.size);
-      const expires = dictBucketBytes(db.expiresCount) + db.expiresCount * DICT_ENTRY_BYTES;
+      const expires = dictBucketBytes(db.expiresCount) + db.expiresCount * DICT_ENTRY_ALLOC_BYTES;
       tables += main + expires;
       dbOverheads.push([db.id, main, expires]);
     }
