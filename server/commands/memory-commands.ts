@@ -30,8 +30,8 @@ const DOCTOR_MIN_BYTES = 5 * 1024 * 1024;
 
 const DOCTOR_EMPTY =
   "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. " +
-  'Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.';
-const DOCTOR_NO_ISSUES = "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.";
+  'Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n';
+const DOCTOR_NO_ISSUES = "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
 
 function usageCommand(ctx: CommandContext, argv: ByteString[]): void {
   let samples = DEFAULT_SAMPLES;
