@@ -99,7 +99,10 @@ export function sdsAllocSize(length: number, allowType5 = true): number {
 /** A table of buckets for `used` elements: the next power of two, at least 4 (none when empty). */
 export function dictBucketBytes(used: number): number {
   if (used === 0) return 0;
-  return 8 * Math.max(4, 2 ** Math.ceil(Math.log2(used)));
+  if (used <= 4) return 32;
+  // The next power of two by bit count (runs before every command under maxmemory); beyond
+  // 2^30 keys a shift would overflow, so Math takes over.
+  return used <= 1 << 30 ? 8 * (1 << (32 - Math.clz32(used - 1))) : 8 * 2 ** Math.ceil(Math.log2(used));
 }
 
 /** What a key costs besides its value: the dict entry (as allocated) and the key's sds. */

@@ -61,6 +61,8 @@ export class NodeMemory {
   peak = STARTUP_BYTES;
   private clientsNormal = 0;
   private clientsReplicas = 0;
+  /** used_memory_scripts_eval as of the last cron (it changes with SCRIPT LOAD / FLUSH only). */
+  private scriptsBytes = 0;
   private readonly pool = new EvictionPool();
   /** Eviction stopped at its time budget with memory still over the limit: the cron goes on. */
   private evictionRunning = false;
@@ -126,9 +128,19 @@ export class NodeMemory {
     return this.figures().used;
   }
 
-  /** What eviction compares with maxmemory: replicas' output buffers do not count. */
+  /**
+   * What eviction compares with maxmemory (replicas' output buffers do not count): the same sum
+   * as figures(), lean, since it runs before every command while maxmemory is set.
+   */
   private usedForEviction(): number {
-    return this.used() - this.clientsReplicas;
+    let bytes = STARTUP_BYTES + this.clientsNormal + this.scriptsBytes + (this.node.replication.backlog?.histlen ?? 0);
+    for (const db of this.node.keyspace.dbs) {
+      const keys = db.size;
+      if (keys === 0) continue;
+      const expires = db.expiresCount;
+      bytes += db.modelledBytes() + dictBucketBytes(keys) + dictBucketBytes(expires) + expires * DICT_ENTRY_ALLOC_BYTES;
+    }
+    return bytes;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -239,6 +251,7 @@ export class NodeMemory {
     }
     this.clientsNormal = normal;
     this.clientsReplicas = replicas;
+    this.scriptsBytes = this.node.scriptingMemory.usedMemoryScriptsEval;
     if (this.evictionRunning) this.performEvictions();
     this.evictClientsIfNeeded();
   }
