@@ -1,13 +1,13 @@
 /*
  * maxmemory eviction compared with redis-server (issue 20): both servers get the same limit and
- * policy and run the same seeded Zipf cache workload (eviction-workload.ts); each policy's hit
+ * policy and run the same seeded Zipf cache workload (bench/harness/cache-workload.ts); each policy's hit
  * ratio must be within a few points of Redis's, memory must end within the limit, evictions
  * must be counted in INFO and announced as "evicted" keyspace events, and a replica (here: the
  * DEL that eviction propagates) is checked in the replication tests' manner elsewhere.
  */
 import t from 'tap';
 import { dualRun, type Pair } from './harness';
-import { runCacheWorkload } from './eviction-workload';
+import { runCacheWorkload } from '../../bench/harness/cache-workload';
 
 /** Hit ratios may differ by this much (absolute) from Redis's. */
 const TOLERANCE = 0.05;

@@ -4,7 +4,7 @@
  * does), sent in pipelined batches. The hit ratio is what an eviction policy is judged by: both
  * servers run the same sequence at the same maxmemory and should keep about as many hot keys.
  */
-import type { RawClient } from '../../bench/harness/raw-client';
+import type { RawClient } from './raw-client';
 
 /** mulberry32: small, seedable, the same sequence on every run. */
 export function seededRandom(seed: number): () => number {
