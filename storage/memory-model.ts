@@ -295,8 +295,11 @@ function meanSkiplistNodeBytes(): number {
 // ---------------------------------------------------------------------------------------------
 // Streams
 
-/** The stream struct, its radix tree and the consumer-group machinery, per piece (approximate). */
-const STREAM_BYTES = 96;
+/**
+ * The stream struct, its radix tree and the consumer-group machinery, per piece: approximate,
+ * calibrated on a one-entry stream's MEMORY USAGE (4728 with its key).
+ */
+const STREAM_BYTES = 536;
 const RAX_NODE_BYTES = 48;
 const STREAM_NODE_PREALLOC_BYTES = 4096;
 const CONSUMER_GROUP_BYTES = 200;
@@ -319,6 +322,7 @@ function streamBytes(stream: StreamValue, samples: number): number {
     }
     perEntry = sample.length === 0 ? 0 : sum / sample.length;
   }
-  const listpacks = Math.max(Math.round(count * perEntry), nodes > 0 ? STREAM_NODE_PREALLOC_BYTES : 0);
+  // Each node's listpack is allocated 4 KB up front and grows past it only by its last entry.
+  const listpacks = Math.max(Math.round(count * perEntry), nodes * STREAM_NODE_PREALLOC_BYTES);
   return ROBJ_BYTES + STREAM_BYTES + nodes * RAX_NODE_BYTES + listpacks + stream.groups.size * CONSUMER_GROUP_BYTES;
 }

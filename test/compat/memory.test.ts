@@ -86,6 +86,23 @@ dual.case('noeviction: -OOM for deny-oom commands, reads still served', [
   ['CONFIG', 'SET', 'maxmemory', '0'],
 ]);
 
+dual.case('eviction that cannot free enough: -OOM under every policy', [
+  ['SET', 'k', 'v'],
+  ['SET', 't', 'v', 'EX', '1000'],
+  ['CONFIG', 'SET', 'maxmemory-policy', 'volatile-lru'],
+  ['CONFIG', 'SET', 'maxmemory', '1'],
+  error('SET', 'k2', 'v'),
+  ['EXISTS', 't'],
+  ['EXISTS', 'k'],
+  ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+  error('SET', 'k2', 'v'),
+  ['DBSIZE'],
+  ['GET', 'k'],
+  ['CONFIG', 'SET', 'maxmemory', '0'],
+  ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+  ['SET', 'k2', 'v'],
+]);
+
 dual.case('-OOM inside MULTI: queued commands refused, EXEC aborts', async (pair: Pair) => {
   // maxmemory is changed from a second connection: inside MULTI, CONFIG SET would be queued.
   const admin = await Promise.all([RawClient.connect(dual.running.redis.port), RawClient.connect(dual.running.target.port)]);
