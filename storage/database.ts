@@ -592,7 +592,13 @@ export class Database implements RememberedKeyExpirer {
 
   /** Backdates a key's last access (RESTORE ... IDLETIME, an RDB's IDLE opcode). */
   setIdleSeconds(key: ByteString, seconds: number, nowMs: number): void {
-    if (this.dict.has(key)) this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
+    // Under an LFU policy the word holds a counter: Redis ignores IDLETIME then, as here.
+    if (this.context.lfu == null && this.dict.has(key)) this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
+  }
+
+  /** Sets a key's LFU counter (RESTORE ... FREQ, an RDB's FREQ opcode); ignored under LRU, as in Redis. */
+  setFrequency(key: ByteString, counter: number, nowMs: number): void {
+    if (this.context.lfu != null && this.dict.has(key)) this.accessSec.set(key, (lfuInitial(nowMs) & ~0xff) | (counter & 0xff));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -158,6 +158,25 @@ dual.case('OBJECT FREQ and IDLETIME by policy', [
   ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
 ]);
 
+dual.case('RESTORE FREQ under LFU, IDLETIME under LRU', async (pair: Pair) => {
+  await pair.step(['SET', 'src', 'value']);
+  for (const side of ['redis', 'target'] as const) {
+    const reply = await pair.client(side).call('DUMP', 'src');
+    // "$<len>\r\n<payload>\r\n": the payload's bytes.
+    const payload = reply.subarray(reply.indexOf('\r\n') + 2, reply.length - 2);
+    const c = pair.client(side);
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
+    const lfu = await c.call('RESTORE', 'lfu', '0', payload, 'FREQ', '100');
+    await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+    const lru = await c.call('RESTORE', 'lru', '0', payload, 'IDLETIME', '1000');
+    pair.same([lfu.toString('latin1'), lru.toString('latin1')], ['+OK\r\n', '+OK\r\n'], `${side}: both RESTOREs`);
+  }
+  await pair.step(['OBJECT', 'IDLETIME', 'lru']);
+  await pair.step(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu']);
+  await pair.step(['OBJECT', 'FREQ', 'lfu']);
+  await pair.step(['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']);
+});
+
 dual.case('INFO maxmemory fields', async (pair: Pair) => {
   await pair.step(['CONFIG', 'SET', 'maxmemory', '100mb']);
   await pair.step(['CONFIG', 'SET', 'maxmemory-policy', 'volatile-ttl']);
