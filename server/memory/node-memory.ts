@@ -257,9 +257,9 @@ export class NodeMemory {
   }
 
   /**
-   * maxmemory-clients: while all normal clients together hold more than the limit (bytes, or a
-   * percentage of maxmemory), the client holding the most is closed; CLIENT NO-EVICT ones are
-   * spared.
+   * maxmemory-clients: while the normal clients together hold more than the limit (bytes, or a
+   * percentage of maxmemory), the evictable one holding the most is closed; CLIENT NO-EVICT ones
+   * count but are never closed. Checked by the cron (Redis also checks before each command).
    */
   private evictClientsIfNeeded(): void {
     const setting = this.node.config.number('maxmemory-clients');
@@ -272,6 +272,8 @@ export class NodeMemory {
       const memory = client.memory;
       const pending = client.session.reply.pendingBytes + client.outputBytes;
       const size = CLIENT_STRUCT_BYTES + memory.queryBufferAlloc + memory.replyBufferBytes + Math.max(0, pending - memory.replyBufferBytes);
+      // As Redis: every normal client counts toward the total, but CLIENT NO-EVICT ones are
+      // never chosen (so one of them over the limit costs every other client its connection).
       total += size;
       if (!client.session.noEvict) sizes.push([size, client]);
     }
