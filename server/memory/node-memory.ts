@@ -140,6 +140,7 @@ export class NodeMemory {
       const expires = db.expiresCount;
       bytes += db.modelledBytes() + dictBucketBytes(keys) + dictBucketBytes(expires) + expires * DICT_ENTRY_ALLOC_BYTES;
     }
+    if (bytes > this.peak) this.peak = bytes;
     return bytes;
   }
 
@@ -192,6 +193,8 @@ export class NodeMemory {
     if (this.maxmemory === 0) return 'ok';
     // A replica leaves eviction to its master, whose DELs arrive through the stream.
     if (node.replication.isReplica && node.config.bool('replica-ignore-maxmemory')) return 'ok';
+    // Paused clients (CLIENT PAUSE, a failover): no evictions meanwhile, and no refusals either.
+    if (node.pause.active) return 'ok';
     let used = this.usedForEviction();
     if (used <= this.maxmemory) {
       this.evictionRunning = false;
