@@ -270,7 +270,7 @@ export class Database implements RememberedKeyExpirer {
   getBytes(key: ByteString, nowMs: number, lookup: Lookup = 'write'): EditableValue | undefined {
     const value = this.live(key, nowMs, lookup);
     if (value === undefined) return undefined;
-    this.touchAccess(key, nowMs, false);
+    this.touchAccess(key, nowMs);
     return value;
   }
 
@@ -332,7 +332,7 @@ export class Database implements RememberedKeyExpirer {
     const before = this.dict.size;
     const existed = this.put(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
-    this.touchAccess(key, nowMs, !existed);
+    this.touchWritten(key, nowMs, !existed);
     if (this.expires.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.dict.size !== before) this.observer?.keyAdded(this, key, typeName(value));
@@ -368,7 +368,7 @@ export class Database implements RememberedKeyExpirer {
     if (this.watchers !== null) this.touch(key);
     const before = this.dict.size;
     const existed = this.put(key, value);
-    this.touchAccess(key, nowMs, !existed);
+    this.touchWritten(key, nowMs, !existed);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.dict.size !== before) {
       if (this.slotKeys !== null) this.indexKey(key);
@@ -397,7 +397,7 @@ export class Database implements RememberedKeyExpirer {
     else if (value.length < EDIT_IN_PLACE_MIN_BYTES) this.put(key, value.toByteString());
     else this.holdEditable(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
-    this.touchAccess(key, nowMs, this.dict.size !== before);
+    this.touchWritten(key, nowMs, this.dict.size !== before);
     this.rawStrings.add(key);
     if (this.dict.size !== before) this.observer?.keyAdded(this, key, 'string');
   }
@@ -718,15 +718,24 @@ export class Database implements RememberedKeyExpirer {
     return old !== undefined;
   }
 
-  /** Records an access: the second (LRU), or an LFU increment (a new key starts at LFU_INIT_VAL). */
-  private touchAccess(key: ByteString, nowMs: number, isNew: boolean): void {
+  /** Records a lookup: the second (LRU), or one logarithmic LFU increment. */
+  private touchAccess(key: ByteString, nowMs: number): void {
     const lfu = this.context.lfu;
     if (lfu == null) {
       this.accessSec.set(key, Math.floor(nowMs / 1000));
       return;
     }
     const word = this.accessSec.get(key);
-    this.accessSec.set(key, isNew || word === undefined ? lfuInitial(nowMs) : lfuTouched(word, nowMs, lfu, this.random));
+    this.accessSec.set(key, word === undefined ? lfuInitial(nowMs) : lfuTouched(word, nowMs, lfu, this.random));
+  }
+
+  /**
+   * Records a store: the second (LRU); under LFU a new key starts at LFU_INIT_VAL and a replaced
+   * value keeps its key's counter (Redis's dbSetValue), the command's lookup having counted.
+   */
+  private touchWritten(key: ByteString, nowMs: number, isNew: boolean): void {
+    if (this.context.lfu == null) this.accessSec.set(key, Math.floor(nowMs / 1000));
+    else if (isNew || !this.accessSec.has(key)) this.accessSec.set(key, lfuInitial(nowMs));
   }
 
   /** The modelled bytes of every key and value here (containers re-estimated first). */

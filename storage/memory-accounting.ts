@@ -36,6 +36,11 @@ export class MemoryAccount {
 
   /** A value was stored under `key`, replacing `old` (undefined for a new key). */
   stored(key: ByteString, old: Held | undefined, value: Held): void {
+    // The hot case, a string replacing a string: the key's own cost cancels out.
+    if (typeof value === 'string' && typeof old === 'string') {
+      this.total += stringObjectBytes(value) - stringObjectBytes(old);
+      return;
+    }
     if (old !== undefined) this.removed(key, old);
     if (typeof value === 'string') {
       this.total += keyOverheadBytes(key) + stringObjectBytes(value);

@@ -113,7 +113,9 @@ export function keyOverheadBytes(key: ByteString): number {
 /** A string value's object, by the encoding Redis would choose for it (int, embstr, raw). */
 export function stringObjectBytes(value: ByteString, raw = false): number {
   const length = value.length;
-  if (!raw && length <= 20 && isInt64String(value)) return ROBJ_BYTES;
+  // Only a digit or '-' can start an integer: most values are turned away by one comparison.
+  const first = value.charCodeAt(0);
+  if (!raw && length <= 20 && (first === 45 || (first >= 48 && first <= 57)) && isInt64String(value)) return ROBJ_BYTES;
   if (!raw && length <= 44) return mallocSize(ROBJ_BYTES + 3 + length + 1);
   return ROBJ_BYTES + sdsAllocSize(length, false);
 }
