@@ -25,6 +25,7 @@ import { dictBucketBytes, DICT_ENTRY_ALLOC_BYTES } from '../../storage/memory-mo
 import type { CommandSpec } from '../dispatch/command';
 import { ReplyError } from '../dispatch/errors';
 import type { Session } from '../dispatch/session';
+import type { TimerHandle } from '../clock';
 import type { RedisNode } from '../node';
 import { notifyKeyspaceEvent, NotifyFlag } from '../pubsub/keyspace-events';
 import { EvictionPool, type EvictionPolicy } from './eviction';
@@ -64,8 +65,12 @@ export class NodeMemory {
   /** used_memory_scripts_eval as of the last cron (it changes with SCRIPT LOAD / FLUSH only). */
   private scriptsBytes = 0;
   private readonly pool = new EvictionPool();
-  /** Eviction stopped at its time budget with memory still over the limit: the cron goes on. */
+  /**
+   * Eviction stopped at its time budget with memory still over the limit: it goes on from a
+   * timer on the next turn of the event loop, as Redis's evictionTimeProc does, until done.
+   */
   private evictionRunning = false;
+  private continuation: TimerHandle | null = null;
 
   constructor(private readonly node: RedisNode) {
     const config = node.config;
@@ -80,6 +85,18 @@ export class NodeMemory {
     };
     apply();
     for (const name of ['maxmemory', 'maxmemory-policy', 'lfu-log-factor', 'lfu-decay-time'] as const) config.onChange(name, apply);
+    // CONFIG SET maxmemory below what is used: Redis warns and starts evicting at once.
+    config.onChange('maxmemory', () => {
+      if (this.maxmemory === 0) return;
+      const used = this.usedForEviction();
+      if (used > this.maxmemory) {
+        node.log.warning(
+          `WARNING: the new maxmemory value set via CONFIG SET (${this.maxmemory}) is smaller than the current memory usage (${used}). ` +
+            'This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.',
+        );
+      }
+      this.performEvictions();
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -223,11 +240,21 @@ export class NodeMemory {
         used = this.usedForEviction();
         if (used <= this.maxmemory) break;
         this.evictionRunning = true;
+        this.continueLater();
         return 'running';
       }
     }
     this.evictionRunning = false;
     return freed >= toFree ? 'ok' : this.usedForEviction() <= this.maxmemory ? 'ok' : 'fail';
+  }
+
+  private continueLater(): void {
+    if (this.continuation !== null) return;
+    this.continuation = this.node.time.schedule(0, () => {
+      this.continuation = null;
+      // The eviction unit is not a command: its DELs form their own part of the stream.
+      if (this.evictionRunning) this.performEvictions();
+    });
   }
 
   /** An evicted key: counted, propagated as a DEL, announced (the "evicted" event). */
@@ -241,7 +268,7 @@ export class NodeMemory {
   // ---------------------------------------------------------------------------------------------
   // Cron
 
-  /** Client buffers are summed here (as Redis updates them in its clients cron); eviction left unfinished goes on. */
+  /** Client buffers are summed here (as Redis updates them in its clients cron); maxmemory-clients. */
   cron(): void {
     let normal = 0;
     let replicas = 0;
@@ -255,7 +282,6 @@ export class NodeMemory {
     this.clientsNormal = normal;
     this.clientsReplicas = replicas;
     this.scriptsBytes = this.node.scriptingMemory.usedMemoryScriptsEval;
-    if (this.evictionRunning) this.performEvictions();
     this.evictClientsIfNeeded();
   }
 
