@@ -9,7 +9,7 @@
 # The measures issue 19 sets targets for, at -P 1 and -P 16: XADD, XREAD COUNT 10, XREADGROUP
 # COUNT 10 (of a group's pending history; redis-benchmark cannot XACK the IDs it reads), PFADD,
 # PFCOUNT, GEOADD, GEOSEARCH (radius, COUNT 10); then the memory of a stream of N two-field
-# entries (used_memory after minus before; hashslot's used_memory is its JS heap and buffers).
+# entries (used_memory after minus before; for hashslot hashslot_process_used, its JS heap and buffers).
 set -euo pipefail
 
 rounds=3
@@ -71,7 +71,8 @@ for r in $(seq "$rounds"); do
   echo "# round $r done (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 done
 
-used() { redis-cli -p "$1" info memory | tr -d '\r' | grep '^used_memory:' | cut -d: -f2; }
+# hashslot's used_memory is Redis's figure modelled; its process's own memory is hashslot_process_used.
+used() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { u = $2 } $1 == "hashslot_process_used" { h = $2 } END { print (h != "" ? h : u) }'; }
 for idx in "${!names[@]}"; do
   port=${ports[$idx]}
   before=$(used "$port")

@@ -13,6 +13,7 @@ import * as net from 'node:net';
 import type { ByteString } from '../storage/bytes';
 import type { Database, EditableValue, KeyspaceObserver } from '../storage/database';
 import { Keyspace } from '../storage/keyspace';
+import { NodeMemory } from './memory/node-memory';
 import { SeededRandom } from '../storage/random';
 import { ScriptEngine } from './scripting/script-engine';
 import { FunctionEngine } from './scripting/function-engine';
@@ -66,6 +67,8 @@ export class RedisNode implements KeyspaceObserver {
   /** Wall-clock ms now, read from `time`. */
   readonly clock: () => number;
   readonly keyspace: Keyspace;
+  /** used_memory as Redis would count it, and maxmemory eviction (memory/node-memory.ts). */
+  readonly memory: NodeMemory;
   readonly commands: CommandTable;
   readonly stats = new ServerStats();
   readonly log: Logger;
@@ -139,6 +142,7 @@ export class RedisNode implements KeyspaceObserver {
     this.log.onLine = (line) => this.events.emit('log', line);
     this.replication = new Replication(this);
     this.blocking = new BlockingLists(this);
+    this.memory = new NodeMemory(this);
     this.migrateSockets = new MigrateSockets(time, (n) => this.random.below(n), (socket) => this.hooks.socketOpened?.(socket, 'migrate'));
     this.pause = new ClientPause(time, this.keyspace.context);
     this.listeners = new ClientListeners(this.config, (socket) => this.accept(socket), this.log);
@@ -500,6 +504,7 @@ export class RedisNode implements KeyspaceObserver {
     this.replication.cron(now);
     persistenceCron(this);
     for (const client of this.clients.values()) client.memory.cron(now, client.outputBytes);
+    this.memory.cron();
     const timeoutSec = this.config.number('timeout');
     if (timeoutSec > 0) {
       for (const client of this.clients.values()) {

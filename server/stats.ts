@@ -4,6 +4,9 @@ export class ServerStats {
   totalCommandsProcessed = 0;
   rejectedConnections = 0;
   expiredKeys = 0;
+  /** Keys evicted for maxmemory, clients closed for maxmemory-clients (server/memory/). */
+  evictedKeys = 0;
+  evictedClients = 0;
   keyspaceHits = 0;
   keyspaceMisses = 0;
   netInputBytes = 0;
@@ -29,6 +32,8 @@ export class ServerStats {
     this.totalCommandsProcessed = 0;
     this.rejectedConnections = 0;
     this.expiredKeys = 0;
+    this.evictedKeys = 0;
+    this.evictedClients = 0;
     this.keyspaceHits = 0;
     this.keyspaceMisses = 0;
     this.netInputBytes = 0;

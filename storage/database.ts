@@ -19,9 +19,11 @@
  * that many entries from the start, which keeps the guarantee as long as no key before the
  * position was deleted.
  */
+import { lfuInitial, lfuTouched, type LfuSettings } from './access-clock';
 import type { ByteString } from './bytes';
 import { globMatch } from './glob';
 import { MapWalk } from './map-walk';
+import { MemoryAccount } from './memory-accounting';
 import { SLOT_COUNT, keyHashSlot } from './key-slot';
 import type { RandomSource } from './random';
 import { EDIT_IN_PLACE_MIN_BYTES, MutableString } from './mutable-string';
@@ -74,6 +76,11 @@ export interface KeyspaceContext {
    * nothing is tracked, so a write pays one null check.
    */
   tracking: KeyChangeListener | null;
+  /**
+   * Set while an LFU maxmemory-policy is in force: access times are then LFU words
+   * (access-clock.ts). Absent or null: plain LRU seconds.
+   */
+  lfu?: LfuSettings | null;
 }
 
 /** Told when a key is written, deleted or expires, whichever database it is in. */
@@ -150,6 +157,11 @@ export class Database implements RememberedKeyExpirer {
   private randomWalk: Iterator<ByteString> | null = null;
   /** Keys deleted by lazy and active expiry since the last stats reset. */
   expiredKeys = 0;
+  /** The modelled bytes of this database's keys (used_memory's dataset part). */
+  private readonly memory = new MemoryAccount();
+  /** Where eviction's sampling of all keys, and of keys with a deadline, resumes. */
+  private readonly evictionWalk = new MapWalk<ByteString, HeldValue>();
+  private readonly volatileEvictionWalk = new MapWalk<ByteString, number>();
 
   constructor(
     public id: number,
@@ -268,7 +280,7 @@ export class Database implements RememberedKeyExpirer {
   getBytes(key: ByteString, nowMs: number, lookup: Lookup = 'write'): EditableValue | undefined {
     const value = this.live(key, nowMs, lookup);
     if (value === undefined) return undefined;
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    this.touchAccess(key, nowMs);
     return value;
   }
 
@@ -282,7 +294,7 @@ export class Database implements RememberedKeyExpirer {
 
   /** Keeps `value` in the editable form under `key` (the caller counts and announces the write). */
   private holdEditable(key: ByteString, value: MutableString): MutableString {
-    this.dict.set(key, value);
+    this.put(key, value);
     this.editedKeys.add(key);
     return value;
   }
@@ -290,7 +302,7 @@ export class Database implements RememberedKeyExpirer {
   /** Turns an edited value back into a byte string for every reader but the in-place ones. */
   private settle(key: ByteString, value: MutableString): ByteString {
     const s = value.toByteString();
-    this.dict.set(key, s);
+    this.put(key, s);
     this.editedKeys.delete(key);
     return s;
   }
@@ -299,7 +311,7 @@ export class Database implements RememberedKeyExpirer {
   private settleAll(): void {
     for (const key of this.editedKeys) {
       const value = this.dict.get(key);
-      if (value instanceof MutableString) this.dict.set(key, value.toByteString());
+      if (value instanceof MutableString) this.put(key, value.toByteString());
     }
     this.editedKeys.clear();
   }
@@ -328,9 +340,9 @@ export class Database implements RememberedKeyExpirer {
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     const before = this.dict.size;
-    this.dict.set(key, value);
+    const existed = this.put(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    this.touchWritten(key, nowMs, !existed);
     if (this.expires.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.dict.size !== before) this.observer?.keyAdded(this, key, typeName(value));
@@ -344,7 +356,9 @@ export class Database implements RememberedKeyExpirer {
   markModified(key: ByteString, nowMs: number): void {
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    this.memory.modified(key);
+    // Under LFU the command's lookup already counted the access.
+    if (this.context.lfu == null) this.accessSec.set(key, Math.floor(nowMs / 1000));
   }
 
   /**
@@ -363,8 +377,8 @@ export class Database implements RememberedKeyExpirer {
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     const before = this.dict.size;
-    this.dict.set(key, value);
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    const existed = this.put(key, value);
+    this.touchWritten(key, nowMs, !existed);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.dict.size !== before) {
       if (this.slotKeys !== null) this.indexKey(key);
@@ -389,11 +403,11 @@ export class Database implements RememberedKeyExpirer {
    */
   storeInPlaceUncounted(key: ByteString, value: ByteString | MutableString, nowMs: number): void {
     const before = this.dict.size;
-    if (typeof value === 'string') this.dict.set(key, value);
-    else if (value.length < EDIT_IN_PLACE_MIN_BYTES) this.dict.set(key, value.toByteString());
+    if (typeof value === 'string') this.put(key, value);
+    else if (value.length < EDIT_IN_PLACE_MIN_BYTES) this.put(key, value.toByteString());
     else this.holdEditable(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
+    this.touchWritten(key, nowMs, this.dict.size !== before);
     this.rawStrings.add(key);
     if (this.dict.size !== before) this.observer?.keyAdded(this, key, 'string');
   }
@@ -431,7 +445,10 @@ export class Database implements RememberedKeyExpirer {
   }
 
   delete(key: ByteString): boolean {
-    if (!this.dict.delete(key)) return false;
+    const old = this.dict.get(key);
+    if (old === undefined) return false;
+    this.dict.delete(key);
+    this.memory.removed(key, old);
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     if (this.slotKeys !== null) this.unindexKey(key);
@@ -454,6 +471,9 @@ export class Database implements RememberedKeyExpirer {
     this.editedKeys = new Set();
     this.accessSec = new Map();
     this.loadedAtSec = 0;
+    this.memory.reset();
+    this.evictionWalk.reset();
+    this.volatileEvictionWalk.reset();
     if (this.slotKeys !== null) this.slotKeys = new Array<Set<ByteString> | undefined>(SLOT_COUNT);
     this.expireWalk.reset();
     this.randomWalk = null;
@@ -474,8 +494,13 @@ export class Database implements RememberedKeyExpirer {
     [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
     [this.loadedAtSec, other.loadedAtSec] = [other.loadedAtSec, this.loadedAtSec];
     [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
+    this.memory.swap(other.memory);
     this.expireWalk.reset();
     other.expireWalk.reset();
+    for (const db of [this, other]) {
+      db.evictionWalk.reset();
+      db.volatileEvictionWalk.reset();
+    }
     this.randomWalk = other.randomWalk = null;
     this.scanCache.clear();
     other.scanCache.clear();
@@ -530,9 +555,8 @@ export class Database implements RememberedKeyExpirer {
    * Its deadline and idle time, if any, follow with setExpireAt and setIdleSeconds.
    */
   insertLoaded(key: ByteString, value: StoredValue, nowMs: number): boolean {
-    const before = this.dict.size;
-    this.dict.set(key, value);
-    if (this.dict.size === before) return false;
+    if (this.dict.has(key)) return false;
+    this.put(key, value);
     this.context.dirty++;
     if (this.slotKeys !== null) this.indexKey(key);
     this.loadedAtSec = Math.floor(nowMs / 1000);
@@ -588,7 +612,13 @@ export class Database implements RememberedKeyExpirer {
 
   /** Backdates a key's last access (RESTORE ... IDLETIME, an RDB's IDLE opcode). */
   setIdleSeconds(key: ByteString, seconds: number, nowMs: number): void {
-    if (this.dict.has(key)) this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
+    // Under an LFU policy the word holds a counter: Redis ignores IDLETIME then, as here.
+    if (this.context.lfu == null && this.dict.has(key)) this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
+  }
+
+  /** Sets a key's LFU counter (RESTORE ... FREQ, an RDB's FREQ opcode); ignored under LRU, as in Redis. */
+  setFrequency(key: ByteString, counter: number, nowMs: number): void {
+    if (this.context.lfu != null && this.dict.has(key)) this.accessSec.set(key, (lfuInitial(nowMs) & ~0xff) | (counter & 0xff));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -657,6 +687,8 @@ export class Database implements RememberedKeyExpirer {
   }
 
   private deleteExpired(key: ByteString): void {
+    const old = this.dict.get(key);
+    if (old !== undefined) this.memory.removed(key, old);
     this.dict.delete(key);
     if (this.slotKeys !== null) this.unindexKey(key);
     this.accessSec.delete(key);
@@ -693,6 +725,84 @@ export class Database implements RememberedKeyExpirer {
       if (round === 0 || expiredInRound * 4 <= round) break;
     }
     return deleted;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Memory and eviction (storage/memory-accounting.ts, server/memory/eviction.ts)
+
+  /** Stores a value through the memory account; true when the key already existed. */
+  private put(key: ByteString, value: HeldValue): boolean {
+    const old = this.dict.get(key);
+    this.dict.set(key, value);
+    this.memory.stored(key, old, value);
+    return old !== undefined;
+  }
+
+  /** Records a lookup: the second (LRU), or one logarithmic LFU increment. */
+  private touchAccess(key: ByteString, nowMs: number): void {
+    const lfu = this.context.lfu;
+    if (lfu == null) {
+      this.accessSec.set(key, Math.floor(nowMs / 1000));
+      return;
+    }
+    const word = this.accessSec.get(key);
+    this.accessSec.set(key, word === undefined ? lfuInitial(nowMs) : lfuTouched(word, nowMs, lfu, this.random));
+  }
+
+  /**
+   * Records a store: the second (LRU); under LFU a new key starts at LFU_INIT_VAL and a replaced
+   * value keeps its key's counter (Redis's dbSetValue), the command's lookup having counted.
+   */
+  private touchWritten(key: ByteString, nowMs: number, isNew: boolean): void {
+    if (this.context.lfu == null) this.accessSec.set(key, Math.floor(nowMs / 1000));
+    else if (isNew || !this.accessSec.has(key)) this.accessSec.set(key, lfuInitial(nowMs));
+  }
+
+  /** The modelled bytes of every key and value here (containers re-estimated first). */
+  modelledBytes(): number {
+    this.memory.settle((key) => this.dict.get(key));
+    return this.memory.bytes;
+  }
+
+  /**
+   * The key's raw access word (LRU seconds or LFU word, see access-clock.ts); keys loaded from a
+   * snapshot and never touched read as loaded at load time.
+   */
+  accessWord(key: ByteString, nowMs: number): number {
+    const word = this.accessSec.get(key);
+    if (word !== undefined) return word;
+    return this.context.lfu == null ? this.loadedAtSec : lfuInitial(this.loadedAtSec * 1000 || nowMs);
+  }
+
+  /**
+   * `count` keys for eviction to consider, from every key or only from keys with a deadline. A
+   * Map has no random access, so a walk that resumes where it stopped advances by a random
+   * stride of 1 to 8 per key: every key is reached in turn, and consecutive picks are spread.
+   */
+  sampleKeys(count: number, volatile: boolean, out: ByteString[]): void {
+    const map: Map<ByteString, unknown> = volatile ? this.expires : this.dict;
+    if (map.size === 0) return;
+    const walk = (volatile ? this.volatileEvictionWalk : this.evictionWalk) as MapWalk<ByteString, unknown>;
+    for (let i = 0; i < count; i++) {
+      let entry: [ByteString, unknown] | null = null;
+      const stride = map.size <= count ? 1 : 1 + Math.floor(this.random.next() * 8);
+      for (let s = 0; s < stride; s++) entry = walk.next(map);
+      if (entry === null) return;
+      out.push(entry[0]);
+    }
+  }
+
+  /**
+   * Deletes a key for maxmemory (Redis's eviction: not a write of any command, so no change to
+   * `dirty`; WATCH is touched); returns the modelled bytes freed, or -1 if the key is gone.
+   */
+  evict(key: ByteString): number {
+    const old = this.dict.get(key);
+    if (old === undefined) return -1;
+    const before = this.memory.bytes;
+    this.context.dirty--;
+    this.delete(key);
+    return before - this.memory.bytes;
   }
 
   // ---------------------------------------------------------------------------------------------

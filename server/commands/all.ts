@@ -18,6 +18,7 @@ import { listCommands } from './lists';
 import { functionCommands } from './function-commands';
 import { geoCommands } from './geo';
 import { geoSearchCommands } from './geo-search';
+import { memoryCommands } from './memory-commands';
 import { migrateCommands } from './migrate';
 import { persistenceCommands } from './persistence-commands';
 import { pubsubCommands } from './pubsub-commands';
@@ -46,6 +47,7 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...serverCommands,
   ...functionCommands,
   ...infoCommands,
+  ...memoryCommands,
   ...configCommands,
   ...commandCommands,
   ...keyCommands,

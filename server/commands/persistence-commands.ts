@@ -119,7 +119,7 @@ function restoreCommand(ctx: CommandContext, argv: ByteString[]): void {
   }
   if (options.idleSec !== null) db.setIdleSeconds(key, Number(options.idleSec), now);
   ctx.notifyKeyEvent(NotifyFlag.generic, 'restore', key);
-  // FREQ is accepted and ignored: LFU counters are not kept.
+  if (options.freq !== null) db.setFrequency(key, Number(options.freq), now);
   ctx.reply.ok();
 }
 

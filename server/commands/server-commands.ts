@@ -15,6 +15,7 @@ import { at, int32Arg, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
+import { lfuCounter } from '../../storage/access-clock';
 import { debugReload, type ReloadOptions, saveAfterFlushAll, saveBeforeShutdown } from '../persistence/snapshots';
 
 /** FLUSHDB / FLUSHALL / FUNCTION FLUSH take an optional ASYNC or SYNC. */
@@ -101,7 +102,7 @@ function debugCommand(ctx: CommandContext, argv: ByteString[]): void {
     const value = ctx.db.peek(at(argv, 2), node.nowMs);
     if (value === undefined) throw new ReplyError(ERR.noSuchKey);
     ctx.reply.simple(
-      `Value at:0x0 refcount:${refcount(ctx.db, at(argv, 2), value)} encoding:${valueEncoding(value, ctx.db.isRawString(at(argv, 2)))} serializedlength:${typeof value === 'string' ? value.length : 0} lru:0 lru_seconds_idle:${ctx.db.idleSeconds(at(argv, 2), node.nowMs)}`,
+      `Value at:0x0 refcount:${refcount(ctx.db, at(argv, 2), value)} encoding:${valueEncoding(value, ctx.db.isRawString(at(argv, 2)))} serializedlength:${typeof value === 'string' ? value.length : 0} lru:${ctx.db.accessWord(at(argv, 2), node.nowMs) & 0xffffff} lru_seconds_idle:${ctx.db.idleSeconds(at(argv, 2), node.nowMs)}`,
     );
   } else if (sub === 'drop-cluster-packet-filter' && argv.length === 3) {
     // Incoming bus messages of this type are dropped (-1: none), as Redis's cluster tests use it.
@@ -190,8 +191,9 @@ export const serverCommands: CommandImpl[] = [
   ),
   cmd('object|freq', (ctx, argv) =>
     objectSubcommand(ctx, argv, () => {
-      if (!usesLfu(ctx)) throw new ReplyError(ERR.lfuNotSelected);
-      ctx.reply.integer(0);
+      const lfu = ctx.keyspace.context.lfu;
+      if (!usesLfu(ctx) || lfu == null) throw new ReplyError(ERR.lfuNotSelected);
+      ctx.reply.integer(lfuCounter(ctx.db.accessWord(at(argv, 2), ctx.nowMs), ctx.nowMs, lfu));
     }),
   ),
   cmd('object|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.object ?? [])),

@@ -81,6 +81,8 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
         const redirect = cluster.route(session, spec, argv);
         if (redirect !== null) throw new ReplyError(redirect);
       }
+      // maxmemory: evict, then refuse a deny-oom command if memory is still over (memory/).
+      node.memory.beforeCommand(session, spec);
       checkWriteGuards(session, spec);
       // A script past busy-reply-threshold: only what may interrupt or leave it (SCRIPT KILL,
       // SHUTDOWN NOSAVE) and connection housekeeping run.
@@ -239,6 +241,7 @@ function checkNotStale(session: Session): void {
  */
 export function checkScriptGuards(session: Session, flags: readonly string[] | null): void {
   if (session.kind === 'master') return;
+  if (flags !== null) session.context.server.memory.checkScriptStart(flags);
   if (flags !== null) checkDataGuards(session, !flags.includes('no-writes'), false);
   if (flags === null || !flags.includes('allow-stale')) checkNotStale(session);
 }

@@ -138,6 +138,7 @@ export class FunctionEngine implements ScriptHost {
     const run = new ScriptRun(this, name, noWrites || readOnlyCommand, ctx);
     run.command = [readOnlyCommand ? 'fcall_ro' : 'fcall', name, String(keys.length), ...keys, ...args];
     run.declaredKeys = keys;
+    run.allowOom = found.fn.flags.includes('allow-oom');
     if (this.node.cluster !== null && !found.fn.flags.includes('allow-cross-slot-keys')) run.restrictToOneSlot(keys);
     this.run = run;
     run.start(callback, [luaArray(keys), luaArray(args)]);

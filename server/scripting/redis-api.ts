@@ -166,6 +166,9 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
     const refusal = writeRefusal(engine, run);
     if (refusal !== null) return refused(engine, spec, refusal);
   }
+  // maxmemory: a deny-oom command before the script's first write, if memory was over at its start.
+  const oom = node.memory.scriptCommandRefusal(spec, run.allowOom, run.wrote, run.caller.session.kind === 'master');
+  if (oom !== null) return refused(engine, spec, oom);
   // Dirty from here on, whether or not the write then passes the cluster check or succeeds.
   if (spec.isWrite) run.wrote = true;
   const session = engine.session;

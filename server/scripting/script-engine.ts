@@ -78,6 +78,7 @@ export class ScriptEngine implements ScriptHost {
     const run = new ScriptRun(this, script.sha, readOnly, ctx);
     run.command = [commandName];
     run.declaredKeys = keys;
+    run.allowOom = script.flags !== null && script.flags.includes('allow-oom');
     // A script that declares flags (a shebang) keeps to one slot unless allow-cross-slot-keys.
     if (this.node.cluster !== null && script.flags !== null && !script.flags.includes('allow-cross-slot-keys')) run.restrictToOneSlot(keys);
     this.run = run;

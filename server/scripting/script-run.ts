@@ -59,6 +59,8 @@ export class ScriptRun {
   crossSlotAllowed = true;
   /** The one slot a restricted run may touch: its declared keys', else its first key's. */
   slot: number | undefined = undefined;
+  /** Declared allow-oom: its deny-oom commands run even over maxmemory. */
+  allowOom = false;
   /** Past busy-reply-threshold: other clients get -BUSY. */
   busy = false;
   /** SCRIPT KILL asked for it: raised at the next instruction, then at each new line and tick. */

@@ -29,6 +29,7 @@ export const IMPLEMENTED: readonly string[] = [
   'info', 'config|get', 'config|set', 'config|resetstat', 'config|rewrite', 'config|help',
   'dbsize', 'flushdb', 'flushall', 'time', 'swapdb', 'shutdown', 'debug', 'lastsave',
   'object|encoding', 'object|refcount', 'object|idletime', 'object|freq', 'object|help',
+  'memory|usage', 'memory|stats', 'memory|doctor', 'memory|purge', 'memory|malloc-stats', 'memory|help',
   'function|flush', 'function|list', 'function|dump', 'function|restore', 'function|load', 'function|delete', 'function|kill', 'function|stats', 'function|help', 'fcall', 'fcall_ro', 'command', 'command|count', 'command|info', 'command|docs', 'command|list',
   'command|getkeys', 'command|getkeysandflags', 'command|help',
   // keys
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
     docs[name] = keepImplementedDocs(d['%'][1] as RespValue);
   }
   const help: Record<string, RespValue> = {};
-  for (const container of ['client', 'config', 'object', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
+  for (const container of ['client', 'config', 'object', 'memory', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
     help[container] = await query(port, [container, 'HELP']);
   }
   const out =

@@ -1,0 +1,324 @@
+/**
+ * A node's memory as Redis would report it, and maxmemory enforced against that figure.
+ *
+ * used_memory is modelled, not measured (storage/memory-model.ts says why):
+ *
+ *   used_memory = startup                  what an empty 7.0.15 reports (used_memory_startup)
+ *               + per database             key entries, key sds and values (memory-accounting.ts)
+ *                                          + the main and expires hash tables' buckets
+ *                                          + an expires entry per key with a deadline
+ *               + clients                  buffers as CLIENT LIST's tot-mem sizes them (cron)
+ *               + replication backlog      the bytes it holds
+ *               + cached scripts           used_memory_scripts_eval
+ *
+ * The process's real memory stays visible under hashslot_* INFO fields, which no Redis field
+ * can collide with (benchmarks that compare real memory read those).
+ *
+ * maxmemory: before every command (Redis's processCommand calls performEvictions whatever the
+ * command) keys are evicted until the figure, less what does not count for eviction (replicas'
+ * output buffers), is within the limit; a command that may grow memory (deny-oom, or any
+ * command queued inside MULTI) is refused with -OOM when that fails. Eviction gives up after
+ * its time budget (maxmemory-eviction-tenacity) and the cron carries on, as Redis's timer does.
+ */
+import type { ByteString } from '../../storage/bytes';
+import { dictBucketBytes, DICT_ENTRY_ALLOC_BYTES } from '../../storage/memory-model';
+import type { CommandSpec } from '../dispatch/command';
+import { ReplyError } from '../dispatch/errors';
+import type { Session } from '../dispatch/session';
+import type { TimerHandle } from '../clock';
+import type { RedisNode } from '../node';
+import { notifyKeyspaceEvent, NotifyFlag } from '../pubsub/keyspace-events';
+import { EvictionPool, type EvictionPolicy } from './eviction';
+
+export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
+/** used_memory_startup of a fresh redis-server 7.0.15 (x86-64, default configuration). */
+export const STARTUP_BYTES = 876064;
+/** sizeof(client), and an empty query buffer's block (client-memory.ts has the full model). */
+const CLIENT_STRUCT_BYTES = 768;
+
+export type EvictionResult = 'ok' | 'running' | 'fail';
+
+/** The parts used_memory is made of (MEMORY STATS lists them). */
+export interface MemoryFigures {
+  used: number;
+  startup: number;
+  backlog: number;
+  clientsReplicas: number;
+  clientsNormal: number;
+  scripts: number;
+  /** Per database with keys: [db, main table overhead, expires table overhead]. */
+  dbOverheads: Array<[number, number, number]>;
+  overheadTotal: number;
+  keys: number;
+  dataset: number;
+}
+
+export class NodeMemory {
+  maxmemory = 0;
+  policy: EvictionPolicy = 'noeviction';
+  /** Redis's pre_command_oom_state: whether the last command found memory over the limit. */
+  preCommandOomState = false;
+  /** The highest used_memory seen (used_memory_peak). */
+  peak = STARTUP_BYTES;
+  private clientsNormal = 0;
+  private clientsReplicas = 0;
+  /** used_memory_scripts_eval as of the last cron (it changes with SCRIPT LOAD / FLUSH only). */
+  private scriptsBytes = 0;
+  private readonly pool = new EvictionPool();
+  /**
+   * Eviction stopped at its time budget with memory still over the limit: it goes on from a
+   * timer on the next turn of the event loop, as Redis's evictionTimeProc does, until done.
+   */
+  private evictionRunning = false;
+  private continuation: TimerHandle | null = null;
+
+  constructor(private readonly node: RedisNode) {
+    const config = node.config;
+    const apply = (): void => {
+      this.maxmemory = config.number('maxmemory');
+      const policy = config.string('maxmemory-policy') as EvictionPolicy;
+      if (policy !== this.policy) this.pool.clear();
+      this.policy = policy;
+      node.keyspace.context.lfu = policy.endsWith('-lfu')
+        ? { logFactor: config.number('lfu-log-factor'), decayTimeMin: config.number('lfu-decay-time') }
+        : null;
+    };
+    apply();
+    for (const name of ['maxmemory', 'maxmemory-policy', 'lfu-log-factor', 'lfu-decay-time'] as const) config.onChange(name, apply);
+    // CONFIG SET maxmemory below what is used: Redis warns and starts evicting at once.
+    config.onChange('maxmemory', () => {
+      if (this.maxmemory === 0) return;
+      const used = this.usedForEviction();
+      if (used > this.maxmemory) {
+        node.log.warning(
+          `WARNING: the new maxmemory value set via CONFIG SET (${this.maxmemory}) is smaller than the current memory usage (${used}). ` +
+            'This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.',
+        );
+      }
+      this.performEvictions();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The figure
+
+  /** used_memory and its parts. */
+  figures(): MemoryFigures {
+    const node = this.node;
+    const dbOverheads: Array<[number, number, number]> = [];
+    let keys = 0;
+    let tables = 0;
+    let modelled = 0;
+    for (const db of node.keyspace.dbs) {
+      if (db.size === 0 && db.expiresCount === 0) {
+        modelled += db.modelledBytes();
+        continue;
+      }
+      keys += db.size;
+      modelled += db.modelledBytes();
+      const main = dictBucketBytes(db.size);
+      const expires = dictBucketBytes(db.expiresCount) + db.expiresCount * DICT_ENTRY_ALLOC_BYTES;
+      tables += main + expires;
+      dbOverheads.push([db.id, main, expires]);
+    }
+    const backlog = node.replication.backlog?.histlen ?? 0;
+    const scripts = node.scriptingMemory.usedMemoryScriptsEval;
+    const used = STARTUP_BYTES + modelled + tables + this.clientsNormal + this.clientsReplicas + backlog + scripts;
+    if (used > this.peak) this.peak = used;
+    const overheadTotal = STARTUP_BYTES + tables + this.clientsNormal + this.clientsReplicas + backlog + scripts;
+    return {
+      used,
+      startup: STARTUP_BYTES,
+      backlog,
+      clientsReplicas: this.clientsReplicas,
+      clientsNormal: this.clientsNormal,
+      scripts,
+      dbOverheads,
+      overheadTotal,
+      keys,
+      dataset: used - overheadTotal,
+    };
+  }
+
+  /** used_memory. */
+  used(): number {
+    return this.figures().used;
+  }
+
+  /**
+   * What eviction compares with maxmemory (replicas' output buffers do not count): the same sum
+   * as figures(), lean, since it runs before every command while maxmemory is set.
+   */
+  private usedForEviction(): number {
+    let bytes = STARTUP_BYTES + this.clientsNormal + this.scriptsBytes + (this.node.replication.backlog?.histlen ?? 0);
+    for (const db of this.node.keyspace.dbs) {
+      const keys = db.size;
+      if (keys === 0) continue;
+      const expires = db.expiresCount;
+      bytes += db.modelledBytes() + dictBucketBytes(keys) + dictBucketBytes(expires) + expires * DICT_ENTRY_ALLOC_BYTES;
+    }
+    if (bytes > this.peak) this.peak = bytes;
+    return bytes;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Before a command
+
+  /**
+   * Redis's maxmemory step of processCommand, for a client's command that passed routing:
+   * evicts what it can, then refuses a deny-oom command (or anything but EXEC, DISCARD, QUIT and
+   * RESET inside MULTI; EXEC when it holds a deny-oom command) when memory is still over.
+   */
+  beforeCommand(session: Session, spec: CommandSpec): void {
+    if (this.maxmemory === 0) return;
+    const outOfMemory = this.performEvictions() === 'fail';
+    this.preCommandOomState = outOfMemory;
+    if (!outOfMemory) return;
+    const name = spec.fullName;
+    const transaction = session.transaction;
+    let reject = spec.flags.has('denyoom');
+    if (name === 'exec') reject ||= (transaction.queue ?? []).some((queued) => queued.spec.flags.has('denyoom'));
+    else if (transaction.inMulti && name !== 'discard' && name !== 'quit' && name !== 'reset') reject = true;
+    if (reject) throw new ReplyError(OOM_ERROR);
+  }
+
+  /** A script that declared flags: refused at start unless allow-oom or no-writes (scriptFlagsToCmdFlags). */
+  checkScriptStart(flags: readonly string[]): void {
+    if (this.maxmemory === 0 || !this.preCommandOomState) return;
+    if (!flags.includes('allow-oom') && !flags.includes('no-writes')) throw new ReplyError(OOM_ERROR);
+  }
+
+  /**
+   * A deny-oom command inside a script (scriptVerifyOOM): refused only while the script has not
+   * written yet and memory was over the limit when the script started.
+   */
+  scriptCommandRefusal(spec: CommandSpec, allowOom: boolean, wrote: boolean, fromMaster: boolean): string | null {
+    if (allowOom || this.maxmemory === 0 || fromMaster || wrote || !this.preCommandOomState) return null;
+    return spec.flags.has('denyoom') ? OOM_ERROR : null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Eviction
+
+  /**
+   * Evicts keys until memory is within maxmemory (performEvictions). 'running' when the time
+   * budget ran out with keys still being freed (the cron continues), 'fail' when nothing more
+   * can be evicted and memory is still over.
+   */
+  performEvictions(): EvictionResult {
+    const node = this.node;
+    if (this.maxmemory === 0) return 'ok';
+    // A replica leaves eviction to its master, whose DELs arrive through the stream.
+    if (node.replication.isReplica && node.config.bool('replica-ignore-maxmemory')) return 'ok';
+    // Paused clients (CLIENT PAUSE, a failover): no evictions meanwhile, and no refusals either.
+    if (node.pause.active) return 'ok';
+    let used = this.usedForEviction();
+    if (used <= this.maxmemory) {
+      this.evictionRunning = false;
+      return 'ok';
+    }
+    if (this.policy === 'noeviction') return 'fail';
+    const toFree = used - this.maxmemory;
+    let freed = 0;
+    let evicted = 0;
+    const time = node.time;
+    const startedMs = time.monotonicMs();
+    const budgetMs = evictionTimeLimitMs(node.config.number('maxmemory-eviction-tenacity'));
+    const samples = node.config.number('maxmemory-samples');
+    const lfu = node.keyspace.context.lfu ?? { logFactor: 10, decayTimeMin: 1 };
+    const dbs = node.keyspace.dbs;
+    while (freed < toFree) {
+      const pick = this.pool.pick(dbs, this.policy, samples, lfu, node.nowMs);
+      if (pick === null) break;
+      const bytes = pick.db.evict(pick.key);
+      if (bytes < 0) continue;
+      freed += bytes;
+      evicted++;
+      this.keyEvicted(pick.db.id, pick.key);
+      // Check the clock every 16 keys, as Redis does.
+      if ((evicted & 15) === 0 && time.monotonicMs() - startedMs > budgetMs) {
+        used = this.usedForEviction();
+        if (used <= this.maxmemory) break;
+        this.evictionRunning = true;
+        this.continueLater();
+        return 'running';
+      }
+    }
+    this.evictionRunning = false;
+    return freed >= toFree ? 'ok' : this.usedForEviction() <= this.maxmemory ? 'ok' : 'fail';
+  }
+
+  private continueLater(): void {
+    if (this.continuation !== null) return;
+    this.continuation = this.node.time.schedule(0, () => {
+      this.continuation = null;
+      // The eviction unit is not a command: its DELs form their own part of the stream.
+      if (this.evictionRunning) this.performEvictions();
+    });
+  }
+
+  /** An evicted key: counted, propagated as a DEL, announced (the "evicted" event). */
+  private keyEvicted(dbId: number, key: ByteString): void {
+    const node = this.node;
+    node.stats.evictedKeys++;
+    node.replication.propagate(dbId, [node.config.bool('lazyfree-lazy-eviction') ? 'UNLINK' : 'DEL', key]);
+    notifyKeyspaceEvent(node, NotifyFlag.evicted, 'evicted', key, dbId);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cron
+
+  /** Client buffers are summed here (as Redis updates them in its clients cron); maxmemory-clients. */
+  cron(): void {
+    let normal = 0;
+    let replicas = 0;
+    for (const client of this.node.clients.values()) {
+      const memory = client.memory;
+      const pending = client.session.reply.pendingBytes + client.outputBytes;
+      const total = CLIENT_STRUCT_BYTES + memory.queryBufferAlloc + 4 + memory.replyBufferBytes + Math.max(0, pending - memory.replyBufferBytes);
+      if (client.kind === 'replica') replicas += total;
+      else normal += total;
+    }
+    this.clientsNormal = normal;
+    this.clientsReplicas = replicas;
+    this.scriptsBytes = this.node.scriptingMemory.usedMemoryScriptsEval;
+    this.evictClientsIfNeeded();
+  }
+
+  /**
+   * maxmemory-clients: while the normal clients together hold more than the limit (bytes, or a
+   * percentage of maxmemory), the evictable one holding the most is closed; CLIENT NO-EVICT ones
+   * count but are never closed. Checked by the cron (Redis also checks before each command).
+   */
+  private evictClientsIfNeeded(): void {
+    const setting = this.node.config.number('maxmemory-clients');
+    const limit = setting < 0 ? Math.floor((this.maxmemory * -setting) / 100) : setting;
+    if (limit <= 0) return;
+    const sizes: Array<[number, { close(): void; session: Session }]> = [];
+    let total = 0;
+    for (const client of this.node.clients.values()) {
+      if (client.kind !== 'normal') continue;
+      const memory = client.memory;
+      const pending = client.session.reply.pendingBytes + client.outputBytes;
+      const size = CLIENT_STRUCT_BYTES + memory.queryBufferAlloc + memory.replyBufferBytes + Math.max(0, pending - memory.replyBufferBytes);
+      // As Redis: every normal client counts toward the total, but CLIENT NO-EVICT ones are
+      // never chosen (so one of them over the limit costs every other client its connection).
+      total += size;
+      if (!client.session.noEvict) sizes.push([size, client]);
+    }
+    sizes.sort((a, b) => b[0] - a[0]);
+    for (const [size, client] of sizes) {
+      if (total <= limit) break;
+      client.close();
+      total -= size;
+      this.node.stats.evictedClients++;
+    }
+  }
+}
+
+/** evictionTimeLimitUs: 50 µs per tenacity step up to 10, growing 15% a step beyond; 100: no limit. */
+function evictionTimeLimitMs(tenacity: number): number {
+  if (tenacity <= 10) return (50 * tenacity) / 1000;
+  if (tenacity < 100) return (500 * Math.pow(1.15, tenacity - 10)) / 1000;
+  return Number.POSITIVE_INFINITY;
+}
