@@ -9,6 +9,7 @@
  * bus. `nowMs` is frozen once per command before the handler runs, so a command sees one
  * instant (expiry checks, TTL answers and relative-to-absolute conversions agree).
  */
+import { Acl } from './acl/acl';
 import * as net from 'node:net';
 import type { ByteString } from '../storage/bytes';
 import type { Database, EditableValue, KeyspaceObserver } from '../storage/database';
@@ -66,6 +67,8 @@ export class RedisNode implements KeyspaceObserver {
   readonly clock: () => number;
   readonly keyspace: Keyspace;
   readonly commands: CommandTable;
+  /** Users, permissions and ACL LOG (server/acl/). */
+  readonly acl: Acl;
   readonly stats = new ServerStats();
   readonly log: Logger;
   readonly random: SeededRandom;
@@ -130,6 +133,7 @@ export class RedisNode implements KeyspaceObserver {
     this.executable = options.executable ?? '';
     this.keyspace = new Keyspace(this.config.number('databases'), this.random, this);
     this.commands = new CommandTable(ALL_COMMANDS);
+    this.acl = new Acl(this);
     this.log = new Logger(this.config.value('loglevel'), options.logSink ?? stdoutSink, this.clock);
     this.log.onLine = (line) => this.events.emit('log', line);
     this.replication = new Replication(this);

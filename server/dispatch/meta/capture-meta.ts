@@ -22,6 +22,8 @@ import { decodeRespValue, type RespValue } from '../../../protocol/resp-value';
 export const IMPLEMENTED: readonly string[] = [
   // connection
   'ping', 'echo', 'quit', 'select', 'hello', 'auth', 'reset',
+  'acl|setuser', 'acl|getuser', 'acl|deluser', 'acl|users', 'acl|list', 'acl|whoami', 'acl|cat', 'acl|dryrun',
+  'acl|genpass', 'acl|log', 'acl|load', 'acl|save', 'acl|help',
   'client|id', 'client|setname', 'client|getname', 'client|list', 'client|info', 'client|kill',
   'client|no-evict', 'client|reply', 'client|pause', 'client|unpause', 'client|help',
   // server
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
     docs[name] = keepImplementedDocs(d['%'][1] as RespValue);
   }
   const help: Record<string, RespValue> = {};
-  for (const container of ['client', 'config', 'object', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
+  for (const container of ['acl', 'client', 'config', 'object', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
     help[container] = await query(port, [container, 'HELP']);
   }
   const out =
