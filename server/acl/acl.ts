@@ -58,6 +58,20 @@ export class Acl {
     node.config.onChange('requirepass', (password) => {
       this.setRequirePass(password);
     });
+    this.loadAtStartup();
+  }
+
+  /** redis.conf's `user` lines, or the ACL file: never both (Redis refuses to start). */
+  private loadAtStartup(): void {
+    const lines = this.node.config.extras.filter((e) => e.name.toLowerCase() === 'user').map((e) => e.args);
+    const path = this.node.config.string('aclfile');
+    if (lines.length > 0 && path !== '') {
+      throw new Error(
+        'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
+      );
+    }
+    if (lines.length > 0) this.loadConfigUsers(lines);
+    if (path !== '') this.loadFile(path);
   }
 
   createUser(name: ByteString): User {
@@ -129,6 +143,39 @@ export class Acl {
     if (verdict === Verdict.ok) return;
     this.logDenial(session, user, verdict, session.transaction.inMulti ? 'multi' : 'toplevel', spec, argv, position);
     throw new ReplyError(`NOPERM ${denialText(verdict, spec)}`);
+  }
+
+  /**
+   * EXEC's second check of a queued command: answers the denial in place of the command's reply
+   * (the rest of the transaction runs) and returns true.
+   */
+  deniedInExec(session: Session, user: User, spec: CommandSpec, argv: readonly ByteString[]): boolean {
+    const { verdict, position } = this.verdict(user, spec, argv);
+    if (verdict === Verdict.ok) return false;
+    this.logDenial(session, user, verdict, 'multi', spec, argv, position);
+    const reason =
+      verdict === Verdict.command ? 'no permission to execute the command or subcommand'
+      : verdict === Verdict.key ? 'no permission to touch the specified keys'
+      : 'no permission to access one of the channels used as arguments';
+    const text = `NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${reason}`;
+    this.node.stats.countError(text);
+    session.reply.error(text);
+    return true;
+  }
+
+  /**
+   * A script's redis.call, checked as the script's caller: null when allowed, otherwise the error
+   * the script gets (Redis's wording inside scripts), logged with context "lua".
+   */
+  scriptDenial(caller: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
+    const user = caller.user;
+    if (user === null || user.unrestricted) return null;
+    const { verdict, position } = this.verdict(user, spec, argv);
+    if (verdict === Verdict.ok) return null;
+    this.logDenial(caller, user, verdict, 'lua', spec, argv, position);
+    if (verdict === Verdict.command) return "ERR The user executing the script can't run this command or subcommand";
+    if (verdict === Verdict.key) return "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments";
+    return "ERR The user executing the script can't publish to the channel mentioned in the command";
   }
 
   logDenial(

@@ -297,16 +297,27 @@ const CHANNEL_ARGS: ReadonlyMap<string, { all: boolean; pattern: boolean }> = ne
   ['psubscribe', { all: true, pattern: true }],
 ]);
 
-/** A call's keys and what each needs: read for an access, write for an insert, update or delete. */
+/**
+ * A call's keys and what each needs: read for an access, write for an insert, update or delete.
+ * Arguments a key spec marks not_key (SPUBLISH's shard channel: a key only for routing) are
+ * channels, not keys, to ACLs.
+ */
 function fillKeyCache(spec: CommandSpec, argv: readonly ByteString[], cache: KeyCache): void {
   const flags: Array<readonly string[]> = [];
-  cache.positions = findKeys(spec.keys, argv, flags);
-  cache.permissions = flags.map((list) => {
+  const all = findKeys(spec.keys, argv, flags);
+  const positions: number[] = [];
+  const permissions: number[] = [];
+  all.forEach((position, i) => {
+    const list = flags[i] ?? [];
+    if (list.includes('not_key')) return;
     let needed = 0;
     for (const f of list) {
       if (f === 'access') needed |= READ;
       else if (f === 'insert' || f === 'update' || f === 'delete') needed |= WRITE;
     }
-    return needed;
+    positions.push(position);
+    permissions.push(needed);
   });
+  cache.positions = positions;
+  cache.permissions = permissions;
 }
