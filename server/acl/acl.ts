@@ -256,30 +256,51 @@ export class Acl {
 
   // ─── Persistence: redis.conf `user` lines and the ACL file ─────────────────────────────────
 
-  /** Builds users from rule lines (`user <name> <rules...>`); throws the first error. */
-  parseUsers(lines: ReadonlyArray<readonly ByteString[]>, where: (index: number) => string): Map<ByteString, User> {
+  /**
+   * Builds users from rule lines (`user <name> <rules...>`). Every line is tried; the errors are
+   * collected in Redis's words (`where` names a line), and none of the users is kept if any.
+   */
+  parseUsers(lines: ReadonlyArray<readonly ByteString[]>, where: (index: number) => string, lineNumber: (index: number) => number): { users: Map<ByteString, User>; errors: string } {
     const users = new Map<ByteString, User>();
+    let errors = '';
     lines.forEach((words, index) => {
       const [name = '', ...rules] = words;
-      if (/[ \0]/.test(name)) throw new Error(`${where(index)}: Usernames can't contain spaces or null characters`);
-      if (users.has(name)) throw new Error(`${where(index)}: Duplicate user '${name}' found`);
+      if (/[ \0]/.test(name)) {
+        errors += `${where(index)}: Usernames can't contain spaces or null characters. `;
+        return;
+      }
+      if (users.has(name)) {
+        errors += `WARNING: Duplicate user '${name}' found on line ${lineNumber(index)}. `;
+        return;
+      }
       const user = this.createUser(name);
-      for (const rule of mergeSelectorRules(rules)) {
+      let merged: ByteString[];
+      try {
+        merged = mergeSelectorRules(rules);
+      } catch (err) {
+        if (!(err instanceof ReplyError)) throw err;
+        errors += `${where(index)}: ${err.text.replace(/^ERR /, '')}. `;
+        return;
+      }
+      for (const rule of merged) {
         try {
           user.apply(rule);
         } catch (err) {
           if (!(err instanceof AclRuleError)) throw err;
-          throw new Error(`${where(index)}: ${err.message}. `);
+          errors += `${where(index)}: ${err.message}. `;
+          return;
         }
       }
       users.set(name, user);
     });
-    return users;
+    return { users, errors };
   }
 
   /** The `user` lines of redis.conf, applied once at start-up. */
   loadConfigUsers(lines: ReadonlyArray<readonly ByteString[]>): void {
-    for (const [name, user] of this.parseUsers(lines, (i) => `user line ${i + 1}`)) this.install(name, user);
+    const { users, errors } = this.parseUsers(lines, (i) => `user line ${i + 1}`, (i) => i + 1);
+    if (errors !== '') throw new Error(errors.trim());
+    for (const [name, user] of users) this.install(name, user);
   }
 
   /** ACL LOAD (and start-up with aclfile): replaces every user; throws the file's first error. */
@@ -292,15 +313,22 @@ export class Acl {
     }
     const lines: ByteString[][] = [];
     const lineNumbers: number[] = [];
+    let errors = '';
     text.split('\n').forEach((raw, i) => {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) return;
       const words = line.split(/\s+/);
-      if (words[0] !== 'user' || words.length < 2) throw new Error(`${path}:${i + 1}: should start with user keyword followed by the username. `);
+      if (words[0] !== 'user' || words.length < 2) {
+        errors += `${path}:${i + 1} should start with user keyword followed by the username. `;
+        return;
+      }
       lines.push(words.slice(1));
       lineNumbers.push(i + 1);
     });
-    const users = this.parseUsers(lines, (i) => `${path}:${lineNumbers[i] ?? 0}`);
+    const parsed = this.parseUsers(lines, (i) => `${path}:${lineNumbers[i] ?? 0}`, (i) => lineNumbers[i] ?? 0);
+    errors += parsed.errors;
+    if (errors !== '') throw new Error(`${errors}WARNING: ACL errors detected, no change to the previously active ACL rules was performed`);
+    const users = parsed.users;
     const previous = [...this.users.values()];
     this.users.clear();
     this.users.set('default', this.defaultUser);
