@@ -227,7 +227,31 @@ export class Acl {
       }
     }
     if (existing === undefined) this.users.set(name, draft);
-    else existing.assign(draft);
+    else {
+      existing.assign(draft);
+      this.disconnectLostSubscribers(existing, null);
+    }
+  }
+
+  /**
+   * After a user's channels changed: its connections subscribed to a channel (or a pattern) the
+   * user may no longer use are closed, as Redis 7.0 does (ACLKillPubsubClientsIfNeeded).
+   */
+  disconnectLostSubscribers(user: User, caller: Session | null): void {
+    const selectors = [user.root, ...user.selectors];
+    if (selectors.some((s) => s.allChannels)) return;
+    const allowed = (channel: ByteString, isPattern: boolean): boolean => selectors.some((s) => s.channelAllowed(channel, isPattern));
+    for (const client of [...this.node.clients.values()]) {
+      if (client.session.user !== user) continue;
+      const subs = client.session.subscriptions;
+      let lost = false;
+      for (const channel of subs.channels) if (!allowed(channel, false)) lost = true;
+      for (const channel of subs.shardChannels) if (!allowed(channel, false)) lost = true;
+      for (const pattern of subs.patterns) if (!allowed(pattern, true)) lost = true;
+      if (!lost) continue;
+      if (caller !== null && client === caller.connection) client.closeAfterReply = true;
+      else client.close();
+    }
   }
 
   /** Removes users (never the default one); their connections are closed. Returns how many. */

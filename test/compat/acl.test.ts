@@ -8,6 +8,7 @@ import t from 'tap';
 import { check, dualRun, error, reconnect, type Pair } from './harness';
 import { logNormalized, rulesNormalized, unorderedLeaves } from './acl-helpers';
 import type { Arg } from '../../bench/harness/resp';
+import { RawClient } from '../../bench/harness/raw-client';
 
 const dual = dualRun(t, { serverArgs: ['--acllog-max-len', '1000'] });
 
@@ -148,7 +149,8 @@ dual.case(`permission matrix: ${KEY_RULES.length * COMMAND_RULES.length * CHANNE
       for (const channels of CHANNEL_RULES) {
         const name = `m${n++}`;
         const ruleWords = [...channels.split(' '), ...commands.split(' ')];
-        const keyWords = mergeParens(keys.split(' '));
+        // "(~w*" "+@write)" stay separate arguments: SETUSER joins them itself.
+        const keyWords = keys.split(' ');
         await pair.do('ACL', 'SETUSER', name, 'on', 'nopass', ...keyWords, ...ruleWords);
         for (const call of CALLS) await pair.do('ACL', 'DRYRUN', name, ...call);
       }
@@ -157,10 +159,6 @@ dual.case(`permission matrix: ${KEY_RULES.length * COMMAND_RULES.length * CHANNE
   await pair.step(rules('ACL', 'LIST'));
 });
 
-function mergeParens(words: string[]): string[] {
-  // "(~w*" "+@write)" stay separate arguments: SETUSER joins them itself.
-  return words;
-}
 
 // ─── Running commands as a user ───────────────────────────────────────────────────────────────
 
@@ -222,7 +220,6 @@ dual.case('EXEC checks queued commands again', async (pair) => {
   await pair.do('PUBLISH', 'c', 'x');
   // Another connection changes bob's rules while the transaction is queued.
   await pair.both(async (c, side) => {
-    const { RawClient } = await import('../../bench/harness/raw-client');
     const other = await RawClient.connect(side === 'redis' ? dual.running.redis.port : dual.running.target.port);
     await other.call('ACL', 'SETUSER', 'bob', '-get', 'resetkeys', '~k', 'resetchannels');
     other.close();
@@ -236,8 +233,7 @@ dual.case('EXEC checks queued commands again', async (pair) => {
 dual.case('DELUSER and ACL LOAD-less SETUSER off: what happens to connected users', async (pair) => {
   await pair.do('ACL', 'SETUSER', 'carol', 'on', '>pw', '~*', '&*', '+@all');
   await pair.do('ACL', 'SETUSER', 'dave', 'on', '>pw', '~*', '&*', '+@all');
-  const open = async (user: string): Promise<[import('../../bench/harness/raw-client').RawClient, import('../../bench/harness/raw-client').RawClient]> => {
-    const { RawClient } = await import('../../bench/harness/raw-client');
+  const open = async (user: string): Promise<[RawClient, RawClient]> => {
     const r = await RawClient.connect(dual.running.redis.port);
     const h = await RawClient.connect(dual.running.target.port);
     await r.call('AUTH', user, 'pw');
@@ -249,11 +245,11 @@ dual.case('DELUSER and ACL LOAD-less SETUSER off: what happens to connected user
   await pair.do('CLIENT', 'KILL', 'USER', 'nobody');
   await pair.do('ACL', 'SETUSER', 'dave', 'off');
   await pair.do('ACL', 'DELUSER', 'carol');
-  const alive = async (r: import('../../bench/harness/raw-client').RawClient): Promise<string> => {
+  const alive = async (r: RawClient): Promise<string> => {
     try {
       return (await r.call('PING')).toString('latin1');
-    } catch (err) {
-      return `closed`;
+    } catch {
+      return 'closed';
     }
   };
   pair.same(await alive(carolH), await alive(carolR), 'a deleted user\'s connection');
@@ -291,4 +287,39 @@ dual.case('HELLO AUTH and SETNAME as a user; CLIENT LIST user=', async (pair) =>
   await pair.step(check((r, h) => ({ expected: / user=(\S+) /.exec(r.toString('latin1'))?.[1] ?? '', actual: / user=(\S+) /.exec(h.toString('latin1'))?.[1] ?? '' }), 'CLIENT', 'INFO'));
   await pair.do('RESET');
   await pair.do('ACL', 'WHOAMI');
+});
+
+dual.case('acl-pubsub-default, and subscribers losing their channels', async (pair) => {
+  await pair.do('CONFIG', 'SET', 'acl-pubsub-default', 'allchannels');
+  await pair.do('ACL', 'SETUSER', 'pubA', 'on', '>pw', '+@all', '~*');
+  await pair.step(rules('ACL', 'GETUSER', 'pubA'));
+  await pair.do('ACL', 'SETUSER', 'pubB', 'reset');
+  await pair.step(rules('ACL', 'GETUSER', 'pubB'));
+  await pair.do('CONFIG', 'SET', 'acl-pubsub-default', 'resetchannels');
+  await pair.do('ACL', 'SETUSER', 'pubC', 'on', '>pw', '+@all', '~*');
+  await pair.step(rules('ACL', 'GETUSER', 'pubC'));
+  const subscribe = async (port: number, argv: string[]): Promise<RawClient> => {
+    const c = await RawClient.connect(port);
+    await c.call('AUTH', 'pubA', 'pw');
+    c.write(`*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`);
+    await c.readReplies(argv.length - 1);
+    return c;
+  };
+  const ports = [dual.running.redis.port, dual.running.target.port];
+  const subs = await Promise.all(ports.map((p) => subscribe(p, ['SUBSCRIBE', 'news', 'sport'])));
+  const psubs = await Promise.all(ports.map((p) => subscribe(p, ['PSUBSCRIBE', 'n*'])));
+  await pair.do('ACL', 'SETUSER', 'pubA', 'resetchannels', '&news', '&sport', '&n*');
+  await pair.do('ACL', 'SETUSER', 'pubA', 'resetchannels', '&news', '&sport', '&n1');
+  const alive = async (c: RawClient): Promise<string> => {
+    try {
+      return (await c.call('PING')).toString('latin1');
+    } catch {
+      return 'closed';
+    }
+  };
+  pair.same(await alive(subs[1]!), await alive(subs[0]!), 'subscriber to allowed channels');
+  pair.same(await alive(psubs[1]!), await alive(psubs[0]!), 'pattern subscriber whose pattern was removed');
+  await pair.do('ACL', 'SETUSER', 'pubA', 'resetchannels', '&news');
+  pair.same(await alive(subs[1]!), await alive(subs[0]!), 'subscriber that lost a channel');
+  for (const c of [...subs, ...psubs]) c.close();
 });
