@@ -204,7 +204,7 @@ export class Acl {
   authenticate(session: Session, username: ByteString, password: ByteString, commandName: ByteString): boolean {
     const user = this.users.get(username);
     if (user === undefined || !user.accepts(password)) {
-      this.addLog(session, 'auth', session.transaction.inMulti ? 'multi' : 'toplevel', commandName, username);
+      this.addLog(session, 'auth', session.transaction.inMulti || session.transaction.executing ? 'multi' : 'toplevel', commandName, username);
       return false;
     }
     session.user = user;

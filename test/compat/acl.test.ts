@@ -323,3 +323,24 @@ dual.case('acl-pubsub-default, and subscribers losing their channels', async (pa
   pair.same(await alive(subs[1]!), await alive(subs[0]!), 'subscriber that lost a channel');
   for (const c of [...subs, ...psubs]) c.close();
 });
+
+dual.case('MULTI, WATCH, AUTH in MULTI, HELLO AUTH and FCALL as a restricted user', async (pair) => {
+  await pair.do('ACL', 'LOG', 'RESET');
+  await pair.do('FUNCTION', 'FLUSH');
+  await pair.do('FUNCTION', 'LOAD', "#!lua name=acllib\nredis.register_function('f', function(keys, args) return redis.call('get', keys[1]) end)");
+  await pair.do('ACL', 'SETUSER', 'mu', 'on', '>p', '~k*', '+@all', '-get', '-watch', '-function|list');
+  await authAs(pair, 'mu', 'p');
+  await pair.do('MULTI');
+  await pair.error('WATCH', 'k');
+  await pair.error('GET', 'k');
+  await pair.error('EXEC');
+  await pair.do('MULTI');
+  await pair.do('AUTH', 'mu', 'wrong');
+  await pair.do('EXEC');
+  await pair.error('HELLO', '3', 'AUTH', 'mu', 'nope');
+  await pair.error('FCALL', 'f', '1', 'k');
+  await pair.error('FCALL', 'f', '1', 'x');
+  await pair.error('FUNCTION', 'LIST');
+  await pair.step(check(logNormalized, 'ACL', 'LOG'));
+  await pair.do('FUNCTION', 'FLUSH');
+});
