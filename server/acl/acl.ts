@@ -370,6 +370,15 @@ export class Acl {
     replaceFileSync(path, [Buffer.from(this.listLines().map((l) => `${l}\n`).join(''), 'latin1')]);
   }
 
+  /**
+   * CONFIG REWRITE's `user` lines: every user, default included, as ACL LIST describes them;
+   * none (old lines dropped) when the users live in an ACL file.
+   */
+  rewriteDirective(): { name: string; lines: string[] } {
+    if (this.node.config.string('aclfile') !== '') return { name: 'user', lines: [] };
+    return { name: 'user', lines: this.listLines().map((line) => line.slice('user '.length)) };
+  }
+
   /** ACL LIST's lines, users in name order. */
   listLines(): string[] {
     return [...this.users.keys()].sort().map((name) => `user ${name} ${(this.users.get(name) as User).describe()}`);
