@@ -12,10 +12,16 @@
  *                                                                    then its subcommands)
  *
  * A selector's permissions are then a Uint8Array over these indexes (selector.ts).
+ *
+ * Redis's rules also name commands hashslot does not run (MEMORY, LATENCY, CLIENT TRACKING...):
+ * an ACL file written by Redis may say "-latency", and Redis counts them when it writes rules
+ * back and lists them in ACL CAT. They are numbered too, from ACL_ONLY_COMMANDS (captured
+ * alongside the metadata), with no spec: nothing ever dispatches them.
  */
 import type { RespValue } from '../../protocol/resp-value';
 import type { CommandSpec } from '../dispatch/command';
 import type { CommandTable } from '../dispatch/command-table';
+import { ACL_ONLY_COMMANDS } from '../dispatch/meta/command-meta.generated';
 
 /** Redis 7.0's categories, in the order ACL CAT lists them (and the describe loop tries them). */
 export const ACL_CATEGORIES: readonly string[] = [
@@ -26,7 +32,10 @@ export const ACL_CATEGORIES: readonly string[] = [
 
 export interface AclCommand {
   readonly index: number;
-  readonly spec: CommandSpec;
+  /** "get", "config|get": how rules and ACL CAT name it. */
+  readonly fullName: string;
+  /** Null for a command hashslot does not implement (named by rules only). */
+  readonly spec: CommandSpec | null;
   /** One bit per ACL_CATEGORIES entry. */
   readonly categories: number;
   readonly parent: AclCommand | null;
@@ -39,12 +48,26 @@ export class AclCommands {
   /** The top-level commands, in table order. */
   readonly top: AclCommand[] = [];
   private readonly bySpec = new Map<CommandSpec, AclCommand>();
+  private readonly byName = new Map<string, AclCommand>();
 
-  constructor(private readonly table: CommandTable) {
+  constructor(table: CommandTable) {
     for (const spec of table.all()) {
-      const entry = this.add(spec, null);
+      const entry = this.add(spec.fullName, spec, categoryBits(table.info(spec.fullName)), null);
       this.top.push(entry);
-      if (spec.subcommands !== null) for (const sub of spec.subcommands.values()) entry.children.push(this.add(sub, entry));
+      if (spec.subcommands !== null) {
+        for (const sub of spec.subcommands.values()) entry.children.push(this.add(sub.fullName, sub, categoryBits(table.info(sub.fullName)), entry));
+      }
+    }
+    // Sorted by name, so a container comes before its subcommands.
+    for (const [fullName, categories] of Object.entries(ACL_ONLY_COMMANDS)) {
+      const bar = fullName.indexOf('|');
+      if (bar < 0) {
+        this.top.push(this.add(fullName, null, categoryBits(categories), null));
+        continue;
+      }
+      const parent = this.byName.get(fullName.slice(0, bar));
+      if (parent === undefined) continue;
+      parent.children.push(this.add(fullName, null, categoryBits(categories), parent));
     }
   }
 
@@ -60,19 +83,14 @@ export class AclCommands {
 
   /** "get" or "config|get" (any letter case), as ACL rules name commands; undefined if unknown. */
   lookup(name: string): AclCommand | undefined {
-    const parts = name.toLowerCase().split('|');
-    if (parts.length > 2) return undefined;
-    const top = this.table.get(parts[0] as string);
-    if (top === undefined) return undefined;
-    if (parts.length === 1) return this.bySpec.get(top);
-    const sub = top.subcommands?.get(parts[1] as string);
-    return sub === undefined ? undefined : this.bySpec.get(sub);
+    return this.byName.get(name.toLowerCase());
   }
 
-  private add(spec: CommandSpec, parent: AclCommand | null): AclCommand {
-    const entry: AclCommand = { index: this.all.length, spec, categories: categoryBits(this.table.info(spec.fullName)), parent, children: [] };
+  private add(fullName: string, spec: CommandSpec | null, categories: number, parent: AclCommand | null): AclCommand {
+    const entry: AclCommand = { index: this.all.length, fullName, spec, categories, parent, children: [] };
     this.all.push(entry);
-    this.bySpec.set(spec, entry);
+    this.byName.set(fullName, entry);
+    if (spec !== null) this.bySpec.set(spec, entry);
     return entry;
   }
 }
@@ -83,8 +101,9 @@ export function categoryBit(name: string): number {
   return index < 0 ? 0 : 1 << index;
 }
 
+/** The categories of a COMMAND INFO entry (its 7th field), or of such a field itself. */
 function categoryBits(info: RespValue | undefined): number {
-  const field = Array.isArray(info) ? info[6] : undefined;
+  const field = Array.isArray(info) ? info[6] : info;
   let bits = 0;
   if (field === null || field === undefined || typeof field !== 'object' || Array.isArray(field) || !('~' in field)) return bits;
   for (const item of field['~']) {

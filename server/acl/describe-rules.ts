@@ -12,8 +12,8 @@
  *   3. fix the remaining differences one command at a time (+cmd / -cmd, containers before their
  *      subcommands), then the allowed first arguments of denied commands.
  *
- * Step 2 counts over every command Redis has; here over the commands hashslot implements (the
- * rare rule string that depends on an unimplemented command may pick other categories). Step 3
+ * Step 2 counts over every command Redis has (the ones hashslot does not run included, see
+ * acl-commands.ts). Step 3
  * walks Redis's command dict, whose order changes with each process's hash seed; here it is
  * table order, so only the order of those single-command rules may differ from a given
  * redis-server run.
@@ -68,12 +68,12 @@ export function describeCommandRules(selector: Selector): string {
 function singleCommandRules(selector: Selector, fake: Selector, command: AclCommand, rules: string[]): void {
   const userBit = selector.allowed[command.index] ?? 0;
   if (userBit !== fake.allowed[command.index]) {
-    rules.push(`${userBit === 1 ? '+' : '-'}${command.spec.fullName}`);
+    rules.push(`${userBit === 1 ? '+' : '-'}${command.fullName}`);
     fake.change(command, userBit === 1);
   }
   for (const child of command.children) singleCommandRules(selector, fake, child, rules);
   const firstArgs = selector.firstArgs.get(command.index);
   if (userBit === 0 && firstArgs !== undefined) {
-    for (const arg of firstArgs) rules.push(`+${command.spec.fullName}|${arg}`);
+    for (const arg of firstArgs) rules.push(`+${command.fullName}|${arg}`);
   }
 }

@@ -184,7 +184,7 @@ export class Selector {
     if (container.parent !== null) throw new AclRuleError(RULE_ERRORS.firstArgOfSubcommand);
     const sub = name.slice(bar + 1);
     if (sub === '') throw new AclRuleError(RULE_ERRORS.syntax);
-    if (container.spec.subcommands !== null) {
+    if (container.children.length > 0 || container.spec?.subcommands != null) {
       const command = this.commands.lookup(name);
       if (command === undefined) throw new AclRuleError(RULE_ERRORS.unknown);
       this.change(command, true);
@@ -209,6 +209,8 @@ export class Selector {
     out.verdict = Verdict.ok;
     out.position = 0;
     const spec = command.spec;
+    // Only what the command table holds is ever checked (dispatch, DRYRUN, scripts).
+    if (spec === null) return;
     if (!this.allCommands && !spec.noAuth && this.allowed[command.index] === 0 && !this.firstArgAllowed(command, argv)) {
       out.verdict = Verdict.command;
       return;

@@ -71,7 +71,7 @@ function catCommand(ctx: CommandContext, argv: ByteString[]): void {
   if (argv.length > 3) throw new ReplyError(wrongArity('acl|cat'));
   const bit = categoryBit(at(argv, 2));
   if (bit === 0) throw new ReplyError(`ERR Unknown category '${at(argv, 2)}'`);
-  const names = ctx.server.acl.commands.all.filter((c) => (c.categories & bit) !== 0).map((c) => c.spec.fullName);
+  const names = ctx.server.acl.commands.all.filter((c) => (c.categories & bit) !== 0).map((c) => c.fullName);
   out.array(names.length);
   for (const name of names) out.bulk(name);
 }

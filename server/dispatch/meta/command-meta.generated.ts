@@ -485,3 +485,46 @@ export const HELP_REPLIES: Record<string, RespValue> = {
   "xgroup": [{"+":"XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"},{"+":"CREATE <key> <groupname> <id|$> [option]"},{"+":"    Create a new consumer group. Options are:"},{"+":"    * MKSTREAM"},{"+":"      Create the empty stream if it does not exist."},{"+":"    * ENTRIESREAD entries_read"},{"+":"      Set the group's entries_read counter (internal use)."},{"+":"CREATECONSUMER <key> <groupname> <consumer>"},{"+":"    Create a new consumer in the specified group."},{"+":"DELCONSUMER <key> <groupname> <consumer>"},{"+":"    Remove the specified consumer."},{"+":"DESTROY <key> <groupname>"},{"+":"    Remove the specified group."},{"+":"SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]"},{"+":"    Set the current group ID and entries_read counter."},{"+":"HELP"},{"+":"    Prints this help."}],
   "xinfo": [{"+":"XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"},{"+":"CONSUMERS <key> <groupname>"},{"+":"    Show consumers of <groupname>."},{"+":"GROUPS <key>"},{"+":"    Show the stream consumer groups."},{"+":"STREAM <key> [FULL [COUNT <count>]"},{"+":"    Show information about the stream."},{"+":"HELP"},{"+":"    Prints this help."}],
 };
+
+/**
+ * Commands and subcommands Redis has and hashslot does not run, with their ACL categories:
+ * ACL rules may name them and count them (server/acl/acl-commands.ts), as Redis does.
+ */
+export const ACL_ONLY_COMMANDS: Record<string, RespValue> = {
+  "bgrewriteaof": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "client|caching": {"~":[{"+":"@slow"},{"+":"@connection"}]},
+  "client|getredir": {"~":[{"+":"@slow"},{"+":"@connection"}]},
+  "client|tracking": {"~":[{"+":"@slow"},{"+":"@connection"}]},
+  "client|trackinginfo": {"~":[{"+":"@slow"},{"+":"@connection"}]},
+  "client|unblock": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"},{"+":"@connection"}]},
+  "failover": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "latency": {"~":[{"+":"@slow"}]},
+  "latency|doctor": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "latency|graph": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "latency|help": {"~":[{"+":"@slow"}]},
+  "latency|histogram": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "latency|history": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "latency|latest": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "latency|reset": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "lolwut": {"~":[{"+":"@read"},{"+":"@fast"}]},
+  "memory": {"~":[{"+":"@slow"}]},
+  "memory|doctor": {"~":[{"+":"@slow"}]},
+  "memory|help": {"~":[{"+":"@slow"}]},
+  "memory|malloc-stats": {"~":[{"+":"@slow"}]},
+  "memory|purge": {"~":[{"+":"@slow"}]},
+  "memory|stats": {"~":[{"+":"@slow"}]},
+  "memory|usage": {"~":[{"+":"@read"},{"+":"@slow"}]},
+  "module": {"~":[{"+":"@slow"}]},
+  "module|help": {"~":[{"+":"@slow"}]},
+  "module|list": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "module|load": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "module|loadex": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "module|unload": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "monitor": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "script|debug": {"~":[{"+":"@slow"},{"+":"@scripting"}]},
+  "slowlog": {"~":[{"+":"@slow"}]},
+  "slowlog|get": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "slowlog|help": {"~":[{"+":"@slow"}]},
+  "slowlog|len": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+  "slowlog|reset": {"~":[{"+":"@admin"},{"+":"@slow"},{"+":"@dangerous"}]},
+};
