@@ -33,6 +33,9 @@ import { User } from './user';
 
 export { READ, WRITE };
 
+/** Users that cannot be loaded when the node starts: the node must not start (cli.ts says why). */
+export class AclStartupError extends Error {}
+
 const REASONS: Record<number, AclLogReason> = {
   [Verdict.command]: 'command',
   [Verdict.key]: 'key',
@@ -66,12 +69,16 @@ export class Acl {
     const lines = this.node.config.extras.filter((e) => e.name.toLowerCase() === 'user').map((e) => e.args);
     const path = this.node.config.string('aclfile');
     if (lines.length > 0 && path !== '') {
-      throw new Error(
+      throw new AclStartupError(
         'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
       );
     }
-    if (lines.length > 0) this.loadConfigUsers(lines);
-    if (path !== '') this.loadFile(path);
+    try {
+      if (lines.length > 0) this.loadConfigUsers(lines);
+      if (path !== '') this.loadFile(path);
+    } catch (err) {
+      throw new AclStartupError((err as Error).message);
+    }
   }
 
   createUser(name: ByteString): User {
@@ -333,7 +340,10 @@ export class Acl {
     try {
       text = readFileSync(path).toString('latin1');
     } catch (err) {
-      throw new Error(`Error loading ACLs, opening file '${path}': ${(err as Error).message}`);
+      // strerror's words, as Redis prints them.
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : (err as Error).message;
+      throw new Error(`Error loading ACLs, opening file '${path}': ${reason}`);
     }
     const lines: ByteString[][] = [];
     const lineNumbers: number[] = [];
