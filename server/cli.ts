@@ -4,6 +4,7 @@
  * directive), starts the node, logs the start-up lines tools grep for, and turns SIGINT/SIGTERM
  * into a clean shutdown.
  */
+import { AclStartupError } from './acl/acl';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REDIS_VERSION } from '../storage/redis-version';
@@ -72,11 +73,19 @@ export function main(args: string[]): void {
       process.exit(1);
     }
   }
-  const node = new RedisNode({
-    config,
-    logSink: sink,
-    executable: path.resolve(process.argv[1] ?? 'hashslot-server'),
-  });
+  let node: RedisNode;
+  try {
+    node = new RedisNode({
+      config,
+      logSink: sink,
+      executable: path.resolve(process.argv[1] ?? 'hashslot-server'),
+    });
+  } catch (err) {
+    // Users that cannot be loaded (the ACL file, `user` lines): Redis refuses to start.
+    if (!(err instanceof AclStartupError)) throw err;
+    new Logger('notice', sink).warning(`Aborting Redis startup because of ACL errors: ${err.message}`);
+    process.exit(1);
+  }
   const log = node.log;
   log.notice('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
   log.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);

@@ -9,6 +9,7 @@
  * bus. `nowMs` is frozen once per command before the handler runs, so a command sees one
  * instant (expiry checks, TTL answers and relative-to-absolute conversions agree).
  */
+import { Acl } from './acl/acl';
 import * as net from 'node:net';
 import type { ByteString } from '../storage/bytes';
 import type { Database, EditableValue, KeyspaceObserver } from '../storage/database';
@@ -70,6 +71,8 @@ export class RedisNode implements KeyspaceObserver {
   /** used_memory as Redis would count it, and maxmemory eviction (memory/node-memory.ts). */
   readonly memory: NodeMemory;
   readonly commands: CommandTable;
+  /** Users, permissions and ACL LOG (server/acl/). */
+  readonly acl: Acl;
   readonly stats = new ServerStats();
   readonly log: Logger;
   readonly random: SeededRandom;
@@ -138,6 +141,7 @@ export class RedisNode implements KeyspaceObserver {
     this.tracking = new ClientTracking(this);
     this.keyspace.onFlush = () => this.tracking.flushed();
     this.commands = new CommandTable(ALL_COMMANDS);
+    this.acl = new Acl(this);
     this.log = new Logger(this.config.value('loglevel'), options.logSink ?? stdoutSink, this.clock);
     this.log.onLine = (line) => this.events.emit('log', line);
     this.replication = new Replication(this);

@@ -9,6 +9,7 @@ import type { CommandImpl } from '../dispatch/command';
 import { commandCommands } from './command-commands';
 import { configCommands } from './config-commands';
 import { connectionCommands } from './connection';
+import { aclCommands } from './acl';
 import { expireCommands } from './expire';
 import { infoCommands } from './info';
 import { hyperloglogCommands } from './hyperloglog';
@@ -42,6 +43,7 @@ import { streamInfoCommands } from './stream-info';
 
 export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...connectionCommands,
+  ...aclCommands,
   ...clientCommands,
   ...clientTrackingCommands,
   ...serverCommands,

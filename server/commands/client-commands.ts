@@ -74,7 +74,7 @@ function killCommand(ctx: CommandContext, argv: ByteString[]): void {
       }
       if (type === 'slave') type = 'replica'; // the old name; Client.kind uses the new one
     } else if (opt === 'user') {
-      if (value !== 'default') throw new ReplyError(`ERR No such user '${value}'`);
+      if (!node.acl.users.has(value)) throw new ReplyError(`ERR No such user '${value}'`);
       user = value;
     }
     else if (opt === 'skipme') {
@@ -89,7 +89,7 @@ function killCommand(ctx: CommandContext, argv: ByteString[]): void {
     if (addr !== null && c.addr !== addr) continue;
     if (laddr !== null && c.laddr !== laddr) continue;
     if (type !== null && c.clientType !== type) continue;
-    if (user !== null && user !== 'default') continue;
+    if (user !== null && c.session.user?.name !== user) continue;
     if (c === ctx.session.connection && skipMe) continue;
     killClient(ctx.connection, c);
     killed++;

@@ -103,7 +103,8 @@ function configRewrite(ctx: CommandContext): void {
     // a partial resync from the RDB's repl-id / repl-offset); cluster mode keeps it in nodes.conf.
     const node = ctx.server;
     const master = node.cluster === null ? node.replication.master : null;
-    node.config.rewrite([], new Map([['replicaof', master]]));
+    // Users are written as `user` lines, unless they live in an ACL file (server/acl/acl.ts).
+    node.config.rewrite([node.acl.rewriteDirective()], new Map([['replicaof', master]]));
   } catch (err) {
     if (err instanceof ConfigRewriteError) {
       ctx.server.log.warning(`CONFIG REWRITE failed: ${err.message}`);

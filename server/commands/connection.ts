@@ -18,19 +18,18 @@ export function validateClientName(name: ByteString): void {
   }
 }
 
-/** Checks credentials of the default user (the only user until ACL support). */
-function checkPassword(ctx: CommandContext, username: ByteString, password: ByteString): boolean {
-  const required = ctx.config.string('requirepass');
-  if (username !== 'default') return false;
-  return required === '' || password === required;
+/** AUTH and HELLO AUTH: switches the session to the user (acl.ts), or logs the failure. */
+function checkPassword(ctx: CommandContext, username: ByteString, password: ByteString, argv: ByteString[]): boolean {
+  return ctx.server.acl.authenticate(ctx.session, username, password, at(argv, 0));
 }
 
 function authCommand(ctx: CommandContext, argv: ByteString[]): void {
   if (argv.length > 3) throw new ReplyError(ERR.syntax);
-  if (argv.length === 2 && ctx.config.string('requirepass') === '') throw new ReplyError(ERR.authNoPassword);
+  // The one-argument form authenticates the default user, which must then have a password.
+  if (argv.length === 2 && ctx.server.acl.defaultUser.nopass) throw new ReplyError(ERR.authNoPassword);
   const username = argv.length === 3 ? at(argv, 1) : 'default';
   const password = at(argv, argv.length - 1);
-  if (!checkPassword(ctx, username, password)) {
+  if (!checkPassword(ctx, username, password, argv)) {
     ctx.server.log.verbose('Authentication failed');
     throw new ReplyError(ERR.wrongPass);
   }
@@ -65,7 +64,7 @@ function helloCommand(ctx: CommandContext, argv: ByteString[]): void {
     }
   }
   if (username !== null && password !== null) {
-    if (!checkPassword(ctx, username, password)) throw new ReplyError(ERR.wrongPass);
+    if (!checkPassword(ctx, username, password, argv)) throw new ReplyError(ERR.wrongPass);
     ctx.session.authenticated = true;
   }
   if (!ctx.session.authenticated) {
@@ -116,7 +115,8 @@ function resetCommand(ctx: CommandContext): void {
   ctx.session.transaction.end();
   ctx.server.pubsub.leaveAll(ctx.session);
   ctx.server.tracking.disable(ctx.session);
-  ctx.session.authenticated = ctx.config.string('requirepass') === '';
+  ctx.session.user = ctx.server.acl.defaultUser;
+  ctx.session.authenticated = ctx.server.acl.defaultAuthenticated;
   ctx.reply.simple('RESET');
 }
 

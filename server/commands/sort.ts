@@ -60,6 +60,13 @@ interface SortOptions {
 function parseOptions(ctx: CommandContext, argv: readonly ByteString[], readonly: boolean): SortOptions {
   const options: SortOptions = { desc: false, alpha: false, limitStart: 0, limitCount: -1, by: null, dontSort: false, gets: [], store: null };
   const inCluster = ctx.clusterEnabled;
+  // BY and GET read keys no key spec names: only a user with access to every key may use them.
+  let fullKeyAccess: boolean | null = null;
+  const mayReadAnyKey = (): boolean => {
+    const spec = ctx.server.commands.get(at(argv, 0).toLowerCase());
+    fullKeyAccess ??= spec === undefined || ctx.server.acl.fullKeyAccess(ctx.session.user, spec, argv);
+    return fullKeyAccess;
+  };
   for (let j = 2; j < argv.length; j++) {
     const word = argv[j];
     const argsLeft = argv.length - j - 1;
@@ -81,6 +88,7 @@ function parseOptions(ctx: CommandContext, argv: readonly ByteString[], readonly
       // stays unsorted whatever follows (as in Redis).
       if (patternHasStar(pattern)) {
         if (inCluster) throw new ReplyError(BY_DENIED_IN_CLUSTER);
+        if (!mayReadAnyKey()) throw new ReplyError('ERR BY option of SORT denied due to insufficient ACL permissions.');
         options.by = compilePattern(pattern);
       } else {
         options.by = null;
@@ -88,6 +96,7 @@ function parseOptions(ctx: CommandContext, argv: readonly ByteString[], readonly
       }
     } else if (isWord(word, 'get') && argsLeft >= 1) {
       if (inCluster) throw new ReplyError(GET_DENIED_IN_CLUSTER);
+      if (!mayReadAnyKey()) throw new ReplyError('ERR GET option of SORT denied due to insufficient ACL permissions.');
       options.gets.push(compilePattern(at(argv, ++j)));
     } else {
       syntaxError();

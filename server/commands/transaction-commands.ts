@@ -51,6 +51,8 @@ function runQueued(ctx: CommandContext, queue: readonly QueuedCommand[], from: n
   const node = ctx.server;
   for (let i = from; i < queue.length; i++) {
     const { spec, argv } = queue[i] as QueuedCommand;
+    // The user's rules may have changed since the command was queued (server/acl/acl.ts).
+    if (session.user !== null && !session.user.unrestricted && node.acl.deniedInExec(session, session.user, spec, argv)) continue;
     try {
       runCommand(session, spec, argv);
     } catch (err) {

@@ -4,7 +4,8 @@
  *
  *   1. lookup: unknown command / unknown subcommand of a container (CONFIG, CLIENT, ...)
  *   2. arity
- *   3. authentication (NOAUTH unless the command is flagged no_auth)
+ *   3. authentication (NOAUTH unless the command is flagged no_auth), then the user's ACL
+ *      permissions (NOPERM)
  *   4. cluster routing (MOVED/ASK/CROSSSLOT/CLUSTERDOWN)
  *   5. write guards: MISCONF after a failed background save, NOREPLICAS, READONLY on a replica,
  *      the RESP2 subscriber's restricted command set, MASTERDOWN while a replica's link is down;
@@ -74,7 +75,10 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
     spec = lookupCommand(table, argv);
     // CLIENT LIST's cmd: set on lookup, so a queued command shows and EXEC's commands do not.
     session.lastCommand = spec.fullName;
-    if (!session.authenticated && !spec.noAuth) throw new ReplyError(ERR.noAuth);
+    if (!session.authenticated && !spec.noAuth && node.acl.authRequired) throw new ReplyError(ERR.noAuth);
+    // ACL (server/acl/acl.ts): a user without restrictions (the default one) costs this test.
+    const user = session.user;
+    if (user !== null && !user.unrestricted) node.acl.checkCommand(session, user, spec, argv);
     if (session.kind !== 'master') {
       const cluster = node.cluster;
       if (cluster !== null && (spec.firstKey > 0 || spec.flags.has('movablekeys'))) {

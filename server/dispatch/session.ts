@@ -24,6 +24,7 @@ import type { RedisNode } from '../node';
 import { ClientSubscriptions } from '../pubsub/client-subscriptions';
 import { ClientTransaction } from './transaction';
 import type { TrackingState } from '../tracking/client-tracking';
+import type { User } from '../acl/user';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -67,6 +68,11 @@ export class Session {
    */
   dropLateReply = false;
   lastCommand = 'NULL';
+  /**
+   * The ACL user the commands run as: the default user until AUTH; null for the master link and
+   * socketless sessions, which run anything (a script's commands are checked as its caller's).
+   */
+  user: User | null;
   kind: ClientKind;
   /** MULTI/EXEC state and WATCHed keys. */
   readonly transaction = new ClientTransaction();
@@ -93,7 +99,8 @@ export class Session {
     this.kind = kind;
     this.db = node.keyspace.db(0);
     // The master link and in-process callers (no connection) are trusted.
-    this.isAuthenticated = kind === 'master' || connection === null || node.config.string('requirepass') === '';
+    this.isAuthenticated = kind === 'master' || connection === null || node.acl.defaultAuthenticated;
+    this.user = kind === 'master' || connection === null ? null : node.acl.defaultUser;
     this.context = new CommandContext(node, this);
   }
 

@@ -291,7 +291,7 @@ export class Client {
       `age=${Math.floor((now - this.createdAtMs) / 1000)} idle=${Math.floor((now - this.lastInteractionMs) / 1000)} ` +
       `flags=${this.flags()} db=${db.id} sub=${subs.channels.size} psub=${subs.patterns.size} ssub=${subs.shardChannels.size} ` +
       `multi=${queued === null ? -1 : queued.length} ${memory} ` +
-      `events=r cmd=${lastCommand} user=default redir=${trackingRedirect(this.session.tracking)} resp=${resp}`
+      `events=r cmd=${lastCommand} user=${this.session.user?.name ?? 'default'} redir=${trackingRedirect(this.session.tracking)} resp=${resp}`
     );
   }
 

@@ -160,6 +160,10 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
   if (spec.flags.has('noscript')) return refused(engine, spec, 'ERR This Redis command is not allowed from script');
   // A script flagged allow-stale runs on a stale replica, but only commands that may.
   if (!spec.flags.has('stale') && isStale(node)) return refused(engine, spec, 'ERR Can not execute the command on a stale replica');
+  // ACLs: the caller's user (server/acl/acl.ts), whose rules also decide SORT BY/GET inside.
+  const denial = node.acl.scriptDenial(run.caller.session, spec, argv);
+  if (denial !== null) return refused(engine, spec, denial);
+  engine.session.user = run.caller.session.user;
   // A read-only script may not call a may_replicate command either (PFCOUNT, PUBLISH): it
   // gets the read-only refusal, the first one writeRefusal checks.
   if (spec.isWrite || (run.readOnly && mayReplicate(spec))) {

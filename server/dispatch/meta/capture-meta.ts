@@ -22,6 +22,8 @@ import { decodeRespValue, type RespValue } from '../../../protocol/resp-value';
 export const IMPLEMENTED: readonly string[] = [
   // connection
   'ping', 'echo', 'quit', 'select', 'hello', 'auth', 'reset',
+  'acl|setuser', 'acl|getuser', 'acl|deluser', 'acl|users', 'acl|list', 'acl|whoami', 'acl|cat', 'acl|dryrun',
+  'acl|genpass', 'acl|log', 'acl|load', 'acl|save', 'acl|help',
   'client|id', 'client|setname', 'client|getname', 'client|list', 'client|info', 'client|kill',
   'client|no-evict', 'client|reply', 'client|pause', 'client|unpause', 'client|help',
   'client|tracking', 'client|caching', 'client|getredir', 'client|trackinginfo',
@@ -150,6 +152,24 @@ function asModuleObject(entries: Record<string, RespValue>): string {
   return `{\n${lines.join('\n')}\n}`;
 }
 
+/** Every command Redis lists that `info` (what hashslot implements) lacks: name -> categories. */
+async function commandsOnlyNamedByAcl(port: number, info: Record<string, RespValue>): Promise<Record<string, RespValue>> {
+  const all = await query(port, ['COMMAND', 'INFO']);
+  const out: Record<string, RespValue> = {};
+  if (!Array.isArray(all)) throw new Error('no COMMAND INFO reply');
+  const entries = all.filter((e): e is RespValue[] => Array.isArray(e)).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  for (const entry of entries) {
+    const name = String(entry[0]);
+    const implemented = name in info;
+    if (!implemented) out[name] = entry[6] ?? null;
+    const subs = entry[9];
+    if (!Array.isArray(subs)) continue;
+    const sorted = subs.filter((s): s is RespValue[] => Array.isArray(s)).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    for (const sub of sorted) if (!IMPLEMENTED.includes(String(sub[0]))) out[String(sub[0])] = sub[6] ?? null;
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const port = Number(process.argv[2] ?? 6379);
   const names = topLevelNames();
@@ -165,8 +185,9 @@ async function main(): Promise<void> {
     }
     docs[name] = keepImplementedDocs(d['%'][1] as RespValue);
   }
+  const aclOnly = await commandsOnlyNamedByAcl(port, info);
   const help: Record<string, RespValue> = {};
-  for (const container of ['client', 'config', 'object', 'memory', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
+  for (const container of ['acl', 'client', 'config', 'object', 'memory', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
     help[container] = await query(port, [container, 'HELP']);
   }
   const out =
@@ -178,7 +199,10 @@ async function main(): Promise<void> {
     `export const COMMAND_INFO: Record<string, RespValue> = ${asModuleObject(info)};\n\n` +
     `export const COMMAND_DOCS: Record<string, RespValue> = ${asModuleObject(docs)};\n\n` +
     `/** The replies of CLIENT HELP, CONFIG HELP, ...: the container's usage text. */\n` +
-    `export const HELP_REPLIES: Record<string, RespValue> = ${asModuleObject(help)};\n`;
+    `export const HELP_REPLIES: Record<string, RespValue> = ${asModuleObject(help)};\n\n` +
+    `/**\n * Commands and subcommands Redis has and hashslot does not run, with their ACL categories:\n` +
+    ` * ACL rules may name them and count them (server/acl/acl-commands.ts), as Redis does.\n */\n` +
+    `export const ACL_ONLY_COMMANDS: Record<string, RespValue> = ${asModuleObject(aclOnly)};\n`;
   fs.writeFileSync(out, body);
   console.log(`wrote ${names.length} commands to ${out}`);
 }
