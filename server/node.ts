@@ -46,6 +46,7 @@ import { MigrateSockets } from './network/migrate-sockets';
 import { ExclusiveRun } from './dispatch/exclusive-run';
 import { ClientPause } from './client-pause';
 import { ClientTracking } from './tracking/client-tracking';
+import { SlowLog } from './observe/slowlog';
 
 export interface NodeOptions {
   config: Config;
@@ -118,6 +119,8 @@ export class RedisNode implements KeyspaceObserver {
   readonly events = new NodeEvents();
   /** CLIENT TRACKING: who caches which keys, and their invalidations (tracking/client-tracking.ts). */
   readonly tracking: ClientTracking;
+  /** SLOWLOG's entries (observe/slowlog.ts). */
+  readonly slowlog: SlowLog;
   /** notify-keyspace-events as NotifyFlag bits, read on every write (pubsub/keyspace-events.ts). */
   notifyKeyspaceEvents = 0;
   /** Called once the node has shut down (SHUTDOWN); the CLI exits the process. */
@@ -139,6 +142,7 @@ export class RedisNode implements KeyspaceObserver {
     this.executable = options.executable ?? '';
     this.keyspace = new Keyspace(this.config.number('databases'), this.random, this);
     this.tracking = new ClientTracking(this);
+    this.slowlog = new SlowLog(this.config);
     this.keyspace.onFlush = () => this.tracking.flushed();
     this.commands = new CommandTable(ALL_COMMANDS);
     this.acl = new Acl(this);

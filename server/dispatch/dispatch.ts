@@ -161,6 +161,8 @@ export function runCommand(session: Session, spec: CommandSpec, argv: ByteString
   // expired keys it looks up and has its deadlines remembered (KeyspaceContext's `own`).
   const ownWrite = spec.isWrite && session.kind !== 'master' && context.expiry === 'hide';
   if (ownWrite) context.expiry = 'own';
+  const slowlog = node.slowlog;
+  const startedMs = slowlog.times(spec) ? node.time.monotonicMs() : -1;
   try {
     handler(ctx, argv);
   } catch (err) {
@@ -170,6 +172,11 @@ export function runCommand(session: Session, spec: CommandSpec, argv: ByteString
     session.reply.error(err.text);
   } finally {
     if (ownWrite) context.expiry = 'hide';
+  }
+  // A command that blocked is not logged: its wait is not its run time. (One waiting on the
+  // network, MIGRATE, is, with the time it took to send.)
+  if (startedMs >= 0 && (session.waiting || !(session.connection?.isBlocked ?? false))) {
+    slowlog.record(session, spec, argv, Math.floor((node.time.monotonicMs() - startedMs) * 1000), Math.floor(node.clock() / 1000));
   }
   if (session.tracking !== null && spec.flags.has('readonly')) node.tracking.rememberCommand(session, spec, argv);
   const propagated = ctx.takePropagation(argv, context.dirty !== dirtyBefore && spec.isWrite);

@@ -1,0 +1,44 @@
+/**
+ * SLOWLOG GET [count] / LEN / RESET / HELP: reading the node's slow log (server/observe/slowlog.ts).
+ */
+import type { CommandContext } from '../dispatch/command-context';
+import { ReplyError } from '../dispatch/errors';
+import { cmd, type CommandImpl } from '../dispatch/command';
+import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
+import { writeRespValue } from '../../protocol/resp-value';
+import { at, int64Arg } from './args';
+
+const DEFAULT_COUNT = 10;
+
+function getCommand(ctx: CommandContext, argv: readonly string[]): void {
+  if (argv.length > 3) throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try SLOWLOG HELP.`);
+  let count = DEFAULT_COUNT;
+  if (argv.length === 3) {
+    const given = int64Arg(at(argv, 2), 'ERR count should be greater than or equal to -1');
+    if (given < -1n) throw new ReplyError('ERR count should be greater than or equal to -1');
+    count = given > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(given);
+  }
+  const entries = ctx.server.slowlog.newest(count);
+  const reply = ctx.reply;
+  reply.array(entries.length);
+  for (const entry of entries) {
+    reply.array(6);
+    reply.integer(entry.id);
+    reply.integer(entry.unixSec);
+    reply.integer(entry.durationUs);
+    reply.array(entry.args.length);
+    for (const arg of entry.args) reply.bulk(arg);
+    reply.bulk(entry.addr);
+    reply.bulk(entry.name);
+  }
+}
+
+export const slowlogCommands: CommandImpl[] = [
+  cmd('slowlog|get', getCommand),
+  cmd('slowlog|len', (ctx) => ctx.reply.integer(ctx.server.slowlog.length)),
+  cmd('slowlog|reset', (ctx) => {
+    ctx.server.slowlog.reset();
+    ctx.reply.ok();
+  }),
+  cmd('slowlog|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.slowlog ?? [])),
+];

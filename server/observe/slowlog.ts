@@ -1,0 +1,144 @@
+/**
+ * SLOWLOG: the commands that ran longer than `slowlog-log-slower-than` microseconds (0: every
+ * command; negative: none), newest first, at most `slowlog-max-len` of them, as Redis 7.0 keeps
+ * them.
+ *
+ * An entry holds an id that only grows, the unix time it was logged, the run time in
+ * microseconds, the arguments as the client sent them (at most 32: the last one then says how
+ * many more there were; each at most 128 bytes, then how many more bytes), the client's address
+ * and its name. Secrets never reach it: AUTH's arguments, HELLO's AUTH pair, MIGRATE's AUTH and
+ * AUTH2 passwords, ACL SETUSER's rules and CONFIG SET of a password are written "(redacted)".
+ *
+ * What is timed: the handler of each command (each command EXEC runs, and each command a script
+ * runs, apart from the EXEC or EVAL around them, as Redis does); commands flagged skip_slowlog
+ * (EXEC, SLOWLOG's own reads...) are never logged. Reading the clock costs about as much as a
+ * fast command's own work, so with the threshold at 1 ms or more, commands flagged `fast`
+ * (O(1) or O(log n): GET, SET, INCR...) are not timed: they cannot take that long except on
+ * huge values, which is the one difference from Redis this leaves.
+ */
+import type { ByteString } from '../../storage/bytes';
+import type { Config } from '../config/config';
+import type { CommandSpec } from '../dispatch/command';
+import type { Session } from '../dispatch/session';
+
+export interface SlowLogEntry {
+  readonly id: number;
+  readonly unixSec: number;
+  readonly durationUs: number;
+  readonly args: readonly ByteString[];
+  readonly addr: string;
+  readonly name: ByteString;
+}
+
+const MAX_ARGS = 32;
+const MAX_ARG_BYTES = 128;
+/** Below this threshold every command is timed; at or above it, only the ones not flagged fast. */
+const TIME_FAST_BELOW_US = 1000;
+const REDACTED = '(redacted)';
+/** CONFIG SET values Redis redacts (its sensitive configs). */
+const SENSITIVE_CONFIGS = new Set(['requirepass', 'masterauth']);
+
+export class SlowLog {
+  /** Newest first. */
+  private entries: SlowLogEntry[] = [];
+  private nextId = 0;
+  private thresholdUs = 0;
+  private maxLen = 0;
+
+  constructor(config: Config) {
+    this.thresholdUs = config.number('slowlog-log-slower-than');
+    this.maxLen = config.number('slowlog-max-len');
+    config.onChange('slowlog-log-slower-than', (value) => {
+      this.thresholdUs = Number(value);
+    });
+    config.onChange('slowlog-max-len', (value) => {
+      this.maxLen = Number(value);
+      this.trim();
+    });
+  }
+
+  /** Whether the command about to run must be timed. */
+  times(spec: CommandSpec): boolean {
+    const threshold = this.thresholdUs;
+    return threshold >= 0 && (threshold < TIME_FAST_BELOW_US || !spec.flags.has('fast'));
+  }
+
+  /** A command ran for `durationUs`: logged when it reached the threshold. */
+  record(session: Session, spec: CommandSpec, argv: readonly ByteString[], durationUs: number, unixSec: number): void {
+    if (this.thresholdUs < 0 || durationUs < this.thresholdUs || spec.flags.has('skip_slowlog')) return;
+    const connection = session.connection;
+    this.entries.unshift({
+      id: this.nextId++,
+      unixSec,
+      durationUs,
+      args: loggedArgs(spec, argv),
+      addr: connection === null ? '?:0' : connection.addr,
+      name: session.name,
+    });
+    this.trim();
+  }
+
+  /** The newest `count` entries (all of them for -1). */
+  newest(count: number): readonly SlowLogEntry[] {
+    return count < 0 ? this.entries : this.entries.slice(0, count);
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  reset(): void {
+    this.entries = [];
+  }
+
+  private trim(): void {
+    if (this.entries.length > this.maxLen) this.entries.length = Math.max(0, this.maxLen);
+  }
+}
+
+/** The arguments as logged: secrets redacted, then cut to 32 arguments of 128 bytes. */
+function loggedArgs(spec: CommandSpec, argv: readonly ByteString[]): ByteString[] {
+  const redacted = redact(spec, argv);
+  const shown = redacted.length > MAX_ARGS ? MAX_ARGS - 1 : redacted.length;
+  const out: ByteString[] = [];
+  for (let i = 0; i < shown; i++) {
+    const arg = redacted[i] as ByteString;
+    out.push(arg.length > MAX_ARG_BYTES ? `${arg.slice(0, MAX_ARG_BYTES)}... (${arg.length - MAX_ARG_BYTES} more bytes)` : arg);
+  }
+  if (shown < redacted.length) out.push(`... (${redacted.length - shown} more arguments)`);
+  return out;
+}
+
+/** Which arguments Redis hides from SLOWLOG (and MONITOR). */
+export function redact(spec: CommandSpec, argv: readonly ByteString[]): readonly ByteString[] {
+  switch (spec.fullName) {
+    case 'auth':
+      return [argv[0] as ByteString, ...argv.slice(1).map(() => REDACTED)];
+    case 'acl|setuser':
+      return [...argv.slice(0, 2), ...argv.slice(2).map(() => REDACTED)];
+    case 'hello':
+      return redactAfterToken(argv, 'auth', 2);
+    case 'migrate': {
+      const out = redactAfterToken(argv, 'auth', 1);
+      return redactAfterToken(out, 'auth2', 2);
+    }
+    case 'config|set': {
+      const out = [...argv];
+      for (let i = 2; i + 1 < out.length; i += 2) {
+        if (SENSITIVE_CONFIGS.has((out[i] as ByteString).toLowerCase())) out[i + 1] = REDACTED;
+      }
+      return out;
+    }
+    default:
+      return argv;
+  }
+}
+
+/** The `count` arguments after the first `token` (any case) become "(redacted)". */
+function redactAfterToken(argv: readonly ByteString[], token: string, count: number): readonly ByteString[] {
+  const at = argv.findIndex((arg, i) => i > 0 && arg.toLowerCase() === token);
+  if (at < 0) return argv;
+  const out = [...argv];
+  for (let i = at + 1; i <= at + count && i < out.length; i++) out[i] = REDACTED;
+  return out;
+}
