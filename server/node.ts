@@ -47,6 +47,7 @@ import { ExclusiveRun } from './dispatch/exclusive-run';
 import { ClientPause } from './client-pause';
 import { ClientTracking } from './tracking/client-tracking';
 import { SlowLog } from './observe/slowlog';
+import { Monitors } from './observe/monitor';
 
 export interface NodeOptions {
   config: Config;
@@ -121,6 +122,8 @@ export class RedisNode implements KeyspaceObserver {
   readonly tracking: ClientTracking;
   /** SLOWLOG's entries (observe/slowlog.ts). */
   readonly slowlog: SlowLog;
+  /** MONITOR's clients (observe/monitor.ts). */
+  readonly monitors: Monitors;
   /** notify-keyspace-events as NotifyFlag bits, read on every write (pubsub/keyspace-events.ts). */
   notifyKeyspaceEvents = 0;
   /** Called once the node has shut down (SHUTDOWN); the CLI exits the process. */
@@ -143,6 +146,7 @@ export class RedisNode implements KeyspaceObserver {
     this.keyspace = new Keyspace(this.config.number('databases'), this.random, this);
     this.tracking = new ClientTracking(this);
     this.slowlog = new SlowLog(this.config);
+    this.monitors = new Monitors(this);
     this.keyspace.onFlush = () => this.tracking.flushed();
     this.commands = new CommandTable(ALL_COMMANDS);
     this.acl = new Acl(this);
@@ -285,6 +289,7 @@ export class RedisNode implements KeyspaceObserver {
     this.blocking.clientClosed(client.session);
     this.pubsub.leaveAll(client.session);
     this.tracking.disable(client.session);
+    this.monitors.remove(client.session);
   }
 
   /** SHUTDOWN: closes everything, then tells the owner (the CLI exits the process). */

@@ -4,7 +4,7 @@ import { bitmapCommands } from './bitmaps';
 import { blockingListCommands } from './blocking-lists';
 import { clientCommands } from './client-commands';
 import { clientTrackingCommands } from './client-tracking-commands';
-import { slowlogCommands } from './slowlog-commands';
+import { observeCommands } from './observe-commands';
 import { clusterCommands } from './cluster';
 import type { CommandImpl } from '../dispatch/command';
 import { commandCommands } from './command-commands';
@@ -47,7 +47,7 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...aclCommands,
   ...clientCommands,
   ...clientTrackingCommands,
-  ...slowlogCommands,
+  ...observeCommands,
   ...serverCommands,
   ...functionCommands,
   ...infoCommands,

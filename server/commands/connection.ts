@@ -115,6 +115,7 @@ function resetCommand(ctx: CommandContext): void {
   ctx.session.transaction.end();
   ctx.server.pubsub.leaveAll(ctx.session);
   ctx.server.tracking.disable(ctx.session);
+  ctx.server.monitors.remove(ctx.session);
   ctx.session.user = ctx.server.acl.defaultUser;
   ctx.session.authenticated = ctx.server.acl.defaultAuthenticated;
   ctx.reply.simple('RESET');

@@ -28,6 +28,7 @@ import type { CommandSpec } from './command';
 import type { CommandTable } from './command-table';
 import { ERR, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
 import { diskErrorReply } from '../persistence/snapshots';
+import { Monitors } from '../observe/monitor';
 
 /** Resolves argv to the command (or subcommand) to run, or throws the lookup/arity error. */
 export function lookupCommand(table: CommandTable, argv: readonly ByteString[]): CommandSpec {
@@ -163,6 +164,9 @@ export function runCommand(session: Session, spec: CommandSpec, argv: ByteString
   if (ownWrite) context.expiry = 'own';
   const slowlog = node.slowlog;
   const startedMs = slowlog.times(spec) ? node.time.monotonicMs() : -1;
+  const monitors = node.monitors;
+  const shown = monitors.size === 0 ? null : Monitors.when(spec);
+  if (shown === 'before') monitors.feed(session, spec, argv);
   try {
     handler(ctx, argv);
   } catch (err) {
@@ -173,6 +177,7 @@ export function runCommand(session: Session, spec: CommandSpec, argv: ByteString
   } finally {
     if (ownWrite) context.expiry = 'hide';
   }
+  if (shown === 'after') monitors.feed(session, spec, argv);
   // A command that blocked is not logged: its wait is not its run time. (One waiting on the
   // network, MIGRATE, is, with the time it took to send.)
   if (startedMs >= 0 && (session.waiting || !(session.connection?.isBlocked ?? false))) {
@@ -204,6 +209,11 @@ const ALLOWED_WHILE_SUBSCRIBED = new Set([
  * subscribed context, MASTERDOWN.
  */
 function checkWriteGuards(session: Session, spec: CommandSpec): void {
+  // A MONITOR connection is a replica to Redis: it may not touch the keyspace.
+  const monitors = session.context.server.monitors;
+  if (monitors.size !== 0 && monitors.has(session) && (spec.flags.has('readonly') || spec.isWrite || spec.flags.has('may_replicate'))) {
+    throw new ReplyError("ERR Replica can't interact with the keyspace");
+  }
   checkDataGuards(session, spec.isWrite, spec.fullName === 'ping');
   // A RESP2 subscriber's connection carries messages; replies to other commands would be
   // mistaken for them, so only these are allowed until it leaves pub/sub mode.

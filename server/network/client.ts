@@ -298,7 +298,7 @@ export class Client {
   /** CLIENT LIST's flags, in Redis's order; N when none applies. */
   private flags(): string {
     const session = this.session;
-    let flags = this.kind === 'replica' ? 'S' : this.kind === 'master' ? 'M' : session.subscriptions.active ? 'P' : '';
+    let flags = this.kind === 'replica' ? 'S' : this.kind === 'master' ? 'M' : this.node.monitors.has(session) ? 'O' : session.subscriptions.active ? 'P' : '';
     const tx = session.transaction;
     if (tx.queue !== null || tx.running !== null) flags += 'x';
     if (this.blocked) flags += 'b';

@@ -193,6 +193,13 @@ export class PubSub {
     return this.startMessage(client, items);
   }
 
+  /** Writes `text` (a whole reply: MONITOR's lines) to a receiver, flushed with this turn's messages. */
+  sendRaw(client: Session, text: string): void {
+    if (client.closed) return;
+    client.reply.raw(text);
+    this.scheduleFlush(client);
+  }
+
   /** Opens a push of `items` to a receiver; false when it is closed and gets nothing. */
   private startMessage(client: Session, items: number): boolean {
     if (client.closed) return false;

@@ -27,7 +27,7 @@ export const IMPLEMENTED: readonly string[] = [
   'client|id', 'client|setname', 'client|getname', 'client|list', 'client|info', 'client|kill',
   'client|no-evict', 'client|reply', 'client|pause', 'client|unpause', 'client|help',
   'client|tracking', 'client|caching', 'client|getredir', 'client|trackinginfo',
-  'slowlog|get', 'slowlog|len', 'slowlog|reset', 'slowlog|help',
+  'slowlog|get', 'slowlog|len', 'slowlog|reset', 'slowlog|help', 'monitor',
   // server
   'info', 'config|get', 'config|set', 'config|resetstat', 'config|rewrite', 'config|help',
   'dbsize', 'flushdb', 'flushall', 'time', 'swapdb', 'shutdown', 'debug', 'lastsave',

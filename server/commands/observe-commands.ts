@@ -1,5 +1,6 @@
 /**
- * SLOWLOG GET [count] / LEN / RESET / HELP: reading the node's slow log (server/observe/slowlog.ts).
+ * SLOWLOG GET [count] / LEN / RESET / HELP, reading the node's slow log, and MONITOR (both in
+ * server/observe/).
  */
 import type { CommandContext } from '../dispatch/command-context';
 import { ReplyError } from '../dispatch/errors';
@@ -33,7 +34,17 @@ function getCommand(ctx: CommandContext, argv: readonly string[]): void {
   }
 }
 
-export const slowlogCommands: CommandImpl[] = [
+/** MONITOR: this connection is sent every command from now on; a second MONITOR is ignored. */
+function monitorCommand(ctx: CommandContext): void {
+  const monitors = ctx.server.monitors;
+  const session = ctx.session;
+  if (session.kind !== 'normal' || monitors.has(session)) return;
+  monitors.add(session);
+  ctx.reply.ok();
+}
+
+export const observeCommands: CommandImpl[] = [
+  cmd('monitor', monitorCommand),
   cmd('slowlog|get', getCommand),
   cmd('slowlog|len', (ctx) => ctx.reply.integer(ctx.server.slowlog.length)),
   cmd('slowlog|reset', (ctx) => {

@@ -1,0 +1,87 @@
+/**
+ * MONITOR: clients that asked to see every command the server runs, as Redis 7.0 shows them.
+ *
+ * Each command becomes one status line, `+<unix seconds>.<microseconds> [<db> <client>] "arg"
+ * "arg"...`, sent to every monitor: <client> is the address (`lua` for a command a script ran);
+ * each argument is quoted with C escapes (\n, \r, \t, \a, \b, \\, \", other unprintable bytes as
+ * \xHH). A command is shown once it has run, with the database it left the client in and its
+ * secrets redacted as in SLOWLOG; EVAL, EVALSHA and FCALL are shown before they run, so the
+ * commands their script runs follow them, and EXEC after the commands it ran. Commands flagged
+ * admin or skip_monitor (CONFIG, DEBUG, SLOWLOG, SHUTDOWN, MONITOR...) and rejected ones are
+ * never shown.
+ *
+ * A monitoring connection is a replica to Redis: it may not run commands that touch keys, and
+ * only RESET (or closing) ends monitoring.
+ */
+import type { ByteString } from '../../storage/bytes';
+import type { CommandSpec } from '../dispatch/command';
+import type { Session } from '../dispatch/session';
+import type { RedisNode } from '../node';
+import { redact } from './slowlog';
+
+/** Shown before they run: the commands their scripts run come after them. */
+const SHOWN_BEFORE = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
+export class Monitors {
+  private readonly sessions = new Set<Session>();
+
+  constructor(private readonly node: RedisNode) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  add(session: Session): void {
+    this.sessions.add(session);
+  }
+
+  remove(session: Session): void {
+    this.sessions.delete(session);
+  }
+
+  has(session: Session): boolean {
+    return this.sessions.has(session);
+  }
+
+  /** Whether `spec` is shown before it runs (true) or after (false), or not at all (null). */
+  static when(spec: CommandSpec): 'before' | 'after' | null {
+    // The script commands are flagged skip_monitor in Redis, which shows them itself before
+    // their script runs.
+    if (SHOWN_BEFORE.has(spec.fullName)) return 'before';
+    return spec.flags.has('admin') || spec.flags.has('skip_monitor') ? null : 'after';
+  }
+
+  /** Sends the line for a command `session` ran to every monitor. */
+  feed(session: Session, spec: CommandSpec, argv: readonly ByteString[]): void {
+    const micros = this.node.timeMicros();
+    const seconds = Math.floor(micros / 1e6);
+    const fraction = String(micros % 1e6).padStart(6, '0');
+    const connection = session.connection;
+    const who = connection !== null ? connection.addr : session.kind === 'normal' ? 'lua' : '?:0';
+    let line = `+${seconds}.${fraction} [${session.db.id} ${who}]`;
+    for (const arg of redact(spec, argv)) line += ` ${quoted(arg)}`;
+    line += '\r\n';
+    // A monitor sees its own commands too.
+    for (const monitor of this.sessions) this.node.pubsub.sendRaw(monitor, line);
+  }
+}
+
+/** An argument as Redis's sdscatrepr writes it: quoted, with C escapes. */
+function quoted(arg: ByteString): string {
+  let out = '"';
+  for (let i = 0; i < arg.length; i++) {
+    const c = arg.charCodeAt(i);
+    switch (c) {
+      case 0x5c: out += '\\\\'; break;
+      case 0x22: out += '\\"'; break;
+      case 0x0a: out += '\\n'; break;
+      case 0x0d: out += '\\r'; break;
+      case 0x09: out += '\\t'; break;
+      case 0x07: out += '\\a'; break;
+      case 0x08: out += '\\b'; break;
+      default:
+        out += c >= 0x20 && c < 0x7f ? arg[i] : `\\x${c.toString(16).padStart(2, '0')}`;
+    }
+  }
+  return out + '"';
+}
