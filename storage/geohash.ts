@@ -134,6 +134,7 @@ export function geoScoreText(lon: number, lat: number): string {
 // ─── Decoding ────────────────────────────────────────────────────────────────────────────────
 
 const TWO_32 = 2 ** 32;
+const TWO_52 = 2 ** 52;
 const TWO_53 = 2 ** 53;
 const TWO_63 = 2 ** 63;
 const UINT64_INDEFINITE = 1n << 63n;
@@ -209,6 +210,42 @@ export function decodeScore(score: number): [number, number] {
   if (lat > GEO_LAT_MAX) lat = GEO_LAT_MAX;
   if (lat < GEO_LAT_MIN) lat = GEO_LAT_MIN;
   return [lon, lat];
+}
+
+const STEP_MAX_CELLS = 2 ** GEO_STEP_MAX;
+const LON_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
+const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
+
+/**
+ * decodeScore for a search's inner loop: the same doubles, computed by the same operations in the
+ * same order, but written into `out` ([lon, lat]) instead of allocating an array and an area per
+ * member. Only a GEOADD score (an integer below 2^52) takes the inline path; any other score goes
+ * through decodeScore.
+ */
+export function decodeScoreInto(score: number, out: Float64Array): void {
+  if (!(score >= 0 && score < TWO_52 && Math.trunc(score) === score)) {
+    const [lon, lat] = decodeScore(score);
+    out[0] = lon;
+    out[1] = lat;
+    return;
+  }
+  const hi = Math.floor(score / TWO_32);
+  const lo = score - hi * TWO_32;
+  const latIndex = (evenBits(lo) | (evenBits(hi) << 16)) >>> 0;
+  const lonIndex = (evenBits(lo >>> 1) | (evenBits(hi >>> 1) << 16)) >>> 0;
+  // As cellArea at step 26: the counters are below 2^26, so "+ 1" does not wrap.
+  const lonMin = GEO_LONG_MIN + (lonIndex / STEP_MAX_CELLS) * LON_SCALE;
+  const lonMax = GEO_LONG_MIN + ((lonIndex + 1) / STEP_MAX_CELLS) * LON_SCALE;
+  const latMin = GEO_LAT_MIN + (latIndex / STEP_MAX_CELLS) * LAT_SCALE;
+  const latMax = GEO_LAT_MIN + ((latIndex + 1) / STEP_MAX_CELLS) * LAT_SCALE;
+  let lon = (lonMin + lonMax) / 2;
+  if (lon > GEO_LONG_MAX) lon = GEO_LONG_MAX;
+  if (lon < GEO_LONG_MIN) lon = GEO_LONG_MIN;
+  let lat = (latMin + latMax) / 2;
+  if (lat > GEO_LAT_MAX) lat = GEO_LAT_MAX;
+  if (lat < GEO_LAT_MIN) lat = GEO_LAT_MIN;
+  out[0] = lon;
+  out[1] = lat;
 }
 
 // ─── GEOHASH strings ─────────────────────────────────────────────────────────────────────────

@@ -1,0 +1,178 @@
+/**
+ * Whether a member's point is inside a search shape, and its distance from the centre: the
+ * inner loop of GEOSEARCH / GEORADIUS, run for every member of the nine search cells.
+ *
+ * Two ways to compute a distance (geohash.ts has the haversine formula Redis uses):
+ *   - exact: with sin, cos and asin rounded correctly (correctly-rounded-trig.ts), the closest
+ *     reproducible stand-in for glibc's, which redis-server calls; about 40 times slower;
+ *   - fast: the same formula, the same operations in the same order, with Math.sin, Math.cos and
+ *     Math.asin, which may differ from the correctly rounded values in their last bit.
+ *
+ * A fast distance is within a known bound of the exact one (FAST_RELATIVE_ERROR below), so it
+ * answers every question whose answer cannot change within that bound, and the exact distance is
+ * computed only when it could:
+ *
+ *     inside?        fast distance further than the bound from the radius (or half a box side)
+ *                    → decided; else recompute exactly and decide on that
+ *     sorted order   two distances further apart than their bounds → ordered; else both exact
+ *                    (compareDistances), so every comparison a sort makes, and with it the
+ *                    order of ties, is the one the exact distances give
+ *     WITHDIST       "%.4f" of the fast value unless a rounding boundary is within the bound
+ *                    (printableDistance)
+ *     STOREDIST      the full double is stored: always exact (resolveDistance)
+ *
+ * Why the bound holds: V8's Math.sin/cos/asin are fdlibm's, documented within 1 ulp; a correctly
+ * rounded value is within half an ulp, so each of the four trig values differs by at most 1.5
+ * ulp (relative 2^-51.4). The formula only multiplies, adds positive terms, takes a square root
+ * and an arcsine: first-order propagation gives a relative difference of the result below about
+ * 25 × 2^-53, as long as the arcsine's argument stays below about 0.7 (beyond, asin is badly
+ * conditioned: there a distance above FAST_DISTANCE_LIMIT is always recomputed exactly). The
+ * bound used, 2^-40 relative, is 300 times that; test/unit/geo-shape-test.test.ts measures the
+ * actual differences over random pairs. An absolute 1e-150 m covers products that underflow.
+ */
+import { correctCos } from './correctly-rounded-trig';
+import { formatFixed } from './fixed-point';
+import type { GeoShape } from './geo-search-cells';
+import { degreesToRadians, EARTH_RADIUS_IN_METERS, geoDistanceWithCosines, latitudeDistance } from './geohash';
+
+/** The largest relative difference assumed between a fast and an exact distance. */
+export const FAST_RELATIVE_ERROR = 2 ** -40;
+const FAST_ABSOLUTE_ERROR = 1e-150;
+/** Beyond this many metres (asin's argument about 0.65) a fast distance carries no bound. */
+export const FAST_DISTANCE_LIMIT = 9_000_000;
+
+/** The bound on |fast - exact| for a fast distance; Infinity when there is none (or NaN). */
+export function fastTolerance(distance: number): number {
+  return distance <= FAST_DISTANCE_LIMIT ? distance * FAST_RELATIVE_ERROR + FAST_ABSOLUTE_ERROR : Infinity;
+}
+
+/**
+ * geoDistanceWithCosines with Math.sin and Math.asin, and cos(lat2) from `cosLat2`, or from
+ * Math.cos when NaN. cosLat1 must be given. Same operations, same order, same meridian shortcut
+ * (Math.sin is 0 exactly when its argument is, as the correctly rounded sin is).
+ */
+export function fastDistance(lon1: number, lat1: number, lon2: number, lat2: number, cosLat1: number, cosLat2: number): number {
+  const lon1r = degreesToRadians(lon1);
+  const lon2r = degreesToRadians(lon2);
+  const v = Math.sin((lon2r - lon1r) / 2);
+  if (v === 0.0) return latitudeDistance(lat1, lat2);
+  const lat1r = degreesToRadians(lat1);
+  const lat2r = degreesToRadians(lat2);
+  const u = Math.sin((lat2r - lat1r) / 2);
+  const cos2 = Number.isNaN(cosLat2) ? Math.cos(lat2r) : cosLat2;
+  const a = u * u + cosLat1 * cos2 * v * v;
+  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+}
+
+/**
+ * One search's membership test. `test(lon, lat)` answers whether the point is inside and, when it
+ * is, leaves its distance in `distance` and the bound on that distance's error in `tolerance`
+ * (0 when the distance is already exact).
+ */
+export class ShapeTest {
+  distance = 0;
+  tolerance = 0;
+  /** cos of the centre's latitude, correctly rounded: once per search, shared by both paths. */
+  private readonly centreCosine: number;
+  private readonly limit: number;
+  private readonly halfWidth: number;
+  private readonly halfHeight: number;
+
+  constructor(readonly shape: GeoShape) {
+    this.centreCosine = correctCos(degreesToRadians(shape.lat));
+    if (shape.kind === 'radius') {
+      this.limit = shape.radius * shape.metresPerUnit;
+      this.halfWidth = 0;
+      this.halfHeight = 0;
+    } else {
+      this.limit = 0;
+      // As Redis: the sides are converted to metres first, then halved.
+      this.halfWidth = (shape.width * shape.metresPerUnit) / 2;
+      this.halfHeight = (shape.height * shape.metresPerUnit) / 2;
+    }
+  }
+
+  test(lon: number, lat: number): boolean {
+    const shape = this.shape;
+    if (shape.kind === 'radius') {
+      let distance = fastDistance(shape.lon, shape.lat, lon, lat, this.centreCosine, NaN);
+      let tolerance = fastTolerance(distance);
+      if (!(Math.abs(distance - this.limit) > tolerance)) {
+        distance = this.exactDistance(lon, lat);
+        tolerance = 0;
+      }
+      if (distance > this.limit) return false;
+      this.distance = distance;
+      this.tolerance = tolerance;
+      return true;
+    }
+    // A box: the arc along the point's meridian (no trigonometry, so exact), then the arc along
+    // its parallel to the centre's meridian, then the distance itself.
+    if (latitudeDistance(lat, shape.lat) > this.halfHeight) return false;
+    const pointCosine = Math.cos(degreesToRadians(lat));
+    let across = fastDistance(lon, lat, shape.lon, lat, pointCosine, pointCosine);
+    if (!(Math.abs(across - this.halfWidth) > fastTolerance(across))) {
+      const exactCosine = correctCos(degreesToRadians(lat));
+      across = geoDistanceWithCosines(lon, lat, shape.lon, lat, exactCosine, exactCosine);
+    }
+    if (across > this.halfWidth) return false;
+    let distance = fastDistance(shape.lon, shape.lat, lon, lat, this.centreCosine, pointCosine);
+    let tolerance = fastTolerance(distance);
+    if (tolerance === Infinity) {
+      distance = this.exactDistance(lon, lat);
+      tolerance = 0;
+    }
+    this.distance = distance;
+    this.tolerance = tolerance;
+    return true;
+  }
+
+  /** The distance from the centre as Redis computes it (correctly rounded trigonometry). */
+  exactDistance(lon: number, lat: number): number {
+    return geoDistanceWithCosines(this.shape.lon, this.shape.lat, lon, lat, this.centreCosine, NaN);
+  }
+}
+
+/** What a found member carries for the sorting and printing below. */
+export interface Measured {
+  readonly lon: number;
+  readonly lat: number;
+  distanceMetres: number;
+  /** 0 once distanceMetres is exact. */
+  tolerance: number;
+}
+
+/** Makes a member's distance exact (once). */
+export function resolveDistance(test: ShapeTest, point: Measured): void {
+  if (point.tolerance === 0) return;
+  point.distanceMetres = test.exactDistance(point.lon, point.lat);
+  point.tolerance = 0;
+}
+
+/**
+ * Ascending order of distance, as the exact distances order them: decided on the fast values
+ * when they are further apart than their bounds, else on both exact values.
+ */
+export function compareDistances(test: ShapeTest, a: Measured, b: Measured): number {
+  const slack = a.tolerance + b.tolerance;
+  if (a.distanceMetres - b.distanceMetres > slack) return 1;
+  if (b.distanceMetres - a.distanceMetres > slack) return -1;
+  resolveDistance(test, a);
+  resolveDistance(test, b);
+  return a.distanceMetres > b.distanceMetres ? 1 : a.distanceMetres === b.distanceMetres ? 0 : -1;
+}
+
+/**
+ * The distance in `metresPerUnit` units as WITHDIST prints it ("%.4f"). The fast value prints
+ * the same digits as the exact one when no rounding boundary (an odd multiple of 0.00005) lies
+ * within its bound, with a margin for the division and scaling; otherwise the exact one is used.
+ */
+export function printableDistance(test: ShapeTest, point: Measured, metresPerUnit: number): string {
+  if (point.tolerance !== 0) {
+    const scaled = (point.distanceMetres / metresPerUnit) * 1e4;
+    const fromBoundary = Math.abs(scaled - Math.floor(scaled) - 0.5);
+    const margin = (point.tolerance / metresPerUnit) * 1e4 * 2 + Math.abs(scaled) * 2 ** -48;
+    if (!(fromBoundary > margin)) resolveDistance(test, point);
+  }
+  return formatFixed(point.distanceMetres / metresPerUnit, 4);
+}
