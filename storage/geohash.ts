@@ -124,16 +124,38 @@ export function cellScoreRange(cell: Cell): [number, number] {
   return [Number(hash << shift), Number((hash + 1n) << shift)];
 }
 
+const TWO_26 = 2 ** 26;
+const TWO_32 = 2 ** 32;
+
+/** The 16 bits of `x` moved to the even bits of a 32-bit number. */
+function spread16(x: number): number {
+  let y = (x | (x << 8)) & 0x00ff00ff;
+  y = (y | (y << 4)) & 0x0f0f0f0f;
+  y = (y | (y << 2)) & 0x33333333;
+  return (y | (y << 1)) & 0x55555555;
+}
+
+/**
+ * cellHash for two counters below 2^26, in doubles: the result is below 2^52, so every partial
+ * sum is exact (the bits added never overlap) and no BigInt is needed. GEOADD's usual case.
+ */
+function interleave26(latIndex: number, lonIndex: number): number {
+  const lat = spread16(latIndex & 0xffff) + spread16(latIndex >>> 16) * TWO_32;
+  const lon = spread16(lonIndex & 0xffff) + spread16(lonIndex >>> 16) * TWO_32;
+  return lat + lon * 2;
+}
+
 /** The score GEOADD stores for a valid pair, as the integer text ZADD receives. */
 export function geoScoreText(lon: number, lat: number): string {
   const cell = encodeCell(lon, lat, GEO_STEP_MAX);
   if (cell === null) throw new Error(`geoScoreText: pair out of range ${lon},${lat}`);
+  // A coordinate at its maximum has counter 2^26 (see above): bits past 52, the BigInt path.
+  if (cell.latIndex < TWO_26 && cell.lonIndex < TWO_26) return String(interleave26(cell.latIndex, cell.lonIndex));
   return cellHash(cell).toString();
 }
 
 // ─── Decoding ────────────────────────────────────────────────────────────────────────────────
 
-const TWO_32 = 2 ** 32;
 const TWO_52 = 2 ** 52;
 const TWO_53 = 2 ** 53;
 const TWO_63 = 2 ** 63;

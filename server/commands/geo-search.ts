@@ -214,21 +214,20 @@ function parseOptions(
 function pointsInShape(zset: SortedSetValue, test: ShapeTest, limit: number): GeoPoint[] {
   const found: GeoPoint[] = [];
   const position = new Float64Array(2);
+  const visit = (member: ByteString, score: number): boolean => {
+    decodeScoreInto(score, position);
+    const lon = position[0] as number;
+    const lat = position[1] as number;
+    if (!test.test(lon, lat)) return true;
+    found.push({ member, score, lon, lat, distanceMetres: test.distance, tolerance: test.tolerance });
+    return limit === 0 || found.length < limit;
+  };
   for (const cell of searchCells(test.shape)) {
     if (limit !== 0 && found.length >= limit) break;
     const [min, max] = cellScoreRange(cell);
     const start = zset.order.countBefore((score) => score < min);
     const end = zset.order.countBefore((score) => score < max);
-    if (end <= start) continue;
-    for (const entry of zset.order.slice(start, end - 1)) {
-      decodeScoreInto(entry.score, position);
-      const lon = position[0] as number;
-      const lat = position[1] as number;
-      if (test.test(lon, lat)) {
-        found.push({ member: entry.member, score: entry.score, lon, lat, distanceMetres: test.distance, tolerance: test.tolerance });
-        if (limit !== 0 && found.length >= limit) break;
-      }
-    }
+    if (end > start) zset.order.visitRange(start, end - 1, visit);
   }
   return found;
 }
