@@ -33,7 +33,7 @@
 import { correctCos } from './correctly-rounded-trig';
 import { formatFixed } from './fixed-point';
 import type { GeoShape } from './geo-search-cells';
-import { degreesToRadians, EARTH_RADIUS_IN_METERS, geoDistanceWithCosines, latitudeDistance } from './geohash';
+import { degreesToRadians, EARTH_RADIUS_IN_METERS, GEO_LAT_MAX, geoDistanceWithCosines, latitudeDistance } from './geohash';
 
 /** The largest relative difference assumed between a fast and an exact distance. */
 export const FAST_RELATIVE_ERROR = 2 ** -40;
@@ -64,10 +64,26 @@ export function fastDistance(lon1: number, lat1: number, lon2: number, lat2: num
   return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
 }
 
+/** A safety factor on the pre-filter's thresholds, far above any rounding in them. */
+const PREFILTER_MARGIN = 2 ** -30;
+const LAT_MAX_RADIANS = degreesToRadians(GEO_LAT_MAX);
+
 /**
  * One search's membership test. `test(lon, lat)` answers whether the point is inside and, when it
  * is, leaves its distance in `distance` and the bound on that distance's error in `tolerance`
  * (0 when the distance is already exact).
+ *
+ * Before any trigonometry, a pre-filter rejects points that are certainly outside, with two
+ * thresholds computed once per search (in radians, each widened by PREFILTER_MARGIN):
+ *   - latitude (circles only; a box's own first test is already this cheap): a great-circle
+ *     distance is at least the meridian arc between the two latitudes, R·|Δφ|;
+ *   - longitude: with a = sin²(Δφ/2) + cosφ1·cosφ2·sin²(Δλ/2) (haversine), a ≥ cosφ1·cosφ2·sin²(Δλ/2),
+ *     and cosφ2 is at least the cosine at the far edge of the latitude band the point must be in;
+ *     so past some |Δλ| the distance exceeds the radius (for a box: the arc along the point's
+ *     parallel, whose a is cos²φ2·sin²(Δλ/2), exceeds half the width).
+ * The filter applies only when |Δλ| (folded to 0..π) is at most π/2: then a ≤ (1 + sin²85.05°)/2
+ * < 0.997, so the exact formula is well away from asin(√a > 1) = NaN, which redis-server answers
+ * for points almost exactly antipodal, and counts as inside (NaN > radius is false).
  */
 export class ShapeTest {
   distance = 0;
@@ -77,24 +93,40 @@ export class ShapeTest {
   private readonly limit: number;
   private readonly halfWidth: number;
   private readonly halfHeight: number;
+  private readonly centreLonRadians: number;
+  /** Pre-filter: beyond these, outside for sure (Infinity: no filter). */
+  private readonly latitudeReach: number;
+  private readonly longitudeReach: number;
 
   constructor(readonly shape: GeoShape) {
     this.centreCosine = correctCos(degreesToRadians(shape.lat));
+    this.centreLonRadians = degreesToRadians(shape.lon);
+    let reach: number;
     if (shape.kind === 'radius') {
       this.limit = shape.radius * shape.metresPerUnit;
       this.halfWidth = 0;
       this.halfHeight = 0;
+      reach = this.limit;
+      this.latitudeReach = widened(this.limit / EARTH_RADIUS_IN_METERS);
     } else {
       this.limit = 0;
       // As Redis: the sides are converted to metres first, then halved.
       this.halfWidth = (shape.width * shape.metresPerUnit) / 2;
       this.halfHeight = (shape.height * shape.metresPerUnit) / 2;
+      reach = this.halfWidth;
+      this.latitudeReach = widened(this.halfHeight / EARTH_RADIUS_IN_METERS);
     }
+    this.longitudeReach = longitudeReach(shape, reach, this.latitudeReach);
   }
 
   test(lon: number, lat: number): boolean {
     const shape = this.shape;
+    let across = Math.abs(degreesToRadians(lon) - this.centreLonRadians);
+    if (across > Math.PI) across = 2 * Math.PI - across;
+    const prefilter = across <= Math.PI / 2;
+    if (prefilter && across > this.longitudeReach) return false;
     if (shape.kind === 'radius') {
+      if (prefilter && Math.abs(degreesToRadians(lat) - degreesToRadians(shape.lat)) > this.latitudeReach) return false;
       let distance = fastDistance(shape.lon, shape.lat, lon, lat, this.centreCosine, NaN);
       let tolerance = fastTolerance(distance);
       if (!(Math.abs(distance - this.limit) > tolerance)) {
@@ -110,12 +142,12 @@ export class ShapeTest {
     // its parallel to the centre's meridian, then the distance itself.
     if (latitudeDistance(lat, shape.lat) > this.halfHeight) return false;
     const pointCosine = Math.cos(degreesToRadians(lat));
-    let across = fastDistance(lon, lat, shape.lon, lat, pointCosine, pointCosine);
-    if (!(Math.abs(across - this.halfWidth) > fastTolerance(across))) {
+    let alongParallel = fastDistance(lon, lat, shape.lon, lat, pointCosine, pointCosine);
+    if (!(Math.abs(alongParallel - this.halfWidth) > fastTolerance(alongParallel))) {
       const exactCosine = correctCos(degreesToRadians(lat));
-      across = geoDistanceWithCosines(lon, lat, shape.lon, lat, exactCosine, exactCosine);
+      alongParallel = geoDistanceWithCosines(lon, lat, shape.lon, lat, exactCosine, exactCosine);
     }
-    if (across > this.halfWidth) return false;
+    if (alongParallel > this.halfWidth) return false;
     let distance = fastDistance(shape.lon, shape.lat, lon, lat, this.centreCosine, pointCosine);
     let tolerance = fastTolerance(distance);
     if (tolerance === Infinity) {
@@ -131,6 +163,28 @@ export class ShapeTest {
   exactDistance(lon: number, lat: number): number {
     return geoDistanceWithCosines(this.shape.lon, this.shape.lat, lon, lat, this.centreCosine, NaN);
   }
+}
+
+function widened(radians: number): number {
+  return radians * (1 + PREFILTER_MARGIN) + 1e-15;
+}
+
+/**
+ * The |Δλ| (radians) beyond which a point within `latitudeReach` of the centre's latitude is
+ * farther than `reach` metres (a circle: from the centre; a box: along its own parallel), or
+ * Infinity when no such bound is worth having (a reach of a radian or more, or a band that
+ * comes near the pole).
+ */
+function longitudeReach(shape: GeoShape, reach: number, latitudeReach: number): number {
+  if (!(reach < EARTH_RADIUS_IN_METERS)) return Infinity;
+  const farthest = Math.min(Math.abs(degreesToRadians(shape.lat)) + latitudeReach, LAT_MAX_RADIANS);
+  const bandCosine = Math.cos(farthest) * (1 - PREFILTER_MARGIN);
+  const centreCosine = Math.cos(degreesToRadians(shape.lat)) * (1 - PREFILTER_MARGIN);
+  // a ≥ factor² · sin²(Δλ/2): cosφ1·cosφ2 for a circle, cos²φ2 for a box's parallel.
+  const factor = shape.kind === 'radius' ? Math.sqrt(centreCosine * bandCosine) : bandCosine;
+  const ratio = Math.sin(reach / (2 * EARTH_RADIUS_IN_METERS)) / factor;
+  if (!(ratio < 0.99)) return Infinity;
+  return widened(2 * Math.asin(ratio));
 }
 
 /** What a found member carries for the sorting and printing below. */

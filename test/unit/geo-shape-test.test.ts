@@ -129,3 +129,48 @@ t.test('membership, order and printed digits are those of the exact distances', 
   );
   tt.comment(`${boundaryCases} values printed at a rounding boundary`);
 });
+
+t.test('box and circle membership (with the pre-filter) is that of the exact formula, at every scale and near the antipodes', async (tt) => {
+  let inside = 0;
+  let outside = 0;
+  const exactBox = (lon: number, lat: number, c: { lon: number; lat: number }, halfWidth: number, halfHeight: number): boolean => {
+    if (Math.abs(degreesToRadians(lat) - degreesToRadians(c.lat)) * 6372797.560856 > halfHeight) return false;
+    const cos = correctCos(degreesToRadians(lat));
+    return !(geoDistanceWithCosines(lon, lat, c.lon, lat, cos, cos) > halfWidth);
+  };
+  fc.assert(
+    fc.property(
+      lonArb,
+      latArb,
+      fc.constantFrom(0, 1, 1e3, 1e5, 1e6, 5e6, 2e7),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.array(fc.tuple(signedArb, signedArb, scaleArb, fc.boolean()), { minLength: 1, maxLength: 20 }),
+      (lon, lat, size, w, h, offsets) => {
+        const centre = { lon, lat };
+        const width = size * w;
+        const height = size * h;
+        const box = new ShapeTest({ kind: 'box', lon, lat, width, height, metresPerUnit: 1 });
+        const circle = new ShapeTest({ kind: 'radius', lon, lat, radius: width, metresPerUnit: 1 });
+        const cos1 = correctCos(degreesToRadians(lat));
+        for (const [dx, dy, scale, antipode] of offsets) {
+          // Some points near the centre's antipode, where the haversine can reach asin(>1).
+          const baseLon = antipode ? (lon > 0 ? lon - 180 : lon + 180) : lon;
+          const baseLat = antipode ? -lat : lat;
+          const plon = clamp(baseLon + dx * scale, 180);
+          const plat = clamp(baseLat + dy * scale, 85.05112878);
+          const inBox = exactBox(plon, plat, centre, width / 2, height / 2);
+          if (box.test(plon, plat) !== inBox) return false;
+          const inCircle = !(geoDistanceWithCosines(lon, lat, plon, plat, cos1, NaN) > width);
+          if (circle.test(plon, plat) !== inCircle) return false;
+          if (inCircle) inside++;
+          else outside++;
+        }
+        return true;
+      },
+    ),
+    { numRuns: 20_000 },
+  );
+  tt.comment(`${inside} points inside a circle, ${outside} outside`);
+  tt.ok(inside > 1000 && outside > 1000, 'both sides exercised');
+});
