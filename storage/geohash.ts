@@ -234,15 +234,38 @@ export function decodeScore(score: number): [number, number] {
   return [lon, lat];
 }
 
-const STEP_MAX_CELLS = 2 ** GEO_STEP_MAX;
-const LON_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
-const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
+// Module-local copies of the limits for decodeScoreInto: compiled to CommonJS, every use of an
+// exported constant inside this module is a property load from `exports`, measurable per member.
+const LONG_MIN = GEO_LONG_MIN;
+const LONG_MAX = GEO_LONG_MAX;
+const LAT_MIN = GEO_LAT_MIN;
+const LAT_MAX = GEO_LAT_MAX;
+const STEP_MAX_CELL = 2 ** -GEO_STEP_MAX;
+const LON_SCALE = LONG_MAX - LONG_MIN;
+const LAT_SCALE = LAT_MAX - LAT_MIN;
 
 /**
- * decodeScore for a search's inner loop: the same doubles, computed by the same operations in the
- * same order, but written into `out` ([lon, lat]) instead of allocating an array and an area per
- * member. Only a GEOADD score (an integer below 2^52) takes the inline path; any other score goes
- * through decodeScore.
+ * The even bits of a 32-bit word gathered in its low 16 bits and the odd bits in its high 16
+ * (the "unshuffle" of Hacker's Delight, 7-2): four swaps of bit groups, each moving the bits
+ * that must cross one boundary of a 2-, 4-, 8- and 16-bit block.
+ */
+function unshuffle(word: number): number {
+  let x = word;
+  let t = (x ^ (x >>> 1)) & 0x22222222;
+  x = x ^ t ^ (t << 1);
+  t = (x ^ (x >>> 2)) & 0x0c0c0c0c;
+  x = x ^ t ^ (t << 2);
+  t = (x ^ (x >>> 4)) & 0x00f000f0;
+  x = x ^ t ^ (t << 4);
+  t = (x ^ (x >>> 8)) & 0x0000ff00;
+  return x ^ t ^ (t << 8);
+}
+
+/**
+ * decodeScore for a search's inner loop: the same doubles (dividing by 2^26 and multiplying by
+ * 2^-26 are the same exact scaling), but written into `out` ([lon, lat]) instead of allocating an
+ * array and an area per member, and with both counters unshuffled from each 32-bit half at once.
+ * Only a GEOADD score (an integer below 2^52) takes this path; any other goes through decodeScore.
  */
 export function decodeScoreInto(score: number, out: Float64Array): void {
   if (!(score >= 0 && score < TWO_52 && Math.trunc(score) === score)) {
@@ -252,20 +275,21 @@ export function decodeScoreInto(score: number, out: Float64Array): void {
     return;
   }
   const hi = Math.floor(score / TWO_32);
-  const lo = score - hi * TWO_32;
-  const latIndex = (evenBits(lo) | (evenBits(hi) << 16)) >>> 0;
-  const lonIndex = (evenBits(lo >>> 1) | (evenBits(hi >>> 1) << 16)) >>> 0;
+  const low = unshuffle((score - hi * TWO_32) | 0);
+  const high = unshuffle(hi | 0);
+  const latIndex = ((low & 0xffff) | ((high & 0xffff) << 16)) >>> 0;
+  const lonIndex = ((low >>> 16) | ((high >>> 16) << 16)) >>> 0;
   // As cellArea at step 26: the counters are below 2^26, so "+ 1" does not wrap.
-  const lonMin = GEO_LONG_MIN + (lonIndex / STEP_MAX_CELLS) * LON_SCALE;
-  const lonMax = GEO_LONG_MIN + ((lonIndex + 1) / STEP_MAX_CELLS) * LON_SCALE;
-  const latMin = GEO_LAT_MIN + (latIndex / STEP_MAX_CELLS) * LAT_SCALE;
-  const latMax = GEO_LAT_MIN + ((latIndex + 1) / STEP_MAX_CELLS) * LAT_SCALE;
+  const lonMin = LONG_MIN + lonIndex * STEP_MAX_CELL * LON_SCALE;
+  const lonMax = LONG_MIN + (lonIndex + 1) * STEP_MAX_CELL * LON_SCALE;
+  const latMin = LAT_MIN + latIndex * STEP_MAX_CELL * LAT_SCALE;
+  const latMax = LAT_MIN + (latIndex + 1) * STEP_MAX_CELL * LAT_SCALE;
   let lon = (lonMin + lonMax) / 2;
-  if (lon > GEO_LONG_MAX) lon = GEO_LONG_MAX;
-  if (lon < GEO_LONG_MIN) lon = GEO_LONG_MIN;
+  if (lon > LONG_MAX) lon = LONG_MAX;
+  if (lon < LONG_MIN) lon = LONG_MIN;
   let lat = (latMin + latMax) / 2;
-  if (lat > GEO_LAT_MAX) lat = GEO_LAT_MAX;
-  if (lat < GEO_LAT_MIN) lat = GEO_LAT_MIN;
+  if (lat > LAT_MAX) lat = LAT_MAX;
+  if (lat < LAT_MIN) lat = LAT_MIN;
   out[0] = lon;
   out[1] = lat;
 }
