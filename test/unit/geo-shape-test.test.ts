@@ -1,11 +1,13 @@
 /*
  * Unit tests for the fast geo paths (storage/geo-shape-test.ts, decodeScoreInto and the numeric
- * interleaving in storage/geohash.ts): each must give what the exact / BigInt path gives, and the
- * fast distances must stay well inside the error bound the search relies on.
+ * interleaving in storage/geohash.ts, SortedSetIndex.visitRange): each must give what the exact /
+ * BigInt / slice path gives, and the fast distances must stay well inside the error bound the
+ * search relies on.
  */
 import t from 'tap';
 import fc from 'fast-check';
 import { correctCos } from '../../storage/correctly-rounded-trig';
+import { type OrderEntry, SortedSetIndex } from '../../storage/sorted-set';
 import { formatFixed } from '../../storage/fixed-point';
 import { cellHash, decodeScore, decodeScoreInto, degreesToRadians, encodeCell, GEO_STEP_MAX, geoDistanceWithCosines, geoScoreText } from '../../storage/geohash';
 import {
@@ -173,4 +175,26 @@ t.test('box and circle membership (with the pre-filter) is that of the exact for
   );
   tt.comment(`${inside} points inside a circle, ${outside} outside`);
   tt.ok(inside > 1000 && outside > 1000, 'both sides exercised');
+});
+
+t.test('SortedSetIndex.visitRange visits what slice returns, and stops when asked', async (tt) => {
+  const index = new SortedSetIndex();
+  const random = (n: number): number => Math.floor(Math.random() * n);
+  for (let i = 0; i < 3000; i++) index.insert(`m${random(100000)}-${i}`, random(50));
+  fc.assert(
+    fc.property(fc.integer({ min: -5, max: 3100 }), fc.integer({ min: -5, max: 3100 }), fc.integer({ min: 1, max: 200 }), (from, to, stopAfter) => {
+      const seen: OrderEntry[] = [];
+      index.visitRange(from, to, (member, score) => {
+        seen.push({ member, score });
+        return true;
+      });
+      const expected = index.slice(from, to);
+      if (JSON.stringify(seen) !== JSON.stringify(expected)) return false;
+      let visits = 0;
+      index.visitRange(from, to, () => ++visits < stopAfter);
+      return visits === Math.min(stopAfter, expected.length);
+    }),
+    { numRuns: 2000 },
+  );
+  tt.pass('visitRange matches slice');
 });
