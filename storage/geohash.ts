@@ -32,7 +32,9 @@
  *
  * Distances use the haversine formula on a sphere of radius 6372797.560856 m (Redis's earth),
  * with a shortcut Redis takes when both longitudes are equal: the arc along the meridian. The
- * trigonometry is correctly rounded (correctly-rounded-trig.ts says why not Math.sin).
+ * trigonometry is correctly rounded (correctly-rounded-trig.ts says why not Math.sin); a search,
+ * which measures every member of its cells, uses Math.sin with an error bound and comes back
+ * here only where the last bits could show (geo-shape-test.ts).
  *
  * The search cells for a radius or box query are in geo-search-cells.ts.
  */

@@ -16,8 +16,10 @@
  *      the command as the client spelled it), ANY without COUNT;
  *   3. a missing source answers an empty array, or for a store deletes the destination and
  *      answers 0;
- *   4. the nine cells are read in order, each member's decoded point tested against the shape;
- *      with COUNT n ANY the reading stops once n were found;
+ *   4. the nine cells are read in order, each member's decoded point tested against the shape
+ *      (storage/geo-shape-test.ts: a cheap pre-filter, then a fast distance with an error bound,
+ *      made exact where the last bits could change the answer); with COUNT n ANY the reading
+ *      stops once n were found;
  *   5. COUNT without ANY and without ASC/DESC sorts ascending. Sorting is stable (glibc's qsort
  *      is a merge sort) unless COUNT cuts the result short, when Redis sorts partially with its
  *      quicksort, whose order for equal distances partialQuicksort reproduces;
