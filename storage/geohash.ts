@@ -116,16 +116,6 @@ export function cellHash(cell: Cell): bigint {
   return spreadBits(cell.latIndex) | (spreadBits(cell.lonIndex) << 1n);
 }
 
-/**
- * The scores of the members inside a cell: [min, max), the cell's hash and its successor moved
- * to the top of the 52 bits, each rounded to a double as the C conversion does.
- */
-export function cellScoreRange(cell: Cell): [number, number] {
-  const shift = BigInt(52 - 2 * cell.step);
-  const hash = cellHash(cell);
-  return [Number(hash << shift), Number((hash + 1n) << shift)];
-}
-
 const TWO_26 = 2 ** 26;
 const TWO_32 = 2 ** 32;
 
@@ -145,6 +135,22 @@ function interleave26(latIndex: number, lonIndex: number): number {
   const lat = spread16(latIndex & 0xffff) + spread16(latIndex >>> 16) * TWO_32;
   const lon = spread16(lonIndex & 0xffff) + spread16(lonIndex >>> 16) * TWO_32;
   return lat + lon * 2;
+}
+
+/**
+ * The scores of the members inside a cell: [min, max), the cell's hash and its successor moved
+ * to the top of the 52 bits, each rounded to a double as the C conversion does.
+ */
+export function cellScoreRange(cell: Cell): [number, number] {
+  if (cell.step <= GEO_STEP_MAX && cell.latIndex < TWO_26 && cell.lonIndex < TWO_26) {
+    // The hash is below 2^52 and the shift a power of two: both products are exact doubles.
+    const scale = 2 ** (52 - 2 * cell.step);
+    const hash = interleave26(cell.latIndex, cell.lonIndex);
+    return [hash * scale, (hash + 1) * scale];
+  }
+  const shift = BigInt(52 - 2 * cell.step);
+  const hash = cellHash(cell);
+  return [Number(hash << shift), Number((hash + 1n) << shift)];
 }
 
 /** The score GEOADD stores for a valid pair, as the integer text ZADD receives. */

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { correctCos } from '../../storage/correctly-rounded-trig';
 import { type OrderEntry, SortedSetIndex } from '../../storage/sorted-set';
 import { formatFixed } from '../../storage/fixed-point';
-import { cellHash, decodeScore, decodeScoreInto, degreesToRadians, encodeCell, GEO_STEP_MAX, geoDistanceWithCosines, geoScoreText } from '../../storage/geohash';
+import { cellHash, cellScoreRange, decodeScore, decodeScoreInto, degreesToRadians, encodeCell, GEO_STEP_MAX, geoDistanceWithCosines, geoScoreText } from '../../storage/geohash';
 import {
   compareDistances,
   FAST_DISTANCE_LIMIT,
@@ -197,4 +197,20 @@ t.test('SortedSetIndex.visitRange visits what slice returns, and stops when aske
     { numRuns: 2000 },
   );
   tt.pass('visitRange matches slice');
+});
+
+t.test('cellScoreRange in doubles matches the BigInt conversion', async (tt) => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 26 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (step, a, b) => {
+      const cells = 2 ** step;
+      // Counters up to 2^step itself: a coordinate at its maximum.
+      const cell = { step, latIndex: Math.min(cells, Math.floor(a * (cells + 1))), lonIndex: Math.min(cells, Math.floor(b * (cells + 1))) };
+      const shift = BigInt(52 - 2 * step);
+      const hash = cellHash(cell);
+      const [min, max] = cellScoreRange(cell);
+      return min === Number(hash << shift) && max === Number((hash + 1n) << shift);
+    }),
+    { numRuns: 50_000 },
+  );
+  tt.pass('same ranges');
 });
