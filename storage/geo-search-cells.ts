@@ -3,7 +3,7 @@
  *
  * A search never scans the whole set. It picks one step (cell size) big enough that the search
  * area fits within the cell holding the centre and its 8 neighbours, then reads only those nine
- * cells' score ranges, testing each member found against the exact shape (geo-shape tests below).
+ * cells' score ranges, testing each member found against the exact shape (geo-shape-test.ts).
  *
  *     ┌────┬────┬────┐     1. bounding box of the shape, in degrees (the box widens in longitude
  *     │ NW │ N  │ NE │        towards the pole: it is measured at the latitude further from the
@@ -21,17 +21,7 @@
  * COUNT ... ANY stops in it, so the order is part of the interface.
  */
 import { correctCos } from './correctly-rounded-trig';
-import {
-  areaOfCell,
-  type Cell,
-  degreesToRadians,
-  EARTH_RADIUS_IN_METERS,
-  encodeCell,
-  geoDistanceWithCosines,
-  latitudeDistance,
-  MERCATOR_MAX,
-  radiansToDegrees,
-} from './geohash';
+import { areaOfCell, type Cell, degreesToRadians, EARTH_RADIUS_IN_METERS, encodeCell, MERCATOR_MAX, radiansToDegrees } from './geohash';
 
 /** A search area: a circle of `radius` or a `width` × `height` box, in `unit` lengths. */
 export type GeoShape =
@@ -144,31 +134,4 @@ function nineCellsAt(shape: GeoShape, step: number): NineCells {
   // The shape's centre was validated (an argument) or decoded (a member), so it encodes.
   if (centre === null) throw new Error(`search centre out of range: ${shape.lon},${shape.lat}`);
   return nineCells(centre);
-}
-
-// ─── Membership ──────────────────────────────────────────────────────────────────────────────
-
-/** cos of a latitude in degrees, as the distance formula takes it. */
-export function latitudeCosine(lat: number): number {
-  return correctCos(degreesToRadians(lat));
-}
-
-/**
- * The distance in metres from the shape's centre to (lon, lat) when the point is inside the
- * shape, else null. A circle includes its boundary. A box is tested by the arc along the point's
- * meridian (latitude) and the arc along the point's parallel to the centre's meridian (longitude),
- * each against half the box's side. `centreCosine` is latitudeCosine(shape.lat), computed once
- * per search.
- */
-export function distanceIfInside(shape: GeoShape, lon: number, lat: number, centreCosine: number): number | null {
-  if (shape.kind === 'radius') {
-    const distance = geoDistanceWithCosines(shape.lon, shape.lat, lon, lat, centreCosine, NaN);
-    return distance > shape.radius * shape.metresPerUnit ? null : distance;
-  }
-  const width = shape.width * shape.metresPerUnit;
-  const height = shape.height * shape.metresPerUnit;
-  if (latitudeDistance(lat, shape.lat) > height / 2) return null;
-  const pointCosine = latitudeCosine(lat);
-  if (geoDistanceWithCosines(lon, lat, shape.lon, lat, pointCosine, pointCosine) > width / 2) return null;
-  return geoDistanceWithCosines(shape.lon, shape.lat, lon, lat, centreCosine, pointCosine);
 }

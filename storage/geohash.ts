@@ -32,7 +32,9 @@
  *
  * Distances use the haversine formula on a sphere of radius 6372797.560856 m (Redis's earth),
  * with a shortcut Redis takes when both longitudes are equal: the arc along the meridian. The
- * trigonometry is correctly rounded (correctly-rounded-trig.ts says why not Math.sin).
+ * trigonometry is correctly rounded (correctly-rounded-trig.ts says why not Math.sin); a search,
+ * which measures every member of its cells, uses Math.sin with an error bound and comes back
+ * here only where the last bits could show (geo-shape-test.ts).
  *
  * The search cells for a radius or box query are in geo-search-cells.ts.
  */
@@ -114,11 +116,38 @@ export function cellHash(cell: Cell): bigint {
   return spreadBits(cell.latIndex) | (spreadBits(cell.lonIndex) << 1n);
 }
 
+const TWO_26 = 2 ** 26;
+const TWO_32 = 2 ** 32;
+
+/** The 16 bits of `x` moved to the even bits of a 32-bit number. */
+function spread16(x: number): number {
+  let y = (x | (x << 8)) & 0x00ff00ff;
+  y = (y | (y << 4)) & 0x0f0f0f0f;
+  y = (y | (y << 2)) & 0x33333333;
+  return (y | (y << 1)) & 0x55555555;
+}
+
+/**
+ * cellHash for two counters below 2^26, in doubles: the result is below 2^52, so every partial
+ * sum is exact (the bits added never overlap) and no BigInt is needed. GEOADD's usual case.
+ */
+function interleave26(latIndex: number, lonIndex: number): number {
+  const lat = spread16(latIndex & 0xffff) + spread16(latIndex >>> 16) * TWO_32;
+  const lon = spread16(lonIndex & 0xffff) + spread16(lonIndex >>> 16) * TWO_32;
+  return lat + lon * 2;
+}
+
 /**
  * The scores of the members inside a cell: [min, max), the cell's hash and its successor moved
  * to the top of the 52 bits, each rounded to a double as the C conversion does.
  */
 export function cellScoreRange(cell: Cell): [number, number] {
+  if (cell.step <= GEO_STEP_MAX && cell.latIndex < TWO_26 && cell.lonIndex < TWO_26) {
+    // The hash is below 2^52 and the shift a power of two: both products are exact doubles.
+    const scale = 2 ** (52 - 2 * cell.step);
+    const hash = interleave26(cell.latIndex, cell.lonIndex);
+    return [hash * scale, (hash + 1) * scale];
+  }
   const shift = BigInt(52 - 2 * cell.step);
   const hash = cellHash(cell);
   return [Number(hash << shift), Number((hash + 1n) << shift)];
@@ -128,12 +157,14 @@ export function cellScoreRange(cell: Cell): [number, number] {
 export function geoScoreText(lon: number, lat: number): string {
   const cell = encodeCell(lon, lat, GEO_STEP_MAX);
   if (cell === null) throw new Error(`geoScoreText: pair out of range ${lon},${lat}`);
+  // A coordinate at its maximum has counter 2^26 (see above): bits past 52, the BigInt path.
+  if (cell.latIndex < TWO_26 && cell.lonIndex < TWO_26) return String(interleave26(cell.latIndex, cell.lonIndex));
   return cellHash(cell).toString();
 }
 
 // ─── Decoding ────────────────────────────────────────────────────────────────────────────────
 
-const TWO_32 = 2 ** 32;
+const TWO_52 = 2 ** 52;
 const TWO_53 = 2 ** 53;
 const TWO_63 = 2 ** 63;
 const UINT64_INDEFINITE = 1n << 63n;
@@ -209,6 +240,66 @@ export function decodeScore(score: number): [number, number] {
   if (lat > GEO_LAT_MAX) lat = GEO_LAT_MAX;
   if (lat < GEO_LAT_MIN) lat = GEO_LAT_MIN;
   return [lon, lat];
+}
+
+// Module-local copies of the limits for decodeScoreInto: compiled to CommonJS, every use of an
+// exported constant inside this module is a property load from `exports`, measurable per member.
+const LONG_MIN = GEO_LONG_MIN;
+const LONG_MAX = GEO_LONG_MAX;
+const LAT_MIN = GEO_LAT_MIN;
+const LAT_MAX = GEO_LAT_MAX;
+const STEP_MAX_CELL = 2 ** -GEO_STEP_MAX;
+const LON_SCALE = LONG_MAX - LONG_MIN;
+const LAT_SCALE = LAT_MAX - LAT_MIN;
+
+/**
+ * The even bits of a 32-bit word gathered in its low 16 bits and the odd bits in its high 16
+ * (the "unshuffle" of Hacker's Delight, 7-2): four swaps of bit groups, each moving the bits
+ * that must cross one boundary of a 2-, 4-, 8- and 16-bit block.
+ */
+function unshuffle(word: number): number {
+  let x = word;
+  let t = (x ^ (x >>> 1)) & 0x22222222;
+  x = x ^ t ^ (t << 1);
+  t = (x ^ (x >>> 2)) & 0x0c0c0c0c;
+  x = x ^ t ^ (t << 2);
+  t = (x ^ (x >>> 4)) & 0x00f000f0;
+  x = x ^ t ^ (t << 4);
+  t = (x ^ (x >>> 8)) & 0x0000ff00;
+  return x ^ t ^ (t << 8);
+}
+
+/**
+ * decodeScore for a search's inner loop: the same doubles (dividing by 2^26 and multiplying by
+ * 2^-26 are the same exact scaling), but written into `out` ([lon, lat]) instead of allocating an
+ * array and an area per member, and with both counters unshuffled from each 32-bit half at once.
+ * Only a GEOADD score (an integer below 2^52) takes this path; any other goes through decodeScore.
+ */
+export function decodeScoreInto(score: number, out: Float64Array): void {
+  if (!(score >= 0 && score < TWO_52 && Math.trunc(score) === score)) {
+    const [lon, lat] = decodeScore(score);
+    out[0] = lon;
+    out[1] = lat;
+    return;
+  }
+  const hi = Math.floor(score / TWO_32);
+  const low = unshuffle((score - hi * TWO_32) | 0);
+  const high = unshuffle(hi | 0);
+  const latIndex = ((low & 0xffff) | ((high & 0xffff) << 16)) >>> 0;
+  const lonIndex = ((low >>> 16) | ((high >>> 16) << 16)) >>> 0;
+  // As cellArea at step 26: the counters are below 2^26, so "+ 1" does not wrap.
+  const lonMin = LONG_MIN + lonIndex * STEP_MAX_CELL * LON_SCALE;
+  const lonMax = LONG_MIN + (lonIndex + 1) * STEP_MAX_CELL * LON_SCALE;
+  const latMin = LAT_MIN + latIndex * STEP_MAX_CELL * LAT_SCALE;
+  const latMax = LAT_MIN + (latIndex + 1) * STEP_MAX_CELL * LAT_SCALE;
+  let lon = (lonMin + lonMax) / 2;
+  if (lon > LONG_MAX) lon = LONG_MAX;
+  if (lon < LONG_MIN) lon = LONG_MIN;
+  let lat = (latMin + latMax) / 2;
+  if (lat > LAT_MAX) lat = LAT_MAX;
+  if (lat < LAT_MIN) lat = LAT_MIN;
+  out[0] = lon;
+  out[1] = lat;
 }
 
 // ─── GEOHASH strings ─────────────────────────────────────────────────────────────────────────

@@ -364,6 +364,22 @@ export class SortedSetIndex {
     return out;
   }
 
+  /**
+   * Calls `visit` for the elements of ranks from..to (inclusive, clamped to the set), ascending,
+   * until it returns false: slice without an entry object per element, for hot loops that read a
+   * range once (a geo search reads every member of its cells).
+   */
+  visitRange(from: number, to: number, visit: (member: ByteString, score: number) => boolean): void {
+    const first = Math.max(0, from);
+    const last = Math.min(to, this.length - 1);
+    if (first > last) return;
+    let [leaf, i] = this.seek(first) as [Leaf | null, number];
+    for (let left = last - first + 1; left > 0 && leaf !== null; leaf = leaf.next, i = 0) {
+      const { scores, members } = leaf;
+      for (; i < scores.length && left > 0; i++, left--) if (!visit(members[i] as ByteString, scores[i] as number)) return;
+    }
+  }
+
   first(): OrderEntry | null {
     return this.length === 0 ? null : { member: this.head.members[0] as ByteString, score: this.head.scores[0] as number };
   }

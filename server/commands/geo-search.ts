@@ -16,8 +16,10 @@
  *      the command as the client spelled it), ANY without COUNT;
  *   3. a missing source answers an empty array, or for a store deletes the destination and
  *      answers 0;
- *   4. the nine cells are read in order, each member's decoded point tested against the shape;
- *      with COUNT n ANY the reading stops once n were found;
+ *   4. the nine cells are read in order, each member's decoded point tested against the shape
+ *      (storage/geo-shape-test.ts: a cheap pre-filter, then a fast distance with an error bound,
+ *      made exact where the last bits could change the answer); with COUNT n ANY the reading
+ *      stops once n were found;
  *   5. COUNT without ANY and without ASC/DESC sorts ascending. Sorting is stable (glibc's qsort
  *      is a merge sort) unless COUNT cuts the result short, when Redis sorts partially with its
  *      quicksort, whose order for equal distances partialQuicksort reproduces;
@@ -28,8 +30,9 @@
  * and counts one change per member stored, or one for deleting the destination.
  */
 import type { ByteString } from '../../storage/bytes';
-import { cellScoreRange, decodeScore } from '../../storage/geohash';
-import { distanceIfInside, type GeoShape, latitudeCosine, searchCells } from '../../storage/geo-search-cells';
+import { cellScoreRange, decodeScore, decodeScoreInto } from '../../storage/geohash';
+import { type GeoShape, searchCells } from '../../storage/geo-search-cells';
+import { compareDistances, type Measured, printableDistance, resolveDistance, ShapeTest } from '../../storage/geo-shape-test';
 import { partialQuicksort } from '../../storage/partial-quicksort';
 import { SortedSetValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
@@ -37,7 +40,7 @@ import { cmd, type CommandImpl } from '../dispatch/command';
 import { ReplyError } from '../dispatch/errors';
 import { at, int64Arg, syntaxError } from './args';
 import { boxArgs, GEO_ERR, isCWord, longLatArgs, radiusArgs } from './geo-args';
-import { replyCoordinate, replyDistance } from './geo';
+import { replyCoordinate } from './geo';
 import { readZset, storeZset } from './zset-ops';
 
 type SearchForm = 'georadius' | 'georadiusbymember' | 'geosearch' | 'geosearchstore';
@@ -48,14 +51,13 @@ interface SearchForms {
   readonly readOnly: boolean;
 }
 
-/** A member found inside the shape. */
-interface GeoPoint {
+/**
+ * A member found inside the shape. Its distance from the centre, in metres, may be the fast one
+ * (tolerance > 0): storage/geo-shape-test.ts makes it exact wherever that could show.
+ */
+interface GeoPoint extends Measured {
   readonly member: ByteString;
   readonly score: number;
-  readonly lon: number;
-  readonly lat: number;
-  /** From the centre, in metres. */
-  readonly distanceMetres: number;
 }
 
 type Sort = 'none' | 'asc' | 'desc';
@@ -140,16 +142,18 @@ function searchCommand({ form, readOnly }: SearchForms) {
     }
     if (options.count !== 0 && options.sort === 'none' && !options.any) options.sort = 'asc';
     const shape = shapeOf(parts);
-    const found = pointsInShape(zset, shape, options.any ? options.count : 0);
+    const test = new ShapeTest(shape);
+    const found = pointsInShape(zset, test, options.any ? options.count : 0);
     const returned = options.count === 0 || found.length < options.count ? found.length : options.count;
-    sortPoints(found, options.sort, returned);
+    sortPoints(test, found, options.sort, returned);
     if (options.store === null) {
-      replyPoints(ctx, found, returned, shape.metresPerUnit, options);
+      replyPoints(ctx, test, found, returned, shape.metresPerUnit, options);
       return;
     }
     const result = new SortedSetValue();
     for (let i = 0; i < returned; i++) {
       const point = found[i] as GeoPoint;
+      if (options.storeDist) resolveDistance(test, point);
       result.add(point.member, options.storeDist ? point.distanceMetres / shape.metresPerUnit : point.score);
     }
     storeZset(ctx, options.store, result, isSearch ? 'geosearchstore' : 'georadiusstore');
@@ -209,28 +213,30 @@ function parseOptions(
 }
 
 /** Reads the search cells in order; with a limit (COUNT ... ANY), stops once it is reached. */
-function pointsInShape(zset: SortedSetValue, shape: GeoShape, limit: number): GeoPoint[] {
+function pointsInShape(zset: SortedSetValue, test: ShapeTest, limit: number): GeoPoint[] {
   const found: GeoPoint[] = [];
-  const centreCosine = latitudeCosine(shape.lat);
-  for (const cell of searchCells(shape)) {
+  const position = new Float64Array(2);
+  const visit = (member: ByteString, score: number): boolean => {
+    decodeScoreInto(score, position);
+    const lon = position[0] as number;
+    const lat = position[1] as number;
+    if (!test.test(lon, lat)) return true;
+    found.push({ member, score, lon, lat, distanceMetres: test.distance, tolerance: test.tolerance });
+    return limit === 0 || found.length < limit;
+  };
+  for (const cell of searchCells(test.shape)) {
     if (limit !== 0 && found.length >= limit) break;
     const [min, max] = cellScoreRange(cell);
     const start = zset.order.countBefore((score) => score < min);
     const end = zset.order.countBefore((score) => score < max);
-    if (end <= start) continue;
-    for (const entry of zset.order.slice(start, end - 1)) {
-      const [lon, lat] = decodeScore(entry.score);
-      const distanceMetres = distanceIfInside(shape, lon, lat, centreCosine);
-      if (distanceMetres !== null) found.push({ member: entry.member, score: entry.score, lon, lat, distanceMetres });
-      if (limit !== 0 && found.length >= limit) break;
-    }
+    if (end > start) zset.order.visitRange(start, end - 1, visit);
   }
   return found;
 }
 
-function sortPoints(points: GeoPoint[], sort: Sort, returned: number): void {
+function sortPoints(test: ShapeTest, points: GeoPoint[], sort: Sort, returned: number): void {
   if (sort === 'none') return;
-  const ascending = (a: GeoPoint, b: GeoPoint): number => (a.distanceMetres > b.distanceMetres ? 1 : a.distanceMetres === b.distanceMetres ? 0 : -1);
+  const ascending = (a: GeoPoint, b: GeoPoint): number => compareDistances(test, a, b);
   const compare = sort === 'asc' ? ascending : (a: GeoPoint, b: GeoPoint): number => ascending(b, a);
   if (returned === points.length) points.sort(compare);
   else partialQuicksort(points, compare, 0, returned - 1);
@@ -242,7 +248,7 @@ function scoreAsInteger(score: number): bigint {
   return BigInt(Math.trunc(score));
 }
 
-function replyPoints(ctx: CommandContext, points: GeoPoint[], returned: number, metresPerUnit: number, options: SearchOptions): void {
+function replyPoints(ctx: CommandContext, test: ShapeTest, points: GeoPoint[], returned: number, metresPerUnit: number, options: SearchOptions): void {
   const out = ctx.reply;
   const extras = (options.withDist ? 1 : 0) + (options.withHash ? 1 : 0) + (options.withCoord ? 1 : 0);
   out.array(returned);
@@ -250,7 +256,7 @@ function replyPoints(ctx: CommandContext, points: GeoPoint[], returned: number, 
     const point = points[i] as GeoPoint;
     if (extras > 0) out.array(extras + 1);
     out.bulk(point.member);
-    if (options.withDist) replyDistance(ctx, point.distanceMetres / metresPerUnit);
+    if (options.withDist) out.bulk(printableDistance(test, point, metresPerUnit));
     if (options.withHash) out.integer(scoreAsInteger(point.score));
     if (options.withCoord) {
       out.array(2);
