@@ -205,6 +205,9 @@ export class Client {
   /** Writes everything replied so far in one socket write (unless that passes its output limit). */
   flush(): void {
     if (this.closed) return;
+    // Writes reach the AOF (and with appendfsync always, the disk) before their replies leave.
+    const aof = this.node.aof;
+    if (aof.bufferBytes > 0) aof.beforeReply();
     if (this.kind === 'normal' && overOutputLimit(this)) {
       closeForOutputLimit(this);
       return;

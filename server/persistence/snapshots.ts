@@ -58,6 +58,8 @@ export class PersistenceState {
   lastBgsaveDurationSec = -1;
   /** SAVE and BGSAVE commands and cron saves started (INFO rdb_saves). */
   saves = 0;
+  /** BGSAVE SCHEDULE during an AOF rewrite: the cron starts it once the rewrite is done. */
+  bgsaveScheduled = false;
   lastLoadKeysLoaded = 0;
   lastLoadKeysExpired = 0;
 }
@@ -179,6 +181,11 @@ export function cancelBackgroundSave(node: RedisNode): void {
 export function persistenceCron(node: RedisNode): void {
   const state = persistenceState(node);
   if (state.bgsave !== null) return;
+  if (state.bgsaveScheduled && node.aof.rewrite === null) {
+    state.bgsaveScheduled = false;
+    startBackgroundSave(node);
+    return;
+  }
   const now = nowSec(node);
   const changes = changesSinceLastSave(node);
   for (const point of node.config.value('save')) {

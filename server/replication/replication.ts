@@ -104,6 +104,8 @@ export class Replication implements MasterLinkOwner {
 
   /** A write a client made: into the stream (masters only; a writable replica's writes stay local). */
   propagate(db: number, argv: readonly ByteString[]): void {
+    // The AOF gets the same writes, on a replica too (what its master sent it).
+    this.node.aof.propagate(db, argv);
     if (this.master !== null || (this.backlog === null && this.replicas.size === 0)) return;
     const held = this.unitDepth > 0 ? this.unitWrites : null;
     if (db !== this.streamDb) {
@@ -122,6 +124,7 @@ export class Replication implements MasterLinkOwner {
 
   /** An execution unit starts (the dispatcher, around a client's command): writes are held. */
   beginUnit(): void {
+    this.node.aof.beginUnit();
     this.unitDepth++;
   }
 
@@ -131,6 +134,7 @@ export class Replication implements MasterLinkOwner {
    * transaction starts in its first write's db.
    */
   endUnit(): void {
+    this.node.aof.endUnit();
     if (--this.unitDepth > 0) return;
     const held = this.unitWrites;
     if (held.length === 0) return;
