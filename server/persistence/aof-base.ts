@@ -17,7 +17,9 @@ import { type KeyspaceSnapshot, rdbChunks } from '../../storage/rdb/rdb-writer';
 import type { RedisNode } from '../node';
 import { replaceFile, replaceFileSync } from './atomic-file';
 
-function* commandChunks(snapshot: KeyspaceSnapshot, compression: boolean): Generator<Buffer> {
+function* commandChunks(snapshot: KeyspaceSnapshot, compression: boolean, timestampSec: number | null): Generator<Buffer> {
+  // aof-timestamp-enabled: the base opens with the time it was taken, as Redis's does.
+  if (timestampSec !== null) yield Buffer.from(`#TS:${timestampSec}\r\n`, 'latin1');
   for (const db of snapshot.dbs) {
     yield encodeCommand(['SELECT', String(db.index)]);
     const parts: Buffer[] = [];
@@ -40,7 +42,8 @@ function* commandChunks(snapshot: KeyspaceSnapshot, compression: boolean): Gener
 
 function chunksFor(node: RedisNode, snapshot: KeyspaceSnapshot, rdb: boolean): Iterable<Buffer> {
   const compression = node.config.bool('rdbcompression');
-  if (!rdb) return commandChunks(snapshot, compression);
+  const timestampSec = node.config.bool('aof-timestamp-enabled') ? Math.floor(node.clock() / 1000) : null;
+  if (!rdb) return commandChunks(snapshot, compression, timestampSec);
   const aux = {
     ctimeSec: Math.floor(node.clock() / 1000),
     usedMemBytes: process.memoryUsage().heapUsed,
