@@ -74,6 +74,8 @@ export function loadAofAtStartup(node: RedisNode): AofManifest | null {
   const startedMs = node.clock();
   const session = node.createSocketlessSession();
   session.kind = 'master';
+  // Replayed writes are not written again, nor sent to replicas (DEBUG LOADAOF runs with both on).
+  session.replicateCommands = false;
   files.forEach((f, i) => {
     const fileStart = node.clock();
     const bytes = readFileSync(join(dirPath, f.name));
@@ -125,4 +127,17 @@ export function loadAofAtStartup(node: RedisNode): AofManifest | null {
   state.dirtyAtLastSave = node.keyspace.context.dirty;
   log.notice(`DB loaded from append only file: ${seconds(startedMs, node)} seconds`);
   return manifest;
+}
+
+/**
+ * DEBUG LOADAOF: the buffered writes go to the file, the dataset is emptied and the AOF loaded
+ * back. Redis exits when that load fails; here the error is answered instead (the dataset is
+ * then whatever loaded before the failure).
+ */
+export function debugLoadAof(node: RedisNode): void {
+  if (node.aof.state === 'on') node.aof.flushNow();
+  node.keyspace.flushAll();
+  node.aof.deleteHistory();
+  loadAofAtStartup(node);
+  node.log.warning('Append Only File loaded by DEBUG LOADAOF');
 }

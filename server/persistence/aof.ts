@@ -385,6 +385,13 @@ export class AppendOnlyFile {
     this.startRewrite();
   }
 
+  /** A replica loaded its master's snapshot: the old files no longer describe the dataset. */
+  restartAfterSync(): void {
+    if (this.state === 'off') return;
+    this.turnOff();
+    this.turnOn();
+  }
+
   /** CONFIG SET appendonly no. */
   turnOff(): void {
     if (this.state === 'off') return;

@@ -384,6 +384,8 @@ export class Replication implements MasterLinkOwner {
     this.node.log.notice('MASTER <-> REPLICA sync: Flushing old data');
     this.node.log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
     const aux = loadReplicationSnapshot(this.node, rdb);
+    // The AOF describes the old dataset: it starts again from a rewrite of the new one.
+    this.node.aof.restartAfterSync();
     this.pendingFullSync = null;
     this.replid = sync.replid;
     this.offset = sync.offset;

@@ -309,6 +309,54 @@ function main(): void {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  t.test('DEBUG LOADAOF reloads the same dataset, as redis-server does', async (t) => {
+    for (const kind of ['redis', 'hashslot'] as const) {
+      const dir = tempDir(`loadaof-${kind}`);
+      const server = await startOn(kind, dir);
+      const client = await RawClient.connect(server.port);
+      await writeDataset(client, 1);
+      const before = await call(client, 'DEBUG', 'DIGEST');
+      t.equal(await call(client, 'DEBUG', 'LOADAOF'), '+OK\r\n', `${kind}: +OK`);
+      t.equal(await call(client, 'DEBUG', 'DIGEST'), before, `${kind}: same dataset`);
+      t.equal(await call(client, 'SET', 'after-load', '1'), '+OK\r\n');
+      client.close();
+      await shutdown(server);
+      const again = await startOn(kind, dir);
+      const c2 = await RawClient.connect(again.port);
+      t.equal(await call(c2, 'EXISTS', 'after-load'), ':1\r\n', `${kind}: writes after the reload are kept`);
+      c2.close();
+      await shutdown(again);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  t.test("a replica's AOF holds its master's dataset after a full sync", async (t) => {
+    const master = await startHashslot((port, dir) => commonServerArgs(port, dir));
+    const mc = await RawClient.connect(master.port);
+    await call(mc, 'SET', 'old-on-master', '1');
+    const dir = tempDir('replica');
+    const replica = await startOn('hashslot', dir);
+    const rc = await RawClient.connect(replica.port);
+    await call(rc, 'SET', 'replica-own-old-key', 'x');
+    await call(rc, 'REPLICAOF', '127.0.0.1', String(master.port));
+    await writeDataset(mc, 1);
+    const expected = await call(mc, 'DEBUG', 'DIGEST');
+    let synced = false;
+    for (let i = 0; i < 400 && !synced; i++) {
+      synced = (await call(rc, 'DEBUG', 'DIGEST')) === expected && /aof_rewrite_in_progress:0/.test(infoText(await rc.call('INFO', 'persistence')));
+      if (!synced) await new Promise((r) => setTimeout(r, 25));
+    }
+    t.ok(synced, 'the replica caught up');
+    rc.close();
+    mc.close();
+    await shutdown(replica);
+    await shutdown(master);
+    const alone = await startOn('hashslot', dir);
+    t.equal(await digest(alone), expected, "restarted alone, the replica's AOF gives the master's dataset (its own old key gone)");
+    await shutdown(alone);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   for (const fsyncPolicy of ['always', 'everysec']) {
     t.test(`kill -9 with appendfsync ${fsyncPolicy}: no acknowledged write is lost`, async (t) => {
       const dir = tempDir(`kill-${fsyncPolicy}`);
