@@ -180,8 +180,9 @@ export function cancelBackgroundSave(node: RedisNode): void {
 /** Called from the node's cron: starts a BGSAVE when a `save <seconds> <changes>` point is due. */
 export function persistenceCron(node: RedisNode): void {
   const state = persistenceState(node);
-  if (state.bgsave !== null) return;
-  if (state.bgsaveScheduled && node.aof.rewrite === null) {
+  // One background job at a time, as Redis runs one child: an AOF rewrite delays save points.
+  if (state.bgsave !== null || node.aof.rewrite !== null) return;
+  if (state.bgsaveScheduled) {
     state.bgsaveScheduled = false;
     startBackgroundSave(node);
     return;

@@ -309,6 +309,26 @@ function main(): void {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  t.test('automatic rewrite past auto-aof-rewrite-min-size and -percentage, as redis-server', async (t) => {
+    for (const kind of ['redis', 'hashslot'] as const) {
+      const dir = tempDir(`auto-${kind}`);
+      const server = await startOn(kind, dir, ['--auto-aof-rewrite-min-size', '20000', '--auto-aof-rewrite-percentage', '100']);
+      const client = await RawClient.connect(server.port);
+      t.match(infoText(await client.call('INFO', 'persistence')), /aof_rewrites:0\r\n/, `${kind}: no rewrite yet`);
+      for (let i = 0; i < 1000; i++) client.send('SET', `key:${i}`, 'v'.repeat(20));
+      await client.readReplies(1000);
+      t.ok(await server.waitForOutput(/Starting automatic rewriting of AOF on \d+% growth/, 10_000), `${kind}: logs the automatic rewrite`);
+      await waitRewriteDone(client);
+      const info = infoText(await client.call('INFO', 'persistence'));
+      t.match(info, /aof_rewrites:1\r\n/, `${kind}: one rewrite`);
+      const base = Number(/aof_base_size:(\d+)/.exec(info)?.[1]);
+      t.ok(base > 20000, `${kind}: aof_base_size is the new base's (${base})`);
+      client.close();
+      await shutdown(server);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   t.test('DEBUG LOADAOF reloads the same dataset, as redis-server does', async (t) => {
     for (const kind of ['redis', 'hashslot'] as const) {
       const dir = tempDir(`loadaof-${kind}`);
