@@ -45,6 +45,22 @@ import { writeBaseFile } from './aof-base';
 
 export type AofState = 'off' | 'on' | 'wait_rewrite';
 
+/** C's strerror() text for the errors a write or fsync meets (Node words them differently). */
+const STRERROR: Record<string, string> = {
+  ENOSPC: 'No space left on device',
+  EIO: 'Input/output error',
+  EDQUOT: 'Disk quota exceeded',
+  EBADF: 'Bad file descriptor',
+  EROFS: 'Read-only file system',
+  EACCES: 'Permission denied',
+  EFBIG: 'File too large',
+};
+
+function strerror(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return (code !== undefined ? STRERROR[code] : undefined) ?? (err as Error).message;
+}
+
 const MULTI = encodeCommand(['MULTI']);
 const EXEC = encodeCommand(['EXEC']);
 
@@ -81,6 +97,8 @@ export class AppendOnlyFile {
   rewrites = 0;
   consecutiveFailures = 0;
   lastWriteOk = true;
+  /** Why the last write failed, worded as C's strerror (Redis's MISCONF names it). */
+  lastWriteError = '';
 
   constructor(private readonly node: RedisNode) {}
 
@@ -170,9 +188,11 @@ export class AppendOnlyFile {
       if (!this.lastWriteOk) this.node.log.warning('AOF write error looks solved, Redis can write again.');
       this.lastWriteOk = true;
     } catch (err) {
+      // Until a retry (the next write, or the cron) succeeds, writes are refused with MISCONF.
+      if (this.lastWriteOk) this.node.log.warning(`Error writing to the AOF file: ${strerror(err)}`);
       this.lastWriteOk = false;
-      this.node.log.warning(`Error writing to the AOF file: ${(err as Error).message}`);
-      return; // kept in the buffer, retried on the next write
+      this.lastWriteError = strerror(err);
+      return; // kept in the buffer
     }
     this.buffer = [];
     this.bufferBytes = 0;

@@ -210,7 +210,8 @@ const MISCONF =
  * are configured and stop-writes-on-bgsave-error is yes; null when writes are accepted.
  */
 export function diskErrorReply(node: RedisNode): string | null {
-  // The field first: this runs before every write, and the last save nearly always went well.
+  // The fields first: this runs before every write, and the last save nearly always went well.
+  if (!node.aof.lastWriteOk && node.aof.state !== 'off') return `MISCONF Errors writing to the AOF file: ${node.aof.lastWriteError}`;
   if (persistenceState(node).lastBgsaveOk) return null;
   const config = node.config;
   if (!config.bool('stop-writes-on-bgsave-error') || config.value('save').length === 0) return null;

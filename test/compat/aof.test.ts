@@ -329,6 +329,33 @@ function main(): void {
     }
   });
 
+  t.test('a failing AOF write refuses later writes with MISCONF, as redis-server', async (t) => {
+    const transcripts: Record<Kind, string[]> = { redis: [], hashslot: [] };
+    for (const kind of ['redis', 'hashslot'] as const) {
+      const dir = tempDir(`enospc-${kind}`);
+      const server = await startOn(kind, dir);
+      // The incr file the rewrite opens next is /dev/full: every write to it fails with ENOSPC.
+      fs.symlinkSync('/dev/full', path.join(dir, 'appendonlydir', 'appendonly.aof.2.incr.aof'));
+      const client = await RawClient.connect(server.port);
+      await call(client, 'BGREWRITEAOF');
+      await waitRewriteDone(client);
+      const log = transcripts[kind];
+      log.push(await call(client, 'SET', 'a', '1'));
+      log.push(await call(client, 'SET', 'b', '1'));
+      log.push(await call(client, 'GET', 'a'));
+      const info = infoText(await client.call('INFO', 'persistence'));
+      log.push(/aof_last_write_status:\w+/.exec(info)?.[0] ?? '', /aof_buffer_length:\d+/.exec(info)?.[0] ?? '');
+      log.push(await call(client, 'CONFIG', 'SET', 'appendonly', 'no'));
+      log.push(await call(client, 'SET', 'c', '1'));
+      t.ok(await server.waitForOutput(/Error writing to the AOF file: No space left on device/), `${kind} logs the error`);
+      client.close();
+      await shutdown(server);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    t.same(transcripts.hashslot, transcripts.redis, 'same replies and INFO fields');
+    t.equal(transcripts.redis[1], '-MISCONF Errors writing to the AOF file: No space left on device\r\n');
+  });
+
   t.test('DEBUG LOADAOF reloads the same dataset, as redis-server does', async (t) => {
     for (const kind of ['redis', 'hashslot'] as const) {
       const dir = tempDir(`loadaof-${kind}`);
