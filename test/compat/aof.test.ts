@@ -356,6 +356,36 @@ function main(): void {
     t.equal(transcripts.redis[1], '-MISCONF Errors writing to the AOF file: No space left on device\r\n');
   });
 
+  t.test('BGREWRITEAOF and BGSAVE exclude each other as on redis-server (scheduled, or refused)', async (t) => {
+    const transcripts: Record<Kind, string[]> = { redis: [], hashslot: [] };
+    for (const kind of ['redis', 'hashslot'] as const) {
+      const dir = tempDir(`sched-${kind}`);
+      const server = await startOn(kind, dir);
+      const client = await RawClient.connect(server.port);
+      // Enough data that neither background job is over before the next command arrives.
+      for (let batch = 0; batch < 20; batch++) {
+        for (let i = 0; i < 10_000; i++) client.send('SET', `k:${batch}:${i}`, 'x'.repeat(40));
+        await client.readReplies(10_000);
+      }
+      const log = transcripts[kind];
+      client.send('BGSAVE');
+      client.send('BGREWRITEAOF');
+      for (const reply of await client.readReplies(2)) log.push(reply.toString('latin1'));
+      log.push(/aof_rewrite_scheduled:\d/.exec(infoText(await client.call('INFO', 'persistence')))?.[0] ?? '');
+      await waitRewriteDone(client);
+      log.push(/aof_rewrites:\d+/.exec(infoText(await client.call('INFO', 'persistence')))?.[0] ?? '');
+      client.send('BGREWRITEAOF');
+      client.send('BGSAVE');
+      client.send('BGREWRITEAOF');
+      for (const reply of await client.readReplies(3)) log.push(reply.toString('latin1'));
+      await waitRewriteDone(client);
+      client.close();
+      await shutdown(server);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    t.same(transcripts.hashslot, transcripts.redis, transcripts.redis.join(' | '));
+  });
+
   t.test('DEBUG LOADAOF reloads the same dataset, as redis-server does', async (t) => {
     for (const kind of ['redis', 'hashslot'] as const) {
       const dir = tempDir(`loadaof-${kind}`);
