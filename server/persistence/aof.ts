@@ -36,6 +36,7 @@ import { join, resolve } from 'node:path';
 import { encodeCommand } from '../../protocol/command-encoder';
 import type { ByteString } from '../../storage/bytes';
 import { snapshotKeyspace } from '../../storage/rdb/rdb-writer';
+import type { Client } from '../network/client';
 import type { RedisNode } from '../node';
 import { replaceFileSync } from './atomic-file';
 import {
@@ -90,6 +91,10 @@ export class AppendOnlyFile {
   private lastFsyncMs = 0;
   currentSize = 0;
   baseSize = 0;
+  /** Clients whose replies wait for this turn's AOF write (holdReplies). */
+  private readonly heldReplies = new Set<Client>();
+  private turnEndScheduled = false;
+  private releasing = false;
   rewrite: Rewrite | null = null;
   rewriteScheduled = false;
   lastRewriteDurationSec = -1;
@@ -158,13 +163,46 @@ export class AppendOnlyFile {
   }
 
   private push(bytes: Buffer): void {
-    if (this.bufferBytes === 0) {
-      // Writes made outside a client's batch (the cron's expiry) reach the file this turn too.
-      setImmediate(() => this.beforeReply());
-    }
+    // Written once this event-loop turn (also when no client reply follows: the cron's expiry).
+    if (this.bufferBytes === 0) this.scheduleTurnEnd();
     this.buffer.push(bytes);
     this.bufferBytes += bytes.length;
   }
+
+  /**
+   * Client.flush while writes are buffered: the client's replies wait for the end of this
+   * event-loop turn, when the AOF is written (and fsynced) once for every client that wrote in
+   * it, then the replies go (Redis's beforeSleep: flushAppendOnlyFile, then the replies). True
+   * when held; false while the held replies are being released (they go at once).
+   */
+  holdReplies(client: Client): boolean {
+    if (this.releasing) return false;
+    this.heldReplies.add(client);
+    this.scheduleTurnEnd();
+    return true;
+  }
+
+  private scheduleTurnEnd(): void {
+    if (this.turnEndScheduled) return;
+    this.turnEndScheduled = true;
+    setImmediate(this.turnEnd);
+  }
+
+  private readonly turnEnd = (): void => {
+    this.turnEndScheduled = false;
+    this.beforeReply();
+    if (this.heldReplies.size === 0) return;
+    const clients = [...this.heldReplies];
+    this.heldReplies.clear();
+    // Even when the write failed (the bytes stay buffered, MISCONF refuses the next writes)
+    // the replies go, as Redis sends them.
+    this.releasing = true;
+    try {
+      for (const client of clients) client.flush();
+    } finally {
+      this.releasing = false;
+    }
+  };
 
   /**
    * Before replies leave (Client.flush): the buffered writes go to the kernel, and with

@@ -165,6 +165,8 @@ export class Replication implements MasterLinkOwner {
       client.session.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
       return;
     }
+    // Its replies so far leave before the stream starts (none is held back for the AOF).
+    this.node.aof.beforeReply();
     client.flush();
     const stats = this.node.stats;
     const name = replicaName(client);
