@@ -70,7 +70,7 @@ function quoteName(name: string): string {
 }
 
 /** Splits a line into words, honouring "double quotes" (Redis's sdssplitargs, simplified). */
-function splitWords(line: string): string[] | null {
+function splitWords(line: string): string[] {
   const words: string[] = [];
   const re = /\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))/y;
   let m: RegExpExecArray | null;
@@ -78,7 +78,6 @@ function splitWords(line: string): string[] | null {
   while (pos < line.length && (m = re.exec(line)) !== null) {
     pos = re.lastIndex;
     words.push(m[1] !== undefined ? (JSON.parse(`"${m[1]}"`) as string) : (m[2] as string));
-    if (/^\s*$/.test(line.slice(pos))) break;
   }
   return words;
 }
@@ -91,7 +90,7 @@ export function parseManifest(text: string): AofManifest {
     const line = raw.replace(/\r$/, '');
     if (line.startsWith('#') || line.trim() === '') continue;
     const words = splitWords(line);
-    if (words === null || words.length % 2 !== 0) throw new AofManifestError('Invalid AOF manifest file format');
+    if (words.length % 2 !== 0) throw new AofManifestError('Invalid AOF manifest file format');
     let name: string | null = null;
     let seq = -1;
     let type: string | null = null;

@@ -6,10 +6,12 @@
  * (Replication.propagate / beginUnit / endUnit): encoded as RESP, preceded by a SELECT when its
  * db differs from the last one written, and an execution unit of several writes (a MULTI/EXEC,
  * a script, a command with the DELs of keys it found expired) wrapped in MULTI ... EXEC so
- * replay applies it whole. The bytes wait in `buffer` and reach the kernel before any reply is
- * sent (Client.flush calls beforeReply), which is what Redis's beforeSleep does:
+ * replay applies it whole. The bytes wait in `buffer`, and the replies of the clients that
+ * wrote wait with them (Client.flush asks holdReplies); at the end of the event-loop turn
+ * (setImmediate, after every socket read of the turn) one write(2) takes the whole buffer, then
+ * the replies go, which is what Redis's beforeSleep does:
  *
- *     commands of a read batch ─▶ buffer ─▶ write(2) [+ fsync with appendfsync always] ─▶ replies
+ *     every client's batch this turn ─▶ buffer ─▶ write(2) [+ one fsync if always] ─▶ replies
  *
  *   appendfsync always    fsync in the same step, before the reply: an acknowledged write
  *                         survives a power loss
