@@ -205,6 +205,24 @@ function main(): void {
     });
   }
 
+  t.test('the incr file holds the same bytes as redis-server writes for the same commands', async (t) => {
+    const files: Record<Kind, string> = { redis: '', hashslot: '' };
+    for (const kind of ['redis', 'hashslot'] as const) {
+      const dir = tempDir(`bytes-${kind}`);
+      const server = await startOn(kind, dir);
+      const client = await RawClient.connect(server.port);
+      await writeDataset(client, 1);
+      await call(client, 'FLUSHALL');
+      await writeDataset(client, 2);
+      client.close();
+      await shutdown(server);
+      // Absolute deadlines (PXAT, PEXPIREAT) are the two servers' own clocks: compared as shapes.
+      files[kind] = fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1').replace(/\$13\r\n\d{13}\r\n/g, '$13\r\n<ms>\r\n');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    t.equal(files.hashslot, files.redis);
+  });
+
   t.test("hashslot loads redis-server's AOF directory", async (t) => {
     const dir = tempDir('from-redis');
     const redis = await startOn('redis', dir);
