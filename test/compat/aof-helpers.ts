@@ -43,9 +43,16 @@ export async function call(client: RawClient, ...argv: Arg[]): Promise<string> {
   }
 }
 
+/**
+ * DEBUG DIGEST once the server has finished loading: DEBUG runs during loading on redis-server
+ * (it has the `loading` flag) and would digest half a dataset.
+ */
 export async function digest(server: ServerProcess): Promise<string> {
   const client = await RawClient.connect(server.port);
   try {
+    for (let i = 0; i < 800 && !/\bloading:0\r\n/.test(infoText(await client.call('INFO', 'persistence'))); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
     return await call(client, 'DEBUG', 'DIGEST');
   } finally {
     client.close();
