@@ -12,11 +12,13 @@ trap cleanup EXIT INT TERM
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 names=(redis hashslot)
+# Directives both servers get after the defaults above (pinned-aof.sh: --appendonly yes ...).
+server_args=("${server_args[@]}")
 ports=()
 start() { # name, command...
   local name=$1 port dir; shift
   port=$(free_port); dir="$work/$name"; mkdir -p "$dir"
-  taskset -c 0 "$@" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/log" 2>&1 &
+  taskset -c 0 "$@" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" "${server_args[@]}" >"$dir/log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   redis-cli -p "$port" ping >/dev/null || { echo "$name did not start; log:" >&2; cat "$dir/log" >&2; exit 1; }

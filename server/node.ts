@@ -40,6 +40,8 @@ import { PubSub } from './pubsub/pubsub';
 import { notifyKeyspaceEvent, NotifyFlag } from './pubsub/keyspace-events';
 import type { TypeName } from '../storage/values';
 import { loadSnapshotAtStartup, PersistenceState, persistenceCron } from './persistence/snapshots';
+import { AppendOnlyFile } from './persistence/aof';
+import { loadAofAtStartup } from './persistence/aof-load';
 import { NodeEvents } from './node-events';
 import { ClientListeners } from './network/listener';
 import { MigrateSockets } from './network/migrate-sockets';
@@ -89,6 +91,8 @@ export class RedisNode implements KeyspaceObserver {
   activeExpireEnabled = true;
   /** Saves and loads: the write counter at the last save, the background save in flight. */
   readonly persistence = new PersistenceState();
+  /** The append-only file (persistence/aof.ts): off unless appendonly yes. */
+  readonly aof: AppendOnlyFile = new AppendOnlyFile(this);
   /** When the last successful save finished (LASTSAVE), in seconds. */
   lastSaveSec: number;
   /**
@@ -180,6 +184,10 @@ export class RedisNode implements KeyspaceObserver {
       if (this.cronTimer !== null) this.startCron();
     });
     this.config.onChange('repl-backlog-size', (size) => this.replication.resizeBacklog(size));
+    this.config.onChange('appendonly', (on) => {
+      if (on) this.aof.turnOn();
+      else this.aof.turnOff();
+    });
   }
 
   private startCron(): void {
@@ -200,7 +208,13 @@ export class RedisNode implements KeyspaceObserver {
   async listen(): Promise<void> {
     let loaded: ReturnType<typeof loadSnapshotAtStartup>;
     try {
-      loaded = loadSnapshotAtStartup(this);
+      // With appendonly yes the AOF is the dataset (dump.rdb is not read), as in Redis.
+      if (this.config.bool('appendonly')) {
+        loaded = null;
+        this.aof.openAtStartup(loadAofAtStartup(this));
+      } else {
+        loaded = loadSnapshotAtStartup(this);
+      }
     } catch (err) {
       throw new SnapshotLoadError(err instanceof Error ? err.message : String(err));
     }
@@ -236,6 +250,7 @@ export class RedisNode implements KeyspaceObserver {
     this.closing = (async () => {
       this.cronTimer?.cancel();
       this.cronTimer = null;
+      this.aof.close();
       this.replication.close();
       this.migrateSockets.closeAll();
       if (this.cluster !== null) await this.cluster.close();
@@ -295,6 +310,7 @@ export class RedisNode implements KeyspaceObserver {
   /** SHUTDOWN: closes everything, then tells the owner (the CLI exits the process). */
   shutdown(): void {
     this.log.warning('User requested shutdown...');
+    this.aof.flushForShutdown();
     this.log.notice('Redis is now ready to exit, bye bye...');
     void this.close().then(() => this.onShutdown?.());
   }
@@ -516,6 +532,7 @@ export class RedisNode implements KeyspaceObserver {
     this.migrateSockets.closeIdle(now);
     this.replication.cron(now);
     persistenceCron(this);
+    this.aof.cron(now);
     for (const client of this.clients.values()) client.memory.cron(now, client.outputBytes);
     this.memory.cron();
     const timeoutSec = this.config.number('timeout');

@@ -178,18 +178,7 @@ function persistenceSection(node: RedisNode): Fields {
     ['current_save_keys_processed', 0],
     ['current_save_keys_total', 0],
     ...rdbInfoFields(node),
-    ['aof_enabled', 0],
-    ['aof_rewrite_in_progress', 0],
-    ['aof_rewrite_scheduled', 0],
-    ['aof_last_rewrite_time_sec', -1],
-    ['aof_current_rewrite_time_sec', -1],
-    ['aof_last_bgrewrite_status', 'ok'],
-    ['aof_rewrites', 0],
-    ['aof_rewrites_consecutive_failures', 0],
-    ['aof_last_write_status', 'ok'],
-    ['aof_last_cow_size', 0],
-    ['module_fork_in_progress', 0],
-    ['module_fork_last_cow_size', 0],
+    ...node.aof.infoFields(),
   ];
 }
 

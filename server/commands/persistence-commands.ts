@@ -35,8 +35,34 @@ function saveCommand(ctx: CommandContext): void {
 function bgsaveCommand(ctx: CommandContext, argv: ByteString[]): void {
   // SCHEDULE matters in Redis when another child (an AOF rewrite) runs; there is none here.
   if (argv.length > 2 || (argv.length === 2 && !isWord(argv[1], 'schedule'))) syntaxError();
+  if (ctx.server.persistence.bgsave === null && ctx.server.aof.rewrite !== null) {
+    // An AOF rewrite counts as Redis's other child process.
+    if (argv.length === 2) {
+      ctx.server.persistence.bgsaveScheduled = true;
+      ctx.reply.simple('Background saving scheduled');
+      return;
+    }
+    throw new ReplyError("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+  }
   if (!startBackgroundSave(ctx.server)) throw new ReplyError(BGSAVE_IN_PROGRESS);
   ctx.reply.simple('Background saving started');
+}
+
+/**
+ * BGREWRITEAOF: a new AOF base from the current dataset (persistence/aof.ts). While a BGSAVE
+ * runs it is scheduled (Redis cannot run two children at once; the cron starts it after).
+ */
+function bgrewriteaofCommand(ctx: CommandContext): void {
+  const aof = ctx.server.aof;
+  if (aof.rewrite !== null) throw new ReplyError('ERR Background append only file rewriting already in progress');
+  let outcome: 'started' | 'scheduled';
+  try {
+    outcome = aof.startRewrite();
+  } catch (err) {
+    ctx.log.warning(`Can't rewrite append only file in background: ${(err as Error).message}`);
+    throw new ReplyError("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
+  }
+  ctx.reply.simple(outcome === 'started' ? 'Background append only file rewriting started' : 'Background append only file rewriting scheduled');
 }
 
 function dumpCommand(ctx: CommandContext, argv: ByteString[]): void {
@@ -126,6 +152,7 @@ function restoreCommand(ctx: CommandContext, argv: ByteString[]): void {
 export const persistenceCommands: CommandImpl[] = [
   cmd('save', saveCommand),
   cmd('bgsave', bgsaveCommand),
+  cmd('bgrewriteaof', bgrewriteaofCommand),
   cmd('dump', dumpCommand),
   cmd('restore', restoreCommand),
   // What MIGRATE sends in cluster mode: RESTORE that an importing slot serves without ASKING.

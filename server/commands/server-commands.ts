@@ -16,6 +16,7 @@ import { cmd, type CommandImpl } from '../dispatch/command';
 import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
 import { lfuCounter } from '../../storage/access-clock';
+import { AofLoadError, debugLoadAof } from '../persistence/aof-load';
 import { debugReload, type ReloadOptions, saveAfterFlushAll, saveBeforeShutdown } from '../persistence/snapshots';
 
 /** FLUSHDB / FLUSHALL / FUNCTION FLUSH take an optional ASYNC or SYNC. */
@@ -86,6 +87,14 @@ function debugCommand(ctx: CommandContext, argv: ByteString[]): void {
     ctx.reply.ok();
   } else if (sub === 'set-active-expire' && argv.length === 3) {
     node.activeExpireEnabled = at(argv, 2) !== '0';
+    ctx.reply.ok();
+  } else if (sub === 'loadaof' && argv.length === 2) {
+    try {
+      debugLoadAof(node);
+    } catch (err) {
+      if (!(err instanceof AofLoadError)) throw err;
+      throw new ReplyError(`ERR ${err.message}`);
+    }
     ctx.reply.ok();
   } else if (sub === 'reload') {
     debugReload(node, parseReloadOptions(argv));

@@ -206,6 +206,13 @@ export class Client {
   /** Writes everything replied so far in one socket write (unless that passes its output limit). */
   flush(): void {
     if (this.closed) return;
+    // Writes reach the AOF (and with appendfsync always, the disk) before their replies leave:
+    // the replies wait for the AOF's one write (and fsync) of this event-loop turn.
+    const aof = this.node.aof;
+    if (aof.bufferBytes > 0) {
+      if (this.kind === 'normal' && !this.closeAfterReply && aof.holdReplies(this)) return;
+      aof.beforeReply();
+    }
     if (this.kind === 'normal' && overOutputLimit(this)) {
       closeForOutputLimit(this);
       return;

@@ -58,6 +58,8 @@ export class PersistenceState {
   lastBgsaveDurationSec = -1;
   /** SAVE and BGSAVE commands and cron saves started (INFO rdb_saves). */
   saves = 0;
+  /** BGSAVE SCHEDULE during an AOF rewrite: the cron starts it once the rewrite is done. */
+  bgsaveScheduled = false;
   lastLoadKeysLoaded = 0;
   lastLoadKeysExpired = 0;
 }
@@ -178,7 +180,13 @@ export function cancelBackgroundSave(node: RedisNode): void {
 /** Called from the node's cron: starts a BGSAVE when a `save <seconds> <changes>` point is due. */
 export function persistenceCron(node: RedisNode): void {
   const state = persistenceState(node);
-  if (state.bgsave !== null) return;
+  // One background job at a time, as Redis runs one child: an AOF rewrite delays save points.
+  if (state.bgsave !== null || node.aof.rewrite !== null) return;
+  if (state.bgsaveScheduled) {
+    state.bgsaveScheduled = false;
+    startBackgroundSave(node);
+    return;
+  }
   const now = nowSec(node);
   const changes = changesSinceLastSave(node);
   for (const point of node.config.value('save')) {
@@ -202,7 +210,8 @@ const MISCONF =
  * are configured and stop-writes-on-bgsave-error is yes; null when writes are accepted.
  */
 export function diskErrorReply(node: RedisNode): string | null {
-  // The field first: this runs before every write, and the last save nearly always went well.
+  // The fields first: this runs before every write, and the last save nearly always went well.
+  if (!node.aof.lastWriteOk && node.aof.state !== 'off') return `MISCONF Errors writing to the AOF file: ${node.aof.lastWriteError}`;
   if (persistenceState(node).lastBgsaveOk) return null;
   const config = node.config;
   if (!config.bool('stop-writes-on-bgsave-error') || config.value('save').length === 0) return null;

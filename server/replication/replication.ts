@@ -105,6 +105,8 @@ export class Replication implements MasterLinkOwner {
 
   /** A write a client made: into the stream (masters only; a writable replica's writes stay local). */
   propagate(db: number, argv: readonly ByteString[]): void {
+    // The AOF gets the same writes, on a replica too (what its master sent it).
+    this.node.aof.propagate(db, argv);
     if (this.master !== null || (this.backlog === null && this.replicas.size === 0)) return;
     const held = this.unitDepth > 0 ? this.unitWrites : null;
     if (db !== this.streamDb) {
@@ -123,6 +125,7 @@ export class Replication implements MasterLinkOwner {
 
   /** An execution unit starts (the dispatcher, around a client's command): writes are held. */
   beginUnit(): void {
+    this.node.aof.beginUnit();
     this.unitDepth++;
   }
 
@@ -132,6 +135,7 @@ export class Replication implements MasterLinkOwner {
    * transaction starts in its first write's db.
    */
   endUnit(): void {
+    this.node.aof.endUnit();
     if (--this.unitDepth > 0) return;
     const held = this.unitWrites;
     if (held.length === 0) return;
@@ -162,6 +166,8 @@ export class Replication implements MasterLinkOwner {
       client.session.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
       return;
     }
+    // Its replies so far leave before the stream starts (none is held back for the AOF).
+    this.node.aof.beforeReply();
     client.flush();
     const stats = this.node.stats;
     const name = replicaName(client);
@@ -379,6 +385,8 @@ export class Replication implements MasterLinkOwner {
     const sync = this.pendingFullSync;
     if (sync === null) throw new Error('snapshot without FULLRESYNC');
     const aux = loadSyncPayload(this.node, rdb, mode, this.cachedMaster !== null);
+    // The AOF describes the old dataset: it starts again from a rewrite of the new one.
+    this.node.aof.restartAfterSync();
     this.pendingFullSync = null;
     this.replid = sync.replid;
     this.offset = sync.offset;

@@ -78,6 +78,8 @@ export interface RdbAuxFields {
   replication?: { streamDb: number; replId: string; offset: number | bigint };
   /** The code of each function library (FUNCTION LOAD), written after the AUX fields. */
   functions?: readonly ByteString[];
+  /** aof-base: 1 when the file is the base of a multi-part AOF (Redis logs "RDB is base AOF"). */
+  aofBase?: boolean;
 }
 
 export interface RdbWriteOptions {
@@ -111,7 +113,7 @@ export function* rdbChunks(snapshot: KeyspaceSnapshot, aux: RdbAuxFields, option
     field('repl-id', aux.replication.replId);
     field('repl-offset', String(aux.replication.offset));
   }
-  field('aof-base', '0');
+  field('aof-base', aux.aofBase === true ? '1' : '0');
   for (const code of aux.functions ?? []) {
     sink.u8(Opcode.FUNCTION2);
     writeString(sink, code, options.compression);

@@ -53,7 +53,7 @@ export const IMPLEMENTED: readonly string[] = [
   // replication
   'replicaof', 'slaveof', 'psync', 'sync', 'replconf', 'wait', 'role',
   // persistence
-  'save', 'bgsave', 'dump', 'restore', 'restore-asking', 'migrate',
+  'save', 'bgsave', 'bgrewriteaof', 'dump', 'restore', 'restore-asking', 'migrate',
   // transactions
   'multi', 'exec', 'discard', 'watch', 'unwatch',
   // hashes
