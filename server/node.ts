@@ -50,6 +50,7 @@ import { ClientPause } from './client-pause';
 import { ClientTracking } from './tracking/client-tracking';
 import { SlowLog } from './observe/slowlog';
 import { Monitors } from './observe/monitor';
+import { LatencyMonitor } from './observe/latency-monitor';
 
 export interface NodeOptions {
   config: Config;
@@ -128,6 +129,8 @@ export class RedisNode implements KeyspaceObserver {
   readonly slowlog: SlowLog;
   /** MONITOR's clients (observe/monitor.ts). */
   readonly monitors: Monitors;
+  /** LATENCY's events (observe/latency-monitor.ts). */
+  readonly latency: LatencyMonitor;
   /** notify-keyspace-events as NotifyFlag bits, read on every write (pubsub/keyspace-events.ts). */
   notifyKeyspaceEvents = 0;
   /** Called once the node has shut down (SHUTDOWN); the CLI exits the process. */
@@ -151,6 +154,7 @@ export class RedisNode implements KeyspaceObserver {
     this.tracking = new ClientTracking(this);
     this.slowlog = new SlowLog(this.config);
     this.monitors = new Monitors(this);
+    this.latency = new LatencyMonitor(this.config);
     this.keyspace.onFlush = () => this.tracking.flushed();
     this.commands = new CommandTable(ALL_COMMANDS);
     this.acl = new Acl(this);

@@ -121,6 +121,7 @@ function configResetstat(ctx: CommandContext): void {
   node.stats.reset();
   for (const spec of node.commands.allWithSubcommands()) {
     spec.stats.calls = spec.stats.usec = spec.stats.rejectedCalls = spec.stats.failedCalls = 0;
+    spec.stats.latencyBuckets = null;
   }
   ctx.reply.ok();
 }

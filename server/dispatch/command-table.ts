@@ -111,7 +111,7 @@ function buildSpec(info: RespValue, handlers: Map<string, Handler>, parent: stri
     noAuth: flagSet.has('no_auth'),
     handler,
     subcommands,
-    stats: { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 },
+    stats: { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0, latencyBuckets: null },
   };
 }
 

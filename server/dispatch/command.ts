@@ -25,6 +25,11 @@ export interface CommandStats {
   usec: number;
   rejectedCalls: number;
   failedCalls: number;
+  /**
+   * Calls by run time, for LATENCY HISTOGRAM: index i counts calls of at most 2^i microseconds
+   * (null until the first call is charged; see network/client.ts chargeTime).
+   */
+  latencyBuckets: number[] | null;
 }
 
 export interface CommandSpec {

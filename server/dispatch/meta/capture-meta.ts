@@ -28,6 +28,7 @@ export const IMPLEMENTED: readonly string[] = [
   'client|no-evict', 'client|reply', 'client|pause', 'client|unpause', 'client|help',
   'client|tracking', 'client|caching', 'client|getredir', 'client|trackinginfo',
   'slowlog|get', 'slowlog|len', 'slowlog|reset', 'slowlog|help', 'monitor',
+  'latency|latest', 'latency|history', 'latency|reset', 'latency|graph', 'latency|doctor', 'latency|histogram', 'latency|help',
   // server
   'info', 'config|get', 'config|set', 'config|resetstat', 'config|rewrite', 'config|help',
   'dbsize', 'flushdb', 'flushall', 'time', 'swapdb', 'shutdown', 'debug', 'lastsave',
@@ -188,7 +189,7 @@ async function main(): Promise<void> {
   }
   const aclOnly = await commandsOnlyNamedByAcl(port, info);
   const help: Record<string, RespValue> = {};
-  for (const container of ['acl', 'client', 'config', 'object', 'memory', 'slowlog', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
+  for (const container of ['acl', 'client', 'config', 'object', 'memory', 'slowlog', 'latency', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
     help[container] = await query(port, [container, 'HELP']);
   }
   const out =

@@ -1,0 +1,69 @@
+/*
+ * Differential tests for LATENCY: HELP, the errors, the disabled and quiet DOCTOR texts, empty
+ * LATEST / HISTORY / RESET, then a `command` spike from a slow script, compared with the
+ * figures masked (they are each server's own timings), and HISTOGRAM's shape.
+ */
+
+import t from 'tap';
+import { check, dualRun, error, type Step } from './harness';
+import { inBothProtocols } from './random-picks';
+import type { Comparator } from './compare';
+import { escapeMultiline } from '../../bench/harness/resp';
+
+const dual = dualRun(t);
+
+/** A reply with every number masked: the servers' timings differ, the text around them must not. */
+const numbersMasked: Comparator = (redis, target) => {
+  const mask = (b: Buffer): string => escapeMultiline(b).replace(/\d+(\.\d+)?/g, '<n>');
+  return { expected: mask(redis), actual: mask(target) };
+};
+const masked = (...argv: string[]): Step => check(numbersMasked, ...argv);
+/** HISTOGRAM with its buckets dropped: which bucket a call falls in is each server's own timing. */
+const callsOnly: Comparator = (redis, target) => {
+  const cut = (b: Buffer): string => escapeMultiline(b).split('histogram_usec')[0] ?? '';
+  return { expected: cut(redis), actual: cut(target) };
+};
+/** Long enough to take over 1 ms on either server, short enough to stay far from busy. */
+const SLOW_SCRIPT = 'local i = 0 while i < 3000000 do i = i + 1 end return 1';
+
+inBothProtocols(dual, 'LATENCY with the monitor off, and the errors', [
+  ['LATENCY', 'HELP'],
+  ['LATENCY', 'DOCTOR'],
+  ['LATENCY', 'LATEST'],
+  ['LATENCY', 'HISTORY', 'command'],
+  ['LATENCY', 'RESET'],
+  ['LATENCY', 'RESET', 'command', 'other'],
+  error('LATENCY', 'GRAPH', 'command'),
+  error('LATENCY'),
+  error('LATENCY', 'FOO'),
+  error('LATENCY', 'HISTORY'),
+  error('LATENCY', 'GRAPH'),
+  error('LATENCY', 'LATEST', 'x'),
+  ['LATENCY', 'HISTOGRAM', 'nosuchcommand'],
+]);
+
+dual.case('a slow script is a command spike: LATEST, HISTORY, GRAPH, DOCTOR, RESET', [
+  ['CONFIG', 'SET', 'latency-monitor-threshold', '1'],
+  ['LATENCY', 'RESET'],
+  ['LATENCY', 'DOCTOR'],
+  ['EVAL', SLOW_SCRIPT, '0'],
+  masked('LATENCY', 'LATEST'),
+  masked('LATENCY', 'HISTORY', 'command'),
+  masked('LATENCY', 'DOCTOR'),
+  ['CONFIG', 'SET', 'slowlog-log-slower-than', '-1'],
+  masked('LATENCY', 'DOCTOR'),
+  ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'],
+  ['LATENCY', 'RESET', 'command', 'command'],
+  ['LATENCY', 'LATEST'],
+  ['CONFIG', 'SET', 'latency-monitor-threshold', '0'],
+]);
+
+dual.case('HISTOGRAM: calls and cumulative counts per command', [
+  ['CONFIG', 'RESETSTAT'],
+  ['SET', 'k', 'v'],
+  ['SET', 'k', 'v'],
+  ['GET', 'k'],
+  check(callsOnly, 'LATENCY', 'HISTOGRAM', 'set'),
+  check(callsOnly, 'LATENCY', 'HISTOGRAM', 'get'),
+  ['LATENCY', 'HISTOGRAM', 'hget'],
+]);
