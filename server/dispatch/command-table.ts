@@ -108,6 +108,7 @@ function buildSpec(info: RespValue, handlers: Map<string, Handler>, parent: stri
     keyStep: typeof step === 'number' ? step : 0,
     keys: resolveCommandKeys(name, info),
     isWrite: flagSet.has('write'),
+    isFast: flagSet.has('fast'),
     noAuth: flagSet.has('no_auth'),
     handler,
     subcommands,

@@ -46,6 +46,8 @@ export interface CommandSpec {
   readonly keys: CommandKeys;
   /** Flags read on every call, resolved once. */
   readonly isWrite: boolean;
+  /** Flagged fast (O(1) or O(log n)): SLOWLOG leaves it untimed at thresholds of 1 ms and up. */
+  readonly isFast: boolean;
   readonly noAuth: boolean;
   readonly handler: Handler | null;
   readonly subcommands: ReadonlyMap<string, CommandSpec> | null;

@@ -178,14 +178,7 @@ export function runCommand(session: Session, spec: CommandSpec, argv: ByteString
     if (ownWrite) context.expiry = 'hide';
   }
   if (shown === 'after') monitors.feed(session, spec, argv);
-  // A command that blocked is not logged: its wait is not its run time. (One waiting on the
-  // network, MIGRATE, is, with the time it took to send.)
-  if (startedMs >= 0 && (session.waiting || !(session.connection?.isBlocked ?? false))) {
-    const durationUs = Math.floor((node.time.monotonicMs() - startedMs) * 1000);
-    const unixSec = Math.floor(node.clock() / 1000);
-    slowlog.record(session, spec, argv, durationUs, unixSec);
-    if (node.latency.enabled) node.latency.record(spec.flags.has('fast') ? 'fast-command' : 'command', Math.trunc(durationUs / 1000), unixSec);
-  }
+  if (startedMs >= 0) slowlog.finished(node, session, spec, argv, startedMs);
   if (session.tracking !== null && spec.flags.has('readonly')) node.tracking.rememberCommand(session, spec, argv);
   const propagated = ctx.takePropagation(argv, context.dirty !== dirtyBefore && spec.isWrite);
   if (propagated !== null && session.replicateCommands) node.replication.propagate(session.db.id, propagated);

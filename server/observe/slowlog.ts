@@ -20,6 +20,7 @@ import type { ByteString } from '../../storage/bytes';
 import type { Config } from '../config/config';
 import type { CommandSpec } from '../dispatch/command';
 import type { Session } from '../dispatch/session';
+import type { RedisNode } from '../node';
 
 export interface SlowLogEntry {
   readonly id: number;
@@ -60,7 +61,21 @@ export class SlowLog {
   /** Whether the command about to run must be timed. */
   times(spec: CommandSpec): boolean {
     const threshold = this.thresholdUs;
-    return threshold >= 0 && (threshold < TIME_FAST_BELOW_US || !spec.flags.has('fast'));
+    return threshold >= 0 && (threshold < TIME_FAST_BELOW_US || !spec.isFast);
+  }
+
+  /**
+   * A command timed because `times` said so has finished (`startedMs` on the node's monotonic
+   * clock): the slow log and the latency monitor take it if it reached their thresholds. A
+   * command that blocked is left out, since its wait is not its run time; one waiting on the
+   * network (MIGRATE) is not, with the time it took to send.
+   */
+  finished(node: RedisNode, session: Session, spec: CommandSpec, argv: readonly ByteString[], startedMs: number): void {
+    if (!session.waiting && (session.connection?.isBlocked ?? false)) return;
+    const durationUs = Math.floor((node.time.monotonicMs() - startedMs) * 1000);
+    const unixSec = Math.floor(node.clock() / 1000);
+    this.record(session, spec, argv, durationUs, unixSec);
+    if (node.latency.enabled) node.latency.record(spec.isFast ? 'fast-command' : 'command', Math.trunc(durationUs / 1000), unixSec);
   }
 
   /** A command ran for `durationUs`: logged when it reached the threshold. */
