@@ -35,7 +35,7 @@
  * allocates nothing until an entry is returned.
  */
 import type { ByteString } from './bytes';
-import { idMs, idSeq, makeId, type StreamId } from './stream-id';
+import { formatId, idMs, idSeq, makeId, type StreamId } from './stream-id';
 import {
   elementStartBefore,
   intElementBytes,
@@ -81,16 +81,39 @@ export function safeHalf(half: bigint): number {
 }
 
 /**
- * An ID to compare entries with: the halves as numbers when both fit (ms -1 when not).
+ * An ID to compare entries with: its halves as numbers, a half beyond a double's exact range as
+ * Infinity. An entry whose halves fit numbers then compares by numbers alone, also with bounds
+ * like "+" (2^64-1 both halves) or XRANGE's "5" as an end (5-(2^64-1)).
  */
 export class IdKey {
   readonly ms: number;
   readonly seq: number;
   constructor(readonly id: StreamId) {
-    const ms = safeHalf(idMs(id));
-    const seq = safeHalf(idSeq(id));
-    this.ms = ms < 0 || seq < 0 ? -1 : ms;
-    this.seq = seq;
+    // Number() of a half beyond 2^53 rounds, but never to a value <= MAX_SAFE.
+    const ms = Number(id >> 64n);
+    const seq = Number(BigInt.asUintN(64, id));
+    this.ms = ms <= MAX_SAFE ? ms : Infinity;
+    this.seq = seq <= MAX_SAFE ? seq : Infinity;
+  }
+}
+
+/** One entry as ranges return it; its ID becomes a bigint only when asked for. */
+export class StreamEntry {
+  constructor(
+    /** The ID's halves, ms -1 when they do not both fit a double (then `big` holds the ID). */
+    private readonly ms: number,
+    private readonly seq: number,
+    private big: StreamId | null,
+    readonly pairs: ByteString[],
+  ) {}
+
+  get id(): StreamId {
+    return (this.big ??= idFromNumbers(this.ms, this.seq));
+  }
+
+  /** "ms-seq", as replies print it. */
+  idText(): string {
+    return this.ms >= 0 ? `${this.ms}-${this.seq}` : formatId(this.id);
   }
 }
 
@@ -118,7 +141,7 @@ export class EntryView {
 
   /** <0, 0, >0 as the entry's ID is below, equal to or above `key`. */
   compare(key: IdKey): number {
-    if (this.ms >= 0 && key.ms >= 0) {
+    if (this.ms >= 0) {
       if (this.ms !== key.ms) return this.ms < key.ms ? -1 : 1;
       return this.seq < key.seq ? -1 : this.seq > key.seq ? 1 : 0;
     }
@@ -152,9 +175,10 @@ export class StreamNode {
     readonly masterFields: readonly ByteString[],
     capacity = INITIAL_CAPACITY,
   ) {
-    const key = new IdKey(masterId);
-    this.masterMs = key.ms;
-    this.masterSeq = key.seq;
+    const ms = safeHalf(idMs(masterId));
+    const seq = safeHalf(idSeq(masterId));
+    this.masterMs = ms < 0 || seq < 0 ? -1 : ms;
+    this.masterSeq = seq;
     let bytes = LISTPACK_HEADER_AND_END_BYTES + intElementBytes(masterFields.length) + intElementBytes(0);
     for (const field of masterFields) bytes += stringElementBytes(field);
     this.masterBytes = bytes;
@@ -231,9 +255,12 @@ export class StreamNode {
     this.buf = grown;
   }
 
-  /** Gives back the room kept for appends: the node is closed (or was loaded whole). */
+  /**
+   * Gives back the room kept for appends: the node is closed (or was loaded whole). A few
+   * percent of slack stays rather than cost a copy (a new node is sized like the one before).
+   */
   seal(): void {
-    if (this.buf.length === this.used) return;
+    if (this.buf.length - this.used <= this.used >> 5) return;
     const exact = Buffer.allocUnsafeSlow(this.used);
     this.buf.copy(exact, 0, 0, this.used);
     this.buf = exact;
@@ -280,6 +307,11 @@ export class StreamNode {
     view.valuesPos = p;
     for (let i = 0; i < elements; i++) p = skipElement(buf, p);
     view.next = skipElement(buf, p);
+  }
+
+  /** The viewed entry, as ranges return it. */
+  entry(view: EntryView): StreamEntry {
+    return new StreamEntry(view.ms, view.seq, view.big, this.pairs(view));
   }
 
   /** The viewed entry's fields and values, interleaved (a new array). */

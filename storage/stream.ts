@@ -23,18 +23,12 @@
 import type { ByteString } from './bytes';
 import { ID_MAX, ID_ZERO, idMs, idSeq, type StreamId } from './stream-id';
 import type { ConsumerGroup } from './stream-groups';
-import { EntryView, FLAG_DELETED, FLAG_SAMEFIELDS, idFromNumbers, IdKey, safeHalf, StreamNode } from './stream-node';
+import { EntryView, FLAG_DELETED, FLAG_SAMEFIELDS, idFromNumbers, IdKey, safeHalf, StreamEntry, StreamNode } from './stream-node';
 
-export { FLAG_DELETED, FLAG_SAMEFIELDS, StreamNode };
+export { FLAG_DELETED, FLAG_SAMEFIELDS, StreamEntry, StreamNode };
 
 /** The most a listpack may hold (STREAM_LISTPACK_MAX_SIZE); also the cap on node-max-bytes. */
 export const STREAM_LISTPACK_MAX_SIZE = 1 << 30;
-
-/** One entry as ranges return it. */
-export interface StreamEntry {
-  id: StreamId;
-  pairs: ByteString[];
-}
 
 /** How a trim is bounded (XADD's and XTRIM's MAXLEN / MINID with = or ~ and LIMIT). */
 export interface TrimSpec {
@@ -68,6 +62,10 @@ export class StreamValue {
   private lastMs = 0;
   private lastSeq = 0;
   private lastBig: StreamId | null = ID_ZERO;
+  /** Where the last search inside a node stopped (see seek). */
+  private hintNode: StreamNode | null = null;
+  private hintPos = 0;
+  private hintId: StreamId = ID_ZERO;
 
   /** The top ID: the next XADD must beat it. */
   get lastId(): StreamId {
@@ -75,9 +73,10 @@ export class StreamValue {
   }
 
   set lastId(id: StreamId) {
-    const key = new IdKey(id);
-    this.lastMs = key.ms;
-    this.lastSeq = key.seq;
+    const ms = safeHalf(idMs(id));
+    const seq = safeHalf(idSeq(id));
+    this.lastMs = ms < 0 || seq < 0 ? -1 : ms;
+    this.lastSeq = seq;
     this.lastBig = id;
   }
 
@@ -111,19 +110,22 @@ export class StreamValue {
 
   private appendEntry(ms: number, seq: number, big: StreamId | null, items: readonly ByteString[], from: number, limits: NodeLimits): void {
     let node = this.nodes[this.nodes.length - 1];
+    // A new node starts with room for as many bytes as the one before it filled.
+    let capacity = 256;
     if (node !== undefined) {
       let payloadBytes = 0;
       for (let i = from; i < items.length; i++) payloadBytes += (items[i] as ByteString).length;
       const maxBytes = limits.maxBytes === 0 || limits.maxBytes > STREAM_LISTPACK_MAX_SIZE ? STREAM_LISTPACK_MAX_SIZE : limits.maxBytes;
       if (node.listpackBytes + payloadBytes >= maxBytes || (limits.maxEntries > 0 && node.size >= limits.maxEntries)) {
         node.seal();
+        capacity = Math.min(Math.max(capacity, node.used + 64), 1 << 16);
         node = undefined;
       }
     }
     if (node === undefined) {
       const fields: ByteString[] = [];
       for (let i = from; i < items.length; i += 2) fields.push(items[i] as ByteString);
-      node = new StreamNode(big ?? idFromNumbers(ms, seq), fields);
+      node = new StreamNode(big ?? idFromNumbers(ms, seq), fields, capacity);
       this.nodes.push(node);
     }
     node.append(ms, seq, big, items, from);
@@ -148,6 +150,26 @@ export class StreamValue {
   }
 
   /**
+   * The position in `node` of its first entry with an ID >= key (node.used if none), with `view`
+   * on that entry. A node can only be walked forwards from its start; but lookups mostly come in
+   * ascending order (XREADGROUP re-reading a consumer's history, XAUTOCLAIM walking the PEL), so
+   * the stream remembers where the last search in a node stopped and a search for a larger ID
+   * in the same node goes on from there. Positions never move: appends go after them, XDEL
+   * flags in place, and a node that goes is no longer the hint's node.
+   */
+  private seek(node: StreamNode, key: IdKey, view: EntryView): number {
+    let pos = node === this.hintNode && this.hintId < key.id ? this.hintPos : 0;
+    for (; pos < node.used; pos = view.next) {
+      node.read(pos, view);
+      if (view.compare(key) >= 0) break;
+    }
+    this.hintNode = node;
+    this.hintPos = pos;
+    this.hintId = key.id;
+    return pos;
+  }
+
+  /**
    * Finds the entry with this ID, live or deleted: its node's index, with `view` on it; -1 when
    * there is none.
    */
@@ -156,13 +178,8 @@ export class StreamValue {
     const node = this.nodes[index];
     if (node === undefined) return -1;
     const key = new IdKey(id);
-    for (let pos = 0; pos < node.used; pos = view.next) {
-      node.read(pos, view);
-      const order = view.compare(key);
-      if (order === 0) return index;
-      if (order > 0) return -1;
-    }
-    return -1;
+    const pos = this.seek(node, key, view);
+    return pos < node.used && view.compare(key) === 0 ? index : -1;
   }
 
   /** The live entry with this ID, if any. */
@@ -204,12 +221,11 @@ export class StreamValue {
         const node = this.nodes[n] as StreamNode;
         // Only the first node can hold IDs below start, and may hold nothing else.
         if (n === firstNode && node.lastId < start) continue;
-        for (let pos = 0; pos < node.used; pos = view.next) {
+        for (let pos = n === firstNode ? this.seek(node, startKey, view) : 0; pos < node.used; pos = view.next) {
           node.read(pos, view);
-          if (n === firstNode && view.compare(startKey) < 0) continue;
           if (view.compare(endKey) > 0) return out;
           if (view.deleted) continue;
-          out.push({ id: view.id(), pairs: node.pairs(view) });
+          out.push(node.entry(view));
           if (out.length === count) return out;
         }
       }
@@ -223,7 +239,7 @@ export class StreamValue {
         if (view.compare(endKey) > 0) continue;
         if (view.compare(startKey) < 0) return out;
         if (view.deleted) continue;
-        out.push({ id: view.id(), pairs: node.pairs(view) });
+        out.push(node.entry(view));
         if (out.length === count) return out;
       }
     }
@@ -232,14 +248,27 @@ export class StreamValue {
 
   /** The first live ID (ID_MAX when empty, as streamGetEdgeID answers). */
   firstLiveId(): StreamId {
-    const first = this.range(ID_ZERO, ID_MAX, 1)[0];
-    return first === undefined ? ID_MAX : first.id;
+    const view = new EntryView();
+    for (const node of this.nodes) {
+      for (let pos = 0; pos < node.used; pos = view.next) {
+        node.read(pos, view);
+        if (!view.deleted) return view.id();
+      }
+    }
+    return ID_MAX;
   }
 
   /** The last live ID (0-0 when empty): streamLastValidID. */
   lastLiveId(): StreamId {
-    const last = this.range(ID_ZERO, ID_MAX, 1, true)[0];
-    return last === undefined ? ID_ZERO : last.id;
+    const view = new EntryView();
+    for (let n = this.nodes.length - 1; n >= 0; n--) {
+      const node = this.nodes[n] as StreamNode;
+      for (let pos = node.lastPos(); pos >= 0; pos = pos === 0 ? -1 : node.previous(pos)) {
+        node.read(pos, view);
+        if (!view.deleted) return view.id();
+      }
+    }
+    return ID_ZERO;
   }
 
   /** The first entry's ID, deleted or not (ID_MAX when empty): what a trimmed MINID is rewritten to. */

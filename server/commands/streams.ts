@@ -82,7 +82,8 @@ function xaddCommand(ctx: CommandContext, argv: ByteString[]): void {
       return;
     }
     stream = new StreamValue();
-  } else if (stream.lastId === ID_MAX) {
+  } else if (stream.lastMsNumber < 0 && stream.lastId === ID_MAX) {
+    // (Checked on the bigint only when the halves do not fit numbers: ID_MAX's do not.)
     throw new ReplyError(XERR.exhausted);
   }
   // A new stream's last ID is 0-0, which was refused above: there the ID cannot fail.
