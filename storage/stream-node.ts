@@ -21,7 +21,7 @@
  * would write in RDB and DUMP payloads.
  *
  *   StreamNode ── masterId 1700000000000-0, masterFields [field, other], live 99, deleted 1
- *     buf: |02 01|00 01|00 01|8c __rand_int__ 0d|85 value 06|03 01|   one entry, SAMEFIELDS
+ *     buf: |02 01|00 01|00 01|8c __rand_int__ 0d|85 value 06|05 01|   one entry, SAMEFIELDS
  *          |03 01|01 01|00 01|...                                      the next one, deleted
  *           flags  ms-d  seq-d  values...                  lp-count
  *
