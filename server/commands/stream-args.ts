@@ -237,6 +237,12 @@ export function replyEntry(ctx: CommandContext, id: StreamId, pairs: readonly By
 }
 
 export function replyEntries(ctx: CommandContext, entries: readonly StreamEntry[]): void {
-  ctx.reply.array(entries.length);
-  for (const entry of entries) replyEntry(ctx, entry.id, entry.pairs);
+  const out = ctx.reply;
+  out.array(entries.length);
+  for (const entry of entries) {
+    out.array(2);
+    out.bulk(entry.idText());
+    out.array(entry.pairs.length);
+    for (const item of entry.pairs) out.bulk(item);
+  }
 }

@@ -54,6 +54,19 @@ function newEntryId(stream: StreamValue, given: { id: StreamId; seqGiven: boolea
   return id;
 }
 
+/**
+ * The ID "*" picks, as two numbers, when the last ID's halves and the result fit doubles exactly
+ * (always, short of IDs set by hand near 2^53): XADD's common case, without bigint arithmetic.
+ * Null sends the caller to newEntryId.
+ */
+function autoIdNumbers(stream: StreamValue, nowMs: number): { ms: number; seq: number } | null {
+  const lastMs = stream.lastMsNumber;
+  if (lastMs < 0) return null;
+  if (nowMs > lastMs) return { ms: nowMs, seq: 0 };
+  const seq = stream.lastSeqNumber + 1;
+  return seq <= Number.MAX_SAFE_INTEGER ? { ms: lastMs, seq } : null;
+}
+
 function xaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   const key = at(argv, 1);
   const args = parseTrimArgs(ctx, argv, true);
@@ -69,19 +82,29 @@ function xaddCommand(ctx: CommandContext, argv: ByteString[]): void {
       return;
     }
     stream = new StreamValue();
-  } else if (stream.lastId === ID_MAX) {
+  } else if (stream.lastMsNumber < 0 && stream.lastId === ID_MAX) {
+    // (Checked on the bigint only when the halves do not fit numbers: ID_MAX's do not.)
     throw new ReplyError(XERR.exhausted);
   }
   // A new stream's last ID is 0-0, which was refused above: there the ID cannot fail.
-  const id = newEntryId(stream, args.id, ctx.nowMs);
-  if (created) ctx.db.set(key, stream, ctx.nowMs);
+  const nowMs = ctx.nowMs;
+  const auto = args.id === null ? autoIdNumbers(stream, nowMs) : null;
+  const id = auto === null ? newEntryId(stream, args.id, nowMs) : 0n;
+  if (created) ctx.db.set(key, stream, nowMs);
   // Redis refuses more than a listpack can hold only now, leaving a stream it just created.
   let payloadBytes = 0;
   for (let i = fieldStart; i < argv.length; i++) payloadBytes += (argv[i] as ByteString).length;
   if (payloadBytes > STREAM_LISTPACK_MAX_SIZE) throw new ReplyError('ERR Elements are too large to be stored');
-  if (!created) ctx.db.markModified(key, ctx.nowMs);
-  stream.append(id, argv.slice(fieldStart), nodeLimits(ctx));
-  const idText = formatId(id);
+  if (!created) ctx.db.markModified(key, nowMs);
+  const limits = nodeLimits(ctx);
+  let idText: string;
+  if (auto === null) {
+    stream.append(id, argv, fieldStart, limits);
+    idText = formatId(id);
+  } else {
+    stream.appendNumbers(auto.ms, auto.seq, argv, fieldStart, limits);
+    idText = `${auto.ms}-${auto.seq}`;
+  }
   ctx.reply.bulk(idText);
   ctx.notifyKeyEvent(NotifyFlag.stream, 'xadd', key);
   let propagated: ByteString[] | null = null;

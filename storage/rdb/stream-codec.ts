@@ -18,12 +18,13 @@
  * byte for byte Redis's.
  */
 import type { ByteString } from '../bytes';
-import { FLAG_DELETED, FLAG_SAMEFIELDS, signedDelta, StreamNode, StreamValue } from '../stream';
+import { FLAG_DELETED, FLAG_SAMEFIELDS, StreamNode, StreamValue } from '../stream';
+import { EntryView, safeHalf } from '../stream-node';
 import { Consumer, ConsumerGroup, estimateEntriesRead, type PendingEntry } from '../stream-groups';
 import { idMs, idSeq, makeId, type StreamId } from '../stream-id';
 import type { ByteCursor } from './byte-cursor';
 import type { ByteSink } from './byte-sink';
-import { decodeListpack, encodeListpack } from './listpack';
+import { decodeListpack } from './listpack';
 import { RdbError } from './rdb-error';
 import { readCount, readString, readStringBytes, writeBlob, writeString } from './rdb-strings';
 
@@ -52,32 +53,6 @@ function rawId(id: StreamId): Buffer {
   return buf;
 }
 
-/** The listpack of one node, element by element (integers as their decimal text). */
-export function nodeListpackItems(node: StreamNode): ByteString[] {
-  // Loops rather than spreads throughout: an entry may have more fields than a call may take arguments.
-  const items: ByteString[] = [String(node.live), String(node.deleted), String(node.masterFields.length)];
-  for (const field of node.masterFields) items.push(field);
-  items.push('0');
-  const masterMs = idMs(node.masterId);
-  const masterSeq = idSeq(node.masterId);
-  for (let i = 0; i < node.size; i++) {
-    const flags = node.flags[i] as number;
-    const id = node.ids[i] as StreamId;
-    const pairs = node.pairsAt(i);
-    items.push(String(flags), String(signedDelta(idMs(id), masterMs)), String(signedDelta(idSeq(id), masterSeq)));
-    const fieldCount = pairs.length / 2;
-    if (flags & FLAG_SAMEFIELDS) {
-      for (let j = 1; j < pairs.length; j += 2) items.push(pairs[j] as ByteString);
-      items.push(String(fieldCount + 3));
-    } else {
-      items.push(String(fieldCount));
-      for (const item of pairs) items.push(item);
-      items.push(String(fieldCount * 2 + 4));
-    }
-  }
-  return items;
-}
-
 /**
  * Writes a stream as type 19, or as type 15 (`version2` false: the form Redis before 7.0 wrote,
  * which hashslot never saves but tests use to check it is read as Redis reads it).
@@ -86,7 +61,7 @@ export function writeStream(sink: ByteSink, stream: StreamValue, compress: boole
   writeLength64(sink, BigInt(stream.nodes.length));
   for (const node of stream.nodes) {
     writeBlob(sink, rawId(node.masterId), compress);
-    writeBlob(sink, encodeListpack(nodeListpackItems(node)), compress);
+    writeBlob(sink, node.toListpack(), compress);
   }
   writeLength64(sink, BigInt(stream.length));
   for (const id of version2 ? [stream.lastId, stream.firstId, stream.maxDeletedId] : [stream.lastId]) {
@@ -155,7 +130,11 @@ function integerItem(items: readonly ByteString[], i: number, what: string): big
   return BigInt(text);
 }
 
-/** Rebuilds one node from its master ID and listpack. */
+/**
+ * Rebuilds one node from its master ID and listpack's elements. The entries are appended anew,
+ * which re-encodes them exactly as they were (listpack encoding is a function of the elements),
+ * and checks each one on the way.
+ */
 function readNode(masterId: StreamId, items: ByteString[]): StreamNode {
   if (items.length === 0) throw new RdbError('Empty listpack inside stream');
   let p = 0;
@@ -169,6 +148,8 @@ function readNode(masterId: StreamId, items: ByteString[]): StreamNode {
   const node = new StreamNode(masterId, fields);
   const masterMs = idMs(masterId);
   const masterSeq = idSeq(masterId);
+  const view = new EntryView();
+  let lastId = -1n;
   while (p < items.length) {
     const flags = Number(integerItem(items, p++, 'entry flags'));
     const ms = BigInt.asUintN(64, masterMs + integerItem(items, p++, 'ms delta'));
@@ -189,13 +170,22 @@ function readNode(masterId: StreamId, items: ByteString[]): StreamNode {
     }
     p++; // lp-count, only there to walk the listpack backwards
     const id = makeId(ms, seq);
-    if (node.size > 0 && id <= node.lastId) throw new RdbError('stream listpack: entry IDs out of order');
-    node.append(id, pairs);
-    if (flags & FLAG_DELETED) node.markDeleted(node.size - 1);
+    if (id <= lastId) throw new RdbError('stream listpack: entry IDs out of order');
+    if (lastId === -1n && id < masterId) throw new RdbError('stream listpack: an entry below its node\'s master ID');
+    lastId = id;
+    const at = node.used;
+    const msHalf = safeHalf(ms);
+    const seqHalf = safeHalf(seq);
+    if (msHalf >= 0 && seqHalf >= 0) node.append(msHalf, seqHalf, id, pairs, 0);
+    else node.append(-1, -1, id, pairs, 0);
+    if (flags & FLAG_DELETED) {
+      node.read(at, view);
+      node.markDeleted(view);
+    }
   }
   if (BigInt(node.live) !== live || BigInt(node.deleted) !== deleted) throw new RdbError('stream listpack: master counters do not match the entries');
   if (node.size === 0) throw new RdbError('stream listpack: a node without entries');
-  if ((node.ids[0] as StreamId) < masterId) throw new RdbError('stream listpack: an entry below its node\'s master ID');
+  node.seal();
   return node;
 }
 
