@@ -26,6 +26,7 @@ import { persistenceCommands } from './persistence-commands';
 import { pubsubCommands } from './pubsub-commands';
 import { replicationCommands } from './replication-commands';
 import { serverCommands } from './server-commands';
+import { debugCommands } from './debug';
 import { setCommands } from './sets';
 import { scriptingCommands } from './scripting-commands';
 import { sortCommands } from './sort';
@@ -49,6 +50,7 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...clientTrackingCommands,
   ...observeCommands,
   ...serverCommands,
+  ...debugCommands,
   ...functionCommands,
   ...infoCommands,
   ...memoryCommands,
