@@ -1,7 +1,7 @@
 /**
  * DEBUG: the server's introspection and test hooks, refused unless enable-debug-command allows
  * the caller. The saves DEBUG RELOAD makes are in ../persistence/snapshots.ts; DEBUG DIGEST's
- * fingerprint is computed in ../../storage/digest.ts.
+ * fingerprint is computed in ../../storage/digest.ts. PROTOCOL and HELP are in ./debug-protocol.ts.
  */
 import type { ByteString } from '../../storage/bytes';
 import { datasetDigest, digestHex, valueDigest } from '../../storage/digest';
@@ -13,6 +13,8 @@ import { cmd, type CommandImpl } from '../dispatch/command';
 import { debugReload, type ReloadOptions } from '../persistence/snapshots';
 import { refcount } from './server-commands';
 import { AofLoadError, debugLoadAof } from '../persistence/aof-load';
+import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
+import { debugProtocol, replyDebugHelp, type DebugHelpLine } from './debug-protocol';
 
 /** Blocks the event loop like Redis's DEBUG SLEEP: the whole server stops for that long. */
 function sleepSync(ms: number): void {
@@ -67,7 +69,7 @@ function debugCommand(ctx: CommandContext, argv: ByteString[]): void {
     const result = node.cluster.admin({ type: 'kill-links', nodeId: at(argv, 4), direction: at(argv, 3) });
     if (!result.ok) throw new ReplyError(result.error);
     ctx.reply.ok();
-  } else {
+  } else if (!moreDebug(ctx, sub, argv)) {
     throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try DEBUG HELP.`);
   }
 }
@@ -86,3 +88,61 @@ function parseReloadOptions(argv: readonly ByteString[]): ReloadOptions {
 }
 
 export const debugCommands: CommandImpl[] = [cmd('debug', debugCommand)];
+
+/** The subcommands DEBUG HELP lists: those handled here (Redis's HELP text, filtered). */
+const IMPLEMENTED_HELP = new Set([
+  'SLEEP', 'SET-ACTIVE-EXPIRE', 'RELOAD', 'DIGEST', 'DIGEST-VALUE', 'OBJECT', 'DROP-CLUSTER-PACKET-FILTER', 'CLUSTERLINK',
+  'PROTOCOL', 'CHANGE-REPL-ID', 'SET-SKIP-CHECKSUM-VALIDATION', 'PAUSE-CRON', 'LOG', 'ERROR', 'POPULATE',
+  'QUICKLIST-PACKED-THRESHOLD', 'HELP',
+]);
+
+/** The subcommands added with PROTOCOL; false when `sub` is none of them (or has the wrong arity). */
+function moreDebug(ctx: CommandContext, sub: string, argv: ByteString[]): boolean {
+  const node = ctx.server;
+  if (sub === 'help' && argv.length === 2) {
+    replyDebugHelp(ctx, (HELP_REPLIES.debug ?? []) as readonly DebugHelpLine[], IMPLEMENTED_HELP);
+  } else if (sub === 'protocol' && argv.length === 3) {
+    debugProtocol(ctx, at(argv, 2));
+  } else if (sub === 'change-repl-id' && argv.length === 2) {
+    // A new history name, and no previous one to accept partial resyncs for.
+    node.replication.replid = node.random.hex(40);
+    node.replication.replid2 = '0'.repeat(40);
+    node.replication.secondReplidOffset = -1;
+    ctx.reply.ok();
+  } else if ((sub === 'set-skip-checksum-validation' || sub === 'pause-cron' || sub === 'quicklist-packed-threshold') && argv.length === 3) {
+    // Accepted for the test suites that send them; hashslot has no RDB checksum skip, no
+    // pausable cron toggle and no plain/packed quicklist nodes, so there is nothing to change.
+    ctx.reply.ok();
+  } else if (sub === 'log' && argv.length === 3) {
+    node.log.warning(`DEBUG LOG: ${at(argv, 2)}`);
+    ctx.reply.ok();
+  } else if (sub === 'error' && argv.length === 3) {
+    throw new ReplyError(at(argv, 2));
+  } else if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) {
+    populate(ctx, argv);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/** DEBUG POPULATE count [prefix] [size]: prefix:N = "value:N" (cut or zero-padded to size); existing keys kept. */
+function populate(ctx: CommandContext, argv: ByteString[]): void {
+  const count = /^[0-9]+$/.test(at(argv, 2)) ? Number(at(argv, 2)) : -1;
+  if (!Number.isSafeInteger(count) || count < 0) throw new ReplyError('ERR value is out of range, must be positive');
+  const prefix = argv.length >= 4 ? at(argv, 3) : 'key';
+  let size = 0;
+  if (argv.length === 5) {
+    size = /^[0-9]+$/.test(at(argv, 4)) ? Number(at(argv, 4)) : -1;
+    if (!Number.isSafeInteger(size) || size < 0) throw new ReplyError('ERR value is out of range, must be positive');
+  }
+  const now = ctx.server.nowMs;
+  for (let j = 0; j < count; j++) {
+    const key = `${prefix}:${j}`;
+    if (ctx.db.has(key, now)) continue;
+    const text = `value:${j}`;
+    const value = size === 0 ? text : size <= text.length ? text.slice(0, size) : text + '\0'.repeat(size - text.length);
+    ctx.db.set(key, value, now);
+  }
+  ctx.reply.ok();
+}

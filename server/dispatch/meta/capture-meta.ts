@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   }
   const aclOnly = await commandsOnlyNamedByAcl(port, info);
   const help: Record<string, RespValue> = {};
-  for (const container of ['acl', 'client', 'config', 'object', 'memory', 'slowlog', 'latency', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
+  for (const container of ['acl', 'client', 'config', 'object', 'memory', 'slowlog', 'latency', 'debug', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
     help[container] = await query(port, [container, 'HELP']);
   }
   const out =
