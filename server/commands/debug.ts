@@ -93,7 +93,7 @@ export const debugCommands: CommandImpl[] = [cmd('debug', debugCommand)];
 const IMPLEMENTED_HELP = new Set([
   'SLEEP', 'SET-ACTIVE-EXPIRE', 'RELOAD', 'DIGEST', 'DIGEST-VALUE', 'OBJECT', 'DROP-CLUSTER-PACKET-FILTER', 'CLUSTERLINK',
   'PROTOCOL', 'CHANGE-REPL-ID', 'SET-SKIP-CHECKSUM-VALIDATION', 'PAUSE-CRON', 'LOG', 'ERROR', 'POPULATE',
-  'QUICKLIST-PACKED-THRESHOLD', 'HELP',
+  'QUICKLIST-PACKED-THRESHOLD', 'LOADAOF', 'HELP',
 ]);
 
 /** The subcommands added with PROTOCOL; false when `sub` is none of them (or has the wrong arity). */
