@@ -24,9 +24,12 @@ start() { # name, command...
   redis-cli -p "$port" ping >/dev/null || { echo "$name did not start; log:" >&2; cat "$dir/log" >&2; exit 1; }
   ports+=("$port")
 }
+# Extra node flags for the hashslot process (pinned-types.sh: --expose-gc, so MEMORY PURGE can
+# collect garbage before a memory reading).
+hashslot_node_flags=("${hashslot_node_flags[@]}")
 start_servers() {
   start redis redis-server
-  start hashslot node "$checkout/bin/hashslot-server"
+  start hashslot node "${hashslot_node_flags[@]}" "$checkout/bin/hashslot-server"
 }
 
 # Requests per second of one redis-benchmark run on core 1: port, then redis-benchmark's options

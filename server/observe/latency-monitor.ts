@@ -50,6 +50,11 @@ export class LatencyMonitor {
     return this.thresholdMs > 0;
   }
 
+  /** The threshold in microseconds, to compare with a command's run time. */
+  get thresholdUs(): number {
+    return this.thresholdMs * 1000;
+  }
+
   /** An operation of `event` took `latencyMs` (whole ms): a sample when at the threshold. */
   record(event: string, latencyMs: number, unixSec: number): void {
     if (this.thresholdMs <= 0 || latencyMs < this.thresholdMs) return;

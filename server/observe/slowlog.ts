@@ -73,6 +73,9 @@ export class SlowLog {
   finished(node: RedisNode, session: Session, spec: CommandSpec, argv: readonly ByteString[], startedMs: number): void {
     if (!session.waiting && (session.connection?.isBlocked ?? false)) return;
     const durationUs = Math.floor((node.time.monotonicMs() - startedMs) * 1000);
+    // The common case, a command under both thresholds, reads no wall clock.
+    const latency = node.latency;
+    if (durationUs < this.thresholdUs && !(latency.enabled && durationUs >= latency.thresholdUs)) return;
     const unixSec = Math.floor(node.clock() / 1000);
     this.record(session, spec, argv, durationUs, unixSec);
     if (node.latency.enabled) node.latency.record(spec.isFast ? 'fast-command' : 'command', Math.trunc(durationUs / 1000), unixSec);
