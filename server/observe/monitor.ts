@@ -18,6 +18,7 @@ import type { CommandSpec } from '../dispatch/command';
 import type { Session } from '../dispatch/session';
 import type { RedisNode } from '../node';
 import { redact } from './slowlog';
+import { reprQuote } from '../config/codecs';
 
 /** Shown before they run: the commands their scripts run come after them. */
 const SHOWN_BEFORE = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
@@ -59,29 +60,9 @@ export class Monitors {
     const connection = session.connection;
     const who = connection !== null ? connection.addr : session.kind === 'normal' ? 'lua' : '?:0';
     let line = `+${seconds}.${fraction} [${session.db.id} ${who}]`;
-    for (const arg of redact(spec, argv)) line += ` ${quoted(arg)}`;
+    for (const arg of redact(spec, argv)) line += ` ${reprQuote(arg)}`;
     line += '\r\n';
     // A monitor sees its own commands too.
     for (const monitor of this.sessions) this.node.pubsub.sendRaw(monitor, line);
   }
-}
-
-/** An argument as Redis's sdscatrepr writes it: quoted, with C escapes. */
-function quoted(arg: ByteString): string {
-  let out = '"';
-  for (let i = 0; i < arg.length; i++) {
-    const c = arg.charCodeAt(i);
-    switch (c) {
-      case 0x5c: out += '\\\\'; break;
-      case 0x22: out += '\\"'; break;
-      case 0x0a: out += '\\n'; break;
-      case 0x0d: out += '\\r'; break;
-      case 0x09: out += '\\t'; break;
-      case 0x07: out += '\\a'; break;
-      case 0x08: out += '\\b'; break;
-      default:
-        out += c >= 0x20 && c < 0x7f ? arg[i] : `\\x${c.toString(16).padStart(2, '0')}`;
-    }
-  }
-  return out + '"';
 }

@@ -18,6 +18,7 @@
  * accepts the keys in any order and ignores comment lines starting with '#'. This module is pure
  * (text in, text out); aof.ts writes the file through atomic-file.ts.
  */
+import { reprQuote } from '../config/codecs';
 
 export type AofFileType = 'b' | 'h' | 'i';
 
@@ -66,7 +67,7 @@ export function formatManifest(manifest: AofManifest): string {
 /** Names with spaces or quotes are written quoted, as Redis's sdscatrepr does. */
 function quoteName(name: string): string {
   if (/^[\x21-\x7e]+$/.test(name) && !name.includes('"') && !name.includes('\\')) return name;
-  return JSON.stringify(name);
+  return reprQuote(name);
 }
 
 /** Splits a line into words, honouring "double quotes" (Redis's sdssplitargs, simplified). */
