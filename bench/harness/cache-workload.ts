@@ -5,17 +5,12 @@
  * servers run the same sequence at the same maxmemory and should keep about as many hot keys.
  */
 import type { RawClient } from './raw-client';
+import { SeededRandom } from '../../storage/random';
 
-/** mulberry32: small, seedable, the same sequence on every run. */
+/** The server's seeded generator (mulberry32) as a function: the same sequence on every run. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 /** Key ranks drawn with probability proportional to 1 / rank^exponent. */

@@ -21,6 +21,7 @@ import { encodeCommand } from '../../bench/harness/resp';
 import { delay } from '../../bench/harness/server-process';
 import { clusterTarget, LocalCluster, missingPrerequisite, type ClusterNode } from '../../bench/harness/cluster-harness';
 import { agreementView, infoField, isMaster, nodesConfProblem, ownedSlots, parseClusterNodes } from '../../bench/harness/cluster-replies';
+import { SeededRandom } from '../../storage/random';
 
 const kind = clusterTarget();
 const problem = missingPrerequisite([kind]);
@@ -30,16 +31,10 @@ const SLOTS_PER_BURST = 30;
 /** Long enough to cover a whole burst on a slow box, so kills land before, during and after it. */
 const MAX_KILL_DELAY_MS = 25;
 
-/** mulberry32: a tiny seeded PRNG, so a failing kill schedule can be replayed. */
+/** A seeded generator (storage/random.ts, mulberry32), so a failing kill schedule can be replayed. */
 function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 interface Identity {
