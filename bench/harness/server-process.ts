@@ -86,6 +86,9 @@ export function watchChild<Chunk extends string | Buffer>(
 
 export class ServerProcess {
   private outputText = '';
+  /** The unfinished last line of the output, for onLine's listeners. */
+  private partialLine = '';
+  private readonly lineListeners: Array<(line: string) => void> = [];
   private exitInfo: string | null = null;
   private readonly exitedPromise: Promise<void>;
 
@@ -99,6 +102,7 @@ export class ServerProcess {
     child.stderr?.setEncoding('utf8');
     const keep = (chunk: string): void => {
       this.outputText += chunk;
+      if (this.lineListeners.length > 0) this.feedLines(chunk);
       if (this.outputText.length > OUTPUT_MAX_CHARS) {
         this.outputText = this.outputText.slice(-OUTPUT_MAX_CHARS);
       }
@@ -117,6 +121,20 @@ export class ServerProcess {
   /** Everything the child printed so far (stdout and stderr interleaved). */
   output(): string {
     return this.outputText;
+  }
+
+  /**
+   * Calls `listener` with every whole line printed from now on: for counting events over a run
+   * longer than the output() tail keeps.
+   */
+  onLine(listener: (line: string) => void): void {
+    this.lineListeners.push(listener);
+  }
+
+  private feedLines(chunk: string): void {
+    const lines = (this.partialLine + chunk).split('\n');
+    this.partialLine = lines.pop() ?? '';
+    for (const line of lines) for (const listener of this.lineListeners) listener(line);
   }
 
   /** null while running; otherwise how it ended. */

@@ -319,6 +319,8 @@ export class Replication implements MasterLinkOwner {
   /** REPLICAOF host port (also CLUSTER REPLICATE and the replicaof directive). */
   replicaOf(host: string, port: number): void {
     const log = this.node.log;
+    // Log lines name the role (12345:S ...); Redis switches it before logging the change.
+    log.role = 'S';
     if (this.master === null) {
       // What we hold is where a partial resync can start from (a demoted master's data).
       this.cachedMaster = { replid: this.replid, offset: this.offset };
@@ -343,6 +345,7 @@ export class Replication implements MasterLinkOwner {
   promote(): void {
     if (this.master === null) return;
     const log = this.node.log;
+    log.role = 'M';
     const wasUp = this.linkUp;
     if (wasUp) {
       log.warning('Connection with master lost.');

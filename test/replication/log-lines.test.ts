@@ -26,9 +26,10 @@ const FORK_ONLY = /^(Fork CoW|Diskless rdb transfer, done reading from pipe)/;
 function replicationLines(log: string): string[] {
   return log
     .split('\n')
-    .map((line) => /^\d+:[A-Z] \d+ \w+ \d+ [\d:.]+ ([*#.-]) (.*)$/.exec(line))
-    .flatMap((m) => (m === null ? [] : [`${m[1] as string} ${m[2] as string}`]))
-    .filter((line) => REPLICATION_LINE.test(line.slice(2)) && !FORK_ONLY.test(line.slice(2)))
+    .map((line) => /^\d+:([A-Z]) \d+ \w+ \d+ [\d:.]+ ([*#.-]) (.*)$/.exec(line))
+    // The role letter (M master, S replica) is kept: it changes with REPLICAOF in both.
+    .flatMap((m) => (m === null ? [] : [`${m[1] as string} ${m[2] as string} ${m[3] as string}`]))
+    .filter((line) => REPLICATION_LINE.test(line.slice(4)) && !FORK_ONLY.test(line.slice(4)))
     .map((line) => line
       .replace(/[0-9a-f]{40}/g, '<id>')
       .replace(/by pid \d+/g, 'by pid <pid>')
