@@ -14,23 +14,12 @@ import { HllSketch } from './hyperloglog';
 import { denseRegister, elementPattern, HLL_DENSE_BYTES, HLL_HEADER_BYTES, HLL_REGISTERS, setDenseRegister, type ElementPattern } from './hyperloglog-layout';
 import { estimateCardinality } from './hyperloglog-estimate';
 import type { Hash64 } from './murmur-hash';
+import { SeededRandom } from './random';
 
 const REGISTER_CYCLES = 4;
 const ELEMENTS = 2_000;
 /** Redis's expected relative error for 16384 registers, 1.04 / sqrt(m). */
 const RELATIVE_ERROR = 1.04 / Math.sqrt(HLL_REGISTERS);
-
-/** mulberry32: a tiny deterministic generator, enough to scatter test values. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 function countOf(sketch: HllSketch): bigint | null {
   const histogram = new Float64Array(64);
@@ -38,7 +27,9 @@ function countOf(sketch: HllSketch): bigint | null {
 }
 
 export function runHllSelfTest(): string | null {
-  const next = generator(0x5eed);
+  // Whole 32-bit draws of the shared seeded generator, enough to scatter test values.
+  const random = new SeededRandom(0x5eed);
+  const next = (): number => random.below(4294967296);
   // 1. Dense registers read back what was written, neighbours included.
   const dense = new Uint8Array(HLL_DENSE_BYTES + 1);
   const expected = new Uint8Array(HLL_REGISTERS);

@@ -35,3 +35,9 @@ export class SeededRandom implements RandomSource {
     return out;
   }
 }
+
+/** The floats of SeededRandom(seed) as a function: for code that takes a `() => number`. */
+export function seededFloats(seed: number): () => number {
+  const random = new SeededRandom(seed);
+  return () => random.next();
+}

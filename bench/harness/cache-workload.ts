@@ -5,13 +5,7 @@
  * servers run the same sequence at the same maxmemory and should keep about as many hot keys.
  */
 import type { RawClient } from './raw-client';
-import { SeededRandom } from '../../storage/random';
-
-/** The server's seeded generator (mulberry32) as a function: the same sequence on every run. */
-export function seededRandom(seed: number): () => number {
-  const random = new SeededRandom(seed);
-  return () => random.next();
-}
+import { seededFloats } from '../../storage/random';
 
 /** Key ranks drawn with probability proportional to 1 / rank^exponent. */
 export function zipfSampler(keys: number, exponent: number, random: () => number): () => number {
@@ -44,7 +38,7 @@ export interface WorkloadOptions {
 
 /** Runs the workload on one server; returns the hit ratio of its GETs (0..1). */
 export async function runCacheWorkload(client: RawClient, options: WorkloadOptions): Promise<number> {
-  const next = zipfSampler(options.keys, options.exponent, seededRandom(options.seed));
+  const next = zipfSampler(options.keys, options.exponent, seededFloats(options.seed));
   // The keys are scattered over the key space, so a rank is not an insertion order.
   const name = (rank: number): string => `key:${(rank * 2654435761) % 4294967296}`;
   const value = 'v'.repeat(options.valueBytes);

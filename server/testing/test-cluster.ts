@@ -24,6 +24,7 @@ import { migrateSlot, type MigrateSlotOptions, type PausedMigration, type SlotMo
 import { TestNode, type NodeEnvironment } from './test-node';
 import { WriteOracle } from './oracle';
 import { slotOwner } from './slot-owners';
+import { seededFloats } from '../../storage/random';
 
 export interface ClusterOptions {
   /** Primaries (default 3). */
@@ -115,7 +116,7 @@ export class TestCluster {
     const seed = options.seed ?? (Math.random() * 2 ** 31) >>> 0;
     const clock = options.clock === 'virtual' ? new VirtualClusterClock() : options.clock === undefined || options.clock === 'real' ? new RealClusterClock() : null;
     if (clock === null) throw new Error(`clock must be 'real' or 'virtual', not ${JSON.stringify(options.clock)}`);
-    const random = mulberry32(seed);
+    const random = seededFloats(seed);
     const events = new EventLog(() => clock.now());
     const faults = new FaultBook(random);
     const host = '127.0.0.1';
@@ -459,17 +460,6 @@ function positiveInt(name: string, value: number, min: number): number {
   return value;
 }
 
-/** A small seeded generator (for random drops): the same seed, the same sequence. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Bus messages delivered (not dropped by a fault), counted per "sender>receiver>type code" with

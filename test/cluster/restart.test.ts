@@ -21,7 +21,7 @@ import { encodeCommand } from '../../bench/harness/resp';
 import { delay } from '../../bench/harness/server-process';
 import { clusterTarget, LocalCluster, missingPrerequisite, type ClusterNode } from '../../bench/harness/cluster-harness';
 import { agreementView, infoField, isMaster, nodesConfProblem, ownedSlots, parseClusterNodes } from '../../bench/harness/cluster-replies';
-import { SeededRandom } from '../../storage/random';
+import { seededFloats } from '../../storage/random';
 
 const kind = clusterTarget();
 const problem = missingPrerequisite([kind]);
@@ -30,12 +30,6 @@ const KILL_ROUNDS = 20;
 const SLOTS_PER_BURST = 30;
 /** Long enough to cover a whole burst on a slow box, so kills land before, during and after it. */
 const MAX_KILL_DELAY_MS = 25;
-
-/** A seeded generator (storage/random.ts, mulberry32), so a failing kill schedule can be replayed. */
-function seededRandom(seed: number): () => number {
-  const random = new SeededRandom(seed);
-  return () => random.next();
-}
 
 interface Identity {
   id: string;
@@ -116,7 +110,7 @@ if (problem !== null) {
   t.test(`a ${kind} node SIGKILLed during ADDSLOTS/SAVECONFIG bursts always restarts with its config`, async (t) => {
     const seed = Number(process.env['CLUSTER_KILL_SEED'] ?? Date.now() % 1_000_000);
     t.comment(`CLUSTER_KILL_SEED=${seed}`);
-    const random = seededRandom(seed);
+    const random = seededFloats(seed);
     const cluster = (await LocalCluster.launch([kind])).attach(t);
     const node = cluster.node(0);
     const id = (await node.myself()).id;

@@ -8,21 +8,12 @@ import { existsSync } from 'node:fs';
 import { checkInt, checkInteger, checkNumber, checkString, checkTable, optString, toLuaString, toNumber } from '../../server/scripting/lua/lib-args';
 import { LuaTable } from '../../server/scripting/lua/table';
 import { LuaError, type LuaRuntime } from '../../server/scripting/lua/values';
+import { seededFloats } from '../../storage/random';
 
 const LUA = '/usr/bin/lua5.1';
 /** The differential tests skip, with this reason, where lua5.1 is not installed. */
 const NO_LUA = existsSync(LUA) ? false : 'lua5.1 is not installed';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rt: LuaRuntime = {
   call: () => [],
@@ -41,7 +32,7 @@ function runLua(source: string): string {
 {
   t.test('numbers format as lua5.1 formats them (%.14g)', { skip: NO_LUA }, async (t) => {
     const seed = 20240601;
-    const random = mulberry32(seed);
+    const random = seededFloats(seed);
     const numbers: number[] = [123456789012345, 12345678901234.5, 99999999999999.5, 999999999999995, 0.5, 1e15, 1e-5, 2 ** 63, 5e-324, 1.7976931348623157e308];
     for (let i = 0; i < 3000; i++) {
       const r = random();

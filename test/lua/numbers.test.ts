@@ -9,7 +9,8 @@ import t from 'tap';
 import { formatG14, numberToString, stringToNumber, toNumberBase } from '../../server/scripting/lua/numbers';
 import { LuaTable } from '../../server/scripting/lua/table';
 import { NativeFunction, type LuaValue } from '../../server/scripting/lua/values';
-import { compareLines, LUA51, mulberry32, runCasesInLua, runCasesInTs, testSeed, type Case } from './string-lib-harness';
+import { compareLines, LUA51, runCasesInLua, runCasesInTs, testSeed, type Case } from './string-lib-harness';
+import { seededFloats } from '../../storage/random';
 
 const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer);
@@ -170,7 +171,7 @@ t.test('differential against lua5.1', async (t) => {
   }
   const seed = testSeed();
   t.comment(`seed ${seed} (SEED=${seed} replays)`);
-  const random = mulberry32(seed);
+  const random = seededFloats(seed);
   const library = numbersLibrary();
   const run = (name: string, cases: Case[]): void => {
     const expected = runCasesInLua(cases);

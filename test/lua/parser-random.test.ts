@@ -14,8 +14,9 @@ import t from 'tap';
 import type { FunctionExpr } from '../../server/scripting/lua/ast';
 import { parse, type FunctionFigures } from '../../server/scripting/lua/parser';
 import { GROUPS, emptyGroups, impliedInstructions, opcodeGroup } from './parser-instructions';
-import { LUA51_OPTIONS, haveLua, haveLuac, luaCompileResults, luacListings, seededRandom } from './parser-oracle';
+import { LUA51_OPTIONS, haveLua, haveLuac, luaCompileResults, luacListings } from './parser-oracle';
 import { ProgramGenerator, layout, mutate, type ProgramToken } from './parser-programs';
+import { seededFloats } from '../../storage/random';
 
 const BASE_SEED = Number(process.env['LUA_PARSER_SEED'] ?? 5150);
 const PROGRAMS = 500;
@@ -41,7 +42,7 @@ if (!haveLua) {
   const mutants: Array<{ seed: number; source: string }> = [];
   for (let i = 0; i < PROGRAMS; i++) {
     const seed = BASE_SEED + i;
-    const random = seededRandom(seed);
+    const random = seededFloats(seed);
     const tokens = new ProgramGenerator(random).program();
     programs.push({ seed, source: layout(tokens, random), tokens });
     for (let m = 0; m < MUTANTS_PER_PROGRAM; m++) {
@@ -81,7 +82,7 @@ if (!haveLua) {
   });
 
   t.test('register pressure: "function or expression too complex" where lua5.1 raises it', async (t) => {
-    const random = seededRandom(BASE_SEED ^ 0x5eed);
+    const random = seededFloats(BASE_SEED ^ 0x5eed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     const width = (max: number): number => Math.floor(random() * max);
     const leaf = (): string => pick(['v0', 'v1', 'g', '"s"', '1', '2.5', 'nil', 'true', '...', 't.x', 'v2[v3]', 'f()']);

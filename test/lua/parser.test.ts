@@ -8,7 +8,8 @@
 import t from 'tap';
 import type { Chunk, Expr, Statement } from '../../server/scripting/lua/ast';
 import { chunkId, parse } from '../../server/scripting/lua/parser';
-import { haveLua, luaCompileResults, runLua, seededRandom } from './parser-oracle';
+import { haveLua, luaCompileResults, runLua } from './parser-oracle';
+import { seededFloats } from '../../storage/random';
 
 const chunk = (source: string): Chunk => parse(source, '@user_script');
 /** The first value of `return <source>`. */
@@ -294,7 +295,7 @@ if (haveLua) {
 t.test('precedence: random expressions evaluate as in lua5.1', { skip: haveLua ? false : 'lua5.1 missing' }, async (t) => {
   const seed = Number(process.env['LUA_PARSER_SEED'] ?? 777);
   t.comment(`seed ${seed}`);
-  const random = seededRandom(seed);
+  const random = seededFloats(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   // a '-' always gets blanks around it: `1--2` would be a comment
   const spaced = (op: string): string => (random() < 0.5 || /^[a-z-]/.test(op) ? ` ${op} ` : op);

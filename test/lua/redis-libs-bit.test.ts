@@ -6,7 +6,8 @@
  */
 import t, { type Test } from 'tap';
 import { openBit } from '../../server/scripting/lua/redis-libs/bit';
-import { FUNCTION, NIL, NO_REDIS, RedisReference, TRUE, libraryKeyOrders, mulberry32, num, runTs, str, table, type Call, type Spec } from './redis-libs-harness';
+import { FUNCTION, NIL, NO_REDIS, RedisReference, TRUE, libraryKeyOrders, num, runTs, str, table, type Call, type Spec } from './redis-libs-harness';
+import { seededFloats } from '../../storage/random';
 
 const FUNCTIONS = ['tobit', 'tohex', 'bnot', 'band', 'bor', 'bxor', 'lshift', 'rshift', 'arshift', 'rol', 'ror', 'bswap'];
 
@@ -69,7 +70,7 @@ function randomNumber(rand: () => number): Spec {
 
 async function randomCases(t: Test, redis: RedisReference, seed: number): Promise<void> {
   t.comment(`random cases, seed ${seed}`);
-  const rand = mulberry32(seed);
+  const rand = seededFloats(seed);
   let mismatches = 0;
   for (let i = 0; i < 1500; i++) {
     const fn = FUNCTIONS[Math.floor(rand() * FUNCTIONS.length)]!;

@@ -21,7 +21,6 @@ import {
   libraryKeyOrders,
   list,
   longStringKeysMatch,
-  mulberry32,
   num,
   raw,
   runTs,
@@ -30,6 +29,7 @@ import {
   type Call,
   type Spec,
 } from './redis-libs-harness';
+import { seededFloats } from '../../storage/random';
 
 /** Compares one sequence of calls on both sides (a fresh configuration on both when `fresh`). */
 async function same(t: Test, redis: RedisReference, calls: Call[], fresh = false): Promise<boolean> {
@@ -314,7 +314,7 @@ function mutate(rand: () => number, text: string): string {
 
 async function randomCases(t: Test, redis: RedisReference, seed: number): Promise<void> {
   t.comment(`random cases, seed ${seed}`);
-  const rand = mulberry32(seed);
+  const rand = seededFloats(seed);
   let mismatches = 0;
   for (let i = 0; i < 400; i++) {
     const value = randomTable(rand, 0);

@@ -22,7 +22,6 @@ import {
   libraryKeyOrders,
   list,
   longStringKeysMatch,
-  mulberry32,
   num,
   raw,
   runTs,
@@ -31,6 +30,7 @@ import {
   type Call,
   type Spec,
 } from './redis-libs-harness';
+import { seededFloats } from '../../storage/random';
 
 async function same(t: Test, redis: RedisReference, calls: Call[], label?: string): Promise<boolean> {
   const expected = await redis.run('cmsgpack', calls);
@@ -237,7 +237,7 @@ function randomTable(rand: () => number, depth: number): Spec {
 
 async function randomCases(t: Test, redis: RedisReference, seed: number): Promise<void> {
   t.comment(`random cases, seed ${seed}`);
-  const rand = mulberry32(seed);
+  const rand = seededFloats(seed);
   const lib = openCmsgpack();
   const longKeysOk = await longStringKeysMatch(redis);
   let mismatches = 0;

@@ -7,7 +7,8 @@
  */
 import t, { type Test } from 'tap';
 import { openStruct } from '../../server/scripting/lua/redis-libs/struct';
-import { NIL, NO_REDIS, RedisReference, TRUE, libraryKeyOrders, mulberry32, num, runTs, str, table, type Call, type Spec } from './redis-libs-harness';
+import { NIL, NO_REDIS, RedisReference, TRUE, libraryKeyOrders, num, runTs, str, table, type Call, type Spec } from './redis-libs-harness';
+import { seededFloats } from '../../storage/random';
 
 async function same(t: Test, redis: RedisReference, calls: Call[]): Promise<boolean> {
   const expected = await redis.run('struct', calls);
@@ -179,7 +180,7 @@ function randomItem(rand: () => number): RandomItem {
 
 async function randomCases(t: Test, redis: RedisReference, seed: number): Promise<void> {
   t.comment(`random cases, seed ${seed}`);
-  const rand = mulberry32(seed);
+  const rand = seededFloats(seed);
   const lib = openStruct();
   let mismatches = 0;
   let compared = 0;

@@ -6,7 +6,8 @@
  */
 import t from 'tap';
 import { openStringLib } from '../../server/scripting/lua/string-lib';
-import { compareLines, LUA51, mulberry32, runCasesInLua, runCasesInTs, testSeed, type Arg, type Case } from './string-lib-harness';
+import { compareLines, LUA51, runCasesInLua, runCasesInTs, testSeed, type Arg, type Case } from './string-lib-harness';
+import { seededFloats } from '../../storage/random';
 
 const f = (...args: Arg[]): Case => ({ fn: 'format', args });
 const z = 0;
@@ -95,7 +96,7 @@ t.test('differential against lua5.1', async (t) => {
   }
   const seed = testSeed();
   t.comment(`seed ${seed} (SEED=${seed} replays)`);
-  const random = mulberry32(seed);
+  const random = seededFloats(seed);
   const library = openStringLib();
   const run = (name: string, cases: Case[]): void => {
     const expected = runCasesInLua(cases);

@@ -24,16 +24,6 @@ import { LuaError, LuaFunction, NativeFunction, luaType, type LuaRuntime, type L
 
 export const LUA51 = ['/usr/bin/lua5.1', '/usr/bin/lua51'].find((p) => fs.existsSync(p));
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A seed from the environment (SEED=n) or the clock; tests print it so failures replay. */
 export function testSeed(): number {

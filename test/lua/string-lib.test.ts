@@ -8,7 +8,8 @@ import t from 'tap';
 import { openStringLib } from '../../server/scripting/lua/string-lib';
 import { LuaTable } from '../../server/scripting/lua/table';
 import { LuaError, NativeFunction, type LuaValue } from '../../server/scripting/lua/values';
-import { compareLines, LUA51, mulberry32, runCasesInLua, runCasesInTs, testSeed, TestRuntime, type Arg, type Case } from './string-lib-harness';
+import { compareLines, LUA51, runCasesInLua, runCasesInTs, testSeed, TestRuntime, type Arg, type Case } from './string-lib-harness';
+import { seededFloats } from '../../storage/random';
 
 const c = (fn: string, ...args: Arg[]): Case => ({ fn, args });
 const fnArg = (name: string): Arg => ({ fn: name });
@@ -177,7 +178,7 @@ t.test('differential against lua5.1', async (t) => {
   }
   const seed = testSeed();
   t.comment(`seed ${seed} (SEED=${seed} replays)`);
-  const random = mulberry32(seed);
+  const random = seededFloats(seed);
   const library: LuaTable = openStringLib();
   const run = (name: string, cases: Case[]): void => {
     const expected = runCasesInLua(cases);

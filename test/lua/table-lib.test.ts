@@ -12,22 +12,13 @@ import { openTableLib } from '../../server/scripting/lua/table-lib';
 import { LuaTable } from '../../server/scripting/lua/table';
 import { toLuaString } from '../../server/scripting/lua/lib-args';
 import { LuaError, LuaFunction, NativeFunction, luaType, type LuaRuntime, type LuaValue } from '../../server/scripting/lua/values';
+import { seededFloats } from '../../storage/random';
 
 const LUA = '/usr/bin/lua5.1';
 /** The differential tests skip, with this reason, where lua5.1 is not installed. */
 const NO_LUA = existsSync(LUA) ? false : 'lua5.1 is not installed';
 const POSITION = 'POS: ';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A runtime good enough for library functions: no metatables, errors with a fixed position. */
 class TestRuntime implements LuaRuntime {
@@ -205,7 +196,7 @@ function caseTs(c: Case, lib: LuaTable): string {
 class CaseGenerator {
   private readonly random: () => number;
   constructor(seed: number) {
-    this.random = mulberry32(seed);
+    this.random = seededFloats(seed);
   }
   int(n: number): number {
     return Math.floor(this.random() * n);

@@ -11,21 +11,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { LuaTable } from '../../server/scripting/lua/table';
 import { LuaError, type LuaValue } from '../../server/scripting/lua/values';
+import { seededFloats } from '../../storage/random';
 
 const LUA = '/usr/bin/lua5.1';
 /** The differential tests skip, with this reason, where lua5.1 is not installed. */
 const NO_LUA = existsSync(LUA) ? false : 'lua5.1 is not installed';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Key = number | string | boolean;
 
@@ -68,7 +59,7 @@ class Generator {
     /** Large tables: integer keys up to 600 and up to 300 strings. */
     private readonly wide = false,
   ) {
-    this.random = mulberry32(seed);
+    this.random = seededFloats(seed);
     const alphabet = 'abcdefghijklmnopqrstuvwxyz\0\xff\x80 ';
     const count = wide ? 300 : 6 + this.int(30);
     for (let i = 0; i < count; i++) {
@@ -362,7 +353,7 @@ function positional(values: Array<number | null>, spread: number | null = null):
 }
 
 t.test('object keys: consistent get/set/next, and valid borders', async (t) => {
-  const random = mulberry32(7);
+  const random = seededFloats(7);
   const objects = Array.from({ length: 40 }, () => new LuaTable());
   for (let round = 0; round < 30; round++) {
     const table = new LuaTable();

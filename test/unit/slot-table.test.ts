@@ -7,21 +7,11 @@
 import t from 'tap';
 import { SlotTable } from '../../cluster-bus/slot-table';
 import { emptySlotBitmap, setSlotBit } from '../../cluster-bus/slot-bitmap';
+import { seededFloats } from '../../storage/random';
 
 const SLOTS = 16384;
 const NAMES = ['a'.repeat(40), 'b'.repeat(40), 'c'.repeat(40), 'd'.repeat(40)];
 
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function modelBitmap(model: Array<string | null>, name: string): Uint8Array {
   const bitmap = emptySlotBitmap();
@@ -43,7 +33,7 @@ function modelRanges(model: Array<string | null>, name: string): Array<[number, 
 }
 
 t.test('bitmaps, ranges, counts and claim walks follow every change', async (t) => {
-  const random = rng(20261203);
+  const random = seededFloats(20261203);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const table = new SlotTable();
   const model: Array<string | null> = new Array<string | null>(SLOTS).fill(null);
