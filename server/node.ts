@@ -154,7 +154,7 @@ export class RedisNode implements KeyspaceObserver {
     this.tracking = new ClientTracking(this);
     this.slowlog = new SlowLog(this.config);
     this.monitors = new Monitors(this);
-    this.latency = new LatencyMonitor(this.config);
+    this.latency = new LatencyMonitor(this.config, time, this.keyspace.context);
     this.keyspace.onFlush = () => this.tracking.flushed();
     this.commands = new CommandTable(ALL_COMMANDS);
     this.acl = new Acl(this);
@@ -527,8 +527,13 @@ export class RedisNode implements KeyspaceObserver {
     if (this.activeExpireEnabled && !this.exclusive.active && !this.pause.active) {
       // A replica leaves expiry to its master, except for the deadlines its own clients set
       // when it is writable (storage/replica-expires.ts).
-      if (this.replication.isReplica) this.keyspace.expireReplicaKeys(now);
-      else this.keyspace.activeExpire(now);
+      if (this.replication.isReplica) {
+        this.keyspace.expireReplicaKeys(now);
+      } else {
+        const startedMs = this.latency.start();
+        this.keyspace.activeExpire(now);
+        this.latency.addSampleIfNeeded('expire-cycle', this.latency.elapsedWholeMs(startedMs));
+      }
     }
     this.stats.sampleOps(now);
     this.cluster?.followRole();

@@ -81,6 +81,21 @@ export interface KeyspaceContext {
    * (access-clock.ts). Absent or null: plain LRU seconds.
    */
   lfu?: LfuSettings | null;
+  /**
+   * Times the deletion of each expired key for the server's latency monitor (its `expire-del`
+   * event); absent or null while the monitor is off, so a deletion pays one null check. The
+   * probe reads the server's clock: storage reads none.
+   */
+  latency?: LatencyProbe | null;
+}
+
+/**
+ * A stopwatch lent by the server (server/observe/latency-monitor.ts): `start` reads its clock,
+ * `end` turns the time since into a sample of `event` when it reaches the threshold.
+ */
+export interface LatencyProbe {
+  start(): number;
+  end(event: string, startedMs: number): void;
 }
 
 /** Told when a key is written, deleted or expires, whichever database it is in. */
@@ -687,6 +702,9 @@ export class Database implements RememberedKeyExpirer {
   }
 
   private deleteExpired(key: ByteString): void {
+    // Timed as Redis times its expire-del: the deletion itself, not what is told of it after.
+    const probe = this.context.latency;
+    const startedMs = probe == null ? 0 : probe.start();
     const old = this.dict.get(key);
     if (old !== undefined) this.memory.removed(key, old);
     this.dict.delete(key);
@@ -694,6 +712,7 @@ export class Database implements RememberedKeyExpirer {
     this.accessSec.delete(key);
     this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+    if (probe != null) probe.end('expire-del', startedMs);
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.expiredKeys++;
     this.observer?.keyExpired(this, key);

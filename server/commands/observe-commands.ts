@@ -114,7 +114,13 @@ export const observeCommands: CommandImpl[] = [
   cmd('latency|graph', latencyGraph),
   cmd('latency|doctor', (ctx) => {
     const node = ctx.server;
-    ctx.reply.verbatim(node.latency.doctor(Math.floor(node.clock() / 1000), node.config.number('slowlog-log-slower-than'), node.config.number('slowlog-max-len')));
+    const config = node.config;
+    ctx.reply.verbatim(node.latency.doctor(Math.floor(node.clock() / 1000), {
+      slowlogThresholdUs: config.number('slowlog-log-slower-than'),
+      slowlogMaxLen: config.number('slowlog-max-len'),
+      hz: config.number('hz'),
+      appendfsync: config.string('appendfsync'),
+    }));
   }),
   cmd('latency|histogram', histogramCommand),
   cmd('latency|help', (ctx) => writeRespValue(ctx.reply, HELP_REPLIES.latency ?? [])),

@@ -218,9 +218,14 @@ export class NodeMemory {
       return 'ok';
     }
     if (this.policy === 'noeviction') return 'fail';
+    // From here on the call is one eviction-cycle for the latency monitor, whichever way it
+    // ends, and each key's deletion one eviction-del (Redis times dbSyncDelete alone).
+    const latency = node.latency;
+    const cycleStartedMs = latency.start();
     const toFree = used - this.maxmemory;
     let freed = 0;
     let evicted = 0;
+    let result: EvictionResult | null = null;
     const time = node.time;
     const startedMs = time.monotonicMs();
     const budgetMs = evictionTimeLimitMs(node.config.number('maxmemory-eviction-tenacity'));
@@ -230,8 +235,10 @@ export class NodeMemory {
     while (freed < toFree) {
       const pick = this.pool.pick(dbs, this.policy, samples, lfu, node.nowMs);
       if (pick === null) break;
+      const deleteStartedMs = latency.start();
       const bytes = pick.db.evict(pick.key);
       if (bytes < 0) continue;
+      latency.end('eviction-del', deleteStartedMs);
       freed += bytes;
       evicted++;
       this.keyEvicted(pick.db.id, pick.key);
@@ -241,11 +248,16 @@ export class NodeMemory {
         if (used <= this.maxmemory) break;
         this.evictionRunning = true;
         this.continueLater();
-        return 'running';
+        result = 'running';
+        break;
       }
     }
-    this.evictionRunning = false;
-    return freed >= toFree ? 'ok' : this.usedForEviction() <= this.maxmemory ? 'ok' : 'fail';
+    if (result === null) {
+      this.evictionRunning = false;
+      result = freed >= toFree ? 'ok' : this.usedForEviction() <= this.maxmemory ? 'ok' : 'fail';
+    }
+    latency.end('eviction-cycle', cycleStartedMs);
+    return result;
   }
 
   private continueLater(): void {

@@ -2,18 +2,49 @@
  * The latency monitor (LATENCY LATEST / HISTORY / RESET / GRAPH / DOCTOR), as Redis 7.0 keeps it.
  *
  * With `latency-monitor-threshold` above 0 (milliseconds), every timed operation that took at
- * least that long is a sample of its event: `command` for a command not flagged fast,
- * `fast-command` for one that is. Each event keeps a ring of its last 160 samples, at most one per
- * second (a second sample in the same second only raises that second's value), and its all-time
- * maximum.
+ * least that long is a sample of its event. Each event keeps a ring of its last 160 samples, at
+ * most one per second (a second sample in the same second only raises that second's value), and
+ * its all-time maximum.
+ *
+ * The events, each measured where Redis 7.0.15 measures it, in hashslot's counterpart:
+ *
+ *   command, fast-command      a command's run (dispatch, via the slow log), by its `fast` flag
+ *   expire-cycle               one active expiry pass of the cron over every database
+ *   expire-del                 deleting one expired key (active or lazy), in storage/ through
+ *                              the probe KeyspaceContext.latency lends it
+ *   eviction-cycle             one performEvictions call that had keys to evict
+ *   eviction-del               deleting one evicted key
+ *   aof-write                  each write of the AOF buffer, and also as one of
+ *   aof-write-pending-fsync      ... while an everysec fsync is still running
+ *   aof-write-active-child       ... while a BGSAVE or an AOF rewrite runs (Redis's child)
+ *   aof-write-alone              ... otherwise
+ *   aof-fsync-always           the fsync after a write under appendfsync always
+ *   aof-fstat                  reading an AOF file's size (start-up, end of a rewrite)
+ *   aof-rename                 renaming the new base, and the temp incr file, as a rewrite ends
+ *   rdb-unlink-temp-file       removing the temp file of a BGSAVE that was stopped
+ *
+ * Redis's others have nothing to measure here: fork (no fork: BGSAVE and rewrites run in the
+ * process), aof-rewrite-diff-write (gone with 7.0's multi-part AOF; only DOCTOR still names it),
+ * eviction-lazyfree (no lazyfree thread to wait for), while-blocked-cron (loads run in one go,
+ * and a busy script's pauses run the ordinary cron), module-acquire-GIL, active-defrag-cycle.
+ *
+ * Reading the clock costs something on hot paths, so as Redis's latencyStartMonitor does,
+ * `start` reads it only while the threshold is above 0. Redis times these events with mstime(),
+ * so a duration is the difference of two whole-millisecond readings: an operation of a few
+ * microseconds that straddles a millisecond boundary counts 1 ms, which with a threshold of 1 is
+ * a sample (mass evictions and expiries leave eviction-del and expire-del samples that way in
+ * Redis). `elapsedMs` keeps that arithmetic; expire-cycle, timed in microseconds by Redis, uses
+ * `elapsedWholeMs`.
  *
  * GRAPH draws the samples as Redis's sparkline does: four rows, each sample's height in twelve
  * steps between the lowest and highest sample, filled cells `|` under a top of `_`, `o` or `#`, a
- * blank row, then each sample's age ("8s", "3m") written downwards. DOCTOR writes Redis's report:
- * per event the spike count, average, mean deviation and period, then the advice that applies to
- * `command` events. (hashslot records no other events, so the other advice never appears.)
+ * blank row, then each sample's age ("8s", "3m") written downwards. DOCTOR's report is written
+ * by latency-doctor.ts.
  */
+import type { NodeClock } from '../clock';
 import type { Config } from '../config/config';
+import type { LatencyProbe } from '../../storage/database';
+import { latencyReport, type DoctorSettings, type EventStats } from './latency-doctor';
 
 /** One second's worst latency. */
 interface Sample {
@@ -33,16 +64,38 @@ const GRAPH_COLUMNS = 80;
 const GRAPH_ROWS = 4;
 const TOP_CHARS = '_o#';
 
-export class LatencyMonitor {
+/** What `start` answers while the monitor is off: no clock was read, nothing will be sampled. */
+const NOT_STARTED = -1;
+
+/** Whatever holds the probe storage/ times expiry deletions with (the keyspace's context). */
+export interface ProbeHolder {
+  latency?: LatencyProbe | null;
+}
+
+export class LatencyMonitor implements LatencyProbe {
   /** Events in the order they first happened (Redis lists them in its dict's order). */
   private readonly events = new Map<string, TimeSeries>();
   private thresholdMs: number;
 
-  constructor(private readonly config: Config) {
+  /**
+   * `clock` times the events and dates the samples; `probeHolder` (the keyspace's context) is
+   * lent this monitor as its probe while the threshold is above 0, and null otherwise.
+   */
+  constructor(
+    config: Config,
+    private readonly clock: NodeClock,
+    private readonly probeHolder: ProbeHolder | null = null,
+  ) {
     this.thresholdMs = config.number('latency-monitor-threshold');
+    this.lendProbe();
     config.onChange('latency-monitor-threshold', (value) => {
       this.thresholdMs = Number(value);
+      this.lendProbe();
     });
+  }
+
+  private lendProbe(): void {
+    if (this.probeHolder !== null) this.probeHolder.latency = this.thresholdMs > 0 ? this : null;
   }
 
   /** Whether samples are being taken at all. */
@@ -54,6 +107,43 @@ export class LatencyMonitor {
   get thresholdUs(): number {
     return this.thresholdMs * 1000;
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Timing (Redis's latencyStartMonitor, latencyEndMonitor, latencyAddSampleIfNeeded)
+
+  /** A reading of the monotonic clock to time an operation from; none while the monitor is off. */
+  start(): number {
+    return this.thresholdMs > 0 ? this.clock.monotonicMs() : NOT_STARTED;
+  }
+
+  /**
+   * Whole milliseconds since `startedMs`, as the difference of two millisecond readings (Redis's
+   * mstime arithmetic); 0 when the monitor was off at the start.
+   */
+  elapsedMs(startedMs: number): number {
+    if (startedMs === NOT_STARTED) return 0;
+    return Math.floor(this.clock.monotonicMs()) - Math.floor(startedMs);
+  }
+
+  /** The time since `startedMs` in whole milliseconds, truncated (a microsecond figure / 1000). */
+  elapsedWholeMs(startedMs: number): number {
+    if (startedMs === NOT_STARTED) return 0;
+    return Math.trunc(this.clock.monotonicMs() - startedMs);
+  }
+
+  /** An operation of `event` that started at `startedMs` ended: a sample if it took long enough. */
+  end(event: string, startedMs: number): void {
+    if (startedMs !== NOT_STARTED) this.addSampleIfNeeded(event, this.elapsedMs(startedMs));
+  }
+
+  /** `event` took `latencyMs`: a sample, dated now, when that reaches the threshold. */
+  addSampleIfNeeded(event: string, latencyMs: number): void {
+    if (this.thresholdMs <= 0 || latencyMs < this.thresholdMs) return;
+    this.record(event, latencyMs, Math.floor(this.clock.now() / 1000));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The samples
 
   /** An operation of `event` took `latencyMs` (whole ms): a sample when at the threshold. */
   record(event: string, latencyMs: number, unixSec: number): void {
@@ -119,54 +209,11 @@ export class LatencyMonitor {
     return out;
   }
 
-  /** LATENCY DOCTOR's report. */
-  doctor(nowSec: number, slowlogThresholdUs: number, slowlogMaxLen: number): string {
-    if (this.events.size === 0 && this.thresholdMs === 0) {
-      return 'I\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren\'t in a deep space mission I\'d suggest to take a look at https://redis.io/topics/latency-monitor.\n';
-    }
-    let report = '';
-    let eventNumber = 0;
-    let advices = 0;
-    let adviseSlowlogEnabled = false;
-    let adviseSlowlogTuning = false;
-    let adviseCommands = false;
-    for (const [event, series] of this.events) {
-      eventNumber++;
-      if (eventNumber === 1) report += "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n";
-      const stats = analyze(series, nowSec);
-      report += `${eventNumber}. ${event}: ${stats.samples} latency spikes (average ${stats.avg}ms, mean deviation ${stats.mad}ms, period ${(stats.period / stats.samples).toFixed(2)} sec). Worst all time event ${series.maxMs}ms.`;
-      if (event === 'command') {
-        if (slowlogThresholdUs < 0 || slowlogMaxLen === 0) {
-          adviseSlowlogEnabled = true;
-          advices++;
-        } else if (Math.trunc(slowlogThresholdUs / 1000) > this.thresholdMs) {
-          adviseSlowlogTuning = true;
-          advices++;
-        }
-        adviseCommands = true;
-        advices += 2;
-      }
-      report += '\n';
-    }
-    if (eventNumber === 0 && advices === 0) {
-      return report + 'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n';
-    }
-    if (advices === 0) {
-      return report + "\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the Redis community to get some help, providing this report in your help request.\n";
-    }
-    report += '\nI have a few advices for you:\n\n';
-    const suggested = this.thresholdMs * 1000;
-    if (adviseSlowlogEnabled) {
-      report += `- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than ${suggested}'. If the Slow log is disabled Redis is not able to log slow commands execution for you.\n`;
-    }
-    if (adviseSlowlogTuning) {
-      report += `- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than ${suggested}'.\n`;
-    }
-    if (adviseCommands) {
-      report += '- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n';
-      report += '- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n';
-    }
-    return report;
+  /** LATENCY DOCTOR's report (latency-doctor.ts). */
+  doctor(nowSec: number, settings: Omit<DoctorSettings, 'thresholdMs'>): string {
+    const events: Array<[string, EventStats]> = [];
+    for (const [event, series] of this.events) events.push([event, { ...analyze(series, nowSec), maxMs: series.maxMs }]);
+    return latencyReport(events, { ...settings, thresholdMs: this.thresholdMs });
   }
 }
 

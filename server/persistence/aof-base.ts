@@ -62,5 +62,6 @@ export function writeBaseFile(node: RedisNode, snapshot: KeyspaceSnapshot, path:
     replaceFileSync(path, chunks);
     return;
   }
-  return replaceFile(path, chunks, mode);
+  // The rename that makes a rewrite's base is timed as Redis times it when its child is done.
+  return replaceFile(path, chunks, mode, { latency: { probe: node.latency, renameEvent: 'aof-rename' } });
 }

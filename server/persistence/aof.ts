@@ -221,8 +221,7 @@ export class AppendOnlyFile {
     if (this.bufferBytes === 0 || this.fd === null) return;
     const data = this.buffer.length === 1 ? (this.buffer[0] as Buffer) : Buffer.concat(this.buffer, this.bufferBytes);
     try {
-      let off = 0;
-      while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+      this.writeAll(this.fd, data);
       this.currentSize += data.length;
       this.unsynced = true;
       if (!this.lastWriteOk) this.node.log.warning('AOF write error looks solved, Redis can write again.');
@@ -238,10 +237,37 @@ export class AppendOnlyFile {
     this.bufferBytes = 0;
   }
 
+  /**
+   * write(2) until the kernel has every byte (Redis's aofWrite), timed for the latency monitor:
+   * each write is an aof-write sample and also one of the three kinds Redis tells apart, by what
+   * the disk may be busy with meanwhile. An everysec fsync still running is a pending fsync. A
+   * BGSAVE or an AOF rewrite writing its file is Redis's "active child": here it is no child
+   * process but the same work interleaved on this thread, competing for the same disk.
+   */
+  private writeAll(fd: number, data: Buffer): void {
+    const latency = this.node.latency;
+    const startedMs = latency.start();
+    try {
+      let off = 0;
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    } finally {
+      const ms = latency.elapsedMs(startedMs);
+      if (ms > 0) {
+        const pendingFsync = this.fsyncInFlight && this.node.config.string('appendfsync') === 'everysec';
+        const activeChild = this.rewrite !== null || this.node.persistence.bgsave !== null;
+        latency.addSampleIfNeeded(pendingFsync ? 'aof-write-pending-fsync' : activeChild ? 'aof-write-active-child' : 'aof-write-alone', ms);
+        latency.addSampleIfNeeded('aof-write', ms);
+      }
+    }
+  }
+
+  /** fsync now; under appendfsync always each one is an aof-fsync-always latency sample. */
   private fsyncNow(): void {
     if (this.fd === null || !this.unsynced) return;
     try {
+      const startedMs = this.node.latency.start();
       fsyncSync(this.fd);
+      if (this.node.config.string('appendfsync') === 'always') this.node.latency.end('aof-fsync-always', startedMs);
       this.unsynced = false;
       this.lastFsyncMs = this.node.clock();
     } catch (err) {
@@ -277,11 +303,15 @@ export class AppendOnlyFile {
     replaceFileSync(join(this.dir, manifestName(this.fileBase)), [Buffer.from(formatManifest(manifest), 'latin1')]);
   }
 
+  /** A file's size from stat(2) (0 if it is missing), timed as Redis times it: aof-fstat. */
   private fileSize(name: string): number {
+    const startedMs = this.node.latency.start();
     try {
       return statSync(join(this.dir, name)).size;
     } catch {
       return 0;
+    } finally {
+      this.node.latency.end('aof-fstat', startedMs);
     }
   }
 
@@ -387,7 +417,9 @@ export class AppendOnlyFile {
       const seq = ++next.currIncrSeq;
       const name = incrFileName(this.fileBase, seq);
       this.writeBuffer();
+      const startedMs = node.latency.start();
       renameSync(join(this.dir, this.fileName), join(this.dir, name));
+      node.latency.end('aof-rename', startedMs);
       this.fileName = name;
       for (const f of next.incr) next.history.push({ ...f, type: 'h' });
       next.incr = [{ name, seq, type: 'i' }];

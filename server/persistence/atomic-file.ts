@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
+import type { LatencyProbe } from '../../storage/database';
 
 export interface ReplaceFileOptions {
   /**
@@ -26,6 +27,12 @@ export interface ReplaceFileOptions {
    * may have tightened them); otherwise, and for a new file, 0644.
    */
   readonly keepMode?: boolean;
+  /**
+   * Steps the caller's latency monitor samples, under the event names given: the final rename
+   * (an AOF rewrite's new base: aof-rename) and the removal of the temp file of a write stopped
+   * through its signal (a stopped BGSAVE: rdb-unlink-temp-file).
+   */
+  readonly latency?: { readonly probe: LatencyProbe; readonly renameEvent?: string; readonly discardEvent?: string };
 }
 
 const DEFAULT_MODE = 0o644;
@@ -66,15 +73,30 @@ function removeQuietly(path: string): void {
   }
 }
 
+/** Removes the temp file of a failed write; timed when the write was stopped (discardEvent). */
+function discard(tmp: string, signal: AbortSignal | undefined, options: ReplaceFileOptions): void {
+  const latency = options.latency;
+  if (latency?.discardEvent === undefined || signal?.aborted !== true) {
+    removeQuietly(tmp);
+    return;
+  }
+  const startedMs = latency.probe.start();
+  removeQuietly(tmp);
+  latency.probe.end(latency.discardEvent, startedMs);
+}
+
 /** Renames the finished temp file over `path`, or removes it when that fails. */
-function commit(tmp: string, path: string, signal?: AbortSignal): void {
+function commit(tmp: string, path: string, signal: AbortSignal | undefined, options: ReplaceFileOptions): void {
   try {
     // Checked in the same turn as the rename: a save cancelled while the file was being closed
     // must not replace a file written since.
     signal?.throwIfAborted();
+    const latency = options.latency;
+    const startedMs = latency?.renameEvent === undefined ? 0 : latency.probe.start();
     renameSync(tmp, path);
+    if (latency?.renameEvent !== undefined) latency.probe.end(latency.renameEvent, startedMs);
   } catch (err) {
-    removeQuietly(tmp);
+    discard(tmp, signal, options);
     throw err;
   }
   syncDirectory(dirname(path));
@@ -96,7 +118,7 @@ export function replaceFileSync(path: string, chunks: Iterable<Uint8Array>, opti
     throw err;
   }
   closeSync(fd);
-  commit(tmp, path);
+  commit(tmp, path, undefined, options);
 }
 
 /**
@@ -125,9 +147,9 @@ export async function replaceFile(
     await handle.sync();
   } catch (err) {
     await handle.close().catch(() => undefined);
-    removeQuietly(tmp);
+    discard(tmp, signal, options);
     throw err;
   }
   await handle.close();
-  commit(tmp, path, signal);
+  commit(tmp, path, signal, options);
 }

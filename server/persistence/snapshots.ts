@@ -135,7 +135,10 @@ export function startBackgroundSave(node: RedisNode): boolean {
   state.bgsave = save;
   node.log.notice(`Background saving started by pid ${process.pid}`);
   const path = rdbFilePath(node);
-  replaceFile(path, rdbChunks(snapshot, auxFields(node), writeOptions(node)), save.abort.signal).then(
+  // A save stopped by FLUSHALL or SHUTDOWN loses its temp file, timed as Redis times removing
+  // the temp file of a child it killed.
+  const latency = { probe: node.latency, discardEvent: 'rdb-unlink-temp-file' };
+  replaceFile(path, rdbChunks(snapshot, auxFields(node), writeOptions(node)), save.abort.signal, { latency }).then(
     () => {
       if (state.bgsave !== save) return;
       finishBackgroundSave(node, state);
