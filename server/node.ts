@@ -51,6 +51,7 @@ import { ClientTracking } from './tracking/client-tracking';
 import { SlowLog } from './observe/slowlog';
 import { Monitors } from './observe/monitor';
 import { LatencyMonitor } from './observe/latency-monitor';
+import { runActiveExpire } from './active-expire';
 
 export interface NodeOptions {
   config: Config;
@@ -530,9 +531,7 @@ export class RedisNode implements KeyspaceObserver {
       if (this.replication.isReplica) {
         this.keyspace.expireReplicaKeys(now);
       } else {
-        const startedMs = this.latency.start();
-        this.keyspace.activeExpire(now);
-        this.latency.addSampleIfNeeded('expire-cycle', this.latency.elapsedWholeMs(startedMs));
+        runActiveExpire(this, now);
       }
     }
     this.stats.sampleOps(now);

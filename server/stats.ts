@@ -4,6 +4,10 @@ export class ServerStats {
   totalCommandsProcessed = 0;
   rejectedConnections = 0;
   expiredKeys = 0;
+  /** The active expire cycle (server/active-expire.ts): INFO's expire fields. */
+  expiredStalePerc = 0;
+  expiredTimeCapReachedCount = 0;
+  expireCycleMicros = 0;
   /** Keys evicted for maxmemory, clients closed for maxmemory-clients (server/memory/). */
   evictedKeys = 0;
   evictedClients = 0;
@@ -32,6 +36,9 @@ export class ServerStats {
     this.totalCommandsProcessed = 0;
     this.rejectedConnections = 0;
     this.expiredKeys = 0;
+    this.expiredStalePerc = 0;
+    this.expiredTimeCapReachedCount = 0;
+    this.expireCycleMicros = 0;
     this.evictedKeys = 0;
     this.evictedClients = 0;
     this.keyspaceHits = 0;

@@ -120,10 +120,22 @@ export interface ScanFilter {
 }
 
 const SCAN_CACHE_SIZE = 64;
-/** Keys sampled per round of the active expire cycle, as in Redis. */
-const EXPIRE_SAMPLE = 20;
-/** Upper bound of keys examined per database per tick, so one tick stays short. */
-const EXPIRE_MAX_PER_TICK = 2000;
+/**
+ * How hard the active expire cycle works (Redis's figures for active-expire-effort): keys
+ * sampled per round, and the share of expired keys in a round (percent) above which it goes on.
+ */
+export interface ExpireEffort {
+  keysPerLoop: number;
+  acceptableStalePerc: number;
+}
+
+/** What one database's pass of the active expire cycle did. */
+export interface ExpirePass {
+  expired: number;
+  sampled: number;
+  /** It stopped because `overBudget` said so, with expired keys perhaps left. */
+  timedOut: boolean;
+}
 
 interface ScanPosition {
   iterator: Iterator<ByteString>;
@@ -719,18 +731,19 @@ export class Database implements RememberedKeyExpirer {
   }
 
   /**
-   * One active expiry pass: examine keys with a TTL in rounds of EXPIRE_SAMPLE, deleting the
-   * expired ones, and go on while a round finds more than a quarter of its sample expired.
-   * Returns the number of keys deleted.
+   * One active expiry pass, as Redis's cycle makes it: rounds of `keysPerLoop` keys with a TTL
+   * (walked in order from where the last pass stopped), deleting the expired ones, repeated while
+   * a round finds more than `acceptableStalePerc` percent of its sample expired. Storage has no
+   * clock: every 16 rounds it asks `overBudget` whether the server's time limit has passed.
    */
-  activeExpireCycle(nowMs: number): number {
-    if (this.context.expiry !== 'delete') return 0;
-    let deleted = 0;
-    let examined = 0;
-    while (this.expires.size > 0 && examined < EXPIRE_MAX_PER_TICK) {
+  activeExpireCycle(nowMs: number, effort: ExpireEffort, overBudget: () => boolean): ExpirePass {
+    const pass: ExpirePass = { expired: 0, sampled: 0, timedOut: false };
+    if (this.context.expiry !== 'delete') return pass;
+    for (let iteration = 1; this.expires.size > 0; iteration++) {
       let expiredInRound = 0;
       let round = 0;
-      for (; round < EXPIRE_SAMPLE && this.expires.size > 0; round++) {
+      const wanted = Math.min(effort.keysPerLoop, this.expires.size);
+      for (; round < wanted && this.expires.size > 0; round++) {
         const entry = this.expireWalk.next(this.expires);
         if (entry === null) break;
         const [key, at] = entry;
@@ -739,11 +752,15 @@ export class Database implements RememberedKeyExpirer {
           expiredInRound++;
         }
       }
-      examined += round;
-      deleted += expiredInRound;
-      if (round === 0 || expiredInRound * 4 <= round) break;
+      pass.sampled += round;
+      pass.expired += expiredInRound;
+      if ((iteration & 0xf) === 0 && overBudget()) {
+        pass.timedOut = true;
+        break;
+      }
+      if (round === 0 || (expiredInRound * 100) / round <= effort.acceptableStalePerc) break;
     }
-    return deleted;
+    return pass;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -2,12 +2,14 @@
  * All databases of one node (`databases` directive, 16 by default). The keyspace is per node,
  * never module-global, so several nodes can live in one process (DESIGN.md decision 2).
  */
-import { Database, type KeyspaceObserver, type KeyspaceContext } from './database';
+import { Database, type ExpireEffort, type ExpirePass, type KeyspaceObserver, type KeyspaceContext } from './database';
 import type { RandomSource } from './random';
 import { ReplicaKeysWithExpire } from './replica-expires';
 
 export class Keyspace {
   readonly dbs: Database[];
+  /** The database the next active expiry call starts with. */
+  private expireCursor = 0;
   /** What a writable replica's own clients gave a deadline (replica-expires.ts). */
   readonly replicaKeysWithExpire = new ReplicaKeysWithExpire();
   /**
@@ -84,10 +86,22 @@ export class Keyspace {
     return tracked.size === 0 ? 0 : tracked.expireCycle(this.dbs, nowMs);
   }
 
-  /** Runs the active expiry cycle on every database; returns keys deleted. */
-  activeExpire(nowMs: number): number {
-    let n = 0;
-    for (const db of this.dbs) if (db.expiresCount > 0) n += db.activeExpireCycle(nowMs);
-    return n;
+  /**
+   * Runs the active expiry cycle over the databases, starting where the last call stopped when
+   * it ran out of time (so a busy db 0 does not starve the others), until `overBudget`.
+   */
+  activeExpire(nowMs: number, effort: ExpireEffort, overBudget: () => boolean): ExpirePass {
+    const total: ExpirePass = { expired: 0, sampled: 0, timedOut: false };
+    const count = this.dbs.length;
+    for (let visited = 0; visited < count && !total.timedOut; visited++) {
+      const db = this.dbs[this.expireCursor] as Database;
+      this.expireCursor = (this.expireCursor + 1) % count;
+      if (db.expiresCount === 0) continue;
+      const pass = db.activeExpireCycle(nowMs, effort, overBudget);
+      total.expired += pass.expired;
+      total.sampled += pass.sampled;
+      total.timedOut = pass.timedOut;
+    }
+    return total;
   }
 }

@@ -202,10 +202,9 @@ function statsSection(node: RedisNode): Fields {
     ['sync_partial_ok', s.syncPartialOk],
     ['sync_partial_err', s.syncPartialErr],
     ['expired_keys', s.expiredKeys],
-    ['expired_stale_perc', '0.00'],
-    ...zeros([
-      'expired_time_cap_reached_count', 'expire_cycle_cpu_milliseconds',
-    ]),
+    ['expired_stale_perc', (s.expiredStalePerc * 100).toFixed(2)],
+    ['expired_time_cap_reached_count', s.expiredTimeCapReachedCount],
+    ['expire_cycle_cpu_milliseconds', Math.floor(s.expireCycleMicros / 1000)],
     ['evicted_keys', s.evictedKeys],
     ['evicted_clients', s.evictedClients],
     ...zeros(['total_eviction_exceeded_time', 'current_eviction_exceeded_time']),

@@ -220,3 +220,25 @@ dual.case('expiry in another database', [
   ['SELECT', '0'],
   ['GET', 'k'],
 ]);
+
+/** One INFO stats field as a number. */
+async function statOf(client: { call(...argv: string[]): Promise<Buffer> }, field: string): Promise<number> {
+  const text = (await client.call('INFO', 'stats')).toString('latin1');
+  const match = new RegExp(`\\r\\n${field}:([0-9.]+)\\r\\n`).exec(text);
+  return match === null ? Number.NaN : Number(match[1]);
+}
+
+// A mass expiry outlasts one cycle's time budget (25 ms at hz 10): both servers stop the cycle
+// there, count it, and finish over the next ticks; the stale-key average moves up.
+dual.case('a mass expiry is spread over cycles of limited time', async (pair, t) => {
+  await pair.do('CONFIG', 'RESETSTAT');
+  await pair.do('EVAL', "for i = 1, tonumber(ARGV[1]) do redis.call('SET', 'key:' .. i, 'v', 'PX', 1) end return 1", '0', '400000');
+  await pair.step(until(':0\r\n', ['DBSIZE'], 60_000));
+  for (const side of ['redis', 'target'] as const) {
+    const client = pair.client(side);
+    t.equal(await statOf(client, 'expired_keys'), 400000, `${side}: expired_keys`);
+    t.ok(await statOf(client, 'expired_time_cap_reached_count') >= 1, `${side}: a cycle reached its time limit`);
+    t.ok(await statOf(client, 'expire_cycle_cpu_milliseconds') >= 25, `${side}: expire_cycle_cpu_milliseconds counts the cycles' time`);
+    t.ok(await statOf(client, 'expired_stale_perc') > 0, `${side}: expired_stale_perc rose`);
+  }
+});
