@@ -241,6 +241,8 @@ export class BlockingLists {
       // What serving one waiter replicates is one execution unit: an XREADGROUP's XGROUP
       // CREATECONSUMER and SETID reach replicas inside MULTI/EXEC, as Redis 7.0 sends them.
       this.node.replication.beginUnit();
+      const time = this.node.time;
+      const startedMs = time.monotonicMs();
       let outcome: ReturnType<ServeFn>;
       try {
         outcome = waiter.serve(key);
@@ -249,10 +251,20 @@ export class BlockingLists {
       }
       if (outcome === 'empty') break;
       if (outcome === 'waiting') continue;
-      if (outcome === 'served') this.node.commandCompletedLate(waiter.client, waiter.argv);
+      if (outcome === 'served') {
+        this.logServed(waiter, Math.floor((time.monotonicMs() - startedMs) * 1000));
+        this.node.commandCompletedLate(waiter.client, waiter.argv);
+      }
       this.forget(waiter);
       this.toUnblock.push(waiter.client);
     }
+  }
+
+  /** SLOWLOG takes a served command now, as Redis logs it (the first run plus the serving). */
+  private logServed(waiter: Waiter, serveUs: number): void {
+    const name = waiter.argv[0];
+    const spec = name === undefined ? undefined : this.node.commands.lookup(name);
+    if (spec !== undefined) this.node.slowlog.servedLate(this.node, waiter.client, spec, waiter.argv, serveUs);
   }
 
   /** A client closed: forget it if blocked. */

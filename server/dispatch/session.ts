@@ -57,6 +57,8 @@ export class Session {
    * CommandContext.suspend): the node is held for it and the client is not read meanwhile.
    */
   waiting = false;
+  /** How long the blocking command's first run took (µs), for SLOWLOG when it is served. */
+  blockedRunUs = 0;
   /**
    * What runs once the waiting command has replied: the rest of the EXEC it belongs to. Null
    * outside EXEC: the client is simply read again.

@@ -71,14 +71,29 @@ export class SlowLog {
    * network (MIGRATE) is not, with the time it took to send.
    */
   finished(node: RedisNode, session: Session, spec: CommandSpec, argv: readonly ByteString[], startedMs: number): void {
-    if (!session.waiting && (session.connection?.isBlocked ?? false)) return;
     const durationUs = Math.floor((node.time.monotonicMs() - startedMs) * 1000);
+    if (!session.waiting && (session.connection?.isBlocked ?? false)) {
+      // Logged when it is served (servedLate), with this first run's time added.
+      session.blockedRunUs = durationUs;
+      return;
+    }
     // The common case, a command under both thresholds, reads no wall clock.
     const latency = node.latency;
     if (durationUs < this.thresholdUs && !(latency.enabled && durationUs >= latency.thresholdUs)) return;
     const unixSec = Math.floor(node.clock() / 1000);
     this.record(session, spec, argv, durationUs, unixSec);
     if (node.latency.enabled) node.latency.record(spec.isFast ? 'fast-command' : 'command', Math.trunc(durationUs / 1000), unixSec);
+  }
+
+  /**
+   * A blocked command was served `serveUs` after a push: Redis logs it then (not when it blocked,
+   * nor when it times out), for its first run's time plus the serving's.
+   */
+  servedLate(node: RedisNode, session: Session, spec: CommandSpec, argv: readonly ByteString[], serveUs: number): void {
+    const durationUs = session.blockedRunUs + serveUs;
+    session.blockedRunUs = 0;
+    if (this.thresholdUs < 0 || durationUs < this.thresholdUs) return;
+    this.record(session, spec, argv, durationUs, Math.floor(node.clock() / 1000));
   }
 
   /** A command ran for `durationUs`: logged when it reached the threshold. */

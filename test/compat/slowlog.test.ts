@@ -3,13 +3,15 @@
  * both servers' logs list the same commands, in the same order, with the same (redacted,
  * truncated) arguments and client names; what differs between two servers by nature (the
  * entry's time, its duration, the client's port) is masked. Also GET's count, LEN, RESET,
- * slowlog-max-len, a negative threshold, HELP and the errors, in RESP2 and RESP3.
+ * slowlog-max-len, a negative threshold, HELP and the errors, in RESP2 and RESP3. A blocked
+ * command is logged when it is served, after the push that served it; one that times out is not.
  */
 
 import t from 'tap';
 import { check, dualRun, error, type Step } from './harness';
 import { inBothProtocols } from './random-picks';
 import { escapeMultiline, parseReply, type RespNode } from '../../bench/harness/resp';
+import { RawClient } from '../../bench/harness/raw-client';
 import type { Comparator } from './compare';
 
 const dual = dualRun(t);
@@ -96,3 +98,30 @@ dual.case('a fast command under the default threshold is not logged', [
   ['GET', 'k'],
   ['SLOWLOG', 'LEN'],
 ]);
+
+/** Whether the server has `count` blocked clients (a reply that is the same on both servers). */
+const BLOCKED = "return redis.call('INFO', 'clients'):match('blocked_clients:(%d+)')";
+
+dual.case('a blocked command is logged when served, after the push; a timed-out one is not', async (pair, tt) => {
+  const ports = { redis: dual.running.redis.port, target: dual.running.target.port };
+  await pair.both(async (client, side) => {
+    const blocked = await RawClient.connect(ports[side]);
+    try {
+      blocked.send('BLPOP', 'l', '0');
+      for (let i = 0; (await client.call('EVAL', BLOCKED, '0')).toString('latin1') !== '$1\r\n1\r\n'; i++) {
+        if (i > 500) throw new Error(`${side}: the BLPOP never blocked`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await client.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+      await client.call('SLOWLOG', 'RESET');
+      await client.call('RPUSH', 'l', 'a');
+      await blocked.readReplies(1);
+      await blocked.call('BLPOP', 'nothing', '0.05');
+      await client.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+    } finally {
+      blocked.close();
+    }
+  });
+  await pair.step(get('10'));
+  tt.pass('both logs compared');
+});
