@@ -30,7 +30,7 @@ import { SLOT_COUNT, keyHashSlot } from './key-slot';
 import type { RandomSource } from './random';
 import { EDIT_IN_PLACE_MIN_BYTES, MutableString } from './mutable-string';
 import type { RememberedKeyExpirer, RememberedKeyState, ReplicaKeysWithExpire } from './replica-expires';
-import { editedSds, hllEditedSds, newSds, unsharedSds, type SdsAlloc } from './sds-model';
+import { newSds, sdsAfterInPlaceWrite, type PriorString, type SdsAlloc } from './sds-model';
 import { typeName, type ContainerValue, type StoredValue, type TypeName } from './values';
 
 /**
@@ -473,25 +473,21 @@ export class Database implements RememberedKeyExpirer {
   }
 
   /**
-   * The sds Redis would hold for `key`'s string after an in-place edit leaves it `length` bytes
-   * long: grown from the remembered one, or from the string as it was before its first edit.
+   * The sds Redis would hold for `key`'s string once this in-place edit stores `value`
+   * (sds-model.ts): from the remembered one, or from the string as it was before the edit.
    */
   private sdsAfterEdit(key: ByteString, value: ByteString | MutableString, fresh: boolean): SdsAlloc {
-    const length = value.length;
-    const hll = hllEncodingOf(value);
-    if (fresh) return hll === null ? newSds(length) : hllEditedSds(undefined, 0, length, hll === HLL_SPARSE);
     const previous = this.rawStrings.size === 0 ? undefined : this.rawStrings.get(key);
     const held = this.dict.get(key);
-    // The string as it was before this edit (the caller may have edited a held one in place).
-    let before: { length: number; raw: boolean } | undefined;
-    if (typeof held === 'string') before = { length: held.length, raw: previous !== undefined || stringEncoding(held, false) === 'raw' };
+    let before: PriorString | undefined;
+    if (typeof held === 'string') before = { length: held.length, raw: stringEncoding(held, false) === 'raw' };
     else if (held instanceof MutableString) {
-      before = { length: this.editBase !== null && this.editBase.key === key ? this.editBase.length : length, raw: true };
-      this.editBase = null;
+      // Edited in place by the caller already: its length before is what getForEdit saw.
+      before = { length: this.editBase !== null && this.editBase.key === key ? this.editBase.length : value.length, raw: true };
     }
-    if (hll === null) return editedSds(previous, before, length);
-    const base = previous ?? (before === undefined ? undefined : unsharedSds(before));
-    return hllEditedSds(base, before?.length ?? 0, length, hll === HLL_SPARSE);
+    this.editBase = null;
+    const head = typeof value === 'string' ? value.slice(0, 5) : value.view.latin1Slice(0, Math.min(5, value.length));
+    return sdsAfterInPlaceWrite(fresh ? 'fresh' : previous ?? before, before?.length ?? 0, head, value.length);
   }
 
   /** The sds state of a string edited in place (undefined for any other value: see sds-model.ts). */
@@ -1026,10 +1022,3 @@ function heldTypeName(value: HeldValue): TypeName {
   return value instanceof MutableString ? 'string' : typeName(value);
 }
 
-/** A HyperLogLog's encoding byte (HLL_DENSE 0, HLL_SPARSE 1) when `value` is one, else null. */
-const HLL_SPARSE = 1;
-function hllEncodingOf(value: ByteString | MutableString): number | null {
-  if (typeof value === 'string') return value.startsWith('HYLL') && value.length > 4 ? value.charCodeAt(4) : null;
-  const view = value.view;
-  return view.length > 4 && view.latin1Slice(0, 4) === 'HYLL' ? (view[4] as number) : null;
-}

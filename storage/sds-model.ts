@@ -84,6 +84,8 @@ export function embstrSdsBytes(length: number): number {
   return mallocSize(ROBJ_BYTES + 3 + length + 1) - ROBJ_BYTES;
 }
 
+/** The encoding byte of a sparse HyperLogLog ("HYLL" then 0 dense, 1 sparse). */
+const HLL_SPARSE = 1;
 /** A HyperLogLog's sparse form as createHLLObject makes it: the header and one XZERO opcode. */
 const HLL_NEW_SPARSE_BYTES = 18;
 /** The room hllSparseSet asks for before every register update (an XZERO split in three). */
@@ -96,7 +98,7 @@ const HLL_SPARSE_UPDATE_ROOM = 3;
  * two bytes of where Redis made it. A dense one that was not dense before was built afresh at
  * its exact size (promotion, or a merge into a dense result).
  */
-export function hllEditedSds(base: SdsAlloc | undefined, fromLength: number, length: number, sparse: boolean): SdsAlloc {
+function hllEditedSds(base: SdsAlloc | undefined, fromLength: number, length: number, sparse: boolean): SdsAlloc {
   if (!sparse) return base !== undefined && base.alloc >= length ? base : newSds(length);
   let state = base ?? newSds(HLL_NEW_SPARSE_BYTES);
   let at = base === undefined ? HLL_NEW_SPARSE_BYTES : fromLength;
@@ -108,19 +110,28 @@ export function hllEditedSds(base: SdsAlloc | undefined, fromLength: number, len
 }
 
 /** The sds an embstr, integer or raw value has once an edit has unshared it (before growing). */
-export function unsharedSds(before: { length: number; raw: boolean }): SdsAlloc {
+function unsharedSds(before: PriorString): SdsAlloc {
   return before.raw ? trimmedSds(before.length) : newSds(before.length);
 }
 
+/** A string before an in-place edit, as far as its sds goes: its length, and whether Redis held it raw. */
+export interface PriorString {
+  readonly length: number;
+  readonly raw: boolean;
+}
+
 /**
- * The state of a string after an in-place edit leaves it `length` bytes long. `previous` is the
- * remembered state of an already-edited string; otherwise the string before the edit is
- * described by its length and whether Redis held it raw (a raw value is used as it is; an
- * embstr or integer is first copied into an exact sds), or absent for a key the edit creates
- * (an exact sds).
+ * The sds after an in-place write leaves a string `length` bytes long, its first bytes `head`.
+ * `prior` is what was there: the remembered sds of a string edited before; the string itself
+ * (a raw one is edited where it is, an embstr or integer first copied into an exact sds);
+ * undefined for a key the edit creates; 'fresh' for a value the command built anew (BITOP's
+ * result, a new HyperLogLog). `priorLength`: the string's length before the write.
+ * HyperLogLogs grow by their own steps (hllEditedSds).
  */
-export function editedSds(previous: SdsAlloc | undefined, before: { length: number; raw: boolean } | undefined, length: number): SdsAlloc {
-  if (previous !== undefined) return grownSds(previous, length);
-  if (before === undefined) return newSds(length);
-  return grownSds(unsharedSds(before), length);
+export function sdsAfterInPlaceWrite(prior: SdsAlloc | PriorString | 'fresh' | undefined, priorLength: number, head: string, length: number): SdsAlloc {
+  const hll = head.startsWith('HYLL') && head.length > 4 ? head.charCodeAt(4) : null;
+  if (prior === 'fresh') return hll === null ? newSds(length) : hllEditedSds(undefined, 0, length, hll === HLL_SPARSE);
+  const base = prior === undefined ? undefined : 'raw' in prior ? unsharedSds(prior) : prior;
+  if (hll !== null) return hllEditedSds(base, priorLength, length, hll === HLL_SPARSE);
+  return base === undefined ? newSds(length) : grownSds(base, length);
 }
