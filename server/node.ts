@@ -157,6 +157,7 @@ export class RedisNode implements KeyspaceObserver {
     this.monitors = new Monitors(this);
     this.latency = new LatencyMonitor(this.config, time, this.keyspace.context);
     this.keyspace.onFlush = () => this.tracking.flushed();
+    this.keyspace.context.dictResizeAllowed = () => !this.forkAlive;
     this.commands = new CommandTable(ALL_COMMANDS);
     this.acl = new Acl(this);
     this.log = new Logger(this.config.value('loglevel'), options.logSink ?? stdoutSink, this.clock);
@@ -520,6 +521,14 @@ export class RedisNode implements KeyspaceObserver {
   // ---------------------------------------------------------------------------------------------
   // Cron
 
+  /**
+   * Whether Redis would have a child process now (BGSAVE, AOF rewrite): its dicts then avoid
+   * resizing (hashslot forks nothing; the figures follow Redis's).
+   */
+  get forkAlive(): boolean {
+    return this.persistence.bgsave !== null || this.aof.rewrite !== null;
+  }
+
   /** Runs hz times a second: active expiry, idle client timeouts, ops/sec sampling. */
   cron(): void {
     const now = (this.nowMs = this.clock());
@@ -534,6 +543,8 @@ export class RedisNode implements KeyspaceObserver {
         runActiveExpire(this, now);
       }
     }
+    // databasesCron's dict resizing and rehashing (storage/dict-tables.ts), never beside a fork.
+    if (!this.forkAlive) this.keyspace.resizeAndRehashTables(this.config.bool('activerehashing'));
     this.stats.sampleOps(now);
     this.cluster?.followRole();
     this.blocking.cron();

@@ -21,6 +21,8 @@
  */
 import { lfuInitial, lfuTouched, type LfuSettings } from './access-clock';
 import type { ByteString } from './bytes';
+import { DictTables } from './dict-tables';
+import { stringEncoding } from './encodings';
 import { globMatch } from './glob';
 import { MapWalk } from './map-walk';
 import { MemoryAccount } from './memory-accounting';
@@ -28,6 +30,7 @@ import { SLOT_COUNT, keyHashSlot } from './key-slot';
 import type { RandomSource } from './random';
 import { EDIT_IN_PLACE_MIN_BYTES, MutableString } from './mutable-string';
 import type { RememberedKeyExpirer, RememberedKeyState, ReplicaKeysWithExpire } from './replica-expires';
+import { newSds, sdsAfterInPlaceWrite, type PriorString, type SdsAlloc } from './sds-model';
 import { typeName, type ContainerValue, type StoredValue, type TypeName } from './values';
 
 /**
@@ -87,6 +90,11 @@ export interface KeyspaceContext {
    * probe reads the server's clock: storage reads none.
    */
   latency?: LatencyProbe | null;
+  /**
+   * Whether Redis would resize its dicts now: not while a fork is alive (BGSAVE, AOF rewrite),
+   * when only a table five times overfull grows (dict-tables.ts). Absent: always.
+   */
+  dictResizeAllowed?: () => boolean;
 }
 
 /**
@@ -154,9 +162,19 @@ export class Database implements RememberedKeyExpirer {
   private exactDeadlines = new Map<ByteString, bigint>();
   /**
    * Short strings Redis would hold in its "raw" encoding because they were modified in place
-   * (APPEND, SETRANGE): OBJECT ENCODING reports them as raw, as Redis does.
+   * (APPEND, SETRANGE): OBJECT ENCODING reports them as raw, as Redis does. Each with the sds
+   * Redis would have grown for it (sds-model.ts), which DEBUG SDSLEN reports.
    */
-  private rawStrings = new Set<ByteString>();
+  private rawStrings = new Map<ByteString, SdsAlloc>();
+  /** The length of the string getForEdit last turned editable, before the edit (sds-model.ts). */
+  private editBase: { key: ByteString; length: number } | null = null;
+  /**
+   * The bucket tables Redis would have under this database's key dict and expires dict
+   * (dict-tables.ts): what DEBUG HTSTATS reports.
+   */
+  readonly mainTables = new DictTables();
+  readonly expiresTables = new DictTables();
+  private readonly resizeAllowed = (): boolean => this.context.dictResizeAllowed?.() ?? true;
   /**
    * When each key was last read or written, in whole seconds (Redis's LRU clock has the same
    * resolution): what OBJECT IDLETIME reports, and what LRU eviction will sample.
@@ -296,6 +314,7 @@ export class Database implements RememberedKeyExpirer {
   getForEdit(key: ByteString, nowMs: number): EditableValue | undefined {
     const value = this.getBytes(key, nowMs, 'write');
     if (typeof value !== 'string' || value.length < EDIT_IN_PLACE_MIN_BYTES) return value;
+    this.editBase = { key, length: value.length };
     return this.holdEditable(key, MutableString.from(value));
   }
 
@@ -313,6 +332,8 @@ export class Database implements RememberedKeyExpirer {
 
   /** The held value of a live key (expiry applied as `lookup` says), in whichever form. */
   private live(key: ByteString, nowMs: number, lookup: Lookup): HeldValue | undefined {
+    // A lookup moves a rehash along, as dictFind does.
+    if (this.mainTables.size1 !== 0) this.mainTables.touched(this.dict.size);
     const value = this.dict.get(key);
     if (value === undefined) return undefined;
     if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs, lookup)) return undefined;
@@ -427,32 +448,95 @@ export class Database implements RememberedKeyExpirer {
    * Stores a string edited in place without counting a write: no dirty count (so nothing is
    * propagated) and no WATCH invalidation. Redis 7.0 does this when SETBIT or BITFIELD only
    * re-encode a string as raw, or BITFIELD creates or zero-extends one, without changing a bit.
+   * `fresh`: the command built the value anew rather than editing one (BITOP's result, a new
+   * HyperLogLog), which decides the sds Redis holds it in (sds-model.ts).
    */
-  storeInPlaceUncounted(key: ByteString, value: ByteString | MutableString, nowMs: number): void {
+  storeInPlaceUncounted(key: ByteString, value: ByteString | MutableString, nowMs: number, fresh = false): void {
     const before = this.dict.size;
+    this.rawStrings.set(key, this.sdsAfterEdit(key, value, fresh));
     if (typeof value === 'string') this.put(key, value);
     else if (value.length < EDIT_IN_PLACE_MIN_BYTES) this.put(key, value.toByteString());
     else this.holdEditable(key, value);
     if (this.slotKeys !== null) this.indexKey(key);
     this.touchWritten(key, nowMs, this.dict.size !== before);
-    this.rawStrings.add(key);
     if (this.dict.size !== before) this.observer?.keyAdded(this, key, 'string');
   }
 
   /**
    * Copies a live key (value, exact deadline, encoding hint) to `targetKey` in `target`,
    * replacing what is there: the common core of RENAME, MOVE and COPY. The copy keeps the
-   * source's access time, as a moved object does in Redis.
+   * source's access time, as a moved object does in Redis. `duplicate` (COPY): Redis copies a
+   * raw string into a new sds of its exact length, where RENAME and MOVE move the object.
    */
-  copyKeyTo(key: ByteString, target: Database, targetKey: ByteString, nowMs: number): void {
+  copyKeyTo(key: ByteString, target: Database, targetKey: ByteString, nowMs: number, duplicate = false): void {
     const value = this.peekStored(key);
     if (value === undefined) throw new Error('copyKeyTo on a missing key');
     const deadline = this.expireAtExact(key);
     target.set(targetKey, value, nowMs);
     const accessed = this.accessSec.get(key);
     if (accessed !== undefined) target.accessSec.set(targetKey, accessed);
-    if (this.isRawString(key)) target.rawStrings.add(targetKey);
+    const sds = this.rawStrings.size === 0 ? undefined : this.rawStrings.get(key);
+    if (duplicate && typeof value === 'string' && (sds !== undefined || stringEncoding(value, false) === 'raw')) {
+      target.rawStrings.set(targetKey, newSds(value.length));
+    } else if (sds !== undefined) {
+      target.rawStrings.set(targetKey, sds);
+    }
     if (deadline !== undefined) target.setExpireAt(targetKey, deadline);
+  }
+
+  /**
+   * The sds Redis would hold for `key`'s string once this in-place edit stores `value`
+   * (sds-model.ts): from the remembered one, or from the string as it was before the edit.
+   */
+  private sdsAfterEdit(key: ByteString, value: ByteString | MutableString, fresh: boolean): SdsAlloc {
+    const previous = this.rawStrings.size === 0 ? undefined : this.rawStrings.get(key);
+    const held = this.dict.get(key);
+    let before: PriorString | undefined;
+    if (typeof held === 'string') before = { length: held.length, raw: stringEncoding(held, false) === 'raw' };
+    else if (held instanceof MutableString) {
+      // Edited in place by the caller already: its length before is what getForEdit saw.
+      before = { length: this.editBase !== null && this.editBase.key === key ? this.editBase.length : value.length, raw: true };
+    }
+    this.editBase = null;
+    const head = typeof value === 'string' ? value.slice(0, 5) : value.view.latin1Slice(0, Math.min(5, value.length));
+    return sdsAfterInPlaceWrite(fresh ? 'fresh' : previous ?? before, before?.length ?? 0, head, value.length);
+  }
+
+  /** The sds state of a string edited in place (undefined for any other value: see sds-model.ts). */
+  editedSdsOf(key: ByteString): SdsAlloc | undefined {
+    return this.rawStrings.size === 0 ? undefined : this.rawStrings.get(key);
+  }
+
+  /** Every key in the dict's insertion order, expired ones not yet deleted included (HTSTATS). */
+  dictKeys(): ByteString[] {
+    return [...this.dict.keys()];
+  }
+
+  /** Every key with a deadline, in the expires dict's insertion order (HTSTATS). */
+  expiresKeys(): ByteString[] {
+    return [...this.expires.keys()];
+  }
+
+  /** DEBUG POPULATE's dictTryExpand: presize the key dict for `count` keys. */
+  presizeForKeys(count: number): void {
+    this.mainTables.expand(count, this.dict.size);
+  }
+
+  /** The cron's tryResizeHashTables on this database's two dicts. */
+  shrinkSparseTables(canResize: boolean): void {
+    this.mainTables.shrinkIfSparse(this.dict.size, canResize);
+    this.expiresTables.shrinkIfSparse(this.expires.size, canResize);
+  }
+
+  /**
+   * The cron's incrementallyRehash: `steps` rehash steps on the key dict if it is rehashing,
+   * else on the expires dict; false when neither was.
+   */
+  rehashTables(steps: number): boolean {
+    if (this.mainTables.rehashing) this.mainTables.step(steps, this.dict.size);
+    else if (this.expiresTables.rehashing) this.expiresTables.step(steps, this.expires.size);
+    else return false;
+    return true;
   }
 
   /** Whether a string value was last modified in place (OBJECT ENCODING says raw). */
@@ -474,6 +558,7 @@ export class Database implements RememberedKeyExpirer {
   delete(key: ByteString): boolean {
     const old = this.dict.get(key);
     if (old === undefined) return false;
+    this.mainTables.touched(this.dict.size);
     this.dict.delete(key);
     this.memory.removed(key, old);
     this.context.dirty++;
@@ -493,8 +578,10 @@ export class Database implements RememberedKeyExpirer {
     this.touchExisting();
     this.dict = new Map();
     this.expires = new Map();
+    this.mainTables.reset();
+    this.expiresTables.reset();
     this.exactDeadlines = new Map();
-    this.rawStrings = new Set();
+    this.rawStrings = new Map();
     this.editedKeys = new Set();
     this.accessSec = new Map();
     this.loadedAtSec = 0;
@@ -515,6 +602,8 @@ export class Database implements RememberedKeyExpirer {
     other.touchExisting(this);
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
+    this.mainTables.swap(other.mainTables);
+    this.expiresTables.swap(other.expiresTables);
     [this.exactDeadlines, other.exactDeadlines] = [other.exactDeadlines, this.exactDeadlines];
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
     [this.editedKeys, other.editedKeys] = [other.editedKeys, this.editedKeys];
@@ -543,6 +632,10 @@ export class Database implements RememberedKeyExpirer {
     if (this.slotKeys !== null) loaded.enableSlotIndex();
     else loaded.slotKeys = null;
     const dirty = this.context.dirty;
+    // Redis presizes the dicts for the keys it is about to load (RESIZEDB): the same tables the
+    // adds reached, with no rehash left under way.
+    loaded.mainTables.finishRehash();
+    loaded.expiresTables.finishRehash();
     this.swapContents(loaded);
     this.context.dirty = dirty;
   }
@@ -668,7 +761,11 @@ export class Database implements RememberedKeyExpirer {
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     const approx = Number(atMs);
+    // dictAddOrFind: a rehash step and the growth check, even for a key that has a deadline.
+    const before = this.expires.size;
+    this.expiresTables.add(before, this.resizeAllowed, false);
     this.expires.set(key, approx);
+    if (this.expires.size !== before && this.expiresTables.size1 !== 0) this.expiresTables.addedSinceExpand++;
     if (this.context.expiry === 'own') this.context.replicaKeysWithExpire?.remember(this.id, key);
     if (typeof atMs === 'bigint' && !Number.isSafeInteger(approx)) this.exactDeadlines.set(key, atMs);
     else if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
@@ -677,6 +774,7 @@ export class Database implements RememberedKeyExpirer {
   /** Removes a key's deadline; true when it had one. */
   persist(key: ByteString): boolean {
     if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
+    this.expiresTables.touched(this.expires.size);
     if (!this.expires.delete(key)) return false;
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
@@ -684,6 +782,7 @@ export class Database implements RememberedKeyExpirer {
   }
 
   private clearDeadline(key: ByteString): void {
+    this.expiresTables.touched(this.expires.size);
     this.expires.delete(key);
     if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
   }
@@ -719,6 +818,7 @@ export class Database implements RememberedKeyExpirer {
     const startedMs = probe == null ? 0 : probe.start();
     const old = this.dict.get(key);
     if (old !== undefined) this.memory.removed(key, old);
+    this.mainTables.touched(this.dict.size);
     this.dict.delete(key);
     if (this.slotKeys !== null) this.unindexKey(key);
     this.accessSec.delete(key);
@@ -769,6 +869,7 @@ export class Database implements RememberedKeyExpirer {
   /** Stores a value through the memory account; true when the key already existed. */
   private put(key: ByteString, value: HeldValue): boolean {
     const old = this.dict.get(key);
+    if (old === undefined) this.mainTables.add(this.dict.size, this.resizeAllowed);
     this.dict.set(key, value);
     this.memory.stored(key, old, value);
     return old !== undefined;
@@ -937,3 +1038,4 @@ export class Database implements RememberedKeyExpirer {
 function heldTypeName(value: HeldValue): TypeName {
   return value instanceof MutableString ? 'string' : typeName(value);
 }
+

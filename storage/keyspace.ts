@@ -6,6 +6,15 @@ import { Database, type ExpireEffort, type ExpirePass, type KeyspaceObserver, ty
 import type { RandomSource } from './random';
 import { ReplicaKeysWithExpire } from './replica-expires';
 
+/** CRON_DBS_PER_CALL: databases whose tables one cron run checks. */
+const DBS_PER_CRON = 16;
+/**
+ * Rehash steps standing for the millisecond Redis's cron spends rehashing (it moves 100 buckets
+ * at a time until the millisecond is over): enough to finish the tables of a few hundred
+ * thousand keys in one run.
+ */
+const REHASH_STEPS_PER_CRON = 100_000;
+
 export class Keyspace {
   readonly dbs: Database[];
   /** The database the next active expiry call starts with. */
@@ -22,6 +31,9 @@ export class Keyspace {
    * client tracking sends every tracking client one null for it.
    */
   onFlush: (() => void) | null = null;
+  /** Where the cron's table resizing and rehashing resume (Redis's resize_db, rehash_db). */
+  private resizeCursor = 0;
+  private rehashCursor = 0;
 
   constructor(count: number, random: RandomSource, observer: KeyspaceObserver | null = null) {
     this.dbs = [];
@@ -84,6 +96,26 @@ export class Keyspace {
   expireReplicaKeys(nowMs: number): number {
     const tracked = this.replicaKeysWithExpire;
     return tracked.size === 0 ? 0 : tracked.expireCycle(this.dbs, nowMs);
+  }
+
+  /**
+   * Redis's databasesCron, for the dict tables (dict-tables.ts): shrink the sparse ones of up to
+   * 16 databases, then rehash for one dict of the first database that has a rehash under way
+   * (Redis gives that a millisecond, modelled as REHASH_STEPS_PER_CRON steps). The caller skips
+   * this while a fork would be alive, as Redis does; `rehash` is activerehashing.
+   */
+  resizeAndRehashTables(rehash: boolean): void {
+    const count = this.dbs.length;
+    const perCall = Math.min(DBS_PER_CRON, count);
+    for (let j = 0; j < perCall; j++) {
+      this.db(this.resizeCursor % count).shrinkSparseTables(true);
+      this.resizeCursor = (this.resizeCursor + 1) % count;
+    }
+    if (!rehash) return;
+    for (let j = 0; j < perCall; j++) {
+      if (this.db(this.rehashCursor).rehashTables(REHASH_STEPS_PER_CRON)) return;
+      this.rehashCursor = (this.rehashCursor + 1) % count;
+    }
   }
 
   /**

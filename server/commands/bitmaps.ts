@@ -173,7 +173,7 @@ function bitopCommand(ctx: CommandContext, argv: ByteString[]): void {
   if (result.length > 0) {
     db.set(destination, result, now);
     // A freshly built string object: raw whatever its length, as in Redis.
-    db.storeInPlaceUncounted(destination, result, now);
+    db.storeInPlaceUncounted(destination, result, now, true);
     ctx.notifyKeyEvent(NotifyFlag.string, 'set', destination);
   } else if (db.delete(destination)) {
     ctx.notifyKeyEvent(NotifyFlag.generic, 'del', destination);

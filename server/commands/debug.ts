@@ -1,7 +1,8 @@
 /**
  * DEBUG: the server's introspection and test hooks, refused unless enable-debug-command allows
  * the caller. The saves DEBUG RELOAD makes are in ../persistence/snapshots.ts; DEBUG DIGEST's
- * fingerprint is computed in ../../storage/digest.ts. PROTOCOL and HELP are in ./debug-protocol.ts.
+ * fingerprint is computed in ../../storage/digest.ts. PROTOCOL and HELP are in ./debug-protocol.ts;
+ * the structure reports (HTSTATS, SDSLEN, LISTPACK...), REPLICATE and MALLCTL in ./debug-structures.ts.
  */
 import type { ByteString } from '../../storage/bytes';
 import { datasetDigest, digestHex, valueDigest } from '../../storage/digest';
@@ -15,6 +16,7 @@ import { refcount } from './server-commands';
 import { AofLoadError, debugLoadAof } from '../persistence/aof-load';
 import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { debugProtocol, replyDebugHelp, type DebugHelpLine } from './debug-protocol';
+import { debugStructures, STRUCTURE_SUBCOMMANDS } from './debug-structures';
 
 /** Blocks the event loop like Redis's DEBUG SLEEP: the whole server stops for that long. */
 function sleepSync(ms: number): void {
@@ -93,7 +95,7 @@ export const debugCommands: CommandImpl[] = [cmd('debug', debugCommand)];
 const IMPLEMENTED_HELP = new Set([
   'SLEEP', 'SET-ACTIVE-EXPIRE', 'RELOAD', 'DIGEST', 'DIGEST-VALUE', 'OBJECT', 'DROP-CLUSTER-PACKET-FILTER', 'CLUSTERLINK',
   'PROTOCOL', 'CHANGE-REPL-ID', 'SET-SKIP-CHECKSUM-VALIDATION', 'PAUSE-CRON', 'LOG', 'ERROR', 'POPULATE',
-  'QUICKLIST-PACKED-THRESHOLD', 'LOADAOF', 'HELP',
+  'QUICKLIST-PACKED-THRESHOLD', 'LOADAOF', 'HELP', ...STRUCTURE_SUBCOMMANDS,
 ]);
 
 /** The subcommands added with PROTOCOL; false when `sub` is none of them (or has the wrong arity). */
@@ -121,7 +123,7 @@ function moreDebug(ctx: CommandContext, sub: string, argv: ByteString[]): boolea
   } else if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) {
     populate(ctx, argv);
   } else {
-    return false;
+    return debugStructures(ctx, sub, argv);
   }
   return true;
 }
@@ -137,6 +139,8 @@ function populate(ctx: CommandContext, argv: ByteString[]): void {
     if (!Number.isSafeInteger(size) || size < 0) throw new ReplyError('ERR value is out of range, must be positive');
   }
   const now = ctx.server.nowMs;
+  // Redis presizes the key dict for `count` keys first (what DEBUG HTSTATS then shows).
+  ctx.db.presizeForKeys(count);
   for (let j = 0; j < count; j++) {
     const key = `${prefix}:${j}`;
     if (ctx.db.has(key, now)) continue;

@@ -100,8 +100,8 @@ function pfaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   const value = sketch.toStored();
   if (old === undefined) {
     db.set(key, sketch.toByteString(), now);
-    // A new sketch is a raw string in Redis whatever its length.
-    db.storeInPlaceUncounted(key, value, now);
+    // A new sketch is a raw string in Redis whatever its length (created here: `fresh`).
+    db.storeInPlaceUncounted(key, value, now, true);
   } else {
     db.overwriteInPlace(key, value, now);
   }
@@ -193,7 +193,7 @@ function pfmergeCommand(ctx: CommandContext, argv: ByteString[]): void {
   const value = sketch.toStored();
   if (old === undefined) {
     db.set(destination, sketch.toByteString(), now);
-    db.storeInPlaceUncounted(destination, value, now);
+    db.storeInPlaceUncounted(destination, value, now, true);
   } else {
     db.overwriteInPlace(destination, value, now);
   }

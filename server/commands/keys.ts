@@ -110,7 +110,7 @@ function copyCommand(ctx: CommandContext, argv: ByteString[]): void {
     }
     target.delete(dst);
   }
-  ctx.db.copyKeyTo(src, target, dst, now);
+  ctx.db.copyKeyTo(src, target, dst, now, true);
   // Strings are immutable and shared; a container is edited in place, so the copy needs its own.
   if (typeof value !== 'string') target.overwrite(dst, cloneValue(value), now);
   ctx.notifyKeyspaceEvent(NotifyFlag.generic, 'copy_to', dst, target.id);

@@ -150,6 +150,16 @@ export class Replication implements MasterLinkOwner {
     this.unitStartsWithSelect = false;
   }
 
+  /**
+   * DEBUG REPLICATE: `argv` goes straight to the replicas and the backlog, in whatever db the
+   * stream is in (no SELECT), ahead of any writes held for an execution unit, and not to the AOF:
+   * what Redis's replicationFeedSlaves does for it.
+   */
+  feedVerbatim(argv: readonly ByteString[]): void {
+    if (this.master !== null || (this.backlog === null && this.replicas.size === 0)) return;
+    this.feed(encodeCommand(argv));
+  }
+
   private feed(data: Buffer): void {
     this.offset += data.length;
     this.backlog?.append(data);

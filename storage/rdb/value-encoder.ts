@@ -106,10 +106,31 @@ function writeSortedSet(sink: ByteSink, zset: SortedSetValue, type: number, comp
   }
 }
 
+/** One node of a quicklist: a listpack of elements, or one huge element stored plainly. */
+export interface QuicklistNodeItems {
+  plain: boolean;
+  items: ByteString[];
+}
+
 /** Quicklist-2: the elements cut into listpack nodes the way Redis fills them. */
 function writeQuicklist(sink: ByteSink, list: ListValue, compress: boolean): void {
+  const nodes = quicklistNodes(list);
+  writeLength(sink, nodes.length);
+  for (const node of nodes) {
+    if (node.plain) {
+      writeLength(sink, QuicklistNode.PLAIN);
+      writeString(sink, node.items[0] as ByteString, compress);
+    } else {
+      writeLength(sink, QuicklistNode.PACKED);
+      writeBlob(sink, encodeListpack(node.items), compress);
+    }
+  }
+}
+
+/** A list's elements in the nodes Redis's quicklist would hold them in (also DEBUG QUICKLIST). */
+export function quicklistNodes(list: ListValue): QuicklistNodeItems[] {
   const items = list.items.toArray();
-  const nodes: Array<{ plain: boolean; items: ByteString[] }> = [];
+  const nodes: QuicklistNodeItems[] = [];
   let current: ByteString[] = [];
   let currentBytes = LISTPACK_OVERHEAD_BYTES;
   for (const item of items) {
@@ -130,14 +151,5 @@ function writeQuicklist(sink: ByteSink, list: ListValue, compress: boolean): voi
     currentBytes += bytes;
   }
   if (current.length > 0) nodes.push({ plain: false, items: current });
-  writeLength(sink, nodes.length);
-  for (const node of nodes) {
-    if (node.plain) {
-      writeLength(sink, QuicklistNode.PLAIN);
-      writeString(sink, node.items[0] as ByteString, compress);
-    } else {
-      writeLength(sink, QuicklistNode.PACKED);
-      writeBlob(sink, encodeListpack(node.items), compress);
-    }
-  }
+  return nodes;
 }
