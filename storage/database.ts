@@ -1,47 +1,44 @@
 /**
- * One numbered database (SELECT n): the key → value dictionary and the key → expiry dictionary.
+ * One numbered database (SELECT n): the key → value dictionary, with each key's deadline
+ * (deadline-table.ts), last access (LRU seconds or an LFU word, access-clock.ts) and modelled
+ * memory (memory-accounting.ts), and in cluster mode its slot (slot-key-index.ts).
  *
  * Expiry works as in Redis, in two ways that together bound memory held by dead keys:
  *  - lazily: every lookup first checks the key's deadline and deletes it when it has passed
  *    (a key is expired once now > deadline, so PTTL can report 0 for one millisecond);
  *  - actively: `activeExpireCycle` is called on the server's cron tick and samples keys that
  *    have a deadline, deleting the expired ones, and keeps going while a sample shows more than
- *    a quarter of them expired. Instead of Redis's random buckets it walks the expiry map with a
- *    persistent iterator, which visits every key with a TTL in turn and costs O(1) per key.
+ *    10% of them expired, until the server's time budget runs out (server/active-expire.ts).
+ *    Instead of Redis's buckets it walks the expiry map with a persistent iterator, which visits
+ *    every key with a TTL in turn and costs O(1) per key.
  *
  * Time is always an argument (`nowMs`), frozen once per command by the caller, so a command
- * sees one consistent instant and tests can drive time by hand.
- *
- * SCAN over a JavaScript Map: a Map cannot seek to a position, so a cursor names a live
- * iterator kept in a small cache together with how many entries it has passed. A cursor that
- * is still cached continues exactly (every key present for the whole scan is returned once,
- * keys added or deleted meanwhile may or may not be); an evicted one falls back to skipping
- * that many entries from the start, which keeps the guarantee as long as no key before the
- * position was deleted.
+ * sees one consistent instant and tests can drive time by hand. SCAN's cursors and RANDOMKEY's
+ * walk over the Map are in key-walks.ts; the shapes shared with the server in keyspace-context.ts.
  */
 import { lfuInitial, lfuTouched, type LfuSettings } from './access-clock';
 import type { ByteString } from './bytes';
 import { DictTables } from './dict-tables';
 import { stringEncoding } from './encodings';
 import { globMatch } from './glob';
+import { DeadlineTable } from './deadline-table';
 import { MapWalk } from './map-walk';
 import { MemoryAccount } from './memory-accounting';
-import { SLOT_COUNT, keyHashSlot } from './key-slot';
 import type { RandomSource } from './random';
 import { EDIT_IN_PLACE_MIN_BYTES, MutableString } from './mutable-string';
 import type { RememberedKeyExpirer, RememberedKeyState, ReplicaKeysWithExpire } from './replica-expires';
 import { newSds, sdsAfterInPlaceWrite, type PriorString, type SdsAlloc } from './sds-model';
-import { typeName, type ContainerValue, type StoredValue, type TypeName } from './values';
+import { typeName, type StoredValue, type TypeName } from './values';
+import type {
+  EditableValue, ExpireEffort, ExpirePass, KeyWatcher, KeyspaceContext, KeyspaceObserver, Lookup, ScanFilter,
+} from './keyspace-context';
+import { KeyWalks } from './key-walks';
+import { SlotKeyIndex } from './slot-key-index';
 
-/**
- * Told about keys that expired (the server propagates a DEL and notifies) and about keys a
- * command created (the "new" keyspace event, and waking clients blocked on that key). Keys
- * loaded from a snapshot are not announced: they were not created by a command.
- */
-export interface KeyspaceObserver {
-  keyExpired(db: Database, key: ByteString): void;
-  keyAdded(db: Database, key: ByteString, type: TypeName): void;
-}
+export type {
+  EditableValue, ExpireEffort, ExpirePass, KeyChangeListener, KeyWatcher, KeyspaceContext, KeyspaceObserver,
+  LatencyProbe, Lookup, ScanFilter,
+} from './keyspace-context';
 
 /**
  * What the dictionary holds: a stored value, or a long string in the form that is edited in
@@ -50,116 +47,12 @@ export interface KeyspaceObserver {
  */
 type HeldValue = StoredValue | MutableString;
 
-/** A value as the commands that work on a string's bytes see it (getForEdit). */
-export type EditableValue = ByteString | MutableString | ContainerValue;
-
-/**
- * What every database of a keyspace shares: the change counter and how expiry behaves.
- *
- * `dirty` counts writes (Redis's server.dirty): the server compares it around a command to
- * decide whether the command changed anything and must be propagated to replicas, and
- * INFO's rdb_changes_since_last_save reads it. Expiry deletions do not count: they are
- * propagated on their own, as DEL.
- *
- * `expiry` is the role's view of a key past its deadline: a master deletes it (`delete`); a
- * replica hides it from its clients but keeps it until the master's DEL arrives (`hide`), and
- * while applying the master's stream sees it as alive (`keep`), so both sides agree. A
- * writable replica running a write of its own client (`own`) deletes an expired key where the
- * write looks it up, as a master would (Redis's lookupKeyWrite; a read lookup still only hides
- * it), and remembers the deadlines the write sets in `replicaKeysWithExpire`, since no master
- * will ever send a DEL for them (replica-expires.ts).
- */
-export interface KeyspaceContext {
-  dirty: number;
-  expiry: 'delete' | 'hide' | 'keep' | 'own';
-  /** The deadlines a writable replica's own clients set; null where nothing tracks them. */
-  readonly replicaKeysWithExpire: ReplicaKeysWithExpire | null;
-  /**
-   * Told of every key changed in any database (CLIENT TRACKING's invalidations); null while
-   * nothing is tracked, so a write pays one null check.
-   */
-  tracking: KeyChangeListener | null;
-  /**
-   * Set while an LFU maxmemory-policy is in force: access times are then LFU words
-   * (access-clock.ts). Absent or null: plain LRU seconds.
-   */
-  lfu?: LfuSettings | null;
-  /**
-   * Times the deletion of each expired key for the server's latency monitor (its `expire-del`
-   * event); absent or null while the monitor is off, so a deletion pays one null check. The
-   * probe reads the server's clock: storage reads none.
-   */
-  latency?: LatencyProbe | null;
-  /**
-   * Whether Redis would resize its dicts now: not while a fork is alive (BGSAVE, AOF rewrite),
-   * when only a table five times overfull grows (dict-tables.ts). Absent: always.
-   */
-  dictResizeAllowed?: () => boolean;
-}
-
-/**
- * A stopwatch lent by the server (server/observe/latency-monitor.ts): `start` reads its clock,
- * `end` turns the time since into a sample of `event` when it reaches the threshold.
- */
-export interface LatencyProbe {
-  start(): number;
-  end(event: string, startedMs: number): void;
-}
-
-/** Told when a key is written, deleted or expires, whichever database it is in. */
-export interface KeyChangeListener {
-  keyChanged(key: ByteString): void;
-}
-
-/**
- * Which kind of lookup finds an expired key: they differ only in `own` mode (KeyspaceContext),
- * where a write lookup deletes the key and a read lookup hides it.
- */
-export type Lookup = 'read' | 'write';
-
-/** Told when a watched key is written, deleted or expires (WATCH ... EXEC). */
-export interface KeyWatcher {
-  keyTouched(): void;
-}
-
-export interface ScanFilter {
-  pattern?: ByteString;
-  type?: string;
-}
-
-const SCAN_CACHE_SIZE = 64;
-/**
- * How hard the active expire cycle works (Redis's figures for active-expire-effort): keys
- * sampled per round, and the share of expired keys in a round (percent) above which it goes on.
- */
-export interface ExpireEffort {
-  keysPerLoop: number;
-  acceptableStalePerc: number;
-}
-
-/** What one database's pass of the active expire cycle did. */
-export interface ExpirePass {
-  expired: number;
-  sampled: number;
-  /** It stopped because `overBudget` said so, with expired keys perhaps left. */
-  timedOut: boolean;
-}
-
-interface ScanPosition {
-  iterator: Iterator<ByteString>;
-  passed: number;
-}
-
 export class Database implements RememberedKeyExpirer {
   private dict = new Map<ByteString, HeldValue>();
   /** Keys whose value may be in the editable form (a superset: settleAll checks each). */
   private editedKeys = new Set<ByteString>();
-  private expires = new Map<ByteString, number>();
-  /**
-   * Deadlines beyond 2^53 ms (year 287396) do not fit a double exactly; the few keys given one
-   * (PEXPIREAT k 9223372036854775807) keep the exact value here so EXPIRETIME answers it.
-   */
-  private exactDeadlines = new Map<ByteString, bigint>();
+  /** Each key's deadline (deadline-table.ts). */
+  private readonly deadlines = new DeadlineTable();
   /**
    * Short strings Redis would hold in its "raw" encoding because they were modified in place
    * (APPEND, SETRANGE): OBJECT ENCODING reports them as raw, as Redis does. Each with the sds
@@ -173,7 +66,6 @@ export class Database implements RememberedKeyExpirer {
    * (dict-tables.ts): what DEBUG HTSTATS reports.
    */
   readonly mainTables = new DictTables();
-  readonly expiresTables = new DictTables();
   private readonly resizeAllowed = (): boolean => this.context.dictResizeAllowed?.() ?? true;
   /**
    * When each key was last read or written, in whole seconds (Redis's LRU clock has the same
@@ -189,17 +81,15 @@ export class Database implements RememberedKeyExpirer {
    * In cluster mode, the keys of each hash slot (null in standalone mode, where nothing needs
    * them). Makes COUNTKEYSINSLOT and GETKEYSINSLOT cheap, and lets a node drop a slot's keys.
    */
-  private slotKeys: Array<Set<ByteString> | undefined> | null = null;
+  private slotKeys: SlotKeyIndex | null = null;
   /**
    * WATCHed keys and who watches them; null while nobody watches (the common case), so a write
    * pays one null check. Stays with the database index: SWAPDB and snapshot loads touch the
    * keys but do not move the watchers.
    */
   private watchers: Map<ByteString, Set<KeyWatcher>> | null = null;
-  private readonly expireWalk = new MapWalk<ByteString, number>();
-  private scanCache = new Map<number, ScanPosition>();
-  private nextScanTag = 1;
-  private randomWalk: Iterator<ByteString> | null = null;
+  /** SCAN's cursors and RANDOMKEY's walk (key-walks.ts). */
+  private readonly walks = new KeyWalks();
   /** Keys deleted by lazy and active expiry since the last stats reset. */
   expiredKeys = 0;
   /** The modelled bytes of this database's keys (used_memory's dataset part). */
@@ -218,48 +108,24 @@ export class Database implements RememberedKeyExpirer {
   /** Starts maintaining the per-slot key index (cluster mode). */
   enableSlotIndex(): void {
     if (this.slotKeys !== null) return;
-    this.slotKeys = new Array<Set<ByteString> | undefined>(SLOT_COUNT);
-    for (const key of this.dict.keys()) this.indexKey(key);
-  }
-
-  private indexKey(key: ByteString): void {
-    const slots = this.slotKeys;
-    if (slots === null) return;
-    const slot = keyHashSlot(key);
-    let set = slots[slot];
-    if (set === undefined) slots[slot] = set = new Set();
-    set.add(key);
-  }
-
-  private unindexKey(key: ByteString): void {
-    const slots = this.slotKeys;
-    if (slots === null) return;
-    slots[keyHashSlot(key)]?.delete(key);
+    const index = (this.slotKeys = new SlotKeyIndex());
+    for (const key of this.dict.keys()) index.add(key);
   }
 
   /** Number of keys in a hash slot (cluster mode). */
   countKeysInSlot(slot: number): number {
-    return this.slotKeys?.[slot]?.size ?? 0;
+    return this.slotKeys?.count(slot) ?? 0;
   }
 
   /** Up to `count` keys of a hash slot (cluster mode). */
   keysInSlot(slot: number, count: number): ByteString[] {
-    const out: ByteString[] = [];
-    const set = this.slotKeys?.[slot];
-    if (set === undefined) return out;
-    for (const key of set) {
-      if (out.length >= count) break;
-      out.push(key);
-    }
-    return out;
+    return this.slotKeys?.keys(slot, count) ?? [];
   }
 
   /** Deletes every key of a hash slot (a slot this node no longer serves); returns how many. */
   deleteSlot(slot: number): number {
-    const set = this.slotKeys?.[slot];
-    if (set === undefined) return 0;
     let n = 0;
-    for (const key of [...set]) if (this.delete(key)) n++;
+    for (const key of this.slotKeys?.keys(slot) ?? []) if (this.delete(key)) n++;
     return n;
   }
 
@@ -269,22 +135,17 @@ export class Database implements RememberedKeyExpirer {
   }
 
   get expiresCount(): number {
-    return this.expires.size;
+    return this.deadlines.size;
+  }
+
+  /** The bucket tables Redis would have under the expires dict (DEBUG HTSTATS). */
+  get expiresTables(): DictTables {
+    return this.deadlines.tables;
   }
 
   /** Sum of remaining TTLs / count, as INFO's avg_ttl roughly reports. */
   averageTtl(nowMs: number): number {
-    if (this.expires.size === 0) return 0;
-    let sum = 0;
-    let n = 0;
-    for (const at of this.expires.values()) {
-      if (at > nowMs) {
-        sum += at - nowMs;
-        n++;
-      }
-      if (n >= 100) break;
-    }
-    return n === 0 ? 0 : Math.floor(sum / n);
+    return this.deadlines.averageTtl(nowMs);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -336,7 +197,7 @@ export class Database implements RememberedKeyExpirer {
     if (this.mainTables.size1 !== 0) this.mainTables.touched(this.dict.size);
     const value = this.dict.get(key);
     if (value === undefined) return undefined;
-    if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs, lookup)) return undefined;
+    if (this.deadlines.size !== 0 && this.expireIfNeeded(key, nowMs, lookup)) return undefined;
     return value;
   }
 
@@ -389,9 +250,9 @@ export class Database implements RememberedKeyExpirer {
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     const before = this.dict.size;
     const existed = this.put(key, value);
-    if (this.slotKeys !== null) this.indexKey(key);
+    this.slotKeys?.add(key);
     this.touchWritten(key, nowMs, !existed);
-    if (this.expires.size !== 0) this.clearDeadline(key);
+    if (this.deadlines.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.dict.size !== before) this.observer?.keyAdded(this, key, typeName(value));
   }
@@ -429,7 +290,7 @@ export class Database implements RememberedKeyExpirer {
     this.touchWritten(key, nowMs, !existed);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.dict.size !== before) {
-      if (this.slotKeys !== null) this.indexKey(key);
+      this.slotKeys?.add(key);
       this.observer?.keyAdded(this, key, typeName(value));
     }
   }
@@ -457,7 +318,7 @@ export class Database implements RememberedKeyExpirer {
     if (typeof value === 'string') this.put(key, value);
     else if (value.length < EDIT_IN_PLACE_MIN_BYTES) this.put(key, value.toByteString());
     else this.holdEditable(key, value);
-    if (this.slotKeys !== null) this.indexKey(key);
+    this.slotKeys?.add(key);
     this.touchWritten(key, nowMs, this.dict.size !== before);
     if (this.dict.size !== before) this.observer?.keyAdded(this, key, 'string');
   }
@@ -514,7 +375,7 @@ export class Database implements RememberedKeyExpirer {
 
   /** Every key with a deadline, in the expires dict's insertion order (HTSTATS). */
   expiresKeys(): ByteString[] {
-    return [...this.expires.keys()];
+    return [...this.deadlines.map.keys()];
   }
 
   /** DEBUG POPULATE's dictTryExpand: presize the key dict for `count` keys. */
@@ -525,7 +386,7 @@ export class Database implements RememberedKeyExpirer {
   /** The cron's tryResizeHashTables on this database's two dicts. */
   shrinkSparseTables(canResize: boolean): void {
     this.mainTables.shrinkIfSparse(this.dict.size, canResize);
-    this.expiresTables.shrinkIfSparse(this.expires.size, canResize);
+    this.deadlines.tables.shrinkIfSparse(this.deadlines.size, canResize);
   }
 
   /**
@@ -534,7 +395,7 @@ export class Database implements RememberedKeyExpirer {
    */
   rehashTables(steps: number): boolean {
     if (this.mainTables.rehashing) this.mainTables.step(steps, this.dict.size);
-    else if (this.expiresTables.rehashing) this.expiresTables.step(steps, this.expires.size);
+    else if (this.deadlines.tables.rehashing) this.deadlines.tables.step(steps, this.deadlines.size);
     else return false;
     return true;
   }
@@ -551,7 +412,7 @@ export class Database implements RememberedKeyExpirer {
    * Redis 7.0 does.
    */
   deleteUnlessExpired(key: ByteString, nowMs: number): boolean {
-    if (this.expires.size !== 0) this.expireIfNeeded(key, nowMs, 'read');
+    if (this.deadlines.size !== 0) this.expireIfNeeded(key, nowMs, 'read');
     return this.delete(key);
   }
 
@@ -563,9 +424,9 @@ export class Database implements RememberedKeyExpirer {
     this.memory.removed(key, old);
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
-    if (this.slotKeys !== null) this.unindexKey(key);
+    this.slotKeys?.remove(key);
     this.accessSec.delete(key);
-    if (this.expires.size !== 0) this.clearDeadline(key);
+    if (this.deadlines.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.editedKeys.size !== 0) this.editedKeys.delete(key);
     return true;
@@ -577,10 +438,8 @@ export class Database implements RememberedKeyExpirer {
     this.context.dirty += removed;
     this.touchExisting();
     this.dict = new Map();
-    this.expires = new Map();
+    this.deadlines.reset();
     this.mainTables.reset();
-    this.expiresTables.reset();
-    this.exactDeadlines = new Map();
     this.rawStrings = new Map();
     this.editedKeys = new Set();
     this.accessSec = new Map();
@@ -588,10 +447,8 @@ export class Database implements RememberedKeyExpirer {
     this.memory.reset();
     this.evictionWalk.reset();
     this.volatileEvictionWalk.reset();
-    if (this.slotKeys !== null) this.slotKeys = new Array<Set<ByteString> | undefined>(SLOT_COUNT);
-    this.expireWalk.reset();
-    this.randomWalk = null;
-    this.scanCache.clear();
+    this.slotKeys?.clear();
+    this.walks.reset();
     return removed;
   }
 
@@ -601,25 +458,20 @@ export class Database implements RememberedKeyExpirer {
     this.touchExisting(other);
     other.touchExisting(this);
     [this.dict, other.dict] = [other.dict, this.dict];
-    [this.expires, other.expires] = [other.expires, this.expires];
+    this.deadlines.swap(other.deadlines);
     this.mainTables.swap(other.mainTables);
-    this.expiresTables.swap(other.expiresTables);
-    [this.exactDeadlines, other.exactDeadlines] = [other.exactDeadlines, this.exactDeadlines];
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
     [this.editedKeys, other.editedKeys] = [other.editedKeys, this.editedKeys];
     [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
     [this.loadedAtSec, other.loadedAtSec] = [other.loadedAtSec, this.loadedAtSec];
     [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
     this.memory.swap(other.memory);
-    this.expireWalk.reset();
-    other.expireWalk.reset();
     for (const db of [this, other]) {
       db.evictionWalk.reset();
       db.volatileEvictionWalk.reset();
     }
-    this.randomWalk = other.randomWalk = null;
-    this.scanCache.clear();
-    other.scanCache.clear();
+    this.walks.reset();
+    other.walks.reset();
   }
 
   /**
@@ -635,7 +487,7 @@ export class Database implements RememberedKeyExpirer {
     // Redis presizes the dicts for the keys it is about to load (RESIZEDB): the same tables the
     // adds reached, with no rehash left under way.
     loaded.mainTables.finishRehash();
-    loaded.expiresTables.finishRehash();
+    loaded.deadlines.tables.finishRehash();
     this.swapContents(loaded);
     this.context.dirty = dirty;
   }
@@ -646,12 +498,8 @@ export class Database implements RememberedKeyExpirer {
    */
   forEachEntry(visit: (key: ByteString, value: StoredValue, deadlineMs: number | bigint | undefined) => void): void {
     this.settleAll();
-    const expires = this.expires;
-    const exact = this.exactDeadlines;
-    for (const [key, value] of this.dict as Map<ByteString, StoredValue>) {
-      const at = expires.size === 0 ? undefined : expires.get(key);
-      visit(key, value, at === undefined || exact.size === 0 ? at : (exact.get(key) ?? at));
-    }
+    const deadlines = this.deadlines;
+    for (const [key, value] of this.dict as Map<ByteString, StoredValue>) visit(key, value, deadlines.getForSnapshot(key));
   }
 
   /**
@@ -665,9 +513,7 @@ export class Database implements RememberedKeyExpirer {
     // Spreading a Map's iterators is far cheaper than visiting its entries one by one.
     const keys = [...settled.keys()];
     const values = [...settled.values()];
-    const deadlines = new Map<ByteString, number | bigint>(this.expires);
-    for (const [key, exact] of this.exactDeadlines) deadlines.set(key, exact);
-    return { keys, values, deadlines };
+    return { keys, values, deadlines: this.deadlines.copyAll() };
   }
 
   /**
@@ -678,7 +524,7 @@ export class Database implements RememberedKeyExpirer {
     if (this.dict.has(key)) return false;
     this.put(key, value);
     this.context.dirty++;
-    if (this.slotKeys !== null) this.indexKey(key);
+    this.slotKeys?.add(key);
     this.loadedAtSec = Math.floor(nowMs / 1000);
     return true;
   }
@@ -703,7 +549,7 @@ export class Database implements RememberedKeyExpirer {
 
   /** Whether the key is present but past its deadline (EXEC aborts when a watched key expired). */
   isLogicallyExpired(key: ByteString, nowMs: number): boolean {
-    const at = this.expires.get(key);
+    const at = this.deadlines.map.get(key);
     return at !== undefined && nowMs > at && this.dict.has(key);
   }
 
@@ -746,45 +592,32 @@ export class Database implements RememberedKeyExpirer {
 
   /** The absolute deadline in ms of a key, or undefined when it has none. */
   expireAt(key: ByteString): number | undefined {
-    return this.expires.size === 0 ? undefined : this.expires.get(key);
+    return this.deadlines.get(key);
   }
 
   /** The deadline exactly, also beyond 2^53 ms. */
   expireAtExact(key: ByteString): bigint | undefined {
-    const at = this.expireAt(key);
-    if (at === undefined) return undefined;
-    return this.exactDeadlines.get(key) ?? BigInt(at);
+    return this.deadlines.getExact(key);
   }
 
   /** Sets an absolute deadline (ms) on an existing key. */
   setExpireAt(key: ByteString, atMs: number | bigint): void {
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
-    const approx = Number(atMs);
-    // dictAddOrFind: a rehash step and the growth check, even for a key that has a deadline.
-    const before = this.expires.size;
-    this.expiresTables.add(before, this.resizeAllowed, false);
-    this.expires.set(key, approx);
-    if (this.expires.size !== before && this.expiresTables.size1 !== 0) this.expiresTables.addedSinceExpand++;
+    this.deadlines.set(key, atMs, this.resizeAllowed);
     if (this.context.expiry === 'own') this.context.replicaKeysWithExpire?.remember(this.id, key);
-    if (typeof atMs === 'bigint' && !Number.isSafeInteger(approx)) this.exactDeadlines.set(key, atMs);
-    else if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
   }
 
   /** Removes a key's deadline; true when it had one. */
   persist(key: ByteString): boolean {
-    if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
-    this.expiresTables.touched(this.expires.size);
-    if (!this.expires.delete(key)) return false;
+    if (!this.deadlines.delete(key)) return false;
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     return true;
   }
 
   private clearDeadline(key: ByteString): void {
-    this.expiresTables.touched(this.expires.size);
-    this.expires.delete(key);
-    if (this.exactDeadlines.size !== 0) this.exactDeadlines.delete(key);
+    this.deadlines.delete(key);
   }
 
   /**
@@ -792,7 +625,7 @@ export class Database implements RememberedKeyExpirer {
    * does (KeyspaceContext): always on a master, on a writable replica's own write lookup.
    */
   private expireIfNeeded(key: ByteString, nowMs: number, lookup: Lookup): boolean {
-    const at = this.expires.get(key);
+    const at = this.deadlines.map.get(key);
     if (at === undefined || nowMs <= at) return false;
     const mode = this.context.expiry;
     if (mode === 'keep') return false;
@@ -805,7 +638,7 @@ export class Database implements RememberedKeyExpirer {
    * deletes it when the deadline has passed, whatever the role's expiry mode.
    */
   expireRemembered(key: ByteString, nowMs: number): RememberedKeyState {
-    const at = this.expires.get(key);
+    const at = this.deadlines.map.get(key);
     if (at === undefined) return 'untimed';
     if (nowMs <= at) return 'alive';
     this.deleteExpired(key);
@@ -820,7 +653,7 @@ export class Database implements RememberedKeyExpirer {
     if (old !== undefined) this.memory.removed(key, old);
     this.mainTables.touched(this.dict.size);
     this.dict.delete(key);
-    if (this.slotKeys !== null) this.unindexKey(key);
+    this.slotKeys?.remove(key);
     this.accessSec.delete(key);
     this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
@@ -839,15 +672,15 @@ export class Database implements RememberedKeyExpirer {
   activeExpireCycle(nowMs: number, effort: ExpireEffort, overBudget: () => boolean): ExpirePass {
     const pass: ExpirePass = { expired: 0, sampled: 0, timedOut: false };
     if (this.context.expiry !== 'delete') return pass;
-    for (let iteration = 1; this.expires.size > 0; iteration++) {
+    for (let iteration = 1; this.deadlines.size > 0; iteration++) {
       let expiredInRound = 0;
       let round = 0;
-      const wanted = Math.min(effort.keysPerLoop, this.expires.size);
-      for (; round < wanted && this.expires.size > 0; round++) {
-        const entry = this.expireWalk.next(this.expires);
+      const wanted = Math.min(effort.keysPerLoop, this.deadlines.size);
+      for (; round < wanted && this.deadlines.size > 0; round++) {
+        const entry = this.deadlines.nextSample();
         if (entry === null) break;
         const [key, at] = entry;
-        if (nowMs > at && this.expires.get(key) === at) {
+        if (nowMs > at && this.deadlines.map.get(key) === at) {
           this.deleteExpired(key);
           expiredInRound++;
         }
@@ -917,7 +750,7 @@ export class Database implements RememberedKeyExpirer {
    * stride of 1 to 8 per key: every key is reached in turn, and consecutive picks are spread.
    */
   sampleKeys(count: number, volatile: boolean, out: ByteString[]): void {
-    const map: Map<ByteString, unknown> = volatile ? this.expires : this.dict;
+    const map: Map<ByteString, unknown> = volatile ? this.deadlines.map : this.dict;
     if (map.size === 0) return;
     const walk = (volatile ? this.volatileEvictionWalk : this.evictionWalk) as MapWalk<ByteString, unknown>;
     for (let i = 0; i < count; i++) {
@@ -951,7 +784,7 @@ export class Database implements RememberedKeyExpirer {
     const out: ByteString[] = [];
     for (const key of [...this.dict.keys()]) {
       if (!all && !globMatch(pattern, key)) continue;
-      if (this.expires.size !== 0 && this.expireIfNeeded(key, nowMs, 'read')) continue;
+      if (this.deadlines.size !== 0 && this.expireIfNeeded(key, nowMs, 'read')) continue;
       out.push(key);
     }
     return out;
@@ -962,17 +795,8 @@ export class Database implements RememberedKeyExpirer {
    * pass the filter, with the cursor to continue from (0 when the iteration is complete).
    */
   scan(cursor: bigint, count: number, filter: ScanFilter, nowMs: number): [bigint, ByteString[]] {
-    const position = this.resumeScan(cursor);
-    const out: ByteString[] = [];
-    let visited = 0;
-    while (visited < count) {
-      const step = position.iterator.next();
-      if (step.done) return [0n, this.filterScanned(out, filter, nowMs)];
-      out.push(step.value);
-      visited++;
-    }
-    position.passed += visited;
-    return [this.saveScan(position), this.filterScanned(out, filter, nowMs)];
+    const [next, visited] = this.walks.scan(this.dict, cursor, count);
+    return [next, this.filterScanned(visited, filter, nowMs)];
   }
 
   private filterScanned(keys: ByteString[], filter: ScanFilter, nowMs: number): ByteString[] {
@@ -984,51 +808,11 @@ export class Database implements RememberedKeyExpirer {
     });
   }
 
-  /** Cursor layout: passed * 2^16 + tag, so an evicted cursor still knows its position. */
-  private resumeScan(cursor: bigint): ScanPosition {
-    if (cursor === 0n) return { iterator: this.dict.keys(), passed: 0 };
-    const tag = Number(cursor & 0xffffn);
-    const passed = Number(cursor >> 16n);
-    const cached = this.scanCache.get(tag);
-    if (cached !== undefined && cached.passed === passed) {
-      this.scanCache.delete(tag);
-      return cached;
-    }
-    const iterator = this.dict.keys();
-    for (let i = 0; i < passed; i++) if (iterator.next().done) break;
-    return { iterator, passed };
-  }
-
-  private saveScan(position: ScanPosition): bigint {
-    const tag = this.nextScanTag;
-    this.nextScanTag = (this.nextScanTag % 0xffff) + 1;
-    this.scanCache.set(tag, position);
-    if (this.scanCache.size > SCAN_CACHE_SIZE) {
-      const oldest = this.scanCache.keys().next();
-      if (!oldest.done) this.scanCache.delete(oldest.value);
-    }
-    return (BigInt(position.passed) << 16n) | BigInt(tag);
-  }
-
-  /**
-   * A random live key, or undefined when the database is empty. A Map has no random access, so
-   * a persistent walk advances by a random stride on each call: O(stride), not O(n).
-   */
+  /** A random live key, or undefined when the database is empty. */
   randomKey(nowMs: number): ByteString | undefined {
     // Bound the attempts: a database full of expired keys would otherwise loop long.
     for (let attempt = 0; attempt < 100 && this.dict.size > 0; attempt++) {
-      const stride = 1 + Math.floor(this.random.next() * Math.min(this.dict.size, 32));
-      let key: ByteString | undefined;
-      for (let i = 0; i < stride; i++) {
-        if (this.randomWalk === null) this.randomWalk = this.dict.keys();
-        const step = this.randomWalk.next();
-        if (step.done) {
-          this.randomWalk = null;
-          i--;
-          continue;
-        }
-        key = step.value;
-      }
+      const key = this.walks.randomStep(this.dict, this.random);
       if (key !== undefined && this.live(key, nowMs, 'read') !== undefined) return key;
     }
     return undefined;

@@ -254,12 +254,17 @@ dual.case('LISTPACK prints what Redis prints (hashslot: in its log)', async (pai
   const servers = dual.running;
   if (servers.targetName !== 'hashslot') return void tt.pass('redis-server buffers its stdout: checked against hashslot only');
   await onBoth(pair, [['HSET', 'h', 'a', '1', 'bb', '300'], ['DEBUG', 'LISTPACK', 'h'], ['RPUSH', 'l', 'a'], ['DEBUG', 'QUICKLIST', 'l', '1']]);
+  const expected: Array<[string, string]> = [
+    [LISTPACK_OF_H, 'the listpack of h, entry by entry'],
+    ['{count : 1}\n{len : 1}\n{fill : -2}\n{compress : 0}\n{bookmark_count : 0}\n{quicklist node(0)\n', 'the quicklist header'],
+    ['{container : PACKED, encoding: RAW, size: 10, count: 1, recompress: 0, attempted_compress: 0}\n{ listpack:\n{total bytes 10} {num entries 1}', 'its node, in full'],
+  ];
+  // The log reaches us through the process's stdout, which is not ordered with the replies:
+  // wait (with a deadline) until the whole printout has arrived.
+  const printed = (): string => servers.target.output().split('\n').filter((l) => !l.startsWith('\taddr: ')).join('\n');
   const deadline = Date.now() + 5_000;
-  while (!servers.target.output().includes('{quicklist node(0)') && Date.now() < deadline) await delay(20);
-  const printed = servers.target.output().split('\n').filter((l) => !l.startsWith('\taddr: ')).join('\n');
-  tt.ok(printed.includes(LISTPACK_OF_H), 'the listpack of h, entry by entry');
-  tt.ok(printed.includes('{count : 1}\n{len : 1}\n{fill : -2}\n{compress : 0}\n{bookmark_count : 0}\n{quicklist node(0)\n'), 'the quicklist header');
-  tt.ok(printed.includes('{container : PACKED, encoding: RAW, size: 10, count: 1, recompress: 0, attempted_compress: 0}\n{ listpack:\n{total bytes 10} {num entries 1}'), 'its node, in full');
+  while (!expected.every(([text]) => printed().includes(text)) && Date.now() < deadline) await delay(20);
+  for (const [text, what] of expected) tt.ok(printed().includes(text), what);
 });
 
 dual.case('MALLCTL, MALLCTL-STR', [
