@@ -96,6 +96,7 @@ export class Database implements RememberedKeyExpirer {
   private readonly memory = new MemoryAccount();
   /** Where eviction's sampling of all keys, and of keys with a deadline, resumes. */
   private readonly evictionWalk = new MapWalk<ByteString, HeldValue>();
+  private readonly accessEvictionWalk = new MapWalk<ByteString, number>();
   private readonly volatileEvictionWalk = new MapWalk<ByteString, number>();
 
   constructor(
@@ -446,6 +447,7 @@ export class Database implements RememberedKeyExpirer {
     this.loadedAtSec = 0;
     this.memory.reset();
     this.evictionWalk.reset();
+    this.accessEvictionWalk.reset();
     this.volatileEvictionWalk.reset();
     this.slotKeys?.clear();
     this.walks.reset();
@@ -468,6 +470,7 @@ export class Database implements RememberedKeyExpirer {
     this.memory.swap(other.memory);
     for (const db of [this, other]) {
       db.evictionWalk.reset();
+      db.accessEvictionWalk.reset();
       db.volatileEvictionWalk.reset();
     }
     this.walks.reset();
@@ -745,20 +748,25 @@ export class Database implements RememberedKeyExpirer {
   }
 
   /**
-   * `count` keys for eviction to consider, from every key or only from keys with a deadline. A
-   * Map has no random access, so a walk that resumes where it stopped advances by a random
-   * stride of 1 to 8 per key: every key is reached in turn, and consecutive picks are spread.
+   * `count` keys for eviction to consider, from every key or only from keys with a deadline,
+   * and with `words` their access words (LRU seconds or LFU words, as accessWord). A Map has no
+   * random access, so a walk that resumes where it stopped advances by a random stride of 1 to
+   * 8 per key: every key is reached in turn, and consecutive picks are spread. When every key
+   * has its own access entry, the walk goes over those entries: the key and its word in one
+   * step, instead of a lookup per key in a map too large for the cache.
    */
-  sampleKeys(count: number, volatile: boolean, out: ByteString[]): void {
-    const map: Map<ByteString, unknown> = volatile ? this.deadlines.map : this.dict;
+  sampleKeys(count: number, volatile: boolean, out: ByteString[], words: number[] | null = null, nowMs = 0): void {
+    const byAccess = words !== null && !volatile && this.accessSec.size === this.dict.size;
+    const map: Map<ByteString, unknown> = byAccess ? this.accessSec : volatile ? this.deadlines.map : this.dict;
     if (map.size === 0) return;
-    const walk = (volatile ? this.volatileEvictionWalk : this.evictionWalk) as MapWalk<ByteString, unknown>;
+    const walk = (byAccess ? this.accessEvictionWalk : volatile ? this.volatileEvictionWalk : this.evictionWalk) as MapWalk<ByteString, unknown>;
     for (let i = 0; i < count; i++) {
       let entry: [ByteString, unknown] | null = null;
       const stride = map.size <= count ? 1 : 1 + Math.floor(this.random.next() * 8);
       for (let s = 0; s < stride; s++) entry = walk.next(map);
       if (entry === null) return;
       out.push(entry[0]);
+      if (words !== null) words.push(byAccess ? (entry[1] as number) : this.accessWord(entry[0], nowMs));
     }
   }
 

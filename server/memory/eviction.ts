@@ -54,6 +54,8 @@ function rankOf(policy: EvictionPolicy): 'lru' | 'lfu' | 'ttl' | null {
 export class EvictionPool {
   private readonly pool: Candidate[] = [];
   private readonly sample: ByteString[] = [];
+  /** The sampled keys' access words, in the same order. */
+  private readonly words: number[] = [];
   /** Where the random policies' database rotation resumes (Redis's static next_db). */
   private nextDb = 0;
 
@@ -89,16 +91,18 @@ export class EvictionPool {
 
   private populate(db: Database, volatile: boolean, rank: 'lru' | 'lfu' | 'ttl', samples: number, lfu: LfuSettings, nowMs: number): number {
     const sample = this.sample;
+    const words = this.words;
     sample.length = 0;
-    db.sampleKeys(samples, volatile, sample);
+    words.length = 0;
+    db.sampleKeys(samples, volatile, sample, rank === 'ttl' ? null : words, nowMs);
     const nowSec = Math.floor(nowMs / 1000);
-    for (const key of sample) {
+    sample.forEach((key, i) => {
       let idle: number;
-      if (rank === 'lru') idle = nowSec - db.accessWord(key, nowMs);
-      else if (rank === 'lfu') idle = 255 - lfuCounter(db.accessWord(key, nowMs), nowMs, lfu);
+      if (rank === 'lru') idle = nowSec - (words[i] as number);
+      else if (rank === 'lfu') idle = 255 - lfuCounter(words[i] as number, nowMs, lfu);
       else idle = Number.MAX_SAFE_INTEGER - (db.expireAt(key) ?? Number.MAX_SAFE_INTEGER);
       this.offer({ idle, key, db });
-    }
+    });
     return sample.length;
   }
 
