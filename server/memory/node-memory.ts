@@ -21,7 +21,7 @@
  * its time budget (maxmemory-eviction-tenacity) and the cron carries on, as Redis's timer does.
  */
 import type { ByteString } from '../../storage/bytes';
-import { dictBucketBytes, DICT_ENTRY_ALLOC_BYTES } from '../../storage/memory-model';
+import { DICT_ENTRY_ALLOC_BYTES } from '../../storage/memory-model';
 import type { CommandSpec } from '../dispatch/command';
 import { ReplyError } from '../dispatch/errors';
 import type { Session } from '../dispatch/session';
@@ -107,24 +107,31 @@ export class NodeMemory {
     const dbOverheads: Array<[number, number, number]> = [];
     let keys = 0;
     let tables = 0;
+    let listedTables = 0;
     let modelled = 0;
     for (const db of node.keyspace.dbs) {
-      if (db.size === 0 && db.expiresCount === 0) {
+      if (db.size === 0 && db.expiresCount === 0 && db.mainTables.slots === 0 && db.expiresTables.slots === 0) {
         modelled += db.modelledBytes();
         continue;
       }
       keys += db.size;
       modelled += db.modelledBytes();
-      const main = dictBucketBytes(db.size);
-      const expires = dictBucketBytes(db.expiresCount) + db.expiresCount * DICT_ENTRY_ALLOC_BYTES;
+      // The bucket arrays Redis has allocated (dict-tables.ts): both while a rehash is under
+      // way, and not yet shrunk after deletions until the cron finds a table under 10% full.
+      const main = db.mainTables.slots * 8;
+      const expires = db.expiresTables.slots * 8 + db.expiresCount * DICT_ENTRY_ALLOC_BYTES;
       tables += main + expires;
-      dbOverheads.push([db.id, main, expires]);
+      // MEMORY STATS names only the databases with keys (an emptied one's tables still count).
+      if (db.size > 0) {
+        listedTables += main + expires;
+        dbOverheads.push([db.id, main, expires]);
+      }
     }
     const backlog = node.replication.backlog?.histlen ?? 0;
     const scripts = node.scriptingMemory.usedMemoryScriptsEval;
     const used = STARTUP_BYTES + modelled + tables + this.clientsNormal + this.clientsReplicas + backlog + scripts;
     if (used > this.peak) this.peak = used;
-    const overheadTotal = STARTUP_BYTES + tables + this.clientsNormal + this.clientsReplicas + backlog + scripts;
+    const overheadTotal = STARTUP_BYTES + listedTables + this.clientsNormal + this.clientsReplicas + backlog + scripts;
     return {
       used,
       startup: STARTUP_BYTES,
@@ -151,10 +158,8 @@ export class NodeMemory {
   private usedForEviction(): number {
     let bytes = STARTUP_BYTES + this.clientsNormal + this.scriptsBytes + (this.node.replication.backlog?.histlen ?? 0);
     for (const db of this.node.keyspace.dbs) {
-      const keys = db.size;
-      if (keys === 0) continue;
-      const expires = db.expiresCount;
-      bytes += db.modelledBytes() + dictBucketBytes(keys) + dictBucketBytes(expires) + expires * DICT_ENTRY_ALLOC_BYTES;
+      // An emptied database still holds its (shrunk) tables until a flush frees them.
+      bytes += db.modelledBytes() + (db.mainTables.slots + db.expiresTables.slots) * 8 + db.expiresCount * DICT_ENTRY_ALLOC_BYTES;
     }
     if (bytes > this.peak) this.peak = bytes;
     return bytes;
