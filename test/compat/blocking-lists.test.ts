@@ -11,7 +11,7 @@
 
 import t from 'tap';
 import type { Arg } from '../../bench/harness/resp';
-import { blocked, call, close, read, scenarioRunner, send } from './blocking-script';
+import { blocked, call, close, read, scenarioRunner, send } from './connection-script';
 import { dualRun, error } from './harness';
 
 const dual = dualRun(t);

@@ -7,7 +7,7 @@
 
 import t from 'tap';
 import type { Arg } from '../../bench/harness/resp';
-import { blocked, call, close, read, scenarioRunner, send } from './blocking-script';
+import { blocked, call, close, read, scenarioRunner, send } from './connection-script';
 import { dualRun, error, type Step } from './harness';
 
 const dual = dualRun(t);

@@ -10,7 +10,10 @@
  *                                              deadline, never a sleep)
  *     close('B'),
  *     until('A', ':0\r\n', 'EXISTS', 'k'),     repeat until the reply is this (5 s deadline)
- *   ], { resp3: ['A'] })                       A says HELLO 3 when it connects
+ *     blocked(1),                              wait (polling INFO's blocked_clients on a
+ *                                              connection of its own, 5 s deadline) until
+ *                                              exactly one client is blocked; nothing recorded
+ *   ], { resp3: ['A'] })                       A says HELLO 3 when it connects (true: all do)
  *
  * Client ids differ between the two servers. An argument written `{id:B}` is replaced by B's
  * CLIENT ID on each side, and in every recorded reply an integer equal to a connection's id
@@ -27,7 +30,8 @@ export type ScriptStep =
   | { on: string; call: Arg[] }
   | { on: string; read: number }
   | { on: string; close: true }
-  | { on: string; until: Arg[]; expected: string };
+  | { on: string; until: Arg[]; expected: string }
+  | { blocked: number };
 
 export const send = (on: string, ...argv: Arg[]): ScriptStep => ({ on, send: argv });
 export const call = (on: string, ...argv: Arg[]): ScriptStep => ({ on, call: argv });
@@ -36,12 +40,26 @@ export const close = (on: string): ScriptStep => ({ on, close: true });
 /** Repeats a command (5 s deadline) until it answers `expected`: for effects of a close. */
 export const until = (on: string, expected: string, ...argv: Arg[]): ScriptStep => ({ on, until: argv, expected });
 
+/** Waits (polling INFO, 5 s deadline) until exactly `n` clients are blocked (BLPOP, XREAD...). */
+export const blocked = (n: number): ScriptStep => ({ blocked: n });
+
 const POLL_DEADLINE_MS = 5_000;
+
+async function waitBlocked(monitor: RawClient, n: number): Promise<void> {
+  const deadline = Date.now() + POLL_DEADLINE_MS;
+  for (;;) {
+    const info = (await monitor.call('INFO', 'clients')).toString('latin1');
+    const match = /blocked_clients:(\d+)/.exec(info);
+    if (match !== null && Number(match[1]) === n) return;
+    if (Date.now() > deadline) throw new Error(`blocked_clients never reached ${n}: ${match?.[1] ?? '?'}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 const ID_ARG = /^\{id:([^}]+)\}$/;
 
 export interface ScriptOptions {
-  /** Connections that say HELLO 3 first. */
-  resp3?: readonly string[];
+  /** Connections that say HELLO 3 first (true: every one). */
+  resp3?: readonly string[] | boolean;
 }
 
 /** Runs the script on one side with its own connections; returns every recorded reply. */
@@ -49,6 +67,7 @@ export async function runScript(port: number, steps: readonly ScriptStep[], opti
   const clients = new Map<string, RawClient>();
   const ids = new Map<string, string>();
   // Only a script that names ids asks for them (CLIENT ID would show in the counters otherwise).
+  let monitor: RawClient | null = null;
   const wantsIds = steps.some((step) => {
     const argv = 'send' in step ? step.send : 'call' in step ? step.call : 'until' in step ? step.until : [];
     return argv.some((arg) => typeof arg === 'string' && ID_ARG.test(arg));
@@ -57,7 +76,8 @@ export async function runScript(port: number, steps: readonly ScriptStep[], opti
     let c = clients.get(name);
     if (c === undefined) {
       c = await RawClient.connect(port);
-      if (options.resp3?.includes(name) === true) await c.call('HELLO', '3');
+      const resp3 = options.resp3;
+      if (resp3 === true || (Array.isArray(resp3) && resp3.includes(name))) await c.call('HELLO', '3');
       if (wantsIds) ids.set(name, (await c.call('CLIENT', 'ID')).toString('latin1').slice(1, -2));
       clients.set(name, c);
     }
@@ -83,7 +103,10 @@ export async function runScript(port: number, steps: readonly ScriptStep[], opti
   const out: string[] = [];
   try {
     for (const step of steps) {
-      if ('send' in step) {
+      if ('blocked' in step) {
+        monitor ??= await RawClient.connect(port);
+        await waitBlocked(monitor, step.blocked);
+      } else if ('send' in step) {
         (await get(step.on)).send(...(await resolve(step.send)));
       } else if ('call' in step) {
         const argv = await resolve(step.call);
@@ -107,6 +130,7 @@ export async function runScript(port: number, steps: readonly ScriptStep[], opti
     }
   } finally {
     for (const c of clients.values()) c.close();
+    monitor?.close();
   }
   return out;
 }
@@ -117,4 +141,9 @@ export function scenario(dual: DualRun, name: string, steps: readonly ScriptStep
     const [r, h] = await pair.both((_c, side: Side) => runScript(side === 'redis' ? dual.running.redis.port : dual.running.target.port, steps, options));
     pair.same(h, r, name);
   });
+}
+
+/** `scenario` bound to `dual`, with `resp3` for every connection or none (the blocking tests). */
+export function scenarioRunner(dual: DualRun): (name: string, steps: readonly ScriptStep[], resp3?: boolean) => void {
+  return (name, steps, resp3 = false) => scenario(dual, name, steps, { resp3 });
 }

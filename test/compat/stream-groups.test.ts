@@ -6,7 +6,7 @@
  */
 
 import t from 'tap';
-import { blocked, call, read, scenarioRunner, send } from './blocking-script';
+import { blocked, call, read, scenarioRunner, send } from './connection-script';
 import { approx, dualRun, error, type Step } from './harness';
 import { inBothProtocols } from './random-picks';
 

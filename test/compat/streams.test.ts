@@ -6,7 +6,7 @@
  */
 
 import t from 'tap';
-import { blocked, call, close, read, scenarioRunner, send } from './blocking-script';
+import { blocked, call, close, read, scenarioRunner, send } from './connection-script';
 import { check, dualRun, error, shape } from './harness';
 import { parseReply } from '../../bench/harness/resp';
 import { ByteCursor } from '../../storage/rdb/byte-cursor';
