@@ -7,9 +7,9 @@
  * the same whenever Redis would hold the value in one of those encodings (storage/encodings.ts),
  * so replies for small containers match Redis byte for byte, order included.
  *
- * A larger container is walked like the keyspace SCAN (storage/database.ts): a cursor names a
- * live Map/Set iterator kept in a small per-container cache, together with how many elements it
- * has passed. A JS iterator is live, so every element present for the whole scan is returned
+ * A larger container (and the keyspace, for SCAN: storage/database.ts) is walked so: a cursor
+ * names a live Map/Set iterator kept in a small per-container cache, together with how many
+ * elements it has passed. A JS iterator is live, so every element present for the whole scan is returned
  * exactly once, and elements added or removed meanwhile may or may not be (SCAN's guarantee).
  * A cursor evicted from the cache (or never issued, e.g. typed by hand) falls back to skipping
  * `passed` elements from the start, which keeps the guarantee while nothing before the position

@@ -13,8 +13,9 @@
  *    every key with a TTL in turn and costs O(1) per key.
  *
  * Time is always an argument (`nowMs`), frozen once per command by the caller, so a command
- * sees one consistent instant and tests can drive time by hand. SCAN's cursors and RANDOMKEY's
- * walk over the Map are in key-walks.ts; the shapes shared with the server in keyspace-context.ts.
+ * sees one consistent instant and tests can drive time by hand. SCAN's cursors over the Map are
+ * container-scan.ts's (the keyspace is scanned as HSCAN scans a large hash), RANDOMKEY's walk is
+ * random-key-walk.ts, and the shapes shared with the server are in keyspace-context.ts.
  */
 import { lfuInitial, lfuTouched, type LfuSettings } from './access-clock';
 import type { ByteString } from './bytes';
@@ -32,7 +33,8 @@ import { typeName, type StoredValue, type TypeName } from './values';
 import type {
   EditableValue, ExpireEffort, ExpirePass, KeyWatcher, KeyspaceContext, KeyspaceObserver, Lookup, ScanFilter,
 } from './keyspace-context';
-import { KeyWalks } from './key-walks';
+import { RandomKeyWalk } from './random-key-walk';
+import { scanStep } from './container-scan';
 import { SlotKeyIndex } from './slot-key-index';
 
 export type {
@@ -88,8 +90,8 @@ export class Database implements RememberedKeyExpirer {
    * keys but do not move the watchers.
    */
   private watchers: Map<ByteString, Set<KeyWatcher>> | null = null;
-  /** SCAN's cursors and RANDOMKEY's walk (key-walks.ts). */
-  private readonly walks = new KeyWalks();
+  /** RANDOMKEY's walk (random-key-walk.ts); SCAN's cursors are container-scan.ts's, per map. */
+  private readonly randomWalk = new RandomKeyWalk();
   /** Keys deleted by lazy and active expiry since the last stats reset. */
   expiredKeys = 0;
   /** The modelled bytes of this database's keys (used_memory's dataset part). */
@@ -450,7 +452,7 @@ export class Database implements RememberedKeyExpirer {
     this.accessEvictionWalk.reset();
     this.volatileEvictionWalk.reset();
     this.slotKeys?.clear();
-    this.walks.reset();
+    this.randomWalk.reset();
     return removed;
   }
 
@@ -473,8 +475,8 @@ export class Database implements RememberedKeyExpirer {
       db.accessEvictionWalk.reset();
       db.volatileEvictionWalk.reset();
     }
-    this.walks.reset();
-    other.walks.reset();
+    this.randomWalk.reset();
+    other.randomWalk.reset();
   }
 
   /**
@@ -803,7 +805,7 @@ export class Database implements RememberedKeyExpirer {
    * pass the filter, with the cursor to continue from (0 when the iteration is complete).
    */
   scan(cursor: bigint, count: number, filter: ScanFilter, nowMs: number): [bigint, ByteString[]] {
-    const [next, visited] = this.walks.scan(this.dict, cursor, count);
+    const [next, visited] = scanStep(this.dict, cursor, count);
     return [next, this.filterScanned(visited, filter, nowMs)];
   }
 
@@ -820,7 +822,7 @@ export class Database implements RememberedKeyExpirer {
   randomKey(nowMs: number): ByteString | undefined {
     // Bound the attempts: a database full of expired keys would otherwise loop long.
     for (let attempt = 0; attempt < 100 && this.dict.size > 0; attempt++) {
-      const key = this.walks.randomStep(this.dict, this.random);
+      const key = this.randomWalk.step(this.dict, this.random);
       if (key !== undefined && this.live(key, nowMs, 'read') !== undefined) return key;
     }
     return undefined;
