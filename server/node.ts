@@ -39,7 +39,7 @@ import { BlockingLists } from './blocking';
 import { PubSub } from './pubsub/pubsub';
 import { notifyKeyspaceEvent, NotifyFlag } from './pubsub/keyspace-events';
 import type { TypeName } from '../storage/values';
-import { loadSnapshotAtStartup, PersistenceState, persistenceCron } from './persistence/snapshots';
+import { loadSnapshotAtStartup, PersistenceState } from './persistence/snapshots';
 import { AppendOnlyFile } from './persistence/aof';
 import { loadAofAtStartup } from './persistence/aof-load';
 import { NodeEvents } from './node-events';
@@ -51,7 +51,7 @@ import { ClientTracking } from './tracking/client-tracking';
 import { SlowLog } from './observe/slowlog';
 import { Monitors } from './observe/monitor';
 import { LatencyMonitor } from './observe/latency-monitor';
-import { runActiveExpire } from './active-expire';
+import { serverCron } from './server-cron';
 
 export interface NodeOptions {
   config: Config;
@@ -529,40 +529,9 @@ export class RedisNode implements KeyspaceObserver {
     return this.persistence.bgsave !== null || this.aof.rewrite !== null;
   }
 
-  /** Runs hz times a second: active expiry, idle client timeouts, ops/sec sampling. */
+  /** Runs hz times a second (server-cron.ts). */
   cron(): void {
-    const now = (this.nowMs = this.clock());
-    // Not while a MIGRATE holds the node (in Redis nothing runs until it is done), nor while
-    // clients are paused (keys past their deadline wait for the end of the pause).
-    if (this.activeExpireEnabled && !this.exclusive.active && !this.pause.active) {
-      // A replica leaves expiry to its master, except for the deadlines its own clients set
-      // when it is writable (storage/replica-expires.ts).
-      if (this.replication.isReplica) {
-        this.keyspace.expireReplicaKeys(now);
-      } else {
-        runActiveExpire(this, now);
-      }
-    }
-    // databasesCron's dict resizing and rehashing (storage/dict-tables.ts), never beside a fork.
-    if (!this.forkAlive) this.keyspace.resizeAndRehashTables(this.config.bool('activerehashing'));
-    this.stats.sampleOps(now);
-    this.cluster?.followRole();
-    this.blocking.cron();
-    this.migrateSockets.closeIdle(now);
-    this.replication.cron(now);
-    persistenceCron(this);
-    this.aof.cron(now);
-    for (const client of this.clients.values()) client.memory.cron(now, client.outputBytes);
-    this.memory.cron();
-    const timeoutSec = this.config.number('timeout');
-    if (timeoutSec > 0) {
-      for (const client of this.clients.values()) {
-        if (client.kind === 'normal' && !client.isBlocked && now - client.lastInteractionMs > timeoutSec * 1000) {
-          this.log.verbose('Closing idle client');
-          client.close();
-        }
-      }
-    }
+    serverCron(this);
   }
 }
 

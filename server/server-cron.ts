@@ -1,0 +1,52 @@
+/**
+ * What a node does hz times a second (`hz`, 10 by default), as Redis's serverCron and
+ * databasesCron do, in this order:
+ *
+ *   expiry       the active expire cycle on a master (active-expire.ts); on a writable replica
+ *                only the deadlines its own clients set; nothing while a MIGRATE holds the node
+ *                or clients are paused
+ *   dict tables  shrinking sparse tables and rehashing (storage/dict-tables.ts), never while a
+ *                save or AOF rewrite would have a child process
+ *   stats        samples for instantaneous_ops_per_sec
+ *   the rest     cluster role following, blocked clients' redirects, idle MIGRATE sockets,
+ *                replication (pings, timeouts, reconnects), save points, the AOF (everysec
+ *                fsync, rewrites), client memory and maxmemory-clients, idle clients (`timeout`)
+ */
+import { runActiveExpire } from './active-expire';
+import type { RedisNode } from './node';
+import { persistenceCron } from './persistence/snapshots';
+
+export function serverCron(node: RedisNode): void {
+  const now = (node.nowMs = node.clock());
+  // Not while a MIGRATE holds the node (in Redis nothing runs until it is done), nor while
+  // clients are paused (keys past their deadline wait for the end of the pause).
+  if (node.activeExpireEnabled && !node.exclusive.active && !node.pause.active) {
+    // A replica leaves expiry to its master, except for the deadlines its own clients set
+    // when it is writable (storage/replica-expires.ts).
+    if (node.replication.isReplica) {
+      node.keyspace.expireReplicaKeys(now);
+    } else {
+      runActiveExpire(node, now);
+    }
+  }
+  // databasesCron's dict resizing and rehashing (storage/dict-tables.ts), never beside a fork.
+  if (!node.forkAlive) node.keyspace.resizeAndRehashTables(node.config.bool('activerehashing'));
+  node.stats.sampleOps(now);
+  node.cluster?.followRole();
+  node.blocking.cron();
+  node.migrateSockets.closeIdle(now);
+  node.replication.cron(now);
+  persistenceCron(node);
+  node.aof.cron(now);
+  for (const client of node.clients.values()) client.memory.cron(now, client.outputBytes);
+  node.memory.cron();
+  const timeoutSec = node.config.number('timeout');
+  if (timeoutSec > 0) {
+    for (const client of node.clients.values()) {
+      if (client.kind === 'normal' && !client.isBlocked && now - client.lastInteractionMs > timeoutSec * 1000) {
+        node.log.verbose('Closing idle client');
+        client.close();
+      }
+    }
+  }
+}
