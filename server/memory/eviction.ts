@@ -96,13 +96,14 @@ export class EvictionPool {
     words.length = 0;
     db.sampleKeys(samples, volatile, sample, rank === 'ttl' ? null : words, nowMs);
     const nowSec = Math.floor(nowMs / 1000);
-    sample.forEach((key, i) => {
+    for (let i = 0; i < sample.length; i++) {
+      const key = sample[i] as ByteString;
       let idle: number;
       if (rank === 'lru') idle = nowSec - (words[i] as number);
       else if (rank === 'lfu') idle = 255 - lfuCounter(words[i] as number, nowMs, lfu);
       else idle = Number.MAX_SAFE_INTEGER - (db.expireAt(key) ?? Number.MAX_SAFE_INTEGER);
       this.offer({ idle, key, db });
-    });
+    }
     return sample.length;
   }
 

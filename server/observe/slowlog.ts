@@ -67,8 +67,8 @@ export class SlowLog {
   /**
    * A command timed because `times` said so has finished (`startedMs` on the node's monotonic
    * clock): the slow log and the latency monitor take it if it reached their thresholds. A
-   * command that blocked is left out, since its wait is not its run time; one waiting on the
-   * network (MIGRATE) is not, with the time it took to send.
+   * command that blocked waits for servedLate, since its wait is not its run time; one waiting
+   * on the network (MIGRATE) is taken now, with the time it took to send.
    */
   finished(node: RedisNode, session: Session, spec: CommandSpec, argv: readonly ByteString[], startedMs: number): void {
     const durationUs = Math.floor((node.time.monotonicMs() - startedMs) * 1000);
