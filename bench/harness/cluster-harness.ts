@@ -412,6 +412,9 @@ export class RedirectingClient {
   private readonly connections = new Map<number, RawClient>();
   redirects = 0;
 
+  /** `readDeadlineMs` must exceed any blocking timeout sent through it (WAIT 1 5000 needs > 5 s). */
+  constructor(private readonly readDeadlineMs = 10_000) {}
+
   async call(entryPort: number, ...argv: Arg[]): Promise<Buffer> {
     let port = entryPort;
     let asking = false;
@@ -431,7 +434,7 @@ export class RedirectingClient {
   private async connection(port: number): Promise<RawClient> {
     const existing = this.connections.get(port);
     if (existing !== undefined && !existing.isClosed) return existing;
-    const client = await RawClient.connect(port, LOOPBACK_HOST);
+    const client = await RawClient.connect(port, LOOPBACK_HOST, this.readDeadlineMs);
     this.connections.set(port, client);
     return client;
   }

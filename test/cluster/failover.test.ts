@@ -10,6 +10,7 @@ import t from 'tap';
 import { clusterTarget, LocalCluster, missingPrerequisite, RedirectingClient, runRedisCli, type ClusterNode } from '../../bench/harness/cluster-harness';
 import { isMaster, keyInSlot, ownedSlots, type NodeLine } from '../../bench/harness/cluster-replies';
 import { delay } from '../../bench/harness/server-process';
+import { waitLinkUp } from './failover-support';
 
 const kind = clusterTarget();
 const problem = missingPrerequisite([kind]);
@@ -43,6 +44,10 @@ async function scenario(t: tap.Test, signal: 'SIGKILL' | 'SIGSTOP'): Promise<voi
   await cluster.createOrThrow(1);
   await cluster.waitForOk();
   const view: NodeLine[] = await cluster.waitForAgreement(6);
+
+  // Each replica's first sync may still be under way (redis-server delays a diskless sync by 5 s);
+  // WAIT counts only online replicas, so the links are awaited first.
+  for (const line of view.filter((n) => !isMaster(n))) await waitLinkUp(cluster.byPort(line.port));
 
   // Keys in every master's slots, then WAIT 1 on each master's connection.
   const writer = new RedirectingClient();

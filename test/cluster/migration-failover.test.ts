@@ -16,6 +16,8 @@ import t from 'tap';
 import { type ClusterNode, LocalCluster, missingPrerequisite, RedirectingClient, runRedisCli, stripAnsi } from '../../bench/harness/cluster-harness';
 import type { Arg } from '../../bench/harness/resp';
 import { isMaster, keySlot, ownedSlots } from '../../bench/harness/cluster-replies';
+import { RawClient } from '../../bench/harness/raw-client';
+import { waitLinkUp } from './failover-support';
 
 const KINDS = ['redis', 'hashslot'] as const;
 
@@ -27,6 +29,19 @@ async function poll(what: string, deadlineMs: number, probe: () => Promise<{ ok:
     if (ok) return;
     if (Date.now() > end) throw new Error(`not within ${deadlineMs} ms: ${what}\n${detail}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * `WAIT 1 <ms>` on its own connection, read with a deadline longer than WAIT's timeout: a WAIT
+ * that times out answers :0 (which the test then reports), not a client-side read error.
+ */
+async function waitOne(node: ClusterNode, timeoutMs: number): Promise<string> {
+  const client = await RawClient.connect(node.port, node.host, timeoutMs + 5_000);
+  try {
+    return (await client.call('WAIT', '1', String(timeoutMs))).toString('latin1');
+  } finally {
+    client.close();
   }
 }
 
@@ -57,18 +72,21 @@ if (problem !== null) {
       const target = cluster.byPort(targetLine.port);
       const replica = cluster.byPort(replicaLine.port);
 
-      // 1. Keys, acknowledged by the source's replica.
+      // 1. Keys, acknowledged by the source's replica. Its first sync may still be running after
+      // create (redis-server waits repl-diskless-sync-delay, 5 s, before it streams the RDB), so
+      // the link is awaited first: WAIT only counts replicas that are online.
+      await waitLinkUp(replica);
       let written = 0;
       for (let i = 0; i < KEYS; i++) if ((await raw(source, 'SET', `{f}:${i}`, `v${i}`)) === '+OK\r\n') written++;
       t.equal(written, KEYS, 'keys written');
-      t.equal(await raw(source, 'WAIT', '1', '5000'), ':1\r\n');
+      t.equal(await waitOne(source, 5_000), ':1\r\n');
 
       // 2. Half of the keys moved.
       t.equal(await raw(target, 'CLUSTER', 'SETSLOT', s, 'IMPORTING', sourceLine.id), '+OK\r\n');
       t.equal(await raw(source, 'CLUSTER', 'SETSLOT', s, 'MIGRATING', targetLine.id), '+OK\r\n');
       const half = Array.from({ length: KEYS / 2 }, (_, i) => `{f}:${i}`);
       t.equal(await raw(source, 'MIGRATE', '127.0.0.1', String(targetLine.port), '', '0', '5000', 'KEYS', ...half), '+OK\r\n');
-      t.equal(await raw(source, 'WAIT', '1', '5000'), ':1\r\n', 'the replica got the DELs');
+      t.equal(await waitOne(source, 5_000), ':1\r\n', 'the replica got the DELs');
       // Polled: on redis-server 7.0, WAIT right after MIGRATE can answer before the replica has
       // applied the DELs (seen once in a full run under load), so the count is awaited.
       await poll('the replica to hold half the keys', 5_000, async () => {
