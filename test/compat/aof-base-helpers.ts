@@ -54,11 +54,12 @@ export const DATA_CASES: BaseCase[] = [
   { name: 'a hash-table set of 200', order: 'any', commands: [['SADD', 'sset200', ...range(200, (i) => `m${i}`)]] },
   { name: 'a listpack sorted set with edge scores', commands: [['ZADD', 'zl', ...EDGE_SCORES]] },
   {
-    name: 'a skiplist sorted set of 200 with edge scores and -0',
+    name: 'a skiplist sorted set of 200 with edge scores',
     order: 'any',
     commands: [
       ['ZADD', 'zs', ...range(200, (i) => [String(i / 7), `m${i}`]).flat()],
-      ['ZADD', 'zs', ...EDGE_SCORES],
+      // Without -0: whether Redis's own file keeps it in a skiplist is chance (see zneg).
+      ['ZADD', 'zs', ...EDGE_SCORES.filter((_, i, all) => all[i - (i % 2)] !== '-0')],
     ],
   },
   {
