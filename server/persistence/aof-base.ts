@@ -3,47 +3,76 @@
  *
  * With aof-use-rdb-preamble yes (the default) the base is an RDB file, marked with the AUX field
  * aof-base=1, exactly what BGSAVE writes otherwise. With `no` it is a file of commands that
- * rebuild the dataset when replayed: a SELECT per database, then per key one RESTORE of the key's
- * DUMP payload with its absolute deadline (ABSTTL), so every type, stream groups included,
- * round-trips through one command. (Redis writes type-specific commands there, RPUSH, HSET...:
- * the replayed dataset is the same, the file's text differs.)
+ * rebuild the dataset when replayed, byte for byte what Redis 7.0 writes there:
+ *
+ *   #TS:<unix seconds>                       with aof-timestamp-enabled yes
+ *   FUNCTION LOAD <code>                     each function library
+ *   SELECT <db>                              each non-empty database, then its keys:
+ *     SET / RPUSH / SADD / ZADD / HMSET      the value, 64 items per command
+ *     XADD ... XSETID ... XGROUP ... XCLAIM  a stream with its groups
+ *     PEXPIREAT <key> <ms>                   a key's deadline
+ *
+ * storage/aof-rewrite-commands.ts turns each key into those commands (and explains each
+ * type's); this file encodes them as RESP. The text is cut into chunks of about 64 KiB, each
+ * made only when the writer asks for it, so a big dataset is written a piece per event-loop turn
+ * and never held whole in memory twice.
  *
  * The file is written through atomic-file.ts: a temp file, fsync, rename, so a rewrite that
  * fails or is cancelled leaves no half base behind.
  */
-import { encodeCommand } from '../../protocol/command-encoder';
-import { createDumpPayload } from '../../storage/rdb/dump-payload';
+import { type ByteString } from '../../storage/bytes';
+import { keyRewriteCommands } from '../../storage/aof-rewrite-commands';
+import { ByteSink } from '../../storage/rdb/byte-sink';
 import { type KeyspaceSnapshot, rdbChunks } from '../../storage/rdb/rdb-writer';
 import type { RedisNode } from '../node';
 import { replaceFile, replaceFileSync } from './atomic-file';
 
-function* commandChunks(snapshot: KeyspaceSnapshot, compression: boolean, timestampSec: number | null): Generator<Buffer> {
-  // aof-timestamp-enabled: the base opens with the time it was taken, as Redis's does.
-  if (timestampSec !== null) yield Buffer.from(`#TS:${timestampSec}\r\n`, 'latin1');
-  for (const db of snapshot.dbs) {
-    yield encodeCommand(['SELECT', String(db.index)]);
-    const parts: Buffer[] = [];
-    let bytes = 0;
-    db.keys.forEach((key, i) => {
-      const value = db.values[i];
-      if (value === undefined) return;
-      const deadline = db.deadlines.get(key);
-      const payload = createDumpPayload(value, compression).toString('latin1');
-      const argv = deadline === undefined
-        ? ['RESTORE', key, '0', payload]
-        : ['RESTORE', key, String(deadline), payload, 'ABSTTL'];
-      const command = encodeCommand(argv);
-      parts.push(command);
-      bytes += command.length;
-    });
-    if (bytes > 0) yield Buffer.concat(parts, bytes);
+const CHUNK_BYTES = 64 * 1024;
+/** Arguments at least this long are copied into the sink as they are, never into a header string. */
+const LARGE_ARG_BYTES = 1024;
+
+/** Appends one command as a RESP multibulk. */
+function writeCommand(sink: ByteSink, argv: readonly ByteString[]): void {
+  let text = `*${argv.length}\r\n`;
+  for (const arg of argv) {
+    if (arg.length < LARGE_ARG_BYTES) {
+      text += `$${arg.length}\r\n${arg}\r\n`;
+      continue;
+    }
+    sink.latin1(`${text}$${arg.length}\r\n`);
+    sink.latin1(arg);
+    text = '\r\n';
   }
+  sink.latin1(text);
+}
+
+function* commandChunks(snapshot: KeyspaceSnapshot, functions: readonly ByteString[], timestampSec: number | null): Generator<Buffer> {
+  const sink = new ByteSink(CHUNK_BYTES * 2);
+  // aof-timestamp-enabled: the base opens with the time it was taken, as Redis's does.
+  if (timestampSec !== null) sink.latin1(`#TS:${timestampSec}\r\n`);
+  for (const code of functions) writeCommand(sink, ['FUNCTION', 'LOAD', code]);
+  for (const db of snapshot.dbs) {
+    writeCommand(sink, ['SELECT', String(db.index)]);
+    const deadlines = db.deadlines.size === 0 ? null : db.deadlines;
+    for (let i = 0; i < db.keys.length; i++) {
+      const key = db.keys[i] as ByteString;
+      const value = db.values[i];
+      if (value === undefined) continue;
+      for (const argv of keyRewriteCommands(key, value, deadlines?.get(key))) {
+        writeCommand(sink, argv);
+        if (sink.length >= CHUNK_BYTES) yield sink.take();
+      }
+    }
+  }
+  if (sink.length > 0) yield sink.take();
 }
 
 function chunksFor(node: RedisNode, snapshot: KeyspaceSnapshot, rdb: boolean): Iterable<Buffer> {
+  if (!rdb) {
+    const timestampSec = node.config.bool('aof-timestamp-enabled') ? Math.floor(node.clock() / 1000) : null;
+    return commandChunks(snapshot, node.functionLibraryCodes(), timestampSec);
+  }
   const compression = node.config.bool('rdbcompression');
-  const timestampSec = node.config.bool('aof-timestamp-enabled') ? Math.floor(node.clock() / 1000) : null;
-  if (!rdb) return commandChunks(snapshot, compression, timestampSec);
   const aux = {
     ctimeSec: Math.floor(node.clock() / 1000),
     usedMemBytes: process.memoryUsage().heapUsed,

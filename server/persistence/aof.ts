@@ -1,24 +1,13 @@
 /**
- * The append-only file while the node runs (Redis 7.0's multi-part AOF; the files and the
- * manifest are described in aof-manifest.ts, start-up loading in aof-load.ts).
+ * The append-only file while the node runs (Redis 7.0's multi-part AOF): which files there are
+ * and when they change. The files and the manifest are described in aof-manifest.ts, start-up
+ * loading in aof-load.ts, and how each write reaches the current file (buffering, write(2),
+ * appendfsync) in aof-writer.ts.
  *
- * Every write the node propagates reaches the AOF from the same place it reaches replicas
- * (Replication.propagate / beginUnit / endUnit): encoded as RESP, preceded by a SELECT when its
- * db differs from the last one written, and an execution unit of several writes (a MULTI/EXEC,
- * a script, a command with the DELs of keys it found expired) wrapped in MULTI ... EXEC so
- * replay applies it whole. The bytes wait in `buffer`, and the replies of the clients that
- * wrote wait with them (Client.flush asks holdReplies); at the end of the event-loop turn
- * (setImmediate, after every socket read of the turn) one write(2) takes the whole buffer, then
- * the replies go, which is what Redis's beforeSleep does:
- *
- *     every client's batch this turn ─▶ buffer ─▶ write(2) [+ one fsync if always] ─▶ replies
- *
- *   appendfsync always    fsync in the same step, before the reply: an acknowledged write
- *                         survives a power loss
- *   appendfsync everysec  the cron starts an asynchronous fsync (libuv's thread pool) once a
- *                         second: a power loss costs at most about a second; a crash of the
- *                         process costs nothing, the bytes are already in the kernel
- *   appendfsync no        the kernel decides
+ *   appendonlydir/
+ *     appendonly.aof.M.base.rdb|aof    the dataset as it was at the last rewrite
+ *     appendonly.aof.N.incr.aof        every write since, appended by the writer
+ *     appendonly.aof.manifest          which base and which incr files make up the AOF now
  *
  * Rewrite (BGREWRITEAOF, the automatic rewrite, CONFIG SET appendonly yes), without fork():
  *
@@ -26,16 +15,19 @@
  *            writes from now on go there
  *          ─ freeze the dataset (snapshotKeyspace: a synchronous copy, as BGSAVE does)
  *   then   ─ the copy is written as base M+1 chunk by chunk, the event loop free between chunks
+ *            (aof-base.ts: an RDB file, or commands with aof-use-rdb-preamble no)
  *   done   ─ the manifest names base M+1 and incr N+1; the old base and incr files become
  *            history and are deleted (unless aof-disable-auto-gc)
+ *
+ * The automatic rewrite starts from the cron once the AOF has grown past
+ * auto-aof-rewrite-min-size and by auto-aof-rewrite-percentage over the base's size.
  *
  * With CONFIG SET appendonly yes there is no AOF yet: writes go to a temp incr file outside the
  * manifest until the first base exists, and the AOF becomes "on" only then (Redis's
  * AOF_WAIT_REWRITE).
  */
-import { closeSync, fsync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync, mkdirSync, existsSync } from 'node:fs';
+import { renameSync, statSync, unlinkSync, mkdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { encodeCommand } from '../../protocol/command-encoder';
 import type { ByteString } from '../../storage/bytes';
 import { snapshotKeyspace } from '../../storage/rdb/rdb-writer';
 import type { Client } from '../network/client';
@@ -45,27 +37,9 @@ import {
   type AofManifest, baseFileName, cloneManifest, emptyManifest, formatManifest, incrFileName, manifestName,
 } from './aof-manifest';
 import { writeBaseFile } from './aof-base';
+import { AofWriter, type AofWriterHost } from './aof-writer';
 
 export type AofState = 'off' | 'on' | 'wait_rewrite';
-
-/** C's strerror() text for the errors a write or fsync meets (Node words them differently). */
-const STRERROR: Record<string, string> = {
-  ENOSPC: 'No space left on device',
-  EIO: 'Input/output error',
-  EDQUOT: 'Disk quota exceeded',
-  EBADF: 'Bad file descriptor',
-  EROFS: 'Read-only file system',
-  EACCES: 'Permission denied',
-  EFBIG: 'File too large',
-};
-
-function strerror(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  return (code !== undefined ? STRERROR[code] : undefined) ?? (err as Error).message;
-}
-
-const MULTI = encodeCommand(['MULTI']);
-const EXEC = encodeCommand(['EXEC']);
 
 interface Rewrite {
   readonly startedAtMs: number;
@@ -73,41 +47,24 @@ interface Rewrite {
   readonly baseName: string;
 }
 
-export class AppendOnlyFile {
+export class AppendOnlyFile implements AofWriterHost {
   state: AofState = 'off';
   manifest: AofManifest = emptyManifest();
-  private fd: number | null = null;
-  /** The file `fd` writes to (a temp incr file while waiting for the first rewrite). */
+  /** Feeds, buffers, writes and syncs the current incr file (aof-writer.ts). */
+  private readonly writer: AofWriter;
+  /** The file the writer appends to (a temp incr file while waiting for the first rewrite). */
   private fileName = '';
-  private buffer: Buffer[] = [];
-  bufferBytes = 0;
-  /** The db of the last command written; -1: the next command is preceded by a SELECT. */
-  private selectedDb = -1;
-  private lastTimestampSec = 0;
-  // Execution units (see Replication): writes held until the outermost unit ends.
-  private readonly held: Array<{ db: number; argv: readonly ByteString[] }> = [];
-  private unitDepth = 0;
-  /** Bytes written since the last fsync started, and whether an fsync is in flight. */
-  private unsynced = false;
-  fsyncInFlight = false;
-  private lastFsyncMs = 0;
-  currentSize = 0;
   baseSize = 0;
-  /** Clients whose replies wait for this turn's AOF write (holdReplies). */
-  private readonly heldReplies = new Set<Client>();
-  private turnEndScheduled = false;
-  private releasing = false;
   rewrite: Rewrite | null = null;
   rewriteScheduled = false;
   lastRewriteDurationSec = -1;
   lastBgrewriteOk = true;
   rewrites = 0;
   consecutiveFailures = 0;
-  lastWriteOk = true;
-  /** Why the last write failed, worded as C's strerror (Redis's MISCONF names it). */
-  lastWriteError = '';
 
-  constructor(private readonly node: RedisNode) {}
+  constructor(private readonly node: RedisNode) {
+    this.writer = new AofWriter(node, this);
+  }
 
   get dir(): string {
     return resolve(this.node.config.string('dir'), this.node.config.string('appenddirname'));
@@ -117,186 +74,70 @@ export class AppendOnlyFile {
     return this.node.config.string('appendfilename');
   }
 
+  /** AofWriterHost: writes are kept while the AOF is on or waiting for its first rewrite. */
+  get feeding(): boolean {
+    return this.state !== 'off';
+  }
+
+  /** AofWriterHost: a rewrite or BGSAVE writing its file (aof-write-active-child samples). */
+  get childActive(): boolean {
+    return this.rewrite !== null || this.node.persistence.bgsave !== null;
+  }
+
   // ---------------------------------------------------------------------------------------------
-  // Feeding
+  // The write path, as the node's other parts call it (aof-writer.ts does the work)
 
   /** A write the node propagates (Replication.propagate calls this for masters and replicas). */
   propagate(db: number, argv: readonly ByteString[]): void {
-    if (this.state === 'off') return;
-    if (this.unitDepth > 0) this.held.push({ db, argv });
-    else this.append(db, encodeCommand(argv));
+    this.writer.propagate(db, argv);
   }
 
   beginUnit(): void {
-    this.unitDepth++;
+    this.writer.beginUnit();
   }
 
   endUnit(): void {
-    if (--this.unitDepth > 0) return;
-    const held = this.held;
-    if (held.length === 0) return;
-    if (this.state !== 'off') {
-      if (held.length === 1) {
-        const only = held[0] as { db: number; argv: readonly ByteString[] };
-        this.append(only.db, encodeCommand(only.argv));
-      } else {
-        // MULTI goes in the first write's db (its SELECT before it), as Redis propagates it.
-        this.append((held[0] as { db: number }).db, MULTI);
-        for (const w of held) this.append(w.db, encodeCommand(w.argv));
-        this.append(this.selectedDb, EXEC);
-      }
-    }
-    held.length = 0;
+    this.writer.endUnit();
   }
 
-  private append(db: number, command: Buffer): void {
-    if (this.node.config.bool('aof-timestamp-enabled')) {
-      const sec = Math.floor(this.node.clock() / 1000);
-      if (sec > this.lastTimestampSec) {
-        this.lastTimestampSec = sec;
-        this.push(Buffer.from(`#TS:${sec}\r\n`, 'latin1'));
-      }
-    }
-    if (db !== this.selectedDb) {
-      this.push(encodeCommand(['SELECT', String(db)]));
-      this.selectedDb = db;
-    }
-    this.push(command);
+  /** Bytes waiting for this turn's write(2) (aof_buffer_length). */
+  get bufferBytes(): number {
+    return this.writer.bufferBytes;
   }
 
-  private push(bytes: Buffer): void {
-    // Written once this event-loop turn (also when no client reply follows: the cron's expiry).
-    if (this.bufferBytes === 0) this.scheduleTurnEnd();
-    this.buffer.push(bytes);
-    this.bufferBytes += bytes.length;
-  }
-
-  /**
-   * Client.flush while writes are buffered: the client's replies wait for the end of this
-   * event-loop turn, when the AOF is written (and fsynced) once for every client that wrote in
-   * it, then the replies go (Redis's beforeSleep: flushAppendOnlyFile, then the replies). True
-   * when held; false while the held replies are being released (they go at once).
-   */
+  /** Client.flush while writes are buffered: see AofWriter.holdReplies. */
   holdReplies(client: Client): boolean {
-    if (this.releasing) return false;
-    this.heldReplies.add(client);
-    this.scheduleTurnEnd();
-    return true;
+    return this.writer.holdReplies(client);
   }
 
-  private scheduleTurnEnd(): void {
-    if (this.turnEndScheduled) return;
-    this.turnEndScheduled = true;
-    setImmediate(this.turnEnd);
-  }
-
-  private readonly turnEnd = (): void => {
-    this.turnEndScheduled = false;
-    this.beforeReply();
-    if (this.heldReplies.size === 0) return;
-    const clients = [...this.heldReplies];
-    this.heldReplies.clear();
-    // Even when the write failed (the bytes stay buffered, MISCONF refuses the next writes)
-    // the replies go, as Redis sends them.
-    this.releasing = true;
-    try {
-      for (const client of clients) client.flush();
-    } finally {
-      this.releasing = false;
-    }
-  };
-
-  /**
-   * Before replies leave (Client.flush): the buffered writes go to the kernel, and with
-   * appendfsync always to the disk, so a client never sees the reply of a write the file lacks.
-   */
+  /** Before replies leave: the buffered writes go to the kernel (and the disk with always). */
   beforeReply(): void {
-    if (this.bufferBytes === 0) return;
-    this.writeBuffer();
-    if (this.node.config.string('appendfsync') === 'always') this.fsyncNow();
+    this.writer.beforeReply();
   }
 
-  /** write(2) of everything buffered; a failure is logged and reported by INFO. */
-  writeBuffer(): void {
-    if (this.bufferBytes === 0 || this.fd === null) return;
-    const data = this.buffer.length === 1 ? (this.buffer[0] as Buffer) : Buffer.concat(this.buffer, this.bufferBytes);
-    try {
-      this.writeAll(this.fd, data);
-      this.currentSize += data.length;
-      this.unsynced = true;
-      if (!this.lastWriteOk) this.node.log.warning('AOF write error looks solved, Redis can write again.');
-      this.lastWriteOk = true;
-    } catch (err) {
-      // Until a retry (the next write, or the cron) succeeds, writes are refused with MISCONF.
-      if (this.lastWriteOk) this.node.log.warning(`Error writing to the AOF file: ${strerror(err)}`);
-      this.lastWriteOk = false;
-      this.lastWriteError = strerror(err);
-      return; // kept in the buffer
-    }
-    this.buffer = [];
-    this.bufferBytes = 0;
+  get fsyncInFlight(): boolean {
+    return this.writer.fsyncInFlight;
   }
 
-  /**
-   * write(2) until the kernel has every byte (Redis's aofWrite), timed for the latency monitor:
-   * each write is an aof-write sample and also one of the three kinds Redis tells apart, by what
-   * the disk may be busy with meanwhile. An everysec fsync still running is a pending fsync. A
-   * BGSAVE or an AOF rewrite writing its file is Redis's "active child": here it is no child
-   * process but the same work interleaved on this thread, competing for the same disk.
-   */
-  private writeAll(fd: number, data: Buffer): void {
-    const latency = this.node.latency;
-    const startedMs = latency.start();
-    try {
-      let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    } finally {
-      const ms = latency.elapsedMs(startedMs);
-      if (ms > 0) {
-        const pendingFsync = this.fsyncInFlight && this.node.config.string('appendfsync') === 'everysec';
-        const activeChild = this.rewrite !== null || this.node.persistence.bgsave !== null;
-        latency.addSampleIfNeeded(pendingFsync ? 'aof-write-pending-fsync' : activeChild ? 'aof-write-active-child' : 'aof-write-alone', ms);
-        latency.addSampleIfNeeded('aof-write', ms);
-      }
-    }
+  get lastWriteOk(): boolean {
+    return this.writer.lastWriteOk;
   }
 
-  /** fsync now; under appendfsync always each one is an aof-fsync-always latency sample. */
-  private fsyncNow(): void {
-    if (this.fd === null || !this.unsynced) return;
-    try {
-      const startedMs = this.node.latency.start();
-      fsyncSync(this.fd);
-      if (this.node.config.string('appendfsync') === 'always') this.node.latency.end('aof-fsync-always', startedMs);
-      this.unsynced = false;
-      this.lastFsyncMs = this.node.clock();
-    } catch (err) {
-      this.lastWriteOk = false;
-      this.node.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${(err as Error).message}`);
-    }
+  /** Why the last write failed, worded as C's strerror (Redis's MISCONF names it). */
+  get lastWriteError(): string {
+    return this.writer.lastWriteError;
+  }
+
+  get currentSize(): number {
+    return this.writer.currentSize;
   }
 
   // ---------------------------------------------------------------------------------------------
   // Files
 
   private openIncr(name: string): void {
-    this.closeFile();
-    this.fd = openSync(join(this.dir, name), 'a', 0o644);
+    this.writer.open(join(this.dir, name));
     this.fileName = name;
-    this.selectedDb = -1;
-  }
-
-  private closeFile(): void {
-    if (this.fd === null) return;
-    this.writeBuffer();
-    try {
-      fsyncSync(this.fd);
-    } catch {
-      // best effort: the file is being left
-    }
-    closeSync(this.fd);
-    this.fd = null;
-    this.unsynced = false;
   }
 
   persistManifest(manifest: AofManifest = this.manifest): void {
@@ -334,7 +175,7 @@ export class AppendOnlyFile {
     } else {
       this.manifest = manifest;
       this.baseSize = manifest.base === null ? 0 : this.fileSize(manifest.base.name);
-      this.currentSize = this.baseSize + manifest.incr.reduce((n, f) => n + this.fileSize(f.name), 0);
+      this.writer.currentSize = this.baseSize + manifest.incr.reduce((n, f) => n + this.fileSize(f.name), 0);
     }
     const last = this.manifest.incr[this.manifest.incr.length - 1];
     if (last !== undefined) {
@@ -348,7 +189,7 @@ export class AppendOnlyFile {
       this.manifest.incr.push({ name, seq, type: 'i' });
     }
     this.persistManifest();
-    this.lastFsyncMs = this.node.clock();
+    this.writer.lastFsyncMs = this.node.clock();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -364,8 +205,7 @@ export class AppendOnlyFile {
     const node = this.node;
     const log = node.log;
     mkdirSync(this.dir, { recursive: true });
-    this.writeBuffer();
-    if (this.fd !== null) this.fsyncNow();
+    this.writer.flushNow();
     if (this.state === 'on') {
       // Writes from now on go to a new incr file, named in the manifest at once.
       const next = cloneManifest(this.manifest);
@@ -416,7 +256,7 @@ export class AppendOnlyFile {
       // The temp incr file becomes the first real one.
       const seq = ++next.currIncrSeq;
       const name = incrFileName(this.fileBase, seq);
-      this.writeBuffer();
+      this.writer.writeBuffer();
       const startedMs = node.latency.start();
       renameSync(join(this.dir, this.fileName), join(this.dir, name));
       node.latency.end('aof-rename', startedMs);
@@ -434,7 +274,7 @@ export class AppendOnlyFile {
     this.manifest = next;
     if (this.state === 'wait_rewrite') this.state = 'on';
     this.baseSize = this.fileSize(rewrite.baseName);
-    this.currentSize = this.baseSize + (next.incr.length > 0 ? this.fileSize(this.fileName) : 0);
+    this.writer.currentSize = this.baseSize + (next.incr.length > 0 ? this.fileSize(this.fileName) : 0);
     this.deleteHistory();
     this.rewrite = null;
     this.lastRewriteDurationSec = Math.floor((node.clock() - rewrite.startedAtMs) / 1000);
@@ -488,7 +328,7 @@ export class AppendOnlyFile {
   turnOff(): void {
     if (this.state === 'off') return;
     this.cancelRewrite();
-    this.closeFile();
+    this.writer.close();
     if (this.state === 'wait_rewrite') {
       try {
         unlinkSync(join(this.dir, `temp-${this.fileBase}.incr`));
@@ -497,23 +337,14 @@ export class AppendOnlyFile {
       }
     }
     this.state = 'off';
-    this.buffer = [];
-    this.bufferBytes = 0;
+    this.writer.discardBuffer();
     this.rewriteScheduled = false;
   }
 
   /** From the node's cron: the everysec fsync, a scheduled rewrite, the automatic rewrite. */
   cron(nowMs: number): void {
     if (this.state === 'off' && !this.rewriteScheduled) return;
-    this.writeBuffer();
-    if (this.node.config.string('appendfsync') === 'everysec' && this.unsynced && !this.fsyncInFlight && nowMs - this.lastFsyncMs >= 1000 && this.fd !== null) {
-      this.fsyncInFlight = true;
-      this.unsynced = false;
-      this.lastFsyncMs = nowMs;
-      fsync(this.fd, () => {
-        this.fsyncInFlight = false;
-      });
-    }
+    this.writer.cron(nowMs);
     if (this.rewrite !== null || this.node.persistence.bgsave !== null) return;
     if (this.rewriteScheduled) {
       this.startRewrite();
@@ -535,20 +366,19 @@ export class AppendOnlyFile {
     if (this.state === 'off') return;
     this.cancelRewrite();
     this.node.log.notice('Calling fsync() on the AOF file.');
-    this.closeFile();
+    this.writer.close();
   }
 
   /** The node closes: the file is written, fsynced and closed, without SHUTDOWN's log line. */
   close(): void {
     if (this.state === 'off') return;
     this.cancelRewrite();
-    this.closeFile();
+    this.writer.close();
   }
 
   /** FLUSHALL, DEBUG LOADAOF: write and fsync what is buffered now. */
   flushNow(): void {
-    this.writeBuffer();
-    this.fsyncNow();
+    this.writer.flushNow();
   }
 
   get dirExists(): boolean {
@@ -567,7 +397,7 @@ export class AppendOnlyFile {
       ['aof_last_bgrewrite_status', this.lastBgrewriteOk ? 'ok' : 'err'],
       ['aof_rewrites', this.rewrites],
       ['aof_rewrites_consecutive_failures', this.consecutiveFailures],
-      ['aof_last_write_status', this.lastWriteOk ? 'ok' : 'err'],
+      ['aof_last_write_status', this.writer.lastWriteOk ? 'ok' : 'err'],
       ['aof_last_cow_size', 0],
       ['module_fork_in_progress', 0],
       ['module_fork_last_cow_size', 0],

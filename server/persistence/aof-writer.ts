@@ -1,0 +1,308 @@
+/**
+ * How a write reaches the append-only file: the path from a propagated command to the kernel and
+ * the disk. aof.ts decides which file that is (the manifest, rewrites, turning the AOF on and
+ * off); this file only feeds, buffers, writes and syncs the file it is given.
+ *
+ * Every write the node propagates reaches the AOF from the same place it reaches replicas
+ * (Replication.propagate / beginUnit / endUnit): encoded as RESP, preceded by a SELECT when its
+ * db differs from the last one written, and an execution unit of several writes (a MULTI/EXEC,
+ * a script, a command with the DELs of keys it found expired) wrapped in MULTI ... EXEC so
+ * replay applies it whole. With aof-timestamp-enabled a `#TS:<unix seconds>` line goes before
+ * the first write of each new second.
+ *
+ * The bytes wait in `buffer`, and the replies of the clients that wrote wait with them
+ * (Client.flush asks holdReplies); at the end of the event-loop turn (setImmediate, after every
+ * socket read of the turn) one write(2) takes the whole buffer, then the replies go, which is
+ * what Redis's beforeSleep does:
+ *
+ *     every client's batch this turn ─▶ buffer ─▶ write(2) [+ one fsync if always] ─▶ replies
+ *
+ *   appendfsync always    fsync in the same step, before the reply: an acknowledged write
+ *                         survives a power loss
+ *   appendfsync everysec  the cron starts an asynchronous fsync (libuv's thread pool) once a
+ *                         second: a power loss costs at most about a second; a crash of the
+ *                         process costs nothing, the bytes are already in the kernel
+ *   appendfsync no        the kernel decides
+ *
+ * A write(2) that fails keeps the bytes buffered and marks the AOF as failing: until a retry (the
+ * next turn's write, or the cron's) succeeds, write commands are refused with MISCONF
+ * (snapshots.ts words it), and INFO says aof_last_write_status:err.
+ */
+import { closeSync, fsync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { encodeCommand } from '../../protocol/command-encoder';
+import type { ByteString } from '../../storage/bytes';
+import type { Client } from '../network/client';
+import type { RedisNode } from '../node';
+
+/** C's strerror() text for the errors a write or fsync meets (Node words them differently). */
+const STRERROR: Record<string, string> = {
+  ENOSPC: 'No space left on device',
+  EIO: 'Input/output error',
+  EDQUOT: 'Disk quota exceeded',
+  EBADF: 'Bad file descriptor',
+  EROFS: 'Read-only file system',
+  EACCES: 'Permission denied',
+  EFBIG: 'File too large',
+};
+
+function strerror(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return (code !== undefined ? STRERROR[code] : undefined) ?? (err as Error).message;
+}
+
+const MULTI = encodeCommand(['MULTI']);
+const EXEC = encodeCommand(['EXEC']);
+
+/** What the writer asks of the AOF that owns it. */
+export interface AofWriterHost {
+  /** appendonly is on (or waiting for its first rewrite): propagated writes are kept. */
+  readonly feeding: boolean;
+  /** A rewrite or a BGSAVE is writing its file: Redis's "active child", for the latency class. */
+  readonly childActive: boolean;
+}
+
+export class AofWriter {
+  private fd: number | null = null;
+  private buffer: Buffer[] = [];
+  bufferBytes = 0;
+  /** The db of the last command written; -1: the next command is preceded by a SELECT. */
+  private selectedDb = -1;
+  private lastTimestampSec = 0;
+  // Execution units (see Replication): writes held until the outermost unit ends.
+  private readonly held: Array<{ db: number; argv: readonly ByteString[] }> = [];
+  private unitDepth = 0;
+  /** Bytes written since the last fsync started, and whether an fsync is in flight. */
+  private unsynced = false;
+  fsyncInFlight = false;
+  lastFsyncMs = 0;
+  /** aof_current_size: the files' size when aof.ts last measured them, plus every write since. */
+  currentSize = 0;
+  /** Clients whose replies wait for this turn's AOF write (holdReplies). */
+  private readonly heldReplies = new Set<Client>();
+  private turnEndScheduled = false;
+  private releasing = false;
+  lastWriteOk = true;
+  /** Why the last write failed, worded as C's strerror (Redis's MISCONF names it). */
+  lastWriteError = '';
+
+  constructor(
+    private readonly node: RedisNode,
+    private readonly host: AofWriterHost,
+  ) {}
+
+  // ---------------------------------------------------------------------------------------------
+  // Feeding
+
+  /** A write the node propagates (Replication.propagate calls this for masters and replicas). */
+  propagate(db: number, argv: readonly ByteString[]): void {
+    if (!this.host.feeding) return;
+    if (this.unitDepth > 0) this.held.push({ db, argv });
+    else this.append(db, encodeCommand(argv));
+  }
+
+  beginUnit(): void {
+    this.unitDepth++;
+  }
+
+  endUnit(): void {
+    if (--this.unitDepth > 0) return;
+    const held = this.held;
+    if (held.length === 0) return;
+    if (this.host.feeding) {
+      if (held.length === 1) {
+        const only = held[0] as { db: number; argv: readonly ByteString[] };
+        this.append(only.db, encodeCommand(only.argv));
+      } else {
+        // MULTI goes in the first write's db (its SELECT before it), as Redis propagates it.
+        this.append((held[0] as { db: number }).db, MULTI);
+        for (const w of held) this.append(w.db, encodeCommand(w.argv));
+        this.append(this.selectedDb, EXEC);
+      }
+    }
+    held.length = 0;
+  }
+
+  private append(db: number, command: Buffer): void {
+    if (this.node.config.bool('aof-timestamp-enabled')) {
+      const sec = Math.floor(this.node.clock() / 1000);
+      if (sec > this.lastTimestampSec) {
+        this.lastTimestampSec = sec;
+        this.push(Buffer.from(`#TS:${sec}\r\n`, 'latin1'));
+      }
+    }
+    if (db !== this.selectedDb) {
+      this.push(encodeCommand(['SELECT', String(db)]));
+      this.selectedDb = db;
+    }
+    this.push(command);
+  }
+
+  private push(bytes: Buffer): void {
+    // Written once this event-loop turn (also when no client reply follows: the cron's expiry).
+    if (this.bufferBytes === 0) this.scheduleTurnEnd();
+    this.buffer.push(bytes);
+    this.bufferBytes += bytes.length;
+  }
+
+  /** appendonly no: what was buffered is dropped with the file. */
+  discardBuffer(): void {
+    this.buffer = [];
+    this.bufferBytes = 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The end of the event-loop turn: write, sync, then the replies
+
+  /**
+   * Client.flush while writes are buffered: the client's replies wait for the end of this
+   * event-loop turn, when the AOF is written (and fsynced) once for every client that wrote in
+   * it, then the replies go (Redis's beforeSleep: flushAppendOnlyFile, then the replies). True
+   * when held; false while the held replies are being released (they go at once).
+   */
+  holdReplies(client: Client): boolean {
+    if (this.releasing) return false;
+    this.heldReplies.add(client);
+    this.scheduleTurnEnd();
+    return true;
+  }
+
+  private scheduleTurnEnd(): void {
+    if (this.turnEndScheduled) return;
+    this.turnEndScheduled = true;
+    setImmediate(this.turnEnd);
+  }
+
+  private readonly turnEnd = (): void => {
+    this.turnEndScheduled = false;
+    this.beforeReply();
+    if (this.heldReplies.size === 0) return;
+    const clients = [...this.heldReplies];
+    this.heldReplies.clear();
+    // Even when the write failed (the bytes stay buffered, MISCONF refuses the next writes)
+    // the replies go, as Redis sends them.
+    this.releasing = true;
+    try {
+      for (const client of clients) client.flush();
+    } finally {
+      this.releasing = false;
+    }
+  };
+
+  /**
+   * Before replies leave (Client.flush): the buffered writes go to the kernel, and with
+   * appendfsync always to the disk, so a client never sees the reply of a write the file lacks.
+   */
+  beforeReply(): void {
+    if (this.bufferBytes === 0) return;
+    this.writeBuffer();
+    if (this.node.config.string('appendfsync') === 'always') this.fsyncNow();
+  }
+
+  /** write(2) of everything buffered; a failure is logged and reported by INFO. */
+  writeBuffer(): void {
+    if (this.bufferBytes === 0 || this.fd === null) return;
+    const data = this.buffer.length === 1 ? (this.buffer[0] as Buffer) : Buffer.concat(this.buffer, this.bufferBytes);
+    try {
+      this.writeAll(this.fd, data);
+      this.currentSize += data.length;
+      this.unsynced = true;
+      if (!this.lastWriteOk) this.node.log.warning('AOF write error looks solved, Redis can write again.');
+      this.lastWriteOk = true;
+    } catch (err) {
+      // Until a retry (the next write, or the cron) succeeds, writes are refused with MISCONF.
+      if (this.lastWriteOk) this.node.log.warning(`Error writing to the AOF file: ${strerror(err)}`);
+      this.lastWriteOk = false;
+      this.lastWriteError = strerror(err);
+      return; // kept in the buffer
+    }
+    this.buffer = [];
+    this.bufferBytes = 0;
+  }
+
+  /**
+   * write(2) until the kernel has every byte (Redis's aofWrite), timed for the latency monitor:
+   * each write is an aof-write sample and also one of the three kinds Redis tells apart, by what
+   * the disk may be busy with meanwhile. An everysec fsync still running is a pending fsync. A
+   * BGSAVE or an AOF rewrite writing its file is Redis's "active child": here it is no child
+   * process but the same work interleaved on this thread, competing for the same disk.
+   */
+  private writeAll(fd: number, data: Buffer): void {
+    const latency = this.node.latency;
+    const startedMs = latency.start();
+    try {
+      let off = 0;
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    } finally {
+      const ms = latency.elapsedMs(startedMs);
+      if (ms > 0) {
+        const pendingFsync = this.fsyncInFlight && this.node.config.string('appendfsync') === 'everysec';
+        latency.addSampleIfNeeded(pendingFsync ? 'aof-write-pending-fsync' : this.host.childActive ? 'aof-write-active-child' : 'aof-write-alone', ms);
+        latency.addSampleIfNeeded('aof-write', ms);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // fsync
+
+  /** fsync now; under appendfsync always each one is an aof-fsync-always latency sample. */
+  private fsyncNow(): void {
+    if (this.fd === null || !this.unsynced) return;
+    try {
+      const startedMs = this.node.latency.start();
+      fsyncSync(this.fd);
+      if (this.node.config.string('appendfsync') === 'always') this.node.latency.end('aof-fsync-always', startedMs);
+      this.unsynced = false;
+      this.lastFsyncMs = this.node.clock();
+    } catch (err) {
+      this.lastWriteOk = false;
+      this.node.log.warning(`Can't persist AOF for fsync error when the AOF fsync policy is 'always': ${(err as Error).message}`);
+    }
+  }
+
+  /** Write and fsync what is buffered now (FLUSHALL, DEBUG LOADAOF, a rewrite's start). */
+  flushNow(): void {
+    this.writeBuffer();
+    this.fsyncNow();
+  }
+
+  /**
+   * From the cron: retry a failed write, and under appendfsync everysec start a background
+   * fsync when a second has passed since the last one and there is something to sync.
+   */
+  cron(nowMs: number): void {
+    this.writeBuffer();
+    if (this.node.config.string('appendfsync') === 'everysec' && this.unsynced && !this.fsyncInFlight && nowMs - this.lastFsyncMs >= 1000 && this.fd !== null) {
+      this.fsyncInFlight = true;
+      this.unsynced = false;
+      this.lastFsyncMs = nowMs;
+      fsync(this.fd, () => {
+        this.fsyncInFlight = false;
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The file
+
+  /** Appends from now on to `path` (the last one closed first); the next write starts with a SELECT. */
+  open(path: string): void {
+    this.close();
+    this.fd = openSync(path, 'a', 0o644);
+    this.selectedDb = -1;
+  }
+
+  /** Writes what is buffered, fsyncs and closes the file (if one is open). */
+  close(): void {
+    if (this.fd === null) return;
+    this.writeBuffer();
+    try {
+      fsyncSync(this.fd);
+    } catch {
+      // best effort: the file is being left
+    }
+    closeSync(this.fd);
+    this.fd = null;
+    this.unsynced = false;
+  }
+}
