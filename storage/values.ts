@@ -43,7 +43,7 @@ export class SortedSetValue {
 
   /** `scores` is adopted as is; its entries are indexed here. */
   constructor(readonly scores: Map<ByteString, number> = new Map()) {
-    for (const member of scores.keys()) this.noteSize(member);
+    for (const member of scores.keys()) this.noteSize(member, scores.size);
     for (const [member, score] of scores) {
       const kept = this.storedScore(score);
       if (!Object.is(kept, score)) scores.set(member, kept);
@@ -59,11 +59,7 @@ export class SortedSetValue {
   add(member: ByteString, score: number): 'added' | 'updated' | 'same' {
     const old = this.scores.get(member);
     if (old === undefined) {
-      this.scores.set(member, score);
-      this.noteSize(member);
-      const kept = this.storedScore(score);
-      if (!Object.is(kept, score)) this.scores.set(member, kept);
-      this.order.insert(member, kept);
+      this.addNew(member, score);
       return 'added';
     }
     const kept = this.storedScore(score);
@@ -74,6 +70,14 @@ export class SortedSetValue {
     return 'updated';
   }
 
+  /** Adds a member the caller has just found missing (ZADD's common case: one lookup, not two). */
+  addNew(member: ByteString, score: number): void {
+    this.noteSize(member, this.scores.size + 1);
+    const kept = this.storedScore(score);
+    this.scores.set(member, kept);
+    this.order.insert(member, kept);
+  }
+
   remove(member: ByteString): boolean {
     const old = this.scores.get(member);
     if (old === undefined) return false;
@@ -82,8 +86,16 @@ export class SortedSetValue {
     return true;
   }
 
-  private noteSize(member: ByteString): void {
-    if (this.scores.size > ZSET_MAX_LISTPACK_ENTRIES || member.length > LISTPACK_MAX_VALUE) markConverted(this.scores);
+  /** Whether noteSize has marked `scores` converted already (a flag read instead of a WeakSet add per insert). */
+  private markedBig = false;
+
+  /** Notes Redis's conversion when `member` makes the set `sizeWith` members long. */
+  private noteSize(member: ByteString, sizeWith: number): void {
+    if (this.markedBig) return;
+    if (sizeWith > ZSET_MAX_LISTPACK_ENTRIES || member.length > LISTPACK_MAX_VALUE) {
+      markConverted(this.scores);
+      this.markedBig = true;
+    }
   }
 
   /**

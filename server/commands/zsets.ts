@@ -91,7 +91,7 @@ export function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyA
     const current = zset.scores.get(member);
     if (current === undefined) {
       if (flags.xx) continue;
-      zset.add(member, score);
+      zset.addNew(member, score);
       added++;
       processed++;
       lastScore = score;
