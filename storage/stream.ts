@@ -182,12 +182,23 @@ export class StreamValue {
     return pos < node.used && view.compare(key) === 0 ? index : -1;
   }
 
-  /** The live entry with this ID, if any. */
+  /** The live entry with this ID, if any: its fields and values. */
   get(id: StreamId): ByteString[] | undefined {
     const view = new EntryView();
     const index = this.find(id, view);
     if (index < 0 || view.deleted) return undefined;
     return (this.nodes[index] as StreamNode).pairs(view);
+  }
+
+  /**
+   * The live entry with this ID, if any, as ranges return entries: a reply prints its ID from
+   * the halves the node decoded (StreamEntry.idText), with no bigint arithmetic per entry.
+   */
+  getEntry(id: StreamId): StreamEntry | undefined {
+    const view = new EntryView();
+    const index = this.find(id, view);
+    if (index < 0 || view.deleted) return undefined;
+    return (this.nodes[index] as StreamNode).entry(view);
   }
 
   /**

@@ -236,13 +236,16 @@ export function replyEntry(ctx: CommandContext, id: StreamId, pairs: readonly By
   for (const item of pairs) out.bulk(item);
 }
 
-export function replyEntries(ctx: CommandContext, entries: readonly StreamEntry[]): void {
+/** One entry: [id, [field, value, ...]]. */
+export function replyStreamEntry(ctx: CommandContext, entry: StreamEntry): void {
   const out = ctx.reply;
-  out.array(entries.length);
-  for (const entry of entries) {
-    out.array(2);
-    out.bulk(entry.idText());
-    out.array(entry.pairs.length);
-    for (const item of entry.pairs) out.bulk(item);
-  }
+  out.array(2);
+  out.bulk(entry.idText());
+  out.array(entry.pairs.length);
+  for (const item of entry.pairs) out.bulk(item);
+}
+
+export function replyEntries(ctx: CommandContext, entries: readonly StreamEntry[]): void {
+  ctx.reply.array(entries.length);
+  for (const entry of entries) replyStreamEntry(ctx, entry);
 }

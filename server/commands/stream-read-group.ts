@@ -27,7 +27,7 @@ import type { ServeFn } from '../blocking';
 import type { CommandContext } from '../dispatch/command-context';
 import { ReplyError } from '../dispatch/errors';
 import { cmd, type CommandImpl } from '../dispatch/command';
-import { replyEntry, strictId } from './stream-args';
+import { replyEntry, replyStreamEntry, strictId } from './stream-args';
 import { ensureConsumer, noKeyOrGroup } from './stream-groups';
 import { lookupStreamForRead, openStreamReply, openStreamsReply, parseReadOptions } from './stream-read';
 
@@ -72,7 +72,7 @@ function deliverNew(ctx: CommandContext, key: ByteString, stream: StreamValue, g
       advanceGroup(stream, group, entry.id);
       moved = true;
     }
-    replyEntry(ctx, entry.id, entry.pairs);
+    replyStreamEntry(ctx, entry);
     if (noAck) continue;
     const pending = group.pel.get(entry.id) ?? { consumer, deliveryTimeMs: ctx.nowMs, deliveryCount: 1 };
     pending.deliveryTimeMs = ctx.nowMs;
@@ -90,9 +90,12 @@ function deliverHistory(ctx: CommandContext, stream: StreamValue, group: Consume
   const ids = after === ID_MAX ? [] : consumer.pel.idsInRange(after + 1n, ID_MAX, count);
   ctx.reply.array(ids.length);
   for (const id of ids) {
-    const pairs = stream.get(id);
-    replyEntry(ctx, id, pairs);
-    if (pairs === undefined) continue;
+    const entry = stream.getEntry(id);
+    if (entry === undefined) {
+      replyEntry(ctx, id, undefined);
+      continue;
+    }
+    replyStreamEntry(ctx, entry);
     const pending = group.pel.get(id);
     if (pending === undefined) continue;
     pending.deliveryTimeMs = ctx.nowMs;
