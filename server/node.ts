@@ -52,6 +52,7 @@ import { SlowLog } from './observe/slowlog';
 import { Monitors } from './observe/monitor';
 import { LatencyMonitor } from './observe/latency-monitor';
 import { serverCron } from './server-cron';
+import { DebugHooks } from './debug-hooks';
 
 export interface NodeOptions {
   config: Config;
@@ -91,6 +92,8 @@ export class RedisNode implements KeyspaceObserver {
   nowMs: number;
   /** Whether the cron's active expiry runs (DEBUG SET-ACTIVE-EXPIRE). */
   activeExpireEnabled = true;
+  /** What DEBUG AOF-FLUSH-SLEEP, REPLYBUFFER and LEAK set. */
+  readonly debugHooks = new DebugHooks();
   /** Saves and loads: the write counter at the last save, the background save in flight. */
   readonly persistence = new PersistenceState();
   /** The append-only file (persistence/aof.ts): off unless appendonly yes. */

@@ -38,7 +38,7 @@ export function serverCron(node: RedisNode): void {
   node.replication.cron(now);
   persistenceCron(node);
   node.aof.cron(now);
-  for (const client of node.clients.values()) client.memory.cron(now, client.outputBytes);
+  for (const client of node.clients.values()) client.memory.cron(now, client.outputBytes, node.debugHooks);
   node.memory.cron();
   const timeoutSec = node.config.number('timeout');
   if (timeoutSec > 0) {

@@ -45,3 +45,9 @@ export function at(argv: readonly ByteString[], i: number): ByteString {
   if (arg === undefined) throw new Error(`argument ${i} missing after arity check`);
   return arg;
 }
+
+/** C's atoi, which some DEBUG subcommands read numbers with: leading blanks, a sign, the digits that follow; 0 when there are none. */
+export function atoi(arg: ByteString): number {
+  const match = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(arg);
+  return match === null ? 0 : Number.parseInt(match[1] as string, 10) | 0;
+}

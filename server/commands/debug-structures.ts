@@ -22,7 +22,7 @@ import { formatDouble } from '../../storage/numbers';
 import type { StoredValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
-import { at, intArg, int64Arg } from './args';
+import { at, atoi, intArg, int64Arg } from './args';
 import { listpackRepr, quicklistRepr } from './debug-listpack';
 
 /** The subcommands this file answers, as DEBUG HELP names them. */
@@ -165,12 +165,6 @@ function objectLookup(ctx: CommandContext, key: ByteString): StoredValue {
   const value = ctx.db.peek(key, ctx.nowMs, 'read');
   if (value === undefined) throw new ReplyError(ERR.noSuchKey);
   return value;
-}
-
-/** C's atoi: leading blanks, a sign, the digits that follow; 0 when there are none. */
-function atoi(arg: ByteString): number {
-  const match = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(arg);
-  return match === null ? 0 : Number.parseInt(match[1] as string, 10) | 0;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
  * DEBUG: the server's introspection and test hooks, refused unless enable-debug-command allows
  * the caller. The saves DEBUG RELOAD makes are in ../persistence/snapshots.ts; DEBUG DIGEST's
  * fingerprint is computed in ../../storage/digest.ts. PROTOCOL and HELP are in ./debug-protocol.ts;
- * the structure reports (HTSTATS, SDSLEN, LISTPACK...), REPLICATE and MALLCTL in ./debug-structures.ts.
+ * the structure reports (HTSTATS, SDSLEN, LISTPACK...), REPLICATE and MALLCTL in ./debug-structures.ts;
+ * the test hooks (AOF-FLUSH-SLEEP, REPLYBUFFER, LEAK) and CLIENT-EVICTION in ./debug-hooks.ts.
  */
 import type { ByteString } from '../../storage/bytes';
 import { datasetDigest, digestHex, valueDigest } from '../../storage/digest';
@@ -17,12 +18,8 @@ import { AofLoadError, debugLoadAof } from '../persistence/aof-load';
 import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { debugProtocol, replyDebugHelp, type DebugHelpLine } from './debug-protocol';
 import { debugStructures, STRUCTURE_SUBCOMMANDS } from './debug-structures';
-
-/** Blocks the event loop like Redis's DEBUG SLEEP: the whole server stops for that long. */
-function sleepSync(ms: number): void {
-  if (ms <= 0) return;
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+import { debugHooks, HOOK_SUBCOMMANDS } from './debug-hooks';
+import { sleepSync } from '../debug-hooks';
 
 function debugCommand(ctx: CommandContext, argv: ByteString[]): void {
   const node = ctx.server;
@@ -95,7 +92,7 @@ export const debugCommands: CommandImpl[] = [cmd('debug', debugCommand)];
 const IMPLEMENTED_HELP = new Set([
   'SLEEP', 'SET-ACTIVE-EXPIRE', 'RELOAD', 'DIGEST', 'DIGEST-VALUE', 'OBJECT', 'DROP-CLUSTER-PACKET-FILTER', 'CLUSTERLINK',
   'PROTOCOL', 'CHANGE-REPL-ID', 'SET-SKIP-CHECKSUM-VALIDATION', 'PAUSE-CRON', 'LOG', 'ERROR', 'POPULATE',
-  'QUICKLIST-PACKED-THRESHOLD', 'LOADAOF', 'HELP', ...STRUCTURE_SUBCOMMANDS,
+  'QUICKLIST-PACKED-THRESHOLD', 'LOADAOF', 'HELP', ...STRUCTURE_SUBCOMMANDS, ...HOOK_SUBCOMMANDS,
 ]);
 
 /** The subcommands added with PROTOCOL; false when `sub` is none of them (or has the wrong arity). */
@@ -123,7 +120,7 @@ function moreDebug(ctx: CommandContext, sub: string, argv: ByteString[]): boolea
   } else if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) {
     populate(ctx, argv);
   } else {
-    return debugStructures(ctx, sub, argv);
+    return debugStructures(ctx, sub, argv) || debugHooks(ctx, sub, argv);
   }
   return true;
 }

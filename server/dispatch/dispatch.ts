@@ -76,6 +76,7 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
     spec = lookupCommand(table, argv);
     // CLIENT LIST's cmd: set on lookup, so a queued command shows and EXEC's commands do not.
     session.lastCommand = spec.fullName;
+    session.commandsStarted++;
     if (!session.authenticated && !spec.noAuth && node.acl.authRequired) throw new ReplyError(ERR.noAuth);
     // ACL (server/acl/acl.ts): a user without restrictions (the default one) costs this test.
     const user = session.user;

@@ -70,6 +70,8 @@ export class Session {
    */
   dropLateReply = false;
   lastCommand = 'NULL';
+  /** Commands looked up on this connection, the running one included (DEBUG CLIENT-EVICTION). */
+  commandsStarted = 0;
   /**
    * The ACL user the commands run as: the default user until AUTH; null for the master link and
    * socketless sessions, which run anything (a script's commands are checked as its caller's).

@@ -53,8 +53,6 @@ const READ_BYTES = 16 * 1024;
 /** PROTO_REPLY_CHUNK_BYTES and PROTO_REPLY_MIN_BYTES: the reply buffer's largest and smallest size. */
 const REPLY_CHUNK_BYTES = 16 * 1024;
 const REPLY_MIN_BYTES = 1024;
-/** reply-buffer-peak-reset-time's default. */
-const PEAK_RESET_MS = 5000;
 /** An empty sds string: its 3-byte header, its NUL, 4 usable bytes in an 8-byte allocation. */
 const EMPTY_QUERY_BUFFER_FREE = 4;
 
@@ -81,6 +79,8 @@ export class ClientMemory {
   replyBufferBytes = REPLY_CHUNK_BYTES;
   replyPeakBytes = REPLY_CHUNK_BYTES;
   private peakResetAtMs = 0;
+  /** Set by the first clients cron pass over this client (Redis then puts it in an eviction bucket). */
+  cronSeen = false;
 
   /** A read arrives while `bufferedBytes` of earlier ones still wait: Redis makes room first. */
   noteRead(bufferedBytes: number): void {
@@ -96,19 +96,31 @@ export class ClientMemory {
     if (inBuffer > this.replyPeakBytes) this.replyPeakBytes = inBuffer;
   }
 
-  /** The clients cron's reply-buffer pass (clientsCronResizeOutputBuffer). */
-  cron(nowMs: number, bufferedBytes: number): void {
+  /**
+   * The clients cron's reply-buffer pass (clientsCronResizeOutputBuffer). DEBUG REPLYBUFFER
+   * RESIZING 0 turns the whole pass off, peak resets included; a negative peak-reset time never
+   * resets the peak.
+   */
+  cron(nowMs: number, bufferedBytes: number, policy: ReplyBufferPolicy): void {
+    this.cronSeen = true;
+    if (!policy.replyBufferResizing) return;
     const size = this.replyBufferBytes;
     if (size / 2 >= REPLY_MIN_BYTES && this.replyPeakBytes < size / 2) {
       this.replyBufferBytes = allocationBytes(Math.max(REPLY_MIN_BYTES, this.replyPeakBytes + 1));
     } else if (size * 2 < REPLY_CHUNK_BYTES * 2 && this.replyPeakBytes === size) {
       this.replyBufferBytes = allocationBytes(Math.min(REPLY_CHUNK_BYTES, size * 2));
     }
-    if (nowMs - this.peakResetAtMs >= PEAK_RESET_MS) {
+    if (policy.replyBufferPeakResetMs >= 0 && nowMs - this.peakResetAtMs >= policy.replyBufferPeakResetMs) {
       this.replyPeakBytes = Math.min(bufferedBytes, size);
       this.peakResetAtMs = nowMs;
     }
   }
+}
+
+/** The reply-buffer settings DEBUG REPLYBUFFER changes (server/debug-hooks.ts). */
+export interface ReplyBufferPolicy {
+  readonly replyBufferResizing: boolean;
+  readonly replyBufferPeakResetMs: number;
 }
 
 /** What a client line's memory fields are computed from. */
@@ -140,6 +152,15 @@ function dictBytes(entries: number): number {
 
 /** The `qbuf=... tot-mem=...` run of a client line, in Redis's field order. */
 export function memoryFields(input: ClientMemoryInput): string {
+  return layout(input).fields;
+}
+
+/** A client's tot-mem: what Redis counts it for in maxmemory-clients and its eviction buckets. */
+export function totalMemoryBytes(input: ClientMemoryInput): number {
+  return layout(input).totalBytes;
+}
+
+function layout(input: ClientMemoryInput): { fields: string; totalBytes: number } {
   const { memory, queryBytes } = input;
   let multiBytes = 0;
   let queueSlots = 0;
@@ -163,8 +184,8 @@ export function memoryFields(input: ClientMemoryInput): string {
     CLIENT_STRUCT_BYTES + queryAlloc + queryHeader + 1 + input.argvBytes + input.argc * POINTER_BYTES +
     multiBytes + queueSlots * MULTI_SLOT_BYTES + input.watchedKeys * WATCHED_KEY_BYTES + rbs + omem +
     dictBytes(input.channels) + dictBytes(input.shardChannels) + input.patterns * LIST_NODE_BYTES;
-  return (
+  const fields =
     `qbuf=${queryBytes} qbuf-free=${queryAlloc - queryBytes} argv-mem=${input.argvBytes} multi-mem=${multiBytes} ` +
-    `rbs=${rbs} rbp=${rbp} obl=${obl} oll=${oll} omem=${omem} tot-mem=${totalBytes}`
-  );
+    `rbs=${rbs} rbp=${rbp} obl=${obl} oll=${oll} omem=${omem} tot-mem=${totalBytes}`;
+  return { fields, totalBytes };
 }

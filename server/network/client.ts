@@ -15,7 +15,7 @@ import type { RedisNode } from '../node';
 import type { CommandSpec } from '../dispatch/command';
 import type { ReplconfInfo, ReplicaHandle } from '../replication/replica-handle';
 import { type ClientKind, Session } from '../dispatch/session';
-import { ClientMemory, memoryFields } from './client-memory';
+import { ClientMemory, type ClientMemoryInput, memoryFields, totalMemoryBytes } from './client-memory';
 import { closeForOutputLimit, overOutputLimit } from './output-limit';
 import { trackingRedirect } from '../commands/client-tracking-commands';
 
@@ -283,24 +283,8 @@ export class Client {
     const now = this.node.clock();
     const { name, db, lastCommand, resp } = this.session;
     const subs = this.session.subscriptions;
-    const tx = this.session.transaction;
-    // Describing itself from a command: the request being run is in argv, its read in qbuf.
-    const request = runningArgv === null ? null : this.runningArgv;
-    let argvBytes = 0;
-    if (request !== null) for (const arg of request) argvBytes += arg.length;
-    const queued = tx.queue ?? tx.running;
-    const memory = memoryFields({
-      memory: this.memory,
-      queryBytes: request !== null ? this.parser.batchBytes : this.parser.unconsumedBytes,
-      argvBytes: request !== null ? argvBytes : this.parser.pendingArgBytes,
-      argc: request !== null && runningArgv !== null ? runningArgv.length : this.parser.pendingArgCount,
-      queued,
-      watchedKeys: tx.running === null ? tx.watchedCount : 0,
-      pendingReplyBytes: this.session.reply.pendingBytes + this.outputBytes,
-      channels: subs.channels.size,
-      patterns: subs.patterns.size,
-      shardChannels: subs.shardChannels.size,
-    });
+    const queued = this.session.transaction.queue ?? this.session.transaction.running;
+    const memory = memoryFields(this.memoryInput(runningArgv));
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.id + 7} name=${name} ` +
       `age=${Math.floor((now - this.createdAtMs) / 1000)} idle=${Math.floor((now - this.lastInteractionMs) / 1000)} ` +
@@ -308,6 +292,36 @@ export class Client {
       `multi=${queued === null ? -1 : queued.length} ${memory} ` +
       `events=r cmd=${lastCommand} user=${this.session.user?.name ?? 'default'} redir=${trackingRedirect(this.session.tracking)} resp=${resp}`
     );
+  }
+
+  /**
+   * tot-mem as Redis last bucketed it for client eviction: after the client's previous command,
+   * so without the argv of one running now.
+   */
+  get evictionMemoryBytes(): number {
+    return totalMemoryBytes(this.memoryInput(null));
+  }
+
+  /** The figures the memory fields are computed from (see describe for `runningArgv`). */
+  private memoryInput(runningArgv: readonly ByteString[] | null): ClientMemoryInput {
+    const subs = this.session.subscriptions;
+    const tx = this.session.transaction;
+    // Describing itself from a command: the request being run is in argv, its read in qbuf.
+    const request = runningArgv === null ? null : this.runningArgv;
+    let argvBytes = 0;
+    if (request !== null) for (const arg of request) argvBytes += arg.length;
+    return {
+      memory: this.memory,
+      queryBytes: request !== null ? this.parser.batchBytes : this.parser.unconsumedBytes,
+      argvBytes: request !== null ? argvBytes : this.parser.pendingArgBytes,
+      argc: request !== null && runningArgv !== null ? runningArgv.length : this.parser.pendingArgCount,
+      queued: tx.queue ?? tx.running,
+      watchedKeys: tx.running === null ? tx.watchedCount : 0,
+      pendingReplyBytes: this.session.reply.pendingBytes + this.outputBytes,
+      channels: subs.channels.size,
+      patterns: subs.patterns.size,
+      shardChannels: subs.shardChannels.size,
+    };
   }
 
   /** CLIENT LIST's flags, in Redis's order; N when none applies. */

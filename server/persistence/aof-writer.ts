@@ -29,6 +29,7 @@
  * (snapshots.ts words it), and INFO says aof_last_write_status:err.
  */
 import { closeSync, fsync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { sleepSync } from '../debug-hooks';
 import { encodeCommand } from '../../protocol/command-encoder';
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../network/client';
@@ -202,6 +203,9 @@ export class AofWriter {
   writeBuffer(): void {
     if (this.bufferBytes === 0 || this.fd === null) return;
     const data = this.buffer.length === 1 ? (this.buffer[0] as Buffer) : Buffer.concat(this.buffer, this.bufferBytes);
+    // DEBUG AOF-FLUSH-SLEEP: a stalled disk, for tests; the node stops meanwhile, as Redis does.
+    const stallUs = this.node.debugHooks.aofFlushSleepUs;
+    if (stallUs > 0) sleepSync(stallUs / 1000);
     try {
       this.writeAll(this.fd, data);
       this.currentSize += data.length;

@@ -5,6 +5,9 @@
  */
 import t from 'tap';
 import { allocationBytes, ClientMemory, memoryFields } from '../../server/network/client-memory';
+import { DebugHooks } from '../../server/debug-hooks';
+
+const DEFAULTS = new DebugHooks();
 
 t.test('jemalloc size classes', async (t) => {
   t.same([1, 8, 9, 16, 17, 128, 129, 160, 161, 1024, 1025, 16390, 20480, 20481].map(allocationBytes),
@@ -23,16 +26,25 @@ t.test('query buffer: 4 bytes free until the first read, then a 20480-byte alloc
 t.test('reply buffer: reset at the first cron, shrunk at the second, doubled when filled', async (t) => {
   const m = new ClientMemory();
   t.same([m.replyBufferBytes, m.replyPeakBytes], [16384, 16384]);
-  m.cron(1_000_000, 0);
+  m.cron(1_000_000, 0, DEFAULTS);
   t.same([m.replyBufferBytes, m.replyPeakBytes], [16384, 0], '7.0 starts the 5 s period at the epoch');
-  m.cron(1_000_100, 0);
+  m.cron(1_000_100, 0, DEFAULTS);
   t.same([m.replyBufferBytes, m.replyPeakBytes], [1024, 0]);
   m.noteReplies(5000);
   t.equal(m.replyPeakBytes, 1024, 'the peak counts what fits in the buffer');
-  m.cron(1_000_200, 0);
+  m.cron(1_000_200, 0, DEFAULTS);
   t.equal(m.replyBufferBytes, 2048);
-  m.cron(1_005_000, 0);
+  m.cron(1_005_000, 0, DEFAULTS);
   t.equal(m.replyPeakBytes, 0, 'reset 5 s after the last reset');
+});
+
+t.test('DEBUG REPLYBUFFER: resizing off stops the whole pass; a negative reset time never resets', async (t) => {
+  const off = new ClientMemory();
+  off.cron(1_000_000, 0, { replyBufferResizing: false, replyBufferPeakResetMs: 5000 });
+  t.same([off.replyBufferBytes, off.replyPeakBytes], [16384, 16384], 'neither shrunk nor reset');
+  const never = new ClientMemory();
+  never.cron(1_000_000, 0, { replyBufferResizing: true, replyBufferPeakResetMs: -1 });
+  t.same([never.replyBufferBytes, never.replyPeakBytes], [16384, 16384], 'the peak is kept, so no shrink');
 });
 
 t.test('fields of a client running CLIENT LIST as redis-cli sends it', async (t) => {

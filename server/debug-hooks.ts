@@ -1,0 +1,26 @@
+/**
+ * Settings that only DEBUG changes. Redis keeps them as server globals which its test suites flip
+ * to provoke a condition on purpose: an AOF flush that stalls, reply buffers that never shrink.
+ * hashslot keeps them per node (several nodes can share a process), read where the behaviour
+ * they change lives: the AOF writer, the clients cron's reply-buffer pass.
+ */
+
+/** Blocks the event loop, as Redis's usleep/DEBUG SLEEP blocks its one thread: the node stops. */
+export function sleepSync(ms: number): void {
+  if (ms <= 0) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** reply-buffer-peak-reset-time's default (ms), which DEBUG REPLYBUFFER PEAK-RESET-TIME RESET restores. */
+export const DEFAULT_PEAK_RESET_MS = 5000;
+
+export class DebugHooks {
+  /** DEBUG AOF-FLUSH-SLEEP: microseconds to stall before each AOF write(2) that has bytes (0: none). */
+  aofFlushSleepUs = 0;
+  /** DEBUG REPLYBUFFER RESIZING: whether the clients cron resizes reply buffers and resets their peaks. */
+  replyBufferResizing = true;
+  /** DEBUG REPLYBUFFER PEAK-RESET-TIME: ms between resets of a reply buffer's peak; negative: never. */
+  replyBufferPeakResetMs = DEFAULT_PEAK_RESET_MS;
+  /** DEBUG LEAK: strings kept for the node's lifetime, the memory Redis leaks on purpose. */
+  readonly leaked: string[] = [];
+}
