@@ -4,7 +4,7 @@
 # round), medians over the rounds, load average before and after (a busy machine makes the
 # ratios unreliable: re-run rather than quote them).
 #
-#   bench/pinned-types.sh [--rounds N] [--requests N] [--stream-entries N] [CHECKOUT]
+#   bench/pinned-types.sh [--rounds N] [--requests N] [--stream-entries N (a multiple of 64)] [CHECKOUT]
 #
 # The measures issue 19 sets targets for, at -P 1 and -P 16: XADD, XREAD COUNT 10, XREADGROUP
 # COUNT 10 (of a group's pending history; redis-benchmark cannot XACK the IDs it reads), PFADD,
@@ -58,6 +58,20 @@ echo "# hashslot = $checkout ($(git -C "$checkout" rev-parse --short HEAD 2>/dev
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 results="$work/results"
 : >"$results"
+# The stream's memory first, while both processes are fresh: read after the speed rounds,
+# hashslot's "before" still held transient memory from them and the difference came out wrong.
+# hashslot's used_memory is Redis's figure modelled; its process's own memory is hashslot_process_used.
+used() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { u = $2 } $1 == "hashslot_process_used" { h = $2 } END { print (h != "" ? h : u) }'; }
+purged() { redis-cli -p "$1" memory purge >/dev/null; used "$1"; }
+for idx in "${!names[@]}"; do
+  port=${ports[$idx]}
+  before=$(purged "$port")
+  taskset -c 1 redis-benchmark -p "$port" -q -n "$entries" -c 50 -P 64 XADD big '*' field __rand_int__ other value >/dev/null 2>&1
+  [ "$(redis-cli -p "$port" xlen big)" = "$entries" ] || { echo "${names[$idx]}: XLEN big is not $entries" >&2; exit 1; }
+  echo "${names[$idx]} stream_${entries}_entries_unpurged_bytes $(( $(used "$port") - before ))" >>"$results"
+  echo "${names[$idx]} stream_${entries}_entries_bytes $(( $(purged "$port") - before ))" >>"$results"
+  redis-cli -p "$port" del big >/dev/null # the speed rounds run without it, as before
+done
 run=0
 for r in $(seq "$rounds"); do
   for measure in "${measures[@]}"; do
@@ -74,17 +88,6 @@ for r in $(seq "$rounds"); do
   echo "# round $r done (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 done
 
-# hashslot's used_memory is Redis's figure modelled; its process's own memory is hashslot_process_used.
-used() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { u = $2 } $1 == "hashslot_process_used" { h = $2 } END { print (h != "" ? h : u) }'; }
-purged() { redis-cli -p "$1" memory purge >/dev/null; used "$1"; }
-for idx in "${!names[@]}"; do
-  port=${ports[$idx]}
-  before=$(purged "$port")
-  taskset -c 1 redis-benchmark -p "$port" -q -n "$entries" -c 50 -P 64 XADD big '*' field __rand_int__ other value >/dev/null 2>&1
-  [ "$(redis-cli -p "$port" xlen big)" = "$entries" ] || { echo "${names[$idx]}: XLEN big is not $entries" >&2; exit 1; }
-  echo "${names[$idx]} stream_${entries}_entries_unpurged_bytes $(( $(used "$port") - before ))" >>"$results"
-  echo "${names[$idx]} stream_${entries}_entries_bytes $(( $(purged "$port") - before ))" >>"$results"
-done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 print_medians "$results"
