@@ -32,17 +32,9 @@ async function poll(what: string, deadlineMs: number, probe: () => Promise<{ ok:
   }
 }
 
-/**
- * `WAIT 1 <ms>` on its own connection, read with a deadline longer than WAIT's timeout: a WAIT
- * that times out answers :0 (which the test then reports), not a client-side read error.
- */
-async function waitOne(node: ClusterNode, timeoutMs: number): Promise<string> {
-  const client = await RawClient.connect(node.port, node.host, timeoutMs + 5_000);
-  try {
-    return (await client.call('WAIT', '1', String(timeoutMs))).toString('latin1');
-  } finally {
-    client.close();
-  }
+/** Reads a reply as text; for a connection kept open across several commands. */
+async function rawOn(client: RawClient, ...argv: Arg[]): Promise<string> {
+  return (await client.call(...argv)).toString('latin1');
 }
 
 /** A node's raw reply, as text. */
@@ -76,17 +68,21 @@ if (problem !== null) {
       // create (redis-server waits repl-diskless-sync-delay, 5 s, before it streams the RDB), so
       // the link is awaited first: WAIT only counts replicas that are online.
       await waitLinkUp(replica);
+      // One connection for the source's writes and WAITs: WAIT waits for this connection's own
+      // last write. Its read deadline outlasts WAIT's 5 s, so a WAIT that times out reads as :0.
+      const writer = await RawClient.connect(source.port, source.host, 15_000);
       let written = 0;
-      for (let i = 0; i < KEYS; i++) if ((await raw(source, 'SET', `{f}:${i}`, `v${i}`)) === '+OK\r\n') written++;
+      for (let i = 0; i < KEYS; i++) if ((await rawOn(writer, 'SET', `{f}:${i}`, `v${i}`)) === '+OK\r\n') written++;
       t.equal(written, KEYS, 'keys written');
-      t.equal(await waitOne(source, 5_000), ':1\r\n');
+      t.equal(await rawOn(writer, 'WAIT', '1', '5000'), ':1\r\n');
 
       // 2. Half of the keys moved.
       t.equal(await raw(target, 'CLUSTER', 'SETSLOT', s, 'IMPORTING', sourceLine.id), '+OK\r\n');
       t.equal(await raw(source, 'CLUSTER', 'SETSLOT', s, 'MIGRATING', targetLine.id), '+OK\r\n');
       const half = Array.from({ length: KEYS / 2 }, (_, i) => `{f}:${i}`);
-      t.equal(await raw(source, 'MIGRATE', '127.0.0.1', String(targetLine.port), '', '0', '5000', 'KEYS', ...half), '+OK\r\n');
-      t.equal(await waitOne(source, 5_000), ':1\r\n', 'the replica got the DELs');
+      t.equal(await rawOn(writer, 'MIGRATE', '127.0.0.1', String(targetLine.port), '', '0', '5000', 'KEYS', ...half), '+OK\r\n');
+      t.equal(await rawOn(writer, 'WAIT', '1', '5000'), ':1\r\n', 'the replica got the DELs');
+      writer.close();
       // Polled: on redis-server 7.0, WAIT right after MIGRATE can answer before the replica has
       // applied the DELs (seen once in a full run under load), so the count is awaited.
       await poll('the replica to hold half the keys', 5_000, async () => {
