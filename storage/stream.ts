@@ -184,10 +184,7 @@ export class StreamValue {
 
   /** The live entry with this ID, if any: its fields and values. */
   get(id: StreamId): ByteString[] | undefined {
-    const view = new EntryView();
-    const index = this.find(id, view);
-    if (index < 0 || view.deleted) return undefined;
-    return (this.nodes[index] as StreamNode).pairs(view);
+    return this.getEntry(id)?.pairs;
   }
 
   /**

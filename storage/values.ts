@@ -86,16 +86,9 @@ export class SortedSetValue {
     return true;
   }
 
-  /** Whether noteSize has marked `scores` converted already (a flag read instead of a WeakSet add per insert). */
-  private markedBig = false;
-
   /** Notes Redis's conversion when `member` makes the set `sizeWith` members long. */
   private noteSize(member: ByteString, sizeWith: number): void {
-    if (this.markedBig) return;
-    if (sizeWith > ZSET_MAX_LISTPACK_ENTRIES || member.length > LISTPACK_MAX_VALUE) {
-      markConverted(this.scores);
-      this.markedBig = true;
-    }
+    if (sizeWith > ZSET_MAX_LISTPACK_ENTRIES || member.length > LISTPACK_MAX_VALUE) markConverted(this.scores);
   }
 
   /**
