@@ -78,7 +78,8 @@ function clientEvictionReport(ctx: CommandContext): string {
   let text = '';
   for (let b = 0; b < BUCKETS; b++) {
     const low = b === 0 ? 0 : 2 ** (FIRST_BUCKET_BITS + b - 1);
-    const range = b === BUCKETS - 1 ? `${low}+`.padEnd(23) : `${String(low).padStart(10)} - ${String(2 * Math.max(low, 2 ** (FIRST_BUCKET_BITS - 1)) - 1).padStart(10)}`;
+    const high = 2 ** (FIRST_BUCKET_BITS + b) - 1;
+    const range = b === BUCKETS - 1 ? `${low}+`.padEnd(23) : `${String(low).padStart(10)} - ${String(high).padStart(10)}`;
     text += `bucket ${range}: tot-mem: ${String(totals[b]).padStart(10)}, clients: ${counts[b]}\n`;
   }
   return text;
