@@ -22,44 +22,28 @@
  */
 import { type ByteString } from '../../storage/bytes';
 import { keyRewriteCommands } from '../../storage/aof-rewrite-commands';
+import { encodeCommand } from '../../protocol/command-encoder';
 import { ByteSink } from '../../storage/rdb/byte-sink';
 import { type KeyspaceSnapshot, rdbChunks } from '../../storage/rdb/rdb-writer';
 import type { RedisNode } from '../node';
 import { replaceFile, replaceFileSync } from './atomic-file';
 
 const CHUNK_BYTES = 64 * 1024;
-/** Arguments at least this long are copied into the sink as they are, never into a header string. */
-const LARGE_ARG_BYTES = 1024;
-
-/** Appends one command as a RESP multibulk. */
-function writeCommand(sink: ByteSink, argv: readonly ByteString[]): void {
-  let text = `*${argv.length}\r\n`;
-  for (const arg of argv) {
-    if (arg.length < LARGE_ARG_BYTES) {
-      text += `$${arg.length}\r\n${arg}\r\n`;
-      continue;
-    }
-    sink.latin1(`${text}$${arg.length}\r\n`);
-    sink.latin1(arg);
-    text = '\r\n';
-  }
-  sink.latin1(text);
-}
 
 function* commandChunks(snapshot: KeyspaceSnapshot, functions: readonly ByteString[], timestampSec: number | null): Generator<Buffer> {
   const sink = new ByteSink(CHUNK_BYTES * 2);
   // aof-timestamp-enabled: the base opens with the time it was taken, as Redis's does.
   if (timestampSec !== null) sink.latin1(`#TS:${timestampSec}\r\n`);
-  for (const code of functions) writeCommand(sink, ['FUNCTION', 'LOAD', code]);
+  for (const code of functions) sink.bytes(encodeCommand(['FUNCTION', 'LOAD', code]));
   for (const db of snapshot.dbs) {
-    writeCommand(sink, ['SELECT', String(db.index)]);
+    sink.bytes(encodeCommand(['SELECT', String(db.index)]));
     const deadlines = db.deadlines.size === 0 ? null : db.deadlines;
     for (let i = 0; i < db.keys.length; i++) {
       const key = db.keys[i] as ByteString;
       const value = db.values[i];
       if (value === undefined) continue;
       for (const argv of keyRewriteCommands(key, value, deadlines?.get(key))) {
-        writeCommand(sink, argv);
+        sink.bytes(encodeCommand(argv));
         if (sink.length >= CHUNK_BYTES) yield sink.take();
       }
     }
