@@ -309,6 +309,7 @@ export class RedisNode implements KeyspaceObserver {
 
   clientClosed(client: Client): void {
     this.clients.delete(client.id);
+    this.memory.clientEviction.forget(client);
     this.replication.clientClosed(client);
     this.blocking.clientClosed(client.session);
     this.pubsub.leaveAll(client.session);

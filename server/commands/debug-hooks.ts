@@ -18,6 +18,7 @@ import type { CommandContext } from '../dispatch/command-context';
 import { ReplyError } from '../dispatch/errors';
 import { DEFAULT_PEAK_RESET_MS } from '../debug-hooks';
 import { at, atoi, int64Arg, isWord } from './args';
+import { EVICTION_BUCKETS, evictionBucketOf, evictionBucketRange } from '../memory/client-eviction';
 
 export const HOOK_SUBCOMMANDS = ['AOF-FLUSH-SLEEP', 'REPLYBUFFER', 'LEAK', 'CLIENT-EVICTION'] as const;
 
@@ -47,15 +48,6 @@ export function debugHooks(ctx: CommandContext, sub: string, argv: ByteString[])
   return true;
 }
 
-/** Bucket 0 holds clients under 32 KiB; bucket k those in [2^(14+k), 2^(15+k)); the last is open. */
-const FIRST_BUCKET_BITS = 15;
-const BUCKETS = 19;
-
-function bucketOf(bytes: number): number {
-  if (bytes < 2 ** FIRST_BUCKET_BITS) return 0;
-  return Math.min(BUCKETS - 1, Math.floor(Math.log2(bytes)) - FIRST_BUCKET_BITS + 1);
-}
-
 /**
  * Which clients are in a bucket, as in Redis: normal and pub/sub clients (not replicas or the
  * master link, not CLIENT NO-EVICT ones), once a command of theirs finished or the clients cron
@@ -63,23 +55,22 @@ function bucketOf(bytes: number): number {
  */
 function clientEvictionReport(ctx: CommandContext): string {
   if (ctx.server.config.number('maxmemory-clients') === 0) throw new ReplyError('ERR maxmemory-clients is disabled.');
-  const totals = new Array<number>(BUCKETS).fill(0);
-  const counts = new Array<number>(BUCKETS).fill(0);
+  const totals = new Array<number>(EVICTION_BUCKETS).fill(0);
+  const counts = new Array<number>(EVICTION_BUCKETS).fill(0);
   for (const client of ctx.server.clients.values()) {
     const session = client.session;
     if (client.kind !== 'normal' || session.noEvict) continue;
     const finished = session === ctx.session ? session.commandsStarted - 1 : session.commandsStarted;
     if (finished === 0 && !client.memory.cronSeen) continue;
     const bytes = client.evictionMemoryBytes;
-    const bucket = bucketOf(bytes);
+    const bucket = evictionBucketOf(bytes);
     totals[bucket] = (totals[bucket] as number) + bytes;
     counts[bucket] = (counts[bucket] as number) + 1;
   }
   let text = '';
-  for (let b = 0; b < BUCKETS; b++) {
-    const low = b === 0 ? 0 : 2 ** (FIRST_BUCKET_BITS + b - 1);
-    const high = 2 ** (FIRST_BUCKET_BITS + b) - 1;
-    const range = b === BUCKETS - 1 ? `${low}+`.padEnd(23) : `${String(low).padStart(10)} - ${String(high).padStart(10)}`;
+  for (let b = 0; b < EVICTION_BUCKETS; b++) {
+    const [low, high] = evictionBucketRange(b);
+    const range = b === EVICTION_BUCKETS - 1 ? `${low}+`.padEnd(23) : `${String(low).padStart(10)} - ${String(high).padStart(10)}`;
     text += `bucket ${range}: tot-mem: ${String(totals[b]).padStart(10)}, clients: ${counts[b]}\n`;
   }
   return text;

@@ -87,7 +87,10 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
         const redirect = cluster.route(session, spec, argv);
         if (redirect !== null) throw new ReplyError(redirect);
       }
-      // maxmemory: evict, then refuse a deny-oom command if memory is still over (memory/).
+      // maxmemory-clients, which may close this very client (then the command does not run);
+      // then maxmemory: evict keys, and refuse a deny-oom command if memory is still over (memory/).
+      node.memory.clientEviction.evictIfNeeded();
+      if (session.connection?.closed === true) return null;
       node.memory.beforeCommand(session, spec);
       checkWriteGuards(session, spec);
       // A script past busy-reply-threshold: only what may interrupt or leave it (SCRIPT KILL,

@@ -27,6 +27,7 @@ import { ReplyError } from '../dispatch/errors';
 import type { Session } from '../dispatch/session';
 import type { RedisNode } from '../node';
 import { notifyKeyspaceEvent, NotifyFlag } from '../pubsub/keyspace-events';
+import { ClientEviction } from './client-eviction';
 import { EvictionPool, type EvictionPolicy } from './eviction';
 
 export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
@@ -70,8 +71,17 @@ export class NodeMemory {
    */
   private evictionRunning = false;
   private continuation: NodeJS.Immediate | null = null;
+  /** maxmemory-clients (client-eviction.ts). */
+  readonly clientEviction: ClientEviction;
 
   constructor(private readonly node: RedisNode) {
+    this.clientEviction = new ClientEviction({
+      setting: () => node.config.number('maxmemory-clients'),
+      maxmemory: () => this.maxmemory,
+      clients: () => node.clients.values(),
+      log: (line) => node.log.notice(line),
+      evicted: () => node.stats.evictedClients++,
+    });
     const config = node.config;
     const apply = (): void => {
       this.maxmemory = config.number('maxmemory');
@@ -287,11 +297,16 @@ export class NodeMemory {
   // ---------------------------------------------------------------------------------------------
   // Cron
 
-  /** Client buffers are summed here (as Redis updates them in its clients cron); maxmemory-clients. */
+  /** Client buffers are summed here (as Redis updates them in its clients cron); then maxmemory-clients. */
   cron(): void {
     let normal = 0;
     let replicas = 0;
     for (const client of this.node.clients.values()) {
+      if (client.kind === 'normal') {
+        // CLIENT LIST's tot-mem, MULTI queue, WATCHed keys and subscriptions included, as Redis sums it.
+        normal += client.evictionMemoryBytes;
+        continue;
+      }
       const memory = client.memory;
       const pending = client.session.reply.pendingBytes + client.outputBytes;
       const total = CLIENT_STRUCT_BYTES + memory.queryBufferAlloc + 4 + memory.replyBufferBytes + Math.max(0, pending - memory.replyBufferBytes);
@@ -301,37 +316,7 @@ export class NodeMemory {
     this.clientsNormal = normal;
     this.clientsReplicas = replicas;
     this.scriptsBytes = this.node.scriptingMemory.usedMemoryScriptsEval;
-    this.evictClientsIfNeeded();
-  }
-
-  /**
-   * maxmemory-clients: while the normal clients together hold more than the limit (bytes, or a
-   * percentage of maxmemory), the evictable one holding the most is closed; CLIENT NO-EVICT ones
-   * count but are never closed. Checked by the cron (Redis also checks before each command).
-   */
-  private evictClientsIfNeeded(): void {
-    const setting = this.node.config.number('maxmemory-clients');
-    const limit = setting < 0 ? Math.floor((this.maxmemory * -setting) / 100) : setting;
-    if (limit <= 0) return;
-    const sizes: Array<[number, { close(): void; session: Session }]> = [];
-    let total = 0;
-    for (const client of this.node.clients.values()) {
-      if (client.kind !== 'normal') continue;
-      const memory = client.memory;
-      const pending = client.session.reply.pendingBytes + client.outputBytes;
-      const size = CLIENT_STRUCT_BYTES + memory.queryBufferAlloc + memory.replyBufferBytes + Math.max(0, pending - memory.replyBufferBytes);
-      // As Redis: every normal client counts toward the total, but CLIENT NO-EVICT ones are
-      // never chosen (so one of them over the limit costs every other client its connection).
-      total += size;
-      if (!client.session.noEvict) sizes.push([size, client]);
-    }
-    sizes.sort((a, b) => b[0] - a[0]);
-    for (const [size, client] of sizes) {
-      if (total <= limit) break;
-      client.close();
-      total -= size;
-      this.node.stats.evictedClients++;
-    }
+    this.clientEviction.cron();
   }
 }
 

@@ -163,7 +163,12 @@ export class Client {
     chargeTime(ran, node.time.monotonicMs() - started);
     ran.length = 0;
     node.pubsub.flushReceivers();
+    // maxmemory-clients (memory/client-eviction.ts): this client's weight after what the read
+    // ran, then the check once its replies are written.
+    const eviction = node.memory.clientEviction;
+    if (this.kind === 'normal') eviction.clientRan(this);
     this.flush();
+    eviction.evictIfNeeded();
   }
 
   /** Stops running this client's requests until unblock() (WAIT). */
