@@ -38,12 +38,14 @@ export function serverCron(node: RedisNode): void {
   node.replication.cron(now);
   persistenceCron(node);
   node.aof.cron(now);
-  for (const client of node.clients.values()) client.memory.cron(now, client.outputBytes, node.debugHooks);
+  for (const client of node.clients.values()) client.memoryCron(now, node.debugHooks);
   node.memory.cron();
   const timeoutSec = node.config.number('timeout');
   if (timeoutSec > 0) {
     for (const client of node.clients.values()) {
-      if (client.kind === 'normal' && !client.isBlocked && now - client.lastInteractionMs > timeoutSec * 1000) {
+      // As in Redis, a pub/sub client (subscribed to anything) is never closed for being idle.
+      const subscribed = client.session.subscriptions.active;
+      if (client.kind === 'normal' && !client.isBlocked && !subscribed && now - client.lastInteractionMs > timeoutSec * 1000) {
         node.log.verbose('Closing idle client');
         client.close();
       }

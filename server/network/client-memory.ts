@@ -30,8 +30,9 @@
  *   the client     the client structure itself: 768 bytes in 7.0.15 on 64-bit Linux.
  *
  * Sizes go through jemalloc's size classes (allocationBytes), as Redis counts usable sizes.
- * Not modelled: a query buffer grown past 32 KiB (big arguments, long pipelines), which Redis
- * later shrinks in its cron; the pub/sub dicts' history (they never shrink after UNSUBSCRIBE, and
+ * The clients cron cuts the query buffer of a client idle for more than 2 s to what it holds
+ * (qbuf-free=0). Not modelled: a query buffer grown past 32 KiB (big arguments, long pipelines),
+ * which Redis later shrinks in its cron towards its recent peak; the pub/sub dicts' history (they never shrink after UNSUBSCRIBE, and
  * while one is rehashing both its tables count, which depends on Redis's per-process hash seed).
  */
 
@@ -53,6 +54,8 @@ const READ_BYTES = 16 * 1024;
 /** PROTO_REPLY_CHUNK_BYTES and PROTO_REPLY_MIN_BYTES: the reply buffer's largest and smallest size. */
 const REPLY_CHUNK_BYTES = 16 * 1024;
 const REPLY_MIN_BYTES = 1024;
+/** The free space past which the cron trims an idle client's query buffer. */
+const QUERY_FREE_TRIM_BYTES = 4 * 1024;
 /** An empty sds string: its 3-byte header, its NUL, 4 usable bytes in an 8-byte allocation. */
 const EMPTY_QUERY_BUFFER_FREE = 4;
 
@@ -82,12 +85,31 @@ export class ClientMemory {
   /** Set by the first clients cron pass over this client (Redis then puts it in an eviction bucket). */
   cronSeen = false;
 
+  /**
+   * The query buffer was cut to what it holds (the cron's idle pass), so its block is no longer
+   * one of the sizes a read makes room for: tot-mem rounds it up to its jemalloc class.
+   */
+  queryBufferTrimmed = false;
+
   /** A read arrives while `bufferedBytes` of earlier ones still wait: Redis makes room first. */
   noteRead(bufferedBytes: number): void {
     if (this.queryBufferAlloc - bufferedBytes >= READ_BYTES) return;
     const wanted = bufferedBytes + READ_BYTES;
     const header = sdsHeaderBytes(wanted);
     this.queryBufferAlloc = allocationBytes(header + wanted + 1) - header - 1;
+    this.queryBufferTrimmed = false;
+  }
+
+  /**
+   * The clients cron's query-buffer pass (clientsCronResizeQueryBuffer): a buffer with more than
+   * 4 KiB free on a client idle for more than 2 s (whole seconds, as Redis counts) is cut to
+   * what it holds. An idle client's tot-mem thus drops by the 20 KiB its last read made room
+   * for. (The other case, a buffer over 32 KiB cut back towards its recent peak, is not modelled.)
+   */
+  idleQueryBufferPass(idleSec: number, bufferedBytes: number): void {
+    if (idleSec <= 2 || this.queryBufferAlloc - bufferedBytes <= QUERY_FREE_TRIM_BYTES) return;
+    this.queryBufferAlloc = bufferedBytes;
+    this.queryBufferTrimmed = true;
   }
 
   /** `bufferedBytes` of replies wait to be written: the part in the reply buffer raises its peak. */
@@ -180,8 +202,11 @@ function layout(input: ClientMemoryInput): { fields: string; totalBytes: number 
   const rbp = Math.max(memory.replyPeakBytes, obl);
   const queryAlloc = Math.max(memory.queryBufferAlloc, queryBytes);
   const queryHeader = queryAlloc === EMPTY_QUERY_BUFFER_FREE ? 3 : sdsHeaderBytes(queryAlloc);
+  const queryBlock = memory.queryBufferTrimmed && queryAlloc === memory.queryBufferAlloc
+    ? allocationBytes(queryHeader + queryAlloc + 1)
+    : queryAlloc + queryHeader + 1;
   const totalBytes =
-    CLIENT_STRUCT_BYTES + queryAlloc + queryHeader + 1 + input.argvBytes + input.argc * POINTER_BYTES +
+    CLIENT_STRUCT_BYTES + queryBlock + input.argvBytes + input.argc * POINTER_BYTES +
     multiBytes + queueSlots * MULTI_SLOT_BYTES + input.watchedKeys * WATCHED_KEY_BYTES + rbs + omem +
     dictBytes(input.channels) + dictBytes(input.shardChannels) + input.patterns * LIST_NODE_BYTES;
   const fields =

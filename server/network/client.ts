@@ -15,7 +15,7 @@ import type { RedisNode } from '../node';
 import type { CommandSpec } from '../dispatch/command';
 import type { ReplconfInfo, ReplicaHandle } from '../replication/replica-handle';
 import { type ClientKind, Session } from '../dispatch/session';
-import { ClientMemory, type ClientMemoryInput, memoryFields, totalMemoryBytes } from './client-memory';
+import { ClientMemory, type ClientMemoryInput, memoryFields, type ReplyBufferPolicy, totalMemoryBytes } from './client-memory';
 import { closeForOutputLimit, overOutputLimit } from './output-limit';
 import { trackingRedirect } from '../commands/client-tracking-commands';
 
@@ -119,6 +119,13 @@ export class Client {
 
   get outputBytes(): number {
     return this.socket.writableLength;
+  }
+
+  /** The clients cron's passes over this client's query and reply buffers (client-memory.ts). */
+  memoryCron(nowMs: number, policy: ReplyBufferPolicy): void {
+    const idleSec = Math.floor(nowMs / 1000) - Math.floor(this.lastInteractionMs / 1000);
+    this.memory.idleQueryBufferPass(idleSec, this.parser.unconsumedBytes);
+    this.memory.cron(nowMs, this.outputBytes, policy);
   }
 
   /** Bytes from the connection: parse and run every complete request, then reply in one write. */
@@ -239,6 +246,9 @@ export class Client {
       const out = reply.take();
       this.node.stats.netOutputBytes += out.length;
       this.socket.write(out);
+      // Redis counts a write as an interaction too (idle=, timeout, the idle query-buffer trim):
+      // a subscriber that receives messages is not idle.
+      this.lastInteractionMs = this.node.clock();
     }
     if (this.closeAfterReply) {
       // Closed for real once the reply is out, as Redis closes the descriptor: a half-close

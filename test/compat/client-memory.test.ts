@@ -148,3 +148,38 @@ dual.case('other clients: fresh, idle, mid-request, in MULTI, subscribed', async
     for (const side of sides) if (!(side instanceof Error)) for (const c of side.clients) c.close();
   }
 });
+
+/**
+ * Redis's clients cron cuts the query buffer of a client idle for more than 2 s to what it
+ * holds: an idle client's 20 KiB of room goes (qbuf-free=0, tot-mem down to the client, an
+ * 8-byte buffer and its reply buffer), and a client half-way through a request keeps only the
+ * bytes that wait. Each server is polled until its cron has done it, then the lines compared.
+ */
+dual.case('an idle client\'s query buffer is cut by the cron after 2 s', async (pair) => {
+  const sides = await pair.both(async (c, side) => {
+    const port = side === 'redis' ? dual.running.redis.port : dual.running.target.port;
+    const [idle, partial] = await Promise.all([0, 1].map(() => RawClient.connect(port))) as [RawClient, RawClient];
+    const ids = [await clientId(idle), await clientId(partial)];
+    for (const id of ids) await settle(c, id);
+    for (const other of [idle, partial]) await pinPeak(other);
+    await idle.call('PING');
+    partial.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nab');
+    await untilArrived(c, ids[1] as string, 4);
+    const deadline = Date.now() + 8_000;
+    for (;;) {
+      const lines = (await c.call('CLIENT', 'LIST', 'ID', ...ids)).toString('latin1');
+      if ((lines.match(/ qbuf-free=0 /g) ?? []).length === 2) break;
+      if (Date.now() > deadline) throw new Error(`the query buffers were never cut: ${lines}`);
+      await delay(100);
+    }
+    return { clients: [idle, partial], ids };
+  });
+  const [redisSide, targetSide] = sides;
+  try {
+    if (targetSide instanceof Error) throw targetSide;
+    const bySide = { redis: redisSide, target: targetSide };
+    await sameReplies(pair, (side) => `CLIENT LIST ID ${bySide[side].ids.join(' ')}\r\n`, 1, 'idle and mid-request clients after the cut', false);
+  } finally {
+    for (const side of sides) if (!(side instanceof Error)) for (const c of side.clients) c.close();
+  }
+});
