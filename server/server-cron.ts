@@ -43,9 +43,10 @@ export function serverCron(node: RedisNode): void {
   const timeoutSec = node.config.number('timeout');
   if (timeoutSec > 0) {
     for (const client of node.clients.values()) {
-      // As in Redis, a pub/sub client (subscribed to anything) is never closed for being idle.
-      const subscribed = client.session.subscriptions.active;
-      if (client.kind === 'normal' && !client.isBlocked && !subscribed && now - client.lastInteractionMs > timeoutSec * 1000) {
+      // As in Redis, a pub/sub client (subscribed to anything) and a MONITOR (a replica to Redis)
+      // are never closed for being idle.
+      const exempt = client.session.subscriptions.active || node.monitors.has(client.session);
+      if (client.kind === 'normal' && !client.isBlocked && !exempt && now - client.lastInteractionMs > timeoutSec * 1000) {
         node.log.verbose('Closing idle client');
         client.close();
       }

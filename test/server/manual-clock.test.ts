@@ -115,23 +115,27 @@ t.test('a key set with PX 1000 expires when the clock passes 1 s, by the cron', 
   t.match(await text(observer, 'INFO', 'stats'), /expired_keys:1\r\n/);
 });
 
-t.test('an idle client is closed after `timeout` seconds of virtual time, a subscriber is not', async (t) => {
+t.test('an idle client is closed after `timeout` seconds of virtual time, a subscriber or a monitor is not', async (t) => {
   const { clock, observer, connect } = await startManualNode(t, ['--timeout', '10']);
   const a = await connect();
   t.equal(await text(a, 'PING'), '+PONG\r\n');
   const subscriber = await connect();
   t.match(await text(subscriber, 'SUBSCRIBE', 'news'), /subscribe/);
+  const monitor = await connect();
+  t.equal(await text(monitor, 'MONITOR'), '+OK\r\n');
   clock.advance(10_000);
-  // This INFO also counts as the observer's interaction, so only `a` and the subscriber stay idle.
-  t.equal(await infoField(observer, 'connected_clients'), '3', '10 s idle: not yet');
+  // This INFO also counts as the observer's interaction, so of the clients `timeout` may close
+  // only `a` is idle.
+  t.equal(await infoField(observer, 'connected_clients'), '4', '10 s idle: not yet');
   clock.advance(100);
   await a.readUntilClose(DEADLINE_MS);
-  t.equal(await infoField(observer, 'connected_clients'), '2', 'past 10 s: closed by the cron');
+  t.equal(await infoField(observer, 'connected_clients'), '3', 'past 10 s: closed by the cron');
   clock.advance(60_000);
-  // The observer was idle too, and went; a fresh connection counts the subscriber and itself.
+  // The observer was idle too, and went; a fresh connection counts the two exempt and itself.
   const late = await connect();
-  t.equal(await infoField(late, 'connected_clients'), '2', 'the subscriber stays, as in Redis');
+  t.equal(await infoField(late, 'connected_clients'), '3', 'the subscriber and the monitor stay, as in Redis');
   t.equal(subscriber.isClosed, false);
+  t.equal(monitor.isClosed, false);
 });
 
 t.test('TIME follows the manual clock', async (t) => {
