@@ -32,8 +32,9 @@
  * Sizes go through jemalloc's size classes (allocationBytes), as Redis counts usable sizes.
  * The clients cron cuts the query buffer of a client idle for more than 2 s to what it holds
  * (qbuf-free=0). Not modelled: a query buffer grown past 32 KiB (big arguments, long pipelines),
- * which Redis later shrinks in its cron towards its recent peak; the pub/sub dicts' history (they never shrink after UNSUBSCRIBE, and
- * while one is rehashing both its tables count, which depends on Redis's per-process hash seed).
+ * which Redis later shrinks in its cron towards its recent peak; the pub/sub dicts' history
+ * (they never shrink after UNSUBSCRIBE, and while one is rehashing both its tables count, which
+ * depends on Redis's per-process hash seed).
  */
 
 /** sizeof(client) in Redis 7.0.15 (x86-64), rounded to its jemalloc class. */

@@ -173,7 +173,7 @@ export class Client {
     // maxmemory-clients (memory/client-eviction.ts): this client's weight after what the read
     // ran, then the check once its replies are written.
     const eviction = node.memory.clientEviction;
-    if (this.kind === 'normal') eviction.clientRan(this);
+    if (this.kind === 'normal' && !this.closed) eviction.clientRan(this);
     this.flush();
     eviction.evictIfNeeded();
   }
