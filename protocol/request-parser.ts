@@ -127,6 +127,11 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
     return this.pendingArgs > 0 ? this.argv.length : 0;
   }
 
+  /** The argument count the multibulk request still arriving announced (`*<argc>`); 0 between requests. */
+  get pendingRequestArgc(): number {
+    return this.pendingArgs > 0 ? this.argv.length + this.pendingArgs : 0;
+  }
+
   get pendingArgBytes(): number {
     if (this.pendingArgs === 0) return 0;
     let bytes = 0;

@@ -21,6 +21,7 @@ import { FunctionEngine } from './scripting/function-engine';
 import { BUSY_FUNCTION_ERROR, BUSY_SCRIPT_ERROR, type ScriptRun } from './scripting/script-run';
 import { scriptingMemory, type ScriptingMemory } from './scripting/script-memory';
 import { Client } from './network/client';
+import { RecentClientPeaks } from './network/recent-client-peaks';
 import { type NodeClock, type TimerHandle, systemClock } from './clock';
 import { Session } from './dispatch/session';
 import type { QueuedCommand } from './dispatch/transaction';
@@ -84,6 +85,8 @@ export class RedisNode implements KeyspaceObserver {
   readonly log: Logger;
   readonly random: SeededRandom;
   readonly clients = new Map<number, Client>();
+  /** INFO's client_recent_max_input_buffer / _output_buffer, sampled by the clients cron. */
+  readonly clientPeaks = new RecentClientPeaks();
   readonly startedAtMs: number;
   readonly runId: string;
   readonly configFile: string;

@@ -38,6 +38,7 @@ export function serverCron(node: RedisNode): void {
   node.replication.cron(now);
   persistenceCron(node);
   node.aof.cron(now);
+  node.clientPeaks.startPass(now);
   for (const client of node.clients.values()) client.memoryCron(now, node.debugHooks);
   node.memory.cron();
   const timeoutSec = node.config.number('timeout');

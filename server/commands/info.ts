@@ -81,10 +81,11 @@ function serverSection(node: RedisNode): Fields {
 function clientsSection(node: RedisNode): Fields {
   return [
     ['connected_clients', node.clients.size],
-    ['cluster_connections', 0],
+    // Two descriptors per other node of the table (one link each way), as Redis counts them.
+    ['cluster_connections', node.cluster === null ? 0 : (node.cluster.state.nodes.size - 1) * 2],
     ['maxclients', node.config.number('maxclients')],
-    ['client_recent_max_input_buffer', 0],
-    ['client_recent_max_output_buffer', 0],
+    ['client_recent_max_input_buffer', node.clientPeaks.maxInputBytes],
+    ['client_recent_max_output_buffer', node.clientPeaks.maxOutputBytes],
     ['blocked_clients', [...node.clients.values()].filter((c) => c.isBlocked).length],
     ['tracking_clients', node.tracking.clients],
     ['clients_in_timeout_table', node.blocking.clientsWithTimeout],

@@ -154,6 +154,8 @@ export interface ClientMemoryInput {
   /** Lengths of the arguments held in argv (argv-mem), and how many pointers argv holds. */
   argvBytes: number;
   argc: number;
+  /** The slots of argv's pointer array: the request's announced argument count, at most 1024. */
+  argvSlots: number;
   /** The MULTI queue (null outside MULTI/EXEC) and the number of WATCHed keys. */
   queued: ReadonlyArray<{ readonly argv: readonly string[] }> | null;
   watchedKeys: number;
@@ -183,7 +185,24 @@ export function totalMemoryBytes(input: ClientMemoryInput): number {
   return layout(input).totalBytes;
 }
 
-function layout(input: ClientMemoryInput): { fields: string; totalBytes: number } {
+/**
+ * What the clients cron samples for INFO's client_recent_max_input_buffer and _output_buffer
+ * (clientsCronTrackExpansiveClients): the query buffer's block plus the arguments held (with
+ * their pointer array), and the replies past the reply buffer (omem).
+ */
+export function bufferUsage(input: ClientMemoryInput): { inputBytes: number; outputBytes: number } {
+  const { inputBytes, outputBytes } = layout(input);
+  return { inputBytes, outputBytes };
+}
+
+interface Layout {
+  fields: string;
+  totalBytes: number;
+  inputBytes: number;
+  outputBytes: number;
+}
+
+function layout(input: ClientMemoryInput): Layout {
   const { memory, queryBytes } = input;
   let multiBytes = 0;
   let queueSlots = 0;
@@ -213,5 +232,7 @@ function layout(input: ClientMemoryInput): { fields: string; totalBytes: number 
   const fields =
     `qbuf=${queryBytes} qbuf-free=${queryAlloc - queryBytes} argv-mem=${input.argvBytes} multi-mem=${multiBytes} ` +
     `rbs=${rbs} rbp=${rbp} obl=${obl} oll=${oll} omem=${omem} tot-mem=${totalBytes}`;
-  return { fields, totalBytes };
+  // Between commands Redis has freed argv; only a request still arriving holds arguments.
+  const argvArray = input.argvSlots === 0 ? 0 : allocationBytes(input.argvSlots * POINTER_BYTES);
+  return { fields, totalBytes, inputBytes: queryBlock + input.argvBytes + argvArray, outputBytes: omem };
 }

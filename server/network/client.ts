@@ -15,7 +15,7 @@ import type { RedisNode } from '../node';
 import type { CommandSpec } from '../dispatch/command';
 import type { ReplconfInfo, ReplicaHandle } from '../replication/replica-handle';
 import { type ClientKind, Session } from '../dispatch/session';
-import { ClientMemory, type ClientMemoryInput, memoryFields, type ReplyBufferPolicy, totalMemoryBytes } from './client-memory';
+import { bufferUsage, ClientMemory, type ClientMemoryInput, memoryFields, type ReplyBufferPolicy, totalMemoryBytes } from './client-memory';
 import { closeForOutputLimit, overOutputLimit } from './output-limit';
 import { trackingRedirect } from '../commands/client-tracking-commands';
 
@@ -27,6 +27,8 @@ export interface ClientOptions {
 const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
 /** Within one batch of pipelined requests the command clock is re-read this often. */
 const CLOCK_REFRESH_COMMANDS = 32;
+/** Redis allocates argv for at most this many arguments up front (then grows it). */
+const MAX_ARGV_SLOTS = 1024;
 
 /**
  * INFO commandstats' usec and LATENCY HISTOGRAM's buckets: a batch is timed as a whole and its
@@ -121,11 +123,16 @@ export class Client {
     return this.socket.writableLength;
   }
 
-  /** The clients cron's passes over this client's query and reply buffers (client-memory.ts). */
+  /**
+   * The clients cron's passes over this client's query and reply buffers (client-memory.ts),
+   * then its sample for INFO's recent maximum buffers (recent-client-peaks.ts).
+   */
   memoryCron(nowMs: number, policy: ReplyBufferPolicy): void {
     const idleSec = Math.floor(nowMs / 1000) - Math.floor(this.lastInteractionMs / 1000);
     this.memory.idleQueryBufferPass(idleSec, this.parser.unconsumedBytes);
     this.memory.cron(nowMs, this.outputBytes, policy);
+    const usage = bufferUsage(this.memoryInput(null));
+    this.node.clientPeaks.note(usage.inputBytes, usage.outputBytes);
   }
 
   /** Bytes from the connection: parse and run every complete request, then reply in one write. */
@@ -330,6 +337,7 @@ export class Client {
       queryBytes: request !== null ? this.parser.batchBytes : this.parser.unconsumedBytes,
       argvBytes: request !== null ? argvBytes : this.parser.pendingArgBytes,
       argc: request !== null && runningArgv !== null ? runningArgv.length : this.parser.pendingArgCount,
+      argvSlots: request !== null ? request.length : Math.min(MAX_ARGV_SLOTS, this.parser.pendingRequestArgc),
       queued: tx.queue ?? tx.running,
       watchedKeys: tx.running === null ? tx.watchedCount : 0,
       pendingReplyBytes: this.session.reply.pendingBytes + this.outputBytes,

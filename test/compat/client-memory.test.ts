@@ -179,6 +179,13 @@ dual.case('an idle client\'s query buffer is cut by the cron after 2 s', async (
     if (targetSide instanceof Error) throw targetSide;
     const bySide = { redis: redisSide, target: targetSide };
     await sameReplies(pair, (side) => `CLIENT LIST ID ${bySide[side].ids.join(' ')}\r\n`, 1, 'idle and mid-request clients after the cut', false);
+    // The clients cron's samples of the last 8 s: every connection of this file was idle or
+    // half-way through a small request when sampled, the largest being a 20 KiB query buffer
+    // holding two arguments in a three-slot argv (20480 + 4 + 32), the same on both servers.
+    const recent = (info: Buffer | Error): string =>
+      info instanceof Error ? info.message : info.toString('latin1').split('\r\n').filter((l) => l.startsWith('client_recent_max')).join(' ');
+    const [r, h] = await pair.both((c) => c.call('INFO', 'clients'));
+    pair.same(recent(h), recent(r), 'INFO client_recent_max_input_buffer and _output_buffer');
   } finally {
     for (const side of sides) if (!(side instanceof Error)) for (const c of side.clients) c.close();
   }

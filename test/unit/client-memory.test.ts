@@ -4,7 +4,8 @@
  * redis-server 7.0.15 shows (test/compat/client-memory.test.ts compares them live).
  */
 import t from 'tap';
-import { allocationBytes, ClientMemory, memoryFields } from '../../server/network/client-memory';
+import { allocationBytes, bufferUsage, ClientMemory, memoryFields } from '../../server/network/client-memory';
+import { RecentClientPeaks } from '../../server/network/recent-client-peaks';
 import { DebugHooks } from '../../server/debug-hooks';
 
 const DEFAULTS = new DebugHooks();
@@ -51,8 +52,41 @@ t.test('fields of a client running CLIENT LIST as redis-cli sends it', async (t)
   const m = new ClientMemory();
   m.noteRead(0);
   const fields = memoryFields({
-    memory: m, queryBytes: 26, argvBytes: 10, argc: 2, queued: null, watchedKeys: 0, pendingReplyBytes: 0,
+    memory: m, queryBytes: 26, argvBytes: 10, argc: 2, argvSlots: 2, queued: null, watchedKeys: 0, pendingReplyBytes: 0,
     channels: 0, patterns: 0, shardChannels: 0,
   });
   t.equal(fields, 'qbuf=26 qbuf-free=20448 argv-mem=10 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=37658');
+});
+
+t.test('the idle pass cuts the query buffer to what it holds; the recent-peak sample', async (t) => {
+  const idle = (queryBytes: number, argvBytes: number, argc: number, argvSlots: number, m: ClientMemory) => ({
+    memory: m, queryBytes, argvBytes, argc, argvSlots, queued: null, watchedKeys: 0, pendingReplyBytes: 0,
+    channels: 0, patterns: 0, shardChannels: 0,
+  });
+  const m = new ClientMemory();
+  m.noteRead(0);
+  t.same(bufferUsage(idle(0, 0, 0, 0, m)), { inputBytes: 20480, outputBytes: 0 }, 'after a read: the 20 KiB block');
+  m.idleQueryBufferPass(2, 0);
+  t.equal(m.queryBufferAlloc, 20474, 'idle 2 s: kept');
+  m.idleQueryBufferPass(3, 0);
+  t.equal(m.queryBufferAlloc, 0, 'idle 3 s: cut');
+  t.match(memoryFields(idle(0, 0, 0, 0, m)), /qbuf=0 qbuf-free=0 .* tot-mem=17160$/, 'an 8-byte block: 768 + 8 + 16384');
+  t.same(bufferUsage(idle(0, 0, 0, 0, m)), { inputBytes: 8, outputBytes: 0 });
+  const partial = new ClientMemory();
+  partial.noteRead(0);
+  // `*3 $3 SET $1 k $5 ab` arrived: argv holds SET and k (4 bytes) in a 3-slot array (32 bytes).
+  t.same(bufferUsage(idle(2, 4, 2, 3, partial)), { inputBytes: 20480 + 4 + 32, outputBytes: 0 });
+});
+
+t.test('recent peaks: eight one-second slots, the next one cleared on each pass', async (t) => {
+  const peaks = new RecentClientPeaks();
+  peaks.startPass(1_000);
+  peaks.note(20_480, 100);
+  peaks.startPass(2_000);
+  peaks.note(8, 0);
+  t.same([peaks.maxInputBytes, peaks.maxOutputBytes], [20_480, 100]);
+  for (let sec = 3; sec <= 7; sec++) peaks.startPass(sec * 1_000);
+  t.equal(peaks.maxInputBytes, 20_480, 'second 7 clears slot 0: the peak of second 1 is still there');
+  peaks.startPass(8_000);
+  t.equal(peaks.maxInputBytes, 8, 'second 8 clears slot 1, ahead of second 9: the peak is gone');
 });
