@@ -177,12 +177,16 @@ function dictBytes(entries: number): number {
 
 /** The `qbuf=... tot-mem=...` run of a client line, in Redis's field order. */
 export function memoryFields(input: ClientMemoryInput): string {
-  return layout(input).fields;
+  const m = measure(input);
+  return (
+    `qbuf=${input.queryBytes} qbuf-free=${m.queryFree} argv-mem=${input.argvBytes} multi-mem=${m.multiBytes} ` +
+    `rbs=${m.rbs} rbp=${m.rbp} obl=${m.obl} oll=${m.oll} omem=${m.omem} tot-mem=${m.totalBytes}`
+  );
 }
 
 /** A client's tot-mem: what Redis counts it for in maxmemory-clients and its eviction buckets. */
 export function totalMemoryBytes(input: ClientMemoryInput): number {
-  return layout(input).totalBytes;
+  return measure(input).totalBytes;
 }
 
 /**
@@ -191,18 +195,24 @@ export function totalMemoryBytes(input: ClientMemoryInput): number {
  * their pointer array), and the replies past the reply buffer (omem).
  */
 export function bufferUsage(input: ClientMemoryInput): { inputBytes: number; outputBytes: number } {
-  const { inputBytes, outputBytes } = layout(input);
-  return { inputBytes, outputBytes };
+  const m = measure(input);
+  return { inputBytes: m.inputBytes, outputBytes: m.omem };
 }
 
-interface Layout {
-  fields: string;
+/** The figures of one client, as numbers (the cron reads them for every client, often). */
+interface Measures {
+  queryFree: number;
+  multiBytes: number;
+  rbs: number;
+  rbp: number;
+  obl: number;
+  oll: number;
+  omem: number;
   totalBytes: number;
   inputBytes: number;
-  outputBytes: number;
 }
 
-function layout(input: ClientMemoryInput): Layout {
+function measure(input: ClientMemoryInput): Measures {
   const { memory, queryBytes } = input;
   let multiBytes = 0;
   let queueSlots = 0;
@@ -229,10 +239,8 @@ function layout(input: ClientMemoryInput): Layout {
     CLIENT_STRUCT_BYTES + queryBlock + input.argvBytes + input.argc * POINTER_BYTES +
     multiBytes + queueSlots * MULTI_SLOT_BYTES + input.watchedKeys * WATCHED_KEY_BYTES + rbs + omem +
     dictBytes(input.channels) + dictBytes(input.shardChannels) + input.patterns * LIST_NODE_BYTES;
-  const fields =
-    `qbuf=${queryBytes} qbuf-free=${queryAlloc - queryBytes} argv-mem=${input.argvBytes} multi-mem=${multiBytes} ` +
-    `rbs=${rbs} rbp=${rbp} obl=${obl} oll=${oll} omem=${omem} tot-mem=${totalBytes}`;
   // Between commands Redis has freed argv; only a request still arriving holds arguments.
   const argvArray = input.argvSlots === 0 ? 0 : allocationBytes(input.argvSlots * POINTER_BYTES);
-  return { fields, totalBytes, inputBytes: queryBlock + input.argvBytes + argvArray, outputBytes: omem };
+  const inputBytes = queryBlock + input.argvBytes + argvArray;
+  return { queryFree: queryAlloc - queryBytes, multiBytes, rbs, rbp, obl, oll, omem, totalBytes, inputBytes };
 }
