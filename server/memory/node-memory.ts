@@ -297,14 +297,18 @@ export class NodeMemory {
   // ---------------------------------------------------------------------------------------------
   // Cron
 
-  /** Client buffers are summed here (as Redis updates them in its clients cron); then maxmemory-clients. */
+  /**
+   * Client buffers are summed here (as Redis updates them in its clients cron), right after the
+   * cron's pass over each client (server-cron.ts); then maxmemory-clients.
+   */
   cron(): void {
     let normal = 0;
     let replicas = 0;
     for (const client of this.node.clients.values()) {
       if (client.kind === 'normal') {
-        // CLIENT LIST's tot-mem, MULTI queue, WATCHed keys and subscriptions included, as Redis sums it.
-        normal += client.evictionMemoryBytes;
+        // CLIENT LIST's tot-mem, MULTI queue, WATCHed keys and subscriptions included, as Redis
+        // sums it; measured by this same cron pass just before (Client.memoryCron).
+        normal += client.cronTotalBytes;
         continue;
       }
       const memory = client.memory;

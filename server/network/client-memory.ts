@@ -190,13 +190,14 @@ export function totalMemoryBytes(input: ClientMemoryInput): number {
 }
 
 /**
- * What the clients cron samples for INFO's client_recent_max_input_buffer and _output_buffer
+ * What the clients cron reads of a client in one go: its tot-mem (for INFO's mem_clients_*),
+ * and its sample for client_recent_max_input_buffer and _output_buffer
  * (clientsCronTrackExpansiveClients): the query buffer's block plus the arguments held (with
  * their pointer array), and the replies past the reply buffer (omem).
  */
-export function bufferUsage(input: ClientMemoryInput): { inputBytes: number; outputBytes: number } {
+export function bufferUsage(input: ClientMemoryInput): { totalBytes: number; inputBytes: number; outputBytes: number } {
   const m = measure(input);
-  return { inputBytes: m.inputBytes, outputBytes: m.omem };
+  return { totalBytes: m.totalBytes, inputBytes: m.inputBytes, outputBytes: m.omem };
 }
 
 /** The figures of one client, as numbers (the cron reads them for every client, often). */

@@ -65,6 +65,8 @@ export class Client {
   replconf: ReplconfInfo = { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false };
   /** The buffers Redis would have for this traffic, for CLIENT LIST's memory fields. */
   readonly memory = new ClientMemory();
+  /** tot-mem as the last clients cron pass measured it (INFO's mem_clients_normal sums these). */
+  cronTotalBytes = 0;
   /** The request being run (EXEC's own argv during EXEC); null between requests. */
   runningArgv: ByteString[] | null = null;
   /**
@@ -133,6 +135,7 @@ export class Client {
     this.memory.cron(nowMs, this.outputBytes, policy);
     const usage = bufferUsage(this.memoryInput(null));
     this.node.clientPeaks.note(usage.inputBytes, usage.outputBytes);
+    this.cronTotalBytes = usage.totalBytes;
   }
 
   /** Bytes from the connection: parse and run every complete request, then reply in one write. */

@@ -65,17 +65,17 @@ t.test('the idle pass cuts the query buffer to what it holds; the recent-peak sa
   });
   const m = new ClientMemory();
   m.noteRead(0);
-  t.same(bufferUsage(idle(0, 0, 0, 0, m)), { inputBytes: 20480, outputBytes: 0 }, 'after a read: the 20 KiB block');
+  t.same(bufferUsage(idle(0, 0, 0, 0, m)), { totalBytes: 768 + 20480 + 16384, inputBytes: 20480, outputBytes: 0 }, 'after a read: the 20 KiB block');
   m.idleQueryBufferPass(2, 0);
   t.equal(m.queryBufferAlloc, 20474, 'idle 2 s: kept');
   m.idleQueryBufferPass(3, 0);
   t.equal(m.queryBufferAlloc, 0, 'idle 3 s: cut');
   t.match(memoryFields(idle(0, 0, 0, 0, m)), /qbuf=0 qbuf-free=0 .* tot-mem=17160$/, 'an 8-byte block: 768 + 8 + 16384');
-  t.same(bufferUsage(idle(0, 0, 0, 0, m)), { inputBytes: 8, outputBytes: 0 });
+  t.same(bufferUsage(idle(0, 0, 0, 0, m)), { totalBytes: 17160, inputBytes: 8, outputBytes: 0 });
   const partial = new ClientMemory();
   partial.noteRead(0);
   // `*3 $3 SET $1 k $5 ab` arrived: argv holds SET and k (4 bytes) in a 3-slot array (32 bytes).
-  t.same(bufferUsage(idle(2, 4, 2, 3, partial)), { inputBytes: 20480 + 4 + 32, outputBytes: 0 });
+  t.same(bufferUsage(idle(2, 4, 2, 3, partial)), { totalBytes: 768 + 20480 + 4 + 16 + 16384, inputBytes: 20480 + 4 + 32, outputBytes: 0 });
 });
 
 t.test('recent peaks: eight one-second slots, the next one cleared on each pass', async (t) => {
