@@ -7,6 +7,7 @@ cluster, runs this, and judges the result; this script only records, so a failur
 the whole run.
 """
 import json
+import re
 import sys
 import time
 
@@ -72,7 +73,8 @@ started = time.time()
 deadline = started + 10
 while time.time() < deadline:
     views = [str(r.execute_command('CLUSTER', 'SLOTS')) for r in live]
-    if all(str(victim['port']) not in view for view in views):
+    # The port as a whole word: not inside a node id or a longer number.
+    if not any(re.search(r'\b%d\b' % victim['port'], view) for view in views):
         break
     time.sleep(0.02)
 seen['converged_ms'] = round((time.time() - started) * 1000)
