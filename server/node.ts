@@ -22,6 +22,7 @@ import { BUSY_FUNCTION_ERROR, BUSY_SCRIPT_ERROR, type ScriptRun } from './script
 import { scriptingMemory, type ScriptingMemory } from './scripting/script-memory';
 import { Client } from './network/client';
 import { RecentClientPeaks } from './network/recent-client-peaks';
+import { ClientsCron } from './network/clients-cron';
 import { type NodeClock, type TimerHandle, systemClock } from './clock';
 import { Session } from './dispatch/session';
 import type { QueuedCommand } from './dispatch/transaction';
@@ -87,6 +88,8 @@ export class RedisNode implements KeyspaceObserver {
   readonly clients = new Map<number, Client>();
   /** INFO's client_recent_max_input_buffer / _output_buffer, sampled by the clients cron. */
   readonly clientPeaks = new RecentClientPeaks();
+  /** The per-client part of the server cron, a slice of the clients per pass. */
+  readonly clientsCron = new ClientsCron();
   readonly startedAtMs: number;
   readonly runId: string;
   readonly configFile: string;
@@ -312,7 +315,7 @@ export class RedisNode implements KeyspaceObserver {
 
   clientClosed(client: Client): void {
     this.clients.delete(client.id);
-    this.memory.clientEviction.forget(client);
+    this.memory.clientClosed(client);
     this.replication.clientClosed(client);
     this.blocking.clientClosed(client.session);
     this.pubsub.leaveAll(client.session);

@@ -10,7 +10,8 @@
  *   stats        samples for instantaneous_ops_per_sec
  *   the rest     cluster role following, blocked clients' redirects, idle MIGRATE sockets,
  *                replication (pings, timeouts, reconnects), save points, the AOF (everysec
- *                fsync, rewrites), client memory and maxmemory-clients, idle clients (`timeout`)
+ *                fsync, rewrites), then a slice of the clients (network/clients-cron.ts): idle
+ *                ones (`timeout`), buffers, client memory and maxmemory-clients
  */
 import { runActiveExpire } from './active-expire';
 import type { RedisNode } from './node';
@@ -38,19 +39,5 @@ export function serverCron(node: RedisNode): void {
   node.replication.cron(now);
   persistenceCron(node);
   node.aof.cron(now);
-  node.clientPeaks.startPass(now);
-  for (const client of node.clients.values()) client.memoryCron(now, node.debugHooks);
-  node.memory.cron();
-  const timeoutSec = node.config.number('timeout');
-  if (timeoutSec > 0) {
-    for (const client of node.clients.values()) {
-      // As in Redis, a pub/sub client (subscribed to anything) and a MONITOR (a replica to Redis)
-      // are never closed for being idle.
-      const exempt = client.session.subscriptions.active || node.monitors.has(client.session);
-      if (client.kind === 'normal' && !client.isBlocked && !exempt && now - client.lastInteractionMs > timeoutSec * 1000) {
-        node.log.verbose('Closing idle client');
-        client.close();
-      }
-    }
-  }
+  node.clientsCron.run(node, now);
 }

@@ -6,8 +6,8 @@
  * a MULTI queue, WATCHed keys and pub/sub subscriptions, so a client is evicted for any of them,
  * not only for a big request or a pile of unread replies. Redis keeps each client's figure as of
  * its last update and a running total of them. A figure is taken again after the client's
- * requests of a read ran, and by the clients cron for every client (which is how buffers drained
- * meanwhile are noticed). The total is checked before every command (before the keys' maxmemory
+ * requests of a read ran, and when the clients cron visits the client (about once a second,
+ * which is how buffers drained meanwhile are noticed). The total is checked before every command (before the keys' maxmemory
  * eviction), after a read's replies were written, and by the cron: while it is at or over the
  * limit, a client is closed and counted in INFO's evicted_clients. So the client whose command
  * went over still gets that reply, and goes before anybody's next command runs.
@@ -64,7 +64,6 @@ export interface ClientEvictionHost {
   /** maxmemory-clients as stored: bytes, a negative percentage of maxmemory, or 0 (off). */
   setting(): number;
   maxmemory(): number;
-  clients(): Iterable<EvictableClient>;
   log(line: string): void;
   evicted(): void;
 }
@@ -92,19 +91,18 @@ export class ClientEviction {
     if (this.limit > 0 && client.kind === 'normal') this.update(client);
   }
 
-  /** The clients cron: every client's figure taken again, then the limit enforced. */
-  cron(): void {
+  /** A clients cron pass begins: the limit read again (nothing is tracked while it is off). */
+  startPass(): void {
     this.limit = this.limitBytes();
-    if (this.limit === 0) {
-      if (this.tracked.size > 0) this.reset();
-      return;
-    }
-    for (const client of this.host.clients()) {
-      // A connection that turned replica (SYNC) no longer counts.
-      if (client.kind === 'normal') this.update(client);
-      else this.forget(client);
-    }
-    this.evictIfNeeded();
+    if (this.limit === 0 && this.tracked.size > 0) this.reset();
+  }
+
+  /** The clients cron visited `client`: its figure taken again. */
+  visit(client: EvictableClient): void {
+    if (this.limit === 0) return;
+    // A connection that turned replica (SYNC) no longer counts.
+    if (client.kind === 'normal') this.update(client);
+    else this.forget(client);
   }
 
   /** Closes clients while the total is at or over the limit; cheap when it is not. */
@@ -121,7 +119,7 @@ export class ClientEviction {
     }
   }
 
-  /** A closed client no longer counts. */
+  /** A closed client (or one no longer normal) no longer counts. */
   forget(client: EvictableClient): void {
     const entry = this.tracked.get(client);
     if (entry === undefined) return;

@@ -26,6 +26,7 @@ import type { CommandSpec } from '../dispatch/command';
 import { ReplyError } from '../dispatch/errors';
 import type { Session } from '../dispatch/session';
 import type { RedisNode } from '../node';
+import type { Client } from '../network/client';
 import { notifyKeyspaceEvent, NotifyFlag } from '../pubsub/keyspace-events';
 import { ClientEviction } from './client-eviction';
 import { EvictionPool, type EvictionPolicy } from './eviction';
@@ -78,7 +79,6 @@ export class NodeMemory {
     this.clientEviction = new ClientEviction({
       setting: () => node.config.number('maxmemory-clients'),
       maxmemory: () => this.maxmemory,
-      clients: () => node.clients.values(),
       log: (line) => node.log.notice(line),
       evicted: () => node.stats.evictedClients++,
     });
@@ -297,30 +297,52 @@ export class NodeMemory {
   // ---------------------------------------------------------------------------------------------
   // Cron
 
+  /** A clients cron pass begins (server/network/clients-cron.ts). */
+  clientsPassStart(): void {
+    this.clientEviction.startPass();
+  }
+
   /**
-   * Client buffers are summed here (as Redis updates them in its clients cron), right after the
-   * cron's pass over each client (server-cron.ts); then maxmemory-clients.
+   * The clients cron visited `client`: its share of mem_clients_normal or mem_clients_slaves
+   * (Redis's stat_clients_type_memory, kept up to date one client at a time as here) is
+   * replaced by what it holds now, and its maxmemory-clients figure taken again.
    */
-  cron(): void {
-    let normal = 0;
-    let replicas = 0;
-    for (const client of this.node.clients.values()) {
-      if (client.kind === 'normal') {
-        // CLIENT LIST's tot-mem, MULTI queue, WATCHed keys and subscriptions included, as Redis
-        // sums it; measured by this same cron pass just before (Client.memoryCron).
-        normal += client.cronTotalBytes;
-        continue;
-      }
+  clientVisited(client: Client): void {
+    this.forgetClientShare(client);
+    let bytes: number;
+    if (client.kind === 'normal') {
+      // CLIENT LIST's tot-mem, measured by this visit (Client.memoryCron).
+      bytes = client.cronTotalBytes;
+    } else {
       const memory = client.memory;
       const pending = client.session.reply.pendingBytes + client.outputBytes;
-      const total = CLIENT_STRUCT_BYTES + memory.queryBufferAlloc + 4 + memory.replyBufferBytes + Math.max(0, pending - memory.replyBufferBytes);
-      if (client.kind === 'replica') replicas += total;
-      else normal += total;
+      bytes = CLIENT_STRUCT_BYTES + memory.queryBufferAlloc + 4 + memory.replyBufferBytes + Math.max(0, pending - memory.replyBufferBytes);
     }
-    this.clientsNormal = normal;
-    this.clientsReplicas = replicas;
+    const replica = client.kind === 'replica';
+    client.memoryShare = { replica, bytes };
+    if (replica) this.clientsReplicas += bytes;
+    else this.clientsNormal += bytes;
+    this.clientEviction.visit(client);
+  }
+
+  /** The end of a clients cron pass: scripts' memory, then maxmemory-clients enforced. */
+  clientsPassEnd(): void {
     this.scriptsBytes = this.node.scriptingMemory.usedMemoryScriptsEval;
-    this.clientEviction.cron();
+    this.clientEviction.evictIfNeeded();
+  }
+
+  /** A closed client's share leaves the totals. */
+  clientClosed(client: Client): void {
+    this.forgetClientShare(client);
+    this.clientEviction.forget(client);
+  }
+
+  private forgetClientShare(client: Client): void {
+    const share = client.memoryShare;
+    if (share === null) return;
+    if (share.replica) this.clientsReplicas -= share.bytes;
+    else this.clientsNormal -= share.bytes;
+    client.memoryShare = null;
   }
 }
 

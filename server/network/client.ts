@@ -65,8 +65,10 @@ export class Client {
   replconf: ReplconfInfo = { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false };
   /** The buffers Redis would have for this traffic, for CLIENT LIST's memory fields. */
   readonly memory = new ClientMemory();
-  /** tot-mem as the last clients cron pass measured it (INFO's mem_clients_normal sums these). */
+  /** tot-mem as the clients cron last measured it (memory/node-memory.ts). */
   cronTotalBytes = 0;
+  /** What this client adds to INFO's mem_clients_normal or mem_clients_slaves (node-memory.ts). */
+  memoryShare: { replica: boolean; bytes: number } | null = null;
   /** The request being run (EXEC's own argv during EXEC); null between requests. */
   runningArgv: ByteString[] | null = null;
   /**

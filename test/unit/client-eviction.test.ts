@@ -31,17 +31,21 @@ function fake(name: string, bytes: number, options: { noEvict?: boolean; kind?: 
   return client;
 }
 
-function setup(setting: number, clients: FakeClient[], maxmemory = 0): { eviction: ClientEviction; log: string[] } {
+/** A client eviction over `clients`, and a clients cron pass that visits every live one. */
+function setup(setting: number, clients: FakeClient[], maxmemory = 0): { eviction: ClientEviction; cron: () => void; log: string[] } {
   const log: string[] = [];
-  const live = (): FakeClient[] => clients.filter((c) => !c.closed);
   const eviction = new ClientEviction({
     setting: () => setting,
     maxmemory: () => maxmemory,
-    clients: live,
     log: (line) => log.push(line),
     evicted: () => {},
   });
-  return { eviction, log };
+  const cron = (): void => {
+    eviction.startPass();
+    for (const client of clients) if (!client.closed) eviction.visit(client);
+    eviction.evictIfNeeded();
+  };
+  return { eviction, cron, log };
 }
 
 t.test('buckets: powers of two from 32 KiB, the first holding everything smaller', async (t) => {
@@ -57,8 +61,8 @@ t.test('the highest bucket goes first, then the earliest to enter a bucket', asy
   const late = fake('late', 80_000);
   const big = fake('big', 140_000);
   const clients = [small, early, late, big];
-  const { eviction, log } = setup(200_000, clients);
-  eviction.cron();
+  const { eviction, cron, log } = setup(200_000, clients);
+  cron();
   // 310,000 >= 200,000: the one in the highest bucket goes, and 170,000 is under the limit.
   t.same(clients.map((c) => c.closed), [false, false, false, true]);
   t.same(log, ['Evicting client: name=big']);
@@ -77,8 +81,8 @@ t.test('CLIENT NO-EVICT clients count but stay; replicas do not count', async (t
   const pinned = fake('pinned', 200_000, { noEvict: true });
   const replica = fake('replica', 500_000, { kind: 'replica' });
   const other = fake('other', 20_000);
-  const { eviction } = setup(200_000, [pinned, replica, other]);
-  eviction.cron();
+  const { cron } = setup(200_000, [pinned, replica, other]);
+  cron();
   t.equal(pinned.closed, false, 'never chosen');
   t.equal(replica.closed, false);
   t.equal(other.closed, true, 'the pinned client\'s weight costs the other its connection');
@@ -86,16 +90,16 @@ t.test('CLIENT NO-EVICT clients count but stay; replicas do not count', async (t
 
 t.test('a limit under 128 KiB counts as 128 KiB; a percentage needs maxmemory', async (t) => {
   const a = fake('a', 100_000);
-  const { eviction } = setup(50_000, [a]);
-  eviction.cron();
+  const { cron } = setup(50_000, [a]);
+  cron();
   t.equal(a.closed, false, '100,000 < 131,072');
   a.evictionMemoryBytes = 131_072;
-  eviction.cron();
+  cron();
   t.equal(a.closed, true, 'at the floor: evicted (at or over the limit)');
 
   const b = fake('b', 1_000_000);
-  setup(-10, [b], 0).eviction.cron();
+  setup(-10, [b], 0).cron();
   t.equal(b.closed, false, '10% of no maxmemory: off');
-  setup(-10, [b], 5_000_000).eviction.cron();
+  setup(-10, [b], 5_000_000).cron();
   t.equal(b.closed, true, '10% of 5,000,000 is 500,000');
 });
