@@ -7,10 +7,11 @@
  * not only for a big request or a pile of unread replies. Redis keeps each client's figure as of
  * its last update and a running total of them. A figure is taken again after the client's
  * requests of a read ran, and when the clients cron visits the client (about once a second,
- * which is how buffers drained meanwhile are noticed). The total is checked before every command (before the keys' maxmemory
- * eviction), after a read's replies were written, and by the cron: while it is at or over the
- * limit, a client is closed and counted in INFO's evicted_clients. So the client whose command
- * went over still gets that reply, and goes before anybody's next command runs.
+ * which is how buffers drained meanwhile are noticed). The total is checked before every
+ * command (before the keys' maxmemory eviction), after a read's replies were written, and by
+ * the cron: while it is at or over the limit, a client is closed and counted in INFO's
+ * evicted_clients. So the client whose command went over still gets that reply, and goes
+ * before anybody's next command runs.
  *
  * Which client goes follows Redis's buckets: a client sits in the bucket of its tot-mem's power
  * of two (everything under 32 KiB shares the first), and eviction empties the highest bucket
