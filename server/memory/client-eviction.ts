@@ -73,36 +73,39 @@ export class ClientEviction {
   private readonly tracked = new Map<EvictableClient, Tracked>();
   private totalBytes = 0;
   private entries = 0;
-  /** The limit as of the last update (0: off), so the check before each command reads no config. */
+  /** The limit in bytes (0: off), as of the last refreshLimit. */
   private limit = 0;
 
   constructor(private readonly host: ClientEvictionHost) {}
 
-  /** The limit in bytes now; 0 when maxmemory-clients is off. */
-  private limitBytes(): number {
+  /**
+   * maxmemory-clients or maxmemory changed (and once at start-up): the limit in bytes, 0 when
+   * off, kept so that the checks on the command path read no configuration. Turned off,
+   * nothing stays tracked until it is on again.
+   */
+  refreshLimit(): void {
     const setting = this.host.setting();
-    if (setting === 0 || (setting < 0 && this.host.maxmemory() === 0)) return 0;
-    const bytes = setting < 0 ? Math.floor((this.host.maxmemory() * -setting) / 100) : setting;
-    return Math.max(bytes, MIN_LIMIT_BYTES);
+    const maxmemory = this.host.maxmemory();
+    if (setting === 0 || (setting < 0 && maxmemory === 0)) {
+      this.limit = 0;
+      this.tracked.clear();
+      this.totalBytes = 0;
+      return;
+    }
+    const bytes = setting < 0 ? Math.floor((maxmemory * -setting) / 100) : setting;
+    this.limit = Math.max(bytes, MIN_LIMIT_BYTES);
   }
 
   /** A client's requests of a read ran: its figure is taken again. */
   clientRan(client: EvictableClient): void {
-    this.limit = this.limitBytes();
-    if (this.limit > 0 && client.kind === 'normal') this.update(client);
+    if (this.limit > 0 && client.kind === 'normal') this.update(client, client.evictionMemoryBytes);
   }
 
-  /** A clients cron pass begins: the limit read again (nothing is tracked while it is off). */
-  startPass(): void {
-    this.limit = this.limitBytes();
-    if (this.limit === 0 && this.tracked.size > 0) this.reset();
-  }
-
-  /** The clients cron visited `client`: its figure taken again. */
-  visit(client: EvictableClient): void {
+  /** The clients cron visited `client` and measured its tot-mem (`bytes`). */
+  visit(client: EvictableClient, bytes: number): void {
     if (this.limit === 0) return;
     // A connection that turned replica (SYNC) no longer counts.
-    if (client.kind === 'normal') this.update(client);
+    if (client.kind === 'normal') this.update(client, bytes);
     else this.forget(client);
   }
 
@@ -128,8 +131,7 @@ export class ClientEviction {
     this.tracked.delete(client);
   }
 
-  private update(client: EvictableClient): void {
-    const bytes = client.evictionMemoryBytes;
+  private update(client: EvictableClient, bytes: number): void {
     const bucket = evictionBucketOf(bytes);
     const entry = this.tracked.get(client);
     if (entry === undefined) {
@@ -143,11 +145,5 @@ export class ClientEviction {
       entry.bucket = bucket;
       entry.enteredAt = this.entries++;
     }
-  }
-
-  /** maxmemory-clients was turned off: nothing is tracked until it is on again. */
-  private reset(): void {
-    this.tracked.clear();
-    this.totalBytes = 0;
   }
 }

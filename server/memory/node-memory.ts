@@ -91,9 +91,12 @@ export class NodeMemory {
       node.keyspace.context.lfu = policy.endsWith('-lfu')
         ? { logFactor: config.number('lfu-log-factor'), decayTimeMin: config.number('lfu-decay-time') }
         : null;
+      // A percentage maxmemory-clients follows maxmemory.
+      this.clientEviction.refreshLimit();
     };
     apply();
     for (const name of ['maxmemory', 'maxmemory-policy', 'lfu-log-factor', 'lfu-decay-time'] as const) config.onChange(name, apply);
+    config.onChange('maxmemory-clients', () => this.clientEviction.refreshLimit());
     // CONFIG SET maxmemory below what is used: Redis warns and starts evicting at once.
     config.onChange('maxmemory', () => {
       if (this.maxmemory === 0) return;
@@ -297,22 +300,17 @@ export class NodeMemory {
   // ---------------------------------------------------------------------------------------------
   // Cron
 
-  /** A clients cron pass begins (server/network/clients-cron.ts). */
-  clientsPassStart(): void {
-    this.clientEviction.startPass();
-  }
-
   /**
    * The clients cron visited `client`: its share of mem_clients_normal or mem_clients_slaves
    * (Redis's stat_clients_type_memory, kept up to date one client at a time as here) is
-   * replaced by what it holds now, and its maxmemory-clients figure taken again.
+   * replaced by what it holds now, and its maxmemory-clients figure taken again. `totBytes` is
+   * its CLIENT LIST tot-mem, which this visit measured (Client.memoryCron).
    */
-  clientVisited(client: Client): void {
+  clientVisited(client: Client, totBytes: number): void {
     this.forgetClientShare(client);
     let bytes: number;
     if (client.kind === 'normal') {
-      // CLIENT LIST's tot-mem, measured by this visit (Client.memoryCron).
-      bytes = client.cronTotalBytes;
+      bytes = totBytes;
     } else {
       const memory = client.memory;
       const pending = client.session.reply.pendingBytes + client.outputBytes;
@@ -322,7 +320,7 @@ export class NodeMemory {
     client.memoryShare = { replica, bytes };
     if (replica) this.clientsReplicas += bytes;
     else this.clientsNormal += bytes;
-    this.clientEviction.visit(client);
+    this.clientEviction.visit(client, totBytes);
   }
 
   /** The end of a clients cron pass: scripts' memory, then maxmemory-clients enforced. */

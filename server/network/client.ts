@@ -65,8 +65,6 @@ export class Client {
   replconf: ReplconfInfo = { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false };
   /** The buffers Redis would have for this traffic, for CLIENT LIST's memory fields. */
   readonly memory = new ClientMemory();
-  /** tot-mem as the clients cron last measured it (memory/node-memory.ts). */
-  cronTotalBytes = 0;
   /** What this client adds to INFO's mem_clients_normal or mem_clients_slaves (node-memory.ts). */
   memoryShare: { replica: boolean; bytes: number } | null = null;
   /** The request being run (EXEC's own argv during EXEC); null between requests. */
@@ -129,15 +127,16 @@ export class Client {
 
   /**
    * The clients cron's passes over this client's query and reply buffers (client-memory.ts),
-   * then its sample for INFO's recent maximum buffers (recent-client-peaks.ts).
+   * then its sample for INFO's recent maximum buffers (recent-client-peaks.ts). Returns its
+   * tot-mem as measured for that sample.
    */
-  memoryCron(nowMs: number, policy: ReplyBufferPolicy): void {
+  memoryCron(nowMs: number, policy: ReplyBufferPolicy): number {
     const idleSec = Math.floor(nowMs / 1000) - Math.floor(this.lastInteractionMs / 1000);
     this.memory.idleQueryBufferPass(idleSec, this.parser.unconsumedBytes);
     this.memory.cron(nowMs, this.outputBytes, policy);
     const usage = bufferUsage(this.memoryInput(null));
     this.node.clientPeaks.note(usage.inputBytes, usage.outputBytes);
-    this.cronTotalBytes = usage.totalBytes;
+    return usage.totalBytes;
   }
 
   /** Bytes from the connection: parse and run every complete request, then reply in one write. */

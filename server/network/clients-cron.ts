@@ -33,7 +33,6 @@ export class ClientsCron {
     if (visits < MIN_VISITS) visits = Math.min(count, MIN_VISITS);
     const timeoutMs = node.config.number('timeout') * 1000;
     node.clientPeaks.startPass(nowMs);
-    node.memory.clientsPassStart();
     for (let i = 0; i < visits; i++) {
       const client = this.next(node);
       if (client === null) break;
@@ -42,8 +41,7 @@ export class ClientsCron {
         client.close();
         continue;
       }
-      client.memoryCron(nowMs, node.debugHooks);
-      node.memory.clientVisited(client);
+      node.memory.clientVisited(client, client.memoryCron(nowMs, node.debugHooks));
     }
     node.memory.clientsPassEnd();
   }

@@ -40,9 +40,9 @@ function setup(setting: number, clients: FakeClient[], maxmemory = 0): { evictio
     log: (line) => log.push(line),
     evicted: () => {},
   });
+  eviction.refreshLimit();
   const cron = (): void => {
-    eviction.startPass();
-    for (const client of clients) if (!client.closed) eviction.visit(client);
+    for (const client of clients) if (!client.closed) eviction.visit(client, client.evictionMemoryBytes);
     eviction.evictIfNeeded();
   };
   return { eviction, cron, log };
