@@ -64,9 +64,12 @@ async function scenario(kind: NodeKind, t: Test): Promise<{ master: string[]; re
   }, [master, replica]);
   await master.replicaOf(replica);
   await waitForSync(replica, master);
-  // Both logs are read once every line of the last step is out.
+  // Both logs are read once every line of the last step is out, from both processes: each writes
+  // its own pipe, and the test may read one before the other even when the lines were written in
+  // the other order.
   await waitFor('the last lines are written', 10_000, async () => ({
-    ok: replicationLines(master.process.output()).some((l) => l.includes('Master accepted a Partial Resynchronization')),
+    ok: replicationLines(master.process.output()).some((l) => l.includes('Master accepted a Partial Resynchronization'))
+      && replicationLines(replica.process.output()).some((l) => l.includes('Partial resynchronization request from')),
     detail: '',
   }), [master, replica]);
   return { master: replicationLines(master.process.output()), replica: replicationLines(replica.process.output()) };
