@@ -10,7 +10,7 @@
  *   create 3 masters (redis-cli) ─► load N keys of every type (cluster-dataset.ts, pipelined per
  *   owner) ─► add-node the 4th ─► all four agree ─► t0 ── rebalance ──► redis-cli exits ── t1
  *
- * t1 - t0 is the figure: redis-cli moving ~4,096 slots one by one (SETSLOT IMPORTING/MIGRATING,
+ * t1 - t0 is the figure (and beside it the CPU the four nodes used meanwhile, all on one core): redis-cli moving ~4,096 slots one by one (SETSLOT IMPORTING/MIGRATING,
  * GETKEYSINSLOT, MIGRATE in batches of 10 keys, SETSLOT NODE on every master). The round then
  * checks the result (exit 0, the 4th owns about a quarter of the slots, the masters' DBSIZEs sum
  * to N) and a round that fails is reported, not counted.
@@ -35,6 +35,7 @@ import { BenchArgs, log } from './bench-cli';
 import { machine, redisServerVersion } from './machine';
 import { redisServerPath } from './harness/real-redis';
 import { formatCount, formatRatio, formatTable, median } from './table';
+import { cpuSpent, processCpu } from './harness/process-cpu';
 
 const TARGET = 1.2;
 const KINDS: readonly NodeKind[] = ['redis', 'hashslot'];
@@ -45,9 +46,11 @@ const REBALANCE_DEADLINE_MS = 600_000;
 const USAGE = `usage: node dist/bench/rebalance.js [options]
   --rounds N   rounds per kind, median reported   (env BENCH_ROUNDS, default 3)
   --keys N     keys loaded before the rebalance   (env BENCH_KEYS,   default 100000)
+  --kind K     only this kind of cluster (redis or hashslot); both by default
   --no-pin     do not pin (servers core 0, redis-cli and this script core 1)`;
 
-type Outcome = { ok: true; ms: number; moved: number } | { ok: false; reason: string };
+/** A round's result; cpuMs is what the four nodes used in CPU (user + system) during the rebalance. */
+type Outcome = { ok: true; ms: number; moved: number; cpuMs: number; userMs: number } | { ok: false; reason: string };
 
 /** Moves a process and all its threads to `core`; false when taskset is missing or refused. */
 function pin(pid: number, core: string): boolean {
@@ -82,7 +85,10 @@ async function oneRound(kind: NodeKind, keys: number, pinned: boolean): Promise<
     if (add.code !== 0) return { ok: false, reason: `add-node exited ${String(add.code)}: ${add.out.slice(-500)}` };
     await waitForMembers(cluster, [m1, m2, m3, fourth], 60_000);
 
+    const pids = cluster.nodes.map((n) => n.pid ?? 0);
+    const cpuBefore = pids.map(processCpu);
     const run = await clusterCli(['rebalance', address(m1), '--cluster-use-empty-masters'], REBALANCE_DEADLINE_MS, prefix);
+    const cpu = cpuSpent(cpuBefore, pids.map(processCpu));
     if (run.code !== 0 || run.out.includes('[ERR]')) {
       return { ok: false, reason: `rebalance exited ${String(run.code)} after ${run.ms} ms: ${run.out.slice(-800)}` };
     }
@@ -92,7 +98,7 @@ async function oneRound(kind: NodeKind, keys: number, pinned: boolean): Promise<
     if (moved < 4000) return { ok: false, reason: `the 4th master owns ${moved} slots after the rebalance` };
     const total = await dbsizeSum([m1, m2, m3, fourth]);
     if (total !== keys) return { ok: false, reason: `the masters hold ${total} keys, not ${keys}` };
-    return { ok: true, ms: run.ms, moved };
+    return { ok: true, ms: run.ms, moved, cpuMs: cpu.userMs + cpu.systemMs, userMs: cpu.userMs };
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message.slice(0, 800) : String(error) };
   } finally {
@@ -103,6 +109,10 @@ async function oneRound(kind: NodeKind, keys: number, pinned: boolean): Promise<
 
 function report(results: ReadonlyMap<NodeKind, Outcome[]>, keys: number, rounds: number): string {
   const times = (kind: NodeKind): number[] => (results.get(kind) ?? []).flatMap((o) => (o.ok ? [o.ms] : []));
+  const cpu = (kind: NodeKind, pick: 'cpuMs' | 'userMs'): string => {
+    const values = (results.get(kind) ?? []).flatMap((o) => (o.ok ? [o[pick]] : []));
+    return values.length === 0 ? 'n/a' : formatCount(median(values));
+  };
   const cell = (kind: NodeKind, pick: (values: number[]) => number): string => {
     const values = times(kind);
     return values.length === 0 ? 'n/a' : formatCount(pick(values));
@@ -117,6 +127,8 @@ function report(results: ReadonlyMap<NodeKind, Outcome[]>, keys: number, rounds:
     cell(kind, (v) => Math.max(...v)),
     kind === 'hashslot' ? formatRatio(ratio) : '',
     kind === 'hashslot' ? `<= ${TARGET}x: ${verdict}` : '',
+    cpu(kind, 'cpuMs'),
+    cpu(kind, 'userMs'),
   ]);
   const failures = [...results].flatMap(([kind, outcomes]) =>
     outcomes.flatMap((o, i) => (o.ok ? [] : [`- ${kind} round ${i + 1}: ${o.reason}`])));
@@ -127,17 +139,22 @@ function report(results: ReadonlyMap<NodeKind, Outcome[]>, keys: number, rounds:
     formatTable([
       { header: 'kind', align: 'left' }, { header: 'rounds ok', align: 'right' }, { header: 'median', align: 'right' },
       { header: 'min', align: 'right' }, { header: 'max', align: 'right' }, { header: 'vs redis', align: 'right' },
-      { header: 'target', align: 'left' },
+      { header: 'target', align: 'left' }, { header: 'nodes CPU', align: 'right' }, { header: 'of it user', align: 'right' },
     ], rows),
+    '',
+    'nodes CPU: what the four nodes used in CPU (user + system, ms, /proc) during the rebalance, median.',
     ...(failures.length > 0 ? ['', 'Failed rounds:', ...failures] : []),
     '',
   ].join('\n');
 }
 
 async function main(): Promise<void> {
-  const args = BenchArgs.parse(process.argv.slice(2), { usage: USAGE, options: ['rounds', 'keys'], switches: ['no-pin'] });
+  const args = BenchArgs.parse(process.argv.slice(2), { usage: USAGE, options: ['rounds', 'keys', 'kind'], switches: ['no-pin'] });
   const rounds = args.positiveInt('rounds', 'BENCH_ROUNDS', 3);
   const keys = args.positiveInt('keys', 'BENCH_KEYS', 100_000);
+  const only = args.text('kind', 'BENCH_KIND') ?? '';
+  if (only !== '' && !KINDS.includes(only as NodeKind)) throw new Error(`--kind must be one of ${KINDS.join(', ')}`);
+  const kinds = only === '' ? KINDS : KINDS.filter((k) => k === only);
   const pinned = !args.has('no-pin') && pin(process.pid, CLIENT_CORE);
   const box = machine();
   const redis = redisServerPath();
@@ -149,7 +166,7 @@ async function main(): Promise<void> {
   ].join('\n') + '\n');
   const results = new Map<NodeKind, Outcome[]>(KINDS.map((k) => [k, []]));
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? KINDS : [...KINDS].reverse();
+    const order = round % 2 === 0 ? kinds : [...kinds].reverse();
     for (const kind of order) {
       log(`round ${round + 1}/${rounds} ${kind}...`);
       const outcome = await oneRound(kind, keys, pinned);

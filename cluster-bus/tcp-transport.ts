@@ -13,6 +13,13 @@
  * all of one link's in one write: Redis too queues bus output and writes it when its event loop
  * next polls, after the replies of the commands that caused it.
  *
+ * A change of state learnt from a peer's message is saved to nodes.conf once the current I/O
+ * callbacks are over, with that output: every message read in one turn of the event loop, on any
+ * link, shares one save (and one fsync if any of them asked for it), as Redis saves in its
+ * beforeSleep what the packets of one event-loop iteration changed. The save comes before the
+ * messages written in the same turn, so a vote leaves only once its epoch is on disk. A change
+ * made by a CLUSTER command or the cron is saved at once, before the command's reply.
+ *
  * Like Redis, the links this node opens keep Nagle's algorithm (no TCP_NODELAY) and the links it
  * accepts turn it off. A node's own PINGs and broadcasts go out on the links it opened; the
  * answers to a peer's PING go back on the accepted link at once. That is no detail for speed:
@@ -104,6 +111,10 @@ export class TcpTransport {
   /** Encoded messages not yet written, per link (see the opening comment). */
   private readonly outgoing = new Map<LinkId, Buffer[]>();
   private writeScheduled = false;
+  /** A save asked for by a peer's message this turn, carried out before the turn's writes; null: none. */
+  private deferredSave: { durable: boolean } | null = null;
+  /** Set while a peer's message is handed to the machine: its saves wait for the end of the turn. */
+  private deferSaves = false;
   /** Links whose connect the owner refused, to tell the machine once the current effects are done. */
   private readonly refused: LinkId[] = [];
   /** Per link, how many delayed messages are still on their way (later ones wait behind them). */
@@ -139,6 +150,7 @@ export class TcpTransport {
   }
 
   async close(): Promise<void> {
+    this.saveDeferred();
     this.stopped = true;
     this.cron?.cancel();
     this.cron = null;
@@ -197,8 +209,7 @@ export class TcpTransport {
     const queue = this.delayed.get(link);
     const delayMs = verdict === 'deliver' ? 0 : verdict.delayMs;
     if (delayMs <= 0 && queue === undefined) {
-      this.state.receive(link, message, this.owner.clock());
-      this.apply();
+      this.receive(link, message);
       return;
     }
     const nowMs = this.owner.clock();
@@ -210,8 +221,7 @@ export class TcpTransport {
     this.owner.scheduler.schedule(dueMs - nowMs, () => {
       if (--entry.pending === 0 && this.delayed.get(link) === entry) this.delayed.delete(link);
       if (this.sockets.get(link) !== socket || socket.destroyed) return;
-      this.state.receive(link, message, this.owner.clock());
-      this.apply();
+      this.receive(link, message);
     });
   }
 
@@ -236,6 +246,7 @@ export class TcpTransport {
 
   private readonly writeAllQueued = (): void => {
     this.writeScheduled = false;
+    this.saveDeferred();
     for (const link of [...this.outgoing.keys()]) this.writeQueued(link);
   };
 
@@ -265,24 +276,25 @@ export class TcpTransport {
         const queued = this.outgoing.get(effect.link);
         if (queued === undefined) this.outgoing.set(effect.link, [bytes]);
         else queued.push(bytes);
-        if (!this.writeScheduled) {
-          this.writeScheduled = true;
-          setImmediate(this.writeAllQueued);
-        }
+        this.scheduleWrites();
         return;
       }
       case 'close':
-        // What the machine sent before closing goes out first (a MEET answer, a FAIL).
+        // What the machine sent before closing goes out first (a MEET answer, a FAIL), after
+        // the save it depends on.
+        this.saveDeferred();
         this.writeQueued(effect.link);
         this.sockets.get(effect.link)?.destroy();
         this.forget(effect.link);
         return;
       case 'save-config':
-        try {
-          this.owner.saveConfig(this.owner.configText(), effect.durable);
-        } catch (err) {
-          this.owner.warn(`Could not save the cluster config: ${(err as Error).message}`);
+        if (this.deferSaves) {
+          if (this.deferredSave === null) this.deferredSave = { durable: effect.durable };
+          else this.deferredSave.durable ||= effect.durable;
+          this.scheduleWrites();
+          return;
         }
+        this.save(effect.durable || this.deferredSave?.durable === true);
         return;
       case 'delete-slot-keys':
         this.owner.deleteSlotKeys(effect.slot);
@@ -296,6 +308,38 @@ export class TcpTransport {
       case 'event':
         this.owner.event(effect.event);
         return;
+    }
+  }
+
+  /** The turn's writes (and deferred save) run once the current I/O callbacks are over. */
+  private scheduleWrites(): void {
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    setImmediate(this.writeAllQueued);
+  }
+
+  private saveDeferred(): void {
+    if (this.deferredSave !== null) this.save(this.deferredSave.durable);
+  }
+
+  /** nodes.conf written now; a deferred save is included in it. */
+  private save(durable: boolean): void {
+    this.deferredSave = null;
+    try {
+      this.owner.saveConfig(this.owner.configText(), durable);
+    } catch (err) {
+      this.owner.warn(`Could not save the cluster config: ${(err as Error).message}`);
+    }
+  }
+
+  /** A peer's message handed to the machine; the saves it asks for wait for the end of the turn. */
+  private receive(link: LinkId, message: ClusterMessage): void {
+    this.deferSaves = true;
+    try {
+      this.state.receive(link, message, this.owner.clock());
+      this.apply();
+    } finally {
+      this.deferSaves = false;
     }
   }
 
