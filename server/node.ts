@@ -43,6 +43,7 @@ import { notifyKeyspaceEvent, NotifyFlag } from './pubsub/keyspace-events';
 import type { TypeName } from '../storage/values';
 import { loadSnapshotAtStartup, PersistenceState } from './persistence/snapshots';
 import { AppendOnlyFile } from './persistence/aof';
+import { PendingReplies } from './network/pending-replies';
 import { loadAofAtStartup } from './persistence/aof-load';
 import { NodeEvents } from './node-events';
 import { ClientListeners } from './network/listener';
@@ -104,6 +105,8 @@ export class RedisNode implements KeyspaceObserver {
   readonly persistence = new PersistenceState();
   /** The append-only file (persistence/aof.ts): off unless appendonly yes. */
   readonly aof: AppendOnlyFile = new AppendOnlyFile(this);
+  /** Clients' replies, written together at the end of each event-loop turn (network/pending-replies.ts). */
+  readonly pendingReplies = new PendingReplies(this);
   /** When the last successful save finished (LASTSAVE), in seconds. */
   lastSaveSec: number;
   /**

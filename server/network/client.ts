@@ -182,11 +182,9 @@ export class Client {
     ran.length = 0;
     node.pubsub.flushReceivers();
     // maxmemory-clients (memory/client-eviction.ts): this client's weight after what the read
-    // ran, then the check once its replies are written.
-    const eviction = node.memory.clientEviction;
-    if (this.kind === 'normal' && !this.closed) eviction.clientRan(this);
-    this.flush();
-    eviction.evictIfNeeded();
+    // ran; the check follows the turn's writes (pending-replies.ts).
+    if (this.kind === 'normal' && !this.closed) node.memory.clientEviction.clientRan(this);
+    node.pendingReplies.add(this);
   }
 
   /** Stops running this client's requests until unblock() (WAIT). */
