@@ -10,8 +10,10 @@
  *   create 3 masters (redis-cli) ─► load N keys of every type (cluster-dataset.ts, pipelined per
  *   owner) ─► add-node the 4th ─► all four agree ─► t0 ── rebalance ──► redis-cli exits ── t1
  *
- * t1 - t0 is the figure (and beside it the CPU the four nodes used meanwhile, all on one core): redis-cli moving ~4,096 slots one by one (SETSLOT IMPORTING/MIGRATING,
- * GETKEYSINSLOT, MIGRATE in batches of 10 keys, SETSLOT NODE on every master). The round then
+ * t1 - t0 is the figure: redis-cli moving ~4,096 slots one by one (SETSLOT IMPORTING/MIGRATING,
+ * GETKEYSINSLOT, MIGRATE in batches of 10 keys, SETSLOT NODE on every master). Beside it goes the
+ * CPU the four nodes used meanwhile (/proc): they share one core, so the wall time of the
+ * rebalance follows their CPU once that core is busy. The round then
  * checks the result (exit 0, the 4th owns about a quarter of the slots, the masters' DBSIZEs sum
  * to N) and a round that fails is reported, not counted.
  *

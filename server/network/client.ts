@@ -4,7 +4,8 @@
  * reply buffer) is the connection's Session (session.ts), which can also exist without one.
  *
  * Reading follows DESIGN.md decision 7: every complete request in a received chunk is executed
- * in order, synchronously, and all their replies leave in one socket write. A protocol error is
+ * in order, synchronously, and all their replies leave in one socket write, at the end of the
+ * event-loop turn with every other client's (pending-replies.ts). A protocol error is
  * answered with Redis's text and the connection is closed after that reply, as Redis does; the
  * requests before it in the same chunk still run.
  */
