@@ -222,6 +222,20 @@ export class Client {
     else this.runPending();
   }
 
+  /**
+   * Replication stream bytes for this replica, written with the turn's other output
+   * (pending-replies.ts) in one write, as Redis leaves them in the replica's output buffer until
+   * beforeSleep: written as each command propagated, a pipelining client's 16 SETs made 16
+   * writes (and 16 wake-ups of the replica) where its replies made one.
+   */
+  queueRaw(data: Buffer): void {
+    if (this.closed) return;
+    this.rawOut.push(data);
+    this.node.pendingReplies.add(this);
+  }
+
+  private rawOut: Buffer[] = [];
+
   /** Bytes that are not replies (the snapshot and stream to a replica, ACKs to a master). */
   writeRaw(data: Buffer | string): void {
     if (this.closed) return;
@@ -236,6 +250,11 @@ export class Client {
   /** Writes everything replied so far in one socket write (unless that passes its output limit). */
   flush(): void {
     if (this.closed) return;
+    const raw = this.rawOut;
+    if (raw.length > 0) {
+      this.rawOut = [];
+      this.writeRaw(raw.length === 1 ? (raw[0] as Buffer) : Buffer.concat(raw));
+    }
     // Writes reach the AOF (and with appendfsync always, the disk) before their replies leave:
     // the replies wait for the AOF's one write (and fsync) of this event-loop turn.
     const aof = this.node.aof;

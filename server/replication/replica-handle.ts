@@ -53,9 +53,9 @@ export class ReplicaHandle {
     return 'send_bulk';
   }
 
-  /** Stream bytes: sent now when online, else held until the snapshot is through. */
+  /** Stream bytes: sent with the turn's output when online, else held until the snapshot is through. */
   feed(data: Buffer): void {
-    if (this.state === 'online') this.client.writeRaw(data);
+    if (this.state === 'online') this.client.queueRaw(data);
     else if (this.state !== 'wait_bgsave_start') this.pending.push(data);
   }
 
