@@ -330,6 +330,8 @@ export class RedisNode implements KeyspaceObserver {
   shutdown(): void {
     this.log.warning('User requested shutdown...');
     this.aof.flushForShutdown();
+    // The replies and replica streams this turn produced leave before the sockets close.
+    this.pendingReplies.writeAll();
     this.log.notice('Redis is now ready to exit, bye bye...');
     void this.close().then(() => this.onShutdown?.());
   }

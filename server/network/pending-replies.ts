@@ -13,6 +13,9 @@
  * write(2) itself. Written in a burst, the first write wakes it and the rest find it awake. With
  * 50 pipelining redis-benchmark clients that wake-up was a fifth of the server's CPU.
  *
+ * A replica's stream waits with the replies (Client.queueRaw) and leaves in the same burst.
+ * SHUTDOWN writes what waits before the node closes, so the replicas get the last writes.
+ *
  * With appendonly the turn's AOF write goes first, so a reply never leaves before its write is in
  * the file (persistence/aof-writer.ts holds the replies of the other paths the same way).
  */
@@ -30,15 +33,20 @@ export class PendingReplies {
     this.clients.add(client);
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(this.writeAll);
+    setImmediate(this.endOfTurn);
   }
 
-  private readonly writeAll = (): void => {
+  private readonly endOfTurn = (): void => {
     this.scheduled = false;
+    this.writeAll();
+  };
+
+  /** Writes everything waiting now (the end of the turn, or SHUTDOWN before the node closes). */
+  writeAll(): void {
     this.node.aof.beforeReply();
     for (const client of this.clients) client.flush();
     this.clients.clear();
     // maxmemory-clients, once the replies are out (what is written no longer weighs).
     this.node.memory.clientEviction.evictIfNeeded();
-  };
+  }
 }
