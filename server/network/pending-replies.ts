@@ -17,7 +17,8 @@
  * SHUTDOWN writes what waits before the node closes, so the replicas get the last writes.
  *
  * With appendonly the turn's AOF write goes first, so a reply never leaves before its write is in
- * the file (persistence/aof-writer.ts holds the replies of the other paths the same way).
+ * the file; a flush from another path while AOF bytes wait (a pub/sub delivery, an unblocked
+ * client) is held here too, by persistence/aof-writer.ts's holdReplies.
  */
 import type { Client } from './client';
 import type { RedisNode } from '../node';
@@ -25,12 +26,19 @@ import type { RedisNode } from '../node';
 export class PendingReplies {
   private readonly clients = new Set<Client>();
   private scheduled = false;
+  /** Set while writeAll runs: a flush then writes at once (AofWriter.holdReplies asks). */
+  writing = false;
 
   constructor(private readonly node: RedisNode) {}
 
   /** `client` has replies to send: they go at the end of this turn. */
   add(client: Client): void {
     this.clients.add(client);
+    this.scheduleTurnEnd();
+  }
+
+  /** The end of this turn runs, even with no client waiting (AOF bytes from the cron's expiry). */
+  scheduleTurnEnd(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(this.endOfTurn);
@@ -44,8 +52,14 @@ export class PendingReplies {
   /** Writes everything waiting now (the end of the turn, or SHUTDOWN before the node closes). */
   writeAll(): void {
     this.node.aof.beforeReply();
-    for (const client of this.clients) client.flush();
+    const clients = [...this.clients];
     this.clients.clear();
+    this.writing = true;
+    try {
+      for (const client of clients) client.flush();
+    } finally {
+      this.writing = false;
+    }
     // maxmemory-clients, once the replies are out (what is written no longer weighs).
     this.node.memory.clientEviction.evictIfNeeded();
   }

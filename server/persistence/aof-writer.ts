@@ -11,9 +11,9 @@
  * the first write of each new second.
  *
  * The bytes wait in `buffer`, and the replies of the clients that wrote wait with them
- * (Client.flush asks holdReplies); at the end of the event-loop turn (setImmediate, after every
- * socket read of the turn) one write(2) takes the whole buffer, then the replies go, which is
- * what Redis's beforeSleep does:
+ * (Client.flush asks holdReplies); at the end of the event-loop turn (server/network/
+ * pending-replies.ts, after every socket read of the turn) one write(2) takes the whole buffer,
+ * then the replies go, which is what Redis's beforeSleep does:
  *
  *     every client's batch this turn ─▶ buffer ─▶ write(2) [+ one fsync if always] ─▶ replies
  *
@@ -78,10 +78,6 @@ export class AofWriter {
   lastFsyncMs = 0;
   /** aof_current_size: the files' size when aof.ts last measured them, plus every write since. */
   currentSize = 0;
-  /** Clients whose replies wait for this turn's AOF write (holdReplies). */
-  private readonly heldReplies = new Set<Client>();
-  private turnEndScheduled = false;
-  private releasing = false;
   lastWriteOk = true;
   /** Why the last write failed, worded as C's strerror (Redis's MISCONF names it). */
   lastWriteError = '';
@@ -140,7 +136,7 @@ export class AofWriter {
 
   private push(bytes: Buffer): void {
     // Written once this event-loop turn (also when no client reply follows: the cron's expiry).
-    if (this.bufferBytes === 0) this.scheduleTurnEnd();
+    if (this.bufferBytes === 0) this.node.pendingReplies.scheduleTurnEnd();
     this.buffer.push(bytes);
     this.bufferBytes += bytes.length;
   }
@@ -157,37 +153,17 @@ export class AofWriter {
   /**
    * Client.flush while writes are buffered: the client's replies wait for the end of this
    * event-loop turn, when the AOF is written (and fsynced) once for every client that wrote in
-   * it, then the replies go (Redis's beforeSleep: flushAppendOnlyFile, then the replies). True
-   * when held; false while the held replies are being released (they go at once).
+   * it, then the replies go (Redis's beforeSleep: flushAppendOnlyFile, then the replies): the
+   * turn's pending replies (pending-replies.ts), which write the AOF first. True when held; false
+   * while those replies are being written: even when the write failed (the bytes stay buffered,
+   * MISCONF refuses the next writes) the replies go, as Redis sends them.
    */
   holdReplies(client: Client): boolean {
-    if (this.releasing) return false;
-    this.heldReplies.add(client);
-    this.scheduleTurnEnd();
+    const pending = this.node.pendingReplies;
+    if (pending.writing) return false;
+    pending.add(client);
     return true;
   }
-
-  private scheduleTurnEnd(): void {
-    if (this.turnEndScheduled) return;
-    this.turnEndScheduled = true;
-    setImmediate(this.turnEnd);
-  }
-
-  private readonly turnEnd = (): void => {
-    this.turnEndScheduled = false;
-    this.beforeReply();
-    if (this.heldReplies.size === 0) return;
-    const clients = [...this.heldReplies];
-    this.heldReplies.clear();
-    // Even when the write failed (the bytes stay buffered, MISCONF refuses the next writes)
-    // the replies go, as Redis sends them.
-    this.releasing = true;
-    try {
-      for (const client of clients) client.flush();
-    } finally {
-      this.releasing = false;
-    }
-  };
 
   /**
    * Before replies leave (Client.flush): the buffered writes go to the kernel, and with
