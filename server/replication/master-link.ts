@@ -80,7 +80,7 @@ export class MasterLink {
     this.socket.setNoDelay(true);
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (err) => this.fail(`Error condition on socket for SYNC: ${errnoText(err)}`));
+    this.socket.on('error', (err) => this.socketError(err));
     this.socket.on('close', () => this.fail(this.state === 'bulk' ? 'I/O error trying to sync with MASTER: connection lost' : 'Connection with master lost.'));
   }
 
@@ -105,6 +105,22 @@ export class MasterLink {
   write(data: Buffer): void {
     this.node.stats.netOutputBytes += data.length;
     this.socket.write(data);
+  }
+
+  /**
+   * A reset or other read error words the loss by the link's state, as Redis does: once streaming,
+   * the master is a client whose read failed (a verbose line, then the usual "Connection with
+   * master lost."); during the transfer it is an I/O error of the sync; before, of the handshake.
+   */
+  private socketError(err: Error): void {
+    if (this.state === 'connected') {
+      this.node.log.verbose(`Reading from client: ${errnoText(err)}`);
+      this.fail('Connection with master lost.');
+    } else if (this.state === 'bulk') {
+      this.fail(`I/O error trying to sync with MASTER: ${errnoText(err)}`);
+    } else {
+      this.fail(`Error condition on socket for SYNC: ${errnoText(err)}`);
+    }
   }
 
   private fail(reason: string): void {
