@@ -36,6 +36,7 @@ export class VirtualTimeline {
   private readonly timers = new Set<LaneTimer>();
   private nextOrder = 0;
   private running = false;
+  private ranTotal = 0;
 
   constructor(startMs: number) {
     this.nowMs = startMs;
@@ -43,6 +44,11 @@ export class VirtualTimeline {
 
   now(): number {
     return this.nowMs;
+  }
+
+  /** How many timers have run so far: whether a runUntil ran any, even one that stopped early. */
+  get timersRun(): number {
+    return this.ranTotal;
   }
 
   /** Timers waiting to run, on every lane. */
@@ -72,8 +78,12 @@ export class VirtualTimeline {
    * timer reading now() sees the instant it was due at); a timer armed by a running one runs in
    * the same call if it falls due by then. A timer that throws stops the run at its instant.
    * Returns how many timers ran.
+   *
+   * `stop`, asked after each timer: when it holds, time stays at that timer's instant and the
+   * timers still due there wait for the next call (a walk through a failover one step at a time;
+   * VirtualClusterClock.advanceUntil).
    */
-  runUntil(instantMs: number): number {
+  runUntil(instantMs: number, stop: (() => boolean) | null = null): number {
     if (!(instantMs >= this.nowMs)) throw new RangeError(`cannot move virtual time back from ${this.nowMs} to ${instantMs}`);
     if (this.running) throw new Error('virtual time cannot be moved from inside a timer');
     this.running = true;
@@ -81,6 +91,7 @@ export class VirtualTimeline {
     try {
       for (let timer = this.nextDue(instantMs); timer !== null; timer = this.nextDue(instantMs)) {
         ran++;
+        this.ranTotal++;
         this.nowMs = timer.dueMs;
         if (timer.intervalMs > 0) {
           timer.dueMs += timer.intervalMs;
@@ -89,6 +100,7 @@ export class VirtualTimeline {
           this.timers.delete(timer);
         }
         timer.fn();
+        if (stop !== null && stop()) return ran;
       }
       this.nowMs = instantMs;
     } finally {

@@ -66,6 +66,8 @@ export class VirtualClusterClock implements ClusterClock {
   /** The nodes' sockets, waited for and put in order at every instant. */
   readonly network = new VirtualNetwork();
   private advancing = false;
+  /** A stepped advance stopped after one of several timers due at the same instant. */
+  private stoppedAmongTimers = false;
 
   constructor(startMs: number = VIRTUAL_EPOCH_MS) {
     this.timeline = new VirtualTimeline(startMs);
@@ -86,28 +88,50 @@ export class VirtualClusterClock implements ClusterClock {
 
   /**
    * Advances instant by instant (each due timer, then the sockets settled) until `reached()`
-   * holds after an instant, or `limitMs` have passed. Resolves to whether it was reached. The
-   * live view's "to the next event" button: the clock stops at the instant the event happened.
+   * holds after an instant, or `limitMs` have passed. Resolves to whether it was reached.
+   *
+   * `stepping` (CLOCK NEXT, the live view's "to the next event" button) asks `reached()` after
+   * every timer and every message delivered instead, and stops right there, inside the instant:
+   * the crons that mark a node PFAIL, the gossip that carries the failure reports, the report
+   * that makes the FAIL quorum, each vote request and each grant come out as separate steps. The
+   * timers and messages the step left at that instant run first on the next call, so a walk in
+   * steps goes through the same order as an unbroken advance.
    */
-  async advanceUntil(reached: () => boolean, limitMs: number): Promise<boolean> {
+  async advanceUntil(reached: () => boolean, limitMs: number, stepping = false): Promise<boolean> {
     if (!(limitMs >= 0) || !Number.isFinite(limitMs)) throw new RangeError(`clock.advance(${limitMs}): not a number of ms >= 0`);
     if (this.advancing) throw new Error('clock.advance() is already running: await the first call');
     this.advancing = true;
+    const stop = stepping ? reached : null;
     try {
       const targetMs = this.timeline.now() + limitMs;
+      // Timers a stepped advance left due at this instant run before what they would have sent.
+      if (this.stoppedAmongTimers) {
+        this.stoppedAmongTimers = false;
+        if (this.runTimers(this.timeline.now(), stop) || await this.network.settle(stop)) return true;
+      }
       // What the test did since the last advance (a kill, a command) is taken in first.
-      await this.network.settleIfMoved();
+      if (await this.network.settleIfMoved(stop)) return true;
       for (;;) {
         if (reached()) return true;
         const dueMs = this.timeline.nextDueMs();
         const dueInTime = dueMs !== null && dueMs <= targetMs;
         // Done at the target, unless what the last settle ran armed a timer due by then.
         if (!dueInTime && this.timeline.now() >= targetMs) return false;
+        const ranBefore = this.timeline.timersRun;
+        if (this.runTimers(dueInTime ? dueMs : targetMs, stop)) return true;
         // An instant where no timer ran (the target) brings nothing new to settle.
-        if (this.timeline.runUntil(dueInTime ? dueMs : targetMs) > 0) await this.network.settle();
+        if (this.timeline.timersRun !== ranBefore && await this.network.settle(stop)) return true;
       }
     } finally {
       this.advancing = false;
     }
+  }
+
+  /** Runs the timers due by `instantMs`; true when a stepped run stopped among them. */
+  private runTimers(instantMs: number, stop: (() => boolean) | null): boolean {
+    this.timeline.runUntil(instantMs, stop);
+    if (stop === null || !stop()) return false;
+    this.stoppedAmongTimers = this.timeline.nextDueMs() === this.timeline.now();
+    return true;
   }
 }

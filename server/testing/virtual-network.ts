@@ -102,6 +102,11 @@ export class VirtualNetwork {
   private readonly opened = new Map<string, number>();
   private acceptedCount = 0;
   private pending: PendingInput[] = [];
+  /**
+   * The rest of a batch a stepped settle stopped in (settle's `stop`): run before anything else
+   * on the next settle, so a walk one message at a time sees the order an unbroken run sees.
+   */
+  private carried: PendingInput[] = [];
   /** Moves whenever a socket opens, connects, closes or brings an input. */
   private changes = 0;
   /** The signature when the last settle() ended. */
@@ -161,29 +166,59 @@ export class VirtualNetwork {
   /**
    * Lets the network settle and runs the bus inputs in batches, until a settle brings none
    * (see the opening comment). Rejects when the sockets do not settle within 30 s of wall time.
+   *
+   * `stop`, asked after each input: when it holds, settle() returns true at once and keeps the
+   * rest of the batch for the next settle (the live view's "to the next event" stops at the
+   * message that caused the event). Resolves false when the network settled.
    */
-  async settle(): Promise<void> {
+  async settle(stop: (() => boolean) | null = null): Promise<boolean> {
     const deadlineMs = Date.now() + SETTLE_TIMEOUT_MS;
     for (let round = 0; ; round++) {
-      await this.quiesce(deadlineMs);
-      const batch = this.takeBatch();
-      if (batch.length === 0) {
-        this.settledSignature = this.signature();
-        return;
+      if (this.carried.length === 0) {
+        await this.quiesce(deadlineMs);
+        const batch = this.takeBatch();
+        if (batch.length === 0) {
+          this.settledSignature = this.signature();
+          return false;
+        }
+        if (round >= MAX_ROUNDS) throw new Error(`virtual clock: the nodes kept messaging each other for ${MAX_ROUNDS} rounds without time passing`);
+        this.carried = batch;
       }
-      if (round >= MAX_ROUNDS) throw new Error(`virtual clock: the nodes kept messaging each other for ${MAX_ROUNDS} rounds without time passing`);
-      for (const input of batch) input.run();
+      if (this.runCarried(stop)) return true;
     }
+  }
+
+  /** Runs the batch in hand, or its rest; true when `stop` held after an input (the rest kept). */
+  private runCarried(stop: (() => boolean) | null): boolean {
+    const batch = this.carried;
+    for (let i = 0; i < batch.length; i++) {
+      const input = batch[i] as PendingInput;
+      // A stepped walk lets the test act between inputs: a node killed or paused meanwhile.
+      if (!input.gate.alive()) continue;
+      if (input.gate.frozen()) {
+        this.pending.push(input);
+        continue;
+      }
+      input.run();
+      if (stop !== null && i + 1 < batch.length && stop()) {
+        this.carried = batch.slice(i + 1);
+        return true;
+      }
+    }
+    this.carried = [];
+    return stop !== null && stop();
   }
 
   /**
    * settle(), unless nothing has moved since the last one ended: after one turn (for writes the
-   * test's own actions deferred), no socket opened, closed, read or owes bytes, and no input waits.
+   * test's own actions deferred), no socket opened, closed, read or owes bytes, and no input
+   * waits. `stop` as settle's; false when nothing moved.
    */
-  async settleIfMoved(): Promise<void> {
+  async settleIfMoved(stop: (() => boolean) | null = null): Promise<boolean> {
     await turn();
-    const moved = this.signature() !== this.settledSignature || this.pending.some((input) => input.gate.alive() && !input.gate.frozen()) || this.firstUnsettled() !== null;
-    if (moved) await this.settle();
+    const moved = this.carried.length > 0 || this.signature() !== this.settledSignature
+      || this.pending.some((input) => input.gate.alive() && !input.gate.frozen()) || this.firstUnsettled() !== null;
+    return moved ? this.settle(stop) : false;
   }
 
   private pair(tracked: TrackedSocket, key: string, others: Map<string, TrackedSocket>, mine: Map<string, TrackedSocket>): void {

@@ -173,20 +173,38 @@ if (CHROMIUM === undefined) {
     await page.waitForFunction(`document.getElementById('clock-now').dataset.ms === '${startMs + 100}'`, { timeout: 5_000 });
     t.equal(await page.$('#timeline div[data-type="node-pfail"]'), null, '100 virtual ms after the kill: nobody suspects it yet');
 
-    // Step from event to event; each step stops at the instant of an event.
+    // Step from event to event; each step stops at the timer or the message that caused one.
     const firstSeen: string[] = [];
+    /** The click on which each event type was first seen. */
+    const firstStep = new Map<string, number>();
     let stoppedOnEvents = 0;
+    let mostPerStep = 0;
     let steps = 0;
-    for (; steps < 80 && !firstSeen.includes('failover'); steps++) {
+    for (; steps < 200 && !firstSeen.includes('failover'); steps++) {
+      const before = cluster.history().length;
       await page.click('#next-event');
       await page.waitForSelector('#next-event:not([disabled])', { timeout: 30_000 });
-      const last = cluster.history().at(-1);
+      const history = cluster.history();
+      const last = history.at(-1);
       if (last !== undefined && last.timeMs === cluster.clock.now()) stoppedOnEvents++;
-      for (const event of cluster.history()) if (!firstSeen.includes(event.type) && event.timeMs > startMs) firstSeen.push(event.type);
+      mostPerStep = Math.max(mostPerStep, history.length - before);
+      for (const event of history.slice(before)) {
+        if (firstSeen.includes(event.type) || event.timeMs <= startMs) continue;
+        firstSeen.push(event.type);
+        firstStep.set(event.type, steps);
+      }
     }
     const order = ['node-pfail', 'node-failed', 'election-scheduled', 'election-started', 'vote-granted', 'election-won', 'failover'];
-    t.same(firstSeen.filter((type) => order.includes(type)), order, `the failover's steps, one click at a time (${stoppedOnEvents} steps)`);
+    t.same(firstSeen.filter((type) => order.includes(type)), order, `the failover's steps, one click at a time (${steps} clicks, at most ${mostPerStep} events in one)`);
     t.equal(stoppedOnEvents, steps, 'every step stopped at the instant of an event');
+    // One message at a time: the suspicion, the FAIL (with the failure report that completed its
+    // quorum: one message brings both), the election's start, a vote's grant and the win are
+    // each a click of their own.
+    t.ok((firstStep.get('failure-report') ?? Infinity) <= (firstStep.get('node-failed') ?? -1), 'a failure report came no later than the FAIL');
+    const separate = ['node-pfail', 'node-failed', 'election-started', 'vote-granted', 'election-won'];
+    const clicks = separate.map((type) => firstStep.get(type) ?? -1);
+    t.ok(clicks.every((click, i) => click >= 0 && (i === 0 || click > (clicks[i - 1] as number))), `each on a later click than the one before: ${separate.map((type, i) => `${type}@${clicks[i] as number}`).join(' ')}`);
+    t.ok(mostPerStep <= 6, `no click runs a whole phase at once (at most ${mostPerStep} events)`);
     const elapsed = cluster.clock.now() - startMs;
     t.ok(elapsed >= 2_000, `failed over ${elapsed} virtual ms after the kill, past node-timeout`);
     await page.waitForSelector('.card[data-index="3"][data-role="primary"]', { timeout: 10_000 });

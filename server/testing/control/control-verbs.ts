@@ -307,7 +307,7 @@ export class ControlVerbs {
       let first: TestEvent | null = null;
       const stops = EVENT_TYPES.map((type) => this.cluster.on(type, (event: TestEvent) => (first ??= event)));
       try {
-        await clock.advanceUntil(() => first !== null, limitMs);
+        await clock.advanceUntil(() => first !== null, limitMs, true);
       } finally {
         for (const stop of stops) stop();
       }
