@@ -75,6 +75,13 @@ export class Database implements RememberedKeyExpirer {
    */
   private accessSec = new Map<ByteString, number>();
   /**
+   * The key whose access second was last written under LRU, and that second. A command that
+   * looks a key up and then stores it (INCR, APPEND, HSET...) would write the same second twice
+   * into accessSec; the second write is skipped. Every other change to accessSec forgets it.
+   */
+  private lruMemoKey: ByteString | null = null;
+  private lruMemoSec = 0;
+  /**
    * Keys loaded from a snapshot get no accessSec entry (a second Map insertion per key made
    * loading a large RDB markedly slower): their access time is the load's, kept once here.
    */
@@ -247,6 +254,22 @@ export class Database implements RememberedKeyExpirer {
     return this.peek(key, nowMs) !== undefined;
   }
 
+  /**
+   * The lookup Redis makes before it stores a key whose old value the command does not need
+   * (lookupKeyWrite inside setKey: SET without NX, XX or GET, and MSET). The store overwrites
+   * what the lookup would record under LRU, so only its other effects are kept: a key past its
+   * deadline is expired first (an `expired` event, then the store adds the key anew), under LFU
+   * the access is counted, and the lookup's rehash step is taken. With neither deadlines nor LFU
+   * in play the key is not looked up at all: the store's own lookup is the only one.
+   */
+  lookupBeforeStore(key: ByteString, nowMs: number): void {
+    if (this.deadlines.size !== 0 || this.context.lfu != null) {
+      this.getBytes(key, nowMs, 'write');
+      return;
+    }
+    if (this.mainTables.size1 !== 0) this.mainTables.touched(this.dict.size);
+  }
+
   /** Sets a key's value and clears any TTL it had (SET semantics). */
   set(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;
@@ -270,7 +293,7 @@ export class Database implements RememberedKeyExpirer {
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.memory.modified(key);
     // Under LFU the command's lookup already counted the access.
-    if (this.context.lfu == null) this.accessSec.set(key, Math.floor(nowMs / 1000));
+    if (this.context.lfu == null) this.touchLru(key, nowMs);
   }
 
   /**
@@ -338,7 +361,10 @@ export class Database implements RememberedKeyExpirer {
     const deadline = this.expireAtExact(key);
     target.set(targetKey, value, nowMs);
     const accessed = this.accessSec.get(key);
-    if (accessed !== undefined) target.accessSec.set(targetKey, accessed);
+    if (accessed !== undefined) {
+      target.accessSec.set(targetKey, accessed);
+      target.lruMemoKey = null;
+    }
     const sds = this.rawStrings.size === 0 ? undefined : this.rawStrings.get(key);
     if (duplicate && typeof value === 'string' && (sds !== undefined || stringEncoding(value, false) === 'raw')) {
       target.rawStrings.set(targetKey, newSds(value.length));
@@ -429,6 +455,7 @@ export class Database implements RememberedKeyExpirer {
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.slotKeys?.remove(key);
     this.accessSec.delete(key);
+    this.lruMemoKey = null;
     if (this.deadlines.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.editedKeys.size !== 0) this.editedKeys.delete(key);
@@ -446,6 +473,7 @@ export class Database implements RememberedKeyExpirer {
     this.rawStrings = new Map();
     this.editedKeys = new Set();
     this.accessSec = new Map();
+    this.lruMemoKey = null;
     this.loadedAtSec = 0;
     this.memory.reset();
     this.evictionWalk.reset();
@@ -467,6 +495,8 @@ export class Database implements RememberedKeyExpirer {
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
     [this.editedKeys, other.editedKeys] = [other.editedKeys, this.editedKeys];
     [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
+    this.lruMemoKey = null;
+    other.lruMemoKey = null;
     [this.loadedAtSec, other.loadedAtSec] = [other.loadedAtSec, this.loadedAtSec];
     [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
     this.memory.swap(other.memory);
@@ -584,12 +614,18 @@ export class Database implements RememberedKeyExpirer {
   /** Backdates a key's last access (RESTORE ... IDLETIME, an RDB's IDLE opcode). */
   setIdleSeconds(key: ByteString, seconds: number, nowMs: number): void {
     // Under an LFU policy the word holds a counter: Redis ignores IDLETIME then, as here.
-    if (this.context.lfu == null && this.dict.has(key)) this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
+    if (this.context.lfu == null && this.dict.has(key)) {
+      this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
+      this.lruMemoKey = null;
+    }
   }
 
   /** Sets a key's LFU counter (RESTORE ... FREQ, an RDB's FREQ opcode); ignored under LRU, as in Redis. */
   setFrequency(key: ByteString, counter: number, nowMs: number): void {
-    if (this.context.lfu != null && this.dict.has(key)) this.accessSec.set(key, (lfuInitial(nowMs) & ~0xff) | (counter & 0xff));
+    if (this.context.lfu != null && this.dict.has(key)) {
+      this.accessSec.set(key, (lfuInitial(nowMs) & ~0xff) | (counter & 0xff));
+      this.lruMemoKey = null;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -660,6 +696,7 @@ export class Database implements RememberedKeyExpirer {
     this.dict.delete(key);
     this.slotKeys?.remove(key);
     this.accessSec.delete(key);
+    this.lruMemoKey = null;
     this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (probe != null) probe.end('expire-del', startedMs);
@@ -717,9 +754,10 @@ export class Database implements RememberedKeyExpirer {
   private touchAccess(key: ByteString, nowMs: number): void {
     const lfu = this.context.lfu;
     if (lfu == null) {
-      this.accessSec.set(key, Math.floor(nowMs / 1000));
+      this.touchLru(key, nowMs);
       return;
     }
+    this.lruMemoKey = null;
     const word = this.accessSec.get(key);
     this.accessSec.set(key, word === undefined ? lfuInitial(nowMs) : lfuTouched(word, nowMs, lfu, this.random));
   }
@@ -729,8 +767,21 @@ export class Database implements RememberedKeyExpirer {
    * value keeps its key's counter (Redis's dbSetValue), the command's lookup having counted.
    */
   private touchWritten(key: ByteString, nowMs: number, isNew: boolean): void {
-    if (this.context.lfu == null) this.accessSec.set(key, Math.floor(nowMs / 1000));
-    else if (isNew || !this.accessSec.has(key)) this.accessSec.set(key, lfuInitial(nowMs));
+    if (this.context.lfu == null) {
+      this.touchLru(key, nowMs);
+    } else if (isNew || !this.accessSec.has(key)) {
+      this.lruMemoKey = null;
+      this.accessSec.set(key, lfuInitial(nowMs));
+    }
+  }
+
+  /** Records the second of an access under LRU, once per key and second in a row (lruMemoKey). */
+  private touchLru(key: ByteString, nowMs: number): void {
+    const sec = Math.floor(nowMs / 1000);
+    if (key === this.lruMemoKey && sec === this.lruMemoSec) return;
+    this.accessSec.set(key, sec);
+    this.lruMemoKey = key;
+    this.lruMemoSec = sec;
   }
 
   /** The modelled bytes of every key and value here (containers re-estimated first). */

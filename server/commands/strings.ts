@@ -106,8 +106,10 @@ function setCommand(ctx: CommandContext, argv: ByteString[]): void {
   if (o.get) {
     old = ctx.lookupRead(db, key);
     if (old !== undefined) asString(old);
-  } else {
+  } else if (o.nx || o.xx) {
     old = db.get(key, now);
+  } else {
+    db.lookupBeforeStore(key, now);
   }
   const exists = old !== undefined;
   if ((o.nx && exists) || (o.xx && !exists)) {
@@ -231,6 +233,7 @@ function msetGeneric(ctx: CommandContext, argv: ByteString[], onlyIfNoneExist: b
     }
   }
   for (let i = 1; i < argv.length; i += 2) {
+    db.lookupBeforeStore(argv[i] as ByteString, ctx.nowMs);
     db.set(argv[i] as ByteString, argv[i + 1] as ByteString, ctx.nowMs);
     ctx.notifyKeyEvent(NotifyFlag.string, 'set', argv[i] as ByteString);
   }

@@ -149,6 +149,21 @@ eventsCase('lazy and active expiry', {
   ],
 });
 
+// SET and MSET look the key up before they store it (lookupKeyWrite inside setKey): a key past
+// its deadline is expired first, with its `expired` event, even when the store replaces it.
+// Active expiry is off so that only these lookups can expire a, b and c; `s`, set last, is
+// polled until it is gone, which proves the others' deadlines passed.
+eventsCase('stores that replace a key past its deadline', {
+  flags: 'KEA',
+  steps: [
+    ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'],
+    ['SET', 'a', '1', 'PX', '30'], ['SET', 'b', '1', 'PX', '30'], ['SET', 'c', '1', 'PX', '30'], ['SET', 's', '1', 'PX', '30'],
+    until(':0\r\n', ['EXISTS', 's']),
+    ['MSET', 'a', '2', 'x', '1'], ['SET', 'b', '2'], ['SET', 'c', '2', 'NX'], ['INFO', 'keyspace'],
+    ['DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
+  ],
+});
+
 dual.case('a subscribed RESP3 writer gets its own events before its reply', async (pair: Pair) => {
   await pair.do('CONFIG', 'SET', 'notify-keyspace-events', 'E$');
   await pair.both(async (c) => {
