@@ -75,13 +75,6 @@ export class Database implements RememberedKeyExpirer {
    */
   private accessSec = new Map<ByteString, number>();
   /**
-   * The key whose access second was last written under LRU, and that second. A command that
-   * looks a key up and then stores it (INCR, APPEND, HSET...) would write the same second twice
-   * into accessSec; the second write is skipped. Every other change to accessSec forgets it.
-   */
-  private lruMemoKey: ByteString | null = null;
-  private lruMemoSec = 0;
-  /**
    * Keys loaded from a snapshot get no accessSec entry (a second Map insertion per key made
    * loading a large RDB markedly slower): their access time is the load's, kept once here.
    */
@@ -363,7 +356,6 @@ export class Database implements RememberedKeyExpirer {
     const accessed = this.accessSec.get(key);
     if (accessed !== undefined) {
       target.accessSec.set(targetKey, accessed);
-      target.lruMemoKey = null;
     }
     const sds = this.rawStrings.size === 0 ? undefined : this.rawStrings.get(key);
     if (duplicate && typeof value === 'string' && (sds !== undefined || stringEncoding(value, false) === 'raw')) {
@@ -455,7 +447,6 @@ export class Database implements RememberedKeyExpirer {
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.slotKeys?.remove(key);
     this.accessSec.delete(key);
-    this.lruMemoKey = null;
     if (this.deadlines.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.editedKeys.size !== 0) this.editedKeys.delete(key);
@@ -473,7 +464,6 @@ export class Database implements RememberedKeyExpirer {
     this.rawStrings = new Map();
     this.editedKeys = new Set();
     this.accessSec = new Map();
-    this.lruMemoKey = null;
     this.loadedAtSec = 0;
     this.memory.reset();
     this.evictionWalk.reset();
@@ -495,8 +485,6 @@ export class Database implements RememberedKeyExpirer {
     [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
     [this.editedKeys, other.editedKeys] = [other.editedKeys, this.editedKeys];
     [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
-    this.lruMemoKey = null;
-    other.lruMemoKey = null;
     [this.loadedAtSec, other.loadedAtSec] = [other.loadedAtSec, this.loadedAtSec];
     [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
     this.memory.swap(other.memory);
@@ -616,7 +604,6 @@ export class Database implements RememberedKeyExpirer {
     // Under an LFU policy the word holds a counter: Redis ignores IDLETIME then, as here.
     if (this.context.lfu == null && this.dict.has(key)) {
       this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
-      this.lruMemoKey = null;
     }
   }
 
@@ -624,7 +611,6 @@ export class Database implements RememberedKeyExpirer {
   setFrequency(key: ByteString, counter: number, nowMs: number): void {
     if (this.context.lfu != null && this.dict.has(key)) {
       this.accessSec.set(key, (lfuInitial(nowMs) & ~0xff) | (counter & 0xff));
-      this.lruMemoKey = null;
     }
   }
 
@@ -696,7 +682,6 @@ export class Database implements RememberedKeyExpirer {
     this.dict.delete(key);
     this.slotKeys?.remove(key);
     this.accessSec.delete(key);
-    this.lruMemoKey = null;
     this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (probe != null) probe.end('expire-del', startedMs);
@@ -757,7 +742,6 @@ export class Database implements RememberedKeyExpirer {
       this.touchLru(key, nowMs);
       return;
     }
-    this.lruMemoKey = null;
     const word = this.accessSec.get(key);
     this.accessSec.set(key, word === undefined ? lfuInitial(nowMs) : lfuTouched(word, nowMs, lfu, this.random));
   }
@@ -770,18 +754,13 @@ export class Database implements RememberedKeyExpirer {
     if (this.context.lfu == null) {
       this.touchLru(key, nowMs);
     } else if (isNew || !this.accessSec.has(key)) {
-      this.lruMemoKey = null;
       this.accessSec.set(key, lfuInitial(nowMs));
     }
   }
 
-  /** Records the second of an access under LRU, once per key and second in a row (lruMemoKey). */
+  /** Records the second of an access under LRU. */
   private touchLru(key: ByteString, nowMs: number): void {
-    const sec = Math.floor(nowMs / 1000);
-    if (key === this.lruMemoKey && sec === this.lruMemoSec) return;
-    this.accessSec.set(key, sec);
-    this.lruMemoKey = key;
-    this.lruMemoSec = sec;
+    this.accessSec.set(key, Math.floor(nowMs / 1000));
   }
 
   /** The modelled bytes of every key and value here (containers re-estimated first). */
