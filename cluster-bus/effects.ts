@@ -30,13 +30,22 @@ export type ClusterEvent =
   | { type: 'failure-report'; id: string; from: string }
   /** That master's gossip now says `id` is fine: its report is gone. */
   | { type: 'failure-report-withdrawn'; id: string; from: string }
-  /** FAIL: by a quorum of masters' reports here, or told by another node's FAIL message. */
-  | { type: 'node-failed'; id: string; via: 'quorum' | 'message'; from: string | null }
+  /**
+   * FAIL: by a quorum of masters' reports here, or told by another node's FAIL message. Via the
+   * quorum, `agreeing` is the masters that hold it failing (the valid reports, plus me if I am a
+   * master) and `quorum` what was needed (cluster_size / 2 + 1); both null via a message.
+   */
+  | { type: 'node-failed'; id: string; via: 'quorum' | 'message'; from: string | null; agreeing: number | null; quorum: number | null }
   | { type: 'fail-cleared'; id: string; reason: 'replica' | 'master-without-slots' | 'slots-unserved' }
   // Elections (election.ts)
   | { type: 'election-scheduled'; delayMs: number; rank: number; offset: bigint }
   | { type: 'election-rank-updated'; rank: number; addedMs: number }
-  | { type: 'election-started'; epoch: bigint }
+  /**
+   * FAILOVER_AUTH_REQUEST went out for `epoch`: `asked` is the slot-serving masters it reached
+   * (only they vote), `voters` all slot-serving masters (cluster_size, the failed one included),
+   * `quorum` the votes that win.
+   */
+  | { type: 'election-started'; epoch: bigint; asked: number; voters: number; quorum: number }
   | { type: 'election-won'; epoch: bigint }
   | { type: 'cant-failover'; reason: CantFailoverReason }
   | { type: 'vote-granted'; to: string; epoch: bigint }

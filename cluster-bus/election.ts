@@ -121,12 +121,15 @@ export class Election {
     if (!this.authSent) {
       this.authEpoch = m.epochs.startElection();
       this.authSent = true;
-      m.outbox.emit({ type: 'election-started', epoch: this.authEpoch });
-      m.messenger.broadcast(() => {
+      const reached = m.messenger.broadcast(() => {
         const header = m.messenger.header();
         if (manualInProgress) header.mflags |= MessageFlag.FORCEACK;
         return { type: MessageType.FAILOVER_AUTH_REQUEST, header };
       });
+      // Every connected node gets the request, but only masters serving slots may vote: those
+      // are the ones worth counting for a reader who wants to see the majority being sought.
+      const asked = reached.filter((node) => node.isMaster && m.slots.count(node.name) > 0).length;
+      m.outbox.emit({ type: 'election-started', epoch: this.authEpoch, asked, voters: m.health.size, quorum: Math.floor(m.health.size / 2) + 1 });
       m.outbox.saveConfig(true);
       return;
     }

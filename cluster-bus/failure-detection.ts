@@ -86,7 +86,7 @@ export class FailureDetector {
     const agreeing = this.reportCount(node, nowMs) + (m.table.myself.isMaster ? 1 : 0);
     if (agreeing < quorum) return;
     this.setFail(node, nowMs);
-    m.outbox.emit({ type: 'node-failed', id: node.name, via: 'quorum', from: null });
+    m.outbox.emit({ type: 'node-failed', id: node.name, via: 'quorum', from: null, agreeing, quorum });
     m.messenger.broadcast(() => ({ type: MessageType.FAIL, header: m.messenger.header(), nodename: node.name }));
     m.outbox.saveConfig();
     m.health.update(nowMs);
@@ -98,7 +98,7 @@ export class FailureDetector {
     const failing = m.table.get(nodename);
     if (failing === undefined || failing.has(NodeFlag.FAIL) || failing === m.table.myself) return;
     this.setFail(failing, nowMs);
-    m.outbox.emit({ type: 'node-failed', id: failing.name, via: 'message', from: sender.name });
+    m.outbox.emit({ type: 'node-failed', id: failing.name, via: 'message', from: sender.name, agreeing: null, quorum: null });
     m.outbox.saveConfig();
     m.health.update(nowMs);
   }

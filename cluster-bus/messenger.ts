@@ -87,12 +87,16 @@ export class Messenger {
     if (link !== undefined) this.sendPing(link, MessageType.PING, nowMs);
   }
 
-  /** Sends a message to every connected, non-handshake node. */
-  broadcast(build: () => ClusterMessage): void {
+  /** Sends a message to every connected, non-handshake node; returns the nodes it went to. */
+  broadcast(build: () => ClusterMessage): ClusterNode[] {
+    const reached: ClusterNode[] = [];
     for (const node of this.p.table.peers()) {
       const link = this.p.links.connectedTo(node);
-      if (link !== undefined) this.send(link, build());
+      if (link === undefined) continue;
+      this.send(link, build());
+      reached.push(node);
     }
+    return reached;
   }
 
   /** PONG to every connected node (or to those `only` accepts): news without waiting for pings. */

@@ -1,100 +1,114 @@
 /**
  * The live view (server/testing/view/) in a real browser: Debian's headless Chromium driven with
- * puppeteer-core. The page must show the six nodes and full slot coverage; a click on "kill" of
- * a primary must show PFAIL, FAIL, the election and the promoted replica, and the slot map
- * recoloured; hovering a slot shows its keys; clients sent to the wrong node show up as
- * redirects per second; a partition made by dragging a node into the other group must show the
- * cut-off primary's cluster_state:fail.
- * Screenshots of each step go to test-artifacts/live-view/ for review. With HASHSLOT_VIEW_LOAD=1
- * it also measures the page with 30 nodes and about 1,000 events per second.
+ * puppeteer-core. The page must show the six nodes, their flags as each node and its peers see
+ * them, the replica lines and full slot coverage; writes must move a primary's replication
+ * offset on its card and its replica's must catch up, with no cluster event to prompt a redraw;
+ * a click on "kill" of a primary must show PFAIL, FAIL with its quorum, the election with its
+ * delay, rank and votes, and the promoted replica within a bound derived from node-timeout, and
+ * the slot map recoloured; hovering a slot shows its keys; clients sent to the wrong node show
+ * up as redirects per second; a partition made by dragging a node into the other group must show
+ * the cut-off primary's cluster_state:fail. On a virtual clock, "to the next event" walks a
+ * failover one timer or message at a time.
+ *
+ * The other controls are in live-view-controls.test.ts, who may reach the view in
+ * live-view-access.test.ts, the 30-node measurement in live-view-load.test.ts. Screenshots of
+ * each step go to test-artifacts/live-view/ for review.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import t, * as tap from 'tap';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import t from 'tap';
 import Redis from 'ioredis';
 import { keyHashSlot } from '../../storage/key-slot';
-import { startCluster, type TestCluster } from '../../server/testing';
-import { ViewServer } from '../../server/testing/view/view-server';
-import { REPO_ROOT } from '../helpers/cluster-process';
-
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-/**
- * The 30-node load measurement runs when HASHSLOT_VIEW_LOAD=1: thirty in-process nodes form in
- * about 2 s alone, but under a full `npm test` (two files at once on two cores) formation took
- * minutes and the file hit tap's per-file timeout, so it stays out of the default run.
- */
-const MEASURE_LOAD = process.env.HASHSLOT_VIEW_LOAD === '1';
+import { startCluster } from '../../server/testing';
+import { CHROMIUM, box, keysOfSlot, lastRow, openView, shot, stripColor } from './live-view-helpers';
 
 t.setTimeout(300_000);
-const SHOTS = path.join(REPO_ROOT, 'test-artifacts', 'live-view');
 
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
+const NODE_TIMEOUT_MS = 500;
+/**
+ * How long a failover after a kill may take on a loaded CI machine: PFAIL after node-timeout and
+ * FAIL right after (2 × node-timeout with the ping interval), the election's fixed 500 ms and
+ * random 0-500 ms delay, 1 s per rank (rank 0: the shard's only replica), and 5 s of slack for
+ * two test files, Chromium and six nodes sharing two cores. An idle machine takes about 1.7 s.
+ */
+const FAILOVER_BOUND_MS = NODE_TIMEOUT_MS * 2 + 1_000 + 0 * 1_000 + 5_000;
 
-/** A view of `cluster` and a Chromium page on it (closed with the test), with the page's script errors. */
-async function openView(t: tap.Test, cluster: TestCluster, controls: boolean): Promise<{ view: ViewServer; page: Page; pageErrors: string[] }> {
-  const view = await ViewServer.start(cluster, { port: 0, controls });
-  t.teardown(() => view.close());
-  const browser: Browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-  t.teardown(() => browser.close());
-  const page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 1000 });
-  const pageErrors: string[] = [];
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  await page.goto(view.url);
-  return { view, page, pageErrors };
-}
-
-async function box(page: Page, selector: string): Promise<{ x: number; y: number; width: number; height: number }> {
-  const found = await (await page.$(selector))?.boundingBox();
-  if (found === null || found === undefined) throw new Error(`${selector} is not on the page`);
-  return found;
-}
-
-/** `count` key names that hash to `slot`. */
-function keysOfSlot(slot: number, count: number): string[] {
-  const keys: string[] = [];
-  for (let i = 0; keys.length < count; i++) if (keyHashSlot(`view:${i}`) === slot) keys.push(`view:${i}`);
-  return keys;
+/** A hash tag whose keys all live on node 0 (slots 0-5460 at formation). */
+function tagOnNode0(): string {
+  for (let i = 0; ; i++) if (keyHashSlot(`{n0-${i}}`) <= 5460) return `{n0-${i}}`;
 }
 
 if (CHROMIUM === undefined) {
   t.plan(0, 'Chromium is not installed (apt-get install chromium; .ci/run does)');
 } else {
   t.test('the page draws the cluster, and a kill and a partition clicked in it play out live', { timeout: 120_000 }, async (t) => {
-    const cluster = await startCluster({ seed: 31, nodeTimeoutMs: 500 });
+    const cluster = await startCluster({ seed: 31, nodeTimeoutMs: NODE_TIMEOUT_MS });
     t.teardown(() => cluster.close());
     const { view, page, pageErrors } = await openView(t, cluster, true);
 
-    // Page-side code as strings: this file compiles without the DOM's types.
     await page.waitForFunction("document.querySelectorAll('.card').length === 6", { timeout: 10_000 });
     await page.waitForSelector('#coverage[data-covered="16384"]', { timeout: 10_000 });
     t.pass('six node cards and 16384 of 16384 slots covered');
     const roles = await page.$$eval('.card', (cards) => cards.map((c) => `${c.getAttribute('data-index')}:${c.getAttribute('data-role')}:${c.getAttribute('data-state')}`).sort());
     t.same(roles, ['0:primary:ok', '1:primary:ok', '2:primary:ok', '3:replica:ok', '4:replica:ok', '5:replica:ok']);
+    const grouping = await page.$$eval('.shard', (shards) => shards.map((s) => [...s.querySelectorAll('.card')].map((c) => c.getAttribute('data-index')).join(',')));
+    t.same(grouping, ['0,3', '1,4', '2,5'], 'each shard boxed: its primary, then its replica');
+    // Flags as Redis keeps them: `myself` in each node's own line, the others' word for it apart.
+    const ownFlags = await page.$$eval('.card', (cards) => cards.map((c) => `${c.getAttribute('data-index')}:${c.getAttribute('data-own-flags')}`).sort());
+    t.same(ownFlags, ['0:myself,master', '1:myself,master', '2:myself,master', '3:myself,slave', '4:myself,slave', '5:myself,slave']);
+    t.match(await page.$eval('.card[data-index="3"] .flags', (e) => e.textContent ?? ''), /peers \(5\): slave 5\/5/, 'its peers see node 3 as a replica, all five');
+    await page.waitForSelector('#replica-links path.up[data-replica="3"][data-master="0"]', { timeout: 10_000 });
+    t.pass('a green line from replica 3 to its primary 0');
+    t.equal(await page.$$eval('#legend [data-owner]', (s) => s.length), 3, 'the legend names the three owners');
     await page.waitForSelector('#links td.live[data-link="1>2"]', { timeout: 10_000 });
     t.pass('the bus-link matrix shows messages flowing between the nodes');
+
+    // Writes cause no cluster event; the cards must still follow them (the once-a-second tick).
+    const offsetBefore = Number(await page.$eval('.card[data-index="0"]', (c) => c.getAttribute('data-offset')));
+    const tag = tagOnNode0();
+    const writer = new Redis({ port: cluster.nodes[0]?.port ?? 0, lazyConnect: true });
+    t.teardown(() => writer.disconnect());
+    const eventsBefore = cluster.history().length;
+    for (let i = 0; i < 100; i++) await writer.set(`${tag}:${i}`, 'x'.repeat(100));
+    await page.waitForFunction(
+      `(() => { const p = document.querySelector('.card[data-index="0"]'), r = document.querySelector('.card[data-index="3"]');
+        return p.dataset.keys === '100' && Number(p.dataset.offset) > ${offsetBefore} && r.dataset.offset === p.dataset.offset && r.dataset.lag === '0' && r.dataset.keys === '100'; })()`,
+      { timeout: 10_000 },
+    );
+    const offsetAfter = Number(await page.$eval('.card[data-index="0"]', (c) => c.getAttribute('data-offset')));
+    writer.disconnect(); // before node 0 dies, or ioredis retries it loudly
+    t.pass(`100 writes: primary 0's offset ${offsetBefore} → ${offsetAfter} on its card, replica 3 caught up (lag 0, 100 keys)`);
+    t.same(cluster.history().slice(eventsBefore).map((e) => e.type), [], 'with no cluster event in between');
     await shot(page, '1-formed');
 
     // Kill node 0 from the page; its replica (node 3) must take over.
     const clickedAt = Date.now();
     await page.click('.card[data-index="0"] button[data-action="kill"]');
-    const seen = async (type: string): Promise<void> => {
+    const seen = async (type: string): Promise<number> => {
       await page.waitForSelector(`#timeline div[data-type="${type}"]`, { timeout: 15_000 });
+      return Date.now() - clickedAt;
     };
-    for (const type of ['node-killed', 'node-pfail', 'node-failed', 'election-started', 'vote-granted', 'failover']) {
-      await seen(type);
-      t.pass(`timeline shows ${type} (${Date.now() - clickedAt} ms after the click)`);
+    let failoverMs = 0;
+    for (const type of ['node-killed', 'node-pfail', 'node-failed', 'election-scheduled', 'election-started', 'vote-granted', 'failover']) {
+      failoverMs = await seen(type);
+      t.pass(`timeline shows ${type} (${failoverMs} ms after the click)`);
     }
+    t.ok(failoverMs < FAILOVER_BOUND_MS, `failed over ${failoverMs} ms after the kill, within ${FAILOVER_BOUND_MS} ms (2 × node-timeout + 1 s election delay + rank 0 + 5 s slack)`);
+    // The steps a learner counts, in words: the quorum, the delay and rank, the votes sought.
+    await page.waitForFunction("[...document.querySelectorAll('#timeline div[data-type=\"node-failed\"]')].some((r) => / is FAIL: \\d+ masters agree/.test(r.textContent))", { timeout: 5_000 });
+    const failed = String(await page.evaluate("[...document.querySelectorAll('#timeline div[data-type=\"node-failed\"]')].map((r) => r.textContent).find((text) => /masters agree/.test(text))"));
+    const [, agreeing, needed] = /#0 is FAIL: (\d+) masters agree .*, (\d+) needed/.exec(failed) ?? [];
+    t.ok(Number(agreeing) >= Number(needed) && Number(needed) === 2, `FAIL's quorum shown: ${agreeing} masters agree, ${needed} needed (3 slot-serving masters)`);
+    t.match(await lastRow(page, 'election-scheduled'), /#3 *election-scheduled asks for votes in (\d+) ms: rank 0 \(/, "the election's delay and rank shown");
+    const delayMs = Number(/in (\d+) ms/.exec(await lastRow(page, 'election-scheduled'))?.[1]);
+    t.ok(delayMs >= 500 && delayMs < 1_000, `delay ${delayMs} ms: 500 ms + random 0-500 ms + 0 × 1 s`);
+    t.match(await lastRow(page, 'election-started'), /FAILOVER_AUTH_REQUEST reached 2 of 3 slot-serving masters, 2 votes win/, 'the votes asked for: the two live masters of three, two needed');
     await page.waitForSelector('.card[data-index="3"][data-role="primary"]', { timeout: 10_000 });
     t.pass(`node 3 drawn as the primary of shard 0, ${Date.now() - clickedAt} ms after the click`);
-    t.equal(await page.$eval('.card[data-index="0"]', (c) => c.getAttribute('data-state')), 'down');
-    // The slot map's first pixel (slot 0) takes node 3's colour.
-    const pixel = await page.evaluate("Array.from(document.getElementById('slotmap').getContext('2d').getImageData(0, 0, 1, 1).data).slice(0, 3)");
-    t.same(pixel, [176, 122, 161], 'slot 0 is drawn in node 3\'s colour');
+    await page.waitForSelector('.card[data-index="0"][data-role="down"][data-fail="5"]', { timeout: 10_000 });
+    t.match(await page.$eval('.card[data-index="0"] .role', (e) => e.textContent ?? ''), /^#0 down \(was primary\)$/, 'the dead primary no longer reads "primary"');
+    t.match(await page.$eval('.card[data-index="0"] .flags', (e) => e.textContent ?? ''), /^own: \(down\) peers \(5\): .*fail 5\/5 $/, 'and every survivor flags it fail');
+    t.equal(await page.$eval('.card[data-index="3"]', (c) => c.getAttribute('data-own-flags')), 'myself,master', 'node 3 calls itself master');
+    t.equal(await page.$('#replica-links path[data-replica="3"]'), null, 'node 3 has no replica line any more');
+    t.same(await stripColor(page, 0), [176, 122, 161], "slot 0 is drawn in node 3's colour");
     await page.click('#timeline div[data-type="node-failed"] a');
     t.match(await page.$eval('#explain', (e) => e.textContent ?? ''), /majority of slot-owning masters/, 'an event explains itself on click');
     await shot(page, '2-failed-over');
@@ -210,51 +224,12 @@ if (CHROMIUM === undefined) {
     await page.waitForSelector('.card[data-index="3"][data-role="primary"]', { timeout: 10_000 });
     t.equal(await clockOnPage(), cluster.clock.now(), 'the page shows the time the clock stopped at');
     await shot(page, '5-virtual-clock-stepped');
+    // +1 s moves the virtual clock by exactly 1000 ms, and the page shows it.
+    const beforeSecond = cluster.clock.now();
+    await page.click('[data-advance="1000"]');
+    await page.waitForFunction(`document.getElementById('clock-now').dataset.ms === '${beforeSecond + 1_000}'`, { timeout: 10_000 });
+    t.equal(cluster.clock.now(), beforeSecond + 1_000, '+1 s advanced the virtual clock by 1000 ms');
     t.same(pageErrors, [], 'no script error in the page');
   });
 
-  t.test('30 nodes and about 1,000 events per second: the page keeps drawing (figures printed)', { timeout: 240_000, skip: MEASURE_LOAD ? false : 'set HASHSLOT_VIEW_LOAD=1 to measure (kept out of the default run)' }, async (t) => {
-    // Thirty nodes form in about 2 s alone; under a loaded full run (two test files at once) it
-    // once took more than 30 s, so the deadline is generous.
-    const cluster = await startCluster({ seed: 33, shards: 15, replicasPerShard: 1, startTimeoutMs: 120_000 });
-    t.teardown(() => cluster.close());
-    const { page } = await openView(t, cluster, false);
-    await page.waitForFunction("document.querySelectorAll('.card').length === 30", { timeout: 15_000 });
-    t.pass('thirty node cards');
-    // Real events through the real path: a fault added and healed is two events of the log
-    // (fault-added, fault-healed), generated to keep up with 1,000 events per second of wall
-    // time, yielding to the event loop every few milliseconds.
-    const startEvents = Number(await page.evaluate('window.viewStats.events'));
-    const loadMs = 5_000;
-    const startedAt = Date.now();
-    let generated = 0;
-    while (Date.now() - startedAt < loadMs) {
-      while (generated < (Date.now() - startedAt) * 1.0) {
-        cluster.dropBus({ types: ['MEET'], probability: 0 }).heal();
-        generated += 2;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    await page.waitForFunction(`window.viewStats.events >= ${startEvents + generated}`, { timeout: 15_000 });
-    const stats = (await page.evaluate('({ frames: window.viewStats.frameMs.slice(-300), delays: window.viewStats.eventToFrameMs.slice(-' + String(generated) + ') })')) as { frames: number[]; delays: number[] };
-    const pct = (list: number[], p: number): number => [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.floor(list.length * p))] ?? NaN;
-    const rate = Math.round(generated / (loadMs / 1000));
-    t.comment(`${generated} events in ${loadMs} ms (${rate}/s) to 30 node cards: frame interval median ${pct(stats.frames, 0.5).toFixed(1)} ms, p99 ${pct(stats.frames, 0.99).toFixed(1)} ms; event arrival to drawn: median ${pct(stats.delays, 0.5).toFixed(1)} ms, p99 ${pct(stats.delays, 0.99).toFixed(1)} ms`);
-    t.ok(rate >= 800, `about 1,000 events per second generated (${rate}/s)`);
-    // A sanity bound only (the figures above are what matter, and they go to README): the
-    // page did not freeze for seconds under the load.
-    t.ok(pct(stats.delays, 0.99) < 2_000, 'every event drawn within 2 s of its arrival');
-  });
-
-  t.test('without controls, the page only watches: POST /control is refused', async (t) => {
-    const cluster = await startCluster({ seed: 32 });
-    t.teardown(() => cluster.close());
-    const view = await ViewServer.start(cluster, { port: 0, controls: false });
-    t.teardown(() => view.close());
-    const response = await fetch(`${view.url}control`, { method: 'POST', body: JSON.stringify(['NODE', 'KILL', '0']) });
-    t.equal(response.status, 403);
-    t.ok(cluster.nodes[0]?.up, 'nothing was killed');
-    const page = await (await fetch(view.url)).text();
-    t.notMatch(page, /id="controls"/, 'no control panel on the page');
-  });
 }

@@ -9,7 +9,8 @@
  *   redirects  each node's -MOVED and -ASK replies to clients per second, read from the node's
  *              own error counters (the ones INFO errorstats prints as errorstat_MOVED and
  *              errorstat_ASK). Clients are redirected after a failover or during a slot move
- *              until their slot maps catch up.
+ *              until their slot maps catch up. The page draws a sample with any as a timeline
+ *              row of its own type, 'client-redirects' (event-explanations.ts explains it).
  *
  * Every rate is the difference between two samples of a counter, over the time between them:
  * wall time on the real clock, the cluster's time on a virtual one (where nothing is delivered
