@@ -38,21 +38,14 @@ done
 # work, pids, cleanup, free_port and start come from pinned-lib.sh; the servers here are
 # redis-server and each checkout given.
 source "$(dirname "$0")/pinned-lib.sh"
-names=(redis)
-ports=()
-start redis redis-server
-i=0
-for c in "${checkouts[@]}"; do
-  i=$((i + 1)); names+=("hashslot$i")
-  start "hashslot$i" node "$c/bin/hashslot-server"
-done
+start_redis_and_checkouts "${checkouts[@]}"
 if [ "$ceiling" = yes ]; then
   names+=(ceiling)
   start ceiling node "${checkouts[0]}/dist/bench/ceiling-server.js"
 fi
 
 echo "# pinned A/B: servers on core 0, redis-benchmark on core 1; -n $requests -c 50, $rounds rounds"
-for n in $(seq 1 ${#checkouts[@]}); do echo "# hashslot$n = ${checkouts[$((n - 1))]} ($(git -C "${checkouts[$((n - 1))]}" rev-parse --short HEAD 2>/dev/null || echo '?'))"; done
+describe_checkouts "${checkouts[@]}"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 results="$work/results"

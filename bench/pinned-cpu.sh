@@ -39,14 +39,7 @@ for tool in taskset redis-server redis-benchmark redis-cli; do
 done
 
 source "$(dirname "$0")/pinned-lib.sh"
-names=(redis)
-ports=()
-start redis redis-server
-i=0
-for c in "${checkouts[@]}"; do
-  i=$((i + 1)); names+=("hashslot$i")
-  start "hashslot$i" node "$c/bin/hashslot-server"
-done
+start_redis_and_checkouts "${checkouts[@]}"
 
 ticks_per_sec=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -55,7 +48,7 @@ random_args=()
 [ -n "$random" ] && random_args=(-r "$random")
 
 echo "# server CPU per command: servers on core 0, redis-benchmark on core 1; -n $requests -c 50 -P $pipeline ${random:+-r $random }, $rounds rounds"
-for n in $(seq 1 ${#checkouts[@]}); do echo "# hashslot$n = ${checkouts[$((n - 1))]} ($(git -C "${checkouts[$((n - 1))]}" rev-parse --short HEAD 2>/dev/null || echo '?'))"; done
+describe_checkouts "${checkouts[@]}"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 results="$work/results"

@@ -32,6 +32,25 @@ start_servers() {
   start hashslot node "${hashslot_node_flags[@]}" "$checkout/bin/hashslot-server"
 }
 
+# redis-server, then hashslot1..N from the built checkouts given (pinned-ab.sh, pinned-cpu.sh):
+# sets `names` and `ports`, and prints which commit each hashslotN is.
+start_redis_and_checkouts() { # checkout...
+  names=(redis)
+  ports=()
+  start redis redis-server
+  local i=0 c
+  for c in "$@"; do
+    i=$((i + 1)); names+=("hashslot$i")
+    start "hashslot$i" node "$c/bin/hashslot-server"
+  done
+}
+describe_checkouts() { # checkout...
+  local n=0 c
+  for c in "$@"; do
+    n=$((n + 1)); echo "# hashslot$n = $c ($(git -C "$c" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+  done
+}
+
 # Requests per second of one redis-benchmark run on core 1: port, then redis-benchmark's options
 # and command.
 rps() {
