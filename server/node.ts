@@ -11,7 +11,6 @@
  */
 import { Acl } from './acl/acl';
 import * as net from 'node:net';
-import { adoptForSharedReads } from './network/shared-reads';
 import type { ByteString } from '../storage/bytes';
 import type { Database, EditableValue, KeyspaceObserver } from '../storage/database';
 import { Keyspace } from '../storage/keyspace';
@@ -279,9 +278,7 @@ export class RedisNode implements KeyspaceObserver {
     return this.closing;
   }
 
-  private accept(accepted: net.Socket): void {
-    let client: Client | null = null;
-    const socket = adoptForSharedReads(accepted, (chunk) => client?.receive(chunk));
+  private accept(socket: net.Socket): void {
     this.hooks.socketOpened?.(socket, 'client');
     this.stats.totalConnectionsReceived++;
     if (this.refusedByProtectedMode(socket)) {
@@ -295,8 +292,7 @@ export class RedisNode implements KeyspaceObserver {
       socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return;
     }
-    client = new Client(this.allocateClientId(), this, socket);
-    this.registerClient(client);
+    this.registerClient(new Client(this.allocateClientId(), this, socket));
   }
 
   allocateClientId(): number {
