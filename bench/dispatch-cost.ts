@@ -17,11 +17,12 @@ import { ByteStringRequestParser } from '../protocol/request-parser';
 import { Config } from '../server/config/config';
 import { RedisNode } from '../server/node';
 import { BenchArgs } from './bench-cli';
+import { encodeCommands } from './harness/resp';
 
 const PIPELINE = 16;
 const BATCHES = 64;
 
-/** redis-benchmark's request for a test, with its key placeholder filled from `keyOf`. */
+/** redis-benchmark's request for a test, its key placeholders filled by `key(prefix)`. */
 const TESTS: Record<string, (key: (prefix: string) => string) => string[]> = {
   ping: () => ['PING'],
   set: (key) => ['SET', key('key:'), 'xxx'],
@@ -32,10 +33,6 @@ const TESTS: Record<string, (key: (prefix: string) => string) => string[]> = {
   hset: (key) => ['HSET', key('myhash:'), key('element:'), 'xxx'],
   mset: (key) => ['MSET', ...Array.from({ length: 10 }, () => [key('key:'), 'xxx']).flat()],
 };
-
-function encode(argv: readonly string[]): string {
-  return `*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('')}`;
-}
 
 /** BATCHES reads of PIPELINE requests each, as the socket would deliver them. */
 function buildReads(test: string, random: number): Buffer[] {
@@ -48,11 +45,7 @@ function buildReads(test: string, random: number): Buffer[] {
     return prefix + String(seed % random).padStart(12, '0');
   };
   const reads: Buffer[] = [];
-  for (let b = 0; b < BATCHES; b++) {
-    let text = '';
-    for (let i = 0; i < PIPELINE; i++) text += encode(make(key));
-    reads.push(Buffer.from(text, 'latin1'));
-  }
+  for (let b = 0; b < BATCHES; b++) reads.push(encodeCommands(Array.from({ length: PIPELINE }, () => make(key))));
   return reads;
 }
 

@@ -29,11 +29,9 @@ const KEYS_PER_CONNECTION = 6;
 /** A connection that collects every byte it receives. */
 class Collector {
   received = Buffer.alloc(0);
-  closed = false;
 
   private constructor(readonly socket: net.Socket) {
     socket.on('data', (d: Buffer) => (this.received = Buffer.concat([this.received, d])));
-    socket.on('close', () => (this.closed = true));
     socket.on('error', () => undefined);
   }
 
