@@ -440,6 +440,12 @@ export class Database implements RememberedKeyExpirer {
   delete(key: ByteString): boolean {
     const old = this.dict.get(key);
     if (old === undefined) return false;
+    this.deleteHeld(key, old);
+    return true;
+  }
+
+  /** Deletes a key known to hold `old`. */
+  private deleteHeld(key: ByteString, old: HeldValue): void {
     this.mainTables.touched(this.dict.size);
     this.dict.delete(key);
     this.memory.removed(key, old);
@@ -450,7 +456,6 @@ export class Database implements RememberedKeyExpirer {
     if (this.deadlines.size !== 0) this.clearDeadline(key);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
     if (this.editedKeys.size !== 0) this.editedKeys.delete(key);
-    return true;
   }
 
   /** Removes every key. */
@@ -785,21 +790,24 @@ export class Database implements RememberedKeyExpirer {
    * random access, so a walk that resumes where it stopped advances by a random stride of 1 to
    * 8 per key: every key is reached in turn, and consecutive picks are spread. When every key
    * has its own access entry, the walk goes over those entries: the key and its word in one
-   * step, instead of a lookup per key in a map too large for the cache.
+   * step, instead of a lookup per key in a map too large for the cache. The keys (and words)
+   * are written from index 0 of the caller's arrays, which are reused between calls; the count
+   * written is returned.
    */
-  sampleKeys(count: number, volatile: boolean, out: ByteString[], words: number[] | null = null, nowMs = 0): void {
+  sampleKeys(count: number, volatile: boolean, out: ByteString[], words: number[] | null = null, nowMs = 0): number {
     const byAccess = words !== null && !volatile && this.accessSec.size === this.dict.size;
     const map: Map<ByteString, unknown> = byAccess ? this.accessSec : volatile ? this.deadlines.map : this.dict;
-    if (map.size === 0) return;
+    if (map.size === 0) return 0;
     const walk = (byAccess ? this.accessEvictionWalk : volatile ? this.volatileEvictionWalk : this.evictionWalk) as MapWalk<ByteString, unknown>;
     for (let i = 0; i < count; i++) {
       let entry: [ByteString, unknown] | null = null;
       const stride = map.size <= count ? 1 : 1 + Math.floor(this.random.next() * 8);
       for (let s = 0; s < stride; s++) entry = walk.next(map);
-      if (entry === null) return;
-      out.push(entry[0]);
-      if (words !== null) words.push(byAccess ? (entry[1] as number) : this.accessWord(entry[0], nowMs));
+      if (entry === null) return i;
+      out[i] = entry[0];
+      if (words !== null) words[i] = byAccess ? (entry[1] as number) : this.accessWord(entry[0], nowMs);
     }
+    return count;
   }
 
   /**
@@ -811,7 +819,7 @@ export class Database implements RememberedKeyExpirer {
     if (old === undefined) return -1;
     const before = this.memory.bytes;
     this.context.dirty--;
-    this.delete(key);
+    this.deleteHeld(key, old);
     return before - this.memory.bytes;
   }
 

@@ -32,12 +32,6 @@ export type EvictionPolicy =
 /** EVPOOL_SIZE */
 export const EVICTION_POOL_SIZE = 16;
 
-interface Candidate {
-  idle: number;
-  key: ByteString;
-  db: Database;
-}
-
 export interface EvictionPick {
   db: Database;
   key: ByteString;
@@ -52,7 +46,15 @@ function rankOf(policy: EvictionPolicy): 'lru' | 'lfu' | 'ttl' | null {
 }
 
 export class EvictionPool {
-  private readonly pool: Candidate[] = [];
+  /**
+   * The pool, as three parallel arrays (no object per candidate): entries 0..size-1 are filled,
+   * in ascending idleness, so the best candidate is the last.
+   */
+  private readonly idles = new Float64Array(EVICTION_POOL_SIZE);
+  private readonly keys: Array<ByteString | undefined> = new Array<ByteString | undefined>(EVICTION_POOL_SIZE).fill(undefined);
+  private readonly dbs: Array<Database | undefined> = new Array<Database | undefined>(EVICTION_POOL_SIZE).fill(undefined);
+  private size = 0;
+  /** Scratch for one database's sample, reused by every call (sampleKeys fills it from 0). */
   private readonly sample: ByteString[] = [];
   /** The sampled keys' access words, in the same order. */
   private readonly words: number[] = [];
@@ -61,7 +63,9 @@ export class EvictionPool {
 
   /** Forgets every candidate (the policy changed, or the keyspace was replaced). */
   clear(): void {
-    this.pool.length = 0;
+    this.keys.fill(undefined);
+    this.dbs.fill(undefined);
+    this.size = 0;
   }
 
   /**
@@ -80,11 +84,15 @@ export class EvictionPool {
         sampled += this.populate(db, volatile, rank, samples, lfu, nowMs);
       }
       if (sampled === 0) return null;
-      while (this.pool.length > 0) {
-        const best = this.pool.pop() as Candidate;
-        // Pooled keys may have been deleted or lost their deadline since.
-        const alive = volatile ? best.db.expireAt(best.key) !== undefined : best.db.peekStored(best.key) !== undefined;
-        if (alive) return { db: best.db, key: best.key };
+      while (this.size > 0) {
+        const last = --this.size;
+        const key = this.keys[last] as ByteString;
+        const db = this.dbs[last] as Database;
+        this.keys[last] = undefined;
+        this.dbs[last] = undefined;
+        // Pooled keys may have been deleted or lost their deadline since (or be pooled twice).
+        const alive = volatile ? db.expireAt(key) !== undefined : db.peekStored(key) !== undefined;
+        if (alive) return { db, key };
       }
     }
   }
@@ -92,42 +100,58 @@ export class EvictionPool {
   private populate(db: Database, volatile: boolean, rank: 'lru' | 'lfu' | 'ttl', samples: number, lfu: LfuSettings, nowMs: number): number {
     const sample = this.sample;
     const words = this.words;
-    sample.length = 0;
-    words.length = 0;
-    db.sampleKeys(samples, volatile, sample, rank === 'ttl' ? null : words, nowMs);
+    const sampled = db.sampleKeys(samples, volatile, sample, rank === 'ttl' ? null : words, nowMs);
     const nowSec = Math.floor(nowMs / 1000);
-    for (let i = 0; i < sample.length; i++) {
+    for (let i = 0; i < sampled; i++) {
       const key = sample[i] as ByteString;
       let idle: number;
       if (rank === 'lru') idle = nowSec - (words[i] as number);
       else if (rank === 'lfu') idle = 255 - lfuCounter(words[i] as number, nowMs, lfu);
       else idle = Number.MAX_SAFE_INTEGER - (db.expireAt(key) ?? Number.MAX_SAFE_INTEGER);
-      this.offer({ idle, key, db });
+      this.offer(idle, key, db);
     }
-    return sample.length;
+    return sampled;
   }
 
-  /** Inserts a candidate in order; a full pool drops its least idle entry to make room. */
-  private offer(candidate: Candidate): void {
-    const pool = this.pool;
-    for (const entry of pool) if (entry.key === candidate.key && entry.db === candidate.db) return;
-    if (pool.length >= EVICTION_POOL_SIZE) {
-      if (candidate.idle <= (pool[0] as Candidate).idle) return;
-      pool.shift();
+  /**
+   * Inserts a candidate before the first entry at least as idle; a full pool drops its least
+   * idle entry to make room, and refuses a candidate no idler than that entry. As in Redis, the
+   * pool is not searched for the same key: comparing a sampled key with 16 others would read
+   * every sampled key's characters (a cache miss each in a large keyspace), and a key pooled
+   * twice is found gone when its second entry comes up.
+   */
+  private offer(idle: number, key: ByteString, db: Database): void {
+    const { idles, keys, dbs } = this;
+    const size = this.size;
+    let k = 0;
+    while (k < size && (idles[k] as number) < idle) k++;
+    if (k === 0 && size === EVICTION_POOL_SIZE) return;
+    if (size < EVICTION_POOL_SIZE) {
+      for (let j = size; j > k; j--) {
+        idles[j] = idles[j - 1] as number;
+        keys[j] = keys[j - 1];
+        dbs[j] = dbs[j - 1];
+      }
+      this.size = size + 1;
+    } else {
+      // Full: the least idle entry (0) goes, the ones before the insertion point move down.
+      k--;
+      for (let j = 0; j < k; j++) {
+        idles[j] = idles[j + 1] as number;
+        keys[j] = keys[j + 1];
+        dbs[j] = dbs[j + 1];
+      }
     }
-    let i = pool.length;
-    while (i > 0 && (pool[i - 1] as Candidate).idle > candidate.idle) i--;
-    pool.splice(i, 0, candidate);
+    idles[k] = idle;
+    keys[k] = key;
+    dbs[k] = db;
   }
 
   private pickRandom(dbs: readonly Database[], volatile: boolean): EvictionPick | null {
     const sample = this.sample;
     for (let tried = 0; tried < dbs.length; tried++) {
       const db = dbs[this.nextDb++ % dbs.length] as Database;
-      sample.length = 0;
-      db.sampleKeys(1, volatile, sample);
-      const key = sample[0];
-      if (key !== undefined) return { db, key };
+      if (db.sampleKeys(1, volatile, sample) === 1) return { db, key: sample[0] as ByteString };
     }
     return null;
   }
