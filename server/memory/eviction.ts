@@ -52,7 +52,8 @@ export class EvictionPool {
    */
   private readonly idles = new Float64Array(EVICTION_POOL_SIZE);
   private readonly keys: Array<ByteString | undefined> = new Array<ByteString | undefined>(EVICTION_POOL_SIZE).fill(undefined);
-  private readonly dbs: Array<Database | undefined> = new Array<Database | undefined>(EVICTION_POOL_SIZE).fill(undefined);
+  /** The database each pooled key is in. */
+  private readonly keyDbs: Array<Database | undefined> = new Array<Database | undefined>(EVICTION_POOL_SIZE).fill(undefined);
   private size = 0;
   /** Scratch for one database's sample, reused by every call (sampleKeys fills it from 0). */
   private readonly sample: ByteString[] = [];
@@ -64,7 +65,7 @@ export class EvictionPool {
   /** Forgets every candidate (the policy changed, or the keyspace was replaced). */
   clear(): void {
     this.keys.fill(undefined);
-    this.dbs.fill(undefined);
+    this.keyDbs.fill(undefined);
     this.size = 0;
   }
 
@@ -87,9 +88,9 @@ export class EvictionPool {
       while (this.size > 0) {
         const last = --this.size;
         const key = this.keys[last] as ByteString;
-        const db = this.dbs[last] as Database;
+        const db = this.keyDbs[last] as Database;
         this.keys[last] = undefined;
-        this.dbs[last] = undefined;
+        this.keyDbs[last] = undefined;
         // Pooled keys may have been deleted or lost their deadline since (or be pooled twice).
         const alive = volatile ? db.expireAt(key) !== undefined : db.peekStored(key) !== undefined;
         if (alive) return { db, key };
@@ -121,7 +122,7 @@ export class EvictionPool {
    * twice is found gone when its second entry comes up.
    */
   private offer(idle: number, key: ByteString, db: Database): void {
-    const { idles, keys, dbs } = this;
+    const { idles, keys, keyDbs } = this;
     const size = this.size;
     let k = 0;
     while (k < size && (idles[k] as number) < idle) k++;
@@ -130,7 +131,7 @@ export class EvictionPool {
       for (let j = size; j > k; j--) {
         idles[j] = idles[j - 1] as number;
         keys[j] = keys[j - 1];
-        dbs[j] = dbs[j - 1];
+        keyDbs[j] = keyDbs[j - 1];
       }
       this.size = size + 1;
     } else {
@@ -139,12 +140,12 @@ export class EvictionPool {
       for (let j = 0; j < k; j++) {
         idles[j] = idles[j + 1] as number;
         keys[j] = keys[j + 1];
-        dbs[j] = dbs[j + 1];
+        keyDbs[j] = keyDbs[j + 1];
       }
     }
     idles[k] = idle;
     keys[k] = key;
-    dbs[k] = db;
+    keyDbs[k] = db;
   }
 
   private pickRandom(dbs: readonly Database[], volatile: boolean): EvictionPick | null {
