@@ -8,8 +8,14 @@
  * a pipelined command's cost that is hashslot's own code (bench/pinned-cpu.sh measures the whole).
  *
  *   node dist/bench/dispatch-cost.js [--tests ping,set,get,incr,mset] [--random N] [--rounds N] [--commands N]
+ *                                    [--batches N] [--value-bytes N] [--maxmemory 100mb [--policy allkeys-lru]]
  *
  * --random N draws keys from N names as redis-benchmark's -r does (default: one key per test).
+ * The reads are built once and fed in turn: --batches of 16 requests (default 64, so 1,024
+ * keys go round); a workload that must keep creating keys, such as SETs under eviction, wants
+ * as many batches as commands. --value-bytes sets the values' size (default 3, as redis-benchmark).
+ * --maxmemory (with --policy) runs the node under a memory limit, so writes evict; the keyspace
+ * is then not flushed between rounds, so from the second round on the node evicts all along.
  * Run it pinned (`taskset -c 0`) on a quiet machine, and compare trees side by side.
  */
 import { Buffer } from 'node:buffer';
@@ -20,32 +26,36 @@ import { BenchArgs } from './bench-cli';
 import { encodeCommands } from './harness/resp';
 
 const PIPELINE = 16;
-const BATCHES = 64;
 
-/** redis-benchmark's request for a test, its key placeholders filled by `key(prefix)`. */
-const TESTS: Record<string, (key: (prefix: string) => string) => string[]> = {
+/** redis-benchmark's request for a test, its key placeholders filled by `key(prefix)`, `v` the value. */
+const TESTS: Record<string, (key: (prefix: string) => string, v: string) => string[]> = {
   ping: () => ['PING'],
-  set: (key) => ['SET', key('key:'), 'xxx'],
+  set: (key, v) => ['SET', key('key:'), v],
   get: (key) => ['GET', key('key:')],
   incr: (key) => ['INCR', key('counter:')],
-  lpush: (key) => ['LPUSH', key('mylist:'), 'xxx'],
+  lpush: (key, v) => ['LPUSH', key('mylist:'), v],
   sadd: (key) => ['SADD', key('myset:'), key('element:')],
-  hset: (key) => ['HSET', key('myhash:'), key('element:'), 'xxx'],
-  mset: (key) => ['MSET', ...Array.from({ length: 10 }, () => [key('key:'), 'xxx']).flat()],
+  hset: (key, v) => ['HSET', key('myhash:'), key('element:'), v],
+  mset: (key, v) => ['MSET', ...Array.from({ length: 10 }, () => [key('key:'), v]).flat()],
 };
 
-/** BATCHES reads of PIPELINE requests each, as the socket would deliver them. */
-function buildReads(test: string, random: number): Buffer[] {
+/** `batches` reads of PIPELINE requests each, as the socket would deliver them. */
+function buildReads(test: string, random: number, batches: number, valueBytes: number): Buffer[] {
   const make = TESTS[test];
   if (make === undefined) throw new Error(`unknown test ${test}; known: ${Object.keys(TESTS).join(', ')}`);
+  // xorshift32: a linear congruential generator's low bits repeat early, and `% random` keeps
+  // mostly those (one drew 7,043 distinct names out of 10,000,000 in a million draws).
   let seed = 12345;
   const key = (prefix: string): string => {
     if (random === 0) return `${prefix}000000000000`;
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    return prefix + String(seed % random).padStart(12, '0');
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return prefix + String((seed >>> 0) % random).padStart(12, '0');
   };
+  const value = 'x'.repeat(valueBytes);
   const reads: Buffer[] = [];
-  for (let b = 0; b < BATCHES; b++) reads.push(encodeCommands(Array.from({ length: PIPELINE }, () => make(key))));
+  for (let b = 0; b < batches; b++) reads.push(encodeCommands(Array.from({ length: PIPELINE }, () => make(key, value))));
   return reads;
 }
 
@@ -68,23 +78,33 @@ function measure(node: RedisNode, reads: readonly Buffer[], commands: number): n
 
 function main(): void {
   const args = BenchArgs.parse(process.argv.slice(2), {
-    usage: 'usage: node dist/bench/dispatch-cost.js [--tests ping,set,...] [--random N] [--rounds N] [--commands N]',
-    options: ['tests', 'random', 'rounds', 'commands'],
+    usage:
+      'usage: node dist/bench/dispatch-cost.js [--tests ping,set,...] [--random N] [--rounds N] [--commands N] ' +
+      '[--batches N] [--value-bytes N] [--maxmemory 100mb [--policy allkeys-lru]]',
+    options: ['tests', 'random', 'rounds', 'commands', 'batches', 'value-bytes', 'maxmemory', 'policy'],
   }, process.env);
   const tests = (args.text('tests') ?? 'ping,set,get,incr,mset').split(',');
   const random = args.has('random') ? args.positiveInt('random', undefined, 1) : 0;
   const rounds = args.positiveInt('rounds', undefined, 5);
   const commands = args.positiveInt('commands', undefined, 2_000_000);
-  const config = Config.fromArgs(['--port', '0', '--save', '']);
-  const node = new RedisNode({ config, logSink: { write: () => undefined } });
-  console.log(`# ns per command, in-process (parser + execute + reply), ${PIPELINE} per read; ${rounds} rounds, median`);
+  const batches = args.positiveInt('batches', undefined, 64);
+  const valueBytes = args.positiveInt('value-bytes', undefined, 3);
+  const maxmemory = args.text('maxmemory');
+  const serverArgs = ['--port', '0', '--save', ''];
+  if (maxmemory !== undefined) serverArgs.push('--maxmemory', maxmemory, '--maxmemory-policy', args.text('policy') ?? 'allkeys-lru');
+  const node = new RedisNode({ config: Config.fromArgs(serverArgs), logSink: { write: () => undefined } });
+  console.log(
+    `# ns per command, in-process (parser + execute + reply), ${PIPELINE} per read; ${rounds} rounds, median` +
+      (maxmemory !== undefined ? `; maxmemory ${maxmemory}, keyspace kept between rounds` : ''),
+  );
   console.log('| test | ns/command |');
   console.log('|---|--:|');
   for (const test of tests) {
-    const reads = buildReads(test, random);
+    const reads = buildReads(test, random, batches, valueBytes);
     const figures: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      node.keyspace.flushAll();
+      // Under a memory limit the full keyspace is the point: the writes evict.
+      if (maxmemory === undefined) node.keyspace.flushAll();
       figures.push(measure(node, reads, commands));
     }
     figures.sort((a, b) => a - b);
