@@ -262,7 +262,7 @@ function main(): void {
     }
     variants.push(['truncated before the checksum', good.subarray(0, good.length - 3)]);
     let seed = 12345;
-    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff);
     for (let i = 0; i < 25; i++) {
       const copy = Buffer.from(good);
       const at = next() % copy.length;
@@ -287,7 +287,7 @@ function main(): void {
       payloads.push(parseReply(await reference.call('DUMP', key)).text);
     }
     let seed = 99;
-    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff);
     const outcomes = new Map<string, number>();
     for (let i = 0; i < 600; i++) {
       const original = payloads[i % payloads.length] as Buffer;

@@ -338,7 +338,7 @@ dual.case('DUMP of a listpack zset is byte-identical; RESTORE brings back its en
 function manyScores(): string[] {
   let seed = 12345;
   const next = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
     return seed / 2147483648;
   };
   const out: string[] = [];

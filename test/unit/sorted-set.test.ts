@@ -107,8 +107,10 @@ t.test('a tree that splits, merges, empties and grows again agrees with a sorted
   // that leaves and inner nodes split, merge, empty, and the root grows and collapses.
   let seed = 7;
   const random = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
+    // In 32-bit integer arithmetic (a double product would lose the low bits and cycle within
+    // about 10,000 draws), and from the high bits: an LCG's low bits repeat with short periods.
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return Math.floor((seed / 0x80000000) * n);
   };
   const index = new SortedSetIndex();
   const map = new Map<string, number>();
