@@ -250,7 +250,10 @@ if (missing !== null) {
       const shuffle = new Shuffle(t, nodes, configFiles, variant.kinds, (n) => random.below(n), seed);
       const start = Date.now();
       for (let cycle = 1; Date.now() - start < SECONDS * 1000 || cycle <= RESTART_EVERY_CYCLES; cycle++) {
-        await shuffle.cycle(cycle);
+        // The seed and the layout go into the failure itself: a terse CI log prints no comments.
+        await shuffle.cycle(cycle).catch((err: unknown) => {
+          throw new Error(`cycle ${cycle}, seed ${seed}, upstream ${shuffle.upstream.join(',')}: ${err instanceof Error ? err.message : String(err)}`);
+        });
       }
     });
   }
