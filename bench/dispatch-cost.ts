@@ -22,6 +22,7 @@ import { Buffer } from 'node:buffer';
 import { ByteStringRequestParser } from '../protocol/request-parser';
 import { Config } from '../server/config/config';
 import { RedisNode } from '../server/node';
+import { SeededRandom } from '../storage/random';
 import { BenchArgs } from './bench-cli';
 import { encodeCommands } from './harness/resp';
 
@@ -43,15 +44,12 @@ const TESTS: Record<string, (key: (prefix: string) => string, v: string) => stri
 function buildReads(test: string, random: number, batches: number, valueBytes: number): Buffer[] {
   const make = TESTS[test];
   if (make === undefined) throw new Error(`unknown test ${test}; known: ${Object.keys(TESTS).join(', ')}`);
-  // xorshift32, in 32-bit integer operations. The linear congruential generator used before
-  // multiplied in doubles, past their 53 bits, and cycled through 7,043 names out of 10,000,000.
-  let seed = 12345;
+  // The server's own seeded generator. The linear congruential generator used before multiplied
+  // in doubles, past their 53 bits, and cycled through 7,043 names out of 10,000,000.
+  const seeded = new SeededRandom(12345);
   const key = (prefix: string): string => {
     if (random === 0) return `${prefix}000000000000`;
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return prefix + String((seed >>> 0) % random).padStart(12, '0');
+    return prefix + String(seeded.below(random)).padStart(12, '0');
   };
   const value = 'x'.repeat(valueBytes);
   const reads: Buffer[] = [];

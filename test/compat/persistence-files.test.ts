@@ -261,12 +261,11 @@ function main(): void {
       variants.push([`truncated to ${end} bytes`, good.subarray(0, end)]);
     }
     variants.push(['truncated before the checksum', good.subarray(0, good.length - 3)]);
-    let seed = 12345;
-    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff);
+    const flips = new SeededRandom(12345);
     for (let i = 0; i < 25; i++) {
       const copy = Buffer.from(good);
-      const at = next() % copy.length;
-      copy[at] = (copy[at] as number) ^ (1 + (next() % 255));
+      const at = flips.below(copy.length);
+      copy[at] = (copy[at] as number) ^ (1 + flips.below(255));
       variants.push([`byte ${at} flipped`, copy]);
     }
     for (const [name, bytes] of variants) {
@@ -286,15 +285,14 @@ function main(): void {
     for (const key of ['db0:list:small', 'db0:hash:listpack', 'db0:set:int16', 'db0:zset:listpack', 'db0:compressible', 'db0:set:strings', 'db0:zset:skiplist', 'db0:stream', 'db0:stream:empty']) {
       payloads.push(parseReply(await reference.call('DUMP', key)).text);
     }
-    let seed = 99;
-    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff);
+    const flips = new SeededRandom(99);
     const outcomes = new Map<string, number>();
     for (let i = 0; i < 600; i++) {
       const original = payloads[i % payloads.length] as Buffer;
       const copy = Buffer.from(original);
-      for (let k = 1 + (next() % 3); k > 0; k--) {
-        const at = next() % (copy.length - 10);
-        copy[at] = (copy[at] as number) ^ (1 + (next() % 255));
+      for (let k = 1 + flips.below(3); k > 0; k--) {
+        const at = flips.below(copy.length - 10);
+        copy[at] = (copy[at] as number) ^ (1 + flips.below(255));
       }
       copy.writeBigUInt64LE(crc64(0n, copy, 0, copy.length - 8), copy.length - 8);
       const reply = text(await hashslot.call('RESTORE', `fuzz:${i}`, '0', copy));

@@ -10,6 +10,7 @@ import t from 'tap';
 import { check, dualRun, error } from './harness';
 import { inBothProtocols, picked, scanUnordered } from './random-picks';
 import type { Arg } from '../../bench/harness/resp';
+import { seededFloats } from '../../storage/random';
 
 const dual = dualRun(t);
 
@@ -336,11 +337,7 @@ dual.case('DUMP of a listpack zset is byte-identical; RESTORE brings back its en
 
 /** Scores of every magnitude, printed by both servers: %.17g formatting for many values. */
 function manyScores(): string[] {
-  let seed = 12345;
-  const next = (): number => {
-    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-    return seed / 2147483648;
-  };
+  const next = seededFloats(12345);
   const out: string[] = [];
   for (let i = 0; i < 300; i++) {
     const magnitude = Math.floor(next() * 80) - 40;

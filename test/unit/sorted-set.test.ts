@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
+import { SeededRandom } from '../../storage/random';
 import { entryBefore, SortedSetIndex } from '../../storage/sorted-set';
 import { parseRangeNumber, parseScoreArg, strtod } from '../../storage/strtod';
 import { SortedSetValue, cloneValue } from '../../storage/values';
@@ -105,13 +106,8 @@ t.test('a large index keeps ranks exact through deletes', async (t) => {
 t.test('a tree that splits, merges, empties and grows again agrees with a sorted array', async (t) => {
   // Enough entries for three levels of 64-entry nodes, and deletions in runs and at random, so
   // that leaves and inner nodes split, merge, empty, and the root grows and collapses.
-  let seed = 7;
-  const random = (n: number): number => {
-    // In 32-bit integer arithmetic (a double product would lose the low bits and cycle within
-    // about 10,000 draws), and from the high bits: an LCG's low bits repeat with short periods.
-    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-    return Math.floor((seed / 0x80000000) * n);
-  };
+  const seeded = new SeededRandom(7);
+  const random = (n: number): number => seeded.below(n);
   const index = new SortedSetIndex();
   const map = new Map<string, number>();
   const add = (member: string, score: number): void => {
