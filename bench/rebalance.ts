@@ -37,7 +37,7 @@ import { BenchArgs, log } from './bench-cli';
 import { machine, redisServerVersion } from './machine';
 import { redisServerPath } from './harness/real-redis';
 import { formatCount, formatRatio, formatTable, median } from './table';
-import { cpuSpent, processCpu } from './harness/process-cpu';
+import { cpuSpent, processCpu, type CpuTime } from './harness/process-cpu';
 
 const TARGET = 1.2;
 const KINDS: readonly NodeKind[] = ['redis', 'hashslot'];
@@ -51,8 +51,30 @@ const USAGE = `usage: node dist/bench/rebalance.js [options]
   --kind K     only this kind of cluster (redis or hashslot); both by default
   --no-pin     do not pin (servers core 0, redis-cli and this script core 1)`;
 
-/** A round's result; cpuMs is what the four nodes used in CPU (user + system) during the rebalance. */
-type Outcome = { ok: true; ms: number; moved: number; cpuMs: number; userMs: number } | { ok: false; reason: string };
+/**
+ * A round's result; cpuMs is what the four nodes used in CPU (user + system) during the rebalance,
+ * perNode each one's user CPU (for a node that works harder than the others), sent the bus
+ * messages the four sent meanwhile, by type (for a change in how often the nodes talk).
+ */
+type Outcome = { ok: true; ms: number; moved: number; cpuMs: number; userMs: number; sent: string; perNode: string } | { ok: false; reason: string };
+
+/** CLUSTER INFO's `cluster_stats_messages_<type>_sent` counters, summed over `nodes`. */
+async function messagesSent(nodes: readonly ClusterNode[]): Promise<Map<string, number>> {
+  const sums = new Map<string, number>();
+  for (const node of nodes) {
+    const text = (await node.call('CLUSTER', 'INFO')).toString('latin1');
+    for (const m of text.matchAll(/^cluster_stats_messages_(\w+)_sent:(\d+)/gm)) {
+      const type = m[1] as string;
+      sums.set(type, (sums.get(type) ?? 0) + Number(m[2]));
+    }
+  }
+  return sums;
+}
+
+/** What the nodes sent between two readings, by type: "ping 812, pong 13,100, update 3". */
+function sentBetween(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): string {
+  return [...after].map(([type, n]) => `${type} ${formatCount(n - (before.get(type) ?? 0))}`).join(', ');
+}
 
 /** Moves a process and all its threads to `core`; false when taskset is missing or refused. */
 function pin(pid: number, core: string): boolean {
@@ -88,9 +110,13 @@ async function oneRound(kind: NodeKind, keys: number, pinned: boolean): Promise<
     await waitForMembers(cluster, [m1, m2, m3, fourth], 60_000);
 
     const pids = cluster.nodes.map((n) => n.pid ?? 0);
+    const sentBefore = await messagesSent(cluster.nodes);
     const cpuBefore = pids.map(processCpu);
     const run = await clusterCli(['rebalance', address(m1), '--cluster-use-empty-masters'], REBALANCE_DEADLINE_MS, prefix);
-    const cpu = cpuSpent(cpuBefore, pids.map(processCpu));
+    const cpuAfter = pids.map(processCpu);
+    const cpu = cpuSpent(cpuBefore, cpuAfter);
+    const perNode = cpuAfter.map((end, i) => formatCount(cpuSpent([cpuBefore[i] as CpuTime], [end]).userMs)).join(' / ');
+    const sent = sentBetween(sentBefore, await messagesSent(cluster.nodes));
     if (run.code !== 0 || run.out.includes('[ERR]')) {
       return { ok: false, reason: `rebalance exited ${String(run.code)} after ${run.ms} ms: ${run.out.slice(-800)}` };
     }
@@ -100,7 +126,7 @@ async function oneRound(kind: NodeKind, keys: number, pinned: boolean): Promise<
     if (moved < 4000) return { ok: false, reason: `the 4th master owns ${moved} slots after the rebalance` };
     const total = await dbsizeSum([m1, m2, m3, fourth]);
     if (total !== keys) return { ok: false, reason: `the masters hold ${total} keys, not ${keys}` };
-    return { ok: true, ms: run.ms, moved, cpuMs: cpu.userMs + cpu.systemMs, userMs: cpu.userMs };
+    return { ok: true, ms: run.ms, moved, cpuMs: cpu.userMs + cpu.systemMs, userMs: cpu.userMs, sent, perNode };
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message.slice(0, 800) : String(error) };
   } finally {
@@ -173,7 +199,7 @@ async function main(): Promise<void> {
       log(`round ${round + 1}/${rounds} ${kind}...`);
       const outcome = await oneRound(kind, keys, pinned);
       results.get(kind)?.push(outcome);
-      log(outcome.ok ? `  rebalance ${outcome.ms} ms (${outcome.moved} slots to the 4th)` : `  FAILED: ${outcome.reason}`);
+      log(outcome.ok ? `  rebalance ${outcome.ms} ms (${outcome.moved} slots to the 4th); user CPU per node (the 4th last) ${outcome.perNode} ms; bus messages sent: ${outcome.sent}` : `  FAILED: ${outcome.reason}`);
     }
   }
   process.stdout.write(report(results, keys, rounds));

@@ -156,7 +156,19 @@ class Shuffle {
       const values: string[] = [];
       for (const node of this.nodes) values.push(await node.callText('GET', 'x'));
       return { ok: values.every((v) => v === want), detail: values.join(' ') };
-    }, this.nodes);
+    }, this.nodes).catch(async (err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${await this.describeNodes()}`);
+    });
+  }
+
+  /** Each node's INFO replication and log tail: what a failure needs to be explained from CI's log. */
+  private async describeNodes(): Promise<string> {
+    const parts: string[] = [];
+    for (const [i, node] of this.nodes.entries()) {
+      const info = await node.info('replication').then((r) => r.toString(), (e: unknown) => String(e));
+      parts.push(`--- #${i} ${node.label}, upstream #${this.upstream[i]}:\n${info}\n${node.process.describeFailure()}`);
+    }
+    return parts.join('\n');
   }
 
   private async load(master: number): Promise<void> {
