@@ -344,7 +344,8 @@ export class Replication implements MasterLinkOwner {
     this.link = null;
     this.master = { host, port };
     this.node.keyspace.context.expiry = 'hide';
-    this.disconnectReplicas();
+    // Our replicas stay (Redis 7.0's replicationSetMaster): they are dropped only once the new
+    // master's answer changes our history, a FULLRESYNC or a +CONTINUE with another replid.
     this.waits.answerAll();
     this.linkDownSinceMs = this.node.clock();
     this.node.log.notice(`Connecting to MASTER ${host}:${port}`);

@@ -13,6 +13,9 @@
  *                         INCR on R1 reaches everyone, and the full-sync counts are Redis's
  *   chained reconnect     M → R1 → R2 with pings flowing; M kills its replica link; R1 resyncs
  *                         partially and R2 stays attached, all offsets equal
+ *   re-pointed master     M → R1 → R2 and M → R3; R1 REPLICAOF R3 (same history: a partial
+ *                         resync); R2 keeps its connection to R1 throughout (Redis 7.0 drops a
+ *                         node's replicas only when its history changes) and gets the next write
  */
 
 import * as fs from 'node:fs';
@@ -188,6 +191,30 @@ if (missing !== null) {
         return { ok: o.every((x) => x === o[0]), detail: o.join(' ') };
       }, nodes);
       t.pass('offsets agree');
+    });
+
+    t.test(`${kind}: REPLICAOF to a master of the same history keeps the chained replicas`, async (t) => {
+      const nodes = await startKind(t, kind, ['M', 'R1', 'R2', 'R3']);
+      const [m, r1, r2, r3] = nodes as [ReplNode, ReplNode, ReplNode, ReplNode];
+      await r1.replicaOf(m);
+      await r3.replicaOf(m);
+      await r2.replicaOf(r1);
+      await m.callText('INCR', 'counter3');
+      await waitForValue([r1, r2, r3], 'counter3', '1');
+      const replicaIds = async (): Promise<string> => (await r1.callText('CLIENT', 'LIST', 'TYPE', 'replica')).match(/^id=\d+/gm)?.join(',') ?? '';
+      const before = await replicaIds();
+      t.match(before, /^id=\d+$/, 'R2 is the one replica of R1');
+      const partialR3 = await stat(r3, 'sync_partial_ok');
+      await r1.replicaOf(r3);
+      await waitFor('R1 resynced partially from R3', 20_000, async () => {
+        const up = await linkUp(r1);
+        const partial = await stat(r3, 'sync_partial_ok');
+        return { ok: up && partial === partialR3 + 1, detail: `link ${up}, R3 sync_partial_ok ${partial}` };
+      }, nodes);
+      t.equal(await replicaIds(), before, "R2's connection to R1 was never closed");
+      await m.callText('INCR', 'counter3');
+      await waitForValue([r1, r2, r3], 'counter3', '2');
+      t.equal(await replicaIds(), before, 'and still the same after the next write');
     });
   }
 }
