@@ -46,10 +46,10 @@ free_port() {
 # user+system CPU of a process so far, in ms (/proc/<pid>/stat fields 14 and 15, 100 ticks a second).
 cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$1/stat"; }
 
-one_round() { # kind
-  local kind=$1 ports=() nodepids=() port dir i
+one_round() { # kind round
+  local kind=$1 round=$2 ports=() nodepids=() port dir i
   for i in 1 2 3 4; do
-    port=$(free_port); dir="$work/$kind-$i"; mkdir -p "$dir"
+    port=$(free_port); dir="$work/round$round-$kind-$i"; mkdir -p "$dir"
     if [ "$kind" = redis ]; then
       (cd "$dir" && exec taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes --save '' --appendonly no >log 2>&1) &
     else
@@ -61,9 +61,22 @@ one_round() { # kind
     for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   done
   local first=127.0.0.1:${ports[0]}
-  redis-cli --cluster create "$first" "127.0.0.1:${ports[1]}" "127.0.0.1:${ports[2]}" --cluster-replicas 0 --cluster-yes >"$work/$kind.cli" 2>&1
-  redis-cli --cluster add-node "127.0.0.1:${ports[3]}" "$first" >>"$work/$kind.cli" 2>&1
-  redis-cli --cluster check "$first" >/dev/null 2>&1 || sleep 2
+  redis-cli --cluster create "$first" "127.0.0.1:${ports[1]}" "127.0.0.1:${ports[2]}" --cluster-replicas 0 --cluster-yes >"$work/$kind.cli" 2>&1 ||
+    { echo "cluster create failed ($kind):" >&2; tail -5 "$work/$kind.cli" >&2; exit 1; }
+  redis-cli --cluster add-node "127.0.0.1:${ports[3]}" "$first" >>"$work/$kind.cli" 2>&1 ||
+    { echo "add-node failed ($kind):" >&2; tail -5 "$work/$kind.cli" >&2; exit 1; }
+  # Every node must know the fourth (redis-cli refuses to move a slot to a node a master has not
+  # met yet): four lines in each CLUSTER NODES, none of them still in handshake.
+  local known
+  for _ in $(seq 200); do
+    known=0
+    for port in "${ports[@]}"; do
+      [ "$(redis-cli -p "$port" cluster nodes | grep -vc handshake)" = 4 ] && known=$((known + 1))
+    done
+    [ "$known" = 4 ] && break
+    sleep 0.1
+  done
+  [ "$known" = 4 ] || { echo "the fourth master did not join ($kind)" >&2; exit 1; }
   local from to
   from=$(redis-cli -p "${ports[0]}" cluster myid); to=$(redis-cli -p "${ports[3]}" cluster myid)
   for i in $(seq 1 "$repeat"); do
@@ -84,8 +97,8 @@ echo "# reshard of $batch slots x $repeat on a fresh 4-master cluster without ke
 echo "# hashslot = $checkout ($(git -C "$checkout" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq 1 "$rounds"); do
-  one_round redis
-  one_round hashslot
+  one_round redis "$r"
+  one_round hashslot "$r"
   echo "# round $r done (load $(cut -d' ' -f1 /proc/loadavg))"
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
