@@ -29,13 +29,9 @@ for tool in taskset redis-server redis-cli; do
 done
 [ $((batch * repeat)) -le 5000 ] || { echo "--batch x --repeat must stay within the first master's 5,461 slots" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-
-# A port P with P+10000 free too (the bus port).
-free_port() {
+# work, pids and cleanup come from pinned-lib.sh; cluster nodes need their bus port free too.
+source "$(dirname "$0")/pinned-lib.sh"
+free_bus_port() { # a port P with P+10000 free as well
   node -e '
     const net = require("net");
     const tryPort = () => { const a = net.createServer().listen(0, "127.0.0.1", () => {
@@ -49,7 +45,7 @@ cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$1/stat"; }
 one_round() { # kind round
   local kind=$1 round=$2 ports=() nodepids=() port dir i
   for i in 1 2 3 4; do
-    port=$(free_port); dir="$work/round$round-$kind-$i"; mkdir -p "$dir"
+    port=$(free_bus_port); dir="$work/round$round-$kind-$i"; mkdir -p "$dir"
     if [ "$kind" = redis ]; then
       (cd "$dir" && exec taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes --save '' --appendonly no >log 2>&1) &
     else
