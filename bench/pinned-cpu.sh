@@ -41,8 +41,6 @@ done
 source "$(dirname "$0")/pinned-lib.sh"
 start_redis_and_checkouts "${checkouts[@]}"
 
-ticks_per_sec=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 commands() { redis-cli -p "$1" info stats | tr -d '\r' | awk -F: '$1 == "total_commands_processed" { print $2 }'; }
 random_args=()
 [ -n "$random" ] && random_args=(-r "$random")

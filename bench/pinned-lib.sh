@@ -2,12 +2,17 @@
 # redis-benchmark: start each server on core 0 (the clients run on core 1), and print the
 # medians of a results file ("server measure value" lines) as a table of ratios.
 # Defines `work`, `names`, `ports`, `start`, `start_servers` (which needs `checkout` set),
-# `print_medians`, and cleans up on exit.
+# `cpu_ticks`, `print_medians`, and cleans up on exit.
 
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
+
+# A process's user+system CPU so far, in clock ticks (/proc/<pid>/stat fields 14 and 15), and the
+# ticks in a second.
+ticks_per_sec=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 

@@ -29,7 +29,7 @@ for tool in taskset redis-server redis-cli; do
 done
 [ $((batch * repeat)) -le 5000 ] || { echo "--batch x --repeat must stay within the first master's 5,461 slots" >&2; exit 2; }
 
-# work, pids and cleanup come from pinned-lib.sh; cluster nodes need their bus port free too.
+# work, pids, cleanup and cpu_ticks come from pinned-lib.sh; cluster nodes need their bus port free too.
 source "$(dirname "$0")/pinned-lib.sh"
 free_bus_port() { # a port P with P+10000 free as well
   node -e '
@@ -39,8 +39,6 @@ free_bus_port() { # a port P with P+10000 free as well
         a.close(); b.close(); console.log(p); }).on("error", () => { a.close(); tryPort(); }); }); };
     tryPort();'
 }
-# user+system CPU of a process so far, in ms (/proc/<pid>/stat fields 14 and 15, 100 ticks a second).
-cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$1/stat"; }
 
 one_round() { # kind round
   local kind=$1 round=$2 ports=() nodepids=() port dir i
@@ -77,13 +75,13 @@ one_round() { # kind round
   from=$(redis-cli -p "${ports[0]}" cluster myid); to=$(redis-cli -p "${ports[3]}" cluster myid)
   for i in $(seq 1 "$repeat"); do
     local before=0 after=0 t0 t1 p
-    for p in "${nodepids[@]}"; do before=$((before + $(cpu_ms "$p"))); done
+    for p in "${nodepids[@]}"; do before=$((before + $(cpu_ticks "$p"))); done
     t0=$(date +%s%N)
     taskset -c 1 redis-cli --cluster reshard "$first" --cluster-from "$from" --cluster-to "$to" \
       --cluster-slots "$batch" --cluster-yes >>"$work/$kind.cli" 2>&1 || { echo "reshard failed ($kind):" >&2; tail -5 "$work/$kind.cli" >&2; exit 1; }
     t1=$(date +%s%N)
-    for p in "${nodepids[@]}"; do after=$((after + $(cpu_ms "$p"))); done
-    echo "$kind batch$i $(( (t1 - t0) / 1000000 )) $((after - before))" >>"$work/results"
+    for p in "${nodepids[@]}"; do after=$((after + $(cpu_ticks "$p"))); done
+    echo "$kind batch$i $(( (t1 - t0) / 1000000 )) $(( (after - before) * 1000 / ticks_per_sec ))" >>"$work/results"
   done
   for p in "${nodepids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait "${nodepids[@]}" 2>/dev/null || true
