@@ -7,7 +7,7 @@
  * command on one core, with the event loop, the socket read and the write left out: the part of
  * a pipelined command's cost that is hashslot's own code (bench/pinned-cpu.sh measures the whole).
  *
- *   node dist/bench/dispatch-cost.js [--tests ping,set,get,incr,mset] [--random N] [--rounds N] [--commands N]
+ *   node dist/bench/dispatch-cost.js [--tests ping,set,get,incr,mset,lpush,sadd,hset,zadd,geoadd] [--random N] [--rounds N] [--commands N]
  *                                    [--batches N] [--value-bytes N] [--maxmemory 100mb [--policy allkeys-lru]]
  *
  * --random N draws keys from N names as redis-benchmark's -r does (default: one key per test).
@@ -37,6 +37,10 @@ const TESTS: Record<string, (key: (prefix: string) => string, v: string) => stri
   lpush: (key, v) => ['LPUSH', key('mylist:'), v],
   sadd: (key) => ['SADD', key('myset:'), key('element:')],
   hset: (key, v) => ['HSET', key('myhash:'), key('element:'), v],
+  // One score for every member, as GEOADD of one place under many names: each insert orders
+  // by the member strings alone. geoadd is bench/pinned-types.sh's GEOADD request.
+  zadd: (key) => ['ZADD', 'myzset', '0', key('element:')],
+  geoadd: (key) => ['GEOADD', 'geo', '13.361389', '38.115556', key('')],
   mset: (key, v) => ['MSET', ...Array.from({ length: 10 }, () => [key('key:'), v]).flat()],
 };
 
