@@ -50,15 +50,19 @@ export class OpenAddressTable<V> {
     this.slots = new Array<string | V | undefined>(size * 2).fill(undefined);
   }
 
-  /** The slot holding `key`, or -1. */
-  find(key: string): number {
-    const h = keyHash(key);
+  /** Where the probe for `key` (hash `h`) stops: its slot, or the empty slot it would take. */
+  private probe(key: string, h: number): number {
     const meta = this.meta;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const stored = meta[2 * i] as number;
-      if (stored === 0) return -1;
-      if (stored === h && this.slots[2 * i] === key) return i;
+      if (stored === 0 || (stored === h && this.slots[2 * i] === key)) return i;
     }
+  }
+
+  /** The slot holding `key`, or -1. */
+  find(key: string): number {
+    const i = this.probe(key, keyHash(key));
+    return this.meta[2 * i] === 0 ? -1 : i;
   }
 
   /** The value stored for `key`, or undefined. */
@@ -70,23 +74,16 @@ export class OpenAddressTable<V> {
   /** Stores `value` for `key` and records the access second beside it. */
   set(key: string, value: V, accessSecond: number): void {
     const h = keyHash(key);
-    let meta = this.meta;
-    let i = h & this.mask;
-    for (; ; i = (i + 1) & this.mask) {
-      const stored = meta[2 * i] as number;
-      if (stored === 0) break;
-      if (stored === h && this.slots[2 * i] === key) break;
-    }
-    if (meta[2 * i] === 0) {
+    let i = this.probe(key, h);
+    if (this.meta[2 * i] === 0) {
       if (2 * (this.count + 1) > this.mask + 1) {
         this.grow();
-        meta = this.meta;
-        for (i = h & this.mask; meta[2 * i] !== 0; i = (i + 1) & this.mask);
+        i = this.probe(key, h);
       }
       this.count++;
     }
-    meta[2 * i] = h;
-    meta[2 * i + 1] = accessSecond;
+    this.meta[2 * i] = h;
+    this.meta[2 * i + 1] = accessSecond;
     this.slots[2 * i] = key;
     this.slots[2 * i + 1] = value;
   }
@@ -109,11 +106,6 @@ export class OpenAddressTable<V> {
       this.slots[2 * i] = oldSlots[j];
       this.slots[2 * i + 1] = oldSlots[j + 1];
     }
-  }
-
-  /** Records an access second for the key in `slot` (found by `find`). */
-  touch(slot: number, accessSecond: number): void {
-    this.meta[2 * slot + 1] = accessSecond;
   }
 
   /** Replaces the value in `slot` (found by `find`) and records the access. */
