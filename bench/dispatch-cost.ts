@@ -7,7 +7,7 @@
  * command on one core, with the event loop, the socket read and the write left out: the part of
  * a pipelined command's cost that is hashslot's own code (bench/pinned-cpu.sh measures the whole).
  *
- *   node dist/bench/dispatch-cost.js [--tests ping,set,get,incr,mset,lpush,sadd,hset,zadd,geoadd] [--random N] [--rounds N] [--commands N]
+ *   node dist/bench/dispatch-cost.js [--tests ping,set,get,incr,mset,lpush,sadd,hset,zadd,geoadd,xadd,xread,xreadgroup,pfadd,pfcount] [--random N] [--rounds N] [--commands N]
  *                                    [--batches N] [--value-bytes N] [--maxmemory 100mb [--policy allkeys-lru]]
  *
  * --random N draws keys from N names as redis-benchmark's -r does (default: one key per test).
@@ -42,6 +42,25 @@ const TESTS: Record<string, (key: (prefix: string) => string, v: string) => stri
   zadd: (key) => ['ZADD', 'myzset', '0', key('element:')],
   geoadd: (key) => ['GEOADD', 'geo', '13.361389', '38.115556', key('')],
   mset: (key, v) => ['MSET', ...Array.from({ length: 10 }, () => [key('key:'), v]).flat()],
+  // bench/pinned-types.sh's reads: the first 10 entries of a 1,000-entry stream, and the first
+  // 10 of a consumer's 1,000 pending ones (its history); SETUP below makes the stream.
+  xread: () => ['XREAD', 'COUNT', '10', 'STREAMS', 'read', '0'],
+  xreadgroup: () => ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '10', 'STREAMS', 'read', '0'],
+  xadd: (key) => ['XADD', 'log', '*', 'f', key(''), 'g', 'v'],
+  pfadd: (key) => ['PFADD', 'sketch', key('')],
+  pfcount: () => ['PFCOUNT', 'counted'],
+};
+
+/** Commands run before each round of a test that reads what they make. */
+const STREAM_OF_1000 = [
+  ...Array.from({ length: 1000 }, (_, i) => ['XADD', 'read', '*', 'f', String(i + 1)]),
+  ['XGROUP', 'CREATE', 'read', 'g', '0'],
+  ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'read', '>'],
+];
+const SETUP: Record<string, string[][]> = {
+  xread: STREAM_OF_1000,
+  xreadgroup: STREAM_OF_1000,
+  pfcount: Array.from({ length: 1000 }, (_, i) => ['PFADD', 'counted', String(i + 1)]),
 };
 
 /** `batches` reads of PIPELINE requests each, as the socket would deliver them. */
@@ -107,6 +126,10 @@ function main(): void {
     for (let r = 0; r < rounds; r++) {
       // Under a memory limit the full keyspace is the point: the writes evict.
       if (maxmemory === undefined) node.keyspace.flushAll();
+      const setup = node.createSocketlessSession();
+      node.nowMs = Date.now();
+      for (const argv of SETUP[test] ?? []) node.execute(setup, argv);
+      setup.reply.take();
       figures.push(measure(node, reads, commands));
     }
     figures.sort((a, b) => a - b);

@@ -49,6 +49,8 @@ const EMPTY_BUFFER = Buffer.alloc(0);
 
 export abstract class GenericRequestParser<Arg extends { readonly length: number }> {
   private buf: Buffer = EMPTY_BUFFER;
+  /** Whether `buf` is the parser's own copy, rather than a chunk as the caller fed it. */
+  private bufOwned = true;
 
   /** The buffer requests are currently parsed from (subclasses compare against it). */
   protected get currentBuffer(): Buffer {
@@ -151,9 +153,25 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
     }
     if (this.pos >= this.buf.length) {
       this.buf = chunk;
+      this.bufOwned = false;
     } else {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.bufOwned = true;
     }
+    this.pos = 0;
+    this.batchStart = 0;
+    this.bufferChanged();
+  }
+
+  /**
+   * The caller is about to reuse the memory of the chunk it fed (a read buffer shared by every
+   * connection, server/network/shared-reads.ts): the bytes not consumed yet are copied, and
+   * nothing of the chunk is kept.
+   */
+  releaseInput(): void {
+    if (this.bufOwned) return;
+    this.buf = this.pos >= this.buf.length ? EMPTY_BUFFER : Buffer.from(this.buf.subarray(this.pos));
+    this.bufOwned = true;
     this.pos = 0;
     this.batchStart = 0;
     this.bufferChanged();
@@ -259,6 +277,7 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
       this.bigArg = big;
       this.bigArgFilled = available;
       this.buf = EMPTY_BUFFER;
+      this.bufOwned = true;
       this.pos = 0;
       this.batchStart = 0;
       this.bufferChanged();

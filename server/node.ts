@@ -11,6 +11,7 @@
  */
 import { Acl } from './acl/acl';
 import * as net from 'node:net';
+import { adoptForSharedReads } from './network/shared-reads';
 import type { ByteString } from '../storage/bytes';
 import type { Database, EditableValue, KeyspaceObserver } from '../storage/database';
 import { Keyspace } from '../storage/keyspace';
@@ -278,7 +279,9 @@ export class RedisNode implements KeyspaceObserver {
     return this.closing;
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(accepted: net.Socket): void {
+    let client: Client | null = null;
+    const socket = adoptForSharedReads(accepted, (chunk) => client?.receive(chunk));
     this.hooks.socketOpened?.(socket, 'client');
     this.stats.totalConnectionsReceived++;
     if (this.refusedByProtectedMode(socket)) {
@@ -292,7 +295,8 @@ export class RedisNode implements KeyspaceObserver {
       socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return;
     }
-    this.registerClient(new Client(this.allocateClientId(), this, socket));
+    client = new Client(this.allocateClientId(), this, socket);
+    this.registerClient(client);
   }
 
   allocateClientId(): number {

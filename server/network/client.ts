@@ -96,8 +96,8 @@ export class Client {
     socket.setNoDelay(true);
     const keepAliveSec = node.config.number('tcp-keepalive');
     if (keepAliveSec > 0) socket.setKeepAlive(true, keepAliveSec * 1000);
-    // The master link reads its socket itself and hands the stream over with receive().
-    if (this.kind !== 'master') socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    // A client never reads its socket itself: the node's accept hands it each read through
+    // the shared read buffer (shared-reads.ts), the master link the master's stream.
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
   }
@@ -152,7 +152,13 @@ export class Client {
       return;
     }
     this.lastInteractionMs = this.node.clock();
-    this.runPending();
+    try {
+      this.runPending();
+    } finally {
+      // The chunk's memory is reused by the next read of any connection: even should a command
+      // throw past the dispatcher, the parser must not keep it.
+      this.parser.releaseInput();
+    }
   }
 
   /** Runs the complete requests waiting in the parser, unless blocked. */

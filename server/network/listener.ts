@@ -71,7 +71,9 @@ export async function openListeners(
     const optional = entry.startsWith('-');
     const bare = optional ? entry.slice(1) : entry;
     const host = bare === '*' ? '0.0.0.0' : bare === '::*' ? '::' : bare;
-    const server = net.createServer(onSocket);
+    // Accepted paused: the node moves each connection to a socket reading into the shared
+    // buffer before anything is read (shared-reads.ts).
+    const server = net.createServer({ pauseOnConnect: true }, onSocket);
     try {
       await listenOn(server, host, boundPort);
     } catch (err) {

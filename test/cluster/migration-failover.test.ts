@@ -4,12 +4,22 @@
  * and on a cluster of hashslot nodes, 3 masters with a replica each:
  *
  *   1. 100 keys in slot S on the source (written, then WAIT 1 so its replica has them)
- *   2. target IMPORTING, source MIGRATING, half of the keys MIGRATEd (the source's replica gets
+ *   2. target IMPORTING, source MIGRATING, 40 of the keys MIGRATEd (the source's replica gets
  *      the DELs; the migration marks are not replicated)
  *   3. the source is killed: its replica is elected and takes the slot, unaware of the open
- *      migration; the target still marks S as importing and holds half of its keys
+ *      migration; the target still marks S as importing and holds 40 of its keys
  *   4. `redis-cli --cluster fix --cluster-fix-with-unreachable-masters`, then `check`: S is
  *      closed, owned by one master that holds all 100 keys, each readable once with its value
+ *
+ * Why 40 and not half: redis-cli sees two masters with keys of S and makes the one with the
+ * most keys the owner (CLUSTER ADDSLOTS and BUMPEPOCH there), then moves the other's keys to it.
+ * With 50 and 50 it picks the first node it knows, the target, whose claim of S with the newer
+ * epoch then reaches the promoted replica in the next ping; a master that loses a slot it holds
+ * keys of deletes them (Redis's dirty slots). If that ping arrives before redis-cli's MIGRATE
+ * from the replica, a window of a few ms that grows on a loaded machine, the replica's 50 keys
+ * are gone, on redis-server as on hashslot (both delete them within 3 s when the MIGRATE is held
+ * back): a full run once counted 50 of 100 that way. With 60 keys the replica is the owner, and
+ * no node ever claims S against it.
  */
 
 import t from 'tap';
@@ -42,6 +52,8 @@ async function raw(node: ClusterNode, ...argv: Arg[]): Promise<string> {
   return (await node.call(...argv)).toString('latin1');
 }
 const KEYS = 100;
+/** Keys moved to the target before the failover: fewer than half (see the top of the file). */
+const MOVED = 40;
 const problem = missingPrerequisite([...KINDS]);
 
 if (problem !== null) {
@@ -76,20 +88,20 @@ if (problem !== null) {
       t.equal(written, KEYS, 'keys written');
       t.equal(await rawOn(writer, 'WAIT', '1', '5000'), ':1\r\n');
 
-      // 2. Half of the keys moved.
+      // 2. MOVED of the keys moved.
       t.equal(await raw(target, 'CLUSTER', 'SETSLOT', s, 'IMPORTING', sourceLine.id), '+OK\r\n');
       t.equal(await raw(source, 'CLUSTER', 'SETSLOT', s, 'MIGRATING', targetLine.id), '+OK\r\n');
-      const half = Array.from({ length: KEYS / 2 }, (_, i) => `{f}:${i}`);
-      t.equal(await rawOn(writer, 'MIGRATE', '127.0.0.1', String(targetLine.port), '', '0', '5000', 'KEYS', ...half), '+OK\r\n');
+      const moved = Array.from({ length: MOVED }, (_, i) => `{f}:${i}`);
+      t.equal(await rawOn(writer, 'MIGRATE', '127.0.0.1', String(targetLine.port), '', '0', '5000', 'KEYS', ...moved), '+OK\r\n');
       t.equal(await rawOn(writer, 'WAIT', '1', '5000'), ':1\r\n', 'the replica got the DELs');
       writer.close();
       // Polled: on redis-server 7.0, WAIT right after MIGRATE can answer before the replica has
       // applied the DELs (seen once in a full run under load), so the count is awaited.
-      await poll('the replica to hold half the keys', 5_000, async () => {
+      await poll('the replica to hold the keys not moved', 5_000, async () => {
         const count = await raw(replica, 'CLUSTER', 'COUNTKEYSINSLOT', s);
-        return { ok: count === `:${KEYS / 2}\r\n`, detail: `COUNTKEYSINSLOT: ${count.trim()}` };
+        return { ok: count === `:${KEYS - MOVED}\r\n`, detail: `COUNTKEYSINSLOT: ${count.trim()}` };
       });
-      t.pass(`the replica holds ${KEYS / 2} keys of the slot`);
+      t.pass(`the replica holds ${KEYS - MOVED} keys of the slot`);
 
       // 3. The source dies; its replica takes over.
       await source.kill('SIGKILL');

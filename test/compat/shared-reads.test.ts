@@ -1,9 +1,9 @@
 /*
- * Many connections' partial requests interleaved, so that each read of one connection lands
- * between the pieces of others: whatever part of a request is unconsumed at the end of a read
- * must survive, whoever reads next. (Written for reading into one buffer shared by all
- * connections, which was measured and taken out again: see README, "Single node"; the
- * guarantees hold for any way of reading.) Each test runs against redis-server too:
+ * Client connections share one read buffer (server/network/shared-reads.ts): a read's bytes are
+ * only valid until the next read of any connection, so whatever part of a request is still
+ * unconsumed must be copied out first. These tests interleave many connections' partial requests
+ * so that every read overwrites bytes another connection has not finished, and run each against
+ * redis-server too (the same outcome is expected of both):
  *
  *  - 24 connections each SET keys whose values (1 byte to 200 KB) arrive cut at seeded random
  *    points, the pieces of all connections written in a seeded random order; every reply must be
