@@ -9,6 +9,7 @@
  *
  *   node dist/bench/dispatch-cost.js [--tests ping,set,get,incr,mset,lpush,sadd,hset,zadd,geoadd,xadd,xread,xreadgroup,pfadd,pfcount] [--random N] [--rounds N] [--commands N]
  *                                    [--batches N] [--value-bytes N] [--maxmemory 100mb [--policy allkeys-lru]]
+ *                                    [--config "--slowlog-log-slower-than -1 ..."]
  *
  * --random N draws keys from N names as redis-benchmark's -r does (default: one key per test).
  * The reads are built once and fed in turn: --batches of 16 requests (default 64, so 1,024
@@ -16,6 +17,7 @@
  * as many batches as commands. --value-bytes sets the values' size (default 3, as redis-benchmark).
  * --maxmemory (with --policy) runs the node under a memory limit, so writes evict; the keyspace
  * is then not flushed between rounds, so from the second round on the node evicts all along.
+ * --config passes more of redis-server's command-line options to the node.
  * Run it pinned (`taskset -c 0`) on a quiet machine, and compare trees side by side.
  */
 import { Buffer } from 'node:buffer';
@@ -101,8 +103,8 @@ function main(): void {
   const args = BenchArgs.parse(process.argv.slice(2), {
     usage:
       'usage: node dist/bench/dispatch-cost.js [--tests ping,set,...] [--random N] [--rounds N] [--commands N] ' +
-      '[--batches N] [--value-bytes N] [--maxmemory 100mb [--policy allkeys-lru]]',
-    options: ['tests', 'random', 'rounds', 'commands', 'batches', 'value-bytes', 'maxmemory', 'policy'],
+      '[--batches N] [--value-bytes N] [--maxmemory 100mb [--policy allkeys-lru]] [--config "--name value ..."]',
+    options: ['tests', 'random', 'rounds', 'commands', 'batches', 'value-bytes', 'maxmemory', 'policy', 'config'],
   }, process.env);
   const tests = (args.text('tests') ?? 'ping,set,get,incr,mset').split(',');
   const random = args.has('random') ? args.positiveInt('random', undefined, 1) : 0;
@@ -113,6 +115,8 @@ function main(): void {
   const maxmemory = args.text('maxmemory');
   const serverArgs = ['--port', '0', '--save', ''];
   if (maxmemory !== undefined) serverArgs.push('--maxmemory', maxmemory, '--maxmemory-policy', args.text('policy') ?? 'allkeys-lru');
+  const extra = args.text('config');
+  if (extra !== undefined) serverArgs.push(...extra.split(' ').filter((word) => word !== ''));
   const node = new RedisNode({ config: Config.fromArgs(serverArgs), logSink: { write: () => undefined } });
   console.log(
     `# ns per command, in-process (parser + execute + reply), ${PIPELINE} per read; ${rounds} rounds, median` +

@@ -11,6 +11,7 @@ import type { RespValue } from '../../protocol/resp-value';
 import type { CommandImpl, CommandSpec, Handler } from './command';
 import { resolveCommandKeys } from './key-specs';
 import { COMMAND_DOCS, COMMAND_INFO } from './meta/command-meta.generated';
+import { untimedUpToArgs } from '../observe/slowlog';
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>();
@@ -109,6 +110,7 @@ function buildSpec(info: RespValue, handlers: Map<string, Handler>, parent: stri
     keys: resolveCommandKeys(name, info),
     isWrite: flagSet.has('write'),
     isFast: flagSet.has('fast'),
+    untimedUpToArgs: untimedUpToArgs(name, flagSet.has('fast')),
     noAuth: flagSet.has('no_auth'),
     handler,
     subcommands,

@@ -46,8 +46,14 @@ export interface CommandSpec {
   readonly keys: CommandKeys;
   /** Flags read on every call, resolved once. */
   readonly isWrite: boolean;
-  /** Flagged fast (O(1) or O(log n)): SLOWLOG leaves it untimed at thresholds of 1 ms and up. */
+  /** Flagged fast (O(1) or O(log n)), as Redis flags it. */
   readonly isFast: boolean;
+  /**
+   * With at most this many arguments the command cannot run for a millisecond here, so SLOWLOG
+   * and the latency monitor leave it untimed at thresholds of 1 ms and up (observe/slowlog.ts
+   * untimedUpToArgs): Infinity for the fast commands, -1 for the commands always timed.
+   */
+  readonly untimedUpToArgs: number;
   readonly noAuth: boolean;
   readonly handler: Handler | null;
   readonly subcommands: ReadonlyMap<string, CommandSpec> | null;

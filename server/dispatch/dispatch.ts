@@ -167,7 +167,7 @@ export function runCommand(session: Session, spec: CommandSpec, argv: ByteString
   const ownWrite = spec.isWrite && session.kind !== 'master' && context.expiry === 'hide';
   if (ownWrite) context.expiry = 'own';
   const slowlog = node.slowlog;
-  const startedMs = slowlog.times(spec) ? node.time.monotonicMs() : -1;
+  const startedMs = slowlog.times(spec, argv.length, node.latency.thresholdUs) ? node.time.monotonicMs() : -1;
   const monitors = node.monitors;
   const shown = monitors.size === 0 ? null : Monitors.when(spec);
   if (shown === 'before') monitors.feed(session, spec, argv);

@@ -1,7 +1,8 @@
 /*
  * Differential tests for LATENCY: HELP, the errors, the disabled and quiet DOCTOR texts, empty
- * LATEST / HISTORY / RESET, then a `command` spike from a slow script, compared with the
- * figures masked (they are each server's own timings), and HISTOGRAM's shape.
+ * LATEST / HISTORY / RESET, then a `command` spike from a slow script (also with the slow log
+ * off: the monitor samples all the same), compared with the figures masked (they are each
+ * server's own timings), and HISTOGRAM's shape.
  */
 
 import t from 'tap';
@@ -60,6 +61,17 @@ dual.case('a slow script is a command spike: LATEST, HISTORY, GRAPH, DOCTOR, RES
   ['LATENCY', 'RESET', 'command', 'command'],
   ['LATENCY', 'LATEST'],
   ['CONFIG', 'SET', 'latency-monitor-threshold', '0'],
+]);
+
+dual.case('with the slow log off, the monitor still samples commands', [
+  ['CONFIG', 'SET', 'slowlog-log-slower-than', '-1'],
+  ['CONFIG', 'SET', 'latency-monitor-threshold', '50'],
+  ['LATENCY', 'RESET'],
+  ['EVAL', SLOW_SCRIPT, '0'],
+  masked('LATENCY', 'LATEST'),
+  ['CONFIG', 'SET', 'latency-monitor-threshold', '0'],
+  ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'],
+  ['LATENCY', 'RESET'],
 ]);
 
 dual.case('HISTOGRAM: calls and cumulative counts per command', [

@@ -99,6 +99,19 @@ dual.case('a fast command under the default threshold is not logged', [
   ['SLOWLOG', 'LEN'],
 ]);
 
+/** 30,000 pairs: milliseconds on either server, past a 1 ms threshold even on a quiet machine. */
+const MANY_PAIRS = Array.from({ length: 30_000 }, (_, i) => [`m${i}`, 'v']).flat();
+
+// hashslot leaves writes of a few arguments untimed at thresholds of 1 ms and up (slowlog.ts):
+// an MSET of many pairs must still be timed and logged.
+dual.case('an MSET of many pairs is logged at a 1 ms threshold', [
+  ['CONFIG', 'SET', 'slowlog-log-slower-than', '1000'],
+  ['SLOWLOG', 'RESET'],
+  ['MSET', ...MANY_PAIRS],
+  ['SLOWLOG', 'LEN'],
+  ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'],
+]);
+
 /** Whether the server has `count` blocked clients (a reply that is the same on both servers). */
 const BLOCKED = "return redis.call('INFO', 'clients'):match('blocked_clients:(%d+)')";
 
