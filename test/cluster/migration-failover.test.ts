@@ -88,7 +88,7 @@ if (problem !== null) {
       t.equal(written, KEYS, 'keys written');
       t.equal(await rawOn(writer, 'WAIT', '1', '5000'), ':1\r\n');
 
-      // 2. MOVED of the keys moved.
+      // 2. MOVED of the keys moved, fewer than half.
       t.equal(await raw(target, 'CLUSTER', 'SETSLOT', s, 'IMPORTING', sourceLine.id), '+OK\r\n');
       t.equal(await raw(source, 'CLUSTER', 'SETSLOT', s, 'MIGRATING', targetLine.id), '+OK\r\n');
       const moved = Array.from({ length: MOVED }, (_, i) => `{f}:${i}`);
