@@ -41,7 +41,7 @@ export interface SlowLogEntry {
 const MAX_ARGS = 32;
 const MAX_ARG_BYTES = 128;
 /** Below this threshold every command is timed; at or above it, the ones that may reach it. */
-const TIME_FAST_BELOW_US = 1000;
+const TIME_ALL_BELOW_US = 1000;
 /**
  * Writes Redis does not flag fast whose run here is one small step per argument (a key's store,
  * a member's insert): SET and its older forms, MSET, MSETNX, GEOADD.
@@ -49,15 +49,15 @@ const TIME_FAST_BELOW_US = 1000;
 const ONE_STEP_PER_ARGUMENT = new Set(['set', 'setex', 'psetex', 'mset', 'msetnx', 'geoadd']);
 /** Up to this many arguments such a write stays untimed: an MSET of 64 pairs takes ~20 µs. */
 const UNTIMED_MAX_ARGS = 129;
+const REDACTED = '(redacted)';
+/** CONFIG SET values Redis redacts (its sensitive configs). */
+const SENSITIVE_CONFIGS = new Set(['requirepass', 'masterauth']);
 
 /** CommandSpec.untimedUpToArgs for a command of the table. */
 export function untimedUpToArgs(name: string, fast: boolean): number {
   if (fast) return Infinity;
   return ONE_STEP_PER_ARGUMENT.has(name) ? UNTIMED_MAX_ARGS : -1;
 }
-const REDACTED = '(redacted)';
-/** CONFIG SET values Redis redacts (its sensitive configs). */
-const SENSITIVE_CONFIGS = new Set(['requirepass', 'masterauth']);
 
 export class SlowLog {
   /** Newest first. */
@@ -85,7 +85,7 @@ export class SlowLog {
   times(spec: CommandSpec, argc: number, latencyThresholdUs: number): boolean {
     let threshold = this.thresholdUs;
     if (latencyThresholdUs > 0 && (threshold < 0 || latencyThresholdUs < threshold)) threshold = latencyThresholdUs;
-    return threshold >= 0 && (threshold < TIME_FAST_BELOW_US || argc > spec.untimedUpToArgs);
+    return threshold >= 0 && (threshold < TIME_ALL_BELOW_US || argc > spec.untimedUpToArgs);
   }
 
   /**
