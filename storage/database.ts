@@ -315,6 +315,20 @@ export class Database implements RememberedKeyExpirer {
   }
 
   /**
+   * INCR and its kin: the integer that get() returned for `key` in this same command becomes
+   * `next`, another integer in decimal (Redis updates an integer-encoded value in place). This
+   * is overwrite() less the steps that cannot change anything here: the key exists, so there is
+   * no new-key work; both values are integer-encoded, so their modelled bytes are equal (see
+   * stringObjectBytes); and get() has just recorded the access with the same clock.
+   */
+  replaceInteger(key: ByteString, next: ByteString): void {
+    this.context.dirty++;
+    if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
+    this.dict.set(key, next);
+    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+  }
+
+  /**
    * Replaces a string value in place the way APPEND and SETRANGE do (Redis's raw encoding). An
    * edited value shorter than EDIT_IN_PLACE_MIN_BYTES is stored as a byte string.
    */

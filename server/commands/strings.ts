@@ -331,7 +331,7 @@ function incrBy(ctx: CommandContext, key: ByteString, delta: bigint | number): v
     next = exact.toString();
   }
   if (old === undefined) db.set(key, next, ctx.nowMs);
-  else db.overwrite(key, next, ctx.nowMs);
+  else db.replaceInteger(key, next);
   ctx.notifyKeyEvent(NotifyFlag.string, 'incrby', key);
   if (sum !== null) ctx.reply.integer(sum);
   else ctx.reply.raw(':' + next + '\r\n');

@@ -1,10 +1,10 @@
 /*
  * storage/memory-model.ts, memory-accounting.ts and access-clock.ts without a server: jemalloc's
  * size classes, sds and dict sizes, and the incremental account of a Database staying equal to
- * a recount from scratch after a seeded run of random writes, in-place container edits, deletes,
- * expiries, evictions, FLUSHDB and SWAPDB (a drifting account would make used_memory, and so
- * eviction, wrong without anything failing at once). The figures MEMORY USAGE gives are
- * compared with redis-server's in test/compat/memory.test.ts.
+ * a recount from scratch after a seeded run of random writes, INCR-style integer replacements,
+ * in-place container edits, deletes, expiries, evictions, FLUSHDB and SWAPDB (a drifting
+ * account would make used_memory, and so eviction, wrong without anything failing at once). The
+ * figures MEMORY USAGE gives are compared with redis-server's in test/compat/memory.test.ts.
  */
 import t from 'tap';
 import { lfuCounter, lfuInitial, lfuTouched, LFU_INIT_VAL } from '../../storage/access-clock';
@@ -12,6 +12,7 @@ import type { Database } from '../../storage/database';
 import { Keyspace } from '../../storage/keyspace';
 import { containerBytes, dictBucketBytes, keyOverheadBytes, mallocSize, rawStringObjectBytes, sdsAllocSize, stringObjectBytes, ACCOUNTING_SAMPLES } from '../../storage/memory-model';
 import { MutableString } from '../../storage/mutable-string';
+import { parseSafeInt } from '../../storage/numbers';
 import { SeededRandom } from '../../storage/random';
 import { HashValue, ListValue, SetValue, SortedSetValue } from '../../storage/values';
 
@@ -83,7 +84,7 @@ t.test('the incremental account equals a recount after random operations', async
     const db = pick(5) === 0 ? db1 : db0;
     const key = `k${pick(300)}`;
     const existing = db.get(key, now);
-    switch (pick(12)) {
+    switch (pick(13)) {
       case 0:
       case 1:
         db.set(key, value(), now);
@@ -140,6 +141,12 @@ t.test('the incremental account equals a recount after random operations', async
         if (pick(200) === 0) db.flush();
         else if (pick(100) === 0) keyspace.swap(0, 1);
         break;
+      case 11: {
+        // INCR and its kin on an integer: Database.replaceInteger leaves the charge as it is.
+        const n = typeof existing === 'string' ? parseSafeInt(existing) : null;
+        if (n !== null) db.replaceInteger(key, String(n + pick(2000) - 1000));
+        break;
+      }
       default:
         db.overwrite(key, value(), now);
     }
