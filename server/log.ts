@@ -102,12 +102,25 @@ export class Logger {
   }
 }
 
-/** "22 Nov 2026 10:00:00.123" in local time. */
+/** The second formatTimestamp last formatted (ms / 1000, floored), and its text. */
+let formattedSecond = Number.NaN;
+let formattedSecondText = '';
+
+/**
+ * "22 Nov 2026 10:00:00.123" in local time. The text up to the second is kept for the next line
+ * of the same second: Date's local-time getters cost several microseconds each in code that runs
+ * too rarely to be optimised, and a burst of lines (a resync logs about ten) shares one second.
+ */
 export function formatTimestamp(ms: number): string {
-  const d = new Date(ms);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return (
-    `${two(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
-    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`
-  );
+  const whole = Math.floor(ms);
+  const second = Math.floor(whole / 1000);
+  if (second !== formattedSecond) {
+    const d = new Date(second * 1000);
+    const two = (n: number): string => String(n).padStart(2, '0');
+    formattedSecondText =
+      `${two(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
+      `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+    formattedSecond = second;
+  }
+  return `${formattedSecondText}.${String(whole - second * 1000).padStart(3, '0')}`;
 }
