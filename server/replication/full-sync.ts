@@ -11,18 +11,21 @@
  *                replica goes online right away. Redis writes this RDB to dump.rdb first;
  *                hashslot keeps it in memory, which a replica cannot tell apart.
  */
-import { randomBytes } from 'node:crypto';
 import type { ReplicaHandle } from './replica-handle';
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export async function sendSnapshot(replicas: readonly ReplicaHandle[], chunks: Generator<Buffer>, diskless: boolean): Promise<void> {
+/**
+ * `eofMark`: for a diskless transfer, the 40 hex characters that end it (Redis takes them from
+ * its own random generator, as it does replication ids; so does the caller, which keeps a seeded
+ * node's transfers reproducible); null for a disk one.
+ */
+export async function sendSnapshot(replicas: readonly ReplicaHandle[], chunks: Generator<Buffer>, eofMark: string | null): Promise<void> {
   const live = (): ReplicaHandle[] => replicas.filter((r) => !r.client.closed);
-  if (diskless) {
-    const mark = randomBytes(20).toString('hex');
+  if (eofMark !== null) {
     for (const r of live()) {
       r.state = 'send_bulk';
-      r.client.writeRaw(`$EOF:${mark}\r\n`);
+      r.client.writeRaw(`$EOF:${eofMark}\r\n`);
     }
     for (const chunk of chunks) {
       const targets = live();
@@ -31,7 +34,7 @@ export async function sendSnapshot(replicas: readonly ReplicaHandle[], chunks: G
       await yieldToEventLoop();
     }
     for (const r of live()) {
-      r.client.writeRaw(mark);
+      r.client.writeRaw(eofMark);
       r.state = 'wait_ack';
     }
     return;

@@ -272,7 +272,7 @@ export class Replication implements MasterLinkOwner {
     log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? 'replicas sockets' : 'disk'}`);
     // No fork: the snapshot is made by this process, whose pid the line names.
     log.notice(`${diskless ? 'Background RDB transfer' : 'Background saving'} started by pid ${process.pid}`);
-    void sendSnapshot(waiting, chunks, diskless)
+    void sendSnapshot(waiting, chunks, diskless ? this.node.random.hex(40) : null)
       .then(
         () => {
           log.notice(`${diskless ? 'Background RDB transfer' : 'Background saving'} terminated with success`);
