@@ -59,7 +59,7 @@ function chunksFor(node: RedisNode, snapshot: KeyspaceSnapshot, rdb: boolean): I
   const compression = node.config.bool('rdbcompression');
   const aux = {
     ctimeSec: Math.floor(node.clock() / 1000),
-    usedMemBytes: process.memoryUsage().heapUsed,
+    usedMemBytes: node.memory.used(),
     functions: node.functionLibraryCodes(),
     aofBase: true,
   };

@@ -81,7 +81,7 @@ function auxFields(node: RedisNode): RdbAuxFields {
   const replication = node.replication.saveInfo();
   return {
     ctimeSec: Math.floor(node.clock() / 1000),
-    usedMemBytes: process.memoryUsage().heapUsed,
+    usedMemBytes: node.memory.used(),
     ...(replication === undefined ? {} : { replication }),
     functions: node.functionLibraryCodes(),
   };

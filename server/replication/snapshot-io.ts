@@ -18,7 +18,7 @@ export function snapshotChunks(node: RedisNode, aux: ReplicationAux): Generator<
     snapshot,
     {
       ctimeSec: Math.floor(node.clock() / 1000),
-      usedMemBytes: process.memoryUsage().heapUsed,
+      usedMemBytes: node.memory.used(),
       replication: { streamDb: aux.replStreamDb, replId: aux.replId, offset: aux.replOffset },
       functions: node.functionLibraryCodes(),
     },

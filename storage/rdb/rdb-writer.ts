@@ -72,7 +72,7 @@ export function snapshotKeyspace(keyspace: Keyspace): KeyspaceSnapshot {
 export interface RdbAuxFields {
   /** ctime: when the snapshot was taken, unix seconds. */
   ctimeSec: number;
-  /** used-mem: the server's memory use in bytes, informational. */
+  /** used-mem: the server's used_memory (INFO's figure) when the snapshot was taken; informational. */
   usedMemBytes: number;
   /** Replication position, written by a master for full syncs (and saves while it has a backlog). */
   replication?: { streamDb: number; replId: string; offset: number | bigint };
