@@ -27,6 +27,7 @@ import { ByteSink } from '../../storage/rdb/byte-sink';
 import { type KeyspaceSnapshot, rdbChunks } from '../../storage/rdb/rdb-writer';
 import type { RedisNode } from '../node';
 import { replaceFile, replaceFileSync } from './atomic-file';
+import { commonAuxFields, rdbWriteOptions } from './snapshots';
 
 const CHUNK_BYTES = 64 * 1024;
 
@@ -56,14 +57,7 @@ function chunksFor(node: RedisNode, snapshot: KeyspaceSnapshot, rdb: boolean): I
     const timestampSec = node.config.bool('aof-timestamp-enabled') ? Math.floor(node.clock() / 1000) : null;
     return commandChunks(snapshot, node.functionLibraryCodes(), timestampSec);
   }
-  const compression = node.config.bool('rdbcompression');
-  const aux = {
-    ctimeSec: Math.floor(node.clock() / 1000),
-    usedMemBytes: node.memory.used(),
-    functions: node.functionLibraryCodes(),
-    aofBase: true,
-  };
-  return rdbChunks(snapshot, aux, { compression, checksum: node.config.bool('rdbchecksum') });
+  return rdbChunks(snapshot, { ...commonAuxFields(node), aofBase: true }, rdbWriteOptions(node));
 }
 
 /** Writes the base at `path`: at once ('sync', at start-up) or in the background (a rewrite). */

@@ -73,18 +73,24 @@ export function rdbFilePath(node: RedisNode): string {
   return resolve(node.config.string('dir'), node.config.string('dbfilename'));
 }
 
-function writeOptions(node: RedisNode): RdbWriteOptions {
+/** rdbcompression and rdbchecksum, for every RDB the node writes (saves, full syncs, AOF bases). */
+export function rdbWriteOptions(node: RedisNode): RdbWriteOptions {
   return { compression: node.config.bool('rdbcompression'), checksum: node.config.bool('rdbchecksum') };
 }
 
-function auxFields(node: RedisNode): RdbAuxFields {
-  const replication = node.replication.saveInfo();
+/** The AUX fields every RDB the node writes carries: when, its used_memory, its function libraries. */
+export function commonAuxFields(node: RedisNode): RdbAuxFields {
   return {
     ctimeSec: Math.floor(node.clock() / 1000),
     usedMemBytes: node.memory.used(),
-    ...(replication === undefined ? {} : { replication }),
     functions: node.functionLibraryCodes(),
   };
+}
+
+/** A save's AUX fields: the common ones, and the replication position when there is one. */
+function auxFields(node: RedisNode): RdbAuxFields {
+  const replication = node.replication.saveInfo();
+  return { ...commonAuxFields(node), ...(replication === undefined ? {} : { replication }) };
 }
 
 function nowSec(node: RedisNode): number {
@@ -108,7 +114,7 @@ export function saveNow(node: RedisNode): boolean {
   const state = persistenceState(node);
   const path = rdbFilePath(node);
   try {
-    replaceFileSync(path, rdbChunks(snapshotKeyspace(node.keyspace), auxFields(node), writeOptions(node)));
+    replaceFileSync(path, rdbChunks(snapshotKeyspace(node.keyspace), auxFields(node), rdbWriteOptions(node)));
   } catch (err) {
     node.log.warning(`Write error saving DB on disk: ${errorText(err)}`);
     return false;
@@ -138,7 +144,7 @@ export function startBackgroundSave(node: RedisNode): boolean {
   // A save stopped by FLUSHALL or SHUTDOWN loses its temp file, timed as Redis times removing
   // the temp file of a child it killed.
   const latency = { probe: node.latency, discardEvent: 'rdb-unlink-temp-file' };
-  replaceFile(path, rdbChunks(snapshot, auxFields(node), writeOptions(node)), save.abort.signal, { latency }).then(
+  replaceFile(path, rdbChunks(snapshot, auxFields(node), rdbWriteOptions(node)), save.abort.signal, { latency }).then(
     () => {
       if (state.bgsave !== save) return;
       finishBackgroundSave(node, state);

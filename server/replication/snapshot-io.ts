@@ -4,6 +4,7 @@
  */
 import { rdbChunks, snapshotKeyspace } from '../../storage/rdb/rdb-writer';
 import type { RedisNode } from '../node';
+import { commonAuxFields, rdbWriteOptions } from '../persistence/snapshots';
 
 export interface ReplicationAux {
   replId: string;
@@ -16,12 +17,7 @@ export function snapshotChunks(node: RedisNode, aux: ReplicationAux): Generator<
   const snapshot = snapshotKeyspace(node.keyspace);
   return rdbChunks(
     snapshot,
-    {
-      ctimeSec: Math.floor(node.clock() / 1000),
-      usedMemBytes: node.memory.used(),
-      replication: { streamDb: aux.replStreamDb, replId: aux.replId, offset: aux.replOffset },
-      functions: node.functionLibraryCodes(),
-    },
-    { compression: node.config.bool('rdbcompression'), checksum: node.config.bool('rdbchecksum') },
+    { ...commonAuxFields(node), replication: { streamDb: aux.replStreamDb, replId: aux.replId, offset: aux.replOffset } },
+    rdbWriteOptions(node),
   );
 }
