@@ -112,6 +112,7 @@ function buildSpec(info: RespValue, handlers: Map<string, Handler>, parent: stri
     isFast: flagSet.has('fast'),
     untimedUpToArgs: untimedUpToArgs(name, flagSet.has('fast')),
     noAuth: flagSet.has('no_auth'),
+    servesStale: flagSet.has('stale'),
     handler,
     subcommands,
     stats: { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0, latencyBuckets: null },

@@ -55,6 +55,8 @@ export interface CommandSpec {
    */
   readonly untimedUpToArgs: number;
   readonly noAuth: boolean;
+  /** Flagged stale: served by a replica whose link is down even with replica-serve-stale-data no. */
+  readonly servesStale: boolean;
   readonly handler: Handler | null;
   readonly subcommands: ReadonlyMap<string, CommandSpec> | null;
   readonly stats: CommandStats;

@@ -222,7 +222,7 @@ function checkWriteGuards(session: Session, spec: CommandSpec): void {
       `ERR Can't execute '${spec.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
     );
   }
-  if (!spec.flags.has('stale')) checkNotStale(session);
+  if (!spec.servesStale) checkNotStale(session);
 }
 
 /** MISCONF, NOREPLICAS and READONLY, in Redis's order, for a write (and PING, for MISCONF). */
@@ -235,10 +235,7 @@ function checkDataGuards(session: Session, isWrite: boolean, isPing: boolean): v
     if (diskError !== null) throw new ReplyError(diskError);
   }
   if (isWrite) {
-    const minReplicas = replication.isReplica ? 0 : config.number('min-replicas-to-write');
-    if (minReplicas > 0 && config.number('min-replicas-max-lag') > 0 && replication.goodReplicas() < minReplicas) {
-      throw new ReplyError('NOREPLICAS Not enough good replicas to write.');
-    }
+    if (replication.tooFewGoodReplicas()) throw new ReplyError('NOREPLICAS Not enough good replicas to write.');
     if (replication.isReplica && config.bool('replica-read-only')) {
       throw new ReplyError("READONLY You can't write against a read only replica.");
     }

@@ -73,9 +73,15 @@ export class Replication implements MasterLinkOwner {
 
   /** Clients blocked in WAIT (wait.ts). */
   private readonly waits: WaitQueue;
+  /** min-replicas-to-write, kept from the config: every write asks (tooFewGoodReplicas). */
+  private minReplicasToWrite: number;
 
   constructor(private readonly node: RedisNode) {
     this.replid = node.random.hex(40);
+    this.minReplicasToWrite = node.config.number('min-replicas-to-write');
+    node.config.onChange('min-replicas-to-write', (n) => {
+      this.minReplicasToWrite = n;
+    });
     this.waits = new WaitQueue({
       replicas: this.replicas,
       currentOffset: () => this.offset,
@@ -312,6 +318,17 @@ export class Replication implements MasterLinkOwner {
   /** WAIT numreplicas timeout: replies now or blocks the client. */
   wait(client: Client, replicas: number, timeoutMs: number): void {
     this.waits.wait(client, replicas, timeoutMs);
+  }
+
+  /**
+   * NOREPLICAS: a master with min-replicas-to-write set (and min-replicas-max-lag not 0) refuses
+   * writes while fewer replicas than that are good. Asked before every write, so the common case
+   * (the directive at 0) reads one field.
+   */
+  tooFewGoodReplicas(): boolean {
+    const min = this.minReplicasToWrite;
+    if (min === 0 || this.isReplica || this.node.config.number('min-replicas-max-lag') === 0) return false;
+    return this.goodReplicas() < min;
   }
 
   /** min-replicas-to-write: replicas online whose last ACK is within min-replicas-max-lag. */

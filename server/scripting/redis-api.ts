@@ -159,7 +159,7 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
   }
   if (spec.flags.has('noscript')) return refused(engine, spec, 'ERR This Redis command is not allowed from script');
   // A script flagged allow-stale runs on a stale replica, but only commands that may.
-  if (!spec.flags.has('stale') && isStale(node)) return refused(engine, spec, 'ERR Can not execute the command on a stale replica');
+  if (!spec.servesStale && isStale(node)) return refused(engine, spec, 'ERR Can not execute the command on a stale replica');
   // ACLs: the caller's user (server/acl/acl.ts), whose rules also decide SORT BY/GET inside.
   const denial = node.acl.scriptDenial(run.caller.session, spec, argv);
   if (denial !== null) return refused(engine, spec, denial);
@@ -253,9 +253,6 @@ function writeRefusal(engine: ScriptHost, run: ScriptRun): string | null {
   if (replication.isReplica && node.config.bool('replica-read-only') && run.caller.session.kind !== 'master') {
     return "READONLY You can't write against a read only replica.";
   }
-  const minReplicas = replication.isReplica ? 0 : node.config.number('min-replicas-to-write');
-  if (minReplicas > 0 && node.config.number('min-replicas-max-lag') > 0 && replication.goodReplicas() < minReplicas) {
-    return 'NOREPLICAS Not enough good replicas to write.';
-  }
+  if (replication.tooFewGoodReplicas()) return 'NOREPLICAS Not enough good replicas to write.';
   return null;
 }

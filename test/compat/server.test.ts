@@ -314,6 +314,41 @@ dual.case('OBJECT IDLETIME follows reads and writes', [
 ]);
 
 
+dual.case('NOREPLICAS under min-replicas-to-write, and its alias', [
+  ['SET', 'k', 'v'],
+  ['CONFIG', 'SET', 'min-replicas-to-write', '1'],
+  error('SET', 'k', 'v2'),
+  error('INCR', 'n'),
+  error('MSET', 'a', '1', 'b', '2'),
+  ['GET', 'k'],
+  ['PING'],
+  // min-replicas-max-lag 0 switches the check off.
+  ['CONFIG', 'SET', 'min-replicas-max-lag', '0'],
+  ['SET', 'k', 'v3'],
+  ['CONFIG', 'SET', 'min-replicas-max-lag', '10'],
+  error('DEL', 'k'),
+  ['CONFIG', 'SET', 'min-slaves-to-write', '0'],
+  ['SET', 'k', 'v4'],
+  ['GET', 'k'],
+  ['CONFIG', 'GET', 'min-replicas-to-write'],
+]);
+
+dual.case('MASTERDOWN on a replica whose link is down, replica-serve-stale-data no', [
+  ['SET', 'k', 'v'],
+  ['CONFIG', 'SET', 'replica-serve-stale-data', 'no'],
+  ['GET', 'k'],
+  // Port 1: nobody listens, so the link stays down.
+  ['REPLICAOF', '127.0.0.1', '1'],
+  error('GET', 'k'),
+  error('PING'),
+  error('DBSIZE'),
+  check((redis, target) => ({ expected: String(redis.length > 0), actual: String(target.length > 0) }), 'INFO', 'server'),
+  ['CONFIG', 'SET', 'replica-serve-stale-data', 'yes'],
+  ['GET', 'k'],
+  ['REPLICAOF', 'NO', 'ONE'],
+  ['SET', 'k', 'v2'],
+]);
+
 dual.case('SHUTDOWN (last: stops both servers)', async (pair) => {
   await pair.error('SHUTDOWN', 'BOGUS');
   await pair.error('SHUTDOWN', 'NOSAVE', 'SAVE');
