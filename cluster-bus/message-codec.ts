@@ -61,8 +61,6 @@ import {
   align8,
 } from './message-codec-layout';
 
-export { CLUSTER_MSG_HEADER_BYTES, DEFAULT_MAX_FRAME_BYTES } from './message-codec-layout';
-export { BusFrameReader, isFrameError } from './message-codec-frame-reader';
 export type { BusFrameReaderOptions, FrameError, FrameErrorCode } from './message-codec-frame-reader';
 
 /** Why a frame was not turned into a message. */

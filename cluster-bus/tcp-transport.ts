@@ -45,7 +45,8 @@ import type { LinkId } from './cluster-node';
 import type { ClusterState } from './cluster-state';
 import type { ClusterEffect, ClusterEvent } from './effects';
 import type { ClusterMessage } from './messages';
-import { BusFrameReader, decodeMessage, encodeMessage, isDecodeProblem, isFrameError } from './message-codec';
+import { decodeMessage, encodeMessage, isDecodeProblem } from './message-codec';
+import { BusFrameReader, isFrameError } from './message-codec-frame-reader';
 import { SendBuffer } from './send-buffer';
 
 /** A pending timer of the owner's scheduler. */

@@ -33,7 +33,8 @@ import { wasConverted, HASH_MAX_LISTPACK_ENTRIES, LISTPACK_MAX_VALUE, SET_MAX_IN
 import { formatDouble, isInt64String, parseInt64 } from './numbers';
 import { listpackEntryBytes } from './rdb/listpack';
 import { ID_MAX, ID_ZERO } from './stream-id';
-import type { ContainerValue, HashValue, ListValue, SetValue, SortedSetValue, StoredValue, StreamValue } from './values';
+import type { ContainerValue, HashValue, ListValue, SetValue, SortedSetValue, StoredValue } from './values';
+import type { StreamValue } from './stream';
 
 /** sizeof(robj), dictEntry, dict, quicklist, quicklistNode in Redis 7.0 on x86-64. */
 export const ROBJ_BYTES = 16;

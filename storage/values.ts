@@ -14,7 +14,6 @@ import { SortedSetIndex } from './sorted-set';
 import { StreamValue } from './stream';
 import { cloneStream } from './stream-clone';
 
-export { StreamValue };
 
 export class ListValue {
   readonly kind = 'list';

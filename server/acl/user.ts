@@ -152,4 +152,3 @@ function validHash(hash: string): string {
   return hash;
 }
 
-export { RULE_ERRORS };

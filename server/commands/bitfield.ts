@@ -32,7 +32,7 @@ import { byteAt } from '../../storage/mutable-string';
 import { parseInt64 } from '../../storage/numbers';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { bitOffsetArg } from './bitmaps';
 import { cmd, type CommandImpl } from '../dispatch/command';

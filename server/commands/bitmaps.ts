@@ -19,7 +19,7 @@ import type { StringBytes } from '../../storage/mutable-string';
 import { parseInt64, parseSafeInt } from '../../storage/numbers';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { asStringBytes, checkRepresentable, editable } from './strings';

@@ -8,7 +8,7 @@ import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError, unsupportedOption } from '../dispatch/errors';
 import { at } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 import { deadlineFromExpireArg } from './expiry-args';
 
 interface ExpireFlags {

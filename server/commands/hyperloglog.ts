@@ -33,7 +33,7 @@ import { runHllSelfTest } from '../../storage/hyperloglog-selftest';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
 import { cmd, type CommandImpl } from '../dispatch/command';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 import { at, isWord } from './args';
 import { asStringBytes } from './strings';
 

@@ -10,7 +10,7 @@ import { ERR, ReplyError } from '../dispatch/errors';
 import { at, int32Arg, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { parseScanCursor } from './scan-args';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 
 function deleteKeys(ctx: CommandContext, argv: ByteString[]): void {
   const db = ctx.db;

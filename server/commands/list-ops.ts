@@ -32,7 +32,7 @@ import { ListValue, type StoredValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
 import { isWord } from './args';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 
 /** Which end of a list: LEFT is the head (index 0), RIGHT the tail. */
 export type ListEnd = 'left' | 'right';

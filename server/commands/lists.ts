@@ -29,7 +29,7 @@ import {
   writableList,
   type ListEnd,
 } from './list-ops';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 
 const LIST_ERR = {
   countNotPositive: 'ERR value is out of range, must be positive',

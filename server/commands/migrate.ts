@@ -30,7 +30,7 @@ import type { CommandContext } from '../dispatch/command-context';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { ERR, ReplyError } from '../dispatch/errors';
 import type { MigrateSocket, MigrateSockets } from '../network/migrate-sockets';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 import type { RedisNode } from '../node';
 import type { Session } from '../dispatch/session';
 import { at, int64Arg, isWord, syntaxError } from './args';

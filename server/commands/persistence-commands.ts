@@ -16,7 +16,7 @@ import { ReplyError } from '../dispatch/errors';
 import { persistenceState, saveNow, startBackgroundSave } from '../persistence/snapshots';
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 
 const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
 const BUSYKEY = 'BUSYKEY Target key name already exists.';

@@ -22,7 +22,7 @@ import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
 import { at, intArg, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 import { distinctMembers, noteAdded, noteRemoved, randomMember } from '../../storage/container-sampler';
 import { scanStep } from '../../storage/container-scan';
 import { parseScanCursor, parseScanOptions, scanMatches } from './scan-args';

@@ -31,7 +31,7 @@ import { compareBytes, type ByteString } from '../../storage/bytes';
 import { ListValue, type StoredValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { partialQuicksort } from '../../storage/partial-quicksort';

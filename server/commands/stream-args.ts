@@ -18,7 +18,8 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { parseInt64 } from '../../storage/numbers';
-import { type StreamEntry, StreamValue, type TrimSpec, type NodeLimits } from '../../storage/stream';
+import { StreamValue, type TrimSpec, type NodeLimits } from '../../storage/stream';
+import { type StreamEntry } from '../../storage/stream-node';
 import { formatId, ID_MAX, makeId, U64_MAX, type StreamId } from '../../storage/stream-id';
 import type { StoredValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';

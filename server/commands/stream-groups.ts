@@ -15,7 +15,7 @@ import { acknowledge, ConsumerGroup, createConsumer, deleteConsumer, ENTRIES_REA
 import { formatId, type StreamId } from '../../storage/stream-id';
 import type { CommandContext } from '../dispatch/command-context';
 import { ReplyError } from '../dispatch/errors';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 import { at, int64Arg, intArg, isWord } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { writeRespValue } from '../../protocol/resp-value';

@@ -8,7 +8,8 @@
  * its node count follows from those keys (see raxNodeCount below).
  */
 import type { ByteString } from '../../storage/bytes';
-import type { StreamNode, StreamValue } from '../../storage/stream';
+import type { StreamValue } from '../../storage/stream';
+import type { StreamNode } from '../../storage/stream-node';
 import { type ConsumerGroup, groupLag, ENTRIES_READ_UNKNOWN } from '../../storage/stream-groups';
 import { formatId, ID_MAX, idMs, idSeq } from '../../storage/stream-id';
 import { writeRespValue } from '../../protocol/resp-value';

@@ -17,7 +17,7 @@ import { STREAM_LISTPACK_MAX_SIZE, StreamValue } from '../../storage/stream';
 import { formatId, ID_MAX, idMs, idSeq, makeId, U64_MAX, type StreamId } from '../../storage/stream-id';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError, wrongArity } from '../dispatch/errors';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 import { at, int64Arg, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import {

@@ -15,7 +15,7 @@ import { ERR, ReplyError, wrongArity } from '../dispatch/errors';
 import { at, int64Arg, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { deadlineFromOption, type ExpireUnit } from './expiry-args';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 
 /** The value as a string, or WRONGTYPE. */
 export function asString(value: StoredValue): ByteString {

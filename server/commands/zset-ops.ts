@@ -26,7 +26,7 @@ import { formatDouble } from '../../storage/numbers';
 import { SortedSetValue, type StoredValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 
 export const ZERR = {
   notFloat: ERR.notFloat,

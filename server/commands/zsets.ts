@@ -16,7 +16,7 @@ import { formatDouble, INT64_MAX } from '../../storage/numbers';
 import { SortedSetValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
-import { NotifyFlag } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { scanStep } from '../../storage/container-scan';

@@ -27,7 +27,8 @@ import { ReplyError } from '../dispatch/errors';
 import type { Session } from '../dispatch/session';
 import type { RedisNode } from '../node';
 import type { Client } from '../network/client';
-import { notifyKeyspaceEvent, NotifyFlag } from '../pubsub/keyspace-events';
+import { notifyKeyspaceEvent } from '../pubsub/keyspace-events';
+import { NotifyFlag } from '../config/special-codecs';
 import { ClientEviction } from './client-eviction';
 import { EvictionPool, type EvictionPolicy } from './eviction';
 

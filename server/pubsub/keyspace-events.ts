@@ -13,7 +13,6 @@ import type { ByteString } from '../../storage/bytes';
 import { NotifyFlag } from '../config/special-codecs';
 import type { RedisNode } from '../node';
 
-export { NotifyFlag };
 
 /** Publishes one keyspace event for `key` in database `dbIndex`, if its class is enabled. */
 export function notifyKeyspaceEvent(node: RedisNode, flag: number, event: string, key: ByteString, dbIndex: number): void {

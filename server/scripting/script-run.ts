@@ -28,7 +28,7 @@ import type { CommandContext } from '../dispatch/command-context';
 import type { LuaClosure } from './lua/closure';
 import { LuaTable } from './lua/table';
 import { LuaError, type LuaValue } from './lua/values';
-import type { Suspension, TickVerdict } from './lua/vm';
+import type { Suspension, TickVerdict } from './lua/vm-threads';
 import { writeLuaReply } from './lua-to-reply';
 import { errorTable, IGNORE_STATS_FIELD } from './reply-to-lua';
 import type { ScriptHost } from './script-host';

@@ -18,7 +18,8 @@
  * byte for byte Redis's.
  */
 import type { ByteString } from '../bytes';
-import { FLAG_DELETED, FLAG_SAMEFIELDS, StreamNode, StreamValue } from '../stream';
+import { StreamValue } from '../stream';
+import { FLAG_DELETED, FLAG_SAMEFIELDS, StreamNode } from '../stream-node';
 import { EntryView, safeHalf } from '../stream-node';
 import { Consumer, ConsumerGroup, estimateEntriesRead, type PendingEntry } from '../stream-groups';
 import { idMs, idSeq, makeId, type StreamId } from '../stream-id';

@@ -7,7 +7,8 @@
  */
 import t from 'tap';
 import type { Chunk, Expr, Statement } from '../../server/scripting/lua/ast';
-import { chunkId, parse } from '../../server/scripting/lua/parser';
+import { parse } from '../../server/scripting/lua/parser';
+import { chunkId } from '../../server/scripting/lua/lexer';
 import { haveLua, luaCompileResults, runLua } from './parser-oracle';
 import { seededFloats } from '../../storage/random';
 

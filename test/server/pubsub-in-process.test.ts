@@ -6,7 +6,8 @@
  */
 import t from 'tap';
 import { startRedisNode as startNode } from '../../server/start';
-import { notifyKeyspaceEvent, NotifyFlag } from '../../server/pubsub/keyspace-events';
+import { notifyKeyspaceEvent } from '../../server/pubsub/keyspace-events';
+import { NotifyFlag } from '../../server/config/special-codecs';
 import { RawClient } from '../../bench/harness/raw-client';
 
 const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;

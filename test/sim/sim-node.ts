@@ -6,7 +6,7 @@
 import type { LinkId } from '../../cluster-bus/cluster-node';
 import type { ClusterState, ClusterSettings } from '../../cluster-bus/cluster-state';
 import type { ClusterEvent } from '../../cluster-bus/effects';
-import { BusFrameReader } from '../../cluster-bus/message-codec';
+import { BusFrameReader } from '../../cluster-bus/message-codec-frame-reader';
 
 /** One end of a simulated connection, as seen by the node that holds it. */
 export class LinkEnd {

@@ -9,7 +9,8 @@ import Denque from 'denque';
 import { AOF_REWRITE_ITEMS_PER_CMD, keyRewriteCommands } from '../../storage/aof-rewrite-commands';
 import { ConsumerGroup, assignPending, createConsumer } from '../../storage/stream-groups';
 import { makeId } from '../../storage/stream-id';
-import { HashValue, ListValue, SetValue, SortedSetValue, StreamValue } from '../../storage/values';
+import { HashValue, ListValue, SetValue, SortedSetValue } from '../../storage/values';
+import { StreamValue } from '../../storage/stream';
 
 const LIMITS = { maxBytes: 4096, maxEntries: 100 };
 const all = (...args: Parameters<typeof keyRewriteCommands>): string[][] => [...keyRewriteCommands(...args)];

@@ -10,14 +10,9 @@ import fc from 'fast-check';
 import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  BusFrameReader,
-  CLUSTER_MSG_HEADER_BYTES,
-  decodeMessage,
-  encodeMessage,
-  isDecodeProblem,
-  isFrameError,
-} from '../../cluster-bus/message-codec';
+import { decodeMessage, encodeMessage, isDecodeProblem } from '../../cluster-bus/message-codec';
+import { BusFrameReader, isFrameError } from '../../cluster-bus/message-codec-frame-reader';
+import { CLUSTER_MSG_HEADER_BYTES } from '../../cluster-bus/message-codec-layout';
 import { GOSSIP_ENTRY_BYTES, GossipOffset, HeaderOffset } from '../../cluster-bus/message-codec-layout';
 import {
   ClusterMessage,

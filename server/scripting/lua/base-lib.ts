@@ -8,15 +8,18 @@
  * pcall, error and xpcall need the VM's insides (its frames, for positions and for unwinding
  * after an error); the others only the LuaRuntime interface.
  */
-import { parse, LuaSyntaxError } from './parser';
-import { compile, CompileError } from './compiler';
+import { parse } from './parser';
+import { LuaSyntaxError } from './lexer';
+import { compile } from './compiler';
+import { CompileError } from './function-state';
 import { LuaClosure } from './closure';
 import { LuaTable } from './table';
 import { stringToNumber, toNumberBase } from './numbers';
 import { argError, checkAny, checkTable, optInteger, typeError } from './lib-args';
 import { LuaError, LuaFunction, NativeFunction, luaType, truthy, type LuaValue } from './values';
 import { rawToString } from './vm-ops';
-import { chunkId, type LuaVM } from './vm';
+import { type LuaVM } from './vm';
+import { chunkId } from './lexer';
 
 /** Compiles source text to a closure over `env`, or the syntax error as Lua words it. */
 export function loadChunk(source: string, chunkName: string, env: LuaTable): LuaClosure | string {

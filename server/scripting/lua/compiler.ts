@@ -22,7 +22,6 @@ import { ExpressionCompiler, isMulti } from './compile-expr';
 import { CompileError, FunctionState } from './function-state';
 import { Op, type Proto } from './opcodes';
 
-export { CompileError };
 
 export function compile(chunk: Chunk): Proto {
   return new Compiler(chunk.name).main(chunk);
@@ -404,4 +403,3 @@ function writesTargetEarly(e: Expr): boolean {
   return e.kind === 'Table' || (e.kind === 'Binary' && (e.op === 'and' || e.op === 'or'));
 }
 
-export { isMulti };

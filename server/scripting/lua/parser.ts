@@ -50,7 +50,6 @@ import {
 } from './parser-operands';
 import type { LuaString } from './values';
 
-export { LuaSyntaxError, chunkId } from './lexer';
 export type { FunctionFigures } from './parser-function-state';
 
 export interface ParseOptions {
