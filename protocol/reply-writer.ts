@@ -243,6 +243,17 @@ export class ReplyWriter {
     }
     if (n < 10) {
       buf[at++] = 0x30 + n;
+    } else if (n <= 0x7fffffff) {
+      // Most counts and integers fit 31 bits, where `/ 10 | 0` is integer division (a multiply
+      // and a shift once optimised): count the digits, then write them from the last.
+      let digits = 2;
+      for (let m = (n / 100) | 0; m > 0; m = (m / 10) | 0) digits++;
+      at += digits;
+      for (let i = at - 1; n > 0; i--) {
+        const q = (n / 10) | 0;
+        buf[i] = 0x30 + (n - q * 10);
+        n = q;
+      }
     } else {
       // Digits from the end, then the run is reversed in place.
       const first = at;
