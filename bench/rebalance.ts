@@ -122,7 +122,8 @@ async function rebalanceBackAndForth(cluster: LocalCluster, keys: number, prefix
   const [m1, m2, m3, fourth] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode, ClusterNode];
   const masters = [m1, m2, m3, fourth];
   for (const node of masters) await node.call('CONFIG', 'SET', 'cluster-allow-replica-migration', 'no');
-  const fourthId = /[0-9a-f]{40}/.exec((await fourth.call('CLUSTER', 'MYID')).toString('latin1'))?.[0] ?? '';
+  const fourthId = /[0-9a-f]{40}/.exec((await fourth.call('CLUSTER', 'MYID')).toString('latin1'))?.[0];
+  if (fourthId === undefined) return 'CLUSTER MYID of the 4th master did not answer a node id';
   const fourthSlots = async (): Promise<number> => {
     const line = (await waitForMembers(cluster, masters, 60_000)).find((l) => l.port === fourth.port);
     return line === undefined ? -1 : ownedSlots(line).length;
