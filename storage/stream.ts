@@ -25,7 +25,6 @@ import { ID_MAX, ID_ZERO, idMs, idSeq, type StreamId } from './stream-id';
 import type { ConsumerGroup } from './stream-groups';
 import { EntryView, FLAG_DELETED, FLAG_SAMEFIELDS, idFromNumbers, IdKey, safeHalf, StreamEntry, StreamNode } from './stream-node';
 
-
 /** The most a listpack may hold (STREAM_LISTPACK_MAX_SIZE); also the cap on node-max-bytes. */
 export const STREAM_LISTPACK_MAX_SIZE = 1 << 30;
 

@@ -14,7 +14,6 @@ import { SortedSetIndex } from './sorted-set';
 import { StreamValue } from './stream';
 import { cloneStream } from './stream-clone';
 
-
 export class ListValue {
   readonly kind = 'list';
   constructor(readonly items: Denque<ByteString> = new Denque<ByteString>()) {}

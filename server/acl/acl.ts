@@ -31,7 +31,6 @@ import { AclLog, type AclLogContext, type AclLogReason } from './acl-log';
 import { AclRuleError, Verdict, WRITE, READ, type CheckResult, type KeyCache } from './selector';
 import { User } from './user';
 
-
 /** Users that cannot be loaded when the node starts: the node must not start (cli.ts says why). */
 export class AclStartupError extends Error {}
 

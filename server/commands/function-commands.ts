@@ -25,8 +25,7 @@ import type { CommandContext } from '../dispatch/command-context';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { ReplyError } from '../dispatch/errors';
 import { type FunctionEngine } from '../scripting/function-engine';
-import { LibraryError } from '../scripting/function-library';
-import { parseShebang, type FunctionLibrary } from '../scripting/function-library';
+import { LibraryError, parseShebang, type FunctionLibrary } from '../scripting/function-library';
 import { at, isWord } from './args';
 import { keyCount, killRun } from './script-args';
 

@@ -81,7 +81,7 @@ export function rdbWriteOptions(node: RedisNode): RdbWriteOptions {
 /** The AUX fields every RDB the node writes carries: when, its used_memory, its function libraries. */
 export function commonAuxFields(node: RedisNode): RdbAuxFields {
   return {
-    ctimeSec: Math.floor(node.clock() / 1000),
+    ctimeSec: nowSec(node),
     usedMemBytes: node.memory.used(),
     functions: node.functionLibraryCodes(),
   };

@@ -27,7 +27,6 @@ import { luaArray, nonexistentGlobalGuard, openScriptingGlobals } from './lua-st
 import type { ScriptHost } from './script-host';
 import { errorReplyText, ScriptRun } from './script-run';
 
-
 /** Loading a library may not run longer than this (Redis's limit for FUNCTION LOAD). */
 const LOAD_TIMEOUT_MS = 500;
 

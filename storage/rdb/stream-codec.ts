@@ -19,8 +19,7 @@
  */
 import type { ByteString } from '../bytes';
 import { StreamValue } from '../stream';
-import { FLAG_DELETED, FLAG_SAMEFIELDS, StreamNode } from '../stream-node';
-import { EntryView, safeHalf } from '../stream-node';
+import { EntryView, FLAG_DELETED, FLAG_SAMEFIELDS, safeHalf, StreamNode } from '../stream-node';
 import { Consumer, ConsumerGroup, estimateEntriesRead, type PendingEntry } from '../stream-groups';
 import { idMs, idSeq, makeId, type StreamId } from '../stream-id';
 import type { ByteCursor } from './byte-cursor';

@@ -12,8 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeMessage, encodeMessage, isDecodeProblem } from '../../cluster-bus/message-codec';
 import { BusFrameReader, isFrameError } from '../../cluster-bus/message-codec-frame-reader';
-import { CLUSTER_MSG_HEADER_BYTES } from '../../cluster-bus/message-codec-layout';
-import { GOSSIP_ENTRY_BYTES, GossipOffset, HeaderOffset } from '../../cluster-bus/message-codec-layout';
+import { CLUSTER_MSG_HEADER_BYTES, GOSSIP_ENTRY_BYTES, GossipOffset, HeaderOffset } from '../../cluster-bus/message-codec-layout';
 import {
   ClusterMessage,
   GossipEntry,

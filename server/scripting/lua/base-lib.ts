@@ -9,7 +9,7 @@
  * after an error); the others only the LuaRuntime interface.
  */
 import { parse } from './parser';
-import { LuaSyntaxError } from './lexer';
+import { chunkId, LuaSyntaxError } from './lexer';
 import { compile } from './compiler';
 import { CompileError } from './function-state';
 import { LuaClosure } from './closure';
@@ -19,7 +19,6 @@ import { argError, checkAny, checkTable, optInteger, typeError } from './lib-arg
 import { LuaError, LuaFunction, NativeFunction, luaType, truthy, type LuaValue } from './values';
 import { rawToString } from './vm-ops';
 import { type LuaVM } from './vm';
-import { chunkId } from './lexer';
 
 /** Compiles source text to a closure over `env`, or the syntax error as Lua words it. */
 export function loadChunk(source: string, chunkName: string, env: LuaTable): LuaClosure | string {

@@ -22,7 +22,6 @@ import { ExpressionCompiler, isMulti } from './compile-expr';
 import { CompileError, FunctionState } from './function-state';
 import { Op, type Proto } from './opcodes';
 
-
 export function compile(chunk: Chunk): Proto {
   return new Compiler(chunk.name).main(chunk);
 }

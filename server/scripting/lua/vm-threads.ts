@@ -12,7 +12,6 @@ import { LuaError, NativeFunction, type LuaValue } from './values';
 import { LuaOperations } from './vm-ops';
 import { chunkId } from './lexer';
 
-
 /** Lua 5.1's limits: Lua calls deep ("stack overflow"), native re-entries ("C stack overflow"). */
 const MAX_LUA_FRAMES = 16_000;
 export const MAX_NATIVE_DEPTH = 198;

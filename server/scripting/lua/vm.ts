@@ -22,7 +22,6 @@ import { LuaError, NativeFunction, type LuaValue } from './values';
 import { LuaOperations, toNumber } from './vm-ops';
 import { LuaThreads, MAX_NATIVE_DEPTH, SWITCH_THREAD, type LoopExit, type RunMode, type Suspension } from './vm-threads';
 
-
 /** The frame a run of the loop started from: the nearest boundary frame at or below the top. */
 function lowestFrameOfRun(frames: Frame[]): number {
   let index = frames.length - 1;
