@@ -12,12 +12,14 @@
  * bounded by proto-max-bulk-len, and a length line or inline request with no newline within
  * 64 KiB is refused, so a client cannot make the server buffer unbounded garbage.
  *
- * Three details keep the hot path cheap (bench/parser.ts measures them):
+ * Four details keep the hot path cheap (bench/parser.ts measures them):
  *  - length lines are parsed in the same pass that looks for their CR, for the common shape
  *    (plain digits); anything else takes the general path with Redis's exact rules;
  *  - arguments are made by a subclass: Buffer views (RequestParser) or byte strings
  *    (ByteStringRequestParser, the server's), which never builds an intermediate Buffer and cuts
  *    short arguments out of one latin1 copy of the read instead of one native call each;
+ *  - a command name the server has seen before is handed out as the same string as before, so
+ *    the command table's lookup finds its hash already computed (recentNames, below);
  *  - a bulk argument larger than BIG_ARG_BYTES is received into its own exactly-sized buffer
  *    instead of re-concatenating the input on every chunk, which would make a 512 MB value cost
  *    quadratic copying.
@@ -87,6 +89,11 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
 
   /** Makes one argument from `buf[start, end)`. */
   protected abstract makeArg(buf: Buffer, start: number, end: number): Arg;
+
+  /** Makes a request's first argument, its command name (a subclass may hand out one it made before). */
+  protected makeName(buf: Buffer, start: number, end: number): Arg {
+    return this.makeArg(buf, start, end);
+  }
 
   /** Called whenever the internal buffer is replaced. */
   protected bufferChanged(): void {}
@@ -218,7 +225,7 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
     const argv: Arg[] = new Array<Arg>(words.length);
     for (let i = 0; i < words.length; i++) {
       const w = words[i] as Buffer;
-      argv[i] = this.makeArg(w, 0, w.length);
+      argv[i] = i === 0 ? this.makeName(w, 0, w.length) : this.makeArg(w, 0, w.length);
     }
     return argv;
   }
@@ -265,7 +272,9 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
     const dataStart = lineEnd + 2;
     const available = buf.length - dataStart;
     if (available >= len + 2) {
-      this.argv.push(this.makeArg(buf, dataStart, dataStart + len));
+      const argv = this.argv;
+      const n = argv.length;
+      argv[n] = n === 0 ? this.makeName(buf, dataStart, dataStart + len) : this.makeArg(buf, dataStart, dataStart + len);
       this.pos = dataStart + len + 2;
       this.pendingArgs--;
       return true;
@@ -362,6 +371,20 @@ export class RequestParser extends GenericRequestParser<Buffer> {
 const SHORT_ARG_CHARS = 13;
 
 /**
+ * Command names made before, shared by every parser: a direct-mapped cache whose slot is chosen
+ * by a name's length and its first and last bytes, so the name's bytes are compared with at most
+ * one string. A request whose name is found there gets that very string instead of a new one.
+ * The point is what comes after: V8 keeps a string's hash in the string once computed, so the
+ * command table's lookup of a reused name does not hash it again (a new string is hashed on every
+ * lookup), and no string is made. Names are spelled from a small set, so the slots settle; a
+ * client sending random names only turns slots over.
+ */
+const NAME_SLOTS = 256;
+/** Longer names (no command's is above 20 characters) are made each time, not cached. */
+const NAME_MAX_CHARS = 24;
+const recentNames: string[] = new Array<string>(NAME_SLOTS).fill('');
+
+/**
  * A request parser producing byte strings (latin1), the server's representation.
  *
  * Short arguments (command names, small values) are cut out of one latin1 copy of the read
@@ -381,6 +404,21 @@ export class ByteStringRequestParser extends GenericRequestParser<string> {
     if (end - start >= SHORT_ARG_CHARS || buf !== this.currentBuffer) return buf.latin1Slice(start, end);
     this.text ??= buf.latin1Slice(0, buf.length);
     return this.text.substring(start, end);
+  }
+
+  protected override makeName(buf: Buffer, start: number, end: number): string {
+    const length = end - start;
+    if (length === 0 || length > NAME_MAX_CHARS) return this.makeArg(buf, start, end);
+    const slot = (length * 37 + (buf[start] as number) * 7 + (buf[end - 1] as number)) & (NAME_SLOTS - 1);
+    const cached = recentNames[slot] as string;
+    if (cached.length === length) {
+      let i = 0;
+      while (i < length && cached.charCodeAt(i) === buf[start + i]) i++;
+      if (i === length) return cached;
+    }
+    const name = this.makeArg(buf, start, end);
+    recentNames[slot] = name;
+    return name;
   }
 }
 

@@ -164,3 +164,22 @@ t.test('query-buffer figures for CLIENT LIST: the batch, the unconsumed tail, th
   t.equal(parser.pendingArgCount, 0);
   t.equal(parser.unconsumedBytes, 0);
 });
+
+t.test('command names handed out again are the bytes sent, whatever shared their cache slot before', async (t) => {
+  // Same length and same first and last bytes share a slot of the name cache: each must still
+  // come out as its own bytes, in multibulk and inline requests, across parsers and reads.
+  const names = ['SET', 'SXT', 'set', 'S\x00T', 'S\xffT', 'GET', 'INCR', 'IXCR', 'X', 'Y', 'a'.repeat(24), 'a'.repeat(25), 'CLIENT', 'CLI\r\nT'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 40 }), fc.boolean(), (picked, inline) => {
+      const requests = picked.map((name) => [name, 'k']);
+      const bytes = inline
+        ? Buffer.from(picked.filter((n) => /^[A-Za-z]+$/.test(n)).map((n) => `${n} k\r\n`).join(''), 'latin1')
+        : encode(...requests);
+      const expected = inline ? requests.filter(([n]) => /^[A-Za-z]+$/.test(n as string)) : requests;
+      const half = bytes.length >> 1;
+      t.same(parseAll([bytes.subarray(0, half), bytes.subarray(half)]), expected);
+    }),
+    { numRuns: 300, seed: 7 },
+  );
+  t.same(parseAll([encode(['', 'k'], ['SET', 'k', 'v'])]), [['', 'k'], ['SET', 'k', 'v']], 'an empty name is not cached');
+});
