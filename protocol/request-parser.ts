@@ -203,9 +203,9 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
     while (this.pendingArgs > 0) {
       if (!this.readBulk()) return null;
     }
-    const argv = this.argv;
-    this.argv = [];
-    return argv;
+    // Handed out as it is: the next request's header starts a new array, and nothing reads this
+    // one in between (the pending-argument figures look at it only while pendingArgs > 0).
+    return this.argv;
   }
 
   private nextInline(): Arg[] | null {
