@@ -183,3 +183,16 @@ t.test('command names handed out again are the bytes sent, whatever shared their
   );
   t.same(parseAll([encode(['', 'k'], ['SET', 'k', 'v'])]), [['', 'k'], ['SET', 'k', 'v']], 'an empty name is not cached');
 });
+
+t.test('arguments of every length up to 40 bytes come out as their bytes, whichever way they are made', async (t) => {
+  // Under 13 bytes they are cut from the read's text, 13 to 24 made by String.fromCharCode, longer
+  // by latin1Slice: each way must give the same byte string, high bytes included.
+  const random = fc.sample(fc.uint8Array({ minLength: 40, maxLength: 40 }), { numRuns: 20, seed: 11 });
+  for (const bytes of random) {
+    const text = Buffer.from(bytes).latin1Slice(0, 40);
+    const requests = Array.from({ length: 41 }, (_, n) => ['SET', text.slice(0, n), text.slice(40 - n)]);
+    const got = parseAll([encode(...requests)]);
+    t.same(got, requests);
+    for (const argv of got) t.ok(argv.every((arg) => [...arg].every((ch) => ch.charCodeAt(0) < 256)));
+  }
+});
