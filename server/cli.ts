@@ -14,6 +14,7 @@ import { followingFileSink, Logger, type LogSink, stdoutSink } from './log';
 import { RedisNode, SnapshotLoadError } from './node';
 import { saveBeforeShutdown } from './persistence/snapshots';
 import { adjustOpenFilesLimit } from './network/open-files-limit';
+import { raiseInliningBudget } from './v8-tuning';
 
 const USAGE = `Usage: ./hashslot-server [/path/to/redis.conf] [options] [-]
        ./hashslot-server - (read config from stdin)
@@ -30,6 +31,8 @@ Examples:
 `;
 
 export function main(args: string[]): void {
+  // Before any of the server's code is hot enough to be optimised (v8-tuning.ts).
+  raiseInliningBudget(process.execArgv);
   const command = parseCommandLine(args);
   if (command.kind === 'version') {
     process.stdout.write(`Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=hashslot\n`);
