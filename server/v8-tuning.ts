@@ -11,6 +11,10 @@
  * instructions per SET, GET and INCR (README, Single node). The cost is more machine code and longer
  * optimising compilations, paid once while the code warms up.
  *
+ * Node's documentation leaves flags changed after start-up undefined in general; this one is
+ * read by every optimising compilation, so it holds for all code optimised after the call
+ * (which is why cli.ts calls it first), and the pinned CPU figures in the README show it acting.
+ *
  * Only the server's own entry point (cli.ts) sets it: an application that runs hashslot in its
  * own process (hashslot/testing) keeps its V8 as it was. A budget given on node's command line
  * (`node --max-inlined-bytecode-size-cumulative=N bin/hashslot-server`) is left alone.
