@@ -32,7 +32,7 @@ Examples:
 
 export function main(args: string[]): void {
   // Before any of the server's code is hot enough to be optimised (v8-tuning.ts).
-  raiseInliningBudget(process.execArgv, process.env['NODE_OPTIONS']);
+  raiseInliningBudget(process.execArgv);
   const command = parseCommandLine(args);
   if (command.kind === 'version') {
     process.stdout.write(`Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=hashslot\n`);

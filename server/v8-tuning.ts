@@ -17,8 +17,7 @@
  *
  * Only the server's own entry point (cli.ts) sets it: an application that runs hashslot in its
  * own process (hashslot/testing) keeps its V8 as it was. A budget given on node's command line
- * (`node --max-inlined-bytecode-size-cumulative=N bin/hashslot-server`, or in NODE_OPTIONS) is
- * left alone.
+ * (`node --max-inlined-bytecode-size-cumulative=N bin/hashslot-server`) is left alone.
  */
 import * as v8 from 'node:v8';
 
@@ -26,10 +25,12 @@ const INLINING_BUDGET_FLAG = '--max-inlined-bytecode-size-cumulative';
 /** Bytes of bytecode TurboFan may inline into one function. */
 export const INLINING_BUDGET_BYTES = 3000;
 
-/** Sets the inlining budget unless node's command line (`execArgv`) or NODE_OPTIONS already gives one. */
-export function raiseInliningBudget(execArgv: readonly string[], nodeOptions = ''): void {
+/**
+ * Sets the inlining budget unless node's command line (`execArgv`) already gives one. (Node
+ * refuses this flag in NODE_OPTIONS, so the command line is the only other place it can be.)
+ */
+export function raiseInliningBudget(execArgv: readonly string[]): void {
   // V8 spells its flags with dashes or underscores alike.
-  const given = (text: string): boolean => text.replaceAll('_', '-').includes(INLINING_BUDGET_FLAG);
-  if (execArgv.some(given) || given(nodeOptions)) return;
+  if (execArgv.some((arg) => arg.replaceAll('_', '-').startsWith(INLINING_BUDGET_FLAG))) return;
   v8.setFlagsFromString(`${INLINING_BUDGET_FLAG}=${INLINING_BUDGET_BYTES}`);
 }
