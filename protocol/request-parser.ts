@@ -275,8 +275,9 @@ export abstract class GenericRequestParser<Arg extends { readonly length: number
     if (available >= len + 2) {
       const argv = this.argv;
       const n = argv.length;
-      argv[n] = n === 0 ? this.makeName(buf, dataStart, dataStart + len) : this.makeArg(buf, dataStart, dataStart + len);
-      this.pos = dataStart + len + 2;
+      const end = dataStart + len;
+      argv[n] = n === 0 ? this.makeName(buf, dataStart, end) : this.makeArg(buf, dataStart, end);
+      this.pos = end + 2;
       this.pendingArgs--;
       return true;
     }
