@@ -26,6 +26,7 @@ import { DeadlineTable } from './deadline-table';
 import { MapWalk } from './map-walk';
 import { MemoryAccount } from './memory-accounting';
 import type { RandomSource } from './random';
+import { InPlaceCounter } from './in-place-counter';
 import { EDIT_IN_PLACE_MIN_BYTES, MutableString } from './mutable-string';
 import type { RememberedKeyExpirer, RememberedKeyState, ReplicaKeysWithExpire } from './replica-expires';
 import { newSds, sdsAfterInPlaceWrite, type PriorString, type SdsAlloc } from './sds-model';
@@ -43,15 +44,16 @@ export type {
 } from './keyspace-context';
 
 /**
- * What the dictionary holds: a stored value, or a long string in the form that is edited in
- * place (mutable-string.ts). Only the lookups for in-place edits see the second; every other
- * lookup turns it back into a byte string first (`settle`).
+ * What the dictionary holds: a stored value, a long string in the form that is edited in place
+ * (mutable-string.ts), or a counter that INCR changes in place (in-place-counter.ts). Only the
+ * lookups for in-place edits see the second, only INCR's the third; every other lookup turns
+ * them back into a byte string first (`settle`).
  */
-type HeldValue = StoredValue | MutableString;
+type HeldValue = StoredValue | MutableString | InPlaceCounter;
 
 export class Database implements RememberedKeyExpirer {
   private dict = new Map<ByteString, HeldValue>();
-  /** Keys whose value may be in the editable form (a superset: settleAll checks each). */
+  /** Keys whose value may be in an in-place form (a superset: settleAll checks each). */
   private editedKeys = new Set<ByteString>();
   /** Each key's deadline (deadline-table.ts). */
   private readonly deadlines = new DeadlineTable();
@@ -160,13 +162,22 @@ export class Database implements RememberedKeyExpirer {
    * as a write lookup; reads go through the server's lookupRead, a read lookup.
    */
   get(key: ByteString, nowMs: number, lookup: Lookup = 'write'): StoredValue | undefined {
-    const value = this.getBytes(key, nowMs, lookup);
-    return value instanceof MutableString ? this.settle(key, value) : value;
+    const value = this.liveAccessed(key, nowMs, lookup);
+    return value instanceof MutableString || value instanceof InPlaceCounter ? this.settle(key, value) : value;
   }
 
   /** Like get, without marking the key accessed (TTL, TYPE, EXISTS, OBJECT: Redis's NOTOUCH). */
   peek(key: ByteString, nowMs: number, lookup: Lookup = 'write'): StoredValue | undefined {
     const value = this.live(key, nowMs, lookup);
+    return value instanceof MutableString || value instanceof InPlaceCounter ? this.settle(key, value) : value;
+  }
+
+  /**
+   * get() for INCR and its kin: a counter held in place (in-place-counter.ts) comes back as it
+   * is, for the command to add to it and then call countedInPlace.
+   */
+  getCounter(key: ByteString, nowMs: number): StoredValue | InPlaceCounter | undefined {
+    const value = this.liveAccessed(key, nowMs, 'write');
     return value instanceof MutableString ? this.settle(key, value) : value;
   }
 
@@ -188,9 +199,14 @@ export class Database implements RememberedKeyExpirer {
    * held, so reading an edited bitmap copies nothing and reading a byte string converts nothing.
    */
   getBytes(key: ByteString, nowMs: number, lookup: Lookup = 'write'): EditableValue | undefined {
+    const value = this.liveAccessed(key, nowMs, lookup);
+    return value instanceof InPlaceCounter ? this.settle(key, value) : value;
+  }
+
+  /** The held value of a live key, in whichever form, with the access recorded. */
+  private liveAccessed(key: ByteString, nowMs: number, lookup: Lookup): HeldValue | undefined {
     const value = this.live(key, nowMs, lookup);
-    if (value === undefined) return undefined;
-    this.touchAccess(key, nowMs);
+    if (value !== undefined) this.touchAccess(key, nowMs);
     return value;
   }
 
@@ -211,8 +227,8 @@ export class Database implements RememberedKeyExpirer {
     return value;
   }
 
-  /** Turns an edited value back into a byte string for every reader but the in-place ones. */
-  private settle(key: ByteString, value: MutableString): ByteString {
+  /** Turns an in-place value back into a byte string for every reader but the in-place ones. */
+  private settle(key: ByteString, value: MutableString | InPlaceCounter): ByteString {
     const s = value.toByteString();
     this.put(key, s);
     this.editedKeys.delete(key);
@@ -223,7 +239,7 @@ export class Database implements RememberedKeyExpirer {
   private settleAll(): void {
     for (const key of this.editedKeys) {
       const value = this.dict.get(key);
-      if (value instanceof MutableString) this.put(key, value.toByteString());
+      if (value instanceof MutableString || value instanceof InPlaceCounter) this.put(key, value.toByteString());
     }
     this.editedKeys.clear();
   }
@@ -234,7 +250,7 @@ export class Database implements RememberedKeyExpirer {
    */
   peekStored(key: ByteString): StoredValue | undefined {
     const value = this.dict.get(key);
-    return value instanceof MutableString ? this.settle(key, value) : value;
+    return value instanceof MutableString || value instanceof InPlaceCounter ? this.settle(key, value) : value;
   }
 
   /** Seconds since the key was last accessed (OBJECT IDLETIME). */
@@ -326,6 +342,24 @@ export class Database implements RememberedKeyExpirer {
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.dict.set(key, next);
     if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+  }
+
+  /**
+   * replaceInteger with the result held as a counter that later INCRs change in place
+   * (in-place-counter.ts): `n` is a safe integer, so its memory is the integer string's.
+   */
+  replaceWithCounter(key: ByteString, n: number): void {
+    this.context.dirty++;
+    if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
+    this.dict.set(key, new InPlaceCounter(n));
+    this.editedKeys.add(key);
+    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+  }
+
+  /** The counter getCounter returned for `key` in this same command was changed in place. */
+  countedInPlace(key: ByteString): void {
+    this.context.dirty++;
+    if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
   }
 
   /**
@@ -882,6 +916,6 @@ export class Database implements RememberedKeyExpirer {
 }
 
 function heldTypeName(value: HeldValue): TypeName {
-  return value instanceof MutableString ? 'string' : typeName(value);
+  return value instanceof MutableString || value instanceof InPlaceCounter ? 'string' : typeName(value);
 }
 

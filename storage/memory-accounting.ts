@@ -12,7 +12,8 @@
  * `pending`, and `settle` (run before anyone reads the figure) re-estimates each pending key once
  * and remembers its charge in `charged`, so a delete can take back exactly what was added. A
  * string edited in place (MutableString) is kept in `charged` too, since its bytes change under
- * the database's feet.
+ * the database's feet. A counter INCR changes in place (InPlaceCounter) needs nothing of the kind:
+ * every safe integer costs one object, whatever its digits, so it is charged as any integer string.
  *
  *   SET k v     bytes += charge(k, v)                               O(1)
  *   LPUSH l x   pending += l                                        O(1)
@@ -20,11 +21,12 @@
  *   DEL l       bytes -= charged[l]                                 O(1)
  */
 import type { ByteString } from './bytes';
-import { ACCOUNTING_SAMPLES, containerBytes, keyOverheadBytes, rawStringObjectBytes, stringObjectBytes } from './memory-model';
+import { InPlaceCounter } from './in-place-counter';
+import { ACCOUNTING_SAMPLES, containerBytes, keyOverheadBytes, rawStringObjectBytes, ROBJ_BYTES, stringObjectBytes } from './memory-model';
 import { MutableString } from './mutable-string';
 import type { StoredValue } from './values';
 
-type Held = StoredValue | MutableString;
+type Held = StoredValue | MutableString | InPlaceCounter;
 
 export class MemoryAccount {
   /** The modelled bytes of every key charged so far (pending containers at their last charge). */
@@ -48,6 +50,8 @@ export class MemoryAccount {
       const charge = keyOverheadBytes(key) + rawStringObjectBytes(value.length);
       this.charged.set(key, charge);
       this.total += charge;
+    } else if (value instanceof InPlaceCounter) {
+      this.total += keyOverheadBytes(key) + ROBJ_BYTES;
     } else {
       this.pending.add(key);
     }
@@ -57,6 +61,12 @@ export class MemoryAccount {
   removed(key: ByteString, old: Held): void {
     if (typeof old === 'string') {
       this.total -= keyOverheadBytes(key) + stringObjectBytes(old);
+      return;
+    }
+    if (old instanceof InPlaceCounter) {
+      // It replaced an integer string without a charge of its own (database.ts
+      // replaceWithCounter), and stringObjectBytes charges any integer string one object.
+      this.total -= keyOverheadBytes(key) + ROBJ_BYTES;
       return;
     }
     const charge = this.charged.get(key);
@@ -77,7 +87,7 @@ export class MemoryAccount {
     if (this.pending.size === 0) return;
     for (const key of this.pending) {
       const value = lookup(key);
-      if (value === undefined || typeof value === 'string' || value instanceof MutableString) continue;
+      if (value === undefined || typeof value === 'string' || value instanceof MutableString || value instanceof InPlaceCounter) continue;
       const charge = keyOverheadBytes(key) + containerBytes(value, ACCOUNTING_SAMPLES);
       this.total += charge - (this.charged.get(key) ?? 0);
       this.charged.set(key, charge);

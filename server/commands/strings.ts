@@ -6,6 +6,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { ByteString } from '../../storage/bytes';
 import type { Database, EditableValue } from '../../storage/database';
+import { InPlaceCounter } from '../../storage/in-place-counter';
 import { MutableString, type StringBytes } from '../../storage/mutable-string';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../../storage/long-double';
 import { INT64_MAX, INT64_MIN, parseInt64, parseSafeInt } from '../../storage/numbers';
@@ -311,30 +312,44 @@ function setrangeCommand(ctx: CommandContext, argv: ByteString[]): void {
 // -------------------------------------------------------------------------------------------------
 // Counters
 
-/** Adds `delta` to the integer stored at key (0 when missing), keeping its TTL. */
+/**
+ * Adds `delta` to the integer stored at key (0 when missing), keeping its TTL. A key that already
+ * held an integer keeps the result as a counter changed in place by the next INCR
+ * (storage/in-place-counter.ts); a new key starts as a string.
+ */
 function incrBy(ctx: CommandContext, key: ByteString, delta: bigint | number): void {
   const db: Database = ctx.db;
-  const old = db.get(key, ctx.nowMs);
-  const text = old === undefined ? '0' : asString(old);
-  const fast = parseSafeInt(text);
-  let next: string;
-  // The sum as a number when it is exact in one (most counters), else null and only `next`.
-  let sum: number | null = fast !== null && typeof delta === 'number' ? fast + delta : null;
-  if (sum !== null && Number.isSafeInteger(sum)) {
-    next = String(sum);
-  } else {
-    sum = null;
-    const current = fast !== null ? BigInt(fast) : parseInt64(text);
-    if (current === null) throw new ReplyError(ERR.notInteger);
-    const exact = current + BigInt(delta);
-    if (exact > INT64_MAX || exact < INT64_MIN) throw new ReplyError(ERR.overflow);
-    next = exact.toString();
+  const old = db.getCounter(key, ctx.nowMs);
+  if (old instanceof InPlaceCounter && typeof delta === 'number') {
+    const sum = old.n + delta;
+    if (Number.isSafeInteger(sum)) {
+      old.n = sum;
+      db.countedInPlace(key);
+      ctx.notifyKeyEvent(NotifyFlag.string, 'incrby', key);
+      ctx.reply.integer(sum);
+      return;
+    }
   }
+  const text = old === undefined ? '0' : old instanceof InPlaceCounter ? old.toByteString() : asString(old);
+  const fast = parseSafeInt(text);
+  // The sum as a number when it is exact in one (most counters), else null and only `next`.
+  const sum = fast !== null && typeof delta === 'number' ? fast + delta : null;
+  if (sum !== null && Number.isSafeInteger(sum)) {
+    if (old === undefined) db.set(key, String(sum), ctx.nowMs);
+    else db.replaceWithCounter(key, sum);
+    ctx.notifyKeyEvent(NotifyFlag.string, 'incrby', key);
+    ctx.reply.integer(sum);
+    return;
+  }
+  const current = fast !== null ? BigInt(fast) : parseInt64(text);
+  if (current === null) throw new ReplyError(ERR.notInteger);
+  const exact = current + BigInt(delta);
+  if (exact > INT64_MAX || exact < INT64_MIN) throw new ReplyError(ERR.overflow);
+  const next = exact.toString();
   if (old === undefined) db.set(key, next, ctx.nowMs);
   else db.replaceInteger(key, next);
   ctx.notifyKeyEvent(NotifyFlag.string, 'incrby', key);
-  if (sum !== null) ctx.reply.integer(sum);
-  else ctx.reply.raw(':' + next + '\r\n');
+  ctx.reply.raw(':' + next + '\r\n');
 }
 
 /** A delta argument: a double-safe number when possible, else an exact bigint. */
