@@ -14,7 +14,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { formatFixed, humanFixed } from '../../storage/fixed-point';
-import { decodeScore, geoDistance, geohashString, geoScoreText } from '../../storage/geohash';
+import { decodeScore, geoDistance, geohashString, geoScore, geoScoreText } from '../../storage/geohash';
 import type { CommandContext } from '../dispatch/command-context';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { at, syntaxError } from './args';
@@ -43,9 +43,11 @@ function geoaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   const propagated: ByteString[] = ['zadd', ...argv.slice(1, first)];
   for (let i = first; i < argv.length; i += 3) {
     const [lon, lat] = longLatArgs(at(argv, i), at(argv, i + 1));
-    const scoreText = geoScoreText(lon, lat);
+    const score = geoScore(lon, lat);
+    // Replicas get ZADD with the score's integer text; below 2^53 that is the number's own.
+    const scoreText = Number.isSafeInteger(score) ? String(score) : geoScoreText(lon, lat);
     const member = at(argv, i + 2);
-    pairs.push([Number(scoreText), member]);
+    pairs.push([score, member]);
     propagated.push(scoreText, member);
   }
   // Only option words and no element: ZADD's own "no element" syntax error.
