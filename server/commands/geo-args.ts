@@ -30,9 +30,11 @@ export const GEO_ERR = {
 /** Whether an argument is `lowerWord` under C's strcasecmp (which stops at a NUL byte). */
 export function isCWord(arg: ByteString | undefined, lowerWord: string): boolean {
   if (arg === undefined) return false;
-  const nul = arg.indexOf('\0');
-  const text = nul >= 0 ? arg.slice(0, nul) : arg;
-  return text.length === lowerWord.length && text.toLowerCase() === lowerWord;
+  // The word (which holds no NUL) is the whole argument, or its part before a NUL byte: every
+  // other argument is turned away by its length and one byte, without a search for a NUL.
+  const n = lowerWord.length;
+  if (arg.length < n || (arg.length > n && arg.charCodeAt(n) !== 0)) return false;
+  return (arg.length === n ? arg : arg.slice(0, n)).toLowerCase() === lowerWord;
 }
 
 /** A double argument; `error` replaces "value is not a valid float" where Redis names it. */

@@ -21,6 +21,19 @@ const dual = dualRun(t);
 
 const SICILY: Arg[] = ['GEOADD', 'Sicily', '13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', 'Catania', '13.583333', '37.316667', 'Agrigento'];
 
+// Redis compares option words with strcasecmp, which stops at a NUL byte: "nx\0junk" is NX.
+dual.case('option words end at a NUL byte', [
+  ['GEOADD', 'nul', 'NX\0junk', '13.361389', '38.115556', 'Palermo'],
+  ['GEOADD', 'nul', 'xx\0', 'CH\0x', '13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', 'Catania'],
+  ['ZRANGE', 'nul', '0', '-1', 'WITHSCORES'],
+  error('GEOADD', 'nul', 'n\0x', '13.361389', '38.115556', 'Palermo'),
+  error('GEOADD', 'nul', 'nxx', '13.361389', '38.115556', 'Palermo'),
+  error('GEOADD', 'nul', '\0nx', '13.361389', '38.115556', 'Palermo'),
+  ['GEODIST', 'nul', 'Palermo', 'Catania', 'KM\0miles'],
+  error('GEODIST', 'nul', 'Palermo', 'Catania', 'k\0m'),
+  ['GEOSEARCH', 'nul', 'FROMMEMBER', 'Palermo', 'BYRADIUS', '300', 'km\0', 'ASC\0z', 'WITHDIST\0'],
+]);
+
 inBothProtocols(dual, 'GEOADD, GEOPOS, GEOHASH, GEODIST', [
   SICILY,
   ['ZRANGE', 'Sicily', '0', '-1', 'WITHSCORES'],
