@@ -34,6 +34,22 @@ const LF = 0x0a;
 
 export type Bytes = string | Buffer;
 
+/** The number of decimal digits of a safe non-negative integer. */
+function decimalDigits(n: number): number {
+  let digits = 1;
+  for (let bound = 10; n >= bound && digits < 16; bound *= 10) digits++;
+  return digits;
+}
+
+/** Writes the `digits` decimal digits of a safe non-negative integer at `at`, last digit first. */
+function writeDecimal(buf: Buffer, at: number, n: number, digits: number): void {
+  for (let i = at + digits - 1; i >= at; i--) {
+    const q = Math.floor(n / 10);
+    buf[i] = 0x30 + (n - q * 10);
+    n = q;
+  }
+}
+
 export class ReplyWriter {
   /** RESP protocol version spoken on this connection. */
   resp: 2 | 3 = 2;
@@ -131,6 +147,28 @@ export class ReplyWriter {
       this.appendBuffer(value);
     }
     this.crlf();
+  }
+
+  /**
+   * A stream ID, "<ms>-<seq>", as a bulk string, from its two halves (safe non-negative
+   * integers), written digit by digit: the text made by a template is a rope of three parts,
+   * which the copy below would first have to flatten through the runtime.
+   */
+  bulkStreamId(ms: number, seq: number): void {
+    const msDigits = decimalDigits(ms);
+    const seqDigits = decimalDigits(seq);
+    this.counted(DOLLAR, msDigits + 1 + seqDigits);
+    if (this.len + msDigits + seqDigits + 3 > this.buf.length) this.grow(msDigits + seqDigits + 3);
+    const buf = this.buf;
+    let at = this.len;
+    writeDecimal(buf, at, ms, msDigits);
+    at += msDigits;
+    buf[at++] = 0x2d;
+    writeDecimal(buf, at, seq, seqDigits);
+    at += seqDigits;
+    buf[at++] = CR;
+    buf[at++] = LF;
+    this.len = at;
   }
 
   /** A bulk string holding the decimal form of a number (e.g. INCRBYFLOAT in RESP2). */

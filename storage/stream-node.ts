@@ -101,8 +101,8 @@ export class IdKey {
 export class StreamEntry {
   constructor(
     /** The ID's halves, ms -1 when they do not both fit a double (then `big` holds the ID). */
-    private readonly ms: number,
-    private readonly seq: number,
+    readonly ms: number,
+    readonly seq: number,
     private big: StreamId | null,
     readonly pairs: ByteString[],
   ) {}

@@ -241,7 +241,8 @@ export function replyEntry(ctx: CommandContext, id: StreamId, pairs: readonly By
 export function replyStreamEntry(ctx: CommandContext, entry: StreamEntry): void {
   const out = ctx.reply;
   out.array(2);
-  out.bulk(entry.idText());
+  if (entry.ms >= 0) out.bulkStreamId(entry.ms, entry.seq);
+  else out.bulk(entry.idText());
   out.array(entry.pairs.length);
   for (const item of entry.pairs) out.bulk(item);
 }

@@ -46,3 +46,22 @@ t.test('bulk lengths and array counts use the same digits', async (t) => {
   const text = out.take().toString('latin1');
   t.ok(text.startsWith('*2147483647\r\n$12345\r\nxxx'));
 });
+
+t.test('stream IDs written from their halves', async (t) => {
+  const asBulk = (ms: number, seq: number): string => {
+    const out = new ReplyWriter();
+    out.bulkStreamId(ms, seq);
+    return out.take().toString('latin1');
+  };
+  const wrong: string[] = [];
+  const check = (ms: number, seq: number): void => {
+    const text = `${ms}-${seq}`;
+    if (asBulk(ms, seq) !== `$${text.length}\r\n${text}\r\n`) wrong.push(text);
+  };
+  for (const ms of EDGES) for (const seq of EDGES) check(ms, seq);
+  const random = new SeededRandom(19);
+  // Halves of every length up to 16 digits, within the safe integers the writer is given.
+  const half = (digits: number): number => Math.min(Number.MAX_SAFE_INTEGER, Math.floor(random.next() * 10 ** digits));
+  for (let i = 0; i < 50_000; i++) check(half(1 + (i % 16)), half(1 + ((i >> 4) % 16)));
+  t.same(wrong.slice(0, 10), []);
+});
