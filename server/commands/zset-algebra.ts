@@ -61,12 +61,18 @@ function weighted(score: number, weight: number): number {
   return Number.isNaN(v) ? 0 : v;
 }
 
+/**
+ * zunionInterAggregate: a NaN sum becomes 0; MIN and MAX are C comparisons, so a NaN value
+ * (an intersection's later weighted score is not reset) leaves the target as it is, and of 0 and
+ * -0 the target stays, where Math.min and Math.max would give NaN and -0.
+ */
 function aggregate(target: number, value: number, how: Aggregate): number {
   if (how === 'sum') {
     const sum = target + value;
     return Number.isNaN(sum) ? 0 : sum;
   }
-  return how === 'min' ? Math.min(target, value) : Math.max(target, value);
+  if (how === 'min') return value < target ? value : target;
+  return value > target ? value : target;
 }
 
 interface Parsed {
@@ -158,7 +164,9 @@ function intersection(p: Parsed, limit: number): Map<ByteString, number> {
     for (const other of others) {
       const s = scoreIn(other, member);
       if (s === undefined) continue outer;
-      value = aggregate(value, weighted(s, other.weight), p.aggregate);
+      // Only the first set's weighted score is reset from NaN to 0, as in Redis: a later one
+      // (0 * inf) reaches the aggregate as NaN, and a SUM with it is then 0.
+      value = aggregate(value, s * other.weight, p.aggregate);
     }
     out.set(member, value);
     if (limit !== 0 && out.size >= limit) break;
