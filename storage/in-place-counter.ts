@@ -16,9 +16,10 @@
  *
  * Like a string edited in place (mutable-string.ts), the box never leaves the database: every
  * lookup but INCR's own turns it back into the byte string first (database.ts `settle`), so the
- * rest of the server only ever sees strings. It holds only integers of at most 2^53 in magnitude,
- * whose decimal form is what Redis would keep int-encoded: a box is charged the memory of that
- * string (memory-accounting.ts).
+ * rest of the server only ever sees strings; a snapshot settles them all. It holds only integers
+ * of at most 2^53 in magnitude, whose decimal form is what Redis would keep int-encoded: a box is
+ * charged the memory of that string (memory-accounting.ts). In the JavaScript heap a box (32
+ * bytes) costs a few bytes more than a short string of digits.
  */
 import type { ByteString } from './bytes';
 
