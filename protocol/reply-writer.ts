@@ -293,18 +293,9 @@ export class ReplyWriter {
         n = q;
       }
     } else {
-      // Digits from the end, then the run is reversed in place.
-      const first = at;
-      while (n > 0) {
-        const q = Math.floor(n / 10);
-        buf[at++] = 0x30 + (n - q * 10);
-        n = q;
-      }
-      for (let i = first, j = at - 1; i < j; i++, j--) {
-        const d = buf[i] as number;
-        buf[i] = buf[j] as number;
-        buf[j] = d;
-      }
+      const digits = decimalDigits(n);
+      writeDecimal(buf, at, n, digits);
+      at += digits;
     }
     buf[at++] = CR;
     buf[at++] = LF;

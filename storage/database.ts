@@ -171,13 +171,13 @@ export class Database implements RememberedKeyExpirer {
    */
   get(key: ByteString, nowMs: number, lookup: Lookup = 'write'): StoredValue | undefined {
     const value = this.liveAccessed(key, nowMs, lookup);
-    return value instanceof MutableString || value instanceof InPlaceCounter ? this.settle(key, value) : value;
+    return isHeldInPlace(value) ? this.settle(key, value) : value;
   }
 
   /** Like get, without marking the key accessed (TTL, TYPE, EXISTS, OBJECT: Redis's NOTOUCH). */
   peek(key: ByteString, nowMs: number, lookup: Lookup = 'write'): StoredValue | undefined {
     const value = this.live(key, nowMs, lookup);
-    return value instanceof MutableString || value instanceof InPlaceCounter ? this.settle(key, value) : value;
+    return isHeldInPlace(value) ? this.settle(key, value) : value;
   }
 
   /**
@@ -239,7 +239,7 @@ export class Database implements RememberedKeyExpirer {
   private settle(key: ByteString, value: MutableString | InPlaceCounter): ByteString {
     const s = value.toByteString();
     this.put(key, s);
-    if (value instanceof MutableString) this.editedKeys.delete(key);
+    this.editedKeys.delete(key);
     return s;
   }
 
@@ -262,7 +262,7 @@ export class Database implements RememberedKeyExpirer {
    */
   peekStored(key: ByteString): StoredValue | undefined {
     const value = this.dict.get(key);
-    return value instanceof MutableString || value instanceof InPlaceCounter ? this.settle(key, value) : value;
+    return isHeldInPlace(value) ? this.settle(key, value) : value;
   }
 
   /** Seconds since the key was last accessed (OBJECT IDLETIME). */
@@ -930,6 +930,11 @@ export class Database implements RememberedKeyExpirer {
 }
 
 function heldTypeName(value: HeldValue): TypeName {
-  return value instanceof MutableString || value instanceof InPlaceCounter ? 'string' : typeName(value);
+  return isHeldInPlace(value) ? 'string' : typeName(value);
+}
+
+/** A value in one of the forms only the in-place commands see (a byte string to every other). */
+function isHeldInPlace(value: HeldValue | undefined): value is MutableString | InPlaceCounter {
+  return value instanceof MutableString || value instanceof InPlaceCounter;
 }
 

@@ -28,6 +28,14 @@ import type { StoredValue } from './values';
 
 type Held = StoredValue | MutableString | InPlaceCounter;
 
+/**
+ * A counter's charge: an integer string's, which stringObjectBytes makes one object whatever its
+ * digits.
+ */
+function counterCharge(key: ByteString): number {
+  return keyOverheadBytes(key) + ROBJ_BYTES;
+}
+
 export class MemoryAccount {
   /** The modelled bytes of every key charged so far (pending containers at their last charge). */
   private total = 0;
@@ -51,7 +59,7 @@ export class MemoryAccount {
       this.charged.set(key, charge);
       this.total += charge;
     } else if (value instanceof InPlaceCounter) {
-      this.total += keyOverheadBytes(key) + ROBJ_BYTES;
+      this.total += counterCharge(key);
     } else {
       this.pending.add(key);
     }
@@ -65,8 +73,8 @@ export class MemoryAccount {
     }
     if (old instanceof InPlaceCounter) {
       // It replaced an integer string without a charge of its own (database.ts
-      // replaceWithCounter), and stringObjectBytes charges any integer string one object.
-      this.total -= keyOverheadBytes(key) + ROBJ_BYTES;
+      // replaceWithCounter), so it gives back what that string was charged.
+      this.total -= counterCharge(key);
       return;
     }
     const charge = this.charged.get(key);
