@@ -1,29 +1,14 @@
 /*
- * A free loopback TCP port, found by letting the kernel pick one (listen on port 0) and releasing
- * it again. Between the release and the server's own bind another process could take the port;
- * that window is tiny on a test machine, and callers that start a server retry on EADDRINUSE-style
- * start failures by asking for a new port rather than using fixed ports, which collide across the
- * parallel test jobs tap runs.
+ * A free loopback TCP port for a server a test or benchmark starts. The picking is hashslot's
+ * testing library's (server/testing/free-port.ts: kernel-chosen, never the same port twice in
+ * one process while it may still be in use); callers that start a server still retry on
+ * EADDRINUSE-style failures with a new port, since another process can take it first.
  */
 
-import * as net from 'node:net';
+import { freePort as freeLoopbackPort } from '../../server/testing/free-port';
 
 export const LOOPBACK_HOST = '127.0.0.1';
 
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK_HOST, () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('listening socket has no TCP address'));
-        return;
-      }
-      const port = address.port;
-      server.close(() => resolve(port));
-    });
-  });
+  return freeLoopbackPort(LOOPBACK_HOST);
 }

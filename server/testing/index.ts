@@ -22,7 +22,7 @@ import type { LogSink } from '../log';
 import type { Directives } from '../start';
 import { HARNESS_LANE, RealClusterClock, VirtualClusterClock, type ClusterClock } from './cluster-clock';
 import { nodeDirectives, memoryNodesConf } from './formation';
-import { freePort } from './free-port';
+import { freePorts } from './free-port';
 import { TestCluster, type ClusterOptions } from './test-cluster';
 import { TestNode, type Interceptor } from './test-node';
 import * as fs from 'node:fs';
@@ -84,12 +84,13 @@ export async function startNode(directives: Directives = {}, options: NodeOption
   const clock = options.clock === 'virtual' ? new VirtualClusterClock() : new RealClusterClock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hashslot-node-'));
   const host = '127.0.0.1';
+  const [port, busPort] = await freePorts(host, 2);
   const handle = new TestNode(
     0,
     0,
     host,
-    await freePort(host),
-    await freePort(host),
+    port as number,
+    busPort as number,
     { ...nodeDirectives(dir, '0', 15_000, {}), 'cluster-enabled': 'no', ...directives },
     memoryNodesConf(),
     options.seed ?? (Math.random() * 2 ** 31) >>> 0,

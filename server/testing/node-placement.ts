@@ -1,8 +1,9 @@
 /**
  * Where each node of a test cluster lives: its ports, its nodes.conf, its log.
  *
- *   default            free ports picked by the kernel (client and bus apart, never port+10000
- *                      blindly), nodes.conf kept in memory, the directory a temporary one that
+ *   default            free ports picked by the kernel, all of the cluster's at once so no two
+ *                      nodes draw the same one (free-port.ts; client and bus apart, never
+ *                      port+10000 blindly), nodes.conf kept in memory, the directory a temporary one that
  *                      close() removes, the log silent unless the test passes a sink
  *   basePort: 7000     node i on 7000+i, its bus on 17000+i: the ports redis-cli users expect
  *   dir: 'state'       nodes.conf as files there (nodes-<port>.conf), kept after close(), so a
@@ -16,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { nodesConfFile, type NodesConfStore } from '../cluster/nodes-conf-file';
 import { fileSink, type LogSink } from '../log';
-import { freePort } from './free-port';
+import { freePorts } from './free-port';
 import { memoryNodesConf } from './formation';
 
 export interface PlacementOptions {
@@ -42,6 +43,9 @@ export function maxBasePort(count: number): number {
 }
 
 export class Placement {
+  /** The free ports still to hand out, client and bus in turn (drawn at the first place()). */
+  private freePool: number[] | null = null;
+
   private constructor(
     /** The cluster's directory. */
     readonly dir: string,
@@ -49,16 +53,17 @@ export class Placement {
     readonly temporary: boolean,
     private readonly options: PlacementOptions,
     private readonly host: string,
+    private readonly count: number,
   ) {}
 
   static create(options: PlacementOptions, host: string, count: number): Placement {
     if (options.basePort !== undefined && !(Number.isInteger(options.basePort) && options.basePort >= 1 && options.basePort <= maxBasePort(count))) {
       throw new Error(`basePort must be an integer 1-${maxBasePort(count)} for ${count} nodes (their bus ports are +10000), not ${options.basePort}`);
     }
-    if (options.dir === undefined) return new Placement(fs.mkdtempSync(path.join(os.tmpdir(), 'hashslot-cluster-')), true, options, host);
+    if (options.dir === undefined) return new Placement(fs.mkdtempSync(path.join(os.tmpdir(), 'hashslot-cluster-')), true, options, host, count);
     const dir = path.resolve(options.dir);
     fs.mkdirSync(dir, { recursive: true });
-    return new Placement(dir, false, options, host);
+    return new Placement(dir, false, options, host, count);
   }
 
   /** Ports picked by the kernel can be lost to another process before they are bound. */
@@ -68,8 +73,7 @@ export class Placement {
 
   async place(index: number): Promise<NodePlacement> {
     const base = this.options.basePort;
-    const port = base === undefined ? await freePort(this.host) : base + index;
-    const busPort = base === undefined ? await freePort(this.host) : port + 10000;
+    const [port, busPort] = base === undefined ? await this.drawFree() : [base + index, base + index + 10000];
     if (this.temporary) {
       return { port, busPort, nodesConf: memoryNodesConf(), logSink: this.options.logSink ?? SILENT, fileTag: String(index) };
     }
@@ -80,6 +84,13 @@ export class Placement {
       logSink: this.options.logSink ?? fileSink(path.join(this.dir, `node-${port}.log`)),
       fileTag: String(port),
     };
+  }
+
+  private async drawFree(): Promise<[number, number]> {
+    this.freePool ??= await freePorts(this.host, 2 * this.count);
+    const [port, busPort] = this.freePool.splice(0, 2);
+    if (port === undefined || busPort === undefined) throw new Error(`placement of more than ${this.count} nodes`);
+    return [port, busPort];
   }
 
   /** At close(): a temporary directory goes, a given one stays. */

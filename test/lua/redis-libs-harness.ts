@@ -21,7 +21,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../bench/harness/free-port';
 import Redis from 'ioredis';
 import { LuaTable } from '../../server/scripting/lua/table';
 import { CJSON_NULL, openCjson } from '../../server/scripting/lua/redis-libs/cjson';
@@ -317,16 +317,4 @@ export async function libraryKeyOrders(redis: RedisReference, libName: string, o
 /** Does a serialized outcome have a string key of 32 bytes or more (64 hex digits)? */
 export function hasLongStringKey(outcome: Outcome): boolean {
   return /[{,]s:[0-9a-f]{64,}=/.test(outcome);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
