@@ -3,8 +3,9 @@
  *
  *   default            free ports picked by the kernel, all of the cluster's at once so no two
  *                      nodes draw the same one (free-port.ts; client and bus apart, never
- *                      port+10000 blindly), nodes.conf kept in memory, the directory a temporary one that
- *                      close() removes, the log silent unless the test passes a sink
+ *                      port+10000 blindly), nodes.conf kept in memory, the directory a
+ *                      temporary one that close() removes, the log silent unless the test
+ *                      passes a sink
  *   basePort: 7000     node i on 7000+i, its bus on 17000+i: the ports redis-cli users expect
  *   dir: 'state'       nodes.conf as files there (nodes-<port>.conf), kept after close(), so a
  *                      later start with the same dir rejoins the same cluster instead of forming
