@@ -235,6 +235,65 @@ function randomTable(rand: () => number, depth: number): Spec {
   return rand() < 0.2 && style < 0.4 ? list(entries.map(([, v]) => v)) : table(entries);
 }
 
+/**
+ * Whether msgpack `data`, read object after object from byte `from`, has a map whose key is a
+ * map or an array (which unpacks as a table key). Stops at the first byte cmsgpack refuses or at
+ * a value cut short: nothing after it is unpacked either.
+ */
+function hasContainerMapKey(data: string, from: number): boolean {
+  let at = from;
+  const need = (n: number): boolean => at + n <= data.length;
+  const uint = (n: number): number => {
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 256 + data.charCodeAt(at + i);
+    at += n;
+    return v;
+  };
+  // One object from `at`: 'map' or 'array' for containers, 'scalar', or null where reading stops.
+  const skip = (): 'map' | 'array' | 'scalar' | null | 'found' => {
+    if (!need(1)) return null;
+    const type = data.charCodeAt(at++);
+    let length = 0;
+    let kind: 'map' | 'array';
+    if (type <= 0x7f || type >= 0xe0 || type === 0xc0 || type === 0xc2 || type === 0xc3) return 'scalar';
+    if (type >= 0xa0 && type <= 0xbf) return need(type & 0x1f) ? ((at += type & 0x1f), 'scalar') : null;
+    const fixed: Record<number, number> = { 0xca: 4, 0xcb: 8, 0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8, 0xd0: 1, 0xd1: 2, 0xd2: 4, 0xd3: 8 };
+    if (fixed[type] !== undefined) return need(fixed[type]) ? ((at += fixed[type]), 'scalar') : null;
+    if (type >= 0xd9 && type <= 0xdb) {
+      const header = 1 << (type - 0xd9);
+      if (!need(header)) return null;
+      const n = uint(header);
+      return need(n) ? ((at += n), 'scalar') : null;
+    }
+    if (type >= 0x80 && type <= 0x9f) {
+      length = type & 0x0f;
+      kind = type < 0x90 ? 'map' : 'array';
+    } else if (type >= 0xdc && type <= 0xdf) {
+      const header = type === 0xdc || type === 0xde ? 2 : 4;
+      if (!need(header)) return null;
+      length = uint(header);
+      kind = type <= 0xdd ? 'array' : 'map';
+    } else {
+      return null; // bin, ext, 0xc1: "Bad data format in input."
+    }
+    for (let i = 0; i < length; i++) {
+      const first = skip();
+      if (first === null || first === 'found') return first;
+      if (kind === 'map') {
+        if (first !== 'scalar') return 'found';
+        const value = skip();
+        if (value === null || value === 'found') return value;
+      }
+    }
+    return kind;
+  };
+  for (;;) {
+    const result = skip();
+    if (result === 'found') return true;
+    if (result === null) return false;
+  }
+}
+
 async function randomCases(t: Test, redis: RedisReference, seed: number): Promise<void> {
   t.comment(`random cases, seed ${seed}`);
   const rand = seededFloats(seed);
@@ -260,11 +319,21 @@ async function randomCases(t: Test, redis: RedisReference, seed: number): Promis
       if (r < 0.4) data = data.slice(0, at);
       else data = data.slice(0, at) + String.fromCharCode(Math.floor(rand() * 256)) + data.slice(at + (r < 0.7 ? 1 : 0));
     }
-    for (const call of [unpack(str(data)), unpackOne(str(data), num(Math.floor(rand() * 4))), unpackLimit(str(data), num(Math.floor(rand() * 4)), num(Math.floor(rand() * 3)))]) {
+    const oneOffset = Math.floor(rand() * 4);
+    const limit = Math.floor(rand() * 4);
+    const limitOffset = Math.floor(rand() * 3);
+    const unpacks: Array<[Call, number]> = [
+      [unpack(str(data)), 0],
+      [unpackOne(str(data), num(oneOffset)), oneOffset],
+      [unpackLimit(str(data), num(limit), num(limitOffset)), limitOffset],
+    ];
+    for (const [call, offset] of unpacks) {
       const wanted = await redis.run('cmsgpack', [call]);
       const got = runTs(lib, [call]);
-      // A table used as a key sits where its address puts it in C: no order to compare.
-      if (got.includes('table=')) continue;
+      // A table used as a key sits where its address puts it in C: no order to compare. That
+      // holds for one with a nil value too: it is never listed, but the node it took moves
+      // where the keys after it go.
+      if (got.includes('table=') || hasContainerMapKey(data, 0) || hasContainerMapKey(data, offset)) continue;
       if (!longKeysOk && hasLongStringKey(got)) {
         longKeyCases++;
         continue;
