@@ -10,10 +10,13 @@
 # of pinned-ab.sh then runs at the same rate as redis-server), and a throughput ratio only says
 # how close each server got to the client. CPU per command still measures each server's work.
 #
-#   bench/pinned-cpu.sh [--rounds N] [--requests N] [--pipeline P] [--tests set,incr] [--random N] CHECKOUT...
+#   bench/pinned-cpu.sh [--rounds N] [--requests N] [--pipeline P] [--tests set,incr] [--random N]
+#                       [--command 'GEOADD geo 13.361389 38.115556 __rand_int__'] CHECKOUT...
 #
 # --random N passes `-r N` to redis-benchmark (random keys over N names: the dictionary's lookup
 # cost at that size); without it every request hits the same key, as redis-benchmark does.
+# --command replaces the tests with one command of redis-benchmark's custom form (its
+# __rand_int__ drawn from --random's range), measured under its name.
 set -euo pipefail
 
 rounds=5
@@ -21,6 +24,7 @@ requests=1000000
 pipeline=16
 tests=set
 random=
+command=
 checkouts=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,11 +33,12 @@ while [ $# -gt 0 ]; do
     --pipeline) pipeline=$2; shift 2 ;;
     --tests) tests=$2; shift 2 ;;
     --random) random=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --command) command=$2; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) checkouts+=("$(cd "$1" && pwd)"); shift ;;
   esac
 done
-[ ${#checkouts[@]} -gt 0 ] || { echo "usage: $0 [--rounds N] [--requests N] [--pipeline P] [--tests set,incr] [--random N] CHECKOUT..." >&2; exit 2; }
+[ ${#checkouts[@]} -gt 0 ] || { echo "usage: $0 [--rounds N] [--requests N] [--pipeline P] [--tests set,incr] [--random N] [--command CMD] CHECKOUT..." >&2; exit 2; }
 for tool in taskset redis-server redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 2; }
 done
@@ -44,8 +49,13 @@ start_redis_and_checkouts "${checkouts[@]}"
 commands() { redis-cli -p "$1" info stats | tr -d '\r' | awk -F: '$1 == "total_commands_processed" { print $2 }'; }
 random_args=()
 [ -n "$random" ] && random_args=(-r "$random")
+# What one run sends: redis-benchmark's own test, or the custom command (its words unquoted).
+load_args() { # test
+  if [ -n "$command" ]; then echo "$command"; else echo "-t $1"; fi
+}
+[ -n "$command" ] && tests=${command%% *}
 
-echo "# server CPU per command: servers on core 0, redis-benchmark on core 1; -n $requests -c 50 -P $pipeline ${random:+-r $random }, $rounds rounds"
+echo "# server CPU per command: servers on core 0, redis-benchmark on core 1; -n $requests -c 50 -P $pipeline ${random:+-r $random }${command:+($command) }, $rounds rounds"
 describe_checkouts "${checkouts[@]}"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -60,7 +70,8 @@ for r in $(seq "$rounds"); do
       port=${ports[$idx]} pid=${pids[$idx]}
       redis-cli -p "$port" flushall >/dev/null
       t0=$(cpu_ticks "$pid"); c0=$(commands "$port")
-      taskset -c 1 redis-benchmark -p "$port" -t "$test" -n "$requests" -c 50 -P "$pipeline" "${random_args[@]}" -q >/dev/null 2>&1
+      # shellcheck disable=SC2046 # the words of one command line, split on purpose
+      taskset -c 1 redis-benchmark -p "$port" -n "$requests" -c 50 -P "$pipeline" "${random_args[@]}" -q $(load_args "$test") >/dev/null 2>&1
       t1=$(cpu_ticks "$pid"); c1=$(commands "$port")
       # ns per command; the INFO call between the readings counts itself, which is noise here.
       echo "${names[$idx]} $test $(( (t1 - t0) * 1000000000 / ticks_per_sec / (c1 - c0) ))" >>"$results"
