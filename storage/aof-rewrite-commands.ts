@@ -89,7 +89,7 @@ function* batches(name: string, key: ByteString, items: readonly ByteString[], w
 /** An intset is ordered by value in Redis; a hash-table set in no order worth copying. */
 function setMembers(set: SetValue): ByteString[] {
   const list = [...set.members];
-  if (valueEncoding(set, false) !== 'intset') return list;
+  if (valueEncoding(set) !== 'intset') return list;
   const numbers = list.map(BigInt);
   numbers.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return numbers.map(String);
@@ -105,7 +105,7 @@ function setMembers(set: SetValue): ByteString[] {
  */
 function sortedSetItems(zset: SortedSetValue): ByteString[] {
   const flat: ByteString[] = [];
-  const skiplist = valueEncoding(zset, false) === 'skiplist';
+  const skiplist = valueEncoding(zset) === 'skiplist';
   const negativeZeros: ByteString[] = [];
   let first: ByteString[] = [];
   for (const node of zset.order.entries()) {

@@ -20,7 +20,8 @@
 import { lfuInitial, lfuTouched, type LfuSettings } from './access-clock';
 import type { ByteString } from './bytes';
 import { DictTables } from './dict-tables';
-import { stringEncoding } from './encodings';
+import { isSharedInteger, stringEncoding, type HeldStringForm } from './encodings';
+import { isInt64String } from './numbers';
 import { globMatch } from './glob';
 import { DeadlineTable } from './deadline-table';
 import { MapWalk } from './map-walk';
@@ -42,6 +43,9 @@ export type {
   EditableValue, ExpireEffort, ExpirePass, KeyChangeListener, KeyWatcher, KeyspaceContext, KeyspaceObserver,
   LatencyProbe, Lookup, ScanFilter,
 } from './keyspace-context';
+
+/** What stringForms keeps for a key: a raw string's sds, or one of HeldStringForm's others. */
+type StringForm = SdsAlloc | 'embstr' | 'unshared';
 
 /**
  * What the dictionary holds: a stored value, a long string in the form that is edited in place
@@ -66,11 +70,14 @@ export class Database implements RememberedKeyExpirer {
   /** Each key's deadline (deadline-table.ts). */
   private readonly deadlines = new DeadlineTable();
   /**
-   * Short strings Redis would hold in its "raw" encoding because they were modified in place
-   * (APPEND, SETRANGE): OBJECT ENCODING reports them as raw, as Redis does. Each with the sds
-   * Redis would have grown for it (sds-model.ts), which DEBUG SDSLEN reports.
+   * Strings Redis holds in another form than their bytes alone would give them: raw strings
+   * modified in place (APPEND, SETRANGE), each with the sds Redis would have grown for it
+   * (sds-model.ts), which DEBUG SDSLEN reports; INCRBYFLOAT's integral results, embstr and not
+   * int; integers COPY made private, not shared. Any store of a new value drops the entry:
+   * Redis then holds a new object. (used_memory charges INCRBYFLOAT's integers as int objects,
+   * 8-24 bytes below their embstr; MEMORY USAGE reads the form.)
    */
-  private rawStrings = new Map<ByteString, SdsAlloc>();
+  private stringForms = new Map<ByteString, StringForm>();
   /** The length of the string getForEdit last turned editable, before the edit (sds-model.ts). */
   private editBase: { key: ByteString; length: number } | null = null;
   /**
@@ -300,7 +307,7 @@ export class Database implements RememberedKeyExpirer {
     this.slotKeys?.add(key);
     this.touchWritten(key, nowMs, !existed);
     if (this.deadlines.size !== 0) this.clearDeadline(key);
-    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+    if (this.stringForms.size !== 0) this.stringForms.delete(key);
     if (this.dict.size !== before) this.observer?.keyAdded(this, key, typeName(value));
   }
 
@@ -335,7 +342,7 @@ export class Database implements RememberedKeyExpirer {
     const before = this.dict.size;
     const existed = this.put(key, value);
     this.touchWritten(key, nowMs, !existed);
-    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+    if (this.stringForms.size !== 0) this.stringForms.delete(key);
     if (this.dict.size !== before) {
       this.slotKeys?.add(key);
       this.observer?.keyAdded(this, key, typeName(value));
@@ -353,7 +360,7 @@ export class Database implements RememberedKeyExpirer {
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.dict.set(key, next);
-    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+    if (this.stringForms.size !== 0) this.stringForms.delete(key);
   }
 
   /**
@@ -365,7 +372,7 @@ export class Database implements RememberedKeyExpirer {
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.dict.set(key, new InPlaceCounter(n));
     this.countersHeld++;
-    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+    if (this.stringForms.size !== 0) this.stringForms.delete(key);
   }
 
   /** The counter getCounter returned for `key` in this same command was changed in place. */
@@ -393,7 +400,7 @@ export class Database implements RememberedKeyExpirer {
    */
   storeInPlaceUncounted(key: ByteString, value: ByteString | MutableString, nowMs: number, fresh = false): void {
     const before = this.dict.size;
-    this.rawStrings.set(key, this.sdsAfterEdit(key, value, fresh));
+    this.stringForms.set(key, this.sdsAfterEdit(key, value, fresh));
     if (typeof value === 'string') this.put(key, value);
     else if (value.length < EDIT_IN_PLACE_MIN_BYTES) this.put(key, value.toByteString());
     else this.holdEditable(key, value);
@@ -417,11 +424,14 @@ export class Database implements RememberedKeyExpirer {
     if (accessed !== undefined) {
       target.accessSec.set(targetKey, accessed);
     }
-    const sds = this.rawStrings.size === 0 ? undefined : this.rawStrings.get(key);
-    if (duplicate && typeof value === 'string' && (sds !== undefined || stringEncoding(value, false) === 'raw')) {
-      target.rawStrings.set(targetKey, newSds(value.length));
-    } else if (sds !== undefined) {
-      target.rawStrings.set(targetKey, sds);
+    const form = this.stringForms.size === 0 ? undefined : this.stringForms.get(key);
+    if (duplicate && typeof value === 'string' && (typeof form === 'object' || stringEncoding(value) === 'raw')) {
+      target.stringForms.set(targetKey, newSds(value.length));
+    } else if (duplicate && typeof value === 'string' && form === undefined && isSharedInteger(value)) {
+      // dupStringObject gives an integer an object of its own (OBJECT REFCOUNT 1).
+      target.stringForms.set(targetKey, 'unshared');
+    } else if (form !== undefined) {
+      target.stringForms.set(targetKey, form);
     }
     if (deadline !== undefined) target.setExpireAt(targetKey, deadline);
   }
@@ -431,10 +441,11 @@ export class Database implements RememberedKeyExpirer {
    * (sds-model.ts): from the remembered one, or from the string as it was before the edit.
    */
   private sdsAfterEdit(key: ByteString, value: ByteString | MutableString, fresh: boolean): SdsAlloc {
-    const previous = this.rawStrings.size === 0 ? undefined : this.rawStrings.get(key);
+    const form = this.stringForms.size === 0 ? undefined : this.stringForms.get(key);
+    const previous = typeof form === 'object' ? form : undefined;
     const held = this.dict.get(key);
     let before: PriorString | undefined;
-    if (typeof held === 'string') before = { length: held.length, raw: stringEncoding(held, false) === 'raw' };
+    if (typeof held === 'string') before = { length: held.length, raw: stringEncoding(held) === 'raw' };
     else if (held instanceof MutableString) {
       // Edited in place by the caller already: its length before is what getForEdit saw.
       before = { length: this.editBase !== null && this.editBase.key === key ? this.editBase.length : value.length, raw: true };
@@ -446,7 +457,8 @@ export class Database implements RememberedKeyExpirer {
 
   /** The sds state of a string edited in place (undefined for any other value: see sds-model.ts). */
   editedSdsOf(key: ByteString): SdsAlloc | undefined {
-    return this.rawStrings.size === 0 ? undefined : this.rawStrings.get(key);
+    const form = this.stringForms.size === 0 ? undefined : this.stringForms.get(key);
+    return typeof form === 'object' ? form : undefined;
   }
 
   /** Every key in the dict's insertion order, expired ones not yet deleted included (HTSTATS). */
@@ -483,7 +495,21 @@ export class Database implements RememberedKeyExpirer {
 
   /** Whether a string value was last modified in place (OBJECT ENCODING says raw). */
   isRawString(key: ByteString): boolean {
-    return this.rawStrings.size !== 0 && this.rawStrings.has(key);
+    return this.stringForms.size !== 0 && typeof this.stringForms.get(key) === 'object';
+  }
+
+  /** How Redis holds the key's string where its bytes alone do not say (see stringForms). */
+  heldStringForm(key: ByteString): HeldStringForm {
+    const form = this.stringForms.size === 0 ? undefined : this.stringForms.get(key);
+    return form === undefined ? null : typeof form === 'object' ? 'raw' : form;
+  }
+
+  /**
+   * INCRBYFLOAT's result, just stored: Redis makes it with createStringObject, an embstr, even
+   * when it reads as an integer ("3"), and it stays one until the next store or a reload.
+   */
+  markEmbstr(key: ByteString, value: ByteString): void {
+    if (value.length <= 20 && isInt64String(value)) this.stringForms.set(key, 'embstr');
   }
 
   /**
@@ -514,7 +540,7 @@ export class Database implements RememberedKeyExpirer {
     this.slotKeys?.remove(key);
     this.accessSec.delete(key);
     if (this.deadlines.size !== 0) this.clearDeadline(key);
-    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+    if (this.stringForms.size !== 0) this.stringForms.delete(key);
     if (this.editedKeys.size !== 0) this.editedKeys.delete(key);
   }
 
@@ -526,7 +552,7 @@ export class Database implements RememberedKeyExpirer {
     this.dict = new Map();
     this.deadlines.reset();
     this.mainTables.reset();
-    this.rawStrings = new Map();
+    this.stringForms = new Map();
     this.editedKeys = new Set();
     this.countersHeld = 0;
     this.accessSec = new Map();
@@ -548,7 +574,7 @@ export class Database implements RememberedKeyExpirer {
     [this.dict, other.dict] = [other.dict, this.dict];
     this.deadlines.swap(other.deadlines);
     this.mainTables.swap(other.mainTables);
-    [this.rawStrings, other.rawStrings] = [other.rawStrings, this.rawStrings];
+    [this.stringForms, other.stringForms] = [other.stringForms, this.stringForms];
     [this.editedKeys, other.editedKeys] = [other.editedKeys, this.editedKeys];
     [this.countersHeld, other.countersHeld] = [other.countersHeld, this.countersHeld];
     [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
@@ -750,7 +776,7 @@ export class Database implements RememberedKeyExpirer {
     this.slotKeys?.remove(key);
     this.accessSec.delete(key);
     this.clearDeadline(key);
-    if (this.rawStrings.size !== 0) this.rawStrings.delete(key);
+    if (this.stringForms.size !== 0) this.stringForms.delete(key);
     if (probe != null) probe.end('expire-del', startedMs);
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.expiredKeys++;

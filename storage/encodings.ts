@@ -28,15 +28,36 @@ export const ZSET_MAX_LISTPACK_ENTRIES = 128;
 export const LISTPACK_MAX_VALUE = 64;
 export const SET_MAX_INTSET_ENTRIES = 512;
 
+/**
+ * How Redis holds a string where its bytes alone do not decide (null: as they decide). 'raw':
+ * modified in place; 'embstr': made by createStringObject although it reads as an integer
+ * (INCRBYFLOAT's "3"); 'unshared': an integer in an object of its own rather than one of the
+ * shared 0-9999 (a COPY of one).
+ */
+export type HeldStringForm = 'raw' | 'embstr' | 'unshared' | null;
+
+/** OBJ_SHARED_INTEGERS: Redis keeps one object for each of 0..9999 and stores that. */
+const SHARED_INTEGERS = 10000;
+
+/**
+ * Whether a string stored from a client would be one of Redis's shared integer objects (with no
+ * maxmemory policy that forbids them): OBJECT REFCOUNT then says 2147483647.
+ */
+export function isSharedInteger(value: ByteString): boolean {
+  if (value.length > 4 || !isInt64String(value)) return false;
+  const n = Number(value);
+  return n >= 0 && n < SHARED_INTEGERS;
+}
+
 /** A string's encoding: int, embstr (up to 44 bytes) or raw (also after in-place edits). */
-export function stringEncoding(value: ByteString, modifiedInPlace: boolean): string {
-  if (modifiedInPlace) return 'raw';
-  if (value.length <= 20 && isInt64String(value)) return 'int';
+export function stringEncoding(value: ByteString, form: HeldStringForm = null): string {
+  if (form === 'raw') return 'raw';
+  if (form !== 'embstr' && value.length <= 20 && isInt64String(value)) return 'int';
   return value.length <= 44 ? 'embstr' : 'raw';
 }
 
-export function valueEncoding(value: StoredValue, modifiedInPlace: boolean): string {
-  if (typeof value === 'string') return stringEncoding(value, modifiedInPlace);
+export function valueEncoding(value: StoredValue, form: HeldStringForm = null): string {
+  if (typeof value === 'string') return stringEncoding(value, form);
   switch (value.kind) {
     case 'list':
       return 'quicklist';

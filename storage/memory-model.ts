@@ -29,7 +29,7 @@
  * Redis's objectComputeSize samples: the mean of the first few elements times the count.
  */
 import type { ByteString } from './bytes';
-import { wasConverted, HASH_MAX_LISTPACK_ENTRIES, LISTPACK_MAX_VALUE, SET_MAX_INTSET_ENTRIES, ZSET_MAX_LISTPACK_ENTRIES } from './encodings';
+import { wasConverted, type HeldStringForm, HASH_MAX_LISTPACK_ENTRIES, LISTPACK_MAX_VALUE, SET_MAX_INTSET_ENTRIES, ZSET_MAX_LISTPACK_ENTRIES } from './encodings';
 import { formatDouble, isInt64String, parseInt64 } from './numbers';
 import { listpackEntryBytes } from './rdb/listpack';
 import { ID_MAX, ID_ZERO } from './stream-id';
@@ -117,8 +117,13 @@ export function stringObjectBytes(value: ByteString, raw = false): number {
   // Only a digit or '-' can start an integer: most values are turned away by one comparison.
   const first = value.charCodeAt(0);
   if (!raw && length <= 20 && (first === 45 || (first >= 48 && first <= 57)) && isInt64String(value)) return ROBJ_BYTES;
-  if (!raw && length <= 44) return mallocSize(ROBJ_BYTES + 3 + length + 1);
+  if (!raw && length <= 44) return embstrObjectBytes(length);
   return ROBJ_BYTES + sdsAllocSize(length, false);
+}
+
+/** An embstr: the object and an sdshdr8 of `length` bytes (and its NUL) in one block. */
+function embstrObjectBytes(length: number): number {
+  return mallocSize(ROBJ_BYTES + 3 + length + 1);
 }
 
 /** A raw string's object of `length` bytes (a value edited in place). */
@@ -146,8 +151,11 @@ export function containerBytes(value: ContainerValue, samples: number, sizes: St
 }
 
 /** MEMORY USAGE's figure: the value object, the key's sds and its dict entry. */
-export function keyUsageBytes(key: ByteString, value: StoredValue, raw: boolean, samples: number): number {
-  const object = typeof value === 'string' ? stringObjectBytes(value, raw) : containerBytes(value, samples, SIZEOF);
+export function keyUsageBytes(key: ByteString, value: StoredValue, form: HeldStringForm, samples: number): number {
+  let object: number;
+  if (typeof value !== 'string') object = containerBytes(value, samples, SIZEOF);
+  else if (form === 'embstr') object = embstrObjectBytes(value.length);
+  else object = stringObjectBytes(value, form === 'raw');
   return object + DICT_ENTRY_BYTES + sdsAllocSize(key.length);
 }
 

@@ -68,7 +68,7 @@ function htstats(ctx: CommandContext, dbArg: ByteString): void {
 /** Hash and set values in the hashtable encoding, sorted sets in the skiplist one (its dict). */
 function htstatsKey(ctx: CommandContext, key: ByteString): void {
   const value = objectLookup(ctx, key);
-  const encoding = valueEncoding(value, ctx.db.isRawString(key));
+  const encoding = valueEncoding(value, ctx.db.heldStringForm(key));
   if (typeof value === 'string' || (encoding !== 'hashtable' && encoding !== 'skiplist')) {
     throw new ReplyError('ERR The value stored at the specified key is not represented using an hash table');
   }
@@ -121,7 +121,7 @@ function containerTables(value: Exclude<StoredValue, string>): DictTables {
 function sdslen(ctx: CommandContext, key: ByteString): void {
   const value = ctx.db.peekStored(key);
   if (value === undefined) throw new ReplyError(ERR.noSuchKey);
-  const encoding = typeof value === 'string' ? valueEncoding(value, ctx.db.isRawString(key)) : 'none';
+  const encoding = typeof value === 'string' ? valueEncoding(value, ctx.db.heldStringForm(key)) : 'none';
   if (typeof value !== 'string' || encoding === 'int') throw new ReplyError('ERR Not an sds encoded string.');
   const keySds = newSds(key.length);
   let valueSds: SdsAlloc;
@@ -144,7 +144,7 @@ function sdslen(ctx: CommandContext, key: ByteString): void {
 
 function listpack(ctx: CommandContext, key: ByteString): void {
   const value = objectLookup(ctx, key);
-  if (typeof value === 'string' || valueEncoding(value, false) !== 'listpack') throw new ReplyError('ERR Not a listpack encoded object.');
+  if (typeof value === 'string' || valueEncoding(value) !== 'listpack') throw new ReplyError('ERR Not a listpack encoded object.');
   const flat: ByteString[] = [];
   if (value.kind === 'hash') for (const [field, v] of value.fields) flat.push(field, v);
   else if (value.kind === 'zset') for (const node of value.order.entries()) flat.push(node.member, formatDouble(node.score));

@@ -56,7 +56,7 @@ function debugCommand(ctx: CommandContext, argv: ByteString[]): void {
     const value = ctx.db.peek(at(argv, 2), node.nowMs);
     if (value === undefined) throw new ReplyError(ERR.noSuchKey);
     ctx.reply.simple(
-      `Value at:0x0 refcount:${refcount(ctx.db, at(argv, 2), value)} encoding:${valueEncoding(value, ctx.db.isRawString(at(argv, 2)))} serializedlength:${typeof value === 'string' ? value.length : 0} lru:${ctx.db.accessWord(at(argv, 2), node.nowMs) & 0xffffff} lru_seconds_idle:${ctx.db.idleSeconds(at(argv, 2), node.nowMs)}`,
+      `Value at:0x0 refcount:${refcount(ctx, at(argv, 2), value)} encoding:${valueEncoding(value, ctx.db.heldStringForm(at(argv, 2)))} serializedlength:${typeof value === 'string' ? value.length : 0} lru:${ctx.db.accessWord(at(argv, 2), node.nowMs) & 0xffffff} lru_seconds_idle:${ctx.db.idleSeconds(at(argv, 2), node.nowMs)}`,
     );
   } else if (sub === 'drop-cluster-packet-filter' && argv.length === 3) {
     // Incoming bus messages of this type are dropped (-1: none), as Redis's cluster tests use it.

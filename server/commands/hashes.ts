@@ -287,7 +287,7 @@ function hscanCommand(ctx: CommandContext, argv: ByteString[]): void {
   }
   const fields = asHash(value);
   const options = parseScanOptions(argv, 3);
-  if (valueEncoding(value, false) === 'listpack') {
+  if (valueEncoding(value) === 'listpack') {
     // Redis answers a listpack hash whole, in its order, whatever the cursor and COUNT.
     const matched: ByteString[] = [];
     for (const field of fields.keys()) if (scanMatches(options, field)) matched.push(field);

@@ -51,7 +51,7 @@ function usageCommand(ctx: CommandContext, argv: ByteString[]): void {
     ctx.reply.null();
     return;
   }
-  ctx.reply.integer(keyUsageBytes(key, value, ctx.db.isRawString(key), samples));
+  ctx.reply.integer(keyUsageBytes(key, value, ctx.db.heldStringForm(key), samples));
 }
 
 /** A double as Redis's MEMORY STATS prints it (%.17g-like: shortest round-trip form). */

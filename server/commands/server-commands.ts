@@ -4,9 +4,7 @@
  * DEBUG is in ./debug.ts.
  */
 import type { ByteString } from '../../storage/bytes';
-import type { Database } from '../../storage/database';
-import { valueEncoding } from '../../storage/encodings';
-import { isInt64String } from '../../storage/numbers';
+import { isSharedInteger, valueEncoding } from '../../storage/encodings';
 import type { StoredValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
@@ -68,13 +66,18 @@ function shutdownCommand(ctx: CommandContext, argv: ByteString[]): void {
   ctx.server.shutdown();
 }
 
-/** Small non-negative integers are shared objects in Redis, reported with refcount INT_MAX. */
-export function refcount(db: Database, key: ByteString, value: StoredValue): number {
-  if (typeof value === 'string' && value.length <= 4 && !db.isRawString(key) && isInt64String(value)) {
-    const n = Number(value);
-    if (n >= 0 && n < 10000) return 2147483647;
-  }
-  return 1;
+/**
+ * Small non-negative integers are shared objects in Redis, reported with refcount INT_MAX, unless
+ * the key holds its string in a form of its own (heldStringForm) or maxmemory is set with an LRU
+ * or LFU policy, under which Redis gives every value its own object to keep its access clock.
+ * (Redis decides when it stores the value; this reads the policy of now, which differs only for a
+ * value stored before the policy changed.)
+ */
+export function refcount(ctx: CommandContext, key: ByteString, value: StoredValue): number {
+  if (typeof value !== 'string' || ctx.db.heldStringForm(key) !== null || !isSharedInteger(value)) return 1;
+  const policy = ctx.config.string('maxmemory-policy');
+  const ownObjects = ctx.config.number('maxmemory') !== 0 && (policy.includes('lru') || policy.includes('lfu'));
+  return ownObjects ? 1 : 2147483647;
 }
 
 function objectSubcommand(ctx: CommandContext, argv: ByteString[], answer: (value: StoredValue) => void): void {
@@ -113,10 +116,10 @@ export const serverCommands: CommandImpl[] = [
   cmd('lastsave', (ctx) => ctx.reply.integer(ctx.server.lastSaveSec)),
   cmd('shutdown', shutdownCommand),
   cmd('object|encoding', (ctx, argv) =>
-    objectSubcommand(ctx, argv, (value) => ctx.reply.bulk(valueEncoding(value, ctx.db.isRawString(at(argv, 2))))),
+    objectSubcommand(ctx, argv, (value) => ctx.reply.bulk(valueEncoding(value, ctx.db.heldStringForm(at(argv, 2))))),
   ),
   cmd('object|refcount', (ctx, argv) =>
-    objectSubcommand(ctx, argv, (value) => ctx.reply.integer(refcount(ctx.db, at(argv, 2), value))),
+    objectSubcommand(ctx, argv, (value) => ctx.reply.integer(refcount(ctx, at(argv, 2), value))),
   ),
   cmd('object|idletime', (ctx, argv) =>
     objectSubcommand(ctx, argv, () => {

@@ -49,7 +49,7 @@ function writeSet(ctx: CommandContext, key: ByteString): Members | undefined {
 
 /** Whether Redis would hold these members as an intset (and so list them sorted). */
 function isIntsetShaped(members: Members): boolean {
-  return valueEncoding(new SetValue(members), false) === 'intset';
+  return valueEncoding(new SetValue(members)) === 'intset';
 }
 
 /** The members in the order Redis lists them: ascending for an intset, else as stored. */

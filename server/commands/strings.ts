@@ -371,6 +371,7 @@ function incrbyfloatCommand(ctx: CommandContext, argv: ByteString[]): void {
   const next = formatLongDouble(sum);
   if (old === undefined) db.set(key, next, ctx.nowMs);
   else db.overwrite(key, next, ctx.nowMs);
+  db.markEmbstr(key, next);
   ctx.notifyKeyEvent(NotifyFlag.string, 'incrbyfloat', key);
   // Replicas get the result, not the float arithmetic, so both sides hold the same bytes.
   ctx.propagateAs(['SET', key, next, 'KEEPTTL']);

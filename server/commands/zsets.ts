@@ -312,7 +312,7 @@ function zrandmemberCommand(ctx: CommandContext, argv: ByteString[]): void {
 
 /** Whether Redis would hold this zset as a listpack (answered whole by ZSCAN). */
 function isListpack(zset: SortedSetValue): boolean {
-  return valueEncoding(zset, false) === 'listpack';
+  return valueEncoding(zset) === 'listpack';
 }
 
 function zscanCommand(ctx: CommandContext, argv: ByteString[]): void {

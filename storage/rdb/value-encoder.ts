@@ -40,11 +40,11 @@ export function rdbTypeOf(value: StoredValue): number {
     case 'list':
       return ValueType.LIST_QUICKLIST_2;
     case 'hash':
-      return valueEncoding(value, false) === 'listpack' ? ValueType.HASH_LISTPACK : ValueType.HASH;
+      return valueEncoding(value) === 'listpack' ? ValueType.HASH_LISTPACK : ValueType.HASH;
     case 'set':
-      return valueEncoding(value, false) === 'intset' ? ValueType.SET_INTSET : ValueType.SET;
+      return valueEncoding(value) === 'intset' ? ValueType.SET_INTSET : ValueType.SET;
     case 'zset':
-      return valueEncoding(value, false) === 'listpack' ? ValueType.ZSET_LISTPACK : ValueType.ZSET_2;
+      return valueEncoding(value) === 'listpack' ? ValueType.ZSET_LISTPACK : ValueType.ZSET_2;
     case 'stream':
       return ValueType.STREAM_LISTPACKS_2;
   }

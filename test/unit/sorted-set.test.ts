@@ -149,16 +149,16 @@ t.test('SortedSetValue: encoding conversion, -0, clone', async (t) => {
   t.ok(Object.is(z.scores.get('a'), 0), '-0 reads back as 0 while listpack-shaped');
   t.equal(z.add('a', 0), 'same');
   t.equal(z.add('a', 1), 'updated');
-  t.equal(valueEncoding(z, false), 'listpack');
+  t.equal(valueEncoding(z), 'listpack');
   z.add('x'.repeat(65), -0);
-  t.equal(valueEncoding(z, false), 'skiplist');
+  t.equal(valueEncoding(z), 'skiplist');
   t.ok(Object.is(z.scores.get('x'.repeat(65)), -0), '-0 kept once skiplist');
   z.remove('x'.repeat(65));
-  t.equal(valueEncoding(z, false), 'skiplist', 'never converted back');
+  t.equal(valueEncoding(z), 'skiplist', 'never converted back');
   const copy = cloneValue(z);
-  t.equal(valueEncoding(copy, false), 'skiplist', 'a copy keeps the encoding');
+  t.equal(valueEncoding(copy), 'skiplist', 'a copy keeps the encoding');
   const big = new SortedSetValue(new Map(Array.from({ length: 129 }, (_, i): [string, number] => [`m${i}`, i])));
-  t.equal(valueEncoding(big, false), 'skiplist');
+  t.equal(valueEncoding(big), 'skiplist');
   t.equal(big.order.at(128)?.member, 'm128');
 });
 
