@@ -36,13 +36,13 @@ const MAX_ARGV_SLOTS = 1024;
  * time shared by the commands that ran in it, which costs two clock reads per batch instead of
  * two per command (so a histogram shows each call at its batch's average).
  */
-function chargeTime(ran: readonly CommandSpec[], elapsedMs: number): void {
-  if (ran.length === 0) return;
-  const share = (elapsedMs * 1000) / ran.length;
+function chargeTime(ran: readonly CommandSpec[], count: number, elapsedMs: number): void {
+  if (count === 0) return;
+  const share = (elapsedMs * 1000) / count;
   // LATENCY HISTOGRAM's bucket: the smallest power of two (µs) not below the share, from 1 µs.
   const bucket = share <= 1 ? 0 : 32 - Math.clz32(Math.ceil(share) - 1);
-  for (const spec of ran) {
-    const stats = spec.stats;
+  for (let i = 0; i < count; i++) {
+    const stats = (ran[i] as CommandSpec).stats;
     stats.usec += share;
     const buckets = (stats.latencyBuckets ??= []);
     buckets[bucket] = (buckets[bucket] ?? 0) + 1;
@@ -76,8 +76,13 @@ export class Client {
    */
   private blocked = false;
   private readingPaused = false;
-  /** Commands run in the current batch (reused, to avoid an allocation per batch). */
+  /**
+   * Commands run in the current batch, the first executedCount of them: reused, to avoid an
+   * allocation per batch, and never truncated (setting an array's length is a call into V8's
+   * runtime, once per read at -P 1; what stays past the count is the command table's own specs).
+   */
   private readonly executed: CommandSpec[] = [];
+  private executedCount = 0;
 
   constructor(
     readonly id: number,
@@ -151,9 +156,11 @@ export class Client {
       this.close();
       return;
     }
-    this.lastInteractionMs = this.node.clock();
+    // One clock reading for both: the read is the interaction, and its commands run at that time.
+    const nowMs = this.node.clock();
+    this.lastInteractionMs = nowMs;
     try {
-      this.runPending();
+      this.runPending(nowMs);
     } finally {
       // The chunk's memory is reused by the next read of any connection: even should a command
       // throw past the dispatcher, the parser must not keep it.
@@ -162,21 +169,22 @@ export class Client {
   }
 
   /** Runs the complete requests waiting in the parser, unless blocked. */
-  private runPending(): void {
+  private runPending(nowMs = this.node.clock()): void {
     if (this.blocked) return;
     const node = this.node;
-    node.nowMs = node.clock();
+    node.nowMs = nowMs;
     const started = node.time.monotonicMs();
     const ran = this.executed;
+    this.executedCount = 0;
     this.parser.markBatchStart();
     try {
       let argv: ByteString[] | null;
       while (!this.closeAfterReply && !this.blocked && (argv = this.parser.next()) !== null) {
         if (argv.length === 0) continue;
-        if (ran.length % CLOCK_REFRESH_COMMANDS === CLOCK_REFRESH_COMMANDS - 1) node.nowMs = node.clock();
+        if (this.executedCount % CLOCK_REFRESH_COMMANDS === CLOCK_REFRESH_COMMANDS - 1) node.nowMs = node.clock();
         this.runningArgv = argv;
         const spec = node.execute(this.session, argv);
-        if (spec !== null) ran.push(spec);
+        if (spec !== null) ran[this.executedCount++] = spec;
       }
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
@@ -185,8 +193,8 @@ export class Client {
       this.closeAfterReply = true;
     }
     this.runningArgv = null;
-    chargeTime(ran, node.time.monotonicMs() - started);
-    ran.length = 0;
+    chargeTime(ran, this.executedCount, node.time.monotonicMs() - started);
+    this.executedCount = 0;
     node.pubsub.flushReceivers();
     // maxmemory-clients (memory/client-eviction.ts): this client's weight after what the read
     // ran; the check follows the turn's writes (pending-replies.ts).
@@ -275,7 +283,7 @@ export class Client {
     // Replicas and masters are never sent replies (REPLCONF GETACK answers with writeRaw).
     const reply = this.session.reply;
     if (this.kind !== 'normal' && reply.pendingBytes > 0) reply.discard();
-    this.session.pushRanges.length = 0;
+    if (this.session.pushRanges.length !== 0) this.session.pushRanges.length = 0;
     if (reply.pendingBytes > 0) {
       this.memory.noteReplies(reply.pendingBytes);
       const out = reply.take();
