@@ -21,7 +21,6 @@ import { lfuInitial, lfuTouched, type LfuSettings } from './access-clock';
 import type { ByteString } from './bytes';
 import { DictTables } from './dict-tables';
 import { isSharedInteger, stringEncoding, type HeldStringForm } from './encodings';
-import { isInt64String } from './numbers';
 import { globMatch } from './glob';
 import { DeadlineTable } from './deadline-table';
 import { MapWalk } from './map-walk';
@@ -424,7 +423,7 @@ export class Database implements RememberedKeyExpirer {
     if (accessed !== undefined) {
       target.accessSec.set(targetKey, accessed);
     }
-    const form = this.stringForms.size === 0 ? undefined : this.stringForms.get(key);
+    const form = this.stringFormOf(key);
     if (duplicate && typeof value === 'string' && (typeof form === 'object' || stringEncoding(value) === 'raw')) {
       target.stringForms.set(targetKey, newSds(value.length));
     } else if (duplicate && typeof value === 'string' && form === undefined && isSharedInteger(value)) {
@@ -441,8 +440,7 @@ export class Database implements RememberedKeyExpirer {
    * (sds-model.ts): from the remembered one, or from the string as it was before the edit.
    */
   private sdsAfterEdit(key: ByteString, value: ByteString | MutableString, fresh: boolean): SdsAlloc {
-    const form = this.stringForms.size === 0 ? undefined : this.stringForms.get(key);
-    const previous = typeof form === 'object' ? form : undefined;
+    const previous = this.editedSdsOf(key);
     const held = this.dict.get(key);
     let before: PriorString | undefined;
     if (typeof held === 'string') before = { length: held.length, raw: stringEncoding(held) === 'raw' };
@@ -457,8 +455,13 @@ export class Database implements RememberedKeyExpirer {
 
   /** The sds state of a string edited in place (undefined for any other value: see sds-model.ts). */
   editedSdsOf(key: ByteString): SdsAlloc | undefined {
-    const form = this.stringForms.size === 0 ? undefined : this.stringForms.get(key);
+    const form = this.stringFormOf(key);
     return typeof form === 'object' ? form : undefined;
+  }
+
+  /** The key's entry in stringForms; the size test spares the common case, an empty map, a lookup. */
+  private stringFormOf(key: ByteString): StringForm | undefined {
+    return this.stringForms.size === 0 ? undefined : this.stringForms.get(key);
   }
 
   /** Every key in the dict's insertion order, expired ones not yet deleted included (HTSTATS). */
@@ -495,12 +498,12 @@ export class Database implements RememberedKeyExpirer {
 
   /** Whether a string value was last modified in place (OBJECT ENCODING says raw). */
   isRawString(key: ByteString): boolean {
-    return this.stringForms.size !== 0 && typeof this.stringForms.get(key) === 'object';
+    return typeof this.stringFormOf(key) === 'object';
   }
 
   /** How Redis holds the key's string where its bytes alone do not say (see stringForms). */
   heldStringForm(key: ByteString): HeldStringForm {
-    const form = this.stringForms.size === 0 ? undefined : this.stringForms.get(key);
+    const form = this.stringFormOf(key);
     return form === undefined ? null : typeof form === 'object' ? 'raw' : form;
   }
 
@@ -509,7 +512,7 @@ export class Database implements RememberedKeyExpirer {
    * when it reads as an integer ("3"), and it stays one until the next store or a reload.
    */
   markEmbstr(key: ByteString, value: ByteString): void {
-    if (value.length <= 20 && isInt64String(value)) this.stringForms.set(key, 'embstr');
+    if (stringEncoding(value) === 'int') this.stringForms.set(key, 'embstr');
   }
 
   /**
