@@ -21,7 +21,8 @@ export type HarnessEvent =
   | { type: 'node-resumed' }
   | { type: 'clients-reset'; connections: number }
   | { type: 'fault-added'; fault: number; description: string }
-  | { type: 'fault-healed'; fault: number; description: string }
+  /** pairsReset: the pairs of nodes whose bus connections were reset because the fault dropped messages between them. */
+  | { type: 'fault-healed'; fault: number; description: string; pairsReset: number }
   /** A replica won an election (or took over) and serves its shard now. */
   | { type: 'failover'; epoch: bigint; shard: number; mode: 'election' | 'takeover' }
   /** Two masters had the same configEpoch; this one took a new one. */

@@ -14,6 +14,14 @@
  * node behind a broken network does.
  *
  * Drops with a probability use the cluster's seeded random source, so a seed replays them.
+ *
+ * A dropped message is gone, but the connection it came on stays open, which TCP never allows:
+ * it delivers every byte or ends the connection. A node keeps waiting for the PONG to a PING
+ * that was dropped and sends that peer no other PING meanwhile, as Redis does; if the peer's own
+ * traffic keeps the link looking alive, the wait never ends and the peer stays PFAIL or FAIL
+ * after the fault is gone. So the book notes, per fault, which sender and receiver lost a
+ * message (lostBetween), and the cluster resets their connections when the fault heals: as a
+ * broken TCP connection would end, so that both sides connect again and greet each other.
  */
 import { MessageType } from '../../cluster-bus/messages';
 import type { BusVerdict } from '../node-hooks';
@@ -49,6 +57,8 @@ export type Fault = PartitionFault | DropFault | DelayFault;
 
 export class FaultBook {
   private readonly faults = new Map<number, Fault>();
+  /** Per fault, "from to" (node ids) for each sender and receiver between which it dropped a message. */
+  private readonly lost = new Map<number, Set<string>>();
   private nextId = 1;
 
   constructor(private readonly random: () => number) {}
@@ -61,7 +71,13 @@ export class FaultBook {
 
   /** Removes one fault; false when it was already healed. */
   remove(id: number): boolean {
+    this.lost.delete(id);
     return this.faults.delete(id);
+  }
+
+  /** The [sender, receiver] pairs (node ids) between which fault `id` dropped a message, first drop first. */
+  lostBetween(id: number): Array<[string, string]> {
+    return [...(this.lost.get(id) ?? [])].map((pair) => pair.split(' ') as [string, string]);
   }
 
   ids(): number[] {
@@ -75,14 +91,14 @@ export class FaultBook {
   /** A bus message of type `typeCode` from `from` (a node id) reaching `to`. */
   busVerdict(from: string, to: string, typeCode: number): BusVerdict {
     let delayMs = 0;
-    for (const fault of this.faults.values()) {
+    for (const [id, fault] of this.faults) {
       switch (fault.kind) {
         case 'partition':
-          if (fault.plane !== 'clients' && separated(fault, from, to)) return 'drop';
+          if (fault.plane !== 'clients' && separated(fault, from, to)) return this.dropped(id, from, to);
           break;
         case 'drop':
           if (matches(fault.from, from) && matches(fault.to, to) && (fault.types === null || fault.types.has(typeCode))) {
-            if (fault.probability >= 1 || this.random() < fault.probability) return 'drop';
+            if (fault.probability >= 1 || this.random() < fault.probability) return this.dropped(id, from, to);
           }
           break;
         case 'delay':
@@ -91,6 +107,13 @@ export class FaultBook {
       }
     }
     return delayMs > 0 ? { delayMs } : 'deliver';
+  }
+
+  private dropped(id: number, from: string, to: string): 'drop' {
+    let pairs = this.lost.get(id);
+    if (pairs === undefined) this.lost.set(id, (pairs = new Set()));
+    pairs.add(`${from} ${to}`);
+    return 'drop';
   }
 
   /** Whether the test's clients are cut off from node `id` (a client-plane partition). */

@@ -384,9 +384,30 @@ export class TestCluster {
   }
 
   private heal(id: number): void {
+    const lost = this.faults.lostBetween(id);
     if (!this.faults.remove(id)) return;
     this.refreshAll();
-    this.events.record('', { type: 'fault-healed', fault: id, description: this.faultNames.get(id) ?? '' }, () => -1);
+    const pairsReset = this.resetLostLinks(lost);
+    this.events.record('', { type: 'fault-healed', fault: id, description: this.faultNames.get(id) ?? '', pairsReset }, () => -1);
+  }
+
+  /**
+   * Resets the bus connections between each sender and receiver that lost a message to a fault
+   * (faults.ts says why). A pair of nodes has two, one opened by each; a lost message may have
+   * been on either (a PONG travels on the connection its PING came on), so each node closes the
+   * one it opened. Returns how many pairs of nodes were reset.
+   */
+  private resetLostLinks(lost: ReadonlyArray<[string, string]>): number {
+    const byId = new Map(this.nodes.map((node) => [node.id, node]));
+    const done = new Set<string>();
+    for (const [from, to] of lost) {
+      const pair = from < to ? `${from} ${to}` : `${to} ${from}`;
+      if (done.has(pair)) continue;
+      done.add(pair);
+      byId.get(from)?.resetBusLinkTo(to);
+      byId.get(to)?.resetBusLinkTo(from);
+    }
+    return done.size;
   }
 
   private refreshAll(): void {

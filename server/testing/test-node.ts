@@ -124,6 +124,17 @@ export class TestNode {
   }
   private lastRole: 'primary' | 'replica' = 'primary';
 
+  /**
+   * Closes the bus connection this node opened to `peerId`, as DEBUG CLUSTERLINK KILL TO does; it
+   * connects again at its next cron tick and greets with a PING. (The opener's end is the one to
+   * close: the accepting end knows a connection only once a message on it got through.) False
+   * when this node cannot act now: killed, paused, or the peer unknown to it.
+   */
+  resetBusLinkTo(peerId: string): boolean {
+    if (this.node === null || this.paused || this.node.cluster === null) return false;
+    return this.node.cluster.admin({ type: 'kill-links', nodeId: peerId, direction: 'to' }).ok;
+  }
+
   /** The running RedisNode (hashslot's own tests reach inside through it). */
   get redisNode(): RedisNode {
     if (this.node === null) throw new Error(`node ${this.port} is not running (killed)`);

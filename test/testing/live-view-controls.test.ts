@@ -16,14 +16,37 @@
 import t from 'tap';
 import Redis from 'ioredis';
 import type { Page } from 'puppeteer-core';
-import { startCluster } from '../../server/testing';
+import { startCluster, type TestCluster } from '../../server/testing';
 import { CHROMIUM, box, keysOfSlot, lastRow, markColors, openView, shot, stripColor } from './live-view-helpers';
 
 t.setTimeout(300_000);
 
-/** Waits until every card of a running node says cluster_state:ok. */
-async function allOk(page: Page, timeoutMs: number): Promise<void> {
-  await page.waitForFunction("[...document.querySelectorAll('.card')].every((c) => c.dataset.role === 'down' || c.dataset.clusterState === 'ok')", { timeout: timeoutMs });
+/**
+ * Waits until every card of a running node says cluster_state:ok. If that never comes, the error
+ * carries what each card showed and what each node answers itself (CLUSTER INFO's state, CLUSTER
+ * NODES), so that a failure in CI says which node stayed down and why.
+ */
+async function allOk(page: Page, cluster: TestCluster, timeoutMs: number): Promise<void> {
+  try {
+    await page.waitForFunction("[...document.querySelectorAll('.card')].every((c) => c.dataset.role === 'down' || c.dataset.clusterState === 'ok')", { timeout: timeoutMs });
+  } catch (err) {
+    const cards = String(await page.evaluate("[...document.querySelectorAll('.card')].map((c) => `#${c.dataset.index} ${c.dataset.role} ${c.dataset.clusterState} pfail=${c.dataset.pfail} fail=${c.dataset.fail}`).join('\\n')"));
+    const answers: string[] = [];
+    for (const node of cluster.nodes) {
+      const client = new Redis({ port: node.port, lazyConnect: true, maxRetriesPerRequest: 0, commandTimeout: 2_000 });
+      try {
+        const info = await client.call('CLUSTER', 'INFO');
+        const nodes = await client.call('CLUSTER', 'NODES');
+        answers.push(`node ${node.index} (${node.role}): ${String(info).match(/cluster_state:\w+/)?.[0] ?? '?'}\n${String(nodes)}`);
+      } catch (askErr) {
+        answers.push(`node ${node.index} (${node.role}): ${String(askErr)}`);
+      } finally {
+        client.disconnect();
+      }
+    }
+    const events = cluster.history().slice(-40).map((e) => JSON.stringify(e)).join('\n');
+    throw new Error(`${String(err)}\ncards:\n${cards}\n${answers.join('\n')}\nlast events:\n${events}`);
+  }
 }
 
 if (CHROMIUM === undefined) {
@@ -62,7 +85,7 @@ if (CHROMIUM === undefined) {
     await page.waitForSelector('.card[data-index="7"][data-role="replica"][data-own-flags="myself,slave"]', { timeout: 15_000 });
     await page.waitForSelector('#replica-links path.up[data-replica="7"][data-master="1"]', { timeout: 15_000 });
     t.pass('restarted: node 7 is a replica of node 1 again, its replication link up');
-    await allOk(page, 20_000);
+    await allOk(page, cluster, 20_000);
 
     // ─── manual failover to the replica clicked (node 6, shard 0's second replica) ───────────
     await page.click('.card[data-index="6"] button[data-action="failover"]');
@@ -73,7 +96,7 @@ if (CHROMIUM === undefined) {
     t.match(await lastRow(page, 'manual-failover-accepted'), /#6 *manual-failover-accepted mode=default/, 'CLUSTER FAILOVER ran on node 6');
     await page.waitForSelector('#replica-links path[data-replica="0"][data-master="6"]', { timeout: 15_000 });
     t.pass('the old primary 0 now replicates node 6: a line from 0 to 6');
-    await allOk(page, 20_000);
+    await allOk(page, cluster, 20_000);
     await shot(page, '6-controls-failover');
 
     // ─── move a slot, paused after the first step, then resumed ──────────────────────────────
@@ -117,7 +140,7 @@ if (CHROMIUM === undefined) {
     await page.click('#heal');
     await page.waitForSelector('#timeline div[data-type="fault-healed"]', { timeout: 5_000 });
     await page.waitForSelector('#links td.live[data-link="1>2"]', { timeout: 10_000 });
-    await allOk(page, 40_000);
+    await allOk(page, cluster, 40_000);
     t.pass('healed: links live, every node ok again');
     t.same(pageErrors, [], 'no script error in the page');
   });

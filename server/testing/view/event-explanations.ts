@@ -68,7 +68,7 @@ export const EXPLANATIONS: Readonly<Record<TimelineRowType, Explanation>> = {
   'node-resumed': { text: 'The frozen node runs again and catches up on what it missed.', source: 'server/testing/test-cluster.ts' },
   'clients-reset': { text: 'The harness reset every client connection to the node (the clients see ECONNRESET), as a flaky network or a proxy would.', source: 'server/testing/test-cluster.ts' },
   'fault-added': { text: 'A network fault is in force: a partition, dropped or delayed bus messages.', source: 'server/testing/test-cluster.ts' },
-  'fault-healed': { text: 'The fault is gone; the links carry messages again.', source: 'server/testing/test-cluster.ts' },
+  'fault-healed': { text: 'The fault is gone; the links carry messages again. Connections on which it dropped messages are reset (a TCP connection cannot lose bytes and stay open), and the nodes connect again.', source: 'server/testing/test-cluster.ts' },
   'migration-step': { text: 'A step of moving a slot, as redis-cli --cluster reshard takes it: IMPORTING on the target, MIGRATING on the source, the keys, then the new owner.', source: 'server/testing/migrate-slot.ts' },
   'slot-moved': { text: 'A slot and its keys now belong to another primary.', source: 'server/testing/migrate-slot.ts' },
   // ─── the page's own row ──────────────────────────────────────────────────────────────────
