@@ -11,12 +11,14 @@
 # how close each server got to the client. CPU per command still measures each server's work.
 #
 #   bench/pinned-cpu.sh [--rounds N] [--requests N] [--pipeline P] [--tests set,incr] [--random N]
-#                       [--command 'GEOADD geo 13.361389 38.115556 __rand_int__'] CHECKOUT...
+#                       [--command 'GEOADD geo 13.361389 38.115556 __rand_int__'] [--aof] CHECKOUT...
 #
 # --random N passes `-r N` to redis-benchmark (random keys over N names: the dictionary's lookup
 # cost at that size); without it every request hits the same key, as redis-benchmark does.
 # --command replaces the tests with one command of redis-benchmark's custom form (its
 # __rand_int__ drawn from --random's range), measured under its name.
+# --aof starts every server with `appendonly yes` and `appendfsync everysec` (issue 20's setting),
+# so the figure includes feeding and writing the AOF.
 set -euo pipefail
 
 rounds=5
@@ -25,6 +27,7 @@ pipeline=16
 tests=set
 random=
 command=
+server_args=()
 checkouts=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,11 +37,12 @@ while [ $# -gt 0 ]; do
     --tests) tests=$2; shift 2 ;;
     --random) random=$2; shift 2 ;;
     --command) command=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --aof) server_args=(--appendonly yes --appendfsync everysec); shift ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) checkouts+=("$(cd "$1" && pwd)"); shift ;;
   esac
 done
-[ ${#checkouts[@]} -gt 0 ] || { echo "usage: $0 [--rounds N] [--requests N] [--pipeline P] [--tests set,incr] [--random N] [--command CMD] CHECKOUT..." >&2; exit 2; }
+[ ${#checkouts[@]} -gt 0 ] || { echo "usage: $0 [--rounds N] [--requests N] [--pipeline P] [--tests set,incr] [--random N] [--command CMD] [--aof] CHECKOUT..." >&2; exit 2; }
 for tool in taskset redis-server redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 2; }
 done
@@ -55,7 +59,7 @@ load_args() { # test
 }
 [ -n "$command" ] && tests=${command%% *}
 
-echo "# server CPU per command: servers on core 0, redis-benchmark on core 1; -n $requests -c 50 -P $pipeline ${random:+-r $random }${command:+($command) }, $rounds rounds"
+echo "# server CPU per command: servers on core 0, redis-benchmark on core 1; -n $requests -c 50 -P $pipeline ${random:+-r $random }${command:+($command) }${server_args[*]:+(${server_args[*]}) }, $rounds rounds"
 describe_checkouts "${checkouts[@]}"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 

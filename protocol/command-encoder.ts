@@ -16,10 +16,24 @@ const LF = 0x0a;
 const SHORT_ARG = 16;
 
 export function encodeCommand(argv: readonly string[]): Buffer {
+  const out = Buffer.allocUnsafe(encodedLength(argv));
+  encodeCommandInto(out, 0, argv);
+  return out;
+}
+
+/** How many bytes encodeCommand(argv) takes. */
+export function encodedLength(argv: readonly string[]): number {
   let size = 3 + decimalLength(argv.length);
   for (const arg of argv) size += 5 + decimalLength(arg.length) + arg.length;
-  const out = Buffer.allocUnsafe(size);
-  let at = writeHeader(out, 0, STAR, argv.length);
+  return size;
+}
+
+/**
+ * Encodes `argv` into `out` at `at`, which must have encodedLength(argv) bytes free there;
+ * returns the offset after it. For a writer that keeps one buffer for many commands (the AOF).
+ */
+export function encodeCommandInto(out: Buffer, at: number, argv: readonly string[]): number {
+  at = writeHeader(out, at, STAR, argv.length);
   for (const arg of argv) {
     const n = arg.length;
     at = writeHeader(out, at, DOLLAR, n);
@@ -31,7 +45,7 @@ export function encodeCommand(argv: readonly string[]): Buffer {
     out[at++] = CR;
     out[at++] = LF;
   }
-  return out;
+  return at;
 }
 
 /** Digits of a non-negative integer in decimal. */

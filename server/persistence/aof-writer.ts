@@ -10,7 +10,8 @@
  * replay applies it whole. With aof-timestamp-enabled a `#TS:<unix seconds>` line goes before
  * the first write of each new second.
  *
- * The bytes wait in `buffer`, and the replies of the clients that wrote wait with them
+ * The bytes wait in one buffer (`out`, grown by doubling and reused: commands are encoded straight
+ * into it, with no allocation per write), and the replies of the clients that wrote wait with them
  * (Client.flush asks holdReplies); at the end of the event-loop turn (server/network/
  * pending-replies.ts, after every socket read of the turn) one write(2) takes the whole buffer,
  * then the replies go, which is what Redis's beforeSleep does:
@@ -30,7 +31,7 @@
  */
 import { closeSync, fsync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { sleepSync } from '../debug-hooks';
-import { encodeCommand } from '../../protocol/command-encoder';
+import { encodeCommand, encodeCommandInto, encodedLength } from '../../protocol/command-encoder';
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../network/client';
 import type { RedisNode } from '../node';
@@ -53,6 +54,9 @@ function strerror(err: unknown): string {
 
 const MULTI = encodeCommand(['MULTI']);
 const EXEC = encodeCommand(['EXEC']);
+/** The write buffer's starting size; after a write, one that grew past KEPT_BYTES starts again at this. */
+const INITIAL_BYTES = 16 * 1024;
+const KEPT_BYTES = 1024 * 1024;
 
 /** What the writer asks of the AOF that owns it. */
 export interface AofWriterHost {
@@ -64,12 +68,16 @@ export interface AofWriterHost {
 
 export class AofWriter {
   private fd: number | null = null;
-  private buffer: Buffer[] = [];
+  /** Bytes 0..bufferBytes-1 are waiting for the write(2) at the end of the turn. */
+  private out = Buffer.allocUnsafe(INITIAL_BYTES);
   bufferBytes = 0;
   /** The db of the last command written; -1: the next command is preceded by a SELECT. */
   private selectedDb = -1;
   private lastTimestampSec = 0;
-  // Execution units (see Replication): writes held until the outermost unit ends.
+  // Execution units (see Replication): writes held until the outermost unit ends. Nearly every
+  // unit is one client command with one write, so the first is held in two fields, not an object.
+  private firstDb = 0;
+  private firstArgv: readonly ByteString[] | null = null;
   private readonly held: Array<{ db: number; argv: readonly ByteString[] }> = [];
   private unitDepth = 0;
   /** Bytes written since the last fsync started, and whether an fsync is in flight. */
@@ -93,8 +101,14 @@ export class AofWriter {
   /** A write the node propagates (Replication.propagate calls this for masters and replicas). */
   propagate(db: number, argv: readonly ByteString[]): void {
     if (!this.host.feeding) return;
-    if (this.unitDepth > 0) this.held.push({ db, argv });
-    else this.append(db, encodeCommand(argv));
+    if (this.unitDepth === 0) {
+      this.appendCommand(db, argv);
+    } else if (this.firstArgv === null) {
+      this.firstDb = db;
+      this.firstArgv = argv;
+    } else {
+      this.held.push({ db, argv });
+    }
   }
 
   beginUnit(): void {
@@ -103,23 +117,39 @@ export class AofWriter {
 
   endUnit(): void {
     if (--this.unitDepth > 0) return;
+    const first = this.firstArgv;
+    if (first === null) return;
+    this.firstArgv = null;
     const held = this.held;
-    if (held.length === 0) return;
-    if (this.host.feeding) {
-      if (held.length === 1) {
-        const only = held[0] as { db: number; argv: readonly ByteString[] };
-        this.append(only.db, encodeCommand(only.argv));
-      } else {
-        // MULTI goes in the first write's db (its SELECT before it), as Redis propagates it.
-        this.append((held[0] as { db: number }).db, MULTI);
-        for (const w of held) this.append(w.db, encodeCommand(w.argv));
-        this.append(this.selectedDb, EXEC);
-      }
+    if (!this.host.feeding) {
+      held.length = 0;
+    } else if (held.length === 0) {
+      this.appendCommand(this.firstDb, first);
+    } else {
+      // MULTI goes in the first write's db (its SELECT before it), as Redis propagates it.
+      this.appendBytes(this.firstDb, MULTI);
+      this.appendCommand(this.firstDb, first);
+      for (const w of held) this.appendCommand(w.db, w.argv);
+      held.length = 0;
+      this.appendBytes(this.selectedDb, EXEC);
     }
-    held.length = 0;
   }
 
-  private append(db: number, command: Buffer): void {
+  /** A command, encoded straight into the buffer, after its SELECT and timestamp if due. */
+  private appendCommand(db: number, argv: readonly ByteString[]): void {
+    this.beforeCommand(db);
+    const size = encodedLength(argv);
+    this.reserve(size);
+    this.bufferBytes = encodeCommandInto(this.out, this.bufferBytes, argv);
+  }
+
+  private appendBytes(db: number, bytes: Buffer): void {
+    this.beforeCommand(db);
+    this.push(bytes);
+  }
+
+  /** The `#TS:` line at a new second (aof-timestamp-enabled), and a SELECT when the db changes. */
+  private beforeCommand(db: number): void {
     if (this.node.config.bool('aof-timestamp-enabled')) {
       const sec = Math.floor(this.node.clock() / 1000);
       if (sec > this.lastTimestampSec) {
@@ -131,20 +161,36 @@ export class AofWriter {
       this.push(encodeCommand(['SELECT', String(db)]));
       this.selectedDb = db;
     }
-    this.push(command);
   }
 
   private push(bytes: Buffer): void {
+    this.reserve(bytes.length);
+    bytes.copy(this.out, this.bufferBytes);
+    this.bufferBytes += bytes.length;
+  }
+
+  /** Room for `size` more bytes (the buffer doubles as needed); the first bytes of a turn schedule its write. */
+  private reserve(size: number): void {
     // Written once this event-loop turn (also when no client reply follows: the cron's expiry).
     if (this.bufferBytes === 0) this.node.pendingReplies.scheduleTurnEnd();
-    this.buffer.push(bytes);
-    this.bufferBytes += bytes.length;
+    const needed = this.bufferBytes + size;
+    if (needed <= this.out.length) return;
+    let capacity = this.out.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const grown = Buffer.allocUnsafe(capacity);
+    this.out.copy(grown, 0, 0, this.bufferBytes);
+    this.out = grown;
+  }
+
+  /** Empties the buffer; one that grew large for a burst is let go, not kept for good. */
+  private emptyBuffer(): void {
+    this.bufferBytes = 0;
+    if (this.out.length > KEPT_BYTES) this.out = Buffer.allocUnsafe(INITIAL_BYTES);
   }
 
   /** appendonly no: what was buffered is dropped with the file. */
   discardBuffer(): void {
-    this.buffer = [];
-    this.bufferBytes = 0;
+    this.emptyBuffer();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -178,13 +224,13 @@ export class AofWriter {
   /** write(2) of everything buffered; a failure is logged and reported by INFO. */
   writeBuffer(): void {
     if (this.bufferBytes === 0 || this.fd === null) return;
-    const data = this.buffer.length === 1 ? (this.buffer[0] as Buffer) : Buffer.concat(this.buffer, this.bufferBytes);
+    const length = this.bufferBytes;
     // DEBUG AOF-FLUSH-SLEEP: a stalled disk, for tests; the node stops meanwhile, as Redis does.
     const stallUs = this.node.debugHooks.aofFlushSleepUs;
     if (stallUs > 0) sleepSync(stallUs / 1000);
     try {
-      this.writeAll(this.fd, data);
-      this.currentSize += data.length;
+      this.writeAll(this.fd, this.out, length);
+      this.currentSize += length;
       this.unsynced = true;
       if (!this.lastWriteOk) this.node.log.warning('AOF write error looks solved, Redis can write again.');
       this.lastWriteOk = true;
@@ -195,8 +241,7 @@ export class AofWriter {
       this.lastWriteError = strerror(err);
       return; // kept in the buffer
     }
-    this.buffer = [];
-    this.bufferBytes = 0;
+    this.emptyBuffer();
   }
 
   /**
@@ -206,12 +251,12 @@ export class AofWriter {
    * BGSAVE or an AOF rewrite writing its file is Redis's "active child": here it is no child
    * process but the same work interleaved on this thread, competing for the same disk.
    */
-  private writeAll(fd: number, data: Buffer): void {
+  private writeAll(fd: number, data: Buffer, length: number): void {
     const latency = this.node.latency;
     const startedMs = latency.start();
     try {
       let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+      while (off < length) off += writeSync(fd, data, off, length - off);
     } finally {
       const ms = latency.elapsedMs(startedMs);
       if (ms > 0) {

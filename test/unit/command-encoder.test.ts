@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { encodeCommand } from '../../protocol/command-encoder';
+import { encodeCommand, encodeCommandInto, encodedLength } from '../../protocol/command-encoder';
 import { ByteStringRequestParser } from '../../protocol/request-parser';
 
 t.test('fixed vectors', async (t) => {
@@ -35,4 +35,17 @@ t.test('what it encodes parses back to the same arguments', async (t) => {
     { numRuns: 2000 },
   );
   t.pass('2,000 random commands round-tripped');
+});
+
+t.test('encodeCommandInto writes the same bytes at an offset, exactly encodedLength of them, and nothing around them', async (t) => {
+  const commands = [['SET', 'k', 'v'], ['PING'], ['SET', '', ''], ['SET', 'k', 'y'.repeat(300)], Array.from({ length: 12 }, (_, i) => String(i))];
+  for (const argv of commands) {
+    const alone = encodeCommand(argv);
+    const size = encodedLength(argv);
+    t.equal(size, alone.length, `encodedLength of ${argv[0] ?? ''} (${argv.length} args)`);
+    const out = Buffer.alloc(size + 10, 0xee);
+    t.equal(encodeCommandInto(out, 5, argv), 5 + size, 'returns the offset after it');
+    t.same(out.subarray(5, 5 + size), alone, 'the same bytes');
+    t.ok(out.subarray(0, 5).every((b) => b === 0xee) && out.subarray(5 + size).every((b) => b === 0xee), 'the bytes around it untouched');
+  }
 });
