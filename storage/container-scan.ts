@@ -21,7 +21,7 @@
 import type { ByteString } from './bytes';
 
 /** What can be scanned: a set's members, or the keys of a hash's or sorted set's Map. */
-export type Scanned = Set<ByteString> | Map<ByteString, unknown>;
+export type Scanned = ReadonlySet<ByteString> | ReadonlyMap<ByteString, unknown>;
 
 /** Iterators kept per container; older cursors fall back to skipping. */
 const CURSORS_PER_CONTAINER = 16;

@@ -20,6 +20,7 @@
 import { lfuInitial, lfuTouched, type LfuSettings } from './access-clock';
 import type { ByteString } from './bytes';
 import { DictTables } from './dict-tables';
+import { KeyTable } from './key-table';
 import { isSharedInteger, stringEncoding, type HeldStringForm } from './encodings';
 import { globMatch } from './glob';
 import { DeadlineTable } from './deadline-table';
@@ -55,7 +56,8 @@ type StringForm = SdsAlloc | 'embstr' | 'unshared';
 type HeldValue = StoredValue | MutableString | InPlaceCounter;
 
 export class Database implements RememberedKeyExpirer {
-  private dict = new Map<ByteString, HeldValue>();
+  /** The keys, their values and their access words (key-table.ts): one lookup per command. */
+  private table = new KeyTable<HeldValue>();
   /** Keys whose value may be in the editable form (a superset: settleAll checks each). */
   private editedKeys = new Set<ByteString>();
   /**
@@ -86,13 +88,10 @@ export class Database implements RememberedKeyExpirer {
   readonly mainTables = new DictTables();
   private readonly resizeAllowed = (): boolean => this.context.dictResizeAllowed?.() ?? true;
   /**
-   * When each key was last read or written, in whole seconds (Redis's LRU clock has the same
-   * resolution): what OBJECT IDLETIME reports, and what LRU eviction will sample.
-   */
-  private accessSec = new Map<ByteString, number>();
-  /**
-   * Keys loaded from a snapshot get no accessSec entry (a second Map insertion per key made
-   * loading a large RDB markedly slower): their access time is the load's, kept once here.
+   * Each key's access word sits in its table slot: under LRU the second it was last read or
+   * written (Redis's LRU clock has the same resolution), what OBJECT IDLETIME reports and LRU
+   * eviction samples; under LFU the word of access-clock.ts. Keys loaded from a snapshot have
+   * none (NaN) until touched: their access time is the load's, kept once here.
    */
   private loadedAtSec = 0;
   /**
@@ -113,8 +112,7 @@ export class Database implements RememberedKeyExpirer {
   /** The modelled bytes of this database's keys (used_memory's dataset part). */
   private readonly memory = new MemoryAccount();
   /** Where eviction's sampling of all keys, and of keys with a deadline, resumes. */
-  private readonly evictionWalk = new MapWalk<ByteString, HeldValue>();
-  private readonly accessEvictionWalk = new MapWalk<ByteString, number>();
+  private readonly evictionWalk = new MapWalk<ByteString, number>();
   private readonly volatileEvictionWalk = new MapWalk<ByteString, number>();
 
   constructor(
@@ -128,7 +126,7 @@ export class Database implements RememberedKeyExpirer {
   enableSlotIndex(): void {
     if (this.slotKeys !== null) return;
     const index = (this.slotKeys = new SlotKeyIndex());
-    for (const key of this.dict.keys()) index.add(key);
+    for (const key of this.table.keyMap.keys()) index.add(key);
   }
 
   /** Number of keys in a hash slot (cluster mode). */
@@ -150,7 +148,7 @@ export class Database implements RememberedKeyExpirer {
 
   /** Number of keys, including expired keys not yet deleted (as Redis's DBSIZE). */
   get size(): number {
-    return this.dict.size;
+    return this.table.size;
   }
 
   get expiresCount(): number {
@@ -219,19 +217,26 @@ export class Database implements RememberedKeyExpirer {
 
   /** The held value of a live key, in whichever form, with the access recorded. */
   private liveAccessed(key: ByteString, nowMs: number, lookup: Lookup): HeldValue | undefined {
-    const value = this.live(key, nowMs, lookup);
-    if (value !== undefined) this.touchAccess(key, nowMs);
-    return value;
+    const slot = this.liveSlot(key, nowMs, lookup);
+    if (slot < 0) return undefined;
+    this.touchAccess(slot, nowMs);
+    return this.table.valueAt(slot);
   }
 
   /** The held value of a live key (expiry applied as `lookup` says), in whichever form. */
   private live(key: ByteString, nowMs: number, lookup: Lookup): HeldValue | undefined {
+    const slot = this.liveSlot(key, nowMs, lookup);
+    return slot < 0 ? undefined : this.table.valueAt(slot);
+  }
+
+  /** The table slot of a live key (expiry applied as `lookup` says), or -1. */
+  private liveSlot(key: ByteString, nowMs: number, lookup: Lookup): number {
     // A lookup moves a rehash along, as dictFind does.
-    if (this.mainTables.size1 !== 0) this.mainTables.touched(this.dict.size);
-    const value = this.dict.get(key);
-    if (value === undefined) return undefined;
-    if (this.deadlines.size !== 0 && this.expireIfNeeded(key, nowMs, lookup)) return undefined;
-    return value;
+    if (this.mainTables.size1 !== 0) this.mainTables.touched(this.table.size);
+    const slot = this.table.slotOf(key);
+    if (slot < 0) return -1;
+    if (this.deadlines.size !== 0 && this.expireIfNeeded(key, nowMs, lookup)) return -1;
+    return slot;
   }
 
   /** Keeps `value` in the editable form under `key` (the caller counts and announces the write). */
@@ -252,13 +257,16 @@ export class Database implements RememberedKeyExpirer {
   /** Settles every edited value: before a snapshot, which must hold values that never change. */
   private settleAll(): void {
     for (const key of this.editedKeys) {
-      const value = this.dict.get(key);
+      const value = this.table.get(key);
       if (value instanceof MutableString) this.put(key, value.toByteString());
     }
     this.editedKeys.clear();
     if (this.countersHeld === 0) return;
     // Storing under a key the walk has reached adds no entry, so the walk is not disturbed.
-    for (const [key, value] of this.dict) if (value instanceof InPlaceCounter) this.put(key, value.toByteString());
+    for (const [key, slot] of this.table.keyMap) {
+      const value = this.table.slotValue(slot);
+      if (value instanceof InPlaceCounter) this.put(key, value.toByteString());
+    }
     this.countersHeld = 0;
   }
 
@@ -267,13 +275,14 @@ export class Database implements RememberedKeyExpirer {
    * Redis's dictionary directly so that a debug command never expires a key).
    */
   peekStored(key: ByteString): StoredValue | undefined {
-    const value = this.dict.get(key);
+    const value = this.table.get(key);
     return isHeldInPlace(value) ? this.settle(key, value) : value;
   }
 
   /** Seconds since the key was last accessed (OBJECT IDLETIME). */
   idleSeconds(key: ByteString, nowMs: number): number {
-    const at = this.accessSec.get(key) ?? this.loadedAtSec;
+    const word = this.table.accessOf(key);
+    const at = Number.isNaN(word) ? this.loadedAtSec : word;
     return at === 0 ? 0 : Math.max(0, Math.floor(nowMs / 1000) - at);
   }
 
@@ -294,20 +303,20 @@ export class Database implements RememberedKeyExpirer {
       this.getBytes(key, nowMs, 'write');
       return;
     }
-    if (this.mainTables.size1 !== 0) this.mainTables.touched(this.dict.size);
+    if (this.mainTables.size1 !== 0) this.mainTables.touched(this.table.size);
   }
 
   /** Sets a key's value and clears any TTL it had (SET semantics). */
   set(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
-    const before = this.dict.size;
-    const existed = this.put(key, value);
+    const before = this.table.size;
+    const slot = this.put(key, value);
     this.slotKeys?.add(key);
-    this.touchWritten(key, nowMs, !existed);
+    this.touchWritten(slot, nowMs, this.table.size !== before);
     if (this.deadlines.size !== 0) this.clearDeadline(key);
     if (this.stringForms.size !== 0) this.stringForms.delete(key);
-    if (this.dict.size !== before) this.observer?.keyAdded(this, key, typeName(value));
+    if (this.table.size !== before) this.observer?.keyAdded(this, key, typeName(value));
   }
 
   /**
@@ -320,7 +329,7 @@ export class Database implements RememberedKeyExpirer {
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.memory.modified(key);
     // Under LFU the command's lookup already counted the access.
-    if (this.context.lfu == null) this.touchLru(key, nowMs);
+    if (this.context.lfu == null) this.table.setAccess(key, Math.floor(nowMs / 1000));
   }
 
   /**
@@ -338,11 +347,11 @@ export class Database implements RememberedKeyExpirer {
   overwrite(key: ByteString, value: StoredValue, nowMs: number): void {
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
-    const before = this.dict.size;
-    const existed = this.put(key, value);
-    this.touchWritten(key, nowMs, !existed);
+    const before = this.table.size;
+    const slot = this.put(key, value);
+    this.touchWritten(slot, nowMs, this.table.size !== before);
     if (this.stringForms.size !== 0) this.stringForms.delete(key);
-    if (this.dict.size !== before) {
+    if (this.table.size !== before) {
       this.slotKeys?.add(key);
       this.observer?.keyAdded(this, key, typeName(value));
     }
@@ -358,7 +367,7 @@ export class Database implements RememberedKeyExpirer {
   replaceInteger(key: ByteString, next: ByteString): void {
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
-    this.dict.set(key, next);
+    this.table.setValueAt(this.table.slotOf(key), next);
     if (this.stringForms.size !== 0) this.stringForms.delete(key);
   }
 
@@ -369,7 +378,7 @@ export class Database implements RememberedKeyExpirer {
   replaceWithCounter(key: ByteString, n: number): void {
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
-    this.dict.set(key, new InPlaceCounter(n));
+    this.table.setValueAt(this.table.slotOf(key), new InPlaceCounter(n));
     this.countersHeld++;
     if (this.stringForms.size !== 0) this.stringForms.delete(key);
   }
@@ -398,14 +407,14 @@ export class Database implements RememberedKeyExpirer {
    * HyperLogLog), which decides the sds Redis holds it in (sds-model.ts).
    */
   storeInPlaceUncounted(key: ByteString, value: ByteString | MutableString, nowMs: number, fresh = false): void {
-    const before = this.dict.size;
+    const before = this.table.size;
     this.stringForms.set(key, this.sdsAfterEdit(key, value, fresh));
     if (typeof value === 'string') this.put(key, value);
     else if (value.length < EDIT_IN_PLACE_MIN_BYTES) this.put(key, value.toByteString());
     else this.holdEditable(key, value);
     this.slotKeys?.add(key);
-    this.touchWritten(key, nowMs, this.dict.size !== before);
-    if (this.dict.size !== before) this.observer?.keyAdded(this, key, 'string');
+    this.touchWritten(this.table.slotOf(key), nowMs, this.table.size !== before);
+    if (this.table.size !== before) this.observer?.keyAdded(this, key, 'string');
   }
 
   /**
@@ -419,10 +428,8 @@ export class Database implements RememberedKeyExpirer {
     if (value === undefined) throw new Error('copyKeyTo on a missing key');
     const deadline = this.expireAtExact(key);
     target.set(targetKey, value, nowMs);
-    const accessed = this.accessSec.get(key);
-    if (accessed !== undefined) {
-      target.accessSec.set(targetKey, accessed);
-    }
+    const accessed = this.table.accessOf(key);
+    if (!Number.isNaN(accessed)) target.table.setAccess(targetKey, accessed);
     const form = this.stringFormOf(key);
     if (duplicate && typeof value === 'string' && (typeof form === 'object' || stringEncoding(value) === 'raw')) {
       target.stringForms.set(targetKey, newSds(value.length));
@@ -441,7 +448,7 @@ export class Database implements RememberedKeyExpirer {
    */
   private sdsAfterEdit(key: ByteString, value: ByteString | MutableString, fresh: boolean): SdsAlloc {
     const previous = this.editedSdsOf(key);
-    const held = this.dict.get(key);
+    const held = this.table.get(key);
     let before: PriorString | undefined;
     if (typeof held === 'string') before = { length: held.length, raw: stringEncoding(held) === 'raw' };
     else if (held instanceof MutableString) {
@@ -466,7 +473,7 @@ export class Database implements RememberedKeyExpirer {
 
   /** Every key in the dict's insertion order, expired ones not yet deleted included (HTSTATS). */
   dictKeys(): ByteString[] {
-    return [...this.dict.keys()];
+    return [...this.table.keyMap.keys()];
   }
 
   /** Every key with a deadline, in the expires dict's insertion order (HTSTATS). */
@@ -476,12 +483,12 @@ export class Database implements RememberedKeyExpirer {
 
   /** DEBUG POPULATE's dictTryExpand: presize the key dict for `count` keys. */
   presizeForKeys(count: number): void {
-    this.mainTables.expand(count, this.dict.size);
+    this.mainTables.expand(count, this.table.size);
   }
 
   /** The cron's tryResizeHashTables on this database's two dicts. */
   shrinkSparseTables(canResize: boolean): void {
-    this.mainTables.shrinkIfSparse(this.dict.size, canResize);
+    this.mainTables.shrinkIfSparse(this.table.size, canResize);
     this.deadlines.tables.shrinkIfSparse(this.deadlines.size, canResize);
   }
 
@@ -490,7 +497,7 @@ export class Database implements RememberedKeyExpirer {
    * else on the expires dict; false when neither was.
    */
   rehashTables(steps: number): boolean {
-    if (this.mainTables.rehashing) this.mainTables.step(steps, this.dict.size);
+    if (this.mainTables.rehashing) this.mainTables.step(steps, this.table.size);
     else if (this.deadlines.tables.rehashing) this.deadlines.tables.step(steps, this.deadlines.size);
     else return false;
     return true;
@@ -527,21 +534,20 @@ export class Database implements RememberedKeyExpirer {
   }
 
   delete(key: ByteString): boolean {
-    const old = this.dict.get(key);
-    if (old === undefined) return false;
-    this.deleteHeld(key, old);
+    const slot = this.table.slotOf(key);
+    if (slot < 0) return false;
+    this.deleteAt(key, slot);
     return true;
   }
 
-  /** Deletes a key known to hold `old`. */
-  private deleteHeld(key: ByteString, old: HeldValue): void {
-    this.mainTables.touched(this.dict.size);
-    this.dict.delete(key);
-    this.memory.removed(key, old);
+  /** Deletes a key present in table slot `slot`. */
+  private deleteAt(key: ByteString, slot: number): void {
+    this.mainTables.touched(this.table.size);
+    this.memory.removed(key, this.table.valueAt(slot));
+    this.table.removeAt(key, slot);
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.slotKeys?.remove(key);
-    this.accessSec.delete(key);
     if (this.deadlines.size !== 0) this.clearDeadline(key);
     if (this.stringForms.size !== 0) this.stringForms.delete(key);
     if (this.editedKeys.size !== 0) this.editedKeys.delete(key);
@@ -549,20 +555,18 @@ export class Database implements RememberedKeyExpirer {
 
   /** Removes every key. */
   flush(): number {
-    const removed = this.dict.size;
+    const removed = this.table.size;
     this.context.dirty += removed;
     this.touchExisting();
-    this.dict = new Map();
+    this.table = new KeyTable();
     this.deadlines.reset();
     this.mainTables.reset();
     this.stringForms = new Map();
     this.editedKeys = new Set();
     this.countersHeld = 0;
-    this.accessSec = new Map();
     this.loadedAtSec = 0;
     this.memory.reset();
     this.evictionWalk.reset();
-    this.accessEvictionWalk.reset();
     this.volatileEvictionWalk.reset();
     this.slotKeys?.clear();
     this.randomWalk.reset();
@@ -574,19 +578,17 @@ export class Database implements RememberedKeyExpirer {
     this.context.dirty++;
     this.touchExisting(other);
     other.touchExisting(this);
-    [this.dict, other.dict] = [other.dict, this.dict];
+    [this.table, other.table] = [other.table, this.table];
     this.deadlines.swap(other.deadlines);
     this.mainTables.swap(other.mainTables);
     [this.stringForms, other.stringForms] = [other.stringForms, this.stringForms];
     [this.editedKeys, other.editedKeys] = [other.editedKeys, this.editedKeys];
     [this.countersHeld, other.countersHeld] = [other.countersHeld, this.countersHeld];
-    [this.accessSec, other.accessSec] = [other.accessSec, this.accessSec];
     [this.loadedAtSec, other.loadedAtSec] = [other.loadedAtSec, this.loadedAtSec];
     [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
     this.memory.swap(other.memory);
     for (const db of [this, other]) {
       db.evictionWalk.reset();
-      db.accessEvictionWalk.reset();
       db.volatileEvictionWalk.reset();
     }
     this.randomWalk.reset();
@@ -618,7 +620,7 @@ export class Database implements RememberedKeyExpirer {
   forEachEntry(visit: (key: ByteString, value: StoredValue, deadlineMs: number | bigint | undefined) => void): void {
     this.settleAll();
     const deadlines = this.deadlines;
-    for (const [key, value] of this.dict as Map<ByteString, StoredValue>) visit(key, value, deadlines.getForSnapshot(key));
+    for (const [key, slot] of this.table.keyMap) visit(key, this.table.slotValue(slot) as StoredValue, deadlines.getForSnapshot(key));
   }
 
   /**
@@ -628,11 +630,8 @@ export class Database implements RememberedKeyExpirer {
    */
   snapshotContents(): { keys: ByteString[]; values: StoredValue[]; deadlines: Map<ByteString, number | bigint> } {
     this.settleAll();
-    const settled = this.dict as Map<ByteString, StoredValue>;
-    // Spreading a Map's iterators is far cheaper than visiting its entries one by one.
-    const keys = [...settled.keys()];
-    const values = [...settled.values()];
-    return { keys, values, deadlines: this.deadlines.copyAll() };
+    const { keys, values } = this.table.contents();
+    return { keys, values: values as StoredValue[], deadlines: this.deadlines.copyAll() };
   }
 
   /**
@@ -640,7 +639,7 @@ export class Database implements RememberedKeyExpirer {
    * Its deadline and idle time, if any, follow with setExpireAt and setIdleSeconds.
    */
   insertLoaded(key: ByteString, value: StoredValue, nowMs: number): boolean {
-    if (this.dict.has(key)) return false;
+    if (this.table.has(key)) return false;
     this.put(key, value);
     this.context.dirty++;
     this.slotKeys?.add(key);
@@ -669,7 +668,7 @@ export class Database implements RememberedKeyExpirer {
   /** Whether the key is present but past its deadline (EXEC aborts when a watched key expired). */
   isLogicallyExpired(key: ByteString, nowMs: number): boolean {
     const at = this.deadlines.map.get(key);
-    return at !== undefined && nowMs > at && this.dict.has(key);
+    return at !== undefined && nowMs > at && this.table.has(key);
   }
 
   /** A key changed: its WATCHers and client tracking are told. */
@@ -691,23 +690,19 @@ export class Database implements RememberedKeyExpirer {
   private touchExisting(other: Database | null = null): void {
     if (this.watchers === null) return;
     for (const key of this.watchers.keys()) {
-      if (this.dict.has(key) || (other !== null && other.dict.has(key))) this.touchWatchers(key);
+      if (this.table.has(key) || (other !== null && other.table.has(key))) this.touchWatchers(key);
     }
   }
 
   /** Backdates a key's last access (RESTORE ... IDLETIME, an RDB's IDLE opcode). */
   setIdleSeconds(key: ByteString, seconds: number, nowMs: number): void {
     // Under an LFU policy the word holds a counter: Redis ignores IDLETIME then, as here.
-    if (this.context.lfu == null && this.dict.has(key)) {
-      this.accessSec.set(key, Math.floor(nowMs / 1000) - seconds);
-    }
+    if (this.context.lfu == null) this.table.setAccess(key, Math.floor(nowMs / 1000) - seconds);
   }
 
   /** Sets a key's LFU counter (RESTORE ... FREQ, an RDB's FREQ opcode); ignored under LRU, as in Redis. */
   setFrequency(key: ByteString, counter: number, nowMs: number): void {
-    if (this.context.lfu != null && this.dict.has(key)) {
-      this.accessSec.set(key, (lfuInitial(nowMs) & ~0xff) | (counter & 0xff));
-    }
+    if (this.context.lfu != null) this.table.setAccess(key, (lfuInitial(nowMs) & ~0xff) | (counter & 0xff));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -772,12 +767,13 @@ export class Database implements RememberedKeyExpirer {
     // Timed as Redis times its expire-del: the deletion itself, not what is told of it after.
     const probe = this.context.latency;
     const startedMs = probe == null ? 0 : probe.start();
-    const old = this.dict.get(key);
-    if (old !== undefined) this.memory.removed(key, old);
-    this.mainTables.touched(this.dict.size);
-    this.dict.delete(key);
+    const slot = this.table.slotOf(key);
+    this.mainTables.touched(this.table.size);
+    if (slot >= 0) {
+      this.memory.removed(key, this.table.valueAt(slot));
+      this.table.removeAt(key, slot);
+    }
     this.slotKeys?.remove(key);
-    this.accessSec.delete(key);
     this.clearDeadline(key);
     if (this.stringForms.size !== 0) this.stringForms.delete(key);
     if (probe != null) probe.end('expire-del', startedMs);
@@ -822,46 +818,47 @@ export class Database implements RememberedKeyExpirer {
   // ---------------------------------------------------------------------------------------------
   // Memory and eviction (storage/memory-accounting.ts, server/memory/eviction.ts)
 
-  /** Stores a value through the memory account; true when the key already existed. */
-  private put(key: ByteString, value: HeldValue): boolean {
-    const old = this.dict.get(key);
-    if (old === undefined) this.mainTables.add(this.dict.size, this.resizeAllowed);
-    this.dict.set(key, value);
-    this.memory.stored(key, old, value);
-    return old !== undefined;
+  /** Stores a value through the memory account; returns the key's table slot. */
+  private put(key: ByteString, value: HeldValue): number {
+    const table = this.table;
+    let slot = table.slotOf(key);
+    if (slot < 0) {
+      this.mainTables.add(table.size, this.resizeAllowed);
+      slot = table.add(key, value);
+      this.memory.stored(key, undefined, value);
+    } else {
+      this.memory.stored(key, table.valueAt(slot), value);
+      table.setValueAt(slot, value);
+    }
+    return slot;
   }
 
   /** Records a lookup: the second (LRU), or one logarithmic LFU increment. */
-  private touchAccess(key: ByteString, nowMs: number): void {
+  private touchAccess(slot: number, nowMs: number): void {
     const lfu = this.context.lfu;
     if (lfu == null) {
-      this.touchLru(key, nowMs);
+      this.table.setAccessAt(slot, Math.floor(nowMs / 1000));
       return;
     }
-    const word = this.accessSec.get(key);
-    this.accessSec.set(key, word === undefined ? lfuInitial(nowMs) : lfuTouched(word, nowMs, lfu, this.random));
+    const word = this.table.accessAt(slot);
+    this.table.setAccessAt(slot, Number.isNaN(word) ? lfuInitial(nowMs) : lfuTouched(word, nowMs, lfu, this.random));
   }
 
   /**
    * Records a store: the second (LRU); under LFU a new key starts at LFU_INIT_VAL and a replaced
    * value keeps its key's counter (Redis's dbSetValue), the command's lookup having counted.
    */
-  private touchWritten(key: ByteString, nowMs: number, isNew: boolean): void {
+  private touchWritten(slot: number, nowMs: number, isNew: boolean): void {
     if (this.context.lfu == null) {
-      this.touchLru(key, nowMs);
-    } else if (isNew || !this.accessSec.has(key)) {
-      this.accessSec.set(key, lfuInitial(nowMs));
+      this.table.setAccessAt(slot, Math.floor(nowMs / 1000));
+    } else if (isNew || Number.isNaN(this.table.accessAt(slot))) {
+      this.table.setAccessAt(slot, lfuInitial(nowMs));
     }
-  }
-
-  /** Records the second of an access under LRU. */
-  private touchLru(key: ByteString, nowMs: number): void {
-    this.accessSec.set(key, Math.floor(nowMs / 1000));
   }
 
   /** The modelled bytes of every key and value here (containers re-estimated first). */
   modelledBytes(): number {
-    this.memory.settle((key) => this.dict.get(key));
+    this.memory.settle((key) => this.table.get(key));
     return this.memory.bytes;
   }
 
@@ -870,8 +867,12 @@ export class Database implements RememberedKeyExpirer {
    * snapshot and never touched read as loaded at load time.
    */
   accessWord(key: ByteString, nowMs: number): number {
-    const word = this.accessSec.get(key);
-    if (word !== undefined) return word;
+    return this.wordOrLoaded(this.table.accessOf(key), nowMs);
+  }
+
+  /** An access word as stored, or for none (NaN) the load's time as a word. */
+  private wordOrLoaded(word: number, nowMs: number): number {
+    if (!Number.isNaN(word)) return word;
     return this.context.lfu == null ? this.loadedAtSec : lfuInitial(this.loadedAtSec * 1000 || nowMs);
   }
 
@@ -886,17 +887,17 @@ export class Database implements RememberedKeyExpirer {
    * written is returned.
    */
   sampleKeys(count: number, volatile: boolean, out: ByteString[], words: number[] | null = null, nowMs = 0): number {
-    const byAccess = words !== null && !volatile && this.accessSec.size === this.dict.size;
-    const map: Map<ByteString, unknown> = byAccess ? this.accessSec : volatile ? this.deadlines.map : this.dict;
+    // Over every key the walk's entries are slots: the access word is an array read away.
+    const map: ReadonlyMap<ByteString, number> = volatile ? this.deadlines.map : this.table.keyMap;
     if (map.size === 0) return 0;
-    const walk = (byAccess ? this.accessEvictionWalk : volatile ? this.volatileEvictionWalk : this.evictionWalk) as MapWalk<ByteString, unknown>;
+    const walk = volatile ? this.volatileEvictionWalk : this.evictionWalk;
     for (let i = 0; i < count; i++) {
-      let entry: [ByteString, unknown] | null = null;
+      let entry: [ByteString, number] | null = null;
       const stride = map.size <= count ? 1 : 1 + Math.floor(this.random.next() * 8);
       for (let s = 0; s < stride; s++) entry = walk.next(map);
       if (entry === null) return i;
       out[i] = entry[0];
-      if (words !== null) words[i] = byAccess ? (entry[1] as number) : this.accessWord(entry[0], nowMs);
+      if (words !== null) words[i] = volatile ? this.accessWord(entry[0], nowMs) : this.wordOrLoaded(this.table.accessAt(entry[1]), nowMs);
     }
     return count;
   }
@@ -906,11 +907,11 @@ export class Database implements RememberedKeyExpirer {
    * `dirty`; WATCH is touched); returns the modelled bytes freed, or -1 if the key is gone.
    */
   evict(key: ByteString): number {
-    const old = this.dict.get(key);
-    if (old === undefined) return -1;
+    const slot = this.table.slotOf(key);
+    if (slot < 0) return -1;
     const before = this.memory.bytes;
     this.context.dirty--;
-    this.deleteHeld(key, old);
+    this.deleteAt(key, slot);
     return before - this.memory.bytes;
   }
 
@@ -921,7 +922,7 @@ export class Database implements RememberedKeyExpirer {
   keys(pattern: ByteString, nowMs: number): ByteString[] {
     const all = pattern === '*';
     const out: ByteString[] = [];
-    for (const key of [...this.dict.keys()]) {
+    for (const key of [...this.table.keyMap.keys()]) {
       if (!all && !globMatch(pattern, key)) continue;
       if (this.deadlines.size !== 0 && this.expireIfNeeded(key, nowMs, 'read')) continue;
       out.push(key);
@@ -934,7 +935,7 @@ export class Database implements RememberedKeyExpirer {
    * pass the filter, with the cursor to continue from (0 when the iteration is complete).
    */
   scan(cursor: bigint, count: number, filter: ScanFilter, nowMs: number): [bigint, ByteString[]] {
-    const [next, visited] = scanStep(this.dict, cursor, count);
+    const [next, visited] = scanStep(this.table.keyMap, cursor, count);
     return [next, this.filterScanned(visited, filter, nowMs)];
   }
 
@@ -950,8 +951,8 @@ export class Database implements RememberedKeyExpirer {
   /** A random live key, or undefined when the database is empty. */
   randomKey(nowMs: number): ByteString | undefined {
     // Bound the attempts: a database full of expired keys would otherwise loop long.
-    for (let attempt = 0; attempt < 100 && this.dict.size > 0; attempt++) {
-      const key = this.randomWalk.step(this.dict, this.random);
+    for (let attempt = 0; attempt < 100 && this.table.size > 0; attempt++) {
+      const key = this.randomWalk.step(this.table.keyMap, this.random);
       if (key !== undefined && this.live(key, nowMs, 'read') !== undefined) return key;
     }
     return undefined;

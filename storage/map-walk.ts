@@ -10,7 +10,7 @@ export class MapWalk<K, V> {
   private iterator: Iterator<[K, V]> | null = null;
 
   /** The next entry of `map`, or null when it is empty. */
-  next(map: Map<K, V>): [K, V] | null {
+  next(map: ReadonlyMap<K, V>): [K, V] | null {
     for (let attempt = 0; attempt < 2; attempt++) {
       if (this.iterator === null) this.iterator = map.entries();
       const step = this.iterator.next();

@@ -21,7 +21,7 @@ export class RandomKeyWalk {
   }
 
   /** The key a random stride ahead of the last pick, or undefined for an empty map. */
-  step(dict: Map<ByteString, unknown>, random: RandomSource): ByteString | undefined {
+  step(dict: ReadonlyMap<ByteString, unknown>, random: RandomSource): ByteString | undefined {
     if (dict.size === 0) return undefined;
     const stride = 1 + Math.floor(random.next() * Math.min(dict.size, MAX_STRIDE));
     let key: ByteString | undefined;
