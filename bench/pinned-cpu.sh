@@ -11,14 +11,18 @@
 # how close each server got to the client. CPU per command still measures each server's work.
 #
 #   bench/pinned-cpu.sh [--rounds N] [--requests N] [--pipeline P] [--tests set,incr] [--random N]
-#                       [--command 'GEOADD geo 13.361389 38.115556 __rand_int__'] [--aof] CHECKOUT...
+#                       [--command 'GEOADD geo 13.361389 38.115556 __rand_int__'] [--aof]
+#                       [--maxmemory 100mb] [--data BYTES] CHECKOUT...
 #
 # --random N passes `-r N` to redis-benchmark (random keys over N names: the dictionary's lookup
 # cost at that size); without it every request hits the same key, as redis-benchmark does.
 # --command replaces the tests with one command of redis-benchmark's custom form (its
 # __rand_int__ drawn from --random's range), measured under its name.
 # --aof starts every server with `appendonly yes` and `appendfsync everysec` (issue 20's setting),
-# so the figure includes feeding and writing the AOF.
+# so the figure includes feeding and writing the AOF. --maxmemory starts them with that limit and
+# `allkeys-lru`: with enough requests over a large --random range (issue 20's eviction benchmark is
+# `--maxmemory 100mb --data 100 --random 10000000 --requests 2000000`), most SETs evict a key.
+# --data sets redis-benchmark's value size (-d).
 set -euo pipefail
 
 rounds=5
@@ -28,6 +32,7 @@ tests=set
 random=
 command=
 server_args=()
+data=
 checkouts=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,12 +42,14 @@ while [ $# -gt 0 ]; do
     --tests) tests=$2; shift 2 ;;
     --random) random=$2; shift 2 ;;
     --command) command=$2; shift 2 ;;
-    --aof) server_args=(--appendonly yes --appendfsync everysec); shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --aof) server_args+=(--appendonly yes --appendfsync everysec); shift ;;
+    --maxmemory) server_args+=(--maxmemory "$2" --maxmemory-policy allkeys-lru); shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) checkouts+=("$(cd "$1" && pwd)"); shift ;;
   esac
 done
-[ ${#checkouts[@]} -gt 0 ] || { echo "usage: $0 [--rounds N] [--requests N] [--pipeline P] [--tests set,incr] [--random N] [--command CMD] [--aof] CHECKOUT..." >&2; exit 2; }
+[ ${#checkouts[@]} -gt 0 ] || { echo "usage: $0 [--rounds N] [--requests N] [--pipeline P] [--tests set,incr] [--random N] [--command CMD] [--aof] [--maxmemory SIZE] [--data BYTES] CHECKOUT..." >&2; exit 2; }
 for tool in taskset redis-server redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 2; }
 done
@@ -53,13 +60,14 @@ start_redis_and_checkouts "${checkouts[@]}"
 commands() { redis-cli -p "$1" info stats | tr -d '\r' | awk -F: '$1 == "total_commands_processed" { print $2 }'; }
 random_args=()
 [ -n "$random" ] && random_args=(-r "$random")
+[ -n "$data" ] && random_args+=(-d "$data")
 # What one run sends: redis-benchmark's own test, or the custom command (its words unquoted).
 load_args() { # test
   if [ -n "$command" ]; then echo "$command"; else echo "-t $1"; fi
 }
 [ -n "$command" ] && tests=${command%% *}
 
-echo "# server CPU per command: servers on core 0, redis-benchmark on core 1; -n $requests -c 50 -P $pipeline ${random:+-r $random }${command:+($command) }${server_args[*]:+(${server_args[*]}) }, $rounds rounds"
+echo "# server CPU per command: servers on core 0, redis-benchmark on core 1; -n $requests -c 50 -P $pipeline ${random:+-r $random }${data:+-d $data }${command:+($command) }${server_args[*]:+(${server_args[*]}) }, $rounds rounds"
 describe_checkouts "${checkouts[@]}"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -112,7 +112,7 @@ export class Database implements RememberedKeyExpirer {
   /** The modelled bytes of this database's keys (used_memory's dataset part). */
   private readonly memory = new MemoryAccount();
   /** Where eviction's sampling of all keys, and of keys with a deadline, resumes. */
-  private readonly evictionWalk = new MapWalk<ByteString, number>();
+  private evictionSlot = 0;
   private readonly volatileEvictionWalk = new MapWalk<ByteString, number>();
 
   constructor(
@@ -566,7 +566,7 @@ export class Database implements RememberedKeyExpirer {
     this.countersHeld = 0;
     this.loadedAtSec = 0;
     this.memory.reset();
-    this.evictionWalk.reset();
+    this.evictionSlot = 0;
     this.volatileEvictionWalk.reset();
     this.slotKeys?.clear();
     this.randomWalk.reset();
@@ -588,7 +588,7 @@ export class Database implements RememberedKeyExpirer {
     [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
     this.memory.swap(other.memory);
     for (const db of [this, other]) {
-      db.evictionWalk.reset();
+      db.evictionSlot = 0;
       db.volatileEvictionWalk.reset();
     }
     this.randomWalk.reset();
@@ -878,27 +878,51 @@ export class Database implements RememberedKeyExpirer {
 
   /**
    * `count` keys for eviction to consider, from every key or only from keys with a deadline,
-   * and with `words` their access words (LRU seconds or LFU words, as accessWord). A Map has no
-   * random access, so a walk that resumes where it stopped advances by a random stride of 1 to
-   * 8 per key: every key is reached in turn, and consecutive picks are spread. When every key
-   * has its own access entry, the walk goes over those entries: the key and its word in one
-   * step, instead of a lookup per key in a map too large for the cache. The keys (and words)
-   * are written from index 0 of the caller's arrays, which are reused between calls; the count
-   * written is returned.
+   * and with `words` their access words (LRU seconds or LFU words, as accessWord). A walk that
+   * resumes where it stopped advances by a random stride of 1 to 8 per key: every key is
+   * reached in turn, and consecutive picks are spread. Over every key it walks the table's
+   * slots (sampleSlots); over the keys with a deadline, the deadlines' Map, looking each key's
+   * word up. The keys (and words) are written from index 0 of the caller's arrays, which are
+   * reused between calls; the count written is returned.
    */
   sampleKeys(count: number, volatile: boolean, out: ByteString[], words: number[] | null = null, nowMs = 0): number {
-    // Over every key the walk's entries are slots: the access word is an array read away.
-    const map: ReadonlyMap<ByteString, number> = volatile ? this.deadlines.map : this.table.keyMap;
+    if (!volatile) return this.sampleSlots(count, out, words, nowMs);
+    const map = this.deadlines.map;
     if (map.size === 0) return 0;
-    const walk = volatile ? this.volatileEvictionWalk : this.evictionWalk;
     for (let i = 0; i < count; i++) {
       let entry: [ByteString, number] | null = null;
       const stride = map.size <= count ? 1 : 1 + Math.floor(this.random.next() * 8);
-      for (let s = 0; s < stride; s++) entry = walk.next(map);
+      for (let s = 0; s < stride; s++) entry = this.volatileEvictionWalk.next(map);
       if (entry === null) return i;
       out[i] = entry[0];
-      if (words !== null) words[i] = volatile ? this.accessWord(entry[0], nowMs) : this.wordOrLoaded(this.table.accessAt(entry[1]), nowMs);
+      if (words !== null) words[i] = this.accessWord(entry[0], nowMs);
     }
+    return count;
+  }
+
+  /**
+   * sampleKeys over every key: the same resumable walk with random strides, over the table's
+   * slots (key-table.ts), so that each key and its access word are read in order.
+   */
+  private sampleSlots(count: number, out: ByteString[], words: number[] | null, nowMs: number): number {
+    const table = this.table;
+    if (table.size === 0) return 0;
+    const end = table.slotCount;
+    let slot = this.evictionSlot;
+    for (let i = 0; i < count; i++) {
+      const stride = table.size <= count ? 1 : 1 + Math.floor(this.random.next() * 8);
+      let key: ByteString | undefined;
+      for (let s = 0; s < stride; s++) {
+        // The next slot in use; there is one, since the table is not empty.
+        do {
+          slot = slot + 1 >= end ? 0 : slot + 1;
+          key = table.keyAt(slot);
+        } while (key === undefined);
+      }
+      out[i] = key as ByteString;
+      if (words !== null) words[i] = this.wordOrLoaded(table.accessAt(slot), nowMs);
+    }
+    this.evictionSlot = slot;
     return count;
   }
 

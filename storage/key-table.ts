@@ -17,7 +17,10 @@
  *
  * A deleted key's slot goes on a free list and is reused by the next new key, so the arrays do
  * not grow with churn. The Map keeps the keys in insertion order, which SCAN, KEYS and RANDOMKEY
- * walk (container-scan.ts, random-key-walk.ts): `keyMap` is that Map, slots for values.
+ * walk (container-scan.ts, random-key-walk.ts): `keyMap` is that Map, slots for values. Each slot
+ * also names its key (`keyAt`), so eviction's sampling walks the slots themselves: the keys and
+ * their access words read in order, where a walk of the Map would find each word at a random
+ * place in the array, a cache miss per sampled key.
  */
 import type { ByteString } from './bytes';
 
@@ -27,6 +30,8 @@ const INITIAL_SLOTS = 16;
 export class KeyTable<V> {
   private readonly slots = new Map<ByteString, number>();
   private values: Array<V | undefined> = [];
+  /** The key in each slot; undefined for a free one. */
+  private readonly keys: Array<ByteString | undefined> = [];
   private access = new Float64Array(INITIAL_SLOTS);
   private readonly free: number[] = [];
 
@@ -68,6 +73,7 @@ export class KeyTable<V> {
     if (slot === undefined) {
       slot = this.values.length;
       this.values.push(value);
+      this.keys.push(key);
       if (slot >= this.access.length) {
         const grown = new Float64Array(this.access.length * 2);
         grown.set(this.access);
@@ -75,6 +81,7 @@ export class KeyTable<V> {
       }
     } else {
       this.values[slot] = value;
+      this.keys[slot] = key;
     }
     this.access[slot] = NaN;
     this.slots.set(key, slot);
@@ -106,7 +113,18 @@ export class KeyTable<V> {
   removeAt(key: ByteString, slot: number): void {
     this.slots.delete(key);
     this.values[slot] = undefined;
+    this.keys[slot] = undefined;
     this.free.push(slot);
+  }
+
+  /** Slots in use or free: every slot number is below this. */
+  get slotCount(): number {
+    return this.values.length;
+  }
+
+  /** The key in a slot, or undefined when the slot is free. */
+  keyAt(slot: number): ByteString | undefined {
+    return this.keys[slot];
   }
 
   /** The value a keyMap entry's slot holds. */
