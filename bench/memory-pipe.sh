@@ -4,7 +4,13 @@
 # then each server's resident memory (VmRSS of its process) and INFO's used_memory read before
 # and after. The table gives bytes per key and hashslot's ratio to redis-server.
 #
-#   bench/memory-pipe.sh [--keys N] [CHECKOUT]      (CHECKOUT: a built hashslot tree, default .)
+#   bench/memory-pipe.sh [--keys N] [--purge] [CHECKOUT]   (CHECKOUT: a built hashslot tree, default .)
+#
+# --purge reads the memory after MEMORY PURGE on both servers, hashslot started with --expose-gc
+# so that its MEMORY PURGE runs a full garbage collection (redis-server's asks jemalloc to return
+# free pages): the memory the keys keep. Without it the reading also holds whatever garbage
+# hashslot's heap has not collected yet, which depends on where V8's last major collection fell
+# during the load (10-50 bytes a key, from build to build).
 #
 # RSS is what the machine pays; used_memory is each server's own account (Redis's allocator
 # statistics, V8's heap and external memory for hashslot), so the two columns need not agree.
@@ -13,10 +19,12 @@ set -euo pipefail
 
 keys=1000000
 checkout=.
+purge=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) keys=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --purge) purge=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) checkout=$1; shift ;;
   esac
 done
@@ -53,7 +61,7 @@ printf '|----------|-----------:|-------------:|-------------:|-----------:|----
 declare -A per_key
 for name in redis hashslot; do
   port=$(free_port); dir="$work/$name"; mkdir -p "$dir"
-  if [ "$name" = redis ]; then cmd=(redis-server); else cmd=(node "$checkout/bin/hashslot-server"); fi
+  if [ "$name" = redis ]; then cmd=(redis-server); elif [ "$purge" = 1 ]; then cmd=(node --expose-gc "$checkout/bin/hashslot-server"); else cmd=(node "$checkout/bin/hashslot-server"); fi
   "${cmd[@]}" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/log" 2>&1 &
   pid=$!; pids+=("$pid")
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
@@ -61,6 +69,7 @@ for name in redis hashslot; do
   redis-cli -p "$port" --pipe <"$work/commands.resp" >"$dir/pipe.log"
   dbsize=$(redis-cli -p "$port" dbsize)
   [ "$dbsize" = "$keys" ] || { echo "$name holds $dbsize keys, not $keys" >&2; cat "$dir/pipe.log" >&2; exit 1; }
+  [ "$purge" = 1 ] && redis-cli -p "$port" memory purge >/dev/null
   after=$(rss_kb "$pid"); used_after=$(used_memory "$port")
   rss_per_key=$(( (after - before) * 1024 / keys ))
   used_per_key=$(( (used_after - used_before) / keys ))

@@ -16,7 +16,9 @@
  * also smaller: a Map entry per key less (the access Map's), for 16 bytes of arrays.
  *
  * A deleted key's slot goes on a free list and is reused by the next new key, so the arrays do
- * not grow with churn. The Map keeps the keys in insertion order, which SCAN, KEYS and RANDOMKEY
+ * not grow with churn. They are kept in chunks of 1,024 slots, added as the table grows: an array
+ * that doubled would copy itself each time and leave the old copies as garbage, holding the
+ * slack of the last doubling besides (measured: 10-50 bytes a key after loading a million). The Map keeps the keys in insertion order, which SCAN, KEYS and RANDOMKEY
  * walk (container-scan.ts, random-key-walk.ts): `keyMap` is that Map, slots for values. Each slot
  * also names its key (`keyAt`), so eviction's sampling walks the slots themselves: the keys and
  * their access words read in order, where a walk of the Map would find each word at a random
@@ -24,15 +26,19 @@
  */
 import type { ByteString } from './bytes';
 
-/** Slots the arrays start with; they double as needed. */
-const INITIAL_SLOTS = 16;
+const CHUNK_BITS = 10;
+/** Slots per chunk; a slot is chunk (slot >>> CHUNK_BITS), index (slot & CHUNK_MASK). */
+const CHUNK_SLOTS = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SLOTS - 1;
 
 export class KeyTable<V> {
   private readonly slots = new Map<ByteString, number>();
-  private values: Array<V | undefined> = [];
+  private readonly values: Array<Array<V | undefined>> = [];
   /** The key in each slot; undefined for a free one. */
-  private readonly keys: Array<ByteString | undefined> = [];
-  private access = new Float64Array(INITIAL_SLOTS);
+  private readonly keys: Array<Array<ByteString | undefined>> = [];
+  private readonly access: Float64Array[] = [];
+  /** Slots handed out so far, free ones included. */
+  private used = 0;
   private readonly free: number[] = [];
 
   /** The key → slot Map, for walks over the keys in order (its values are slots, see slotValue). */
@@ -51,46 +57,45 @@ export class KeyTable<V> {
 
   /** The value in a slot slotOf or add returned. */
   valueAt(slot: number): V {
-    return this.values[slot] as V;
+    return (this.values[slot >>> CHUNK_BITS] as Array<V | undefined>)[slot & CHUNK_MASK] as V;
   }
 
   setValueAt(slot: number, value: V): void {
-    this.values[slot] = value;
+    (this.values[slot >>> CHUNK_BITS] as Array<V | undefined>)[slot & CHUNK_MASK] = value;
   }
 
   /** The access word in a slot; NaN when the key was never accessed (loaded from a snapshot). */
   accessAt(slot: number): number {
-    return this.access[slot] as number;
+    return (this.access[slot >>> CHUNK_BITS] as Float64Array)[slot & CHUNK_MASK] as number;
   }
 
   setAccessAt(slot: number, word: number): void {
-    this.access[slot] = word;
+    (this.access[slot >>> CHUNK_BITS] as Float64Array)[slot & CHUNK_MASK] = word;
   }
 
   /** Adds a key that is absent (slotOf said -1), with no access word yet; returns its slot. */
   add(key: ByteString, value: V): number {
     let slot = this.free.pop();
     if (slot === undefined) {
-      slot = this.values.length;
-      this.values.push(value);
-      this.keys.push(key);
-      if (slot >= this.access.length) {
-        const grown = new Float64Array(this.access.length * 2);
-        grown.set(this.access);
-        this.access = grown;
+      slot = this.used++;
+      if ((slot & CHUNK_MASK) === 0) {
+        this.values.push(new Array<V | undefined>(CHUNK_SLOTS));
+        this.keys.push(new Array<ByteString | undefined>(CHUNK_SLOTS));
+        this.access.push(new Float64Array(CHUNK_SLOTS));
       }
-    } else {
-      this.values[slot] = value;
-      this.keys[slot] = key;
     }
-    this.access[slot] = NaN;
+    const chunk = slot >>> CHUNK_BITS;
+    const at = slot & CHUNK_MASK;
+    (this.values[chunk] as Array<V | undefined>)[at] = value;
+    (this.keys[chunk] as Array<ByteString | undefined>)[at] = key;
+    (this.access[chunk] as Float64Array)[at] = NaN;
     this.slots.set(key, slot);
     return slot;
   }
 
   get(key: ByteString): V | undefined {
     const slot = this.slots.get(key);
-    return slot === undefined ? undefined : (this.values[slot] as V);
+    return slot === undefined ? undefined : this.valueAt(slot);
   }
 
   has(key: ByteString): boolean {
@@ -100,36 +105,36 @@ export class KeyTable<V> {
   /** The key's access word (NaN: none, or no such key). */
   accessOf(key: ByteString): number {
     const slot = this.slots.get(key);
-    return slot === undefined ? NaN : (this.access[slot] as number);
+    return slot === undefined ? NaN : this.accessAt(slot);
   }
 
   /** Sets the access word of a key if it is present. */
   setAccess(key: ByteString, word: number): void {
     const slot = this.slots.get(key);
-    if (slot !== undefined) this.access[slot] = word;
+    if (slot !== undefined) this.setAccessAt(slot, word);
   }
 
   /** Removes a key present in `slot` (its slot as slotOf gave it). */
   removeAt(key: ByteString, slot: number): void {
     this.slots.delete(key);
-    this.values[slot] = undefined;
-    this.keys[slot] = undefined;
+    (this.values[slot >>> CHUNK_BITS] as Array<V | undefined>)[slot & CHUNK_MASK] = undefined;
+    (this.keys[slot >>> CHUNK_BITS] as Array<ByteString | undefined>)[slot & CHUNK_MASK] = undefined;
     this.free.push(slot);
   }
 
   /** Slots in use or free: every slot number is below this. */
   get slotCount(): number {
-    return this.values.length;
+    return this.used;
   }
 
   /** The key in a slot, or undefined when the slot is free. */
   keyAt(slot: number): ByteString | undefined {
-    return this.keys[slot];
+    return (this.keys[slot >>> CHUNK_BITS] as Array<ByteString | undefined>)[slot & CHUNK_MASK];
   }
 
   /** The value a keyMap entry's slot holds. */
   slotValue(slot: number): V {
-    return this.values[slot] as V;
+    return this.valueAt(slot);
   }
 
   /** Every key and its value, in insertion order, as two arrays (a snapshot's copy). */
@@ -138,7 +143,7 @@ export class KeyTable<V> {
     const keys = [...this.slots.keys()];
     const slots = [...this.slots.values()];
     const values = new Array<V>(slots.length);
-    for (let i = 0; i < slots.length; i++) values[i] = this.values[slots[i] as number] as V;
+    for (let i = 0; i < slots.length; i++) values[i] = this.valueAt(slots[i] as number);
     return { keys, values };
   }
 }
