@@ -264,7 +264,7 @@ export class Database implements RememberedKeyExpirer {
     if (this.countersHeld === 0) return;
     // Storing under a key the walk has reached adds no entry, so the walk is not disturbed.
     for (const [key, slot] of this.table.keyMap) {
-      const value = this.table.slotValue(slot);
+      const value = this.table.valueAt(slot);
       if (value instanceof InPlaceCounter) this.put(key, value.toByteString());
     }
     this.countersHeld = 0;
@@ -620,7 +620,7 @@ export class Database implements RememberedKeyExpirer {
   forEachEntry(visit: (key: ByteString, value: StoredValue, deadlineMs: number | bigint | undefined) => void): void {
     this.settleAll();
     const deadlines = this.deadlines;
-    for (const [key, slot] of this.table.keyMap) visit(key, this.table.slotValue(slot) as StoredValue, deadlines.getForSnapshot(key));
+    for (const [key, slot] of this.table.keyMap) visit(key, this.table.valueAt(slot) as StoredValue, deadlines.getForSnapshot(key));
   }
 
   /**

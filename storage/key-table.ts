@@ -1,28 +1,30 @@
 /**
  * A database's keys with their values and access words, looked up once per command.
  *
- * The keys live in one V8 Map, but what a key maps to is a slot number, not its value: the
- * values sit in an array and the access words (the LRU second or the LFU word, access-clock.ts)
- * in a Float64Array, both indexed by slot.
+ * The keys live in one V8 Map, but what a key maps to is a slot number, not its value. Each slot
+ * holds the value, the key again, and the access word (the LRU second or the LFU word,
+ * access-clock.ts), in arrays indexed by slot:
  *
- *   keys: Map  "user:1" ─▶ 0     values [ "alice", <hash>, "bob", ... ]
- *              "cart:7" ─▶ 1     access [ 1765000000, 1765000002, NaN, ... ]
- *              "user:2" ─▶ 2                                      ╰─ never accessed (loaded)
+ *   Map  "user:1" ─▶ 0     values [ "alice", <hash>, "bob", ... ]
+ *        "cart:7" ─▶ 1     keys   [ "user:1", "cart:7", "user:2", ... ]
+ *        "user:2" ─▶ 2     access [ 1765000000, 1765000002, NaN, ... ]
+ *                                                          ╰─ never accessed (loaded)
  *
  * Why: a SET used to look its key up three times in maps of a million entries, each lookup a
  * walk through memory the cache does not hold: the old value in the dictionary, the store into
- * it, then the access second in a second Map. Now the first lookup gives the slot, and the
- * store and the access word are array writes; overwriting a key leaves the Map untouched. It is
- * also smaller: a Map entry per key less (the access Map's), for 16 bytes of arrays.
+ * it, then the access second in a second Map. Now the one lookup gives the slot, and the store
+ * and the access word are array writes; overwriting a key leaves the Map untouched. The second
+ * Map's entry per key is gone too, for 24 bytes of arrays.
+ *
+ * The slot's key lets eviction sample by walking the slots in order (Database.sampleSlots): the
+ * keys and their words are read one after another, where a walk of the Map would find each word
+ * at a random place in the array, a cache miss per sampled key. The Map keeps the keys in
+ * insertion order, which SCAN, KEYS and RANDOMKEY walk (container-scan.ts, random-key-walk.ts):
+ * `keyMap` is that Map.
  *
  * A deleted key's slot goes on a free list and is reused by the next new key, so the arrays do
- * not grow with churn. They are kept in chunks of 1,024 slots, added as the table grows: an array
- * that doubled would copy itself each time and leave the old copies as garbage, holding the
- * slack of the last doubling besides (measured: 10-50 bytes a key after loading a million). The Map keeps the keys in insertion order, which SCAN, KEYS and RANDOMKEY
- * walk (container-scan.ts, random-key-walk.ts): `keyMap` is that Map, slots for values. Each slot
- * also names its key (`keyAt`), so eviction's sampling walks the slots themselves: the keys and
- * their access words read in order, where a walk of the Map would find each word at a random
- * place in the array, a cache miss per sampled key.
+ * not grow with churn. They are kept in chunks of 1,024 slots, added as the table grows, so that
+ * growing never copies them.
  */
 import type { ByteString } from './bytes';
 
@@ -41,7 +43,7 @@ export class KeyTable<V> {
   private used = 0;
   private readonly free: number[] = [];
 
-  /** The key → slot Map, for walks over the keys in order (its values are slots, see slotValue). */
+  /** The key → slot Map, for walks over the keys in order (its values are slots: see valueAt). */
   get keyMap(): ReadonlyMap<ByteString, number> {
     return this.slots;
   }
@@ -55,7 +57,7 @@ export class KeyTable<V> {
     return this.slots.get(key) ?? -1;
   }
 
-  /** The value in a slot slotOf or add returned. */
+  /** The value in a slot (from slotOf, add, or a keyMap entry). */
   valueAt(slot: number): V {
     return (this.values[slot >>> CHUNK_BITS] as Array<V | undefined>)[slot & CHUNK_MASK] as V;
   }
@@ -130,11 +132,6 @@ export class KeyTable<V> {
   /** The key in a slot, or undefined when the slot is free. */
   keyAt(slot: number): ByteString | undefined {
     return (this.keys[slot >>> CHUNK_BITS] as Array<ByteString | undefined>)[slot & CHUNK_MASK];
-  }
-
-  /** The value a keyMap entry's slot holds. */
-  slotValue(slot: number): V {
-    return this.valueAt(slot);
   }
 
   /** Every key and its value, in insertion order, as two arrays (a snapshot's copy). */
