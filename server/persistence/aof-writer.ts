@@ -10,8 +10,8 @@
  * replay applies it whole. With aof-timestamp-enabled a `#TS:<unix seconds>` line goes before
  * the first write of each new second.
  *
- * The bytes wait in one buffer (`out`, grown by doubling and reused: commands are encoded straight
- * into it, with no allocation per write), and the replies of the clients that wrote wait with them
+ * The bytes wait in one buffer (a ByteSink, grown by doubling and reused: commands are encoded
+ * straight into it, with no allocation per write), and the replies of the clients that wrote wait with them
  * (Client.flush asks holdReplies); at the end of the event-loop turn (server/network/
  * pending-replies.ts, after every socket read of the turn) one write(2) takes the whole buffer,
  * then the replies go, which is what Redis's beforeSleep does:
@@ -33,6 +33,7 @@ import { closeSync, fsync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { sleepSync } from '../debug-hooks';
 import { encodeCommand, encodeCommandInto, encodedLength } from '../../protocol/command-encoder';
 import type { ByteString } from '../../storage/bytes';
+import { ByteSink } from '../../storage/rdb/byte-sink';
 import type { Client } from '../network/client';
 import type { RedisNode } from '../node';
 
@@ -54,7 +55,7 @@ function strerror(err: unknown): string {
 
 const MULTI = encodeCommand(['MULTI']);
 const EXEC = encodeCommand(['EXEC']);
-/** The write buffer's starting size; after a write, one that grew past KEPT_BYTES starts again at this. */
+/** The write buffer's starting size; after a write, one that grew past KEPT_BYTES starts again at this size. */
 const INITIAL_BYTES = 16 * 1024;
 const KEPT_BYTES = 1024 * 1024;
 
@@ -68,9 +69,8 @@ export interface AofWriterHost {
 
 export class AofWriter {
   private fd: number | null = null;
-  /** Bytes 0..bufferBytes-1 are waiting for the write(2) at the end of the turn. */
-  private out = Buffer.allocUnsafe(INITIAL_BYTES);
-  bufferBytes = 0;
+  /** The bytes waiting for the write(2) at the end of the turn. */
+  private readonly out = new ByteSink(INITIAL_BYTES);
   /** The db of the last command written; -1: the next command is preceded by a SELECT. */
   private selectedDb = -1;
   private lastTimestampSec = 0;
@@ -135,12 +135,16 @@ export class AofWriter {
     }
   }
 
+  /** Bytes buffered for the next write (INFO's aof_buffer_length). */
+  get bufferBytes(): number {
+    return this.out.length;
+  }
+
   /** A command, encoded straight into the buffer, after its SELECT and timestamp if due. */
   private appendCommand(db: number, argv: readonly ByteString[]): void {
     this.beforeCommand(db);
-    const size = encodedLength(argv);
-    this.reserve(size);
-    this.bufferBytes = encodeCommandInto(this.out, this.bufferBytes, argv);
+    this.turnStarts();
+    this.out.encoded(encodedLength(argv), encodeCommandInto, argv);
   }
 
   private appendBytes(db: number, bytes: Buffer): void {
@@ -164,33 +168,20 @@ export class AofWriter {
   }
 
   private push(bytes: Buffer): void {
-    this.reserve(bytes.length);
-    bytes.copy(this.out, this.bufferBytes);
-    this.bufferBytes += bytes.length;
+    this.turnStarts();
+    this.out.bytes(bytes);
   }
 
-  /** Room for `size` more bytes (the buffer doubles as needed); the first bytes of a turn schedule its write. */
-  private reserve(size: number): void {
+  /** The turn's first bytes schedule its write. */
+  private turnStarts(): void {
     // Written once this event-loop turn (also when no client reply follows: the cron's expiry).
-    if (this.bufferBytes === 0) this.node.pendingReplies.scheduleTurnEnd();
-    const needed = this.bufferBytes + size;
-    if (needed <= this.out.length) return;
-    let capacity = this.out.length * 2;
-    while (capacity < needed) capacity *= 2;
-    const grown = Buffer.allocUnsafe(capacity);
-    this.out.copy(grown, 0, 0, this.bufferBytes);
-    this.out = grown;
-  }
-
-  /** Empties the buffer; one that grew large for a burst is let go, not kept for good. */
-  private emptyBuffer(): void {
-    this.bufferBytes = 0;
-    if (this.out.length > KEPT_BYTES) this.out = Buffer.allocUnsafe(INITIAL_BYTES);
+    if (this.out.length === 0) this.node.pendingReplies.scheduleTurnEnd();
   }
 
   /** appendonly no: what was buffered is dropped with the file. */
   discardBuffer(): void {
-    this.emptyBuffer();
+    // A buffer that grew large for a burst is let go, not kept for good.
+    this.out.clear(KEPT_BYTES);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -223,14 +214,14 @@ export class AofWriter {
 
   /** write(2) of everything buffered; a failure is logged and reported by INFO. */
   writeBuffer(): void {
-    if (this.bufferBytes === 0 || this.fd === null) return;
-    const length = this.bufferBytes;
+    if (this.out.length === 0 || this.fd === null) return;
+    const data = this.out.view();
     // DEBUG AOF-FLUSH-SLEEP: a stalled disk, for tests; the node stops meanwhile, as Redis does.
     const stallUs = this.node.debugHooks.aofFlushSleepUs;
     if (stallUs > 0) sleepSync(stallUs / 1000);
     try {
-      this.writeAll(this.fd, this.out, length);
-      this.currentSize += length;
+      this.writeAll(this.fd, data);
+      this.currentSize += data.length;
       this.unsynced = true;
       if (!this.lastWriteOk) this.node.log.warning('AOF write error looks solved, Redis can write again.');
       this.lastWriteOk = true;
@@ -241,7 +232,7 @@ export class AofWriter {
       this.lastWriteError = strerror(err);
       return; // kept in the buffer
     }
-    this.emptyBuffer();
+    this.out.clear(KEPT_BYTES);
   }
 
   /**
@@ -251,12 +242,12 @@ export class AofWriter {
    * BGSAVE or an AOF rewrite writing its file is Redis's "active child": here it is no child
    * process but the same work interleaved on this thread, competing for the same disk.
    */
-  private writeAll(fd: number, data: Buffer, length: number): void {
+  private writeAll(fd: number, data: Buffer): void {
     const latency = this.node.latency;
     const startedMs = latency.start();
     try {
       let off = 0;
-      while (off < length) off += writeSync(fd, data, off, length - off);
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
     } finally {
       const ms = latency.elapsedMs(startedMs);
       if (ms > 0) {

@@ -1,7 +1,8 @@
 /**
  * A growable output buffer for the encoders: append bytes, then `take()` what was written so far
  * and start over in the same storage. The RDB writer takes a chunk whenever about 64 KiB have
- * accumulated, so memory stays bounded by the largest single value, not the dataset.
+ * accumulated, so memory stays bounded by the largest single value, not the dataset. The AOF
+ * writer keeps one for the turn's commands, writes its `view()` and `clear`s it.
  */
 import type { ByteString } from '../bytes';
 
@@ -9,7 +10,7 @@ export class ByteSink {
   private buf: Buffer;
   length = 0;
 
-  constructor(initialBytes = 1024) {
+  constructor(private readonly initialBytes = 1024) {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
@@ -76,6 +77,15 @@ export class ByteSink {
     this.length += data.length;
   }
 
+  /**
+   * `size` bytes written in place by `encode(buffer, at, arg)`, which returns the offset after
+   * them (protocol/command-encoder.ts's encodeCommandInto, for one).
+   */
+  encoded<A>(size: number, encode: (out: Buffer, at: number, arg: A) => number, arg: A): void {
+    this.reserve(size);
+    this.length = encode(this.buf, this.length, arg);
+  }
+
   latin1(s: ByteString): void {
     this.reserve(s.length);
     this.length += this.buf.latin1Write(s, this.length);
@@ -91,5 +101,11 @@ export class ByteSink {
   /** A view of what has been written (valid until the next write or take). */
   view(): Buffer {
     return this.buf.subarray(0, this.length);
+  }
+
+  /** Empties the sink; storage that grew past `keepBytes` is let go for a fresh initial one. */
+  clear(keepBytes: number): void {
+    this.length = 0;
+    if (this.buf.length > keepBytes) this.buf = Buffer.allocUnsafe(this.initialBytes);
   }
 }
