@@ -206,7 +206,9 @@ export class ClusterState {
   /** An outbound connection completed: greet the node with MEET or PING. */
   outboundConnected(id: LinkId, localIp: string, nowMs: number): void {
     const link = this.links.connected(id, localIp);
-    if (link !== undefined) this.handshake.greet(link, nowMs);
+    if (link === undefined) return;
+    this.messenger.sendWaiting(link);
+    this.handshake.greet(link, nowMs);
   }
 
   /** The adapter saw a link close. */

@@ -241,7 +241,9 @@ export class Election {
     // The vote must survive a crash before it is given (Redis fsyncs here).
     m.outbox.saveConfig(true);
     const ack = { type: MessageType.FAILOVER_AUTH_ACK, header: m.messenger.header() } as const;
-    if (!m.messenger.sendToNode(requester, ack)) m.messenger.sendOnLink(linkId, ack);
+    // On my link to the requester when it is up, else back on the link the request came on:
+    // the vote counts only within the election's timeout, so it must not wait for a connect.
+    if (!m.messenger.sendToNode(requester, ack, true)) m.messenger.sendOnLink(linkId, ack);
     m.outbox.emit({ type: 'vote-granted', to: requester.name, epoch: epochs.currentEpoch });
   }
 }

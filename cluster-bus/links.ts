@@ -14,6 +14,7 @@
  * stale connection is recycled: the reconnect may reach a node that moved or came back.
  */
 import type { ClusterNode, LinkId } from './cluster-node';
+import type { ClusterMessage } from './messages';
 import type { Outbox } from './outbox';
 
 export interface Link {
@@ -24,6 +25,12 @@ export interface Link {
   connected: boolean;
   localIp: string;
   peerIp: string;
+  /**
+   * Messages sent to the node while this outbound link was still connecting. As in Redis, they
+   * wait in the link and leave first once it connects (ahead of the greeting), or are lost
+   * with it if the connect fails.
+   */
+  readonly waiting: ClusterMessage[];
 }
 
 export class LinkTable {
@@ -36,22 +43,27 @@ export class LinkTable {
     return this.links.get(id);
   }
 
+  /** My outbound link to a node, connected or still connecting. */
+  outboundTo(node: ClusterNode): Link | undefined {
+    return node.link === null ? undefined : this.links.get(node.link);
+  }
+
   /** My outbound link to a node, when it is connected. */
   connectedTo(node: ClusterNode): Link | undefined {
-    const link = node.link === null ? undefined : this.links.get(node.link);
+    const link = this.outboundTo(node);
     return link !== undefined && link.connected ? link : undefined;
   }
 
   /** An inbound connection was accepted; returns the link id to use for it. */
   accept(peerIp: string, localIp: string, nowMs: number): LinkId {
-    const link: Link = { id: this.nextLinkId++, node: null, outbound: false, createdMs: nowMs, connected: true, localIp, peerIp };
+    const link: Link = { id: this.nextLinkId++, node: null, outbound: false, createdMs: nowMs, connected: true, localIp, peerIp, waiting: [] };
     this.links.set(link.id, link);
     return link.id;
   }
 
   /** Asks the adapter for an outbound connection to a node's bus port. */
   connect(node: ClusterNode, nowMs: number): void {
-    const link: Link = { id: this.nextLinkId++, node, outbound: true, createdMs: nowMs, connected: false, localIp: '', peerIp: node.ip };
+    const link: Link = { id: this.nextLinkId++, node, outbound: true, createdMs: nowMs, connected: false, localIp: '', peerIp: node.ip, waiting: [] };
     this.links.set(link.id, link);
     node.link = link.id;
     // The greeting ping goes out when the connect completes; a node that cannot even be

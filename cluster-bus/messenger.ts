@@ -8,13 +8,19 @@
  *
  *   sendPing       PING, PONG or MEET with a gossip section (gossip.ts); a PING starts the
  *                  node's ping timer, which failure detection watches
- *   broadcast      one message to every connected, non-handshake peer (FAIL, AUTH_REQUEST)
+ *   broadcast      one message to every linked, non-handshake peer (FAIL, AUTH_REQUEST)
  *   broadcastPong  news that should not wait for the next ping round: a promotion, a slot
  *                  closed by a resharding, a replica's offset for its siblings' ranking
  *   publish        PUBLISH to every node, SPUBLISH (PUBLISHSHARD) to my shard only
  *
- * Only connected links are written to: a message for a node whose link is down is not queued,
- * as in Redis; the next ping after the reconnect carries the same state anyway.
+ * A message for a node goes on my outbound link to it. While that link is still connecting
+ * (the cron opens one for every node that has none, so a recycled or new link spends a few
+ * milliseconds this way), the message waits in the link and leaves first when it connects,
+ * ahead of the greeting, as Redis queues on a connecting link. Skipping such a node would lose
+ * the message for good: a PUBLISH, a FAIL, a vote request is sent once. A node with no link at
+ * all gets nothing, as in Redis; the next ping after the reconnect carries the same state.
+ * Pings are the exception: they go out on connected links only, since the greeting that
+ * follows the connect is itself a ping.
  */
 import type { ClusterNode, LinkId } from './cluster-node';
 import { selectGossip } from './gossip';
@@ -53,12 +59,21 @@ export class Messenger {
 
   /** Sends on a link (the reply to a request goes back on the link it came in on). */
   send(link: Link, message: ClusterMessage): void {
-    this.p.outbox.send(link.id, message);
+    if (link.connected) this.p.outbox.send(link.id, message);
+    else link.waiting.push(message);
   }
 
-  /** Sends on my outbound link to a node; false when it is not connected. */
-  sendToNode(node: ClusterNode, message: ClusterMessage): boolean {
-    const link = this.p.links.connectedTo(node);
+  /** An outbound link just connected: what waited for it leaves now, before the greeting. */
+  sendWaiting(link: Link): void {
+    for (const message of link.waiting.splice(0)) this.p.outbox.send(link.id, message);
+  }
+
+  /**
+   * Sends on my outbound link to a node, or queues it there while the link connects; false when
+   * I have no link to the node, or (with `connectedOnly`) when it is not connected yet.
+   */
+  sendToNode(node: ClusterNode, message: ClusterMessage, connectedOnly = false): boolean {
+    const link = connectedOnly ? this.p.links.connectedTo(node) : this.p.links.outboundTo(node);
     if (link === undefined) return false;
     this.send(link, message);
     return true;
@@ -87,11 +102,11 @@ export class Messenger {
     if (link !== undefined) this.sendPing(link, MessageType.PING, nowMs);
   }
 
-  /** Sends a message to every connected, non-handshake node; returns the nodes it went to. */
+  /** Sends a message to every linked, non-handshake node; returns the nodes it went to. */
   broadcast(build: () => ClusterMessage): ClusterNode[] {
     const reached: ClusterNode[] = [];
     for (const node of this.p.table.peers()) {
-      const link = this.p.links.connectedTo(node);
+      const link = this.p.links.outboundTo(node);
       if (link === undefined) continue;
       this.send(link, build());
       reached.push(node);
@@ -99,11 +114,11 @@ export class Messenger {
     return reached;
   }
 
-  /** PONG to every connected node (or to those `only` accepts): news without waiting for pings. */
+  /** PONG to every linked node (or to those `only` accepts): news without waiting for pings. */
   broadcastPong(nowMs: number, only?: (node: ClusterNode) => boolean): void {
     for (const node of this.p.table.peers()) {
       if (only !== undefined && !only(node)) continue;
-      const link = this.p.links.connectedTo(node);
+      const link = this.p.links.outboundTo(node);
       if (link !== undefined) this.sendPing(link, MessageType.PONG, nowMs);
     }
   }

@@ -3,7 +3,9 @@
  * a PUBLISH is sent to every node the publisher is linked to, and each delivers it to its own
  * subscribers; a PUBLISHSHARD (SPUBLISH) only to the other nodes of the publisher's shard, its
  * master and that master's replicas, since shard channels live with their slot. The machine
- * hands a received message to its host as a `publish` effect, exactly once per node.
+ * hands a received message to its host as a `publish` effect, exactly once per node. A link
+ * still connecting holds what is published meanwhile and sends it once connected, as Redis's
+ * link queue does; a PUBLISH is never sent twice, so skipping that node would lose it.
  */
 import t from 'tap';
 import { formedCluster, scenarioSeeds } from './sim-harness';
@@ -37,6 +39,27 @@ for (const seed of scenarioSeeds(4004)) {
     sim.publish(5, 'orders', 'm2', true);
     sim.runFor(1_000);
     t.same(takeDeliveries(sim), [[], [], ['orders/m2/shard'], [], [], []], 'a replica sends PUBLISHSHARD to its master only');
+    t.end();
+  });
+}
+
+for (const seed of scenarioSeeds(4005)) {
+  t.test(`a PUBLISH waits in a link that is still connecting (seed ${seed})`, (t) => {
+    const sim = formedCluster(t, { seed, nodes: 6, masters: 3 });
+    takeDeliveries(sim);
+    const machine = sim.node(0).machine;
+    const peer = machine.nodes.get(sim.node(1).id);
+    if (peer === undefined) throw new Error('node 0 does not know node 1');
+    // DEBUG CLUSTERLINK KILL to: the cron opens a new link at its next tick, and the connect
+    // takes a network latency to complete.
+    sim.admin(0, { type: 'kill-links', nodeId: peer.name, direction: 'to' });
+    sim.runUntil('node 0 opens a new link to node 1', () => peer.link !== null, 1_000, 1);
+    t.same(sim.linksBetween(0, 1).filter((l) => l.outbound), [], 'the new link is still connecting');
+    sim.publish(0, 'news', 'early', false);
+    sim.runFor(1_000);
+    t.same(takeDeliveries(sim), [[], ['news/early/all'], ['news/early/all'], ['news/early/all'], ['news/early/all'], ['news/early/all']],
+      'node 1 hears it once the link connects, like every other node');
+    t.equal(sim.linksBetween(0, 1).filter((l) => l.outbound).length, 1, 'and the link is up');
     t.end();
   });
 }
