@@ -339,8 +339,9 @@ export class LocalCluster {
 
   /**
    * Polls until every node's CLUSTER NODES describes the same cluster (ids, addresses, roles,
-   * masters, epochs, slots) with `expectedNodes` entries and no fail/handshake flags; returns the
-   * agreed view as seen by node 0.
+   * masters, epochs, slots) with `expectedNodes` entries, no fail/handshake flags and every link
+   * `connected`; returns the agreed view as seen by node 0. A node learns a peer from gossip
+   * before its cron opens a link to it, and a bus message (a PUBLISH) finds no link until then.
    */
   async waitForAgreement(expectedNodes: number, deadlineMs = 30_000): Promise<NodeLine[]> {
     let agreed: NodeLine[] = [];
@@ -353,10 +354,12 @@ export class LocalCluster {
       })));
       const texts = views.map(agreementView);
       const settled = views.every((v) => v.length === expectedNodes &&
-        v.every((line) => !line.flags.some((f) => /fail|handshake|noaddr/.test(f))));
+        v.every((line) => !line.flags.some((f) => /fail|handshake|noaddr/.test(f)) && line.link === 'connected'));
       const ok = settled && texts.every((text) => text === texts[0]);
       agreed = views[0] ?? [];
-      return { ok, detail: [...errors, ...this.nodes.map((n, i) => `--- ${n.label}:\n${texts[i] ?? ''}`)].join('\n') };
+      const down = this.nodes.flatMap((n, i) =>
+        (views[i] ?? []).filter((line) => line.link !== 'connected').map((line) => `${n.label}: link to ${line.id} ${line.link}`));
+      return { ok, detail: [...errors, ...down, ...this.nodes.map((n, i) => `--- ${n.label}:\n${texts[i] ?? ''}`)].join('\n') };
     });
     return agreed;
   }
