@@ -126,8 +126,9 @@ export class Election {
         if (manualInProgress) header.mflags |= MessageFlag.FORCEACK;
         return { type: MessageType.FAILOVER_AUTH_REQUEST, header };
       });
-      // Every connected node gets the request, but only masters serving slots may vote: those
-      // are the ones worth counting for a reader who wants to see the majority being sought.
+      // Every linked node gets the request (queued on a link still connecting), but only masters
+      // serving slots may vote: those reached at once are worth counting for a reader who wants
+      // to see the majority being sought.
       const asked = reached.filter((node) => node.isMaster && m.slots.count(node.name) > 0).length;
       m.outbox.emit({ type: 'election-started', epoch: this.authEpoch, asked, voters: m.health.size, quorum: Math.floor(m.health.size / 2) + 1 });
       m.outbox.saveConfig(true);

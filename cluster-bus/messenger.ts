@@ -102,14 +102,18 @@ export class Messenger {
     if (link !== undefined) this.sendPing(link, MessageType.PING, nowMs);
   }
 
-  /** Sends a message to every linked, non-handshake node; returns the nodes it went to. */
+  /**
+   * Sends a message to every linked, non-handshake node; returns the nodes whose link is up,
+   * which it went to at once. A link still connecting may never connect (its node is dead), so
+   * what waits in it is not counted as reached.
+   */
   broadcast(build: () => ClusterMessage): ClusterNode[] {
     const reached: ClusterNode[] = [];
     for (const node of this.p.table.peers()) {
       const link = this.p.links.outboundTo(node);
       if (link === undefined) continue;
       this.send(link, build());
-      reached.push(node);
+      if (link.connected) reached.push(node);
     }
     return reached;
   }
