@@ -883,10 +883,11 @@ export class Database implements RememberedKeyExpirer {
    * reached in turn, and consecutive picks are spread. Over every key it walks the table's
    * slots (sampleSlots); over the keys with a deadline, the deadlines' Map, looking each key's
    * word up. The keys (and words) are written from index 0 of the caller's arrays, which are
-   * reused between calls; the count written is returned.
+   * reused between calls; the count written is returned. With `slots`, each key's table slot
+   * goes there too (-1 from the deadlines' walk), for evict.
    */
-  sampleKeys(count: number, volatile: boolean, out: ByteString[], words: number[] | null = null, nowMs = 0): number {
-    if (!volatile) return this.sampleSlots(count, out, words, nowMs);
+  sampleKeys(count: number, volatile: boolean, out: ByteString[], words: number[] | null = null, nowMs = 0, slots: number[] | null = null): number {
+    if (!volatile) return this.sampleSlots(count, out, words, nowMs, slots);
     const map = this.deadlines.map;
     if (map.size === 0) return 0;
     for (let i = 0; i < count; i++) {
@@ -896,6 +897,7 @@ export class Database implements RememberedKeyExpirer {
       if (entry === null) return i;
       out[i] = entry[0];
       if (words !== null) words[i] = this.accessWord(entry[0], nowMs);
+      if (slots !== null) slots[i] = -1;
     }
     return count;
   }
@@ -904,7 +906,7 @@ export class Database implements RememberedKeyExpirer {
    * sampleKeys over every key: the same resumable walk with random strides, over the table's
    * slots (key-table.ts), so that each key and its access word are read in order.
    */
-  private sampleSlots(count: number, out: ByteString[], words: number[] | null, nowMs: number): number {
+  private sampleSlots(count: number, out: ByteString[], words: number[] | null, nowMs: number, slots: number[] | null): number {
     const table = this.table;
     if (table.size === 0) return 0;
     const end = table.slotCount;
@@ -921,17 +923,29 @@ export class Database implements RememberedKeyExpirer {
       }
       out[i] = key as ByteString;
       if (words !== null) words[i] = this.wordOrLoaded(table.accessAt(slot), nowMs);
+      if (slots !== null) slots[i] = slot;
     }
     this.evictionSlot = slot;
     return count;
   }
 
   /**
+   * Whether `key` is still stored in table slot `slot` (as sampleKeys gave it; -1: no slot known):
+   * a comparison instead of a lookup. False does not mean the key is gone: deleted and added
+   * again, it is in another slot.
+   */
+  holdsAt(key: ByteString, slot: number): boolean {
+    return slot >= 0 && slot < this.table.slotCount && this.table.keyAt(slot) === key;
+  }
+
+  /**
    * Deletes a key for maxmemory (Redis's eviction: not a write of any command, so no change to
    * `dirty`; WATCH is touched); returns the modelled bytes freed, or -1 if the key is gone.
+   * `sampledSlot` is the slot sampleKeys gave with the key: while the key is still there, no
+   * lookup is needed to find it.
    */
-  evict(key: ByteString): number {
-    const slot = this.table.slotOf(key);
+  evict(key: ByteString, sampledSlot = -1): number {
+    const slot = this.holdsAt(key, sampledSlot) ? sampledSlot : this.table.slotOf(key);
     if (slot < 0) return -1;
     const before = this.memory.bytes;
     this.context.dirty--;

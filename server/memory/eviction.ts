@@ -35,6 +35,8 @@ export const EVICTION_POOL_SIZE = 16;
 export interface EvictionPick {
   db: Database;
   key: ByteString;
+  /** The key's table slot when sampled (-1: unknown), for Database.evict. */
+  slot: number;
 }
 
 /** The policy's pieces: which keys it samples, and how it ranks them (null: at random). */
@@ -47,26 +49,45 @@ function rankOf(policy: EvictionPolicy): 'lru' | 'lfu' | 'ttl' | null {
 
 export class EvictionPool {
   /**
-   * The pool, as three parallel arrays (no object per candidate): entries 0..size-1 are filled,
-   * in ascending idleness, so the best candidate is the last.
+   * The pool by rank: entries 0..size-1 in ascending idleness, so the best candidate is the
+   * last. `idles` holds each rank's idleness and `order` the position of its candidate in the
+   * payload arrays below. Inserting a candidate moves ranks, which are small numbers in typed
+   * arrays; the candidate's key, database and slot are written once, where they stay until they
+   * leave, so the arrays of objects are not shifted (each such write is a GC write barrier).
    */
   private readonly idles = new Float64Array(EVICTION_POOL_SIZE);
+  private readonly order = new Int8Array(EVICTION_POOL_SIZE);
+  private size = 0;
+  /** Payload positions no candidate uses, as a stack (`free[0..freeCount-1]`). */
+  private readonly free = new Int8Array(EVICTION_POOL_SIZE);
+  private freeCount = 0;
   private readonly keys: Array<ByteString | undefined> = new Array<ByteString | undefined>(EVICTION_POOL_SIZE).fill(undefined);
   /** The database each pooled key is in. */
   private readonly keyDbs: Array<Database | undefined> = new Array<Database | undefined>(EVICTION_POOL_SIZE).fill(undefined);
-  private size = 0;
+  /**
+   * Each pooled key's table slot (-1 when sampled from the deadlines): whether the key still
+   * exists is then a comparison with the slot's key, not a lookup in a Map of a million keys.
+   */
+  private readonly keySlots = new Int32Array(EVICTION_POOL_SIZE);
   /** Scratch for one database's sample, reused by every call (sampleKeys fills it from 0). */
   private readonly sample: ByteString[] = [];
-  /** The sampled keys' access words, in the same order. */
+  /** The sampled keys' access words and table slots, in the same order. */
   private readonly words: number[] = [];
+  private readonly slots: number[] = [];
   /** Where the random policies' database rotation resumes (Redis's static next_db). */
   private nextDb = 0;
+
+  constructor() {
+    this.clear();
+  }
 
   /** Forgets every candidate (the policy changed, or the keyspace was replaced). */
   clear(): void {
     this.keys.fill(undefined);
     this.keyDbs.fill(undefined);
     this.size = 0;
+    for (let i = 0; i < EVICTION_POOL_SIZE; i++) this.free[i] = i;
+    this.freeCount = EVICTION_POOL_SIZE;
   }
 
   /**
@@ -86,22 +107,23 @@ export class EvictionPool {
       }
       if (sampled === 0) return null;
       while (this.size > 0) {
-        const last = --this.size;
-        const key = this.keys[last] as ByteString;
-        const db = this.keyDbs[last] as Database;
-        this.keys[last] = undefined;
-        this.keyDbs[last] = undefined;
+        const at = this.order[--this.size] as number;
+        const key = this.keys[at] as ByteString;
+        const db = this.keyDbs[at] as Database;
+        const slot = this.keySlots[at] as number;
+        this.keys[at] = undefined;
+        this.keyDbs[at] = undefined;
+        this.free[this.freeCount++] = at;
         // Pooled keys may have been deleted or lost their deadline since (or be pooled twice).
-        const alive = volatile ? db.expireAt(key) !== undefined : db.peekStored(key) !== undefined;
-        if (alive) return { db, key };
+        const alive = volatile ? db.expireAt(key) !== undefined : db.holdsAt(key, slot) || db.peekStored(key) !== undefined;
+        if (alive) return { db, key, slot };
       }
     }
   }
 
   private populate(db: Database, volatile: boolean, rank: 'lru' | 'lfu' | 'ttl', samples: number, lfu: LfuSettings, nowMs: number): number {
-    const sample = this.sample;
-    const words = this.words;
-    const sampled = db.sampleKeys(samples, volatile, sample, rank === 'ttl' ? null : words, nowMs);
+    const { sample, words, slots } = this;
+    const sampled = db.sampleKeys(samples, volatile, sample, rank === 'ttl' ? null : words, nowMs, slots);
     const nowSec = Math.floor(nowMs / 1000);
     for (let i = 0; i < sampled; i++) {
       const key = sample[i] as ByteString;
@@ -109,7 +131,7 @@ export class EvictionPool {
       if (rank === 'lru') idle = nowSec - (words[i] as number);
       else if (rank === 'lfu') idle = 255 - lfuCounter(words[i] as number, nowMs, lfu);
       else idle = Number.MAX_SAFE_INTEGER - (db.expireAt(key) ?? Number.MAX_SAFE_INTEGER);
-      this.offer(idle, key, db);
+      this.offer(idle, key, db, slots[i] as number);
     }
     return sampled;
   }
@@ -121,38 +143,42 @@ export class EvictionPool {
    * every sampled key's characters (a cache miss each in a large keyspace), and a key pooled
    * twice is found gone when its second entry comes up.
    */
-  private offer(idle: number, key: ByteString, db: Database): void {
-    const { idles, keys, keyDbs } = this;
+  private offer(idle: number, key: ByteString, db: Database, slot: number): void {
+    const { idles, order } = this;
     const size = this.size;
     let k = 0;
     while (k < size && (idles[k] as number) < idle) k++;
     if (k === 0 && size === EVICTION_POOL_SIZE) return;
+    let at: number;
     if (size < EVICTION_POOL_SIZE) {
+      at = this.free[--this.freeCount] as number;
       for (let j = size; j > k; j--) {
         idles[j] = idles[j - 1] as number;
-        keys[j] = keys[j - 1];
-        keyDbs[j] = keyDbs[j - 1];
+        order[j] = order[j - 1] as number;
       }
       this.size = size + 1;
     } else {
-      // Full: the least idle entry (0) goes, the ones before the insertion point move down.
+      // Full: the least idle entry (rank 0) goes, and its payload position takes the newcomer;
+      // the ranks before the insertion point move down.
+      at = order[0] as number;
       k--;
       for (let j = 0; j < k; j++) {
         idles[j] = idles[j + 1] as number;
-        keys[j] = keys[j + 1];
-        keyDbs[j] = keyDbs[j + 1];
+        order[j] = order[j + 1] as number;
       }
     }
     idles[k] = idle;
-    keys[k] = key;
-    keyDbs[k] = db;
+    order[k] = at;
+    this.keys[at] = key;
+    this.keyDbs[at] = db;
+    this.keySlots[at] = slot;
   }
 
   private pickRandom(dbs: readonly Database[], volatile: boolean): EvictionPick | null {
     const sample = this.sample;
     for (let tried = 0; tried < dbs.length; tried++) {
       const db = dbs[this.nextDb++ % dbs.length] as Database;
-      if (db.sampleKeys(1, volatile, sample) === 1) return { db, key: sample[0] as ByteString };
+      if (db.sampleKeys(1, volatile, sample, null, 0, this.slots) === 1) return { db, key: sample[0] as ByteString, slot: this.slots[0] as number };
     }
     return null;
   }

@@ -254,7 +254,7 @@ export class NodeMemory {
       const pick = this.pool.pick(dbs, this.policy, samples, lfu, node.nowMs);
       if (pick === null) break;
       const deleteStartedMs = latency.start();
-      const bytes = pick.db.evict(pick.key);
+      const bytes = pick.db.evict(pick.key, pick.slot);
       if (bytes < 0) continue;
       latency.end('eviction-del', deleteStartedMs);
       freed += bytes;
