@@ -76,6 +76,10 @@ export class EvictionPool {
   private readonly slots: number[] = [];
   /** Where the random policies' database rotation resumes (Redis's static next_db). */
   private nextDb = 0;
+  /** The policy of the last pick, read once: whether it samples keys with a deadline only, and its ranking. */
+  private policy: EvictionPolicy = 'noeviction';
+  private volatile = false;
+  private rank: 'lru' | 'lfu' | 'ttl' | null = null;
 
   constructor() {
     this.clear();
@@ -95,8 +99,12 @@ export class EvictionPool {
    * decay settings (LFU policies); `nowMs` is the command's time.
    */
   pick(dbs: readonly Database[], policy: EvictionPolicy, samples: number, lfu: LfuSettings, nowMs: number): EvictionPick | null {
-    const volatile = policy.startsWith('volatile-');
-    const rank = rankOf(policy);
+    if (policy !== this.policy) {
+      this.policy = policy;
+      this.volatile = policy.startsWith('volatile-');
+      this.rank = rankOf(policy);
+    }
+    const { volatile, rank } = this;
     if (rank === null) return this.pickRandom(dbs, volatile);
     // Sample until the pool offers a key that still exists, or nothing is left to sample.
     for (;;) {
