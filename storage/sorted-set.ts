@@ -100,17 +100,16 @@ function firstFailing(scores: number[], members: ByteString[], before: (score: n
   return lo;
 }
 
+// splice moves the entries after `index` in one native memmove; a JavaScript loop moving them
+// one by one pays a write barrier per pointer moved, about twice the time for a 64-entry node.
 function insertAt<T>(array: T[], index: number, value: T): void {
-  let i = array.length;
-  array.push(value);
-  for (; i > index; i--) array[i] = array[i - 1] as T;
-  array[index] = value;
+  if (index === array.length) array.push(value);
+  else array.splice(index, 0, value);
 }
 
 function removeAt<T>(array: T[], index: number): void {
-  const last = array.length - 1;
-  for (let i = index; i < last; i++) array[i] = array[i + 1] as T;
-  array.pop();
+  if (index === array.length - 1) array.pop();
+  else array.splice(index, 1);
 }
 
 /** Moves the entries from `index` on out of `from` to the end of `to`. */

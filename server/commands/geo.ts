@@ -40,20 +40,28 @@ function geoaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   }
   if ((argv.length - first) % 3 !== 0 || (xx && nx)) syntaxError();
   const pairs: Array<[number, ByteString]> = [];
-  const propagated: ByteString[] = ['zadd', ...argv.slice(1, first)];
   for (let i = first; i < argv.length; i += 3) {
     const [lon, lat] = longLatArgs(at(argv, i), at(argv, i + 1));
-    const score = geoScore(lon, lat);
-    // Replicas get ZADD with the score's integer text; below 2^53 that is the number's own.
-    const scoreText = Number.isSafeInteger(score) ? String(score) : geoScoreText(lon, lat);
-    const member = at(argv, i + 2);
-    pairs.push([score, member]);
-    propagated.push(scoreText, member);
+    pairs.push([geoScore(lon, lat), at(argv, i + 2)]);
   }
   // Only option words and no element: ZADD's own "no element" syntax error.
   if (pairs.length === 0) syntaxError();
-  ctx.propagateAs(propagated);
-  zaddPairs(ctx, key, pairs, { nx, xx, ch, gt: false, lt: false, incr: false });
+  // Nothing changed, nothing propagated: the ZADD text is built only when it will be sent.
+  if (zaddPairs(ctx, key, pairs, { nx, xx, ch, gt: false, lt: false, incr: false }) > 0) ctx.propagateAs(zaddPropagation(argv, first, pairs));
+}
+
+/** GEOADD as Redis replicates it: "zadd key [options] <integer score> member ...". */
+function zaddPropagation(argv: ByteString[], first: number, pairs: ReadonlyArray<[number, ByteString]>): ByteString[] {
+  const propagated: ByteString[] = ['zadd', ...argv.slice(1, first)];
+  for (let p = 0; p < pairs.length; p++) {
+    const [score, member] = pairs[p] as [number, ByteString];
+    // Below 2^53 the score's integer text is the number's own; above, the exact cell from the
+    // coordinates again (the BigInt path, only for a coordinate at its maximum).
+    const i = first + 3 * p;
+    const scoreText = Number.isSafeInteger(score) ? String(score) : geoScoreText(...longLatArgs(at(argv, i), at(argv, i + 1)));
+    propagated.push(scoreText, member);
+  }
+  return propagated;
 }
 
 // -------------------------------------------------------------------------------------------------

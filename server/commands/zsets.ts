@@ -69,13 +69,13 @@ function zaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   zaddPairs(ctx, at(argv, 1), pairs, flags);
 }
 
-/** ZADD's work once its arguments are parsed (GEOADD comes here too). */
-export function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyArray<[number, ByteString]>, flags: ZaddFlags): void {
+/** ZADD's work once its arguments are parsed (GEOADD comes here too); returns the members added or changed. */
+export function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyArray<[number, ByteString]>, flags: ZaddFlags): number {
   let zset = writeZset(ctx, key);
   if (zset === undefined && flags.xx) {
     if (flags.incr) ctx.reply.nullBulk();
     else ctx.reply.integer(0);
-    return;
+    return 0;
   }
   let created = false;
   if (zset === undefined) {
@@ -129,6 +129,7 @@ export function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyA
   } else {
     ctx.reply.integer(flags.ch ? added + updated : added);
   }
+  return added + updated;
 }
 
 function zincrbyCommand(ctx: CommandContext, argv: ByteString[]): void {
