@@ -26,6 +26,7 @@ import { globMatch } from './glob';
 import { DeadlineTable } from './deadline-table';
 import { MapWalk } from './map-walk';
 import { MemoryAccount } from './memory-accounting';
+import { stringObjectBytes } from './memory-model';
 import type { RandomSource } from './random';
 import { InPlaceCounter } from './in-place-counter';
 import { EDIT_IN_PLACE_MIN_BYTES, MutableString } from './mutable-string';
@@ -543,7 +544,7 @@ export class Database implements RememberedKeyExpirer {
   /** Deletes a key present in table slot `slot`. */
   private deleteAt(key: ByteString, slot: number): void {
     this.mainTables.touched(this.table.size);
-    this.memory.removed(key, this.table.valueAt(slot));
+    this.discharge(key, slot);
     this.table.removeAt(key, slot);
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
@@ -770,7 +771,7 @@ export class Database implements RememberedKeyExpirer {
     const slot = this.table.slotOf(key);
     this.mainTables.touched(this.table.size);
     if (slot >= 0) {
-      this.memory.removed(key, this.table.valueAt(slot));
+      this.discharge(key, slot);
       this.table.removeAt(key, slot);
     }
     this.slotKeys?.remove(key);
@@ -818,19 +819,38 @@ export class Database implements RememberedKeyExpirer {
   // ---------------------------------------------------------------------------------------------
   // Memory and eviction (storage/memory-accounting.ts, server/memory/eviction.ts)
 
-  /** Stores a value through the memory account; returns the key's table slot. */
+  /**
+   * Stores a value through the memory account; returns the key's table slot. A string's charge
+   * is kept in its slot (key-table.ts), so replacing a string whose charge is known reads only
+   * the slot's access word, not the old string.
+   */
   private put(key: ByteString, value: HeldValue): number {
     const table = this.table;
     let slot = table.slotOf(key);
-    if (slot < 0) {
+    const isNew = slot < 0;
+    if (isNew) {
       this.mainTables.add(table.size, this.resizeAllowed);
       slot = table.add(key, value);
-      this.memory.stored(key, undefined, value);
+    }
+    if (typeof value === 'string') {
+      const bytes = stringObjectBytes(value);
+      const oldBytes = isNew ? -1 : table.chargeAt(slot);
+      if (isNew || oldBytes >= 0) this.memory.storedString(key, oldBytes, bytes);
+      else this.memory.stored(key, table.valueAt(slot), value);
+      if (!isNew) table.setValueAt(slot, value);
+      table.setChargeAt(slot, bytes);
     } else {
-      this.memory.stored(key, table.valueAt(slot), value);
-      table.setValueAt(slot, value);
+      this.memory.stored(key, isNew ? undefined : table.valueAt(slot), value);
+      if (!isNew) table.setValueAt(slot, value);
     }
     return slot;
+  }
+
+  /** The memory account's discharge of the value in a slot, by its recorded charge when known. */
+  private discharge(key: ByteString, slot: number): void {
+    const bytes = this.table.chargeAt(slot);
+    if (bytes >= 0) this.memory.removedString(key, bytes);
+    else this.memory.removed(key, this.table.valueAt(slot));
   }
 
   /** Records a lookup: the second (LRU), or one logarithmic LFU increment. */

@@ -25,6 +25,21 @@
  * A deleted key's slot goes on a free list and is reused by the next new key, so the arrays do
  * not grow with churn. They are kept in chunks of 1,024 slots, added as the table grows, so that
  * growing never copies them.
+ *
+ * The access word's double also carries the string's memory charge (memory-accounting.ts), so
+ * that a SET replacing a string, or a delete, need not read the old string to learn its size:
+ * that read is a cache miss per write in a large keyspace, where the access word's line is
+ * written anyway. An access word is a whole number below 2^32 (an LRU second, an LFU word), so
+ * the double holds two halves:
+ *
+ *   stored = hi * 2^32 + lo     lo   the access word; 2^32 - 1 for "never accessed"
+ *                               hi   0: charge unknown; else the charge + 1 (below 2^21 - 1,
+ *                                    so the double stays an exact integer under 2^53)
+ *
+ * A charge is known only where the database stored a string and said what it cost
+ * (setChargeAt); any other change of the value (setValueAt) forgets it, and the old value is then
+ * read instead. A negative access word (a RESTORE IDLETIME older than 1970) is stored as it
+ * is, with no charge.
  */
 import type { ByteString } from './bytes';
 
@@ -32,6 +47,12 @@ const CHUNK_BITS = 10;
 /** Slots per chunk; a slot is chunk (slot >>> CHUNK_BITS), index (slot & CHUNK_MASK). */
 const CHUNK_SLOTS = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SLOTS - 1;
+/** The low half's weight in a stored access double. */
+const HALF = 2 ** 32;
+/** The low half of a slot whose key was never accessed (accessAt reads NaN). */
+const NEVER = HALF - 1;
+/** The largest charge the high half can hold (hi = charge + 1 < 2^21). */
+const MAX_CHARGE = 2 ** 21 - 2;
 
 export class KeyTable<V> {
   private readonly slots = new Map<ByteString, number>();
@@ -62,20 +83,50 @@ export class KeyTable<V> {
     return (this.values[slot >>> CHUNK_BITS] as Array<V | undefined>)[slot & CHUNK_MASK] as V;
   }
 
+  /** Replaces a slot's value; its charge is forgotten (the caller may record the new one). */
   setValueAt(slot: number, value: V): void {
     (this.values[slot >>> CHUNK_BITS] as Array<V | undefined>)[slot & CHUNK_MASK] = value;
+    this.setChargeAt(slot, -1);
   }
 
   /** The access word in a slot; NaN when the key was never accessed (loaded from a snapshot). */
   accessAt(slot: number): number {
-    return (this.access[slot >>> CHUNK_BITS] as Float64Array)[slot & CHUNK_MASK] as number;
+    const stored = (this.access[slot >>> CHUNK_BITS] as Float64Array)[slot & CHUNK_MASK] as number;
+    if (stored < 0) return stored;
+    // ToUint32 is the stored integer modulo 2^32: the low half.
+    const word = stored >>> 0;
+    return word === NEVER ? NaN : word;
   }
 
+  /** Sets a slot's access word (NaN: never accessed), keeping its charge. */
   setAccessAt(slot: number, word: number): void {
-    (this.access[slot >>> CHUNK_BITS] as Float64Array)[slot & CHUNK_MASK] = word;
+    const chunk = this.access[slot >>> CHUNK_BITS] as Float64Array;
+    const at = slot & CHUNK_MASK;
+    const stored = chunk[at] as number;
+    const hi = stored >= HALF ? stored - (stored >>> 0) : 0;
+    if (word >>> 0 === word && word !== NEVER) chunk[at] = hi + word;
+    else if (Number.isNaN(word)) chunk[at] = hi + NEVER;
+    else if (word < 0) chunk[at] = word;
+    else chunk[at] = hi + (word >= NEVER ? NEVER - 1 : Math.floor(word));
   }
 
-  /** Adds a key that is absent (slotOf said -1), with no access word yet; returns its slot. */
+  /** The memory charge of the string in a slot, as setChargeAt recorded it; -1 when not known. */
+  chargeAt(slot: number): number {
+    const stored = (this.access[slot >>> CHUNK_BITS] as Float64Array)[slot & CHUNK_MASK] as number;
+    return stored >= HALF ? (stored - (stored >>> 0)) / HALF - 1 : -1;
+  }
+
+  /** Records the memory charge of the string just stored in a slot (-1: forget it). */
+  setChargeAt(slot: number, charge: number): void {
+    const chunk = this.access[slot >>> CHUNK_BITS] as Float64Array;
+    const at = slot & CHUNK_MASK;
+    const stored = chunk[at] as number;
+    if (stored < 0) return;
+    const hi = charge >= 0 && charge <= MAX_CHARGE ? (charge + 1) * HALF : 0;
+    chunk[at] = hi + (stored >>> 0);
+  }
+
+  /** Adds a key that is absent (slotOf said -1), with no access word or charge yet; returns its slot. */
   add(key: ByteString, value: V): number {
     let slot = this.free.pop();
     if (slot === undefined) {
@@ -90,7 +141,7 @@ export class KeyTable<V> {
     const at = slot & CHUNK_MASK;
     (this.values[chunk] as Array<V | undefined>)[at] = value;
     (this.keys[chunk] as Array<ByteString | undefined>)[at] = key;
-    (this.access[chunk] as Float64Array)[at] = NaN;
+    (this.access[chunk] as Float64Array)[at] = NEVER;
     this.slots.set(key, slot);
     return slot;
   }

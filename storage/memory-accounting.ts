@@ -65,6 +65,20 @@ export class MemoryAccount {
     }
   }
 
+  /**
+   * A string whose charge is `bytes` (stringObjectBytes) was stored under `key`, replacing a
+   * string charged `oldBytes`, or nothing (-1): stored() for the case where the old string's
+   * charge is known without reading it (key-table.ts keeps it beside the access word).
+   */
+  storedString(key: ByteString, oldBytes: number, bytes: number): void {
+    this.total += oldBytes < 0 ? keyOverheadBytes(key) + bytes : bytes - oldBytes;
+  }
+
+  /** removed() of a string whose charge (stringObjectBytes) is known. */
+  removedString(key: ByteString, bytes: number): void {
+    this.total -= keyOverheadBytes(key) + bytes;
+  }
+
   /** The key holding `old` was deleted (or is about to be replaced). */
   removed(key: ByteString, old: Held): void {
     if (typeof old === 'string') {
