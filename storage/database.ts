@@ -826,23 +826,19 @@ export class Database implements RememberedKeyExpirer {
    */
   private put(key: ByteString, value: HeldValue): number {
     const table = this.table;
+    const bytes = typeof value === 'string' ? stringObjectBytes(value) : -1;
     let slot = table.slotOf(key);
-    const isNew = slot < 0;
-    if (isNew) {
+    if (slot < 0) {
       this.mainTables.add(table.size, this.resizeAllowed);
-      slot = table.add(key, value);
+      slot = table.add(key, value, bytes);
+      if (bytes >= 0) this.memory.storedString(key, -1, bytes);
+      else this.memory.stored(key, undefined, value);
+      return slot;
     }
-    if (typeof value === 'string') {
-      const bytes = stringObjectBytes(value);
-      const oldBytes = isNew ? -1 : table.chargeAt(slot);
-      if (isNew || oldBytes >= 0) this.memory.storedString(key, oldBytes, bytes);
-      else this.memory.stored(key, table.valueAt(slot), value);
-      if (!isNew) table.setValueAt(slot, value);
-      table.setChargeAt(slot, bytes);
-    } else {
-      this.memory.stored(key, isNew ? undefined : table.valueAt(slot), value);
-      if (!isNew) table.setValueAt(slot, value);
-    }
+    const oldBytes = bytes >= 0 ? table.chargeAt(slot) : -1;
+    if (oldBytes >= 0) this.memory.storedString(key, oldBytes, bytes);
+    else this.memory.stored(key, table.valueAt(slot), value);
+    table.setValueAt(slot, value, bytes);
     return slot;
   }
 
@@ -902,9 +898,9 @@ export class Database implements RememberedKeyExpirer {
    * resumes where it stopped advances by random strides of 1 to 8 keys: every key is reached in
    * turn, and consecutive picks are spread. Over every key it walks the table's slots
    * (sampleSlots, a stride per call); over the keys with a deadline, the deadlines' Map (a
-   * stride per key), looking each key's word up. The keys (and words) are written from index 0 of the caller's arrays, which are
-   * reused between calls; the count written is returned. With `slots`, each key's table slot
-   * goes there too (-1 from the deadlines' walk), for evict.
+   * stride per key), looking each key's word up. The keys (and words) are written from index 0
+   * of the caller's arrays, which are reused between calls; the count written is returned. With
+   * `slots`, each key's table slot goes there too (-1 from the deadlines' walk), for evict.
    */
   sampleKeys(count: number, volatile: boolean, out: ByteString[], words: number[] | null = null, nowMs = 0, slots: number[] | null = null): number {
     if (!volatile) return this.sampleSlots(count, out, words, nowMs, slots);

@@ -37,7 +37,7 @@
  *                                    so the double stays an exact integer under 2^53)
  *
  * A charge is known only where the database stored a string and said what it cost
- * (setChargeAt); any other change of the value (setValueAt) forgets it, and the old value is then
+ * (add, setValueAt); a value stored without one leaves it unknown, and the old value is then
  * read instead. A negative access word (a RESTORE IDLETIME older than 1970) is stored as it
  * is, with no charge.
  */
@@ -83,10 +83,10 @@ export class KeyTable<V> {
     return (this.values[slot >>> CHUNK_BITS] as Array<V | undefined>)[slot & CHUNK_MASK] as V;
   }
 
-  /** Replaces a slot's value; its charge is forgotten (the caller may record the new one). */
-  setValueAt(slot: number, value: V): void {
+  /** Replaces a slot's value, with the new value's charge (-1, the default: not known). */
+  setValueAt(slot: number, value: V, charge = -1): void {
     (this.values[slot >>> CHUNK_BITS] as Array<V | undefined>)[slot & CHUNK_MASK] = value;
-    this.setChargeAt(slot, -1);
+    this.setChargeAt(slot, charge);
   }
 
   /** The access word in a slot; NaN when the key was never accessed (loaded from a snapshot). */
@@ -116,7 +116,7 @@ export class KeyTable<V> {
     return stored >= HALF ? (stored - (stored >>> 0)) / HALF - 1 : -1;
   }
 
-  /** Records the memory charge of the string just stored in a slot (-1: forget it). */
+  /** Records the memory charge of the string in a slot (-1: forget it). */
   setChargeAt(slot: number, charge: number): void {
     const chunk = this.access[slot >>> CHUNK_BITS] as Float64Array;
     const at = slot & CHUNK_MASK;
@@ -126,8 +126,11 @@ export class KeyTable<V> {
     chunk[at] = hi + (stored >>> 0);
   }
 
-  /** Adds a key that is absent (slotOf said -1), with no access word or charge yet; returns its slot. */
-  add(key: ByteString, value: V): number {
+  /**
+   * Adds a key that is absent (slotOf said -1), with no access word yet and the value's charge
+   * (-1, the default: not known); returns its slot.
+   */
+  add(key: ByteString, value: V, charge = -1): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       slot = this.used++;
@@ -141,7 +144,7 @@ export class KeyTable<V> {
     const at = slot & CHUNK_MASK;
     (this.values[chunk] as Array<V | undefined>)[at] = value;
     (this.keys[chunk] as Array<ByteString | undefined>)[at] = key;
-    (this.access[chunk] as Float64Array)[at] = NEVER;
+    (this.access[chunk] as Float64Array)[at] = charge >= 0 && charge <= MAX_CHARGE ? (charge + 1) * HALF + NEVER : NEVER;
     this.slots.set(key, slot);
     return slot;
   }
