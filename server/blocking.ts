@@ -12,8 +12,11 @@
  * Stream waiters differ in two ways. Each waits for IDs above its own, so one that cannot be
  * served does not stop those behind it ('waiting'). And an XREADGROUP must hear of its stream
  * going away (DEL, SET over it, RENAME, FLUSHALL: answered UNBLOCKED, as Redis 7.0.15 does), so
- * a stream waiter watches its keys (the WATCH hook, Database.watch) and is offered its keys
- * whenever they are written, whatever they then hold.
+ * a stream waiter watches its keys (the WATCH hook, Database.watch) and is offered a key when
+ * a write left another value there than the one it last looked at (deleted, replaced, created),
+ * whatever it then holds. A write that changes the stream in place (XSETID, XDEL, XGROUP
+ * SETID...) offers it nothing, as Redis signals no waiter for those; only XADD's new entries
+ * (and XGROUP DESTROY, for NOGROUP) do.
  *
  * A blocking command that finds nothing to pop registers a Waiter and blocks its session's
  * connection (Client.block(): nothing more runs for it until unblocked, later requests queue in
@@ -90,12 +93,27 @@ interface Waiter {
   readonly deadlineMs: number;
 }
 
+/** A key noted for handleReadyKeys. */
+interface ReadyKey {
+  readonly db: Database;
+  readonly key: ByteString;
+  /**
+   * Only written, as a stream waiter's watcher sees every write: served only when the key no
+   * longer holds the value its stream waiters last looked at (deleted, replaced, created), which
+   * is when Redis signals it. A stream changed in place without new entries (XSETID, XDEL,
+   * XTRIM, XGROUP SETID, EXPIRE...) signals nobody in Redis, and its waiters keep waiting.
+   */
+  touchedOnly: boolean;
+}
+
 export class BlockingLists {
   /** "db\0key" → the waiters on that key, oldest first. */
   private readonly queues = new Map<string, Waiter[]>();
   private readonly byClient = new Map<Session, Waiter>();
   /** Keys that received elements since the last handleReadyKeys, in arrival order. */
-  private readonly ready = new Map<string, { db: Database; key: ByteString }>();
+  private readonly ready = new Map<string, ReadyKey>();
+  /** For each key stream waiters wait on: the value they last looked at there (see ReadyKey). */
+  private readonly streamValues = new Map<string, unknown>();
   private readonly toUnblock: Session[] = [];
   private handling = false;
 
@@ -126,9 +144,13 @@ export class BlockingLists {
     }
     if (type === 'stream') {
       const db = client.db;
-      const watcher: KeyWatcher = { keyTouched: () => this.signalStreamKeys(waiter) };
+      const watcher: KeyWatcher = { keyTouched: (key) => this.signalTouched(db, key) };
       waiter.watcher = watcher;
-      for (const key of new Set(keys)) db.watch(key, watcher);
+      for (const key of new Set(keys)) {
+        db.watch(key, watcher);
+        const id = queueId(db, key);
+        if (!this.streamValues.has(id)) this.streamValues.set(id, db.peekStored(key));
+      }
     }
     this.byClient.set(client, waiter);
     if (deadlineMs > 0) this.armTimer(waiter);
@@ -171,25 +193,48 @@ export class BlockingLists {
       if (queue === undefined) continue;
       const index = queue.indexOf(waiter);
       if (index >= 0) queue.splice(index, 1);
-      if (queue.length === 0) this.queues.delete(id);
+      if (queue.length === 0) {
+        this.queues.delete(id);
+        this.streamValues.delete(id);
+      }
     }
     return true;
   }
 
   /**
-   * One of a stream waiter's keys was touched (its watcher does not say which): each of them
-   * is looked at after the command, where only what changed can serve or answer it.
+   * A key a stream waiter waits on was written (its watcher): noted in its place among the
+   * ready keys, in case the write deleted or replaced it, which serveKey finds out.
    */
-  private signalStreamKeys(waiter: Waiter): void {
-    for (const key of waiter.keys) this.signalReady(waiter.db, key);
+  private signalTouched(db: Database, key: ByteString): void {
+    const id = queueId(db, key);
+    if (!this.queues.has(id) || this.ready.has(id)) return;
+    this.ready.set(id, { db, key, touchedOnly: true });
   }
 
-  /** A list or sorted set at (db, key) received elements: note it, serve later. */
+  /** A list, sorted set or stream at (db, key) received elements: note it, serve later. */
   signalReady(db: Database, key: ByteString): void {
     if (this.queues.size === 0) return;
     const id = queueId(db, key);
-    if (!this.queues.has(id) || this.ready.has(id)) return;
-    this.ready.set(id, { db, key });
+    if (!this.queues.has(id)) return;
+    const noted = this.ready.get(id);
+    if (noted === undefined) {
+      this.ready.set(id, { db, key, touchedOnly: false });
+      return;
+    }
+    if (!noted.touchedOnly) return;
+    noted.touchedOnly = false;
+    // Noted by a write that left the same stream in place: Redis notes the key only now, so
+    // it goes after the keys signalled meanwhile (a waiter on several keys is served from the
+    // one that was signalled first).
+    if (!this.replacedSinceLooked(id, db, key)) {
+      this.ready.delete(id);
+      this.ready.set(id, noted);
+    }
+  }
+
+  /** Whether the key no longer holds the value its stream waiters last looked at. */
+  private replacedSinceLooked(id: string, db: Database, key: ByteString): boolean {
+    return this.streamValues.has(id) && this.streamValues.get(id) !== db.peekStored(key);
   }
 
   /**
@@ -216,8 +261,9 @@ export class BlockingLists {
     try {
       while (this.ready.size > 0 || this.toUnblock.length > 0) {
         while (this.ready.size > 0) {
-          const [id, entry] = this.ready.entries().next().value as [string, { db: Database; key: ByteString }];
+          const [id, entry] = this.ready.entries().next().value as [string, ReadyKey];
           this.ready.delete(id);
+          if (entry.touchedOnly && !this.replacedSinceLooked(id, entry.db, entry.key)) continue;
           this.serveKey(id, entry.db, entry.key);
         }
         const client = this.toUnblock.shift();
@@ -232,6 +278,7 @@ export class BlockingLists {
     const queue = this.queues.get(id);
     if (queue === undefined) return;
     const value = db.peek(key, this.node.nowMs);
+    if (this.streamValues.has(id)) this.streamValues.set(id, db.peekStored(key));
     const kind = value === undefined ? null : typeof value === 'string' ? 'string' : value.kind;
     for (const waiter of [...queue]) {
       if (this.byClient.get(waiter.client) !== waiter) continue;

@@ -680,7 +680,7 @@ export class Database implements RememberedKeyExpirer {
 
   private touchWatchers(key: ByteString): void {
     const set = this.watchers?.get(key);
-    if (set !== undefined) for (const watcher of set) watcher.keyTouched();
+    if (set !== undefined) for (const watcher of set) watcher.keyTouched(key);
   }
 
   /**

@@ -90,7 +90,7 @@ export type Lookup = 'read' | 'write';
 
 /** Told when a watched key is written, deleted or expires (WATCH ... EXEC). */
 export interface KeyWatcher {
-  keyTouched(): void;
+  keyTouched(key: ByteString): void;
 }
 
 export interface ScanFilter {

@@ -31,6 +31,11 @@ export const XERR = {
   addTooSmall: 'ERR The ID specified in XADD is equal or smaller than the target stream top item',
   addZero: 'ERR The ID specified in XADD must be greater than 0-0',
   exhausted: 'ERR The stream has exhausted the last possible ID, unable to add more items',
+  /**
+   * Redis 7.0.15's answer to any append that fails other than by a small ID: fields past what
+   * a listpack holds, and "<ms>-*" when the last ID has that ms and the largest seq.
+   */
+  tooLarge: 'ERR Elements are too large to be stored',
   maxlenAndMinid: 'ERR syntax error, MAXLEN and MINID options at the same time are not compatible',
   maxlenNegative: 'ERR The MAXLEN argument must be >= 0.',
   limitNegative: 'ERR The LIMIT argument must be >= 0.',

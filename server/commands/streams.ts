@@ -45,7 +45,7 @@ function newEntryId(stream: StreamValue, given: { id: StreamId; seqGiven: boolea
   } else if (given.seqGiven) {
     id = given.id;
   } else if (idMs(given.id) === idMs(last)) {
-    if (idSeq(last) === U64_MAX) throw new ReplyError(XERR.addTooSmall);
+    if (idSeq(last) === U64_MAX) throw new ReplyError(XERR.tooLarge);
     id = last + 1n;
   } else {
     id = given.id;
@@ -94,7 +94,7 @@ function xaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   // Redis refuses more than a listpack can hold only now, leaving a stream it just created.
   let payloadBytes = 0;
   for (let i = fieldStart; i < argv.length; i++) payloadBytes += (argv[i] as ByteString).length;
-  if (payloadBytes > STREAM_LISTPACK_MAX_SIZE) throw new ReplyError('ERR Elements are too large to be stored');
+  if (payloadBytes > STREAM_LISTPACK_MAX_SIZE) throw new ReplyError(XERR.tooLarge);
   if (!created) ctx.db.markModified(key, nowMs);
   const limits = nodeLimits(ctx);
   let idText: string;

@@ -234,6 +234,34 @@ scenario('XREADGROUP waiters are answered UNBLOCKED when their stream goes; XREA
   blocked(0),
 ]);
 
+scenario('XSETID and XGROUP SETID leave XREADGROUP waiters blocked; the next XADD serves them', [
+  call('C', 'XADD', 's', '1-1', 'a', '1'),
+  call('C', 'XGROUP', 'CREATE', 's', 'g', '$'),
+  send('A', 'XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'),
+  blocked(1),
+  call('C', 'XSETID', 's', '9-0'),
+  call('C', 'XGROUP', 'SETID', 's', 'g', '0'),
+  call('C', 'XGROUP', 'CREATECONSUMER', 's', 'g', 'bob'),
+  blocked(1),
+  call('C', 'XADD', 's', '10-0', 'x', 'y'),
+  read('A'),
+  call('C', 'XPENDING', 's', 'g'),
+]);
+
+scenario('an XREADGROUP waiter on two streams is served from the one written first', [
+  call('C', 'XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'),
+  call('C', 'XGROUP', 'CREATE', 't', 'g', '$', 'MKSTREAM'),
+  send('A', 'XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', 't', '>', '>'),
+  blocked(1),
+  call('C', 'MULTI'),
+  call('C', 'XADD', 't', '2-1', 'b', '2'),
+  call('C', 'XADD', 's', '3-1', 'b', '2'),
+  call('C', 'EXEC'),
+  read('A'),
+  call('C', 'XPENDING', 's', 'g'),
+  call('C', 'XPENDING', 't', 'g'),
+]);
+
 scenario('DEL and XADD in one transaction: the re-created stream has no group (NOGROUP)', [
   call('C', 'XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'),
   send('A', 'XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'),

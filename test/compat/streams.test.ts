@@ -48,6 +48,12 @@ inBothProtocols(dual, 'XADD IDs and errors', [
   error('XADD', 'big', '*', 'a', 'b'),
   error('XADD', 'big', '18446744073709551616-1', 'a', 'b'),
   ['XLEN', 'big'],
+  ['XADD', 'top', '3-18446744073709551615', 'c', '3'],
+  error('XADD', 'top', '3-*', 'c', '3'),
+  error('XADD', 'top', 'MAXLEN', '0', '3-*', 'c', '3'),
+  error('XADD', 'top', 'NOMKSTREAM', '3-*', 'c', '3'),
+  error('XADD', 'top', '2-*', 'c', '3'),
+  ['XADD', 'top', '4-*', 'c', '3'],
   ['XRANGE', 's', '-', '+'],
   ['SET', 'str', 'x'],
   error('XADD', 'str', '*', 'a', 'b'),
@@ -252,6 +258,43 @@ scenario('XADD wakes blocked XREADs that wait below its ID', [
   call('C', 'XADD', 's', '6-0', 'b', '2'),
   read('B'),
   blocked(0),
+]);
+
+// Redis signals waiters for new entries only: XSETID, XDEL, XTRIM and EXPIRE change the
+// stream in place and wake nobody, even when the last ID moves past a waiter's.
+scenario('XSETID, XDEL, XTRIM and EXPIRE leave XREAD waiters blocked', [
+  call('C', 'XADD', 's', '1-1', 'a', '1'),
+  call('C', 'XADD', 's', '2-1', 'a', '2'),
+  send('A', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'),
+  blocked(1),
+  call('C', 'XSETID', 's', '5-0'),
+  call('C', 'XDEL', 's', '1-1'),
+  call('C', 'XTRIM', 's', 'MAXLEN', '0'),
+  call('C', 'EXPIRE', 's', '1000'),
+  blocked(1),
+  call('C', 'XADD', 's', '10-0', 'x', 'y'),
+  read('A'),
+  blocked(0),
+]);
+
+// A waiter on several streams is served from the one that got entries first.
+scenario('a waiter on two streams is served from the one written first in a transaction', [
+  call('C', 'XADD', 's', '1-1', 'a', '1'),
+  send('A', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', 't', '$', '$'),
+  blocked(1),
+  call('C', 'MULTI'),
+  call('C', 'XADD', 't', '2-1', 'b', '2'),
+  call('C', 'XADD', 's', '3-1', 'b', '2'),
+  call('C', 'EXEC'),
+  read('A'),
+  send('A', 'XREAD', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 't', 's', '$', '$'),
+  blocked(1),
+  call('C', 'MULTI'),
+  call('C', 'XSETID', 't', '9-0'),
+  call('C', 'XADD', 's', '4-1', 'c', '3'),
+  call('C', 'XADD', 't', '10-1', 'c', '3'),
+  call('C', 'EXEC'),
+  read('A'),
 ]);
 
 scenario('XREAD BLOCK times out with the null array; MULTI wakes after EXEC', [
