@@ -17,7 +17,7 @@
  *     sorted order   two distances further apart than their bounds → ordered; else both exact
  *                    (compareDistances), so every comparison a sort makes, and with it the
  *                    order of ties, is the one the exact distances give
- *     WITHDIST       "%.4f" of the fast value unless a rounding boundary is within the bound
+ *     WITHDIST       4 decimals of the fast value unless a rounding boundary is within the bound
  *                    (printableDistance)
  *     STOREDIST      the full double is stored: always exact (resolveDistance)
  *
@@ -31,7 +31,7 @@
  * actual differences over random pairs. An absolute 1e-150 m covers products that underflow.
  */
 import { correctCos } from './correctly-rounded-trig';
-import { formatFixed } from './fixed-point';
+import { scaledFixed } from './fixed-point';
 import type { GeoShape } from './geo-search-cells';
 import { degreesToRadians, EARTH_RADIUS_IN_METERS, GEO_LAT_MAX, geoDistanceWithCosines, latitudeDistance } from './geohash';
 
@@ -223,9 +223,10 @@ export function compareDistances(test: ShapeTest, a: Measured, b: Measured): num
 }
 
 /**
- * The distance in `metresPerUnit` units as WITHDIST prints it ("%.4f"). The fast value prints
- * the same digits as the exact one when no rounding boundary (an odd multiple of 0.00005) lies
- * within its bound, with a margin for the division and scaling; otherwise the exact one is used.
+ * The distance in `metresPerUnit` units as WITHDIST prints it (scaledFixed, 4 decimals). The
+ * fast value prints the same digits as the exact one when no rounding boundary (an odd multiple
+ * of 0.00005) lies within its bound, with a margin for the division and scaling; otherwise the
+ * exact one is used.
  */
 export function printableDistance(test: ShapeTest, point: Measured, metresPerUnit: number): string {
   if (point.tolerance !== 0) {
@@ -234,5 +235,5 @@ export function printableDistance(test: ShapeTest, point: Measured, metresPerUni
     const margin = (point.tolerance / metresPerUnit) * 1e4 * 2 + Math.abs(scaled) * 2 ** -48;
     if (!(fromBoundary > margin)) resolveDistance(test, point);
   }
-  return formatFixed(point.distanceMetres / metresPerUnit, 4);
+  return scaledFixed(point.distanceMetres / metresPerUnit, 4);
 }

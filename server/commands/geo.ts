@@ -10,10 +10,11 @@
  * GEOPOS does not return the exact coordinates that were added.
  *
  * Replies: GEOPOS's coordinates are doubles printed as "%.17Lf" with trailing zeros trimmed
- * (bulk strings in RESP2, RESP3 doubles); distances are "%.4f" bulk strings in both protocols.
+ * (bulk strings in RESP2, RESP3 doubles); distances have 4 decimals, rounded as Redis 7.0's
+ * fixed-point routine rounds them (storage/fixed-point.ts scaledFixed), bulk strings in both protocols.
  */
 import type { ByteString } from '../../storage/bytes';
-import { formatFixed, humanFixed } from '../../storage/fixed-point';
+import { humanFixed, scaledFixed } from '../../storage/fixed-point';
 import { decodeScore, geoDistance, geohashString, geoScore, geoScoreText } from '../../storage/geohash';
 import type { CommandContext } from '../dispatch/command-context';
 import { cmd, type CommandImpl } from '../dispatch/command';
@@ -67,9 +68,9 @@ function zaddPropagation(argv: ByteString[], first: number, pairs: ReadonlyArray
 // -------------------------------------------------------------------------------------------------
 // GEODIST, GEOHASH, GEOPOS
 
-/** A distance as Redis prints it: "%.4f", a bulk string in RESP2 and RESP3 alike. */
+/** A distance as Redis prints it: 4 decimals (scaledFixed), a bulk string in RESP2 and RESP3 alike. */
 export function replyDistance(ctx: CommandContext, distance: number): void {
-  ctx.reply.bulk(formatFixed(distance, 4));
+  ctx.reply.bulk(scaledFixed(distance, 4));
 }
 
 /** A coordinate: "%.17Lf" trimmed, a double in RESP3. */

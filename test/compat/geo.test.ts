@@ -60,6 +60,18 @@ inBothProtocols(dual, 'GEOADD, GEOPOS, GEOHASH, GEODIST', [
   error('GEODIST', 'Sicily', 'Palermo', 'Catania', 'kilometers'),
 ]);
 
+// Redis 7.0 prints distances as llrint(d * 10^4), not as "%.4f": where the product is a tie
+// (or rounds to one), the last digit differs from printf's.
+inBothProtocols(dual, 'distances rounded as Redis rounds them, not as printf does', [
+  ['GEOADD', 'tie', '11.069999635219574', '84.49000868543308', 'm'],
+  ['GEOSEARCH', 'tie', 'FROMLONLAT', '-77.386616', '40.981099', 'BYRADIUS', '16154525', 'm', 'WITHDIST'],
+  ['GEORADIUS', 'tie', '-77.386616', '40.981099', '16154525', 'm', 'WITHDIST'],
+  ['GEOADD', 'pair', '10', '-60.0666', 'a', '10', '10.6396', 'b'],
+  ['GEODIST', 'pair', 'a', 'b'],
+  ['GEODIST', 'pair', 'a', 'b', 'km'],
+  ['GEODIST', 'pair', 'a', 'a'],
+]);
+
 inBothProtocols(dual, 'GEOADD options NX XX CH and what it answers', [
   ['GEOADD', 'g', 'CH', '1', '2', 'a', '3', '4', 'b'],
   ['GEOADD', 'g', 'NX', '10', '20', 'a', '5', '6', 'c'],

@@ -8,7 +8,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { correctCos } from '../../storage/correctly-rounded-trig';
 import { type OrderEntry, SortedSetIndex } from '../../storage/sorted-set';
-import { formatFixed } from '../../storage/fixed-point';
+import { scaledFixed } from '../../storage/fixed-point';
 import { cellHash, cellScoreRange, decodeScore, decodeScoreInto, degreesToRadians, encodeCell, GEO_STEP_MAX, geoDistanceWithCosines, geoScoreText } from '../../storage/geohash';
 import {
   compareDistances,
@@ -117,12 +117,12 @@ t.test('membership, order and printed digits are those of the exact distances', 
       }
       // Digits: also with a unit chosen to put the value right at a rounding boundary.
       for (const [m, e] of inside) {
-        if (printableDistance(test, { ...m }, unit) !== formatFixed(e / unit, 4)) return false;
+        if (printableDistance(test, { ...m }, unit) !== scaledFixed(e / unit, 4)) return false;
         const nearBoundary = e / ((Math.round((e / unit) * 1e4) + 0.5) / 1e4);
         if (nearBoundary > 0 && Number.isFinite(nearBoundary)) {
           boundaryCases++;
           const fresh = { ...m, distanceMetres: m.tolerance === 0 ? e : fastDistance(p.lon, p.lat, m.lon, m.lat, cos1, NaN), tolerance: m.tolerance === 0 ? 0 : fastTolerance(e) };
-          if (printableDistance(test, fresh, nearBoundary) !== formatFixed(e / nearBoundary, 4)) return false;
+          if (printableDistance(test, fresh, nearBoundary) !== scaledFixed(e / nearBoundary, 4)) return false;
         }
       }
       return true;

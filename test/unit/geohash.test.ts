@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { formatFixed, humanFixed } from '../../storage/fixed-point';
+import { formatFixed, humanFixed, scaledFixed } from '../../storage/fixed-point';
 import { correctAsin, correctCos, correctSin } from '../../storage/correctly-rounded-trig';
 import { decodeScore, geohashString, geoScoreText, scoreToUint64 } from '../../storage/geohash';
 import { estimateStep, searchCells } from '../../storage/geo-search-cells';
@@ -29,6 +29,27 @@ t.test('formatFixed is printf %.Nf: exact binary value, ties to even', async (tt
       // Away from ties toFixed agrees; a tie needs the value to end exactly in 5 at d+1 digits.
       const text = formatFixed(x, d);
       return Math.abs(Number(text) - x) <= 0.5 * 10 ** -d * (1 + 1e-9) + Math.abs(x) * 1e-15;
+    }),
+  );
+});
+
+t.test('scaledFixed rounds the scaled double to even, as Redis prints distances', async (tt) => {
+  // 5461283.90975 is stored just below (printf: ...9097); times 10^4 it is the tie 54612839097.5.
+  tt.equal(formatFixed(5461283.9097499996, 4), '5461283.9097');
+  tt.equal(scaledFixed(5461283.9097499996, 4), '5461283.9098');
+  tt.equal(scaledFixed(0.00025, 4), '0.0002'); // 2.5 after scaling: the even 2
+  tt.equal(scaledFixed(0.00035, 4), '0.0004');
+  tt.equal(scaledFixed(0, 4), '0.0000');
+  tt.equal(scaledFixed(-0, 4), '0.0000');
+  tt.equal(scaledFixed(1e-9, 4), '0.0000');
+  tt.equal(scaledFixed(12.5, 0), '12');
+  tt.equal(scaledFixed(166274.15156960033, 4), '166274.1516');
+  fc.assert(
+    fc.property(fc.double({ min: 0, max: 1e8, noNaN: true }), (x) => {
+      // It agrees with printf except where the scaled product sits within an ulp of a half.
+      const scaled = x * 1e4;
+      const nearHalf = Math.abs(scaled - Math.floor(scaled) - 0.5) <= scaled * 2 ** -52;
+      return nearHalf || scaledFixed(x, 4) === formatFixed(x, 4);
     }),
   );
 });
