@@ -72,6 +72,9 @@ import type { Session } from './dispatch/session';
  */
 export type ServeFn = (key: ByteString) => 'served' | 'empty' | 'answered' | 'waiting';
 
+/** The error CLIENT UNBLOCK ... ERROR answers a blocked command with. */
+export const UNBLOCKED_BY_REQUEST = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
+
 /** The type of value a waiter pops from. */
 export type BlockedType = 'list' | 'zset' | 'stream';
 
@@ -175,6 +178,23 @@ export class BlockingLists {
     if (!this.forget(waiter)) return;
     waiter.client.reply.nullArray();
     waiter.client.connection?.unblock();
+  }
+
+  /**
+   * CLIENT UNBLOCK: answers `client`'s blocking command now, as a timeout or with Redis's
+   * UNBLOCKED error; false when it waits on no key.
+   */
+  unblockByRequest(client: Session, withError: boolean): boolean {
+    const waiter = this.byClient.get(client);
+    if (waiter === undefined) return false;
+    if (!withError) {
+      this.timeOut(waiter);
+      return true;
+    }
+    this.forget(waiter);
+    client.reply.error(UNBLOCKED_BY_REQUEST);
+    client.connection?.unblock();
+    return true;
   }
 
   /** Removes the waiter from every queue; false when it was already gone. */

@@ -1,6 +1,6 @@
 /**
- * CLIENT subcommands: identity (ID, SETNAME, GETNAME), introspection (LIST, INFO), KILL, and the
- * per-connection switches NO-EVICT and REPLY.
+ * CLIENT subcommands: identity (ID, SETNAME, GETNAME), introspection (LIST, INFO), KILL,
+ * UNBLOCK, PAUSE/UNPAUSE, and the per-connection switches NO-EVICT and REPLY.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { Client } from '../network/client';
@@ -12,6 +12,7 @@ import { cmd, type CommandImpl } from '../dispatch/command';
 import { validateClientName } from './connection';
 import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
+import { UNBLOCKED_BY_REQUEST } from '../blocking';
 
 function listCommand(ctx: CommandContext, argv: ByteString[]): void {
   let ids: number[] | null = null;
@@ -139,6 +140,32 @@ function pauseCommand(ctx: CommandContext, argv: ByteString[]): void {
   ctx.reply.ok();
 }
 
+/**
+ * CLIENT UNBLOCK id [TIMEOUT|ERROR]: a client blocked on keys (BLPOP, XREAD, ...) or in WAIT
+ * gets its timeout reply now, or the UNBLOCKED error. Anything else answers 0: a client held by
+ * CLIENT PAUSE, or by a command waiting on the network (MIGRATE), is not blocked in Redis's
+ * sense (Redis 7.0.15 itself crashes on a paused one; later versions answer 0).
+ */
+function unblockCommand(ctx: CommandContext, argv: ByteString[]): void {
+  if (argv.length > 4) throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try CLIENT HELP.`);
+  const id = int64Arg(at(argv, 2));
+  let withError = false;
+  const reason = argv[3];
+  if (reason !== undefined) {
+    if (isWord(reason, 'error')) withError = true;
+    else if (!isWord(reason, 'timeout')) throw new ReplyError('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+  }
+  const node = ctx.server;
+  const target = id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? node.clients.get(Number(id)) : undefined;
+  let unblocked = false;
+  if (target !== undefined && target.isBlocked) {
+    unblocked =
+      node.blocking.unblockByRequest(target.session, withError) ||
+      node.replication.unblockWait(target, withError ? UNBLOCKED_BY_REQUEST : null);
+  }
+  ctx.reply.integer(unblocked ? 1 : 0);
+}
+
 export const clientCommands: CommandImpl[] = [
   cmd('client|id', (ctx) => ctx.reply.integer(ctx.session.id)),
   cmd('client|setname', (ctx, argv) => {
@@ -163,6 +190,7 @@ export const clientCommands: CommandImpl[] = [
   }),
   cmd('client|reply', replyCommand),
   cmd('client|pause', pauseCommand),
+  cmd('client|unblock', unblockCommand),
   cmd('client|unpause', (ctx) => {
     ctx.server.pause.unpause('client');
     ctx.reply.ok();

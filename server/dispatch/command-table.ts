@@ -76,10 +76,23 @@ export class CommandTable {
     return Array.isArray(subs) ? subs.find((s) => Array.isArray(s) && s[0] === fullName) : undefined;
   }
 
-  /** The captured COMMAND DOCS entry of a top-level command. */
-  docs(name: string): RespValue | undefined {
-    return COMMAND_DOCS[name];
+  /** The captured COMMAND DOCS entry of a command, or of a subcommand ("client|kill"). */
+  docs(fullName: string): RespValue | undefined {
+    const [top = '', sub] = fullName.split('|');
+    const entry = COMMAND_DOCS[top];
+    if (sub === undefined || entry === undefined) return entry;
+    // A container's docs carry its subcommands' as a map under "subcommands".
+    const subs = mapValue(entry, 'subcommands');
+    return subs === undefined ? undefined : mapValue(subs, fullName);
   }
+}
+
+/** The value under `key` in a RESP3 map, undefined when `map` is not one or lacks the key. */
+function mapValue(map: RespValue, key: string): RespValue | undefined {
+  if (map === null || typeof map !== 'object' || Array.isArray(map) || !('%' in map)) return undefined;
+  const pairs = map['%'];
+  for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i] === key) return pairs[i + 1];
+  return undefined;
 }
 
 function buildSpec(info: RespValue, handlers: Map<string, Handler>, parent: string | null): CommandSpec {

@@ -320,6 +320,11 @@ export class Replication implements MasterLinkOwner {
     this.waits.wait(client, replicas, timeoutMs);
   }
 
+  /** CLIENT UNBLOCK of a client in WAIT (WaitQueue.unblockByRequest). */
+  unblockWait(client: Client, error: string | null): boolean {
+    return this.waits.unblockByRequest(client, error);
+  }
+
   /**
    * NOREPLICAS: a master with min-replicas-to-write set (and min-replicas-max-lag not 0) refuses
    * writes while fewer replicas than that are good. Asked before every write, so the common case

@@ -73,6 +73,23 @@ export class WaitQueue {
     if (waiter !== undefined) this.finish(waiter, false);
   }
 
+  /**
+   * CLIENT UNBLOCK: the client's WAIT answers now, with the replicas that acknowledged so far
+   * (its timeout come early) or with `error`; false when the client is not waiting.
+   */
+  unblockByRequest(client: Client, error: string | null): boolean {
+    const waiter = this.waiters.find((w) => w.client === client);
+    if (waiter === undefined) return false;
+    if (error === null) {
+      this.finish(waiter, true);
+      return true;
+    }
+    this.finish(waiter, false);
+    client.session.reply.error(error);
+    client.unblock();
+    return true;
+  }
+
   /** The node became a replica: every WAIT answers now with what it has. */
   answerAll(): void {
     for (const waiter of [...this.waiters]) this.finish(waiter, true);

@@ -25,7 +25,7 @@ export const IMPLEMENTED: readonly string[] = [
   'acl|setuser', 'acl|getuser', 'acl|deluser', 'acl|users', 'acl|list', 'acl|whoami', 'acl|cat', 'acl|dryrun',
   'acl|genpass', 'acl|log', 'acl|load', 'acl|save', 'acl|help',
   'client|id', 'client|setname', 'client|getname', 'client|list', 'client|info', 'client|kill',
-  'client|no-evict', 'client|reply', 'client|pause', 'client|unpause', 'client|help',
+  'client|no-evict', 'client|reply', 'client|pause', 'client|unpause', 'client|unblock', 'client|help',
   'client|tracking', 'client|caching', 'client|getredir', 'client|trackinginfo',
   'slowlog|get', 'slowlog|len', 'slowlog|reset', 'slowlog|help', 'monitor',
   'latency|latest', 'latency|history', 'latency|reset', 'latency|graph', 'latency|doctor', 'latency|histogram', 'latency|help',
