@@ -39,6 +39,8 @@ function getCommand(ctx: CommandContext, argv: readonly string[]): void {
 function monitorCommand(ctx: CommandContext): void {
   const monitors = ctx.server.monitors;
   const session = ctx.session;
+  // Inside EXEC a client expects one reply per command, so it cannot become a monitor.
+  if (session.transaction.executing) throw new ReplyError("ERR MONITOR isn't allowed for DENY BLOCKING client");
   if (session.kind !== 'normal' || monitors.has(session)) return;
   monitors.add(session);
   ctx.reply.ok();

@@ -62,7 +62,8 @@ export class Monitors {
     let line = `+${seconds}.${fraction} [${session.db.id} ${who}]`;
     for (const arg of redact(spec, argv)) line += ` ${reprQuote(arg)}`;
     line += '\r\n';
-    // A monitor sees its own commands too.
-    for (const monitor of this.sessions) this.node.pubsub.sendRaw(monitor, line);
+    // A monitor sees its own commands too, except its QUIT: as Redis writes nothing more to a
+    // client that is to be closed after its reply.
+    for (const monitor of this.sessions) if (monitor.connection?.closeAfterReply !== true) this.node.pubsub.sendRaw(monitor, line);
   }
 }

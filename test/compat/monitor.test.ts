@@ -4,7 +4,8 @@
  * and the client's port are masked. Covers the line format and argument escaping, the database
  * a command leaves the client in, MULTI/EXEC order, a script's commands (`lua`) after its EVAL,
  * redacted secrets, what is never shown (admin commands, unknown and wrong-arity commands), and
- * the monitor's own limits (no keyspace commands, a second MONITOR ignored, RESET ends it).
+ * the monitor's own limits (no keyspace commands, a second MONITOR ignored, RESET ends it, its
+ * own QUIT not shown to it), and MONITOR refused inside MULTI/EXEC.
  */
 
 import t from 'tap';
@@ -62,6 +63,13 @@ async function watch(port: number): Promise<string[]> {
     out.push(masked(await monitor.call('RESET')));
     out.push(masked(await monitor.call('SELECT', '2')));
     out.push(masked(await monitor.call('GET', 'k')));
+    // Inside EXEC a client cannot become a monitor (it stays an ordinary client).
+    out.push(masked(await client.call('MULTI')), masked(await client.call('MONITOR')), masked(await client.call('EXEC')));
+    out.push(masked(await client.call('GET', 'k')));
+    // The monitor's own QUIT: the OK, and no line of it before the close.
+    await monitor.call('MONITOR');
+    monitor.send('QUIT');
+    out.push(masked(await monitor.readUntilClose()));
     return out;
   } finally {
     monitor.close();
