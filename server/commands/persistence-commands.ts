@@ -35,7 +35,14 @@ function saveCommand(ctx: CommandContext): void {
 function bgsaveCommand(ctx: CommandContext, argv: ByteString[]): void {
   // SCHEDULE matters in Redis when another child (an AOF rewrite) runs; there is none here.
   if (argv.length > 2 || (argv.length === 2 && !isWord(argv[1], 'schedule'))) syntaxError();
-  if (ctx.server.persistence.bgsave === null && ctx.server.aof.rewrite !== null) {
+  if (ctx.server.persistence.bgsave !== null) throw new ReplyError(BGSAVE_IN_PROGRESS);
+  // Inside EXEC Redis never forks: the save is left to the cron, as SCHEDULE would leave it.
+  if (ctx.session.transaction.executing) {
+    ctx.server.persistence.bgsaveScheduled = true;
+    ctx.reply.simple('Background saving scheduled');
+    return;
+  }
+  if (ctx.server.aof.rewrite !== null) {
     // An AOF rewrite counts as Redis's other child process.
     if (argv.length === 2) {
       ctx.server.persistence.bgsaveScheduled = true;
@@ -50,11 +57,18 @@ function bgsaveCommand(ctx: CommandContext, argv: ByteString[]): void {
 
 /**
  * BGREWRITEAOF: a new AOF base from the current dataset (persistence/aof.ts). While a BGSAVE
- * runs it is scheduled (Redis cannot run two children at once; the cron starts it after).
+ * runs, or inside EXEC, it is scheduled (Redis cannot run two children at once, and does not
+ * fork inside a transaction; the cron starts it after).
  */
 function bgrewriteaofCommand(ctx: CommandContext): void {
   const aof = ctx.server.aof;
   if (aof.rewrite !== null) throw new ReplyError('ERR Background append only file rewriting already in progress');
+  // Inside EXEC Redis never forks: the cron starts the rewrite.
+  if (ctx.session.transaction.executing) {
+    aof.rewriteScheduled = true;
+    ctx.reply.simple('Background append only file rewriting scheduled');
+    return;
+  }
   let outcome: 'started' | 'scheduled';
   try {
     outcome = aof.startRewrite();

@@ -254,6 +254,26 @@ dual.case('SAVE, BGSAVE, LASTSAVE and the INFO persistence counters', async (pai
   await pair.step(error('SAVE', 'x'));
 });
 
+// Redis does not fork inside EXEC: both are scheduled, and its cron starts them one after the other.
+dual.case('BGSAVE and BGREWRITEAOF inside MULTI are scheduled, then run', async (pair) => {
+  await pair.do('SET', 'k', 'v');
+  await pair.do('MULTI');
+  await pair.do('BGSAVE');
+  await pair.do('BGREWRITEAOF');
+  await pair.do('EXEC');
+  const [r, h] = await pair.both(async (c) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const persistence = parseInfo(infoText(await c.call('INFO', 'persistence')))[0]?.fields;
+      const fields = ['rdb_bgsave_in_progress', 'aof_rewrite_in_progress', 'aof_rewrite_scheduled', 'rdb_last_bgsave_status', 'aof_last_bgrewrite_status'];
+      const seen = fields.map((f) => `${f}:${persistence?.get(f) ?? '?'}`);
+      if (seen.slice(0, 3).every((f) => f.endsWith(':0')) || Date.now() > deadline) return seen;
+      await delay(50);
+    }
+  });
+  pair.same(h, r, 'both ran, and succeeded');
+});
+
 dual.case('DEBUG RELOAD keeps the data and resets the change counter', async (pair) => {
   await pair.do('SET', 'a', '1');
   await pair.do('SET', 'b', 'x'.repeat(100), 'EX', '1000');
