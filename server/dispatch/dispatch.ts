@@ -26,7 +26,7 @@ import type { ByteString } from '../../storage/bytes';
 import type { Session } from './session';
 import type { CommandSpec } from './command';
 import type { CommandTable } from './command-table';
-import { ERR, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
+import { ERR, RejectedError, ReplyError, unknownCommand, unknownSubcommand, wrongArity } from './errors';
 import { diskErrorReply } from '../persistence/snapshots';
 import { Monitors } from '../observe/monitor';
 
@@ -170,17 +170,23 @@ export function runCommand(session: Session, spec: CommandSpec, argv: ByteString
   const startedMs = slowlog.times(spec, argv.length, node.latency.thresholdUs) ? node.time.monotonicMs() : -1;
   const monitors = node.monitors;
   const shown = monitors.size === 0 ? null : Monitors.when(spec);
-  if (shown === 'before') monitors.feed(session, spec, argv);
+  if (shown === 'before') monitors.hold(session, spec, argv);
+  let rejected = false;
   try {
     handler(ctx, argv);
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
-    spec.stats.failedCalls++;
+    rejected = err instanceof RejectedError;
+    if (rejected) spec.stats.rejectedCalls++;
+    else spec.stats.failedCalls++;
     node.stats.countError(err.text);
     session.reply.error(err.text);
   } finally {
     if (ownWrite) context.expiry = 'hide';
+    if (shown === 'before') monitors.release(!rejected);
   }
+  // Refused before it ran, in Redis's terms: not a call (no stats, SLOWLOG or propagation).
+  if (rejected) return;
   if (shown === 'after') monitors.feed(session, spec, argv);
   if (startedMs >= 0) slowlog.finished(node, session, spec, argv, startedMs);
   if (session.tracking !== null && spec.flags.has('readonly')) node.tracking.rememberCommand(session, spec, argv);
@@ -259,9 +265,15 @@ function checkNotStale(session: Session): void {
  */
 export function checkScriptGuards(session: Session, flags: readonly string[] | null): void {
   if (session.kind === 'master') return;
-  if (flags !== null) session.context.server.memory.checkScriptStart(flags);
-  if (flags !== null) checkDataGuards(session, !flags.includes('no-writes'), false);
-  if (flags === null || !flags.includes('allow-stale')) checkNotStale(session);
+  try {
+    if (flags !== null) session.context.server.memory.checkScriptStart(flags);
+    if (flags !== null) checkDataGuards(session, !flags.includes('no-writes'), false);
+    if (flags === null || !flags.includes('allow-stale')) checkNotStale(session);
+  } catch (err) {
+    // Redis makes these checks in processCommand, before the command runs.
+    if (err instanceof ReplyError && !(err instanceof RejectedError)) throw new RejectedError(err.text);
+    throw err;
+  }
 }
 
 /**

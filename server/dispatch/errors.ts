@@ -15,6 +15,13 @@ export class ReplyError extends Error {
   }
 }
 
+/**
+ * An error of a command refused before it ran, as Redis's processCommand refuses it (a script
+ * whose declared flags the server's state forbids): counted in the command's rejected_calls,
+ * not as a call, and never shown to MONITOR.
+ */
+export class RejectedError extends ReplyError {}
+
 export const ERR = {
   syntax: 'ERR syntax error',
   notInteger: 'ERR value is not an integer or out of range',

@@ -8,6 +8,7 @@
 import t from 'tap';
 import { dualRun, error, type Pair } from './harness';
 import { RawClient } from '../../bench/harness/raw-client';
+import { infoLines } from './info-fields';
 
 const dual = dualRun(t);
 
@@ -144,6 +145,27 @@ dual.case('-OOM for scripts: flagged ones at start, unflagged at their first den
   ['CONFIG', 'SET', 'maxmemory', '0'],
   ['GET', 'k'],
 ]);
+
+// Redis refuses a flagged script over maxmemory in processCommand: a rejected call, not a call.
+dual.case('-OOM for flagged scripts counts as rejected_calls, as Redis counts it', async (pair) => {
+  await pair.do('FUNCTION', 'LOAD', "#!lua name=oomlib\nredis.register_function('w', function() return 1 end)\nredis.register_function{function_name='r', callback=function() return 1 end, flags={'no-writes'}}");
+  await pair.do('CONFIG', 'RESETSTAT');
+  await pair.do('CONFIG', 'SET', 'maxmemory', '1');
+  try {
+    await pair.step(error('EVAL', '#!lua\nreturn 1', '0'));
+    await pair.step(error('FCALL', 'w', '0'));
+    await pair.step(error('FCALL_RO', 'w', '0'));
+    await pair.do('FCALL', 'r', '0');
+    await pair.do('EVAL', '#!lua flags=no-writes\nreturn 1', '0');
+  } finally {
+    await pair.do('CONFIG', 'SET', 'maxmemory', '0');
+  }
+  const [redis, target] = await infoLines(pair, 'commandstats', (line) => /^cmdstat_(eval|fcall)/.test(line));
+  pair.same(target, redis, 'INFO commandstats');
+  const [redisStats, targetStats] = await infoLines(pair, 'stats', (line) => /^total_(commands_processed|error_replies):/.test(line));
+  pair.same(targetStats, redisStats, 'INFO stats');
+  await pair.do('FUNCTION', 'FLUSH');
+});
 
 dual.case('OBJECT FREQ and IDLETIME by policy', [
   ['SET', 'k', 'v'],

@@ -36,6 +36,12 @@ const SCRIPT: Arg[][] = [
   ['SET', 'n', '12345'],
   ['ACL', 'WHOAMI'],
   ['BLPOP', 'bl', '0.01'],
+  // Refused before it runs (its flags, over maxmemory): never shown; a failing script is.
+  ['CONFIG', 'SET', 'maxmemory', '1'],
+  ['EVAL', '#!lua\nreturn 1', '0'],
+  ['CONFIG', 'SET', 'maxmemory', '0'],
+  ['EVALSHA', 'a'.repeat(40), '0'],
+  ['EVAL', "redis.call('get', 'k') return redis.call('nosuch')", '0'],
   ['ECHO', 'done'],
 ];
 
