@@ -420,16 +420,16 @@ export class Database implements RememberedKeyExpirer {
 
   /**
    * Copies a live key (value, exact deadline, encoding hint) to `targetKey` in `target`,
-   * replacing what is there: the common core of RENAME, MOVE and COPY. The copy keeps the
-   * source's access time, as a moved object does in Redis. `duplicate` (COPY): Redis copies a
-   * raw string into a new sds of its exact length, where RENAME and MOVE move the object.
+   * replacing what is there: the common core of RENAME, MOVE and COPY. RENAME and MOVE move the
+   * object in Redis, so the key keeps its access time. `duplicate` (COPY): a new object, with a
+   * fresh access time (or LFU counter), and a raw string copied into a new sds of its exact length.
    */
   copyKeyTo(key: ByteString, target: Database, targetKey: ByteString, nowMs: number, duplicate = false): void {
     const value = this.peekStored(key);
     if (value === undefined) throw new Error('copyKeyTo on a missing key');
     const deadline = this.expireAtExact(key);
     target.set(targetKey, value, nowMs);
-    const accessed = this.table.accessOf(key);
+    const accessed = duplicate ? NaN : this.table.accessOf(key);
     if (!Number.isNaN(accessed)) target.table.setAccess(targetKey, accessed);
     const form = this.stringFormOf(key);
     if (duplicate && typeof value === 'string' && (typeof form === 'object' || stringEncoding(value) === 'raw')) {

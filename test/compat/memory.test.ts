@@ -180,6 +180,31 @@ dual.case('OBJECT FREQ and IDLETIME by policy', [
   ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
 ]);
 
+// lfu-log-factor 0: every access adds one, so the counters are exact on both servers.
+dual.case('COPY makes a new object (a fresh LFU counter); RENAME and MOVE keep the counter', [
+  ['CONFIG', 'SET', 'lfu-log-factor', '0'],
+  ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+  ['SET', 'f', 'abc'],
+  ['HSET', 'hf', 'a', '1'],
+  ...[1, 2, 3, 4, 5].flatMap(() => [['GET', 'f'], ['HGET', 'hf', 'a']]),
+  ['COPY', 'f', 'fc'],
+  ['COPY', 'hf', 'hfc'],
+  ['COPY', 'f', 'fc', 'DB', '3'],
+  ['OBJECT', 'FREQ', 'fc'],
+  ['OBJECT', 'FREQ', 'hfc'],
+  ['RENAME', 'f', 'g'],
+  ['OBJECT', 'FREQ', 'g'],
+  ['MOVE', 'g', '2'],
+  ['SELECT', '2'],
+  ['OBJECT', 'FREQ', 'g'],
+  ['SELECT', '3'],
+  ['OBJECT', 'FREQ', 'fc'],
+  ['FLUSHALL'],
+  ['SELECT', '0'],
+  ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+  ['CONFIG', 'SET', 'lfu-log-factor', '10'],
+]);
+
 dual.case('RESTORE FREQ under LFU, IDLETIME under LRU', async (pair: Pair) => {
   await pair.step(['SET', 'src', 'value']);
   // IDLETIME counts whole seconds, so a second may tick between RESTORE and OBJECT IDLETIME on
