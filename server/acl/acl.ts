@@ -1,6 +1,6 @@
 /**
  * The node's ACL: its users, the check dispatch runs before a command, authentication, ACL LOG,
- * and the users' persistence (redis.conf `user` lines, the ACL file).
+ * and the users' persistence (redis.conf `user` lines, the ACL file; read by user-lines.ts).
  *
  * Where the check sits (Redis 7.0's processCommand): after lookup, arity and authentication,
  * before cluster redirection and every other guard, so a denied command is answered -NOPERM
@@ -30,6 +30,7 @@ import { AclCommands } from './acl-commands';
 import { AclLog, type AclLogContext, type AclLogReason } from './acl-log';
 import { AclRuleError, Verdict, WRITE, READ, type CheckResult, type KeyCache } from './selector';
 import { User } from './user';
+import { joinSelectorArgs, parseConfigUsers, parseFileUsers, readAsRedis, splitAclFile } from './user-lines';
 
 /** Users that cannot be loaded when the node starts: the node must not start (cli.ts says why). */
 export class AclStartupError extends Error {}
@@ -228,7 +229,7 @@ export class Acl {
         draft.apply(rule);
       } catch (err) {
         if (!(err instanceof AclRuleError)) throw err;
-        throw new ReplyError(`ERR Error in ACL SETUSER modifier '${rule}': ${err.message}`);
+        throw new ReplyError(`ERR Error in ACL SETUSER modifier '${cString(rule)}': ${err.message}`);
       }
     }
     if (existing === undefined) this.users.set(name, draft);
@@ -285,80 +286,27 @@ export class Acl {
 
   // ─── Persistence: redis.conf `user` lines and the ACL file ─────────────────────────────────
 
-  /**
-   * Builds users from rule lines (`user <name> <rules...>`). Every line is tried; the errors are
-   * collected in Redis's words (`where` names a line), and none of the users is kept if any.
-   */
-  parseUsers(lines: ReadonlyArray<readonly ByteString[]>, where: (index: number) => string, lineNumber: (index: number) => number): { users: Map<ByteString, User>; errors: string } {
-    const users = new Map<ByteString, User>();
-    let errors = '';
-    lines.forEach((words, index) => {
-      const [name = '', ...rules] = words;
-      if (/[ \0]/.test(name)) {
-        errors += `${where(index)}: Usernames can't contain spaces or null characters. `;
-        return;
-      }
-      if (users.has(name)) {
-        errors += `WARNING: Duplicate user '${name}' found on line ${lineNumber(index)}. `;
-        return;
-      }
-      const user = this.createUser(name);
-      let merged: ByteString[];
-      try {
-        merged = mergeSelectorRules(rules);
-      } catch (err) {
-        if (!(err instanceof ReplyError)) throw err;
-        errors += `${where(index)}: ${err.text.replace(/^ERR /, '')}. `;
-        return;
-      }
-      for (const rule of merged) {
-        try {
-          user.apply(rule);
-        } catch (err) {
-          if (!(err instanceof AclRuleError)) throw err;
-          errors += `${where(index)}: ${err.message}. `;
-          return;
-        }
-      }
-      users.set(name, user);
-    });
-    return { users, errors };
-  }
-
   /** The `user` lines of redis.conf, applied once at start-up. */
   loadConfigUsers(lines: ReadonlyArray<readonly ByteString[]>): void {
-    const { users, errors } = this.parseUsers(lines, (i) => `user line ${i + 1}`, (i) => i + 1);
+    const { users, errors } = parseConfigUsers(lines, (name) => this.createUser(name));
     if (errors !== '') throw new Error(errors.trim());
     for (const [name, user] of users) this.install(name, user);
   }
 
-  /** ACL LOAD (and start-up with aclfile): replaces every user; throws the file's first error. */
+  /** ACL LOAD (and start-up with aclfile): replaces every user; throws the file's errors. */
   loadFile(path: string): void {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(path).toString('latin1');
+      bytes = readFileSync(path);
     } catch (err) {
       // strerror's words, as Redis prints them.
       const code = (err as NodeJS.ErrnoException).code;
       const reason = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : (err as Error).message;
       throw new Error(`Error loading ACLs, opening file '${path}': ${reason}`);
     }
-    const lines: ByteString[][] = [];
-    const lineNumbers: number[] = [];
-    let errors = '';
-    text.split('\n').forEach((raw, i) => {
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) return;
-      const words = line.split(/\s+/);
-      if (words[0] !== 'user' || words.length < 2) {
-        errors += `${path}:${i + 1} should start with user keyword followed by the username. `;
-        return;
-      }
-      lines.push(words.slice(1));
-      lineNumbers.push(i + 1);
-    });
-    const parsed = this.parseUsers(lines, (i) => `${path}:${lineNumbers[i] ?? 0}`, (i) => lineNumbers[i] ?? 0);
-    errors += parsed.errors;
+    const { lines, errors: lineErrors } = splitAclFile(readAsRedis(bytes), path);
+    const parsed = parseFileUsers(lines, path, (name) => this.createUser(name));
+    const errors = lineErrors + parsed.errors;
     if (errors !== '') throw new Error(`${errors}WARNING: ACL errors detected, no change to the previously active ACL rules was performed`);
     const users = parsed.users;
     const previous = [...this.users.values()];
@@ -411,24 +359,17 @@ export function denialText(verdict: Verdict, spec: CommandSpec): string {
 }
 
 /**
- * Joins SETUSER's arguments back into selector rules: "(~x" "+get)" is the one rule "(~x +get)".
- * Throws Redis's error for an unclosed parenthesis.
+ * SETUSER's arguments with multi-word selectors joined ("(~x" "+get)" is the one rule
+ * "(~x +get)"). Throws Redis's error, quoting the whole argument that opened the selector.
  */
 export function mergeSelectorRules(args: readonly ByteString[]): ByteString[] {
-  const out: ByteString[] = [];
-  let open: ByteString | null = null;
-  for (const arg of args) {
-    if (open === null) {
-      if (arg[0] === '(' && arg[arg.length - 1] !== ')') open = arg;
-      else out.push(arg);
-    } else {
-      open += ` ${arg}`;
-      if (arg[arg.length - 1] === ')') {
-        out.push(open);
-        open = null;
-      }
-    }
-  }
-  if (open !== null) throw new ReplyError(`ERR Unmatched parenthesis in acl selector starting at '${open.split(' ')[0] ?? ''}'.`);
-  return out;
+  const { rules, unmatchedAt } = joinSelectorArgs(args);
+  if (unmatchedAt !== null) throw new ReplyError(`ERR Unmatched parenthesis in acl selector starting at '${cString(unmatchedAt)}'.`);
+  return rules;
+}
+
+/** A rule as Redis quotes it in an error: printed as a C string, it ends at a NUL byte. */
+function cString(text: ByteString): ByteString {
+  const nul = text.indexOf('\0');
+  return nul < 0 ? text : text.slice(0, nul);
 }

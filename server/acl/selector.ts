@@ -128,6 +128,7 @@ export class Selector {
     } else if (op[0] === '&') {
       if (this.allChannels) throw new AclRuleError(RULE_ERRORS.channelsAfterAll);
       const pattern = op.slice(1);
+      if (hasSpaces(pattern)) throw new AclRuleError(RULE_ERRORS.syntax);
       if (!this.channels.includes(pattern)) this.channels.push(pattern);
     } else if ((op[0] === '+' || op[0] === '-') && op[1] === '@') {
       const bit = categoryBit(op.slice(2));
@@ -152,6 +153,8 @@ export class Selector {
     let flags = 0;
     let offset = 1;
     if (op[0] === '%') {
+      // "%R", "%W~", "%wr~p": each flag once, any case; the `~` may be left out before an empty
+      // pattern, but a selector with no flag at all ("%", "%~p") means nothing and is refused.
       for (; offset < op.length; offset++) {
         const c = (op[offset] as string).toUpperCase();
         if (c === 'R' && (flags & READ) === 0) flags |= READ;
@@ -161,10 +164,12 @@ export class Selector {
           break;
         } else throw new AclRuleError(RULE_ERRORS.syntax);
       }
+      if (flags === 0) throw new AclRuleError(RULE_ERRORS.syntax);
     } else {
       flags = ALL_PERMISSIONS;
     }
     const pattern = op.slice(offset);
+    if (hasSpaces(pattern)) throw new AclRuleError(RULE_ERRORS.syntax);
     const existing = this.keys.find((k) => k.pattern === pattern);
     if (existing === undefined) this.keys.push({ pattern, flags });
     else existing.flags |= flags;
@@ -288,6 +293,20 @@ export class Selector {
     if (this.allChannels) return '&*';
     return this.channels.map((c) => `&${c}`).join(' ');
   }
+}
+
+/**
+ * Whether a pattern holds whitespace (C's isspace: space, \t, \n, \v, \f, \r) or a NUL. Redis
+ * refuses those in key and channel patterns and in usernames: ACL LIST and the ACL file write a
+ * user as one line of space-separated words, which such a pattern would break into pieces that
+ * read back as other rules (or as nothing valid at all).
+ */
+export function hasSpaces(text: ByteString): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0) return true;
+  }
+  return false;
 }
 
 /** Which arguments of the pub/sub commands ACLs check: the first only, or all; patterns or not. */

@@ -11,6 +11,7 @@
  * every command, key and channel, so the default user pays one property read per command.
  */
 import { createHash } from 'node:crypto';
+import { splitArgs } from '../../protocol/split-args';
 import type { ByteString } from '../../storage/bytes';
 import type { AclCommands } from './acl-commands';
 import { describeCommandRules } from './describe-rules';
@@ -70,6 +71,8 @@ export class User {
 
   /** Applies one rule; throws AclRuleError with Redis's reason when it is refused. */
   apply(op: ByteString): void {
+    // An empty rule (SETUSER "", two spaces in a line of the ACL file) changes nothing, as in Redis.
+    if (op === '') return;
     const lower = op.toLowerCase();
     if (lower === 'on') this.enabled = true;
     else if (lower === 'off') this.enabled = false;
@@ -97,7 +100,7 @@ export class User {
       for (const rule of ['off', 'sanitize-payload', 'clearselectors', '-@all']) this.apply(rule);
     } else if (op[0] === '(' && op[op.length - 1] === ')') {
       const selector = new Selector(this.commands, this.pubsubDefaultAll());
-      for (const rule of op.slice(1, -1).split(' ')) if (rule !== '') selector.apply(rule);
+      for (const rule of selectorRules(op.slice(1, -1))) selector.apply(rule);
       this.selectors.push(selector);
     } else {
       this.root.apply(op);
@@ -145,6 +148,17 @@ export function describeSelector(selector: Selector): string {
   }
   parts.push(describeCommandRules(selector));
   return parts.join(' ');
+}
+
+/**
+ * The rules inside "(...)", split as Redis splits a config line (protocol/split-args.ts): on any
+ * whitespace, with quotes, so "(~a\t+get)" is two rules and "(\"~a b\")" one pattern with a
+ * space (refused by the selector). Unbalanced quotes leave no rules at all, an empty selector,
+ * and a NUL ends the text; both are what Redis 7.0.15 does.
+ */
+function selectorRules(body: ByteString): ByteString[] {
+  const words = splitArgs(Buffer.from(body, 'latin1'));
+  return words === null ? [] : words.map((w) => w.toString('latin1'));
 }
 
 function validHash(hash: string): string {

@@ -6,13 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ByteString } from '../../storage/bytes';
 import type { CommandContext } from '../dispatch/command-context';
-import { ReplyError, wrongArity } from '../dispatch/errors';
+import { ReplyError, subcommandSyntax } from '../dispatch/errors';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { lookupCommand } from '../dispatch/dispatch';
 import { ACL_CATEGORIES, categoryBit } from '../acl/acl-commands';
 import { mergeSelectorRules } from '../acl/acl';
 import { describeCommandRules } from '../acl/describe-rules';
-import { Verdict, type Selector } from '../acl/selector';
+import { Verdict, hasSpaces, type Selector } from '../acl/selector';
 import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
 import { at, intArg } from './args';
@@ -22,7 +22,7 @@ const NO_ACL_FILE =
 
 function setUser(ctx: CommandContext, argv: ByteString[]): void {
   const name = at(argv, 2);
-  if (/[ \0]/.test(name)) throw new ReplyError("ERR Usernames can't contain spaces or null characters");
+  if (hasSpaces(name)) throw new ReplyError("ERR Usernames can't contain spaces or null characters");
   ctx.server.acl.setUser(name, mergeSelectorRules(argv.slice(3)));
   ctx.reply.ok();
 }
@@ -68,7 +68,7 @@ function catCommand(ctx: CommandContext, argv: ByteString[]): void {
     for (const name of ACL_CATEGORIES) out.bulk(name);
     return;
   }
-  if (argv.length > 3) throw new ReplyError(wrongArity('acl|cat'));
+  if (argv.length > 3) throw new ReplyError(subcommandSyntax('acl', at(argv, 1)));
   const bit = categoryBit(at(argv, 2));
   if (bit === 0) throw new ReplyError(`ERR Unknown category '${at(argv, 2)}'`);
   const names = ctx.server.acl.commands.all.filter((c) => (c.categories & bit) !== 0).map((c) => c.fullName);
@@ -99,6 +99,7 @@ function dryRun(ctx: CommandContext, argv: ByteString[]): void {
 }
 
 function genPass(ctx: CommandContext, argv: ByteString[]): void {
+  if (argv.length > 3) throw new ReplyError(subcommandSyntax('acl', at(argv, 1)));
   let bits = 256;
   if (argv.length > 2) {
     bits = intArg(at(argv, 2));
@@ -123,7 +124,7 @@ function logCommand(ctx: CommandContext, argv: ByteString[]): void {
     }
     count = Math.max(0, intArg(arg));
   } else if (argv.length > 3) {
-    throw new ReplyError(`ERR Unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try ACL HELP.`);
+    throw new ReplyError(subcommandSyntax('acl', at(argv, 1)));
   }
   acl.log.reply(ctx.reply, count, ctx.server.clock());
 }

@@ -96,6 +96,14 @@ export function unknownSubcommand(container: string, sub: string): string {
   return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 
+/**
+ * A container's subcommand called with arguments it does not take (ACL CAT a b): Redis answers
+ * this once the subcommand is running, naming it as the client typed it.
+ */
+export function subcommandSyntax(container: string, sub: string): string {
+  return `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+}
+
 export function wrongArity(fullName: string): string {
   return `ERR wrong number of arguments for '${fullName}' command`;
 }

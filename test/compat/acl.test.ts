@@ -110,6 +110,60 @@ dual.case('SETUSER errors', [
   ['ACL', 'WHOAMI'],
 ]);
 
+// A pattern or username with whitespace (isspace) or a NUL would not survive ACL LIST and the
+// ACL file, whose lines are space-separated words: Redis refuses them.
+dual.case('patterns and usernames with whitespace are refused', [
+  ...['~a b', '&c d', '%R~a b', '%W~ab ', ' ~ab', '~a\tb', '&a\tb', '~a\rb', '~a\nb', '~a\vb', '&a\fb', '~a\0b', '&a\0', '%RW~\0'].map((rule) => error('ACL', 'SETUSER', 'ws', rule)),
+  error('ACL', 'SETUSER', 'ws', '(~a b)'),
+  error('ACL', 'SETUSER', 'ws', '(%R~a "b c")'),
+  error('ACL', 'SETUSER', 'ws', 'allkeys', '~a b'),
+  error('ACL', 'SETUSER', 'ws', 'allchannels', '&a b'),
+  ['ACL', 'GETUSER', 'ws'],
+  // Bytes above 0x7f are not whitespace to C's isspace (NEL, NBSP).
+  ['ACL', 'SETUSER', 'ws', Buffer.from('~a\x85b', 'latin1'), Buffer.from('&a\xa0b', 'latin1')],
+  rules('ACL', 'GETUSER', 'ws'),
+  ...['a\tb', 'a\vb', 'a\rb', 'a\nb', 'a\0b'].map((name) => error('ACL', 'SETUSER', name)),
+]);
+
+dual.case('% key selectors need R or W', [
+  ...['%', '%~x', '%~', '%X~x', '%RR~x', '%~R', '% R~x'].map((rule) => error('ACL', 'SETUSER', 'pct', rule)),
+  error('ACL', 'SETUSER', 'pct', '(%~x)'),
+  error('ACL', 'SETUSER', 'pct', 'allkeys', '%'),
+  ['ACL', 'GETUSER', 'pct'],
+  ['ACL', 'SETUSER', 'pct', '%R', '%W', '%RW~x', '%WR~y', '%r~lr', '%w~lw', '%wR~mixed', '%R~', '%Rw~x~', '%RW~*', '~', '&'],
+  rules('ACL', 'GETUSER', 'pct'),
+]);
+
+// Redis splits a selector's text as it splits a config line: any whitespace, quotes, a NUL ending
+// it, and unbalanced quotes leaving an empty selector.
+dual.case('selector text: splitting, joining, unmatched parentheses', async (pair) => {
+  const sets: string[][] = [
+    ['(~a\t+get)'], ['( ~b  +set )'], ['("~q" +get)'], ['(~a "b)'], ['( )'], ['()'], ['(~a\0b)'], [''], ['on', '', '~z'],
+    ['(~a', '(~b', '+get)'], ['(~a', ')'], ['(~c', '+get', 'x)'],
+  ];
+  let n = 0;
+  for (const set of sets) {
+    const name = `sel${n++}`;
+    await pair.do('ACL', 'SETUSER', name, ...set);
+    await pair.step(rules('ACL', 'GETUSER', name));
+  }
+  for (const set of [['(~a +get) x'], ['(~a', '+get)', '(~b c'], ['(~a', '+get', '(~b c'], ['('], ['on', '(~a'], ['(~a', '+get', '(~b)'], ['(~a\0'], ['(+nosuch\0x)']]) {
+    await pair.error('ACL', 'SETUSER', 'selbad', ...set);
+  }
+  await pair.do('ACL', 'GETUSER', 'selbad');
+});
+
+dual.case('ACL subcommands with too few or too many arguments', [
+  ...[['CAT', 'a', 'b'], ['CAT', 'read', 'b'], ['cat', 'a', 'b'], ['GENPASS', '1', '2'], ['GENPASS', 'x', 'y'], ['genpass', '1', '2'],
+    ['LOG', '1', '2'], ['LOG', 'RESET', 'x'], ['log', 'reset', 'x'], ['LOG', 'x', 'y'], ['LOG', '-1', 'x'],
+    ['DELUSER'], ['DRYRUN'], ['DRYRUN', 'default'], ['DRYRUN', 'default', 'get'], ['GETUSER'], ['GETUSER', 'a', 'b'],
+    ['HELP', 'x'], ['LIST', 'x'], ['LOAD', 'x'], ['SAVE', 'x'], ['SETUSER'], ['USERS', 'x'], ['WHOAMI', 'x'], ['NOSUCH', 'x'],
+  ].map((args) => error('ACL', ...args)),
+  error('ACL'),
+  ['ACL', 'DELUSER', 'nouser1', 'nouser2', 'nouser3'],
+  ['ACL', 'LOG', 'RESET'],
+]);
+
 dual.case('ACL CAT <category> lists the same commands', async (pair) => {
   for (const category of ['keyspace', 'read', 'write', 'string', 'hash', 'list', 'set', 'sortedset', 'stream', 'geo', 'pubsub', 'transaction', 'scripting', 'connection', 'blocking', 'fast', 'slow', 'admin', 'dangerous', 'bitmap', 'hyperloglog']) {
     await pair.step(check(unorderedLeaves, 'ACL', 'CAT', category));
