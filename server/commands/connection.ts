@@ -45,34 +45,29 @@ function helloCommand(ctx: CommandContext, argv: ByteString[]): void {
     next = 2;
     if (version < 2 || version > 3) throw new ReplyError(ERR.noProto);
   }
-  let username: ByteString | null = null;
-  let password: ByteString | null = null;
-  let name: ByteString | null = null;
+  // Redis 7.0 applies AUTH and SETNAME as it reads them: a syntax error after them leaves the
+  // client authenticated, or named.
   for (let j = next; j < argv.length; j++) {
     const opt = at(argv, j);
     const more = argv.length - 1 - j;
     if (isWord(opt, 'auth') && more >= 2) {
-      username = at(argv, j + 1);
-      password = at(argv, j + 2);
+      if (!checkPassword(ctx, at(argv, j + 1), at(argv, j + 2), argv)) throw new ReplyError(ERR.wrongPass);
+      ctx.session.authenticated = true;
       j += 2;
     } else if (isWord(opt, 'setname') && more >= 1) {
-      name = at(argv, j + 1);
+      const name = at(argv, j + 1);
       validateClientName(name);
+      ctx.session.name = name;
       j++;
     } else {
       throw new ReplyError(`ERR Syntax error in HELLO option '${opt}'`);
     }
-  }
-  if (username !== null && password !== null) {
-    if (!checkPassword(ctx, username, password, argv)) throw new ReplyError(ERR.wrongPass);
-    ctx.session.authenticated = true;
   }
   if (!ctx.session.authenticated) {
     throw new ReplyError(
       'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
   }
-  if (name !== null) ctx.session.name = name;
   if (version !== null) ctx.reply.resp = version === 3 ? 3 : 2;
   const out = ctx.reply;
   out.map(7);
@@ -87,7 +82,7 @@ function helloCommand(ctx: CommandContext, argv: ByteString[]): void {
   out.bulk('mode');
   out.bulk(ctx.config.bool('cluster-enabled') ? 'cluster' : 'standalone');
   out.bulk('role');
-  out.bulk('master');
+  out.bulk(ctx.server.replication.isReplica ? 'replica' : 'master');
   out.bulk('modules');
   out.array(0);
 }

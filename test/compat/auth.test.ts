@@ -41,6 +41,23 @@ dual.case('HELLO with AUTH', [
   ['PING'],
 ]);
 
+// Redis 7.0 applies AUTH and SETNAME as it reads HELLO's options: an error after them keeps them.
+dual.case('HELLO applies its options in order', [
+  reconnect(),
+  error('HELLO', '3', 'AUTH', 'default', 'wrong', 'FOO'),
+  error('GET', 'k'),
+  error('HELLO', '3', 'SETNAME', 'early', 'AUTH', 'default', 'wrong'),
+  error('HELLO', '3', 'AUTH', 'default', PASSWORD, 'FOO'),
+  ['CLIENT', 'GETNAME'],
+  ['ACL', 'WHOAMI'],
+  ['GET', 'k'],
+  error('HELLO', '2', 'SETNAME', 'named', 'BAR'),
+  ['CLIENT', 'GETNAME'],
+  error('HELLO', '3', 'SETNAME', 'bad name'),
+  ['CLIENT', 'GETNAME'],
+  ['ACL', 'LOG', 'RESET'],
+]);
+
 dual.case('RESET drops authentication', [
   ['PING'],
   ['RESET'],

@@ -5,7 +5,7 @@
  */
 
 import t from 'tap';
-import { approx, check, dualRun, error, rawClose, sortedPairs, type Pair } from './harness';
+import { approx, check, dualRun, error, mapExcept, rawClose, sortedPairs, type Pair } from './harness';
 import type { Compared } from './compare';
 import { compareInfo, infoText, parseInfo } from './info-fields';
 import { encodeCommand, escapeMultiline, parseReply } from '../../bench/harness/resp';
@@ -404,7 +404,10 @@ dual.case('MASTERDOWN on a replica whose link is down, replica-serve-stale-data 
   check((redis, target) => ({ expected: String(redis.length > 0), actual: String(target.length > 0) }), 'INFO', 'server'),
   ['CONFIG', 'SET', 'replica-serve-stale-data', 'yes'],
   ['GET', 'k'],
+  // HELLO names the role: a replica even while its link is down.
+  mapExcept(['id', 'version'], 'HELLO', '3'),
   ['REPLICAOF', 'NO', 'ONE'],
+  mapExcept(['id', 'version'], 'HELLO', '2'),
   ['SET', 'k', 'v2'],
 ]);
 
