@@ -117,7 +117,8 @@ export const DIRECTIVES = [
   int('hz', 0n, INT_MAX, 10, { clamp: (v) => Math.min(Math.max(v, 1), MAX_HZ) }),
   bool('dynamic-hz', true),
   bool('jemalloc-bg-thread', true),
-  enm('oom-score-adj', ['no', 'yes', 'relative', 'absolute'], 'no'),
+  // "relative" is another name for yes: Redis keeps one value for both and prints "yes".
+  enm('oom-score-adj', ['no', 'yes', 'relative', 'absolute'], 'no', { clamp: (v) => (v === 'relative' ? 'yes' : v) }),
   def('oom-score-adj-values', oomScoreAdjValuesCodec, '0 200 800'),
   enm('shutdown-on-sigint', SHUTDOWN, 'default'),
   enm('shutdown-on-sigterm', SHUTDOWN, 'default'),

@@ -202,6 +202,10 @@ dual.case('CONFIG SET', [
   error('CONFIG', 'SET', 'timeout', '1', 'timeout', '2'),
   error('CONFIG', 'SET', 'hz', '20', 'timeout', 'x'),
   ['CONFIG', 'GET', 'hz'],
+  // An enum value with two names reads back as the first.
+  ['CONFIG', 'SET', 'oom-score-adj', 'relative'],
+  ['CONFIG', 'GET', 'oom-score-adj'],
+  ['CONFIG', 'SET', 'oom-score-adj', 'no'],
   ['CONFIG', 'SET', 'timeout', '0', 'hz', '10', 'maxmemory-policy', 'noeviction', 'loglevel', 'notice'],
   ['CONFIG', 'RESETSTAT'],
   error('CONFIG', 'RESETSTAT', 'x'),
