@@ -11,6 +11,9 @@ export class ServerStats {
   /** Keys evicted for maxmemory, clients closed for maxmemory-clients (server/memory/). */
   evictedKeys = 0;
   evictedClients = 0;
+  /** Time memory stayed over maxmemory: ended periods (ms), and the current one's start (-1: none). */
+  evictionExceededMs = 0;
+  evictionExceededSinceMs = -1;
   keyspaceHits = 0;
   keyspaceMisses = 0;
   netInputBytes = 0;
@@ -41,6 +44,8 @@ export class ServerStats {
     this.expireCycleMicros = 0;
     this.evictedKeys = 0;
     this.evictedClients = 0;
+    this.evictionExceededMs = 0;
+    this.evictionExceededSinceMs = -1;
     this.keyspaceHits = 0;
     this.keyspaceMisses = 0;
     this.netInputBytes = 0;

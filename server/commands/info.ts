@@ -185,6 +185,7 @@ function persistenceSection(node: RedisNode): Fields {
 
 function statsSection(node: RedisNode): Fields {
   const s = node.stats;
+  const currentExceededMs = s.evictionExceededSinceMs < 0 ? 0 : node.time.monotonicMs() - s.evictionExceededSinceMs;
   const zeros = (names: string[]): Fields => names.map((n) => [n, 0]);
   return [
     ['total_connections_received', s.totalConnectionsReceived],
@@ -208,7 +209,8 @@ function statsSection(node: RedisNode): Fields {
     ['expire_cycle_cpu_milliseconds', Math.floor(s.expireCycleMicros / 1000)],
     ['evicted_keys', s.evictedKeys],
     ['evicted_clients', s.evictedClients],
-    ...zeros(['total_eviction_exceeded_time', 'current_eviction_exceeded_time']),
+    ['total_eviction_exceeded_time', Math.floor(s.evictionExceededMs + currentExceededMs)],
+    ['current_eviction_exceeded_time', Math.floor(currentExceededMs)],
     ['keyspace_hits', s.keyspaceHits],
     ['keyspace_misses', s.keyspaceMisses],
     ['pubsub_channels', node.pubsub.size('channel')],

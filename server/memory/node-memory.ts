@@ -225,11 +225,28 @@ export class NodeMemory {
    */
   performEvictions(): EvictionResult {
     const node = this.node;
+    // Without a limit Redis does not call this at all, so a period over the limit that was
+    // running when maxmemory went to 0 goes on counting (INFO below).
     if (this.maxmemory === 0) return 'ok';
     // A replica leaves eviction to its master, whose DELs arrive through the stream.
     if (node.replication.isReplica && node.config.bool('replica-ignore-maxmemory')) return 'ok';
     // Paused clients (CLIENT PAUSE, a failover): no evictions meanwhile, and no refusals either.
     if (node.pause.active) return 'ok';
+    const result = this.evictionCycle();
+    // INFO's eviction_exceeded_time: how long memory has stayed over the limit, measured from
+    // the first check that found it over to the first that found it within.
+    const stats = node.stats;
+    if (result !== 'ok') {
+      if (stats.evictionExceededSinceMs < 0) stats.evictionExceededSinceMs = node.time.monotonicMs();
+    } else if (stats.evictionExceededSinceMs >= 0) {
+      stats.evictionExceededMs += node.time.monotonicMs() - stats.evictionExceededSinceMs;
+      stats.evictionExceededSinceMs = -1;
+    }
+    return result;
+  }
+
+  private evictionCycle(): EvictionResult {
+    const node = this.node;
     let used = this.usedForEviction();
     if (used <= this.maxmemory) {
       this.evictionRunning = false;

@@ -167,6 +167,40 @@ dual.case('-OOM for flagged scripts counts as rejected_calls, as Redis counts it
   await pair.do('FUNCTION', 'FLUSH');
 });
 
+dual.case('INFO eviction_exceeded_time counts the time memory stays over maxmemory', async (pair) => {
+  const exceeded = async (c: RawClient): Promise<[number, number]> => {
+    const info = (await c.call('INFO', 'stats')).toString('latin1');
+    const field = (name: string): number => Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1] ?? NaN);
+    return [field('total_eviction_exceeded_time'), field('current_eviction_exceeded_time')];
+  };
+  await pair.do('CONFIG', 'RESETSTAT');
+  await pair.do('CONFIG', 'SET', 'maxmemory', '1');
+  const [redis, target] = await pair.both(async (c) => {
+    const shapes: string[] = [];
+    // Over the limit from the next command on (noeviction: nothing can be freed); wait until a
+    // millisecond shows, with a deadline.
+    const deadline = Date.now() + 5_000;
+    let seen: [number, number] = [0, 0];
+    while ((seen = await exceeded(c))[1] < 2 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 5));
+    shapes.push(`over: total ${seen[0] >= seen[1] && seen[0] > 0 ? '>= current > 0' : seen.join(',')}`);
+    // maxmemory 0 stops the checks, not the period: it goes on counting (Redis never looks).
+    await c.call('CONFIG', 'SET', 'maxmemory', '0');
+    await c.call('PING');
+    const unlimited = await exceeded(c);
+    shapes.push(`unlimited: ${unlimited[1] >= seen[1] && unlimited[0] >= unlimited[1] ? 'still counting' : unlimited.join(',')}`);
+    // A limit memory is within ends it at the next command's check.
+    await c.call('CONFIG', 'SET', 'maxmemory', '1gb');
+    await c.call('PING');
+    const after = await exceeded(c);
+    shapes.push(`after: current ${after[1]}, total ${after[0] >= unlimited[1] ? 'kept' : after.join(',')}`);
+    await c.call('CONFIG', 'SET', 'maxmemory', '0');
+    await c.call('CONFIG', 'RESETSTAT');
+    shapes.push(`reset: ${(await exceeded(c)).join(',')}`);
+    return shapes;
+  });
+  pair.same(target, redis, 'exceeded time while over, after, and reset');
+});
+
 dual.case('OBJECT FREQ and IDLETIME by policy', [
   ['SET', 'k', 'v'],
   error('OBJECT', 'FREQ', 'k'),
