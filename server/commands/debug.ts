@@ -138,6 +138,8 @@ function populate(ctx: CommandContext, argv: ByteString[]): void {
   const now = ctx.server.nowMs;
   // Redis presizes the key dict for `count` keys first (what DEBUG HTSTATS then shows).
   ctx.db.presizeForKeys(count);
+  // Redis adds the keys without counting them as changes: rdb_changes_since_last_save stays.
+  const dirty = ctx.keyspace.context.dirty;
   for (let j = 0; j < count; j++) {
     const key = `${prefix}:${j}`;
     if (ctx.db.has(key, now)) continue;
@@ -145,5 +147,6 @@ function populate(ctx: CommandContext, argv: ByteString[]): void {
     const value = size === 0 ? text : size <= text.length ? text.slice(0, size) : text + '\0'.repeat(size - text.length);
     ctx.db.set(key, value, now);
   }
+  ctx.keyspace.context.dirty = dirty;
   ctx.reply.ok();
 }
