@@ -11,7 +11,7 @@ import { replicationInfoFields } from '../replication/replication-views';
 import type { RedisNode } from '../node';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { REDIS_VERSION } from '../../storage/redis-version';
-import { rdbInfoFields } from '../persistence/snapshots';
+import { rdbInfoFields, saveProgressInfoFields } from '../persistence/snapshots';
 
 type Fields = Array<[string, string | number]>;
 
@@ -172,12 +172,7 @@ function persistenceSection(node: RedisNode): Fields {
   return [
     ['loading', 0],
     ['async_loading', 0],
-    ['current_cow_peak', 0],
-    ['current_cow_size', 0],
-    ['current_cow_size_age', 0],
-    ['current_fork_perc', '0.00'],
-    ['current_save_keys_processed', 0],
-    ['current_save_keys_total', 0],
+    ...saveProgressInfoFields(node),
     ...rdbInfoFields(node),
     ...node.aof.infoFields(),
   ];

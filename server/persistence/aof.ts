@@ -37,6 +37,7 @@ import {
   type AofManifest, baseFileName, cloneManifest, emptyManifest, formatManifest, incrFileName, manifestName,
 } from './aof-manifest';
 import { writeBaseFile } from './aof-base';
+import { SaveProgress } from './save-pacing';
 import { AofWriter, type AofWriterHost } from './aof-writer';
 
 export type AofState = 'off' | 'on' | 'wait_rewrite';
@@ -45,6 +46,8 @@ interface Rewrite {
   readonly startedAtMs: number;
   readonly abort: AbortController;
   readonly baseName: string;
+  /** Keys written into the new base so far, for INFO (save-pacing.ts). */
+  readonly progress: SaveProgress;
 }
 
 export class AppendOnlyFile implements AofWriterHost {
@@ -221,12 +224,14 @@ export class AppendOnlyFile implements AofWriterHost {
     }
     const rdb = node.config.bool('aof-use-rdb-preamble');
     const baseName = baseFileName(this.fileBase, this.manifest.currBaseSeq + 1, rdb);
-    const rewrite: Rewrite = { startedAtMs: node.clock(), abort: new AbortController(), baseName };
     const snapshot = snapshotKeyspace(node.keyspace);
+    const rewrite: Rewrite = {
+      startedAtMs: node.clock(), abort: new AbortController(), baseName, progress: new SaveProgress(snapshot.keyCount),
+    };
     this.rewrite = rewrite;
     this.rewrites++;
     log.notice(`Background append only file rewriting started by pid ${process.pid}`);
-    const written = writeBaseFile(node, snapshot, join(this.dir, baseName), rdb, rewrite.abort.signal);
+    const written = writeBaseFile(node, snapshot, join(this.dir, baseName), rdb, { signal: rewrite.abort.signal, progress: rewrite.progress });
     written.then(
       () => {
         if (this.rewrite !== rewrite) return;

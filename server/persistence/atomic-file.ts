@@ -85,8 +85,8 @@ function discard(tmp: string, signal: AbortSignal | undefined, options: ReplaceF
   latency.probe.end(latency.discardEvent, startedMs);
 }
 
-/** Renames the finished temp file over `path`, or removes it when that fails. */
-function commit(tmp: string, path: string, signal: AbortSignal | undefined, options: ReplaceFileOptions): void {
+/** Renames the finished temp file over `path`, or removes it (`drop`) when that fails. */
+function commit(tmp: string, path: string, signal: AbortSignal | undefined, options: ReplaceFileOptions, drop: () => void): void {
   try {
     // Checked in the same turn as the rename: a save cancelled while the file was being closed
     // must not replace a file written since.
@@ -96,7 +96,7 @@ function commit(tmp: string, path: string, signal: AbortSignal | undefined, opti
     renameSync(tmp, path);
     if (latency?.renameEvent !== undefined) latency.probe.end(latency.renameEvent, startedMs);
   } catch (err) {
-    discard(tmp, signal, options);
+    drop();
     throw err;
   }
   syncDirectory(dirname(path));
@@ -118,26 +118,36 @@ export function replaceFileSync(path: string, chunks: Iterable<Uint8Array>, opti
     throw err;
   }
   closeSync(fd);
-  commit(tmp, path, undefined, options);
+  commit(tmp, path, undefined, options, () => removeQuietly(tmp));
 }
 
 /**
  * The same without blocking the server: each chunk is written asynchronously and the event loop
  * gets a turn between chunks, so a large BGSAVE does not stall clients. `chunks` may be a lazy
- * generator (storage/rdb/rdb-writer.ts rdbChunks encodes as it is read). `signal` aborts the
- * write (FLUSHALL and SHUTDOWN cancel a background save): the temp file is removed and the
- * promise rejects with the signal's reason.
+ * generator (storage/rdb/rdb-writer.ts rdbChunks encodes as it is read), or an asynchronous one
+ * that takes its time (save-pacing.ts waits between keys for rdb-key-save-delay). `signal`
+ * aborts the write (FLUSHALL and SHUTDOWN cancel a background save): the temp file is removed
+ * and the promise rejects with the signal's reason. The removal happens in the turn of the
+ * abort itself, not when the write notices it: SHUTDOWN exits in that turn, and Redis leaves no
+ * temp file of a child it killed.
  */
 export async function replaceFile(
   path: string,
-  chunks: Iterable<Uint8Array>,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   signal?: AbortSignal,
   options: ReplaceFileOptions = {},
 ): Promise<void> {
   const tmp = tempPathFor(path);
   const handle = await fsp.open(tmp, 'w', modeFor(path, options));
+  let dropped = false;
+  const drop = (): void => {
+    if (dropped) return;
+    dropped = true;
+    discard(tmp, signal, options);
+  };
+  signal?.addEventListener('abort', drop, { once: true });
   try {
-    for (const chunk of chunks) {
+    for await (const chunk of chunks) {
       signal?.throwIfAborted();
       let off = 0;
       while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
@@ -146,10 +156,12 @@ export async function replaceFile(
     signal?.throwIfAborted();
     await handle.sync();
   } catch (err) {
+    signal?.removeEventListener('abort', drop);
     await handle.close().catch(() => undefined);
-    discard(tmp, signal, options);
+    drop();
     throw err;
   }
   await handle.close();
-  commit(tmp, path, signal, options);
+  signal?.removeEventListener('abort', drop);
+  commit(tmp, path, signal, options, drop);
 }

@@ -17,6 +17,10 @@
  *      "Background saving terminated with success": lastsave = now, and the changes made
  *      during the save stay counted in rdb_changes_since_last_save, as with Redis's child.
  *
+ * rdb-key-save-delay slows a save down key by key (save-pacing.ts): a BGSAVE with a timer
+ * between keys, SAVE by blocking the node, as Redis's main process blocks. INFO's
+ * current_save_keys_* fields show the running BGSAVE's (or AOF rewrite's) progress.
+ *
  * Loading never damages the live data: the file is read into a fresh Keyspace and adopted
  * (Keyspace.adoptContents) only when it loaded completely, so a corrupt dump.rdb leaves the
  * node's data untouched (DEBUG RELOAD answers an error; Redis would exit instead).
@@ -32,9 +36,10 @@ import { resolve } from 'node:path';
 import { Keyspace } from '../../storage/keyspace';
 import { loadRdb, type RdbLoadResult } from '../../storage/rdb/rdb-reader';
 import {
-  type RdbAuxFields, type RdbWriteOptions, rdbChunks, snapshotKeyspace,
+  type RdbAuxFields, type RdbWriteOptions, rdbChunks, rdbPieces, snapshotKeyspace,
 } from '../../storage/rdb/rdb-writer';
 import { replaceFile, replaceFileSync } from './atomic-file';
+import { SaveProgress, blockingPacedChunks, childInfoFields, pacedChunks } from './save-pacing';
 import { ReplyError } from '../dispatch/errors';
 import type { RedisNode } from '../node';
 
@@ -43,9 +48,15 @@ const BGSAVE_RETRY_DELAY_SEC = 5;
 
 interface BackgroundSave {
   readonly startedAtMs: number;
-  /** The write counter when the snapshot was taken: what the file holds. */
-  readonly dirtyAtStart: number;
+  /**
+   * The unsaved changes when the snapshot was taken (Redis's dirty_before_bgsave): they are in
+   * the file, and only they stop counting when it lands. A SAVE or DEBUG RELOAD meanwhile has
+   * reset the count already, and Redis then subtracts them all the same, down to a negative
+   * rdb_changes_since_last_save.
+   */
+  readonly changesAtStart: number;
   readonly abort: AbortController;
+  readonly progress: SaveProgress;
 }
 
 /** What Redis keeps in its server struct about saves and loads, per node. */
@@ -109,12 +120,22 @@ export function changesSinceLastSave(node: RedisNode): number {
 // ---------------------------------------------------------------------------------------------
 // Saving
 
+/** rdb-key-save-delay as a save starting now sees it: the value stays with the save (save-pacing.ts). */
+export function keySaveDelayUs(node: RedisNode): number {
+  return node.config.number('rdb-key-save-delay');
+}
+
 /** SAVE's work, synchronously: true when the file was written. */
 export function saveNow(node: RedisNode): boolean {
   const state = persistenceState(node);
   const path = rdbFilePath(node);
+  const snapshot = snapshotKeyspace(node.keyspace);
+  const delayUs = keySaveDelayUs(node);
+  const chunks = delayUs === 0
+    ? rdbChunks(snapshot, auxFields(node), rdbWriteOptions(node))
+    : blockingPacedChunks(rdbPieces(snapshot, auxFields(node), rdbWriteOptions(node), true), delayUs);
   try {
-    replaceFileSync(path, rdbChunks(snapshotKeyspace(node.keyspace), auxFields(node), rdbWriteOptions(node)));
+    replaceFileSync(path, chunks);
   } catch (err) {
     node.log.warning(`Write error saving DB on disk: ${errorText(err)}`);
     return false;
@@ -132,23 +153,28 @@ export function startBackgroundSave(node: RedisNode): boolean {
   if (state.bgsave !== null) return false;
   state.saves++;
   state.lastBgsaveTrySec = nowSec(node);
+  const snapshot = snapshotKeyspace(node.keyspace);
   const save: BackgroundSave = {
     startedAtMs: node.clock(),
-    dirtyAtStart: node.keyspace.context.dirty,
+    changesAtStart: changesSinceLastSave(node),
     abort: new AbortController(),
+    progress: new SaveProgress(snapshot.keyCount),
   };
-  const snapshot = snapshotKeyspace(node.keyspace);
   state.bgsave = save;
   node.log.notice(`Background saving started by pid ${process.pid}`);
   const path = rdbFilePath(node);
   // A save stopped by FLUSHALL or SHUTDOWN loses its temp file, timed as Redis times removing
   // the temp file of a child it killed.
   const latency = { probe: node.latency, discardEvent: 'rdb-unlink-temp-file' };
-  replaceFile(path, rdbChunks(snapshot, auxFields(node), rdbWriteOptions(node)), save.abort.signal, { latency }).then(
+  const delayUs = keySaveDelayUs(node);
+  const chunks = pacedChunks(rdbPieces(snapshot, auxFields(node), rdbWriteOptions(node), delayUs !== 0), {
+    clock: node.time, delayUs, progress: save.progress, signal: save.abort.signal,
+  });
+  replaceFile(path, chunks, save.abort.signal, { latency }).then(
     () => {
       if (state.bgsave !== save) return;
       finishBackgroundSave(node, state);
-      state.dirtyAtLastSave = save.dirtyAtStart;
+      state.dirtyAtLastSave += save.changesAtStart;
       state.lastBgsaveOk = true;
       node.lastSaveSec = nowSec(node);
       node.log.notice('DB saved on disk');
@@ -173,9 +199,9 @@ function finishBackgroundSave(node: RedisNode, state: PersistenceState): void {
 }
 
 /**
- * Stops a running BGSAVE and discards its temp file (FLUSHALL, SHUTDOWN, DEBUG RELOAD: a file
- * written from data about to change must not land after a newer one). Not a failure: the last
- * save status stays as it was, as when Redis kills its child.
+ * Stops a running BGSAVE and discards its temp file (FLUSHALL, SHUTDOWN: a file written from
+ * data about to change must not land after a newer one). Not a failure: the last save status
+ * stays as it was, as when Redis kills its child.
  */
 export function cancelBackgroundSave(node: RedisNode): void {
   const state = persistenceState(node);
@@ -333,10 +359,11 @@ const LOAD_FAILED = 'ERR Error trying to load the RDB dump, check server logs.';
 
 /**
  * DEBUG RELOAD: save (unless NOSAVE), then load the file back. Throws the ReplyError to answer
- * on failure; the dataset is then unchanged.
+ * on failure; the dataset is then unchanged. A running BGSAVE goes on, as Redis leaves its child
+ * alone here: it lands later, with the data of its own start (rdb-key-save-delay makes that
+ * visible).
  */
 export function debugReload(node: RedisNode, options: ReloadOptions): void {
-  cancelBackgroundSave(node);
   if (options.save && !saveNow(node)) throw new ReplyError('ERR');
   const path = rdbFilePath(node);
   let detached: { loaded: Keyspace; result: RdbLoadResult };
@@ -387,6 +414,11 @@ function mergeInto(node: RedisNode, loaded: Keyspace, replace: boolean): void {
 
 // ---------------------------------------------------------------------------------------------
 // INFO
+
+/** The current_cow_* and current_save_keys_* fields: the running BGSAVE's or AOF rewrite's. */
+export function saveProgressInfoFields(node: RedisNode): Array<[string, number | string]> {
+  return childInfoFields(persistenceState(node).bgsave?.progress ?? node.aof.rewrite?.progress ?? null);
+}
 
 /** The rdb_* fields of INFO persistence, in Redis's order. */
 export function rdbInfoFields(node: RedisNode): Array<[string, number | string]> {

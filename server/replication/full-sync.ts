@@ -3,7 +3,8 @@
  *
  * The snapshot is taken synchronously when the job starts (that instant is the offset the
  * replicas were told in +FULLRESYNC); its RDB bytes are made lazily, a chunk per turn of the
- * event loop, so other clients are served during a large transfer.
+ * event loop (or slower, with rdb-key-save-delay), so other clients are served during a large
+ * transfer.
  *
  *   diskless ($EOF:<mark>): chunks go to the sockets as they are made, then the mark; the
  *                replica goes online at its first ACK after that (replica-handle.ts).
@@ -20,14 +21,14 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * its own random generator, as it does replication ids; so does the caller, which keeps a seeded
  * node's transfers reproducible); null for a disk one.
  */
-export async function sendSnapshot(replicas: readonly ReplicaHandle[], chunks: Generator<Buffer>, eofMark: string | null): Promise<void> {
+export async function sendSnapshot(replicas: readonly ReplicaHandle[], chunks: AsyncIterable<Buffer>, eofMark: string | null): Promise<void> {
   const live = (): ReplicaHandle[] => replicas.filter((r) => !r.client.closed);
   if (eofMark !== null) {
     for (const r of live()) {
       r.state = 'send_bulk';
       r.client.writeRaw(`$EOF:${eofMark}\r\n`);
     }
-    for (const chunk of chunks) {
+    for await (const chunk of chunks) {
       const targets = live();
       if (targets.length === 0) return;
       for (const r of targets) r.client.writeRaw(chunk);
@@ -40,7 +41,7 @@ export async function sendSnapshot(replicas: readonly ReplicaHandle[], chunks: G
     return;
   }
   const parts: Buffer[] = [];
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     parts.push(chunk);
     await yieldToEventLoop();
     if (live().length === 0) return;

@@ -259,7 +259,7 @@ export class Replication implements MasterLinkOwner {
     if (this.node.clock() - this.firstWaitingMs < delayMs) return; // the cron checks again
     this.firstWaitingMs = 0;
     this.snapshotRunning = true;
-    let chunks: Generator<Buffer>;
+    let chunks: AsyncGenerator<Buffer>;
     try {
       chunks = snapshotChunks(this.node, { replId: this.replid, replOffset: this.offset, replStreamDb: Math.max(0, this.streamDb) });
     } catch (err) {

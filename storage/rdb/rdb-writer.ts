@@ -13,6 +13,10 @@
  *                        (server/persistence/atomic-file.ts does exactly that for a file; a full sync
  *                        sends the chunks to a socket). This module returns bytes, never
  *                        touches the disk.
+ *   rdbPieces()          the same stream, each piece telling how many keys it completes, and
+ *                        cut after every key on request: what a save paced by
+ *                        rdb-key-save-delay needs (server/persistence/save-pacing.ts), since
+ *                        Redis waits after each key and reports its progress in keys.
  *
  * The stream: "REDIS0010", the AUX fields in 7.0's order (redis-ver, redis-bits, ctime,
  * used-mem, [repl-stream-db, repl-id, repl-offset], aof-base), then per non-empty database
@@ -89,8 +93,23 @@ export interface RdbWriteOptions {
   checksum: boolean;
 }
 
+/** A run of a save's bytes, and how many of the snapshot's keys the stream holds up to its end. */
+export interface SavePiece {
+  readonly bytes: Buffer;
+  readonly keysWritten: number;
+}
+
 /** The RDB encoding of `snapshot`, in chunks of about 64 KiB, made as they are asked for. */
 export function* rdbChunks(snapshot: KeyspaceSnapshot, aux: RdbAuxFields, options: RdbWriteOptions): Generator<Buffer> {
+  for (const piece of rdbPieces(snapshot, aux, options, false)) yield piece.bytes;
+}
+
+/**
+ * The RDB encoding of `snapshot` as pieces of about 64 KiB, or with `pieceEachKey` one piece
+ * per key (the header rides with the first, the trailer comes alone), made as they are asked for.
+ */
+export function* rdbPieces(snapshot: KeyspaceSnapshot, aux: RdbAuxFields, options: RdbWriteOptions, pieceEachKey: boolean): Generator<SavePiece> {
+  let keysWritten = 0;
   const sink = new ByteSink(CHUNK_BYTES * 2);
   let crc = 0n;
   const flush = (): Buffer => {
@@ -137,12 +156,13 @@ export function* rdbChunks(snapshot: KeyspaceSnapshot, aux: RdbAuxFields, option
       sink.u8(type);
       writeString(sink, db.keys[i] as ByteString, options.compression);
       writeValue(sink, value, type, options.compression);
-      if (sink.length >= CHUNK_BYTES) yield flush();
+      keysWritten++;
+      if (pieceEachKey || sink.length >= CHUNK_BYTES) yield { bytes: flush(), keysWritten };
     }
   }
 
   sink.u8(Opcode.EOF);
   if (options.checksum) crc = crc64(crc, sink.view());
   sink.u64le(options.checksum ? crc : 0n);
-  yield sink.take();
+  yield { bytes: sink.take(), keysWritten };
 }

@@ -12,7 +12,8 @@
  * DUMPed and RESTOREd into the reference redis), since hashslot's data-type commands come later.
  *
  * Then the failure paths: corrupted files are refused by DEBUG RELOAD with the data kept and the
- * server alive; SHUTDOWN saves when it should; a BGSAVE is point-in-time while clients write.
+ * server alive; SHUTDOWN saves when it should, and leaves no temp file of a BGSAVE it stopped; a
+ * BGSAVE is point-in-time while clients write.
  */
 
 import fs from 'node:fs';
@@ -370,6 +371,32 @@ function main(): void {
         tt.equal(loaded.db(0).get('k', 0), 'v', `${name}: the key is in the file`);
       }
     }
+  });
+
+  // Redis's "Temp rdb will be deleted if we use bg_unlink when shutdown": a BGSAVE held up by
+  // rdb-key-save-delay has its temp file on disk; SHUTDOWN stops it and leaves no file behind.
+  t.test('SHUTDOWN during a BGSAVE slowed by rdb-key-save-delay leaves no temp file', async (tt) => {
+    const tempFiles = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.startsWith('temp-')).sort();
+    const leftOver = async (kind: 'redis' | 'hashslot'): Promise<string[]> => {
+      const server = await start(kind);
+      const c = await RawClient.connect(server.port);
+      try {
+        await send(c, [['DEBUG', 'POPULATE', '5'], ['CONFIG', 'SET', 'rdb-key-save-delay', '100000000'], ['BGSAVE']]);
+        const deadline = Date.now() + 5_000;
+        while (tempFiles(server.dir).length === 0) {
+          if (Date.now() > deadline) throw new Error(`${kind}: no temp file while the BGSAVE runs`);
+          await delay(20);
+        }
+        c.send('SHUTDOWN', 'NOSAVE');
+        await server.exited();
+      } finally {
+        c.close();
+      }
+      return fs.readdirSync(server.dir).filter((f) => f.endsWith('.rdb'));
+    };
+    const [redisFiles, hashslotFiles] = await Promise.all([leftOver('redis'), leftOver('hashslot')]);
+    tt.same(redisFiles, [], 'redis-server leaves no .rdb file');
+    tt.same(hashslotFiles, redisFiles, 'neither does hashslot');
   });
 
   t.test('SHUTDOWN refuses to exit when the save fails, unless FORCE', async (tt) => {
