@@ -84,9 +84,12 @@ export class MasterLink {
     this.socket.on('close', () => this.fail(this.state === 'bulk' ? 'I/O error trying to sync with MASTER: connection lost' : 'Connection with master lost.'));
   }
 
-  /** Bytes of the snapshot received so far and expected (-1 with EOF framing). */
+  /**
+   * Bytes of the snapshot received so far and expected, as Redis's repl_transfer_size has it:
+   * -1 until the header arrives, 0 for a transfer ended by an EOF mark.
+   */
   get transferProgress(): { read: number; total: number } {
-    return { read: this.bulkReceived, total: this.bulkLength };
+    return { read: this.bulkReceived, total: this.eofMark !== null ? 0 : this.bulkLength };
   }
 
   close(): void {

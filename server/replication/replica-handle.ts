@@ -2,7 +2,7 @@
  * The master's view of one attached replica: a client connection that sent SYNC/PSYNC, and from
  * then on receives the snapshot and the replication stream instead of replies.
  *
- * States, as INFO's slaveN line names them:
+ * States (INFO's slaveN line names them as Redis does, see infoState):
  *   wait_bgsave  waiting for a snapshot to start, or for the running one to finish; the stream
  *                written meanwhile is kept in `pending`, sent once the snapshot is through
  *   send_bulk    the snapshot is being sent
@@ -46,11 +46,15 @@ export class ReplicaHandle {
     return replicaIp(this.info.ipAddress, this.client.addr);
   }
 
-  /** INFO's state name. */
+  /**
+   * INFO's state name, as Redis names its own states. A diskless transfer is, for Redis, a child
+   * still saving: wait_bgsave until the RDB is through, then online (waiting for the first ACK is
+   * online already). send_bulk is a disk-based transfer's file being sent, which here happens
+   * at once after the RDB is made.
+   */
   get infoState(): string {
-    if (this.state === 'wait_bgsave_start' || this.state === 'wait_bgsave_end') return 'wait_bgsave';
-    if (this.state === 'online') return 'online';
-    return 'send_bulk';
+    if (this.state === 'online' || this.state === 'wait_ack') return 'online';
+    return 'wait_bgsave';
   }
 
   /** Stream bytes: sent with the turn's output when online, else held until the snapshot is through. */

@@ -2,6 +2,7 @@
  * What INFO replication and ROLE show of a node's replication state, in Redis 7.0's field
  * order and reply shapes (redis-wire.md §2.5).
  */
+import { formatFixed } from '../../storage/fixed-point';
 import type { Session } from '../dispatch/session';
 import type { RedisNode } from '../node';
 import type { Replication } from './replication';
@@ -16,7 +17,9 @@ export function replicationInfoFields(node: RedisNode, replication: Replication)
   } else {
     const link = replication.link;
     const up = replication.linkUp;
-    const transferring = link !== null && link.state === 'bulk';
+    // From +FULLRESYNC on, as Redis's REPL_STATE_TRANSFER: a slow master may send the RDB's
+    // header long after (rdb-key-save-delay, a disk-based sync).
+    const transferring = link !== null && (link.state === 'bulk-header' || link.state === 'bulk');
     const appliedOffset = up || replication.hasCachedMaster ? replication.offset : 0;
     fields.push(
       ['role', 'slave'],
@@ -33,8 +36,10 @@ export function replicationInfoFields(node: RedisNode, replication: Replication)
       fields.push(
         ['master_sync_total_bytes', total],
         ['master_sync_read_bytes', read],
-        ['master_sync_left_bytes', total < 0 ? -1 : total - read],
-        ['master_sync_perc', total <= 0 ? '0.00' : ((read * 100) / total).toFixed(2)],
+        // Redis's arithmetic as it is: before the header (total -1) that is -1 left and
+        // "-0.00"; with an EOF mark (total 0), minus the bytes read and "0.00".
+        ['master_sync_left_bytes', total - read],
+        ['master_sync_perc', total === 0 ? '0.00' : formatFixed((read / total) * 100, 2)],
         ['master_sync_last_io_seconds_ago', Math.floor((now - link.lastIoMs) / 1000)],
       );
     }
