@@ -2,8 +2,11 @@
  * Settings that only DEBUG changes. Redis keeps them as server globals which its test suites flip
  * to provoke a condition on purpose: an AOF flush that stalls, reply buffers that never shrink.
  * hashslot keeps them per node (several nodes can share a process), read where the behaviour
- * they change lives: the AOF writer, the clients cron's reply-buffer pass.
+ * they change lives: the AOF writer, the clients cron's reply-buffer pass, the server cron, the
+ * quicklist shape of new lists, the scripts' command checks.
  */
+import type { Config } from './config/config';
+import { DEFAULT_PACKED_THRESHOLD_BYTES, quicklistShape, type QuicklistShape } from '../storage/quicklist-shape';
 
 /** Blocks the event loop, as Redis's usleep/DEBUG SLEEP blocks its one thread: the node stops. */
 export function sleepSync(ms: number): void {
@@ -23,4 +26,15 @@ export class DebugHooks {
   replyBufferPeakResetMs = DEFAULT_PEAK_RESET_MS;
   /** DEBUG LEAK: strings kept for the node's lifetime, the memory Redis leaks on purpose. */
   readonly leaked: string[] = [];
+  /** DEBUG QUICKLIST-PACKED-THRESHOLD: elements this long get a plain quicklist node of their own. */
+  packedThresholdBytes = DEFAULT_PACKED_THRESHOLD_BYTES;
+}
+
+/**
+ * The quicklist shape of a list created now (storage/quicklist-shape.ts): Redis reads
+ * list-max-listpack-size and list-compress-depth when it creates a list, and the packed
+ * threshold is DEBUG's.
+ */
+export function newListShape(config: Pick<Config, 'number'>, hooks: DebugHooks): QuicklistShape {
+  return quicklistShape(config.number('list-max-listpack-size'), config.number('list-compress-depth'), hooks.packedThresholdBytes);
 }

@@ -10,13 +10,18 @@
 import Denque from 'denque';
 import type { ByteString } from './bytes';
 import { LISTPACK_MAX_VALUE, markConverted, wasConverted, ZSET_MAX_LISTPACK_ENTRIES } from './encodings';
+import { DEFAULT_QUICKLIST_SHAPE, type QuicklistShape } from './quicklist-shape';
 import { SortedSetIndex } from './sorted-set';
 import { StreamValue } from './stream';
 import { cloneStream } from './stream-clone';
 
 export class ListValue {
   readonly kind = 'list';
-  constructor(readonly items: Denque<ByteString> = new Denque<ByteString>()) {}
+  constructor(
+    readonly items: Denque<ByteString> = new Denque<ByteString>(),
+    /** The settings Redis would have built its quicklist with (quicklist-shape.ts). */
+    public shape: QuicklistShape = DEFAULT_QUICKLIST_SHAPE,
+  ) {}
 }
 
 export class HashValue {
@@ -112,7 +117,7 @@ export function cloneValue(value: StoredValue): StoredValue {
   if (typeof value === 'string') return value;
   switch (value.kind) {
     case 'list':
-      return new ListValue(new Denque(value.items.toArray()));
+      return new ListValue(new Denque(value.items.toArray()), value.shape);
     case 'hash':
       return new HashValue(keepEncoding(value.fields, new Map(value.fields)));
     case 'set':

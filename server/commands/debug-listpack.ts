@@ -3,7 +3,7 @@
  * to hashslot's log where redis-server writes them to its stdout (the same place when no
  * logfile is set). The listpack is the one Redis would hold for the value, encoded by
  * storage/rdb/listpack.ts (byte for byte what a DUMP carries); a list is cut into nodes as the
- * RDB writer cuts it.
+ * RDB writer cuts it (storage/rdb/quicklist-layout.ts), a node kept compressed showing as LZF.
  *
  *   {total bytes 12} {num entries 2}
  *   {
@@ -19,9 +19,9 @@
  *   }
  *   {end}
  */
-import type { ByteString } from '../../storage/bytes';
 import { decodeListpack } from '../../storage/rdb/listpack';
-import type { QuicklistNodeItems } from '../../storage/rdb/value-encoder';
+import type { QuicklistShape } from '../../storage/quicklist-shape';
+import type { QuicklistNodeItems } from '../../storage/rdb/quicklist-layout';
 
 /** Listpack header: total bytes (4) and element count (2). */
 const HEADER_BYTES = 6;
@@ -90,23 +90,17 @@ export function listpackRepr(blob: Buffer): string {
 }
 
 /** quicklistRepr: the list's header, each node, and with `full` each node's listpack. */
-export function quicklistRepr(
-  nodes: readonly QuicklistNodeItems[],
-  settings: { fill: number; compress: number },
-  full: boolean,
-  encode: (items: readonly ByteString[]) => Buffer,
-): string {
+export function quicklistRepr(nodes: readonly QuicklistNodeItems[], shape: QuicklistShape, full: boolean): string {
   const count = nodes.reduce((n, node) => n + node.items.length, 0);
   let text =
-    `{count : ${count}}\n{len : ${nodes.length}}\n{fill : ${settings.fill}}\n` +
-    `{compress : ${settings.compress}}\n{bookmark_count : 0}\n`;
+    `{count : ${count}}\n{len : ${nodes.length}}\n{fill : ${shape.fill}}\n` +
+    `{compress : ${shape.compressDepth}}\n{bookmark_count : 0}\n`;
   nodes.forEach((node, i) => {
-    const blob = node.plain ? null : encode(node.items);
-    const size = blob === null ? (node.items[0] ?? '').length : blob.length;
+    const encoding = node.compressed === null ? 'RAW' : 'LZF';
     text += `{quicklist node(${i})\n`;
-    text += `{container : ${node.plain ? 'PLAIN' : 'PACKED'}, encoding: RAW, size: ${size}, count: ${node.items.length}, recompress: 0, attempted_compress: 0}\n`;
+    text += `{container : ${node.plain ? 'PLAIN' : 'PACKED'}, encoding: ${encoding}, size: ${node.bytes.length}, count: ${node.items.length}, recompress: 0, attempted_compress: 0}\n`;
     if (!full) return;
-    text += blob === null ? `{ entry : ${node.items[0] ?? ''} }\n` : `{ listpack:\n${listpackRepr(blob)}}\n`;
+    text += node.plain ? `{ entry : ${node.items[0] ?? ''} }\n` : `{ listpack:\n${listpackRepr(node.bytes)}}\n`;
     text += '}\n';
   });
   return text;

@@ -16,7 +16,7 @@ import { dictStatsText } from '../../storage/dict-stats';
 import { valueEncoding } from '../../storage/encodings';
 import { globMatch } from '../../storage/glob';
 import { encodeListpack } from '../../storage/rdb/listpack';
-import { quicklistNodes } from '../../storage/rdb/value-encoder';
+import { quicklistNodes } from '../../storage/rdb/quicklist-layout';
 import { embstrSdsBytes, newSds, trimmedSds, type SdsAlloc } from '../../storage/sds-model';
 import { formatDouble } from '../../storage/numbers';
 import type { StoredValue } from '../../storage/values';
@@ -155,8 +155,7 @@ function listpack(ctx: CommandContext, key: ByteString): void {
 function quicklist(ctx: CommandContext, key: ByteString, full: number): void {
   const value = objectLookup(ctx, key);
   if (typeof value === 'string' || value.kind !== 'list') throw new ReplyError('ERR Not a quicklist encoded object.');
-  const settings = { fill: ctx.config.number('list-max-listpack-size'), compress: ctx.config.number('list-compress-depth') };
-  ctx.log.raw(quicklistRepr(quicklistNodes(value), settings, full !== 0, encodeListpack));
+  ctx.log.raw(quicklistRepr(quicklistNodes(value), value.shape, full !== 0));
   ctx.reply.simple('Quicklist structure printed on stdout');
 }
 

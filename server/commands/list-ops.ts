@@ -33,6 +33,7 @@ import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
 import { isWord } from './args';
 import { NotifyFlag } from '../config/special-codecs';
+import { newListShape } from '../debug-hooks';
 
 /** Which end of a list: LEFT is the head (index 0), RIGHT the tail. */
 export type ListEnd = 'left' | 'right';
@@ -79,7 +80,7 @@ export function pushElements(
   const nowMs = ctx.nowMs;
   let target = list;
   if (target === undefined) {
-    target = new ListValue();
+    target = new ListValue(undefined, newListShape(ctx.config, ctx.server.debugHooks));
     db.set(key, target, nowMs);
   } else {
     db.markModified(key, nowMs);

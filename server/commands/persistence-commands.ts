@@ -17,6 +17,7 @@ import { persistenceState, saveNow, startBackgroundSave } from '../persistence/s
 import { at, int64Arg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { NotifyFlag } from '../config/special-codecs';
+import { newListShape } from '../debug-hooks';
 
 const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
 const BUSYKEY = 'BUSYKEY Target key name already exists.';
@@ -118,7 +119,10 @@ function parseRestoreOptions(argv: readonly ByteString[]): RestoreOptions {
 function decodePayload(ctx: CommandContext, payload: Buffer): StoredValue {
   if (!verifyDumpPayload(payload)) throw new ReplyError(BAD_PAYLOAD_FOOTER);
   try {
-    return decodeDumpPayload(payload);
+    const value = decodeDumpPayload(payload);
+    // Redis builds the restored list's quicklist with the settings in force now.
+    if (typeof value !== 'string' && value.kind === 'list') value.shape = newListShape(ctx.config, ctx.server.debugHooks);
+    return value;
   } catch (err) {
     if (!(err instanceof RdbError)) throw err;
     ctx.log.verbose(`RESTORE refused a payload: ${err.message}`);

@@ -267,6 +267,7 @@ function storeElements(ctx: CommandContext, dst: ByteString, elements: ByteStrin
     for (const get of gets) items.push(lookupByPattern(ctx, get, element) ?? '');
   }
   if (items.length > 0) {
+    // Redis 7.0 creates the stored list with the quicklist defaults, whatever the list settings.
     ctx.db.set(dst, new ListValue(items), ctx.nowMs);
     ctx.notifyKeyEvent(NotifyFlag.list, 'sortstore', dst);
   } else if (ctx.db.delete(dst)) {

@@ -22,6 +22,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, truncateSync } from 'n
 import { join, resolve } from 'node:path';
 import { Keyspace } from '../../storage/keyspace';
 import { loadRdb } from '../../storage/rdb/rdb-reader';
+import { newListShape } from '../debug-hooks';
 import type { RedisNode } from '../node';
 import { type AofManifest, emptyManifest, manifestName, parseManifest } from './aof-manifest';
 import { readAofCommands } from './aof-reader';
@@ -86,7 +87,7 @@ export function loadAofAtStartup(node: RedisNode): AofManifest | null {
       log.notice('Reading RDB base file on AOF loading...');
       const loaded = new Keyspace(node.keyspace.dbs.length, node.random);
       try {
-        const result = loadRdb(bytes, loaded, node.clock(), { skipExpired: true });
+        const result = loadRdb(bytes, loaded, node.clock(), { skipExpired: true, listShape: newListShape(node.config, node.debugHooks) });
         const version = result.aux.get('redis-ver');
         if (version !== undefined) log.notice(`Loading RDB produced by version ${version}`);
         if (result.aux.get('aof-base') === '1') log.notice('RDB is base AOF');

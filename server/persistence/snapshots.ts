@@ -35,6 +35,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Keyspace } from '../../storage/keyspace';
 import { loadRdb, type RdbLoadResult } from '../../storage/rdb/rdb-reader';
+import { newListShape } from '../debug-hooks';
 import {
   type RdbAuxFields, type RdbWriteOptions, rdbChunks, rdbPieces, snapshotKeyspace,
 } from '../../storage/rdb/rdb-writer';
@@ -282,7 +283,7 @@ function loadDetached(node: RedisNode, bytes: Buffer, asReplica: boolean): { loa
   const loaded = new Keyspace(node.keyspace.dbs.length, node.random);
   // A replica keeps keys that expired meanwhile: its master will delete them (Redis skips
   // expired keys only when loading as a master).
-  const result = loadRdb(bytes, loaded, node.clock(), { skipExpired: !asReplica });
+  const result = loadRdb(bytes, loaded, node.clock(), { skipExpired: !asReplica, listShape: newListShape(node.config, node.debugHooks) });
   return { loaded, result };
 }
 

@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import { resolve } from 'node:path';
 import { Keyspace } from '../../storage/keyspace';
 import { loadRdb, type RdbLoadResult } from '../../storage/rdb/rdb-reader';
+import { newListShape } from '../debug-hooks';
 import type { ByteString } from '../../storage/bytes';
 import type { RedisNode } from '../node';
 import { logRdbLoaded } from '../persistence/snapshots';
@@ -110,7 +111,7 @@ function loadInto(node: RedisNode, rdb: Buffer, from: 'disk' | 'socket', onFailu
   const keyspace = new Keyspace(node.keyspace.dbs.length, node.random);
   try {
     // Keys already past their deadline are kept: the master's DEL will follow.
-    const result = loadRdb(rdb, keyspace, node.clock(), { skipExpired: false });
+    const result = loadRdb(rdb, keyspace, node.clock(), { skipExpired: false, listShape: newListShape(node.config, node.debugHooks) });
     logRdbLoaded(node, result);
     return { keyspace, result };
   } catch (err) {

@@ -33,6 +33,17 @@ export function createDumpPayload(value: StoredValue, compress: boolean): Buffer
 }
 
 /**
+ * The length of a value's RDB encoding, without its type byte (Redis's rdbSavedObjectLen, DEBUG
+ * OBJECT's serializedlength): the bytes an RDB file or a DUMP payload spends on it, with the
+ * same integer and LZF choices (`compress`: rdbcompression).
+ */
+export function rdbSavedLength(value: StoredValue, compress: boolean): number {
+  const sink = new ByteSink(typeof value === 'string' ? value.length + 16 : 1024);
+  writeValue(sink, value, rdbTypeOf(value), compress);
+  return sink.length;
+}
+
+/**
  * FUNCTION DUMP: each library as an RDB FUNCTION2 entry (the opcode, then its code as an RDB
  * string), then the footer (version and the CRC-64 of everything before). No library: the
  * footer alone.

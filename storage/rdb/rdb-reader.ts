@@ -25,6 +25,7 @@ import { RdbError, RdbUnsupportedError, withContext } from './rdb-error';
 import { Opcode, RDB_MAGIC, RDB_VERSION } from './rdb-format';
 import { readLength, readString, readStringBytes } from './rdb-strings';
 import { readValue } from './value-decoder';
+import type { QuicklistShape } from '../quicklist-shape';
 
 /** The first version whose files end with a CRC-64. */
 const FIRST_CHECKSUMMED_VERSION = 5;
@@ -35,6 +36,8 @@ export interface RdbLoadOptions {
    * master will send the DEL, and until then both must agree on the dataset.
    */
   skipExpired: boolean;
+  /** The quicklist shape the lists loaded get (Redis's settings at load time); Redis's defaults if absent. */
+  listShape?: QuicklistShape;
 }
 
 export interface RdbLoadResult {
@@ -137,6 +140,7 @@ export function loadRdb(bytes: Buffer, into: Keyspace, nowMs: number, options: R
     } else if (expired) {
       result.keysExpired++;
     } else {
+      if (options.listShape !== undefined && typeof value !== 'string' && value.kind === 'list') value.shape = options.listShape;
       if (!db.insertLoaded(key, value, nowMs)) throw new RdbError(`key ${describeKey(key)} appears twice in database ${db.id}`);
       if (deadline !== undefined) db.setExpireAt(key, deadline);
       if (idleSec !== undefined) db.setIdleSeconds(key, idleSec, nowMs);

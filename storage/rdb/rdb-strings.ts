@@ -167,11 +167,16 @@ function writeIfCompressible(sink: ByteSink, bytes: Uint8Array): boolean {
   if (bytes.length <= 20) return false;
   const compressed = lzfCompress(bytes, bytes.length - 4);
   if (compressed === null) return false;
+  writeLzf(sink, compressed, bytes.length);
+  return true;
+}
+
+/** A string already LZF-compressed: its compressed and original lengths, then the LZF bytes. */
+export function writeLzf(sink: ByteSink, compressed: Uint8Array, originalLength: number): void {
   sink.u8(0xc0 | StringEncoding.LZF);
   writeLength(sink, compressed.length);
-  writeLength(sink, bytes.length);
+  writeLength(sink, originalLength);
   sink.bytes(compressed);
-  return true;
 }
 
 export function writeString(sink: ByteSink, s: ByteString, compress: boolean): void {

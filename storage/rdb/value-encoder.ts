@@ -3,8 +3,9 @@
  * snapshot writer and DUMP.
  *
  *   string        STRING (0)            int / LZF / raw, see rdb-strings.ts
- *   list          LIST_QUICKLIST_2 (18) listpack nodes of up to 8 KiB (list-max-listpack-size
- *                                       -2), a plain node for an element of 1 GiB or more
+ *   list          LIST_QUICKLIST_2 (18) the nodes Redis's quicklist would hold, listpacks and
+ *                                       plain elements, compressed ones in LZF form (see
+ *                                       quicklist-layout.ts)
  *   hash          HASH_LISTPACK (16)    while OBJECT ENCODING says listpack, else HASH (4)
  *   set           SET_INTSET (11)       while OBJECT ENCODING says intset, else SET (2)
  *   stream        STREAM_LISTPACKS_2 (19), see stream-codec.ts
@@ -22,16 +23,11 @@ import { formatDouble } from '../numbers';
 import type { ListValue, SortedSetValue, StoredValue } from '../values';
 import type { ByteSink } from './byte-sink';
 import { encodeIntset } from './intset';
-import { encodeListpack, listpackEntryBytes } from './listpack';
+import { encodeListpack } from './listpack';
+import { quicklistNodes } from './quicklist-layout';
 import { QuicklistNode, ValueType } from './rdb-format';
-import { writeBlob, writeLength, writeString } from './rdb-strings';
+import { writeBlob, writeLength, writeLzf, writeString } from './rdb-strings';
 import { writeStream } from './stream-codec';
-
-/** Bytes per listpack node of a list, as Redis's default list-max-listpack-size -2. */
-const LIST_NODE_MAX_BYTES = 8192;
-/** Elements this large get a node of their own, stored plainly (Redis's packed_threshold). */
-const PLAIN_ELEMENT_BYTES = 1 << 30;
-const LISTPACK_OVERHEAD_BYTES = 7;
 
 /** The RDB type `writeValue` will use for this value. */
 export function rdbTypeOf(value: StoredValue): number {
@@ -106,50 +102,14 @@ function writeSortedSet(sink: ByteSink, zset: SortedSetValue, type: number, comp
   }
 }
 
-/** One node of a quicklist: a listpack of elements, or one huge element stored plainly. */
-export interface QuicklistNodeItems {
-  plain: boolean;
-  items: ByteString[];
-}
-
-/** Quicklist-2: the elements cut into listpack nodes the way Redis fills them. */
+/** Quicklist-2: the nodes Redis's quicklist would hold (quicklist-layout.ts), compressed ones as LZF. */
 function writeQuicklist(sink: ByteSink, list: ListValue, compress: boolean): void {
   const nodes = quicklistNodes(list);
   writeLength(sink, nodes.length);
   for (const node of nodes) {
-    if (node.plain) {
-      writeLength(sink, QuicklistNode.PLAIN);
-      writeString(sink, node.items[0] as ByteString, compress);
-    } else {
-      writeLength(sink, QuicklistNode.PACKED);
-      writeBlob(sink, encodeListpack(node.items), compress);
-    }
+    writeLength(sink, node.plain ? QuicklistNode.PLAIN : QuicklistNode.PACKED);
+    if (node.compressed !== null) writeLzf(sink, node.compressed, node.bytes.length);
+    else if (node.plain) writeString(sink, node.items[0] as ByteString, compress);
+    else writeBlob(sink, node.bytes, compress);
   }
-}
-
-/** A list's elements in the nodes Redis's quicklist would hold them in (also DEBUG QUICKLIST). */
-export function quicklistNodes(list: ListValue): QuicklistNodeItems[] {
-  const items = list.items.toArray();
-  const nodes: QuicklistNodeItems[] = [];
-  let current: ByteString[] = [];
-  let currentBytes = LISTPACK_OVERHEAD_BYTES;
-  for (const item of items) {
-    if (item.length >= PLAIN_ELEMENT_BYTES) {
-      if (current.length > 0) nodes.push({ plain: false, items: current });
-      nodes.push({ plain: true, items: [item] });
-      current = [];
-      currentBytes = LISTPACK_OVERHEAD_BYTES;
-      continue;
-    }
-    const bytes = listpackEntryBytes(item);
-    if (current.length > 0 && currentBytes + bytes > LIST_NODE_MAX_BYTES) {
-      nodes.push({ plain: false, items: current });
-      current = [];
-      currentBytes = LISTPACK_OVERHEAD_BYTES;
-    }
-    current.push(item);
-    currentBytes += bytes;
-  }
-  if (current.length > 0) nodes.push({ plain: false, items: current });
-  return nodes;
 }
