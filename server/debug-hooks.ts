@@ -26,6 +26,11 @@ export class DebugHooks {
   replyBufferPeakResetMs = DEFAULT_PEAK_RESET_MS;
   /** DEBUG LEAK: strings kept for the node's lifetime, the memory Redis leaks on purpose. */
   readonly leaked: string[] = [];
+  /**
+   * DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call commands flagged noscript (DEBUG, CONFIG,
+   * CLIENT...), as Redis's test suite has them do, but for those scripting.ts keeps refusing.
+   */
+  scriptsMayCallNoscript = false;
   /** DEBUG QUICKLIST-PACKED-THRESHOLD: elements this long get a plain quicklist node of their own. */
   packedThresholdBytes = DEFAULT_PACKED_THRESHOLD_BYTES;
 }

@@ -6,12 +6,14 @@
  *   REPLYBUFFER PEAK-RESET-TIME <ms|NEVER|RESET>
  *                                    how often that pass forgets a reply buffer's peak
  *   LEAK <string>                    keep a copy of the string for good (Redis leaks it)
+ *   SET-DISABLE-DENY-SCRIPTS <0|1>   let scripts call the commands flagged noscript (DEBUG,
+ *                                    CONFIG, CLIENT...), most of them (scripting/redis-api.ts)
  *   CLIENT-EVICTION                  the maxmemory-clients buckets: the clients that can be
  *                                    evicted grouped by tot-mem, a bucket per power of two
  *
  * The settings live in server/debug-hooks.ts, read by the code whose behaviour they change.
- * Numbers are read as Redis reads them: AOF-FLUSH-SLEEP and RESIZING with C's atoi (anything
- * goes, junk is 0), PEAK-RESET-TIME as a strict integer.
+ * Numbers are read as Redis reads them: AOF-FLUSH-SLEEP, RESIZING and SET-DISABLE-DENY-SCRIPTS
+ * with C's atoi (anything goes, junk is 0), PEAK-RESET-TIME as a strict integer.
  */
 import type { ByteString } from '../../storage/bytes';
 import type { CommandContext } from '../dispatch/command-context';
@@ -20,7 +22,7 @@ import { DEFAULT_PEAK_RESET_MS } from '../debug-hooks';
 import { at, atoi, int64Arg, isWord } from './args';
 import { EVICTION_BUCKETS, evictionBucketOf, evictionBucketRange } from '../memory/client-eviction';
 
-export const HOOK_SUBCOMMANDS = ['AOF-FLUSH-SLEEP', 'REPLYBUFFER', 'LEAK', 'CLIENT-EVICTION'] as const;
+export const HOOK_SUBCOMMANDS = ['AOF-FLUSH-SLEEP', 'REPLYBUFFER', 'LEAK', 'CLIENT-EVICTION', 'SET-DISABLE-DENY-SCRIPTS'] as const;
 
 /** Handles `sub` if it is one of this file's subcommands with its arity; false otherwise. */
 export function debugHooks(ctx: CommandContext, sub: string, argv: ByteString[]): boolean {
@@ -38,6 +40,8 @@ export function debugHooks(ctx: CommandContext, sub: string, argv: ByteString[])
     hooks.replyBufferResizing = atoi(at(argv, 3)) !== 0;
   } else if (sub === 'leak' && argc === 3) {
     hooks.leaked.push(at(argv, 2));
+  } else if (sub === 'set-disable-deny-scripts' && argc === 3) {
+    hooks.scriptsMayCallNoscript = atoi(at(argv, 2)) !== 0;
   } else if (sub === 'client-eviction' && argc === 2) {
     ctx.reply.bulk(clientEvictionReport(ctx));
     return true;

@@ -145,7 +145,9 @@ function moreDebug(ctx: CommandContext, sub: string, argv: ByteString[]): boolea
     node.log.warning(`DEBUG LOG: ${at(argv, 2)}`);
     ctx.reply.ok();
   } else if (sub === 'error' && argv.length === 3) {
-    throw new ReplyError(at(argv, 2));
+    // Written as a reply rather than raised: Redis sends it as raw protocol, so it is no error
+    // reply to INFO (no errorstat, total_error_replies, failed_calls), in MULTI and scripts too.
+    ctx.reply.error(at(argv, 2));
   } else if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) {
     populate(ctx, argv);
   } else {

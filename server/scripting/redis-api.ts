@@ -139,6 +139,23 @@ export function sha1hex(text: ByteString): string {
   return createHash('sha1').update(Buffer.from(text, 'latin1')).digest('hex');
 }
 
+/**
+ * The noscript commands a script may still not call with DEBUG SET-DISABLE-DENY-SCRIPTS 1. Redis
+ * lets a script call them all, and then crashes (a script from a script, SCRIPT FLUSH, PSYNC),
+ * answers for a client that can never block (MONITOR, SUBSCRIBE, WAIT), changes the state of the
+ * scripts' own client for every later script (MULTI, HELLO, AUTH, CLIENT REPLY, CLIENT TRACKING),
+ * or stops or demotes the server under the running script (SHUTDOWN, FAILOVER, REPLICAOF).
+ * hashslot refuses them as it does without the setting; the rest (DEBUG, CONFIG, CLIENT LIST,
+ * SAVE, the blocking commands answering at once...) run as from a client.
+ */
+const NOSCRIPT_ALWAYS: ReadonlySet<string> = new Set([
+  'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro', 'script|flush', 'script|kill', 'script|debug',
+  'function|delete', 'function|flush', 'function|kill', 'function|load', 'function|restore', 'function|stats',
+  'multi', 'exec', 'discard', 'watch', 'unwatch', 'monitor', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe',
+  'ssubscribe', 'sunsubscribe', 'psync', 'sync', 'replconf', 'quit', 'reset', 'hello', 'auth', 'client|reply',
+  'client|tracking', 'client|caching', 'wait', 'shutdown', 'failover', 'replicaof', 'slaveof', 'cluster|reset',
+]);
+
 /** Runs one command for a script: its checks, then the command; the reply as a Lua value. */
 function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
   const run = engine.run;
@@ -157,7 +174,9 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
     return refused(engine, spec, 'ERR Wrong number of args calling Redis command from script');
   }
-  if (spec.flags.has('noscript')) return refused(engine, spec, 'ERR This Redis command is not allowed from script');
+  if (spec.flags.has('noscript') && !(node.debugHooks.scriptsMayCallNoscript && !NOSCRIPT_ALWAYS.has(spec.fullName))) {
+    return refused(engine, spec, 'ERR This Redis command is not allowed from script');
+  }
   // A script flagged allow-stale runs on a stale replica, but only commands that may.
   if (!spec.servesStale && isStale(node)) return refused(engine, spec, 'ERR Can not execute the command on a stale replica');
   // ACLs: the caller's user (server/acl/acl.ts), whose rules also decide SORT BY/GET inside.

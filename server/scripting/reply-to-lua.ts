@@ -67,7 +67,10 @@ class ReplyReader {
         return field('big_number', line);
       case '%': {
         const count = Number(line);
-        const map = new LuaTable(0, count);
+        // Not presized: Redis fills an empty table (lua_newtable) key by key, and the layout that
+        // leaves, which pairs() walks, differs from a presized one's (keys 1 and 2 of DEBUG
+        // PROTOCOL's map go to the array part, before key 0).
+        const map = new LuaTable(0, 0);
         for (let i = 0; i < count; i++) {
           const key = this.value();
           const value = this.value();
@@ -77,7 +80,7 @@ class ReplyReader {
       }
       case '~': {
         const count = Number(line);
-        const set = new LuaTable(0, count);
+        const set = new LuaTable(0, 0);
         for (let i = 0; i < count; i++) {
           const member = this.value();
           if (member !== undefined) set.set(member, true);

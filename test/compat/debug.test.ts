@@ -1,13 +1,16 @@
 /*
  * Differential tests for the DEBUG subcommands client and server test suites use: PROTOCOL (every
- * type, in RESP2 and RESP3), POPULATE (names, values, sizes, keys left alone), ERROR, LOG, the
- * accepted no-op toggles and CHANGE-REPL-ID, compared byte for byte with a real redis-server.
+ * type, in RESP2 and RESP3), POPULATE (names, values, sizes, keys left alone), ERROR (and that
+ * INFO does not count it as an error reply), LOG, the accepted no-op toggles, CHANGE-REPL-ID and
+ * SET-DISABLE-DENY-SCRIPTS (scripts calling DEBUG, CONFIG, CLIENT), compared byte for byte with a
+ * real redis-server.
  * DEBUG HELP is not compared whole: hashslot lists only what it implements (checked below to be
  * a block-wise subset of Redis's text).
  */
 
 import t from 'tap';
 import { dualRun, error, type Step } from './harness';
+import type { RawClient } from '../../bench/harness/raw-client';
 
 const dual = dualRun(t, { serverArgs: ['--enable-debug-command', 'yes'] });
 
@@ -52,6 +55,66 @@ dual.case('ERROR, LOG, toggles, CHANGE-REPL-ID', [
   error('DEBUG', 'CHANGE-REPL-ID', 'x'),
   error('DEBUG', 'NOSUCH'),
 ]);
+
+/** INFO's error counters, and the calls and failures of DEBUG, EVAL and EXEC (times left out). */
+async function errorCounters(c: RawClient): Promise<string[]> {
+  const info = (await c.call('INFO', 'everything')).toString('latin1').split('\r\n');
+  return info
+    .filter((l) => l.startsWith('errorstat_') || l.startsWith('total_error_replies:') || /^cmdstat_(debug|eval|exec):/.test(l))
+    .map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, ''))
+    .sort();
+}
+
+dual.case('ERROR is no error reply to INFO: alone, inside MULTI, from a script', async (pair, tt) => {
+  const steps: Step[] = [
+    ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1'],
+    ['CONFIG', 'RESETSTAT'],
+    error('DEBUG', 'ERROR', 'CUSTOM y'),
+    error('DEBUG', 'ERROR', 'ERR line\r\nbreaks\n'),
+    ['MULTI'],
+    ['DEBUG', 'ERROR', 'INMULTI z'],
+    ['EXEC'],
+    error('EVAL', "return redis.pcall('DEBUG', 'ERROR', 'X y')", '0'),
+    ['EVAL', "local r = redis.pcall('DEBUG', 'ERROR', 'X2 y'); return {r['err'], tostring(r['ignore_error_stats_update'])}", '0'],
+    error('EVAL', "return redis.call('DEBUG', 'ERROR', 'X3 y')", '0'),
+    ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0'],
+  ];
+  for (const step of steps) await pair.step(step);
+  const [r, h] = await pair.both(errorCounters);
+  tt.same(r, ['cmdstat_debug:calls=7,rejected_calls=0,failed_calls=0', 'cmdstat_eval:calls=3,rejected_calls=0,failed_calls=2', 'cmdstat_exec:calls=1,rejected_calls=0,failed_calls=0', 'total_error_replies:0'], 'redis-server counts no error (the EVALs that return one fail)');
+  tt.same(h, r, 'hashslot counts the same');
+});
+
+/** A script's command: `body` run by EVAL with no keys. */
+const script = (body: string): Step => ['EVAL', body, '0'];
+const protocolScripts = (resp: number): Step[] =>
+  ['bignum', 'map', 'set', 'double', 'null', 'true', 'false', 'verbatim', 'attrib'].map((type) => script(`redis.setresp(${resp}); return redis.call('debug', 'protocol', '${type}')`));
+
+const denyDisabledSteps: Step[] = [
+  error('EVAL', "return redis.call('DEBUG', 'LOG', 'x')", '0'),
+  ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1'],
+  script("return redis.call('DEBUG', 'LOG', 'from a script')"),
+  ...protocolScripts(2),
+  ...protocolScripts(3),
+  script("return redis.call('CONFIG', 'GET', 'maxmemory')"),
+  script("return redis.call('CLIENT', 'ID')"),
+  script("return redis.call('SCRIPT', 'LOAD', 'return 1')"),
+  script("return redis.call('BLPOP', 'nolist', '0')"),
+  script("return redis.call('ACL', 'WHOAMI')"),
+  script("return redis.call('ROLE')"),
+  // C's atoi: junk is 0, so this turns the setting off; "2x" is 2, on.
+  ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', 'abc'],
+  error('EVAL', "return redis.call('DEBUG', 'LOG', 'x')", '0'),
+  ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '2x'],
+  script("return redis.call('DEBUG', 'LOG', 'x')"),
+  ['DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0'],
+  error('EVAL', "return redis.call('CLIENT', 'ID')", '0'),
+  error('DEBUG', 'SET-DISABLE-DENY-SCRIPTS'),
+  error('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1', '2'),
+];
+
+dual.case('SET-DISABLE-DENY-SCRIPTS lets scripts call DEBUG, CONFIG, CLIENT (RESP2)', denyDisabledSteps);
+dual.case('SET-DISABLE-DENY-SCRIPTS lets scripts call DEBUG, CONFIG, CLIENT (RESP3)', denyDisabledSteps, { resp3: true });
 
 dual.case('HELP lists a block-wise subset of Redis text', async (pair, tt) => {
   const [r, h] = await pair.both((c) => c.call('DEBUG', 'HELP'));
