@@ -24,6 +24,8 @@ export class DebugHooks {
   replyBufferResizing = true;
   /** DEBUG REPLYBUFFER PEAK-RESET-TIME: ms between resets of a reply buffer's peak; negative: never. */
   replyBufferPeakResetMs = DEFAULT_PEAK_RESET_MS;
+  /** DEBUG PAUSE-CRON: the server cron's ticks return at once (server-cron.ts). */
+  cronPaused = false;
   /** DEBUG LEAK: strings kept for the node's lifetime, the memory Redis leaks on purpose. */
   readonly leaked: string[] = [];
   /**

@@ -57,6 +57,7 @@ import { SlowLog } from './observe/slowlog';
 import { Monitors } from './observe/monitor';
 import { LatencyMonitor } from './observe/latency-monitor';
 import { serverCron } from './server-cron';
+import { ActiveExpire } from './active-expire';
 import { DebugHooks } from './debug-hooks';
 
 export interface NodeOptions {
@@ -99,8 +100,8 @@ export class RedisNode implements KeyspaceObserver {
   readonly executable: string;
   /** The instant of the command being executed. */
   nowMs: number;
-  /** Whether the cron's active expiry runs (DEBUG SET-ACTIVE-EXPIRE). */
-  activeExpireEnabled = true;
+  /** The active expire cycle: on or off (DEBUG SET-ACTIVE-EXPIRE), and its state between runs. */
+  readonly activeExpire = new ActiveExpire();
   /** What DEBUG AOF-FLUSH-SLEEP, REPLYBUFFER and LEAK set. */
   readonly debugHooks = new DebugHooks();
   /** Saves and loads: the write counter at the last save, the background save in flight. */

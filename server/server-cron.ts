@@ -12,16 +12,31 @@
  *                replication (pings, timeouts, reconnects), save points, the AOF (everysec
  *                fsync, rewrites), then a slice of the clients (network/clients-cron.ts): idle
  *                ones (`timeout`), buffers, client memory and maxmemory-clients
+ *
+ * then what Redis's beforeSleep does once the tick is over: the fast expire cycle when the slow
+ * one ran out of time (active-expire.ts), the AOF's writes and everysec fsync.
+ *
+ * DEBUG PAUSE-CRON 1 makes the tick return before all of the above, as Redis's serverCron
+ * returns early: no slow expiry, rehashing, ops sampling, replication or cluster role cron, no
+ * save points or AOF rewrites, no client timeouts or buffer resizing, and Redis's cached LRU
+ * clock stops (the keyspace's lruFrozenSec). Only the beforeSleep part goes on.
  */
-import { runActiveExpire } from './active-expire';
+import { runActiveExpire, runFastExpire } from './active-expire';
 import type { RedisNode } from './node';
 import { persistenceCron } from './persistence/snapshots';
 
 export function serverCron(node: RedisNode): void {
   const now = (node.nowMs = node.clock());
+  const context = node.keyspace.context;
+  if (node.debugHooks.cronPaused) {
+    context.lruFrozenSec ??= Math.floor(now / 1000);
+    afterTick(node, now);
+    return;
+  }
+  context.lruFrozenSec = null;
   // Not while a MIGRATE holds the node (in Redis nothing runs until it is done), nor while
   // clients are paused (keys past their deadline wait for the end of the pause).
-  if (node.activeExpireEnabled && !node.exclusive.active && !node.pause.active) {
+  if (node.activeExpire.enabled && !node.exclusive.active && !node.pause.active) {
     // A replica leaves expiry to its master, except for the deadlines its own clients set
     // when it is writable (storage/replica-expires.ts).
     if (node.replication.isReplica) {
@@ -40,4 +55,11 @@ export function serverCron(node: RedisNode): void {
   persistenceCron(node);
   node.aof.cron(now);
   node.clientsCron.run(node, now);
+  afterTick(node, now);
+}
+
+/** Redis's beforeSleep after the cron's timer event: it runs whether the cron did or not. */
+function afterTick(node: RedisNode, now: number): void {
+  runFastExpire(node);
+  node.aof.flushCron(now);
 }

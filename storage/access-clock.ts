@@ -26,6 +26,15 @@ export interface LfuSettings {
 
 export const LFU_INIT_VAL = 5;
 
+/**
+ * The LRU clock at `nowMs`: its second, or the second it was frozen at. Redis reads a clock the
+ * server cron advances, so while DEBUG PAUSE-CRON stops the cron every access is stamped with
+ * the same second and idle times stop growing. (LFU reads the time itself: it is not frozen.)
+ */
+export function lruSeconds(nowMs: number, frozenSec: number | null | undefined): number {
+  return frozenSec ?? Math.floor(nowMs / 1000);
+}
+
 function minutes(nowMs: number): number {
   return Math.floor(nowMs / 60000) & 0xffff;
 }

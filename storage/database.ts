@@ -17,7 +17,7 @@
  * container-scan.ts's (the keyspace is scanned as HSCAN scans a large hash), RANDOMKEY's walk is
  * random-key-walk.ts, and the shapes shared with the server are in keyspace-context.ts.
  */
-import { lfuInitial, lfuTouched, type LfuSettings } from './access-clock';
+import { lfuInitial, lfuTouched, lruSeconds, type LfuSettings } from './access-clock';
 import type { ByteString } from './bytes';
 import { DictTables } from './dict-tables';
 import { KeyTable } from './key-table';
@@ -284,7 +284,7 @@ export class Database implements RememberedKeyExpirer {
   idleSeconds(key: ByteString, nowMs: number): number {
     const word = this.table.accessOf(key);
     const at = Number.isNaN(word) ? this.loadedAtSec : word;
-    return at === 0 ? 0 : Math.max(0, Math.floor(nowMs / 1000) - at);
+    return at === 0 ? 0 : Math.max(0, lruSeconds(nowMs, this.context.lruFrozenSec) - at);
   }
 
   has(key: ByteString, nowMs: number): boolean {
@@ -330,7 +330,7 @@ export class Database implements RememberedKeyExpirer {
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.memory.modified(key);
     // Under LFU the command's lookup already counted the access.
-    if (this.context.lfu == null) this.table.setAccess(key, Math.floor(nowMs / 1000));
+    if (this.context.lfu == null) this.table.setAccess(key, lruSeconds(nowMs, this.context.lruFrozenSec));
   }
 
   /**
@@ -698,7 +698,7 @@ export class Database implements RememberedKeyExpirer {
   /** Backdates a key's last access (RESTORE ... IDLETIME, an RDB's IDLE opcode). */
   setIdleSeconds(key: ByteString, seconds: number, nowMs: number): void {
     // Under an LFU policy the word holds a counter: Redis ignores IDLETIME then, as here.
-    if (this.context.lfu == null) this.table.setAccess(key, Math.floor(nowMs / 1000) - seconds);
+    if (this.context.lfu == null) this.table.setAccess(key, lruSeconds(nowMs, this.context.lruFrozenSec) - seconds);
   }
 
   /** Sets a key's LFU counter (RESTORE ... FREQ, an RDB's FREQ opcode); ignored under LRU, as in Redis. */
@@ -853,7 +853,7 @@ export class Database implements RememberedKeyExpirer {
   private touchAccess(slot: number, nowMs: number): void {
     const lfu = this.context.lfu;
     if (lfu == null) {
-      this.table.setAccessAt(slot, Math.floor(nowMs / 1000));
+      this.table.setAccessAt(slot, lruSeconds(nowMs, this.context.lruFrozenSec));
       return;
     }
     const word = this.table.accessAt(slot);
@@ -866,7 +866,7 @@ export class Database implements RememberedKeyExpirer {
    */
   private touchWritten(slot: number, nowMs: number, isNew: boolean): void {
     if (this.context.lfu == null) {
-      this.table.setAccessAt(slot, Math.floor(nowMs / 1000));
+      this.table.setAccessAt(slot, lruSeconds(nowMs, this.context.lruFrozenSec));
     } else if (isNew || Number.isNaN(this.table.accessAt(slot))) {
       this.table.setAccessAt(slot, lfuInitial(nowMs));
     }

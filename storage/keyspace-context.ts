@@ -66,6 +66,11 @@ export interface KeyspaceContext {
    * when only a table five times overfull grows (dict-tables.ts). Absent: always.
    */
   dictResizeAllowed?: () => boolean;
+  /**
+   * The second Redis's LRU clock stopped at, while DEBUG PAUSE-CRON keeps the cron that advances
+   * it from running (access-clock.ts lruSeconds); absent or null: the clock follows the time.
+   */
+  lruFrozenSec?: number | null;
 }
 
 /**

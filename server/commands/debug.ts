@@ -10,7 +10,7 @@ import { datasetDigest, digestHex, valueDigest } from '../../storage/digest';
 import { valueEncoding } from '../../storage/encodings';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
-import { at, int64Arg, isWord } from './args';
+import { at, atoi, int64Arg, isWord } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { debugReload, type ReloadOptions } from '../persistence/snapshots';
 import { refcount } from './server-commands';
@@ -36,7 +36,7 @@ function debugCommand(ctx: CommandContext, argv: ByteString[]): void {
     sleepSync(Number.isFinite(seconds) ? seconds * 1000 : 0);
     ctx.reply.ok();
   } else if (sub === 'set-active-expire' && argv.length === 3) {
-    node.activeExpireEnabled = at(argv, 2) !== '0';
+    node.activeExpire.enabled = atoi(at(argv, 2)) !== 0;
     ctx.reply.ok();
   } else if (sub === 'loadaof' && argv.length === 2) {
     try {
@@ -136,7 +136,10 @@ function moreDebug(ctx: CommandContext, sub: string, argv: ByteString[]): boolea
     // Accepted for the test suites that send it; hashslot has no RDB checksum skip to turn on.
     ctx.reply.ok();
   } else if (sub === 'pause-cron' && argv.length === 3) {
-    // Accepted for the test suites that send it; the cron does not pause (yet).
+    // C's atoi, as Redis reads it. Pausing stops Redis's cached LRU clock at once (until the
+    // first tick after the pause ends): every access from now is stamped with this second.
+    node.debugHooks.cronPaused = atoi(at(argv, 2)) !== 0;
+    if (node.debugHooks.cronPaused) node.keyspace.context.lruFrozenSec ??= Math.floor(node.nowMs / 1000);
     ctx.reply.ok();
   } else if (sub === 'quicklist-packed-threshold' && argv.length === 3) {
     node.debugHooks.packedThresholdBytes = packedThresholdArg(at(argv, 2));

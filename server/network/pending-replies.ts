@@ -22,6 +22,7 @@
  */
 import type { Client } from './client';
 import type { RedisNode } from '../node';
+import { runFastExpire } from '../active-expire';
 
 export class PendingReplies {
   private readonly clients = new Set<Client>();
@@ -46,6 +47,8 @@ export class PendingReplies {
 
   private readonly endOfTurn = (): void => {
     this.scheduled = false;
+    // beforeSleep's fast expire cycle first: the deletions it propagates leave with this turn.
+    runFastExpire(this.node);
     this.writeAll();
   };
 

@@ -346,6 +346,14 @@ export class AppendOnlyFile implements AofWriterHost {
     this.rewriteScheduled = false;
   }
 
+  /**
+   * The cron's part that Redis runs in beforeSleep (flushAppendOnlyFile): a write that failed
+   * retried, the everysec fsync. It goes on under DEBUG PAUSE-CRON, the rewrites do not.
+   */
+  flushCron(nowMs: number): void {
+    if (this.state !== 'off') this.writer.cron(nowMs);
+  }
+
   /** From the node's cron: the everysec fsync, a scheduled rewrite, the automatic rewrite. */
   cron(nowMs: number): void {
     if (this.state === 'off' && !this.rewriteScheduled) return;
