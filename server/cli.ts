@@ -133,6 +133,8 @@ export function main(args: string[]): void {
     process.exit(0);
   };
   node.onShutdown = exit;
+  // DEBUG SEGFAULT and friends: the process dies by the signal, as redis-server does.
+  node.debugHooks.crashProcess = (signal) => process.kill(process.pid, signal);
   const onSignal = (name: string) => (): void => {
     log.warning(`Received ${name} scheduling shutdown...`);
     // With save points configured the data is saved first; a failed save keeps the server up.

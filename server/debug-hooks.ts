@@ -33,6 +33,11 @@ export class DebugHooks {
    * CLIENT...), as Redis's test suite has them do, but for those scripting.ts keeps refusing.
    */
   scriptsMayCallNoscript = false;
+  /**
+   * How DEBUG SEGFAULT, PANIC, ASSERT and OOM end the process (commands/debug-crash.ts): set by
+   * the CLI, which owns the process; null for a node sharing its process, which then just closes.
+   */
+  crashProcess: ((signal: 'SIGSEGV' | 'SIGABRT') => void) | null = null;
   /** DEBUG QUICKLIST-PACKED-THRESHOLD: elements this long get a plain quicklist node of their own. */
   packedThresholdBytes = DEFAULT_PACKED_THRESHOLD_BYTES;
 }

@@ -96,9 +96,9 @@ export class Logger {
     this.onLine?.({ level, message, text });
   }
 
-  /** A line without the prefix (the start-up banner). */
-  raw(text: string): void {
-    if (LEVEL_RANK[this.level] <= LEVEL_RANK.notice) this.sink.write(text.endsWith('\n') ? text : text + '\n');
+  /** A line without the prefix (the start-up banner; a crash report at `level` warning). */
+  raw(text: string, level: LogLevel = 'notice'): void {
+    if (LEVEL_RANK[this.level] <= LEVEL_RANK[level]) this.sink.write(text.endsWith('\n') ? text : text + '\n');
   }
 }
 

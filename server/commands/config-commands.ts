@@ -97,14 +97,21 @@ function setWithNewListeners(ctx: CommandContext, pairs: Array<[string, string]>
   );
 }
 
+/**
+ * Rewrites the config file with what this node runs now; `forceAll` writes every directive,
+ * defaults too (DEBUG CONFIG-REWRITE-FORCE-ALL). Throws ConfigRewriteError.
+ */
+export function rewriteConfigOf(node: CommandContext['server'], forceAll = false): void {
+  // The master a REPLICAOF set is written out, so a restart follows it (and continues with
+  // a partial resync from the RDB's repl-id / repl-offset); cluster mode keeps it in nodes.conf.
+  const master = node.cluster === null ? node.replication.master : null;
+  // Users are written as `user` lines, unless they live in an ACL file (server/acl/acl.ts).
+  node.config.rewrite([node.acl.rewriteDirective()], new Map([['replicaof', master]]), forceAll);
+}
+
 function configRewrite(ctx: CommandContext): void {
   try {
-    // The master a REPLICAOF set is written out, so a restart follows it (and continues with
-    // a partial resync from the RDB's repl-id / repl-offset); cluster mode keeps it in nodes.conf.
-    const node = ctx.server;
-    const master = node.cluster === null ? node.replication.master : null;
-    // Users are written as `user` lines, unless they live in an ACL file (server/acl/acl.ts).
-    node.config.rewrite([node.acl.rewriteDirective()], new Map([['replicaof', master]]));
+    rewriteConfigOf(ctx.server);
   } catch (err) {
     if (err instanceof ConfigRewriteError) {
       ctx.server.log.warning(`CONFIG REWRITE failed: ${err.message}`);

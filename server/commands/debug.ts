@@ -3,7 +3,9 @@
  * the caller. The saves DEBUG RELOAD makes are in ../persistence/snapshots.ts; DEBUG DIGEST's
  * fingerprint is computed in ../../storage/digest.ts. PROTOCOL and HELP are in ./debug-protocol.ts;
  * the structure reports (HTSTATS, SDSLEN, LISTPACK...), REPLICATE and MALLCTL in ./debug-structures.ts;
- * the test hooks (AOF-FLUSH-SLEEP, REPLYBUFFER, LEAK) and CLIENT-EVICTION in ./debug-hooks.ts.
+ * the test hooks (AOF-FLUSH-SLEEP, REPLYBUFFER, LEAK, SET-DISABLE-DENY-SCRIPTS) and CLIENT-EVICTION in
+ * ./debug-hooks.ts; the crashes on purpose (SEGFAULT, PANIC, ASSERT, OOM) in ./debug-crash.ts.
+ * OBJECT, PAUSE-CRON, QUICKLIST-PACKED-THRESHOLD, ERROR and CONFIG-REWRITE-FORCE-ALL are here.
  */
 import type { ByteString } from '../../storage/bytes';
 import { datasetDigest, digestHex, valueDigest } from '../../storage/digest';
@@ -19,12 +21,15 @@ import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { debugProtocol, replyDebugHelp, type DebugHelpLine } from './debug-protocol';
 import { debugStructures, STRUCTURE_SUBCOMMANDS } from './debug-structures';
 import { debugHooks, HOOK_SUBCOMMANDS } from './debug-hooks';
+import { CRASH_SUBCOMMANDS, debugCrash } from './debug-crash';
 import { sleepSync } from '../debug-hooks';
 import { rdbSavedLength } from '../../storage/rdb/dump-payload';
 import { quicklistNodes } from '../../storage/rdb/quicklist-layout';
 import { DEFAULT_PACKED_THRESHOLD_BYTES } from '../../storage/quicklist-shape';
 import { formatFixed } from '../../storage/fixed-point';
 import { parseMemory } from '../config/codecs';
+import { ConfigRewriteError } from '../config/rewrite';
+import { rewriteConfigOf } from './config-commands';
 
 function debugCommand(ctx: CommandContext, argv: ByteString[]): void {
   const node = ctx.server;
@@ -116,7 +121,8 @@ export const debugCommands: CommandImpl[] = [cmd('debug', debugCommand)];
 const IMPLEMENTED_HELP = new Set([
   'SLEEP', 'SET-ACTIVE-EXPIRE', 'RELOAD', 'DIGEST', 'DIGEST-VALUE', 'OBJECT', 'DROP-CLUSTER-PACKET-FILTER', 'CLUSTERLINK',
   'PROTOCOL', 'CHANGE-REPL-ID', 'SET-SKIP-CHECKSUM-VALIDATION', 'PAUSE-CRON', 'LOG', 'ERROR', 'POPULATE',
-  'QUICKLIST-PACKED-THRESHOLD', 'LOADAOF', 'HELP', ...STRUCTURE_SUBCOMMANDS, ...HOOK_SUBCOMMANDS,
+  'QUICKLIST-PACKED-THRESHOLD', 'LOADAOF', 'CONFIG-REWRITE-FORCE-ALL', 'HELP', ...STRUCTURE_SUBCOMMANDS, ...HOOK_SUBCOMMANDS,
+  ...CRASH_SUBCOMMANDS,
 ]);
 
 /** The subcommands added with PROTOCOL; false when `sub` is none of them (or has the wrong arity). */
@@ -144,6 +150,14 @@ function moreDebug(ctx: CommandContext, sub: string, argv: ByteString[]): boolea
   } else if (sub === 'quicklist-packed-threshold' && argv.length === 3) {
     node.debugHooks.packedThresholdBytes = packedThresholdArg(at(argv, 2));
     ctx.reply.ok();
+  } else if (sub === 'config-rewrite-force-all' && argv.length === 2) {
+    try {
+      rewriteConfigOf(node, true);
+    } catch (err) {
+      if (!(err instanceof ConfigRewriteError)) throw err;
+      throw new ReplyError(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${err.reason}`);
+    }
+    ctx.reply.ok();
   } else if (sub === 'log' && argv.length === 3) {
     node.log.warning(`DEBUG LOG: ${at(argv, 2)}`);
     ctx.reply.ok();
@@ -154,7 +168,7 @@ function moreDebug(ctx: CommandContext, sub: string, argv: ByteString[]): boolea
   } else if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) {
     populate(ctx, argv);
   } else {
-    return debugStructures(ctx, sub, argv) || debugHooks(ctx, sub, argv);
+    return debugStructures(ctx, sub, argv) || debugHooks(ctx, sub, argv) || debugCrash(ctx, sub, argv);
   }
   return true;
 }

@@ -400,15 +400,16 @@ export class Config {
   /**
    * Rewrites the config file with the current values (see rewrite.ts). `extras` supplies lines
    * of directives owned elsewhere, e.g. the ACL's `user` lines; `live` the current value of
-   * directives the server changes at run time by other commands (replicaof, moved by REPLICAOF).
+   * directives the server changes at run time by other commands (replicaof, moved by REPLICAOF);
+   * `forceAll` writes every directive, defaults too (DEBUG CONFIG-REWRITE-FORCE-ALL).
    * Throws ConfigRewriteError.
    */
-  rewrite(extras: readonly ExtraDirective[] = [], live: ReadonlyMap<string, unknown> = new Map()): void {
+  rewrite(extras: readonly ExtraDirective[] = [], live: ReadonlyMap<string, unknown> = new Map(), forceAll = false): void {
     rewriteConfigFile(this.configFile, {
       current: (d) => (live.has(d.name) ? live.get(d.name) : this.entry(d.name).value),
       defaultOf: (d) => this.defaults.get(d.name),
       text: (d) => this.entry(d.name).text,
-    }, extras);
+    }, extras, forceAll);
   }
 }
 

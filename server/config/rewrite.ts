@@ -45,20 +45,38 @@ export interface RewriteSource {
   text(d: Directive): string;
 }
 
-function linesFor(d: Directive, src: RewriteSource): RewriteLine[] {
+/**
+ * What a forced rewrite (DEBUG CONFIG-REWRITE-FORCE-ALL) still leaves out, as Redis does: the
+ * strings it holds as NULL while empty (pidfile, requirepass, the TLS files...), whose rewrite
+ * skips a NULL even when forced, and `bind`, whose own rule skips it at its default.
+ */
+const NOT_FORCED_WHILE_EMPTY: ReadonlySet<string> = new Set([
+  'unixsocket', 'pidfile', 'bind-source-addr', 'server_cpulist', 'bio_cpulist', 'aof_rewrite_cpulist', 'bgsave_cpulist',
+  'requirepass', 'masterauth', 'masteruser', 'replica-announce-ip', 'cluster-announce-ip', 'cluster-announce-hostname',
+  'tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-client-cert-file', 'tls-client-key-file',
+  'tls-client-key-file-pass', 'tls-dh-params-file', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-protocols',
+  'tls-ciphers', 'tls-ciphersuites',
+]);
+
+function linesFor(d: Directive, src: RewriteSource, forceAllAsked: boolean): RewriteLine[] {
   const value = src.current(d);
   const codec = d.codec;
-  if (codec.rewriteLines !== undefined) return codec.rewriteLines(value, src.defaultOf(d));
+  const forceAll = forceAllAsked && d.name !== 'bind' && !(NOT_FORCED_WHILE_EMPTY.has(d.name) && codec.format(value) === '');
+  if (codec.rewriteLines !== undefined) {
+    const lines = codec.rewriteLines(value, src.defaultOf(d));
+    return forceAll ? lines.map((l) => ({ ...l, force: true })) : lines;
+  }
   const args = codec.rewriteArgs !== undefined ? codec.rewriteArgs(value) : codec.format(value);
-  const force = d.forceRewrite || codec.format(value) !== d.codec.format(src.defaultOf(d));
+  const force = forceAll || d.forceRewrite || codec.format(value) !== d.codec.format(src.defaultOf(d));
   return [{ args, force }];
 }
 
 /**
  * The new file text (latin1 byte string) from the old one. `old` is null when the file does
- * not exist yet.
+ * not exist yet. `forceAll` (DEBUG CONFIG-REWRITE-FORCE-ALL) appends every directive, defaults
+ * included.
  */
-export function rewriteConfigText(old: string | null, src: RewriteSource, extras: readonly ExtraDirective[] = []): string {
+export function rewriteConfigText(old: string | null, src: RewriteSource, extras: readonly ExtraDirective[] = [], forceAll = false): string {
   const lines: string[] = [];
   const slots = new Map<string, number[]>();
   const extraNames = new Set(extras.map((e) => e.name.toLowerCase()));
@@ -102,7 +120,7 @@ export function rewriteConfigText(old: string | null, src: RewriteSource, extras
     }
     for (let i = used; i < free.length; i++) lines[free[i] as number] = '';
   };
-  for (const d of DIRECTIVES) place(d.name, linesFor(d, src));
+  for (const d of DIRECTIVES) place(d.name, linesFor(d, src, forceAll));
   for (const e of extras) place(e.name.toLowerCase(), e.lines.map((args) => ({ args, force: true })));
   if (appended.length > 0) {
     if (!hasSignature) lines.push('', REWRITE_SIGNATURE);
@@ -111,28 +129,35 @@ export function rewriteConfigText(old: string | null, src: RewriteSource, extras
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
-/** A failed rewrite; `reply` is the error reply text without the leading `-`. */
+/**
+ * A failed rewrite; `reply` is CONFIG REWRITE's error reply without the leading `-`, `reason`
+ * the system's word for the failure (what DEBUG CONFIG-REWRITE-FORCE-ALL reports).
+ */
 export class ConfigRewriteError extends Error {
   override readonly name = 'ConfigRewriteError';
-  constructor(readonly reply: string) {
+  constructor(
+    readonly reply: string,
+    readonly reason: string,
+  ) {
     super(reply);
   }
 }
 
 /** Rewrites the file at `path`; throws ConfigRewriteError with Redis's reply text on failure. */
-export function rewriteConfigFile(path: string | null, src: RewriteSource, extras: readonly ExtraDirective[] = []): void {
-  if (path === null) throw new ConfigRewriteError('ERR The server is running without a config file');
+export function rewriteConfigFile(path: string | null, src: RewriteSource, extras: readonly ExtraDirective[] = [], forceAll = false): void {
+  // Without a file Redis's rewrite opens a null path: EFAULT.
+  if (path === null) throw new ConfigRewriteError('ERR The server is running without a config file', 'Bad address');
   let old: string | null = null;
   try {
     old = readFileSync(path).toString('latin1');
   } catch (err) {
     if (!(typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT')) {
-      throw new ConfigRewriteError(`ERR Rewriting config file: ${errnoText(err)}`);
+      throw new ConfigRewriteError(`ERR Rewriting config file: ${errnoText(err)}`, errnoText(err));
     }
   }
   try {
-    replaceFileSync(path, [Buffer.from(rewriteConfigText(old, src, extras), 'latin1')], { keepMode: true });
+    replaceFileSync(path, [Buffer.from(rewriteConfigText(old, src, extras, forceAll), 'latin1')], { keepMode: true });
   } catch (err) {
-    throw new ConfigRewriteError(`ERR Rewriting config file: ${errnoText(err)}`);
+    throw new ConfigRewriteError(`ERR Rewriting config file: ${errnoText(err)}`, errnoText(err));
   }
 }
