@@ -45,6 +45,11 @@ export class ActiveExpire {
   lastFastStartMs = -Infinity;
 }
 
+/** active-expire-effort rescaled to 0..9, as Redis uses it. */
+function effortOf(node: RedisNode): number {
+  return node.config.number('active-expire-effort') - 1;
+}
+
 /** Whether a cycle may run now: a master's, with nothing holding the node still. */
 function mayRun(node: RedisNode): boolean {
   return node.activeExpire.enabled && !node.replication.isReplica && !node.exclusive.active && !node.pause.active;
@@ -52,7 +57,7 @@ function mayRun(node: RedisNode): boolean {
 
 /** The slow cycle, from the cron (the caller checked that it may run). */
 export function runActiveExpire(node: RedisNode, nowMs: number): void {
-  const effort = node.config.number('active-expire-effort') - 1;
+  const effort = effortOf(node);
   const hz = Math.max(1, node.config.number('hz'));
   runCycle(node, nowMs, effort, ((SLOW_TIME_PERC + 2 * effort) * 1000) / hz / 100);
 }
@@ -60,10 +65,12 @@ export function runActiveExpire(node: RedisNode, nowMs: number): void {
 /** The fast cycle, where Redis's beforeSleep runs it; returns at once when it is not due. */
 export function runFastExpire(node: RedisNode): void {
   const state = node.activeExpire;
+  const stale = node.stats.expiredStalePerc;
+  // Redis 7.0's test, the fraction against a percentage (10 - effort, at least 1), is checked
+  // after the cheap part: this runs at the end of every turn, and a fraction below 1 never passes.
+  if (!state.lastTimedOut && (stale < 1 || stale < ACCEPTABLE_STALE - effortOf(node))) return;
   if (!mayRun(node)) return;
-  const effort = node.config.number('active-expire-effort') - 1;
-  // The fraction against a percentage, as in Redis 7.0: only the time limit starts a fast cycle.
-  if (!state.lastTimedOut && node.stats.expiredStalePerc < ACCEPTABLE_STALE - effort) return;
+  const effort = effortOf(node);
   const durationMs = FAST_DURATION_MS + (FAST_DURATION_MS / 4) * effort;
   const startMs = node.time.monotonicMs();
   if (startMs < state.lastFastStartMs + 2 * durationMs) return;
