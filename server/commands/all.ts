@@ -27,6 +27,7 @@ import { pubsubCommands } from './pubsub-commands';
 import { replicationCommands } from './replication-commands';
 import { serverCommands } from './server-commands';
 import { debugCommands } from './debug';
+import { moduleCommands } from './module-commands';
 import { setCommands } from './sets';
 import { scriptingCommands } from './scripting-commands';
 import { sortCommands } from './sort';
@@ -51,6 +52,7 @@ export const ALL_COMMANDS: readonly CommandImpl[] = [
   ...observeCommands,
   ...serverCommands,
   ...debugCommands,
+  ...moduleCommands,
   ...functionCommands,
   ...infoCommands,
   ...memoryCommands,

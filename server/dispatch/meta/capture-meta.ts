@@ -32,6 +32,7 @@ export const IMPLEMENTED: readonly string[] = [
   // server
   'info', 'config|get', 'config|set', 'config|resetstat', 'config|rewrite', 'config|help',
   'dbsize', 'flushdb', 'flushall', 'time', 'swapdb', 'shutdown', 'debug', 'lastsave',
+  'module|list', 'module|load', 'module|loadex', 'module|unload', 'module|help',
   'object|encoding', 'object|refcount', 'object|idletime', 'object|freq', 'object|help',
   'memory|usage', 'memory|stats', 'memory|doctor', 'memory|purge', 'memory|malloc-stats', 'memory|help',
   'function|flush', 'function|list', 'function|dump', 'function|restore', 'function|load', 'function|delete', 'function|kill', 'function|stats', 'function|help', 'fcall', 'fcall_ro', 'command', 'command|count', 'command|info', 'command|docs', 'command|list',
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
   }
   const aclOnly = await commandsOnlyNamedByAcl(port, info);
   const help: Record<string, RespValue> = {};
-  for (const container of ['acl', 'client', 'config', 'object', 'memory', 'slowlog', 'latency', 'debug', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo']) {
+  for (const container of ['acl', 'client', 'config', 'object', 'memory', 'slowlog', 'latency', 'debug', 'command', 'function', 'cluster', 'pubsub', 'xgroup', 'xinfo', 'module']) {
     help[container] = await query(port, [container, 'HELP']);
   }
   const out =
