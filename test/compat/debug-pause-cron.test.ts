@@ -98,7 +98,9 @@ dual.case('a high expired_stale_perc alone does not start the fast cycle', async
     await onBoth(pair, Array.from({ length: 300 }, (_, i) => ['SET', `r${round}:${i}`, 'v', 'PX', '1']));
     await delay(100);
   }
-  await onBoth(pair, [...Array.from({ length: 3000 }, (_, i) => ['SET', `k${i}`, 'v', 'PX', '30']), ['DEBUG', 'PAUSE-CRON', '1']]);
+  // The cron is paused before the keys are written: on a busy machine a tick falling between
+  // two reads of the SETs could otherwise expire some of them in an ordinary slow cycle.
+  await onBoth(pair, [['DEBUG', 'PAUSE-CRON', '1'], ...Array.from({ length: 3000 }, (_, i) => ['SET', `k${i}`, 'v', 'PX', '30'])]);
   const [r, h] = await pair.both(async (c) => {
     const stale = await infoField(c, 'expired_stale_perc');
     const capped = await infoField(c, 'expired_time_cap_reached_count');
