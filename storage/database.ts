@@ -745,7 +745,7 @@ export class Database implements RememberedKeyExpirer {
    */
   private expireIfNeeded(key: ByteString, nowMs: number, lookup: Lookup): boolean {
     const at = this.deadlines.map.get(key);
-    if (at === undefined || nowMs <= at) return false;
+    if (at === undefined || (this.context.scriptTimeSnapshotMs ?? nowMs) <= at) return false;
     const mode = this.context.expiry;
     if (mode === 'keep') return false;
     if (mode === 'delete' || (mode === 'own' && lookup === 'write')) this.deleteExpired(key);

@@ -62,6 +62,14 @@ export interface KeyspaceContext {
    */
   latency?: LatencyProbe | null;
   /**
+   * While a script runs: the instant it started, by which its commands judge whether a key has
+   * expired (Redis 7.0's scriptTimeSnapshot), so a key alive when the script began stays alive
+   * to the script however long it runs. Only the expiry check is frozen: TTLs, relative
+   * deadlines (SET PX, EXPIRE) and EXPIRE's "already past" test read the command's own `nowMs`,
+   * as Redis 7.0 reads mstime() for them. Absent or null outside scripts.
+   */
+  scriptTimeSnapshotMs?: number | null;
+  /**
    * Whether Redis would resize its dicts now: not while a fork is alive (BGSAVE, AOF rewrite),
    * when only a table five times overfull grows (dict-tables.ts). Absent: always.
    */

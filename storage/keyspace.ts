@@ -25,7 +25,7 @@ export class Keyspace {
    * Shared by every database: the write counter, the expiry mode and the deadlines a writable
    * replica's own clients set (see KeyspaceContext).
    */
-  readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete', replicaKeysWithExpire: this.replicaKeysWithExpire, tracking: null };
+  readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete', replicaKeysWithExpire: this.replicaKeysWithExpire, tracking: null, scriptTimeSnapshotMs: null };
   /**
    * Told after a flush of every database (FLUSHALL, a reload, a full sync) or of one (FLUSHDB):
    * client tracking sends every tracking client one null for it.

@@ -205,6 +205,9 @@ function scriptCall(engine: ScriptHost, args: LuaValue[]): LuaValue {
     const refusal = slotRefusal(run, spec, argv);
     if (refusal !== null) return refused(engine, spec, refusal);
   }
+  // Each command reads the clock, as Redis 7.0's commands read mstime() inside a script; only
+  // expiry checks keep the script's start (script-run.ts).
+  node.nowMs = node.clock();
   runCommand(session, spec, argv);
   const caller = run.caller.session;
   if (caller.tracking !== null && spec.flags.has('readonly')) node.tracking.remember(caller, run.declaredKeys);

@@ -14,7 +14,13 @@
  * The VM stops between two instructions when the tick hook asks it to (vm.ts), the node is
  * held as MIGRATE holds it (exclusive-run.ts) except that other clients get -BUSY instead of
  * waiting, and the writes of the whole run stay one replication unit (MULTI/EXEC on replicas).
- * Time is frozen: every slice sees the EVAL's time.
+ *
+ * Time, as Redis 7.0 keeps it for scripts: whether a key has expired is judged by the instant
+ * the script started, for the whole run (KeyspaceContext.scriptTimeSnapshotMs), so a script
+ * never sees a key vanish under it however long it runs. Everything else reads the clock when
+ * the command runs (redis-api.ts sets `nowMs` per call): TIME, a TTL (a key past its deadline
+ * but alive to the script answers PTTL 0), the deadline SET PX or EXPIRE computes, and
+ * EXPIRE's test of a deadline already past (which deletes the key at once).
  *
  * SCRIPT KILL (FUNCTION KILL) arrives during a pause. Like Redis, the kill is then a Lua error
  * raised where the script stands, on the line it was about to run; and as Redis does, from then
@@ -72,8 +78,8 @@ export class ScriptRun {
   private release: (() => void) | null = null;
   private readonly startedAtMs: number;
   private sliceStartedAtMs = 0;
-  /** The node's time when EVAL ran: every slice runs at it. */
-  private readonly nowMs: number;
+  /** The wall-clock instant the run started: keys expire by it while the run lasts. */
+  private readonly snapshotMs: number;
 
   constructor(
     private readonly engine: ScriptHost,
@@ -84,7 +90,7 @@ export class ScriptRun {
     readonly caller: CommandContext,
   ) {
     this.startedAtMs = engine.node.time.monotonicMs();
-    this.nowMs = engine.node.nowMs;
+    this.snapshotMs = engine.node.clock();
   }
 
   /**
@@ -108,6 +114,7 @@ export class ScriptRun {
   start(fn: LuaClosure, args: LuaValue[] = []): void {
     const node = this.engine.node;
     node.replication.beginUnit();
+    node.keyspace.context.scriptTimeSnapshotMs = this.snapshotMs;
     this.engine.session.replicateCommands = true;
     this.engine.vm.onTick = () => this.tick();
     this.step(() => this.engine.vm.runMain(fn, args));
@@ -136,7 +143,6 @@ export class ScriptRun {
           this.killWhilePaused();
           return;
         }
-        this.engine.node.nowMs = this.nowMs;
         this.sliceStartedAtMs = this.engine.node.time.monotonicMs();
         this.step(() => this.engine.vm.resumeMain());
       });
@@ -185,7 +191,6 @@ export class ScriptRun {
   private killWhilePaused(): void {
     this.armKill();
     this.engine.vm.forceLineHook = true;
-    this.engine.node.nowMs = this.nowMs;
     this.step(() => this.engine.vm.resumeMain());
   }
 
@@ -235,6 +240,7 @@ export class ScriptRun {
     this.engine.vm.lineHookThread = null;
     this.engine.vm.forceLineHook = false;
     this.engine.session.replicateCommands = true;
+    this.engine.node.keyspace.context.scriptTimeSnapshotMs = null;
     this.engine.node.replication.endUnit();
     const release = this.release;
     this.release = null;

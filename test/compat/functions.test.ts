@@ -152,3 +152,15 @@ dual.case('libraries are in the RDB: DEBUG RELOAD keeps them', [
   ['FCALL', 'f1', '1', 'k', 'a'],
   ['FUNCTION', 'LIST', 'WITHCODE'],
 ]);
+
+dual.case('time in a function: keys expire by the FCALL\'s start, PTTL reads the clock', [
+  ['FUNCTION', 'FLUSH'],
+  ['FUNCTION', 'LOAD', '#!lua name=clock\n' +
+    'local function wait(ms) local t = redis.call("time") local s = t[1] * 1000000 + t[2] ' +
+    'repeat t = redis.call("time") until t[1] * 1000000 + t[2] - s > ms * 1000 end\n' +
+    'redis.register_function("late", function(keys) wait(250) return {redis.call("get", keys[1]), redis.call("pttl", keys[1]), redis.call("pttl", keys[2]) < 9800} end)'],
+  ['SET', 'ek', '5', 'PX', '100'],
+  ['SET', 'a', 'v', 'PX', '10000'],
+  ['FCALL', 'late', '2', 'ek', 'a'],
+  ['EXISTS', 'ek'],
+]);

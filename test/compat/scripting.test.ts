@@ -218,6 +218,30 @@ dual.case('SELECT inside a script does not leak; time is frozen', [
   evalOf('local a = redis.call("time") local b = redis.call("time") return a[1] == b[1] and a[2] == b[2]', '0'),
 ]);
 
+/** Lua helpers: `wait(ms)` spins on TIME for at least ms, `now()` is TIME in ms. */
+const CLOCK_HELPERS =
+  'local function now() local t = redis.call("time") return t[1] * 1000 + math.floor(t[2] / 1000) end ' +
+  'local function wait(ms) local t = redis.call("time") local s = t[1] * 1000000 + t[2] ' +
+  'repeat t = redis.call("time") until t[1] * 1000000 + t[2] - s > ms * 1000 end ';
+
+dual.case('time in a script: keys expire by its start; TTLs, deadlines and TIME read the clock', [
+  ['SET', 'ek', '5', 'PX', '100'],
+  // Alive to the script though past its deadline: read, counted, listed, not replaced by NX,
+  // incremented; its PTTL is 0.
+  evalOf(`${CLOCK_HELPERS} wait(250) return {redis.call("get", "ek"), redis.call("exists", "ek"), redis.call("pttl", "ek"), redis.call("set", "ek", "new", "NX"), redis.call("incr", "ek"), redis.call("dbsize"), redis.call("keys", "*"), redis.call("scan", 0)}`, '1', 'ek'),
+  ['GET', 'ek'],
+  ['SET', 'a', 'v', 'PX', '10000'],
+  evalOf(`${CLOCK_HELPERS} wait(250) return redis.call("pttl", "a") < 9800`, '0'),
+  // A relative deadline counts from the command, not from the script's start.
+  evalOf(`${CLOCK_HELPERS} wait(250) local t = now() redis.call("set", "b", "v", "PX", 1000) local d = redis.call("pexpiretime", "b") - t return d >= 1000 and d < 1150`, '0'),
+  evalOf(`${CLOCK_HELPERS} wait(250) local t = now() redis.call("pexpire", "b", 1000) local d = redis.call("pexpiretime", "b") - t return d >= 1000 and d < 1150`, '0'),
+  // A deadline already past by the clock deletes the key, though the script began before it.
+  evalOf(`${CLOCK_HELPERS} local t = now() redis.call("set", "c", "v") wait(250) return {redis.call("pexpireat", "c", t + 100), redis.call("exists", "c")}`, '0'),
+  // Set past by the clock with PXAT: alive to the script, gone after it.
+  evalOf(`${CLOCK_HELPERS} local t = now() wait(250) return {redis.call("set", "d", "v", "PXAT", t + 100), redis.call("get", "d"), redis.call("pttl", "d")}`, '0'),
+  ['EXISTS', 'd'],
+]);
+
 dual.case('blocking commands inside a script answer at once', [
   evalOf('return redis.call("blpop", "nolist", 0)', '0'),
   ['RPUSH', 'l', 'x'],
