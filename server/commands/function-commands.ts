@@ -23,7 +23,7 @@ import { createFunctionsPayload, decodeFunctionsPayload, verifyDumpPayload } fro
 import { globMatch } from '../../storage/glob';
 import type { CommandContext } from '../dispatch/command-context';
 import { cmd, type CommandImpl } from '../dispatch/command';
-import { ReplyError } from '../dispatch/errors';
+import { ReplyError, subcommandSyntax } from '../dispatch/errors';
 import { type FunctionEngine } from '../scripting/function-engine';
 import { LibraryError, parseShebang, type FunctionLibrary } from '../scripting/function-library';
 import { at, isWord } from './args';
@@ -63,8 +63,9 @@ function deleteLibrary(ctx: CommandContext, argv: ByteString[]): void {
 }
 
 function flush(ctx: CommandContext, argv: ByteString[]): void {
+  if (argv.length > 3) throw new ReplyError(subcommandSyntax('function', at(argv, 1)));
   const mode = argv[2];
-  if (argv.length > 3 || (mode !== undefined && !isWord(mode, 'async') && !isWord(mode, 'sync'))) {
+  if (mode !== undefined && !isWord(mode, 'async') && !isWord(mode, 'sync')) {
     throw new ReplyError('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   }
   engineOf(ctx).flush();
@@ -87,7 +88,8 @@ function list(ctx: CommandContext, argv: ByteString[]): void {
       throw new ReplyError(`ERR Unknown argument ${arg}`);
     }
   }
-  const libraries = [...engineOf(ctx).libraries.values()].filter((library) => pattern === null || globMatch(pattern, library.name));
+  // The pattern matches without regard to case, as Redis matches it.
+  const libraries = [...engineOf(ctx).libraries.values()].filter((library) => pattern === null || globMatch(pattern, library.name, true));
   const reply = ctx.reply;
   reply.array(libraries.length);
   for (const library of libraries) writeLibrary(ctx, library, withCode);
@@ -145,7 +147,10 @@ function stats(ctx: CommandContext): void {
   reply.bulk('libraries_count');
   reply.integer(engine.libraries.size);
   reply.bulk('functions_count');
-  reply.integer(engine.functions.size);
+  // Every library's functions, as Redis counts them (the by-name index folds "f" and "F").
+  let functions = 0;
+  for (const library of engine.libraries.values()) functions += library.functions.size;
+  reply.integer(functions);
 }
 
 function dump(ctx: CommandContext): void {
@@ -156,7 +161,7 @@ function dump(ctx: CommandContext): void {
 const RESTORE_POLICIES = ['flush', 'append', 'replace'] as const;
 
 function restore(ctx: CommandContext, argv: ByteString[]): void {
-  if (argv.length > 4) throw new ReplyError(`ERR unknown subcommand or wrong number of arguments for '${at(argv, 1)}'. Try FUNCTION HELP.`);
+  if (argv.length > 4) throw new ReplyError(subcommandSyntax('function', at(argv, 1)));
   const policyArg = argv[3];
   const policy = policyArg === undefined ? 'append' : RESTORE_POLICIES.find((word) => isWord(policyArg, word));
   if (policy === undefined) throw new ReplyError('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
@@ -196,9 +201,17 @@ function kill(ctx: CommandContext): void {
 }
 
 
+/**
+ * FCALL / FCALL_RO in Redis's order: the function first (an unknown name is "not found" whatever
+ * numkeys says), then numkeys (FCALL's own wording for a bad one), then the engine's checks of
+ * the function's flags.
+ */
 function fcall(ctx: CommandContext, argv: ByteString[], readOnly: boolean): void {
-  const count = keyCount(argv);
-  libraryCall(() => engineOf(ctx).call(ctx, at(argv, 1), argv.slice(3, 3 + count), argv.slice(3 + count), readOnly));
+  const engine = engineOf(ctx);
+  const found = engine.find(at(argv, 1));
+  if (found === undefined) throw new ReplyError('ERR Function not found');
+  const count = keyCount(argv, 'ERR Bad number of keys provided');
+  libraryCall(() => engine.call(ctx, found, argv, count, readOnly));
 }
 
 const FUNCTION_HELP = [

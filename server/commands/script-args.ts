@@ -5,16 +5,18 @@
 import type { ByteString } from '../../storage/bytes';
 import { ERR, ReplyError } from '../dispatch/errors';
 import type { RedisNode } from '../node';
-import { at } from './args';
+import { at, int64Arg } from './args';
 
-/** numkeys (argv[2]), checked as Redis checks it. */
-export function keyCount(argv: readonly ByteString[]): number {
-  const text = at(argv, 2);
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new ReplyError(ERR.notInteger);
-  const count = Number(text);
-  if (count > argv.length - 3) throw new ReplyError("ERR Number of keys can't be greater than number of args");
-  if (count < 0) throw new ReplyError("ERR Number of keys can't be negative");
-  return count;
+/**
+ * numkeys (argv[2]), checked as Redis checks it: an integer as Redis reads one (no sign but '-',
+ * no leading zero), else `notInteger` (EVAL's "value is not an integer or out of range"; FCALL
+ * says "Bad number of keys provided"), then neither more than the arguments nor negative.
+ */
+export function keyCount(argv: readonly ByteString[], notInteger: string = ERR.notInteger): number {
+  const count = int64Arg(at(argv, 2), notInteger);
+  if (count > BigInt(argv.length - 3)) throw new ReplyError("ERR Number of keys can't be greater than number of args");
+  if (count < 0n) throw new ReplyError("ERR Number of keys can't be negative");
+  return Number(count);
 }
 
 /**

@@ -30,14 +30,26 @@ import { errorReplyText, ScriptRun } from './script-run';
 /** Loading a library may not run longer than this (Redis's limit for FUNCTION LOAD). */
 const LOAD_TIMEOUT_MS = 500;
 
+/** A function as FCALL finds it: its library and its registration. */
+export interface LinkedFunction {
+  readonly library: FunctionLibrary;
+  readonly fn: RegisteredFunction;
+}
+
 export class FunctionEngine implements ScriptHost {
   readonly source = '@user_function';
   readonly vm = new LuaVM();
   readonly session: Session;
   run: ScriptRun | null = null;
+  /** By name; library names are case-sensitive ("l" and "L" are two libraries), as in Redis. */
   readonly libraries = new Map<string, FunctionLibrary>();
-  /** Every function of every library, by name (names are unique across libraries). */
-  readonly functions = new Map<string, { library: FunctionLibrary; fn: RegisteredFunction }>();
+  /**
+   * Every function of every library, by its name in lowercase: FCALL finds a function whatever
+   * the case it is called with, and two libraries cannot register names that differ only in
+   * case. (Each library keeps its functions as registered, for FUNCTION LIST; within one
+   * library "f" and "F" may both be registered, and FCALL then reaches the later one.)
+   */
+  readonly functions = new Map<string, LinkedFunction>();
   private readonly globals: LuaTable;
   private readonly loadEnv: LuaTable;
   private readonly libraryEnv: LuaTable;
@@ -76,13 +88,13 @@ export class FunctionEngine implements ScriptHost {
     const registered = this.runLoad(chunk);
     if (registered.size === 0) throw new LibraryError('ERR No functions registered');
     for (const fname of registered.keys()) {
-      const other = this.functions.get(fname);
+      const other = this.functions.get(fname.toLowerCase());
       if (other !== undefined && other.library.name !== name) throw new LibraryError(`ERR Function ${fname} already exists`);
     }
     this.delete(name);
     const library: FunctionLibrary = { name, code, functions: registered };
     this.libraries.set(name, library);
-    for (const fn of registered.values()) this.functions.set(fn.name, { library, fn });
+    for (const fn of registered.values()) this.functions.set(fn.name.toLowerCase(), { library, fn });
     return name;
   }
 
@@ -112,7 +124,10 @@ export class FunctionEngine implements ScriptHost {
   delete(name: string): boolean {
     const library = this.libraries.get(name);
     if (library === undefined) return false;
-    for (const fname of library.functions.keys()) this.functions.delete(fname);
+    for (const fname of library.functions.keys()) {
+      const key = fname.toLowerCase();
+      if (this.functions.get(key)?.library === library) this.functions.delete(key);
+    }
     this.libraries.delete(name);
     return true;
   }
@@ -122,10 +137,18 @@ export class FunctionEngine implements ScriptHost {
     this.functions.clear();
   }
 
-  /** FCALL / FCALL_RO: runs the function; its reply is written now or, if it runs long, later. */
-  call(ctx: CommandContext, name: string, keys: ByteString[], args: ByteString[], readOnlyCommand: boolean): void {
-    const found = this.functions.get(name);
-    if (found === undefined) throw new LibraryError('ERR Function not found');
+  /** The function FCALL names, whatever the case it is written in; undefined if none. */
+  find(name: ByteString): LinkedFunction | undefined {
+    return this.functions.get(name.toLowerCase());
+  }
+
+  /**
+   * FCALL / FCALL_RO of `found` (argv as the client sent it, `count` keys after numkeys): runs
+   * the function; its reply is written now or, if it runs long, later.
+   */
+  call(ctx: CommandContext, found: LinkedFunction, argv: readonly ByteString[], count: number, readOnlyCommand: boolean): void {
+    const keys = argv.slice(3, 3 + count);
+    const args = argv.slice(3 + count);
     checkScriptGuards(ctx.session, found.fn.flags);
     const noWrites = found.fn.flags.includes('no-writes');
     if (readOnlyCommand && !noWrites) throw new LibraryError('ERR Can not execute a script with write flag using *_ro command.');
@@ -133,8 +156,9 @@ export class FunctionEngine implements ScriptHost {
     if (!(callback instanceof LuaClosure)) throw new LibraryError('ERR Function not found');
     this.session.db = ctx.db;
     this.session.reply.resp = 2;
-    const run = new ScriptRun(this, name, noWrites || readOnlyCommand, ctx);
-    run.command = [readOnlyCommand ? 'fcall_ro' : 'fcall', name, String(keys.length), ...keys, ...args];
+    // Named as registered (error suffixes, FUNCTION STATS); the command as the client typed it.
+    const run = new ScriptRun(this, found.fn.name, noWrites || readOnlyCommand, ctx);
+    run.command = [...argv];
     run.declaredKeys = keys;
     run.allowOom = found.fn.flags.includes('allow-oom');
     if (this.node.cluster !== null && !found.fn.flags.includes('allow-cross-slot-keys')) run.restrictToOneSlot(keys);

@@ -164,3 +164,62 @@ dual.case('time in a function: keys expire by the FCALL\'s start, PTTL reads the
   ['FCALL', 'late', '2', 'ek', 'a'],
   ['EXISTS', 'ek'],
 ]);
+
+dual.case('function names are case-insensitive (kept as registered); library names are not', [
+  ['FUNCTION', 'FLUSH'],
+  ['FUNCTION', 'LOAD', "#!lua name=l\nredis.register_function('Fn', function() return 1 end)"],
+  ['FUNCTION', 'LOAD', "#!lua name=lb\nredis.register_function('boom', function() error('x') end)"],
+  ['FCALL', 'fn', '0'],
+  ['FCALL', 'FN', '0'],
+  error('FCALL_RO', 'fn', '0'),
+  // The suffix names the function as registered.
+  error('FCALL', 'BOOM', '0'),
+  error('FUNCTION', 'LOAD', "#!lua name=l2\nredis.register_function('fn', function() return 2 end)"),
+  ['FUNCTION', 'LOAD', "#!lua name=L\nredis.register_function('g', function() return 3 end)"],
+  ['FCALL', 'G', '0'],
+  // Both "l" and "L" (the pattern ignores case), in each server's own order.
+  sorted('FUNCTION', 'LIST', 'LIBRARYNAME', 'l'),
+  ['FUNCTION', 'STATS'],
+  ['FUNCTION', 'DELETE', 'l'],
+  error('FUNCTION', 'DELETE', 'l'),
+  error('FCALL', 'fn', '0'),
+  ['FUNCTION', 'LOAD', "#!lua name=l2\nredis.register_function('fn', function() return 2 end)"],
+  ['FUNCTION', 'LOAD', 'REPLACE', "#!lua name=l2\nredis.register_function('FN', function() return 4 end)"],
+  ['FCALL', 'fn', '0'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'l2'],
+  ['FUNCTION', 'DELETE', 'L'],
+  ['FUNCTION', 'STATS'],
+]);
+
+dual.case('FCALL looks the function up before it reads numkeys', [
+  ['FUNCTION', 'FLUSH'],
+  ['FUNCTION', 'LOAD', LIB1],
+  error('FCALL', 'nosuch', 'x'),
+  error('FCALL', 'nosuch', '5', 'a'),
+  error('FCALL', 'nosuch', '-1'),
+  error('FCALL_RO', 'nosuch', 'x'),
+  error('FCALL', 'f1', 'x'),
+  error('FCALL', 'f1', '1.5'),
+  error('FCALL', 'f1', '01', 'a'),
+  error('FCALL', 'f1', '99999999999999999999'),
+  error('FCALL', 'f1', '-1'),
+  error('FCALL', 'f1', '5'),
+  error('FCALL_RO', 'f1', 'x'),
+  error('FCALL_RO', 'f1', '0'),
+  ['FCALL', 'f1', '1', 'k'],
+  // EVAL reads numkeys as Redis reads integers: no leading zero, no "-0".
+  error('EVAL', 'return #KEYS', '01', 'a'),
+  error('EVAL', 'return #KEYS', '-0'),
+]);
+
+dual.case('FUNCTION LIST LIBRARYNAME matches without case; FUNCTION FLUSH with too many arguments', [
+  ['FUNCTION', 'FLUSH'],
+  ['FUNCTION', 'LOAD', "#!lua name=mylib\nredis.register_function('f', function() return 1 end)"],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'MYLIB'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'M*'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', '[M]yLib'],
+  error('FUNCTION', 'FLUSH', 'ASYNC', 'SYNC'),
+  error('function', 'Flush', 'async', 'x'),
+  error('FUNCTION', 'FLUSH', 'x'),
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'mylib'],
+]);

@@ -301,6 +301,23 @@ dual.case('SCRIPT KILL and FUNCTION KILL each refuse the other kind of script; F
   await pair.do('FUNCTION', 'DELETE', 'spinlib');
 });
 
+dual.case('FUNCTION STATS names the busy function as registered and its command as the client typed it', async (pair, tt) => {
+  const other = await another(tt, dual.running);
+  await pair.do('CONFIG', 'SET', 'busy-reply-threshold', THRESHOLD_MS);
+  await pair.do('FUNCTION', 'LOAD', "#!lua name=caselib\nredis.register_function{function_name='Spin', callback=function() local i = 0 while true do i = i + 1 end end, flags={'no-writes'}}");
+  // duration_ms differs: only its presence is compared.
+  const noDuration = (reply: Buffer): string => escapeBytes(Buffer.from(reply.toString('latin1').replace(/duration_ms\r\n:\d+/, 'duration_ms\r\n:N'), 'latin1'));
+  for (const command of [['fCall_Ro', 'sPIN', '1', 'kk', 'arg'], ['FCALL', 'spin', '0']]) {
+    send(pair, command);
+    await waitBusy(other);
+    const [r, h] = await other.both((c) => c.call('FUNCTION', 'STATS'));
+    other.same(h instanceof Error ? `<${h.message}>` : noDuration(h), noDuration(r), `FUNCTION STATS during ${command.join(' ')}`);
+    await other.do('FUNCTION', 'KILL');
+    await expectReplies(pair, `${command.join(' ')} killed`);
+  }
+  await pair.do('FUNCTION', 'DELETE', 'caselib');
+});
+
 // ─── pcall and the kill ─────────────────────────────────────────────────────────────────────────
 
 dual.case('a pcall around the loop does not save the script from SCRIPT KILL', async (pair, tt) => {
