@@ -25,7 +25,8 @@ import type { CommandContext } from '../dispatch/command-context';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { ReplyError, subcommandSyntax } from '../dispatch/errors';
 import { type FunctionEngine } from '../scripting/function-engine';
-import { LibraryError, parseShebang, type FunctionLibrary } from '../scripting/function-library';
+import { LibraryError, type FunctionLibrary } from '../scripting/function-library';
+import { parseLibraryMetadata } from '../scripting/shebang';
 import { at, isWord } from './args';
 import { keyCount, killRun } from './script-args';
 
@@ -180,7 +181,7 @@ function restore(ctx: CommandContext, argv: ByteString[]): void {
       if (policy === 'flush') engine.flush();
       for (const code of codes) {
         // RESTORE words a clash without LOAD's quotes.
-        const name = parseShebang(code);
+        const { name } = parseLibraryMetadata(code);
         if (policy === 'append' && engine.libraries.has(name)) throw new LibraryError(`ERR Library ${name} already exists`);
         engine.load(code, policy !== 'append');
       }

@@ -22,7 +22,8 @@ import { LuaTable } from './lua/table';
 import { LuaError, NativeFunction } from './lua/values';
 import { LuaVM } from './lua/vm';
 import { checkScriptGuards } from '../dispatch/dispatch';
-import { LibraryError, loadTimeRedisApi, parseShebang, type FunctionLibrary, type RegisteredFunction } from './function-library';
+import { LibraryError, loadTimeRedisApi, type FunctionLibrary, type RegisteredFunction } from './function-library';
+import { parseLibraryMetadata } from './shebang';
 import { luaArray, nonexistentGlobalGuard, openScriptingGlobals } from './lua-state';
 import type { ScriptHost } from './script-host';
 import { errorReplyText, ScriptRun } from './script-run';
@@ -79,11 +80,10 @@ export class FunctionEngine implements ScriptHost {
 
   /** Loads (or with `replace`, replaces) a library; returns its name. Throws LibraryError. */
   load(code: ByteString, replace: boolean): string {
-    const name = parseShebang(code);
+    const { name, codeStart } = parseLibraryMetadata(code);
     if (this.libraries.has(name) && !replace) throw new LibraryError(`ERR Library '${name}' already exists`);
-    const newlineAt = code.indexOf('\n');
-    // The shebang is not Lua: blanked, keeping line numbers.
-    const chunk = loadChunk(newlineAt < 0 ? '' : code.slice(newlineAt), this.source, this.libraryEnv);
+    // The shebang is not Lua: the code starts at its newline, keeping line numbers.
+    const chunk = loadChunk(code.slice(codeStart), this.source, this.libraryEnv);
     if (typeof chunk === 'string') throw new LibraryError(`ERR Error compiling function: ${chunk}`);
     const registered = this.runLoad(chunk);
     if (registered.size === 0) throw new LibraryError('ERR No functions registered');

@@ -1,7 +1,8 @@
 /**
  * Loading a function library (FUNCTION LOAD, FUNCTION RESTORE, an RDB's FUNCTION2 entries):
  *
- *   #!lua name=mylib                         the shebang: engine and metadata (name is required)
+ *   #!lua name=mylib                         the shebang: engine and metadata (name is required;
+ *                                            read in shebang.ts)
  *   redis.register_function('f', function(keys, args) ... end)
  *   redis.register_function{function_name = 'g', callback = ..., flags = {'no-writes'}, description = '...'}
  *
@@ -39,22 +40,9 @@ const BAD_LIBRARY_NAME = 'ERR Library names can only contain letters, numbers, o
 
 export class LibraryError extends Error {}
 
-/** The library name from the shebang, with Redis's checks. */
-export function parseShebang(code: ByteString): string {
-  if (!code.startsWith('#!')) throw new LibraryError('ERR Missing library metadata');
-  const end = code.indexOf('\n');
-  const words = (end < 0 ? code.slice(2) : code.slice(2, end)).split(' ').filter((w) => w !== '');
-  const engine = words[0] ?? '';
-  if (engine.toLowerCase() !== 'lua') throw new LibraryError(`ERR Engine '${engine}' not found`);
-  let name: string | null = null;
-  for (const word of words.slice(1)) {
-    if (!word.startsWith('name=')) throw new LibraryError(`ERR Invalid metadata value given: ${word}`);
-    if (name !== null) throw new LibraryError('ERR Invalid metadata value, name argument was given multiple times');
-    name = word.slice('name='.length);
-  }
-  if (name === null) throw new LibraryError('ERR Library name was not given');
+/** Redis's rule for a library's name (letters, digits, underscores), else a LibraryError. */
+export function checkLibraryName(name: string): void {
   if (!NAME.test(name)) throw new LibraryError(BAD_LIBRARY_NAME);
-  return name;
 }
 
 function registrationError(message: string): never {

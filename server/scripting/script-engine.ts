@@ -22,6 +22,7 @@ import { LuaTable } from './lua/table';
 import { LuaVM } from './lua/vm';
 import { luaArray, openScriptingGlobals } from './lua-state';
 import { sha1hex } from './redis-api';
+import { parseScriptShebang } from './shebang';
 import type { ScriptHost } from './script-host';
 import { ScriptRun } from './script-run';
 
@@ -56,11 +57,12 @@ export class ScriptEngine implements ScriptHost {
     const sha = sha1hex(body);
     const cached = this.scripts.get(sha);
     if (cached !== undefined) return cached;
-    const flags = shebangFlags(body);
-    if (typeof flags === 'string') return { error: flags };
-    const loaded = loadChunk(stripShebang(body), '@user_script', this.globals);
+    const shebang = parseScriptShebang(body);
+    if (typeof shebang === 'string') return { error: shebang };
+    // A shebang line is not Lua: the code starts at its newline, keeping the line count.
+    const loaded = loadChunk(shebang === null ? body : body.slice(shebang.codeStart), '@user_script', this.globals);
     if (typeof loaded === 'string') return { error: `ERR Error compiling script (new function): ${loaded}` };
-    const script: CachedScript = { sha, body, fn: loaded, flags };
+    const script: CachedScript = { sha, body, fn: loaded, flags: shebang === null ? null : shebang.flags };
     this.scripts.set(sha, script);
     return script;
   }
@@ -85,32 +87,4 @@ export class ScriptEngine implements ScriptHost {
     run.start(script.fn);
   }
 
-}
-
-const SCRIPT_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'];
-
-/** The flags of a script's `#!lua flags=a,b` line (null without a shebang), or Redis's error. */
-function shebangFlags(body: ByteString): string[] | null | string {
-  if (!body.startsWith('#!')) return null;
-  const end = body.indexOf('\n');
-  const line = end < 0 ? body : body.slice(0, end);
-  const words = line.split(' ').filter((w) => w !== '');
-  if (words[0] !== '#!lua') return `ERR Unexpected engine in script shebang: ${words[0] ?? line}`;
-  const flags: string[] = [];
-  for (const word of words.slice(1)) {
-    if (!word.startsWith('flags=')) return `ERR Unknown lua shebang option: ${word}`;
-    for (const flag of word.slice('flags='.length).split(',')) {
-      if (flag === '') continue;
-      if (!SCRIPT_FLAGS.includes(flag)) return `ERR Unexpected flag in script shebang: ${flag}`;
-      flags.push(flag);
-    }
-  }
-  return flags;
-}
-
-/** A shebang line (`#!lua flags=...`) is not Lua: it is blanked, keeping the line count. */
-function stripShebang(body: ByteString): ByteString {
-  if (!body.startsWith('#!')) return body;
-  const end = body.indexOf('\n');
-  return end < 0 ? '' : body.slice(end);
 }

@@ -223,3 +223,31 @@ dual.case('FUNCTION LIST LIBRARYNAME matches without case; FUNCTION FLUSH with t
   error('FUNCTION', 'FLUSH', 'x'),
   ['FUNCTION', 'LIST', 'LIBRARYNAME', 'mylib'],
 ]);
+
+/** A library named `name` by `line` (its first line), with one function `fn`. */
+const libraryWith = (line: string, fn: string): string => `${line}\nredis.register_function('${fn}', function() return '${fn}' end)`;
+
+dual.case('the library metadata line is split as Redis splits arguments; name= is case-insensitive', [
+  ['FUNCTION', 'FLUSH'],
+  ['FUNCTION', 'LOAD', libraryWith('#!lua NAME=H6', 'm1')],
+  ['FUNCTION', 'LOAD', libraryWith('#!lua name=G\r', 'm2')],
+  ['FUNCTION', 'LOAD', libraryWith('#!lua name="H4"', 'm3')],
+  ['FUNCTION', 'LOAD', libraryWith('#!lua\tname=H5', 'm4')],
+  ['FUNCTION', 'LOAD', libraryWith('#!"lua" Name=H7', 'm5')],
+  ['FUNCTION', 'LOAD', libraryWith('#!LUA name=H8 \f', 'm6')],
+  ['FCALL', 'm1', '0'],
+  ['FCALL', 'm6', '0'],
+  sorted('FUNCTION', 'LIST'),
+  error('FUNCTION', 'LOAD', "#!lua name=x"),
+  error('FUNCTION', 'LOAD', '#!lua name=x\0\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!lua name="x\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!lua name="a b"\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!lua Name=a NAME=b\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!lua name=a\vfoo\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#! lua name=a\nreturn 1'),
+  // The name is checked before the engine.
+  error('FUNCTION', 'LOAD', '#!js name=bad-name\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!js\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!\nreturn 1'),
+  error('FUNCTION', 'LOAD', '#!js name=ok\nreturn 1'),
+]);

@@ -302,6 +302,34 @@ dual.case('shebang flags', [
   evalOf('#!lua  flags=no-writes   \nreturn 5', '0'),
 ]);
 
+dual.case('the shebang line is split as Redis splits arguments (whitespace, quotes)', [
+  evalOf('#!lua\r\nreturn 1', '0'),
+  error(...evalOf('#!lua flags=no-writes\r\nreturn redis.call("set", "a", "b")', '0')),
+  evalOf('#!lua\tflags=no-writes\nreturn 2', '0'),
+  evalOf('#!lua \f\nreturn 3', '0'),
+  evalOf('#!lua "flags=no-writes"\nreturn 4', '0'),
+  evalOf('#!lua flags="no-writes,allow-oom"\nreturn 5', '0'),
+  evalOf('#!"lua"\nreturn 6', '0'),
+  evalOf('#!lua flags=no-writes  flags=allow-oom\nreturn 7', '0'),
+  error(...evalOf('#!lua flags="no-writes\nreturn 8', '0')),
+  error(...evalOf('#!lua "a"b\nreturn 8', '0')),
+  error(...evalOf('#!lua flags=no-writes"x"\nreturn 8', '0')),
+  error(...evalOf('#!lua\vflags=no-writes\nreturn 8', '0')),
+  error(...evalOf('#! lua\nreturn 8', '0')),
+  error(...evalOf('#!LUA\nreturn 8', '0')),
+  error(...evalOf('#!lua FLAGS=no-writes\nreturn 8', '0')),
+  // An empty flag between commas (or at either end) is an unknown flag; "flags=" alone is none.
+  error(...evalOf('#!lua flags=no-writes,\nreturn 9', '0')),
+  error(...evalOf('#!lua flags=,no-writes\nreturn 9', '0')),
+  error(...evalOf('#!lua flags=no-writes,,allow-oom\nreturn 9', '0')),
+  // No newline (before a NUL byte, which ends the line for Redis): no valid shebang.
+  error(...evalOf('#!lua', '0')),
+  error(...evalOf('#!lua flags=no-writes', '0')),
+  error(...evalOf('#!lua flags=no-writes\0zz\nreturn 10', '0')),
+  error('SCRIPT', 'LOAD', '#!lua'),
+  ['SCRIPT', 'LOAD', '#!lua\r\nreturn 1'],
+]);
+
 // ─── INFO: a script's errors and the scripting memory figures ──────────────────────────────────
 
 
