@@ -17,6 +17,7 @@
 import type { ByteString } from '../../storage/bytes';
 import { LuaTable } from './lua/table';
 import { errorTable } from './reply-to-lua';
+import { numberToString } from './lua/numbers';
 import { LuaError, LuaFunction, NativeFunction, type LuaValue } from './lua/values';
 
 export const FUNCTION_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
@@ -49,10 +50,23 @@ function registrationError(message: string): never {
   throw new LuaError(errorTable(`ERR ${message}`));
 }
 
-/** redis.register_function's two forms, checked as Redis checks them. */
+/**
+ * A string argument as Redis reads one (lua_isstring, then lua_tolstring): a string, or a number
+ * converted as tostring converts it (1 is "1", 1.5 is "1.5"); null for anything else.
+ */
+function stringArg(value: LuaValue): string | null {
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' ? numberToString(value) : null;
+}
+
+/**
+ * redis.register_function's two forms, checked as Redis checks them. The named form's keys are
+ * read in the table's own order and without regard to case, each value checked as it is met,
+ * so with several bad ones the first in pairs() order is the one reported.
+ */
 export function registerFunction(args: LuaValue[], into: Map<string, RegisteredFunction>): void {
-  let name: LuaValue;
-  let callback: LuaValue;
+  let name: string | null = null;
+  let callback: LuaFunction | null = null;
   let flags: string[] = [];
   let description: string | null = null;
   if (args.length === 1) {
@@ -60,22 +74,33 @@ export function registerFunction(args: LuaValue[], into: Map<string, RegisteredF
     if (!(named instanceof LuaTable)) registrationError('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).');
     for (let entry = named.next(undefined); entry !== undefined; entry = named.next(entry[0])) {
       const [key, value] = entry;
-      if (key === 'function_name') name = value;
-      else if (key === 'callback') callback = value;
-      else if (key === 'flags') flags = parseFlags(value);
-      else if (key === 'description') description = typeof value === 'string' ? value : registrationError('description argument given to redis.register_function must be a string');
-      else registrationError('unknown argument given to redis.register_function');
+      const word = stringArg(key);
+      if (word === null) registrationError('named argument key given to redis.register_function is not a string');
+      switch (word.toLowerCase()) {
+        case 'function_name':
+          name = stringArg(value) ?? registrationError('function_name argument given to redis.register_function must be a string');
+          break;
+        case 'description':
+          description = stringArg(value) ?? registrationError('description argument given to redis.register_function must be a string');
+          break;
+        case 'callback':
+          callback = value instanceof LuaFunction ? value : registrationError('callback argument given to redis.register_function must be a function');
+          break;
+        case 'flags':
+          flags = parseFlags(value);
+          break;
+        default:
+          registrationError('unknown argument given to redis.register_function');
+      }
     }
-    if (name === undefined) registrationError('redis.register_function must get a function name argument');
-    if (callback === undefined) registrationError('redis.register_function must get a callback argument');
+    if (name === null) registrationError('redis.register_function must get a function name argument');
+    if (callback === null) registrationError('redis.register_function must get a callback argument');
   } else if (args.length === 2) {
-    [name, callback] = args;
+    name = stringArg(args[0]) ?? registrationError('first argument to redis.register_function must be a string');
+    const second = args[1];
+    callback = second instanceof LuaFunction ? second : registrationError('second argument to redis.register_function must be a function');
   } else {
     registrationError('wrong number of arguments to redis.register_function');
-  }
-  if (typeof name !== 'string') registrationError('function_name argument given to redis.register_function must be a string');
-  if (!(callback instanceof LuaFunction)) {
-    registrationError(args.length === 2 ? 'second argument to redis.register_function must be a function' : 'callback argument given to redis.register_function must be a function');
   }
   // (Redis words a bad function name with the library-name message.)
   if (!NAME.test(name)) registrationError(BAD_LIBRARY_NAME.slice('ERR '.length));
@@ -83,15 +108,20 @@ export function registerFunction(args: LuaValue[], into: Map<string, RegisteredF
   into.set(name, { name, callback, flags, description });
 }
 
+/**
+ * The flags table: its strings from index 1 up to the first nil, each a known flag in any case.
+ * Redis keeps them as a set and lists them in its own order (FUNCTION_FLAGS), once each.
+ */
 function parseFlags(value: LuaValue): string[] {
   if (!(value instanceof LuaTable)) registrationError('flags argument to redis.register_function must be a table representing function flags');
-  const flags: string[] = [];
+  const given = new Set<string>();
   for (let i = 1; value.getInt(i) !== undefined; i++) {
     const flag = value.getInt(i);
-    if (typeof flag !== 'string' || !(FUNCTION_FLAGS as readonly string[]).includes(flag)) registrationError('unknown flag given');
-    flags.push(flag);
+    const known = typeof flag === 'string' ? FUNCTION_FLAGS.find((name) => name === flag.toLowerCase()) : undefined;
+    if (known === undefined) registrationError('unknown flag given');
+    given.add(known);
   }
-  return flags;
+  return FUNCTION_FLAGS.filter((name) => given.has(name));
 }
 
 /** The `redis` table library code sees while it loads: register_function, log, constants. */

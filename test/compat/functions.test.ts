@@ -251,3 +251,27 @@ dual.case('the library metadata line is split as Redis splits arguments; name= i
   error('FUNCTION', 'LOAD', '#!\nreturn 1'),
   error('FUNCTION', 'LOAD', '#!js name=ok\nreturn 1'),
 ]);
+
+dual.case('register_function reads numbers as strings, named arguments in any case, flags as a set', [
+  ['FUNCTION', 'FLUSH'],
+  ['FUNCTION', 'LOAD', '#!lua name=ra\nredis.register_function(1, function() return 7 end)'],
+  ['FCALL', '1', '0'],
+  ['FUNCTION', 'LOAD', '#!lua name=rb\nredis.register_function{function_name=12, callback=function() return 8 end, description=5}'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'rb'],
+  error('FUNCTION', 'LOAD', '#!lua name=rc\nredis.register_function(1.5, function() return 7 end)'),
+  error('FUNCTION', 'LOAD', '#!lua name=rc\nredis.register_function(2^53, function() return 7 end)'),
+  ['FUNCTION', 'LOAD', '#!lua name=rd\nredis.register_function{function_name="d1", callback=function() return 9 end, flags={"no-writes","no-writes"}}'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'rd'],
+  ['FUNCTION', 'LOAD', '#!lua name=re\nredis.register_function{FUNCTION_NAME="e1", Callback=function() return 10 end, flags={"Allow-OOM","NO-WRITES","allow-cross-slot-keys","no-cluster","allow-stale"}}'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 're'],
+  ['FCALL_RO', 'e1', '0'],
+  ['FUNCTION', 'LOAD', '#!lua name=rf\nredis.register_function{function_name="f1", callback=function() return 11 end, flags={"allow-oom","no-writes"}}'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'rf'],
+  error('FUNCTION', 'LOAD', '#!lua name=rg\nredis.register_function({}, function() end)'),
+  error('FUNCTION', 'LOAD', '#!lua name=rg\nredis.register_function(nil, nil)'),
+  error('FUNCTION', 'LOAD', '#!lua name=rg\nredis.register_function("g", 5)'),
+  error('FUNCTION', 'LOAD', '#!lua name=rg\nredis.register_function{[true]=1}'),
+  error('FUNCTION', 'LOAD', '#!lua name=rg\nredis.register_function{function_name="g", callback=5}'),
+  error('FUNCTION', 'LOAD', '#!lua name=rg\nredis.register_function{function_name=true, callback=function() end}'),
+  error('FUNCTION', 'LOAD', '#!lua name=rg\nredis.register_function{function_name="g", callback=function() end, flags={1}}'),
+]);
