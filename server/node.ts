@@ -19,6 +19,7 @@ import { NodeMemory } from './memory/node-memory';
 import { SeededRandom } from '../storage/random';
 import { ScriptEngine } from './scripting/script-engine';
 import { FunctionEngine } from './scripting/function-engine';
+import { RedisRandom } from './scripting/lua/math-lib';
 import { BUSY_FUNCTION_ERROR, BUSY_SCRIPT_ERROR, type ScriptRun } from './scripting/script-run';
 import { scriptingMemory, type ScriptingMemory } from './scripting/script-memory';
 import { Client } from './network/client';
@@ -155,6 +156,8 @@ export class RedisNode implements KeyspaceObserver {
   hooks: NodeHooks = {};
   private scriptEngine: ScriptEngine | null = null;
   private functionEngine: FunctionEngine | null = null;
+  /** math.random's generator: one per server (as Redis's per process), shared by EVAL and FCALL. */
+  readonly luaRandom = new RedisRandom();
 
   constructor(options: NodeOptions) {
     this.config = options.config;

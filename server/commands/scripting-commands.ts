@@ -67,7 +67,7 @@ function scriptFlush(ctx: CommandContext, argv: ByteString[]): void {
     throw new ReplyError('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
   }
   // Redis starts a new Lua state: the cache goes, and so does what scripts changed in it
-  // (cjson's settings, math.randomseed).
+  // (cjson's settings). Not math.random's generator: it is the server's (node.luaRandom).
   ctx.server.resetScripting();
   ctx.reply.ok();
 }

@@ -10,7 +10,7 @@
  */
 import { openBaseLib } from './lua/base-lib';
 import { openCoroutineLib } from './lua/coroutine-lib';
-import { openMathLib, RedisRandom } from './lua/math-lib';
+import { openMathLib } from './lua/math-lib';
 import { openBit } from './lua/redis-libs/bit';
 import { openCjson } from './lua/redis-libs/cjson';
 import { openCmsgpack } from './lua/redis-libs/cmsgpack';
@@ -30,7 +30,8 @@ export function openScriptingGlobals(host: ScriptHost): LuaTable {
   const libraries: Array<[string, LuaTable]> = [
     ['table', openTableLib()],
     ['string', openStringLib()],
-    ['math', openMathLib(new RedisRandom(host.node.random.below(2 ** 31)))],
+    // The node's generator: EVAL and FCALL draw from one sequence, whatever engine is new.
+    ['math', openMathLib(host.node.luaRandom)],
     ['coroutine', openCoroutineLib(vm)],
     ['cjson', openCjson()],
     ['cmsgpack', openCmsgpack()],

@@ -12,6 +12,23 @@ const dual = dualRun(t);
 
 const evalOf = (body: string, ...keysAndArgs: string[]): string[] => ['EVAL', body, ...keysAndArgs];
 
+// First in the file: it needs servers whose scripts have not drawn a random number yet.
+dual.case("math.random starts from Redis's fixed state; EVAL and FCALL share it, SCRIPT FLUSH keeps it", [
+  evalOf('return tostring(math.random())', '0'),
+  evalOf('return {tostring(math.random()), math.random(100), math.random(5, 9)}', '0'),
+  ['FUNCTION', 'LOAD', 'REPLACE', "#!lua name=randlib\nredis.register_function('draw', function() return tostring(math.random()) end)"],
+  ['FCALL', 'draw', '0'],
+  ['SCRIPT', 'FLUSH'],
+  evalOf('return tostring(math.random())', '0'),
+  ['FUNCTION', 'FLUSH'],
+  ['FUNCTION', 'LOAD', "#!lua name=randlib\nredis.register_function('draw', function() return tostring(math.random()) end)"],
+  ['FCALL', 'draw', '0'],
+  evalOf('math.randomseed(5) return tostring(math.random())', '0'),
+  ['FCALL', 'draw', '0'],
+  evalOf('return tostring(math.random())', '0'),
+  ['FUNCTION', 'FLUSH'],
+]);
+
 dual.case('Lua values to replies', [
   evalOf('return 1', '0'),
   evalOf('return 3.99', '0'),

@@ -27,7 +27,9 @@ export function runHashslot(source: string): string {
   globals.setStr('table', openTableLib());
   const strings = openStringLib();
   globals.setStr('string', strings);
-  globals.setStr('math', openMathLib(new RedisRandom(0)));
+  const random = new RedisRandom();
+  random.seed(0);
+  globals.setStr('math', openMathLib(random));
   globals.setStr('coroutine', openCoroutineLib(vm));
   const meta = new LuaTable();
   meta.setStr('__index', strings);

@@ -6,7 +6,11 @@
  * bits; randomseed(s) starts from x = s * 2^16 + 0x330E), so that a seeded script draws the same
  * numbers on every platform. A draw in [0, 1) is (draw mod (2^31 - 1)) / (2^31 - 1), and
  * random(m) / random(m, n) scale it as Lua 5.1 does: floor(r * m) + 1 and floor(r * (n - m + 1)) + m.
- * The generator is one per engine and goes on from script to script, as Redis's does.
+ *
+ * Redis's generator is one C global: it starts from lrand48's own initial state
+ * (x = 0x1234ABCD330E, so a fresh server's first math.random() is 0.39646477363839), is never
+ * reseeded by Redis itself (not per script, not by SCRIPT FLUSH), and EVAL and FCALL draw from
+ * it in turn. Here the node owns the one generator and both engines' math tables use it.
  */
 import { LuaTable } from './table';
 import { checkNumber } from './lib-args';
@@ -17,12 +21,11 @@ const INCREMENT = 0xbn;
 const MASK_48 = (1n << 48n) - 1n;
 const RAND_MAX = 2147483647;
 
-export class RedisRandom {
-  private state = 0n;
+/** lrand48's state before any seeding. */
+const INITIAL_STATE = 0x1234abcd330en;
 
-  constructor(seed: number) {
-    this.seed(seed);
-  }
+export class RedisRandom {
+  private state = INITIAL_STATE;
 
   seed(seed: number): void {
     this.state = ((BigInt.asIntN(32, BigInt(Math.trunc(seed))) << 16n) | 0x330en) & MASK_48;
