@@ -7,7 +7,10 @@
  * names up through its metatable: while a library loads, in the narrow load-time environment
  * (only `redis`, with register_function and log); afterwards, in the full one (the libraries,
  * redis.call...). The functions a library registers are closures of its chunk, so they share
- * that environment and see the full one when FCALL runs them:
+ * that environment and see the full one when FCALL runs them. The metatable's __index is the
+ * environment table itself, switched around each load, not a function choosing one: a lookup
+ * then runs no native function of its own, and a missing name is reported at the Lua line that
+ * asked for it, as in Redis:
  *
  *   FUNCTION LOAD ─▶ parse shebang ─▶ compile ─▶ run chunk (load env) ─▶ check names ─▶ commit
  *   FCALL f 1 k a ─▶ ScriptRun(f's callback, {k}, {a}) (full env; busy slicing as for EVAL)
@@ -19,7 +22,7 @@ import { RedisNode } from '../node';
 import { loadChunk } from './lua/base-lib';
 import { LuaClosure } from './lua/closure';
 import { LuaTable } from './lua/table';
-import { LuaError, NativeFunction } from './lua/values';
+import { LuaError } from './lua/values';
 import { LuaVM } from './lua/vm';
 import { checkScriptGuards } from '../dispatch/dispatch';
 import { LibraryError, loadTimeRedisApi, type FunctionLibrary, type RegisteredFunction } from './function-library';
@@ -54,6 +57,8 @@ export class FunctionEngine implements ScriptHost {
   private readonly globals: LuaTable;
   private readonly loadEnv: LuaTable;
   private readonly libraryEnv: LuaTable;
+  /** libraryEnv's metatable: its __index is loadEnv while a library loads, else globals. */
+  private readonly lookup: LuaTable;
   /** The functions registered by the library loading now; null when none is. */
   private loading: Map<string, RegisteredFunction> | null = null;
 
@@ -72,9 +77,9 @@ export class FunctionEngine implements ScriptHost {
     this.loadEnv.metatable = nonexistentGlobalGuard();
     this.loadEnv.readonly = true;
     this.libraryEnv = new LuaTable(0, 0);
-    const lookup = new LuaTable(0, 1);
-    lookup.setStr('__index', new NativeFunction('__index', (_rt, args) => [this.vm.index(this.loading !== null ? this.loadEnv : this.globals, args[1])]));
-    this.libraryEnv.metatable = lookup;
+    this.lookup = new LuaTable(0, 1);
+    this.lookup.setStr('__index', this.globals);
+    this.libraryEnv.metatable = this.lookup;
     this.libraryEnv.readonly = true;
   }
 
@@ -101,6 +106,7 @@ export class FunctionEngine implements ScriptHost {
   private runLoad(chunk: LuaClosure): Map<string, RegisteredFunction> {
     const registered = new Map<string, RegisteredFunction>();
     this.loading = registered;
+    this.lookup.setStr('__index', this.loadEnv);
     const started = this.node.time.monotonicMs();
     this.vm.onTick = () => {
       if (this.node.time.monotonicMs() - started > LOAD_TIMEOUT_MS) throw new LuaError('FUNCTION LOAD timeout', true, true);
@@ -115,6 +121,7 @@ export class FunctionEngine implements ScriptHost {
       throw new LibraryError(`ERR Error registering functions: ${errorReplyText(err, '', this.source)}`);
     } finally {
       this.loading = null;
+      this.lookup.setStr('__index', this.globals);
       this.vm.onTick = () => 'continue';
     }
     return registered;

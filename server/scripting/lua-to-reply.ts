@@ -6,8 +6,8 @@
  *   number                       integer, truncated toward zero (3.99 → 3)
  *   true / false                 :1 / null (setresp 2, the default); #t / #f after setresp(3)
  *   nil, functions, ...          null
- *   { err = "CODE msg" }         -CODE msg (no ERR added: the text is the whole error)
- *   { ok = "text" }              +text
+ *   { err = "CODE msg" }         -CODE msg (no ERR added: the text is the whole error; up to a NUL)
+ *   { ok = "text" }              +text (up to a NUL)
  *   { double = 3.5 }             ,3.5  (RESP2: bulk "3.5")
  *   { big_number = "123" }       (123  (RESP2: bulk)
  *   { verbatim_string = {format=, string=} }   =...  (RESP2: bulk)
@@ -19,6 +19,7 @@
  */
 import type { ReplyWriter } from '../../protocol/reply-writer';
 import { formatDouble } from '../../storage/numbers';
+import { nonFiniteText } from './lua/numbers';
 import { LuaTable } from './lua/table';
 import type { LuaValue } from './lua/values';
 import { IGNORE_STATS_FIELD } from './reply-to-lua';
@@ -36,6 +37,12 @@ export function luaNumberToInteger(n: number): number | string {
 
 function oneLine(text: string): string {
   return text.replace(/[\r\n]/g, ' ');
+}
+
+/** Redis copies a status or error text as a C string: it ends at a NUL byte. */
+export function cString(text: string): string {
+  const nul = text.indexOf('\0');
+  return nul < 0 ? text : text.slice(0, nul);
 }
 
 /**
@@ -79,19 +86,20 @@ export function writeLuaReply(reply: ReplyWriter, value: LuaValue, scriptResp: 2
   }
   const err = value.getStr('err');
   if (typeof err === 'string') {
-    const message = oneLine(err);
+    const message = oneLine(cString(err));
     reply.raw(`-${message}\r\n`);
     onError(message, value.getStr(IGNORE_STATS_FIELD) === true);
     return;
   }
   const ok = value.getStr('ok');
   if (typeof ok === 'string') {
-    reply.simple(oneLine(ok));
+    reply.simple(oneLine(cString(ok)));
     return;
   }
   const double = value.getStr('double');
   if (typeof double === 'number') {
-    reply.double(formatDouble(double));
+    // A NaN as printf("%.17g") writes it, after its sign bit: "-nan" for 0/0.
+    reply.double(Number.isNaN(double) ? nonFiniteText(double) : formatDouble(double));
     return;
   }
   const bigNumber = value.getStr('big_number');

@@ -35,7 +35,7 @@ import type { LuaClosure } from './lua/closure';
 import { LuaTable } from './lua/table';
 import { LuaError, type LuaValue } from './lua/values';
 import type { Suspension, TickVerdict } from './lua/vm-threads';
-import { writeLuaReply } from './lua-to-reply';
+import { cString, writeLuaReply } from './lua-to-reply';
 import { errorTable, IGNORE_STATS_FIELD } from './reply-to-lua';
 import type { ScriptHost } from './script-host';
 
@@ -267,6 +267,7 @@ export function errorReplyText(err: LuaError, sha: string, source = '@user_scrip
   } else {
     message = `ERR ${value === undefined ? 'nil' : typeof value === 'boolean' || typeof value === 'number' ? String(value) : 'a Lua value'}`;
   }
-  const suffix = err.luaLine === null ? '' : ` script: ${sha}, on ${source}:${err.luaLine}.`;
-  return `${message}${suffix}`.replace(/[\r\n]/g, ' ');
+  // The message and the chunk's name are C strings to Redis: each ends at a NUL byte.
+  const suffix = err.luaLine === null ? '' : ` script: ${sha}, on ${cString(err.luaSource ?? source)}:${err.luaLine}.`;
+  return `${cString(message)}${suffix}`.replace(/[\r\n]/g, ' ');
 }

@@ -347,6 +347,70 @@ dual.case('the shebang line is split as Redis splits arguments (whitespace, quot
   ['SCRIPT', 'LOAD', '#!lua\r\nreturn 1'],
 ]);
 
+dual.case("error()'s levels count Lua 5.1's call stack: C functions, pcall, lost tail calls", [
+  error(...evalOf('local function f() error("L3", 3) end\nlocal function g() f() end\nlocal function h()\n  g()\nend\nh()', '0')),
+  evalOf('return select(2, pcall(function() error("m", 3) end))', '0'),
+  evalOf('return select(2, pcall(error, "msg", 2))', '0'),
+  evalOf('return select(2, pcall(error, "msg", 3))', '0'),
+  evalOf('return select(2, pcall(error, "msg"))', '0'),
+  error(...evalOf('local function f() error("x", 2) end local function g() return f() end g()', '0')),
+  error(...evalOf('local function f() error("x", 3) end local function g() f() end g()', '0')),
+  error(...evalOf('local function f() error("x", 2) end\nreturn f()', '0')),
+  error(...evalOf('local t = {3, 2, 1} table.sort(t, function(a, b) error("cmp", 2) end)', '0')),
+  error(...evalOf('local t = {3, 2, 1} table.sort(t, function(a, b) error("cmp", 3) end)', '0')),
+  error(...evalOf('local t = setmetatable({}, {__index = function(t, k) error("idx", 2) end})\nreturn t.x', '0')),
+  // Raised inside a C function: no position (a runtime error there, or luaL_error called by C).
+  error(...evalOf('local t = {"a", 1} table.sort(t)', '0')),
+  evalOf('return select(2, pcall(table.sort, {"a", 1}))', '0'),
+  error(...evalOf('local t = {"a", 1} table.sort(t, function(a, b) return a < b end)', '0')),
+  error(...evalOf('table.sort({{}, {}}, string.rep)', '0')),
+  error(...evalOf('table.insert(string, 1)', '0')),
+  evalOf('return {pcall(rawset, {}, nil, 1)}', '0'),
+  error(...evalOf('local t = setmetatable({}, {__add = function(a, b) error("add", 3) end}) local function f() return t + 1 end return f()', '0')),
+  error(...evalOf('local co = coroutine.wrap(function() local function f() error("w", 2) end f() end) co()', '0')),
+  error(...evalOf('local function f() return nosuch end\nf()', '0')),
+  error(...evalOf('return ("x"):rep()', '0')),
+]);
+
+dual.case("a loadstring'd chunk names itself in the error's suffix", [
+  error(...evalOf('loadstring("x = 5")()', '0')),
+  error(...evalOf('local f = loadstring("local a = nil\\nreturn a.b") return f()', '0')),
+  error(...evalOf('return loadstring("error(\'x\')")()', '0')),
+  error(...evalOf('local f = loadstring("return 1 + nil", "=mine") return f()', '0')),
+]);
+
+dual.case('tostring returns what __tostring returns; NUL ends status and error texts', [
+  evalOf('return tostring(setmetatable({}, {__tostring = function() return 5 end}))', '0'),
+  evalOf('return type(tostring(setmetatable({}, {__tostring = function() return nil end})))', '0'),
+  evalOf('return tostring(setmetatable({}, {__tostring = function() return {1, 2} end}))', '0'),
+  evalOf('return {ok = "a\\0b"}', '0'),
+  evalOf('return redis.status_reply("a\\0b")', '0'),
+  evalOf('local t = redis.status_reply("a\\0b") return #t.ok', '0'),
+  error(...evalOf('return {err = "ERR a\\0b"}', '0')),
+  error(...evalOf('return {err = "x\\0y"}', '0')),
+  error(...evalOf('error("x\\0y")', '0')),
+]);
+
+const NAN_SOURCES = [
+  '0/0', '-(0/0)', '(-8)^(1/3)', '(-8)^0.5', 'math.pow(-2, 0.5)', '1^math.huge', '(-1)^math.huge', 'math.pow(1, 0/0)',
+  '(0/0)^0', 'math.log(-1)', 'math.log10(-1)', 'math.floor(0/0)', 'math.ceil(-(0/0))', 'math.atan2(0/0, 1)',
+  'math.atan2(1, -(0/0))', 'math.fmod(7, 0)', 'math.fmod(-7, 0)', 'math.fmod(-(0/0), 1)', 'math.fmod(math.huge, 2)',
+  'math.abs(0/0)', 'math.acos(2)', 'math.asin(2)', 'math.sqrt(-1)', 'math.sin(math.huge)', 'math.exp(0/0)',
+  'math.exp(-(0/0))', 'math.cosh(0/0)', 'math.tanh(-(0/0))', '5 % 0', 'math.huge % 2',
+];
+
+dual.case("NaN's sign, as glibc prints it ('-nan' for the default NaN x86 makes)", [
+  evalOf(`return {${NAN_SOURCES.map((e) => `tostring(${e})`).join(', ')}}`, '0'),
+  evalOf('return {double = 0/0}', '0'),
+  evalOf('return {double = -(0/0)}', '0'),
+  evalOf('return {double = math.log(-1)}', '0'),
+]);
+
+dual.case('NaN doubles in RESP3', [
+  evalOf('return {double = 0/0}', '0'),
+  evalOf('return {double = -(0/0)}', '0'),
+], { resp3: true });
+
 // ─── INFO: a script's errors and the scripting memory figures ──────────────────────────────────
 
 

@@ -8,6 +8,7 @@
  * pcall, error and xpcall need the VM's insides (its frames, for positions and for unwinding
  * after an error); the others only the LuaRuntime interface.
  */
+import { oneResult, twoResults } from './libm';
 import { parse } from './parser';
 import { chunkId, LuaSyntaxError } from './lexer';
 import { compile } from './compiler';
@@ -42,7 +43,7 @@ export function openBaseLib(vm: LuaVM, globals: LuaTable): void {
     const table = args[0] as LuaTable;
     const index = (args[1] as number) + 1;
     const value = table.getInt(index);
-    return value === undefined ? [] : [index, value];
+    return value === undefined ? [] : twoResults(index, value);
   });
   const next = new NativeFunction('next', (_rt, args) => {
     const table = checkTable(vm, args, 1, 'next');
@@ -172,16 +173,20 @@ export function openBaseLib(vm: LuaVM, globals: LuaTable): void {
     const base = optInteger(vm, args, 2, 'tonumber', 10);
     if (base === 10) {
       checkAny(vm, args, 1, 'tonumber');
-      if (typeof value === 'number') return [value];
-      return [typeof value === 'string' ? stringToNumber(value) : undefined];
+      // (In an array that keeps a NaN's sign: libm.ts.)
+      if (typeof value === 'number') return oneResult(value);
+      return oneResult(typeof value === 'string' ? stringToNumber(value) : undefined);
     }
     if (base < 2 || base > 36) argError(vm, 2, 'tonumber', 'base out of range');
     const text = typeof value === 'number' ? rawToString(value) : value;
     if (typeof text !== 'string') typeError(vm, args, 1, 'tonumber', 'string');
-    return [toNumberBase(text, base)];
+    return oneResult(toNumberBase(text, base));
   });
   define('tostring', (args) => {
     checkAny(vm, args, 1, 'tostring');
+    // Lua 5.1 returns whatever __tostring returns, a number or a table as well as a string.
+    const handler = vm.getMetatable(args[0])?.getStr('__tostring');
+    if (handler !== undefined) return [vm.call(handler, [args[0]])[0]];
     return [vm.tostring(args[0])];
   });
   define('type', (args) => {
@@ -195,7 +200,8 @@ export function openBaseLib(vm: LuaVM, globals: LuaTable): void {
     if (first > last) return [];
     const count = last - first + 1;
     if (count >= 8000 || !Number.isFinite(count)) vm.error('too many results to unpack');
-    const values: LuaValue[] = new Array<LuaValue>(count);
+    // Filled first: an array of any values, which keeps a NaN's sign (libm.ts).
+    const values: LuaValue[] = new Array<LuaValue>(count).fill(undefined);
     for (let i = 0; i < count; i++) values[i] = table.getInt(first + i);
     return values;
   });

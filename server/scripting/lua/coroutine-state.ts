@@ -37,6 +37,19 @@ export class Frame {
    */
   protection: Protection | null = null;
 
+  /**
+   * How many calls this frame's function lost to tail calls (`return f()` replaces the caller's
+   * frame): error()'s levels count them, as Lua 5.1's lua_getstack does.
+   */
+  tailcalls = 0;
+
+  /**
+   * A tail call made from a boundary frame is run as a plain call (the boundary frame must stay
+   * to end its loop): the frame below this one is then the replaced caller, which error()'s
+   * levels skip.
+   */
+  replacesCaller = false;
+
   /** One past the highest register this frame may use: where a nested call may start. */
   get limit(): number {
     return this.base + this.closure.proto.maxStack;

@@ -14,7 +14,8 @@
  */
 import { LuaTable } from './table';
 import { checkNumber } from './lib-args';
-import { NativeFunction } from './values';
+import { NativeFunction, type LuaValue } from './values';
+import { cAtan2, cFabs, cFmod, cPow, DEFAULT_NAN, keepingNaN, oneResult, POSITIVE_NAN, twoResults, withDomain } from './libm';
 
 const MULTIPLIER = 0x5deece66dn;
 const INCREMENT = 0xbn;
@@ -40,8 +41,8 @@ export class RedisRandom {
 }
 
 /** frexp: x = m * 2^e with 0.5 <= |m| < 1 (m = x and e = 0 for 0, inf and nan). */
-function frexp(x: number): [number, number] {
-  if (x === 0 || !Number.isFinite(x)) return [x, 0];
+function frexp(x: number): LuaValue[] {
+  if (x === 0 || !Number.isFinite(x)) return twoResults(x, 0);
   let mantissa = x;
   let exponent = 0;
   // Subnormals first: scale into the normal range (2^-1074 * 2^64 is normal), so 2^-e below
@@ -62,7 +63,7 @@ function frexp(x: number): [number, number] {
     mantissa /= 2;
     exponent++;
   }
-  return [mantissa, exponent];
+  return twoResults(mantissa, exponent);
 }
 
 function ldexp(m: number, e: number): number {
@@ -83,47 +84,49 @@ function ldexp(m: number, e: number): number {
 export function openMathLib(random: RedisRandom): LuaTable {
   const math = new LuaTable(0, 32);
   const unary = (name: string, f: (x: number) => number): void => {
-    math.setStr(name, new NativeFunction(name, (rt, args) => [f(checkNumber(rt, args, 1, name))]));
+    math.setStr(name, new NativeFunction(name, (rt, args) => oneResult(f(checkNumber(rt, args, 1, name)))));
   };
   // The second argument is checked first: C Lua's `f(luaL_checknumber(L, 1), luaL_checknumber(L,
   // 2))` is compiled by gcc right to left, so math.fmod() complains about #2 in Redis.
   const binary = (name: string, f: (x: number, y: number) => number): void => {
     math.setStr(name, new NativeFunction(name, (rt, args) => {
       const y = checkNumber(rt, args, 2, name);
-      return [f(checkNumber(rt, args, 1, name), y)];
+      return oneResult(f(checkNumber(rt, args, 1, name), y));
     }));
   };
-  unary('abs', Math.abs);
-  unary('acos', Math.acos);
-  unary('asin', Math.asin);
-  unary('atan', Math.atan);
-  binary('atan2', Math.atan2);
-  unary('ceil', Math.ceil);
-  unary('cos', Math.cos);
-  unary('cosh', Math.cosh);
-  unary('deg', (x) => x * (180 / Math.PI));
-  unary('exp', Math.exp);
-  unary('floor', Math.floor);
-  binary('fmod', (x, y) => x % y);
-  binary('mod', (x, y) => x % y);
-  unary('log', Math.log);
-  unary('log10', Math.log10);
-  binary('pow', Math.pow);
-  unary('rad', (x) => x * (Math.PI / 180));
-  unary('sin', Math.sin);
-  unary('sinh', Math.sinh);
-  unary('sqrt', Math.sqrt);
-  unary('tan', Math.tan);
-  unary('tanh', Math.tanh);
+  // NaN in, NaN (the same) out; a NaN made from numbers as glibc makes it (libm.ts).
+  const infinite = (x: number): boolean => !Number.isFinite(x);
+  unary('abs', cFabs);
+  unary('acos', withDomain(Math.acos, (x) => Math.abs(x) > 1, POSITIVE_NAN));
+  unary('asin', withDomain(Math.asin, (x) => Math.abs(x) > 1, POSITIVE_NAN));
+  unary('atan', keepingNaN(Math.atan));
+  binary('atan2', cAtan2);
+  unary('ceil', keepingNaN(Math.ceil));
+  unary('cos', withDomain(Math.cos, infinite, DEFAULT_NAN));
+  unary('cosh', keepingNaN(Math.cosh));
+  unary('deg', keepingNaN((x) => x * (180 / Math.PI)));
+  unary('exp', keepingNaN(Math.exp));
+  unary('floor', keepingNaN(Math.floor));
+  binary('fmod', cFmod);
+  binary('mod', cFmod);
+  unary('log', withDomain(Math.log, (x) => x < 0, DEFAULT_NAN));
+  unary('log10', withDomain(Math.log10, (x) => x < 0, POSITIVE_NAN));
+  binary('pow', cPow);
+  unary('rad', keepingNaN((x) => x * (Math.PI / 180)));
+  unary('sin', withDomain(Math.sin, infinite, DEFAULT_NAN));
+  unary('sinh', keepingNaN(Math.sinh));
+  unary('sqrt', withDomain(Math.sqrt, (x) => x < 0, DEFAULT_NAN));
+  unary('tan', withDomain(Math.tan, infinite, DEFAULT_NAN));
+  unary('tanh', keepingNaN(Math.tanh));
   math.setStr('frexp', new NativeFunction('frexp', (rt, args) => frexp(checkNumber(rt, args, 1, 'frexp'))));
   math.setStr('ldexp', new NativeFunction('ldexp', (rt, args) => {
     const e = Math.trunc(checkNumber(rt, args, 2, 'ldexp'));
-    return [ldexp(checkNumber(rt, args, 1, 'ldexp'), e)];
+    return oneResult(ldexp(checkNumber(rt, args, 1, 'ldexp'), e));
   }));
   math.setStr('modf', new NativeFunction('modf', (rt, args) => {
     const x = checkNumber(rt, args, 1, 'modf');
     const whole = x >= 0 ? Math.floor(x) : Math.ceil(x);
-    return [whole, Number.isFinite(x) ? x - whole : Number.isNaN(x) ? x : 0];
+    return twoResults(whole, Number.isFinite(x) ? x - whole : Number.isNaN(x) ? x : 0);
   }));
   const extreme = (name: string, better: (candidate: number, best: number) => boolean): void => {
     math.setStr(name, new NativeFunction(name, (rt, args) => {
@@ -132,7 +135,7 @@ export function openMathLib(random: RedisRandom): LuaTable {
         const candidate = checkNumber(rt, args, i, name);
         if (better(candidate, best)) best = candidate;
       }
-      return [best];
+      return oneResult(best);
     }));
   };
   extreme('max', (candidate, best) => candidate > best);

@@ -39,7 +39,7 @@ function signBit(x: number): boolean {
 }
 
 /** A NaN with the given sign bit, as strtod returns for "nan" and "-nan". */
-function nanWithSign(negative: boolean): number {
+export function nanWithSign(negative: boolean): number {
   scratchWords[1] = negative ? 0xfff80000 : 0x7ff80000;
   scratchWords[0] = 0;
   return scratch[0]!;

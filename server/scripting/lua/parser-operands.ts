@@ -31,6 +31,7 @@
  */
 import type { BinaryOp, Expr, IndexExpr, NameExpr, UnaryOp } from './ast';
 import { CONSTANT_BIT, MAX_CONSTANT_OPERAND, type FunctionState } from './parser-function-state';
+import { cPow } from './libm';
 
 export type Place =
   | 'void' | 'nil' | 'true' | 'false' | 'number' | 'constant' | 'local' | 'upvalue' | 'global'
@@ -334,7 +335,7 @@ function fold(op: ArithmeticOp, a: Operand, b: Operand): boolean {
     case '*': result = x * y; break;
     case '/': if (y === 0) return false; result = x / y; break;
     case '%': if (y === 0) return false; result = x - Math.floor(x / y) * y; break;
-    case '^': result = Math.pow(x, y); break;
+    case '^': result = cPow(x, y); break;
     case 'unm': result = -x; break;
     default: return false;
   }

@@ -55,6 +55,20 @@ export class LuaError extends Error {
 
   /** The line of the innermost Lua code running when it was raised (Redis's "on @user_script:N"). */
   luaLine: number | null = null;
+  /**
+   * The chunk that code belongs to, as Redis's error handler names it in the suffix: the
+   * script's ("@user_script"), a loadstring'd chunk's own text, or "=[C]" (with line -1) when
+   * the function that raised it was called by another native function. Null: the engine's.
+   */
+  luaSource: string | null = null;
+  /**
+   * Raised by the interpreter's own operations (Lua's luaG_runerror: indexing, arithmetic,
+   * comparison...), which name the position of the running function only when it is Lua code;
+   * otherwise raised by a native function (luaL_error), which names its caller's position.
+   */
+  runtime = false;
+  /** How many native functions were running when it was raised (the VM's bookkeeping). */
+  raisedUnderNatives = -1;
 }
 
 /**

@@ -10,6 +10,7 @@
 import { LuaFunction, LuaError, LuaUserdata, luaType, type LuaRuntime, type LuaString, type LuaValue } from './values';
 import { LuaTable } from './table';
 import { numberToString, stringToNumber } from './numbers';
+import { cPow } from './libm';
 import type { OperandName } from './opcodes';
 
 /** __index/__newindex chains longer than this are a loop (Lua 5.1's MAXTAGLOOP). */
@@ -34,7 +35,7 @@ export function arithmetic(op: ArithOp, x: number, y: number): number {
     case 'mul': return x * y;
     case 'div': return x / y;
     case 'mod': return luaMod(x, y);
-    case 'pow': return Math.pow(x, y);
+    case 'pow': return cPow(x, y);
     case 'unm': return -x;
   }
 }
@@ -52,9 +53,28 @@ export abstract class LuaOperations implements LuaRuntime {
 
   abstract call(fn: LuaValue, args: LuaValue[]): LuaValue[];
 
-  /** A runtime error at the running Lua code's position. */
+  /**
+   * luaL_error: an error a native function raises, positioned at its caller when that is Lua
+   * code (the VM adds "user_script:3: " there, vm-threads.ts decides).
+   */
   error(message: string): never {
-    throw new LuaError(message, true);
+    throw this.raised(new LuaError(message, true));
+  }
+
+  /**
+   * luaG_runerror: an error of the interpreter's own operations, positioned at the running
+   * function when it is Lua code; none when a native function is running (table.sort comparing
+   * a string with a number).
+   */
+  runtimeError(message: string): never {
+    const err = new LuaError(message, true);
+    err.runtime = true;
+    throw this.raised(err);
+  }
+
+  /** Stamps an error with what runs when it is raised (the VM's override). */
+  protected raised(err: LuaError): LuaError {
+    return err;
   }
 
   getMetatable(value: LuaValue): LuaTable | null {
@@ -85,12 +105,12 @@ export abstract class LuaOperations implements LuaRuntime {
         if (handler === undefined) return undefined;
       } else {
         handler = this.metamethod(current, '__index');
-        if (handler === undefined) this.error(`attempt to index ${describeOperand(loop === 0 ? name : null, current)}`);
+        if (handler === undefined) this.runtimeError(`attempt to index ${describeOperand(loop === 0 ? name : null, current)}`);
       }
       if (handler instanceof LuaFunction) return this.call(handler, [current, key])[0];
       current = handler;
     }
-    return this.error('loop in gettable');
+    return this.runtimeError('loop in gettable');
   }
 
   /** value[key] = v, through __newindex; readonly tables (Redis 7) refuse. */
@@ -107,7 +127,7 @@ export abstract class LuaOperations implements LuaRuntime {
         }
       } else {
         handler = this.metamethod(current, '__newindex');
-        if (handler === undefined) this.error(`attempt to index ${describeOperand(loop === 0 ? name : null, current)}`);
+        if (handler === undefined) this.runtimeError(`attempt to index ${describeOperand(loop === 0 ? name : null, current)}`);
       }
       if (handler instanceof LuaFunction) {
         this.call(handler, [current, key, v]);
@@ -115,16 +135,16 @@ export abstract class LuaOperations implements LuaRuntime {
       }
       current = handler;
     }
-    this.error('loop in settable');
+    this.runtimeError('loop in settable');
   }
 
   /** A raw store with Lua's checks: readonly tables, nil and NaN keys. */
   rawSet(table: LuaTable, key: LuaValue, value: LuaValue): void {
-    if (table.readonly) this.error('Attempt to modify a readonly table');
+    if (table.readonly) this.runtimeError('Attempt to modify a readonly table');
     try {
       table.set(key, value);
     } catch (err) {
-      if (err instanceof LuaError && typeof err.value === 'string') this.error(err.value);
+      if (err instanceof LuaError && typeof err.value === 'string') this.runtimeError(err.value);
       throw err;
     }
   }
@@ -141,7 +161,7 @@ export abstract class LuaOperations implements LuaRuntime {
     if (handler !== undefined) return this.call(handler, [x, y])[0];
     // Lua 5.1 blames the first operand that is not a number.
     const blameFirst = a === undefined;
-    return this.error(`attempt to perform arithmetic on ${describeOperand(names?.[blameFirst ? first : first + 1], blameFirst ? x : y)}`);
+    return this.runtimeError(`attempt to perform arithmetic on ${describeOperand(names?.[blameFirst ? first : first + 1], blameFirst ? x : y)}`);
   }
 
   // ─── comparison ────────────────────────────────────────────────────────────────────────────
@@ -180,9 +200,9 @@ export abstract class LuaOperations implements LuaRuntime {
   private orderByMeta(event: string, x: LuaValue, y: LuaValue): boolean {
     const tx = luaType(x);
     const ty = luaType(y);
-    if (tx !== ty) this.error(`attempt to compare ${tx} with ${ty}`);
+    if (tx !== ty) this.runtimeError(`attempt to compare ${tx} with ${ty}`);
     const handler = this.sameMeta(x, y, event);
-    if (handler === undefined) this.error(`attempt to compare two ${tx} values`);
+    if (handler === undefined) this.runtimeError(`attempt to compare two ${tx} values`);
     const [result] = this.call(handler, [x, y]);
     return result !== undefined && result !== false;
   }
@@ -202,7 +222,7 @@ export abstract class LuaOperations implements LuaRuntime {
         if (handler === undefined) {
           const blameLeft = !(typeof left === 'string' || typeof left === 'number');
           const name = blameLeft ? names?.[i] : accIsOriginal ? names?.[i + 1] : null;
-          this.error(`attempt to concatenate ${describeOperand(name, blameLeft ? left : acc)}`);
+          this.runtimeError(`attempt to concatenate ${describeOperand(name, blameLeft ? left : acc)}`);
         }
         acc = this.call(handler, [left, acc])[0];
       }
@@ -215,17 +235,20 @@ export abstract class LuaOperations implements LuaRuntime {
     if (typeof value === 'string') return value.length;
     if (value instanceof LuaTable) return value.length();
     const handler = this.metamethod(value, '__len');
-    if (handler === undefined) this.error(`attempt to get length of ${describeOperand(name, value)}`);
+    if (handler === undefined) this.runtimeError(`attempt to get length of ${describeOperand(name, value)}`);
     return this.call(handler, [value])[0];
   }
 
   tostring(value: LuaValue): LuaString {
     const handler = this.metamethod(value, '__tostring');
     if (handler !== undefined) {
+      // Callers want text (assert's message, a chunk name): a number is written as tostring
+      // writes it; anything else is refused. (The tostring function itself returns whatever
+      // __tostring returns, as Lua 5.1's does: base-lib.ts.)
       const [result] = this.call(handler, [value]);
       if (typeof result !== 'string') {
         if (typeof result === 'number') return numberToString(result);
-        this.error("'__tostring' must return a string");
+        this.runtimeError("'__tostring' must return a string");
       }
       return result;
     }
@@ -234,7 +257,7 @@ export abstract class LuaOperations implements LuaRuntime {
 
   /** A call of a value that is not a function: __call, or Lua's error. */
   callError(value: LuaValue, name: OperandName | null | undefined): never {
-    return this.error(`attempt to call ${describeOperand(name, value)}`);
+    return this.runtimeError(`attempt to call ${describeOperand(name, value)}`);
   }
 }
 

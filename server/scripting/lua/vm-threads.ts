@@ -66,6 +66,15 @@ export abstract class LuaThreads extends LuaOperations {
   protected nativeFromLua = false;
   /** The call instruction that called it (prototype and index), for its name in errors. */
   protected callSite: { proto: Proto; pc: number } = { proto: null as unknown as Proto, pc: 0 };
+  /**
+   * The native functions running, innermost last (`nativeCount` of them): the thread each runs
+   * on and how many Lua frames that thread had when it was called, which places it between two
+   * Lua frames of Lua 5.1's call stack. error()'s levels and where a native's error is said to
+   * be are read from them (positionOfLevel, locateNativeError).
+   */
+  private readonly nativeThreads: CoroutineState[] = [];
+  private readonly nativeFrameCounts: number[] = [];
+  private nativeCount = 0;
 
   calleeName(): { name: string; isMethod: boolean } | null | undefined {
     if (!this.nativeFromLua) return null;
@@ -93,7 +102,7 @@ export abstract class LuaThreads extends LuaOperations {
       if (handler === undefined) return this.callError(fn, null);
       return this.call(handler, [fn, ...args]);
     }
-    if (this.nativeDepth >= MAX_NATIVE_DEPTH) this.error('C stack overflow');
+    if (this.nativeDepth >= MAX_NATIVE_DEPTH) this.runtimeError('C stack overflow');
     const co = this.current;
     this.pushLuaCall(co, fn, this.freeSlot(co), args, -1, true);
     this.nativeDepth++;
@@ -174,22 +183,66 @@ export abstract class LuaThreads extends LuaOperations {
   }
 
   /**
-   * error()'s position prefix for `level`: 1 is the Lua function that called error, 2 its
-   * caller; '' where that level is native code.
+   * error()'s position prefix for `level`, found as Lua 5.1's lua_getstack finds a level: the
+   * calls of this thread from error() itself (level 0) down, natives included (table.sort under
+   * a comparator, pcall under the function it called, the pcall run in the loop under its
+   * frame), a Lua function also counting the calls it lost to tail calls. '' when that level is
+   * a native function, a lost tail call, or past the bottom of the thread.
    */
   positionOfLevel(level: number): string {
-    const frames = this.current.frames;
-    if (level === 1) {
-      const top = frames[frames.length - 1];
-      return this.nativeFromLua && top !== undefined ? this.where(top) : '';
+    const co = this.current;
+    const frames = co.frames;
+    let native = this.nativeCount - 1;
+    let index = frames.length - 1;
+    let pcallBelow = false;
+    let remaining = level;
+    for (;;) {
+      let call: Frame | null;
+      if (pcallBelow) {
+        call = null;
+        pcallBelow = false;
+      } else if (native >= 0 && this.nativeThreads[native] === co && (this.nativeFrameCounts[native] as number) > index) {
+        call = null;
+        native--;
+      } else if (index >= 0) {
+        call = frames[index] as Frame;
+        pcallBelow = call.protection !== null;
+        index -= call.replacesCaller ? 2 : 1;
+      } else {
+        return '';
+      }
+      if (remaining === 0) return call === null ? '' : this.where(call);
+      remaining -= call === null ? 1 : 1 + call.tailcalls;
+      if (remaining < 0) return '';
     }
-    if (level === 2) {
-      const top = frames[frames.length - 1];
-      const caller = frames[frames.length - 2];
-      // A function pcall called has pcall, a native function, for its caller.
-      return this.nativeFromLua && top !== undefined && !top.boundary && top.protection === null && caller !== undefined ? this.where(caller) : '';
+  }
+
+  /** Whether native `index` was called by Lua code (else by another native function). */
+  private calledFromLua(index: number): boolean {
+    const count = this.nativeFrameCounts[index] as number;
+    if (count === 0) return false;
+    const below = index - 1;
+    return !(below >= 0 && this.nativeThreads[below] === this.nativeThreads[index] && this.nativeFrameCounts[below] === count);
+  }
+
+  /**
+   * An error raised while native `index` was the innermost function. luaL_error names the
+   * native's caller when that is Lua code (the VM's loop adds that position); an operation's
+   * error (a comparison inside table.sort) names none. And Redis's error handler, which looks
+   * past the raising native to its caller, finds "=[C]" at line -1 when that is native too.
+   */
+  private locateNativeError(err: LuaError, index: number): void {
+    const fromLua = this.calledFromLua(index);
+    if (err.needsPosition && (err.runtime || !fromLua)) err.needsPosition = false;
+    if (!fromLua && err.luaLine === null) {
+      err.luaLine = -1;
+      err.luaSource = '=[C]';
     }
-    return '';
+  }
+
+  protected override raised(err: LuaError): LuaError {
+    err.raisedUnderNatives = this.nativeCount;
+    return err;
   }
 
   /** Resumes a coroutine with `args` (coroutine.resume). */
@@ -237,12 +290,24 @@ export abstract class LuaThreads extends LuaOperations {
   }
 
   protected callNative(fn: NativeFunction, args: LuaValue[]): LuaValue[] {
-    if (this.nativeDepth >= MAX_NATIVE_DEPTH) this.error('C stack overflow');
+    if (this.nativeDepth >= MAX_NATIVE_DEPTH) this.runtimeError('C stack overflow');
     this.nativeDepth++;
+    const index = this.nativeCount++;
+    const co = this.current;
+    this.nativeThreads[index] = co;
+    this.nativeFrameCounts[index] = co.frames.length;
     try {
       return fn.body(this, args);
+    } catch (err) {
+      if (err instanceof LuaError && !err.uncatchable) {
+        // An error thrown as is (error(), redis.call's error tables) was raised here.
+        if (err.raisedUnderNatives < 0) err.raisedUnderNatives = index + 1;
+        if (err.raisedUnderNatives === index + 1) this.locateNativeError(err, index);
+      }
+      throw err;
     } finally {
       this.nativeDepth--;
+      this.nativeCount = index;
     }
   }
 
@@ -262,7 +327,7 @@ export abstract class LuaThreads extends LuaOperations {
 
   /** Pushes the frame of a call whose function is at `at` with `nargs` arguments above it. */
   protected enter(co: CoroutineState, fn: LuaClosure, at: number, nargs: number, wanted: number, boundary: boolean): Frame {
-    if (co.frames.length >= MAX_LUA_FRAMES) this.error('stack overflow');
+    if (co.frames.length >= MAX_LUA_FRAMES) this.runtimeError('stack overflow');
     const proto = fn.proto;
     const base = at + 1;
     const stack = co.stack;
@@ -282,7 +347,7 @@ export abstract class LuaThreads extends LuaOperations {
    * the C call it stands for, it counts toward the native depth ("C stack overflow").
    */
   protected enterProtected(co: CoroutineState, slot: number, nargs: number, wanted: number, isXpcall: boolean): Frame {
-    if (this.nativeDepth >= MAX_NATIVE_DEPTH) this.error('C stack overflow');
+    if (this.nativeDepth >= MAX_NATIVE_DEPTH) this.runtimeError('C stack overflow');
     const stack = co.stack;
     const callee = stack[slot + 1] as LuaClosure;
     const protection = new Protection(isXpcall ? stack[slot + 2] : null, this.nativeDepth, !isXpcall && this.redisPcall);
@@ -351,6 +416,24 @@ export abstract class LuaThreads extends LuaOperations {
       return;
     }
     for (let i = 0; i < wanted; i++) stack[to + i] = values[i];
+  }
+
+  /**
+   * Adds "chunk:line: " to an error raised by the running code of `frame`, once, and notes that
+   * line and chunk for Redis's suffix ("on @user_script:3.") if nothing closer did.
+   */
+  protected positioned(err: unknown, frame: Frame): unknown {
+    if (err instanceof RangeError) return this.positioned(new LuaError('stack overflow', true), frame);
+    if (!(err instanceof LuaError)) return err;
+    if (err.luaLine === null) {
+      err.luaLine = frame.closure.proto.lines[Math.max(0, frame.pc - 1)] ?? 0;
+      err.luaSource = frame.closure.proto.chunkName;
+    }
+    if (!err.needsPosition) return err;
+    err.needsPosition = false;
+    err.value = `${this.where(frame)}${String(err.value)}`;
+    err.message = err.value;
+    return err;
   }
 
   /** "user_script:3: " for a frame's current instruction. */

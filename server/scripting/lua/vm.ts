@@ -19,6 +19,7 @@ import { CoroutineState, WrapFunction, type Frame, type Protection } from './cor
 import { Op, type Proto } from './opcodes';
 import { LuaTable } from './table';
 import { LuaError, NativeFunction, type LuaValue } from './values';
+import { cPow } from './libm';
 import { LuaOperations, toNumber } from './vm-ops';
 import { LuaThreads, MAX_NATIVE_DEPTH, SWITCH_THREAD, type LoopExit, type RunMode, type Suspension } from './vm-threads';
 
@@ -99,7 +100,10 @@ export class LuaVM extends LuaThreads {
       const caller = resumer.frames[resumer.frames.length - 1];
       const value = error.value;
       const raised = new LuaError(typeof value === 'string' && caller !== undefined ? `${this.where(caller)}${value}` : value);
-      if (caller !== undefined) raised.luaLine = caller.closure.proto.lines[caller.pc - 1] ?? null;
+      if (caller !== undefined) {
+        raised.luaLine = caller.closure.proto.lines[caller.pc - 1] ?? null;
+        raised.luaSource = caller.closure.proto.chunkName;
+      }
       error = raised;
       current = resumer;
     }
@@ -250,7 +254,7 @@ export class LuaVM extends LuaThreads {
           case Op.Pow: {
             const x = b >= 0 ? stack[base + b] : k[-1 - b];
             const y = c >= 0 ? stack[base + c] : k[-1 - c];
-            if (typeof x === 'number' && typeof y === 'number') stack[base + a] = Math.pow(x, y);
+            if (typeof x === 'number' && typeof y === 'number') stack[base + a] = cPow(x, y);
             else {
               frame.pc = pc;
               stack[base + a] = this.arith('pow', x, y, proto.operandNames.get(pc - 1));
@@ -384,11 +388,18 @@ export class LuaVM extends LuaThreads {
                 frames.pop();
                 const target = frame.returnTo;
                 const protection = frame.protection;
+                const tailcalls = frame.tailcalls + 1;
                 for (let i = 0; i <= nargs; i++) stack[target + i] = stack[slot + i];
                 frame = this.enter(co, fn, target, nargs, frame.wanted, false);
                 frame.protection = protection;
+                frame.tailcalls = tailcalls;
               } else {
+                const caller = frame;
                 frame = this.enter(co, fn, slot, nargs, c - 1, false);
+                if ((code[at] as Op) === Op.TailCall) {
+                  frame.tailcalls = caller.tailcalls + 1;
+                  frame.replacesCaller = true;
+                }
               }
               closure = fn;
               proto = fn.proto;
@@ -601,19 +612,6 @@ export class LuaVM extends LuaThreads {
     }
   }
 
-  /** Adds "chunk:line: " to an error raised by the running code, once. */
-  private positioned(err: unknown, frame: Frame): unknown {
-    if (err instanceof RangeError) return this.positioned(new LuaError('stack overflow', true), frame);
-    if (!(err instanceof LuaError)) return err;
-    err.luaLine ??= frame.closure.proto.lines[Math.max(0, frame.pc - 1)] ?? 0;
-    if (!err.needsPosition) return err;
-    err.needsPosition = false;
-    err.value = `${this.where(frame)}${String(err.value)}`;
-    err.message = err.value;
-    return err;
-  }
-
-
   private callValue(fn: LuaValue, args: LuaValue[], name: Parameters<LuaOperations['callError']>[1]): LuaValue[] {
     const handler = this.metamethod(fn, '__call');
     if (handler === undefined) this.callError(fn, name);
@@ -622,7 +620,7 @@ export class LuaVM extends LuaThreads {
 
   private forNumber(value: LuaValue, message: string): number {
     const converted = toNumber(value);
-    if (converted === undefined) this.error(message);
+    if (converted === undefined) this.runtimeError(message);
     return converted;
   }
 
