@@ -275,3 +275,17 @@ dual.case('register_function reads numbers as strings, named arguments in any ca
   error('FUNCTION', 'LOAD', '#!lua name=rg\nredis.register_function{function_name=true, callback=function() end}'),
   error('FUNCTION', 'LOAD', '#!lua name=rg\nredis.register_function{function_name="g", callback=function() end, flags={1}}'),
 ]);
+
+dual.case('FUNCTION RESTORE refuses a function whose name differs only in case from another library\'s', async (pair, tt) => {
+  await pair.do('FUNCTION', 'FLUSH');
+  await pair.do('FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function('fn', function() return 1 end)");
+  const [redisDump] = await pair.both((client) => client.call('FUNCTION', 'DUMP'));
+  // redis-server's payload, restored on both sides.
+  const payload = redisDump.subarray(redisDump.indexOf('\r\n') + 2, redisDump.length - 2);
+  await pair.do('FUNCTION', 'FLUSH');
+  await pair.do('FUNCTION', 'LOAD', "#!lua name=b\nredis.register_function('FN', function() return 2 end)");
+  for (const argv of [['FUNCTION', 'RESTORE', payload], ['FUNCTION', 'RESTORE', payload, 'REPLACE'], ['FCALL', 'Fn', '0'], ['FUNCTION', 'RESTORE', payload, 'FLUSH'], ['FCALL', 'FN', '0']]) {
+    const replies = await both(pair, ...argv);
+    tt.equal(replies.target, replies.redis, argv.map((a) => (a instanceof Buffer ? '<payload>' : a)).join(' '));
+  }
+});
