@@ -8,7 +8,8 @@
  * positions from the same data, so each command is declared exactly once.
  *
  * Usage (a dev tool, not run by the server):
- *   redis-server --port 16390 --save '' --enable-debug-command yes &   (DEBUG HELP is captured too)
+ *   redis-server --port 16390 --save '' --enable-debug-command yes --cluster-enabled yes \
+ *     --cluster-config-file /tmp/capture-nodes.conf &   (so DEBUG HELP and CLUSTER HELP are captured)
  *   node dist/server/commands/meta/capture-meta.js 16390 [output.ts]
  * Subcommands are kept only where hashslot implements them (IMPLEMENTED below lists them as
  * "container|sub").
