@@ -17,7 +17,10 @@
  * rewritten config); this file owns the disk.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fsp, closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  close as closeCallback, closeSync, fsync as fsyncCallback, fsyncSync, openSync, renameSync, statSync, unlinkSync,
+  write as writeCallback, writeSync,
+} from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import type { LatencyProbe } from '../../storage/database';
 
@@ -138,7 +141,9 @@ export async function replaceFile(
   options: ReplaceFileOptions = {},
 ): Promise<void> {
   const tmp = tempPathFor(path);
-  const handle = await fsp.open(tmp, 'w', modeFor(path, options));
+  // Opened synchronously, with the abort listener in the same turn: an asynchronous open left
+  // a turn in which the file existed but an abort (SHUTDOWN, which exits at once) did not see it.
+  const fd = openSync(tmp, 'w', modeFor(path, options));
   let dropped = false;
   const drop = (): void => {
     if (dropped) return;
@@ -150,18 +155,30 @@ export async function replaceFile(
     for await (const chunk of chunks) {
       signal?.throwIfAborted();
       let off = 0;
-      while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
+      while (off < chunk.length) off += await writeAsync(fd, chunk, off, chunk.length - off);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     signal?.throwIfAborted();
-    await handle.sync();
+    await fsyncAsync(fd);
   } catch (err) {
     signal?.removeEventListener('abort', drop);
-    await handle.close().catch(() => undefined);
+    await closeAsync(fd).catch(() => undefined);
     drop();
     throw err;
   }
-  await handle.close();
+  await closeAsync(fd);
   signal?.removeEventListener('abort', drop);
   commit(tmp, path, signal, options, drop);
+}
+
+function writeAsync(fd: number, data: Uint8Array, offset: number, length: number): Promise<number> {
+  return new Promise((resolve, reject) => writeCallback(fd, data, offset, length, null, (err, written) => (err === null ? resolve(written) : reject(err))));
+}
+
+function fsyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsyncCallback(fd, (err) => (err === null ? resolve() : reject(err))));
+}
+
+function closeAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => closeCallback(fd, (err) => (err === null ? resolve() : reject(err))));
 }
