@@ -178,7 +178,8 @@ export class Admin {
         break;
       }
       case 'node': {
-        const target = this.setslotTarget(op.nodeId);
+        // NODE names an unknown node differently from MIGRATING and IMPORTING, as Redis does.
+        const target = this.setslotTarget(op.nodeId, `ERR Unknown node ${op.nodeId}`);
         if (typeof target === 'string') return refuse(target);
         const keys = this.p.host.keysInSlot(slot);
         if (slots.owner(slot) === myself.name && target !== myself && keys > 0) {
@@ -209,9 +210,9 @@ export class Admin {
   }
 
   /** The node a SETSLOT names: known, and a master. */
-  private setslotTarget(id: string): ClusterNode | string {
+  private setslotTarget(id: string, unknown = `ERR I don't know about node ${id}`): ClusterNode | string {
     const node = this.p.table.get(id);
-    if (node === undefined) return `ERR I don't know about node ${id}`;
+    if (node === undefined) return unknown;
     if (node.isReplica) return 'ERR Target node is not a master';
     return node;
   }

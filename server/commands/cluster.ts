@@ -16,7 +16,8 @@ import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot, SLOT_COUNT } from '../../storage/key-slot';
 import type { CommandContext } from '../dispatch/command-context';
 import { isIpAddress, type ClusterMode } from '../cluster/cluster-mode';
-import { ReplyError, wrongArity } from '../dispatch/errors';
+import { ReplyError, subcommandSyntax, wrongArity } from '../dispatch/errors';
+import { parseInt64 } from '../../storage/numbers';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl, type Handler } from '../dispatch/command';
 import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
@@ -41,9 +42,14 @@ function clusterCmd(name: string, run: (ctx: CommandContext, argv: ByteString[],
   return cmd(name, handler);
 }
 
-/** A slot argument as a number; -1 when it is not an integer (the range is checked by the caller). */
+/**
+ * A slot argument as a number; -1 when it is not an integer (the range is checked by the caller).
+ * Redis reads slots as strict long longs, so `007` and `-0` are not numbers: accepting them would
+ * let a typo assign or delete a slot the operator did not mean.
+ */
 function slotNumber(arg: ByteString): number {
-  return /^-?\d+$/.test(arg) ? Number(arg) : -1;
+  const n = parseInt64(arg);
+  return n === null || n < 0n || n >= BigInt(SLOT_COUNT) ? -1 : Number(n);
 }
 
 function slotArg(arg: ByteString): number {
@@ -77,18 +83,28 @@ function rangeSlots(argv: ByteString[], name: string): number[] {
   return slots;
 }
 
+/**
+ * CLUSTER MEET ip port [cport]. The ports are strict 64-bit integers (a syntax error names the
+ * port); a number out of range is a bad address, which Redis reports with the ip and base port as
+ * typed, even when it is the bus port that is wrong.
+ */
 function meet(ctx: CommandContext, argv: ByteString[], cluster: ClusterMode): void {
+  if (argv.length > 5) throw new ReplyError(subcommandSyntax('cluster', at(argv, 1)));
   const ip = at(argv, 2);
   const portText = at(argv, 3);
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText)) throw new ReplyError(`ERR Invalid TCP base port specified: ${portText}`);
-  let cport = port + 10000;
+  const portBig = parseInt64(portText);
+  if (portBig === null) throw new ReplyError(`ERR Invalid TCP base port specified: ${portText}`);
+  let cportBig = portBig + 10000n;
   if (argv.length === 5) {
     const cportText = at(argv, 4);
-    if (!/^\d+$/.test(cportText)) throw new ReplyError(`ERR Invalid TCP bus port specified: ${cportText}`);
-    cport = Number(cportText);
+    const parsed = parseInt64(cportText);
+    if (parsed === null) throw new ReplyError(`ERR Invalid TCP bus port specified: ${cportText}`);
+    cportBig = parsed;
   }
-  if (!isIpAddress(ip) || port <= 0 || port > 65535 || cport <= 0 || cport > 65535) {
+  const inRange = (n: bigint): boolean => n > 0n && n <= 65535n;
+  const port = Number(portBig);
+  const cport = Number(cportBig);
+  if (!isIpAddress(ip) || !inRange(portBig) || !inRange(cportBig)) {
     throw new ReplyError(`ERR Invalid node address specified: ${ip}:${portText}`);
   }
   admin(ctx, cluster, { type: 'meet', ip, port, cport });
@@ -235,13 +251,14 @@ export const clusterCommands: CommandImpl[] = [
     ctx.reply.integer(state.failureReportCount(node, ctx.server.clock()));
   }),
   clusterCmd('cluster|failover', (ctx, argv, cluster) => {
+    // More than one option is not a syntax error but an unknown form of the subcommand, as Redis
+    // matches FAILOVER by name and argument count together.
+    if (argv.length > 3) throw new ReplyError(subcommandSyntax('cluster', at(argv, 1)));
     let mode: 'default' | 'force' | 'takeover' = 'default';
     if (argv.length === 3) {
       if (isWord(argv[2], 'force')) mode = 'force';
       else if (isWord(argv[2], 'takeover')) mode = 'takeover';
       else syntaxError();
-    } else if (argv.length > 3) {
-      syntaxError();
     }
     admin(ctx, cluster, { type: 'failover', mode });
   }),
@@ -253,6 +270,8 @@ export const clusterCommands: CommandImpl[] = [
     ctx.reply.simple(`${result.ok && result.bumped ? 'BUMPED' : 'STILL'} ${state.myself.configEpoch}`);
   }),
   clusterCmd('cluster|reset', (ctx, argv, cluster) => {
+    // Extra arguments must refuse before anything runs: a reset forgets every node.
+    if (argv.length > 3) throw new ReplyError(subcommandSyntax('cluster', at(argv, 1)));
     let hard = false;
     if (argv.length === 3) {
       if (isWord(argv[2], 'hard')) hard = true;
