@@ -22,7 +22,7 @@ import type { ByteString } from '../../storage/bytes';
 import type { Session } from '../dispatch/session';
 import { keyHashSlot } from '../../storage/key-slot';
 import { logClusterEvent } from './event-log';
-import { routeCommand } from './routing';
+import { routeCommand, routeCommands, type RoutedCommand } from './routing';
 import type { CommandSpec } from '../dispatch/command';
 import type { Config } from '../config/config';
 import { nodesConfFile, type NodesConfStore } from './nodes-conf-file';
@@ -248,6 +248,11 @@ export class ClusterMode {
   /** The error that redirects this call elsewhere, or null when this node serves it. */
   route(session: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
     return routeCommand(this.state, session, spec, argv, this.node.nowMs, this.node.config);
+  }
+
+  /** EXEC: the queued commands routed together, as one request (routing.ts). */
+  routeAll(session: Session, commands: readonly RoutedCommand[]): string | null {
+    return routeCommands(this.state, session, commands, this.node.nowMs, this.node.config);
   }
 }
 

@@ -3,8 +3,8 @@
  * keys the command table can find (dispatch/key-specs.ts) is checked here before it runs; the
  * answer is null (served here) or the redirect error, in Redis's order:
  *
+ *   first key's slot unassigned                -CLUSTERDOWN Hash slot not served
  *   keys in several slots                      -CROSSSLOT Keys in request don't hash to the same slot
- *   slot unassigned                            -CLUSTERDOWN Hash slot not served
  *   cluster state fail                         -CLUSTERDOWN The cluster is down
  *   mine, MIGRATING, keys missing              -ASK <slot> <ip>:<port>  (or -TRYAGAIN when only some are)
  *   IMPORTING here and the client sent ASKING  served
@@ -25,6 +25,12 @@ import type { Session } from '../dispatch/session';
 /** The directives routing reads, and only when the cluster is down (off the common path). */
 export type RoutingConfig = Pick<Config, 'bool'>;
 
+/** One command to route: a call, or one of the commands an EXEC is about to run. */
+export interface RoutedCommand {
+  readonly spec: CommandSpec;
+  readonly argv: readonly ByteString[];
+}
+
 /** The error that redirects this call elsewhere (without its leading '-'), or null when this node serves it. */
 export function routeCommand(
   state: ClusterState,
@@ -35,51 +41,92 @@ export function routeCommand(
   nowMs: number,
   config: RoutingConfig,
 ): string | null {
-  const indexes = findKeys(spec.keys, argv);
-  if (indexes.length === 0) return null;
+  return routeCommands(state, session, [{ spec, argv }], nowMs, config);
+}
+
+/**
+ * Routes commands as one request: a single call, or at EXEC every queued command together, since
+ * Redis checks a transaction's keys again before running it (keys of two slots are CROSSSLOT even
+ * when each command was fine alone, and keys moved away since queuing answer ASK or TRYAGAIN).
+ * The flags that matter (a write, shard pub/sub, ASKING-friendly) are those of any command.
+ *
+ * The order is Redis's: the first key's slot decides unassigned ("Hash slot not served", even if
+ * a later key is in another slot), then each further key must share it. A key repeated is not
+ * "multiple keys" (that only counts distinct ones, for TRYAGAIN while importing).
+ */
+export function routeCommands(
+  state: ClusterState,
+  session: Session,
+  commands: readonly RoutedCommand[],
+  nowMs: number,
+  config: RoutingConfig,
+): string | null {
+  const myself = state.myself;
+  let firstKey: ByteString | null = null;
   let slot = -1;
-  for (const i of indexes) {
-    const s = keyHashSlot(argv[i] as ByteString);
-    if (slot >= 0 && s !== slot) return "CROSSSLOT Keys in request don't hash to the same slot";
-    slot = s;
-  }
+  let ownerName: string | null = null;
+  let migratingSlot = false;
+  let importingSlot = false;
+  let multipleKeys = false;
+  let missingKeys = 0;
+  let existingKeys = 0;
+  let isWrite = false;
+  let asking = false;
+  let migrate = false;
   // SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH: their "keys" are shard channels, which follow the slot
   // but are not data: a replica serves them without READONLY, a migrating slot keeps serving
   // them here until it moves, and a down cluster may still serve them.
-  const shardPubsub = spec.flags.has('pubsub');
-  const ownerName = state.slots.owner(slot);
-  if (ownerName === null) return 'CLUSTERDOWN Hash slot not served';
+  let shardPubsub = false;
+  for (const { spec } of commands) {
+    if (spec.isWrite) isWrite = true;
+    if (spec.flags.has('asking')) asking = true;
+    if (spec.flags.has('pubsub')) shardPubsub = true;
+    if (spec.fullName === 'migrate') migrate = true;
+  }
+  for (const { spec, argv } of commands) {
+    if (spec.firstKey <= 0 && !spec.flags.has('movablekeys')) continue;
+    for (const i of findKeys(spec.keys, argv)) {
+      const key = argv[i] as ByteString;
+      if (firstKey === null) {
+        firstKey = key;
+        slot = keyHashSlot(key);
+        ownerName = state.slots.owner(slot);
+        if (ownerName === null) return 'CLUSTERDOWN Hash slot not served';
+        if (ownerName === myself.name && state.slots.migrating.has(slot)) migratingSlot = true;
+        else if (state.slots.importing.has(slot)) importingSlot = true;
+      } else if (key !== firstKey) {
+        if (keyHashSlot(key) !== slot) return "CROSSSLOT Keys in request don't hash to the same slot";
+        multipleKeys = true;
+      }
+      if ((migratingSlot || importingSlot) && !shardPubsub) {
+        if (session.db.peek(key, nowMs) === undefined) missingKeys++;
+        else existingKeys++;
+      }
+    }
+  }
+  if (firstKey === null || ownerName === null) return null;
   if (state.state !== 'ok') {
     if (shardPubsub) {
       if (!config.bool('cluster-allow-pubsubshard-when-down')) return 'CLUSTERDOWN The cluster is down';
     } else {
       if (!config.bool('cluster-allow-reads-when-down')) return 'CLUSTERDOWN The cluster is down';
-      if (spec.isWrite) return 'CLUSTERDOWN The cluster is down and only accepts read commands';
+      if (isWrite) return 'CLUSTERDOWN The cluster is down and only accepts read commands';
     }
   }
-  const myself = state.myself;
   // MIGRATE runs where it is sent while its slot is open (migrating from here, or importing):
   // keys must be free to move between the two nodes in either direction.
-  if (spec.fullName === 'migrate' && ((ownerName === myself.name && state.slots.migrating.has(slot)) || state.slots.importing.has(slot))) {
+  if (migrate && (migratingSlot || importingSlot)) return null;
+  if (migratingSlot && missingKeys > 0) {
+    if (existingKeys > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
+    const node = state.nodes.get(state.slots.migrating.get(slot) ?? '');
+    if (node !== undefined) return `ASK ${slot} ${node.ip}:${node.port}`;
+  }
+  if (importingSlot && (session.asking || asking)) {
+    if (multipleKeys && missingKeys > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
     return null;
   }
-  const countMissing = (): number =>
-    indexes.filter((i) => session.db.peek(argv[i] as ByteString, nowMs) === undefined).length;
-  if (ownerName === myself.name) {
-    const target = state.slots.migrating.get(slot);
-    const missing = target === undefined || shardPubsub ? 0 : countMissing();
-    if (target !== undefined && missing > 0) {
-      if (missing < indexes.length) return 'TRYAGAIN Multiple keys request during rehashing of slot';
-      const node = state.nodes.get(target);
-      if (node !== undefined) return `ASK ${slot} ${node.ip}:${node.port}`;
-    }
-    return null;
-  }
-  if (state.slots.importing.has(slot) && (session.asking || spec.flags.has('asking'))) {
-    if (indexes.length > 1 && !shardPubsub && countMissing() > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
-    return null;
-  }
-  if ((session.readonly || shardPubsub) && !spec.isWrite && myself.isReplica && myself.slaveof === ownerName) return null;
+  if (ownerName === myself.name) return null;
+  if ((session.readonly || shardPubsub) && !isWrite && myself.isReplica && myself.slaveof === ownerName) return null;
   const owner = state.nodes.get(ownerName);
   return `MOVED ${slot} ${owner?.ip ?? ''}:${owner?.port ?? 0}`;
 }

@@ -48,6 +48,9 @@ export function lookupCommand(table: CommandTable, argv: readonly ByteString[]):
   return spec;
 }
 
+/** A cluster redirect (MOVED, ASK, TRYAGAIN, CROSSSLOT, CLUSTERDOWN) found by routing. */
+class Redirect extends ReplyError {}
+
 /** A known command with the wrong number of arguments: Redis counts it in its rejected_calls. */
 class WrongArity extends ReplyError {
   constructor(readonly spec: CommandSpec) {
@@ -83,9 +86,13 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
     if (user !== null && !user.unrestricted) node.acl.checkCommand(session, user, spec, argv);
     if (session.kind !== 'master') {
       const cluster = node.cluster;
-      if (cluster !== null && (spec.firstKey > 0 || spec.flags.has('movablekeys'))) {
-        const redirect = cluster.route(session, spec, argv);
-        if (redirect !== null) throw new ReplyError(redirect);
+      if (cluster !== null) {
+        let redirect: string | null = null;
+        if (spec.firstKey > 0 || spec.flags.has('movablekeys')) redirect = cluster.route(session, spec, argv);
+        // EXEC routes its queued commands again, together: keys may have moved since they were
+        // queued, and commands that were each fine alone may name several slots.
+        else if (spec.fullName === 'exec' && session.transaction.queue !== null) redirect = cluster.routeAll(session, session.transaction.queue);
+        if (redirect !== null) throw new Redirect(redirect);
       }
       // maxmemory-clients, which may close this very client (then the command does not run);
       // then maxmemory: evict keys, and refuse a deny-oom command if memory is still over (memory/).
@@ -115,15 +122,18 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
     // Inside MULTI a rejected command dooms the transaction (EXEC answers EXECABORT). A
     // rejected EXEC always answers EXECABORT, naming why, and discards any transaction.
     if (session.transaction.inMulti) session.transaction.aborted = true;
+    // A redirect of EXEC itself is the exception: Redis discards the transaction and answers the
+    // redirect as is, so that a cluster client can follow it and retry the whole transaction.
     if ((argv[0] as ByteString).toLowerCase() === 'exec') {
-      text = `EXECABORT Transaction discarded because of: ${text.replace(/^ERR /, '')}`;
+      if (!(err instanceof Redirect)) text = `EXECABORT Transaction discarded because of: ${text.replace(/^ERR /, '')}`;
       session.transaction.end();
     }
     const rejected = spec ?? (err instanceof WrongArity ? err.spec : undefined);
     if (rejected !== undefined) rejected.stats.rejectedCalls++;
     node.stats.countError(text);
     session.reply.error(text);
-    session.asking = false;
+    // ASKING holds until EXEC inside a transaction, also past a command rejected while queuing.
+    if (!session.transaction.inMulti) session.asking = false;
     if (session.tracking !== null) node.tracking.afterCommand(session, null);
     finishReply(session, replyMark);
     return null;
@@ -145,8 +155,9 @@ export function dispatch(table: CommandTable, session: Session, argv: ByteString
   // Clients blocked on keys this command (or this EXEC) pushed to are served now (blocking.ts);
   // after an EXEC that waits on the network, once it has finished (transaction-commands.ts).
   if (!session.waiting) node.blocking.handleReadyKeys();
-  // ASKING lasts for exactly one command.
-  if (session.asking && spec.fullName !== 'asking') session.asking = false;
+  // ASKING lasts for exactly one command, or inside MULTI until EXEC (or DISCARD): the queued
+  // commands and EXEC's routing of them (above) all read it, as in Redis.
+  if (session.asking && spec.fullName !== 'asking' && !session.transaction.inMulti) session.asking = false;
   finishReply(session, replyMark);
   return spec;
 }
@@ -201,7 +212,11 @@ const RUN_INSIDE_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', '
 
 function queueCommand(session: Session, spec: CommandSpec, argv: ByteString[]): void {
   if (spec.flags.has('no_multi')) throw new ReplyError('ERR Command not allowed inside a transaction');
-  session.transaction.queue?.push({ spec, argv });
+  // A transaction already doomed (a rejected command, a touched WATCHed key) keeps answering
+  // QUEUED but stores nothing more, as Redis does: so EXEC's routing, CLIENT LIST's multi= and
+  // the client's memory see only what came before.
+  const tx = session.transaction;
+  if (!tx.aborted && !tx.touched) tx.queue?.push({ spec, argv });
   session.reply.simple('QUEUED');
 }
 

@@ -43,7 +43,7 @@ export class Session {
   /** CLIENT REPLY SKIP applies to the command after the one that set it. */
   skipNextReply = false;
   noEvict = false;
-  /** ASKING was sent: the next command may touch an IMPORTING slot (one shot). */
+  /** ASKING was sent: the next command (or, inside MULTI, every one until EXEC) may touch an IMPORTING slot. */
   asking = false;
   /**
    * Whether the commands this session runs reach replicas (their own entries; what they find
