@@ -20,6 +20,7 @@ import { SeededRandom } from '../storage/random';
 import { ScriptEngine } from './scripting/script-engine';
 import { FunctionEngine } from './scripting/function-engine';
 import { RedisRandom } from './scripting/lua/math-lib';
+import type { LoadedEngines } from './scripting/script-command-flags';
 import { BUSY_FUNCTION_ERROR, BUSY_SCRIPT_ERROR, type ScriptRun } from './scripting/script-run';
 import { scriptingMemory, type ScriptingMemory } from './scripting/script-memory';
 import { Client } from './network/client';
@@ -456,6 +457,11 @@ export class RedisNode implements KeyspaceObserver {
   get scripting(): ScriptEngine {
     this.scriptEngine ??= new ScriptEngine(this);
     return this.scriptEngine;
+  }
+
+  /** The engines created so far, for what may only look (cluster routing of EVAL and FCALL). */
+  get loadedEngines(): LoadedEngines {
+    return { scripts: this.scriptEngine, functions: this.functionEngine };
   }
 
   /** The FUNCTION engine (FUNCTION LOAD, FCALL), created on first use. */

@@ -23,6 +23,7 @@ import type { Session } from '../dispatch/session';
 import { keyHashSlot } from '../../storage/key-slot';
 import { logClusterEvent } from './event-log';
 import { routeCommand, routeCommands, type RoutedCommand } from './routing';
+import { scriptCommandIsWrite } from '../scripting/script-command-flags';
 import type { CommandSpec } from '../dispatch/command';
 import type { Config } from '../config/config';
 import { nodesConfFile, type NodesConfStore } from './nodes-conf-file';
@@ -247,12 +248,15 @@ export class ClusterMode {
 
   /** The error that redirects this call elsewhere, or null when this node serves it. */
   route(session: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
-    return routeCommand(this.state, session, spec, argv, this.node.nowMs, this.node.config);
+    const isWrite = scriptCommandIsWrite(this.node.loadedEngines, spec, argv) ?? spec.isWrite;
+    return routeCommand(this.state, session, spec, argv, this.node.nowMs, this.node.config, isWrite);
   }
 
   /** EXEC: the queued commands routed together, as one request (routing.ts). */
   routeAll(session: Session, commands: readonly RoutedCommand[]): string | null {
-    return routeCommands(this.state, session, commands, this.node.nowMs, this.node.config);
+    const engines = this.node.loadedEngines;
+    const routed = commands.map((c) => ({ ...c, isWrite: scriptCommandIsWrite(engines, c.spec, c.argv) ?? c.spec.isWrite }));
+    return routeCommands(this.state, session, routed, this.node.nowMs, this.node.config);
   }
 }
 

@@ -29,6 +29,8 @@ export type RoutingConfig = Pick<Config, 'bool'>;
 export interface RoutedCommand {
   readonly spec: CommandSpec;
   readonly argv: readonly ByteString[];
+  /** A write, when not the command table's word (EVAL and FCALL of a script declaring flags). */
+  readonly isWrite?: boolean;
 }
 
 /** The error that redirects this call elsewhere (without its leading '-'), or null when this node serves it. */
@@ -40,8 +42,9 @@ export function routeCommand(
   /** The command's instant: a key past its deadline counts as missing for ASK/TRYAGAIN. */
   nowMs: number,
   config: RoutingConfig,
+  isWrite = spec.isWrite,
 ): string | null {
-  return routeCommands(state, session, [{ spec, argv }], nowMs, config);
+  return routeCommands(state, session, [{ spec, argv, isWrite }], nowMs, config);
 }
 
 /**
@@ -77,8 +80,9 @@ export function routeCommands(
   // but are not data: a replica serves them without READONLY, a migrating slot keeps serving
   // them here until it moves, and a down cluster may still serve them.
   let shardPubsub = false;
-  for (const { spec } of commands) {
-    if (spec.isWrite) isWrite = true;
+  for (const command of commands) {
+    const spec = command.spec;
+    if (command.isWrite ?? spec.isWrite) isWrite = true;
     if (spec.flags.has('asking')) asking = true;
     if (spec.flags.has('pubsub')) shardPubsub = true;
     if (spec.fullName === 'migrate') migrate = true;

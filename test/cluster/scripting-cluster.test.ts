@@ -223,6 +223,61 @@ async function clusterDown(tt: Test): Promise<void> {
   await step(evalOf('return redis.call("set", KEYS[1], "v")', '1', LOCAL_A));
   await step(['EVAL_RO', 'return redis.call("get", KEYS[1])', '1', LOCAL_A]);
   await step(evalOf(get(OF_NODE_2), '0'));
+  // A declared script is a write unless no-writes, before it runs.
+  await step(evalOf('#!lua\nreturn 1', '1', LOCAL_A));
+  await step(evalOf('#!lua flags=no-writes\nreturn 1', '1', LOCAL_A));
+}
+
+// ─── Part 3: a master and its replica ───────────────────────────────────────────────────────────
+
+/**
+ * Routing takes a script's write flag from its declared flags, before it runs: a `#!lua` script
+ * or a function without no-writes is a write, so a READONLY client of the replica is sent to the
+ * master (MOVED) rather than refused by the replica's READONLY guard, also with EVAL_RO/FCALL_RO.
+ */
+async function replicaReads(tt: Test): Promise<void> {
+  const [redisCluster, targetCluster] = await Promise.all([launch(tt, ['redis', 'redis']), launch(tt, [kind, kind])]);
+  const library = [
+    '#!lua name=rw',
+    "redis.register_function('rget', function(keys) return redis.call('get', keys[1]) end)",
+    "redis.register_function{function_name='roget', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}",
+  ].join('\n');
+  for (const cluster of [redisCluster, targetCluster]) {
+    const [master, replica] = [cluster.node(0), cluster.node(1)];
+    await master.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+    await master.call('CLUSTER', 'MEET', replica.host, String(replica.port));
+    await cluster.waitForAgreement(2);
+    await replica.call('CLUSTER', 'REPLICATE', (await master.myself()).id);
+    await cluster.waitForOk();
+    await master.call('FUNCTION', 'LOAD', library);
+    // The library reached the replica (its functions may list in another order).
+    await cluster.waitFor('the replica has the library', 15_000, async () => {
+      const reply = (await replica.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'rw')).toString('latin1');
+      return { ok: reply.startsWith('*1\r\n'), detail: reply };
+    });
+  }
+  const redis = new Side(redisCluster);
+  const target = new Side(targetCluster);
+  tt.teardown(() => {
+    redis.close();
+    target.close();
+  });
+  await Promise.all([redis.connect(), target.connect()]);
+  const step = (argv: readonly Arg[]): Promise<void> => same(tt, redis, target, 1, argv);
+  const body = "#!lua\nreturn redis.call('get',KEYS[1])";
+  await step(['READONLY']);
+  await step(['EVAL', body, '1', LOCAL_A]);
+  await step(['EVAL_RO', body, '1', LOCAL_A]);
+  await step(['EVAL', "#!lua flags=no-writes\nreturn redis.call('get',KEYS[1])", '1', LOCAL_A]);
+  await step(['EVAL', "return redis.call('get',KEYS[1])", '1', LOCAL_A]);
+  await step(['EVAL_RO', "return redis.call('get',KEYS[1])", '1', LOCAL_A]);
+  await step(['SCRIPT', 'LOAD', body]);
+  await step(['EVALSHA', 'c7b7c8b7443fddcaf90f8928c83198a758b6d732', '1', LOCAL_A]);
+  await step(['FCALL', 'rget', '1', LOCAL_A]);
+  await step(['FCALL_RO', 'rget', '1', LOCAL_A]);
+  await step(['FCALL', 'roget', '1', LOCAL_A]);
+  await step(['FCALL_RO', 'roget', '1', LOCAL_A]);
+  await step(['FCALL', 'nosuch', '1', LOCAL_A]);
 }
 
 if (problem !== null) {
@@ -230,4 +285,5 @@ if (problem !== null) {
 } else {
   t.test(`EVAL and FCALL on three redis-server masters and three ${kind} masters`, threeMasters);
   t.test(`scripts on a lone redis-server node and a lone ${kind} node whose cluster is down`, clusterDown);
+  t.test(`scripts on the READONLY replica of a redis-server master and of a ${kind} master`, replicaReads);
 }
