@@ -20,6 +20,7 @@ import { keyHashSlot } from '../../storage/key-slot';
 import type { Config } from '../config/config';
 import type { CommandSpec } from '../dispatch/command';
 import { findKeys } from '../dispatch/key-specs';
+import { routingKeys } from '../dispatch/movable-keys';
 import type { Session } from '../dispatch/session';
 
 /** The directives routing reads, and only when the cluster is down (off the common path). */
@@ -89,7 +90,7 @@ export function routeCommands(
   }
   for (const { spec, argv } of commands) {
     if (spec.firstKey <= 0 && !spec.flags.has('movablekeys')) continue;
-    for (const i of findKeys(spec.keys, argv)) {
+    for (const i of routingKeys(spec.fullName, argv) ?? findKeys(spec.keys, argv)) {
       const key = argv[i] as ByteString;
       if (firstKey === null) {
         firstKey = key;

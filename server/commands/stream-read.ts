@@ -45,7 +45,6 @@ function blockDeadline(ctx: CommandContext, arg: ByteString): number {
 /** XREAD's and XREADGROUP's options, up to STREAMS (xreadCommand's parsing loop). */
 export function parseReadOptions(ctx: CommandContext, argv: readonly ByteString[], readGroup: boolean): ReadOptions {
   const options: ReadOptions = { deadlineMs: -1, count: 0, noAck: false, group: null, consumer: null, keysAt: 0, streams: 0 };
-  const name = readGroup ? 'XREADGROUP' : 'XREAD';
   for (let i = 1; i < argv.length; i++) {
     const more = argv.length - i - 1;
     const opt = argv[i] as ByteString;
@@ -60,10 +59,8 @@ export function parseReadOptions(ctx: CommandContext, argv: readonly ByteString[
     } else if (isWord(opt, 'streams') && more > 0) {
       options.keysAt = i + 1;
       const rest = argv.length - options.keysAt;
-      if (rest % 2 !== 0) {
-        const symbol = readGroup ? '>' : '$';
-        throw new ReplyError(`ERR Unbalanced ${name} list of streams: for each stream key an ID or '${symbol}' must be specified.`);
-      }
+      // Redis 7.0 words this one as XREAD's, for XREADGROUP too.
+      if (rest % 2 !== 0) throw new ReplyError("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
       options.streams = rest / 2;
       break;
     } else if (isWord(opt, 'group') && more >= 2) {

@@ -84,3 +84,52 @@ export function movableKeys(fullName: string, args: readonly ByteString[]): KeyP
   const proc = PROCS.get(fullName);
   return proc === undefined ? undefined : proc(args);
 }
+
+// ─── Routing's procedures ───────────────────────────────────────────────────────────────────────
+
+/** XREAD/XREADGROUP options before STREAMS, with how many arguments each takes. */
+const XREAD_OPTION_ARGS: ReadonlyMap<string, number> = new Map([
+  ['block', 1],
+  ['count', 1],
+  ['group', 2],
+  ['noack', 0],
+]);
+
+/**
+ * XREAD and XREADGROUP as Redis's getkeys procedure finds their keys: the options are skipped up
+ * to the STREAMS word (so a group or consumer named "streams" is not taken for it), and a list
+ * of streams and IDs that does not split in two halves has no keys at all. The call then runs,
+ * wherever it was sent, and answers its "Unbalanced XREAD list" error instead of a redirect.
+ */
+function xreadRoutingKeys(args: readonly ByteString[]): readonly number[] {
+  let streams = -1;
+  for (let i = 1; i < args.length; i++) {
+    const word = (args[i] as ByteString).toLowerCase();
+    if (word === 'streams') {
+      streams = i;
+      break;
+    }
+    const skip = XREAD_OPTION_ARGS.get(word);
+    if (skip === undefined) break;
+    i += skip;
+  }
+  const count = args.length - streams - 1;
+  if (streams < 0 || count === 0 || count % 2 !== 0) return [];
+  const keys: number[] = [];
+  for (let k = 0; k < count / 2; k++) keys.push(streams + 1 + k);
+  return keys;
+}
+
+const ROUTING_PROCS: ReadonlyMap<string, (args: readonly ByteString[]) => readonly number[]> = new Map([
+  ['xread', xreadRoutingKeys],
+  ['xreadgroup', xreadRoutingKeys],
+]);
+
+/**
+ * The keys cluster routing reads for `fullName`, when they differ from what the key specs say:
+ * Redis routes with a command's getkeys procedure where it has one, while COMMAND GETKEYS
+ * prefers the key specs; the two part on invalid calls only. Undefined: use the key specs.
+ */
+export function routingKeys(fullName: string, args: readonly ByteString[]): readonly number[] | undefined {
+  return ROUTING_PROCS.get(fullName)?.(args);
+}

@@ -45,3 +45,27 @@ dual.case('CROSSSLOT for streams in different slots; streams of one slot are rea
   for (const argv of crossSlot) await pair.step(error(...argv));
   for (const argv of sameSlot) await pair.do(...argv);
 });
+
+/*
+ * Routing finds XREAD's keys as Redis's getkeys procedure does: a list of streams and IDs that
+ * does not split in two has no keys, so the call runs where it was sent and answers "Unbalanced"
+ * rather than a redirect. Here the streams' slot (7365, of "c") is served by nobody.
+ */
+dual.case('an unbalanced XREAD list is not routed', async (pair) => {
+  await pair.do('CLUSTER', 'DELSLOTS', '7365');
+  for (const argv of [
+    ['XREAD', 'STREAMS', 'c', '{c}x', '0'],
+    ['XREAD', 'STREAMS', 'c', '0', '0'],
+    ['XREAD', 'BLOCK', '0', 'STREAMS', 'c', '{c}x', '0'],
+    ['XREAD', 'COUNT', '1', 'STREAMS', 'c', 'STREAMS', '0'],
+    ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'c', '{c}x', '0'],
+    ['XREADGROUP', 'GROUP', 'g', 'c', 'NOACK', 'STREAMS', 'c', '{c}x', '0'],
+    ['XREAD', 'FOO', 'STREAMS', 'c', '0'],
+    ['XREAD', 'STREAMS', 'c', '{c}x', '0', '0'],
+    ['XREADGROUP', 'GROUP', 'streams', 'c', 'STREAMS', 'c', '0'],
+  ]) {
+    await pair.step(error(...argv));
+  }
+  await pair.do('COMMAND', 'GETKEYS', 'XREAD', 'STREAMS', 'c', '{c}x', '0');
+  await pair.do('CLUSTER', 'ADDSLOTS', '7365');
+});
