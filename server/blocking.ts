@@ -349,8 +349,8 @@ export class BlockingLists {
       if (argv.length === 0) continue;
       const spec = this.node.commands.lookup(argv[0] as ByteString);
       if (spec === undefined) continue;
-      const redirect = cluster.route(waiter.client, spec, argv);
-      if (redirect === null || !(redirect.startsWith('MOVED') || redirect.startsWith('CLUSTERDOWN'))) continue;
+      const redirect = cluster.blockedRedirect(waiter.client, spec, argv);
+      if (redirect === null) continue;
       this.forget(waiter);
       waiter.client.reply.error(redirect);
       waiter.client.connection?.unblock();

@@ -22,7 +22,7 @@ import type { ByteString } from '../../storage/bytes';
 import type { Session } from '../dispatch/session';
 import { keyHashSlot } from '../../storage/key-slot';
 import { logClusterEvent } from './event-log';
-import { routeCommand, routeCommands, type RoutedCommand } from './routing';
+import { blockedRedirect, routeCommand, routeCommands, type RoutedCommand } from './routing';
 import { scriptCommandIsWrite } from '../scripting/script-command-flags';
 import type { CommandSpec } from '../dispatch/command';
 import type { Config } from '../config/config';
@@ -250,6 +250,11 @@ export class ClusterMode {
   route(session: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
     const isWrite = scriptCommandIsWrite(this.node.loadedEngines, spec, argv) ?? spec.isWrite;
     return routeCommand(this.state, session, spec, argv, this.node.nowMs, this.node.config, isWrite);
+  }
+
+  /** A client blocked on keys: the error that unblocks it, or null (routing.ts). */
+  blockedRedirect(session: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
+    return blockedRedirect(this.state, session, spec, argv);
   }
 
   /** EXEC: the queued commands routed together, as one request (routing.ts). */

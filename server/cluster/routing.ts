@@ -135,3 +135,25 @@ export function routeCommands(
   const owner = state.nodes.get(ownerName);
   return `MOVED ${slot} ${owner?.ip ?? ''}:${owner?.port ?? 0}`;
 }
+
+/**
+ * A client blocked on keys (BLPOP, XREAD BLOCK...), checked again as the cluster changes: the
+ * error that unblocks it, or null to keep it waiting. Not the routing of a new call: a failed
+ * cluster unblocks every waiter with "The cluster is down" (even when reads are allowed while
+ * down, since the write that would serve it may never come), and a slot being imported keeps its
+ * waiters, with or without ASKING. Otherwise a slot served elsewhere answers MOVED and a slot
+ * served by nobody "Hash slot not served".
+ */
+export function blockedRedirect(state: ClusterState, session: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
+  if (state.state === 'fail') return 'CLUSTERDOWN The cluster is down';
+  const [first] = routingKeys(spec.fullName, argv) ?? findKeys(spec.keys, argv);
+  if (first === undefined) return null;
+  const slot = keyHashSlot(argv[first] as ByteString);
+  const ownerName = state.slots.owner(slot);
+  const myself = state.myself;
+  if (ownerName === myself.name || state.slots.importing.has(slot)) return null;
+  if (session.readonly && !spec.isWrite && myself.isReplica && myself.slaveof === ownerName) return null;
+  if (ownerName === null) return 'CLUSTERDOWN Hash slot not served';
+  const owner = state.nodes.get(ownerName);
+  return `MOVED ${slot} ${owner?.ip ?? ''}:${owner?.port ?? 0}`;
+}
