@@ -54,18 +54,19 @@ export function configText(state: ClusterState): string {
   return text + `vars currentEpoch ${state.currentEpoch} lastVoteEpoch ${state.lastVoteEpoch}\n`;
 }
 
+/** CLUSTER INFO's counters, in type number order as Redis prints them: PUBLISHSHARD (10) is last. */
 const TYPE_NAMES: Array<[number, string]> = [
   [MessageType.PING, 'ping'],
   [MessageType.PONG, 'pong'],
   [MessageType.MEET, 'meet'],
   [MessageType.FAIL, 'fail'],
   [MessageType.PUBLISH, 'publish'],
-  [MessageType.PUBLISHSHARD, 'publishshard'],
   [MessageType.FAILOVER_AUTH_REQUEST, 'auth-req'],
   [MessageType.FAILOVER_AUTH_ACK, 'auth-ack'],
   [MessageType.UPDATE, 'update'],
   [MessageType.MFSTART, 'mfstart'],
   [MessageType.MODULE, 'module'],
+  [MessageType.PUBLISHSHARD, 'publishshard'],
 ];
 
 /**

@@ -1,0 +1,55 @@
+/*
+ * CLUSTER INFO's message counters, on a redis-server master/replica pair and a hashslot one:
+ * Redis prints them in message type order, so PUBLISHSHARD (type 10) comes after MFSTART (8).
+ * The replica takes over by a manual failover (it sends MFSTART), then publishes to a shard
+ * channel (PUBLISHSHARD to its new replica). Counts depend on timing; the order of the names
+ * present on both sides is compared.
+ */
+import t from 'tap';
+import { clusterTarget, LocalCluster, missingPrerequisite, type NodeKind } from '../../bench/harness/cluster-harness';
+
+type Test = tap.Test;
+
+const kind = clusterTarget();
+const problem = missingPrerequisite(['redis', kind]);
+
+/** Forms the pair, fails over to the replica, and returns node 1's counter names, in order. */
+async function counterNames(cluster: LocalCluster): Promise<string[]> {
+  const [master, replica] = [cluster.node(0), cluster.node(1)];
+  await master.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+  await master.call('CLUSTER', 'MEET', replica.host, String(replica.port));
+  await cluster.waitForAgreement(2);
+  await replica.call('CLUSTER', 'REPLICATE', (await master.myself()).id);
+  await cluster.waitForOk();
+  await cluster.waitFor('the replica is in sync', 15_000, async () => {
+    const info = (await replica.call('INFO', 'replication')).toString('latin1');
+    return { ok: info.includes('master_link_status:up'), detail: info };
+  });
+  await replica.call('CLUSTER', 'FAILOVER');
+  await cluster.waitFor('the replica took over', 15_000, async () => {
+    const role = (await replica.call('ROLE')).toString('latin1');
+    return { ok: role.includes('master'), detail: role };
+  });
+  await cluster.waitFor('PUBLISHSHARD was sent', 15_000, async () => {
+    await replica.call('SPUBLISH', 'ch', 'x');
+    const info = (await replica.call('CLUSTER', 'INFO')).toString('latin1');
+    return { ok: info.includes('publishshard_sent'), detail: info };
+  });
+  const info = (await replica.call('CLUSTER', 'INFO')).toString('latin1');
+  return [...info.matchAll(/cluster_stats_messages_([a-z-]+_(?:sent|received)):/g)].map((m) => m[1] ?? '');
+}
+
+async function order(tt: Test): Promise<void> {
+  const launch = async (kinds: readonly NodeKind[]): Promise<LocalCluster> => (await LocalCluster.launch(kinds)).attach(tt);
+  const [redisCluster, targetCluster] = await Promise.all([launch(['redis', 'redis']), launch([kind, kind])]);
+  const [r, h] = await Promise.all([counterNames(redisCluster), counterNames(targetCluster)]);
+  const common = (names: string[], other: string[]): string[] => names.filter((n) => other.includes(n));
+  tt.ok(r.includes('mfstart_sent') && r.includes('publishshard_sent'), 'redis-server counted MFSTART and PUBLISHSHARD');
+  tt.same(common(h, r), common(r, h), 'the counters present on both, in the same order');
+}
+
+if (problem !== null) {
+  t.plan(0, problem);
+} else {
+  t.test(`CLUSTER INFO counter order on a redis-server pair and a ${kind} pair`, order);
+}
