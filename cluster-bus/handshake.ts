@@ -215,7 +215,8 @@ export class Handshake {
     for (const entry of msg.gossip) {
       const node = table.get(entry.nodename);
       if (node !== undefined) {
-        if (node === table.myself) continue;
+        // Myself too: a peer's word on when it last heard from me is my own pong time in CLUSTER
+        // NODES (the last time I learnt of myself through gossip), as in Redis.
         if (sender !== null) this.p.gossipAbout(node, sender, entry.flags, nowMs);
         const healthy = (entry.flags & (NodeFlag.PFAIL | NodeFlag.FAIL)) === 0;
         if (healthy && node.pingSentMs === 0 && node.failReports.size === 0) {

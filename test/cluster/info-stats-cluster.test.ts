@@ -4,6 +4,10 @@
  * The replica takes over by a manual failover (it sends MFSTART), then publishes to a shard
  * channel (PUBLISHSHARD to its new replica). Counts depend on timing; the order of the names
  * present on both sides is compared.
+ *
+ * The myself line of CLUSTER NODES: its pong time is the last time a peer's gossip said when it
+ * heard from this node (0 until then). With three nodes each PING carries one gossip entry,
+ * sometimes about its receiver.
  */
 import t from 'tap';
 import { clusterTarget, LocalCluster, missingPrerequisite, type NodeKind } from '../../bench/harness/cluster-harness';
@@ -48,8 +52,34 @@ async function order(tt: Test): Promise<void> {
   tt.same(common(h, r), common(r, h), 'the counters present on both, in the same order');
 }
 
+/** Polls node 0's myself line until its pong time is not 0; returns whether it became so. */
+async function myselfPongSeen(cluster: LocalCluster, deadlineMs: number): Promise<boolean> {
+  const node = cluster.node(0);
+  for (const other of [cluster.node(1), cluster.node(2)]) await node.call('CLUSTER', 'MEET', other.host, String(other.port));
+  await node.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+  await cluster.waitForAgreement(3);
+  try {
+    await cluster.waitFor('a peer gossips about node 0', deadlineMs, async () => {
+      const text = (await node.call('CLUSTER', 'NODES')).toString('latin1');
+      return { ok: text.split('\n').some((l) => l.includes('myself') && l.split(' ')[5] !== '0'), detail: text };
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function myselfPong(tt: Test): Promise<void> {
+  const launch = async (kinds: readonly NodeKind[]): Promise<LocalCluster> => (await LocalCluster.launch(kinds)).attach(tt);
+  const [redisCluster, targetCluster] = await Promise.all([launch(['redis', 'redis', 'redis']), launch([kind, kind, kind])]);
+  const [r, h] = await Promise.all([myselfPongSeen(redisCluster, 20_000), myselfPongSeen(targetCluster, 20_000)]);
+  tt.ok(r, 'redis-server: the myself line got a pong time');
+  tt.equal(h, r, `${kind}: the same`);
+}
+
 if (problem !== null) {
   t.plan(0, problem);
 } else {
   t.test(`CLUSTER INFO counter order on a redis-server pair and a ${kind} pair`, order);
+  t.test(`the myself line's pong time on three redis-server nodes and three ${kind} nodes`, myselfPong);
 }
