@@ -232,11 +232,22 @@ export class ClusterState {
     this.messenger.publish(channel, message, shard);
   }
 
-  /** Keeps myself's advertised address in step with the settings (CONFIG SET cluster-announce-*). */
+  /** The announced IP myself last took (to see cluster-announce-ip change). */
+  private announcedIp = '';
+
+  /**
+   * Keeps myself's advertised address in step with the settings (CONFIG SET cluster-announce-*).
+   * An announced IP taken back leaves myself without an address, so that the next PING or MEET
+   * teaches it the real one again (handshake.ts), as Redis forces autodetection: otherwise the
+   * stale announced address would stay in CLUSTER NODES and SLOTS for good.
+   */
   refreshMyAddress(): void {
     const s = this.settings;
     const myself = this.myself;
-    if (s.announceIp !== '') myself.ip = s.announceIp;
+    if (s.announceIp !== this.announcedIp) {
+      myself.ip = s.announceIp;
+      this.announcedIp = s.announceIp;
+    }
     myself.port = s.announcePort || s.port;
     myself.cport = s.announceBusPort || s.cport;
     myself.hostname = s.announceHostname;

@@ -119,7 +119,8 @@ export class Handshake {
     const hdr = msg.header;
     const type = msg.type;
     let sender = known;
-    if (type !== MessageType.PONG && settings.announceIp === '' && (type === MessageType.MEET || !this.myIpKnown)) {
+    const myIpKnown = this.myIpKnown && table.myself.ip !== '';
+    if (type !== MessageType.PONG && settings.announceIp === '' && (type === MessageType.MEET || !myIpKnown)) {
       // Learn my own address from the socket the peer reached me on.
       if (link.localIp !== '' && table.myself.ip !== link.localIp) {
         table.myself.ip = link.localIp;

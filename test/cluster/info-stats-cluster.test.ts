@@ -7,7 +7,8 @@
  *
  * The myself line of CLUSTER NODES: its pong time is the last time a peer's gossip said when it
  * heard from this node (0 until then). With three nodes each PING carries one gossip entry,
- * sometimes about its receiver.
+ * sometimes about its receiver. An announced IP taken back (CONFIG SET cluster-announce-ip "")
+ * leaves the node to learn its real address again from the next PING.
  */
 import t from 'tap';
 import { clusterTarget, LocalCluster, missingPrerequisite, type NodeKind } from '../../bench/harness/cluster-harness';
@@ -75,6 +76,33 @@ async function myselfPong(tt: Test): Promise<void> {
   const [r, h] = await Promise.all([myselfPongSeen(redisCluster, 20_000), myselfPongSeen(targetCluster, 20_000)]);
   tt.ok(r, 'redis-server: the myself line got a pong time');
   tt.equal(h, r, `${kind}: the same`);
+  const [ra, ha] = await Promise.all([announceTakenBack(redisCluster), announceTakenBack(targetCluster)]);
+  tt.same(ha, ra, 'cluster-announce-ip set, then taken back: the real address returns');
+}
+
+/**
+ * CONFIG SET cluster-announce-ip to a bogus address, then back to "": node 0's myself line and
+ * CLUSTER SLOTS show the bogus address, then (once a peer's PING taught it) the real one again.
+ */
+async function announceTakenBack(cluster: LocalCluster): Promise<string[]> {
+  const node = cluster.node(0);
+  const myAddress = async (): Promise<string> => {
+    const text = (await node.call('CLUSTER', 'NODES')).toString('latin1');
+    return text.split('\n').find((l) => l.includes('myself'))?.split(' ')[1]?.split(':')[0] ?? '?';
+  };
+  await node.call('CONFIG', 'SET', 'cluster-announce-ip', 'bogus');
+  const bogus = await myAddress();
+  const slotsBogus = (await node.call('CLUSTER', 'SLOTS')).toString('latin1').includes('bogus');
+  await node.call('CONFIG', 'SET', 'cluster-announce-ip', '');
+  let back = false;
+  try {
+    await cluster.waitFor('the real address is back', 10_000, async () => ({ ok: (await myAddress()) === node.host, detail: await myAddress() }));
+    back = true;
+  } catch {
+    back = false;
+  }
+  const slotsAfter = (await node.call('CLUSTER', 'SLOTS')).toString('latin1').includes('bogus');
+  return [bogus, String(slotsBogus), String(back), String(slotsAfter)];
 }
 
 if (problem !== null) {
