@@ -19,7 +19,7 @@ import {
 } from './codecs';
 import {
   saveCodec, bindCodec, clientBufferLimitCodec, oomScoreAdjValuesCodec, percentilesCodec,
-  notifyKeyspaceEventsCodec, replicaofCodec,
+  notifyKeyspaceEventsCodec, replicaofCodec, hostnameCodec,
 } from './special-codecs';
 
 export interface Directive<N extends string = string, T = unknown> {
@@ -232,7 +232,7 @@ export const DIRECTIVES = [
   bool('cluster-allow-reads-when-down', false),
   bool('cluster-allow-pubsubshard-when-down', true),
   str('cluster-announce-ip', ''),
-  str('cluster-announce-hostname', ''),
+  def('cluster-announce-hostname', hostnameCodec, ''),
   int('cluster-announce-port', 0n, 65535n, 0),
   int('cluster-announce-bus-port', 0n, 65535n, 0),
   int('cluster-announce-tls-port', 0n, 65535n, 0),

@@ -253,3 +253,20 @@ export const replicaofCodec: Codec<PrimaryAddress | null> = {
   format: (v) => (v === null ? '' : `${v.host} ${v.port}`),
   rewriteLines: (v) => (v === null ? [] : [{ args: `${v.host} ${v.port}`, force: true }]),
 };
+
+/**
+ * cluster-announce-hostname: letters, digits, hyphens and dots only (or empty), as Redis checks
+ * it. The hostname travels in the bus's ping extensions and is printed in CLUSTER NODES after a
+ * comma; a space or other character there would break the line every peer prints.
+ */
+export const hostnameCodec: Codec<string> = {
+  multiArg: false,
+  parse(args) {
+    // One word: the table layer hands single-word codecs exactly one.
+    const text = args[0] ?? '';
+    if (!/^[A-Za-z0-9.-]*$/.test(text)) throw new ConfigValueError('Hostnames may only contain alphanumeric characters, hyphens or dots');
+    return text;
+  },
+  format: (v) => v,
+  rewriteArgs: (v) => quoteText(v),
+};

@@ -86,3 +86,13 @@ dual.case('slot numbers are strict integers; SETSLOT NODE names an unknown node'
   await pair.do('CLUSTER', 'DELSLOTS', '7');
   await pair.do('CLUSTER', 'DELSLOTSRANGE', '8', '8');
 });
+
+dual.case('cluster-announce-hostname takes letters, digits, hyphens and dots only', async (pair) => {
+  for (const value of ['bad host', 'a_b', 'h\u00e9', 'a,b']) {
+    await pair.step(error('CONFIG', 'SET', 'cluster-announce-hostname', value));
+  }
+  await pair.do('CONFIG', 'GET', 'cluster-announce-hostname');
+  await pair.do('CONFIG', 'SET', 'cluster-announce-hostname', 'host-1.example');
+  await pair.do('CONFIG', 'GET', 'cluster-announce-hostname');
+  await pair.do('CONFIG', 'SET', 'cluster-announce-hostname', '');
+});
