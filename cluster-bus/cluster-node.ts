@@ -11,6 +11,12 @@ import { NodeFlag } from './messages';
 /** Links are opaque ids handed out by the machine; the adapter maps them to sockets. */
 export type LinkId = number;
 
+/**
+ * Attachments counted process-wide: only their relative order matters, and a counter that only
+ * grows keeps it for every table in the process (simulated nodes share one).
+ */
+let attachments = 0;
+
 export class ClusterNode {
   ip = '';
   port = 0;
@@ -18,8 +24,12 @@ export class ClusterNode {
   pport = 0;
   hostname = '';
   configEpoch = 0n;
-  /** Id of this node's master when it is a replica (only when that master is known). */
-  slaveof: string | null = null;
+  private masterId: string | null = null;
+  /**
+   * The order of this node's latest attachment to a master, among all attachments seen in this
+   * process (see `slaveof`); only compared between replicas of one master in one table.
+   */
+  attachedOrder = 0;
   /** When a PING to it was sent and not yet answered; 0 when none is pending. */
   pingSentMs = 0;
   pongReceivedMs = 0;
@@ -47,6 +57,21 @@ export class ClusterNode {
     /** When the node record was created (handshake timeout). */
     readonly createdMs: number,
   ) {}
+
+  /** Id of this node's master when it is a replica (only when that master is known). */
+  get slaveof(): string | null {
+    return this.masterId;
+  }
+
+  /**
+   * Attaching to another master (or again after a spell as a master) puts the node last among
+   * that master's replicas: Redis appends a replica to its master's list when it learns of the
+   * attachment, and CLUSTER SLOTS, REPLICAS and SHARDS list replicas in that order.
+   */
+  set slaveof(id: string | null) {
+    if (id !== null && id !== this.masterId) this.attachedOrder = ++attachments;
+    this.masterId = id;
+  }
 
   has(flag: number): boolean {
     return (this.flags & flag) !== 0;

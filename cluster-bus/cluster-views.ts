@@ -131,11 +131,14 @@ export function replicationOffsetOf(state: ClusterState, node: ClusterNode): big
  * does). Every node, the replica itself included, answers the same once offsets have gossiped.
  */
 export function availableReplicas(state: ClusterState, master: ClusterNode): ClusterNode[] {
+  return replicasOf(state, master).filter((node) => !node.has(NodeFlag.FAIL) && replicationOffsetOf(state, node) !== 0n);
+}
+
+/** A master's replicas in the order they attached to it, as Redis lists them (cluster-node.ts). */
+export function replicasOf(state: ClusterState, master: ClusterNode): ClusterNode[] {
   const out: ClusterNode[] = [];
-  for (const node of state.nodes.values()) {
-    if (node.slaveof === master.name && !node.has(NodeFlag.FAIL) && replicationOffsetOf(state, node) !== 0n) out.push(node);
-  }
-  return out;
+  for (const node of state.nodes.values()) if (node.isReplica && node.slaveof === master.name) out.push(node);
+  return out.sort((a, b) => a.attachedOrder - b.attachedOrder);
 }
 
 /** CLUSTER SHARDS `health`: fail, loading (a replica at offset 0) or online. */
@@ -149,7 +152,7 @@ export function shards(state: ClusterState): ShardView[] {
   const out: ShardView[] = [];
   for (const node of state.nodes.values()) {
     if (!node.isMaster || node.inHandshake) continue;
-    const replicas = [...state.nodes.values()].filter((n) => n.isReplica && n.slaveof === node.name);
+    const replicas = replicasOf(state, node);
     out.push({ master: node, replicas, ranges: state.slots.rangesOf(node.name) });
   }
   return out;

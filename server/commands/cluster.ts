@@ -10,7 +10,7 @@
  */
 import { ClusterNode } from '../../cluster-bus/cluster-node';
 import type { AdminOp, ClusterState } from '../../cluster-bus/cluster-state';
-import { availableReplicas, nodeLine, nodesText, replicationOffsetOf, shardHealth, shards } from '../../cluster-bus/cluster-views';
+import { availableReplicas, nodeLine, nodesText, replicasOf, replicationOffsetOf, shardHealth, shards } from '../../cluster-bus/cluster-views';
 import { writeRespValue } from '../../protocol/resp-value';
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot, SLOT_COUNT } from '../../storage/key-slot';
@@ -242,7 +242,7 @@ export const clusterCommands: CommandImpl[] = [
     clusterCmd(name, (ctx, argv, _c, state) => {
       const node = knownNode(state, at(argv, 2));
       if (!node.isMaster) throw new ReplyError('ERR The specified node is not a master');
-      const lines = [...state.nodes.values()].filter((n) => n.slaveof === node.name).map((n) => nodeLine(state, n));
+      const lines = replicasOf(state, node).map((n) => nodeLine(state, n));
       ctx.reply.bulkArray(lines);
     }),
   ),

@@ -78,6 +78,34 @@ async function myselfPong(tt: Test): Promise<void> {
   tt.equal(h, r, `${kind}: the same`);
   const [ra, ha] = await Promise.all([announceTakenBack(redisCluster), announceTakenBack(targetCluster)]);
   tt.same(ha, ra, 'cluster-announce-ip set, then taken back: the real address returns');
+  // Attach first the node that node 0 of the target cluster learnt of last, so that listing in
+  // discovery order would show the wrong order.
+  const seen = (await targetCluster.node(0).clusterNodes()).map((n) => targetCluster.nodes.findIndex((c) => c.port === n.port));
+  const first = seen.indexOf(1) > seen.indexOf(2) ? 1 : 2;
+  const [ro, ho] = await Promise.all([replicaOrder(redisCluster, first), replicaOrder(targetCluster, first)]);
+  tt.same(ho, ro, `replicas listed in the order they attached (${ro.join(' ')})`);
+}
+
+/**
+ * Node `first` replicates node 0, then the other of nodes 1 and 2 does: node 0 lists its
+ * replicas in attachment order in CLUSTER REPLICAS and SHARDS.
+ */
+async function replicaOrder(cluster: LocalCluster, first: number): Promise<string[]> {
+  const master = cluster.node(0);
+  const id = (await master.myself()).id;
+  const indexes = (text: string): string =>
+    [...text.matchAll(/:(\d{4,5})[@\r]/g)].map((m) => String(cluster.nodes.findIndex((n) => n.port === Number(m[1])))).join(',');
+  for (const replica of [cluster.node(first), cluster.node(3 - first)]) {
+    await replica.call('CLUSTER', 'REPLICATE', id);
+    await cluster.waitFor('node 0 sees the replica', 15_000, async () => {
+      const line = (await master.clusterNodes()).find((n) => n.port === replica.port);
+      return { ok: line?.flags.includes('slave') === true, detail: JSON.stringify(line) };
+    });
+  }
+  const replicas = (await master.call('CLUSTER', 'REPLICAS', id)).toString('latin1');
+  const shards = (await master.call('CLUSTER', 'SHARDS')).toString('latin1');
+  const shardPorts = [...shards.matchAll(/\$4\r\nport\r\n:(\d+)/g)].map((m) => String(cluster.nodes.findIndex((n) => n.port === Number(m[1])))).join(',');
+  return [indexes(replicas), shardPorts];
 }
 
 /**
