@@ -28,15 +28,18 @@ export class SlotKeyIndex {
     return this.slots[slot]?.size ?? 0;
   }
 
-  /** Up to `count` keys of a slot. */
+  /**
+   * Up to `count` keys of a slot, newest first, as CLUSTER GETKEYSINSLOT lists them: Redis 7.0
+   * puts each new key at the head of its slot's list. A Set keeps insertion order and leaves an
+   * overwritten key where it was (Redis overwrites in place too), and a key deleted and added
+   * again goes last, so reading it backwards gives Redis's order.
+   */
   keys(slot: number, count = Number.POSITIVE_INFINITY): ByteString[] {
-    const out: ByteString[] = [];
     const set = this.slots[slot];
-    if (set === undefined) return out;
-    for (const key of set) {
-      if (out.length >= count) break;
-      out.push(key);
-    }
+    if (set === undefined) return [];
+    const all = [...set];
+    const out: ByteString[] = [];
+    for (let i = all.length - 1; i >= 0 && out.length < count; i--) out.push(all[i] as ByteString);
     return out;
   }
 }

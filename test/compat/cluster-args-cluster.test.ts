@@ -96,3 +96,27 @@ dual.case('cluster-announce-hostname takes letters, digits, hyphens and dots onl
   await pair.do('CONFIG', 'GET', 'cluster-announce-hostname');
   await pair.do('CONFIG', 'SET', 'cluster-announce-hostname', '');
 });
+
+/* GETKEYSINSLOT lists a slot's keys newest first; an overwrite keeps a key's place, a deletion
+ * and re-insertion (or a RENAME) makes it the newest. */
+dual.case('GETKEYSINSLOT order', async (pair) => {
+  await pair.do('CLUSTER', 'FLUSHSLOTS');
+  await pair.do('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+  await pair.both(async (c) => {
+    const deadline = Date.now() + 10_000;
+    while (!(await c.call('CLUSTER', 'INFO')).toString('latin1').includes('cluster_state:ok')) {
+      if (Date.now() > deadline) throw new Error('cluster_state never became ok');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+  for (const key of ['k2', '{k2}a', '{k2}b', '{k2}l']) await pair.do('SET', key, '1');
+  await pair.do('CLUSTER', 'GETKEYSINSLOT', '449', '3');
+  await pair.do('CLUSTER', 'GETKEYSINSLOT', '449', '10');
+  await pair.do('DEL', '{k2}b');
+  await pair.do('SET', '{k2}b', '2');
+  await pair.do('SET', 'k2', '3');
+  await pair.do('CLUSTER', 'GETKEYSINSLOT', '449', '10');
+  await pair.do('RENAME', '{k2}a', '{k2}z');
+  await pair.do('CLUSTER', 'GETKEYSINSLOT', '449', '10');
+  await pair.do('CLUSTER', 'FLUSHSLOTS');
+});
