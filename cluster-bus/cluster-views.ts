@@ -157,3 +157,17 @@ export function shards(state: ClusterState): ShardView[] {
   }
   return out;
 }
+
+/** cluster-preferred-endpoint-type: what Redis gives clients as a node's address. */
+export type EndpointType = 'ip' | 'hostname' | 'unknown-endpoint';
+
+/**
+ * A node's address in MOVED/ASK and CLUSTER SHARDS' endpoint: its IP, its hostname ("?" when it
+ * announced none, so a client sees it is unknown rather than mistaking "" for an address), or ""
+ * for unknown-endpoint (the client reconnects to the address it used).
+ */
+export function preferredEndpoint(node: ClusterNode, type: EndpointType): string {
+  if (type === 'ip') return node.ip;
+  if (type === 'hostname') return node.hostname !== '' ? node.hostname : '?';
+  return '';
+}

@@ -254,7 +254,7 @@ export class ClusterMode {
 
   /** A client blocked on keys: the error that unblocks it, or null (routing.ts). */
   blockedRedirect(session: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
-    return blockedRedirect(this.state, session, spec, argv);
+    return blockedRedirect(this.state, session, spec, argv, this.node.config);
   }
 
   /** EXEC: the queued commands routed together, as one request (routing.ts). */

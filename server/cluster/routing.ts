@@ -14,7 +14,9 @@
  * A client blocked on keys is routed again when slots move (server/blocking.ts), so a BLPOP on a
  * slot that left gets the MOVED it would get if sent now.
  */
+import type { ClusterNode } from '../../cluster-bus/cluster-node';
 import type { ClusterState } from '../../cluster-bus/cluster-state';
+import { preferredEndpoint } from '../../cluster-bus/cluster-views';
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot } from '../../storage/key-slot';
 import type { Config } from '../config/config';
@@ -24,7 +26,13 @@ import { routingKeys } from '../dispatch/movable-keys';
 import type { Session } from '../dispatch/session';
 
 /** The directives routing reads, and only when the cluster is down (off the common path). */
-export type RoutingConfig = Pick<Config, 'bool'>;
+export type RoutingConfig = Pick<Config, 'bool' | 'value'>;
+
+/** The address a redirect names (cluster-preferred-endpoint-type). */
+function address(node: ClusterNode | undefined, config: RoutingConfig): string {
+  if (node === undefined) return ':0';
+  return `${preferredEndpoint(node, config.value('cluster-preferred-endpoint-type'))}:${node.port}`;
+}
 
 /** One command to route: a call, or one of the commands an EXEC is about to run. */
 export interface RoutedCommand {
@@ -124,7 +132,7 @@ export function routeCommands(
   if (migratingSlot && missingKeys > 0) {
     if (existingKeys > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
     const node = state.nodes.get(state.slots.migrating.get(slot) ?? '');
-    if (node !== undefined) return `ASK ${slot} ${node.ip}:${node.port}`;
+    if (node !== undefined) return `ASK ${slot} ${address(node, config)}`;
   }
   if (importingSlot && (session.asking || asking)) {
     if (multipleKeys && missingKeys > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
@@ -132,8 +140,7 @@ export function routeCommands(
   }
   if (ownerName === myself.name) return null;
   if ((session.readonly || shardPubsub) && !isWrite && myself.isReplica && myself.slaveof === ownerName) return null;
-  const owner = state.nodes.get(ownerName);
-  return `MOVED ${slot} ${owner?.ip ?? ''}:${owner?.port ?? 0}`;
+  return `MOVED ${slot} ${address(state.nodes.get(ownerName), config)}`;
 }
 
 /**
@@ -144,7 +151,13 @@ export function routeCommands(
  * waiters, with or without ASKING. Otherwise a slot served elsewhere answers MOVED and a slot
  * served by nobody "Hash slot not served".
  */
-export function blockedRedirect(state: ClusterState, session: Session, spec: CommandSpec, argv: readonly ByteString[]): string | null {
+export function blockedRedirect(
+  state: ClusterState,
+  session: Session,
+  spec: CommandSpec,
+  argv: readonly ByteString[],
+  config: RoutingConfig,
+): string | null {
   if (state.state === 'fail') return 'CLUSTERDOWN The cluster is down';
   const [first] = routingKeys(spec.fullName, argv) ?? findKeys(spec.keys, argv);
   if (first === undefined) return null;
@@ -154,6 +167,5 @@ export function blockedRedirect(state: ClusterState, session: Session, spec: Com
   if (ownerName === myself.name || state.slots.importing.has(slot)) return null;
   if (session.readonly && !spec.isWrite && myself.isReplica && myself.slaveof === ownerName) return null;
   if (ownerName === null) return 'CLUSTERDOWN Hash slot not served';
-  const owner = state.nodes.get(ownerName);
-  return `MOVED ${slot} ${owner?.ip ?? ''}:${owner?.port ?? 0}`;
+  return `MOVED ${slot} ${address(state.nodes.get(ownerName), config)}`;
 }

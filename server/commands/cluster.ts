@@ -10,7 +10,7 @@
  */
 import { ClusterNode } from '../../cluster-bus/cluster-node';
 import type { AdminOp, ClusterState } from '../../cluster-bus/cluster-state';
-import { availableReplicas, nodeLine, nodesText, replicasOf, replicationOffsetOf, shardHealth, shards } from '../../cluster-bus/cluster-views';
+import { availableReplicas, nodeLine, nodesText, preferredEndpoint, replicasOf, replicationOffsetOf, shardHealth, shards } from '../../cluster-bus/cluster-views';
 import { writeRespValue } from '../../protocol/resp-value';
 import type { ByteString } from '../../storage/bytes';
 import { keyHashSlot, SLOT_COUNT } from '../../storage/key-slot';
@@ -110,16 +110,29 @@ function meet(ctx: CommandContext, argv: ByteString[], cluster: ClusterMode): vo
   admin(ctx, cluster, { type: 'meet', ip, port, cport });
 }
 
+/**
+ * CLUSTER SLOTS. Each node is [endpoint, port, id, metadata]: the endpoint as
+ * cluster-preferred-endpoint-type says (null for unknown-endpoint), and in the metadata the
+ * addresses the endpoint is not (the IP, and a hostname the node announced).
+ */
 function slotsReply(ctx: CommandContext, state: ClusterState): void {
   const out = ctx.reply;
   const ranges = state.slots.allRanges();
+  const type = ctx.server.config.value('cluster-preferred-endpoint-type');
   const endpoint = (node: ClusterNode): void => {
     out.array(4);
-    out.bulk(node.ip);
+    if (type === 'unknown-endpoint') out.null();
+    else out.bulk(preferredEndpoint(node, type));
     out.integer(node.port);
     out.bulk(node.name);
-    out.map(node.hostname === '' ? 0 : 1);
-    if (node.hostname !== '') {
+    const withIp = type !== 'ip';
+    const withHostname = type !== 'hostname' && node.hostname !== '';
+    out.map((withIp ? 1 : 0) + (withHostname ? 1 : 0));
+    if (withIp) {
+      out.bulk('ip');
+      out.bulk(node.ip);
+    }
+    if (withHostname) {
       out.bulk('hostname');
       out.bulk(node.hostname);
     }
@@ -138,6 +151,7 @@ function slotsReply(ctx: CommandContext, state: ClusterState): void {
 
 function shardsReply(ctx: CommandContext, state: ClusterState): void {
   const out = ctx.reply;
+  const type = ctx.server.config.value('cluster-preferred-endpoint-type');
   const list = shards(state);
   out.array(list.length);
   for (const shard of list) {
@@ -161,7 +175,7 @@ function shardsReply(ctx: CommandContext, state: ClusterState): void {
       out.bulk('ip');
       out.bulk(node.ip);
       out.bulk('endpoint');
-      out.bulk(node.ip);
+      out.bulk(preferredEndpoint(node, type));
       if (hasHostname) {
         out.bulk('hostname');
         out.bulk(node.hostname);

@@ -9,6 +9,7 @@
  *     answer CROSSSLOT, keys moved away meanwhile ASK (all missing) or TRYAGAIN (some missing).
  *     The reply is the plain redirect, not EXECABORT, and the transaction is discarded.
  *   - The first key's slot unassigned answers "Hash slot not served" before any CROSSSLOT.
+ *   - cluster-preferred-endpoint-type picks the address in MOVED/ASK and CLUSTER SLOTS.
  */
 import t from 'tap';
 import { clusterTarget, LocalCluster, missingPrerequisite, type NodeKind } from '../../bench/harness/cluster-harness';
@@ -104,6 +105,24 @@ async function transactions(tt: Test): Promise<void> {
   await steps(0, [['MULTI'], ['GET', '{a}1']]);
   await meanwhile('DEL', '{a}1');
   await steps(0, [['EXEC'], ['MULTI'], ['PING'], ['EXEC']]);
+
+  // cluster-preferred-endpoint-type: the address MOVED/ASK and CLUSTER SLOTS give. Node 0
+  // announces a hostname; node 1 does not ("?" where its hostname is wanted).
+  for (const cluster of [redisCluster, targetCluster]) {
+    await cluster.node(0).call('CONFIG', 'SET', 'cluster-announce-hostname', 'host-0.example');
+    await cluster.waitFor('node 1 knows node 0 by hostname', 10_000, async () => {
+      const slots = (await cluster.node(1).call('CLUSTER', 'SLOTS')).toString('latin1');
+      return { ok: slots.includes('host-0.example'), detail: slots };
+    });
+  }
+  const maskIds = (text: string): string => text.replace(/[0-9a-f]{40}/g, '<id>');
+  for (const type of ['hostname', 'unknown-endpoint', 'ip']) {
+    for (const index of [0, 1]) await step(index, ['CONFIG', 'SET', 'cluster-preferred-endpoint-type', type]);
+    await step(1, ['GET', 'k3']);
+    await step(0, ['GET', '{a}missing']);
+    const [r, h] = await Promise.all([redis.call(1, ['CLUSTER', 'SLOTS']), target.call(1, ['CLUSTER', 'SLOTS'])]);
+    tt.equal(maskIds(h), maskIds(r), `node 1: CLUSTER SLOTS with ${type}`, { at: null, stack: '' });
+  }
 
   // An unassigned first key's slot wins over CROSSSLOT.
   await step(0, ['CLUSTER', 'DELSLOTS', IMPORTED_SLOT]);
