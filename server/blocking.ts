@@ -275,7 +275,10 @@ export class BlockingLists {
    * Called by the dispatcher after each top-level command.
    */
   handleReadyKeys(): void {
-    if (this.handling) return;
+    // While a command holds the node (an EXEC or MIGRATE waiting on the network, a busy script),
+    // nothing is served: a replica's ACK dispatched meanwhile must not serve a BLPOP in the
+    // middle of the EXEC that pushed. The node's release serves them (ExclusiveRun).
+    if (this.handling || this.node.exclusive.active) return;
     if (this.ready.size === 0 && this.toUnblock.length === 0) return;
     this.handling = true;
     try {

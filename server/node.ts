@@ -132,7 +132,7 @@ export class RedisNode implements KeyspaceObserver {
   /** MIGRATE's cached connections to its targets. */
   readonly migrateSockets: MigrateSockets;
   /** A command holding the node for itself while it waits on the network (MIGRATE). */
-  readonly exclusive = new ExclusiveRun();
+  readonly exclusive = new ExclusiveRun(() => this.blocking.handleReadyKeys());
   /** CLIENT PAUSE and a manual failover's write pause. */
   readonly pause: ClientPause;
   /** Clients blocked in BLPOP and friends, and the keys that can serve them. */

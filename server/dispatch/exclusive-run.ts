@@ -31,6 +31,9 @@ export class ExclusiveRun {
   private owner: Session | null = null;
   private readonly held: HeldCommand[] = [];
 
+  /** Called each time the node is released (the node serves clients blocked on keys then). */
+  constructor(private readonly whenReleased?: () => void) {}
+
   get active(): boolean {
     return this.owner !== null;
   }
@@ -60,6 +63,9 @@ export class ExclusiveRun {
   release(ownerResumes: () => void): void {
     this.owner = null;
     ownerResumes();
+    // Clients blocked on keys the owner pushed to are served now, before the held commands, as
+    // Redis serves them once its blocking command returns (handleReadyKeys waits meanwhile).
+    if (this.owner === null) this.whenReleased?.();
     while (this.owner === null) {
       const next = this.held.shift();
       if (next === undefined) return;
