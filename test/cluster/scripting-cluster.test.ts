@@ -26,8 +26,8 @@
 import t from 'tap';
 import { clusterTarget, LocalCluster, missingPrerequisite, type ClusterNode, type NodeKind } from '../../bench/harness/cluster-harness';
 import { keyInSlot } from '../../bench/harness/cluster-replies';
-import { RawClient } from '../../bench/harness/raw-client';
-import { escapeBytes, type Arg } from '../../bench/harness/resp';
+import type { Arg } from '../../bench/harness/resp';
+import { ClusterSide } from '../helpers/cluster-side';
 import { delay } from '../../bench/harness/server-process';
 
 type Test = tap.Test;
@@ -48,33 +48,9 @@ const IMPORTED = keyInSlot(IMPORTED_SLOT);
 
 // ─── Both clusters, one connection per node ─────────────────────────────────────────────────────
 
-class Side {
-  private readonly clients: RawClient[] = [];
-
-  constructor(readonly cluster: LocalCluster) {}
-
-  async connect(): Promise<void> {
-    for (const node of this.cluster.nodes) this.clients.push(await RawClient.connect(node.port, node.host));
-  }
-
-  /** One command on node `index`'s connection; the reply with every node's port as `<node N>`. */
-  async call(index: number, argv: readonly Arg[]): Promise<string> {
-    const client = this.clients[index];
-    if (client === undefined) throw new Error(`no node #${index}`);
-    return this.normalize(escapeBytes(await client.call(...argv)));
-  }
-
-  normalize(text: string): string {
-    return this.cluster.nodes.reduce((out, node, i) => out.split(`:${node.port}`).join(`:<node ${i}>`), text);
-  }
-
-  close(): void {
-    for (const client of this.clients) client.close();
-  }
-}
 
 /** Sends `argv` to node `index` of both clusters and asserts the replies are the same. */
-async function same(tt: Test, redis: Side, target: Side, index: number, argv: readonly Arg[], options: { todo?: string } = {}): Promise<void> {
+async function same(tt: Test, redis: ClusterSide, target: ClusterSide, index: number, argv: readonly Arg[], options: { todo?: string } = {}): Promise<void> {
   const [r, h] = await Promise.all([redis.call(index, argv), target.call(index, argv)]);
   const label = `node ${index}: ${argv.map((a) => String(a).replace(/\n/g, '\\n')).join(' ').slice(0, 140)}`;
   tt.equal(h, r, label, { ...options, at: null, stack: '' });
@@ -93,8 +69,8 @@ async function threeMasters(tt: Test): Promise<void> {
   const [redisCluster, targetCluster] = await Promise.all([launch(tt, ['redis', 'redis', 'redis']), launch(tt, [kind, kind, kind])]);
   await Promise.all([redisCluster.createOrThrow(0), targetCluster.createOrThrow(0)]);
   await Promise.all([redisCluster.waitForOk(), targetCluster.waitForOk()]);
-  const redis = new Side(redisCluster);
-  const target = new Side(targetCluster);
+  const redis = new ClusterSide(redisCluster);
+  const target = new ClusterSide(targetCluster);
   tt.teardown(() => {
     redis.close();
     target.close();
@@ -192,8 +168,8 @@ async function until(node: ClusterNode, argv: readonly Arg[], expected: string, 
 
 async function clusterDown(tt: Test): Promise<void> {
   const [redisCluster, targetCluster] = await Promise.all([launch(tt, ['redis']), launch(tt, [kind])]);
-  const redis = new Side(redisCluster);
-  const target = new Side(targetCluster);
+  const redis = new ClusterSide(redisCluster);
+  const target = new ClusterSide(targetCluster);
   tt.teardown(() => {
     redis.close();
     target.close();
@@ -256,8 +232,8 @@ async function replicaReads(tt: Test): Promise<void> {
       return { ok: reply.startsWith('*1\r\n'), detail: reply };
     });
   }
-  const redis = new Side(redisCluster);
-  const target = new Side(targetCluster);
+  const redis = new ClusterSide(redisCluster);
+  const target = new ClusterSide(targetCluster);
   tt.teardown(() => {
     redis.close();
     target.close();

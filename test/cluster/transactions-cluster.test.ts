@@ -13,8 +13,8 @@
  */
 import t from 'tap';
 import { clusterTarget, LocalCluster, missingPrerequisite, type NodeKind } from '../../bench/harness/cluster-harness';
-import { RawClient } from '../../bench/harness/raw-client';
-import { escapeBytes, type Arg } from '../../bench/harness/resp';
+import type { Arg } from '../../bench/harness/resp';
+import { ClusterSide } from '../helpers/cluster-side';
 
 type Test = tap.Test;
 
@@ -25,29 +25,6 @@ const problem = missingPrerequisite(['redis', kind]);
 const IMPORTED_SLOT = '3300';
 const MIGRATING_SLOT = '15495';
 
-class Side {
-  private readonly clients: RawClient[] = [];
-
-  constructor(readonly cluster: LocalCluster) {}
-
-  async connect(): Promise<void> {
-    for (const node of this.cluster.nodes) this.clients.push(await RawClient.connect(node.port, node.host));
-  }
-
-  async call(index: number, argv: readonly Arg[]): Promise<string> {
-    const client = this.clients[index];
-    if (client === undefined) throw new Error(`no node #${index}`);
-    return this.normalize(escapeBytes(await client.call(...argv)));
-  }
-
-  normalize(text: string): string {
-    return this.cluster.nodes.reduce((out, node, i) => out.split(`:${node.port}`).join(`:<node ${i}>`), text);
-  }
-
-  close(): void {
-    for (const client of this.clients) client.close();
-  }
-}
 
 /** Node 0 owns every slot and meets node 1; node 1 imports IMPORTED_SLOT, node 0 migrates MIGRATING_SLOT to it. */
 async function form(cluster: LocalCluster): Promise<void> {
@@ -66,8 +43,8 @@ async function transactions(tt: Test): Promise<void> {
   const launch = async (kinds: readonly NodeKind[]): Promise<LocalCluster> => (await LocalCluster.launch(kinds)).attach(tt);
   const [redisCluster, targetCluster] = await Promise.all([launch(['redis', 'redis']), launch([kind, kind])]);
   await Promise.all([form(redisCluster), form(targetCluster)]);
-  const redis = new Side(redisCluster);
-  const target = new Side(targetCluster);
+  const redis = new ClusterSide(redisCluster);
+  const target = new ClusterSide(targetCluster);
   tt.teardown(() => {
     redis.close();
     target.close();
