@@ -31,10 +31,18 @@ import { parseMemory } from '../config/codecs';
 import { ConfigRewriteError } from '../config/rewrite';
 import { rewriteConfigOf } from './config-commands';
 
+/**
+ * Whether a command behind enable-debug-command or enable-module-command may run: "yes", or
+ * "local" for a client connected over loopback (Redis's allowProtectedAction).
+ */
+export function protectedCommandAllowed(ctx: CommandContext, directive: 'enable-debug-command' | 'enable-module-command'): boolean {
+  const setting = ctx.config.string(directive);
+  return setting === 'yes' || (setting === 'local' && ctx.connection.isLocal);
+}
+
 function debugCommand(ctx: CommandContext, argv: ByteString[]): void {
   const node = ctx.server;
-  const setting = node.config.string('enable-debug-command');
-  if (setting !== 'yes' && !(setting === 'local' && ctx.connection.isLocal)) throw new ReplyError(ERR.debugDisabled);
+  if (!protectedCommandAllowed(ctx, 'enable-debug-command')) throw new ReplyError(ERR.debugDisabled);
   const sub = at(argv, 1).toLowerCase();
   if (sub === 'sleep' && argv.length === 3) {
     const seconds = Number(at(argv, 2));

@@ -16,14 +16,14 @@ import { cmd, type CommandImpl } from '../dispatch/command';
 import { HELP_REPLIES } from '../dispatch/meta/command-meta.generated';
 import { writeRespValue } from '../../protocol/resp-value';
 import { at, isWord } from './args';
+import { protectedCommandAllowed } from './debug';
 
 const NOT_ALLOWED =
   'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 const LOAD_FAILED = 'ERR Error loading the extension. Please check the server logs.';
 
 function checkAllowed(ctx: CommandContext): void {
-  const setting = ctx.config.string('enable-module-command');
-  if (setting !== 'yes' && !(setting === 'local' && ctx.connection.isLocal)) throw new ReplyError(NOT_ALLOWED);
+  if (!protectedCommandAllowed(ctx, 'enable-module-command')) throw new ReplyError(NOT_ALLOWED);
 }
 
 /** Why loading `path` fails, in the words Redis's log uses (its own check, else dlopen's). */
