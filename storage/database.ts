@@ -13,9 +13,9 @@
  *    every key with a TTL in turn and costs O(1) per key.
  *
  * Time is always an argument (`nowMs`), frozen once per command by the caller, so a command
- * sees one consistent instant and tests can drive time by hand. SCAN's cursors over the Map are
- * container-scan.ts's (the keyspace is scanned as HSCAN scans a large hash), RANDOMKEY's walk is
- * random-key-walk.ts, and the shapes shared with the server are in keyspace-context.ts.
+ * sees one consistent instant and tests can drive time by hand. The keys, their values and
+ * access words are in a KeyTable (key-table.ts), whose slot numbers are SCAN's cursors; the
+ * shapes shared with the server are in keyspace-context.ts.
  */
 import { lfuInitial, lfuTouched, lruSeconds, type LfuSettings } from './access-clock';
 import type { ByteString } from './bytes';
@@ -36,8 +36,6 @@ import { typeName, type StoredValue, type TypeName } from './values';
 import type {
   EditableValue, ExpireEffort, ExpirePass, KeyWatcher, KeyspaceContext, KeyspaceObserver, Lookup, ScanFilter,
 } from './keyspace-context';
-import { RandomKeyWalk } from './random-key-walk';
-import { scanStep } from './container-scan';
 import { SlotKeyIndex } from './slot-key-index';
 
 export type {
@@ -106,8 +104,6 @@ export class Database implements RememberedKeyExpirer {
    * keys but do not move the watchers.
    */
   private watchers: Map<ByteString, Set<KeyWatcher>> | null = null;
-  /** RANDOMKEY's walk (random-key-walk.ts); SCAN's cursors are container-scan.ts's, per map. */
-  private readonly randomWalk = new RandomKeyWalk();
   /** Keys deleted by lazy and active expiry since the last stats reset. */
   expiredKeys = 0;
   /** The modelled bytes of this database's keys (used_memory's dataset part). */
@@ -127,7 +123,7 @@ export class Database implements RememberedKeyExpirer {
   enableSlotIndex(): void {
     if (this.slotKeys !== null) return;
     const index = (this.slotKeys = new SlotKeyIndex());
-    for (const key of this.table.keyMap.keys()) index.add(key);
+    for (const key of this.table.keysInOrder()) index.add(key);
   }
 
   /** Number of keys in a hash slot (cluster mode). */
@@ -263,9 +259,12 @@ export class Database implements RememberedKeyExpirer {
     }
     this.editedKeys.clear();
     if (this.countersHeld === 0) return;
-    // Storing under a key the walk has reached adds no entry, so the walk is not disturbed.
-    for (const [key, slot] of this.table.keyMap) {
-      const value = this.table.valueAt(slot);
+    // Storing under a key the walk has reached adds no key, so the walk is not disturbed.
+    const table = this.table;
+    for (let slot = 0; slot < table.slotCount; slot++) {
+      const key = table.keyAt(slot);
+      if (key === undefined) continue;
+      const value = table.valueAt(slot);
       if (value instanceof InPlaceCounter) this.put(key, value.toByteString());
     }
     this.countersHeld = 0;
@@ -472,9 +471,9 @@ export class Database implements RememberedKeyExpirer {
     return this.stringForms.size === 0 ? undefined : this.stringForms.get(key);
   }
 
-  /** Every key in the dict's insertion order, expired ones not yet deleted included (HTSTATS). */
+  /** Every key in the table's slot order, expired ones not yet deleted included (HTSTATS). */
   dictKeys(): ByteString[] {
-    return [...this.table.keyMap.keys()];
+    return this.table.keysInOrder();
   }
 
   /** Every key with a deadline, in the expires dict's insertion order (HTSTATS). */
@@ -545,7 +544,7 @@ export class Database implements RememberedKeyExpirer {
   private deleteAt(key: ByteString, slot: number): void {
     this.mainTables.touched(this.table.size);
     this.discharge(key, slot);
-    this.table.removeAt(key, slot);
+    this.table.removeAt(slot);
     this.context.dirty++;
     if (this.watchers !== null || this.context.tracking !== null) this.touch(key);
     this.slotKeys?.remove(key);
@@ -570,7 +569,6 @@ export class Database implements RememberedKeyExpirer {
     this.evictionSlot = 0;
     this.volatileEvictionWalk.reset();
     this.slotKeys?.clear();
-    this.randomWalk.reset();
     return removed;
   }
 
@@ -592,8 +590,6 @@ export class Database implements RememberedKeyExpirer {
       db.evictionSlot = 0;
       db.volatileEvictionWalk.reset();
     }
-    this.randomWalk.reset();
-    other.randomWalk.reset();
   }
 
   /**
@@ -621,7 +617,11 @@ export class Database implements RememberedKeyExpirer {
   forEachEntry(visit: (key: ByteString, value: StoredValue, deadlineMs: number | bigint | undefined) => void): void {
     this.settleAll();
     const deadlines = this.deadlines;
-    for (const [key, slot] of this.table.keyMap) visit(key, this.table.valueAt(slot) as StoredValue, deadlines.getForSnapshot(key));
+    const table = this.table;
+    for (let slot = 0; slot < table.slotCount; slot++) {
+      const key = table.keyAt(slot);
+      if (key !== undefined) visit(key, table.valueAt(slot) as StoredValue, deadlines.getForSnapshot(key));
+    }
   }
 
   /**
@@ -772,7 +772,7 @@ export class Database implements RememberedKeyExpirer {
     this.mainTables.touched(this.table.size);
     if (slot >= 0) {
       this.discharge(key, slot);
-      this.table.removeAt(key, slot);
+      this.table.removeAt(slot);
     }
     this.slotKeys?.remove(key);
     this.clearDeadline(key);
@@ -981,7 +981,7 @@ export class Database implements RememberedKeyExpirer {
   keys(pattern: ByteString, nowMs: number): ByteString[] {
     const all = pattern === '*';
     const out: ByteString[] = [];
-    for (const key of [...this.table.keyMap.keys()]) {
+    for (const key of this.table.keysInOrder()) {
       if (!all && !globMatch(pattern, key)) continue;
       if (this.deadlines.size !== 0 && this.expireIfNeeded(key, nowMs, 'read')) continue;
       out.push(key);
@@ -994,8 +994,12 @@ export class Database implements RememberedKeyExpirer {
    * pass the filter, with the cursor to continue from (0 when the iteration is complete).
    */
   scan(cursor: bigint, count: number, filter: ScanFilter, nowMs: number): [bigint, ByteString[]] {
-    const [next, visited] = scanStep(this.table.keyMap, cursor, count);
-    return [next, this.filterScanned(visited, filter, nowMs)];
+    // The cursor is the slot to resume from (key-table.ts scanSlots); as in Redis, a call passes
+    // at most ten empty places per key asked for.
+    const end = this.table.slotCount;
+    const visited: ByteString[] = [];
+    const next = this.table.scanSlots(cursor > BigInt(end) ? end : Number(cursor), count, 10 * count, visited);
+    return [next >= end ? 0n : BigInt(next), this.filterScanned(visited, filter, nowMs)];
   }
 
   private filterScanned(keys: ByteString[], filter: ScanFilter, nowMs: number): ByteString[] {
@@ -1011,7 +1015,7 @@ export class Database implements RememberedKeyExpirer {
   randomKey(nowMs: number): ByteString | undefined {
     // Bound the attempts: a database full of expired keys would otherwise loop long.
     for (let attempt = 0; attempt < 100 && this.table.size > 0; attempt++) {
-      const key = this.randomWalk.step(this.table.keyMap, this.random);
+      const key = this.table.randomKey(this.random);
       if (key !== undefined && this.live(key, nowMs, 'read') !== undefined) return key;
     }
     return undefined;

@@ -1,26 +1,24 @@
 /**
  * A database's keys with their values and access words, looked up once per command.
  *
- * The keys live in one V8 Map, but what a key maps to is a slot number, not its value. Each slot
- * holds the value, the key again, and the access word (the LRU second or the LFU word,
- * access-clock.ts), in arrays indexed by slot:
+ * Each key has a slot number, and each slot holds the value, the key, and the access word (the
+ * LRU second or the LFU word, access-clock.ts), in arrays indexed by slot. An index (key-index.ts,
+ * a hash table of integers) gives a key's slot:
  *
- *   Map  "user:1" ─▶ 0     values [ "alice", <hash>, "bob", ... ]
- *        "cart:7" ─▶ 1     keys   [ "user:1", "cart:7", "user:2", ... ]
- *        "user:2" ─▶ 2     access [ 1765000000, 1765000002, NaN, ... ]
- *                                                          ╰─ never accessed (loaded)
+ *   index "user:1" ─▶ 0     values [ "alice", <hash>, "bob", ... ]
+ *         "cart:7" ─▶ 1     keys   [ "user:1", "cart:7", "user:2", ... ]
+ *         "user:2" ─▶ 2     access [ 1765000000, 1765000002, NaN, ... ]
+ *                                                           ╰─ never accessed (loaded)
  *
  * Why: a SET used to look its key up three times in maps of a million entries, each lookup a
  * walk through memory the cache does not hold: the old value in the dictionary, the store into
  * it, then the access second in a second Map. Now the one lookup gives the slot, and the store
- * and the access word are array writes; overwriting a key leaves the Map untouched. The second
- * Map's entry per key is gone too, for 24 bytes of arrays.
+ * and the access word are array writes; overwriting a key leaves the index untouched.
  *
  * The slot's key lets eviction sample by walking the slots in order (Database.sampleSlots): the
- * keys and their words are read one after another, where a walk of the Map would find each word
- * at a random place in the array, a cache miss per sampled key. The Map keeps the keys in
- * insertion order, which SCAN, KEYS and RANDOMKEY walk (container-scan.ts, random-key-walk.ts):
- * `keyMap` is that Map.
+ * keys and their words are read one after another, a few cache lines for a whole sample. The
+ * walks over every key (KEYS, SCAN, a snapshot) go in slot order too. A key keeps its slot while
+ * it exists, which is what SCAN's cursor, a slot number, relies on (scanSlots).
  *
  * A deleted key's slot goes on a free list and is reused by the next new key, so the arrays do
  * not grow with churn. They are kept in chunks of 1,024 slots, added as the table grows, so that
@@ -42,6 +40,8 @@
  * is, with no charge.
  */
 import type { ByteString } from './bytes';
+import { KeyIndex } from './key-index';
+import type { RandomSource } from './random';
 
 const CHUNK_BITS = 10;
 /** Slots per chunk; a slot is chunk (slot >>> CHUNK_BITS), index (slot & CHUNK_MASK). */
@@ -55,27 +55,27 @@ const NEVER = HALF - 1;
 const MAX_CHARGE = 2 ** 21 - 2;
 
 export class KeyTable<V> {
-  private readonly slots = new Map<ByteString, number>();
   private readonly values: Array<Array<V | undefined>> = [];
   /** The key in each slot; undefined for a free one. */
   private readonly keys: Array<Array<ByteString | undefined>> = [];
+  private readonly index: KeyIndex;
   private readonly access: Float64Array[] = [];
   /** Slots handed out so far, free ones included. */
   private used = 0;
   private readonly free: number[] = [];
 
-  /** The key → slot Map, for walks over the keys in order (its values are slots: see valueAt). */
-  get keyMap(): ReadonlyMap<ByteString, number> {
-    return this.slots;
+  /** `hashSeed` fixes the index's hash seed (tests); by default it is the process's own. */
+  constructor(hashSeed?: number) {
+    this.index = new KeyIndex(this.keys, hashSeed);
   }
 
   get size(): number {
-    return this.slots.size;
+    return this.index.size;
   }
 
   /** The key's slot, or -1 when it is absent: the one lookup a command makes. */
   slotOf(key: ByteString): number {
-    return this.slots.get(key) ?? -1;
+    return this.index.find(key);
   }
 
   /** The value in a slot (from slotOf, add, or a keyMap entry). */
@@ -145,34 +145,34 @@ export class KeyTable<V> {
     (this.values[chunk] as Array<V | undefined>)[at] = value;
     (this.keys[chunk] as Array<ByteString | undefined>)[at] = key;
     (this.access[chunk] as Float64Array)[at] = charge >= 0 && charge <= MAX_CHARGE ? (charge + 1) * HALF + NEVER : NEVER;
-    this.slots.set(key, slot);
+    this.index.insert(key, slot);
     return slot;
   }
 
   get(key: ByteString): V | undefined {
-    const slot = this.slots.get(key);
-    return slot === undefined ? undefined : this.valueAt(slot);
+    const slot = this.index.find(key);
+    return slot < 0 ? undefined : this.valueAt(slot);
   }
 
   has(key: ByteString): boolean {
-    return this.slots.has(key);
+    return this.index.find(key) >= 0;
   }
 
   /** The key's access word (NaN: none, or no such key). */
   accessOf(key: ByteString): number {
-    const slot = this.slots.get(key);
-    return slot === undefined ? NaN : this.accessAt(slot);
+    const slot = this.index.find(key);
+    return slot < 0 ? NaN : this.accessAt(slot);
   }
 
   /** Sets the access word of a key if it is present. */
   setAccess(key: ByteString, word: number): void {
-    const slot = this.slots.get(key);
-    if (slot !== undefined) this.setAccessAt(slot, word);
+    const slot = this.index.find(key);
+    if (slot >= 0) this.setAccessAt(slot, word);
   }
 
-  /** Removes a key present in `slot` (its slot as slotOf gave it). */
-  removeAt(key: ByteString, slot: number): void {
-    this.slots.delete(key);
+  /** Removes the key in `slot` (its slot as slotOf gave it). */
+  removeAt(slot: number): void {
+    this.index.remove(slot);
     (this.values[slot >>> CHUNK_BITS] as Array<V | undefined>)[slot & CHUNK_MASK] = undefined;
     (this.keys[slot >>> CHUNK_BITS] as Array<ByteString | undefined>)[slot & CHUNK_MASK] = undefined;
     this.free.push(slot);
@@ -188,13 +188,64 @@ export class KeyTable<V> {
     return (this.keys[slot >>> CHUNK_BITS] as Array<ByteString | undefined>)[slot & CHUNK_MASK];
   }
 
-  /** Every key and its value, in insertion order, as two arrays (a snapshot's copy). */
+  /** Every key, in slot order. */
+  keysInOrder(): ByteString[] {
+    const out: ByteString[] = [];
+    for (let slot = 0; slot < this.used; slot++) {
+      const key = this.keyAt(slot);
+      if (key !== undefined) out.push(key);
+    }
+    return out;
+  }
+
+  /** Every key and its value, in slot order, as two arrays (a snapshot's copy). */
   contents(): { keys: ByteString[]; values: V[] } {
-    // Spreading a Map's iterators is far cheaper than visiting its entries one by one.
-    const keys = [...this.slots.keys()];
-    const slots = [...this.slots.values()];
-    const values = new Array<V>(slots.length);
-    for (let i = 0; i < slots.length; i++) values[i] = this.valueAt(slots[i] as number);
+    const keys: ByteString[] = [];
+    const values: V[] = [];
+    for (let slot = 0; slot < this.used; slot++) {
+      const key = this.keyAt(slot);
+      if (key === undefined) continue;
+      keys.push(key);
+      values.push(this.valueAt(slot));
+    }
     return { keys, values };
+  }
+
+  /**
+   * One step of a cursor walk over the slots (SCAN): the keys of the slots from `from` on, until
+   * `count` keys have been taken or `maxSlots` slots passed; returns the slot to resume from, the
+   * table's end (slotCount) when no key is left after those taken. A key present for the whole
+   * walk keeps its slot, so it is returned exactly once; one added meanwhile may take a freed
+   * slot on either side of the cursor, and be returned or not.
+   */
+  scanSlots(from: number, count: number, maxSlots: number, out: ByteString[]): number {
+    const end = Math.min(this.used, from + maxSlots);
+    let slot = from;
+    for (; slot < end; slot++) {
+      const key = this.keyAt(slot);
+      if (key === undefined) continue;
+      // Stop at the next key, not after the last one taken: past only free slots, the walk is over.
+      if (out.length === count) break;
+      out.push(key);
+    }
+    return slot;
+  }
+
+  /**
+   * A key picked at random (RANDOMKEY), or undefined when the table is empty: the first key at or
+   * after a random position of the index, which is at least an eighth full, so the walk is short
+   * however many slots churn has freed. Not quite uniform (a key after a run of empty positions
+   * is a likelier pick), as Redis's pick from a random bucket is not.
+   */
+  randomKey(random: RandomSource): ByteString | undefined {
+    const index = this.index;
+    if (index.size === 0) return undefined;
+    const positions = index.positions;
+    let at = Math.floor(random.next() * positions);
+    for (;;) {
+      const slot = index.slotAtPosition(at);
+      if (slot >= 0) return this.keyAt(slot);
+      at = at + 1 === positions ? 0 : at + 1;
+    }
   }
 }

@@ -53,7 +53,7 @@ t.test('exotic words', async (t) => {
   table.setAccessAt(slot, 12.7);
   t.equal(table.accessAt(slot), 12, 'a fractional word is floored');
   t.equal(table.chargeAt(slot), 10, 'neither loses the charge');
-  const reused = (table.removeAt('k', slot), table.add('k2', 'w'));
+  const reused = (table.removeAt(slot), table.add('k2', 'w'));
   t.equal(reused, slot, 'the freed slot is reused');
   t.equal(table.chargeAt(reused), -1, 'without the old key\'s charge');
   t.ok(Number.isNaN(table.accessAt(reused)), 'or its access word');
