@@ -28,7 +28,10 @@
  * The hash is computed here, in JavaScript (V8 keeps its own string hashes to itself): FNV-1a
  * over the key's chars from a seed chosen per process, finished with MurmurHash3's mixer so that
  * the low bits that pick the position depend on every char (keys that differ only in their last
- * digit land far apart). A hash of 0 is made 1, since 0 marks an empty position.
+ * digit land far apart). A hash of 0 is made 1, since 0 marks an empty position. A command
+ * often looks its key up more than once (a SET's lookup, then its insert), and V8 would hash a
+ * string once and keep the hash in it; here the last key's hash is remembered instead, so the
+ * second lookup costs a comparison of the two strings (the same object, usually), not a hash.
  *
  * The table is kept at most half full (it doubles beyond) and at least an eighth full (it halves
  * below, down to its initial 8 positions), so an absent key is found absent within a few
@@ -69,6 +72,9 @@ export class KeyIndex {
   private count = 0;
   /** Each slot's hash, in chunks by slot number. */
   private readonly slotHashes: Int32Array[] = [];
+  /** The key hashed last, and its hash. */
+  private lastKey = '';
+  private lastHash: number;
 
   /**
    * `keys` is the table's key-by-slot chunks (read to confirm a hash match), shared, not copied;
@@ -77,7 +83,9 @@ export class KeyIndex {
   constructor(
     private readonly keys: ReadonlyArray<ReadonlyArray<ByteString | undefined>>,
     private readonly seed = PROCESS_SEED,
-  ) {}
+  ) {
+    this.lastHash = keyHash('', seed);
+  }
 
   get size(): number {
     return this.count;
@@ -90,7 +98,7 @@ export class KeyIndex {
 
   /** The slot holding `key`, or -1. */
   find(key: ByteString): number {
-    const hash = keyHash(key, this.seed);
+    const hash = this.hashOf(key);
     const { entries, mask, keys } = this;
     for (let at = hash & mask; ; at = (at + 1) & mask) {
       const stored = entries[2 * at] as number;
@@ -105,7 +113,7 @@ export class KeyIndex {
   /** Adds a key that is absent, held in `slot` (already written to the keys). */
   insert(key: ByteString, slot: number): void {
     if (2 * (this.count + 1) > this.mask + 1) this.resize(2 * (this.mask + 1));
-    const hash = keyHash(key, this.seed);
+    const hash = this.hashOf(key);
     const chunk = slot >>> CHUNK_BITS;
     while (this.slotHashes.length <= chunk) this.slotHashes.push(new Int32Array(CHUNK_SLOTS));
     (this.slotHashes[chunk] as Int32Array)[slot & CHUNK_MASK] = hash;
@@ -147,6 +155,14 @@ export class KeyIndex {
     this.entries = new Int32Array(2 * MIN_POSITIONS);
     this.mask = MIN_POSITIONS - 1;
     this.count = 0;
+  }
+
+  private hashOf(key: ByteString): number {
+    if (key === this.lastKey) return this.lastHash;
+    const hash = keyHash(key, this.seed);
+    this.lastKey = key;
+    this.lastHash = hash;
+    return hash;
   }
 
   private place(hash: number, slot: number): void {
