@@ -19,8 +19,9 @@
  * start-up, so no two redis-servers print the same distribution. Here the buckets come from a
  * hash of hashslot's own over the real elements: the figures have Redis's shape and agree with
  * each other (chains add up to the elements, buckets to the table size), without claiming to be
- * Redis's. While rehashing, the elements added since the rehash began (the most recent ones in
- * the Map's insertion order) are in table 1, and the modelled steps are played over table 0's
+ * Redis's. While rehashing, the elements added since the rehash began are taken to be the last
+ * ones given (a Map's most recent; for the keyspace, the key table's last slots) and are in
+ * table 1, and the modelled steps are played over table 0's
  * buckets the way dictRehash walks them: one non-empty bucket moved per step, or ten empty ones
  * passed.
  *
@@ -38,7 +39,7 @@ const STATS_BUFFER_BYTES = 4096;
 const EMPTY_VISITS_PER_STEP = 10;
 
 /**
- * The report for one dict holding `elements` (in insertion order). Settles `tables` when the
+ * The report for one dict holding `elements` (oldest first, as far as known). Settles `tables` when the
  * played steps turn out to have finished the rehash, as they would have in Redis.
  */
 export function dictStatsText(tables: DictTables, elements: readonly ByteString[]): string {
