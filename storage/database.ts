@@ -260,13 +260,10 @@ export class Database implements RememberedKeyExpirer {
     this.editedKeys.clear();
     if (this.countersHeld === 0) return;
     // Storing under a key the walk has reached adds no key, so the walk is not disturbed.
-    const table = this.table;
-    for (let slot = 0; slot < table.slotCount; slot++) {
-      const key = table.keyAt(slot);
-      if (key === undefined) continue;
-      const value = table.valueAt(slot);
+    this.table.forEachKey((key, slot) => {
+      const value = this.table.valueAt(slot);
       if (value instanceof InPlaceCounter) this.put(key, value.toByteString());
-    }
+    });
     this.countersHeld = 0;
   }
 
@@ -618,10 +615,7 @@ export class Database implements RememberedKeyExpirer {
     this.settleAll();
     const deadlines = this.deadlines;
     const table = this.table;
-    for (let slot = 0; slot < table.slotCount; slot++) {
-      const key = table.keyAt(slot);
-      if (key !== undefined) visit(key, table.valueAt(slot) as StoredValue, deadlines.getForSnapshot(key));
-    }
+    table.forEachKey((key, slot) => visit(key, table.valueAt(slot) as StoredValue, deadlines.getForSnapshot(key)));
   }
 
   /**

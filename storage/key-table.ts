@@ -78,7 +78,7 @@ export class KeyTable<V> {
     return this.index.find(key);
   }
 
-  /** The value in a slot (from slotOf, add, or a keyMap entry). */
+  /** The value in a slot (from slotOf, add, or a walk). */
   valueAt(slot: number): V {
     return (this.values[slot >>> CHUNK_BITS] as Array<V | undefined>)[slot & CHUNK_MASK] as V;
   }
@@ -188,13 +188,21 @@ export class KeyTable<V> {
     return (this.keys[slot >>> CHUNK_BITS] as Array<ByteString | undefined>)[slot & CHUNK_MASK];
   }
 
+  /**
+   * Visits every key with its slot, in slot order. `visit` may replace values (setValueAt), not
+   * add or remove keys.
+   */
+  forEachKey(visit: (key: ByteString, slot: number) => void): void {
+    for (let slot = 0; slot < this.used; slot++) {
+      const key = this.keyAt(slot);
+      if (key !== undefined) visit(key, slot);
+    }
+  }
+
   /** Every key, in slot order. */
   keysInOrder(): ByteString[] {
     const out: ByteString[] = [];
-    for (let slot = 0; slot < this.used; slot++) {
-      const key = this.keyAt(slot);
-      if (key !== undefined) out.push(key);
-    }
+    this.forEachKey((key) => out.push(key));
     return out;
   }
 
@@ -202,12 +210,10 @@ export class KeyTable<V> {
   contents(): { keys: ByteString[]; values: V[] } {
     const keys: ByteString[] = [];
     const values: V[] = [];
-    for (let slot = 0; slot < this.used; slot++) {
-      const key = this.keyAt(slot);
-      if (key === undefined) continue;
+    this.forEachKey((key, slot) => {
       keys.push(key);
       values.push(this.valueAt(slot));
-    }
+    });
     return { keys, values };
   }
 
