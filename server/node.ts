@@ -164,13 +164,16 @@ export class RedisNode implements KeyspaceObserver {
     this.config = options.config;
     const time = (this.time = options.clock ?? systemClock);
     this.clock = () => time.now();
-    this.random = new SeededRandom(options.seed ?? (Math.random() * 2 ** 32) >>> 0);
+    const seed = options.seed ?? (Math.random() * 2 ** 32) >>> 0;
+    this.random = new SeededRandom(seed);
     this.nowMs = this.startedAtMs = this.clock();
     this.lastSaveSec = Math.floor(this.startedAtMs / 1000);
     this.runId = this.random.hex(40);
     this.configFile = options.config.configFile ?? '';
     this.executable = options.executable ?? '';
-    this.keyspace = new Keyspace(this.config.number('databases'), this.random, this);
+    // The key tables' hash is seeded from the node's seed too (not drawn from this.random, so
+    // that adding it moved no other random choice of a seeded run).
+    this.keyspace = new Keyspace(this.config.number('databases'), this.random, this, seed);
     this.tracking = new ClientTracking(this);
     this.slowlog = new SlowLog(this.config);
     this.monitors = new Monitors(this);

@@ -56,7 +56,7 @@ type HeldValue = StoredValue | MutableString | InPlaceCounter;
 
 export class Database implements RememberedKeyExpirer {
   /** The keys, their values and their access words (key-table.ts): one lookup per command. */
-  private table = new KeyTable<HeldValue>();
+  private table: KeyTable<HeldValue>;
   /** Keys whose value may be in the editable form (a superset: settleAll checks each). */
   private editedKeys = new Set<ByteString>();
   /**
@@ -117,7 +117,9 @@ export class Database implements RememberedKeyExpirer {
     private readonly random: RandomSource,
     private readonly observer: KeyspaceObserver | null = null,
     private readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete', replicaKeysWithExpire: null, tracking: null },
-  ) {}
+  ) {
+    this.table = new KeyTable(context.hashSeed);
+  }
 
   /** Starts maintaining the per-slot key index (cluster mode). */
   enableSlotIndex(): void {
@@ -555,7 +557,7 @@ export class Database implements RememberedKeyExpirer {
     const removed = this.table.size;
     this.context.dirty += removed;
     this.touchExisting();
-    this.table = new KeyTable();
+    this.table = new KeyTable(this.context.hashSeed);
     this.deadlines.reset();
     this.mainTables.reset();
     this.stringForms = new Map();

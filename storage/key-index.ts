@@ -26,7 +26,7 @@
  * time (README, "AOF, eviction").
  *
  * The hash is computed here, in JavaScript (V8 keeps its own string hashes to itself): FNV-1a
- * over the key's chars from a seed chosen per process, finished with MurmurHash3's mixer so that
+ * over the key's chars from a seed, finished with MurmurHash3's mixer so that
  * the low bits that pick the position depend on every char (keys that differ only in their last
  * digit land far apart). A hash of 0 is made 1, since 0 marks an empty position. A command
  * often looks its key up more than once (a SET's lookup, then its insert), and V8 would hash a
@@ -48,9 +48,6 @@ const MIN_POSITIONS = 8;
 const CHUNK_BITS = 10;
 const CHUNK_SLOTS = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SLOTS - 1;
-
-/** The process's hash seed: keys hash differently from one run to the next, as in Redis. */
-const PROCESS_SEED = (Math.random() * 0x1_0000_0000) | 0;
 
 /** The index's 32-bit hash of a key (never 0). */
 export function keyHash(key: ByteString, seed: number): number {
@@ -78,11 +75,13 @@ export class KeyIndex {
 
   /**
    * `keys` is the table's key-by-slot chunks (read to confirm a hash match), shared, not copied;
-   * `seed` varies the hash (the process's own unless a test fixes it).
+   * `seed` varies the hash. It comes from the node's seed (KeyspaceContext.hashSeed), so where
+   * the keys land, and with it RANDOMKEY's picks, replays with a seeded run, and differs between
+   * unseeded runs as Redis's randomly seeded hash does.
    */
   constructor(
     private readonly keys: ReadonlyArray<ReadonlyArray<ByteString | undefined>>,
-    private readonly seed = PROCESS_SEED,
+    private readonly seed: number,
   ) {
     this.lastHash = keyHash('', seed);
   }

@@ -64,8 +64,8 @@ export class KeyTable<V> {
   private used = 0;
   private readonly free: number[] = [];
 
-  /** `hashSeed` fixes the index's hash seed (tests); by default it is the process's own. */
-  constructor(hashSeed?: number) {
+  /** `hashSeed` seeds the index's hash (key-index.ts). */
+  constructor(hashSeed = 0) {
     this.index = new KeyIndex(this.keys, hashSeed);
   }
 

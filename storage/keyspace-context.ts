@@ -79,6 +79,11 @@ export interface KeyspaceContext {
    * it from running (access-clock.ts lruSeconds); absent or null: the clock follows the time.
    */
   lruFrozenSec?: number | null;
+  /**
+   * The seed of the key tables' hash (key-index.ts), from the node's seed so a seeded run lays
+   * its keys out the same way each time. Absent: 0.
+   */
+  readonly hashSeed?: number;
 }
 
 /**

@@ -25,7 +25,7 @@ export class Keyspace {
    * Shared by every database: the write counter, the expiry mode and the deadlines a writable
    * replica's own clients set (see KeyspaceContext).
    */
-  readonly context: KeyspaceContext = { dirty: 0, expiry: 'delete', replicaKeysWithExpire: this.replicaKeysWithExpire, tracking: null, scriptTimeSnapshotMs: null };
+  readonly context: KeyspaceContext;
   /**
    * Told after a flush of every database (FLUSHALL, a reload, a full sync) or of one (FLUSHDB):
    * client tracking sends every tracking client one null for it.
@@ -35,7 +35,9 @@ export class Keyspace {
   private resizeCursor = 0;
   private rehashCursor = 0;
 
-  constructor(count: number, random: RandomSource, observer: KeyspaceObserver | null = null) {
+  /** `hashSeed` seeds the key tables' hash (KeyspaceContext.hashSeed). */
+  constructor(count: number, random: RandomSource, observer: KeyspaceObserver | null = null, hashSeed = 0) {
+    this.context = { dirty: 0, expiry: 'delete', replicaKeysWithExpire: this.replicaKeysWithExpire, tracking: null, scriptTimeSnapshotMs: null, hashSeed };
     this.dbs = [];
     for (let i = 0; i < count; i++) this.dbs.push(new Database(i, random, observer, this.context));
   }

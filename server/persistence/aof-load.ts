@@ -85,7 +85,7 @@ export function loadAofAtStartup(node: RedisNode): AofManifest | null {
     if (bytes.length === 0) return;
     if (bytes.subarray(0, 5).toString('latin1') === 'REDIS') {
       log.notice('Reading RDB base file on AOF loading...');
-      const loaded = new Keyspace(node.keyspace.dbs.length, node.random);
+      const loaded = new Keyspace(node.keyspace.dbs.length, node.random, null, node.keyspace.context.hashSeed);
       try {
         const result = loadRdb(bytes, loaded, node.clock(), { skipExpired: true, listShape: newListShape(node.config, node.debugHooks) });
         const version = result.aux.get('redis-ver');

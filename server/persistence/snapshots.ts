@@ -280,7 +280,7 @@ export function saveBeforeShutdown(node: RedisNode, mode: 'default' | 'save' | '
 
 /** Reads an RDB into a fresh keyspace shaped like the node's; throws RdbError when corrupt. */
 function loadDetached(node: RedisNode, bytes: Buffer, asReplica: boolean): { loaded: Keyspace; result: RdbLoadResult } {
-  const loaded = new Keyspace(node.keyspace.dbs.length, node.random);
+  const loaded = new Keyspace(node.keyspace.dbs.length, node.random, null, node.keyspace.context.hashSeed);
   // A replica keeps keys that expired meanwhile: its master will delete them (Redis skips
   // expired keys only when loading as a master).
   const result = loadRdb(bytes, loaded, node.clock(), { skipExpired: !asReplica, listShape: newListShape(node.config, node.debugHooks) });

@@ -108,7 +108,7 @@ export function loadSyncPayload(node: RedisNode, rdb: Buffer, mode: SyncLoadMode
 }
 
 function loadInto(node: RedisNode, rdb: Buffer, from: 'disk' | 'socket', onFailure: () => void): { keyspace: Keyspace; result: RdbLoadResult } {
-  const keyspace = new Keyspace(node.keyspace.dbs.length, node.random);
+  const keyspace = new Keyspace(node.keyspace.dbs.length, node.random, null, node.keyspace.context.hashSeed);
   try {
     // Keys already past their deadline are kept: the master's DEL will follow.
     const result = loadRdb(rdb, keyspace, node.clock(), { skipExpired: false, listShape: newListShape(node.config, node.debugHooks) });

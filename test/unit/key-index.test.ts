@@ -1,12 +1,14 @@
 /*
  * storage/key-index.ts, the open-addressing index from key to slot, against a Map doing the same
- * work: random adds and removes through growth and shrinking, with a tiny hash range so that runs
- * of colliding hashes wrap around the end of the table (where backward-shift deletion is easiest
- * to get wrong), and KeyTable's walks (SCAN's slot cursor, RANDOMKEY) over the result.
+ * work: random adds and removes through growth and shrinking; keys whose hashes share their low
+ * bits, so that a run of them wraps around the end of the table (where backward-shift deletion is
+ * easiest to get wrong); KeyTable's walks (SCAN's slot cursor, RANDOMKEY) over the result; and a
+ * seeded keyspace's RANDOMKEY picks, which must replay.
  */
 import t from 'tap';
 import { KeyIndex, keyHash } from '../../storage/key-index';
 import { KeyTable } from '../../storage/key-table';
+import { Keyspace } from '../../storage/keyspace';
 import { SeededRandom } from '../../storage/random';
 
 /** Key chunks laid out as KeyTable lays them (1,024 slots a chunk). */
@@ -114,4 +116,15 @@ t.test('RANDOMKEY picks come from the keys, and reach all of them', async (t) =>
   const picked = new Set<string>();
   for (let i = 0; i < 500; i++) picked.add(table.randomKey(random) as string);
   t.same([...picked].sort(), table.keysInOrder().sort(), 'ten keys left of 2,000: all ten picked, nothing else');
+});
+
+t.test('a seeded keyspace picks the same RANDOMKEYs each time', async (t) => {
+  const picks = (hashSeed: number): string[] => {
+    const keyspace = new Keyspace(1, new SeededRandom(5), null, hashSeed);
+    const db = keyspace.db(0);
+    for (let i = 0; i < 500; i++) db.set(`key:${i}`, 'v', 0);
+    return Array.from({ length: 50 }, () => db.randomKey(0) as string);
+  };
+  t.same(picks(77), picks(77), 'the same seeds, the same picks');
+  t.notSame(picks(77), picks(78), 'another hash seed lays the keys out elsewhere');
 });
