@@ -12,6 +12,7 @@
  */
 import t from 'tap';
 import { clusterTarget, LocalCluster, missingPrerequisite, type NodeKind } from '../../bench/harness/cluster-harness';
+import { formMasterReplica } from '../helpers/cluster-side';
 
 type Test = tap.Test;
 
@@ -20,12 +21,8 @@ const problem = missingPrerequisite(['redis', kind]);
 
 /** Forms the pair, fails over to the replica, and returns node 1's counter names, in order. */
 async function counterNames(cluster: LocalCluster): Promise<string[]> {
-  const [master, replica] = [cluster.node(0), cluster.node(1)];
-  await master.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-  await master.call('CLUSTER', 'MEET', replica.host, String(replica.port));
-  await cluster.waitForAgreement(2);
-  await replica.call('CLUSTER', 'REPLICATE', (await master.myself()).id);
-  await cluster.waitForOk();
+  const replica = cluster.node(1);
+  await formMasterReplica(cluster);
   await cluster.waitFor('the replica is in sync', 15_000, async () => {
     const info = (await replica.call('INFO', 'replication')).toString('latin1');
     return { ok: info.includes('master_link_status:up'), detail: info };

@@ -27,7 +27,7 @@ import t from 'tap';
 import { clusterTarget, LocalCluster, missingPrerequisite, type ClusterNode, type NodeKind } from '../../bench/harness/cluster-harness';
 import { keyInSlot } from '../../bench/harness/cluster-replies';
 import type { Arg } from '../../bench/harness/resp';
-import { ClusterSide } from '../helpers/cluster-side';
+import { ClusterSide, formMasterReplica } from '../helpers/cluster-side';
 import { delay } from '../../bench/harness/server-process';
 
 type Test = tap.Test;
@@ -69,13 +69,7 @@ async function threeMasters(tt: Test): Promise<void> {
   const [redisCluster, targetCluster] = await Promise.all([launch(tt, ['redis', 'redis', 'redis']), launch(tt, [kind, kind, kind])]);
   await Promise.all([redisCluster.createOrThrow(0), targetCluster.createOrThrow(0)]);
   await Promise.all([redisCluster.waitForOk(), targetCluster.waitForOk()]);
-  const redis = new ClusterSide(redisCluster);
-  const target = new ClusterSide(targetCluster);
-  tt.teardown(() => {
-    redis.close();
-    target.close();
-  });
-  await Promise.all([redis.connect(), target.connect()]);
+  const [redis, target] = await ClusterSide.connectBoth(tt, redisCluster, targetCluster);
   const step = (index: number, argv: readonly Arg[], options: { todo?: string } = {}): Promise<void> => same(tt, redis, target, index, argv, options);
 
   // An EVAL without keys runs wherever it is sent.
@@ -220,11 +214,7 @@ async function replicaReads(tt: Test): Promise<void> {
   ].join('\n');
   for (const cluster of [redisCluster, targetCluster]) {
     const [master, replica] = [cluster.node(0), cluster.node(1)];
-    await master.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-    await master.call('CLUSTER', 'MEET', replica.host, String(replica.port));
-    await cluster.waitForAgreement(2);
-    await replica.call('CLUSTER', 'REPLICATE', (await master.myself()).id);
-    await cluster.waitForOk();
+    await formMasterReplica(cluster);
     await master.call('FUNCTION', 'LOAD', library);
     // The library reached the replica (its functions may list in another order).
     await cluster.waitFor('the replica has the library', 15_000, async () => {
@@ -232,13 +222,7 @@ async function replicaReads(tt: Test): Promise<void> {
       return { ok: reply.startsWith('*1\r\n'), detail: reply };
     });
   }
-  const redis = new ClusterSide(redisCluster);
-  const target = new ClusterSide(targetCluster);
-  tt.teardown(() => {
-    redis.close();
-    target.close();
-  });
-  await Promise.all([redis.connect(), target.connect()]);
+  const [redis, target] = await ClusterSide.connectBoth(tt, redisCluster, targetCluster);
   const step = (argv: readonly Arg[]): Promise<void> => same(tt, redis, target, 1, argv);
   const body = "#!lua\nreturn redis.call('get',KEYS[1])";
   await step(['READONLY']);

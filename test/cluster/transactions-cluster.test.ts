@@ -43,13 +43,7 @@ async function transactions(tt: Test): Promise<void> {
   const launch = async (kinds: readonly NodeKind[]): Promise<LocalCluster> => (await LocalCluster.launch(kinds)).attach(tt);
   const [redisCluster, targetCluster] = await Promise.all([launch(['redis', 'redis']), launch([kind, kind])]);
   await Promise.all([form(redisCluster), form(targetCluster)]);
-  const redis = new ClusterSide(redisCluster);
-  const target = new ClusterSide(targetCluster);
-  tt.teardown(() => {
-    redis.close();
-    target.close();
-  });
-  await Promise.all([redis.connect(), target.connect()]);
+  const [redis, target] = await ClusterSide.connectBoth(tt, redisCluster, targetCluster);
   const step = async (index: number, argv: readonly Arg[]): Promise<void> => {
     const [r, h] = await Promise.all([redis.call(index, argv), target.call(index, argv)]);
     tt.equal(h, r, `node ${index}: ${argv.join(' ')}`, { at: null, stack: '' });

@@ -3,6 +3,7 @@
  * connection to each node, and replies with every node's port written as `<node N>`, so the
  * two sides' transcripts compare byte for byte.
  */
+import type tap from 'tap';
 import type { LocalCluster } from '../../bench/harness/cluster-harness';
 import { RawClient } from '../../bench/harness/raw-client';
 import { escapeBytes, type Arg } from '../../bench/harness/resp';
@@ -30,4 +31,26 @@ export class ClusterSide {
   close(): void {
     for (const client of this.clients) client.close();
   }
+
+  /** The two sides of a test, connected, and closed when `tt` ends. */
+  static async connectBoth(tt: tap.Test, redisCluster: LocalCluster, targetCluster: LocalCluster): Promise<[ClusterSide, ClusterSide]> {
+    const redis = new ClusterSide(redisCluster);
+    const target = new ClusterSide(targetCluster);
+    tt.teardown(() => {
+      redis.close();
+      target.close();
+    });
+    await Promise.all([redis.connect(), target.connect()]);
+    return [redis, target];
+  }
+}
+
+/** Node 0 takes every slot and node 1 becomes its replica; returns once the cluster is ok. */
+export async function formMasterReplica(cluster: LocalCluster): Promise<void> {
+  const [master, replica] = [cluster.node(0), cluster.node(1)];
+  await master.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+  await master.call('CLUSTER', 'MEET', replica.host, String(replica.port));
+  await cluster.waitForAgreement(2);
+  await replica.call('CLUSTER', 'REPLICATE', (await master.myself()).id);
+  await cluster.waitForOk();
 }
