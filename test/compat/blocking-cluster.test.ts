@@ -9,19 +9,11 @@
 import t from 'tap';
 import { dualRun } from './harness';
 import { RawClient } from '../../bench/harness/raw-client';
+import { clusterOk } from '../helpers/cluster-ok';
 import { delay } from '../../bench/harness/server-process';
 import { escapeBytes } from '../../bench/harness/resp';
 
 const dual = dualRun(t, { serverArgs: ['--cluster-enabled', 'yes'] });
-
-/** Polls CLUSTER INFO until the one-node cluster says ok (deadline 10 s). */
-async function clusterOk(c: RawClient): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await c.call('CLUSTER', 'INFO')).toString('latin1').includes('cluster_state:ok')) {
-    if (Date.now() > deadline) throw new Error('cluster_state never became ok');
-    await delay(20);
-  }
-}
 
 /** The port `c` is connected to (to open a second connection to the same server). */
 async function portOf(c: RawClient): Promise<number> {

@@ -8,18 +8,9 @@
 import t from 'tap';
 import { dualRun, error } from './harness';
 import { RawClient } from '../../bench/harness/raw-client';
-import { delay } from '../../bench/harness/server-process';
+import { clusterOk } from '../helpers/cluster-ok';
 
 const dual = dualRun(t, { serverArgs: ['--cluster-enabled', 'yes'] });
-
-/** Polls CLUSTER INFO until the one-node cluster says ok (deadline 10 s). */
-async function clusterOk(c: RawClient): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await c.call('CLUSTER', 'INFO')).toString('latin1').includes('cluster_state:ok')) {
-    if (Date.now() > deadline) throw new Error('cluster_state never became ok');
-    await delay(20);
-  }
-}
 
 dual.case('CROSSSLOT for a store to another slot; one slot runs', async (pair) => {
   await pair.do('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
