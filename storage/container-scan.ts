@@ -7,7 +7,7 @@
  * the same whenever Redis would hold the value in one of those encodings (storage/encodings.ts),
  * so replies for small containers match Redis byte for byte, order included.
  *
- * A larger container (and the keyspace, for SCAN: storage/database.ts) is walked so: a cursor
+ * A larger container is walked so (the keyspace's SCAN is key-table.ts's slot cursor): a cursor
  * names a live Map/Set iterator kept in a small per-container cache, together with how many
  * elements it has passed. A JS iterator is live, so every element present for the whole scan is returned
  * exactly once, and elements added or removed meanwhile may or may not be (SCAN's guarantee).

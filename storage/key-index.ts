@@ -149,13 +149,6 @@ export class KeyIndex {
     return this.entries[2 * position] === 0 ? -1 : (this.entries[2 * position + 1] as number);
   }
 
-  /** Forgets every key, back to the initial size. */
-  clear(): void {
-    this.entries = new Int32Array(2 * MIN_POSITIONS);
-    this.mask = MIN_POSITIONS - 1;
-    this.count = 0;
-  }
-
   private hashOf(key: ByteString): number {
     if (key === this.lastKey) return this.lastHash;
     const hash = keyHash(key, this.seed);
