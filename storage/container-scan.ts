@@ -1,16 +1,16 @@
 /**
- * Cursor iteration over one Set or Map, the mechanism behind HSCAN, SSCAN and ZSCAN (their
- * arguments are read in server/commands/scan-args.ts; this file knows nothing of clients).
+ * Cursor iteration over one Set or Map, the mechanism behind HSCAN and SSCAN (their arguments
+ * are read in server/commands/scan-args.ts; this file knows nothing of clients).
  *
  * Redis answers a small container (a listpack hash, an intset set) in one call: every element,
  * cursor 0, whatever COUNT says, because such encodings have no buckets to resume from. We do
  * the same whenever Redis would hold the value in one of those encodings (storage/encodings.ts),
  * so replies for small containers match Redis byte for byte, order included.
  *
- * A larger container is walked so (the keyspace's SCAN is key-table.ts's slot cursor): a cursor
- * names a live Map/Set iterator kept in a small per-container cache, together with how many
- * elements it has passed. A JS iterator is live, so every element present for the whole scan is returned
- * exactly once, and elements added or removed meanwhile may or may not be (SCAN's guarantee).
+ * A larger container is walked so (the keyspace's SCAN and ZSCAN use slot numbers instead:
+ * key-index.ts scanSlotChunks): a cursor names a live Map/Set iterator kept in a small
+ * per-container cache, together with how many elements it has passed. A JS iterator is live,
+ * so every element present for the whole scan is returned exactly once, and elements added or removed meanwhile may or may not be (SCAN's guarantee).
  * A cursor evicted from the cache (or never issued, e.g. typed by hand) falls back to skipping
  * `passed` elements from the start, which keeps the guarantee while nothing before the position
  * was deleted. The cursor's numbers differ from Redis's reverse-binary bucket cursors, which no
@@ -20,7 +20,7 @@
  */
 import type { ByteString } from './bytes';
 
-/** What can be scanned: a set's members, or the keys of a hash's or sorted set's Map. */
+/** What can be scanned: a set's members, or the fields of a hash's Map. */
 export type Scanned = ReadonlySet<ByteString> | ReadonlyMap<ByteString, unknown>;
 
 /** Iterators kept per container; older cursors fall back to skipping. */

@@ -44,10 +44,15 @@ import type { ByteString } from './bytes';
 
 /** Positions of a new or fully shrunk index. */
 const MIN_POSITIONS = 8;
-/** Slot hashes are kept in chunks of this many slots, matching KeyTable's chunks. */
-const CHUNK_BITS = 10;
-const CHUNK_SLOTS = 1 << CHUNK_BITS;
-const CHUNK_MASK = CHUNK_SLOTS - 1;
+/**
+ * The tables' slots are kept in chunks of 2^CHUNK_BITS (KeyTable, MemberScores): slot s is
+ * element (s & CHUNK_MASK) of chunk (s >>> CHUNK_BITS). The slot hashes here are chunked alike.
+ */
+export const CHUNK_BITS = 10;
+export const CHUNK_SLOTS = 1 << CHUNK_BITS;
+export const CHUNK_MASK = CHUNK_SLOTS - 1;
+/** Slot hashes the first chunk starts with. */
+const MIN_FIRST_CHUNK = 16;
 
 /** The index's 32-bit hash of a key (never 0). */
 export function keyHash(key: ByteString, seed: number): number {
@@ -114,8 +119,10 @@ export class KeyIndex {
     if (2 * (this.count + 1) > this.mask + 1) this.resize(2 * (this.mask + 1));
     const hash = this.hashOf(key);
     const chunk = slot >>> CHUNK_BITS;
-    while (this.slotHashes.length <= chunk) this.slotHashes.push(new Int32Array(CHUNK_SLOTS));
-    (this.slotHashes[chunk] as Int32Array)[slot & CHUNK_MASK] = hash;
+    const at = slot & CHUNK_MASK;
+    let hashes = this.slotHashes[chunk];
+    if (hashes === undefined || at >= hashes.length) hashes = this.growSlotHashes(chunk, at);
+    hashes[at] = hash;
     this.place(hash, slot);
     this.count++;
   }
@@ -149,6 +156,25 @@ export class KeyIndex {
     return this.entries[2 * position] === 0 ? -1 : (this.entries[2 * position + 1] as number);
   }
 
+  /**
+   * The slot-hash chunk `chunk`, long enough for index `at`. The first chunk starts at 16 slots
+   * and doubles, so a small table (a sorted set's members, member-scores.ts) does not pay for
+   * 1,024; the later ones are whole from the start.
+   */
+  private growSlotHashes(chunk: number, at: number): Int32Array {
+    const chunks = this.slotHashes;
+    while (chunks.length <= chunk) chunks.push(new Int32Array(chunks.length === 0 ? MIN_FIRST_CHUNK : CHUNK_SLOTS));
+    let hashes = chunks[chunk] as Int32Array;
+    if (at >= hashes.length) {
+      let length = hashes.length;
+      while (length <= at) length *= 2;
+      const grown = new Int32Array(Math.min(length, CHUNK_SLOTS));
+      grown.set(hashes);
+      chunks[chunk] = hashes = grown;
+    }
+    return hashes;
+  }
+
   private hashOf(key: ByteString): number {
     if (key === this.lastKey) return this.lastHash;
     const hash = keyHash(key, this.seed);
@@ -171,4 +197,32 @@ export class KeyIndex {
     this.mask = positions - 1;
     for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.place(old[i] as number, old[i + 1] as number);
   }
+}
+
+/**
+ * One step of a cursor walk over a table's slots (SCAN, ZSCAN): the keys of `keys` (chunked as
+ * above, undefined in a free slot) from slot `from` on, below `used`, until `count` keys have been
+ * taken or `maxSlots` slots passed; returns the slot to resume from, `used` when no key is left
+ * after those taken. A key present for the whole walk keeps its slot, so it is returned exactly
+ * once; one added meanwhile may take a freed slot on either side of the cursor, and be returned
+ * or not.
+ */
+export function scanSlotChunks(
+  keys: ReadonlyArray<ReadonlyArray<ByteString | undefined>>,
+  used: number,
+  from: number,
+  count: number,
+  maxSlots: number,
+  out: ByteString[],
+): number {
+  const end = Math.min(used, from + maxSlots);
+  let slot = from;
+  for (; slot < end; slot++) {
+    const key = (keys[slot >>> CHUNK_BITS] as ReadonlyArray<ByteString | undefined>)[slot & CHUNK_MASK];
+    if (key === undefined) continue;
+    // Stop at the next key, not after the last one taken: past only free slots, the walk is over.
+    if (out.length === count) break;
+    out.push(key);
+  }
+  return slot;
 }

@@ -40,13 +40,9 @@
  * is, with no charge.
  */
 import type { ByteString } from './bytes';
-import { KeyIndex } from './key-index';
+import { CHUNK_BITS, CHUNK_MASK, CHUNK_SLOTS, KeyIndex, scanSlotChunks } from './key-index';
 import type { RandomSource } from './random';
 
-const CHUNK_BITS = 10;
-/** Slots per chunk; a slot is chunk (slot >>> CHUNK_BITS), index (slot & CHUNK_MASK). */
-const CHUNK_SLOTS = 1 << CHUNK_BITS;
-const CHUNK_MASK = CHUNK_SLOTS - 1;
 /** The low half's weight in a stored access double. */
 const HALF = 2 ** 32;
 /** The low half of a slot whose key was never accessed (accessAt reads NaN). */
@@ -217,24 +213,9 @@ export class KeyTable<V> {
     return { keys, values };
   }
 
-  /**
-   * One step of a cursor walk over the slots (SCAN): the keys of the slots from `from` on, until
-   * `count` keys have been taken or `maxSlots` slots passed; returns the slot to resume from, the
-   * table's end (slotCount) when no key is left after those taken. A key present for the whole
-   * walk keeps its slot, so it is returned exactly once; one added meanwhile may take a freed
-   * slot on either side of the cursor, and be returned or not.
-   */
+  /** One step of SCAN's walk over the slots: key-index.ts scanSlotChunks, over this table's keys. */
   scanSlots(from: number, count: number, maxSlots: number, out: ByteString[]): number {
-    const end = Math.min(this.used, from + maxSlots);
-    let slot = from;
-    for (; slot < end; slot++) {
-      const key = this.keyAt(slot);
-      if (key === undefined) continue;
-      // Stop at the next key, not after the last one taken: past only free slots, the walk is over.
-      if (out.length === count) break;
-      out.push(key);
-    }
-    return slot;
+    return scanSlotChunks(this.keys, this.used, from, count, maxSlots, out);
   }
 
   /**

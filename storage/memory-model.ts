@@ -279,13 +279,19 @@ function zsetBytes(zset: SortedSetValue, samples: number, sizes: StructSizes): n
   return fixed + dictBucketBytes(scores.size) + Math.round(mean * scores.size);
 }
 
+/** A Map, a Set (each member its own value), or a sorted set's MemberScores. */
+interface SampledEntries<K, V> {
+  readonly size: number;
+  entries(): IterableIterator<[K, V]>;
+}
+
 /** The mean cost of the first `samples` entries (all when 0, at least one). */
-function sampleMean<K, V>(entries: Map<K, V> | Set<K>, samples: number, cost: (key: K, value: V) => number): number {
+function sampleMean<K, V>(entries: SampledEntries<K, V>, samples: number, cost: (key: K, value: V) => number): number {
   if (entries.size === 0) return 0;
   const limit = samples === 0 ? entries.size : Math.min(entries.size, samples);
   let sum = 0;
   let n = 0;
-  for (const [key, value] of entries.entries() as IterableIterator<[K, V]>) {
+  for (const [key, value] of entries.entries()) {
     sum += cost(key, value);
     if (++n >= limit) break;
   }

@@ -11,6 +11,7 @@ import Denque from 'denque';
 import type { ByteString } from './bytes';
 import { LISTPACK_MAX_VALUE, markConverted, wasConverted, ZSET_MAX_LISTPACK_ENTRIES } from './encodings';
 import { DEFAULT_QUICKLIST_SHAPE, type QuicklistShape } from './quicklist-shape';
+import { MemberScores } from './member-scores';
 import { SortedSetIndex } from './sorted-set';
 import { StreamValue } from './stream';
 import { cloneStream } from './stream-clone';
@@ -43,15 +44,18 @@ export class SetValue {
 export class SortedSetValue {
   readonly kind = 'zset';
   readonly order = new SortedSetIndex();
+  readonly scores = new MemberScores();
 
-  /** `scores` is adopted as is; its entries are indexed here. */
-  constructor(readonly scores: Map<ByteString, number> = new Map()) {
-    for (const member of scores.keys()) this.noteSize(member, scores.size);
-    for (const [member, score] of scores) {
-      const kept = this.storedScore(score);
-      if (!Object.is(kept, score)) scores.set(member, kept);
-      this.order.insert(member, kept);
-    }
+  /**
+   * A set holding `entries` (distinct members); `converted` starts it in the skiplist encoding
+   * (a copy of a converted set, as Redis's duplicate keeps the encoding).
+   */
+  constructor(entries: Iterable<readonly [ByteString, number]> = [], converted = false) {
+    if (converted) markConverted(this.scores);
+    const pairs = Array.isArray(entries) ? (entries as ReadonlyArray<readonly [ByteString, number]>) : [...entries];
+    // The encoding is decided by the whole set, before any score is stored (-0 depends on it).
+    for (const [member] of pairs) this.noteSize(member, pairs.length);
+    for (const [member, score] of pairs) this.add(member, score);
   }
 
   get size(): number {
@@ -77,7 +81,7 @@ export class SortedSetValue {
   addNew(member: ByteString, score: number): void {
     this.noteSize(member, this.scores.size + 1);
     const kept = this.storedScore(score);
-    this.scores.set(member, kept);
+    this.scores.addNew(member, kept);
     this.order.insert(member, kept);
   }
 
@@ -123,7 +127,7 @@ export function cloneValue(value: StoredValue): StoredValue {
     case 'set':
       return new SetValue(keepEncoding(value.members, new Set(value.members)));
     case 'zset':
-      return new SortedSetValue(keepEncoding(value.scores, new Map(value.scores)));
+      return new SortedSetValue(value.scores, wasConverted(value.scores));
     case 'stream':
       return cloneStream(value);
   }

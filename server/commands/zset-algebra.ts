@@ -15,8 +15,8 @@
  * Results are replied (or stored) in sorted-set order.
  */
 import type { ByteString } from '../../storage/bytes';
+import type { MemberScores } from '../../storage/member-scores';
 import { parseScoreArg } from '../../storage/strtod';
-import { markConverted } from '../../storage/encodings';
 import { SortedSetValue, type StoredValue } from '../../storage/values';
 import type { CommandContext } from '../dispatch/command-context';
 import { ERR, ReplyError } from '../dispatch/errors';
@@ -29,7 +29,7 @@ type Aggregate = 'sum' | 'min' | 'max';
 
 /** One input: its member → score view (null for a missing key) and weight. */
 interface Source {
-  members: Map<ByteString, number> | Set<ByteString> | null;
+  members: MemberScores | Set<ByteString> | null;
   weight: number;
 }
 
@@ -190,8 +190,7 @@ function difference(p: Parsed): Map<ByteString, number> {
  */
 function compute(op: Operation, p: Parsed, stored: boolean): SortedSetValue {
   const result = op === 'union' ? union(p) : op === 'inter' ? intersection(p, 0) : difference(p);
-  if (!stored) markConverted(result);
-  return new SortedSetValue(result);
+  return new SortedSetValue(result, !stored);
 }
 
 function algebraCommand(op: Operation, store: boolean) {

@@ -19,7 +19,6 @@ import { ERR, ReplyError } from '../dispatch/errors';
 import { NotifyFlag } from '../config/special-codecs';
 import { at, intArg, isWord, syntaxError } from './args';
 import { cmd, type CommandImpl } from '../dispatch/command';
-import { scanStep } from '../../storage/container-scan';
 import { parseScanCursor, parseScanOptions, scanMatches } from './scan-args';
 import { randomCountArg } from './hashes';
 import {
@@ -332,7 +331,7 @@ function zscanCommand(ctx: CommandContext, argv: ByteString[]): void {
   if (isListpack(zset)) {
     members = [...zset.order.entries()].map((n) => n.member);
   } else {
-    [next, members] = scanStep(zset.scores, cursor, options.count);
+    [next, members] = zset.scores.scan(cursor, options.count);
   }
   if (options.pattern !== null) members = members.filter((m) => scanMatches(options, m));
   out.array(2);

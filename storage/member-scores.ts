@@ -1,0 +1,144 @@
+/**
+ * A sorted set's member → score table: Redis's zset dict, beside the order (sorted-set.ts).
+ *
+ * The same layout as the keyspace's KeyTable (key-table.ts), for the same reason. Each member
+ * has a slot number; the member and its score sit in arrays indexed by slot, and an index of
+ * integers (key-index.ts) finds a member's slot:
+ *
+ *   index "alice" ─▶ 0     members [ "alice", "bob", undefined, "carol" ]
+ *         "bob"   ─▶ 1     scores  [ 12.5,    7,     -,         3     ]
+ *         "carol" ─▶ 3                               ╰─ free: the next new member takes it
+ *
+ * Why not a JavaScript Map: a ZADD of a new member into a large set asks "is it there?" and
+ * then stores it, and in a Map of half a million members each of those walks a bucket chain
+ * through memory the cache does not hold, reading each chained entry's key string on the way
+ * (key-index.ts counts the misses). That was about a fifth of a GEOADD's time in the server.
+ * Here an absent member costs one cache miss, and the insert that follows reuses the hash.
+ * The scores are unboxed doubles, 8 bytes in place, not a pointer to a boxed number each.
+ *
+ * A member keeps its slot while it is in the set, so a ZSCAN cursor is a slot number, and a
+ * member present for the whole scan is returned exactly once (scan). A removed member's
+ * slot is reused by the next new member, so the arrays do not grow with churn; they are kept in
+ * chunks of 1,024 slots that grow as they fill, so a three-member set holds three-element
+ * arrays, and a big one never copies more than a chunk to grow.
+ *
+ * Iteration (keys, entries, for...of) goes in slot order, an order of no meaning, as the
+ * dict's is: every reply that has an order takes it from the sorted order instead.
+ */
+import type { ByteString } from './bytes';
+import { CHUNK_BITS, CHUNK_MASK, KeyIndex, scanSlotChunks } from './key-index';
+
+/**
+ * The members' hash seed, one per process. It decides only where members sit in the index, never
+ * an order anyone sees (that is the slots'), so it need not replay with the node's seed; it is
+ * random so that members cannot be chosen in advance to collide.
+ */
+const MEMBER_HASH_SEED = (Math.random() * 2 ** 32) | 0;
+
+export class MemberScores implements Iterable<[ByteString, number]> {
+  /** The member in each slot; undefined for a free one. */
+  private readonly members: Array<Array<ByteString | undefined>> = [];
+  private readonly scoreChunks: number[][] = [];
+  private readonly index: KeyIndex;
+  /** Slots handed out so far, free ones included. */
+  private used = 0;
+  private readonly free: number[] = [];
+
+  /** A table holding `entries` (a member given twice keeps its last score). */
+  constructor(entries?: Iterable<readonly [ByteString, number]>) {
+    this.index = new KeyIndex(this.members, MEMBER_HASH_SEED);
+    if (entries !== undefined) for (const [member, score] of entries) this.set(member, score);
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** The member's score, or undefined when it is not in the set. */
+  get(member: ByteString): number | undefined {
+    const slot = this.index.find(member);
+    return slot < 0 ? undefined : this.scoreAt(slot);
+  }
+
+  has(member: ByteString): boolean {
+    return this.index.find(member) >= 0;
+  }
+
+  /** Sets a member's score, adding the member when it is absent. */
+  set(member: ByteString, score: number): void {
+    const slot = this.index.find(member);
+    if (slot < 0) this.addNew(member, score);
+    else (this.scoreChunks[slot >>> CHUNK_BITS] as number[])[slot & CHUNK_MASK] = score;
+  }
+
+  /** Adds a member the caller has just found absent (get said undefined): no second search. */
+  addNew(member: ByteString, score: number): void {
+    const reused = this.free.pop();
+    const slot = reused ?? this.used++;
+    const chunk = slot >>> CHUNK_BITS;
+    const at = slot & CHUNK_MASK;
+    if (reused === undefined && at === 0) {
+      this.members.push([]);
+      this.scoreChunks.push([]);
+    }
+    const members = this.members[chunk] as Array<ByteString | undefined>;
+    const scores = this.scoreChunks[chunk] as number[];
+    // A fresh slot is the chunk's next element: push keeps the arrays packed (and the scores unboxed).
+    if (reused === undefined) {
+      members.push(member);
+      scores.push(score);
+    } else {
+      members[at] = member;
+      scores[at] = score;
+    }
+    this.index.insert(member, slot);
+  }
+
+  /** Removes a member; false when it was not in the set. */
+  delete(member: ByteString): boolean {
+    const slot = this.index.find(member);
+    if (slot < 0) return false;
+    this.index.remove(slot);
+    (this.members[slot >>> CHUNK_BITS] as Array<ByteString | undefined>)[slot & CHUNK_MASK] = undefined;
+    this.free.push(slot);
+    return true;
+  }
+
+  /**
+   * One ZSCAN step: about `count` members from the cursor (a slot number, as SCAN's is), and the
+   * cursor to continue from, 0 when the walk is complete. As in Redis, a call passes at most ten
+   * empty places per member asked for.
+   */
+  scan(cursor: bigint, count: number): [bigint, ByteString[]] {
+    const end = this.used;
+    const out: ByteString[] = [];
+    const next = scanSlotChunks(this.members, end, cursor > BigInt(end) ? end : Number(cursor), count, 10 * count, out);
+    return [next >= end ? 0n : BigInt(next), out];
+  }
+
+  *keys(): IterableIterator<ByteString> {
+    for (let slot = 0; slot < this.used; slot++) {
+      const member = this.memberAt(slot);
+      if (member !== undefined) yield member;
+    }
+  }
+
+  *entries(): IterableIterator<[ByteString, number]> {
+    for (let slot = 0; slot < this.used; slot++) {
+      const member = this.memberAt(slot);
+      if (member !== undefined) yield [member, this.scoreAt(slot)];
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<[ByteString, number]> {
+    return this.entries();
+  }
+
+  private memberAt(slot: number): ByteString | undefined {
+    return (this.members[slot >>> CHUNK_BITS] as Array<ByteString | undefined>)[slot & CHUNK_MASK];
+  }
+
+  private scoreAt(slot: number): number {
+    return (this.scoreChunks[slot >>> CHUNK_BITS] as number[])[slot & CHUNK_MASK] as number;
+  }
+}
