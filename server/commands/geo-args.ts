@@ -11,7 +11,7 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { formatFixed } from '../../storage/fixed-point';
-import { validLongLat } from '../../storage/geohash';
+import { geoScore, validLongLat } from '../../storage/geohash';
 import { parseScoreArg } from '../../storage/strtod';
 import { ERR, ReplyError } from '../dispatch/errors';
 
@@ -48,8 +48,20 @@ export function geoDoubleArg(arg: ByteString, error: string = ERR.notFloat): num
 export function longLatArgs(lonArg: ByteString, latArg: ByteString): [number, number] {
   const lon = geoDoubleArg(lonArg);
   const lat = geoDoubleArg(latArg);
-  if (!validLongLat(lon, lat)) throw new ReplyError(`ERR invalid longitude,latitude pair ${formatFixed(lon, 6)},${formatFixed(lat, 6)}`);
+  checkLongLat(lon, lat);
   return [lon, lat];
+}
+
+/** GEOADD's score for a longitude, latitude pair (longLatArgs, then the geohash, no pair array). */
+export function longLatScore(lonArg: ByteString, latArg: ByteString): number {
+  const lon = geoDoubleArg(lonArg);
+  const lat = geoDoubleArg(latArg);
+  checkLongLat(lon, lat);
+  return geoScore(lon, lat);
+}
+
+function checkLongLat(lon: number, lat: number): void {
+  if (!validLongLat(lon, lat)) throw new ReplyError(`ERR invalid longitude,latitude pair ${formatFixed(lon, 6)},${formatFixed(lat, 6)}`);
 }
 
 /** Metres per unit for m, km, ft, mi. */

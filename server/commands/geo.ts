@@ -15,13 +15,13 @@
  */
 import type { ByteString } from '../../storage/bytes';
 import { humanFixed, scaledFixed } from '../../storage/fixed-point';
-import { decodeScore, geoDistance, geohashString, geoScore, geoScoreText } from '../../storage/geohash';
+import { decodeScore, geoDistance, geohashString, geoScoreText } from '../../storage/geohash';
 import type { CommandContext } from '../dispatch/command-context';
 import { cmd, type CommandImpl } from '../dispatch/command';
 import { at, syntaxError } from './args';
-import { isCWord, longLatArgs, unitArg } from './geo-args';
+import { isCWord, longLatArgs, longLatScore, unitArg } from './geo-args';
 import { readZset } from './zset-ops';
-import { zaddPairs } from './zsets';
+import { PLAIN_ZADD, zaddPairs } from './zsets';
 
 // -------------------------------------------------------------------------------------------------
 // GEOADD
@@ -40,27 +40,36 @@ function geoaddCommand(ctx: CommandContext, argv: ByteString[]): void {
     else break;
   }
   if ((argv.length - first) % 3 !== 0 || (xx && nx)) syntaxError();
-  const pairs: Array<[number, ByteString]> = [];
-  for (let i = first; i < argv.length; i += 3) {
-    const [lon, lat] = longLatArgs(at(argv, i), at(argv, i + 1));
-    pairs.push([geoScore(lon, lat), at(argv, i + 2)]);
+  // Arrays of their final length: a pushed-to empty array reserves room for 17 elements, which
+  // made most of the memory a GEOADD allocates.
+  const count = (argv.length - first) / 3;
+  // Only option words and no element: ZADD's own "no element" syntax error, once the
+  // coordinates are checked (Redis reads them first).
+  const scores = new Array<number>(count);
+  const members = new Array<ByteString>(count);
+  for (let p = 0; p < count; p++) {
+    const i = first + 3 * p;
+    scores[p] = longLatScore(at(argv, i), at(argv, i + 1));
+    members[p] = at(argv, i + 2);
   }
-  // Only option words and no element: ZADD's own "no element" syntax error.
-  if (pairs.length === 0) syntaxError();
+  if (count === 0) syntaxError();
+  const flags = first === 2 ? PLAIN_ZADD : { ...PLAIN_ZADD, nx, xx, ch };
   // Nothing changed, nothing propagated: the ZADD text is built only when it will be sent.
-  if (zaddPairs(ctx, key, pairs, { nx, xx, ch, gt: false, lt: false, incr: false }) > 0) ctx.propagateAs(zaddPropagation(argv, first, pairs));
+  if (zaddPairs(ctx, key, scores, members, flags) > 0) ctx.propagateAs(zaddPropagation(argv, first, scores));
 }
 
 /** GEOADD as Redis replicates it: "zadd key [options] <integer score> member ...". */
-function zaddPropagation(argv: ByteString[], first: number, pairs: ReadonlyArray<[number, ByteString]>): ByteString[] {
-  const propagated: ByteString[] = ['zadd', ...argv.slice(1, first)];
-  for (let p = 0; p < pairs.length; p++) {
-    const [score, member] = pairs[p] as [number, ByteString];
+function zaddPropagation(argv: ByteString[], first: number, scores: readonly number[]): ByteString[] {
+  const propagated = new Array<ByteString>(first + 2 * scores.length);
+  propagated[0] = 'zadd';
+  for (let i = 1; i < first; i++) propagated[i] = argv[i] as ByteString;
+  for (let p = 0; p < scores.length; p++) {
+    const score = scores[p] as number;
     // Below 2^53 the score's integer text is the number's own; above, the exact cell from the
     // coordinates again (the BigInt path, only for a coordinate at its maximum).
     const i = first + 3 * p;
-    const scoreText = Number.isSafeInteger(score) ? String(score) : geoScoreText(...longLatArgs(at(argv, i), at(argv, i + 1)));
-    propagated.push(scoreText, member);
+    propagated[first + 2 * p] = Number.isSafeInteger(score) ? String(score) : geoScoreText(...longLatArgs(at(argv, i), at(argv, i + 1)));
+    propagated[first + 2 * p + 1] = at(argv, i + 2);
   }
   return propagated;
 }

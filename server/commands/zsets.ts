@@ -63,13 +63,24 @@ function zaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   if (flags.nx && flags.xx) throw new ReplyError(ZERR.xxAndNx);
   if ((flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt)) throw new ReplyError(ZERR.gtLtNx);
   if (flags.incr && elements > 2) throw new ReplyError(ZERR.incrPair);
-  const pairs: Array<[number, ByteString]> = [];
-  for (let j = i; j < argv.length; j += 2) pairs.push([scoreArg(argv[j] as ByteString), argv[j + 1] as ByteString]);
-  zaddPairs(ctx, at(argv, 1), pairs, flags);
+  const scores: number[] = [];
+  const members: ByteString[] = [];
+  for (let j = i; j < argv.length; j += 2) {
+    scores.push(scoreArg(argv[j] as ByteString));
+    members.push(argv[j + 1] as ByteString);
+  }
+  zaddPairs(ctx, at(argv, 1), scores, members, flags);
 }
 
-/** ZADD's work once its arguments are parsed (GEOADD comes here too); returns the members added or changed. */
-export function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyArray<[number, ByteString]>, flags: ZaddFlags): number {
+/** ZADD without options, as GEOADD without options runs it: one object for every such call. */
+export const PLAIN_ZADD: Readonly<ZaddFlags> = { nx: false, xx: false, gt: false, lt: false, ch: false, incr: false };
+const ZINCRBY: Readonly<ZaddFlags> = { ...PLAIN_ZADD, incr: true };
+
+/**
+ * ZADD's work once its arguments are parsed (GEOADD comes here too): `members[i]` with score
+ * `scores[i]`. Returns the members added or changed.
+ */
+export function zaddPairs(ctx: CommandContext, key: ByteString, scores: readonly number[], members: readonly ByteString[], flags: Readonly<ZaddFlags>): number {
   let zset = writeZset(ctx, key);
   if (zset === undefined && flags.xx) {
     if (flags.incr) ctx.reply.nullBulk();
@@ -86,7 +97,9 @@ export function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyA
   let processed = 0;
   let lastScore = 0;
   let failure: ReplyError | null = null;
-  for (const [score, member] of pairs) {
+  for (let p = 0; p < members.length; p++) {
+    const score = scores[p] as number;
+    const member = members[p] as ByteString;
     const current = zset.scores.get(member);
     if (current === undefined) {
       if (flags.xx) continue;
@@ -133,7 +146,7 @@ export function zaddPairs(ctx: CommandContext, key: ByteString, pairs: ReadonlyA
 
 function zincrbyCommand(ctx: CommandContext, argv: ByteString[]): void {
   const increment = scoreArg(at(argv, 2));
-  zaddPairs(ctx, at(argv, 1), [[increment, at(argv, 3)]], { nx: false, xx: false, gt: false, lt: false, ch: false, incr: true });
+  zaddPairs(ctx, at(argv, 1), [increment], [at(argv, 3)], ZINCRBY);
 }
 
 // -------------------------------------------------------------------------------------------------
