@@ -40,11 +40,11 @@ function geoaddCommand(ctx: CommandContext, argv: ByteString[]): void {
     else break;
   }
   if ((argv.length - first) % 3 !== 0 || (xx && nx)) syntaxError();
-  // Arrays of their final length: a pushed-to empty array reserves room for 17 elements, which
-  // made most of the memory a GEOADD allocates.
+  // Arrays of their final length: an empty array pushed to reserves room for 17 elements, and
+  // that was most of the memory a GEOADD allocated.
   const count = (argv.length - first) / 3;
-  // Only option words and no element: ZADD's own "no element" syntax error, once the
-  // coordinates are checked (Redis reads them first).
+  // Only option words and no element: ZADD's own "no element" syntax error.
+  if (count === 0) syntaxError();
   const scores = new Array<number>(count);
   const members = new Array<ByteString>(count);
   for (let p = 0; p < count; p++) {
@@ -52,7 +52,6 @@ function geoaddCommand(ctx: CommandContext, argv: ByteString[]): void {
     scores[p] = longLatScore(at(argv, i), at(argv, i + 1));
     members[p] = at(argv, i + 2);
   }
-  if (count === 0) syntaxError();
   const flags = first === 2 ? PLAIN_ZADD : { ...PLAIN_ZADD, nx, xx, ch };
   // Nothing changed, nothing propagated: the ZADD text is built only when it will be sent.
   if (zaddPairs(ctx, key, scores, members, flags) > 0) ctx.propagateAs(zaddPropagation(argv, first, scores));

@@ -63,11 +63,12 @@ function zaddCommand(ctx: CommandContext, argv: ByteString[]): void {
   if (flags.nx && flags.xx) throw new ReplyError(ZERR.xxAndNx);
   if ((flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt)) throw new ReplyError(ZERR.gtLtNx);
   if (flags.incr && elements > 2) throw new ReplyError(ZERR.incrPair);
-  const scores: number[] = [];
-  const members: ByteString[] = [];
-  for (let j = i; j < argv.length; j += 2) {
-    scores.push(scoreArg(argv[j] as ByteString));
-    members.push(argv[j + 1] as ByteString);
+  // Arrays of their final length (an empty array pushed to reserves room for 17 elements).
+  const scores = new Array<number>(elements / 2);
+  const members = new Array<ByteString>(elements / 2);
+  for (let p = 0; p < elements / 2; p++) {
+    scores[p] = scoreArg(argv[i + 2 * p] as ByteString);
+    members[p] = argv[i + 2 * p + 1] as ByteString;
   }
   zaddPairs(ctx, at(argv, 1), scores, members, flags);
 }
