@@ -12,15 +12,19 @@
  * Why not a JavaScript Map: a ZADD of a new member into a large set asks "is it there?" and
  * then stores it, and in a Map of half a million members each of those walks a bucket chain
  * through memory the cache does not hold, reading each chained entry's key string on the way
- * (key-index.ts counts the misses). That was about a fifth of a GEOADD's time in the server.
- * Here an absent member costs one cache miss, and the insert that follows reuses the hash.
- * The scores are unboxed doubles, 8 bytes in place, not a pointer to a boxed number each.
+ * (key-index.ts counts the misses). Under GEOADDs of new members into such a set, V8's Map
+ * search alone was 5.5% of the server's samples in `perf`, and 18% of the command's time
+ * in-process. Here an absent member costs one cache miss, and the insert that follows reuses the
+ * hash. The scores are unboxed doubles, 8 bytes in place, not a pointer to a boxed number each.
+ *
+ * A set of up to 16 members (LINEAR_MAX) has no index: a lookup compares the member with each
+ * one, which for so few is as fast as hashing it, and saves the index's memory.
  *
  * A member keeps its slot while it is in the set, so a ZSCAN cursor is a slot number, and a
  * member present for the whole scan is returned exactly once (scan). A removed member's
  * slot is reused by the next new member, so the arrays do not grow with churn; they are kept in
- * chunks of 1,024 slots that grow as they fill, so a three-member set holds three-element
- * arrays, and a big one never copies more than a chunk to grow.
+ * chunks of 1,024 slots, each an array that grows as it fills, so a small set holds small
+ * arrays and a big one never copies more than a chunk to grow.
  *
  * Iteration (keys, entries, for...of) goes in slot order, an order of no meaning, as the
  * dict's is: every reply that has an order takes it from the sorted order instead.
@@ -35,38 +39,46 @@ import { CHUNK_BITS, CHUNK_MASK, KeyIndex, scanSlotChunks } from './key-index';
  */
 const MEMBER_HASH_SEED = (Math.random() * 2 ** 32) | 0;
 
+/**
+ * Up to this many members a lookup compares the member with each one in turn (as Redis's
+ * listpack is searched) and there is no index: with one, a 5-member sorted set took 2,122 bytes of heap
+ * instead of 1,152 (a V8 Map in its place: 833).
+ */
+const LINEAR_MAX = 16;
+
 export class MemberScores implements Iterable<[ByteString, number]> {
-  /** The member in each slot; undefined for a free one. */
-  private readonly members: Array<Array<ByteString | undefined>> = [];
-  private readonly scoreChunks: number[][] = [];
-  private readonly index: KeyIndex;
+  /** The member in each slot, in chunks; undefined for a free one. (Literals: room for one chunk.) */
+  private readonly members: Array<Array<ByteString | undefined>> = [[]];
+  private readonly scoreChunks: number[][] = [[]];
+  /** Finds a member's slot once the set has grown past LINEAR_MAX; null until then. */
+  private index: KeyIndex | null = null;
+  private count = 0;
   /** Slots handed out so far, free ones included. */
   private used = 0;
   private readonly free: number[] = [];
 
   /** A table holding `entries` (a member given twice keeps its last score). */
   constructor(entries?: Iterable<readonly [ByteString, number]>) {
-    this.index = new KeyIndex(this.members, MEMBER_HASH_SEED);
     if (entries !== undefined) for (const [member, score] of entries) this.set(member, score);
   }
 
   get size(): number {
-    return this.index.size;
+    return this.count;
   }
 
   /** The member's score, or undefined when it is not in the set. */
   get(member: ByteString): number | undefined {
-    const slot = this.index.find(member);
+    const slot = this.slotOf(member);
     return slot < 0 ? undefined : this.scoreAt(slot);
   }
 
   has(member: ByteString): boolean {
-    return this.index.find(member) >= 0;
+    return this.slotOf(member) >= 0;
   }
 
   /** Sets a member's score, adding the member when it is absent. */
   set(member: ByteString, score: number): void {
-    const slot = this.index.find(member);
+    const slot = this.slotOf(member);
     if (slot < 0) this.addNew(member, score);
     else (this.scoreChunks[slot >>> CHUNK_BITS] as number[])[slot & CHUNK_MASK] = score;
   }
@@ -77,7 +89,7 @@ export class MemberScores implements Iterable<[ByteString, number]> {
     const slot = reused ?? this.used++;
     const chunk = slot >>> CHUNK_BITS;
     const at = slot & CHUNK_MASK;
-    if (reused === undefined && at === 0) {
+    if (chunk === this.members.length) {
       this.members.push([]);
       this.scoreChunks.push([]);
     }
@@ -91,16 +103,19 @@ export class MemberScores implements Iterable<[ByteString, number]> {
       members[at] = member;
       scores[at] = score;
     }
-    this.index.insert(member, slot);
+    this.count++;
+    if (this.index !== null) this.index.insert(member, slot);
+    else if (this.count > LINEAR_MAX) this.buildIndex();
   }
 
   /** Removes a member; false when it was not in the set. */
   delete(member: ByteString): boolean {
-    const slot = this.index.find(member);
+    const slot = this.slotOf(member);
     if (slot < 0) return false;
-    this.index.remove(slot);
+    this.index?.remove(slot);
     (this.members[slot >>> CHUNK_BITS] as Array<ByteString | undefined>)[slot & CHUNK_MASK] = undefined;
     this.free.push(slot);
+    this.count--;
     return true;
   }
 
@@ -132,6 +147,24 @@ export class MemberScores implements Iterable<[ByteString, number]> {
 
   [Symbol.iterator](): IterableIterator<[ByteString, number]> {
     return this.entries();
+  }
+
+  /** The member's slot, or -1: through the index, or by comparing the few members there are. */
+  private slotOf(member: ByteString): number {
+    if (this.index !== null) return this.index.find(member);
+    // Without an index every slot is in the first chunk (LINEAR_MAX is far below a chunk).
+    const members = this.members[0] as Array<ByteString | undefined>;
+    for (let slot = 0; slot < this.used; slot++) if (members[slot] === member) return slot;
+    return -1;
+  }
+
+  private buildIndex(): void {
+    const index = new KeyIndex(this.members, MEMBER_HASH_SEED);
+    for (let slot = 0; slot < this.used; slot++) {
+      const member = this.memberAt(slot);
+      if (member !== undefined) index.insert(member, slot);
+    }
+    this.index = index;
   }
 
   private memberAt(slot: number): ByteString | undefined {
