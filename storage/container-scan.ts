@@ -8,7 +8,7 @@
  * so replies for small containers match Redis byte for byte, order included.
  *
  * A larger container is walked so (the keyspace's SCAN and ZSCAN use slot numbers instead:
- * key-index.ts scanSlotChunks): a cursor names a live Map/Set iterator kept in a small
+ * slot-occupancy.ts scanSlotChunks): a cursor names a live Map/Set iterator kept in a small
  * per-container cache, together with how many elements it has passed. A JS iterator is live,
  * so every element present for the whole scan is returned exactly once, and elements added or removed meanwhile may or may not be (SCAN's guarantee).
  * A cursor evicted from the cache (or never issued, e.g. typed by hand) falls back to skipping

@@ -932,11 +932,11 @@ export class Database implements RememberedKeyExpirer {
       const stride = i > 0 || table.size <= count ? 1 : 1 + Math.floor(this.random.next() * 8);
       let key: ByteString | undefined;
       for (let s = 0; s < stride; s++) {
-        // The next slot in use; there is one, since the table is not empty.
-        do {
-          slot = slot + 1 >= end ? 0 : slot + 1;
-          key = table.keyAt(slot);
-        } while (key === undefined);
+        // The next slot in use, from the start again past the end; there is one, since the table
+        // is not empty.
+        slot = table.nextUsedSlot(slot + 1);
+        if (slot >= end) slot = table.nextUsedSlot(0);
+        key = table.keyAt(slot);
       }
       out[i] = key as ByteString;
       if (words !== null) words[i] = this.wordOrLoaded(table.accessAt(slot), nowMs);
@@ -990,11 +990,12 @@ export class Database implements RememberedKeyExpirer {
    * pass the filter, with the cursor to continue from (0 when the iteration is complete).
    */
   scan(cursor: bigint, count: number, filter: ScanFilter, nowMs: number): [bigint, ByteString[]] {
-    // The cursor is the slot to resume from (key-table.ts scanSlots); as in Redis, a call passes
-    // at most ten empty places per key asked for.
+    // The cursor is the slot to resume from (key-table.ts scanSlots). Redis bounds a call to ten
+    // empty buckets per key asked for; free slots here are jumped over 32 at a time
+    // (slot-occupancy.ts), so a call goes on until it has `count` keys or reaches the end.
     const end = this.table.slotCount;
     const visited: ByteString[] = [];
-    const next = this.table.scanSlots(cursor > BigInt(end) ? end : Number(cursor), count, 10 * count, visited);
+    const next = this.table.scanSlots(cursor > BigInt(end) ? end : Number(cursor), count, visited);
     return [next >= end ? 0n : BigInt(next), this.filterScanned(visited, filter, nowMs)];
   }
 

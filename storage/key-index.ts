@@ -198,31 +198,3 @@ export class KeyIndex {
     for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.place(old[i] as number, old[i + 1] as number);
   }
 }
-
-/**
- * One step of a cursor walk over a table's slots (SCAN, ZSCAN): the keys of `keys` (chunked as
- * above, undefined in a free slot) from slot `from` on, below `used`, until `count` keys have been
- * taken or `maxSlots` slots passed; returns the slot to resume from, `used` when no key is left
- * after those taken. A key present for the whole walk keeps its slot, so it is returned exactly
- * once; one added meanwhile may take a freed slot on either side of the cursor, and be returned
- * or not.
- */
-export function scanSlotChunks(
-  keys: ReadonlyArray<ReadonlyArray<ByteString | undefined>>,
-  used: number,
-  from: number,
-  count: number,
-  maxSlots: number,
-  out: ByteString[],
-): number {
-  const end = Math.min(used, from + maxSlots);
-  let slot = from;
-  for (; slot < end; slot++) {
-    const key = (keys[slot >>> CHUNK_BITS] as ReadonlyArray<ByteString | undefined>)[slot & CHUNK_MASK];
-    if (key === undefined) continue;
-    // Stop at the next key, not after the last one taken: past only free slots, the walk is over.
-    if (out.length === count) break;
-    out.push(key);
-  }
-  return slot;
-}

@@ -22,7 +22,8 @@
  *
  * A deleted key's slot goes on a free list and is reused by the next new key, so the arrays do
  * not grow with churn. They are kept in chunks of 1,024 slots, added as the table grows, so that
- * growing never copies them.
+ * growing never copies them. They do not shrink either: a bit per slot (slot-occupancy.ts) lets
+ * the walks jump over the free slots a mass delete leaves, 32 at a time.
  *
  * The access word's double also carries the string's memory charge (memory-accounting.ts), so
  * that a SET replacing a string, or a delete, need not read the old string to learn its size:
@@ -40,7 +41,8 @@
  * is, with no charge.
  */
 import type { ByteString } from './bytes';
-import { CHUNK_BITS, CHUNK_MASK, CHUNK_SLOTS, KeyIndex, scanSlotChunks } from './key-index';
+import { CHUNK_BITS, CHUNK_MASK, CHUNK_SLOTS, KeyIndex } from './key-index';
+import { scanSlotChunks, SlotOccupancy } from './slot-occupancy';
 import type { RandomSource } from './random';
 
 /** The low half's weight in a stored access double. */
@@ -59,6 +61,8 @@ export class KeyTable<V> {
   /** Slots handed out so far, free ones included. */
   private used = 0;
   private readonly free: number[] = [];
+  /** Which slots hold a key, for the walks to jump over free ones (slot-occupancy.ts). */
+  private readonly occupancy = new SlotOccupancy(CHUNK_SLOTS);
 
   /** `hashSeed` seeds the index's hash (key-index.ts). */
   constructor(hashSeed = 0) {
@@ -142,6 +146,7 @@ export class KeyTable<V> {
     (this.keys[chunk] as Array<ByteString | undefined>)[at] = key;
     (this.access[chunk] as Float64Array)[at] = charge >= 0 && charge <= MAX_CHARGE ? (charge + 1) * HALF + NEVER : NEVER;
     this.index.insert(key, slot);
+    this.occupancy.mark(slot);
     return slot;
   }
 
@@ -169,6 +174,7 @@ export class KeyTable<V> {
   /** Removes the key in `slot` (its slot as slotOf gave it). */
   removeAt(slot: number): void {
     this.index.remove(slot);
+    this.occupancy.unmark(slot);
     (this.values[slot >>> CHUNK_BITS] as Array<V | undefined>)[slot & CHUNK_MASK] = undefined;
     (this.keys[slot >>> CHUNK_BITS] as Array<ByteString | undefined>)[slot & CHUNK_MASK] = undefined;
     this.free.push(slot);
@@ -189,10 +195,15 @@ export class KeyTable<V> {
    * add or remove keys.
    */
   forEachKey(visit: (key: ByteString, slot: number) => void): void {
-    for (let slot = 0; slot < this.used; slot++) {
-      const key = this.keyAt(slot);
-      if (key !== undefined) visit(key, slot);
+    const used = this.used;
+    for (let slot = this.occupancy.next(0, used); slot < used; slot = this.occupancy.next(slot + 1, used)) {
+      visit(this.keyAt(slot) as ByteString, slot);
     }
+  }
+
+  /** The first slot at or after `from` that holds a key; slotCount when there is none. */
+  nextUsedSlot(from: number): number {
+    return this.occupancy.next(from, this.used);
   }
 
   /** Every key, in slot order. */
@@ -213,9 +224,9 @@ export class KeyTable<V> {
     return { keys, values };
   }
 
-  /** One step of SCAN's walk over the slots: key-index.ts scanSlotChunks, over this table's keys. */
-  scanSlots(from: number, count: number, maxSlots: number, out: ByteString[]): number {
-    return scanSlotChunks(this.keys, this.used, from, count, maxSlots, out);
+  /** One step of SCAN's walk over the slots: slot-occupancy.ts scanSlotChunks, over this table's keys. */
+  scanSlots(from: number, count: number, out: ByteString[]): number {
+    return scanSlotChunks(this.keys, this.occupancy, this.used, from, count, out);
   }
 
   /**

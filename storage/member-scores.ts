@@ -30,7 +30,8 @@
  * dict's is: every reply that has an order takes it from the sorted order instead.
  */
 import type { ByteString } from './bytes';
-import { CHUNK_BITS, CHUNK_MASK, KeyIndex, scanSlotChunks } from './key-index';
+import { CHUNK_BITS, CHUNK_MASK, KeyIndex } from './key-index';
+import { scanSlotChunks, SlotOccupancy } from './slot-occupancy';
 
 /**
  * The members' hash seed, one per process. It decides only where members sit in the index, never
@@ -41,8 +42,8 @@ const MEMBER_HASH_SEED = (Math.random() * 2 ** 32) | 0;
 
 /**
  * Up to this many members a lookup compares the member with each one in turn (as Redis's
- * listpack is searched) and there is no index: with one, a 5-member sorted set took 2,122 bytes of heap
- * instead of 1,152 (a V8 Map in its place: 833).
+ * listpack is searched) and there is no index: with one, a 5-member sorted set took 2,122 bytes
+ * of heap instead of 1,152 (a V8 Map in its place: 833).
  */
 const LINEAR_MAX = 16;
 
@@ -52,6 +53,8 @@ export class MemberScores implements Iterable<[ByteString, number]> {
   private readonly scoreChunks: number[][] = [[]];
   /** Finds a member's slot once the set has grown past LINEAR_MAX; null until then. */
   private index: KeyIndex | null = null;
+  /** Which slots hold a member, kept with the index (slot-occupancy.ts); null until then. */
+  private occupancy: SlotOccupancy | null = null;
   private count = 0;
   /** Slots handed out so far, free ones included. */
   private used = 0;
@@ -104,8 +107,12 @@ export class MemberScores implements Iterable<[ByteString, number]> {
       scores[at] = score;
     }
     this.count++;
-    if (this.index !== null) this.index.insert(member, slot);
-    else if (this.count > LINEAR_MAX) this.buildIndex();
+    if (this.index !== null) {
+      this.index.insert(member, slot);
+      this.occupancy?.mark(slot);
+    } else if (this.count > LINEAR_MAX) {
+      this.buildIndex();
+    }
   }
 
   /** Removes a member; false when it was not in the set. */
@@ -113,6 +120,7 @@ export class MemberScores implements Iterable<[ByteString, number]> {
     const slot = this.slotOf(member);
     if (slot < 0) return false;
     this.index?.remove(slot);
+    this.occupancy?.unmark(slot);
     (this.members[slot >>> CHUNK_BITS] as Array<ByteString | undefined>)[slot & CHUNK_MASK] = undefined;
     this.free.push(slot);
     this.count--;
@@ -121,28 +129,33 @@ export class MemberScores implements Iterable<[ByteString, number]> {
 
   /**
    * One ZSCAN step: about `count` members from the cursor (a slot number, as SCAN's is), and the
-   * cursor to continue from, 0 when the walk is complete. As in Redis, a call passes at most ten
-   * empty places per member asked for.
+   * cursor to continue from, 0 when the walk is complete. Free slots are jumped over, so a call
+   * goes on until it has `count` members or reaches the end.
    */
   scan(cursor: bigint, count: number): [bigint, ByteString[]] {
     const end = this.used;
     const out: ByteString[] = [];
-    const next = scanSlotChunks(this.members, end, cursor > BigInt(end) ? end : Number(cursor), count, 10 * count, out);
+    const next = scanSlotChunks(this.members, this.occupancy, end, cursor > BigInt(end) ? end : Number(cursor), count, out);
     return [next >= end ? 0n : BigInt(next), out];
   }
 
   *keys(): IterableIterator<ByteString> {
-    for (let slot = 0; slot < this.used; slot++) {
+    for (let slot = this.nextSlot(0); slot < this.used; slot = this.nextSlot(slot + 1)) {
       const member = this.memberAt(slot);
       if (member !== undefined) yield member;
     }
   }
 
   *entries(): IterableIterator<[ByteString, number]> {
-    for (let slot = 0; slot < this.used; slot++) {
+    for (let slot = this.nextSlot(0); slot < this.used; slot = this.nextSlot(slot + 1)) {
       const member = this.memberAt(slot);
       if (member !== undefined) yield [member, this.scoreAt(slot)];
     }
+  }
+
+  /** The next slot from `from` that may hold a member: the next used one, once there is an index. */
+  private nextSlot(from: number): number {
+    return this.occupancy === null ? from : this.occupancy.next(from, this.used);
   }
 
   [Symbol.iterator](): IterableIterator<[ByteString, number]> {
@@ -160,11 +173,15 @@ export class MemberScores implements Iterable<[ByteString, number]> {
 
   private buildIndex(): void {
     const index = new KeyIndex(this.members, MEMBER_HASH_SEED);
+    const occupancy = new SlotOccupancy();
     for (let slot = 0; slot < this.used; slot++) {
       const member = this.memberAt(slot);
-      if (member !== undefined) index.insert(member, slot);
+      if (member === undefined) continue;
+      index.insert(member, slot);
+      occupancy.mark(slot);
     }
     this.index = index;
+    this.occupancy = occupancy;
   }
 
   private memberAt(slot: number): ByteString | undefined {

@@ -2,14 +2,16 @@
  * storage/key-index.ts, the open-addressing index from key to slot, against a Map doing the same
  * work: random adds and removes through growth and shrinking; keys whose hashes share their low
  * bits, so that a run of them wraps around the end of the table (where backward-shift deletion is
- * easiest to get wrong); KeyTable's walks (SCAN's slot cursor, RANDOMKEY) over the result; and a
- * seeded keyspace's RANDOMKEY picks, which must replay.
+ * easiest to get wrong); KeyTable's walks (SCAN's slot cursor, RANDOMKEY) over the result, and
+ * over a table emptied to a few keys, whose free slots slot-occupancy.ts jumps over (checked
+ * against a walk slot by slot); and a seeded keyspace's RANDOMKEY picks, which must replay.
  */
 import t from 'tap';
 import { KeyIndex, keyHash } from '../../storage/key-index';
 import { KeyTable } from '../../storage/key-table';
 import { Keyspace } from '../../storage/keyspace';
 import { SeededRandom } from '../../storage/random';
+import { SlotOccupancy } from '../../storage/slot-occupancy';
 
 /** Key chunks laid out as KeyTable lays them (1,024 slots a chunk). */
 function chunkedKeys(): { chunks: Array<Array<string | undefined>>; put(slot: number, key: string | undefined): void } {
@@ -94,7 +96,7 @@ t.test('SCAN over slots returns each key present throughout exactly once', async
   let calls = 0;
   do {
     const out: string[] = [];
-    const next = table.scanSlots(cursor, 10, 100, out);
+    const next = table.scanSlots(cursor, 10, out);
     for (const key of out) seen.set(key, (seen.get(key) ?? 0) + 1);
     // Keys added and removed mid-walk.
     table.add(`new:${calls}`, 'v');
@@ -105,6 +107,41 @@ t.test('SCAN over slots returns each key present throughout exactly once', async
   t.ok(calls < 10_000, `the walk ended (${calls} calls)`);
   const missing = [...stable].filter((key) => seen.get(key) !== 1);
   t.same(missing, [], 'every key present throughout, once');
+});
+
+t.test('a table emptied to a few keys is scanned in one call, and walked in slot order', async (t) => {
+  const table = new KeyTable<string>(4);
+  for (let i = 0; i < 200_000; i++) table.add(`key:${i}`, 'v');
+  for (let i = 0; i < 199_991; i++) table.removeAt(table.slotOf(`key:${i}`));
+  const out: string[] = [];
+  const next = table.scanSlots(0, 10, out);
+  t.equal(next, table.slotCount, 'one call reaches the end');
+  t.equal(out.length, 9, 'with the nine keys left');
+  t.same(table.keysInOrder(), out, 'KEYS walks the same slots, in the same order');
+});
+
+t.test('SlotOccupancy.next agrees with a walk slot by slot', async (t) => {
+  const random = new SeededRandom(21);
+  const occupancy = new SlotOccupancy();
+  const used = new Set<number>();
+  let mismatches = 0;
+  for (let step = 0; step < 20_000; step++) {
+    // Slots near word edges (31, 32, 63...) are drawn as often as any.
+    const slot = Math.floor(random.next() * (step < 10_000 ? 100 : 3_000));
+    if (random.next() < 0.55) {
+      occupancy.mark(slot);
+      used.add(slot);
+    } else {
+      occupancy.unmark(slot);
+      used.delete(slot);
+    }
+    const from = Math.floor(random.next() * 3_100);
+    const end = from + Math.floor(random.next() * 200);
+    let expected = from;
+    while (expected < end && !used.has(expected)) expected++;
+    if (occupancy.next(from, end) !== Math.min(expected, end)) mismatches++;
+  }
+  t.equal(mismatches, 0, 'every next(from, end) is the first used slot in range, or end');
 });
 
 t.test('RANDOMKEY picks come from the keys, and reach all of them', async (t) => {
