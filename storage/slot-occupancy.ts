@@ -4,10 +4,11 @@
  *
  * A table hands out slot numbers from 0 up and reuses freed ones, and never gives back the top
  * of its range: after a million keys are deleted, a million free slots stay between the few
- * that are left. Redis's dict shrinks in its cron instead, so a SCAN there finishes in one call,
- * where one that read every free slot (ten per key asked for, as Redis bounds it) took 2,000
- * calls over the 200,000 slots of a database emptied to 9 keys. With the bits, a walk reads one
- * 32-bit word per 32 free slots and finds the next used slot in the word with Math.clz32:
+ * that are left. Redis's dict shrinks in its cron instead, so a SCAN there finishes in one call;
+ * here, reading the free slots one by one and passing at most ten per key asked for (Redis's
+ * bound on empty buckets), it took 2,000 calls over the 200,000 slots of a database emptied to
+ * 9 keys. With the bits, a walk reads one 32-bit word per 32 free slots and finds the next used
+ * slot in the word with Math.clz32:
  *
  *   slots   0 1 2 3 4 5 6 7 8 ...          word 0 (bit i = slot i)
  *   used    . x . . . x . . . ...    ─▶    0b...0000_0010_0010
