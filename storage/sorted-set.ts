@@ -14,7 +14,7 @@
  * through a pointer, and moving scores needs no GC write barrier. Measured together with the two
  * changes marked below (2026-12-07: 400,000 members at one score, inserted in random order, CPU
  * time, 9 alternated rounds on core 0) the median insert went from 1.21 to 1.03 µs; unboxing alone
- * had measured no faster the day before (README, issue 19).
+ * had measured no faster earlier that day (README, issue 19).
  *
  *   inner   counts [3, 4]           max keys [(c,5), (g,9)]
  *            /                        \
